@@ -1,0 +1,16 @@
+/**
+ * Exchange trading calendars (`@quantdb/core/calendar`).
+ *
+ * Which exchange-local dates are trading sessions, and their hours, for A-shares (one calendar for
+ * SSE, SZSE and BSE) and HKEX, from 1990 through {@link ExchangeCalendar.knownThrough}. Beyond that
+ * date the calendars answer "unknown" rather than guessing from weekdays. Data is bundled at build
+ * time by `scripts/build-calendars.mjs`.
+ *
+ * @example
+ * const cn = calendarFor("SH");
+ * cn.isSession("2024-02-09"); // false: closed although a working day
+ * cn.nextSession("2024-02-08"); // "2024-02-19"
+ * getCalendar("HK").session("2025-12-24"); // { open: "09:30", close: "12:00", breakStart: null, ..., halfDay: true }
+ */
+export type { CalendarId, CalendarMarket, ExchangeCalendar, Session } from "./types.ts";
+export { calendarFor, getCalendar } from "./registry.ts";

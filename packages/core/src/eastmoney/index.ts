@@ -1,0 +1,2 @@
+/** Eastmoney upstream adapters. */
+export * from "./kline.ts";

@@ -1,0 +1,230 @@
+/**
+ * Eastmoney's daily kline endpoint (`push2his …/api/qt/stock/kline/get`), the source AKShare's
+ * `stock_zh_a_hist` and `stock_hk_hist` scrape. See `upstream-spec.md` §2 and §4.
+ */
+import { z } from "zod";
+import { toCompact, type IsoDate } from "../dates.ts";
+import { UpstreamError } from "../errors.ts";
+import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
+import type { StockSymbol } from "../symbols/index.ts";
+
+/** The real host; `QUANTDB_EASTMONEY_HISTORY_URL` overrides it (e.g. with the replay upstream). */
+export const DEFAULT_EASTMONEY_HISTORY_URL = "https://push2his.eastmoney.com";
+const KLINE_PATH = "/api/qt/stock/kline/get";
+const FIELDS2 = "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61";
+const FQT: Record<Adjust, string> = { "": "0", qfq: "1", hfq: "2" };
+
+/**
+ * Envelope of every push2his response. Lenient on purpose: upstream adds top-level keys without
+ * warning (`dlmkts`, `dsc`), and `data` is null for unknown instruments.
+ */
+const envelopeSchema = z.looseObject({
+  rc: z.number().optional(),
+  data: z
+    .looseObject({
+      code: z.string().optional(),
+      name: z.string().nullish(),
+      klines: z.array(z.string()).nullish(),
+    })
+    .nullish(),
+});
+
+function invalid(message: string, details?: Record<string, unknown>): UpstreamError {
+  return new UpstreamError("UPSTREAM_INVALID", `Upstream sent invalid data: ${message}`, details);
+}
+
+/** Upstream's numbers: `"-"` (or empty) means missing. */
+function numberOrNull(text: string, field: string, line: string): number | null {
+  if (text === "-" || text === "") return null;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw invalid(`non-numeric ${field} '${text}'`, { kline: line });
+  return value;
+}
+
+function required(text: string, field: string, line: string): number {
+  const value = numberOrNull(text, field, line);
+  if (value === null) throw invalid(`missing ${field}`, { kline: line });
+  return value;
+}
+
+/**
+ * Parse one kline string `date,open,close,high,low,volume,amount,amplitude,pct,change,turnover`
+ * (fields f51..f61; note close comes before high). `volumeMultiplier` turns upstream's volume unit
+ * into shares: 100 for A-shares (reported in lots), 1 for HK (reported in shares).
+ * @throws {UpstreamError} `UPSTREAM_INVALID` if the line does not have exactly 11 fields, has a bad
+ *   date, or lacks a price or volume.
+ */
+export function parseKline(line: string, volumeMultiplier: number): DailyBar {
+  const f = line.split(",");
+  if (f.length !== 11) throw invalid(`kline has ${f.length} fields, expected 11`, { kline: line });
+  const [date, open, close, high, low, volume, amount, amplitude, pct, change, turnover] = f as [
+    string, string, string, string, string, string, string, string, string, string, string,
+  ];
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw invalid(`bad date '${date}'`, { kline: line });
+  return {
+    date,
+    open: required(open, "open", line),
+    high: required(high, "high", line),
+    low: required(low, "low", line),
+    close: required(close, "close", line),
+    // Lots ×100 can leave float dust (e.g. 0.29*100); volumes are whole shares.
+    volume: Math.round(required(volume, "volume", line) * volumeMultiplier),
+    amount: numberOrNull(amount, "amount", line),
+    amplitude: numberOrNull(amplitude, "amplitude", line),
+    pct_change: numberOrNull(pct, "pct_change", line),
+    change: numberOrNull(change, "change", line),
+    turnover_rate: numberOrNull(turnover, "turnover_rate", line),
+  };
+}
+
+/** Strip a JSONP wrapper `cb({...});` if upstream (or a proxy) added one. */
+function unwrapJsonp(body: string): string {
+  const match = /^\s*[\w$.]+\(([\s\S]*)\)\s*;?\s*$/.exec(body);
+  return match?.[1] ?? body;
+}
+
+/**
+ * Parse a kline response body into bars.
+ * @param body the raw response text
+ * @param market the instrument's market: A-share volumes are lots and become shares (×100); HK
+ *   volumes are already shares
+ * @returns name and ascending bars; `data: null` or missing `klines` yield no bars
+ * @throws {UpstreamError} `UPSTREAM_INVALID` for non-JSON bodies (an HTML captcha page, a
+ *   truncated body), a non-zero `rc`, malformed kline strings, or dates out of order.
+ */
+export function parseKlineResponse(body: string, market: StockSymbol["market"]): UpstreamBars {
+  let json: unknown;
+  try {
+    json = JSON.parse(unwrapJsonp(body));
+  } catch {
+    const looksHtml = /^\s*</.test(body);
+    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", {
+      body_start: body.slice(0, 120),
+    });
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw invalid("unexpected response shape", { issues: parsed.error.issues.slice(0, 3) });
+  const { rc, data } = parsed.data;
+  if (rc !== undefined && rc !== 0) throw invalid(`rc=${rc}`);
+  const multiplier = market === "HK" ? 1 : 100;
+  const bars = (data?.klines ?? []).map((line) => parseKline(line, multiplier));
+  for (let i = 1; i < bars.length; i++) {
+    if (bars[i]!.date <= bars[i - 1]!.date) throw invalid(`dates out of order or duplicated at ${bars[i]!.date}`);
+  }
+  return { name: data?.name ?? null, bars };
+}
+
+/** Options for {@link EastmoneyHistoryClient}. */
+export interface EastmoneyHistoryOptions {
+  /**
+   * Base URL of the push2his host, or the full kline endpoint URL.
+   * @default "https://push2his.eastmoney.com"
+   */
+  baseUrl?: string;
+  /** Abort a call that has not completed within this many milliseconds. @default 8000 */
+  timeoutMs?: number;
+  /** Injected fetch (tests, proxies). @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** One daily-bar request: inclusive exchange-local date range. */
+export interface DailyBarsRequest {
+  symbol: StockSymbol;
+  adjust: Adjust;
+  start: IsoDate;
+  end: IsoDate;
+  signal?: AbortSignal;
+}
+
+/** Anything that can supply daily bars for a symbol and date range (the real client, a fake in unit tests). */
+export interface DailyBarSource {
+  /**
+   * Fetch daily bars with `start <= date <= end` in ONE upstream call.
+   * @throws {UpstreamError} on any upstream failure; callers store nothing from a failed call.
+   */
+  fetchDailyBars(request: DailyBarsRequest): Promise<UpstreamBars>;
+}
+
+function endpointUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  return trimmed.endsWith(KLINE_PATH) ? trimmed : trimmed + KLINE_PATH;
+}
+
+/** Classify a fetch failure into a stable upstream error. */
+function transportError(error: unknown, timedOut: boolean, url: string): UpstreamError {
+  if (timedOut) {
+    return new UpstreamError("UPSTREAM_TIMEOUT", "Upstream did not answer in time", { host: new URL(url).host }, { cause: error });
+  }
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return new UpstreamError(
+    "UPSTREAM_UNAVAILABLE",
+    "Upstream could not be reached or dropped the connection",
+    { host: new URL(url).host, reason: cause?.code ?? "network error" },
+    { cause: error },
+  );
+}
+
+/**
+ * Client for Eastmoney's daily kline endpoint: one HTTP GET per call, with a timeout, browser-like
+ * headers (upstream-spec §1.4), `beg`/`end` as server-side inclusive date filters, `klt=101`
+ * (daily) and `fqt` 0/1/2 for `""`/`qfq`/`hfq`.
+ */
+export class EastmoneyHistoryClient implements DailyBarSource {
+  readonly url: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: EastmoneyHistoryOptions = {}) {
+    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_HISTORY_URL);
+    this.#timeoutMs = options.timeoutMs ?? 8000;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** The exact request URL for a call (exposed for logging and tests). */
+  requestUrl({ symbol, adjust, start, end }: Omit<DailyBarsRequest, "signal">): string {
+    const params = new URLSearchParams({
+      fields1: "f1,f2,f3,f4,f5,f6",
+      fields2: FIELDS2,
+      ut: "7eea3edcaed734bea9cbfc24409ed989",
+      klt: "101",
+      fqt: FQT[adjust],
+      secid: symbol.secid,
+      beg: toCompact(start),
+      end: toCompact(end),
+    });
+    return `${this.url}?${params.toString()}`;
+  }
+
+  /** @inheritdoc */
+  async fetchDailyBars(request: DailyBarsRequest): Promise<UpstreamBars> {
+    const url = this.requestUrl(request);
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+    let body: string;
+    try {
+      const response = await this.#fetch(url, {
+        signal,
+        headers: {
+          "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+          Referer: "https://quote.eastmoney.com/",
+          Accept: "*/*",
+        },
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new UpstreamError("UPSTREAM_UNAVAILABLE", `Upstream answered HTTP ${response.status}`, {
+          host: new URL(url).host,
+          status: response.status,
+        });
+      }
+      body = await response.text();
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw transportError(error, timeout.aborted, url);
+    }
+    const result = parseKlineResponse(body, request.symbol.market);
+    const outside = result.bars.find((bar) => bar.date < request.start || bar.date > request.end);
+    if (outside) throw invalid(`bar dated ${outside.date} outside the requested ${request.start}..${request.end}`);
+    return result;
+  }
+}

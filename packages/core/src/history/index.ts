@@ -1,0 +1,6 @@
+/** Cached daily history: request validation, gap planning and the history service. */
+export * from "./types.ts";
+export * from "./planner.ts";
+export * from "./request.ts";
+export * from "./service.ts";
+export { KeyedLock } from "./keyed-lock.ts";

@@ -1,0 +1,61 @@
+/**
+ * Validation of a history request as users send it (query strings, SDK calls).
+ */
+import { localTime, oneYearBefore, parseDateInput, type IsoDate } from "../dates.ts";
+import { InputError } from "../errors.ts";
+import { calendarFor } from "../calendar/index.ts";
+import type { Clock } from "../clock.ts";
+import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
+import { ADJUSTS, type Adjust } from "./types.ts";
+
+/** A history request as received, every field optional except the symbol. */
+export interface HistoryQueryInput {
+  symbol: string;
+  /** `YYYYMMDD` or `YYYY-MM-DD`; default one year before `end_date`. */
+  start_date?: string | undefined;
+  /** `YYYYMMDD` or `YYYY-MM-DD`; default today on the instrument's exchange. May lie in the future. */
+  end_date?: string | undefined;
+  /** `""`, `"qfq"` or `"hfq"`; default `""` (unadjusted). */
+  adjust?: string | undefined;
+}
+
+/** A validated history request. */
+export interface HistoryQuery {
+  symbol: StockSymbol;
+  adjust: Adjust;
+  start: IsoDate;
+  end: IsoDate;
+}
+
+function parseDate(name: string, value: string): IsoDate {
+  const date = parseDateInput(value);
+  if (!date) {
+    throw new InputError("INVALID_DATE", `Invalid ${name} '${value}': expected a real date as YYYYMMDD or YYYY-MM-DD`, {
+      [name]: value,
+    });
+  }
+  return date;
+}
+
+/**
+ * Validate and normalise a history request.
+ * @throws {InputError} `INVALID_SYMBOL`, `INVALID_DATE` (not a real date in an accepted form),
+ *   `INVALID_ADJUST` (not one of "", qfq, hfq) or `INVALID_RANGE` (start after end).
+ */
+export function parseHistoryQuery(input: HistoryQueryInput, clock: Clock): HistoryQuery {
+  const symbol = parseStockSymbol(input.symbol);
+  const adjust = (input.adjust ?? "").trim().toLowerCase();
+  if (!(ADJUSTS as readonly string[]).includes(adjust)) {
+    throw new InputError("INVALID_ADJUST", `Invalid adjust '${input.adjust}': expected "" (unadjusted), "qfq" or "hfq"`, {
+      adjust: input.adjust,
+      accepted: ADJUSTS,
+    });
+  }
+  const today = localTime(clock.now(), calendarFor(symbol.market).timeZone).date;
+  const end = input.end_date ? parseDate("end_date", input.end_date) : today;
+  const start = input.start_date ? parseDate("start_date", input.start_date) : oneYearBefore(end);
+  if (start > end) {
+    throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
+  }
+  return { symbol, adjust: adjust as Adjust, start, end };
+}

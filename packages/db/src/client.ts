@@ -1,0 +1,87 @@
+/**
+ * Opening the database: embedded PGlite (a file-backed PostgreSQL in WASM) by default, or a
+ * PostgreSQL 15+ server when a URL is given. Migrations are applied on open.
+ */
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema/index.ts";
+
+/** A drizzle database over either driver. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** An open database and how to close it. */
+export interface DatabaseHandle {
+  db: Database;
+  /** "pglite" (embedded) or "postgres" (server). */
+  driver: "pglite" | "postgres";
+  /** Where the data lives: a data directory, "memory", or the server URL without its password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Where to open the database. */
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL (`postgres://user@host:port/db`); when set, PGlite is not used. */
+  url?: string | undefined;
+  /**
+   * Directory for the embedded database (created if missing); `null` for an in-memory one.
+   * @default "./.quantdb"
+   */
+  dataDir?: string | null | undefined;
+}
+
+/** The committed migrations folder, found through the package itself so it also resolves from bundles. */
+export function migrationsFolder(): string {
+  const packageJson = createRequire(import.meta.url).resolve("@quantdb/db/package.json");
+  return join(dirname(packageJson), "migrations");
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "postgres";
+  }
+}
+
+/**
+ * Open (and migrate) the database.
+ * @example const { db, close } = await openDatabase({ url: process.env.DATABASE_URL, dataDir: "./.quantdb" });
+ * @throws when the server cannot be reached or a migration fails.
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (options.url) {
+    const client = postgres(options.url, { max: 10, onnotice: () => {} });
+    const db = drizzlePostgres({ client, schema });
+    try {
+      await migratePostgres(db, { migrationsFolder: migrationsFolder() });
+    } catch (error) {
+      await client.end({ timeout: 1 });
+      throw error;
+    }
+    return { db: db as unknown as Database, driver: "postgres", location: redact(options.url), close: () => client.end({ timeout: 5 }) };
+  }
+  const dataDir = options.dataDir === undefined ? "./.quantdb" : options.dataDir;
+  let location = "memory";
+  let client: PGlite;
+  if (dataDir === null) {
+    client = await PGlite.create();
+  } else {
+    location = resolve(dataDir, "pglite");
+    mkdirSync(location, { recursive: true });
+    client = await PGlite.create(location);
+  }
+  const db = drizzlePglite({ client, schema });
+  await migratePglite(db, { migrationsFolder: migrationsFolder() });
+  return { db: db as unknown as Database, driver: "pglite", location, close: () => client.close() };
+}

@@ -1,0 +1,4 @@
+/** QuantDB storage: schema, connection and queries. Only this package writes SQL. */
+export * from "./client.ts";
+export * as schema from "./schema/index.ts";
+export * from "./queries/history.ts";

@@ -1,0 +1,166 @@
+/**
+ * Queries behind the history service: the `HistoryStore` port of `@quantdb/core/history`.
+ */
+import type { IsoDate } from "@quantdb/core/dates";
+import type { Adjust, DailyBar, FetchedSpan, HistoryStore, Span, StoredInstrument } from "@quantdb/core/history";
+import type { StockSymbol } from "@quantdb/core/symbols";
+import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
+import type { Database } from "../client.ts";
+import { coverageSpans, dailyBars, instruments } from "../schema/index.ts";
+
+type StoredAdjust = (typeof dailyBars.$inferInsert)["adjust"];
+
+/** The API's `""` is stored as "none" (an empty string is easy to lose in SQL tooling). */
+export function storedAdjust(adjust: Adjust): StoredAdjust {
+  return adjust === "" ? "none" : adjust;
+}
+
+/** Bars per INSERT: 13 parameters each keeps a statement far below PostgreSQL's 65,535. */
+const CHUNK = 1000;
+
+async function findInstrument(db: Database, symbol: StockSymbol): Promise<StoredInstrument | null> {
+  const rows = await db
+    .select({ id: instruments.id, name: instruments.name })
+    .from(instruments)
+    .where(and(eq(instruments.kind, symbol.kind), eq(instruments.market, symbol.market), eq(instruments.code, symbol.code)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+async function coverage(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<Span[]> {
+  return db
+    .select({ start: coverageSpans.startDate, end: coverageSpans.endDate })
+    .from(coverageSpans)
+    .where(
+      and(
+        eq(coverageSpans.instrumentId, instrumentId),
+        eq(coverageSpans.adjust, storedAdjust(adjust)),
+        lte(coverageSpans.startDate, end),
+        gte(coverageSpans.endDate, start),
+      ),
+    );
+}
+
+async function bars(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
+  return db
+    .select({
+      date: dailyBars.date,
+      open: dailyBars.open,
+      high: dailyBars.high,
+      low: dailyBars.low,
+      close: dailyBars.close,
+      volume: dailyBars.volume,
+      amount: dailyBars.amount,
+      amplitude: dailyBars.amplitude,
+      pct_change: dailyBars.pctChange,
+      change: dailyBars.change,
+      turnover_rate: dailyBars.turnoverRate,
+    })
+    .from(dailyBars)
+    .where(
+      and(
+        eq(dailyBars.instrumentId, instrumentId),
+        eq(dailyBars.adjust, storedAdjust(adjust)),
+        gte(dailyBars.date, start),
+        lte(dailyBars.date, end),
+      ),
+    )
+    .orderBy(asc(dailyBars.date));
+}
+
+async function saveFetched(db: Database, fetched: FetchedSpan): Promise<void> {
+  const { symbol, adjust, span, fetchedAt } = fetched;
+  const stored = storedAdjust(adjust);
+  await db.transaction(async (tx) => {
+    const [instrument] = await tx
+      .insert(instruments)
+      .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name: fetched.name })
+      .onConflictDoUpdate({
+        target: [instruments.kind, instruments.market, instruments.code],
+        set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
+      })
+      .returning({ id: instruments.id });
+    const instrumentId = instrument!.id;
+    for (let i = 0; i < fetched.bars.length; i += CHUNK) {
+      const rows = fetched.bars.slice(i, i + CHUNK).map((bar) => ({
+        instrumentId,
+        adjust: stored,
+        date: bar.date,
+        open: bar.open,
+        high: bar.high,
+        low: bar.low,
+        close: bar.close,
+        volume: bar.volume,
+        amount: bar.amount,
+        amplitude: bar.amplitude,
+        pctChange: bar.pct_change,
+        change: bar.change,
+        turnoverRate: bar.turnover_rate,
+        fetchedAt,
+      }));
+      await tx
+        .insert(dailyBars)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [dailyBars.instrumentId, dailyBars.adjust, dailyBars.date],
+          set: {
+            open: sql`excluded.open`,
+            high: sql`excluded.high`,
+            low: sql`excluded.low`,
+            close: sql`excluded.close`,
+            volume: sql`excluded.volume`,
+            amount: sql`excluded.amount`,
+            amplitude: sql`excluded.amplitude`,
+            pctChange: sql`excluded.pct_change`,
+            change: sql`excluded.change`,
+            turnoverRate: sql`excluded.turnover_rate`,
+            fetchedAt: sql`excluded.fetched_at`,
+          },
+        });
+    }
+    if (!span) return;
+    const [inserted] = await tx
+      .insert(coverageSpans)
+      .values({ instrumentId, adjust: stored, startDate: span.start, endDate: span.end, barCount: fetched.bars.length, fetchedAt })
+      .returning({ id: coverageSpans.id });
+    // Spans inside the new one say nothing it does not; dropping them keeps lookups short.
+    await tx
+      .delete(coverageSpans)
+      .where(
+        and(
+          eq(coverageSpans.instrumentId, instrumentId),
+          eq(coverageSpans.adjust, stored),
+          gte(coverageSpans.startDate, span.start),
+          lte(coverageSpans.endDate, span.end),
+          ne(coverageSpans.id, inserted!.id),
+        ),
+      );
+  });
+}
+
+/** The history store over a database (PGlite or PostgreSQL). */
+export function createHistoryStore(db: Database): HistoryStore {
+  return {
+    findInstrument: (symbol) => findInstrument(db, symbol),
+    coverage: (id, adjust, start, end) => coverage(db, id, adjust, start, end),
+    bars: (id, adjust, start, end) => bars(db, id, adjust, start, end),
+    saveFetched: (fetched) => saveFetched(db, fetched),
+  };
+}
+
+/** Delete every stored instrument, bar and span (tests, and the admin cache-clear). */
+export async function clearAll(db: Database): Promise<void> {
+  await db.execute(sql`truncate table ${dailyBars}, ${coverageSpans}, ${instruments} restart identity`);
+}
+
+/** Row counts, for tests and diagnostics. */
+export async function countRows(db: Database): Promise<{ instruments: number; bars: number; spans: number }> {
+  const [row] = await db
+    .select({
+      instruments: sql<number>`(select count(*)::int from ${instruments})`,
+      bars: sql<number>`(select count(*)::int from ${dailyBars})`,
+      spans: sql<number>`(select count(*)::int from ${coverageSpans})`,
+    })
+    .from(sql`(select 1) as one`);
+  return row!;
+}

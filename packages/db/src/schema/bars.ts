@@ -1,0 +1,33 @@
+import { bigint, date, doublePrecision, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { instruments } from "./instruments.ts";
+
+/** Stored adjustment: "none" (unadjusted, the API's ""), "qfq" or "hfq". */
+export const ADJUST_VALUES = ["none", "qfq", "hfq"] as const;
+
+/**
+ * Final daily bars, one row per (instrument, adjust, exchange-local date).
+ * Prices and amounts are double precision (see docs/adr/0002-price-representation.md): upstream
+ * sends 2–3 decimals, which doubles round-trip exactly as JSON numbers. Volume is in shares.
+ */
+export const dailyBars = pgTable(
+  "daily_bars",
+  {
+    instrumentId: integer("instrument_id")
+      .notNull()
+      .references(() => instruments.id, { onDelete: "cascade" }),
+    adjust: text("adjust", { enum: ADJUST_VALUES }).notNull(),
+    date: date("date", { mode: "string" }).notNull(),
+    open: doublePrecision("open").notNull(),
+    high: doublePrecision("high").notNull(),
+    low: doublePrecision("low").notNull(),
+    close: doublePrecision("close").notNull(),
+    volume: bigint("volume", { mode: "number" }).notNull(),
+    amount: doublePrecision("amount"),
+    amplitude: doublePrecision("amplitude"),
+    pctChange: doublePrecision("pct_change"),
+    change: doublePrecision("change"),
+    turnoverRate: doublePrecision("turnover_rate"),
+    fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: "daily_bars_pkey", columns: [t.instrumentId, t.adjust, t.date] })],
+);

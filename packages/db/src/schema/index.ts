@@ -1,0 +1,3 @@
+export * from "./instruments.ts";
+export * from "./bars.ts";
+export * from "./coverage.ts";

@@ -1,0 +1,44 @@
+/**
+ * Test support: fresh, migrated databases on every driver the tests must pass on.
+ * PGlite always; PostgreSQL when DATABASE_URL is set (CI always sets it, and sets
+ * QUANTDB_TEST_REQUIRE_POSTGRES=1 so a missing server fails instead of quietly shrinking the suite).
+ */
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { openDatabase, type DatabaseHandle } from "./client.ts";
+
+/** A driver a test suite runs against. */
+export type TestDriver = "pglite" | "postgres";
+
+/** The drivers available to this test run. */
+export function testDrivers(env: NodeJS.ProcessEnv = process.env): TestDriver[] {
+  if (env.DATABASE_URL) return ["pglite", "postgres"];
+  if (env.QUANTDB_TEST_REQUIRE_POSTGRES === "1") {
+    throw new Error("QUANTDB_TEST_REQUIRE_POSTGRES=1 but DATABASE_URL is not set");
+  }
+  return ["pglite"];
+}
+
+/**
+ * Open a fresh, migrated, empty database: in-memory PGlite, or a new PostgreSQL database created
+ * next to the one DATABASE_URL names (dropped again on close), so parallel test files never share rows.
+ */
+export async function openTestDatabase(driver: TestDriver, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseHandle> {
+  if (driver === "pglite") return openDatabase({ dataDir: null });
+  const baseUrl = env.DATABASE_URL;
+  if (!baseUrl) throw new Error("DATABASE_URL is not set");
+  const name = `quantdb_t_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ url: url.toString() });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 5 });
+    },
+  };
+}
