@@ -48,3 +48,29 @@ export interface UpstreamBars {
   /** Bars in ascending date order; empty when upstream had none (suspension, before listing, unknown code). */
   bars: DailyBar[];
 }
+
+/** Units of every field of a served bar, stated in each response. */
+export interface BarUnits {
+  currency: "CNY" | "HKD";
+  price: "CNY" | "HKD";
+  volume: "shares";
+  amount: "CNY" | "HKD";
+  amplitude: "percent";
+  pct_change: "percent";
+  change: "CNY" | "HKD";
+  turnover_rate: "percent";
+}
+
+/** Units of the bars served for an instrument trading in `currency`. */
+export function barUnits(currency: "CNY" | "HKD"): BarUnits {
+  return {
+    currency,
+    price: currency,
+    volume: "shares",
+    amount: currency,
+    amplitude: "percent",
+    pct_change: "percent",
+    change: currency,
+    turnover_rate: "percent",
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * One error envelope for every error response, 404 and 405 included:
+ * `{ error: { code, message, status, details? } }`. Messages never carry stack traces or paths.
+ */
+import { z } from "@hono/zod-openapi";
+import { QuantDbError, type ErrorCode } from "@quantdb/core/errors";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The error envelope (OpenAPI component `Error`). */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ description: "Stable machine-readable error code", example: "INVALID_SYMBOL" }),
+      message: z.string().openapi({ description: "What went wrong, for people", example: "Invalid symbol 'ABC': not a recognised stock symbol." }),
+      status: z.number().int().openapi({ description: "HTTP status, repeated", example: 400 }),
+      details: z.record(z.string(), z.unknown()).optional().openapi({ description: "Extra facts about the error (the offending value, accepted values)" }),
+    }),
+  })
+  .openapi("Error");
+
+/** Build an envelope response. */
+export function errorResponse(c: Context, code: ErrorCode | string, message: string, status: number, details?: Record<string, unknown>) {
+  return c.json({ error: { code, message, status, ...(details ? { details } : {}) } }, status as ContentfulStatusCode);
+}
+
+const errorContent = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+/** The error responses every operation can give, spread into each route's `responses`. */
+export const openApiErrorResponses = {
+  400: errorContent("Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR)"),
+  404: errorContent("No such resource (NOT_FOUND)"),
+  405: errorContent("Method not allowed on this path (METHOD_NOT_ALLOWED)"),
+  500: errorContent("Unexpected server error (INTERNAL_ERROR)"),
+  502: errorContent("Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored"),
+  504: errorContent("Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored"),
+} as const;
+
+/** `app.onError`: domain errors keep their code; anything else is a 500 without internals. */
+export function handleError(error: Error, c: Context) {
+  if (error instanceof QuantDbError) {
+    if (error.status >= 500) console.error(`[quantdb] ${c.req.method} ${c.req.path} → ${error.code}: ${error.message}`);
+    return errorResponse(c, error.code, error.message, error.status, error.details);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    return errorResponse(c, "VALIDATION_ERROR", error.message || "Bad request", error.status);
+  }
+  console.error(`[quantdb] ${c.req.method} ${c.req.path} → unhandled`, error);
+  return errorResponse(c, "INTERNAL_ERROR", "Internal server error", 500);
+}

@@ -1,0 +1,87 @@
+import { z } from "@hono/zod-openapi";
+
+/** Path parameter: a stock symbol in any accepted form. */
+export const SymbolParam = z.object({
+  symbol: z.string().openapi({
+    param: { name: "symbol", in: "path" },
+    description:
+      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700",
+    example: "600519",
+  }),
+});
+
+/** Query of the history endpoints. Values are validated by the core (errors name the field). */
+export const HistoryQuerySchema = z.object({
+  start_date: z.string().optional().openapi({
+    description: "First date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: one year before end_date.",
+    example: "20240101",
+  }),
+  end_date: z.string().optional().openapi({
+    description: "Last date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: today on the instrument's exchange. A future date is clipped to what exists, never an error.",
+    example: "20241231",
+  }),
+  adjust: z.string().optional().openapi({
+    description: 'Price adjustment: "" unadjusted (default), "qfq" forward-adjusted (前复权), "hfq" backward-adjusted (后复权). Each is cached separately.',
+    example: "qfq",
+  }),
+});
+
+const nullableNumber = (description: string, example: number) => z.number().nullable().openapi({ description, example });
+
+/** One daily bar. */
+export const BarSchema = z
+  .object({
+    date: z.string().openapi({ description: "Exchange-local trading date, YYYY-MM-DD", example: "2024-01-02" }),
+    open: z.number().openapi({ description: "Opening price, trading currency, adjusted per `adjust`", example: 1715.0 }),
+    high: z.number().openapi({ description: "Highest price", example: 1718.19 }),
+    low: z.number().openapi({ description: "Lowest price", example: 1678.1 }),
+    close: z.number().openapi({ description: "Closing price", example: 1685.01 }),
+    volume: z.number().openapi({ description: "Volume in shares (Eastmoney reports A-shares in lots of 100; converted)", example: 3215600 }),
+    amount: nullableNumber("Traded value (成交额), trading currency, never adjusted", 5440000000),
+    amplitude: nullableNumber("(high − low) / previous close, percent", 2.34),
+    pct_change: nullableNumber("Change against the previous close, percent", -1.24),
+    change: nullableNumber("Change against the previous close, trading currency", -21.12),
+    turnover_rate: nullableNumber("Turnover rate, percent of free float", 0.26),
+    provisional: z.boolean().openapi({
+      description: "true for today's bar while the session is not final (before close + 30 minutes); such a bar is never stored and may change",
+      example: false,
+    }),
+  })
+  .openapi("DailyBar");
+
+/** The history response. */
+export const HistoryResponseSchema = z
+  .object({
+    symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share) or 5 digits (HK)", example: "600519" }),
+    market: z.enum(["SH", "SZ", "BJ", "HK"]).openapi({ description: "Listing exchange", example: "SH" }),
+    name: z.string().nullable().openapi({ description: "Instrument name as upstream reports it; null if not known yet", example: "贵州茅台" }),
+    adjust: z.enum(["", "qfq", "hfq"]).openapi({ description: "Adjustment of the prices", example: "" }),
+    start_date: z.string().openapi({ description: "Requested first date, YYYY-MM-DD", example: "2024-01-01" }),
+    end_date: z.string().openapi({ description: "Requested last date, YYYY-MM-DD", example: "2024-12-31" }),
+    data: z.array(BarSchema),
+    metadata: z.object({
+      count: z.number().int().openapi({ description: "Number of bars in data", example: 242 }),
+      cache: z.object({
+        hit: z.boolean().openapi({ description: "true when no upstream call was made for this request" }),
+        rows_from_cache: z.number().int().openapi({ description: "Bars served from the database" }),
+        rows_from_upstream: z.number().int().openapi({ description: "Bars fetched from upstream by this request" }),
+        upstream_requests: z.number().int().openapi({ description: "Upstream calls this request made" }),
+        trading_days: z.number().int().openapi({ description: "Sessions in [start_date, min(end_date, today)] per the exchange calendar" }),
+      }),
+      units: z.object({
+        currency: z.enum(["CNY", "HKD"]),
+        price: z.enum(["CNY", "HKD"]),
+        volume: z.literal("shares"),
+        amount: z.enum(["CNY", "HKD"]),
+        amplitude: z.literal("percent"),
+        pct_change: z.literal("percent"),
+        change: z.enum(["CNY", "HKD"]),
+        turnover_rate: z.literal("percent"),
+      }),
+      calendar_known_through: z.string().openapi({
+        description: "The exchange calendar is known through this date; later dates are passed through to upstream and not cached",
+        example: "2026-12-31",
+      }),
+    }),
+  })
+  .openapi("StockHistory");

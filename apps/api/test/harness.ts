@@ -1,0 +1,79 @@
+/**
+ * The whole system on loopback for tests: a fresh database (PGlite or PostgreSQL), the replay
+ * upstream serving real recorded data, and the API on an ephemeral port, with an injected clock.
+ */
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { ManualClock } from "@quantdb/core/clock";
+import { EastmoneyHistoryClient } from "@quantdb/core/eastmoney";
+import type { DatabaseHandle } from "@quantdb/db";
+import { clearAll, countRows } from "@quantdb/db";
+import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
+import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { createApp } from "../src/app.ts";
+import { createServices } from "../src/services.ts";
+
+/** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to today is final. */
+export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
+
+export interface Api {
+  url: string;
+  clock: ManualClock;
+  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+export interface TestSystem {
+  database: DatabaseHandle;
+  replay: ReplayServer;
+  /** Start a fresh API (new in-process state) on the shared database and replay. */
+  api(options?: { clock?: ManualClock; timeoutMs?: number }): Promise<Api>;
+  /** Empty the database and reset the replay between tests. */
+  reset(): Promise<void>;
+  rows(): Promise<{ instruments: number; bars: number; spans: number }>;
+  close(): Promise<void>;
+}
+
+export async function startSystem(driver: TestDriver): Promise<TestSystem> {
+  const database = await openTestDatabase(driver);
+  const replay = await startReplay();
+  const servers: ServerType[] = [];
+  return {
+    database,
+    replay,
+    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 1500 } = {}) {
+      const upstream = new EastmoneyHistoryClient({ baseUrl: replay.url, timeoutMs });
+      const app = createApp(createServices({ database, upstream, clock }));
+      const server = await new Promise<ServerType>((resolve) => {
+        const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+      });
+      servers.push(server);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return {
+        url,
+        clock,
+        async get(path, init) {
+          const response = await fetch(url + path, init);
+          const text = await response.text();
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON: keep the text
+          }
+          return { status: response.status, body, headers: response.headers };
+        },
+      };
+    },
+    async reset() {
+      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+      replay.reset();
+      await clearAll(database.db);
+    },
+    rows: () => countRows(database.db),
+    async close() {
+      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+      await replay.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,504 @@
+/**
+ * `@quantdb/replay`: a loopback replay of Eastmoney's daily kline endpoint
+ * (`GET https://push2his.eastmoney.com/api/qt/stock/kline/get`) serving real recorded bars,
+ * with request counting and fault injection, for tests, offline runs and benchmarks.
+ *
+ * Served data (see `fixtures/README.md`): prices in CNY, volume in lots (手, 100 shares), amount in
+ * CNY, amplitude / pct change / turnover in percent, dates exchange-local (CST) `YYYY-MM-DD`.
+ */
+
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { datasetKey, loadFixtures } from "./data.ts";
+import type { Bar, Dataset, FixtureStore } from "./data.ts";
+
+/** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
+const KLINE_PATH = "/api/qt/stock/kline/get";
+/** Prefix of the replay's own control endpoints. */
+const CONTROL_PREFIX = "/__replay/";
+
+/** One kline request the replay received (logged on arrival, including faulted ones). */
+export interface ReplayRequest {
+  /** Arrival time, milliseconds since the Unix epoch. */
+  at: number;
+  /** Request path (always `/api/qt/stock/kline/get`). */
+  path: string;
+  /** Every query parameter as sent (the last value wins if a name repeats). */
+  query: Record<string, string>;
+  /** `secid` as sent, e.g. `"0.000001"` (`<market>.<code>`). */
+  secid?: string;
+  /** `fqt` as sent: `"0"` unadjusted, `"1"` qfq (forward-adjusted), `"2"` hfq. */
+  fqt?: string;
+  /** `klt` as sent: `"101"` daily (the only period served). */
+  klt?: string;
+  /** `beg` as sent: `YYYYMMDD` (inclusive, exchange-local) or `"0"`. */
+  beg?: string;
+  /** `end` as sent: `YYYYMMDD` (inclusive, exchange-local) or a sentinel such as `"20500000"`. */
+  end?: string;
+  /** `lmt` as sent: cap to the last N bars within the range. */
+  lmt?: string;
+}
+
+/**
+ * A failure mode the replay can inject into kline responses:
+ * - `"reset"`: destroy the socket without any HTTP response (Eastmoney's ban signature);
+ * - `"http500"`: HTTP 500 with a small text body;
+ * - `"slow"`: wait `delayMs`, then answer normally;
+ * - `"malformed"`: HTTP 200 with truncated JSON;
+ * - `"captcha"`: HTTP 200 `text/html` slider-captcha page;
+ * - `"bad-row"`: valid envelope, but one kline string has only 7 comma-separated fields;
+ * - `"data-null"`: valid envelope with `data: null`.
+ */
+export type FaultKind = "reset" | "http500" | "slow" | "malformed" | "captcha" | "bad-row" | "data-null";
+
+/** A fault to inject into upcoming kline requests. The first matching active fault (in injection order) applies. */
+export interface Fault {
+  /** What goes wrong. */
+  kind: FaultKind;
+  /** How many upcoming kline requests it applies to; default: all until cleared. */
+  times?: number;
+  /** For "slow": delay (ms) before answering normally; default 60000. */
+  delayMs?: number;
+  /** Only requests for this secid (e.g. `"1.600519"`). */
+  secid?: string;
+}
+
+/** A running replay server. */
+export interface ReplayServer {
+  /** Base URL, `"http://127.0.0.1:<port>"`. */
+  readonly url: string;
+  /** Full kline endpoint URL: `url + "/api/qt/stock/kline/get"`. */
+  readonly eastmoneyHistoryUrl: string;
+  /** Kline requests received (including faulted ones), in arrival order. A copy; later requests are not added to it. */
+  readonly requests: readonly ReplayRequest[];
+  /** Number of kline requests received, optionally only those whose `secid` / `fqt` query values equal the filter's. */
+  requestCount(filter?: { secid?: string; fqt?: string }): number;
+  /** Add a fault. Throws on an unknown kind or a non-positive `times` / negative `delayMs`. */
+  injectFault(fault: Fault): void;
+  /** Remove every fault. */
+  clearFaults(): void;
+  /** Fixed extra latency (ms) on every kline response (for benchmarks). */
+  setLatency(ms: number): void;
+  /** Simulate a suspension: omit bars of `secid` (all fqt) with from <= date <= to (YYYY-MM-DD, exchange-local). */
+  suspend(secid: string, from: string, to: string): void;
+  /** Switch which snapshot serves (secid, fqt); 000001 qfq has "2024-06-26" (default) and "2025-03-05". Throw on unknown. */
+  useSnapshot(secid: string, fqt: string, snapshot: string): void;
+  /** Clear request log, faults, latency, suspensions and snapshot choices. */
+  reset(): void;
+  /** Stop listening and destroy every open socket (including ones held by "slow"); resolves promptly. */
+  close(): Promise<void>;
+}
+
+const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>(["reset", "http500", "slow", "malformed", "captcha", "bad-row", "data-null"]);
+const DEFAULT_SLOW_MS = 60_000;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const JSONP_RE = /^[A-Za-z_$][\w$.]*$/;
+const MAX_CONTROL_BODY = 64 * 1024;
+
+/** The synthetic slider-captcha page served by the "captcha" fault (not a recorded Eastmoney page). */
+const CAPTCHA_HTML = `<!DOCTYPE html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><title>安全验证</title></head>
+<body>
+<div id="captcha" class="slider-captcha">
+  <p class="title">请完成安全验证</p>
+  <div class="puzzle"><canvas width="280" height="155"></canvas></div>
+  <div class="slider"><div class="slider-button">&gt;&gt;</div><span class="slider-text">向右拖动滑块填充拼图</span></div>
+</div>
+<!-- @quantdb/replay: synthetic slider-captcha page (fault "captcha") -->
+</body>
+</html>
+`;
+
+interface ActiveFault {
+  readonly kind: FaultKind;
+  readonly delayMs: number;
+  readonly secid: string | undefined;
+  remaining: number;
+}
+
+interface Suspension {
+  readonly secid: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** The recorded Eastmoney response envelope around `data` (an object built from fixtures, or null). */
+function envelope(data: unknown): Record<string, unknown> {
+  return { rc: 0, rt: 17, svr: 183641822, lt: 1, full: 0, dlmkts: "", dsc: "0", data };
+}
+
+function validateFault(fault: Fault): ActiveFault {
+  if (!fault || typeof fault !== "object" || !FAULT_KINDS.has(fault.kind)) {
+    throw new Error(`unknown fault kind ${JSON.stringify((fault as { kind?: unknown } | undefined)?.kind)}`);
+  }
+  const times = fault.times ?? Number.POSITIVE_INFINITY;
+  if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) {
+    throw new Error(`fault times must be a positive integer, got ${String(fault.times)}`);
+  }
+  const delayMs = fault.delayMs ?? DEFAULT_SLOW_MS;
+  if (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0) {
+    throw new Error(`fault delayMs must be a non-negative number, got ${String(fault.delayMs)}`);
+  }
+  if (fault.secid !== undefined && typeof fault.secid !== "string") throw new Error("fault secid must be a string");
+  return { kind: fault.kind, delayMs, secid: fault.secid, remaining: times };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_CONTROL_BODY) {
+        reject(new Error("body too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed || res.writableEnded) return;
+  const body = Buffer.from(reply.body, "utf8");
+  res.writeHead(reply.status, { "Content-Type": reply.contentType, "Content-Length": body.length });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, { status, contentType: "application/json; charset=utf-8", body: JSON.stringify(value) });
+}
+
+/**
+ * Start a replay server on loopback. Fixtures are loaded (once per process) before it listens.
+ * Options: `host` (default `127.0.0.1`), `port` (default 0 = an ephemeral port).
+ */
+export async function startReplay(options: { port?: number; host?: string } = {}): Promise<ReplayServer> {
+  const store: FixtureStore = loadFixtures();
+  const host = options.host ?? "127.0.0.1";
+
+  let log: ReplayRequest[] = [];
+  let faults: ActiveFault[] = [];
+  let latencyMs = 0;
+  let suspensions: Suspension[] = [];
+  let snapshotChoice = new Map<string, string>();
+  const sockets = new Set<Socket>();
+  const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
+  let closing = false;
+
+  function takeFault(secid: string | undefined): ActiveFault | undefined {
+    const index = faults.findIndex((f) => f.secid === undefined || f.secid === secid);
+    if (index < 0) return undefined;
+    const fault = faults[index]!;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) faults.splice(index, 1);
+    return fault;
+  }
+
+  /** Resolve true after `ms`, or false as soon as the response is closed or the server shuts down. */
+  function wait(ms: number, res: ServerResponse): Promise<boolean> {
+    if (ms <= 0) return Promise.resolve(!closing);
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => finish(true), ms),
+        done: (ok: boolean) => finish(ok),
+      };
+      const onClose = (): void => finish(false);
+      function finish(ok: boolean): void {
+        clearTimeout(entry.timer);
+        timers.delete(entry);
+        res.off("close", onClose);
+        resolve(ok && !closing && !res.destroyed);
+      }
+      timers.add(entry);
+      res.once("close", onClose);
+    });
+  }
+
+  function activeBars(dataset: Dataset): readonly Bar[] {
+    const name = snapshotChoice.get(datasetKey(dataset.secid, dataset.fqt)) ?? dataset.defaultSnapshot;
+    const bars = dataset.snapshots.get(name)!.bars;
+    const windows = suspensions.filter((s) => s.secid === dataset.secid);
+    if (windows.length === 0) return bars;
+    return bars.filter((bar) => !windows.some((w) => w.from <= bar.date && bar.date <= w.to));
+  }
+
+  function basePreKPrice(dataset: Dataset): number | undefined {
+    const name = snapshotChoice.get(datasetKey(dataset.secid, dataset.fqt)) ?? dataset.defaultSnapshot;
+    return dataset.snapshots.get(name)!.basePreKPrice;
+  }
+
+  /** The `data` object for a kline query, or null (unknown secid / wrong market / hfq / unsupported klt / bad dates). */
+  function klineData(query: Record<string, string>): Record<string, unknown> | null {
+    const secid = query.secid;
+    if (secid === undefined || query.klt !== "101") return null;
+    const fqt = query.fqt === undefined || query.fqt === "" ? "0" : query.fqt;
+    const dataset = store.get(datasetKey(secid, fqt));
+    if (!dataset) return null;
+
+    const beg = query.beg;
+    const end = query.end;
+    let begKey = "";
+    let endKey = "99999999";
+    if (beg !== undefined && beg !== "" && beg !== "0") {
+      if (!/^\d{8}$/.test(beg)) return null;
+      begKey = beg;
+    }
+    if (end !== undefined && end !== "") {
+      if (!/^\d{8}$/.test(end)) return null;
+      endKey = end;
+    }
+    const all = activeBars(dataset);
+    const first = all.findIndex((bar) => bar.key >= begKey);
+    const startIndex = first < 0 ? all.length : first;
+    let stopIndex = startIndex;
+    while (stopIndex < all.length && all[stopIndex]!.key <= endKey) stopIndex++;
+    const lmt = query.lmt !== undefined && /^\d+$/.test(query.lmt) ? Number(query.lmt) : 0;
+    const from = lmt > 0 ? Math.max(startIndex, stopIndex - lmt) : startIndex;
+    const bars = all.slice(from, stopIndex);
+
+    let preKPrice: number;
+    if (from > 0) preKPrice = all[from - 1]!.close;
+    else preKPrice = basePreKPrice(dataset) ?? all[0]?.open ?? 0;
+
+    return {
+      code: dataset.code,
+      market: dataset.market,
+      name: dataset.name,
+      decimal: 2,
+      dktotal: all.length,
+      preKPrice,
+      klines: bars.map((bar) => bar.kline),
+    };
+  }
+
+  function jsonReply(value: unknown, callback: string | undefined): Reply {
+    const json = JSON.stringify(value);
+    if (callback !== undefined) {
+      return { status: 200, contentType: "application/javascript; charset=utf-8", body: `${callback}(${json});` };
+    }
+    return { status: 200, contentType: "application/json; charset=utf-8", body: json };
+  }
+
+  async function handleKline(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const query: Record<string, string> = Object.fromEntries(url.searchParams);
+    const entry: ReplayRequest = { at: Date.now(), path: url.pathname, query };
+    for (const name of ["secid", "fqt", "klt", "beg", "end", "lmt"] as const) {
+      if (query[name] !== undefined) entry[name] = query[name];
+    }
+    log.push(entry);
+    const fault = takeFault(query.secid);
+    const delay = latencyMs + (fault?.kind === "slow" ? fault.delayMs : 0);
+    if (!(await wait(delay, res))) return;
+
+    if (fault?.kind === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "http500") {
+      send(res, { status: 500, contentType: "text/plain; charset=utf-8", body: "500 Internal Server Error\n" });
+      return;
+    }
+    if (fault?.kind === "captcha") {
+      send(res, { status: 200, contentType: "text/html; charset=utf-8", body: CAPTCHA_HTML });
+      return;
+    }
+    const callback = query.cb !== undefined && JSONP_RE.test(query.cb) ? query.cb : undefined;
+    let data = fault?.kind === "data-null" ? null : klineData(query);
+    if (fault?.kind === "bad-row" && data) {
+      const klines = [...(data.klines as string[])];
+      const last = klines.length - 1;
+      if (last >= 0) {
+        klines[last] = klines[last]!.split(",").slice(0, 7).join(",");
+        data = { ...data, klines };
+      }
+    }
+    const reply = jsonReply(envelope(data), callback);
+    if (fault?.kind === "malformed") reply.body = reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2)));
+    send(res, reply);
+  }
+
+  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = `${req.method ?? "GET"} ${url.pathname.slice(CONTROL_PREFIX.length)}`;
+    const readJson = async (): Promise<Record<string, unknown>> => {
+      const text = await readBody(req);
+      const value: unknown = text.trim() === "" ? {} : JSON.parse(text);
+      if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("body must be a JSON object");
+      return value as Record<string, unknown>;
+    };
+    const str = (body: Record<string, unknown>, key: string): string => {
+      const value = body[key];
+      if (typeof value !== "string") throw new Error(`${key} must be a string`);
+      return value;
+    };
+    try {
+      switch (route) {
+        case "GET requests": {
+          const filter: { secid?: string; fqt?: string } = {};
+          const secid = url.searchParams.get("secid");
+          const fqt = url.searchParams.get("fqt");
+          if (secid !== null) filter.secid = secid;
+          if (fqt !== null) filter.fqt = fqt;
+          const requests = log.filter((r) => matches(r, filter));
+          sendJson(res, 200, { count: requests.length, requests });
+          return;
+        }
+        case "GET faults":
+          sendJson(res, 200, { faults: faults.map((f) => ({ ...f, remaining: Number.isFinite(f.remaining) ? f.remaining : null })) });
+          return;
+        case "POST faults":
+          server.injectFault((await readJson()) as unknown as Fault);
+          sendJson(res, 200, { ok: true, faults: faults.length });
+          return;
+        case "DELETE faults":
+          server.clearFaults();
+          sendJson(res, 200, { ok: true });
+          return;
+        case "POST reset":
+          server.reset();
+          sendJson(res, 200, { ok: true });
+          return;
+        case "POST snapshot": {
+          const body = await readJson();
+          server.useSnapshot(str(body, "secid"), str(body, "fqt"), str(body, "snapshot"));
+          sendJson(res, 200, { ok: true });
+          return;
+        }
+        case "POST suspend": {
+          const body = await readJson();
+          server.suspend(str(body, "secid"), str(body, "from"), str(body, "to"));
+          sendJson(res, 200, { ok: true });
+          return;
+        }
+        case "POST latency": {
+          const body = await readJson();
+          server.setLatency(body.ms as number);
+          sendJson(res, 200, { ok: true });
+          return;
+        }
+        case "GET datasets": {
+          const datasets = [...store.values()].map((d) => ({
+            secid: d.secid,
+            fqt: d.fqt,
+            name: d.name,
+            snapshots: [...d.snapshots.values()].map((s) => ({ name: s.name, bars: s.bars.length, first: s.bars[0]?.date, last: s.bars.at(-1)?.date, source: s.source })),
+            active: snapshotChoice.get(datasetKey(d.secid, d.fqt)) ?? d.defaultSnapshot,
+          }));
+          sendJson(res, 200, { datasets });
+          return;
+        }
+        default:
+          sendJson(res, 404, { ok: false, error: `no control endpoint ${route}` });
+      }
+    } catch (error) {
+      sendJson(res, 400, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  const httpServer = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://replay.invalid");
+    if (url.pathname === KLINE_PATH) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        send(res, { status: 405, contentType: "text/plain; charset=utf-8", body: "Method Not Allowed\n" });
+        return;
+      }
+      void handleKline(req, res, url).catch((error: unknown) => {
+        send(res, { status: 500, contentType: "text/plain; charset=utf-8", body: `replay error: ${String(error)}\n` });
+      });
+      return;
+    }
+    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      void handleControl(req, res, url);
+      return;
+    }
+    send(res, { status: 404, contentType: "text/plain; charset=utf-8", body: "Not Found\n" });
+  });
+  httpServer.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(options.port ?? 0, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address();
+  if (!address || typeof address === "string") throw new Error("replay: unexpected server address");
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const baseUrl = `http://${urlHost}:${address.port}`;
+  let closed: Promise<void> | undefined;
+
+  const server: ReplayServer = {
+    url: baseUrl,
+    eastmoneyHistoryUrl: baseUrl + KLINE_PATH,
+    get requests(): readonly ReplayRequest[] {
+      return log.slice();
+    },
+    requestCount(filter) {
+      if (!filter) return log.length;
+      return log.filter((r) => matches(r, filter)).length;
+    },
+    injectFault(fault) {
+      faults.push(validateFault(fault));
+    },
+    clearFaults() {
+      faults = [];
+    },
+    setLatency(ms) {
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new Error(`latency must be a non-negative number of ms, got ${String(ms)}`);
+      latencyMs = ms;
+    },
+    suspend(secid, from, to) {
+      if (typeof secid !== "string" || secid === "") throw new Error("suspend: secid must be a non-empty string");
+      if (!DATE_RE.test(from) || !DATE_RE.test(to)) throw new Error(`suspend: dates must be YYYY-MM-DD, got ${from} .. ${to}`);
+      if (from > to) throw new Error(`suspend: from ${from} is after to ${to}`);
+      suspensions.push({ secid, from, to });
+    },
+    useSnapshot(secid, fqt, snapshot) {
+      const dataset = store.get(datasetKey(secid, fqt));
+      if (!dataset) throw new Error(`useSnapshot: no dataset for secid ${secid} fqt ${fqt}`);
+      if (!dataset.snapshots.has(snapshot)) {
+        throw new Error(`useSnapshot: ${secid} fqt ${fqt} has no snapshot ${snapshot} (have ${[...dataset.snapshots.keys()].join(", ")})`);
+      }
+      snapshotChoice.set(datasetKey(secid, fqt), snapshot);
+    },
+    reset() {
+      log = [];
+      faults = [];
+      latencyMs = 0;
+      suspensions = [];
+      snapshotChoice = new Map();
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        for (const entry of [...timers]) entry.done(false);
+        httpServer.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+        httpServer.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+  return server;
+}
+
+function matches(request: ReplayRequest, filter: { secid?: string; fqt?: string }): boolean {
+  if (filter.secid !== undefined && request.secid !== filter.secid) return false;
+  if (filter.fqt !== undefined && request.fqt !== filter.fqt) return false;
+  return true;
+}
