@@ -1,7 +1,9 @@
 import { defineConfig } from "tsdown";
 
 // The workspace packages are TypeScript source (just-in-time), which plain Node cannot load from
-// node_modules: bundle them in; third-party packages stay external and load from node_modules.
+// node_modules: bundle them in. Every third-party package stays external (PGlite must load its
+// WASM and data files from its own folder), so the API lists what they import as its own
+// dependencies.
 export default defineConfig({
   entry: ["src/index.ts"],
   format: "esm",
@@ -10,4 +12,5 @@ export default defineConfig({
   dts: false,
   clean: true,
   noExternal: [/^@quantdb\//],
+  external: [/^(?!@quantdb\/)[^./]/],
 });
