@@ -6,6 +6,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { AppEnv, Services } from "./context.ts";
 import { errorResponse, handleError } from "./errors.ts";
+import { registerRefreshCache } from "./routes/cache/refresh.ts";
+import { registerCalendarRoutes } from "./routes/calendar/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
 import { registerGetStockHistory } from "./routes/history/get.ts";
 
@@ -41,6 +43,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   registerGetHealth(app);
   registerGetStockHistory(app);
+  registerCalendarRoutes(app);
+  registerRefreshCache(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

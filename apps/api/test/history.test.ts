@@ -59,7 +59,7 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const first = await api.get(`${HISTORY}/600519?start_date=2024-01-02&end_date=2024-03-29&adjust=qfq`);
     const again = await api.get(`${HISTORY}/600519?start_date=2024-01-02&end_date=2024-03-29&adjust=qfq`);
     expect(again.body.data).toEqual(first.body.data);
-    expect(again.body.metadata.cache).toEqual({ hit: true, rows_from_cache: first.body.data.length, rows_from_upstream: 0, upstream_requests: 0, trading_days: first.body.data.length });
+    expect(again.body.metadata.cache).toEqual({ hit: true, rows_from_cache: first.body.data.length, rows_from_upstream: 0, upstream_requests: 0, trading_days: first.body.data.length, series_replaced: null });
     const sub = await api.get(`${HISTORY}/600519?start_date=20240201&end_date=20240229&adjust=qfq`);
     expect(sub.body.data).toEqual(first.body.data.filter((b: { date: string }) => b.date >= "2024-02-01" && b.date <= "2024-02-29"));
     expect(sub.body.metadata.cache.hit).toBe(true);
@@ -72,11 +72,12 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const wide = await api.get(`${HISTORY}/600519?start_date=20231201&end_date=20240430&adjust=qfq`);
     expect(wide.status).toBe(200);
     const calls = system.replay.requests.map((r) => [r.beg, r.end]);
-    // the first call, then exactly the two new gaps, bounded by trading sessions
+    // the first call, then exactly the two new gaps, bounded by trading sessions, each with one
+    // held session next to it as the anchor (2024-01-02, 2024-03-29) to detect a rebased series
     expect(calls).toEqual([
       ["20240102", "20240329"],
-      ["20231201", "20231229"],
-      ["20240401", "20240430"],
+      ["20231201", "20240102"],
+      ["20240329", "20240430"],
     ]);
     expect(wide.body.data).toEqual(
       (await upstreamBars(system, "1.600519", "1", "20231201", "20240430")).map((bar) => ({ ...bar, provisional: false })),
@@ -90,7 +91,7 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const { status, body } = await api.get(`${HISTORY}/600519?start_date=20240210&end_date=20240218&adjust=qfq`);
     expect(status).toBe(200);
     expect(body.data).toEqual([]);
-    expect(body.metadata.cache).toEqual({ hit: true, rows_from_cache: 0, rows_from_upstream: 0, upstream_requests: 0, trading_days: 0 });
+    expect(body.metadata.cache).toEqual({ hit: true, rows_from_cache: 0, rows_from_upstream: 0, upstream_requests: 0, trading_days: 0, series_replaced: null });
     expect(system.replay.requestCount()).toBe(0);
   });
 
@@ -267,7 +268,8 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     clock.set("2026-08-11T07:40:00Z");
     const final = await api.get(`${HISTORY}/600519?start_date=20260803&end_date=20260811`);
     expect(final.body.data.at(-1)).toMatchObject({ date: "2026-08-11", provisional: false });
-    expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20260811", end: "20260811" });
+    // only today is new; the held 2026-08-10 rides along as the anchor
+    expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20260810", end: "20260811" });
     expect(await system.rows()).toMatchObject({ bars: 7 });
     await api.get(`${HISTORY}/600519?start_date=20260803&end_date=20260811`);
     expect(system.replay.requestCount()).toBe(3);

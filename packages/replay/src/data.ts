@@ -6,12 +6,15 @@ import { dirname, join } from "node:path";
  *
  * Every kline string has the 11 fields f51..f61, in this order:
  * `date,open,close,high,low,volume,amount,amplitude,pct,change,turnover`
- * with the date an exchange-local (CST) trading date `YYYY-MM-DD`, prices in CNY, volume in
- * lots (手, 100 shares), amount in CNY, and amplitude / pct / turnover in percent.
+ * with the date an exchange-local trading date `YYYY-MM-DD` and amplitude / pct / turnover in
+ * percent. A-shares (markets 0 and 1): prices in CNY with 2 decimals, volume in lots (手, 100
+ * shares), amount in CNY. Hong Kong (market 116): prices in HKD with 3 decimals, volume in
+ * shares, amount in HKD.
  * See `../fixtures/README.md` for what is recorded and what is derived.
  */
 
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 
 /**
  * The fixtures folder, found through the package itself (not `import.meta.url`), so it still
@@ -27,9 +30,9 @@ export interface Bar {
   readonly date: string;
   /** The same date as `YYYYMMDD`, for comparing with the `beg`/`end` query parameters. */
   readonly key: string;
-  /** Close price in CNY (adjusted per the dataset's `fqt`); used for `preKPrice`. */
+  /** Close price in the dataset's currency (adjusted per its `fqt`); used for `preKPrice`. */
   readonly close: number;
-  /** Open price in CNY (adjusted per the dataset's `fqt`); `preKPrice` fallback for a first bar. */
+  /** Open price in the dataset's currency (adjusted per its `fqt`); `preKPrice` fallback for a first bar. */
   readonly open: number;
   /** The Eastmoney kline string (11 comma-separated fields f51..f61). */
   readonly kline: string;
@@ -42,22 +45,26 @@ export interface Snapshot {
   /** Bars in ascending date order. */
   readonly bars: readonly Bar[];
   /**
-   * Close (CNY) of the bar just before `bars[0]` when the source recorded it (the recorded
+   * Close of the bar just before `bars[0]` when the source recorded it (the recorded
    * Eastmoney response's own `preKPrice`); otherwise undefined and the first bar's open is used.
    */
   readonly basePreKPrice?: number;
   /** Fixture file the bars come from, relative to the package's `fixtures/` directory. */
   readonly source: string;
+  /** Dates of source rows that could not be parsed at all (Yahoo `null` cells) and are not served. */
+  readonly skipped?: readonly string[];
 }
 
 /** All snapshots of one `(secid, fqt)` pair. */
 export interface Dataset {
   /** Eastmoney secid, `<market>.<code>`. */
   readonly secid: string;
-  /** 6-digit exchange code. */
+  /** Exchange code: 6 digits for A-shares, 5 digits (zero-padded) for Hong Kong. */
   readonly code: string;
-  /** Eastmoney market id: 1 = Shanghai, 0 = Shenzhen and Beijing. */
+  /** Eastmoney market id: 1 = Shanghai, 0 = Shenzhen and Beijing, 116 = Hong Kong. */
   readonly market: number;
+  /** Price decimals (Eastmoney `data.decimal`): 2 for A-shares, 3 for Hong Kong. */
+  readonly decimal: number;
   /** Security name (Chinese short name). */
   readonly name: string;
   /** Adjustment mode: "0" unadjusted, "1" forward-adjusted (qfq). */
@@ -75,6 +82,10 @@ export type FixtureStore = ReadonlyMap<string, Dataset>;
 const QFQ_CODES = ["000001", "600519", "300750", "430047", "830799", "688981"] as const;
 /** Codes with unadjusted (fqt=0) bars from `fixtures/raw/<code>.csv`. */
 const RAW_CODES = ["000001", "600519", "300750"] as const;
+/** Hong Kong codes with unadjusted (fqt=0) Yahoo bars: code → `fixtures/hk_yahoo_raw/<file>`. */
+const HK_RAW_FILES = { "00700": "0700.HK.csv.gz", "09988": "9988.HK.csv.gz" } as const;
+/** Hong Kong codes with Yahoo dividend-adjusted bars served as qfq (fqt=1): code → `fixtures/hk_yahoo_adjusted/<file>`. */
+const HK_ADJUSTED_FILES = { "00700": "0700.HK.csv.gz" } as const;
 
 /** Key of a dataset in the {@link FixtureStore}: `"<secid>|<fqt>"`. */
 export function datasetKey(secid: string, fqt: string): string {
@@ -82,10 +93,12 @@ export function datasetKey(secid: string, fqt: string): string {
 }
 
 /**
- * Eastmoney market id for an A-share code: `6xxxxx` (Shanghai) → 1; Shenzhen and Beijing
- * (`0`, `3`, `4`, `8`, `92` prefixes) → 0. Only the fixture codes need to be handled.
+ * Eastmoney market id for a fixture code: a 5-digit Hong Kong code → 116; for 6-digit A-share
+ * codes, `6xxxxx` (Shanghai) → 1 and Shenzhen and Beijing (`0`, `3`, `4`, `8`, `92` prefixes) → 0.
+ * Only the fixture codes need to be handled.
  */
 export function marketOf(code: string): number {
+  if (/^\d{5}$/.test(code)) return 116;
   return code.startsWith("6") ? 1 : 0;
 }
 
@@ -97,13 +110,20 @@ export function loadFixtures(): FixtureStore {
   return cached;
 }
 
+/** A fixture file's text (UTF-8, BOM removed); `*.gz` files are gunzipped first. */
 function fixtureText(rel: string): string {
-  const text = readFileSync(join(fixturesDir(), rel), "utf8");
+  const bytes = readFileSync(join(fixturesDir(), rel));
+  const text = (rel.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function csvRows(rel: string, expectedHeader: readonly string[]): string[][] {
-  const lines = fixtureText(rel).split(/\r?\n/).filter((line) => line.length > 0);
+  return parseCsv(rel, fixtureText(rel), expectedHeader);
+}
+
+/** Simple CSV (no quoting) → data rows, after checking that the header starts with `expectedHeader`. */
+function parseCsv(rel: string, text: string, expectedHeader: readonly string[]): string[][] {
+  const lines = text.split(/\r?\n/).filter((line) => line.length > 0);
   const header = (lines[0] ?? "").split(",");
   expectedHeader.forEach((col, i) => {
     if (header[i] !== col) throw new Error(`fixture ${rel}: column ${i} is ${header[i]}, expected ${col}`);
@@ -128,8 +148,6 @@ function checkAscending(rel: string, bars: readonly Bar[]): void {
 
 /** Header of the qfq CSVs (akshare `stock_zh_a_hist` columns = Eastmoney f51..f61). */
 const QFQ_HEADER = ["日期", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"];
-/** Header of the unadjusted Yahoo CSVs. Note: high/low come BEFORE close, volume is in shares. */
-const RAW_HEADER = ["日期", "开盘", "最高", "最低", "收盘", "成交量"];
 
 /** qfq CSV → bars; the 11 source cells are served verbatim (extra MA columns are ignored). */
 function qfqSnapshot(code: string): Snapshot {
@@ -143,57 +161,128 @@ function qfqSnapshot(code: string): Snapshot {
   return { name: bars.at(-1)!.date, bars, source: rel };
 }
 
-/** Integer cents → "12.34" / "-0.05" (exact, no binary floating point). */
-function formatCents(cents: number): string {
-  const abs = Math.abs(cents);
-  const text = `${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
-  return cents < 0 ? `-${text}` : text;
+/** Integer units of 10^-decimals → fixed text, e.g. (1234, 2) → "12.34", (-50, 3) → "-0.050" (exact, no binary floating point). */
+function formatFixed(units: number, decimals: number): string {
+  const scale = 10 ** decimals;
+  const abs = Math.abs(units);
+  const text = `${Math.floor(abs / scale)}.${String(abs % scale).padStart(decimals, "0")}`;
+  return units < 0 ? `-${text}` : text;
 }
 
 /** A ratio in percent → 2-dp string, rounding half away from zero after removing binary noise. */
 function formatPercent(value: number): string {
   const hundredths = Math.round(Number((Math.abs(value) * 100).toFixed(6)));
-  return formatCents(value < 0 ? -hundredths : hundredths);
+  return formatFixed(value < 0 ? -hundredths : hundredths, 2);
 }
 
-/** Price text with float32 noise (e.g. `1426.5799560546875`) → integer cents. */
-function toCents(text: string): number {
+/** Price text with float32 noise (e.g. `1426.5799560546875`) → integer units of 10^-decimals (cents for 2). */
+function toUnits(text: string, decimals: number): number {
   const value = Number(text);
   if (!Number.isFinite(value)) throw new Error(`bad price ${text}`);
-  return Math.round(value * 100);
+  return Math.round(value * 10 ** decimals);
 }
 
+/** How an OHLCV CSV without Eastmoney's derived fields (Yahoo downloads) maps onto kline strings. */
+export interface OhlcvFormat {
+  /** The file's header, cell by cell (checked on load; the file may have no further columns). */
+  readonly header: readonly string[];
+  /** Header names of the date, open, high, low, close and volume (in shares) columns. */
+  readonly columns: { readonly date: string; readonly open: string; readonly high: string; readonly low: string; readonly close: string; readonly volume: string };
+  /** Text every date cell has after its `YYYY-MM-DD` part (e.g. `" 00:00:00+08:00"`), or "" for a bare date. */
+  readonly dateSuffix: string;
+  /** Price decimals served (Eastmoney `decimal`): 2 for A-shares, 3 for Hong Kong. */
+  readonly decimals: number;
+  /** Shares per served volume unit: 100 for A-shares (lots, 手), 1 for Hong Kong (shares). */
+  readonly sharesPerUnit: number;
+}
+
+/** Unadjusted A-share Yahoo CSVs (`raw/*.csv`). Note: high/low come BEFORE close, volume is in shares. */
+export const A_SHARE_YAHOO_RAW: OhlcvFormat = {
+  header: ["日期", "开盘", "最高", "最低", "收盘", "成交量"],
+  columns: { date: "日期", open: "开盘", high: "最高", low: "最低", close: "收盘", volume: "成交量" },
+  dateSuffix: "",
+  decimals: 2,
+  sharesPerUnit: 100,
+};
+
+/** Hong Kong Yahoo CSVs with split-adjusted (not dividend-adjusted) `Close` (`hk_yahoo_raw/*.csv.gz`); `Adj Close` is not served. */
+export const HK_YAHOO_RAW: OhlcvFormat = {
+  header: ["Date", "High", "Low", "Open", "Close", "Volume", "Adj Close"],
+  columns: { date: "Date", open: "Open", high: "High", low: "Low", close: "Close", volume: "Volume" },
+  dateSuffix: "",
+  decimals: 3,
+  sharesPerUnit: 1,
+};
+
+/** Hong Kong yfinance `Ticker.history` CSVs, dividend-adjusted OHLC (`hk_yahoo_adjusted/*.csv.gz`). */
+export const HK_YAHOO_ADJUSTED: OhlcvFormat = {
+  header: ["Date", "Open", "High", "Low", "Close", "Volume", "Dividends", "Stock Splits"],
+  columns: { date: "Date", open: "Open", high: "High", low: "Low", close: "Close", volume: "Volume" },
+  dateSuffix: " 00:00:00+08:00",
+  decimals: 3,
+  sharesPerUnit: 1,
+};
+
+/** Yahoo's marker for a row it has no values for; such a row cannot be served and is skipped. */
+const MISSING_CELL = new Set(["null", ""]);
+
 /**
- * Unadjusted Yahoo CSV → Eastmoney-shaped bars. Prices rounded to 2 dp; volume shares → lots
- * (`Math.round(shares / 100)`); change / pct / amplitude derived from the previous row's close
- * (`"-"` on the first row); amount and turnover are not in the source and are served as `"-"`.
+ * OHLCV CSV text → Eastmoney-shaped bars. Prices rounded to `format.decimals`; volume shares →
+ * `Math.round(shares / format.sharesPerUnit)` (exact for the integer Hong Kong share counts);
+ * change / pct / amplitude derived from the previous served row's close (`"-"` on the first row);
+ * amount and turnover are not in the source and are served as `"-"`. Rows are otherwise served
+ * as the source has them (zero-volume filler rows, high < low, ...). A row with a `null` / empty
+ * price or volume cell is skipped and listed in `skipped`; any other unparseable cell throws.
  */
-function rawSnapshot(code: string): Snapshot {
-  const rel = `raw/${code}.csv`;
+export function ohlcvSnapshot(rel: string, text: string, format: OhlcvFormat): Snapshot {
+  const { columns, decimals, dateSuffix, sharesPerUnit } = format;
+  const rows = parseCsv(rel, text, format.header);
+  const index = (name: string): number => {
+    const at = format.header.indexOf(name);
+    if (at < 0) throw new Error(`format for ${rel}: no column ${name}`);
+    return at;
+  };
+  const at = { date: index(columns.date), open: index(columns.open), high: index(columns.high), low: index(columns.low), close: index(columns.close), volume: index(columns.volume) };
+  const skipped: string[] = [];
+  const bars: Bar[] = [];
   let prevClose: number | undefined;
-  const bars = csvRows(rel, RAW_HEADER).map((cells): Bar => {
-    const [date, openText, highText, lowText, closeText, sharesText] = cells as [string, string, string, string, string, string];
-    const open = toCents(openText);
-    const high = toCents(highText);
-    const low = toCents(lowText);
-    const close = toCents(closeText);
-    const shares = Number(sharesText);
-    if (!Number.isFinite(shares)) throw new Error(`fixture ${rel}: bad volume ${sharesText} on ${date}`);
-    const lots = Math.round(shares / 100);
+  for (const cells of rows) {
+    const dateCell = cells[at.date]!;
+    const date = dateCell.slice(0, 10);
+    if (dateCell.slice(10) !== dateSuffix) throw new Error(`fixture ${rel}: date ${dateCell} does not end with ${JSON.stringify(dateSuffix)}`);
+    const texts = [cells[at.open]!, cells[at.high]!, cells[at.low]!, cells[at.close]!, cells[at.volume]!];
+    if (texts.some((t) => MISSING_CELL.has(t.trim()))) {
+      skipped.push(date);
+      continue;
+    }
+    const [open, high, low, close] = texts.slice(0, 4).map((t) => toUnits(t, decimals)) as [number, number, number, number];
+    const shares = Number(texts[4]);
+    if (!Number.isFinite(shares)) throw new Error(`fixture ${rel}: bad volume ${texts[4]} on ${date}`);
+    const volume = Math.round(shares / sharesPerUnit);
     let amplitude = "-";
     let pct = "-";
     let change = "-";
     if (prevClose !== undefined) {
-      change = formatCents(close - prevClose);
-      pct = formatPercent(((close - prevClose) / prevClose) * 100);
-      amplitude = formatPercent(((high - low) / prevClose) * 100);
+      change = formatFixed(close - prevClose, decimals);
+      if (prevClose !== 0) {
+        pct = formatPercent(((close - prevClose) / prevClose) * 100);
+        amplitude = formatPercent(((high - low) / prevClose) * 100);
+      }
     }
     prevClose = close;
-    const kline = [date, formatCents(open), formatCents(close), formatCents(high), formatCents(low), String(lots), "-", amplitude, pct, change, "-"].join(",");
-    return { date, key: toKey(date), open: open / 100, close: close / 100, kline };
-  });
+    const price = (units: number): string => formatFixed(units, decimals);
+    const kline = [date, price(open), price(close), price(high), price(low), String(volume), "-", amplitude, pct, change, "-"].join(",");
+    const scale = 10 ** decimals;
+    bars.push({ date, key: toKey(date), open: open / scale, close: close / scale, kline });
+  }
+  if (bars.length === 0) throw new Error(`fixture ${rel}: no bars`);
   checkAscending(rel, bars);
-  return { name: bars.at(-1)!.date, bars, source: rel };
+  return { name: bars.at(-1)!.date, bars, source: rel, ...(skipped.length > 0 ? { skipped } : {}) };
+}
+
+/** A Yahoo OHLCV fixture file (plain or gzipped) → bars, see {@link ohlcvSnapshot}. */
+function yahooSnapshot(rel: string, format: OhlcvFormat): Snapshot {
+  return ohlcvSnapshot(rel, fixtureText(rel), format);
 }
 
 interface RecordedKlineResponse {
@@ -223,7 +312,7 @@ function recordedSnapshot(rel: string): { snapshot: Snapshot; code: string; mark
 function buildStore(): FixtureStore {
   const names = JSON.parse(fixtureText("names.json")) as Record<string, string>;
   const store = new Map<string, Dataset>();
-  const add = (code: string, fqt: string, snapshots: Snapshot[]): void => {
+  const add = (code: string, fqt: string, snapshots: Snapshot[], decimal = 2): void => {
     const market = marketOf(code);
     const secid = `${market}.${code}`;
     const name = names[code];
@@ -233,6 +322,7 @@ function buildStore(): FixtureStore {
       code,
       market,
       name,
+      decimal,
       fqt,
       snapshots: new Map(snapshots.map((s) => [s.name, s])),
       defaultSnapshot: snapshots[0]!.name,
@@ -247,6 +337,10 @@ function buildStore(): FixtureStore {
     }
     add(code, "1", snapshots);
   }
-  for (const code of RAW_CODES) add(code, "0", [rawSnapshot(code)]);
+  for (const code of RAW_CODES) add(code, "0", [yahooSnapshot(`raw/${code}.csv`, A_SHARE_YAHOO_RAW)]);
+  for (const [code, file] of Object.entries(HK_RAW_FILES)) add(code, "0", [yahooSnapshot(`hk_yahoo_raw/${file}`, HK_YAHOO_RAW)], HK_YAHOO_RAW.decimals);
+  for (const [code, file] of Object.entries(HK_ADJUSTED_FILES)) {
+    add(code, "1", [yahooSnapshot(`hk_yahoo_adjusted/${file}`, HK_YAHOO_ADJUSTED)], HK_YAHOO_ADJUSTED.decimals);
+  }
   return store;
 }

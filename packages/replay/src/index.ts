@@ -3,8 +3,10 @@
  * (`GET https://push2his.eastmoney.com/api/qt/stock/kline/get`) serving real recorded bars,
  * with request counting and fault injection, for tests, offline runs and benchmarks.
  *
- * Served data (see `fixtures/README.md`): prices in CNY, volume in lots (手, 100 shares), amount in
- * CNY, amplitude / pct change / turnover in percent, dates exchange-local (CST) `YYYY-MM-DD`.
+ * Served data (see `fixtures/README.md`): A-shares (secid `0.`/`1.<6-digit code>`) with prices in
+ * CNY to 2 decimals, volume in lots (手, 100 shares) and amount in CNY; Hong Kong stocks (secid
+ * `116.<5-digit code>`) with prices in HKD to 3 decimals, volume in shares and amount in HKD.
+ * Amplitude / pct change / turnover in percent, dates exchange-local `YYYY-MM-DD`.
  */
 
 import { createServer } from "node:http";
@@ -26,7 +28,7 @@ export interface ReplayRequest {
   path: string;
   /** Every query parameter as sent (the last value wins if a name repeats). */
   query: Record<string, string>;
-  /** `secid` as sent, e.g. `"0.000001"` (`<market>.<code>`). */
+  /** `secid` as sent, e.g. `"0.000001"` or `"116.00700"` (`<market>.<code>`). */
   secid?: string;
   /** `fqt` as sent: `"0"` unadjusted, `"1"` qfq (forward-adjusted), `"2"` hfq. */
   fqt?: string;
@@ -180,6 +182,16 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, { status, contentType: "application/json; charset=utf-8", body: JSON.stringify(value) });
 }
 
+/** A bar's kline with change, pct and amplitude measured from `previousClose` instead. */
+function resumedBar(bar: Bar, previousClose: number, decimals: number): Bar {
+  const f = bar.kline.split(",");
+  const [high, low] = [Number(f[3]), Number(f[4])];
+  f[7] = (((high - low) / previousClose) * 100).toFixed(2);
+  f[8] = (((bar.close - previousClose) / previousClose) * 100).toFixed(2);
+  f[9] = (bar.close - previousClose).toFixed(decimals);
+  return { ...bar, kline: f.join(",") };
+}
+
 /**
  * Start a replay server on loopback. Fixtures are loaded (once per process) before it listens.
  * Options: `host` (default `127.0.0.1`), `port` (default 0 = an ephemeral port).
@@ -231,7 +243,21 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     const bars = dataset.snapshots.get(name)!.bars;
     const windows = suspensions.filter((s) => s.secid === dataset.secid);
     if (windows.length === 0) return bars;
-    return bars.filter((bar) => !windows.some((w) => w.from <= bar.date && bar.date <= w.to));
+    const kept: Bar[] = [];
+    let previous: Bar | undefined;
+    let skipped = false;
+    for (const bar of bars) {
+      if (windows.some((w) => w.from <= bar.date && bar.date <= w.to)) {
+        skipped = true;
+        continue;
+      }
+      // Like upstream after a real suspension, the first bar back measures its change from the
+      // last close before the suspension.
+      kept.push(skipped && previous ? resumedBar(bar, previous.close, dataset.decimal) : bar);
+      previous = bar;
+      skipped = false;
+    }
+    return kept;
   }
 
   function basePreKPrice(dataset: Dataset): number | undefined {
@@ -276,7 +302,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       code: dataset.code,
       market: dataset.market,
       name: dataset.name,
-      decimal: 2,
+      decimal: dataset.decimal,
       dktotal: all.length,
       preKPrice,
       klines: bars.map((bar) => bar.kline),

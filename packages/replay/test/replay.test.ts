@@ -331,7 +331,10 @@ describe("suspensions and snapshots", () => {
     const all = qfqKlines("600519");
     replay.suspend("1.600519", "2024-05-15", "2024-05-20");
     const data = await klineData({ secid: "1.600519", fqt: "1", beg: "20240501", end: "20240531" });
-    const expected = all.filter((k) => k.slice(0, 10) >= "2024-05-01" && (k.slice(0, 10) < "2024-05-15" || k.slice(0, 10) > "2024-05-20"));
+    const expected = all
+      .filter((k) => k.slice(0, 10) >= "2024-05-01" && (k.slice(0, 10) < "2024-05-15" || k.slice(0, 10) > "2024-05-20"))
+      // the first bar back measures change, pct and amplitude from the last close before the window (1701.98)
+      .map((k) => (k.startsWith("2024-05-21") ? "2024-05-21,1708.0,1705.0,1709.73,1698.16,16293,2776847499.0,0.68,0.18,3.02,0.13" : k));
     expect(data.klines).toEqual(expected);
     const removed = all.filter((k) => k.slice(0, 10) >= "2024-05-15" && k.slice(0, 10) <= "2024-05-20").length;
     expect(removed).toBe(4);
@@ -340,11 +343,16 @@ describe("suspensions and snapshots", () => {
     const after = await klineData({ secid: "1.600519", fqt: "1", beg: "20240515", end: "20240522" });
     expect(after.klines[0]!.slice(0, 10)).toBe("2024-05-21");
     expect(after.preKPrice).toBe(Number(all.find((k) => k.startsWith("2024-05-14"))!.split(",")[2]));
-    const raw = await klineData({ secid: "1.600519", fqt: "0", beg: "20250101", end: "20500000" });
+    const raw = await klineData({ secid: "1.600519", fqt: "0", beg: "20241201", end: "20500000" });
     replay.suspend("1.600519", "2025-01-02", "2025-01-03");
-    const rawSuspended = await klineData({ secid: "1.600519", fqt: "0", beg: "20250101", end: "20500000" });
-    expect(rawSuspended.klines).toEqual(raw.klines.filter((k) => !k.startsWith("2025-01-02") && !k.startsWith("2025-01-03")));
+    const rawSuspended = await klineData({ secid: "1.600519", fqt: "0", beg: "20241201", end: "20500000" });
+    const kept = raw.klines.filter((k) => !k.startsWith("2025-01-02") && !k.startsWith("2025-01-03"));
     expect(rawSuspended.klines).toHaveLength(raw.klines.length - 2);
+    expect(rawSuspended.klines.filter((k) => !k.startsWith("2025-01-06"))).toEqual(kept.filter((k) => !k.startsWith("2025-01-06")));
+    const close = (k: string) => Number(k.split(",")[2]);
+    const resumed = rawSuspended.klines.find((k) => k.startsWith("2025-01-06"))!;
+    const lastBefore = raw.klines.find((k) => k.startsWith("2024-12-31"))!;
+    expect(Number(resumed.split(",")[9])).toBeCloseTo(close(resumed) - close(lastBefore), 2);
     expect(() => replay.suspend("1.600519", "20250101", "2025-01-03")).toThrow();
   });
 

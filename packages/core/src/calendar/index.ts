@@ -6,6 +6,11 @@
  * date the calendars answer "unknown" rather than guessing from weekdays. Data is bundled at build
  * time by `scripts/build-calendars.mjs`.
  *
+ * Later years can be added at run time, never rewriting known days: decode Sina's A-share list
+ * with {@link decodeSinaTradeDates} and turn it into an extension with
+ * {@link cnExtensionFromSinaDates}, or build an HK year from HKEX's holiday list with
+ * {@link hkExtensionFromHolidays}; then {@link applyCalendarExtension}.
+ *
  * @example
  * const cn = calendarFor("SH");
  * cn.isSession("2024-02-09"); // false: closed although a working day
@@ -14,3 +19,6 @@
  */
 export type { CalendarId, CalendarMarket, ExchangeCalendar, Session } from "./types.ts";
 export { calendarFor, getCalendar } from "./registry.ts";
+export type { CalendarExtension } from "./extend.ts";
+export { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, resetCalendars } from "./extend.ts";
+export { addSinaMissingTradeDates, decodeSinaTradeDates, SINA_MISSING_TRADE_DATES } from "./sina.ts";

@@ -10,14 +10,27 @@ import type { CalendarId, CalendarMarket, ExchangeCalendar } from "./types.ts";
 
 const bundled: Record<CalendarId, BundledCalendarJson> = { CN: cn, HK: hk };
 const instances = new Map<CalendarId, ExchangeCalendar>();
+/** Calendars extended at run time (`applyCalendarExtension`), used instead of the bundled ones. */
+const extended = new Map<CalendarId, ExchangeCalendar>();
 
 /**
  * The trading calendar of an exchange, built from the bundled data on first use and shared
- * afterwards (the same object for every call with the same id).
+ * afterwards (the same object for every call with the same id), unless a calendar extension has
+ * been applied (see `applyCalendarExtension` in `./extend.ts`): from then on it returns the
+ * extended calendar. Calendars are immutable; an extension replaces the shared object.
  * @param id `"CN"` for A-shares (SSE, SZSE, BSE) or `"HK"` for HKEX.
  * @throws RangeError for any other id.
  */
 export function getCalendar(id: CalendarId): ExchangeCalendar {
+  return extended.get(id) ?? bundledCalendar(id);
+}
+
+/**
+ * The calendar built from the bundled data alone, ignoring applied extensions; shared like
+ * {@link getCalendar}'s.
+ * @throws RangeError for an unknown id.
+ */
+function bundledCalendar(id: CalendarId): ExchangeCalendar {
   let calendar = instances.get(id);
   if (calendar === undefined) {
     const json = Object.hasOwn(bundled, id) ? bundled[id] : undefined;
@@ -26,6 +39,19 @@ export function getCalendar(id: CalendarId): ExchangeCalendar {
     instances.set(id, calendar);
   }
   return calendar;
+}
+
+/**
+ * Make `calendar` the one {@link getCalendar} returns for its id. Internal: callers go through
+ * `applyCalendarExtension`, which checks the calendar extends the current one.
+ */
+export function installCalendar(calendar: ExchangeCalendar): void {
+  extended.set(calendar.id, calendar);
+}
+
+/** Drop installed calendars, so {@link getCalendar} returns the bundled ones again. Internal. */
+export function uninstallCalendars(): void {
+  extended.clear();
 }
 
 /**

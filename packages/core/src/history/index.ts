@@ -3,4 +3,5 @@ export * from "./types.ts";
 export * from "./planner.ts";
 export * from "./request.ts";
 export * from "./service.ts";
+export * from "./quality.ts";
 export { KeyedLock } from "./keyed-lock.ts";

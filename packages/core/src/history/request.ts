@@ -38,24 +38,33 @@ function parseDate(name: string, value: string): IsoDate {
 }
 
 /**
+ * Validate an adjustment: `""` (or omitted) unadjusted, `qfq`, `hfq`; case-insensitive.
+ * @throws {InputError} `INVALID_ADJUST` naming the accepted values.
+ */
+export function parseAdjust(value: string | undefined): Adjust {
+  const adjust = (value ?? "").trim().toLowerCase();
+  if (!(ADJUSTS as readonly string[]).includes(adjust)) {
+    throw new InputError("INVALID_ADJUST", `Invalid adjust '${value}': expected "" (unadjusted), "qfq" or "hfq"`, {
+      adjust: value,
+      accepted: ADJUSTS,
+    });
+  }
+  return adjust as Adjust;
+}
+
+/**
  * Validate and normalise a history request.
  * @throws {InputError} `INVALID_SYMBOL`, `INVALID_DATE` (not a real date in an accepted form),
  *   `INVALID_ADJUST` (not one of "", qfq, hfq) or `INVALID_RANGE` (start after end).
  */
 export function parseHistoryQuery(input: HistoryQueryInput, clock: Clock): HistoryQuery {
   const symbol = parseStockSymbol(input.symbol);
-  const adjust = (input.adjust ?? "").trim().toLowerCase();
-  if (!(ADJUSTS as readonly string[]).includes(adjust)) {
-    throw new InputError("INVALID_ADJUST", `Invalid adjust '${input.adjust}': expected "" (unadjusted), "qfq" or "hfq"`, {
-      adjust: input.adjust,
-      accepted: ADJUSTS,
-    });
-  }
+  const adjust = parseAdjust(input.adjust);
   const today = localTime(clock.now(), calendarFor(symbol.market).timeZone).date;
   const end = input.end_date ? parseDate("end_date", input.end_date) : today;
   const start = input.start_date ? parseDate("start_date", input.start_date) : oneYearBefore(end);
   if (start > end) {
     throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
   }
-  return { symbol, adjust: adjust as Adjust, start, end };
+  return { symbol, adjust, start, end };
 }

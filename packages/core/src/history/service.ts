@@ -6,9 +6,11 @@ import { calendarFor, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
+import { UpstreamError } from "../errors.ts";
 import type { StockSymbol } from "../symbols/index.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { missingRuns, type Span } from "./planner.ts";
+import { checkBars } from "./quality.ts";
 import type { HistoryQuery } from "./request.ts";
 import type { Adjust, DailyBar } from "./types.ts";
 
@@ -17,6 +19,11 @@ export interface StoredInstrument {
   id: number;
   /** Name as upstream last reported it (e.g. 贵州茅台); null until a fetch has named it. */
   name: string | null;
+}
+
+/** A held span and when it was fetched (spans that came back empty are held too). */
+export interface HeldSpan extends Span {
+  fetchedAt: Date;
 }
 
 /** What one completed upstream fetch contributes to the store, written atomically. */
@@ -42,8 +49,10 @@ export interface FetchedSpan {
 export interface HistoryStore {
   /** The stored instrument for a symbol, or null if it was never fetched. */
   findInstrument(symbol: StockSymbol): Promise<StoredInstrument | null>;
-  /** Held spans for (instrument, adjust) that overlap [start, end]. */
-  coverage(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<Span[]>;
+  /** Held spans for (instrument, adjust) that overlap [start, end], with their fetch times. */
+  coverage(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<HeldSpan[]>;
+  /** Every held span for (instrument, adjust). */
+  allCoverage(instrumentId: number, adjust: Adjust): Promise<HeldSpan[]>;
   /** Stored bars with start <= date <= end, ascending. */
   bars(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]>;
   /**
@@ -52,12 +61,33 @@ export interface HistoryStore {
    * stored or none of it.
    */
   saveFetched(fetched: FetchedSpan): Promise<void>;
+  /**
+   * Replace everything held for (instrument, adjust) with one fetch, in a single transaction:
+   * every stored bar and span of that series is deleted, then the new bars and span are written.
+   * Used when a forward-adjusted series was rebased upstream after an ex-dividend date.
+   */
+  replaceSeries(fetched: FetchedSpan & { span: Span }): Promise<void>;
 }
 
 /** A bar as served: `provisional` is true for today's bar before the session is final. */
 export interface ServedBar extends DailyBar {
   /** True when the bar may still change (today's live bar before close + margin); never stored. */
   provisional: boolean;
+}
+
+/** Why and how a cached series was replaced during a request. */
+export interface SeriesReplacement {
+  /** `anchor_mismatch`: a held bar re-fetched as an anchor came back with different prices. */
+  reason: "anchor_mismatch";
+  /** The held session compared. */
+  anchor_date: IsoDate;
+  /** Close held before the replacement (null if no bar was held for the anchor). */
+  cached_close: number | null;
+  /** Close upstream sent for the anchor now (null if it sent none). */
+  upstream_close: number | null;
+  /** The span re-fetched in one call and now held. */
+  start_date: IsoDate;
+  end_date: IsoDate;
 }
 
 /** Cache accounting for one request, computed while serving it. */
@@ -69,6 +99,8 @@ export interface CacheReport {
   upstream_requests: number;
   /** Sessions in [start, min(end, today)] per the exchange calendar (within its known horizon). */
   trading_days: number;
+  /** Set when this request found the cached series stale (rebased upstream) and replaced it whole. */
+  series_replaced: SeriesReplacement | null;
 }
 
 /** The answer to a history request. */
@@ -82,6 +114,23 @@ export interface HistoryResult {
   cache: CacheReport;
   /** Last date the instrument's exchange calendar is known through. */
   calendarKnownThrough: IsoDate;
+}
+
+/** One adjustment's outcome in {@link HistoryService.refresh}. */
+export interface RefreshedSeries {
+  adjust: Adjust;
+  /** The span re-fetched and now held. */
+  start: IsoDate;
+  end: IsoDate;
+  /** Final bars now held for the span. */
+  bars: number;
+  /** Whether any held price differed from what upstream sent now. */
+  changed: boolean;
+}
+
+/** Where the service reports rejected upstream data. */
+export interface HistoryLogger {
+  warn(message: string, details: Record<string, unknown>): void;
 }
 
 /** Options for {@link HistoryService}. */
@@ -101,6 +150,8 @@ export interface HistoryServiceOptions {
    * @default 60_000
    */
   provisionalTtlMs?: number;
+  /** @default console */
+  logger?: HistoryLogger;
 }
 
 const REGULAR_CLOSE: Record<ExchangeCalendar["id"], string> = { CN: "15:00", HK: "16:00" };
@@ -111,8 +162,32 @@ interface ProvisionalEntry {
   fetchedAt: number;
 }
 
+/** Everything the service derives from the clock and calendar for one request. */
+interface Moment {
+  calendar: ExchangeCalendar;
+  now: Date;
+  today: IsoDate;
+  /** Last exchange-local date whose bar is final now. */
+  finalThrough: IsoDate;
+}
+
 function minDate(a: IsoDate, b: IsoDate): IsoDate {
   return a < b ? a : b;
+}
+
+function maxDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a > b ? a : b;
+}
+
+function priceDecimals(symbol: StockSymbol): number {
+  return symbol.market === "HK" ? 3 : 2;
+}
+
+/** Whether two bars quote different prices beyond upstream's rounding. */
+function pricesDiffer(a: DailyBar | undefined, b: DailyBar | undefined, decimals: number): boolean {
+  if (!a || !b) return a !== b;
+  const tolerance = 0.5 * 10 ** -decimals + 1e-9;
+  return (["open", "high", "low", "close"] as const).some((k) => Math.abs(a[k] - b[k]) > tolerance);
 }
 
 /**
@@ -120,12 +195,17 @@ function minDate(a: IsoDate, b: IsoDate): IsoDate {
  *
  * - Gaps are computed from the exchange calendar: only sessions not covered by a held span are
  *   fetched, each contiguous run with one upstream call; a range with no sessions makes no call.
- * - Spans where upstream had no bar (suspension, before listing) stay covered, so they are not
- *   refetched.
+ * - Spans where upstream had no bar (suspension, before listing, after delisting) stay covered,
+ *   so they are not refetched. A failed call covers nothing.
+ * - Each extension re-fetches one held session next to the gap (the anchor). If upstream now
+ *   quotes it differently, the held series was rebased upstream (qfq after an ex-dividend date):
+ *   the whole held span is fetched again in one call and replaces the series atomically.
  * - Today's bar is final only `finalizeAfterCloseMinutes` after the close: before that it is served
- *   with `provisional: true` and never stored or marked covered.
+ *   with `provisional: true` and never stored or marked covered. A bar stored on its own session
+ *   day is re-verified once from the next session day on (volumes get revised), then frozen.
  * - Dates beyond the calendar's known horizon are passed through to upstream every time and never
  *   stored: the calendar cannot say whether they are sessions.
+ * - Every response passes the quality gate ({@link checkBars}) before anything is stored.
  * - Concurrent requests for the same instrument and adjustment fetch a missing span once.
  */
 export class HistoryService {
@@ -134,6 +214,7 @@ export class HistoryService {
   readonly #clock: Clock;
   readonly #marginMs: number;
   readonly #provisionalTtlMs: number;
+  readonly #logger: HistoryLogger;
   readonly #lock = new KeyedLock();
   readonly #provisional = new Map<string, ProvisionalEntry>();
 
@@ -143,19 +224,18 @@ export class HistoryService {
     this.#clock = options.clock;
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
+    this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
   }
 
   /**
    * Daily bars for a validated query (see `parseHistoryQuery`).
-   * @throws {UpstreamError} when a needed upstream call fails; spans fetched before the failure
-   *   stay stored (each atomically), nothing from the failed call is.
+   * @throws {UpstreamError} when a needed upstream call fails or its data fails the quality gate;
+   *   spans fetched before the failure stay stored (each atomically), nothing from the failed call is.
    */
   async getDailyBars(query: HistoryQuery, options: { signal?: AbortSignal } = {}): Promise<HistoryResult> {
     const { symbol, adjust, start, end } = query;
-    const calendar = calendarFor(symbol.market);
-    const now = this.#clock.now();
-    const today = localTime(now, calendar.timeZone).date;
-    const finalThrough = this.#finalThrough(calendar, today, now);
+    const moment = this.#moment(symbol);
+    const { calendar, today, finalThrough } = moment;
     const fetchEnd = minDate(end, today);
     const knownEnd = minDate(fetchEnd, calendar.knownThrough);
     const sessions = start <= knownEnd ? calendar.sessionsBetween(start, knownEnd) : [];
@@ -167,37 +247,59 @@ export class HistoryService {
     const plan = async () => {
       const instrument = await this.#store.findInstrument(symbol);
       const held = instrument && sessions.length > 0 ? await this.#store.coverage(instrument.id, adjust, start, knownEnd) : [];
-      return { instrument, runs: missingRuns(sessions, held) };
+      const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
+      return { instrument, held: verified, runs: missingRuns(sessions, verified) };
     };
 
     let { instrument, runs } = await plan();
     const fetched: Span[] = [];
     const transient = new Map<IsoDate, DailyBar>();
     let upstreamName: string | null = null;
+    let upstreamRequests = 0;
+    let replacement: SeriesReplacement | null = null;
 
     const key = `${symbol.secid}|${adjust}`;
     if (runs.length > 0 || passThrough) {
       await this.#lock.run(key, async () => {
-        ({ instrument, runs } = await plan());
-        for (const run of runs) {
-          if (run.start > finalThrough && this.#reuseProvisional(key, run, transient, now)) continue;
-          const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: run.start, end: run.end, ...options });
+        let held: Span[];
+        ({ instrument, held, runs } = await plan());
+        for (let run = runs.shift(); run; run = runs.shift()) {
+          if (run.start > finalThrough && this.#reuseProvisional(key, run, transient, moment.now)) continue;
+          const anchor = this.#anchorFor(run, held, calendar);
+          const request = anchor ? { start: minDate(anchor, run.start), end: maxDate(anchor, run.end) } : run;
+          const result = await this.#fetch(symbol, adjust, request, moment, options.signal);
+          upstreamRequests++;
           fetched.push(run);
           upstreamName = result.name ?? upstreamName;
-          const finalBars = result.bars.filter((bar) => bar.date <= finalThrough);
-          const live = result.bars.filter((bar) => bar.date > finalThrough);
-          for (const bar of live) transient.set(bar.date, bar);
-          if (run.end > finalThrough) {
-            this.#provisional.set(key, { date: run.end, bar: live.find((b) => b.date === run.end), fetchedAt: now.getTime() });
+
+          if (anchor && instrument) {
+            const [cached] = await this.#store.bars(instrument.id, adjust, anchor, anchor);
+            const fresh = result.bars.find((bar) => bar.date === anchor);
+            if (pricesDiffer(cached, fresh, priceDecimals(symbol))) {
+              replacement = await this.#replaceSeries(symbol, adjust, instrument.id, run, moment, transient, options.signal, {
+                anchor,
+                cached,
+                fresh,
+              });
+              upstreamRequests++;
+              fetched.push({ start: replacement.start_date, end: replacement.end_date });
+              ({ instrument, held, runs } = await plan());
+              continue;
+            }
           }
-          const spanEnd = minDate(run.end, finalThrough);
-          const span = run.start <= spanEnd ? { start: run.start, end: spanEnd } : null;
+          this.#keepLive(key, run, result.bars, moment, transient);
+          const spanStart = request.start;
+          const spanEnd = minDate(request.end, finalThrough);
+          const span = spanStart <= spanEnd ? { start: spanStart, end: spanEnd } : null;
           if (span || result.name) {
-            await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars: finalBars, fetchedAt: now });
+            const bars = result.bars.filter((bar) => bar.date <= finalThrough);
+            await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars, fetchedAt: moment.now });
           }
+          if (!instrument) instrument = await this.#store.findInstrument(symbol);
         }
         if (passThrough) {
-          const result = await this.#upstream.fetchDailyBars({ symbol, adjust, ...passThrough, ...options });
+          const result = await this.#fetch(symbol, adjust, passThrough, moment, options.signal);
+          upstreamRequests++;
           fetched.push(passThrough);
           upstreamName = result.name ?? upstreamName;
           for (const bar of result.bars) transient.set(bar.date, bar);
@@ -223,14 +325,130 @@ export class HistoryService {
       end,
       bars,
       cache: {
-        hit: fetched.length === 0,
+        hit: upstreamRequests === 0,
         rows_from_cache: bars.length - fromUpstream,
         rows_from_upstream: fromUpstream,
-        upstream_requests: fetched.length,
+        upstream_requests: upstreamRequests,
         trading_days: sessions.length,
+        series_replaced: replacement,
       },
       calendarKnownThrough: calendar.knownThrough,
     };
+  }
+
+  /**
+   * Re-fetch every held series of a symbol (one upstream call per adjustment, over its whole held
+   * span) and replace it atomically: the corporate-action refresh. Series never fetched are skipped.
+   * @param adjusts which adjustments to refresh; default all three
+   * @throws {UpstreamError} when a call fails or fails the quality gate; that series is left as it was.
+   */
+  async refresh(symbol: StockSymbol, adjusts: readonly Adjust[] = ["", "qfq", "hfq"], options: { signal?: AbortSignal } = {}): Promise<RefreshedSeries[]> {
+    const moment = this.#moment(symbol);
+    const instrument = await this.#store.findInstrument(symbol);
+    if (!instrument) return [];
+    const refreshed: RefreshedSeries[] = [];
+    for (const adjust of adjusts) {
+      const result = await this.#lock.run(`${symbol.secid}|${adjust}`, async () => {
+        const held = await this.#store.allCoverage(instrument.id, adjust);
+        if (held.length === 0) return null;
+        const start = held.reduce((min, span) => minDate(min, span.start), held[0]!.start);
+        const end = held.reduce((max, span) => maxDate(max, span.end), held[0]!.end);
+        const before = await this.#store.bars(instrument.id, adjust, start, end);
+        const fetched = await this.#fetch(symbol, adjust, { start, end }, moment, options.signal);
+        const bars = fetched.bars.filter((bar) => bar.date <= moment.finalThrough);
+        const spanEnd = minDate(end, moment.finalThrough);
+        await this.#store.replaceSeries({ symbol, name: fetched.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now });
+        const old = new Map(before.map((bar) => [bar.date, bar]));
+        const changed = bars.length !== before.length || bars.some((bar) => pricesDiffer(old.get(bar.date), bar, priceDecimals(symbol)));
+        return { adjust, start, end: spanEnd, bars: bars.length, changed };
+      });
+      if (result) refreshed.push(result);
+    }
+    return refreshed;
+  }
+
+  #moment(symbol: StockSymbol): Moment {
+    const calendar = calendarFor(symbol.market);
+    const now = this.#clock.now();
+    const today = localTime(now, calendar.timeZone).date;
+    return { calendar, now, today, finalThrough: this.#finalThrough(calendar, today, now) };
+  }
+
+  /** One upstream call, through the quality gate. */
+  async #fetch(symbol: StockSymbol, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+    const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
+    const problems = checkBars(result.bars, { calendar: moment.calendar, adjust, priceDecimals: priceDecimals(symbol) });
+    if (problems.length > 0) {
+      this.#logger.warn("upstream bars rejected by the quality gate", { secid: symbol.secid, adjust, ...span, problems });
+      throw new UpstreamError(
+        "UPSTREAM_INVALID",
+        `Upstream sent ${problems.length} bar(s) that fail the quality gate (first: ${problems[0]!.date} ${problems[0]!.rule}); nothing was stored`,
+        { problems: problems.slice(0, 10) },
+      );
+    }
+    return result;
+  }
+
+  /** Fetch the whole held span plus `run` in one call and replace the series with it. */
+  async #replaceSeries(
+    symbol: StockSymbol,
+    adjust: Adjust,
+    instrumentId: number,
+    run: Span,
+    moment: Moment,
+    transient: Map<IsoDate, DailyBar>,
+    signal: AbortSignal | undefined,
+    evidence: { anchor: IsoDate; cached: DailyBar | undefined; fresh: DailyBar | undefined },
+  ): Promise<SeriesReplacement> {
+    const all = await this.#store.allCoverage(instrumentId, adjust);
+    const start = all.reduce((min, span) => minDate(min, span.start), run.start);
+    const end = all.reduce((max, span) => maxDate(max, span.end), run.end);
+    const result = await this.#fetch(symbol, adjust, { start, end }, moment, signal);
+    for (const bar of result.bars) if (bar.date > moment.finalThrough) transient.set(bar.date, bar);
+    const spanEnd = minDate(end, moment.finalThrough);
+    const bars = result.bars.filter((bar) => bar.date <= moment.finalThrough);
+    await this.#store.replaceSeries({ symbol, name: result.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now });
+    this.#logger.warn("cached series was rebased upstream and has been replaced", { secid: symbol.secid, adjust, anchor: evidence.anchor, start, end });
+    return {
+      reason: "anchor_mismatch",
+      anchor_date: evidence.anchor,
+      cached_close: evidence.cached?.close ?? null,
+      upstream_close: evidence.fresh?.close ?? null,
+      start_date: start,
+      end_date: spanEnd,
+    };
+  }
+
+  /**
+   * The held session next to a run used as its anchor: the session just before the run if held,
+   * else the one just after it; null when the run touches nothing held.
+   */
+  #anchorFor(run: Span, held: readonly Span[], calendar: ExchangeCalendar): IsoDate | null {
+    const isHeld = (date: IsoDate | null) => date !== null && held.some((span) => span.start <= date && date <= span.end);
+    const before = calendar.previousSession(run.start);
+    if (before && isHeld(before)) return before;
+    const after = calendar.nextSession(run.end);
+    if (after && isHeld(after)) return after;
+    return null;
+  }
+
+  /**
+   * The part of a held span that counts as held now. A bar fetched on its own session day (or
+   * before the next session) may still be revised: from the next session day on, that one
+   * session is due for re-verification, and drops out until a later fetch covers it again.
+   */
+  #verifiedPart(span: HeldSpan, moment: Moment): Span[] {
+    const { calendar, today } = moment;
+    const fetchedDate = localTime(span.fetchedAt, calendar.timeZone).date;
+    const pending = calendar.sessionOnOrBefore(minDate(fetchedDate, calendar.knownThrough));
+    if (!pending || pending < span.start || pending > span.end) return [span];
+    const next = calendar.nextSession(pending);
+    if (!next || next > today) return [span];
+    const parts: Span[] = [];
+    const before = calendar.previousSession(pending);
+    if (before && before >= span.start) parts.push({ start: span.start, end: before });
+    if (next <= span.end) parts.push({ start: next, end: span.end });
+    return parts;
   }
 
   /** The last exchange-local date whose bar is final at `now`. */
@@ -239,6 +457,15 @@ export class HistoryService {
     if (close === undefined) return today; // a known non-session day: everything up to today is final
     const finalAt = instantAt(today, close, calendar.timeZone).getTime() + this.#marginMs;
     return now.getTime() >= finalAt ? today : addCalendarDays(today, -1);
+  }
+
+  /** Keep a run's not-yet-final bar for the response and for reuse within the TTL. */
+  #keepLive(key: string, run: Span, bars: readonly DailyBar[], moment: Moment, transient: Map<IsoDate, DailyBar>): void {
+    const live = bars.filter((bar) => bar.date > moment.finalThrough);
+    for (const bar of live) transient.set(bar.date, bar);
+    if (run.end > moment.finalThrough) {
+      this.#provisional.set(key, { date: run.end, bar: live.find((b) => b.date === run.end), fetchedAt: moment.now.getTime() });
+    }
   }
 
   /** Serve a not-yet-final run from a recent provisional fetch instead of calling upstream again. */

@@ -29,7 +29,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     expect(instrument).toMatchObject({ name: "贵州茅台" });
     expect(await store.bars(instrument!.id, "qfq", "2024-01-01", "2024-12-31")).toEqual(bars);
     expect(await store.bars(instrument!.id, "", "2024-01-01", "2024-12-31")).toEqual([]);
-    expect(await store.coverage(instrument!.id, "qfq", "2024-01-04", "2024-02-01")).toEqual([{ start: "2024-01-02", end: "2024-01-05" }]);
+    expect(await store.coverage(instrument!.id, "qfq", "2024-01-04", "2024-02-01")).toEqual([{ start: "2024-01-02", end: "2024-01-05", fetchedAt }]);
     expect(await store.coverage(instrument!.id, "qfq", "2024-01-06", "2024-02-01")).toEqual([]);
     expect(await store.coverage(instrument!.id, "hfq", "2024-01-01", "2024-02-01")).toEqual([]);
   });
@@ -42,6 +42,19 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     expect(instrument!.name).toBe("贵州茅台");
     expect((await store.bars(instrument!.id, "", "2024-01-01", "2024-01-31")).map((b) => b.close)).toEqual([2]);
     expect(await countRows(handle.db)).toEqual({ instruments: 1, bars: 1, spans: 1 });
+  });
+
+  it("replaces a whole series atomically, leaving the other adjustments alone", async () => {
+    const store = createHistoryStore(handle.db);
+    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "qfq", span: { start: "2024-01-02", end: "2024-01-03" }, bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)], fetchedAt });
+    await store.saveFetched({ symbol: moutai, name: null, adjust: "qfq", span: { start: "2024-03-01", end: "2024-03-01" }, bars: [bar("2024-03-01", 3)], fetchedAt });
+    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-03" }, bars: [bar("2024-01-02", 9)], fetchedAt });
+    const later = new Date("2026-11-21T08:00:00Z");
+    await store.replaceSeries({ symbol: moutai, name: null, adjust: "qfq", span: { start: "2024-01-02", end: "2024-03-01" }, bars: [bar("2024-01-03", 1.5)], fetchedAt: later });
+    const { id } = (await store.findInstrument(moutai))!;
+    expect((await store.bars(id, "qfq", "2024-01-01", "2024-12-31")).map((b) => [b.date, b.close])).toEqual([["2024-01-03", 1.5]]);
+    expect(await store.coverage(id, "qfq", "2024-01-01", "2024-12-31")).toEqual([{ start: "2024-01-02", end: "2024-03-01", fetchedAt: later }]);
+    expect((await store.bars(id, "", "2024-01-01", "2024-12-31")).map((b) => b.close)).toEqual([9]);
   });
 
   it("writes nothing when part of a write fails", async () => {

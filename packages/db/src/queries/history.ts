@@ -2,7 +2,7 @@
  * Queries behind the history service: the `HistoryStore` port of `@quantdb/core/history`.
  */
 import type { IsoDate } from "@quantdb/core/dates";
-import type { Adjust, DailyBar, FetchedSpan, HistoryStore, Span, StoredInstrument } from "@quantdb/core/history";
+import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, Span, StoredInstrument } from "@quantdb/core/history";
 import type { StockSymbol } from "@quantdb/core/symbols";
 import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
@@ -27,18 +27,20 @@ async function findInstrument(db: Database, symbol: StockSymbol): Promise<Stored
   return rows[0] ?? null;
 }
 
-async function coverage(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<Span[]> {
+/** Held spans of (instrument, adjust), optionally only those overlapping [start, end]. */
+async function coverage(db: Database, instrumentId: number, adjust: Adjust, range?: { start: IsoDate; end: IsoDate }): Promise<HeldSpan[]> {
   return db
-    .select({ start: coverageSpans.startDate, end: coverageSpans.endDate })
+    .select({ start: coverageSpans.startDate, end: coverageSpans.endDate, fetchedAt: coverageSpans.fetchedAt })
     .from(coverageSpans)
     .where(
       and(
         eq(coverageSpans.instrumentId, instrumentId),
         eq(coverageSpans.adjust, storedAdjust(adjust)),
-        lte(coverageSpans.startDate, end),
-        gte(coverageSpans.endDate, start),
+        range ? lte(coverageSpans.startDate, range.end) : undefined,
+        range ? gte(coverageSpans.endDate, range.start) : undefined,
       ),
-    );
+    )
+    .orderBy(asc(coverageSpans.startDate));
 }
 
 async function bars(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
@@ -68,73 +70,96 @@ async function bars(db: Database, instrumentId: number, adjust: Adjust, start: I
     .orderBy(asc(dailyBars.date));
 }
 
-async function saveFetched(db: Database, fetched: FetchedSpan): Promise<void> {
-  const { symbol, adjust, span, fetchedAt } = fetched;
-  const stored = storedAdjust(adjust);
-  await db.transaction(async (tx) => {
-    const [instrument] = await tx
-      .insert(instruments)
-      .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name: fetched.name })
-      .onConflictDoUpdate({
-        target: [instruments.kind, instruments.market, instruments.code],
-        set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
-      })
-      .returning({ id: instruments.id });
-    const instrumentId = instrument!.id;
-    for (let i = 0; i < fetched.bars.length; i += CHUNK) {
-      const rows = fetched.bars.slice(i, i + CHUNK).map((bar) => ({
-        instrumentId,
-        adjust: stored,
-        date: bar.date,
-        open: bar.open,
-        high: bar.high,
-        low: bar.low,
-        close: bar.close,
-        volume: bar.volume,
-        amount: bar.amount,
-        amplitude: bar.amplitude,
-        pctChange: bar.pct_change,
-        change: bar.change,
-        turnoverRate: bar.turnover_rate,
-        fetchedAt,
-      }));
-      await tx
-        .insert(dailyBars)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: [dailyBars.instrumentId, dailyBars.adjust, dailyBars.date],
-          set: {
-            open: sql`excluded.open`,
-            high: sql`excluded.high`,
-            low: sql`excluded.low`,
-            close: sql`excluded.close`,
-            volume: sql`excluded.volume`,
-            amount: sql`excluded.amount`,
-            amplitude: sql`excluded.amplitude`,
-            pctChange: sql`excluded.pct_change`,
-            change: sql`excluded.change`,
-            turnoverRate: sql`excluded.turnover_rate`,
-            fetchedAt: sql`excluded.fetched_at`,
-          },
-        });
-    }
-    if (!span) return;
-    const [inserted] = await tx
-      .insert(coverageSpans)
-      .values({ instrumentId, adjust: stored, startDate: span.start, endDate: span.end, barCount: fetched.bars.length, fetchedAt })
-      .returning({ id: coverageSpans.id });
-    // Spans inside the new one say nothing it does not; dropping them keeps lookups short.
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+async function upsertInstrument(tx: Transaction, symbol: StockSymbol, name: string | null): Promise<number> {
+  const [instrument] = await tx
+    .insert(instruments)
+    .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name })
+    .onConflictDoUpdate({
+      target: [instruments.kind, instruments.market, instruments.code],
+      set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
+    })
+    .returning({ id: instruments.id });
+  return instrument!.id;
+}
+
+async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredAdjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
+  for (let i = 0; i < bars.length; i += CHUNK) {
+    const rows = bars.slice(i, i + CHUNK).map((bar) => ({
+      instrumentId,
+      adjust,
+      date: bar.date,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close: bar.close,
+      volume: bar.volume,
+      amount: bar.amount,
+      amplitude: bar.amplitude,
+      pctChange: bar.pct_change,
+      change: bar.change,
+      turnoverRate: bar.turnover_rate,
+      fetchedAt,
+    }));
     await tx
-      .delete(coverageSpans)
-      .where(
-        and(
-          eq(coverageSpans.instrumentId, instrumentId),
-          eq(coverageSpans.adjust, stored),
-          gte(coverageSpans.startDate, span.start),
-          lte(coverageSpans.endDate, span.end),
-          ne(coverageSpans.id, inserted!.id),
-        ),
-      );
+      .insert(dailyBars)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [dailyBars.instrumentId, dailyBars.adjust, dailyBars.date],
+        set: {
+          open: sql`excluded.open`,
+          high: sql`excluded.high`,
+          low: sql`excluded.low`,
+          close: sql`excluded.close`,
+          volume: sql`excluded.volume`,
+          amount: sql`excluded.amount`,
+          amplitude: sql`excluded.amplitude`,
+          pctChange: sql`excluded.pct_change`,
+          change: sql`excluded.change`,
+          turnoverRate: sql`excluded.turnover_rate`,
+          fetchedAt: sql`excluded.fetched_at`,
+        },
+      });
+  }
+}
+
+async function insertSpan(tx: Transaction, instrumentId: number, adjust: StoredAdjust, span: Span, barCount: number, fetchedAt: Date) {
+  const [inserted] = await tx
+    .insert(coverageSpans)
+    .values({ instrumentId, adjust, startDate: span.start, endDate: span.end, barCount, fetchedAt })
+    .returning({ id: coverageSpans.id });
+  // Spans inside the new one say nothing it does not; dropping them keeps lookups short.
+  await tx
+    .delete(coverageSpans)
+    .where(
+      and(
+        eq(coverageSpans.instrumentId, instrumentId),
+        eq(coverageSpans.adjust, adjust),
+        gte(coverageSpans.startDate, span.start),
+        lte(coverageSpans.endDate, span.end),
+        ne(coverageSpans.id, inserted!.id),
+      ),
+    );
+}
+
+async function saveFetched(db: Database, fetched: FetchedSpan): Promise<void> {
+  const adjust = storedAdjust(fetched.adjust);
+  await db.transaction(async (tx) => {
+    const instrumentId = await upsertInstrument(tx, fetched.symbol, fetched.name);
+    await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
+    if (fetched.span) await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
+  });
+}
+
+async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }): Promise<void> {
+  const adjust = storedAdjust(fetched.adjust);
+  await db.transaction(async (tx) => {
+    const instrumentId = await upsertInstrument(tx, fetched.symbol, fetched.name);
+    await tx.delete(dailyBars).where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, adjust)));
+    await tx.delete(coverageSpans).where(and(eq(coverageSpans.instrumentId, instrumentId), eq(coverageSpans.adjust, adjust)));
+    await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
+    await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
   });
 }
 
@@ -142,9 +167,11 @@ async function saveFetched(db: Database, fetched: FetchedSpan): Promise<void> {
 export function createHistoryStore(db: Database): HistoryStore {
   return {
     findInstrument: (symbol) => findInstrument(db, symbol),
-    coverage: (id, adjust, start, end) => coverage(db, id, adjust, start, end),
+    coverage: (id, adjust, start, end) => coverage(db, id, adjust, { start, end }),
+    allCoverage: (id, adjust) => coverage(db, id, adjust),
     bars: (id, adjust, start, end) => bars(db, id, adjust, start, end),
     saveFetched: (fetched) => saveFetched(db, fetched),
+    replaceSeries: (fetched) => replaceSeries(db, fetched),
   };
 }
 

@@ -49,6 +49,18 @@ export const BarSchema = z
   })
   .openapi("DailyBar");
 
+/** Evidence of a stale series replaced during a request. */
+export const SeriesReplacementSchema = z
+  .object({
+    reason: z.literal("anchor_mismatch"),
+    anchor_date: z.string().openapi({ description: "Held session re-fetched as the anchor", example: "2024-06-26" }),
+    cached_close: z.number().nullable().openapi({ description: "Close held before", example: 10.08 }),
+    upstream_close: z.number().nullable().openapi({ description: "Close upstream sent now", example: 9.83 }),
+    start_date: z.string().openapi({ description: "First date of the span re-fetched and now held", example: "2024-04-22" }),
+    end_date: z.string().openapi({ description: "Last date of that span", example: "2024-12-31" }),
+  })
+  .openapi("SeriesReplacement");
+
 /** The history response. */
 export const HistoryResponseSchema = z
   .object({
@@ -67,6 +79,10 @@ export const HistoryResponseSchema = z
         rows_from_upstream: z.number().int().openapi({ description: "Bars fetched from upstream by this request" }),
         upstream_requests: z.number().int().openapi({ description: "Upstream calls this request made" }),
         trading_days: z.number().int().openapi({ description: "Sessions in [start_date, min(end_date, today)] per the exchange calendar" }),
+        series_replaced: SeriesReplacementSchema.nullable().openapi({
+          description:
+            "Set when this request found the cached series stale and replaced it whole: extending a cached range re-fetches one held session next to the gap (the anchor); if upstream now quotes it differently (a qfq series rebased after an ex-dividend date), the whole held span is fetched again in one call and replaces the series atomically",
+        }),
       }),
       units: z.object({
         currency: z.enum(["CNY", "HKD"]),

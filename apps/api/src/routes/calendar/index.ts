@@ -1,0 +1,15 @@
+/**
+ * The exchange calendar endpoints: `GET /api/v1/calendar/{market}` (sessions in a range) and
+ * `GET /api/v1/calendar/{market}/sessions/{date}` (one date and its neighbours). Neither touches
+ * the database.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context.ts";
+import { registerListCalendarSessions } from "./list.ts";
+import { registerGetCalendarDate } from "./session.ts";
+
+/** Register every calendar operation on the app. */
+export function registerCalendarRoutes(app: OpenAPIHono<AppEnv>): void {
+  registerListCalendarSessions(app);
+  registerGetCalendarDate(app);
+}

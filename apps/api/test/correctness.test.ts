@@ -1,0 +1,199 @@
+/**
+ * Cache correctness (how a price cache lies, and how QuantDB does not): rebased qfq series,
+ * provisional and re-verified bars, the calendar horizon, remembered empty spans, the quality gate.
+ * Through HTTP against the replay upstream on real data, with an injected clock.
+ */
+import { ManualClock } from "@quantdb/core/clock";
+import { testDrivers } from "@quantdb/db/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSystem, type TestSystem } from "./harness.ts";
+
+const HISTORY = "/api/v1/historical/stock";
+
+async function upstreamCloses(system: TestSystem, secid: string, fqt: string, beg: string, end: string) {
+  const response = await fetch(`${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`);
+  const body = (await response.json()) as { data: { klines: string[] } | null };
+  return (body.data?.klines ?? []).map((line) => {
+    const f = line.split(",");
+    return { date: f[0], open: Number(f[1]), close: Number(f[2]), high: Number(f[3]), low: Number(f[4]) };
+  });
+}
+
+const prices = (data: Array<{ date: string; open: number; close: number; high: number; low: number }>) =>
+  data.map(({ date, open, close, high, low }) => ({ date, open, close, high, low }));
+
+describe.each(testDrivers())("cache correctness on %s", (driver) => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startSystem(driver);
+  }, 60_000);
+  afterAll(async () => system?.close());
+  beforeEach(async () => system.reset());
+
+  describe("forward-adjusted history rebased upstream after a dividend", () => {
+    it("serves a fully cached range from cache, then replaces the stale series on the next extension", async () => {
+      const api = await system.api();
+      // 000001 qfq as Eastmoney served it on 2024-06-26
+      const old = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20240626&adjust=qfq`);
+      expect(old.body.data.at(-1)).toMatchObject({ date: "2024-06-26", close: 10.08 });
+
+      // upstream now serves the series as of 2025-03-05 (rebased after the 2024-10-10 dividend)
+      system.replay.useSnapshot("0.000001", "1", "2025-03-05");
+      const cached = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20240626&adjust=qfq`);
+      expect(cached.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null });
+      expect(cached.body.data).toEqual(old.body.data);
+      expect(system.replay.requestCount()).toBe(1);
+
+      const extended = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20241231&adjust=qfq`);
+      expect(extended.status).toBe(200);
+      expect(extended.body.metadata.cache).toMatchObject({
+        hit: false,
+        upstream_requests: 2,
+        series_replaced: { reason: "anchor_mismatch", anchor_date: "2024-06-26", cached_close: 10.08, upstream_close: 9.83, start_date: "2024-04-22", end_date: "2024-12-31" },
+      });
+      expect(system.replay.requests.slice(1).map((r) => [r.beg, r.end])).toEqual([
+        ["20240626", "20241231"], // the extension with its anchor
+        ["20240422", "20241231"], // the whole held span, once
+      ]);
+      const now = await upstreamCloses(system, "0.000001", "1", "20240422", "20241231");
+      const calls = system.replay.requestCount();
+      expect(prices(extended.body.data)).toEqual(now);
+
+      const again = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20241231&adjust=qfq`);
+      expect(prices(again.body.data)).toEqual(now);
+      expect(again.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null });
+      expect(system.replay.requestCount()).toBe(calls);
+    });
+
+    it("replaces a held series on POST /api/v1/cache/refresh/{symbol}", async () => {
+      const api = await system.api();
+      await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20240626&adjust=qfq`);
+      await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930`);
+      system.replay.useSnapshot("0.000001", "1", "2025-03-05");
+      const refresh = await api.get(`/api/v1/cache/refresh/000001.SZ?adjust=qfq`, { method: "POST" });
+      expect(refresh.status).toBe(200);
+      expect(refresh.body).toEqual({
+        symbol: "000001",
+        market: "SZ",
+        refreshed: [{ adjust: "qfq", start_date: "2024-04-22", end_date: "2024-06-26", bars: 44, changed: true }],
+        upstream_requests: 1,
+      });
+      const calls = system.replay.requestCount();
+      const served = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20240626&adjust=qfq`);
+      expect(served.body.metadata.cache.hit).toBe(true);
+      expect(prices(served.body.data)).toEqual(await upstreamCloses(system, "0.000001", "1", "20240422", "20240626"));
+
+      // every held adjustment when none is named; the unadjusted series is unchanged upstream
+      const all = await api.get(`/api/v1/cache/refresh/000001`, { method: "POST" });
+      expect(all.body.refreshed.map((r: { adjust: string; changed: boolean }) => [r.adjust, r.changed])).toEqual([
+        ["", false],
+        ["qfq", false],
+      ]);
+      expect(system.replay.requestCount()).toBe(calls + 1 + 2);
+    });
+
+    it("refreshes nothing for a symbol never fetched and rejects bad input", async () => {
+      const api = await system.api();
+      expect((await api.get(`/api/v1/cache/refresh/600036`, { method: "POST" })).body).toEqual({ symbol: "600036", market: "SH", refreshed: [], upstream_requests: 0 });
+      expect((await api.get(`/api/v1/cache/refresh/XYZ`, { method: "POST" })).status).toBe(400);
+      expect((await api.get(`/api/v1/cache/refresh/600036?adjust=abc`, { method: "POST" })).body.error.code).toBe("INVALID_ADJUST");
+      expect(system.replay.requestCount()).toBe(0);
+    });
+  });
+
+  describe("today's bar", () => {
+    it("is provisional during the session, final after close + 30 min, and re-verified once on the next session day", async () => {
+      const clock = new ManualClock("2026-08-11T02:00:00Z"); // Tue 10:00 in Shanghai
+      const api = await system.api({ clock });
+      const live = await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
+      expect(live.body.data.map((b: { date: string; provisional: boolean }) => [b.date, b.provisional])).toEqual([
+        ["2026-08-06", false],
+        ["2026-08-07", false],
+        ["2026-08-10", false],
+        ["2026-08-11", true],
+      ]);
+      expect(await system.rows()).toMatchObject({ bars: 3 });
+
+      clock.set("2026-08-11T07:31:00Z"); // 15:31: final
+      const final = await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
+      expect(final.body.data.at(-1)).toMatchObject({ date: "2026-08-11", provisional: false });
+      expect(await system.rows()).toMatchObject({ bars: 4 });
+      clock.set("2026-08-11T12:00:00Z"); // same evening: held
+      await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
+      expect(system.replay.requestCount()).toBe(2);
+
+      clock.set("2026-08-12T02:00:00Z"); // next session day: 2026-08-11 is re-verified once
+      const verified = await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
+      expect(verified.body.metadata.cache).toMatchObject({ upstream_requests: 1 });
+      expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20260810", end: "20260811" });
+      clock.set("2026-08-13T02:00:00Z"); // then frozen
+      const frozen = await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
+      expect(frozen.body.metadata.cache.hit).toBe(true);
+      expect(frozen.body.data).toEqual(final.body.data);
+      expect(system.replay.requestCount()).toBe(3);
+    });
+
+    it("treats a half day's bar as final from 12:30 in Hong Kong", async () => {
+      // 2025-12-24 is an HKEX half day (close 12:00). Whether or not upstream has bars for the
+      // span, what matters here is when the day becomes covered.
+      const clock = new ManualClock("2025-12-24T04:20:00Z"); // 12:20 HKT
+      const api = await system.api({ clock });
+      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`);
+      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`); // within the live bar's 60 s
+      expect(system.replay.requestCount()).toBe(1);
+      clock.set("2025-12-24T04:31:00Z"); // 12:31 HKT: final
+      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`);
+      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`);
+      expect(system.replay.requests.map((r) => [r.beg, r.end])).toEqual([
+        ["20251222", "20251224"],
+        ["20251223", "20251224"],
+      ]);
+    });
+  });
+
+  describe("listing, delisting and failures", () => {
+    it("remembers spans that came back empty, before the first bar and after the last", async () => {
+      const api = await system.api();
+      // the replay's 600519 qfq series starts 2021-01-04 and ends 2024-05-22, like a listing and a delisting
+      const before = await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
+      const after = await api.get(`${HISTORY}/600519?start_date=20240601&end_date=20240731&adjust=qfq`);
+      expect(before.body.data).toEqual([]);
+      expect(after.body.data).toEqual([]);
+      expect(await system.rows()).toEqual({ instruments: 1, bars: 0, spans: 2 });
+      await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
+      const repeat = await api.get(`${HISTORY}/600519?start_date=20240603&end_date=20240628&adjust=qfq`);
+      expect(repeat.body.metadata.cache).toMatchObject({ hit: true, trading_days: 19 }); // June 2024 less the Dragon Boat holiday
+      expect(system.replay.requestCount()).toBe(2);
+    });
+
+    it("does not remember a span whose fetch failed", async () => {
+      const api = await system.api();
+      system.replay.injectFault({ kind: "reset", times: 1 });
+      expect((await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240131&adjust=qfq`)).status).toBe(502);
+      expect(await system.rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
+      const retry = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240131&adjust=qfq`);
+      expect(retry.status).toBe(200);
+      expect(retry.body.data.length).toBe(22);
+      expect(system.replay.requestCount()).toBe(2);
+    });
+  });
+
+  describe("the calendar horizon", () => {
+    it("passes dates beyond calendar_known_through to upstream every time and never covers them", async () => {
+      const clock = new ManualClock("2027-01-08T12:00:00Z"); // after the bundled calendar's 2026-12-31
+      const api = await system.api({ clock });
+      const first = await api.get(`${HISTORY}/600519?start_date=20261201&end_date=20270108`);
+      expect(first.status).toBe(200);
+      expect(first.body.metadata.calendar_known_through).toBe("2026-12-31");
+      expect(first.body.metadata.cache.trading_days).toBe(23);
+      expect(system.replay.requests.map((r) => [r.beg, r.end])).toEqual([
+        ["20261201", "20261231"],
+        ["20270101", "20270108"],
+      ]);
+      const again = await api.get(`${HISTORY}/600519?start_date=20261201&end_date=20270108`);
+      expect(again.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });
+      expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20270101", end: "20270108" });
+      expect(await system.rows()).toMatchObject({ spans: 1 });
+    });
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * Run-time calendar extensions: sessions for years after the bundled data's `knownThrough`, from
+ * Sina's A-share trading-date list or from an operator-supplied HKEX holiday list.
+ *
+ * An extension only ever adds days after what a calendar already knows. Its builders first check
+ * that the source agrees with the known past and refuse it otherwise, so a newer or broken source
+ * can never silently rewrite history; to correct the past, rebuild the bundled data instead.
+ *
+ * @example
+ * const ext = cnExtensionFromSinaDates(decodeSinaTradeDates(body));
+ * applyCalendarExtension(ext);
+ * getCalendar("CN").knownThrough; // e.g. "2027-12-31"
+ */
+import { addCalendarDays, type IsoDate } from "../dates.ts";
+import type { DecodedCalendar, SessionHours } from "./bundled-data.ts";
+import { SessionCalendar } from "./exchange-calendar.ts";
+import { getCalendar, installCalendar, uninstallCalendars } from "./registry.ts";
+import { addSinaMissingTradeDates } from "./sina.ts";
+import type { CalendarId, ExchangeCalendar, Session } from "./types.ts";
+
+/**
+ * Sessions that extend a calendar past its `knownThrough`.
+ *
+ * All dates are exchange-local `YYYY-MM-DD` and all times exchange-local `HH:MM`. Build one with
+ * {@link cnExtensionFromSinaDates} or {@link hkExtensionFromHolidays}; install it with
+ * {@link applyCalendarExtension}.
+ */
+export interface CalendarExtension {
+  /** The calendar extended. */
+  readonly id: CalendarId;
+  /**
+   * The new sessions with their hours, ascending, all strictly after the extended calendar's
+   * `knownThrough` and on or before this extension's {@link knownThrough}. Weekdays between those
+   * two dates that are not listed are closed.
+   */
+  readonly sessions: readonly Session[];
+  /** The extended calendar's new `knownThrough` (the last day this extension vouches for). */
+  readonly knownThrough: IsoDate;
+  /** Where the sessions came from, e.g. `"sina:klc_td_sh"` or `"operator"`; for logs only. */
+  readonly source: string;
+}
+
+/** A-share hours: 09:30–15:00 with a lunch break 11:30–13:00; no half days. */
+const CN_HOURS = { open: "09:30", close: "15:00", breakStart: "11:30", breakEnd: "13:00", halfDay: false } as const;
+/** Current HKEX regular hours, used only if the base calendar has no session to copy them from. */
+const HK_REGULAR_HOURS = { open: "09:30", close: "16:00", breakStart: "12:00", breakEnd: "13:00", halfDay: false } as const;
+/** HKEX half days since 2011-03-07: morning only, no break. Fallback as {@link HK_REGULAR_HOURS}. */
+const HK_HALF_DAY_HOURS = { open: "09:30", close: "12:00", breakStart: null, breakEnd: null, halfDay: true } as const;
+
+type Hours = Omit<Session, "date">;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** How many differing dates an error message lists. */
+const SHOW = 5;
+
+/** A `YYYY-MM-DD` string naming a real calendar date (a UTC round trip; cheap enough for 10k dates). */
+function isRealDate(date: unknown): date is IsoDate {
+  if (typeof date !== "string" || !ISO_DATE.test(date)) return false;
+  const parsed = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
+}
+
+/** Day of the week of an ISO date, 0 = Sunday … 6 = Saturday (computed in UTC, no local time). */
+function dayOfWeek(date: IsoDate): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+function isWeekend(date: IsoDate): boolean {
+  const day = dayOfWeek(date);
+  return day === 0 || day === 6;
+}
+
+function endOfYear(date: IsoDate): IsoDate {
+  return `${date.slice(0, 4)}-12-31`;
+}
+
+function hoursOf(session: Hours): Hours {
+  const { open, close, breakStart, breakEnd, halfDay } = session;
+  return { open, close, breakStart, breakEnd, halfDay };
+}
+
+function sameHours(a: Hours, b: Hours): boolean {
+  return a.open === b.open && a.close === b.close && a.breakStart === b.breakStart && a.breakEnd === b.breakEnd && a.halfDay === b.halfDay;
+}
+
+function listDates(dates: readonly string[]): string {
+  return dates.slice(0, SHOW).join(", ") + (dates.length > SHOW ? `, … (${dates.length} in all)` : "");
+}
+
+/**
+ * Build a CN (A-share) extension from Sina's trading-date list (the output of
+ * `decodeSinaTradeDates`).
+ *
+ * First adds the date Sina is known to lack (1992-05-04, see `addSinaMissingTradeDates`), then
+ * checks the list against `base` day by day: for every date from `base.firstSession` through the
+ * end of what both know (`base.knownThrough`, or Dec 31 of the list's last year if that is
+ * earlier), being in the list must equal `base.isSession`. Listed dates before `base.firstSession`
+ * count as differences too. The dates after `base.knownThrough` become the new sessions, with
+ * A-share hours (09:30–15:00, break 11:30–13:00), and the new `knownThrough` is Dec 31 of the year
+ * of the last listed date, since Sina publishes whole years.
+ *
+ * @param dates exchange-local `YYYY-MM-DD` trading dates, in any order (duplicates ignored)
+ * @param base the calendar to extend; the current CN calendar by default
+ * @param source recorded in the extension
+ * @returns the extension; with no sessions and `base.knownThrough` unchanged when the list has no
+ *   date after `base.knownThrough` (e.g. a list that ends before it)
+ * @throws Error if the list disagrees with `base` on any date it covers ("would rewrite the past";
+ *   the message lists the first differing dates), if it is empty, holds something that is not a
+ *   real `YYYY-MM-DD` date, or a new date on a weekend, or if `base` is not the CN calendar.
+ */
+export function cnExtensionFromSinaDates(
+  dates: readonly IsoDate[],
+  base: ExchangeCalendar = getCalendar("CN"),
+  source = "sina:klc_td_sh",
+): CalendarExtension {
+  if (base.id !== "CN") throw new Error(`calendar extension: Sina dates extend the CN calendar, not ${base.id}`);
+  const bad = dates.filter((d) => !isRealDate(d));
+  if (bad.length > 0) throw new Error(`calendar extension: not YYYY-MM-DD dates: ${listDates(bad.map((d) => JSON.stringify(d)))}`);
+  if (dates.length === 0) throw new Error("calendar extension: the Sina date list is empty");
+
+  const listed = addSinaMissingTradeDates(dates);
+  const last = listed.at(-1) as IsoDate;
+  const sinaKnownThrough = endOfYear(last);
+  const checkThrough = sinaKnownThrough < base.knownThrough ? sinaKnownThrough : base.knownThrough;
+
+  // Merge the two ascending lists over the common range: a date in exactly one of them differs.
+  const known = base.sessionsBetween(base.firstSession, checkThrough);
+  const past = listed.filter((d) => d <= checkThrough);
+  const differences: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < past.length || j < known.length) {
+    const a = past[i];
+    const b = known[j];
+    if (a !== undefined && a === b) {
+      i++;
+      j++;
+    } else if (b === undefined || (a !== undefined && a < b)) {
+      differences.push(`${a} (listed, but not a session)`);
+      i++;
+    } else {
+      differences.push(`${b} (a session, but not listed)`);
+      j++;
+    }
+  }
+  if (differences.length > 0) {
+    throw new Error(
+      `calendar extension: the Sina date list would rewrite the past: it disagrees with the CN calendar on ` +
+        `${differences.length} date(s) through ${checkThrough}: ${listDates(differences)}`,
+    );
+  }
+
+  const fresh = listed.filter((d) => d > base.knownThrough);
+  if (fresh.length === 0) return { id: "CN", sessions: [], knownThrough: base.knownThrough, source };
+  const weekends = fresh.filter(isWeekend);
+  if (weekends.length > 0) throw new Error(`calendar extension: Sina lists weekend dates: ${listDates(weekends)}`);
+  return {
+    id: "CN",
+    sessions: fresh.map((date) => ({ date, ...CN_HOURS })),
+    knownThrough: sinaKnownThrough,
+    source,
+  };
+}
+
+/** The hours of `base`'s last regular session and last half day (fallbacks if it has none). */
+function latestHkHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours } {
+  let regular: Hours | undefined;
+  let halfDay: Hours | undefined;
+  const sessions = base.sessionsBetween(base.firstSession, base.knownThrough);
+  for (let i = sessions.length - 1; i >= 0 && (regular === undefined || halfDay === undefined); i--) {
+    const session = base.session(sessions[i] as IsoDate);
+    if (session === null) continue;
+    if (session.halfDay) halfDay ??= hoursOf(session);
+    else regular ??= hoursOf(session);
+  }
+  return { regular: regular ?? HK_REGULAR_HOURS, halfDay: halfDay ?? HK_HALF_DAY_HOURS };
+}
+
+/**
+ * Build an HK extension for one year from an operator-supplied HKEX holiday list (HKEX publishes
+ * the next year's list; nothing upstream provides it).
+ *
+ * Every weekday of `year` not in `holidays` becomes a session. Sessions in `halfDays` get the
+ * hours of `base`'s last half day (now 09:30–12:00, no break), all others the hours of its last
+ * regular session (now 09:30–16:00, break 12:00–13:00). The new `knownThrough` is Dec 31 of `year`.
+ * Weekend holidays are not listed: weekends are closed anyway.
+ *
+ * @param spec.year the year to add; must be the year after `base.knownThrough`
+ * @param spec.holidays exchange-local `YYYY-MM-DD` weekdays of `year` on which HKEX is closed
+ * @param spec.halfDays exchange-local `YYYY-MM-DD` weekdays of `year` that close at noon
+ * @param base the calendar to extend; the current HK calendar by default
+ * @param source recorded in the extension
+ * @throws Error if `base` is not the HK calendar or is not known through Dec 31 of a year, if `year`
+ *   is not the year after it, or if a date is not a real `YYYY-MM-DD` date, lies outside `year`,
+ *   falls on a weekend, or is both a holiday and a half day.
+ */
+export function hkExtensionFromHolidays(
+  { year, holidays, halfDays }: { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] },
+  base: ExchangeCalendar = getCalendar("HK"),
+  source = "operator",
+): CalendarExtension {
+  if (base.id !== "HK") throw new Error(`calendar extension: HKEX holidays extend the HK calendar, not ${base.id}`);
+  const baseYear = Number(base.knownThrough.slice(0, 4));
+  if (base.knownThrough !== `${baseYear}-12-31`) {
+    throw new Error(`calendar extension: the HK calendar is known through ${base.knownThrough}, not a year end`);
+  }
+  if (year !== baseYear + 1) {
+    throw new Error(`calendar extension: HK is known through ${base.knownThrough}; the next year to add is ${baseYear + 1}, not ${year}`);
+  }
+  const check = (list: readonly IsoDate[], name: string): Set<IsoDate> => {
+    const wrong = list.filter((d) => !isRealDate(d) || !d.startsWith(`${year}-`));
+    if (wrong.length > 0) throw new Error(`calendar extension: ${name} not YYYY-MM-DD dates in ${year}: ${listDates(wrong.map((d) => JSON.stringify(d)))}`);
+    const weekends = list.filter(isWeekend);
+    if (weekends.length > 0) throw new Error(`calendar extension: ${name} on a weekend (list weekdays only): ${listDates(weekends)}`);
+    return new Set(list);
+  };
+  const closed = check(holidays, "holidays");
+  const half = check(halfDays, "half days");
+  const both = [...half].filter((d) => closed.has(d)).sort();
+  if (both.length > 0) throw new Error(`calendar extension: dates both holidays and half days: ${listDates(both)}`);
+
+  const hours = latestHkHours(base);
+  const sessions: Session[] = [];
+  const knownThrough = `${year}-12-31`;
+  for (let date = `${year}-01-01`; date <= knownThrough; date = addCalendarDays(date, 1)) {
+    if (isWeekend(date) || closed.has(date)) continue;
+    sessions.push({ date, ...(half.has(date) ? hours.halfDay : hours.regular) });
+  }
+  return { id: "HK", sessions, knownThrough, source };
+}
+
+/** Checks an extension's own shape; returns the sessions as plain copies. */
+function validSessions(extension: CalendarExtension): Session[] {
+  const { id, knownThrough } = extension;
+  if (!isRealDate(knownThrough)) throw new Error(`calendar extension ${id}: knownThrough ${JSON.stringify(knownThrough)} is not a YYYY-MM-DD date`);
+  const sessions = extension.sessions.map((s) => ({ date: s.date, ...hoursOf(s) }));
+  let previous = "";
+  for (const s of sessions) {
+    const what = `calendar extension ${id}: session ${JSON.stringify(s.date)}`;
+    if (!isRealDate(s.date)) throw new Error(`${what} is not a YYYY-MM-DD date`);
+    if (s.date <= previous) throw new Error(`${what} is not after ${previous} (sessions must be ascending, without duplicates)`);
+    if (s.date > knownThrough) throw new Error(`${what} is after the extension's knownThrough ${knownThrough}`);
+    const hasBreak = s.breakStart !== null && s.breakEnd !== null;
+    const times = [s.open, s.close, ...(hasBreak ? [s.breakStart, s.breakEnd] : [])];
+    if (!times.every((t) => typeof t === "string" && TIME.test(t)) || (!hasBreak && (s.breakStart !== null || s.breakEnd !== null))) {
+      throw new Error(`${what} has invalid hours ${JSON.stringify(hoursOf(s))}`);
+    }
+    if (typeof s.halfDay !== "boolean") throw new Error(`${what} has a non-boolean halfDay`);
+    previous = s.date;
+  }
+  return sessions;
+}
+
+/** Whether `calendar` already says exactly what `sessions` say, from their first date through `knownThrough`. */
+function agrees(calendar: ExchangeCalendar, sessions: readonly Session[], knownThrough: IsoDate): boolean {
+  const first = sessions[0];
+  if (first === undefined) return true;
+  const known = calendar.sessionsBetween(first.date, knownThrough);
+  return (
+    known.length === sessions.length &&
+    sessions.every((s, k) => {
+      const current = calendar.session(s.date);
+      return known[k] === s.date && current !== null && sameHours(current, s);
+    })
+  );
+}
+
+/** A new calendar: every session of `current` plus `sessions`, known through `knownThrough`. */
+function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[], knownThrough: IsoDate): ExchangeCalendar {
+  const hours: SessionHours[] = [];
+  const dates: IsoDate[] = [];
+  const indexes: number[] = [];
+  const add = (session: Session): void => {
+    let index = hours.findIndex((h) => sameHours(h, session));
+    if (index < 0) index = hours.push(Object.freeze(hoursOf(session))) - 1;
+    dates.push(session.date);
+    indexes.push(index);
+  };
+  for (const date of current.sessionsBetween(current.firstSession, current.knownThrough)) {
+    const session = current.session(date);
+    if (session === null) throw new Error(`calendar ${current.id}: no hours for ${date}`);
+    add(session);
+  }
+  for (const session of sessions) add(session);
+  if (hours.length > 255) throw new Error(`calendar extension ${current.id}: too many distinct session hours (${hours.length})`);
+  const data: DecodedCalendar = {
+    id: current.id,
+    timeZone: current.timeZone,
+    firstSession: current.firstSession,
+    knownThrough,
+    sessions: dates,
+    hours,
+    hoursIndex: Uint8Array.from(indexes),
+  };
+  return new SessionCalendar(data);
+}
+
+/**
+ * Install an extension: from now on `getCalendar(extension.id)` and `calendarFor(...)` return a
+ * new, immutable calendar holding every session of the current one plus the extension's, known
+ * through `extension.knownThrough`. Calendars obtained earlier are unchanged. Extensions stack (a
+ * 2027 one, then a 2028 one built against the extended calendar).
+ *
+ * Idempotent: an extension the current calendar already agrees with (the same one applied twice,
+ * or an empty one from {@link cnExtensionFromSinaDates} when there was nothing new) changes
+ * nothing and returns the current calendar.
+ *
+ * @returns the calendar now in use for `extension.id`
+ * @throws RangeError for an unknown calendar id
+ * @throws Error if the extension is malformed (dates not `YYYY-MM-DD`, not ascending, after its
+ *   `knownThrough`, invalid hours), if it ends within the known range but disagrees with the
+ *   current calendar (a conflict: it would rewrite known days), or if it reaches beyond the known
+ *   range but also has sessions on or before the current `knownThrough`.
+ */
+export function applyCalendarExtension(extension: CalendarExtension): ExchangeCalendar {
+  const current = getCalendar(extension.id);
+  const sessions = validSessions(extension);
+  if (extension.knownThrough <= current.knownThrough) {
+    if (agrees(current, sessions, extension.knownThrough)) return current;
+    throw new Error(
+      `calendar extension ${extension.id} (${extension.source}) conflicts with the calendar in use, which is already known ` +
+        `through ${current.knownThrough}; it would rewrite known days`,
+    );
+  }
+  const early = sessions.filter((s) => s.date <= current.knownThrough).map((s) => s.date);
+  if (early.length > 0) {
+    throw new Error(
+      `calendar extension ${extension.id} (${extension.source}) has sessions within the known range (through ` +
+        `${current.knownThrough}): ${listDates(early)}; build it against the current calendar`,
+    );
+  }
+  const calendar = extendedCalendar(current, sessions, extension.knownThrough);
+  installCalendar(calendar);
+  return calendar;
+}
+
+/**
+ * Drop every applied extension, so `getCalendar`/`calendarFor` return the bundled calendars again
+ * (the same instances as before any extension). Meant for tests.
+ */
+export function resetCalendars(): void {
+  uninstallCalendars();
+}
