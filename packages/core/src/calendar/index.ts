@@ -22,3 +22,5 @@ export { calendarFor, getCalendar } from "./registry.ts";
 export type { CalendarExtension } from "./extend.ts";
 export { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, resetCalendars } from "./extend.ts";
 export { addSinaMissingTradeDates, decodeSinaTradeDates, SINA_MISSING_TRADE_DATES } from "./sina.ts";
+export { CALENDAR_MARKETS, describeDate, parseCalendarMarket, parseCalendarRange, sessionsWithHours } from "./query.ts";
+export type { CalendarRange, CalendarRangeInput, DateStatus } from "./query.ts";

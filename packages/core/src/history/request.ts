@@ -1,7 +1,8 @@
 /**
  * Validation of a history request as users send it (query strings, SDK calls).
  */
-import { localTime, oneYearBefore, parseDateInput, type IsoDate } from "../dates.ts";
+import { localTime, oneYearBefore, type IsoDate } from "../dates.ts";
+import { parseDateParam } from "../params.ts";
 import { InputError } from "../errors.ts";
 import { calendarFor } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
@@ -25,16 +26,6 @@ export interface HistoryQuery {
   adjust: Adjust;
   start: IsoDate;
   end: IsoDate;
-}
-
-function parseDate(name: string, value: string): IsoDate {
-  const date = parseDateInput(value);
-  if (!date) {
-    throw new InputError("INVALID_DATE", `Invalid ${name} '${value}': expected a real date as YYYYMMDD or YYYY-MM-DD`, {
-      [name]: value,
-    });
-  }
-  return date;
 }
 
 /**
@@ -61,8 +52,8 @@ export function parseHistoryQuery(input: HistoryQueryInput, clock: Clock): Histo
   const symbol = parseStockSymbol(input.symbol);
   const adjust = parseAdjust(input.adjust);
   const today = localTime(clock.now(), calendarFor(symbol.market).timeZone).date;
-  const end = input.end_date ? parseDate("end_date", input.end_date) : today;
-  const start = input.start_date ? parseDate("start_date", input.start_date) : oneYearBefore(end);
+  const end = input.end_date ? parseDateParam("end_date", input.end_date) : today;
+  const start = input.start_date ? parseDateParam("start_date", input.start_date) : oneYearBefore(end);
   if (start > end) {
     throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
   }

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { parseCalendarRange, sessionsWithHours } from "./query.ts";
+import { parseCalendarRange, sessionsWithHours } from "@quantdb/core/calendar";
 import { CalendarRangeQuerySchema, CalendarRangeResponseSchema, HORIZON_NOTE, MarketParam, SOURCES_NOTE, sessionHoursBody } from "./schema.ts";
 
 const description = `The trading sessions of an exchange calendar in a date range, with their hours: what

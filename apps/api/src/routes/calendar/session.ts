@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { getCalendar } from "@quantdb/core/calendar";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { describeDate, parseCalendarDate, parseCalendarMarket } from "./query.ts";
+import { describeDate, getCalendar, parseCalendarMarket } from "@quantdb/core/calendar";
+import { parseDateParam } from "@quantdb/core/params";
 import { CalendarDateResponseSchema, HORIZON_NOTE, MarketDateParams, SOURCES_NOTE, sessionHoursBody } from "./schema.ts";
 
 const description = `Whether one exchange-local date is a trading session, its hours if so, and the sessions
@@ -32,7 +32,7 @@ export function registerGetCalendarDate(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, (c) => {
     const params = c.req.valid("param");
     const calendar = getCalendar(parseCalendarMarket(params.market));
-    const status = describeDate(calendar, parseCalendarDate("date", params.date));
+    const status = describeDate(calendar, parseDateParam("date", params.date));
     const body: z.infer<typeof CalendarDateResponseSchema> = {
       market: calendar.id,
       timezone: calendar.timeZone,

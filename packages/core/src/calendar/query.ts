@@ -1,16 +1,13 @@
 /**
- * Validation and answers of the calendar endpoints, as pure functions of their input, the
- * calendar and the clock.
- *
- * TODO(core): these are domain rules (which market ids exist, the default range, what a date
- * beyond the calendar horizon may claim) and belong in `@quantdb/core/calendar`, next to
- * `parseHistoryQuery` in `@quantdb/core/history`. They live here only until they can move; keep
- * them free of HTTP types so the move is a cut and paste.
+ * Calendar requests as users send them (market ids, date ranges, one date) and the answers, as
+ * pure functions of their input, the calendar and the clock.
  */
-import type { Clock } from "@quantdb/core/clock";
-import { getCalendar, type CalendarId, type ExchangeCalendar, type Session } from "@quantdb/core/calendar";
-import { localTime, parseDateInput, type IsoDate } from "@quantdb/core/dates";
-import { InputError } from "@quantdb/core/errors";
+import type { Clock } from "../clock.ts";
+import { localTime, type IsoDate } from "../dates.ts";
+import { InputError } from "../errors.ts";
+import { parseDateParam } from "../params.ts";
+import { getCalendar } from "./registry.ts";
+import type { CalendarId, ExchangeCalendar, Session } from "./types.ts";
 
 /** The calendar ids a caller may name, in the order error messages list them. */
 export const CALENDAR_MARKETS = ["CN", "HK"] as const satisfies readonly CalendarId[];
@@ -29,18 +26,6 @@ export function parseCalendarMarket(text: string): CalendarId {
     });
   }
   return id as CalendarId;
-}
-
-/**
- * Parse a user-supplied date (`YYYYMMDD` or `YYYY-MM-DD`).
- * @throws {InputError} `INVALID_DATE` naming the field when it is not a real date in either form.
- */
-export function parseCalendarDate(name: string, value: string): IsoDate {
-  const date = parseDateInput(value);
-  if (!date) {
-    throw new InputError("INVALID_DATE", `Invalid ${name} '${value}': expected a real date as YYYYMMDD or YYYY-MM-DD`, { [name]: value });
-  }
-  return date;
 }
 
 /** A calendar range request as received. */
@@ -68,8 +53,8 @@ export interface CalendarRange {
 export function parseCalendarRange(input: CalendarRangeInput, clock: Clock): CalendarRange {
   const calendar = getCalendar(parseCalendarMarket(input.market));
   const year = localTime(clock.now(), calendar.timeZone).date.slice(0, 4);
-  const end = input.end_date ? parseCalendarDate("end_date", input.end_date) : `${year}-12-31`;
-  const start = input.start_date ? parseCalendarDate("start_date", input.start_date) : `${end.slice(0, 4)}-01-01`;
+  const end = input.end_date ? parseDateParam("end_date", input.end_date) : `${year}-12-31`;
+  const start = input.start_date ? parseDateParam("start_date", input.start_date) : `${end.slice(0, 4)}-01-01`;
   if (start > end) {
     throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
   }
