@@ -1,3 +1,4 @@
+import type { CalendarExtensions } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import type { HistoryService } from "@quantdb/core/history";
 
@@ -5,6 +6,7 @@ import type { HistoryService } from "@quantdb/core/history";
 export interface Services {
   clock: Clock;
   history: HistoryService;
+  calendarExtensions: CalendarExtensions;
   /** "pglite" or "postgres", for /health. */
   database: "pglite" | "postgres";
 }

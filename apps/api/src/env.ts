@@ -20,6 +20,8 @@ const envSchema = z.object({
   QUANTDB_UPSTREAM: optional(z.enum(["live", "replay"]).default("live")),
   /** Base URL of Eastmoney's push2his host (or the full kline endpoint URL). */
   QUANTDB_EASTMONEY_HISTORY_URL: optional(z.url().default("https://push2his.eastmoney.com")),
+  /** Sina's A-share trading-date list, used to extend the A-share calendar. */
+  QUANTDB_SINA_CALENDAR_URL: optional(z.url().default("https://finance.sina.com.cn/realstock/company/klc_td_sh.txt")),
   /** Per-call upstream timeout in milliseconds. */
   QUANTDB_UPSTREAM_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(60_000).default(8000)),
   /** Port of the replay upstream in replay mode (0 = any free port). */

@@ -14,17 +14,24 @@ const env = loadEnv();
 const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR });
 
 let upstreamUrl = env.QUANTDB_EASTMONEY_HISTORY_URL;
+let sinaUrl = env.QUANTDB_SINA_CALENDAR_URL;
 let closeReplay: (() => Promise<void>) | undefined;
 if (env.QUANTDB_UPSTREAM === "replay") {
   const { startReplay } = await import("@quantdb/replay");
   const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
   upstreamUrl = replay.url;
+  sinaUrl = replay.sinaTradeDatesUrl;
   closeReplay = () => replay.close();
   console.log(`[quantdb] replay upstream (real recorded data, offline) at ${replay.url}`);
 }
 
 const upstream = new EastmoneyHistoryClient({ baseUrl: upstreamUrl, timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS });
-const app = createApp(createServices({ database, upstream, clock: systemClock }));
+const services = createServices({ database, upstream, clock: systemClock, sina: { url: sinaUrl, timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS } });
+const restored = await services.calendarExtensions.restore((extension, error) =>
+  console.warn(`[quantdb] stored ${extension.id} calendar extension through ${extension.knownThrough} skipped: ${error.message}`),
+);
+if (restored > 0) console.log(`[quantdb] ${restored} calendar extension(s) applied`);
+const app = createApp(services);
 const server = serve({ fetch: app.fetch, port: env.PORT, ...(env.HOST ? { hostname: env.HOST } : {}) }, (info) => {
   console.log(`[quantdb] API on http://localhost:${info.port} (database: ${database.driver} ${database.location}; docs: /docs)`);
 });

@@ -5,7 +5,7 @@
  */
 import { ManualClock } from "@quantdb/core/clock";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startSystem, type TestSystem } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
@@ -194,6 +194,47 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(again.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });
       expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20270101", end: "20270108" });
       expect(await system.rows()).toMatchObject({ spans: 1 });
+    });
+  });
+
+  describe("the quality gate on real defective rows (Tencent, 0700.HK, Yahoo's raw series)", () => {
+    it.each([
+      ["a zero-volume filler row on a closed typhoon day", "20160725", "20160805", "2016-08-02", "not_a_session"],
+      ["a filler row on the HKSAR Establishment Day holiday", "20040625", "20040709", "2004-07-01", "not_a_session"],
+      ["a bar whose high is below its low", "20091221", "20091231", "2009-12-31", "ohlc_order"],
+      ["the split day with an open below the low", "20140512", "20140516", "2014-05-15", "ohlc_order"],
+    ])("rejects a response holding %s whole, stores nothing and logs the rows", async (_, beg, end, date, rule) => {
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      try {
+        const api = await system.api();
+        const { status, body } = await api.get(`${HISTORY}/00700?start_date=${beg}&end_date=${end}`);
+        expect(status).toBe(502);
+        expect(body.error.code).toBe("UPSTREAM_INVALID");
+        expect(body.error.details.problems).toContainEqual(expect.objectContaining({ date, rule }));
+        expect(await system.rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining("quality gate"), expect.stringContaining(date));
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it("stores a clean HK range with volume in shares and prices in HKD", async () => {
+      const api = await system.api();
+      const { status, body } = await api.get(`${HISTORY}/0700.HK?start_date=20190301&end_date=20190329`);
+      expect(status).toBe(200);
+      expect(body.data).toHaveLength(21);
+      expect(body.metadata.units).toMatchObject({ currency: "HKD", volume: "shares" });
+      const raw = await upstreamCloses(system, "116.00700", "0", "20190301", "20190329");
+      expect(prices(body.data)).toEqual(raw);
+    });
+
+    it("serves the partial last bar (2022-09-19) as provisional during the session and never stores it", async () => {
+      const clock = new ManualClock("2022-09-19T03:00:00Z"); // 11:00 HKT
+      const api = await system.api({ clock });
+      const { body } = await api.get(`${HISTORY}/00700?start_date=20220913&end_date=20220919`);
+      expect(body.data.at(-1)).toMatchObject({ date: "2022-09-19", provisional: true });
+      expect(body.data.slice(0, -1).every((b: { provisional: boolean }) => !b.provisional)).toBe(true);
+      expect(await system.rows()).toMatchObject({ bars: body.data.length - 1 });
     });
   });
 });

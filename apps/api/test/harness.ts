@@ -42,7 +42,9 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
     replay,
     async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 1500 } = {}) {
       const upstream = new EastmoneyHistoryClient({ baseUrl: replay.url, timeoutMs });
-      const app = createApp(createServices({ database, upstream, clock }));
+      const services = createServices({ database, upstream, clock, sina: { url: replay.sinaTradeDatesUrl, timeoutMs } });
+      await services.calendarExtensions.restore();
+      const app = createApp(services);
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
       });

@@ -2,3 +2,4 @@
 export * from "./client.ts";
 export * as schema from "./schema/index.ts";
 export * from "./queries/history.ts";
+export * from "./queries/calendars.ts";

@@ -344,3 +344,11 @@ function buildStore(): FixtureStore {
   }
   return store;
 }
+
+/**
+ * The recorded body of Sina's A-share trading-date list (`klc_td_sh.txt`, 2023 edition: 8,069
+ * dates 1990-12-19 → 2023-12-29), verbatim.
+ */
+export function sinaTradeDatesBody(): string {
+  return fixtureText("sina/klc_td_sh_2023.txt");
+}

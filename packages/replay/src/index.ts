@@ -14,9 +14,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { datasetKey, loadFixtures } from "./data.ts";
 import type { Bar, Dataset, FixtureStore } from "./data.ts";
+import { sinaTradeDatesBody } from "./data.ts";
 
 /** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
+/** Sina's A-share trading-date list (upstream-spec §8), served from the recorded 2023 body. */
+const SINA_TRADE_DATES_PATH = "/realstock/company/klc_td_sh.txt";
 /** Prefix of the replay's own control endpoints. */
 const CONTROL_PREFIX = "/__replay/";
 
@@ -70,6 +73,8 @@ export interface Fault {
 export interface ReplayServer {
   /** Base URL, `"http://127.0.0.1:<port>"`. */
   readonly url: string;
+  /** Sina's trading-date list URL: `url + "/realstock/company/klc_td_sh.txt"` (the recorded 2023 body). */
+  readonly sinaTradeDatesUrl: string;
   /** Full kline endpoint URL: `url + "/api/qt/stock/kline/get"`. */
   readonly eastmoneyHistoryUrl: string;
   /** Kline requests received (including faulted ones), in arrival order. A copy; later requests are not added to it. */
@@ -444,6 +449,10 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       });
       return;
     }
+    if (url.pathname === SINA_TRADE_DATES_PATH) {
+      send(res, { status: 200, contentType: "text/plain; charset=utf-8", body: sinaTradeDatesBody() });
+      return;
+    }
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       void handleControl(req, res, url);
       return;
@@ -471,6 +480,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   const server: ReplayServer = {
     url: baseUrl,
     eastmoneyHistoryUrl: baseUrl + KLINE_PATH,
+    sinaTradeDatesUrl: baseUrl + SINA_TRADE_DATES_PATH,
     get requests(): readonly ReplayRequest[] {
       return log.slice();
     },

@@ -432,3 +432,14 @@ describe("close", () => {
     expect(await settled).toBe("rejected");
   });
 });
+
+describe("Sina trading-date list", () => {
+  it("serves the recorded klc_td_sh.txt body verbatim", async () => {
+    const response = await fetch(replay.sinaTradeDatesUrl);
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(body.startsWith('var datelist="LC/AAAf8CXCw6mH')).toBe(true);
+    expect(body.endsWith('";var KLC_TD_SH=datelist;')).toBe(true);
+    expect(replay.requestCount()).toBe(0);
+  });
+});

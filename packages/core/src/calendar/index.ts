@@ -24,3 +24,5 @@ export { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolida
 export { addSinaMissingTradeDates, decodeSinaTradeDates, SINA_MISSING_TRADE_DATES } from "./sina.ts";
 export { CALENDAR_MARKETS, describeDate, parseCalendarMarket, parseCalendarRange, sessionsWithHours } from "./query.ts";
 export type { CalendarRange, CalendarRangeInput, DateStatus } from "./query.ts";
+export { CalendarExtensions, DEFAULT_SINA_TRADE_DATES_URL } from "./extension-service.ts";
+export type { CalendarExtensionStore, ExtensionOutcome, SinaTradeDateOptions } from "./extension-service.ts";

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { toCompact, type IsoDate } from "../dates.ts";
 import { UpstreamError } from "../errors.ts";
+import { fetchUpstreamText } from "../http.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
 import type { StockSymbol } from "../symbols/index.ts";
 
@@ -150,20 +151,6 @@ function endpointUrl(baseUrl: string): string {
   return trimmed.endsWith(KLINE_PATH) ? trimmed : trimmed + KLINE_PATH;
 }
 
-/** Classify a fetch failure into a stable upstream error. */
-function transportError(error: unknown, timedOut: boolean, url: string): UpstreamError {
-  if (timedOut) {
-    return new UpstreamError("UPSTREAM_TIMEOUT", "Upstream did not answer in time", { host: new URL(url).host }, { cause: error });
-  }
-  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-  return new UpstreamError(
-    "UPSTREAM_UNAVAILABLE",
-    "Upstream could not be reached or dropped the connection",
-    { host: new URL(url).host, reason: cause?.code ?? "network error" },
-    { cause: error },
-  );
-}
-
 /**
  * Client for Eastmoney's daily kline endpoint: one HTTP GET per call, with a timeout, browser-like
  * headers (upstream-spec §1.4), `beg`/`end` as server-side inclusive date filters, `klt=101`
@@ -197,31 +184,12 @@ export class EastmoneyHistoryClient implements DailyBarSource {
 
   /** @inheritdoc */
   async fetchDailyBars(request: DailyBarsRequest): Promise<UpstreamBars> {
-    const url = this.requestUrl(request);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-    let body: string;
-    try {
-      const response = await this.#fetch(url, {
-        signal,
-        headers: {
-          "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-          Referer: "https://quote.eastmoney.com/",
-          Accept: "*/*",
-        },
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new UpstreamError("UPSTREAM_UNAVAILABLE", `Upstream answered HTTP ${response.status}`, {
-          host: new URL(url).host,
-          status: response.status,
-        });
-      }
-      body = await response.text();
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      throw transportError(error, timeout.aborted, url);
-    }
+    const body = await fetchUpstreamText(this.requestUrl(request), {
+      timeoutMs: this.#timeoutMs,
+      fetch: this.#fetch,
+      headers: { Referer: "https://quote.eastmoney.com/" },
+      signal: request.signal,
+    });
     const result = parseKlineResponse(body, request.symbol.market);
     const outside = result.bars.find((bar) => bar.date < request.start || bar.date > request.end);
     if (outside) throw invalid(`bar dated ${outside.date} outside the requested ${request.start}..${request.end}`);

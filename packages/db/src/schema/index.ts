@@ -1,3 +1,4 @@
 export * from "./instruments.ts";
 export * from "./bars.ts";
 export * from "./coverage.ts";
+export * from "./calendars.ts";

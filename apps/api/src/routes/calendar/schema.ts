@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import type { Session } from "@quantdb/core/calendar";
 
 /** What the calendar horizon means; part of every calendar operation's description. */
-export const HORIZON_NOTE = `Each calendar is known through known_through (2026-12-31 for both bundled calendars). A date after it is
+export const HORIZON_NOTE = `Each calendar is known through known_through (2026-12-31 for both bundled calendars, later once an
+operator extends it: CN from Sina's trading-date list, HK from HKEX's published holidays). A date after it is
 unknown, not a weekday: it is never listed as a session, is_session is null for it rather than a
 guess, and a previous/next session that would depend on it is null. QuantDB's history cache passes
 such dates through to upstream on every request and never caches them.`;

@@ -5,13 +5,34 @@ import { openApiErrorResponses } from "../../errors.ts";
 import { HistoryQuerySchema, HistoryResponseSchema, SymbolParam } from "./schema.ts";
 
 const description = `Daily OHLCV bars of an A-share (Shanghai, Shenzhen, Beijing) or Hong Kong stock, from
-Eastmoney's daily kline endpoint (what AKShare's stock_zh_a_hist scrapes), cached.
+Eastmoney's daily kline endpoint (what AKShare's stock_zh_a_hist and stock_hk_hist scrape), cached.
 
-QuantDB works out from the exchange calendar which trading sessions of the range it does not hold yet,
-fetches only those (one upstream call per contiguous gap) and answers from its database; the same
-question again makes no upstream call. Sessions on which upstream had no bar (suspensions, before
-listing) are remembered and not refetched. Today's bar is served with provisional=true until 30
-minutes after the close and is never stored before then.`;
+Caching: QuantDB works out from the exchange calendar which trading sessions of the range it does not
+hold yet, fetches only those (one upstream call per contiguous gap) and answers from its database; the
+same question again makes no upstream call. Sessions on which upstream had no bar (suspensions, before
+listing, after delisting) are remembered and not refetched; a failed call is not remembered.
+
+Adjustment: "" is unadjusted; qfq (前复权) is Eastmoney's forward adjustment, subtractive (600519's
+history shifted by exactly 30.87 CNY after its 2024 dividend), anchored on the latest price, so history
+moves; hfq (后复权) is anchored on the earliest price. Each is fetched and stored separately (they are not derivable from each
+other). Eastmoney rewrites qfq history back through time at every ex-dividend date, so every extension
+of a cached range re-fetches one held session next to the gap (the anchor); if upstream quotes it
+differently now, the held series is stale and is replaced whole in one more call, atomically, and
+metadata.cache.series_replaced says so. A fully cached range is served from cache until then, or until
+POST /api/v1/cache/refresh/{symbol}.
+
+Provisional bars: today's bar is final 30 minutes after the session's close (A-shares 15:30
+Asia/Shanghai; HK 16:30 Asia/Hong_Kong, 12:30 on half days). Before that it is served with
+provisional=true, never stored, and refetched at most once a minute. A bar stored on its own session
+day is re-verified once on the next session day (volumes get revised), then frozen.
+
+Calendar horizon: the calendars are known through metadata.calendar_known_through. Later dates are
+unknown, not weekdays: they are passed through to upstream on every request and never cached.
+
+Quality gate: every upstream response is checked before anything is stored (dates are sessions,
+positive prices, low <= open, close <= high, volume and amount >= 0, no duplicate dates, pct_change
+consistent with change, and in adjusted series with the previous close); a response that fails is
+rejected whole with 502 UPSTREAM_INVALID and the offending rows in error.details.problems.`;
 
 function route(path: string, operationId: string, summary: string) {
   return createRoute({

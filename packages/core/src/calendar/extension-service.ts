@@ -1,0 +1,112 @@
+/**
+ * Extending the calendars at run time, durably: fetch or receive the new year's sessions, check
+ * them against the known past ({@link cnExtensionFromSinaDates}, {@link hkExtensionFromHolidays}),
+ * store them, apply them; and re-apply stored extensions at start-up.
+ */
+import { QuantDbError, InputError } from "../errors.ts";
+import { fetchUpstreamText } from "../http.ts";
+import type { IsoDate } from "../dates.ts";
+import { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, type CalendarExtension } from "./extend.ts";
+import { decodeSinaTradeDates } from "./sina.ts";
+import type { CalendarId } from "./types.ts";
+
+/** Sina's A-share trading-date list (upstream-spec §8): published through 31 Dec of the current year. */
+export const DEFAULT_SINA_TRADE_DATES_URL = "https://finance.sina.com.cn/realstock/company/klc_td_sh.txt";
+
+/** Durable storage of applied extensions (implemented by `@quantdb/db`). */
+export interface CalendarExtensionStore {
+  saveExtension(extension: CalendarExtension): Promise<void>;
+  /** Every stored extension, oldest horizon first. */
+  loadExtensions(): Promise<CalendarExtension[]>;
+}
+
+/** What an extension did. */
+export interface ExtensionOutcome {
+  calendar: CalendarId;
+  /** The calendar's horizon after the extension. */
+  known_through: IsoDate;
+  /** Sessions added (0 when the source had nothing beyond the horizon). */
+  added_sessions: number;
+  source: string;
+}
+
+/** Where to get Sina's trade-date list. */
+export interface SinaTradeDateOptions {
+  /** @default DEFAULT_SINA_TRADE_DATES_URL */
+  url?: string;
+  /** @default 8000 */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Calendar extensions: Sina's list for A-shares, an operator's holiday list for HKEX. Both only
+ * ever add days after the calendar's horizon; a source that disagrees with the known past is refused.
+ */
+export class CalendarExtensions {
+  readonly #store: CalendarExtensionStore;
+  readonly #sina: Required<Omit<SinaTradeDateOptions, "fetch">> & { fetch?: typeof fetch };
+
+  constructor(options: { store: CalendarExtensionStore; sina?: SinaTradeDateOptions }) {
+    this.#store = options.store;
+    this.#sina = { url: options.sina?.url ?? DEFAULT_SINA_TRADE_DATES_URL, timeoutMs: options.sina?.timeoutMs ?? 8000, ...(options.sina?.fetch ? { fetch: options.sina.fetch } : {}) };
+  }
+
+  /**
+   * Re-apply stored extensions (at start-up). An extension the bundled data now contradicts is
+   * skipped: the bundled data wins.
+   * @returns how many were applied
+   */
+  async restore(onSkip: (extension: CalendarExtension, error: Error) => void = () => {}): Promise<number> {
+    let applied = 0;
+    for (const extension of await this.#store.loadExtensions()) {
+      try {
+        applyCalendarExtension(extension);
+        applied++;
+      } catch (error) {
+        onSkip(extension, error as Error);
+      }
+    }
+    return applied;
+  }
+
+  /**
+   * Fetch Sina's A-share trading-date list, check it against every known date, and add the days
+   * after the horizon.
+   * @throws {UpstreamError} when Sina is unreachable or sends something that is not the list
+   * @throws {QuantDbError} `CALENDAR_CONFLICT` (409) when the list disagrees with the known calendar
+   */
+  async extendCnFromSina(signal?: AbortSignal): Promise<ExtensionOutcome> {
+    const body = await fetchUpstreamText(this.#sina.url, { timeoutMs: this.#sina.timeoutMs, fetch: this.#sina.fetch, signal, headers: { Referer: "https://finance.sina.com.cn/" } });
+    const dates = decodeSinaTradeDates(body);
+    let extension: CalendarExtension;
+    try {
+      extension = cnExtensionFromSinaDates(dates);
+    } catch (error) {
+      throw new QuantDbError("CALENDAR_CONFLICT", `Sina's trading-date list disagrees with the known A-share calendar: ${(error as Error).message}`);
+    }
+    return this.#apply(extension);
+  }
+
+  /**
+   * Add HKEX's next year from an operator-supplied holiday list (every other weekday is a session;
+   * `halfDays` close at noon).
+   * @throws {InputError} `VALIDATION_ERROR` when the year is not the one after the horizon, or a
+   *   date is outside that year, on a weekend, or in both lists
+   */
+  async extendHkFromHolidays(input: { year: number; holidays: IsoDate[]; halfDays: IsoDate[] }): Promise<ExtensionOutcome> {
+    let extension: CalendarExtension;
+    try {
+      extension = hkExtensionFromHolidays(input);
+    } catch (error) {
+      throw new InputError("VALIDATION_ERROR", (error as Error).message, { year: input.year });
+    }
+    return this.#apply(extension);
+  }
+
+  async #apply(extension: CalendarExtension): Promise<ExtensionOutcome> {
+    const calendar = applyCalendarExtension(extension);
+    if (extension.sessions.length > 0) await this.#store.saveExtension(extension);
+    return { calendar: extension.id, known_through: calendar.knownThrough, added_sessions: extension.sessions.length, source: extension.source };
+  }
+}
