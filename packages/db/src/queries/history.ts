@@ -6,7 +6,7 @@ import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, Span, Store
 import type { StockSymbol } from "@quantdb/core/symbols";
 import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
-import { coverageSpans, dailyBars, instruments } from "../schema/index.ts";
+import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
 type StoredAdjust = (typeof dailyBars.$inferInsert)["adjust"];
 
@@ -175,9 +175,14 @@ export function createHistoryStore(db: Database): HistoryStore {
   };
 }
 
-/** Delete every stored instrument, bar and span (tests, and the admin cache-clear). */
+/**
+ * Delete everything cached: instruments, bars, spans, profiles, financial reports and stock-list
+ * snapshots (tests, and the admin cache-clear). Calendar extensions are configuration and stay.
+ */
 export async function clearAll(db: Database): Promise<void> {
-  await db.execute(sql`truncate table ${dailyBars}, ${coverageSpans}, ${instruments} restart identity`);
+  await db.execute(
+    sql`truncate table ${dailyBars}, ${coverageSpans}, ${instrumentProfiles}, ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
+  );
 }
 
 /** Row counts, for tests and diagnostics. */

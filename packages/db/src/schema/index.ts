@@ -2,3 +2,4 @@ export * from "./instruments.ts";
 export * from "./bars.ts";
 export * from "./coverage.ts";
 export * from "./calendars.ts";
+export * from "./snapshots.ts";
