@@ -10,6 +10,7 @@ import { registerRefreshCache } from "./routes/cache/refresh.ts";
 import { registerCalendarRoutes } from "./routes/calendar/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
 import { registerGetStockHistory } from "./routes/history/get.ts";
+import { registerGetIndexHistory } from "./routes/index/historical.ts";
 
 /** Version reported in the OpenAPI document (the package version). */
 export const API_VERSION = "0.1.0";
@@ -43,6 +44,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   registerGetHealth(app);
   registerGetStockHistory(app);
+  registerGetIndexHistory(app);
   registerCalendarRoutes(app);
   registerRefreshCache(app);
 

@@ -223,6 +223,28 @@ export const HK_YAHOO_ADJUSTED: OhlcvFormat = {
   sharesPerUnit: 1,
 };
 
+/** Sina index CSVs (AKShare `stock_zh_index_daily`): `date,open,high,low,close,volume`, volume in shares. Served as Eastmoney index klines: volume in lots, prices as recorded (3 decimals). */
+export const CN_INDEX_SINA: OhlcvFormat = {
+  header: ["date", "open", "high", "low", "close", "volume"],
+  columns: { date: "date", open: "open", high: "high", low: "low", close: "close", volume: "volume" },
+  dateSuffix: "",
+  decimals: 3,
+  sharesPerUnit: 100,
+};
+
+/** Yahoo's Hang Seng Index CSV (`Date,High,Low,Open,Close,Volume,Adj Close`), 2 decimals, volume as recorded. */
+export const HK_INDEX_YAHOO: OhlcvFormat = { ...HK_YAHOO_RAW, decimals: 2 };
+
+/**
+ * Index datasets: secid → fixture, name and format. A bare code is ambiguous (`000001` is also a
+ * Shenzhen stock); index datasets are keyed by their own secid (`1.000001`, `100.HSI`).
+ */
+const INDEX_FILES = [
+  { secid: "1.000001", code: "000001", name: "上证指数", file: "index/sh000001_sina_2010_2026.csv.gz", format: CN_INDEX_SINA },
+  { secid: "1.000300", code: "000300", name: "沪深300", file: "index/sh000300_sina_2010_2026.csv.gz", format: CN_INDEX_SINA },
+  { secid: "100.HSI", code: "HSI", name: "恒生指数", file: "index/HSI_yahoo_2010_2022.csv.gz", format: HK_INDEX_YAHOO },
+] as const;
+
 /** Yahoo's marker for a row it has no values for; such a row cannot be served and is skipped. */
 const MISSING_CELL = new Set(["null", ""]);
 
@@ -312,10 +334,10 @@ function recordedSnapshot(rel: string): { snapshot: Snapshot; code: string; mark
 function buildStore(): FixtureStore {
   const names = JSON.parse(fixtureText("names.json")) as Record<string, string>;
   const store = new Map<string, Dataset>();
-  const add = (code: string, fqt: string, snapshots: Snapshot[], decimal = 2): void => {
-    const market = marketOf(code);
-    const secid = `${market}.${code}`;
-    const name = names[code];
+  const add = (code: string, fqt: string, snapshots: Snapshot[], decimal = 2, index?: { secid: string; name: string }): void => {
+    const market = index ? Number(index.secid.split(".")[0]) : marketOf(code);
+    const secid = index?.secid ?? `${market}.${code}`;
+    const name = index?.name ?? names[code];
     if (name === undefined) throw new Error(`fixtures/names.json has no name for ${code}`);
     store.set(datasetKey(secid, fqt), {
       secid,
@@ -342,6 +364,7 @@ function buildStore(): FixtureStore {
   for (const [code, file] of Object.entries(HK_ADJUSTED_FILES)) {
     add(code, "1", [yahooSnapshot(`hk_yahoo_adjusted/${file}`, HK_YAHOO_ADJUSTED)], HK_YAHOO_ADJUSTED.decimals);
   }
+  for (const index of INDEX_FILES) add(index.code, "0", [yahooSnapshot(index.file, index.format)], index.format.decimals, index);
   return store;
 }
 

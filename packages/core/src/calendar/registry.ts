@@ -55,8 +55,8 @@ export function uninstallCalendars(): void {
 }
 
 /**
- * The calendar a market trades on: `"SH"`, `"SZ"` and `"BJ"` all share the CN (A-share)
- * calendar; `"HK"` uses the HKEX calendar.
+ * The calendar a market trades on: `"SH"`, `"SZ"`, `"BJ"` (and CSI indices) all share the CN
+ * (A-share) calendar; `"HK"` uses the HKEX calendar.
  * @throws RangeError for any other market code.
  */
 export function calendarFor(market: CalendarMarket): ExchangeCalendar {
@@ -64,6 +64,7 @@ export function calendarFor(market: CalendarMarket): ExchangeCalendar {
     case "SH":
     case "SZ":
     case "BJ":
+    case "CSI":
       return getCalendar("CN");
     case "HK":
       return getCalendar("HK");

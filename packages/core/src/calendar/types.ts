@@ -4,14 +4,14 @@
  * All dates are exchange-local `YYYY-MM-DD` strings ({@link IsoDate}) and all times are
  * exchange-local `HH:MM` wall-clock readings; both exchanges are UTC+8 with no daylight saving.
  */
-import type { Market } from "../symbols/index.ts";
+import type { IndexMarket, Market } from "../symbols/index.ts";
 import type { IsoDate } from "../dates.ts";
 
 /** Which exchange calendar: `"CN"` = A-shares (SSE, SZSE and BSE share it), `"HK"` = HKEX. */
 export type CalendarId = "CN" | "HK";
 
 /** A market code whose trading days a calendar describes; SH, SZ and BJ all use the CN calendar. */
-export type CalendarMarket = Market;
+export type CalendarMarket = Market | IndexMarket;
 
 /** One trading session; times are exchange-local `HH:MM` (24-hour, zero-padded). */
 export interface Session {

@@ -7,7 +7,7 @@ import { toCompact, type IsoDate } from "../dates.ts";
 import { UpstreamError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
-import type { StockSymbol } from "../symbols/index.ts";
+import type { Instrument } from "../symbols/index.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_HISTORY_URL` overrides it (e.g. with the replay upstream). */
 export const DEFAULT_EASTMONEY_HISTORY_URL = "https://push2his.eastmoney.com";
@@ -87,13 +87,13 @@ function unwrapJsonp(body: string): string {
 /**
  * Parse a kline response body into bars.
  * @param body the raw response text
- * @param market the instrument's market: A-share volumes are lots and become shares (×100); HK
- *   volumes are already shares
+ * @param market the instrument's market: A-share and CN index volumes are lots and become shares
+ *   (×100); HK stock and index volumes are already shares
  * @returns name and ascending bars; `data: null` or missing `klines` yield no bars
  * @throws {UpstreamError} `UPSTREAM_INVALID` for non-JSON bodies (an HTML captcha page, a
  *   truncated body), a non-zero `rc`, malformed kline strings, or dates out of order.
  */
-export function parseKlineResponse(body: string, market: StockSymbol["market"]): UpstreamBars {
+export function parseKlineResponse(body: string, market: Instrument["market"]): UpstreamBars {
   let json: unknown;
   try {
     json = JSON.parse(unwrapJsonp(body));
@@ -130,7 +130,7 @@ export interface EastmoneyHistoryOptions {
 
 /** One daily-bar request: inclusive exchange-local date range. */
 export interface DailyBarsRequest {
-  symbol: StockSymbol;
+  symbol: Instrument;
   adjust: Adjust;
   start: IsoDate;
   end: IsoDate;

@@ -4,4 +4,5 @@ export * from "./planner.ts";
 export * from "./request.ts";
 export * from "./service.ts";
 export * from "./quality.ts";
+export * from "./periods.ts";
 export { KeyedLock } from "./keyed-lock.ts";

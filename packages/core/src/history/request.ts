@@ -6,26 +6,33 @@ import { parseDateParam } from "../params.ts";
 import { InputError } from "../errors.ts";
 import { calendarFor } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
-import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
+import { parseIndexSymbol, parseStockSymbol, type Instrument } from "../symbols/index.ts";
+import { parsePeriod, type Period } from "./periods.ts";
 import { ADJUSTS, type Adjust } from "./types.ts";
 
 /** A history request as received, every field optional except the symbol. */
 export interface HistoryQueryInput {
   symbol: string;
+  /** Which instrument kind the symbol names: a bare `000001` is a stock or an index. @default "stock" */
+  kind?: "stock" | "index";
   /** `YYYYMMDD` or `YYYY-MM-DD`; default one year before `end_date`. */
   start_date?: string | undefined;
   /** `YYYYMMDD` or `YYYY-MM-DD`; default today on the instrument's exchange. May lie in the future. */
   end_date?: string | undefined;
   /** `""`, `"qfq"` or `"hfq"`; default `""` (unadjusted). */
   adjust?: string | undefined;
+  /** `daily`, `weekly` or `monthly`; default `daily`. */
+  period?: string | undefined;
 }
 
 /** A validated history request. */
 export interface HistoryQuery {
-  symbol: StockSymbol;
+  symbol: Instrument;
   adjust: Adjust;
   start: IsoDate;
   end: IsoDate;
+  /** @default "daily" */
+  period?: Period;
 }
 
 /**
@@ -46,10 +53,10 @@ export function parseAdjust(value: string | undefined): Adjust {
 /**
  * Validate and normalise a history request.
  * @throws {InputError} `INVALID_SYMBOL`, `INVALID_DATE` (not a real date in an accepted form),
- *   `INVALID_ADJUST` (not one of "", qfq, hfq) or `INVALID_RANGE` (start after end).
+ *   `INVALID_ADJUST` (not one of "", qfq, hfq), `INVALID_PERIOD` or `INVALID_RANGE` (start after end).
  */
 export function parseHistoryQuery(input: HistoryQueryInput, clock: Clock): HistoryQuery {
-  const symbol = parseStockSymbol(input.symbol);
+  const symbol = input.kind === "index" ? parseIndexSymbol(input.symbol) : parseStockSymbol(input.symbol);
   const adjust = parseAdjust(input.adjust);
   const today = localTime(clock.now(), calendarFor(symbol.market).timeZone).date;
   const end = input.end_date ? parseDateParam("end_date", input.end_date) : today;
@@ -57,5 +64,5 @@ export function parseHistoryQuery(input: HistoryQueryInput, clock: Clock): Histo
   if (start > end) {
     throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
   }
-  return { symbol, adjust, start, end };
+  return { symbol, adjust, start, end, period: parsePeriod(input.period) };
 }

@@ -7,9 +7,10 @@ import type { Clock } from "../clock.ts";
 import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
-import type { StockSymbol } from "../symbols/index.ts";
+import type { Instrument } from "../symbols/index.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { missingRuns, type Span } from "./planner.ts";
+import { aggregateBars, periodEnd, periodStart, type Period } from "./periods.ts";
 import { checkBars } from "./quality.ts";
 import type { HistoryQuery } from "./request.ts";
 import type { Adjust, DailyBar } from "./types.ts";
@@ -28,7 +29,7 @@ export interface HeldSpan extends Span {
 
 /** What one completed upstream fetch contributes to the store, written atomically. */
 export interface FetchedSpan {
-  symbol: StockSymbol;
+  symbol: Instrument;
   /** Instrument name reported by upstream, or null to keep the stored one. */
   name: string | null;
   adjust: Adjust;
@@ -48,7 +49,7 @@ export interface FetchedSpan {
  */
 export interface HistoryStore {
   /** The stored instrument for a symbol, or null if it was never fetched. */
-  findInstrument(symbol: StockSymbol): Promise<StoredInstrument | null>;
+  findInstrument(symbol: Instrument): Promise<StoredInstrument | null>;
   /** Held spans for (instrument, adjust) that overlap [start, end], with their fetch times. */
   coverage(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<HeldSpan[]>;
   /** Every held span for (instrument, adjust). */
@@ -105,9 +106,10 @@ export interface CacheReport {
 
 /** The answer to a history request. */
 export interface HistoryResult {
-  symbol: StockSymbol;
+  symbol: Instrument;
   name: string | null;
   adjust: Adjust;
+  period: Period;
   start: IsoDate;
   end: IsoDate;
   bars: ServedBar[];
@@ -179,8 +181,9 @@ function maxDate(a: IsoDate, b: IsoDate): IsoDate {
   return a > b ? a : b;
 }
 
-function priceDecimals(symbol: StockSymbol): number {
-  return symbol.market === "HK" ? 3 : 2;
+/** Decimals upstream quotes prices with: 3 for HK stocks, 2 otherwise (A-shares, index points). */
+function priceDecimals(symbol: Instrument): number {
+  return symbol.market === "HK" && symbol.kind === "stock" ? 3 : 2;
 }
 
 /** Whether two bars quote different prices beyond upstream's rounding. */
@@ -321,6 +324,7 @@ export class HistoryService {
       symbol,
       name: upstreamName ?? instrument?.name ?? null,
       adjust,
+      period: "daily",
       start,
       end,
       bars,
@@ -337,12 +341,29 @@ export class HistoryService {
   }
 
   /**
+   * Bars of the query's period: daily bars as {@link getDailyBars}; weekly and monthly bars derived
+   * from the daily bars of every period touching [start, end] (see {@link aggregateBars}), so a
+   * week or month is fetched and cached as daily sessions. `cache` counts daily rows.
+   */
+  async getBars(query: HistoryQuery, options: { signal?: AbortSignal } = {}): Promise<HistoryResult> {
+    const period = query.period ?? "daily";
+    if (period === "daily") return this.getDailyBars(query, options);
+    const daily = await this.getDailyBars(
+      { ...query, start: periodStart(query.start, period), end: periodEnd(query.end, period), period: "daily" },
+      options,
+    );
+    const { calendar, finalThrough } = this.#moment(query.symbol);
+    const bars = aggregateBars(daily.bars, period, { calendar, finalThrough, priceDecimals: priceDecimals(query.symbol) });
+    return { ...daily, start: query.start, end: query.end, period, bars };
+  }
+
+  /**
    * Re-fetch every held series of a symbol (one upstream call per adjustment, over its whole held
    * span) and replace it atomically: the corporate-action refresh. Series never fetched are skipped.
    * @param adjusts which adjustments to refresh; default all three
    * @throws {UpstreamError} when a call fails or fails the quality gate; that series is left as it was.
    */
-  async refresh(symbol: StockSymbol, adjusts: readonly Adjust[] = ["", "qfq", "hfq"], options: { signal?: AbortSignal } = {}): Promise<RefreshedSeries[]> {
+  async refresh(symbol: Instrument, adjusts: readonly Adjust[] = ["", "qfq", "hfq"], options: { signal?: AbortSignal } = {}): Promise<RefreshedSeries[]> {
     const moment = this.#moment(symbol);
     const instrument = await this.#store.findInstrument(symbol);
     if (!instrument) return [];
@@ -367,7 +388,7 @@ export class HistoryService {
     return refreshed;
   }
 
-  #moment(symbol: StockSymbol): Moment {
+  #moment(symbol: Instrument): Moment {
     const calendar = calendarFor(symbol.market);
     const now = this.#clock.now();
     const today = localTime(now, calendar.timeZone).date;
@@ -375,7 +396,7 @@ export class HistoryService {
   }
 
   /** One upstream call, through the quality gate. */
-  async #fetch(symbol: StockSymbol, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+  async #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
     const problems = checkBars(result.bars, { calendar: moment.calendar, adjust, priceDecimals: priceDecimals(symbol) });
     if (problems.length > 0) {
@@ -391,7 +412,7 @@ export class HistoryService {
 
   /** Fetch the whole held span plus `run` in one call and replace the series with it. */
   async #replaceSeries(
-    symbol: StockSymbol,
+    symbol: Instrument,
     adjust: Adjust,
     instrumentId: number,
     run: Span,

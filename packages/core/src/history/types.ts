@@ -52,25 +52,27 @@ export interface UpstreamBars {
 /** Units of every field of a served bar, stated in each response. */
 export interface BarUnits {
   currency: "CNY" | "HKD";
-  price: "CNY" | "HKD";
+  /** Stock prices are in the trading currency; index levels are points. */
+  price: "CNY" | "HKD" | "points";
   volume: "shares";
   amount: "CNY" | "HKD";
   amplitude: "percent";
   pct_change: "percent";
-  change: "CNY" | "HKD";
+  change: "CNY" | "HKD" | "points";
   turnover_rate: "percent";
 }
 
-/** Units of the bars served for an instrument trading in `currency`. */
-export function barUnits(currency: "CNY" | "HKD"): BarUnits {
+/** Units of the bars served for an instrument: a stock trading in `currency`, or an index (points). */
+export function barUnits(instrument: { kind: "stock" | "index"; currency: "CNY" | "HKD" }): BarUnits {
+  const price = instrument.kind === "index" ? "points" : instrument.currency;
   return {
-    currency,
-    price: currency,
+    currency: instrument.currency,
+    price,
     volume: "shares",
-    amount: currency,
+    amount: instrument.currency,
     amplitude: "percent",
     pct_change: "percent",
-    change: currency,
+    change: price,
     turnover_rate: "percent",
   };
 }

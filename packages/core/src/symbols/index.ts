@@ -102,3 +102,12 @@ export function parseStockSymbol(input: string): StockSymbol {
   }
   return build(market, code);
 }
+
+export { ACCEPTED_INDEX_FORMS, parseIndexSymbol } from "./indices.ts";
+export type { IndexMarket, IndexSymbol } from "./indices.ts";
+import type { IndexSymbol } from "./indices.ts";
+
+/**
+ * Anything QuantDB keeps daily bars for: a stock or an index. `kind` is part of every cache key.
+ */
+export type Instrument = StockSymbol | IndexSymbol;

@@ -3,7 +3,7 @@
  */
 import type { IsoDate } from "@quantdb/core/dates";
 import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, Span, StoredInstrument } from "@quantdb/core/history";
-import type { StockSymbol } from "@quantdb/core/symbols";
+import type { Instrument } from "@quantdb/core/symbols";
 import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
@@ -18,7 +18,7 @@ export function storedAdjust(adjust: Adjust): StoredAdjust {
 /** Bars per INSERT: 13 parameters each keeps a statement far below PostgreSQL's 65,535. */
 const CHUNK = 1000;
 
-async function findInstrument(db: Database, symbol: StockSymbol): Promise<StoredInstrument | null> {
+async function findInstrument(db: Database, symbol: Instrument): Promise<StoredInstrument | null> {
   const rows = await db
     .select({ id: instruments.id, name: instruments.name })
     .from(instruments)
@@ -72,7 +72,7 @@ async function bars(db: Database, instrumentId: number, adjust: Adjust, start: I
 
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
-async function upsertInstrument(tx: Transaction, symbol: StockSymbol, name: string | null): Promise<number> {
+async function upsertInstrument(tx: Transaction, symbol: Instrument, name: string | null): Promise<number> {
   const [instrument] = await tx
     .insert(instruments)
     .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name })

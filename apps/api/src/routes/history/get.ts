@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { barUnits, parseHistoryQuery } from "@quantdb/core/history";
+import { barUnits, parseHistoryQuery, type HistoryResult } from "@quantdb/core/history";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 import { HistoryQuerySchema, HistoryResponseSchema, SymbolParam } from "./schema.ts";
@@ -50,33 +50,37 @@ function route(path: string, operationId: string, summary: string) {
   });
 }
 
+/** The JSON body of a history answer (stocks and indices). */
+export function historyBody(result: HistoryResult): z.infer<typeof HistoryResponseSchema> {
+  return {
+    symbol: result.symbol.code,
+    market: result.symbol.market,
+    name: result.name,
+    adjust: result.adjust,
+    period: result.period,
+    start_date: result.start,
+    end_date: result.end,
+    data: result.bars,
+    metadata: {
+      count: result.bars.length,
+      cache: result.cache,
+      units: barUnits(result.symbol),
+      calendar_known_through: result.calendarKnownThrough,
+    },
+  };
+}
+
 /** `GET /api/v1/historical/stock/{symbol}` and its alias `GET /api/v1/stocks/stock/{symbol}`. */
 export function registerGetStockHistory(app: OpenAPIHono<AppEnv>): void {
   const routes = [
-    route("/api/v1/historical/stock/{symbol}", "getStockHistory", "Daily bars of a stock"),
-    route("/api/v1/stocks/stock/{symbol}", "getStockHistoryAlias", "Daily bars of a stock (alias of /api/v1/historical/stock/{symbol})"),
+    route("/api/v1/historical/stock/{symbol}", "getStockHistory", "Daily, weekly or monthly bars of a stock"),
+    route("/api/v1/stocks/stock/{symbol}", "getStockHistoryAlias", "Bars of a stock (alias of /api/v1/historical/stock/{symbol})"),
   ];
   for (const r of routes) {
     app.openapi(r, async (c) => {
       const { history, clock } = c.var.services;
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, ...c.req.valid("query") }, clock);
-      const result = await history.getDailyBars(query, { signal: c.req.raw.signal });
-      const body: z.infer<typeof HistoryResponseSchema> = {
-        symbol: result.symbol.code,
-        market: result.symbol.market,
-        name: result.name,
-        adjust: result.adjust,
-        start_date: result.start,
-        end_date: result.end,
-        data: result.bars,
-        metadata: {
-          count: result.bars.length,
-          cache: result.cache,
-          units: barUnits(result.symbol.currency),
-          calendar_known_through: result.calendarKnownThrough,
-        },
-      };
-      return c.json(body, 200);
+      return c.json(historyBody(await history.getBars(query, { signal: c.req.raw.signal })), 200);
     });
   }
 }

@@ -10,6 +10,13 @@ export const SymbolParam = z.object({
   }),
 });
 
+/** `period`: daily bars, or weekly/monthly bars derived from them. */
+export const PeriodParam = z.string().optional().openapi({
+  description:
+    "daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional.",
+  example: "weekly",
+});
+
 /** Query of the history endpoints. Values are validated by the core (errors name the field). */
 export const HistoryQuerySchema = z.object({
   start_date: z.string().optional().openapi({
@@ -24,6 +31,7 @@ export const HistoryQuerySchema = z.object({
     description: 'Price adjustment: "" unadjusted (default), "qfq" forward-adjusted (前复权), "hfq" backward-adjusted (后复权). Each is cached separately.',
     example: "qfq",
   }),
+  period: PeriodParam,
 });
 
 const nullableNumber = (description: string, example: number) => z.number().nullable().openapi({ description, example });
@@ -65,9 +73,10 @@ export const SeriesReplacementSchema = z
 export const HistoryResponseSchema = z
   .object({
     symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share) or 5 digits (HK)", example: "600519" }),
-    market: z.enum(["SH", "SZ", "BJ", "HK"]).openapi({ description: "Listing exchange", example: "SH" }),
+    market: z.enum(["SH", "SZ", "BJ", "CSI", "HK"]).openapi({ description: "Listing exchange (stocks) or index compiler (SH, SZ, BJ, CSI, HK)", example: "SH" }),
     name: z.string().nullable().openapi({ description: "Instrument name as upstream reports it; null if not known yet", example: "贵州茅台" }),
-    adjust: z.enum(["", "qfq", "hfq"]).openapi({ description: "Adjustment of the prices", example: "" }),
+    adjust: z.enum(["", "qfq", "hfq"]).openapi({ description: "Adjustment of the prices (always \"\" for indices)", example: "" }),
+    period: z.enum(["daily", "weekly", "monthly"]).openapi({ description: "Bar period", example: "daily" }),
     start_date: z.string().openapi({ description: "Requested first date, YYYY-MM-DD", example: "2024-01-01" }),
     end_date: z.string().openapi({ description: "Requested last date, YYYY-MM-DD", example: "2024-12-31" }),
     data: z.array(BarSchema),
@@ -75,8 +84,8 @@ export const HistoryResponseSchema = z
       count: z.number().int().openapi({ description: "Number of bars in data", example: 242 }),
       cache: z.object({
         hit: z.boolean().openapi({ description: "true when no upstream call was made for this request" }),
-        rows_from_cache: z.number().int().openapi({ description: "Bars served from the database" }),
-        rows_from_upstream: z.number().int().openapi({ description: "Bars fetched from upstream by this request" }),
+        rows_from_cache: z.number().int().openapi({ description: "Daily bars served from the database (for weekly/monthly: the daily bars aggregated)" }),
+        rows_from_upstream: z.number().int().openapi({ description: "Daily bars fetched from upstream by this request" }),
         upstream_requests: z.number().int().openapi({ description: "Upstream calls this request made" }),
         trading_days: z.number().int().openapi({ description: "Sessions in [start_date, min(end_date, today)] per the exchange calendar" }),
         series_replaced: SeriesReplacementSchema.nullable().openapi({
@@ -86,12 +95,12 @@ export const HistoryResponseSchema = z
       }),
       units: z.object({
         currency: z.enum(["CNY", "HKD"]),
-        price: z.enum(["CNY", "HKD"]),
+        price: z.enum(["CNY", "HKD", "points"]),
         volume: z.literal("shares"),
         amount: z.enum(["CNY", "HKD"]),
         amplitude: z.literal("percent"),
         pct_change: z.literal("percent"),
-        change: z.enum(["CNY", "HKD"]),
+        change: z.enum(["CNY", "HKD", "points"]),
         turnover_rate: z.literal("percent"),
       }),
       calendar_known_through: z.string().openapi({
