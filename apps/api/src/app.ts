@@ -6,11 +6,18 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { AppEnv, Services } from "./context.ts";
 import { errorResponse, handleError } from "./errors.ts";
+import { registerAktoolsRoutes } from "./routes/aktools/index.ts";
+import { registerBatchStocks } from "./routes/batch/stocks.ts";
+import { registerCacheManagement } from "./routes/cache/manage.ts";
 import { registerRefreshCache } from "./routes/cache/refresh.ts";
+import { registerGetVersion } from "./routes/version/get.ts";
 import { registerCalendarRoutes } from "./routes/calendar/index.ts";
+import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
 import { registerGetStockHistory } from "./routes/history/get.ts";
+import { registerRealtimeRoutes } from "./routes/realtime/index.ts";
 import { registerGetIndexHistory } from "./routes/index/historical.ts";
+import { registerListRoutes } from "./routes/lists/index.ts";
 
 /** Version reported in the OpenAPI document (the package version). */
 export const API_VERSION = "0.1.0";
@@ -47,6 +54,13 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerGetIndexHistory(app);
   registerCalendarRoutes(app);
   registerRefreshCache(app);
+  registerFinancialRoutes(app);
+  registerRealtimeRoutes(app);
+  registerListRoutes(app);
+  registerCacheManagement(app);
+  registerBatchStocks(app);
+  registerGetVersion(app, API_VERSION);
+  registerAktoolsRoutes(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -1,12 +1,17 @@
 import type { CalendarExtensions } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
-import type { HistoryService } from "@quantdb/core/history";
+import type { QuoteService } from "@quantdb/core/realtime";
+import type { CacheAdmin, HistoryService } from "@quantdb/core/history";
 
 /** What route handlers may use; built once at start-up (see services.ts). */
 export interface Services {
   clock: Clock;
   history: HistoryService;
   calendarExtensions: CalendarExtensions;
+  /** Realtime quotes: in-process cache per market in front of Eastmoney's batch quote endpoint. */ realtime: QuoteService;
+  cacheAdmin: CacheAdmin;
+  /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */ lists: import("./list-services.ts").ListServices;
+  /** Financial summaries of A-shares (Eastmoney datacenter reports), cached until the next report is due. */ financial: import("@quantdb/core/fundamentals").FinancialService;
   /** "pglite" or "postgres", for /health. */
   database: "pglite" | "postgres";
 }

@@ -5,8 +5,9 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock } from "@quantdb/core/clock";
-import { EastmoneyHistoryClient } from "@quantdb/core/eastmoney";
+import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/eastmoney";
 import type { DatabaseHandle } from "@quantdb/db";
+import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
 import { clearAll, countRows } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
@@ -42,7 +43,7 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
     replay,
     async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 1500 } = {}) {
       const upstream = new EastmoneyHistoryClient({ baseUrl: replay.url, timeoutMs });
-      const services = createServices({ database, upstream, clock, sina: { url: replay.sinaTradeDatesUrl, timeoutMs } });
+      const services = createServices({ database, upstream, clock, sina: { url: replay.sinaTradeDatesUrl, timeoutMs }, quoteUpstream: new EastmoneyQuoteClient({ baseUrl: replay.url, timeoutMs }), listUpstream: new EastmoneyListClient({ baseUrl: replay.url, timeoutMs }), infoUpstream: new EastmoneyInfoClient({ baseUrl: replay.url, timeoutMs }), datacenter: { baseUrl: replay.url, timeoutMs } });
       await services.calendarExtensions.restore();
       const app = createApp(services);
       const server = await new Promise<ServerType>((resolve) => {

@@ -3,3 +3,6 @@ export * from "./client.ts";
 export * as schema from "./schema/index.ts";
 export * from "./queries/history.ts";
 export * from "./queries/calendars.ts";
+export * from "./queries/fundamentals.ts";
+export * from "./queries/lists.ts";
+export * from "./queries/cache-admin.ts";

@@ -15,6 +15,9 @@ import type { Socket } from "node:net";
 import { datasetKey, loadFixtures } from "./data.ts";
 import type { Bar, Dataset, FixtureStore } from "./data.ts";
 import { sinaTradeDatesBody } from "./data.ts";
+import { handleUlist, ULIST_PATH, type QuoteReplayContext } from "./quotes.ts";
+import { handleListRequest, isListPath } from "./lists.ts";
+import { createDatacenterReplay } from "./datacenter.ts";
 
 /** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
@@ -27,7 +30,7 @@ const CONTROL_PREFIX = "/__replay/";
 export interface ReplayRequest {
   /** Arrival time, milliseconds since the Unix epoch. */
   at: number;
-  /** Request path (always `/api/qt/stock/kline/get`). */
+  /** Request path: `/api/qt/stock/kline/get`, or `/api/qt/ulist.np/get` for batch quotes (see `./quotes.ts`; their secids are in `query.secids`). */
   path: string;
   /** Every query parameter as sent (the last value wins if a name repeats). */
   query: Record<string, string>;
@@ -77,10 +80,10 @@ export interface ReplayServer {
   readonly sinaTradeDatesUrl: string;
   /** Full kline endpoint URL: `url + "/api/qt/stock/kline/get"`. */
   readonly eastmoneyHistoryUrl: string;
-  /** Kline requests received (including faulted ones), in arrival order. A copy; later requests are not added to it. */
+  /** Kline and ulist quote requests received (including faulted ones), in arrival order. A copy; later requests are not added to it. */
   readonly requests: readonly ReplayRequest[];
-  /** Number of kline requests received, optionally only those whose `secid` / `fqt` query values equal the filter's. */
-  requestCount(filter?: { secid?: string; fqt?: string }): number;
+  /** Number of requests received (kline and ulist quote requests), optionally only those whose `secid` / `fqt` query values and `path` equal the filter's. */
+  requestCount(filter?: { secid?: string; fqt?: string; path?: string }): number;
   /** Add a fault. Throws on an unknown kind or a non-positive `times` / negative `delayMs`. */
   injectFault(fault: Fault): void;
   /** Remove every fault. */
@@ -214,8 +217,8 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
   let closing = false;
 
-  function takeFault(secid: string | undefined): ActiveFault | undefined {
-    const index = faults.findIndex((f) => f.secid === undefined || f.secid === secid);
+  function takeFault(secid: string | readonly string[] | undefined): ActiveFault | undefined {
+    const index = faults.findIndex((f) => f.secid === undefined || (typeof secid === "string" ? f.secid === secid : secid?.includes(f.secid) === true));
     if (index < 0) return undefined;
     const fault = faults[index]!;
     fault.remaining -= 1;
@@ -376,11 +379,12 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     try {
       switch (route) {
         case "GET requests": {
-          const filter: { secid?: string; fqt?: string } = {};
+          const filter: { secid?: string; fqt?: string; path?: string } = {};
           const secid = url.searchParams.get("secid");
           const fqt = url.searchParams.get("fqt");
           if (secid !== null) filter.secid = secid;
           if (fqt !== null) filter.fqt = fqt;
+          if (url.searchParams.get("path") !== null) filter.path = url.searchParams.get("path")!;
           const requests = log.filter((r) => matches(r, filter));
           sendJson(res, 200, { count: requests.length, requests });
           return;
@@ -437,8 +441,13 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     }
   }
 
+  const quoteReplay: QuoteReplayContext = { store, bars: activeBars, log: (entry) => log.push(entry), takeFault, wait: (ms, res) => wait(latencyMs + ms, res), captchaHtml: CAPTCHA_HTML };
+  const datacenter = createDatacenterReplay({ log: (entry) => log.push(entry), takeFault, wait, latencyMs: () => latencyMs });
   const httpServer = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://replay.invalid");
+    if (datacenter.handles(url.pathname)) return void datacenter.handle(req, res, url);
+    if (url.pathname === ULIST_PATH) return void handleUlist(req, res, url, quoteReplay);
+    if (isListPath(url.pathname)) return void handleListRequest(req, res, url, quoteReplay);
     if (url.pathname === KLINE_PATH) {
       if (req.method !== "GET" && req.method !== "HEAD") {
         send(res, { status: 405, contentType: "text/plain; charset=utf-8", body: "Method Not Allowed\n" });
@@ -518,6 +527,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       latencyMs = 0;
       suspensions = [];
       snapshotChoice = new Map();
+      datacenter.reset();
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
@@ -533,7 +543,8 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   return server;
 }
 
-function matches(request: ReplayRequest, filter: { secid?: string; fqt?: string }): boolean {
+function matches(request: ReplayRequest, filter: { secid?: string; fqt?: string; path?: string }): boolean {
+  if (filter.path !== undefined && request.path !== filter.path) return false;
   if (filter.secid !== undefined && request.secid !== filter.secid) return false;
   if (filter.fqt !== undefined && request.fqt !== filter.fqt) return false;
   return true;

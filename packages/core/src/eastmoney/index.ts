@@ -1,2 +1,3 @@
 /** Eastmoney upstream adapters. */
 export * from "./kline.ts";
+export * from "./quotes.ts";

@@ -5,4 +5,7 @@ export * from "./request.ts";
 export * from "./service.ts";
 export * from "./quality.ts";
 export * from "./periods.ts";
+export * from "./aktools.ts";
+export * from "./batch.ts";
+export * from "./cache-admin.ts";
 export { KeyedLock } from "./keyed-lock.ts";

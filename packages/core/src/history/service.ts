@@ -130,6 +130,20 @@ export interface RefreshedSeries {
   changed: boolean;
 }
 
+/** Counters since the service started (this process). */
+export interface HistoryStats {
+  /** History requests answered (weekly/monthly count once). */
+  requests: number;
+  /** Requests answered without any upstream call. */
+  hits: number;
+  /** hits / requests, 0 when there were none. */
+  hit_ratio: number;
+  /** Upstream calls made. */
+  upstream_calls: number;
+  /** When counting started, ISO 8601 UTC. */
+  since: string;
+}
+
 /** Where the service reports rejected upstream data. */
 export interface HistoryLogger {
   warn(message: string, details: Record<string, unknown>): void;
@@ -220,6 +234,7 @@ export class HistoryService {
   readonly #logger: HistoryLogger;
   readonly #lock = new KeyedLock();
   readonly #provisional = new Map<string, ProvisionalEntry>();
+  readonly #counters = { requests: 0, hits: 0, upstreamCalls: 0, since: new Date() };
 
   constructor(options: HistoryServiceOptions) {
     this.#store = options.store;
@@ -227,6 +242,7 @@ export class HistoryService {
     this.#clock = options.clock;
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
+    this.#counters.since = this.#clock.now();
     this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
   }
 
@@ -320,6 +336,8 @@ export class HistoryService {
       .map((bar) => ({ ...bar, provisional: bar.date > finalThrough }));
 
     const fromUpstream = bars.filter((bar) => fetched.some((span) => bar.date >= span.start && bar.date <= span.end)).length;
+    this.#counters.requests++;
+    if (upstreamRequests === 0) this.#counters.hits++;
     return {
       symbol,
       name: upstreamName ?? instrument?.name ?? null,
@@ -355,6 +373,12 @@ export class HistoryService {
     const { calendar, finalThrough } = this.#moment(query.symbol);
     const bars = aggregateBars(daily.bars, period, { calendar, finalThrough, priceDecimals: priceDecimals(query.symbol) });
     return { ...daily, start: query.start, end: query.end, period, bars };
+  }
+
+  /** Requests, hits and upstream calls since this service started. */
+  stats(): HistoryStats {
+    const { requests, hits, upstreamCalls, since } = this.#counters;
+    return { requests, hits, hit_ratio: requests === 0 ? 0 : hits / requests, upstream_calls: upstreamCalls, since: since.toISOString() };
   }
 
   /**
@@ -397,6 +421,7 @@ export class HistoryService {
 
   /** One upstream call, through the quality gate. */
   async #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+    this.#counters.upstreamCalls++;
     const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
     const problems = checkBars(result.bars, { calendar: moment.calendar, adjust, priceDecimals: priceDecimals(symbol) });
     if (problems.length > 0) {

@@ -1,0 +1,17 @@
+/**
+ * `stock_zh_a_hist`, `stock_hk_hist` and `index_zh_a_hist`, answered from QuantDB's bar cache
+ * through the history service (the same cache `/api/v1/historical/...` uses, both ways).
+ */
+import { AKTOOLS_HISTORY_FUNCTIONS, aktoolsHistoryFrame, parseAktoolsHistoryQuery, type AktoolsHistoryFunction } from "@quantdb/core/history";
+import type { AktoolsHandler } from "./handler.ts";
+
+function historyHandler(fn: AktoolsHistoryFunction): AktoolsHandler {
+  return async (c, params) => {
+    const { history, clock } = c.var.services;
+    const query = parseAktoolsHistoryQuery(fn, params, clock);
+    return aktoolsHistoryFrame(fn, await history.getBars(query, { signal: c.req.raw.signal }));
+  };
+}
+
+/** The history functions and their handlers, in documentation order. */
+export const historyHandlers: ReadonlyMap<string, AktoolsHandler> = new Map(AKTOOLS_HISTORY_FUNCTIONS.map((fn) => [fn, historyHandler(fn)]));

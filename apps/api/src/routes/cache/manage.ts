@@ -1,0 +1,132 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { parseIndexSymbol, parseStockSymbol } from "@quantdb/core/symbols";
+import type { AppEnv } from "../../context.ts";
+import { openApiErrorResponses } from "../../errors.ts";
+import { SymbolParam } from "../history/schema.ts";
+
+const KindQuery = z.object({
+  kind: z.enum(["stock", "index"]).default("stock").openapi({ description: "Instrument kind the symbol names (a bare 000001 is both)", example: "stock" }),
+});
+
+const StatsSchema = z
+  .object({
+    instruments: z.object({ stocks: z.number().int(), indices: z.number().int() }).openapi({ description: "Instruments held" }),
+    bars: z.number().int().openapi({ description: "Daily bars stored (all adjustments)", example: 48210 }),
+    spans: z.object({
+      total: z.number().int().openapi({ description: "Held spans" }),
+      empty: z.number().int().openapi({ description: "Held spans upstream had no bar for (suspensions, before listing, after delisting)" }),
+    }),
+    first_bar: z.string().nullable().openapi({ description: "Earliest bar date held, YYYY-MM-DD", example: "2010-01-04" }),
+    last_bar: z.string().nullable().openapi({ description: "Latest bar date held, YYYY-MM-DD", example: "2026-08-11" }),
+    requests: z.object({
+      total: z.number().int().openapi({ description: "History requests answered since this process started" }),
+      hits: z.number().int().openapi({ description: "Of those, answered without an upstream call" }),
+      hit_ratio: z.number().openapi({ description: "hits / total, a fraction (0–1)", example: 0.93 }),
+      upstream_calls: z.number().int().openapi({ description: "Upstream calls made since start" }),
+      since: z.string().openapi({ description: "Process start, ISO 8601 UTC" }),
+    }),
+  })
+  .openapi("CacheStats");
+
+const CoverageSchema = z
+  .object({
+    symbol: z.string().openapi({ example: "600519" }),
+    market: z.string().openapi({ example: "SH" }),
+    kind: z.enum(["stock", "index"]),
+    spans: z.array(
+      z.object({
+        adjust: z.enum(["", "qfq", "hfq"]),
+        start_date: z.string().openapi({ example: "2024-01-02" }),
+        end_date: z.string().openapi({ example: "2024-03-29" }),
+        bars: z.number().int().openapi({ description: "Bars upstream had for the span; 0 = an empty span (remembered, not refetched)", example: 58 }),
+        fetched_at: z.string().openapi({ description: "When the span was fetched, ISO 8601 UTC" }),
+      }),
+    ),
+  })
+  .openapi("CacheCoverage");
+
+const ClearedSchema = z.object({ cleared: z.string().openapi({ example: "all" }) }).openapi("CacheCleared");
+
+/** `GET /api/v1/cache/stats`, `GET /api/v1/cache/coverage/{symbol}`, `DELETE /api/v1/cache/clear[/{symbol}]`. */
+export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/cache/stats",
+      operationId: "getCacheStats",
+      tags: ["Cache"],
+      summary: "What the cache holds, and its hit ratio since start",
+      responses: { 200: { description: "Totals", content: { "application/json": { schema: StatsSchema } } }, ...openApiErrorResponses },
+    }),
+    async (c) => {
+      const { cacheAdmin, history } = c.var.services;
+      const stats = history.stats();
+      return c.json(
+        { ...(await cacheAdmin.totals()), requests: { total: stats.requests, hits: stats.hits, hit_ratio: stats.hit_ratio, upstream_calls: stats.upstream_calls, since: stats.since } },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/cache/coverage/{symbol}",
+      operationId: "getCacheCoverage",
+      tags: ["Cache"],
+      summary: "Held spans of a symbol, per adjustment",
+      request: { params: SymbolParam, query: KindQuery },
+      responses: { 200: { description: "Spans", content: { "application/json": { schema: CoverageSchema } } }, ...openApiErrorResponses },
+    }),
+    async (c) => {
+      const { symbol: text } = c.req.valid("param");
+      const { kind } = c.req.valid("query");
+      const instrument = kind === "index" ? parseIndexSymbol(text) : parseStockSymbol(text);
+      const spans = await c.var.services.cacheAdmin.coverage(instrument);
+      return c.json(
+        {
+          symbol: instrument.code,
+          market: instrument.market,
+          kind: instrument.kind,
+          spans: spans.map((s) => ({ adjust: s.adjust, start_date: s.start, end_date: s.end, bars: s.bars, fetched_at: s.fetchedAt.toISOString() })),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/v1/cache/clear",
+      operationId: "clearCache",
+      tags: ["Cache"],
+      summary: "Delete everything cached (admin)",
+      description: "Deletes every cached instrument, bar, span, company profile, financial report and stock-list snapshot. Calendar extensions are configuration and stay. Admin endpoint.",
+      responses: { 200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } }, ...openApiErrorResponses },
+    }),
+    async (c) => {
+      await c.var.services.cacheAdmin.clearAll();
+      return c.json({ cleared: "all" }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/v1/cache/clear/{symbol}",
+      operationId: "clearCacheSymbol",
+      tags: ["Cache"],
+      summary: "Delete everything cached for one symbol (admin)",
+      request: { params: SymbolParam, query: KindQuery },
+      responses: { 200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } }, ...openApiErrorResponses },
+    }),
+    async (c) => {
+      const { kind } = c.req.valid("query");
+      const text = c.req.valid("param").symbol;
+      const instrument = kind === "index" ? parseIndexSymbol(text) : parseStockSymbol(text);
+      await c.var.services.cacheAdmin.clearInstrument(instrument);
+      return c.json({ cleared: `${instrument.kind} ${instrument.code}` }, 200);
+    },
+  );
+}

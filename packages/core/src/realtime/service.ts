@@ -1,0 +1,388 @@
+/**
+ * Realtime quotes for A-shares and HK stocks, served from an in-process cache that is refreshed
+ * from Eastmoney's batch quote endpoint only when the exchange's state requires it.
+ */
+import { calendarFor, type CalendarId } from "../calendar/index.ts";
+import type { Clock } from "../clock.ts";
+import { MAX_SECIDS_PER_CALL, type QuoteSource, type UpstreamQuote } from "../eastmoney/quotes.ts";
+import { InputError, QuantDbError, type ErrorCode } from "../errors.ts";
+import { parseStockSymbol, type Market, type StockSymbol } from "../symbols/index.ts";
+import { marketPhase, type MarketPhase } from "./phase.ts";
+
+/** Most symbols one batch request may name. */
+export const MAX_BATCH_SYMBOLS = 100;
+
+/**
+ * One realtime quote as served. Prices, `change` and `amount` are in `currency` (CNY for A-shares,
+ * HKD for HK); `volume` is in **shares** (Eastmoney reports A-shares in lots of 100; converted);
+ * `pct_change` and `turnover_rate` are in **percent** (1.5 means 1.5 %). A value upstream did not
+ * report (a suspended stock has no price) is `null`. Source: Eastmoney `push2 …/api/qt/ulist.np/get`.
+ */
+export interface Quote {
+  /** Canonical code: 6 digits (A-share) or 5 digits (HK). */
+  symbol: string;
+  /** Listing exchange. */
+  market: Market;
+  /** Short name as upstream reports it, e.g. 贵州茅台. */
+  name: string | null;
+  /** Last price. */
+  price: number | null;
+  /** Today's open. */
+  open: number | null;
+  /** Today's high. */
+  high: number | null;
+  /** Today's low. */
+  low: number | null;
+  /** Previous session's close. */
+  prev_close: number | null;
+  /** price − prev_close, trading currency. */
+  change: number | null;
+  /** Change against prev_close, percent. */
+  pct_change: number | null;
+  /** Shares traded today. */
+  volume: number | null;
+  /** Traded value today (成交额), trading currency. */
+  amount: number | null;
+  /** Turnover rate, percent of free float. */
+  turnover_rate: number | null;
+  /** Trading currency of prices, `change` and `amount`. */
+  currency: "CNY" | "HKD";
+  /** When QuantDB asked upstream for this quote (ISO 8601, UTC). */
+  fetched_at: string;
+  /** When upstream last updated the quote (ISO 8601, UTC), or null when it sent no time. */
+  quote_time: string | null;
+  /**
+   * Whether the quote's exchange is in continuous trading now (lunch break and pre-open auction
+   * count as closed); null when today is beyond the exchange calendar's known horizon.
+   */
+  market_open: boolean | null;
+}
+
+/** A per-symbol error inside a batch answer (the same fields as the error envelope). */
+export interface QuoteError {
+  /** `INVALID_SYMBOL`, `NOT_FOUND`, `UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT`, `UPSTREAM_INVALID` or `INTERNAL_ERROR`. */
+  code: ErrorCode;
+  message: string;
+  /** The HTTP status this error would have on its own. */
+  status: number;
+  details?: Record<string, unknown>;
+}
+
+/** One entry of a batch answer, in request order: exactly one of `quote` and `error` is set. */
+export interface QuoteBatchEntry {
+  /** The symbol as the caller wrote it. */
+  symbol: string;
+  quote: Quote | null;
+  error: QuoteError | null;
+}
+
+/** Where the service reports failed refreshes. */
+export interface QuoteLogger {
+  warn(message: string, details: Record<string, unknown>): void;
+}
+
+/** Options for {@link QuoteService}. */
+export interface QuoteServiceOptions {
+  upstream: QuoteSource;
+  clock: Clock;
+  /**
+   * While an exchange trades, a cached quote is reused for this many seconds before a request
+   * refreshes it (`QUANTDB_REALTIME_TTL_SECONDS`).
+   * @default 15
+   */
+  ttlSeconds?: number;
+  /**
+   * Minutes after a trading segment ends (the close, or the start of the lunch break) during which
+   * upstream's quote may still change, so quotes keep being refreshed by TTL. CN: the closing call
+   * auction ends at the close, 2 minutes cover upstream's publishing lag. HK: Eastmoney's free HK
+   * quotes are delayed by 15 minutes (upstream-spec §6.2) and the closing auction runs until about
+   * 16:10, hence 25.
+   * @default { CN: 2, HK: 25 }
+   */
+  settleMinutes?: Partial<Record<CalendarId, number>>;
+  /** Most secids held in the cache; the least recently fetched are dropped beyond it. @default 20000 */
+  maxEntries?: number;
+  /** @default console */
+  logger?: QuoteLogger;
+}
+
+/** A cached answer from upstream: the quote, or null when upstream did not know the secid. */
+interface Entry {
+  quote: UpstreamQuote | null;
+  fetchedAt: number;
+}
+
+type Outcome = Entry | QuantDbError;
+
+/** One upstream refresh: the secids it fetches and its outcome per secid, once done. */
+class Flight {
+  readonly secids = new Set<string>();
+  readonly done: Promise<Map<string, Outcome>>;
+  #resolve!: (outcomes: Map<string, Outcome>) => void;
+  constructor() {
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+  finish(outcomes: Map<string, Outcome>): void {
+    this.#resolve(outcomes);
+  }
+}
+
+/**
+ * Parse a batch request's symbol list.
+ * @returns one entry per input in order: the parsed symbol, or the `INVALID_SYMBOL` error for it
+ * @throws {InputError} `VALIDATION_ERROR` when the list is empty or longer than {@link MAX_BATCH_SYMBOLS}
+ */
+export function parseSymbolBatch(inputs: readonly string[]): Array<{ input: string; symbol: StockSymbol } | { input: string; error: InputError }> {
+  if (inputs.length === 0) throw new InputError("VALIDATION_ERROR", "Invalid symbols: the list is empty; name 1 to 100 symbols", { count: 0, max: MAX_BATCH_SYMBOLS });
+  if (inputs.length > MAX_BATCH_SYMBOLS) {
+    throw new InputError("VALIDATION_ERROR", `Invalid symbols: ${inputs.length} symbols, at most ${MAX_BATCH_SYMBOLS} per request`, {
+      count: inputs.length,
+      max: MAX_BATCH_SYMBOLS,
+    });
+  }
+  return inputs.map((input) => {
+    try {
+      return { input, symbol: parseStockSymbol(input) };
+    } catch (error) {
+      if (error instanceof InputError) return { input, error };
+      throw error;
+    }
+  });
+}
+
+function errorBody(error: QuantDbError): QuoteError {
+  return { code: error.code, message: error.message, status: error.status, ...(error.details ? { details: error.details } : {}) };
+}
+
+function calendarIdOf(market: Market): CalendarId {
+  return market === "HK" ? "HK" : "CN";
+}
+
+/**
+ * Serves realtime quotes from an in-process cache per market (CN = SH, SZ, BJ; HK), keyed by
+ * Eastmoney secid, refreshed from upstream's batch quote endpoint (never the whole-market list).
+ *
+ * Freshness of a cached quote, decided from the exchange calendar (session hours, lunch breaks,
+ * half days) at the time of the request:
+ * - while the exchange trades, and for the settle margin after a segment ends, a quote is fresh for
+ *   `ttlSeconds` after it was fetched;
+ * - once the exchange is closed and its last segment has settled (after the close, during the
+ *   lunch break, on holidays), a quote fetched after that point is final and is served without any
+ *   upstream call until trading resumes; an older one is refreshed once;
+ * - when today is beyond the calendar's horizon, the TTL applies (the market may be open).
+ * Secids upstream does not know are remembered the same way (answered `NOT_FOUND`).
+ *
+ * Refreshes are single-flight: one upstream refresh at a time for the whole service (both markets
+ * share the push2 host, upstream-spec §10.3). A request whose stale secids are all in the running
+ * refresh waits for it; secids that are not join the next refresh, which starts when the running
+ * one ends and fetches the union of everything asked for meanwhile (one call per 100 secids). So N
+ * concurrent requests for the same symbol make one upstream call. A failed refresh caches nothing
+ * and every request waiting on it gets the error; the next request tries again.
+ */
+export class QuoteService {
+  readonly #upstream: QuoteSource;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #settleMs: Record<CalendarId, number>;
+  readonly #maxEntries: number;
+  readonly #logger: QuoteLogger;
+  readonly #cache = new Map<string, Entry>();
+  #running: Flight | null = null;
+  #next: Flight | null = null;
+
+  constructor(options: QuoteServiceOptions) {
+    this.#upstream = options.upstream;
+    this.#clock = options.clock;
+    const ttl = options.ttlSeconds ?? 15;
+    if (!(Number.isFinite(ttl) && ttl >= 0)) throw new RangeError(`ttlSeconds must be a non-negative number, got ${String(ttl)}`);
+    this.#ttlMs = ttl * 1000;
+    this.#settleMs = { CN: (options.settleMinutes?.CN ?? 2) * 60_000, HK: (options.settleMinutes?.HK ?? 25) * 60_000 };
+    this.#maxEntries = options.maxEntries ?? 20_000;
+    this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
+  }
+
+  /** Seconds a quote is reused while its exchange trades. */
+  get ttlSeconds(): number {
+    return this.#ttlMs / 1000;
+  }
+
+  /** The trading state of a market now (see {@link MarketPhase}). */
+  phase(market: Market): MarketPhase {
+    const id = calendarIdOf(market);
+    return marketPhase(calendarFor(market), this.#clock.now(), this.#settleMs[id]);
+  }
+
+  /**
+   * The quote of one symbol.
+   * @throws {QuantDbError} `NOT_FOUND` when upstream has no quote for the symbol
+   * @throws {UpstreamError} `UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT` or `UPSTREAM_INVALID` when a
+   *   needed refresh failed (nothing is cached from it)
+   */
+  async quote(symbol: StockSymbol): Promise<Quote> {
+    const [result] = await this.quotes([symbol]);
+    if (result instanceof QuantDbError) throw result;
+    return result!;
+  }
+
+  /**
+   * Quotes of several symbols (duplicates allowed), in order; each is a quote or the error for
+   * that symbol (`NOT_FOUND`, or the upstream error of a failed refresh). Stale and missing ones
+   * are refreshed together, at most one upstream call per 100 secids.
+   */
+  async quotes(symbols: readonly StockSymbol[]): Promise<Array<Quote | QuantDbError>> {
+    const now = this.#clock.now().getTime();
+    const phases = new Map<CalendarId, MarketPhase>();
+    const phaseOf = (symbol: StockSymbol): MarketPhase => {
+      const id = calendarIdOf(symbol.market);
+      let phase = phases.get(id);
+      if (!phase) {
+        phase = marketPhase(calendarFor(symbol.market), new Date(now), this.#settleMs[id]);
+        phases.set(id, phase);
+      }
+      return phase;
+    };
+
+    const outcomes = new Map<string, Outcome>();
+    const stale: string[] = [];
+    for (const symbol of symbols) {
+      if (outcomes.has(symbol.secid) || stale.includes(symbol.secid)) continue;
+      const entry = this.#cache.get(symbol.secid);
+      if (entry && this.#isFresh(entry, phaseOf(symbol), now)) outcomes.set(symbol.secid, entry);
+      else stale.push(symbol.secid);
+    }
+    if (stale.length > 0) for (const [secid, outcome] of await this.#load(stale)) outcomes.set(secid, outcome);
+
+    return symbols.map((symbol) => {
+      const outcome = outcomes.get(symbol.secid);
+      if (outcome instanceof QuantDbError) return outcome;
+      if (!outcome) return new QuantDbError("INTERNAL_ERROR", "Internal error: the quote refresh lost a symbol");
+      if (!outcome.quote) {
+        return new QuantDbError("NOT_FOUND", `Upstream has no quote for ${symbol.code} (${symbol.market})`, {
+          symbol: symbol.code,
+          market: symbol.market,
+          secid: symbol.secid,
+        });
+      }
+      return this.#serve(symbol, outcome.quote, outcome.fetchedAt, phaseOf(symbol).open);
+    });
+  }
+
+  /**
+   * A batch request: parse each symbol, answer each with its quote or its own error.
+   * @throws {InputError} `VALIDATION_ERROR` when the list is empty or has more than 100 symbols
+   */
+  async batch(inputs: readonly string[]): Promise<QuoteBatchEntry[]> {
+    const parsed = parseSymbolBatch(inputs);
+    const symbols = parsed.flatMap((item) => ("symbol" in item ? [item.symbol] : []));
+    const answers = symbols.length > 0 ? await this.quotes(symbols) : [];
+    let next = 0;
+    return parsed.map((item) => {
+      if ("error" in item) return { symbol: item.input, quote: null, error: errorBody(item.error) };
+      const answer = answers[next++]!;
+      return answer instanceof QuantDbError
+        ? { symbol: item.input, quote: null, error: errorBody(answer) }
+        : { symbol: item.input, quote: answer, error: null };
+    });
+  }
+
+  #isFresh(entry: Entry, phase: MarketPhase, now: number): boolean {
+    if (phase.settledSince) return entry.fetchedAt >= phase.settledSince.getTime();
+    return now - entry.fetchedAt < this.#ttlMs;
+  }
+
+  #serve(symbol: StockSymbol, quote: UpstreamQuote, fetchedAt: number, open: boolean | null): Quote {
+    return {
+      symbol: symbol.code,
+      market: symbol.market,
+      name: quote.name,
+      price: quote.price,
+      open: quote.open,
+      high: quote.high,
+      low: quote.low,
+      prev_close: quote.prev_close,
+      change: quote.change,
+      pct_change: quote.pct_change,
+      volume: quote.volume,
+      amount: quote.amount,
+      turnover_rate: quote.turnover_rate,
+      currency: symbol.currency,
+      fetched_at: new Date(fetchedAt).toISOString(),
+      quote_time: quote.quote_time ? quote.quote_time.toISOString() : null,
+      market_open: open,
+    };
+  }
+
+  /** Outcomes for stale secids: from the running refresh if it fetches them, else from the next one. */
+  async #load(secids: readonly string[]): Promise<Map<string, Outcome>> {
+    const running = this.#running;
+    const joined = running ? secids.filter((secid) => running.secids.has(secid)) : [];
+    const rest = running ? secids.filter((secid) => !running.secids.has(secid)) : [...secids];
+    const waits: Array<Promise<[readonly string[], Map<string, Outcome>]>> = [];
+    if (running && joined.length > 0) waits.push(running.done.then((outcomes) => [joined, outcomes]));
+    if (rest.length > 0) {
+      const flight = this.#enqueue(rest);
+      waits.push(flight.done.then((outcomes) => [rest, outcomes]));
+    }
+    const result = new Map<string, Outcome>();
+    for (const [wanted, outcomes] of await Promise.all(waits)) {
+      for (const secid of wanted) {
+        const outcome = outcomes.get(secid);
+        if (outcome) result.set(secid, outcome);
+      }
+    }
+    return result;
+  }
+
+  /** Add secids to the next refresh, starting it at once when none is running. */
+  #enqueue(secids: readonly string[]): Flight {
+    const flight = this.#running ? (this.#next ??= new Flight()) : new Flight();
+    for (const secid of secids) flight.secids.add(secid);
+    if (!this.#running) this.#launch(flight);
+    return flight;
+  }
+
+  #launch(flight: Flight): void {
+    this.#running = flight;
+    void this.#refresh([...flight.secids]).then((outcomes) => {
+      this.#running = null;
+      const next = this.#next;
+      this.#next = null;
+      if (next) this.#launch(next);
+      flight.finish(outcomes);
+    });
+  }
+
+  /** Fetch secids from upstream, 100 per call, caching what each successful call answered. Never rejects. */
+  async #refresh(secids: readonly string[]): Promise<Map<string, Outcome>> {
+    const outcomes = new Map<string, Outcome>();
+    for (let i = 0; i < secids.length; i += MAX_SECIDS_PER_CALL) {
+      const chunk = secids.slice(i, i + MAX_SECIDS_PER_CALL);
+      const fetchedAt = this.#clock.now().getTime();
+      try {
+        const quotes = await this.#upstream.fetchQuotes(chunk);
+        for (const secid of chunk) {
+          const entry: Entry = { quote: quotes.get(secid) ?? null, fetchedAt };
+          this.#store(secid, entry);
+          outcomes.set(secid, entry);
+        }
+      } catch (caught) {
+        const error = caught instanceof QuantDbError ? caught : new QuantDbError("INTERNAL_ERROR", "Internal error while fetching quotes", undefined, { cause: caught });
+        this.#logger.warn("realtime quote refresh failed", { code: error.code, message: error.message, secids: chunk.length, first: chunk[0] });
+        for (const secid of chunk) outcomes.set(secid, error);
+      }
+    }
+    return outcomes;
+  }
+
+  #store(secid: string, entry: Entry): void {
+    this.#cache.delete(secid);
+    this.#cache.set(secid, entry);
+    while (this.#cache.size > this.#maxEntries) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done) break;
+      this.#cache.delete(oldest.value);
+    }
+  }
+}

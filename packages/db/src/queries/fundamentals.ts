@@ -1,0 +1,114 @@
+/**
+ * Queries behind the financial summary: the `FinancialStore` port of `@quantdb/core/fundamentals`,
+ * over the `financial_reports` and `financial_fetches` tables.
+ */
+import { FINANCIAL_FIELDS, type FinancialFetch, type FinancialReport, type FinancialStore, type ReportType } from "@quantdb/core/fundamentals";
+import type { StockSymbol } from "@quantdb/core/symbols";
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Database } from "../client.ts";
+import { financialFetches, financialReports, instruments } from "../schema/index.ts";
+
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+async function findInstrument(db: Database, symbol: StockSymbol) {
+  const rows = await db
+    .select({ id: instruments.id, name: instruments.name })
+    .from(instruments)
+    .where(and(eq(instruments.kind, symbol.kind), eq(instruments.market, symbol.market), eq(instruments.code, symbol.code)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+async function upsertInstrument(tx: Transaction, symbol: StockSymbol, name: string | null): Promise<number> {
+  const [row] = await tx
+    .insert(instruments)
+    .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name })
+    .onConflictDoUpdate({
+      target: [instruments.kind, instruments.market, instruments.code],
+      set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
+    })
+    .returning({ id: instruments.id });
+  return row!.id;
+}
+
+/** A stored `data` object back as a report: every known field present, missing ones null. */
+function toReport(row: { reportDate: string; reportType: string; data: Record<string, number | string | null> }): FinancialReport {
+  const fields: Record<string, number | null> = {};
+  for (const spec of FINANCIAL_FIELDS) {
+    const value = row.data[spec.field];
+    fields[spec.field] = typeof value === "number" ? value : null;
+  }
+  const notice = row.data.notice_date;
+  return { report_date: row.reportDate, report_type: row.reportType as ReportType, notice_date: typeof notice === "string" ? notice : null, ...fields } as FinancialReport;
+}
+
+async function saveFetch(db: Database, fetch: FinancialFetch): Promise<void> {
+  await db.transaction(async (tx) => {
+    const instrumentId = await upsertInstrument(tx, fetch.symbol, fetch.name);
+    if (fetch.reports.length > 0) {
+      const rows = fetch.reports.map(({ report, raw }) => ({
+        instrumentId,
+        reportDate: report.report_date,
+        reportType: report.report_type,
+        data: report as Record<string, number | string | null>,
+        raw: raw as Record<string, unknown>,
+        fetchedAt: fetch.fetchedAt,
+      }));
+      await tx
+        .insert(financialReports)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [financialReports.instrumentId, financialReports.reportDate],
+          set: {
+            reportType: sql`excluded.report_type`,
+            data: sql`excluded.data`,
+            raw: sql`excluded.raw`,
+            fetchedAt: sql`excluded.fetched_at`,
+          },
+        });
+    }
+    await tx
+      .insert(financialFetches)
+      .values({ instrumentId, fetchedAt: fetch.fetchedAt, nextDue: fetch.nextDue })
+      .onConflictDoUpdate({
+        target: financialFetches.instrumentId,
+        set: { fetchedAt: sql`excluded.fetched_at`, nextDue: sql`excluded.next_due` },
+      });
+  });
+}
+
+/** The financial-report store over a database (PGlite or PostgreSQL). */
+export function createFinancialStore(db: Database): FinancialStore {
+  return {
+    findInstrument: (symbol) => findInstrument(db, symbol),
+    async lastFetch(instrumentId) {
+      const rows = await db
+        .select({ fetchedAt: financialFetches.fetchedAt, nextDue: financialFetches.nextDue })
+        .from(financialFetches)
+        .where(eq(financialFetches.instrumentId, instrumentId))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async reports(instrumentId, limit) {
+      const rows = await db
+        .select({ reportDate: financialReports.reportDate, reportType: financialReports.reportType, data: financialReports.data })
+        .from(financialReports)
+        .where(eq(financialReports.instrumentId, instrumentId))
+        .orderBy(desc(financialReports.reportDate))
+        .limit(limit);
+      return rows.map(toReport);
+    },
+    saveFetch: (fetch) => saveFetch(db, fetch),
+  };
+}
+
+/** Row counts of the financial tables, for tests and diagnostics. */
+export async function countFinancialRows(db: Database): Promise<{ reports: number; fetches: number }> {
+  const [row] = await db
+    .select({
+      reports: sql<number>`(select count(*)::int from ${financialReports})`,
+      fetches: sql<number>`(select count(*)::int from ${financialFetches})`,
+    })
+    .from(sql`(select 1) as one`);
+  return row!;
+}

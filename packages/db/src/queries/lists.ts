@@ -1,0 +1,248 @@
+/**
+ * Queries behind the stock list, company information and asset listing: the `StockListStore`,
+ * `CompanyInfoStore` and `AssetStore` ports of `@quantdb/core/lists`.
+ */
+import type { IsoDate } from "@quantdb/core/dates";
+import type {
+  AssetQuery,
+  AssetRecord,
+  AssetStore,
+  CompanyInfo,
+  CompanyInfoStore,
+  ListMarket,
+  StockListEntry,
+  StockListSnapshot,
+  StockListStore,
+  StoredCompanyInfo,
+} from "@quantdb/core/lists";
+import type { StockSymbol } from "@quantdb/core/symbols";
+import { and, asc, count, desc, eq, ilike, max, ne, or, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../client.ts";
+import { instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
+
+/** Snapshot rows per INSERT: 20 parameters each keeps a statement far below PostgreSQL's 65,535. */
+const CHUNK = 1000;
+
+/**
+ * `stock_list_snapshots.name` is NOT NULL; a stock upstream listed without a name (it sends `"-"`,
+ * e.g. 603381 in the 2024-06 list) is stored as "" and read back as null.
+ */
+const NO_NAME = "";
+
+/** `%`, `_` and `\` taken literally inside an ILIKE pattern. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const entryColumns = {
+  symbol: stockListSnapshots.code,
+  name: stockListSnapshots.name,
+  price: stockListSnapshots.price,
+  pct_change: stockListSnapshots.pctChange,
+  change: stockListSnapshots.change,
+  volume: stockListSnapshots.volume,
+  amount: stockListSnapshots.amount,
+  turnover_rate: stockListSnapshots.turnoverRate,
+  pe_ratio: stockListSnapshots.peRatio,
+  pb_ratio: stockListSnapshots.pbRatio,
+  market_cap: stockListSnapshots.marketCap,
+  float_market_cap: stockListSnapshots.floatMarketCap,
+  open: stockListSnapshots.open,
+  high: stockListSnapshots.high,
+  low: stockListSnapshots.low,
+  prev_close: stockListSnapshots.prevClose,
+};
+
+async function latestSnapshot(db: Database, market: ListMarket) {
+  const [latest] = await db.select({ date: max(stockListSnapshots.snapshotDate) }).from(stockListSnapshots).where(eq(stockListSnapshots.market, market));
+  const date = latest?.date;
+  if (!date) return null;
+  const [stats] = await db
+    .select({ fetchedAt: max(stockListSnapshots.fetchedAt), count: count() })
+    .from(stockListSnapshots)
+    .where(and(eq(stockListSnapshots.snapshotDate, date), eq(stockListSnapshots.market, market)));
+  if (!stats?.fetchedAt) return null;
+  return { market, date, fetchedAt: new Date(stats.fetchedAt), count: stats.count };
+}
+
+async function snapshotRows(db: Database, market: ListMarket, date: IsoDate, page: { q?: string | undefined; limit?: number | undefined; offset: number }) {
+  const where = and(
+    eq(stockListSnapshots.snapshotDate, date),
+    eq(stockListSnapshots.market, market),
+    page.q ? or(ilike(stockListSnapshots.code, containsPattern(page.q)), ilike(stockListSnapshots.name, containsPattern(page.q))) : undefined,
+  );
+  const [totals] = await db.select({ total: count() }).from(stockListSnapshots).where(where);
+  let query = db.select(entryColumns).from(stockListSnapshots).where(where).orderBy(asc(stockListSnapshots.code)).offset(page.offset).$dynamic();
+  if (page.limit !== undefined) query = query.limit(page.limit);
+  const rows = await query;
+  return { total: totals?.total ?? 0, rows: rows.map((row): StockListEntry => ({ ...row, name: row.name === NO_NAME ? null : row.name })) };
+}
+
+async function saveSnapshot(db: Database, snapshot: StockListSnapshot): Promise<void> {
+  const { market, date, fetchedAt } = snapshot;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < snapshot.rows.length; i += CHUNK) {
+      const rows = snapshot.rows.slice(i, i + CHUNK).map((row) => ({
+        snapshotDate: date,
+        market,
+        code: row.symbol,
+        name: row.name ?? NO_NAME,
+        price: row.price,
+        pctChange: row.pct_change,
+        change: row.change,
+        volume: row.volume,
+        amount: row.amount,
+        turnoverRate: row.turnover_rate,
+        peRatio: row.pe_ratio,
+        pbRatio: row.pb_ratio,
+        marketCap: row.market_cap,
+        floatMarketCap: row.float_market_cap,
+        open: row.open,
+        high: row.high,
+        low: row.low,
+        prevClose: row.prev_close,
+        fetchedAt,
+      }));
+      await tx
+        .insert(stockListSnapshots)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [stockListSnapshots.snapshotDate, stockListSnapshots.market, stockListSnapshots.code],
+          set: {
+            name: sql`excluded.name`,
+            price: sql`excluded.price`,
+            pctChange: sql`excluded.pct_change`,
+            change: sql`excluded.change`,
+            volume: sql`excluded.volume`,
+            amount: sql`excluded.amount`,
+            turnoverRate: sql`excluded.turnover_rate`,
+            peRatio: sql`excluded.pe_ratio`,
+            pbRatio: sql`excluded.pb_ratio`,
+            marketCap: sql`excluded.market_cap`,
+            floatMarketCap: sql`excluded.float_market_cap`,
+            open: sql`excluded.open`,
+            high: sql`excluded.high`,
+            low: sql`excluded.low`,
+            prevClose: sql`excluded.prev_close`,
+            fetchedAt: sql`excluded.fetched_at`,
+          },
+        });
+    }
+    // A snapshot is exactly one scan: rows of an earlier scan of the same day that this one lacks go.
+    await tx
+      .delete(stockListSnapshots)
+      .where(and(eq(stockListSnapshots.snapshotDate, date), eq(stockListSnapshots.market, market), ne(stockListSnapshots.fetchedAt, fetchedAt)));
+    // The list is where names come from: held stocks take the name the snapshot gives them.
+    await tx.execute(sql`
+      update ${instruments} set name = s.name
+      from ${stockListSnapshots} s
+      where s.snapshot_date = ${date} and s.market = ${market} and s.name <> ${NO_NAME}
+        and ${instruments.kind} = 'stock' and ${instruments.market} = s.market and ${instruments.code} = s.code
+        and ${instruments.name} is distinct from s.name`);
+  });
+}
+
+/** The stock-list snapshot store over a database (PGlite or PostgreSQL). */
+export function createStockListStore(db: Database): StockListStore {
+  return {
+    latestSnapshot: (market) => latestSnapshot(db, market),
+    snapshotRows: (market, date, page) => snapshotRows(db, market, date, page),
+    saveSnapshot: (snapshot) => saveSnapshot(db, snapshot),
+  };
+}
+
+const profileColumns = {
+  industry: instrumentProfiles.industry,
+  listingDate: instrumentProfiles.listingDate,
+  totalShares: instrumentProfiles.totalShares,
+  floatShares: instrumentProfiles.floatShares,
+  totalMarketCap: instrumentProfiles.totalMarketCap,
+  floatMarketCap: instrumentProfiles.floatMarketCap,
+};
+
+async function findCompanyInfo(db: Database, symbol: StockSymbol): Promise<StoredCompanyInfo | null> {
+  const [row] = await db
+    .select({ name: instruments.name, ...profileColumns, fetchedAt: instrumentProfiles.fetchedAt })
+    .from(instruments)
+    .innerJoin(instrumentProfiles, eq(instrumentProfiles.instrumentId, instruments.id))
+    .where(and(eq(instruments.kind, symbol.kind), eq(instruments.market, symbol.market), eq(instruments.code, symbol.code)))
+    .limit(1);
+  return row ?? null;
+}
+
+async function saveCompanyInfo(db: Database, symbol: StockSymbol, info: CompanyInfo, fetchedAt: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [instrument] = await tx
+      .insert(instruments)
+      .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name: info.name })
+      .onConflictDoUpdate({
+        target: [instruments.kind, instruments.market, instruments.code],
+        set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
+      })
+      .returning({ id: instruments.id });
+    const profile = {
+      industry: info.industry,
+      listingDate: info.listingDate,
+      totalShares: info.totalShares,
+      floatShares: info.floatShares,
+      totalMarketCap: info.totalMarketCap,
+      floatMarketCap: info.floatMarketCap,
+      raw: info.raw,
+      fetchedAt,
+    };
+    await tx
+      .insert(instrumentProfiles)
+      .values({ instrumentId: instrument!.id, ...profile })
+      .onConflictDoUpdate({ target: instrumentProfiles.instrumentId, set: profile });
+  });
+}
+
+/** The company-profile store over a database. */
+export function createCompanyInfoStore(db: Database): CompanyInfoStore {
+  return {
+    findCompanyInfo: (symbol) => findCompanyInfo(db, symbol),
+    saveCompanyInfo: (symbol, info, fetchedAt) => saveCompanyInfo(db, symbol, info, fetchedAt),
+  };
+}
+
+async function listAssets(db: Database, query: AssetQuery) {
+  const conditions: (SQL | undefined)[] = [
+    query.market ? eq(instruments.market, query.market) : undefined,
+    query.kind ? eq(instruments.kind, query.kind) : undefined,
+    query.q ? or(ilike(instruments.code, containsPattern(query.q)), ilike(instruments.name, containsPattern(query.q))) : undefined,
+  ];
+  const where = and(...conditions);
+  const [totals] = await db.select({ total: count() }).from(instruments).where(where);
+  const rows = await db
+    .select({
+      kind: instruments.kind,
+      market: instruments.market,
+      code: instruments.code,
+      name: instruments.name,
+      currency: instruments.currency,
+      ...profileColumns,
+      profileFetchedAt: instrumentProfiles.fetchedAt,
+    })
+    .from(instruments)
+    .leftJoin(instrumentProfiles, eq(instrumentProfiles.instrumentId, instruments.id))
+    .where(where)
+    .orderBy(asc(instruments.market), asc(instruments.code), asc(instruments.kind))
+    .limit(query.limit)
+    .offset(query.offset);
+  return { total: totals?.total ?? 0, items: rows satisfies AssetRecord[] };
+}
+
+/** The held-instrument listing over a database. */
+export function createAssetStore(db: Database): AssetStore {
+  return { listAssets: (query) => listAssets(db, query) };
+}
+
+/** Stored snapshot dates per market, newest first (tests and diagnostics). */
+export async function stockListSnapshotDates(db: Database, market: ListMarket): Promise<{ date: IsoDate; count: number }[]> {
+  return db
+    .select({ date: stockListSnapshots.snapshotDate, count: count() })
+    .from(stockListSnapshots)
+    .where(eq(stockListSnapshots.market, market))
+    .groupBy(stockListSnapshots.snapshotDate)
+    .orderBy(desc(stockListSnapshots.snapshotDate));
+}

@@ -1,0 +1,144 @@
+/**
+ * The replay of Eastmoney's batch quote endpoint (`GET https://push2.eastmoney.com/api/qt/ulist.np/get`,
+ * upstream-spec §6.3 end), answered from the LAST recorded bar of each dataset, as if the market
+ * had just closed on that bar's date.
+ *
+ * For each requested secid the replay knows (the unadjusted dataset, `fqt=0`, when it has one,
+ * otherwise the qfq one, whose last bar equals the unadjusted one), one `data.diff` row with
+ * `fltt=2` values in natural units, keyed by field id:
+ * - f2 last price = the last bar's close; f17 open, f15 high, f16 low of that bar;
+ * - f18 previous close = the close of the bar before it (`"-"` when there is none);
+ * - f4 change = f2 − f18 (price decimals), f3 pct change = f4 / f18 in percent (2 dp);
+ * - f5 volume as the bar has it: A-shares in lots (手, 100 shares), HK in shares; f6 amount and
+ *   f8 turnover (percent) from the bar, `"-"` where the recording has none;
+ * - f12 code, f13 Eastmoney market id (0, 1, 116), f14 name (from `fixtures/names.json`);
+ * - f124 quote time = the bar's date at the close (15:00 Asia/Shanghai, 16:00 Asia/Hong_Kong) in
+ *   epoch seconds (indices the replay holds are quoted the same way).
+ * Only the ids listed in `fields` are sent (all of the above when `fields` is absent). Secids the
+ * replay does not know are simply absent; when it knows none, `data` is `null`. `diff` is a JSON
+ * array, or an object keyed `"0","1",…` when the request has an `np` parameter other than `1`
+ * (upstream's clist behaves that way), so clients can be tested against both shapes. `cb` wraps
+ * the body as JSONP.
+ *
+ * Requests are logged like kline requests (`path` = `/api/qt/ulist.np/get`, `query.secids`);
+ * faults apply when they have no `secid` or their `secid` is in the request's list.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { datasetKey } from "./data.ts";
+import type { Bar, Dataset, FixtureStore } from "./data.ts";
+import type { FaultKind, ReplayRequest } from "./index.ts";
+
+/** Path of Eastmoney's batch quote endpoint. */
+export const ULIST_PATH = "/api/qt/ulist.np/get";
+
+/** What the quote replay needs from the running replay server. */
+export interface QuoteReplayContext {
+  /** Every dataset the replay serves. */
+  readonly store: FixtureStore;
+  /** A dataset's bars as currently served (snapshot choice and suspensions applied). */
+  bars(dataset: Dataset): readonly Bar[];
+  /** Append to the server's request log. */
+  log(entry: ReplayRequest): void;
+  /** Take the first active fault that applies to a request for these secids (consuming one of its `times`). */
+  takeFault(secids: readonly string[]): { readonly kind: FaultKind; readonly delayMs: number } | undefined;
+  /** Wait the server's latency plus `extraMs`; false when the response closed or the server stops meanwhile. */
+  wait(extraMs: number, res: ServerResponse): Promise<boolean>;
+  /** The page served by the `captcha` fault. */
+  readonly captchaHtml: string;
+}
+
+const ALL_FIELDS = ["f2", "f3", "f4", "f5", "f6", "f8", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f124"] as const;
+const JSONP_RE = /^[A-Za-z_$][\w$.]*$/;
+/** Eastmoney market ids of Hong Kong instruments (stocks 116; indices 100, 124, 125, 305), which close at 16:00. */
+const HK_MARKET_IDS: ReadonlySet<number> = new Set([116, 100, 124, 125, 305]);
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  if (res.destroyed || res.writableEnded) return;
+  const bytes = Buffer.from(body, "utf8");
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": bytes.length });
+  res.end(bytes);
+}
+
+/** `"-"` stays `"-"`; anything else becomes a number. */
+function cell(text: string | undefined): number | "-" {
+  return text === undefined || text === "-" || text === "" ? "-" : Number(text);
+}
+
+/** The dataset a quote is taken from: unadjusted when recorded, else qfq. */
+function datasetFor(store: FixtureStore, secid: string): Dataset | undefined {
+  return store.get(datasetKey(secid, "0")) ?? store.get(datasetKey(secid, "1"));
+}
+
+/** One `diff` row for a dataset's last served bar, or undefined if it serves no bars. */
+export function quoteRow(dataset: Dataset, bars: readonly Bar[]): Record<string, number | string> | undefined {
+  const last = bars.at(-1);
+  if (!last) return undefined;
+  const previous = bars.at(-2);
+  // date, open, close, high, low, volume, amount, amplitude, pct, change, turnover (f51..f61)
+  const f = last.kline.split(",");
+  const close = last.close;
+  const prev = previous?.close;
+  const closeTime = HK_MARKET_IDS.has(dataset.market) ? "16:00" : "15:00";
+  return {
+    f2: close,
+    f3: prev ? Number((((close - prev) / prev) * 100).toFixed(2)) : "-",
+    f4: prev !== undefined ? Number((close - prev).toFixed(dataset.decimal)) : "-",
+    f5: cell(f[5]),
+    f6: cell(f[6]),
+    f8: cell(f[10]),
+    f12: dataset.code,
+    f13: dataset.market,
+    f14: dataset.name,
+    f15: cell(f[3]),
+    f16: cell(f[4]),
+    f17: cell(f[1]),
+    f18: prev ?? "-",
+    f124: Date.parse(`${last.date}T${closeTime}:00+08:00`) / 1000,
+  };
+}
+
+/** Answer one `GET /api/qt/ulist.np/get` request. Never rejects. */
+export async function handleUlist(req: IncomingMessage, res: ServerResponse, url: URL, ctx: QuoteReplayContext): Promise<void> {
+  try {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
+      return;
+    }
+    const query: Record<string, string> = Object.fromEntries(url.searchParams);
+    const secids = (query.secids ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+    ctx.log({ at: Date.now(), path: url.pathname, query });
+    const fault = ctx.takeFault(secids);
+    if (!(await ctx.wait(fault?.kind === "slow" ? fault.delayMs : 0, res))) return;
+
+    if (fault?.kind === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "http500") {
+      send(res, 500, "text/plain; charset=utf-8", "500 Internal Server Error\n");
+      return;
+    }
+    if (fault?.kind === "captcha") {
+      send(res, 200, "text/html; charset=utf-8", ctx.captchaHtml);
+      return;
+    }
+
+    const wanted = query.fields ? new Set(query.fields.split(",")) : new Set<string>(ALL_FIELDS);
+    const rows: Array<Record<string, number | string>> = [];
+    for (const secid of secids) {
+      const dataset = datasetFor(ctx.store, secid);
+      const row = dataset ? quoteRow(dataset, ctx.bars(dataset)) : undefined;
+      if (row) rows.push(Object.fromEntries(Object.entries(row).filter(([key]) => wanted.has(key))));
+    }
+    if (fault?.kind === "bad-row" && rows.length > 0) rows[rows.length - 1] = { ...rows.at(-1), f2: "1,466.00" };
+    const diff = query.np === undefined || query.np === "1" ? rows : Object.fromEntries(rows.map((row, i) => [String(i), row]));
+    const data = fault?.kind === "data-null" || rows.length === 0 ? null : { total: rows.length, diff };
+    let body = JSON.stringify({ rc: 0, rt: 11, svr: 181216340, lt: 1, full: 1, dlmkts: "", data });
+    if (fault?.kind === "malformed") body = body.slice(0, Math.max(1, Math.floor(body.length / 2)));
+    const callback = query.cb !== undefined && JSONP_RE.test(query.cb) ? query.cb : undefined;
+    if (callback !== undefined) send(res, 200, "application/javascript; charset=utf-8", `${callback}(${body});`);
+    else send(res, 200, "application/json; charset=utf-8", body);
+  } catch (error) {
+    send(res, 500, "text/plain; charset=utf-8", `replay error: ${String(error)}\n`);
+  }
+}
