@@ -42,3 +42,12 @@ export async function fetchUpstreamText(url: string, options: UpstreamGet): Prom
     throw new UpstreamError("UPSTREAM_UNAVAILABLE", "Upstream could not be reached or dropped the connection", { host, reason: code ?? "network error" }, { cause: error });
   }
 }
+
+/**
+ * An endpoint URL from a configured base: the host (`https://push2.eastmoney.com`, a replay's
+ * `http://127.0.0.1:8001`) gets `path` appended; a URL that already ends with `path` is used as is.
+ */
+export function endpointUrl(baseUrl: string, path: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, "");
+  return trimmed.endsWith(path) ? trimmed : trimmed + path;
+}

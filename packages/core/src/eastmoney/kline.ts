@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { toCompact, type IsoDate } from "../dates.ts";
 import { UpstreamError } from "../errors.ts";
-import { fetchUpstreamText } from "../http.ts";
+import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
 import type { Instrument } from "../symbols/index.ts";
 
@@ -146,10 +146,6 @@ export interface DailyBarSource {
   fetchDailyBars(request: DailyBarsRequest): Promise<UpstreamBars>;
 }
 
-function endpointUrl(baseUrl: string): string {
-  const trimmed = baseUrl.replace(/\/+$/, "");
-  return trimmed.endsWith(KLINE_PATH) ? trimmed : trimmed + KLINE_PATH;
-}
 
 /**
  * Client for Eastmoney's daily kline endpoint: one HTTP GET per call, with a timeout, browser-like
@@ -162,7 +158,7 @@ export class EastmoneyHistoryClient implements DailyBarSource {
   readonly #fetch: typeof fetch;
 
   constructor(options: EastmoneyHistoryOptions = {}) {
-    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_HISTORY_URL);
+    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_HISTORY_URL, KLINE_PATH);
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
   }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { UpstreamError } from "../errors.ts";
-import { fetchUpstreamText } from "../http.ts";
+import { endpointUrl, fetchUpstreamText } from "../http.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_QUOTE_URL` overrides it (e.g. with the replay upstream). */
 export const DEFAULT_EASTMONEY_QUOTE_URL = "https://push2.eastmoney.com";
@@ -186,10 +186,6 @@ export interface QuoteSource {
   fetchQuotes(secids: readonly string[], options?: { signal?: AbortSignal }): Promise<Map<string, UpstreamQuote>>;
 }
 
-function endpointUrl(baseUrl: string): string {
-  const trimmed = baseUrl.replace(/\/+$/, "");
-  return trimmed.endsWith(ULIST_PATH) ? trimmed : trimmed + ULIST_PATH;
-}
 
 /**
  * Client for Eastmoney's batch quote endpoint: `GET …/api/qt/ulist.np/get?fltt=2&invt=2&fields=…&secids=…`
@@ -202,7 +198,7 @@ export class EastmoneyQuoteClient implements QuoteSource {
   readonly #fetch: typeof fetch;
 
   constructor(options: EastmoneyQuoteOptions = {}) {
-    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_QUOTE_URL);
+    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_QUOTE_URL, ULIST_PATH);
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
   }

@@ -5,7 +5,7 @@
  * object) and §10 (rate limits: pages are fetched one after another, never in parallel).
  */
 import { UpstreamError } from "../errors.ts";
-import { fetchUpstreamText } from "../http.ts";
+import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { invalid, numberField, parseEnvelopeData, textField } from "./envelope.ts";
 import type { ListMarket, StockListEntry } from "./types.ts";
@@ -157,10 +157,6 @@ export interface EastmoneyListOptions {
   fetch?: typeof fetch;
 }
 
-function endpointUrl(baseUrl: string): string {
-  const trimmed = baseUrl.replace(/\/+$/, "");
-  return trimmed.endsWith(CLIST_PATH) ? trimmed : trimmed + CLIST_PATH;
-}
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
@@ -191,7 +187,7 @@ export class EastmoneyListClient implements StockListSource {
   readonly #fetch: typeof fetch;
 
   constructor(options: EastmoneyListOptions = {}) {
-    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_LIST_URL);
+    this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_LIST_URL, CLIST_PATH);
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#pageDelayMs = options.pageDelayMs ?? 0;
     this.#fetch = options.fetch ?? globalThis.fetch;

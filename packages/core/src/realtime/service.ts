@@ -18,33 +18,11 @@ export const MAX_BATCH_SYMBOLS = 100;
  * `pct_change` and `turnover_rate` are in **percent** (1.5 means 1.5 %). A value upstream did not
  * report (a suspended stock has no price) is `null`. Source: Eastmoney `push2 …/api/qt/ulist.np/get`.
  */
-export interface Quote {
+export interface Quote extends Omit<UpstreamQuote, "secid" | "code" | "quote_time"> {
   /** Canonical code: 6 digits (A-share) or 5 digits (HK). */
   symbol: string;
   /** Listing exchange. */
   market: Market;
-  /** Short name as upstream reports it, e.g. 贵州茅台. */
-  name: string | null;
-  /** Last price. */
-  price: number | null;
-  /** Today's open. */
-  open: number | null;
-  /** Today's high. */
-  high: number | null;
-  /** Today's low. */
-  low: number | null;
-  /** Previous session's close. */
-  prev_close: number | null;
-  /** price − prev_close, trading currency. */
-  change: number | null;
-  /** Change against prev_close, percent. */
-  pct_change: number | null;
-  /** Shares traded today. */
-  volume: number | null;
-  /** Traded value today (成交额), trading currency. */
-  amount: number | null;
-  /** Turnover rate, percent of free float. */
-  turnover_rate: number | null;
   /** Trading currency of prices, `change` and `amount`. */
   currency: "CNY" | "HKD";
   /** When QuantDB asked upstream for this quote (ISO 8601, UTC). */

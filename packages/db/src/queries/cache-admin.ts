@@ -3,16 +3,14 @@
  */
 import type { CacheAdminStore, CoverageSpan, StoredTotals } from "@quantdb/core/history";
 import type { Instrument } from "@quantdb/core/symbols";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { coverageSpans, dailyBars, instruments } from "../schema/index.ts";
 import { clearAll } from "./history.ts";
+import { instrumentWhere } from "./instruments.ts";
 
 const fromStored = (adjust: "none" | "qfq" | "hfq") => (adjust === "none" ? "" : adjust);
 
-function instrumentWhere(instrument: Instrument) {
-  return and(eq(instruments.kind, instrument.kind), eq(instruments.market, instrument.market), eq(instruments.code, instrument.code));
-}
 
 /** The cache-admin store over a database. */
 export function createCacheAdminStore(db: Database): CacheAdminStore {

@@ -3,33 +3,10 @@
  * over the `financial_reports` and `financial_fetches` tables.
  */
 import { FINANCIAL_FIELDS, type FinancialFetch, type FinancialReport, type FinancialStore, type ReportType } from "@quantdb/core/fundamentals";
-import type { StockSymbol } from "@quantdb/core/symbols";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
-import { financialFetches, financialReports, instruments } from "../schema/index.ts";
-
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
-
-async function findInstrument(db: Database, symbol: StockSymbol) {
-  const rows = await db
-    .select({ id: instruments.id, name: instruments.name })
-    .from(instruments)
-    .where(and(eq(instruments.kind, symbol.kind), eq(instruments.market, symbol.market), eq(instruments.code, symbol.code)))
-    .limit(1);
-  return rows[0] ?? null;
-}
-
-async function upsertInstrument(tx: Transaction, symbol: StockSymbol, name: string | null): Promise<number> {
-  const [row] = await tx
-    .insert(instruments)
-    .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name })
-    .onConflictDoUpdate({
-      target: [instruments.kind, instruments.market, instruments.code],
-      set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
-    })
-    .returning({ id: instruments.id });
-  return row!.id;
-}
+import { findInstrument, upsertInstrument } from "./instruments.ts";
+import { financialFetches, financialReports } from "../schema/index.ts";
 
 /** A stored `data` object back as a report: every known field present, missing ones null. */
 function toReport(row: { reportDate: string; reportType: string; data: Record<string, number | string | null> }): FinancialReport {

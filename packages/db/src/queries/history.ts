@@ -2,10 +2,10 @@
  * Queries behind the history service: the `HistoryStore` port of `@quantdb/core/history`.
  */
 import type { IsoDate } from "@quantdb/core/dates";
-import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, Span, StoredInstrument } from "@quantdb/core/history";
-import type { Instrument } from "@quantdb/core/symbols";
+import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, Span } from "@quantdb/core/history";
 import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
+import { findInstrument, upsertInstrument, type Transaction } from "./instruments.ts";
 import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
 type StoredAdjust = (typeof dailyBars.$inferInsert)["adjust"];
@@ -18,14 +18,6 @@ export function storedAdjust(adjust: Adjust): StoredAdjust {
 /** Bars per INSERT: 13 parameters each keeps a statement far below PostgreSQL's 65,535. */
 const CHUNK = 1000;
 
-async function findInstrument(db: Database, symbol: Instrument): Promise<StoredInstrument | null> {
-  const rows = await db
-    .select({ id: instruments.id, name: instruments.name })
-    .from(instruments)
-    .where(and(eq(instruments.kind, symbol.kind), eq(instruments.market, symbol.market), eq(instruments.code, symbol.code)))
-    .limit(1);
-  return rows[0] ?? null;
-}
 
 /** Held spans of (instrument, adjust), optionally only those overlapping [start, end]. */
 async function coverage(db: Database, instrumentId: number, adjust: Adjust, range?: { start: IsoDate; end: IsoDate }): Promise<HeldSpan[]> {
@@ -70,19 +62,7 @@ async function bars(db: Database, instrumentId: number, adjust: Adjust, start: I
     .orderBy(asc(dailyBars.date));
 }
 
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
-async function upsertInstrument(tx: Transaction, symbol: Instrument, name: string | null): Promise<number> {
-  const [instrument] = await tx
-    .insert(instruments)
-    .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name })
-    .onConflictDoUpdate({
-      target: [instruments.kind, instruments.market, instruments.code],
-      set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
-    })
-    .returning({ id: instruments.id });
-  return instrument!.id;
-}
 
 async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredAdjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
   for (let i = 0; i < bars.length; i += CHUNK) {

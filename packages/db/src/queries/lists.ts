@@ -18,6 +18,7 @@ import type {
 import type { StockSymbol } from "@quantdb/core/symbols";
 import { and, asc, count, desc, eq, ilike, max, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
+import { instrumentWhere, upsertInstrument } from "./instruments.ts";
 import { instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
 /** Snapshot rows per INSERT: 20 parameters each keeps a statement far below PostgreSQL's 65,535. */
@@ -165,21 +166,14 @@ async function findCompanyInfo(db: Database, symbol: StockSymbol): Promise<Store
     .select({ name: instruments.name, ...profileColumns, fetchedAt: instrumentProfiles.fetchedAt })
     .from(instruments)
     .innerJoin(instrumentProfiles, eq(instrumentProfiles.instrumentId, instruments.id))
-    .where(and(eq(instruments.kind, symbol.kind), eq(instruments.market, symbol.market), eq(instruments.code, symbol.code)))
+    .where(instrumentWhere(symbol))
     .limit(1);
   return row ?? null;
 }
 
 async function saveCompanyInfo(db: Database, symbol: StockSymbol, info: CompanyInfo, fetchedAt: Date): Promise<void> {
   await db.transaction(async (tx) => {
-    const [instrument] = await tx
-      .insert(instruments)
-      .values({ kind: symbol.kind, market: symbol.market, code: symbol.code, secid: symbol.secid, currency: symbol.currency, name: info.name })
-      .onConflictDoUpdate({
-        target: [instruments.kind, instruments.market, instruments.code],
-        set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
-      })
-      .returning({ id: instruments.id });
+    const instrumentId = await upsertInstrument(tx, symbol, info.name);
     const profile = {
       industry: info.industry,
       listingDate: info.listingDate,
@@ -192,7 +186,7 @@ async function saveCompanyInfo(db: Database, symbol: StockSymbol, info: CompanyI
     };
     await tx
       .insert(instrumentProfiles)
-      .values({ instrumentId: instrument!.id, ...profile })
+      .values({ instrumentId, ...profile })
       .onConflictDoUpdate({ target: instrumentProfiles.instrumentId, set: profile });
   });
 }

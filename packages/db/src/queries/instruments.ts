@@ -1,0 +1,35 @@
+/**
+ * The instruments table, shared by every query module: lookup and create-or-rename.
+ */
+import type { StoredInstrument } from "@quantdb/core/history";
+import type { Instrument } from "@quantdb/core/symbols";
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../client.ts";
+import { instruments } from "../schema/index.ts";
+
+/** A transaction handle of either driver. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/** WHERE clause matching one instrument by its key (kind, market, code). */
+export function instrumentWhere(instrument: Pick<Instrument, "kind" | "market" | "code">) {
+  return and(eq(instruments.kind, instrument.kind), eq(instruments.market, instrument.market), eq(instruments.code, instrument.code));
+}
+
+/** The stored instrument, or null if it was never stored. */
+export async function findInstrument(db: Database | Transaction, instrument: Instrument): Promise<StoredInstrument | null> {
+  const rows = await db.select({ id: instruments.id, name: instruments.name }).from(instruments).where(instrumentWhere(instrument)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** Create the instrument or, when `name` is given, rename it; returns its id. */
+export async function upsertInstrument(tx: Database | Transaction, instrument: Instrument, name: string | null): Promise<number> {
+  const [row] = await tx
+    .insert(instruments)
+    .values({ kind: instrument.kind, market: instrument.market, code: instrument.code, secid: instrument.secid, currency: instrument.currency, name })
+    .onConflictDoUpdate({
+      target: [instruments.kind, instruments.market, instruments.code],
+      set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
+    })
+    .returning({ id: instruments.id });
+  return row!.id;
+}
