@@ -1,3 +1,4 @@
 /** Eastmoney upstream adapters. */
 export * from "./kline.ts";
 export * from "./quotes.ts";
+export * from "./envelope.ts";

@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { toCompact, type IsoDate } from "../dates.ts";
-import { UpstreamError } from "../errors.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
+import { invalid, parseEnvelopeData } from "./envelope.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
 import type { Instrument } from "../symbols/index.ts";
 
@@ -15,24 +15,12 @@ const KLINE_PATH = "/api/qt/stock/kline/get";
 const FIELDS2 = "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61";
 const FQT: Record<Adjust, string> = { "": "0", qfq: "1", hfq: "2" };
 
-/**
- * Envelope of every push2his response. Lenient on purpose: upstream adds top-level keys without
- * warning (`dlmkts`, `dsc`), and `data` is null for unknown instruments.
- */
-const envelopeSchema = z.looseObject({
-  rc: z.number().optional(),
-  data: z
-    .looseObject({
-      code: z.string().optional(),
-      name: z.string().nullish(),
-      klines: z.array(z.string()).nullish(),
-    })
-    .nullish(),
+/** The `data` of a push2his kline response (`null` for unknown instruments). */
+const klineDataSchema = z.looseObject({
+  code: z.string().optional(),
+  name: z.string().nullish(),
+  klines: z.array(z.string()).nullish(),
 });
-
-function invalid(message: string, details?: Record<string, unknown>): UpstreamError {
-  return new UpstreamError("UPSTREAM_INVALID", `Upstream sent invalid data: ${message}`, details);
-}
 
 /** Upstream's numbers: `"-"` (or empty) means missing. */
 function numberOrNull(text: string, field: string, line: string): number | null {
@@ -78,12 +66,6 @@ export function parseKline(line: string, volumeMultiplier: number): DailyBar {
   };
 }
 
-/** Strip a JSONP wrapper `cb({...});` if upstream (or a proxy) added one. */
-function unwrapJsonp(body: string): string {
-  const match = /^\s*[\w$.]+\(([\s\S]*)\)\s*;?\s*$/.exec(body);
-  return match?.[1] ?? body;
-}
-
 /**
  * Parse a kline response body into bars.
  * @param body the raw response text
@@ -94,25 +76,16 @@ function unwrapJsonp(body: string): string {
  *   truncated body), a non-zero `rc`, malformed kline strings, or dates out of order.
  */
 export function parseKlineResponse(body: string, market: Instrument["market"]): UpstreamBars {
-  let json: unknown;
-  try {
-    json = JSON.parse(unwrapJsonp(body));
-  } catch {
-    const looksHtml = /^\s*</.test(body);
-    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", {
-      body_start: body.slice(0, 120),
-    });
-  }
-  const parsed = envelopeSchema.safeParse(json);
+  const raw = parseEnvelopeData(body);
+  const parsed = klineDataSchema.safeParse(raw ?? {});
   if (!parsed.success) throw invalid("unexpected response shape", { issues: parsed.error.issues.slice(0, 3) });
-  const { rc, data } = parsed.data;
-  if (rc !== undefined && rc !== 0) throw invalid(`rc=${rc}`);
+  const data = parsed.data;
   const multiplier = market === "HK" ? 1 : 100;
-  const bars = (data?.klines ?? []).map((line) => parseKline(line, multiplier));
+  const bars = (data.klines ?? []).map((line) => parseKline(line, multiplier));
   for (let i = 1; i < bars.length; i++) {
     if (bars[i]!.date <= bars[i - 1]!.date) throw invalid(`dates out of order or duplicated at ${bars[i]!.date}`);
   }
-  return { name: data?.name ?? null, bars };
+  return { name: data.name ?? null, bars };
 }
 
 /** Options for {@link EastmoneyHistoryClient}. */

@@ -4,8 +4,8 @@
  * the field ids, which are the same as `clist`'s.
  */
 import { z } from "zod";
-import { UpstreamError } from "../errors.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
+import { invalid, parseEnvelopeData } from "./envelope.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_QUOTE_URL` overrides it (e.g. with the replay upstream). */
 export const DEFAULT_EASTMONEY_QUOTE_URL = "https://push2.eastmoney.com";
@@ -64,15 +64,10 @@ export interface UpstreamQuote {
 
 const cell = z.union([z.number(), z.string(), z.null()]).optional();
 
-/** Lenient envelope: unknown top-level keys are accepted, `data` may be null, `diff` an array or an object keyed "0","1",…. */
-const envelopeSchema = z.looseObject({
-  rc: z.number().optional(),
-  data: z
-    .looseObject({
-      total: z.number().optional(),
-      diff: z.union([z.array(z.looseObject({})), z.record(z.string(), z.looseObject({}))]).nullish(),
-    })
-    .nullish(),
+/** The `data` of a ulist response: `diff` an array or an object keyed "0","1",…. */
+const quoteDataSchema = z.looseObject({
+  total: z.number().optional(),
+  diff: z.union([z.array(z.looseObject({})), z.record(z.string(), z.looseObject({}))]).nullish(),
 });
 
 const rowSchema = z.looseObject({
@@ -82,9 +77,6 @@ const rowSchema = z.looseObject({
 });
 type Row = z.infer<typeof rowSchema>;
 
-function invalid(message: string, details?: Record<string, unknown>): UpstreamError {
-  return new UpstreamError("UPSTREAM_INVALID", `Upstream sent invalid quote data: ${message}`, details);
-}
 
 /** A numeric cell: `"-"`, `""`, null or absent mean missing; numeric strings are accepted. */
 function numberOrNull(value: Row[keyof Row], field: string, row: Row): number | null {
@@ -92,12 +84,6 @@ function numberOrNull(value: Row[keyof Row], field: string, row: Row): number | 
   const n = typeof value === "number" ? value : Number(value);
   if (!Number.isFinite(n)) throw invalid(`non-numeric ${field} ${JSON.stringify(value)}`, { row });
   return n;
-}
-
-/** Strip a JSONP wrapper `cb({...});` if upstream (or a proxy) added one. */
-function unwrapJsonp(body: string): string {
-  const match = /^\s*[\w$.]+\(([\s\S]*)\)\s*;?\s*$/.exec(body);
-  return match?.[1] ?? body;
 }
 
 /** One `diff` row → quote, mapping every field by its key name (never by position). */
@@ -138,20 +124,10 @@ function parseRow(row: Row): UpstreamQuote {
  *   non-numeric value other than `"-"`.
  */
 export function parseQuoteResponse(body: string): UpstreamQuote[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(unwrapJsonp(body));
-  } catch {
-    const looksHtml = /^\s*</.test(body);
-    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", {
-      body_start: body.slice(0, 120),
-    });
-  }
-  const parsed = envelopeSchema.safeParse(json);
+  const parsed = quoteDataSchema.safeParse(parseEnvelopeData(body) ?? {});
   if (!parsed.success) throw invalid("unexpected response shape", { issues: parsed.error.issues.slice(0, 3) });
-  const { rc, data } = parsed.data;
-  if (rc !== undefined && rc !== 0) throw invalid(`rc=${rc}`);
-  const diff = data?.diff;
+  const data = parsed.data;
+  const diff = data.diff;
   if (!diff) return [];
   const rows = Array.isArray(diff) ? diff : Object.keys(diff).sort((a, b) => Number(a) - Number(b)).map((key) => diff[key]!);
   return rows.map((raw) => {

@@ -7,7 +7,7 @@
 import { UpstreamError } from "../errors.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
-import { invalid, numberField, parseEnvelopeData, textField } from "./envelope.ts";
+import { invalid, numberField, parseEnvelopeData, textField } from "../eastmoney/envelope.ts";
 import type { ListMarket, StockListEntry } from "./types.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_LIST_URL` overrides it (e.g. with the replay upstream). */

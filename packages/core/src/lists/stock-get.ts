@@ -6,7 +6,7 @@
 import { parseDateInput } from "../dates.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { StockSymbol } from "../symbols/index.ts";
-import { invalid, numberField, parseEnvelopeData, textField } from "./envelope.ts";
+import { invalid, numberField, parseEnvelopeData, textField } from "../eastmoney/envelope.ts";
 import type { CompanyInfo } from "./types.ts";
 
 /** The real host (the same push2 host as quotes and lists). */
