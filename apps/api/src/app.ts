@@ -7,6 +7,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { AppEnv, Services } from "./context.ts";
 import { errorResponse, handleError } from "./errors.ts";
 import { registerAktoolsRoutes } from "./routes/aktools/index.ts";
+import { registerBatchAssets } from "./routes/batch/assets.ts";
 import { registerBatchStocks } from "./routes/batch/stocks.ts";
 import { registerCacheManagement } from "./routes/cache/manage.ts";
 import { registerRefreshCache } from "./routes/cache/refresh.ts";
@@ -59,6 +60,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerListRoutes(app);
   registerCacheManagement(app);
   registerBatchStocks(app);
+  registerBatchAssets(app);
   registerGetVersion(app, API_VERSION);
   registerAktoolsRoutes(app);
 

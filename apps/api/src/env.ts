@@ -20,10 +20,14 @@ const envSchema = z.object({
   QUANTDB_UPSTREAM: optional(z.enum(["live", "replay"]).default("live")),
   /** Base URL of Eastmoney's push2his host (or the full kline endpoint URL). */
   QUANTDB_EASTMONEY_HISTORY_URL: optional(z.url().default("https://push2his.eastmoney.com")),
-  /** Base URL of Eastmoney's push2 host for the stock list (or the full `/api/qt/clist/get` URL); company info uses QUANTDB_EASTMONEY_QUOTE_URL's host. */ QUANTDB_EASTMONEY_LIST_URL: optional(z.url().default("https://push2.eastmoney.com")),
-  /** Base URL of Eastmoney's push2 host for realtime quotes (or the full `/api/qt/ulist.np/get` URL). */ QUANTDB_EASTMONEY_QUOTE_URL: optional(z.url().default("https://push2.eastmoney.com")),
-  /** Seconds a realtime quote is reused while its exchange trades. */ QUANTDB_REALTIME_TTL_SECONDS: optional(z.coerce.number().min(0).max(3600).default(15)),
-  /** Base URL of Eastmoney's datacenter host (financial reports: `/securities/api/data/get`, `/securities/api/data/v1/get`). */ QUANTDB_EASTMONEY_DATACENTER_URL: optional(z.url().default("https://datacenter.eastmoney.com")),
+  /** Base URL of Eastmoney's push2 host for the stock list (or the full `/api/qt/clist/get` URL); company info uses QUANTDB_EASTMONEY_QUOTE_URL's host. */
+  QUANTDB_EASTMONEY_LIST_URL: optional(z.url().default("https://push2.eastmoney.com")),
+  /** Base URL of Eastmoney's push2 host for realtime quotes (or the full `/api/qt/ulist.np/get` URL). */
+  QUANTDB_EASTMONEY_QUOTE_URL: optional(z.url().default("https://push2.eastmoney.com")),
+  /** Seconds a realtime quote is reused while its exchange trades. */
+  QUANTDB_REALTIME_TTL_SECONDS: optional(z.coerce.number().min(0).max(3600).default(15)),
+  /** Base URL of Eastmoney's datacenter host (financial reports: `/securities/api/data/get`, `/securities/api/data/v1/get`). */
+  QUANTDB_EASTMONEY_DATACENTER_URL: optional(z.url().default("https://datacenter.eastmoney.com")),
   /** Sina's A-share trading-date list, used to extend the A-share calendar. */
   QUANTDB_SINA_CALENDAR_URL: optional(z.url().default("https://finance.sina.com.cn/realstock/company/klc_td_sh.txt")),
   /** Per-call upstream timeout in milliseconds. */

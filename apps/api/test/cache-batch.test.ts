@@ -73,6 +73,22 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
     });
   });
 
+  describe("POST /api/v1/batch/assets", () => {
+    it("answers company information per symbol, one upstream call per missing profile, none when fresh", async () => {
+      const api = await system.api();
+      const cold = await api.get("/api/v1/batch/assets", json({ symbols: ["600519", "000001.SZ", "BAD", "600519"] }));
+      expect(cold.status).toBe(200);
+      expect(Object.keys(cold.body.assets).sort()).toEqual(["000001.SZ", "600519"]);
+      expect(cold.body.assets["600519"]).toMatchObject({ symbol: "600519", market: "SH", name: "贵州茅台", currency: "CNY" });
+      expect(cold.body.errors.BAD).toMatchObject({ code: "INVALID_SYMBOL", status: 400 });
+      expect(cold.body.metadata).toEqual({ requested: 3, succeeded: 2, failed: 1, upstream_requests: 2 });
+      const warm = await api.get("/api/v1/batch/assets", json({ symbols: ["600519", "000001.SZ"] }));
+      expect(warm.body.metadata.upstream_requests).toBe(0);
+      expect(system.replay.requestCount({ path: "/api/qt/stock/get" })).toBe(2);
+      expect((await api.get("/api/v1/batch/assets", json({ symbols: [] }))).status).toBe(400);
+    });
+  });
+
   describe("cache stats, coverage and clearing", () => {
     it("reports what is held, spans per adjustment, and the hit ratio since start", async () => {
       const api = await system.api();

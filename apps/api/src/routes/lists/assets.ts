@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { exchangeOf, LIST_MARKETS, parseAssetQuery, type ListMarket } from "@quantdb/core/lists";
-import { parseStockSymbol } from "@quantdb/core/symbols";
+import { exchangeOf, LIST_MARKETS, parseAssetQuery, type CompanyInfoResult, type ListMarket } from "@quantdb/core/lists";
+import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 import { AssetListQuerySchema, AssetListResponseSchema, AssetSymbolParam, CompanyInfoResponseSchema } from "./schema.ts";
@@ -51,28 +51,32 @@ function exchangeOrNull(market: string) {
   return (LIST_MARKETS as readonly string[]).includes(market) ? exchangeOf(market as ListMarket) : null;
 }
 
+/** The JSON body of a company-information answer. */
+export function companyInfoBody(symbol: StockSymbol, info: CompanyInfoResult): z.infer<typeof CompanyInfoResponseSchema> {
+  return {
+    symbol: symbol.code,
+    market: symbol.market,
+    name: info.name,
+    exchange: exchangeOf(symbol.market),
+    industry: info.industry,
+    listing_date: info.listingDate,
+    total_shares: info.totalShares,
+    float_shares: info.floatShares,
+    total_market_cap: info.totalMarketCap,
+    float_market_cap: info.floatMarketCap,
+    currency: symbol.currency,
+    fetched_at: info.fetchedAt.toISOString(),
+    stale: info.stale,
+    cache: { hit: info.upstreamRequests === 0, upstream_requests: info.upstreamRequests },
+  };
+}
+
 /** `GET /api/v1/assets/symbol/{symbol}` and `GET /api/v1/assets`. */
 export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(infoRoute, async (c) => {
     const symbol = parseStockSymbol(c.req.valid("param").symbol);
     const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal });
-    const body: z.infer<typeof CompanyInfoResponseSchema> = {
-      symbol: symbol.code,
-      market: symbol.market,
-      name: info.name,
-      exchange: exchangeOf(symbol.market),
-      industry: info.industry,
-      listing_date: info.listingDate,
-      total_shares: info.totalShares,
-      float_shares: info.floatShares,
-      total_market_cap: info.totalMarketCap,
-      float_market_cap: info.floatMarketCap,
-      currency: symbol.currency,
-      fetched_at: info.fetchedAt.toISOString(),
-      stale: info.stale,
-      cache: { hit: info.upstreamRequests === 0, upstream_requests: info.upstreamRequests },
-    };
-    return c.json(body, 200);
+    return c.json(companyInfoBody(symbol, info), 200);
   });
 
   app.openapi(listRoute, async (c) => {
