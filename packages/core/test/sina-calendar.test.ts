@@ -160,7 +160,10 @@ describe("decodeSinaTradeDates rejects what is not a date list", () => {
 
 describe("truncated payloads (7 characters or more)", () => {
   it("decode without throwing, to a list that differs from the bundled calendar", () => {
-    for (let length = 7; length < PAYLOAD.length; length++) {
+    // Every short and every near-complete cut, and every fifth one between (all 418 lengths take
+    // seconds on a loaded machine without telling more).
+    const lengths = [...Array(PAYLOAD.length).keys()].filter((n) => n >= 7 && (n < 30 || n > PAYLOAD.length - 30 || n % 5 === 0));
+    for (const length of lengths) {
       const dates = decodeSinaTradeDates(withPayload(PAYLOAD.slice(0, length)));
       expect(dates.length).toBeGreaterThan(0);
       // Cut at 423 the NaN run fills 2023's last weekdays, which happen to be all trading days.
