@@ -11,6 +11,5 @@ export default defineConfig({
   target: "node20",
   dts: false,
   clean: true,
-  noExternal: [/^@quantdb\//],
-  external: [/^(?!@quantdb\/)[^./]/],
+  deps: { alwaysBundle: [/^@quantdb\//], neverBundle: [/^(?!@quantdb\/)[^./]/] },
 });

@@ -36,6 +36,11 @@ export interface OpenDatabaseOptions {
    * @default "./.quantdb"
    */
   dataDir?: string | null | undefined;
+  /**
+   * Where the committed migrations are; default: the `migrations` folder of this package. A
+   * bundle that ships them elsewhere (the SDK's embedded mode) passes its own.
+   */
+  migrationsFolder?: string | undefined;
 }
 
 /** The committed migrations folder, found through the package itself so it also resolves from bundles. */
@@ -60,11 +65,12 @@ function redact(url: string): string {
  * @throws when the server cannot be reached or a migration fails.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const folder = options.migrationsFolder ?? migrationsFolder();
   if (options.url) {
     const client = postgres(options.url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres({ client, schema });
     try {
-      await migratePostgres(db, { migrationsFolder: migrationsFolder() });
+      await migratePostgres(db, { migrationsFolder: folder });
     } catch (error) {
       await client.end({ timeout: 1 });
       throw error;
@@ -82,6 +88,6 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     client = await PGlite.create(location);
   }
   const db = drizzlePglite({ client, schema });
-  await migratePglite(db, { migrationsFolder: migrationsFolder() });
+  await migratePglite(db, { migrationsFolder: folder });
   return { db: db as unknown as Database, driver: "pglite", location, close: () => client.close() };
 }

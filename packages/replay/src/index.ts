@@ -444,6 +444,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   const quoteReplay: QuoteReplayContext = { store, bars: activeBars, log: (entry) => log.push(entry), takeFault, wait: (ms, res) => wait(latencyMs + ms, res), captchaHtml: CAPTCHA_HTML };
   const datacenter = createDatacenterReplay({ log: (entry) => log.push(entry), takeFault, wait, latencyMs: () => latencyMs });
   const httpServer = createServer((req, res) => {
+    // One request per connection: a client never reuses a socket the replay is about to close
+    // (a keep-alive race that shows up as a spurious reset on a loaded machine).
+    res.shouldKeepAlive = false;
     const url = new URL(req.url ?? "/", "http://replay.invalid");
     if (datacenter.handles(url.pathname)) return void datacenter.handle(req, res, url);
     if (url.pathname === ULIST_PATH) return void handleUlist(req, res, url, quoteReplay);

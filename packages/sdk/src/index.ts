@@ -1,5 +1,71 @@
 /**
- * @quantdb/sdk: the published QuantDB client. This package is a placeholder in the workspace until
- * the SDK issue lands (remote client generated from the API's OpenAPI document, plus an embedded mode).
+ * @quantdb/sdk: the QuantDB client. `createClient({ baseUrl })` talks to a QuantDB server over
+ * `fetch` (Node 20+, Bun, Deno, browsers); the response types are generated from the server's
+ * OpenAPI document. The embedded mode (no server) lives in `@quantdb/sdk/embedded`.
+ *
+ * @example
+ * import { createClient, QuantDbApiError } from "@quantdb/sdk";
+ * const client = createClient({ baseUrl: "http://localhost:8000" });
+ * const { data } = await client.getHistory("600519", { days: 30, adjust: "qfq" });
  */
-export {};
+export { createClient } from "./client.ts";
+export type {
+  AssetListOptions,
+  CalendarOptions,
+  ClientOptions,
+  DatesRange,
+  FetchLike,
+  GetManyOptions,
+  HistoryOptions,
+  HistoryRange,
+  IndexHistoryOptions,
+  IndexHistoryRange,
+  KindOptions,
+  ManyHistory,
+  QuantDbClient,
+  RefreshOptions,
+  RequestOptions,
+  SessionsRange,
+  StockListOptions,
+} from "./client.ts";
+export { QuantDbApiError } from "./errors.ts";
+export type { ClientErrorCode, QuantDbApiErrorInit, QuantDbErrorCode } from "./errors.ts";
+export type {
+  Adjust,
+  ApiErrorBody,
+  Asset,
+  AssetList,
+  BatchAssets,
+  BatchHistory,
+  CacheCleared,
+  CacheCoverage,
+  CacheRefresh,
+  CacheStats,
+  CalendarDate,
+  CalendarExtension,
+  CalendarMarket,
+  CalendarSession,
+  CompanyInfo,
+  DailyBar,
+  ErrorEnvelope,
+  FinancialReport,
+  FinancialSummary,
+  Health,
+  HistoryMarket,
+  HkHolidayList,
+  IndexHistory,
+  InstrumentKind,
+  ListMarket,
+  Period,
+  Quote,
+  QuoteBatch,
+  QuoteError,
+  SeriesReplacement,
+  StockHistory,
+  StockList,
+  StockListEntry,
+  TradingCalendar,
+  Version,
+} from "./types.ts";
+/** The generated OpenAPI types, for anyone who wants the raw `paths` / `operations` / `components`. */
+export type { components, operations, paths } from "./openapi.d.ts";

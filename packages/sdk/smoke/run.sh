@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SDK smoke test, as a user would meet the package: build, check the package (publint, attw), pack it
+# with pnpm, install the tarball with npm into a fresh project outside the workspace, and run a
+# script there against a QuantDB API (replay upstream) and in embedded mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sdk=$(pwd)
+root=$(cd ../.. && pwd)
+
+pnpm exec tsdown --log-level warn
+pnpm exec publint --pack pnpm --strict
+work=$(mktemp -d /tmp/quantdb-sdk-smoke.XXXXXX)
+api_pid=""
+cleanup() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+pnpm pack --pack-destination "$work" >/dev/null
+tarball=$(ls "$work"/quantdb-sdk-*.tgz)
+pnpm exec attw "$tarball" --profile esm-only --format table-flipped
+
+# The API, as a user would run it, on the replay upstream (real recorded data, offline).
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port); replay_port=$(free_port)
+(cd "$root" && pnpm exec turbo run build --filter=@quantdb/api --output-logs=errors-only >/dev/null)
+QUANTDB_UPSTREAM=replay QUANTDB_REPLAY_PORT=$replay_port QUANTDB_DATA_DIR="$work/api-data" PORT=$port HOST=127.0.0.1 \
+  node "$root/apps/api/dist/index.mjs" >"$work/api.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+
+mkdir -p "$work/project"
+cp "$sdk/smoke/check.mjs" "$work/project/"
+cd "$work/project"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
+QUANTDB_SMOKE_API="http://127.0.0.1:$port" QUANTDB_SMOKE_REPLAY="http://127.0.0.1:$replay_port" QUANTDB_SMOKE_DATA="$work/embedded-data" \
+  node check.mjs

@@ -1,0 +1,125 @@
+/**
+ * `@quantdb/sdk/embedded`: QuantDB with no server. The same client interface as `createClient`,
+ * answered in-process by QuantDB's own core and storage on an embedded PostgreSQL (PGlite) in a
+ * data directory, calling the real upstream sites for what it does not hold yet: a local,
+ * persistent, incremental cache. Node.js only.
+ *
+ * @example
+ * import { createEmbedded } from "@quantdb/sdk/embedded";
+ * const quantdb = await createEmbedded();              // ~/.cache/quantdb on Linux
+ * const bars = await quantdb.getHistory("600519", { days: 30 });
+ * await quantdb.close();
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSystem, upstreamUrlsFromEnv } from "@quantdb/api/system";
+import { systemClock } from "@quantdb/core/clock";
+import { openDatabase } from "@quantdb/db";
+import envPaths from "env-paths";
+import lockfile from "proper-lockfile";
+import { createClient, type QuantDbClient } from "../index.ts";
+import { dataDirFromEnv, embeddedEnv } from "./env.ts";
+
+/** Base URLs of the upstream sites (defaults: the real hosts, or the environment's `QUANTDB_*_URL`). */
+export interface EmbeddedUpstreamUrls {
+  /** Eastmoney push2his, daily klines (`QUANTDB_EASTMONEY_HISTORY_URL`). */
+  eastmoneyHistory: string;
+  /** Eastmoney push2, realtime quotes and company info (`QUANTDB_EASTMONEY_QUOTE_URL`). */
+  eastmoneyQuote: string;
+  /** Eastmoney push2, stock lists (`QUANTDB_EASTMONEY_LIST_URL`). */
+  eastmoneyList: string;
+  /** Eastmoney datacenter, financial reports (`QUANTDB_EASTMONEY_DATACENTER_URL`). */
+  eastmoneyDatacenter: string;
+  /** Sina's A-share trading-date list (`QUANTDB_SINA_CALENDAR_URL`). */
+  sinaCalendar: string;
+}
+
+/** A source of the current instant (tests inject one). */
+export interface EmbeddedClock {
+  now(): Date;
+}
+
+/** Options of {@link createEmbedded}; each overrides the matching environment variable. */
+export interface EmbeddedOptions {
+  /**
+   * Directory of the embedded database (created if missing).
+   * @default QUANTDB_DATA_DIR, else the per-user cache directory (`~/.cache/quantdb` on Linux,
+   *   `~/Library/Caches/quantdb` on macOS, `%LOCALAPPDATA%\quantdb\Cache` on Windows)
+   */
+  dataDir?: string;
+  /** Upstream base URLs (e.g. a replay server); default from the environment, else the real sites. */
+  upstream?: Partial<EmbeddedUpstreamUrls>;
+  /** Per-call upstream timeout, ms. @default QUANTDB_UPSTREAM_TIMEOUT_MS, else 8000 */
+  upstreamTimeoutMs?: number;
+  /** Where "now" comes from (tests). @default the system clock */
+  clock?: EmbeddedClock;
+}
+
+/** The embedded client: the remote client's interface plus the data directory and `close()`. */
+export interface EmbeddedClient extends QuantDbClient {
+  /** Absolute path of the data directory in use. */
+  readonly dataDir: string;
+  /** Close the database and release the data directory's lock. */
+  close(): Promise<void>;
+}
+
+/** The per-user cache directory QuantDB uses when none is given. */
+export function defaultDataDir(): string {
+  return envPaths("quantdb", { suffix: "" }).cache;
+}
+
+/** Migrations ship next to the built bundle (`dist/migrations`); from source, the db package finds its own. */
+function bundledMigrations(): string | undefined {
+  const folder = fileURLToPath(new URL("./migrations/", import.meta.url));
+  return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
+}
+
+/**
+ * Open QuantDB in this process.
+ * @throws {Error} when another process holds the data directory ("in use by another process"):
+ *   one embedded QuantDB per directory at a time, so the database is never opened twice.
+ */
+export async function createEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedClient> {
+  const env = embeddedEnv();
+  const dataDir = options.dataDir ?? dataDirFromEnv() ?? defaultDataDir();
+  mkdirSync(dataDir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(dataDir, { lockfilePath: join(dataDir, "quantdb.lock"), stale: 30_000, update: 10_000 });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ELOCKED") {
+      throw new Error(`QuantDB data directory ${dataDir} is in use by another process; close it there first or choose another dataDir`, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const database = await openDatabase({ dataDir, migrationsFolder: bundledMigrations() });
+    const { app } = await createSystem({
+      database,
+      clock: options.clock ?? systemClock,
+      urls: { ...upstreamUrlsFromEnv(env), ...options.upstream },
+      timeoutMs: options.upstreamTimeoutMs ?? env.QUANTDB_UPSTREAM_TIMEOUT_MS,
+      realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
+    });
+    const client = createClient({
+      baseUrl: "http://quantdb.embedded",
+      // In-process: the request goes straight to QuantDB's HTTP app, no socket.
+      fetch: (input, init) => app.fetch(new Request(input, init)),
+      retries: 0,
+    });
+    let closed = false;
+    return Object.assign(client, {
+      dataDir,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await database.close();
+        await release();
+      },
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

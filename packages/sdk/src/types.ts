@@ -1,0 +1,111 @@
+/**
+ * Friendly names for the API's response types. Every type here is derived from the generated
+ * `openapi.d.ts` (openapi-typescript over the API's `/openapi.json`); none is written by hand, so a
+ * change to the API shows up here after `pnpm --filter @quantdb/sdk generate`.
+ *
+ * Units used throughout: prices, `change` and `amount` in the trading currency (CNY for SH/SZ/BJ,
+ * HKD for HK; index levels in points), `volume` in shares (A-share lots of 100 already converted),
+ * `pct_change` / `amplitude` / `turnover_rate` in percent (1.5 = 1.5 %), dates as exchange-local
+ * `YYYY-MM-DD` (Asia/Shanghai, Asia/Hong_Kong), instants as ISO 8601 UTC strings.
+ */
+import type { components } from "./openapi.d.ts";
+
+type Schemas = components["schemas"];
+
+/**
+ * Bars of a stock or an index (`GET /api/v1/historical/stock/{symbol}`,
+ * `GET /api/v1/index/historical/{symbol}`): `data` in ascending date order plus cache metadata.
+ * @example const h: StockHistory = await client.getHistory("600519", { days: 30 }); h.data.at(-1)?.close; // CNY
+ */
+export type StockHistory = Schemas["StockHistory"];
+/** Bars of an index: the same shape as {@link StockHistory}; prices in points, `adjust` always `""`. */
+export type IndexHistory = Schemas["StockHistory"];
+/**
+ * One bar: `date` exchange-local `YYYY-MM-DD`; `open`/`high`/`low`/`close`/`change` in CNY or HKD
+ * (points for indices), adjusted per `adjust`; `volume` in shares; `amount` in the trading currency,
+ * never adjusted; `amplitude`, `pct_change`, `turnover_rate` in percent; `null` where upstream
+ * reported nothing; `provisional: true` for today's bar before the close + 30 minutes.
+ */
+export type DailyBar = Schemas["DailyBar"];
+/** Evidence that a request found the cached (qfq) series stale and replaced it (`metadata.cache.series_replaced`). */
+export type SeriesReplacement = Schemas["SeriesReplacement"];
+/** Price adjustment: `""` unadjusted, `"qfq"` forward-adjusted (前复权), `"hfq"` backward-adjusted (后复权). */
+export type Adjust = StockHistory["adjust"];
+/** Bar period: `"daily"`, or `"weekly"` / `"monthly"` derived from the daily bars. */
+export type Period = StockHistory["period"];
+/** Listing exchange of a history answer: SH, SZ, BJ, HK, or CSI for CSI indices. */
+export type HistoryMarket = StockHistory["market"];
+
+/** Answer of `POST /api/v1/batch/stocks`: per-symbol {@link StockHistory} in `results`, per-symbol errors in `errors`. */
+export type BatchHistory = Schemas["BatchHistory"];
+
+/**
+ * A realtime quote (`GET /api/v1/realtime/stock/{symbol}`): prices in `currency` (CNY or HKD),
+ * `volume` in shares, `pct_change` / `turnover_rate` in percent, `fetched_at` / `quote_time` ISO 8601 UTC.
+ */
+export type Quote = Schemas["Quote"];
+/** Answer of `POST /api/v1/realtime/batch`: one entry per requested symbol, each with a quote or an error. */
+export type QuoteBatch = Schemas["QuoteBatch"];
+/** Why one symbol of a quote batch has no quote. */
+export type QuoteError = Schemas["QuoteError"];
+
+/**
+ * A market's stock-list snapshot (`GET /api/v1/stocks/list`): one snapshot per exchange-local day;
+ * `stale: true` when today's scan failed and an older snapshot is served.
+ */
+export type StockList = Schemas["StockList"];
+/** One stock of a list snapshot: prices and caps in the trading currency, volume in shares, P/E and P/B ratios. */
+export type StockListEntry = Schemas["StockListEntry"];
+/** Market of a stock list or asset filter: `"SH"`, `"SZ"`, `"BJ"` or `"HK"`. */
+export type ListMarket = StockList["market"];
+
+/** Company information (`GET /api/v1/assets/symbol/{symbol}`): share counts in shares, caps in `currency`. */
+export type CompanyInfo = Schemas["CompanyInfo"];
+/** Answer of `POST /api/v1/batch/assets`: per-symbol {@link CompanyInfo} in `assets`, errors in `errors`. */
+export type BatchAssets = Schemas["BatchAssets"];
+/** A page of held instruments (`GET /api/v1/assets`). */
+export type AssetList = Schemas["AssetList"];
+/** One held instrument. */
+export type Asset = Schemas["Asset"];
+/** Instrument kind: `"stock"` or `"index"` (a bare `000001` is both). */
+export type InstrumentKind = Asset["kind"];
+
+/**
+ * The newest (at most 8) periodic reports of an A-share (`GET /api/v1/financial/{symbol}/summary`):
+ * amounts in CNY, per-share values in CNY/share, ratios in percent; `metadata.units` names each unit.
+ */
+export type FinancialSummary = Schemas["FinancialSummary"];
+/** One periodic report of a {@link FinancialSummary}, cumulative from 1 January. */
+export type FinancialReport = Schemas["FinancialReport"];
+
+/** Sessions of an exchange in a range (`GET /api/v1/calendar/{market}`), exchange-local dates and HH:MM hours. */
+export type TradingCalendar = Schemas["TradingCalendar"];
+/** One session with its exchange-local hours. */
+export type CalendarSession = Schemas["CalendarSession"];
+/** One date on a calendar (`GET /api/v1/calendar/{market}/sessions/{date}`): whether it is a session, its neighbours. */
+export type CalendarDate = Schemas["CalendarDate"];
+/** Calendar: `"CN"` (A-shares: SSE, SZSE, BSE) or `"HK"` (HKEX). */
+export type CalendarMarket = TradingCalendar["market"];
+/** Outcome of a calendar extension (admin). */
+export type CalendarExtension = Schemas["CalendarExtension"];
+/** HKEX's holiday list for the year after the HK calendar's horizon; `half_days` may be left out (default `[]`). */
+export type HkHolidayList = Omit<Schemas["HkHolidayList"], "half_days"> & Partial<Pick<Schemas["HkHolidayList"], "half_days">>;
+
+/** What the cache holds and its hit ratio since the server started (`GET /api/v1/cache/stats`). */
+export type CacheStats = Schemas["CacheStats"];
+/** Held spans of a symbol per adjustment (`GET /api/v1/cache/coverage/{symbol}`). */
+export type CacheCoverage = Schemas["CacheCoverage"];
+/** Answer of the cache-clearing endpoints: what was cleared. */
+export type CacheCleared = Schemas["CacheCleared"];
+/** Answer of `POST /api/v1/cache/refresh/{symbol}`: what was re-fetched and whether it changed. */
+export type CacheRefresh = Schemas["CacheRefresh"];
+
+/** QuantDB and API version (`GET /api/v1/version/`). */
+export type Version = Schemas["Version"];
+/** Liveness (`GET /health`): `time` is the server's clock, ISO 8601 UTC. */
+export type Health = Schemas["Health"];
+
+/** The API's error envelope: `{ error: { code, message, status, details? } }`. */
+export type ErrorEnvelope = Schemas["Error"];
+/** The body of an error envelope (also the per-symbol error inside batch answers). */
+export type ApiErrorBody = Schemas["Error"]["error"];
