@@ -3,7 +3,7 @@
 # DATABASE_URL is not set), then one closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 find packages apps -maxdepth 2 -name test-results.json -delete
 # QUANTDB_TEST_REQUIRE_POSTGRES makes a missing server an error instead of a smaller suite.
 bash scripts/with-postgres.sh env QUANTDB_TEST_REQUIRE_POSTGRES=1 \

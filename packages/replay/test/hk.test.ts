@@ -5,7 +5,7 @@ import { HK_YAHOO_RAW, ohlcvSnapshot } from "../src/data.ts";
 import { startReplay } from "../src/index.ts";
 import type { ReplayServer } from "../src/index.ts";
 
-// Expected values are computed here straight from the (gzipped) fixture files, never from /work/shared.
+// Expected values are computed here straight from the (gzipped) fixture files, never from the shared data folder.
 function gzFixture(rel: string): string {
   return gunzipSync(readFileSync(new URL(`../fixtures/${rel}`, import.meta.url))).toString("utf8");
 }

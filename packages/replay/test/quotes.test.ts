@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startReplay } from "../src/index.ts";
 import type { ReplayServer } from "../src/index.ts";
 
-// Expected values are computed here straight from the fixture files (never from /work/shared).
+// Expected values are computed here straight from the fixture files (never from the shared data folder).
 function fixture(rel: string): string {
   const bytes = readFileSync(new URL(`../fixtures/${rel}`, import.meta.url));
   const text = (rel.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8");

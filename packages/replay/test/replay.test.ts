@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startReplay } from "../src/index.ts";
 import type { ReplayServer } from "../src/index.ts";
 
-// Expected values are computed here straight from the fixture files (never from /work/shared).
+// Expected values are computed here straight from the fixture files (never from the shared data folder).
 function fixture(rel: string): string {
   const text = readFileSync(new URL(`../fixtures/${rel}`, import.meta.url), "utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

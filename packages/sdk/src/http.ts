@@ -173,9 +173,10 @@ export function createTransport(settings: TransportSettings): Call {
   }
 
   const call = async (method: string, path: string, init: CallInit<unknown> = {}): Promise<unknown> => {
-    const url = base + fillPath(path, init.params as Record<string, string> | undefined) + queryString(init.query as Record<string, string | undefined> | undefined);
+    const filled = fillPath(path, init.params as Record<string, string> | undefined);
+    const url = base + filled + queryString(init.query as Record<string, string | undefined> | undefined);
     const verb = method.toUpperCase();
-    const what = `${verb} ${path}`;
+    const what = `${verb} ${filled}`;
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const caller = init.signal;
     if (caller?.aborted) throw abortedError(what, caller.reason);

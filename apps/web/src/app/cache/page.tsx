@@ -1,0 +1,5 @@
+import { CacheDashboard } from "../../components/CacheDashboard.tsx";
+
+export default function CachePage() {
+  return <CacheDashboard />;
+}

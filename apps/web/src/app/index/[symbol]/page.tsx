@@ -1,0 +1,8 @@
+import { HistoryPage } from "../../../components/HistoryPage.tsx";
+
+export default function IndexPage(props: {
+  params: Promise<{ symbol: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  return <HistoryPage kind="index" {...props} />;
+}

@@ -1,0 +1,49 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import Link from "next/link";
+import { connection } from "next/server";
+import { GeistSans } from "geist/font/sans";
+import { serverClient } from "../lib/client.ts";
+import { env } from "../env.ts";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "QuantDB dashboard",
+  description: "A-share and Hong Kong market data from the QuantDB cache",
+};
+
+async function apiReachable(): Promise<boolean> {
+  try {
+    const health = await serverClient({ timeoutMs: 3000 }).getHealth();
+    return health.status === "ok" || Boolean(health.status);
+  } catch {
+    return false;
+  }
+}
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  await connection();
+  const reachable = await apiReachable();
+  return (
+    <html lang="en" className={GeistSans.variable}>
+      <body>
+        <header className="top">
+          <Link href="/" className="brand">QuantDB</Link>
+          <nav className="main" aria-label="Main">
+            <Link href="/stock/600519">Stock</Link>
+            <Link href="/index/000300">Index</Link>
+            <Link href="/calendar">Calendar</Link>
+            <Link href="/cache">Cache</Link>
+            <Link href="/status">Status</Link>
+          </nav>
+        </header>
+        {reachable ? null : (
+          <div className="banner" role="alert" data-testid="api-unreachable">
+            The QuantDB API at {env.apiUrl} cannot be reached. Figures below may be missing.
+          </div>
+        )}
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,38 @@
+import { env } from "../../../env.ts";
+
+/**
+ * Same-origin proxy for browser code: /qdb/<path>?<query> → ${QUANTDB_API_URL}/<path>?<query>
+ * (the API sends no CORS headers). Reads the API URL at run time.
+ */
+async function proxy(request: Request, context: { params: Promise<{ path: string[] }> }): Promise<Response> {
+  const { path } = await context.params;
+  const url = new URL(request.url);
+  const target = `${env.apiUrl.replace(/\/+$/, "")}/${path.map(encodeURIComponent).join("/")}${url.search}`;
+  const headers = new Headers();
+  for (const name of ["content-type", "accept", "authorization"]) {
+    const value = request.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  try {
+    const upstream = await fetch(target, {
+      method: request.method,
+      headers,
+      body: hasBody ? await request.arrayBuffer() : undefined,
+      cache: "no-store",
+      signal: request.signal,
+    });
+    const out = new Headers();
+    const type = upstream.headers.get("content-type");
+    if (type) out.set("content-type", type);
+    return new Response(upstream.body, { status: upstream.status, headers: out });
+  } catch {
+    return Response.json(
+      { error: { code: "HTTP_ERROR", message: `The QuantDB API at ${env.apiUrl} cannot be reached`, status: 502, details: null } },
+      { status: 502 },
+    );
+  }
+}
+
+export const dynamic = "force-dynamic";
+export { proxy as GET, proxy as POST, proxy as DELETE, proxy as PUT, proxy as PATCH };

@@ -1,0 +1,7 @@
+import { createClient, type QuantDbClient } from "@quantdb/sdk";
+import { env } from "../env.ts";
+
+/** The SDK client of server components. No retries: the page answers quickly with the API's message. */
+export function serverClient(options: { timeoutMs?: number } = {}): QuantDbClient {
+  return createClient({ baseUrl: env.apiUrl, retries: 0, timeoutMs: options.timeoutMs ?? 60_000 });
+}
