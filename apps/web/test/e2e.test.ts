@@ -347,6 +347,58 @@ describe("dashboard against the API (replay upstream)", () => {
     }
   });
 
+  it("compare page draws one rebased line per symbol and a correlation of 1.00 of each symbol with itself", async () => {
+    const symbols = ["600519", "000001"];
+    const { page, errors } = await visit(`/compare?${new URLSearchParams({ symbols: symbols.join(","), start: STOCK.start, end: STOCK.end, adjust: STOCK.adjust })}`);
+    try {
+      const chart = page.locator("[data-testid=compare-chart]");
+      await chart.waitFor({ state: "visible", timeout: 20_000 });
+      await expect.poll(() => chart.locator(".recharts-line-curve").count(), { timeout: 20_000 }).toBe(symbols.length);
+      for (const symbol of symbols) {
+        expect((await page.locator(`[data-testid=correlation-table] [data-pair="${symbol}|${symbol}"]`).innerText()).trim()).toBe("1.00");
+      }
+      const cross = numberIn(await page.locator(`[data-testid=correlation-table] [data-pair="600519|000001"]`).innerText());
+      expect(cross).toBeGreaterThanOrEqual(-1);
+      expect(cross).toBeLessThanOrEqual(1);
+      expect(await page.locator("[data-testid=panel-error]").count()).toBe(0);
+      await screenshot(page, "compare-qfq");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("company page shows 贵州茅台's company information and financial charts", async () => {
+    const { page, errors } = await visit("/asset/600519");
+    try {
+      const info = page.locator("[data-testid=company-info]");
+      await info.waitFor({ state: "visible", timeout: 20_000 });
+      expect(await info.innerText()).toContain("贵州茅台");
+      const charts = page.locator("[data-testid=financial-charts]");
+      await charts.waitFor({ state: "visible", timeout: 20_000 });
+      expect(await charts.locator("[data-metric]").count()).toBe(4);
+      expect(await charts.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("company page of an HK symbol shows the API's 4xx message in the financial panel", async () => {
+    const response = await fetch(`${apiUrl}/api/v1/financial/00700/summary`);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    const { page } = await visit("/asset/00700");
+    try {
+      const panel = page.locator("section[aria-label='Financial summary'] [data-testid=panel-error]");
+      await panel.waitFor({ state: "visible", timeout: 20_000 });
+      expect(Number(await panel.getAttribute("data-status"))).toBe(response.status);
+      await screenshot(page, "asset-hk");
+    } finally {
+      await page.context().close();
+    }
+  });
+
   // Last: stops the API for good.
   it("shows the API-unreachable state once the API is stopped", async () => {
     await stop(api!);

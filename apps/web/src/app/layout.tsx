@@ -32,6 +32,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <nav className="main" aria-label="Main">
             <Link href="/stock/600519">Stock</Link>
             <Link href="/index/000300">Index</Link>
+            <Link href="/compare">Compare</Link>
+            <Link href="/watchlist">Watchlist</Link>
             <Link href="/calendar">Calendar</Link>
             <Link href="/cache">Cache</Link>
             <Link href="/status">Status</Link>

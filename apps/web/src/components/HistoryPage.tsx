@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { QuantDbApiError, type Adjust, type Period, type StockHistory } from "@quantdb/sdk";
 import { serverClient } from "../lib/client.ts";
 import { todayLocal } from "../lib/dates.ts";
@@ -36,7 +37,10 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
       <h1 style={{ margin: "0 0 10px", fontSize: 20 }}>
         <span data-testid="instrument-symbol">{history?.symbol ?? symbol}</span>{" "}
         {history?.name ? <span data-testid="instrument-name">{history.name}</span> : null}{" "}
-        {history ? <span className="muted" style={{ fontSize: 14 }}>{history.market} · {kind === "index" ? "index" : "stock"}</span> : null}
+        {history ? <span className="muted" style={{ fontSize: 14 }}>{history.market} · {kind === "index" ? "index" : "stock"}</span> : null}{" "}
+        {kind === "stock" ? (
+          <Link href={`/asset/${encodeURIComponent(symbol)}`} style={{ fontSize: 13 }} data-testid="company-link">Company</Link>
+        ) : null}
       </h1>
       <Controls kind={kind} symbol={symbol} view={view} today={todayLocal()} />
       {failure ? (
