@@ -5,14 +5,11 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock } from "@quantdb/core/clock";
-import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/eastmoney";
 import type { DatabaseHandle } from "@quantdb/db";
-import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
 import { clearAll, countRows } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
-import { createApp } from "../src/app.ts";
-import { createServices } from "../src/services.ts";
+import { createSystem, replayUrls } from "../src/system.ts";
 
 /** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to today is final. */
 export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
@@ -42,10 +39,8 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
     database,
     replay,
     async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 1500 } = {}) {
-      const upstream = new EastmoneyHistoryClient({ baseUrl: replay.url, timeoutMs });
-      const services = createServices({ database, upstream, clock, sina: { url: replay.sinaTradeDatesUrl, timeoutMs }, quoteUpstream: new EastmoneyQuoteClient({ baseUrl: replay.url, timeoutMs }), listUpstream: new EastmoneyListClient({ baseUrl: replay.url, timeoutMs }), infoUpstream: new EastmoneyInfoClient({ baseUrl: replay.url, timeoutMs }), datacenter: { baseUrl: replay.url, timeoutMs } });
-      await services.calendarExtensions.restore();
-      const app = createApp(services);
+      // the same wiring as the server entry, every upstream pointed at the replay, no page delay
+      const { app } = await createSystem({ database, clock, urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0 });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
       });

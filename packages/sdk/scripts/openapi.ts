@@ -3,16 +3,11 @@
  * `openapi.json` (the document, pretty-printed) and `src/openapi.d.ts` (its types, by
  * openapi-typescript). Used by `generate-openapi.ts` (writes them) and by the drift test
  * (compares them with what is committed).
- *
- * The API package has no exports field, so its app and service factory are imported by relative
- * path; this script (and the tests) are the only places in the SDK that do so.
  */
 import { ManualClock } from "@quantdb/core/clock";
-import { EastmoneyHistoryClient } from "@quantdb/core/eastmoney";
+import { createSystem } from "@quantdb/api/system";
 import { openDatabase } from "@quantdb/db";
 import openapiTS, { astToString } from "openapi-typescript";
-import { createApp } from "../../../apps/api/src/app.ts";
-import { createServices } from "../../../apps/api/src/services.ts";
 
 /** The rendered artefacts, exactly as they are committed. */
 export interface OpenApiArtefacts {
@@ -40,8 +35,9 @@ export async function fetchOpenApiDocument(): Promise<Record<string, unknown>> {
   const database = await openDatabase({ dataDir: null });
   try {
     // 127.0.0.1:9 (discard): nothing is ever fetched while serving /openapi.json.
-    const upstream = new EastmoneyHistoryClient({ baseUrl: "http://127.0.0.1:9" });
-    const app = createApp(createServices({ database, upstream, clock: new ManualClock("2026-01-05T00:00:00Z") }));
+    const nowhere = "http://127.0.0.1:9";
+    const urls = { eastmoneyHistory: nowhere, eastmoneyQuote: nowhere, eastmoneyList: nowhere, eastmoneyDatacenter: nowhere, sinaCalendar: nowhere };
+    const { app } = await createSystem({ database, clock: new ManualClock("2026-01-05T00:00:00Z"), urls, timeoutMs: 1000 });
     const response = await app.request("/openapi.json");
     if (response.status !== 200) throw new Error(`/openapi.json answered ${response.status}`);
     return (await response.json()) as Record<string, unknown>;

@@ -30,42 +30,7 @@ export type {
 } from "./client.ts";
 export { QuantDbApiError } from "./errors.ts";
 export type { ClientErrorCode, QuantDbApiErrorInit, QuantDbErrorCode } from "./errors.ts";
-export type {
-  Adjust,
-  ApiErrorBody,
-  Asset,
-  AssetList,
-  BatchAssets,
-  BatchHistory,
-  CacheCleared,
-  CacheCoverage,
-  CacheRefresh,
-  CacheStats,
-  CalendarDate,
-  CalendarExtension,
-  CalendarMarket,
-  CalendarSession,
-  CompanyInfo,
-  DailyBar,
-  ErrorEnvelope,
-  FinancialReport,
-  FinancialSummary,
-  Health,
-  HistoryMarket,
-  HkHolidayList,
-  IndexHistory,
-  InstrumentKind,
-  ListMarket,
-  Period,
-  Quote,
-  QuoteBatch,
-  QuoteError,
-  SeriesReplacement,
-  StockHistory,
-  StockList,
-  StockListEntry,
-  TradingCalendar,
-  Version,
-} from "./types.ts";
+/** The response and parameter types, derived from the generated OpenAPI types. */
+export type * from "./types.ts";
 /** The generated OpenAPI types, for anyone who wants the raw `paths` / `operations` / `components`. */
 export type { components, operations, paths } from "./openapi.d.ts";
