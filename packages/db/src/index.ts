@@ -6,3 +6,4 @@ export * from "./queries/calendars.ts";
 export * from "./queries/fundamentals.ts";
 export * from "./queries/lists.ts";
 export * from "./queries/cache-admin.ts";
+export * from "./queries/api-keys.ts";

@@ -3,3 +3,4 @@ export * from "./bars.ts";
 export * from "./coverage.ts";
 export * from "./calendars.ts";
 export * from "./snapshots.ts";
+export * from "./operations.ts";
