@@ -1,8 +1,10 @@
 /**
  * The one way core talks HTTP to an upstream site: a GET with a timeout whose failures become
- * stable {@link UpstreamError}s.
+ * stable {@link UpstreamError}s, run through the upstream host's policy (concurrency cap, rate
+ * budget, retries, circuit breaker; see `./upstream/policy.ts`) when one is given.
  */
 import { UpstreamError } from "./errors.ts";
+import { policiesOf, type HostPolicy } from "./upstream/policy.ts";
 
 /** Desktop-browser headers; the upstream sites treat bare clients as bots (upstream-spec §1.4). */
 export const BROWSER_HEADERS = {
@@ -12,35 +14,65 @@ export const BROWSER_HEADERS = {
 
 /** Options of {@link fetchUpstreamText}. */
 export interface UpstreamGet {
-  /** Abort after this many milliseconds. */
+  /** Abort one call after this many milliseconds (each retry gets its own). */
   timeoutMs: number;
-  fetch?: typeof fetch;
+  /** Injected fetch. One made by `UpstreamPolicies.fetchFor` also selects that registry's policy for the URL's host. */
+  fetch?: typeof fetch | undefined;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
+  /** The host policy to run the request through; default: the one `fetch` carries, else none (one plain call). */
+  policy?: HostPolicy | undefined;
+}
+
+/** A body that is an HTML page (a captcha or ban page): never valid data from any upstream QuantDB calls. */
+function looksLikeHtml(body: string): boolean {
+  return /^\s*<(?:!doctype|html|head|body|\?xml|div|script|meta|title)\b/i.test(body);
 }
 
 /**
- * GET `url` and return the body text.
- * @throws {UpstreamError} `UPSTREAM_TIMEOUT` when the timeout fires; `UPSTREAM_UNAVAILABLE` for
- *   refused or reset connections and non-2xx statuses (with the host and status in `details`).
+ * GET `url` and return the body text: one call, or — with a policy — a request run through the
+ * host's policy (retried on reset, timeout or 5xx; refused while its circuit is open).
+ * @throws {UpstreamError} `UPSTREAM_TIMEOUT` when the per-call timeout fires; `UPSTREAM_UNAVAILABLE`
+ *   for refused or reset connections and non-2xx statuses (with the host and status or socket error
+ *   code in `details`); `UPSTREAM_INVALID` (details.reason `html_page`) for a 200 answer that is an
+ *   HTML page (captcha or ban page), a ban signal for the breaker.
+ * @throws {UpstreamUnavailableError} (503) from the policy: circuit open, retries exhausted, queue
+ *   full or total time bound reached.
  */
 export async function fetchUpstreamText(url: string, options: UpstreamGet): Promise<string> {
+  const policy = options.policy ?? policiesOf(options.fetch)?.forUrl(url);
+  if (!policy) return fetchOnce(url, options, options.signal);
+  return policy.execute((signal) => fetchOnce(url, options, signal), options.signal);
+}
+
+/** One GET with its own timeout, `signal` aborting it early. */
+async function fetchOnce(url: string, options: UpstreamGet, outer: AbortSignal | undefined): Promise<string> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const signal = outer ? AbortSignal.any([timeout, outer]) : timeout;
   const host = new URL(url).host;
+  let body: string;
   try {
     const response = await (options.fetch ?? globalThis.fetch)(url, { signal, headers: { ...BROWSER_HEADERS, ...options.headers } });
     if (!response.ok) {
       await response.body?.cancel();
       throw new UpstreamError("UPSTREAM_UNAVAILABLE", `Upstream answered HTTP ${response.status}`, { host, status: response.status });
     }
-    return await response.text();
+    body = await response.text();
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     if (timeout.aborted) throw new UpstreamError("UPSTREAM_TIMEOUT", "Upstream did not answer in time", { host }, { cause: error });
+    if (outer?.aborted) throw new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host, reason: "aborted" }, { cause: error });
     const code = (error as { cause?: { code?: string } } | undefined)?.cause?.code;
     throw new UpstreamError("UPSTREAM_UNAVAILABLE", "Upstream could not be reached or dropped the connection", { host, reason: code ?? "network error" }, { cause: error });
   }
+  if (looksLikeHtml(body)) {
+    throw new UpstreamError("UPSTREAM_INVALID", "Upstream sent invalid data: an HTML page instead of JSON (a captcha or ban page?)", {
+      host,
+      reason: "html_page",
+      body_start: body.slice(0, 120),
+    });
+  }
+  return body;
 }
 
 /**

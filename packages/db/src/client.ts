@@ -49,6 +49,9 @@ export function migrationsFolder(): string {
   return join(dirname(packageJson), "migrations");
 }
 
+/** Advisory-lock key serialising migrations across processes (an arbitrary constant: "qdbmigr" in hex-ish). */
+const MIGRATION_LOCK_KEY = 0x7164626d6967;
+
 function redact(url: string): string {
   try {
     const parsed = new URL(url);
@@ -70,7 +73,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const client = postgres(options.url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres({ client, schema });
     try {
-      await migratePostgres(db, { migrationsFolder: folder });
+      // Replicas starting together would race on the migrations table: one migrates at a time,
+      // the others wait on a session advisory lock and then find nothing left to apply.
+      const lockConnection = await client.reserve();
+      try {
+        await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        await migratePostgres(db, { migrationsFolder: folder });
+      } finally {
+        await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
+        lockConnection.release();
+      }
     } catch (error) {
       await client.end({ timeout: 1 });
       throw error;

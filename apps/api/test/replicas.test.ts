@@ -1,0 +1,252 @@
+/**
+ * Many replicas, one database: real API processes (`node --import tsx src/index.ts`, the server
+ * entry) on one PostgreSQL database, every upstream pointed at ONE replay upstream started here.
+ *
+ * - 20 concurrent requests for one missing span, split between two processes → one upstream call
+ *   (PostgreSQL advisory locks, then re-planning);
+ * - the upstream rate budget is shared: through both processes, calls stay evenly spaced;
+ * - a process SIGKILLed during a large fetch leaves nothing half-written and holds no lock; a
+ *   restarted one completes the request, with no duplicate bars and consistent coverage.
+ *
+ * Needs PostgreSQL: runs whenever DATABASE_URL is set (always in CI, `bash scripts/with-postgres.sh`).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { clearAll, countRows, type DatabaseHandle } from "@quantdb/db";
+import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
+import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AFTER_CLOSE } from "./harness.ts";
+
+const API_DIR = fileURLToPath(new URL("..", import.meta.url));
+const HISTORY = "/api/v1/historical/stock";
+const KLINE = "/api/qt/stock/kline/get";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Replica {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  get(path: string): Promise<{ status: number; body: any }>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+const usesPostgres = testDrivers().includes("postgres");
+
+describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
+  let database: DatabaseHandle;
+  let databaseUrl: string;
+  let replay: ReplayServer;
+  const replicas: Replica[] = [];
+
+  beforeAll(async () => {
+    // A fresh, migrated database of its own (so the processes find every migration applied).
+    database = await openTestDatabase("postgres");
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = new URL(database.location).pathname;
+    databaseUrl = url.toString();
+    replay = await startReplay();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(replicas.splice(0).map((r) => r.stop()));
+    replay.reset();
+  });
+  afterAll(async () => {
+    await replay?.close();
+    await database?.close();
+  });
+
+  /** Start the server entry as its own process on this database, upstreams at the replay. */
+  async function startReplica(env: Record<string, string> = {}): Promise<Replica> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+      cwd: API_DIR,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: databaseUrl,
+        QUANTDB_UPSTREAM: "live",
+        QUANTDB_EASTMONEY_HISTORY_URL: replay.url,
+        QUANTDB_EASTMONEY_QUOTE_URL: replay.url,
+        QUANTDB_EASTMONEY_LIST_URL: replay.url,
+        QUANTDB_EASTMONEY_DATACENTER_URL: replay.url,
+        QUANTDB_SINA_CALENDAR_URL: replay.sinaTradeDatesUrl,
+        QUANTDB_NOW: AFTER_CLOSE,
+        QUANTDB_DAILY_INGEST: "off",
+        QUANTDB_AUTH: "off",
+        QUANTDB_RATE_LIMIT: "off",
+        QUANTDB_LOG_LEVEL: "warn",
+        QUANTDB_UPSTREAM_TIMEOUT_MS: "20000",
+        QUANTDB_UPSTREAM_RATE_PER_SECOND: "20",
+        QUANTDB_UPSTREAM_CONCURRENCY: "4",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const url = `http://127.0.0.1:${port}`;
+    const replica: Replica = {
+      url,
+      child,
+      output: () => output,
+      async get(path) {
+        const response = await fetch(url + path);
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON
+        }
+        return { status: response.status, body };
+      },
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+        await exited;
+      },
+    };
+    replicas.push(replica);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output}`);
+      try {
+        if ((await fetch(url + "/ready")).status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`replica did not become ready:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return replica;
+  }
+
+  it("20 concurrent requests for one missing span, split between two processes, make one upstream call", async () => {
+    const [a, b] = await Promise.all([startReplica(), startReplica()]);
+    replay.setLatency(800); // the first call is still in flight when every request has arrived
+    const path = `${HISTORY}/600519?start_date=20230103&end_date=20231229&adjust=qfq`;
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a! : b!).get(path)));
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+    expect(replay.requestCount({ path: KLINE })).toBe(1);
+    const first = answers[0]!.body;
+    expect(first.data.length).toBe(242);
+    for (const answer of answers) expect(answer.body.data).toEqual(first.data);
+    // Exactly one request made the call; the other 19 (in both processes) found the span held.
+    expect(answers.filter((r) => r.body.metadata.cache.upstream_requests === 1)).toHaveLength(1);
+    expect(await countRows(database.db)).toMatchObject({ bars: 242, spans: 1 });
+    // Every replica is ready and reports the upstream host it called (or none).
+    for (const replica of [a!, b!]) expect((await replica.get("/ready")).body).toMatchObject({ status: "ready", database: "postgres" });
+  }, 120_000);
+
+  it("shares one upstream rate budget between processes: calls stay evenly spaced at 2 per second", async () => {
+    const env = { QUANTDB_UPSTREAM_RATE_PER_SECOND: "2" };
+    const [a, b] = await Promise.all([startReplica(env), startReplica(env)]);
+    const series = ["300750|qfq", "688981|qfq", "830799|qfq", "430047|qfq", "000001|qfq", "300750|"];
+    const answers = await Promise.all(
+      series.map((s, i) => {
+        const [symbol, adjust] = s.split("|");
+        return (i % 2 === 0 ? a! : b!).get(`${HISTORY}/${symbol}?start_date=20230103&end_date=20230131&adjust=${adjust}`);
+      }),
+    );
+    expect(answers.map((r) => r.status)).toEqual(series.map(() => 200));
+    const arrivals = replay.requests.filter((r) => r.path === KLINE).map((r) => r.at).sort((x, y) => x - y);
+    expect(arrivals).toHaveLength(series.length);
+    // One token every 500 ms for both processes together (two separate budgets would let pairs through at once).
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(300);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual((series.length - 1) * 500 - 150);
+    // Never more than 2 calls in any one-second window starting at a call (plus 1 for loopback jitter).
+    for (const start of arrivals) expect(arrivals.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(3);
+  }, 120_000);
+
+  it("a process SIGKILLed during a large fetch leaves nothing half-written; a restarted one completes the request exactly", async () => {
+    const path = "/api/v1/index/historical/000001?start_date=20100104&end_date=20260616";
+    const before = await countRows(database.db);
+    const victim = await startReplica();
+    replay.setLatency(3000);
+    const pending = victim.get(path).catch(() => null);
+    const deadline = Date.now() + 20_000;
+    while (replay.requestCount({ path: KLINE, secid: "1.000001" }) === 0) {
+      if (Date.now() > deadline) throw new Error(`no upstream call:\n${victim.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    victim.child.kill("SIGKILL");
+    await victim.stop();
+    await pending;
+    expect(victim.child.signalCode).toBe("SIGKILL");
+    // Nothing from the interrupted fetch was stored: no bars, no coverage, no instrument.
+    expect(await countRows(database.db)).toEqual(before);
+
+    replay.setLatency(0);
+    const restarted = await startReplica();
+    const answer = await restarted.get(path);
+    expect(answer.status).toBe(200);
+    const upstream = (await (await fetch(`${replay.url}${KLINE}?secid=1.000001&klt=101&fqt=0&beg=20100104&end=20260616`)).json()) as { data: { klines: string[] } };
+    expect(answer.body.data).toHaveLength(upstream.data.klines.length);
+    expect(answer.body.data.map((bar: { date: string }) => bar.date)).toEqual(upstream.data.klines.map((line) => line.split(",")[0]));
+    // The advisory lock died with the killed process (the restarted one was not blocked), and the
+    // stored rows are exactly the served bars: no duplicates, one span covering the range.
+    const after = await countRows(database.db);
+    expect(after.bars - before.bars).toBe(upstream.data.klines.length);
+    const coverage = await restarted.get("/api/v1/cache/coverage/000001?kind=index");
+    expect(coverage.body.spans).toEqual([expect.objectContaining({ adjust: "", start_date: "2010-01-04", end_date: "2026-06-16", bars: upstream.data.klines.length })]);
+    // A repeat is answered from the database alone.
+    const calls = replay.requestCount({ path: KLINE });
+    const repeat = await restarted.get(path);
+    expect(repeat.body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
+    expect(repeat.body.data).toEqual(answer.body.data);
+    expect(replay.requestCount({ path: KLINE })).toBe(calls);
+  }, 180_000);
+
+  it("a SIGKILL around the write itself leaves all of the fetch or none of it, never a part", async () => {
+    const path = "/api/v1/index/historical/000001?start_date=20100104&end_date=20260616";
+    const total = 3993; // sessions of the recorded SSE Composite series in the range
+    const latency = 300;
+    const outcomes: string[] = [];
+    // Kill at several moments after upstream answers: while parsing, while writing, after committing.
+    for (const afterAnswerMs of [0, 40, 90, 160, 300]) {
+      await clearAll(database.db);
+      replay.reset();
+      const victim = await startReplica();
+      replay.setLatency(latency);
+      const pending = victim.get(path).catch(() => null);
+      const deadline = Date.now() + 20_000;
+      while (replay.requestCount({ path: KLINE }) === 0) {
+        if (Date.now() > deadline) throw new Error(`no upstream call:\n${victim.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await new Promise((resolve) => setTimeout(resolve, latency + afterAnswerMs));
+      victim.child.kill("SIGKILL");
+      await victim.stop();
+      await pending;
+      const rows = await countRows(database.db);
+      // All or nothing: either no bar and no span, or every bar with its one span.
+      if (rows.bars === 0) expect(rows.spans).toBe(0);
+      else expect(rows).toMatchObject({ bars: total, spans: 1 });
+      outcomes.push(rows.bars === 0 ? "none" : "all");
+    }
+    // Whatever the kills left, a restarted replica completes the request exactly.
+    replay.setLatency(0);
+    const restarted = await startReplica();
+    const answer = await restarted.get(path);
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toHaveLength(total);
+    expect(await countRows(database.db)).toMatchObject({ bars: total, spans: 1 });
+    expect(outcomes).toHaveLength(5);
+  }, 300_000);
+});

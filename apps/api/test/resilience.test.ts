@@ -1,0 +1,279 @@
+/**
+ * Politeness and resilience towards upstream, through real HTTP on loopback and the replay
+ * upstream's fault injection: retries only for retryable failures, the circuit breaker opening on
+ * repeated failures or a ban signal and recovering after its cool-down, 503 + Retry-After when
+ * upstream is unavailable, allow_partial answers, the concurrency cap and the rate budget, and that
+ * nothing is stored from a failed call.
+ */
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { ManualClock } from "@quantdb/core/clock";
+import type { UpstreamPolicyConfig } from "@quantdb/core/upstream";
+import { clearAll, countRows, type DatabaseHandle } from "@quantdb/db";
+import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
+import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createSystem, replayUrls } from "../src/system.ts";
+import { AFTER_CLOSE } from "./harness.ts";
+
+const HISTORY = "/api/v1/historical/stock";
+const KLINE = { path: "/api/qt/stock/kline/get" };
+/** Small backoffs so retries take milliseconds in tests. */
+const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 60 };
+
+interface Api {
+  get(path: string): Promise<{ status: number; body: any; headers: Headers; ms: number }>;
+}
+
+describe.each(testDrivers())("upstream resilience on %s", (driver) => {
+  let database: DatabaseHandle;
+  let replay: ReplayServer;
+  const servers: ServerType[] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    replay = await startReplay();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    replay.reset();
+    await clearAll(database.db);
+  });
+  afterAll(async () => {
+    await replay?.close();
+    await database?.close();
+  });
+
+  /** A fresh API (its own policies) with the given upstream policy, per-call timeout 500 ms. */
+  async function startApi(upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 500): Promise<Api> {
+    const { app } = await createSystem({ database, clock: new ManualClock(AFTER_CLOSE), urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0, upstreamPolicy });
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    servers.push(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      async get(path) {
+        const started = Date.now();
+        const response = await fetch(url + path);
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON
+        }
+        return { status: response.status, body, headers: response.headers, ms: Date.now() - started };
+      },
+    };
+  }
+
+  const klineCalls = () => replay.requestCount(KLINE);
+  const rows = () => countRows(database.db);
+  const upstreamHealth = async (api: Api) => {
+    const health = await api.get("/health");
+    expect(health.status).toBe(200);
+    return health.body.details.upstreams as { host: string; circuit: string; lastError: string | null; lastErrorAt: string | null; calls: Record<string, number> }[];
+  };
+
+  it("retries a reset and a 500 with backoff and answers 200, counting the retries", async () => {
+    const api = await startApi({ retries: 2, breakerThreshold: 5, breakerCooldownMs: 60_000, ...FAST_BACKOFF });
+    replay.injectFault({ kind: "reset", times: 1 });
+    replay.injectFault({ kind: "http500", times: 1 });
+    const answer = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toHaveLength(58);
+    expect(answer.body.metadata).toMatchObject({ complete: true, missing: [], upstream_error: null });
+    expect(klineCalls()).toBe(3);
+    const [host] = await upstreamHealth(api);
+    expect(host).toMatchObject({ host: new URL(replay.url).host, circuit: "closed", calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } });
+    expect(host!.lastError).toMatch(/UPSTREAM_UNAVAILABLE/);
+    expect(Date.parse(host!.lastErrorAt!)).not.toBeNaN();
+    // Readiness is about the database, not upstream: ready, every committed migration applied.
+    const ready = await api.get("/ready");
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: "ready", database: driver });
+    expect(ready.body.migrations.applied).toBe(ready.body.migrations.expected);
+    expect(ready.body.migrations.applied).toBeGreaterThanOrEqual(4);
+  });
+
+  it("never retries a captcha page or a malformed body; a captcha opens the circuit at once", async () => {
+    const api = await startApi({ retries: 2, breakerThreshold: 5, breakerCooldownMs: 60_000, ...FAST_BACKOFF });
+    replay.injectFault({ kind: "malformed", times: 1 });
+    const malformed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(malformed.status).toBe(502);
+    expect(malformed.body.error.code).toBe("UPSTREAM_INVALID");
+    expect(klineCalls()).toBe(1);
+    expect((await upstreamHealth(api))[0]!.circuit).toBe("closed");
+
+    const cached = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(cached.status).toBe(200);
+    const before = await rows();
+    const calls = klineCalls();
+
+    replay.injectFault({ kind: "captcha", times: 1 });
+    const captcha = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq`);
+    expect(captcha.status).toBe(502);
+    expect(captcha.body.error).toMatchObject({ code: "UPSTREAM_INVALID", details: { reason: "html_page" } });
+    expect(klineCalls()).toBe(calls + 1); // not retried
+    const [host] = await upstreamHealth(api);
+    expect(host).toMatchObject({ circuit: "open", calls: { retried: 0 } });
+    expect(host!.lastError).toMatch(/UPSTREAM_INVALID.*HTML/);
+
+    // The ban opened the circuit: a request that needs upstream is refused without calling it…
+    const refused = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240628&adjust=qfq`);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", status: 503, details: { reason: "circuit_open", circuit: "open" } });
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.body.error.details.retry_after_seconds).toBe(retryAfter);
+    expect(klineCalls()).toBe(calls + 1);
+    // …a fully cached range is still served, and nothing was stored from the failures.
+    const again = await api.get(`${HISTORY}/600519?start_date=20240201&end_date=20240329&adjust=qfq`);
+    expect(again.status).toBe(200);
+    expect(again.body.data).toEqual(cached.body.data.filter((b: { date: string }) => b.date >= "2024-02-01"));
+    expect(await rows()).toEqual(before);
+    expect((await upstreamHealth(api))[0]!.calls.rejected).toBe(1);
+  });
+
+  it("opens after N consecutive failures, refuses fast with 503 + Retry-After, then probes once after the cool-down and recovers", async () => {
+    const api = await startApi({ retries: 0, breakerThreshold: 3, breakerCooldownMs: 1500 });
+    replay.injectFault({ kind: "http500" });
+    for (let i = 0; i < 3; i++) {
+      const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+      expect(failed.status).toBe(502);
+      expect(failed.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { status: 500 } });
+    }
+    expect(klineCalls()).toBe(3);
+    expect((await upstreamHealth(api))[0]!.circuit).toBe("open");
+
+    const refused = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(refused.status).toBe(503);
+    expect(refused.ms).toBeLessThan(1000);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(2);
+    expect(klineCalls()).toBe(3);
+    expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
+
+    replay.clearFaults();
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect((await upstreamHealth(api))[0]!.circuit).toBe("half-open");
+    // Concurrent requests while half-open: one probe goes through, the rest wait for its outcome.
+    const answers = await Promise.all([0, 1, 2].map(() => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(klineCalls()).toBe(4);
+    const [host] = await upstreamHealth(api);
+    expect(host).toMatchObject({ circuit: "closed", calls: { ok: 1, failed: 3, rejected: 1 } });
+  });
+
+  it("answers 503 UPSTREAM_UNAVAILABLE with Retry-After when retries are exhausted, within bounded time, storing nothing", async () => {
+    const api = await startApi({ retries: 2, breakerThreshold: 10, breakerCooldownMs: 60_000, ...FAST_BACKOFF });
+    replay.injectFault({ kind: "http500" });
+    const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(failed.status).toBe(503);
+    expect(failed.body.error).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      status: 503,
+      details: { reason: "retries_exhausted", attempts: 3, last_error: { code: "UPSTREAM_UNAVAILABLE", status: 500 } },
+    });
+    expect(Number(failed.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(failed.ms).toBeLessThan(3000);
+    expect(klineCalls()).toBe(3);
+    expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
+    expect((await upstreamHealth(api))[0]).toMatchObject({ circuit: "closed", calls: { ok: 0, failed: 1, retried: 2 } });
+  });
+
+  it("treats a connection dropped twice in a row as a ban: the circuit opens and the retry is refused", async () => {
+    const api = await startApi({ retries: 2, breakerThreshold: 10, breakerCooldownMs: 30_000, ...FAST_BACKOFF });
+    replay.injectFault({ kind: "reset" });
+    const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(failed.status).toBe(503);
+    expect(failed.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open", circuit: "open" } });
+    const retryAfter = Number(failed.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(25);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+    expect(klineCalls()).toBe(2);
+    expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
+    expect((await upstreamHealth(api))[0]).toMatchObject({ circuit: "open", calls: { retried: 2, rejected: 1 } });
+  });
+
+  it("bounds the total time of a request against a slow upstream (per-call timeout × retries, capped)", async () => {
+    const api = await startApi({ retries: 5, totalTimeoutMs: 1200, breakerThreshold: 0, ...FAST_BACKOFF }, 400);
+    replay.injectFault({ kind: "slow", delayMs: 5000 });
+    const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(failed.status).toBe(503);
+    expect(failed.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
+    expect(failed.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(failed.ms).toBeGreaterThanOrEqual(1100);
+    expect(failed.ms).toBeLessThan(2500);
+    expect(klineCalls()).toBeGreaterThanOrEqual(2);
+    expect(klineCalls()).toBeLessThanOrEqual(3);
+    expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
+  });
+
+  it("with allow_partial=true answers 200 with the cached part, complete=false and the missing spans; never silently", async () => {
+    const api = await startApi({ retries: 0, breakerThreshold: 1, breakerCooldownMs: 60_000 });
+    const cached = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(cached.body.metadata).toMatchObject({ complete: true, missing: [] });
+    replay.injectFault({ kind: "reset" });
+
+    const partial = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`);
+    expect(partial.status).toBe(200);
+    expect(partial.headers.get("x-quantdb-complete")).toBe("false");
+    expect(partial.body.data).toEqual(cached.body.data);
+    expect(partial.body.metadata).toMatchObject({
+      count: 58,
+      complete: false,
+      missing: [{ start: "2024-04-01", end: "2024-05-31" }],
+      upstream_error: { code: "UPSTREAM_UNAVAILABLE" },
+    });
+
+    // The circuit is open now: without allow_partial the same request is a 503 with Retry-After.
+    const refused = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq`);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(1);
+    const partialAgain = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`);
+    expect(partialAgain.body.metadata).toMatchObject({ complete: false, upstream_error: { code: "UPSTREAM_UNAVAILABLE", retry_after_seconds: expect.any(Number) } });
+    // Weekly bars and the index endpoint say so too.
+    const weekly = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&period=weekly&allow_partial=true`);
+    expect(weekly.status).toBe(200);
+    expect(weekly.body.metadata.complete).toBe(false);
+    const index = await api.get(`/api/v1/index/historical/000300?start_date=20240102&end_date=20240329&allow_partial=true`);
+    expect(index.status).toBe(200);
+    expect(index.body).toMatchObject({ data: [], metadata: { complete: false, missing: [{ start: "2024-01-02", end: "2024-03-29" }] } });
+    // A fully cached range is complete and needs no flag.
+    const full = await api.get(`${HISTORY}/600519?start_date=20240201&end_date=20240329&adjust=qfq`);
+    expect(full.status).toBe(200);
+    expect(full.body.metadata).toMatchObject({ complete: true, missing: [], upstream_error: null });
+    expect(await rows()).toMatchObject({ spans: 1 });
+  });
+
+  it("keeps at most `concurrency` calls in flight per host", async () => {
+    const api = await startApi({ concurrency: 1, ratePerSecond: 0, retries: 0, breakerThreshold: 0 });
+    replay.setLatency(250);
+    const symbols = ["600519", "300750", "688981"];
+    const answers = await Promise.all(symbols.map((s) => api.get(`${HISTORY}/${s}?start_date=20240102&end_date=20240131&adjust=qfq`)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const arrivals = replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(3);
+    // One at a time: each call arrives only after the previous one's 250 ms answer.
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(230);
+  });
+
+  it("spaces calls to the rate budget and waits for a token rather than failing", async () => {
+    const api = await startApi({ concurrency: 8, ratePerSecond: 4, retries: 0, breakerThreshold: 0 });
+    const series = ["600519|qfq", "300750|qfq", "688981|qfq", "000001|qfq", "830799|qfq", "600519|", "000001|"];
+    const answers = await Promise.all(series.map((s) => {
+      const [symbol, adjust] = s.split("|");
+      return api.get(`${HISTORY}/${symbol}?start_date=20240102&end_date=20240131&adjust=${adjust}`);
+    }));
+    expect(answers.map((a) => a.status)).toEqual(series.map(() => 200));
+    const arrivals = replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(series.length);
+    // 4 per second, evenly spaced: 250 ms apart (slack for the time between taking a token and
+    // arriving at the replay on a loaded machine); without a budget they would arrive together.
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(150);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(1400);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The history service when upstream is unavailable (503 or, with allowPartial, the held part with
+ * the missing spans) and with a cross-process series lock (taken only when something is missing,
+ * then the plan is made again inside it). In-memory store and a scripted upstream.
+ */
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../clock.ts";
+import type { DailyBarsRequest, DailyBarSource } from "../eastmoney/kline.ts";
+import { parseStockSymbol } from "../symbols/index.ts";
+import { UpstreamUnavailableError } from "../upstream/policy.ts";
+import { HistoryService, type FetchedSpan, type HeldSpan, type HistoryStore, type SeriesLock } from "./service.ts";
+import type { Adjust, DailyBar, UpstreamBars } from "./types.ts";
+
+const SYMBOL = parseStockSymbol("600519");
+const clock = new ManualClock("2026-11-20T12:00:00Z");
+
+/** A store in memory: one instrument, spans and bars per adjustment. */
+function memoryStore() {
+  const spans: HeldSpan[] = [];
+  const bars: DailyBar[] = [];
+  let instrument: { id: number; name: string | null } | null = null;
+  const store: HistoryStore = {
+    async findInstrument() {
+      return instrument;
+    },
+    async coverage(_id, _adjust, start, end) {
+      return spans.filter((s) => s.start <= end && s.end >= start);
+    },
+    async allCoverage() {
+      return [...spans];
+    },
+    async bars(_id, _adjust, start, end) {
+      return bars.filter((b) => b.date >= start && b.date <= end).sort((a, b) => (a.date < b.date ? -1 : 1));
+    },
+    async saveFetched(fetched: FetchedSpan) {
+      instrument ??= { id: 1, name: fetched.name };
+      bars.push(...fetched.bars);
+      if (fetched.span) spans.push({ ...fetched.span, fetchedAt: fetched.fetchedAt });
+    },
+    async replaceSeries() {
+      throw new Error("not used");
+    },
+  };
+  return { store, spans, bars, hold: (start: string, end: string, held: DailyBar[]) => store.saveFetched({ symbol: SYMBOL, name: "贵州茅台", adjust: "qfq", span: { start, end }, bars: held, fetchedAt: new Date("2026-11-01T00:00:00Z") }) };
+}
+
+function bar(date: string): DailyBar {
+  return { date, open: 10, high: 10, low: 10, close: 10, volume: 100, amount: 1000, amplitude: 0, pct_change: 0, change: 0, turnover_rate: 0.1 };
+}
+
+/** An upstream answering each call from a script (an answer, or an error to throw); records the calls. */
+function scriptedSource(script: Array<UpstreamBars | Error>) {
+  const calls: DailyBarsRequest[] = [];
+  const source: DailyBarSource = {
+    async fetchDailyBars(request) {
+      calls.push(request);
+      const next = script.shift() ?? { name: "贵州茅台", bars: [] };
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  };
+  return { source, calls };
+}
+
+const unavailable = () => new UpstreamUnavailableError("circuit open", 42, { host: "push2his.eastmoney.com", reason: "circuit_open" });
+const query = (start: string, end: string, adjust: Adjust = "qfq") => ({ symbol: SYMBOL, adjust, start, end });
+
+describe("HistoryService when upstream is unavailable", () => {
+  it("serves a fully held range without calling upstream, complete", async () => {
+    const { store, hold } = memoryStore();
+    await hold("2024-01-02", "2024-01-05", [bar("2024-01-02"), bar("2024-01-03")]);
+    const upstream = scriptedSource([unavailable()]);
+    const service = new HistoryService({ store, upstream: upstream.source, clock });
+    const result = await service.getDailyBars(query("2024-01-02", "2024-01-05"));
+    expect(result).toMatchObject({ complete: true, missing: [], upstreamError: null });
+    expect(result.bars).toHaveLength(2);
+    expect(upstream.calls).toHaveLength(0);
+  });
+
+  it("throws the 503 when a needed span cannot be fetched, storing nothing", async () => {
+    const { store, hold, spans } = memoryStore();
+    await hold("2024-01-02", "2024-01-05", [bar("2024-01-02")]);
+    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock });
+    const error = await service.getDailyBars(query("2024-01-02", "2024-01-31")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error).toMatchObject({ status: 503, retryAfterSeconds: 42 });
+    expect(spans).toHaveLength(1);
+  });
+
+  it("with allowPartial answers the held part, complete=false, and every span not served", async () => {
+    const { store, hold, spans } = memoryStore();
+    await hold("2024-01-08", "2024-01-12", [bar("2024-01-08"), bar("2024-01-09")]);
+    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock, logger: { warn() {} } });
+    // Missing: 01-02..01-05 before the held span and 01-15..01-19 after it; the first call fails.
+    const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
+    expect(result.complete).toBe(false);
+    expect(result.missing).toEqual([
+      { start: "2024-01-02", end: "2024-01-05" },
+      { start: "2024-01-15", end: "2024-01-19" },
+    ]);
+    expect(result.upstreamError).toEqual({ code: "UPSTREAM_UNAVAILABLE", message: "circuit open", retry_after_seconds: 42 });
+    expect(result.bars.map((b) => b.date)).toEqual(["2024-01-08", "2024-01-09"]);
+    expect(spans).toHaveLength(1);
+  });
+
+  it("with allowPartial keeps what was fetched before the failure and lists only the rest", async () => {
+    const { store, hold, spans } = memoryStore();
+    await hold("2024-01-08", "2024-01-12", []);
+    const upstream = scriptedSource([{ name: "贵州茅台", bars: [] }, unavailable()]);
+    const service = new HistoryService({ store, upstream: upstream.source, clock });
+    const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
+    expect(upstream.calls).toHaveLength(2);
+    expect(result.missing).toEqual([{ start: "2024-01-15", end: "2024-01-19" }]);
+    expect(spans.map((s) => [s.start, s.end])).toContainEqual(["2024-01-02", "2024-01-08"]); // the first run, with its anchor
+  });
+});
+
+describe("HistoryService with a cross-process series lock", () => {
+  it("takes the lock only when something is missing, and plans again inside it", async () => {
+    const { store, hold } = memoryStore();
+    const upstream = scriptedSource([]);
+    const taken: string[] = [];
+    // Another replica fetches and stores the span while this one waits for the lock.
+    const lock: SeriesLock = {
+      async run(key, task) {
+        taken.push(key);
+        await hold("2024-01-02", "2024-01-31", [bar("2024-01-02")]);
+        return task();
+      },
+    };
+    const service = new HistoryService({ store, upstream: upstream.source, clock, seriesLock: lock });
+    const result = await service.getDailyBars(query("2024-01-02", "2024-01-31"));
+    expect(taken).toEqual(["1.600519|qfq"]);
+    expect(upstream.calls).toHaveLength(0); // the re-plan found the span held
+    expect(result).toMatchObject({ complete: true, cache: { hit: true, upstream_requests: 0 } });
+
+    await service.getDailyBars(query("2024-01-10", "2024-01-20"));
+    expect(taken).toHaveLength(1); // fully held: no lock at all
+  });
+});

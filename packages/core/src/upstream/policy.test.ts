@@ -1,0 +1,195 @@
+import { describe, expect, it } from "vitest";
+import { UpstreamError } from "../errors.ts";
+import { fetchUpstreamText } from "../http.ts";
+import { classifyFailure, UpstreamPolicies, UpstreamUnavailableError, type UpstreamEvent, type UpstreamPolicyConfig } from "./index.ts";
+import { rateBudgetFrom } from "./budget.ts";
+
+const URL_A = "http://upstream.test/api/qt/stock/kline/get?secid=1.600519";
+
+/** A fetch answering from a script of outcomes, one per call; records the calls. */
+function scriptedFetch(script: Array<() => Response | Promise<Response>>) {
+  const calls: number[] = [];
+  const fn = (async () => {
+    calls.push(Date.now());
+    const next = script.shift();
+    if (!next) return new Response('{"rc":0,"data":null}', { status: 200 });
+    return next();
+  }) as unknown as typeof fetch;
+  return { fn, calls };
+}
+
+const reset = () => {
+  throw new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) });
+};
+const refused = () => {
+  throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+};
+const status = (code: number) => () => new Response("nope", { status: code });
+const ok = () => new Response('{"rc":0,"data":{"klines":[]}}', { status: 200 });
+const html = () => new Response("<!DOCTYPE html><html><body>请完成安全验证</body></html>", { status: 200, headers: { "content-type": "text/html" } });
+
+function policies(config: Partial<UpstreamPolicyConfig>) {
+  const events: UpstreamEvent[] = [];
+  const registry = new UpstreamPolicies({ config: { ratePerSecond: 0, backoffInitialMs: 5, backoffMaxMs: 10, ...config } });
+  registry.onEvent((event) => events.push(event));
+  return { registry, events };
+}
+
+async function get(registry: UpstreamPolicies, fn: typeof fetch, timeoutMs = 200) {
+  return fetchUpstreamText(URL_A, { timeoutMs, fetch: registry.fetchFor(fn) });
+}
+
+describe("classifyFailure", () => {
+  it("retries resets, refusals, timeouts and 5xx; never 4xx, ban pages or cancellations", () => {
+    const e = (code: "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID", details: Record<string, unknown>) => new UpstreamError(code, "x", details);
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "ECONNRESET" }))).toEqual({ retryable: true, failure: true, ban: "drop" });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "ECONNREFUSED" }))).toEqual({ retryable: true, failure: true, ban: false });
+    expect(classifyFailure(e("UPSTREAM_TIMEOUT", {}))).toEqual({ retryable: true, failure: true, ban: false });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 502 }))).toEqual({ retryable: true, failure: true, ban: false });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 404 }))).toEqual({ retryable: false, failure: false, ban: false });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 429 }))).toEqual({ retryable: false, failure: true, ban: "page" });
+    expect(classifyFailure(e("UPSTREAM_INVALID", { reason: "html_page" }))).toEqual({ retryable: false, failure: true, ban: "page" });
+    expect(classifyFailure(e("UPSTREAM_INVALID", {}))).toEqual({ retryable: false, failure: true, ban: false });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "aborted" }))).toEqual({ retryable: false, failure: false, ban: false });
+    expect(classifyFailure(new Error("boom"))).toEqual({ retryable: false, failure: false, ban: false });
+  });
+});
+
+describe("fetchUpstreamText through a host policy", () => {
+  it("retries a refusal and a 503, then succeeds; counts and reports each step", async () => {
+    const { registry, events } = policies({ retries: 2, breakerThreshold: 5 });
+    const upstream = scriptedFetch([refused, status(503), ok]);
+    expect(await get(registry, upstream.fn)).toContain("klines");
+    expect(upstream.calls).toHaveLength(3);
+    expect(registry.snapshot()).toEqual([
+      { host: "upstream.test", circuit: "closed", lastError: expect.stringMatching(/HTTP 503/), lastErrorAt: expect.any(String), calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } },
+    ]);
+    expect(events.map((e) => e.type)).toEqual(["retried", "retried", "ok"]);
+  });
+
+  it("does not retry a 4xx and does not count it against the host", async () => {
+    const { registry } = policies({ retries: 3, breakerThreshold: 1 });
+    const upstream = scriptedFetch([status(404)]);
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { status: 404 } });
+    expect(upstream.calls).toHaveLength(1);
+    expect(registry.snapshot()[0]).toMatchObject({ circuit: "closed", lastError: null, calls: { failed: 1, retried: 0 } });
+  });
+
+  it("treats an HTML page on a 200 as a ban: no retry, circuit open at once, then 503 without calling", async () => {
+    const { registry, events } = policies({ retries: 3, breakerThreshold: 10, breakerCooldownMs: 5000 });
+    const upstream = scriptedFetch([html, ok]);
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ code: "UPSTREAM_INVALID", status: 502, details: { reason: "html_page" } });
+    expect(registry.snapshot()[0]!.circuit).toBe("open");
+    const refusedError = await get(registry, upstream.fn).catch((error: unknown) => error);
+    expect(refusedError).toBeInstanceOf(UpstreamUnavailableError);
+    expect(refusedError).toMatchObject({ status: 503, code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open" } });
+    expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(4);
+    expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBeLessThanOrEqual(5);
+    expect(upstream.calls).toHaveLength(1);
+    expect(events).toContainEqual({ type: "circuit", host: "upstream.test", circuit: "open" });
+  });
+
+  it("after the cool-down lets exactly one probe through while others wait, and closes on its success", async () => {
+    const { registry } = policies({ retries: 0, breakerThreshold: 2, breakerCooldownMs: 100 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const upstream = scriptedFetch([status(500), status(500), async () => (await gate, ok())]);
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
+    expect(registry.snapshot()[0]!.circuit).toBe("open");
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(registry.snapshot()[0]!.circuit).toBe("half-open");
+    const probes = [get(registry, upstream.fn, 2000), get(registry, upstream.fn, 2000), get(registry, upstream.fn, 2000)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(upstream.calls).toHaveLength(3); // only the probe reached upstream
+    release();
+    await Promise.all(probes);
+    expect(upstream.calls).toHaveLength(5); // the waiting two went through once the circuit closed
+    expect(registry.snapshot()[0]!.circuit).toBe("closed");
+  });
+
+  it("reopens when the probe fails", async () => {
+    const { registry } = policies({ retries: 0, breakerThreshold: 1, breakerCooldownMs: 50 });
+    const upstream = scriptedFetch([status(500), status(500)]);
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
+    expect(registry.snapshot()[0]!.circuit).toBe("open");
+    await expect(get(registry, upstream.fn)).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(upstream.calls).toHaveLength(2);
+  });
+
+  it("opens on the second dropped connection in a row, not the first", async () => {
+    const { registry } = policies({ retries: 5, breakerThreshold: 10, breakerCooldownMs: 5000 });
+    const once = scriptedFetch([reset, ok]);
+    await get(registry, once.fn);
+    expect(registry.snapshot()[0]!.circuit).toBe("closed");
+    const twice = scriptedFetch([reset, reset, ok]);
+    await expect(get(registry, twice.fn)).rejects.toMatchObject({ status: 503, details: { reason: "circuit_open" } });
+    expect(twice.calls).toHaveLength(2);
+  });
+
+  it("gives up with 503 retries_exhausted after the configured retries, and keeps a bounded total time", async () => {
+    const { registry } = policies({ retries: 2, breakerThreshold: 0, totalTimeoutMs: 5000 });
+    const upstream = scriptedFetch([status(500), status(502), status(500), ok]);
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ status: 503, details: { reason: "retries_exhausted", attempts: 3 } });
+    expect(upstream.calls).toHaveLength(3);
+
+    const slow = policies({ retries: 10, breakerThreshold: 0, totalTimeoutMs: 300 });
+    // Never answers; aborts when its signal does (as fetch does).
+    const hanging = ((_url: string, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as unknown as typeof fetch;
+    const started = Date.now();
+    await expect(get(slow.registry, hanging, 100)).rejects.toMatchObject({ status: 503, details: { reason: "total_timeout" } });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("stops a request waiting in the queue for a slot when the total time bound is reached", async () => {
+    const { registry } = policies({ concurrency: 1, retries: 0, breakerThreshold: 0, totalTimeoutMs: 300 });
+    const hanging = ((_url: string, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as unknown as typeof fetch;
+    const started = Date.now();
+    const first = get(registry, hanging, 10_000).catch((error: unknown) => error);
+    // The second waits for the only slot, which the first holds until its own bound.
+    const second = get(registry, hanging, 10_000).catch((error: unknown) => error);
+    expect(await first).toMatchObject({ status: 503, details: { reason: "total_timeout" } });
+    expect(await second).toMatchObject({ status: 503, details: { reason: "total_timeout" } });
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it("reports a request its caller cancelled as cancelled, not as a failure of the host", async () => {
+    const { registry } = policies({ retries: 3, breakerThreshold: 1 });
+    const hanging = ((_url: string, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as unknown as typeof fetch;
+    const caller = new AbortController();
+    const pending = fetchUpstreamText(URL_A, { timeoutMs: 5000, fetch: registry.fetchFor(hanging), signal: caller.signal }).catch((error: unknown) => error);
+    setTimeout(() => caller.abort(), 30);
+    expect(await pending).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "aborted" } });
+    expect(registry.snapshot()[0]).toMatchObject({ circuit: "closed", calls: { failed: 0, retried: 0 } });
+  });
+
+  it("waits for the rate budget's next token instead of failing", async () => {
+    let free = 0;
+    const budget = rateBudgetFrom({
+      async consume() {
+        const now = Date.now();
+        if (now >= free) {
+          free = now + 100;
+          return {};
+        }
+        throw { msBeforeNext: free - now };
+      },
+    });
+    const registry = new UpstreamPolicies({ config: { retries: 0, breakerThreshold: 0, concurrency: 4 }, budget });
+    const upstream = scriptedFetch([ok, ok, ok]);
+    await Promise.all([0, 1, 2].map(() => get(registry, upstream.fn, 1000)));
+    const gaps = upstream.calls.slice(1).map((t, i) => t - upstream.calls[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(95);
+  });
+
+  it("without a policy makes exactly one call, as before", async () => {
+    const upstream = scriptedFetch([status(500), ok]);
+    await expect(fetchUpstreamText(URL_A, { timeoutMs: 200, fetch: upstream.fn })).rejects.toMatchObject({ status: 502, details: { status: 500 } });
+    expect(upstream.calls).toHaveLength(1);
+  });
+});

@@ -1,0 +1,447 @@
+/**
+ * Politeness and resilience towards the upstream sites (upstream-spec §10–11): one policy per
+ * upstream host, built with cockatiel.
+ *
+ * Per call, in this order: the circuit breaker (refuses while the host cools down), a bulkhead
+ * (at most `concurrency` calls in flight, the rest queue), the request-rate budget (waits for a
+ * token), then the call itself with its own timeout (the caller's `timeoutMs`). Around that, retries
+ * with exponential backoff and jitter, only for failures that may pass (connection reset or
+ * refused, timeout, HTTP 5xx), never for a 4xx or a page that is not data; and a bound on the total
+ * time a request may spend in all of it.
+ *
+ * The breaker opens after `breakerThreshold` consecutive failed calls, or at once on a ban signal:
+ * an HTML page instead of data (captcha or ban page), HTTP 403/429, or a connection dropped
+ * without a response twice in a row (one drop alone is retried: it also happens on healthy
+ * networks). After `breakerCooldownMs` it lets one probe through and closes on its success.
+ */
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ExponentialBackoff,
+  IsolatedCircuitError,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  noop,
+  retry,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+  type NoopPolicy,
+  type RetryPolicy,
+} from "cockatiel";
+import { UpstreamError } from "../errors.ts";
+import { memoryRateBudget, type RateBudget } from "./budget.ts";
+
+/** Tunables of every host's policy (env: QUANTDB_UPSTREAM_*, QUANTDB_BREAKER_*). */
+export interface UpstreamPolicyConfig {
+  /** Calls in flight at once per host; more wait in a queue. */
+  concurrency: number;
+  /** Calls that may wait for a slot per host before new ones are refused (503). @default 1000 */
+  queue?: number;
+  /** Calls started per second per host (evenly spaced); 0 = no budget. Used by {@link UpstreamPolicies} to build its default budget. */
+  ratePerSecond: number;
+  /** Retries after a retryable failure (so at most `retries + 1` calls per request). */
+  retries: number;
+  /** Longest time one request may spend in the policy (queue, rate wait, calls, backoff), ms. */
+  totalTimeoutMs: number;
+  /** Consecutive failed calls that open the breaker; 0 = no breaker. */
+  breakerThreshold: number;
+  /** How long an open breaker refuses calls before one probe, ms. */
+  breakerCooldownMs: number;
+  /** First backoff delay, ms (then doubling, with decorrelated jitter). @default 250 */
+  backoffInitialMs?: number;
+  /** Largest backoff delay, ms. @default 4000 */
+  backoffMaxMs?: number;
+  /** `Retry-After` seconds when no better estimate exists (retries exhausted, queue full). @default 10 */
+  retryAfterSeconds?: number;
+}
+
+/** Gentle defaults: 2 calls at a time, 3 per second, 2 retries, breaker after 5 failures for 60 s. */
+export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicyConfig = {
+  concurrency: 2,
+  ratePerSecond: 3,
+  retries: 2,
+  totalTimeoutMs: 30_000,
+  breakerThreshold: 5,
+  breakerCooldownMs: 60_000,
+};
+
+/**
+ * A policy that only passes calls through (no retries, no breaker, no budget, generous
+ * concurrency): for tests that inject one fault at a time and expect to see exactly it.
+ */
+export const PASS_THROUGH_UPSTREAM_POLICY: UpstreamPolicyConfig = {
+  concurrency: 64,
+  ratePerSecond: 0,
+  retries: 0,
+  totalTimeoutMs: 120_000,
+  breakerThreshold: 0,
+  breakerCooldownMs: 1000,
+};
+
+/** Circuit state as reported: `half-open` once the cool-down is over (the next call probes). */
+export type CircuitName = "closed" | "open" | "half-open";
+
+/** Counters of one host since start. */
+export interface UpstreamCallCounts {
+  /** Requests that succeeded (after any retries). */
+  ok: number;
+  /** Requests that failed after the policy gave up (or on a non-retryable failure). */
+  failed: number;
+  /** Retry calls made. */
+  retried: number;
+  /** Requests refused without calling upstream (circuit open, queue full). */
+  rejected: number;
+}
+
+/** One host's state, for `/health` and metrics. */
+export interface UpstreamHostSnapshot {
+  host: string;
+  circuit: CircuitName;
+  /** Code and message of the last failed call, or null. */
+  lastError: string | null;
+  /** When it failed, ISO 8601 UTC, or null. */
+  lastErrorAt: string | null;
+  calls: UpstreamCallCounts;
+}
+
+/** What a policy reports as it works (for metrics). */
+export type UpstreamEvent =
+  | { type: "ok" | "failed" | "retried" | "rejected"; host: string; code?: string }
+  | { type: "circuit"; host: string; circuit: CircuitName };
+
+/** Listener of {@link UpstreamEvent}s. */
+export type UpstreamListener = (event: UpstreamEvent) => void;
+
+/**
+ * Upstream is unavailable now (circuit open, retries exhausted, queue full, total time bound
+ * reached): HTTP 503 `UPSTREAM_UNAVAILABLE`; `retryAfterSeconds` says when to try again
+ * (`Retry-After`, also in `details.retry_after_seconds`).
+ */
+export class UpstreamUnavailableError extends UpstreamError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, details: Record<string, unknown>, options?: { cause?: unknown }) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super("UPSTREAM_UNAVAILABLE", message, { ...details, retry_after_seconds: seconds }, options);
+    this.retryAfterSeconds = seconds;
+  }
+  override get status(): number {
+    return 503;
+  }
+}
+
+/** How a failure counts: whether a retry may help, whether it is a failure of the host, whether it signals a ban. */
+export interface FailureClass {
+  retryable: boolean;
+  failure: boolean;
+  /** `page`: a ban page or 403/429 (opens at once); `drop`: connection dropped without a response (opens on the second in a row). */
+  ban: false | "page" | "drop";
+}
+
+/** Socket errors meaning the peer dropped the connection without an answer (Eastmoney's ban signature). */
+const DROPPED = new Set(["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "ECONNABORTED", "UND_ERR_CLOSED"]);
+
+/** Classify an error thrown by an upstream call (see {@link fetchUpstreamText}'s errors). */
+export function classifyFailure(error: unknown): FailureClass {
+  if (!(error instanceof UpstreamError)) return { retryable: false, failure: false, ban: false };
+  const details = error.details ?? {};
+  if (error.code === "UPSTREAM_TIMEOUT") return { retryable: true, failure: true, ban: false };
+  if (error.code === "UPSTREAM_INVALID") {
+    return { retryable: false, failure: true, ban: details.reason === "html_page" ? "page" : false };
+  }
+  if (error.code === "UPSTREAM_UNAVAILABLE") {
+    const status = typeof details.status === "number" ? details.status : undefined;
+    if (status === undefined) {
+      if (details.reason === "aborted") return { retryable: false, failure: false, ban: false };
+      return { retryable: true, failure: true, ban: DROPPED.has(String(details.reason)) ? "drop" : false };
+    }
+    if (status >= 500) return { retryable: true, failure: true, ban: false };
+    if (status === 403 || status === 429) return { retryable: false, failure: true, ban: "page" };
+    return { retryable: false, failure: false, ban: false };
+  }
+  return { retryable: false, failure: false, ban: false };
+}
+
+/** Opens after `threshold` consecutive failures, at once on a ban page, or on a second dropped connection in a row. */
+class ConsecutiveOrBanBreaker implements IBreaker {
+  state = { failures: 0, drops: 0 };
+  /** Set by the breaker's error filter just before `failure()` is called for that error. */
+  lastBan: FailureClass["ban"] = false;
+  constructor(private readonly threshold: number) {}
+  success(): void {
+    this.state = { failures: 0, drops: 0 };
+  }
+  failure(): boolean {
+    const ban = this.lastBan;
+    this.lastBan = false;
+    this.state = { failures: this.state.failures + 1, drops: ban === "drop" ? this.state.drops + 1 : 0 };
+    return ban === "page" || this.state.drops >= 2 || this.state.failures >= this.threshold;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The policy of one upstream host. */
+export class HostPolicy {
+  readonly host: string;
+  readonly #config: Required<UpstreamPolicyConfig>;
+  readonly #budget: RateBudget | undefined;
+  readonly #emit: UpstreamListener;
+  readonly #retry: RetryPolicy;
+  readonly #breaker: CircuitBreakerPolicy | NoopPolicy;
+  readonly #breakerImpl: ConsecutiveOrBanBreaker;
+  readonly #bulkhead: BulkheadPolicy;
+  readonly #calls: UpstreamCallCounts = { ok: 0, failed: 0, retried: 0, rejected: 0 };
+  #lastError: string | null = null;
+  #lastErrorAt: Date | null = null;
+  #openedAt: number | null = null;
+
+  constructor(host: string, config: UpstreamPolicyConfig, budget: RateBudget | undefined, emit: UpstreamListener) {
+    this.host = host;
+    this.#config = { queue: 1000, backoffInitialMs: 250, backoffMaxMs: 4000, retryAfterSeconds: 10, ...config };
+    this.#budget = budget;
+    this.#emit = emit;
+    this.#retry = retry(
+      handleWhen((error) => classifyFailure(error).retryable),
+      { maxAttempts: this.#config.retries, backoff: new ExponentialBackoff({ initialDelay: this.#config.backoffInitialMs, maxDelay: this.#config.backoffMaxMs }) },
+    );
+    this.#breakerImpl = new ConsecutiveOrBanBreaker(this.#config.breakerThreshold);
+    if (this.#config.breakerThreshold > 0) {
+      const breaker = circuitBreaker(
+        handleWhen((error) => {
+          const kind = classifyFailure(error);
+          this.#breakerImpl.lastBan = kind.ban;
+          return kind.failure;
+        }),
+        { halfOpenAfter: this.#config.breakerCooldownMs, breaker: this.#breakerImpl },
+      );
+      breaker.onBreak(() => {
+        this.#openedAt = Date.now();
+        this.#emit({ type: "circuit", host, circuit: "open" });
+      });
+      breaker.onHalfOpen(() => this.#emit({ type: "circuit", host, circuit: "half-open" }));
+      breaker.onReset(() => {
+        this.#openedAt = null;
+        this.#emit({ type: "circuit", host, circuit: "closed" });
+      });
+      this.#breaker = breaker;
+    } else {
+      this.#breaker = noop;
+    }
+    this.#bulkhead = bulkhead(this.#config.concurrency, this.#config.queue);
+  }
+
+  /** The circuit as reported: open within the cool-down, half-open after it (or while probing). */
+  get circuit(): CircuitName {
+    if (!("state" in this.#breaker)) return "closed";
+    const state = this.#breaker.state;
+    if (state === CircuitState.Closed) return "closed";
+    if (state === CircuitState.HalfOpen) return "half-open";
+    return this.#retryAfterMs() > 0 ? "open" : "half-open";
+  }
+
+  /** Milliseconds until an open breaker lets a probe through (0 when closed or due). */
+  #retryAfterMs(): number {
+    if (this.#openedAt === null) return 0;
+    return Math.max(0, this.#openedAt + this.#config.breakerCooldownMs - Date.now());
+  }
+
+  snapshot(): UpstreamHostSnapshot {
+    return {
+      host: this.host,
+      circuit: this.circuit,
+      lastError: this.#lastError,
+      lastErrorAt: this.#lastErrorAt?.toISOString() ?? null,
+      calls: { ...this.#calls },
+    };
+  }
+
+  #count(type: keyof UpstreamCallCounts, code?: string): void {
+    this.#calls[type]++;
+    this.#emit({ type, host: this.host, ...(code ? { code } : {}) });
+  }
+
+  #recordError(error: unknown): void {
+    this.#lastError = error instanceof UpstreamError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    this.#lastErrorAt = new Date();
+  }
+
+  /** Wait for a rate token, at most until `signal` aborts. */
+  async #takeToken(signal: AbortSignal): Promise<void> {
+    if (!this.#budget) return;
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const wait = await this.#budget.take(this.host);
+      if (wait === 0) return;
+      await sleep(wait, signal);
+    }
+  }
+
+  #unavailable(message: string, retryAfterMs: number, extra: Record<string, unknown> = {}, cause?: unknown): UpstreamUnavailableError {
+    const seconds = retryAfterMs > 0 ? retryAfterMs / 1000 : this.#config.retryAfterSeconds;
+    return new UpstreamUnavailableError(message, seconds, { host: this.host, circuit: this.circuit, ...extra }, cause === undefined ? undefined : { cause });
+  }
+
+  /**
+   * Run one upstream request through the policy. `call` makes ONE HTTP call (with its own
+   * per-call timeout) and is invoked again for each retry; it receives a signal that aborts when
+   * the caller gives up or the total time bound is reached.
+   * @throws {UpstreamUnavailableError} (503) when the circuit is open, the queue is full, retries
+   *   are exhausted or the total time bound is reached; otherwise the call's own
+   *   {@link UpstreamError} (e.g. a 4xx, a ban page) unchanged.
+   */
+  async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const deadline = AbortSignal.timeout(this.#config.totalTimeoutMs);
+    const bounded = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    let attempts = 0;
+    try {
+      const run = this.#retry.execute(() => {
+        attempts++;
+        if (attempts > 1) this.#count("retried");
+        return this.#breaker.execute(
+          () =>
+            this.#bulkhead.execute(async () => {
+              await this.#takeToken(bounded);
+              try {
+                return await call(bounded);
+              } catch (error) {
+                if (classifyFailure(error).failure) this.#recordError(error);
+                throw error;
+              }
+            }, bounded),
+          bounded,
+        );
+      }, bounded);
+      // A call still queued for a slot when the bound is reached must not hold the request: stop
+      // waiting at once (the queued call is cancelled when it would start).
+      run.catch(() => {});
+      let onAbort: (() => void) | undefined;
+      const stopped = new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(bounded.reason);
+        if (bounded.aborted) onAbort();
+        else bounded.addEventListener("abort", onAbort, { once: true });
+      });
+      stopped.catch(() => {});
+      const result = await Promise.race([run, stopped]).finally(() => bounded.removeEventListener("abort", onAbort!));
+      this.#count("ok");
+      return result;
+    } catch (error) {
+      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+        this.#count("rejected", "CIRCUIT_OPEN");
+        throw this.#unavailable(`Upstream ${this.host} is cooling down after repeated failures or a ban signal; not calling it until the circuit half-opens`, this.#retryAfterMs(), { reason: "circuit_open", last_error: this.#lastError });
+      }
+      if (error instanceof BulkheadRejectedError) {
+        this.#count("rejected", "QUEUE_FULL");
+        throw this.#unavailable(`Too many calls are waiting for upstream ${this.host}`, 0, { reason: "queue_full" });
+      }
+      if (signal?.aborted) {
+        // The caller went away: not upstream's failure, and not counted against the host.
+        throw error instanceof UpstreamError ? error : new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host: this.host, reason: "aborted" }, { cause: error });
+      }
+      if (deadline.aborted) {
+        this.#count("failed", "TOTAL_TIMEOUT");
+        this.#recordError(new Error(`total time bound of ${this.#config.totalTimeoutMs} ms reached`));
+        throw this.#unavailable(`Upstream ${this.host} did not answer within ${this.#config.totalTimeoutMs} ms (queue, rate budget, calls and retries)`, this.#retryAfterMs(), { reason: "total_timeout", attempts });
+      }
+      const code = error instanceof UpstreamError ? error.code : "INTERNAL";
+      this.#count("failed", code);
+      if (attempts > 1 && classifyFailure(error).retryable && error instanceof UpstreamError) {
+        throw this.#unavailable(`Upstream ${this.host} failed ${attempts} times in a row (last: ${error.message})`, this.#retryAfterMs(), { reason: "retries_exhausted", attempts, last_error: { code: error.code, ...error.details } }, error);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Options of {@link UpstreamPolicies}. */
+export interface UpstreamPoliciesOptions {
+  config?: Partial<UpstreamPolicyConfig>;
+  /**
+   * The request-rate budget shared by all hosts' policies (keyed by host), e.g. one backed by
+   * PostgreSQL for replicas. Default: in memory at `config.ratePerSecond` (none when 0).
+   */
+  budget?: RateBudget;
+}
+
+const POLICIES = Symbol.for("quantdb.upstreamPolicies");
+
+/**
+ * One {@link HostPolicy} per upstream host, created on first use, with a shared rate budget, a
+ * snapshot for `/health` and an event hook for metrics.
+ */
+export class UpstreamPolicies {
+  readonly config: UpstreamPolicyConfig;
+  readonly #budget: RateBudget | undefined;
+  readonly #hosts = new Map<string, HostPolicy>();
+  readonly #listeners = new Set<UpstreamListener>();
+
+  constructor(options: UpstreamPoliciesOptions = {}) {
+    this.config = { ...DEFAULT_UPSTREAM_POLICY, ...options.config };
+    this.#budget = options.budget ?? (this.config.ratePerSecond > 0 ? memoryRateBudget(this.config.ratePerSecond) : undefined);
+  }
+
+  /** The policy of a host (`push2his.eastmoney.com`, `127.0.0.1:8001`). */
+  forHost(host: string): HostPolicy {
+    let policy = this.#hosts.get(host);
+    if (!policy) {
+      policy = new HostPolicy(host, this.config, this.#budget, (event) => {
+        for (const listener of this.#listeners) {
+          try {
+            listener(event);
+          } catch {
+            // a listener's failure must not break upstream calls
+          }
+        }
+      });
+      this.#hosts.set(host, policy);
+    }
+    return policy;
+  }
+
+  /** The policy for a URL's host. */
+  forUrl(url: string): HostPolicy {
+    return this.forHost(new URL(url).host);
+  }
+
+  /** Every host called so far, sorted by host. */
+  snapshot(): UpstreamHostSnapshot[] {
+    return [...this.#hosts.values()].map((policy) => policy.snapshot()).sort((a, b) => (a.host < b.host ? -1 : 1));
+  }
+
+  /** Subscribe to events (calls, retries, rejections, circuit changes). Returns an unsubscribe function. */
+  onEvent(listener: UpstreamListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * A `fetch` to hand to the upstream clients (`fetch` option): {@link fetchUpstreamText}
+   * recognises it and runs each request through this registry's policy for the URL's host.
+   * Called directly it behaves as `base`.
+   */
+  fetchFor(base: typeof fetch = globalThis.fetch): typeof fetch {
+    const wrapped = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => base(input, init)) as typeof fetch & { [POLICIES]?: UpstreamPolicies };
+    wrapped[POLICIES] = this;
+    return wrapped;
+  }
+}
+
+/** The registry a `fetch` made by {@link UpstreamPolicies.fetchFor} carries, if any. */
+export function policiesOf(fetchFn: unknown): UpstreamPolicies | undefined {
+  return typeof fetchFn === "function" ? (fetchFn as { [POLICIES]?: UpstreamPolicies })[POLICIES] : undefined;
+}
