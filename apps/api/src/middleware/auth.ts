@@ -1,0 +1,72 @@
+/**
+ * API-key check: `Authorization: Bearer <key>`, looked up by SHA-256 hash. Which operation needs
+ * which scope is decided in `@quantdb/core/auth` (`requiredAccess`, `decideAccess`); this only
+ * reads the request and answers 401 `UNAUTHORIZED` (with `WWW-Authenticate: Bearer`) or 403
+ * `FORBIDDEN` in the error envelope.
+ */
+import { bearerToken, decideAccess, hashApiKey, normalisePolicyPath, requiredAccess, type AccessRequest, type ApiKeyRecord, type ApiKeyStore, type AuthMode } from "@quantdb/core/auth";
+import type { Context, MiddlewareHandler } from "hono";
+import { errorResponse } from "../errors.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import "./types.ts";
+
+/** The policy's view of a request; the JSON body is read (once, cached for the validator) only on batch endpoints. */
+export async function accessRequestOf(c: Context): Promise<AccessRequest> {
+  const path = c.req.path;
+  let bodyForceRefresh = false;
+  if (c.req.method === "POST" && /^\/api\/v1\/(batch\/[^/]+|realtime\/batch)$/.test(normalisePolicyPath(path)) && (c.req.header("content-type") ?? "").includes("json")) {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    if (typeof body === "object" && body !== null && "force_refresh" in body) {
+      const value = (body as { force_refresh: unknown }).force_refresh;
+      bodyForceRefresh = value !== false && value !== null && value !== 0 && value !== "false" && value !== "0" && value !== "";
+    }
+  }
+  return { method: c.req.method, path, query: (name) => c.req.query(name), bodyForceRefresh };
+}
+
+/** Options of {@link apiKeyAuth}. */
+export interface AuthOptions {
+  mode: AuthMode;
+  store: ApiKeyStore | undefined;
+  metricsPublic: boolean;
+  metrics: AppMetrics | undefined;
+  /** Time source for `last_used_at`. */
+  now: () => Date;
+}
+
+/** The auth middleware. Sets `apiKey` when a valid key was sent. */
+export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
+  const { mode, store, metricsPublic, metrics, now } = options;
+  if (mode !== "off" && !store) throw new Error(`auth mode '${mode}' needs an API-key store`);
+  const lastTouched = new Map<number, number>();
+
+  const touch = (key: ApiKeyRecord) => {
+    const at = now();
+    if ((lastTouched.get(key.id) ?? 0) > at.getTime() - 60_000) return; // at most once a minute per key
+    lastTouched.set(key.id, at.getTime());
+    store!.touch(key.id, at).catch(() => {});
+  };
+
+  return async (c, next) => {
+    c.set("apiKey", undefined);
+    if (mode === "off") return next();
+    const token = bearerToken(c.req.header("authorization"));
+    const key: ApiKeyRecord | null | "invalid" = token === null || token === "invalid" ? token : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
+    // A key that was sent must be valid, whatever the endpoint needs: a revoked key is told so.
+    const needed = key === "invalid" ? "read" : requiredAccess(await accessRequestOf(c), mode, { metricsPublic });
+    const decision = decideAccess(needed, key);
+    if (!decision.allowed) {
+      metrics?.authRejected(decision.reason);
+      if (decision.reason === "UNAUTHORIZED") {
+        c.header("WWW-Authenticate", key === "invalid" ? 'Bearer realm="quantdb", error="invalid_token"' : 'Bearer realm="quantdb"');
+        return errorResponse(c, "UNAUTHORIZED", decision.message, 401);
+      }
+      return errorResponse(c, "FORBIDDEN", decision.message, 403, { required_scope: "admin" });
+    }
+    if (key !== null && key !== "invalid") {
+      c.set("apiKey", key);
+      touch(key);
+    }
+    await next();
+  };
+}

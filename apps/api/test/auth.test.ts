@@ -1,0 +1,151 @@
+/**
+ * API keys over real HTTP: every admin endpoint refuses without a key (401) and with a read key
+ * (403) and works with an admin key; QUANTDB_AUTH=all; keys are stored only as hashes; revoked
+ * and malformed keys are refused.
+ */
+import { hashApiKey } from "@quantdb/core/auth";
+import { resetCalendars } from "@quantdb/core/calendar";
+import { createApiKeyStore, deleteCalendarExtensions, schema } from "@quantdb/db";
+import { testDrivers } from "@quantdb/db/testing";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSystem, type TestSystem } from "./harness.ts";
+import { bearer, createKey, isEnvelope, startGuardedApi, type GuardedApi } from "./security-harness.ts";
+
+const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const HK_2027 = { year: 2027, holidays: ["2027-01-01", "2027-02-08", "2027-02-09"], half_days: ["2027-12-24"] };
+
+/** Every admin operation, with what it answers when an admin key reaches it (on an empty cache). */
+const ADMIN_OPERATIONS: Array<{ name: string; path: string; init: () => RequestInit; expectOk: (status: number, body: any) => void; hold?: string }> = [
+  { name: "clear everything", path: "/api/v1/cache/clear", init: () => ({ method: "DELETE" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toEqual({ cleared: "all" })) },
+  {
+    name: "clear one symbol",
+    path: "/api/v1/cache/clear/600519",
+    init: () => ({ method: "DELETE" }),
+    hold: "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105",
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b).toEqual({ cleared: "stock 600519" })),
+  },
+  { name: "refresh a symbol", path: "/api/v1/cache/refresh/600519?adjust=qfq", init: () => ({ method: "POST" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ symbol: "600519", refreshed: [] })) },
+  { name: "extend the CN calendar", path: "/api/v1/calendar/CN/extend", init: () => ({ method: "POST" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ calendar: "CN", added_sessions: 0 })) },
+  { name: "extend the HK calendar", path: "/api/v1/calendar/HK/holidays", init: () => json(HK_2027), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ calendar: "HK", known_through: "2027-12-31" })) },
+  {
+    name: "force-refresh history",
+    path: "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq&force_refresh=true",
+    init: () => ({}),
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b.data).toHaveLength(22)),
+  },
+];
+
+describe.each(testDrivers())("API keys on %s", (driver) => {
+  let system: TestSystem;
+  const apis: GuardedApi[] = [];
+  const start = async (...args: Parameters<typeof startGuardedApi> extends [unknown, ...infer R] ? R : never) => {
+    const api = await startGuardedApi(system, ...args);
+    apis.push(api);
+    return api;
+  };
+  beforeAll(async () => {
+    system = await startSystem(driver);
+  }, 60_000);
+  afterAll(async () => system?.close());
+  beforeEach(async () => system.reset());
+  afterEach(async () => {
+    await Promise.all(apis.splice(0).map((a) => a.close()));
+    await deleteCalendarExtensions(system.database.db);
+    resetCalendars();
+  });
+
+  describe.each(ADMIN_OPERATIONS)("admin operation: $name", ({ path, init, expectOk, hold }) => {
+    it("refuses without a key (401, WWW-Authenticate) and with a read key (403), and works with an admin key", async () => {
+      const api = await start({ auth: "admin" });
+      const read = await createKey(system, "read");
+      const admin = await createKey(system, "admin");
+
+      const anonymous = await api.get(path, init());
+      expect(anonymous.status).toBe(401);
+      expect(isEnvelope(anonymous.body, 401)).toBe(true);
+      expect(anonymous.body.error.code).toBe("UNAUTHORIZED");
+      expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/);
+
+      const forbidden = await api.get(path, bearer(read.key, init()));
+      expect(forbidden.status).toBe(403);
+      expect(isEnvelope(forbidden.body, 403)).toBe(true);
+      expect(forbidden.body.error.code).toBe("FORBIDDEN");
+      expect(system.replay.requestCount()).toBe(0); // refused before anything reached upstream
+
+      if (hold) expect((await api.get(hold)).status).toBe(200);
+
+      const allowed = await api.get(path, bearer(admin.key, init()));
+      expectOk(allowed.status, allowed.body);
+    });
+  });
+
+  it("admin mode leaves data endpoints open and the same admin paths refused under odd spellings", async () => {
+    const api = await start({ auth: "admin" });
+    expect((await api.get("/api/v1/calendar/CN/sessions/20240209")).status).toBe(200);
+    expect((await api.get("/api/v1/cache/stats")).status).toBe(200);
+    expect((await api.get("/health")).status).toBe(200);
+    for (const odd of ["/api/v1/cache/clear/", "/api/v1//cache/clear", "/api/v1/cache/%63lear", "/API/v1/cache/clear"]) {
+      const r = await api.get(odd, { method: "DELETE" });
+      expect([401], odd).toContain(r.status);
+    }
+  });
+
+  it("QUANTDB_AUTH=all needs a key everywhere but /health, and any live key will do for data", async () => {
+    const api = await start({ auth: "all" });
+    const read = await createKey(system, "read");
+    for (const path of ["/api/v1/calendar/CN/sessions/20240209", "/api/v1/cache/stats", "/openapi.json", "/metrics", "/no/such/path"]) {
+      const r = await api.get(path);
+      expect(r.status, path).toBe(401);
+      expect(isEnvelope(r.body, 401), path).toBe(true);
+    }
+    expect((await api.get("/health")).status).toBe(200);
+    expect((await api.get("/api/v1/calendar/CN/sessions/20240209", bearer(read.key))).status).toBe(200);
+    expect((await api.get("/metrics", bearer(read.key))).status).toBe(200);
+    expect((await api.get("/api/v1/cache/clear", bearer(read.key, { method: "DELETE" }))).status).toBe(403);
+
+    const open = await start({ auth: "all", metricsPublic: true });
+    expect((await open.get("/metrics")).status).toBe(200);
+  });
+
+  it("refuses revoked, unknown and malformed keys with 401, even on open endpoints", async () => {
+    const api = await start({ auth: "admin" });
+    const admin = await createKey(system, "admin");
+    expect((await api.get("/api/v1/cache/clear", bearer(admin.key, { method: "DELETE" }))).status).toBe(200);
+    expect(await createApiKeyStore(system.database.db).revoke(admin.prefix, new Date())).toMatchObject({ id: admin.id });
+
+    const revoked = await api.get("/api/v1/cache/clear", bearer(admin.key, { method: "DELETE" }));
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error.code).toBe("UNAUTHORIZED");
+    expect(revoked.headers.get("www-authenticate")).toContain("invalid_token");
+    expect((await api.get("/api/v1/cache/stats", bearer(admin.key))).status).toBe(401);
+
+    const unknown = `qdb_${"A".repeat(43)}`;
+    for (const header of [`Bearer ${unknown}`, "Bearer not-a-key", "Basic dXNlcjpwYXNz", `Token ${admin.key}`]) {
+      const r = await api.get("/api/v1/cache/clear", { method: "DELETE", headers: { authorization: header } });
+      expect(r.status, header).toBe(401);
+      expect(isEnvelope(r.body, 401)).toBe(true);
+    }
+  });
+
+  it("stores keys only as hashes: no api_keys row contains the key", async () => {
+    const keys = [await createKey(system, "admin", "ops"), await createKey(system, "read", "research")];
+    const api = await start({ auth: "admin" });
+    expect((await api.get("/api/v1/cache/clear", bearer(keys[0]!.key, { method: "DELETE" }))).status).toBe(200);
+
+    const rows = await system.database.db.select().from(schema.apiKeys);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    const dump = JSON.stringify(rows);
+    for (const { key, prefix } of keys) {
+      expect(dump).not.toContain(key);
+      expect(dump).not.toContain(key.slice(12)); // nor the secret part past the public prefix
+      const row = rows.find((r) => r.prefix === prefix)!;
+      expect(row.hash).toBe(hashApiKey(key));
+      expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it("auth off (the default of an app built without options) opens admin endpoints", async () => {
+    const api = await start({});
+    expect((await api.get("/api/v1/cache/clear", { method: "DELETE" })).status).toBe(200);
+  });
+});

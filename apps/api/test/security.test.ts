@@ -1,0 +1,208 @@
+/**
+ * The HTTP guards over real HTTP: rate limits (429 + Retry-After, per key and per IP, batch costs
+ * more), CORS allow-list (simple and preflight), size limits (414, 413), security headers (and
+ * /docs still served), X-Request-Id round trip, the request log (no client IP unless configured,
+ * X-Forwarded-For only behind a trusted proxy), and no internals in error responses.
+ */
+import { testDrivers } from "@quantdb/db/testing";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSystem, type TestSystem } from "./harness.ts";
+import { bearer, createKey, isEnvelope, startGuardedApi, type GuardedApi } from "./security-harness.ts";
+
+const SESSION = "/api/v1/calendar/CN/sessions/20240209";
+const batch = (symbols: string[]): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbols, start_date: "20240102", end_date: "20240105" }) });
+
+describe.each(testDrivers())("HTTP guards on %s", (driver) => {
+  let system: TestSystem;
+  const apis: GuardedApi[] = [];
+  const start = async (...args: Parameters<typeof startGuardedApi> extends [unknown, ...infer R] ? R : never) => {
+    const api = await startGuardedApi(system, ...args);
+    apis.push(api);
+    return api;
+  };
+  beforeAll(async () => {
+    system = await startSystem(driver);
+  }, 60_000);
+  afterAll(async () => system?.close());
+  beforeEach(async () => system.reset());
+  afterEach(async () => {
+    await Promise.all(apis.splice(0).map((a) => a.close()));
+  });
+
+  describe("rate limits", () => {
+    it("answers 429 RATE_LIMITED with Retry-After once an anonymous caller's budget is spent", async () => {
+      const api = await start({ auth: "admin", rateLimitPerMinute: 5 });
+      for (let i = 0; i < 5; i++) {
+        const ok = await api.get(SESSION);
+        expect(ok.status).toBe(200);
+        expect(ok.headers.get("ratelimit-remaining")).toBe(String(4 - i));
+      }
+      const limited = await api.get(SESSION);
+      expect(limited.status).toBe(429);
+      expect(isEnvelope(limited.body, 429)).toBe(true);
+      expect(limited.body.error.code).toBe("RATE_LIMITED");
+      const retryAfter = Number(limited.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(limited.body.error.details).toMatchObject({ limit_per_minute: 5, cost: 1, retry_after_seconds: retryAfter });
+      // probes are never limited
+      expect((await api.get("/health")).status).toBe(200);
+    });
+
+    it("keeps a budget per key, apart from the anonymous one, and charges batches 10 points", async () => {
+      const api = await start({ auth: "admin", rateLimitPerMinute: 12 });
+      const alice = await createKey(system, "read", "alice");
+      const bob = await createKey(system, "read", "bob");
+
+      const first = await api.get("/api/v1/batch/stocks", bearer(alice.key, batch(["600519"])));
+      expect(first.status).toBe(200);
+      expect(first.headers.get("ratelimit-remaining")).toBe("2");
+      const second = await api.get("/api/v1/batch/stocks", bearer(alice.key, batch(["600519"])));
+      expect(second.status).toBe(429);
+      expect(second.body.error.details.cost).toBe(10);
+      // alice may still make two plain requests; bob and anonymous callers are untouched
+      expect((await api.get(SESSION, bearer(alice.key))).status).toBe(200);
+      expect((await api.get(SESSION, bearer(bob.key))).headers.get("ratelimit-remaining")).toBe("11");
+      expect((await api.get(SESSION)).headers.get("ratelimit-remaining")).toBe("11");
+    });
+
+    it("charges force_refresh 20 points", async () => {
+      const api = await start({ auth: "off", rateLimitPerMinute: 30 });
+      const r = await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105&force_refresh=true");
+      expect(r.status).toBe(200);
+      expect(r.headers.get("ratelimit-remaining")).toBe("10");
+    });
+
+    it("buckets anonymous callers by X-Forwarded-For only behind a trusted proxy", async () => {
+      const untrusted = await start({ rateLimitPerMinute: 2 });
+      expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.1" } })).status).toBe(200);
+      expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.2" } })).status).toBe(200);
+      expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.3" } })).status).toBe(429); // header ignored: one caller
+
+      const proxied = await start({ rateLimitPerMinute: 2, trustProxy: 1 });
+      for (const ip of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
+        expect((await proxied.get(SESSION, { headers: { "x-forwarded-for": `198.51.100.7, ${ip}` } })).status).toBe(200);
+      }
+      // the client cannot escape its bucket by prepending addresses: the proxy's hop (rightmost) counts
+      await proxied.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.1" } });
+      expect((await proxied.get(SESSION, { headers: { "x-forwarded-for": "10.9.9.9, 203.0.113.1" } })).status).toBe(429);
+    });
+  });
+
+  describe("CORS", () => {
+    it("allows the listed origins, simple and preflight, and nothing else", async () => {
+      const api = await start({ corsOrigins: ["http://localhost:3000"] });
+      const allowed = await api.get(SESSION, { headers: { origin: "http://localhost:3000" } });
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+      expect(allowed.headers.get("access-control-expose-headers")).toContain("X-Request-Id");
+      expect(allowed.headers.get("vary")).toContain("Origin");
+
+      const denied = await api.get(SESSION, { headers: { origin: "https://evil.example" } });
+      expect(denied.status).toBe(200); // the browser, not the server, withholds the body
+      expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+
+      const preflight = await api.get("/api/v1/cache/clear", {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:3000", "access-control-request-method": "DELETE", "access-control-request-headers": "authorization" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+      expect(preflight.headers.get("access-control-allow-methods")).toContain("DELETE");
+      expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+
+      const deniedPreflight = await api.get("/api/v1/cache/clear", { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "DELETE" } });
+      expect(deniedPreflight.headers.get("access-control-allow-origin")).toBeNull();
+    });
+
+    it("allows any origin only when '*' is configured", async () => {
+      const api = await start({ corsOrigins: ["*"] });
+      expect((await api.get(SESSION, { headers: { origin: "https://anywhere.example" } })).headers.get("access-control-allow-origin")).toBe("*");
+    });
+  });
+
+  describe("size limits", () => {
+    it("answers 414 URI_TOO_LONG for a long query and 413 PAYLOAD_TOO_LARGE for a large body, in the envelope", async () => {
+      const api = await start({ maxUrlLength: 512, maxBodyBytes: 2048 });
+      const long = await api.get(`/api/v1/historical/stock/600519?start_date=20240102&pad=${"x".repeat(600)}`);
+      expect(long.status).toBe(414);
+      expect(isEnvelope(long.body, 414)).toBe(true);
+      expect(long.body.error.code).toBe("URI_TOO_LONG");
+
+      const symbols = Array.from({ length: 400 }, (_, i) => String(600000 + i));
+      const declared = await api.get("/api/v1/batch/stocks", batch(symbols));
+      expect(declared.status).toBe(413);
+      expect(isEnvelope(declared.body, 413)).toBe(true);
+      expect(declared.body.error.code).toBe("PAYLOAD_TOO_LARGE");
+
+      // a chunked body (no Content-Length) is counted while it streams
+      const chunked = await api.get("/api/v1/batch/stocks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new Blob([JSON.stringify({ symbols })]).stream(),
+        duplex: "half",
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
+      expect(isEnvelope(chunked.body, 413)).toBe(true);
+      expect(system.replay.requestCount()).toBe(0);
+    });
+  });
+
+  describe("headers and ids", () => {
+    it("sends security headers on data, error and docs responses, and /docs still renders Swagger UI", async () => {
+      const api = await start({ auth: "admin" });
+      for (const path of [SESSION, "/no/such/path", "/docs", "/openapi.json"]) {
+        const r = await api.get(path);
+        expect(r.headers.get("x-content-type-options"), path).toBe("nosniff");
+        expect(r.headers.get("x-frame-options"), path).toBe("SAMEORIGIN");
+        expect(r.headers.get("referrer-policy"), path).toBe("no-referrer");
+        expect(r.headers.get("strict-transport-security"), path).toMatch(/max-age=\d+/);
+      }
+      const docs = await api.get("/docs");
+      expect(docs.status).toBe(200);
+      expect(docs.text).toContain("SwaggerUIBundle");
+      expect(docs.text).toContain("/openapi.json");
+      const unauthorized = await api.get("/api/v1/cache/clear", { method: "DELETE" });
+      expect(unauthorized.headers.get("x-content-type-options")).toBe("nosniff");
+    });
+
+    it("returns a well-formed incoming X-Request-Id, makes one otherwise, and logs it on one JSON line per request", async () => {
+      const api = await start({}, { captureLog: true });
+      const echoed = await api.get(SESSION, { headers: { "x-request-id": "trace-abc_123" } });
+      expect(echoed.headers.get("x-request-id")).toBe("trace-abc_123");
+      const made = await api.get("/no/such/path", { headers: { "x-request-id": "bad id with spaces <script>" } });
+      expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(made.body.error.code).toBe("NOT_FOUND");
+
+      await new Promise((r) => setTimeout(r, 50));
+      const lines = api.logLines.filter((l) => l.msg === "request");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({ level: 30, req_id: "trace-abc_123", method: "GET", route: "/api/v1/calendar/:market/sessions/:date", status: 200, service: "quantdb-api" });
+      expect(typeof lines[0]!.duration_ms).toBe("number");
+      expect(lines[1]).toMatchObject({ req_id: made.headers.get("x-request-id"), route: "unmatched", status: 404 });
+      for (const line of api.logLines) expect(JSON.stringify(line)).not.toContain("127.0.0.1"); // no client IP unless configured
+    });
+
+    it("logs the client IP only when configured, and X-Forwarded-For's only behind a trusted proxy", async () => {
+      const plain = await start({ logClientIp: true }, { captureLog: true });
+      await plain.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.9" } });
+      const proxied = await start({ logClientIp: true, trustProxy: 1 }, { captureLog: true });
+      await proxied.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.9" } });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(plain.logLines.find((l) => l.msg === "request")).toMatchObject({ client_ip: expect.stringMatching(/127\.0\.0\.1/) });
+      expect(proxied.logLines.find((l) => l.msg === "request")).toMatchObject({ client_ip: "203.0.113.9" });
+    });
+
+    it("never shows a stack trace, message or path of an unexpected error", async () => {
+      const api = await start({}, { captureLog: true });
+      api.app.get("/__boom", () => {
+        throw new Error("ENOENT: open '/work/main/apps/api/src/secret.ts' at Object.<anonymous> (/work/main/node_modules/x.js:1:1)");
+      });
+      const r = await api.get("/__boom");
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ error: { code: "INTERNAL_ERROR", message: "Internal server error", status: 500 } });
+      expect(r.text).not.toMatch(/\/work\/|node_modules|\bat \w|ENOENT/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(api.logLines.some((l) => l.msg === "unhandled error" && JSON.stringify(l).includes("secret.ts"))).toBe(true); // the log keeps it
+    });
+  });
+});
