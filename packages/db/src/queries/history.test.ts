@@ -3,7 +3,7 @@ import type { DailyBar } from "@quantdb/core/history";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../client.ts";
 import { openTestDatabase, testDrivers } from "../testing.ts";
-import { clearAll, countRows, createHistoryStore } from "./history.ts";
+import { barsViaDrizzleRows, bulkUpsertBars, clearAll, countRows, createHistoryStore, dataVersion } from "./history.ts";
 
 const bar = (date: string, close: number): DailyBar => ({
   date, open: close, high: close + 1, low: close - 1, close, volume: 12_345_600,
@@ -64,5 +64,52 @@ describe.each(testDrivers())("history store on %s", (driver) => {
       store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-04" }, bars: [bar("2024-01-02", 1), broken], fetchedAt }),
     ).rejects.toThrow();
     expect(await countRows(handle.db)).toEqual({ instruments: 0, bars: 0, spans: 0 });
+  });
+  it("bulk-upserts thousands of bars in one transaction and reads them back exactly, as drizzle's row path does", async () => {
+    const store = createHistoryStore(handle.db);
+    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "hfq", span: null, bars: [], fetchedAt });
+    const id = (await store.findInstrument(moutai))!.id;
+    const start = Date.UTC(2000, 0, 3);
+    const many = Array.from({ length: 7_001 }, (_, i): DailyBar => ({
+      ...bar(new Date(start + i * 86_400_000).toISOString().slice(0, 10), 0.1 * i + 1 / 3),
+      volume: 9_007_199_254_740 + i, amount: i % 3 === 0 ? null : 1e12 / 7, turnover_rate: i % 2 ? 0.07 : null,
+    }));
+    await bulkUpsertBars(handle.db, id, "hfq", many, fetchedAt);
+    const read = await store.bars(id, "hfq", "1990-01-01", "2030-01-01");
+    expect(read).toEqual(many);
+    expect(await barsViaDrizzleRows(handle.db, id, "hfq", "1990-01-01", "2030-01-01")).toEqual(many);
+    expect(await store.bars(id, "hfq", many[10]!.date, many[12]!.date)).toEqual(many.slice(10, 13));
+    const changed = many.map((b) => ({ ...b, close: b.close + 1 }));
+    await bulkUpsertBars(handle.db, id, "hfq", changed, fetchedAt);
+    expect(await store.bars(id, "hfq", "1990-01-01", "2030-01-01")).toEqual(changed);
+    expect((await countRows(handle.db)).bars).toBe(7_001);
+  });
+
+  it("changes an instrument's data version with every write to it and only to it", async () => {
+    const store = createHistoryStore(handle.db);
+    const tencent = parseStockSymbol("00700");
+    expect(await dataVersion(handle.db, moutai)).toBe("none");
+    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 1)], fetchedAt });
+    await store.saveFetched({ symbol: tencent, name: "腾讯控股", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 300)], fetchedAt });
+    const seen = new Set<string>();
+    const step = async (write: () => Promise<unknown>) => {
+      const before = await dataVersion(handle.db, tencent);
+      await write();
+      const version = await dataVersion(handle.db, moutai);
+      expect(version).not.toBe("none");
+      expect(seen.has(version)).toBe(false);
+      seen.add(version);
+      expect(await dataVersion(handle.db, tencent)).toBe(before);
+    };
+    seen.add(await dataVersion(handle.db, moutai));
+    const id = (await store.findInstrument(moutai))!.id;
+    await step(() => store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-03", end: "2024-01-03" }, bars: [], fetchedAt }));
+    await step(() => store.saveFetched({ symbol: moutai, name: "贵州茅台 renamed", adjust: "", span: null, bars: [], fetchedAt }));
+    await step(() => bulkUpsertBars(handle.db, id, "", [bar("2024-01-02", 2)], fetchedAt));
+    await step(() => store.replaceSeries({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 3)], fetchedAt }));
+    await clearAll(handle.db);
+    expect(await dataVersion(handle.db, moutai)).toBe("none");
+    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [], fetchedAt });
+    expect(seen.has(await dataVersion(handle.db, moutai))).toBe(false);
   });
 });

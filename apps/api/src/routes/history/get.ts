@@ -2,7 +2,8 @@ import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { barUnits, parseHistoryQuery, type HistoryResult } from "@quantdb/core/history";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { HistoryQuerySchema, HistoryResponseSchema, SymbolParam } from "./schema.ts";
+import { HistoryQuerySchema, HistoryResponseSchema, SymbolParam, historyContent } from "./schema.ts";
+import { serveHistory } from "./serve.ts";
 
 const description = `Daily OHLCV bars of an A-share (Shanghai, Shenzhen, Beijing) or Hong Kong stock, from
 Eastmoney's daily kline endpoint (what AKShare's stock_zh_a_hist and stock_hk_hist scrape), cached.
@@ -44,7 +45,12 @@ function route(path: string, operationId: string, summary: string) {
     description,
     request: { params: SymbolParam, query: HistoryQuerySchema },
     responses: {
-      200: { description: "Bars in ascending date order", content: { "application/json": { schema: HistoryResponseSchema } } },
+      200: {
+        description:
+          "Bars in ascending date order, in the format asked for. Carries a weak ETag; with a matching If-None-Match the answer is 304 without a body. Sent gzip- or brotli-compressed when Accept-Encoding asks.",
+        content: historyContent,
+      },
+      304: { description: "Not modified: the answer's ETag matches If-None-Match" },
       ...openApiErrorResponses,
     },
   });
@@ -66,6 +72,9 @@ export function historyBody(result: HistoryResult): z.infer<typeof HistoryRespon
       cache: result.cache,
       units: barUnits(result.symbol),
       calendar_known_through: result.calendarKnownThrough,
+      complete: result.complete,
+      missing: result.missing,
+      upstream_error: result.upstreamError,
     },
   };
 }
@@ -78,9 +87,10 @@ export function registerGetStockHistory(app: OpenAPIHono<AppEnv>): void {
   ];
   for (const r of routes) {
     app.openapi(r, async (c) => {
-      const { history, clock } = c.var.services;
-      const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, ...c.req.valid("query") }, clock);
-      return c.json(historyBody(await history.getBars(query, { signal: c.req.raw.signal })), 200);
+      const { clock } = c.var.services;
+      const { format, allow_partial, ...params } = c.req.valid("query");
+      const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, ...params }, clock);
+      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true" });
     });
   }
 }

@@ -32,6 +32,16 @@ export const HistoryQuerySchema = z.object({
     example: "qfq",
   }),
   period: PeriodParam,
+  format: z.enum(["json", "columns", "csv"]).optional().openapi({
+    description:
+      "json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata).",
+    example: "columns",
+  }),
+  allow_partial: z.enum(["true", "false"]).optional().openapi({
+    description:
+      "true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way.",
+    example: "true",
+  }),
 });
 
 const nullableNumber = (description: string, example: number) => z.number().nullable().openapi({ description, example });
@@ -68,6 +78,24 @@ export const SeriesReplacementSchema = z
     end_date: z.string().openapi({ description: "Last date of that span", example: "2024-12-31" }),
   })
   .openapi("SeriesReplacement");
+
+/** `format=columns`: one array per bar field, index i of every array being bar i. */
+export const BarColumnsSchema = z
+  .object({
+    date: z.array(z.string()),
+    open: z.array(z.number()),
+    high: z.array(z.number()),
+    low: z.array(z.number()),
+    close: z.array(z.number()),
+    volume: z.array(z.number()),
+    amount: z.array(z.number().nullable()),
+    amplitude: z.array(z.number().nullable()),
+    pct_change: z.array(z.number().nullable()),
+    change: z.array(z.number().nullable()),
+    turnover_rate: z.array(z.number().nullable()),
+    provisional: z.array(z.boolean()),
+  })
+  .openapi("BarColumns", { description: "Bars as columns (same units as DailyBar), ascending dates" });
 
 /** The history response. */
 export const HistoryResponseSchema = z
@@ -107,6 +135,37 @@ export const HistoryResponseSchema = z
         description: "The exchange calendar is known through this date; later dates are passed through to upstream and not cached",
         example: "2026-12-31",
       }),
+      complete: z.boolean().openapi({
+        description: "true when every session of the range that exists is served; false only with allow_partial=true when upstream failed (see missing)",
+        example: true,
+      }),
+      missing: z
+        .array(z.object({ start: z.string().openapi({ example: "2024-03-01" }), end: z.string().openapi({ example: "2024-03-29" }) }))
+        .openapi({ description: "Date spans (inclusive, YYYY-MM-DD, exchange-local) not served because upstream failed; empty when complete" }),
+      upstream_error: z
+        .object({
+          code: z.string().openapi({ example: "UPSTREAM_UNAVAILABLE" }),
+          message: z.string(),
+          retry_after_seconds: z.number().int().nullable().openapi({ description: "When upstream may be tried again, seconds (null if unknown)" }),
+        })
+        .nullable()
+        .openapi({ description: "The upstream failure that made the answer partial; null when complete" }),
     }),
   })
   .openapi("StockHistory");
+
+/** The history response with `format=columns`: `columns` instead of `data`. */
+export const HistoryColumnsResponseSchema = HistoryResponseSchema.omit({ data: true })
+  .extend({ columns: BarColumnsSchema })
+  .openapi("StockHistoryColumns");
+
+/** The 200 response of the history endpoints, per `format`. */
+export const historyContent = {
+  "application/json": { schema: HistoryResponseSchema },
+  "application/vnd.quantdb.columns+json": { schema: HistoryColumnsResponseSchema },
+  "text/csv": {
+    schema: z.string().openapi({
+      example: "date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional\n2024-01-02,1715,1718.19,1678.1,1685.01,3215600,5440082548,2.32,-2.37,-40.99,0.26,false\n",
+    }),
+  },
+};

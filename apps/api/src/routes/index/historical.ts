@@ -2,8 +2,8 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { parseHistoryQuery } from "@quantdb/core/history";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { historyBody } from "../history/get.ts";
-import { HistoryQuerySchema, HistoryResponseSchema } from "../history/schema.ts";
+import { HistoryQuerySchema, historyContent } from "../history/schema.ts";
+import { serveHistory } from "../history/serve.ts";
 
 const IndexParam = z.object({
   symbol: z.string().openapi({
@@ -31,14 +31,16 @@ index volumes arrive in lots and are converted); amount in CNY (CN) or HKD (HK).
 adjusted (adjust is always "").`,
       request: { params: IndexParam, query: HistoryQuerySchema.omit({ adjust: true }) },
       responses: {
-        200: { description: "Bars in ascending date order", content: { "application/json": { schema: HistoryResponseSchema } } },
+        200: { description: "Bars in ascending date order, in the format asked for (see the stock endpoint: ETag/304, compression)", content: historyContent },
+        304: { description: "Not modified: the answer's ETag matches If-None-Match" },
         ...openApiErrorResponses,
       },
     }),
     async (c) => {
-      const { history, clock } = c.var.services;
-      const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, kind: "index", ...c.req.valid("query") }, clock);
-      return c.json(historyBody(await history.getBars(query, { signal: c.req.raw.signal })), 200);
+      const { clock } = c.var.services;
+      const { format, allow_partial, ...params } = c.req.valid("query");
+      const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, kind: "index", ...params }, clock);
+      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true" });
     },
   );
 }

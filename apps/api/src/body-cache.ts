@@ -1,0 +1,89 @@
+/**
+ * An in-process cache of serialised history answers, so a repeated question is answered without
+ * touching the bars or serialising them again. Entries are keyed by the history service's
+ * `responseCacheKey` (instrument, adjust, period, range, the instrument's data version from the
+ * database, today and the calendar horizon) plus the response format: a write to the instrument by
+ * any process changes its data version, so the next read misses and rebuilds. Bounded by bytes,
+ * least recently used out first.
+ */
+import { createHash } from "node:crypto";
+import type { HistoryService } from "@quantdb/core/history";
+
+/** A serialised answer ready to send. */
+export interface SerialisedBody {
+  /** UTF-8 bytes of the body. */
+  bytes: Uint8Array;
+  /** Weak entity tag of the bytes, quoted (`W/"…"`). */
+  etag: string;
+  contentType: string;
+}
+
+/** Bytes of `text` with their entity tag. */
+export function serialise(text: string, contentType: string): SerialisedBody {
+  const bytes = Buffer.from(text, "utf8");
+  return { bytes, etag: `W/"${createHash("sha1").update(bytes).digest("base64url")}"`, contentType };
+}
+
+/** Whether an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === "*") return true;
+  const opaque = etag.replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === opaque);
+}
+
+/** Least-recently-used map of serialised bodies bounded by their total size in bytes. */
+export class BodyCache {
+  readonly #entries = new Map<string, SerialisedBody>();
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  /** @param maxBytes total body bytes kept (default 64 MiB); a body larger than a quarter of it is not kept. */
+  constructor(maxBytes = 64 * 1024 * 1024) {
+    this.#maxBytes = maxBytes;
+  }
+
+  get(key: string): SerialisedBody | undefined {
+    const entry = this.#entries.get(key);
+    if (entry) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, body: SerialisedBody): void {
+    if (body.bytes.byteLength > this.#maxBytes / 4) return;
+    const old = this.#entries.get(key);
+    if (old) {
+      this.#bytes -= old.bytes.byteLength;
+      this.#entries.delete(key);
+    }
+    this.#entries.set(key, body);
+    this.#bytes += body.bytes.byteLength;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.bytes.byteLength;
+    }
+  }
+
+  /** Entries and bytes held. */
+  size(): { entries: number; bytes: number } {
+    return { entries: this.#entries.size, bytes: this.#bytes };
+  }
+}
+
+const caches = new WeakMap<HistoryService, BodyCache>();
+
+/** The body cache of one history service (one per running system). */
+export function bodyCacheFor(history: HistoryService): BodyCache {
+  let cache = caches.get(history);
+  if (!cache) caches.set(history, (cache = new BodyCache()));
+  return cache;
+}
+
+/** Stop reusing serialised answers for this service (benchmarks measure the path that builds them). */
+export function disableBodyCache(history: HistoryService): void {
+  caches.set(history, new BodyCache(0));
+}

@@ -1,0 +1,62 @@
+/**
+ * Answering a history request in the format asked for, reusing serialised answers (see
+ * ../../body-cache.ts) and honouring If-None-Match (304 Not Modified).
+ */
+import type { Context } from "hono";
+import type { HistoryQuery, HistoryResult } from "@quantdb/core/history";
+import { bodyCacheFor, etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
+import type { AppEnv } from "../../context.ts";
+import { historyBody } from "./get.ts";
+
+/** Response formats of the history endpoints. */
+export const HISTORY_FORMATS = ["json", "columns", "csv"] as const;
+/** A response format: `json` (bars as objects), `columns` (one array per field) or `csv`. */
+export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
+
+/** Media type of `format=columns`: JSON, told apart from the row-shaped answer. */
+export const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
+/** Fields of a bar in column and CSV order. */
+export const BAR_FIELDS = ["date", "open", "high", "low", "close", "volume", "amount", "amplitude", "pct_change", "change", "turnover_rate", "provisional"] as const;
+
+function render(result: HistoryResult, format: HistoryFormat): SerialisedBody {
+  if (format === "csv") {
+    let text = BAR_FIELDS.join(",") + "\n";
+    for (const bar of result.bars) {
+      text += `${bar.date},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.amount ?? ""},${bar.amplitude ?? ""},${bar.pct_change ?? ""},${bar.change ?? ""},${bar.turnover_rate ?? ""},${bar.provisional}\n`;
+    }
+    return serialise(text, "text/csv; charset=utf-8");
+  }
+  const body = historyBody(result);
+  if (format === "columns") {
+    const { data, ...rest } = body;
+    const columns = Object.fromEntries(BAR_FIELDS.map((field) => [field, data.map((bar) => bar[field])]));
+    return serialise(JSON.stringify({ ...rest, columns }), COLUMNS_MEDIA_TYPE);
+  }
+  return serialise(JSON.stringify(body), "application/json");
+}
+
+/**
+ * Serve `query` in `format`: a reused serialised answer when the history service says the stored
+ * data it depends on is unchanged, else a fresh answer (kept for reuse when it made no upstream
+ * call). Sends `ETag`; answers 304 without a body when If-None-Match matches.
+ */
+export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, format: HistoryFormat, options: { allowPartial?: boolean } = {}): Promise<Response> {
+  const { history } = c.var.services;
+  const started = performance.now();
+  const cache = bodyCacheFor(history);
+  const key = await history.responseCacheKey(query);
+  const cacheKey = key === null ? null : `${format}|${key}`;
+  let body = cacheKey === null ? undefined : cache.get(cacheKey);
+  if (body) {
+    history.recordReusedAnswer(performance.now() - started);
+  } else {
+    const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false });
+    body = render(result, format);
+    // A partial answer (allow_partial, upstream down) is never reused: the next request tries upstream again.
+    if (!result.complete) return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": body.contentType, "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
+    if (cacheKey !== null && result.cache.upstream_requests === 0) cache.set(cacheKey, body);
+  }
+  const headers = { ETag: body.etag, "Cache-Control": "no-cache" };
+  if (etagMatches(c.req.header("If-None-Match"), body.etag)) return c.body(null, 304, headers);
+  return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { ...headers, "Content-Type": body.contentType });
+}
