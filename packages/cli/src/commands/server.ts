@@ -1,0 +1,32 @@
+/** `quantdb serve` and `quantdb migrate`. */
+import type { Command } from "commander";
+import type { Output } from "../output.ts";
+import { openConfiguredDatabase } from "../system.ts";
+
+/** Register `serve` and `migrate`. */
+export function registerServer(program: Command, out: Output): void {
+  program
+    .command("serve")
+    .description("start the HTTP API (the same entry as `pnpm start:api`; the daily ingest runs unless QUANTDB_DAILY_INGEST=off)")
+    .option("--port <port>", "port (overrides PORT)")
+    .option("--host <host>", "interface (overrides HOST)")
+    .action(async (options: { port?: string; host?: string }) => {
+      if (options.port) process.env.PORT = options.port;
+      if (options.host) process.env.HOST = options.host;
+      await import("@quantdb/api/server");
+      // the server keeps the process alive and handles SIGINT/SIGTERM itself
+      await new Promise<never>(() => {});
+    });
+
+  program
+    .command("migrate")
+    .description("apply the database migrations (PGlite in QUANTDB_DATA_DIR, or DATABASE_URL)")
+    .action(async () => {
+      const database = await openConfiguredDatabase();
+      try {
+        out.line(`database migrated: ${database.driver} ${database.location}`);
+      } finally {
+        await database.close();
+      }
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * The system a command works on, opened from the same environment variables as the API
+ * (`DATABASE_URL`, `QUANTDB_DATA_DIR`, upstream URLs, `QUANTDB_UPSTREAM=replay`, `QUANTDB_NOW`) and
+ * wired by the API's own `createSystem`, so a command and the API answer exactly alike.
+ */
+import { loadEnv, type Env } from "@quantdb/api/env";
+import type { createSystem, upstreamUrlsFromEnv } from "@quantdb/api/system";
+import { ManualClock, systemClock, type Clock } from "@quantdb/core/clock";
+import { openDatabase, type DatabaseHandle } from "@quantdb/db";
+
+/** An open system and how to close it. */
+export interface CliSystem {
+  env: Env;
+  database: DatabaseHandle;
+  clock: Clock;
+  services: Awaited<ReturnType<typeof createSystem>>["services"];
+  /** Base URLs of the upstreams in use. */
+  urls: ReturnType<typeof upstreamUrlsFromEnv>;
+  close(): Promise<void>;
+}
+
+/** The configured clock: frozen at QUANTDB_NOW when set, else the system clock. */
+export function clockFromEnv(env: Env): Clock {
+  return env.QUANTDB_NOW ? new ManualClock(env.QUANTDB_NOW) : systemClock;
+}
+
+/** Open the database only (migrations are applied on open). */
+export async function openConfiguredDatabase(env: Env = loadEnv()): Promise<DatabaseHandle> {
+  return openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR });
+}
+
+/** Open the database and wire the services (no HTTP listener, no scheduler). */
+export async function openSystem(env: Env = loadEnv()): Promise<CliSystem> {
+  // the API's wiring is loaded only by commands that need it (keys and status start faster)
+  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import("@quantdb/api/system");
+  const database = await openConfiguredDatabase(env);
+  let urls = upstreamUrlsFromEnv(env);
+  let closeReplay: (() => Promise<void>) | undefined;
+  let closeSystem: (() => Promise<void>) | undefined;
+  try {
+    if (env.QUANTDB_UPSTREAM === "replay") {
+      const { startReplay } = await import("@quantdb/replay");
+      const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
+      urls = replayUrls(replay);
+      closeReplay = () => replay.close();
+    }
+    const clock = clockFromEnv(env);
+    const system = await createSystem({
+      database,
+      clock,
+      urls,
+      timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
+      realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
+      onSkippedExtension: (message) => console.warn(`[quantdb] ${message}`),
+      // the same upstream politeness as the server (rate budget shared with it on PostgreSQL)
+      upstreamPolicy: upstreamPolicyFromEnv(env),
+      coordinationUrl: env.DATABASE_URL,
+    });
+    closeSystem = system.close;
+    const { services } = system;
+    return {
+      env,
+      database,
+      clock,
+      services,
+      urls,
+      async close() {
+        await closeSystem?.();
+        await closeReplay?.();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await closeSystem?.();
+    await closeReplay?.();
+    await database.close();
+    throw error;
+  }
+}

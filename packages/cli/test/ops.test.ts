@@ -1,0 +1,91 @@
+/**
+ * `quantdb migrate`, `quantdb status` and `quantdb serve` (with the daily ingest scheduled: the
+ * in-process timer on PGlite, pg-boss on PostgreSQL), spawned as a user runs them.
+ */
+import { createServer } from "node:net";
+import { testDrivers } from "@quantdb/db/testing";
+import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliEnv, freshTarget, runCli, startCli, type Target } from "./helpers.ts";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver) => {
+  let replay: ReplayServer;
+  let target: Target;
+  beforeAll(async () => {
+    replay = await startReplay();
+    target = await freshTarget(driver);
+  });
+  afterAll(async () => {
+    await target?.dispose();
+    await replay?.close();
+  });
+
+  it("migrates, then reports the database, coverage and upstream reachability", async () => {
+    const env = cliEnv(target, replay);
+    const migrated = await runCli(["migrate"], env);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(new RegExp(`^database migrated: ${driver === "pglite" ? "pglite" : "postgres"} `));
+
+    const backfill = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], env);
+    expect(backfill.code, backfill.stderr).toBe(0);
+
+    const status = await runCli(["status", "--json"], env);
+    expect(status.code, status.stderr).toBe(0);
+    const body = JSON.parse(status.stdout);
+    expect(body.database).toMatchObject({ driver: driver === "pglite" ? "pglite" : "postgres", instruments: 1, bars: 18, spans: 1 });
+    expect(body.coverage).toEqual([{ market: "SH", adjust: "", instruments: 1, spans: 1, bars: 18, first: "2025-01-02", last: "2025-01-27" }]);
+    // the replay answers on its host: reachable
+    expect(body.upstream.length).toBeGreaterThan(0);
+    expect(body.upstream.every((u: { ok: boolean }) => u.ok)).toBe(true);
+
+    const text = await runCli(["status", "--no-upstream"], env);
+    expect(text.stdout).toMatch(/coverage\n\s+market\s+adjust\s+instruments.*\n\s+SH\s+none\s+1\s+1\s+18\s+2025-01-02\s+2025-01-27/);
+  });
+
+  it("serves the API and runs the daily ingest on its schedule, visible at /api/v1/jobs", { timeout: 240_000 }, async () => {
+    const own = await freshTarget(driver);
+    const port = await freePort();
+    const held = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], cliEnv(own, replay));
+    expect(held.code, held.stderr).toBe(0);
+    const env = {
+      ...cliEnv(own, replay),
+      QUANTDB_DAILY_INGEST: "on",
+      // croner takes a seconds field; pg-boss schedules by the minute
+      QUANTDB_DAILY_INGEST_CRON: driver === "pglite" ? "*/2 * * * * *" : "* * * * *",
+      QUANTDB_AUTH: "off",
+    };
+    const server = startCli(["serve", "--port", String(port), "--host", "127.0.0.1"], env);
+    try {
+      await server.waitForLine(/API on http:\/\/localhost:\d+/, 120_000);
+      const deadline = Date.now() + 180_000;
+      let runs: { scope: string; session_date: string; status: string; instruments_updated: number; upstream_calls: number }[] = [];
+      while (Date.now() < deadline) {
+        const response = await fetch(`http://127.0.0.1:${port}/api/v1/jobs`);
+        expect(response.status).toBe(200);
+        runs = ((await response.json()) as { data: typeof runs }).data;
+        if (runs.length === 2 && runs.every((r) => r.status !== "running")) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      // Friday 2026-11-20 20:00 in Shanghai and Hong Kong: both sessions are due; 600519 (held
+      // through January 2025) is brought up to the session in one call
+      expect(runs.map((r) => `${r.scope} ${r.session_date} ${r.status}`).sort()).toEqual(["CN 2026-11-20 succeeded", "HK 2026-11-20 succeeded"]);
+      expect(runs.find((r) => r.scope === "CN")).toMatchObject({ instruments_updated: 1, upstream_calls: 1 });
+      expect(runs.find((r) => r.scope === "HK")).toMatchObject({ instruments_updated: 0, upstream_calls: 0 });
+    } finally {
+      server.child.kill("SIGTERM");
+      const result = await server.done;
+      await own.dispose();
+      expect(result.code, result.stderr).toBe(0);
+    }
+  });
+});

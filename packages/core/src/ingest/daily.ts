@@ -1,0 +1,182 @@
+/**
+ * The daily ingest: after each session's close, bring every held series up to date. Rules only;
+ * scheduling (a job queue or an in-process timer) and storage live outside core.
+ *
+ * Whole-market snapshots are NOT used: Eastmoney's clist snapshot carries the latest quote, which
+ * after the close equals the session's unadjusted OHLC but not the kline endpoint's final volume,
+ * amount and turnover (revised after the closing auction), and nothing for qfq/hfq series. Storing
+ * it would make held spans disagree with what the history endpoint returns, so every series is
+ * brought up to date through the history service (one call per series with a gap; a series whose
+ * held span already reaches the session makes none).
+ */
+import { calendarFor, getCalendar, type CalendarId, type ExchangeCalendar } from "../calendar/index.ts";
+import type { Clock } from "../clock.ts";
+import { instantAt, localTime, type IsoDate } from "../dates.ts";
+import type { HistoryService } from "../history/service.ts";
+import type { Adjust } from "../history/types.ts";
+import { parseIndexSymbol, parseStockSymbol, type Instrument } from "../symbols/index.ts";
+
+/** Job name of the daily ingest in `job_runs` and the job queue. */
+export const DAILY_INGEST_JOB = "daily-ingest";
+
+/** Calendars the daily ingest runs for, each after its own close. */
+export const INGEST_SCOPES: readonly CalendarId[] = ["CN", "HK"];
+
+/** A run still `running` this long after it started is taken to have died with its process. */
+export const STALE_RUN_MS = 2 * 60 * 60_000;
+
+/** Minutes after the close before a session's bar is final (the history service's default). */
+export const FINALIZE_AFTER_CLOSE_MINUTES = 30;
+
+/**
+ * The session whose daily ingest is due at `now`: today when it is a session and its close plus
+ * the finalisation margin has passed, otherwise null. Holidays and weekends (and dates beyond the
+ * calendar's horizon) have no due session, so nothing runs on them.
+ */
+export function dueSession(calendar: ExchangeCalendar, now: Date, marginMinutes = FINALIZE_AFTER_CLOSE_MINUTES): IsoDate | null {
+  const today = localTime(now, calendar.timeZone).date;
+  const session = calendar.isKnown(today) ? calendar.session(today) : null;
+  if (!session) return null;
+  const finalAt = instantAt(today, session.close, calendar.timeZone).getTime() + marginMinutes * 60_000;
+  return now.getTime() >= finalAt ? today : null;
+}
+
+/** One held series (instrument × adjustment) and the last date its coverage reaches. */
+export interface HeldSeries {
+  kind: "stock" | "index";
+  market: string;
+  code: string;
+  adjust: Adjust;
+  /** Last date of its held coverage, `YYYY-MM-DD`. */
+  heldThrough: IsoDate;
+}
+
+/** The instrument a stored (kind, market, code) names. @throws {InputError} for a row no parser accepts. */
+export function instrumentOf(series: Pick<HeldSeries, "kind" | "market" | "code">): Instrument {
+  if (series.kind === "index") return parseIndexSymbol(series.market === "HK" ? series.code : `${series.market}${series.code}`);
+  return parseStockSymbol(series.market === "HK" ? `${series.code}.HK` : `${series.code}.${series.market}`);
+}
+
+/** An error recorded against a run. */
+export interface JobError {
+  symbol?: string;
+  code: string;
+  message: string;
+}
+
+/** A recorded run of a job. */
+export interface JobRun {
+  id: number;
+  job: string;
+  scope: string;
+  sessionDate: IsoDate;
+  status: "running" | "succeeded" | "failed";
+  attempts: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  instrumentsUpdated: number;
+  upstreamCalls: number;
+  errors: JobError[];
+}
+
+/** Storage of job runs and the held-series listing (implemented in `@quantdb/db`). */
+export interface JobRunStore {
+  /**
+   * Claim (job, scope, session): insert a `running` row, or take over (attempts + 1, while
+   * attempts < maxAttempts) a `failed` one or a `running` one started before `staleBefore` (its
+   * process died). Returns null when another run exists (running or succeeded, or failed too
+   * often): the unique (job, scope, session_date) row makes this safe across replicas.
+   */
+  claim(input: { job: string; scope: string; sessionDate: IsoDate; startedAt: Date; maxAttempts: number; staleBefore: Date }): Promise<JobRun | null>;
+  /** Record a run's outcome. */
+  finish(id: number, outcome: Pick<JobRun, "status" | "finishedAt" | "instrumentsUpdated" | "upstreamCalls" | "errors">): Promise<void>;
+  /** Most recent runs first. */
+  list(options: { limit: number; job?: string }): Promise<JobRun[]>;
+  /** Every held series of instruments on the calendar's markets. */
+  heldSeries(scope: CalendarId): Promise<HeldSeries[]>;
+}
+
+/** The outcome of one {@link DailyIngest.run}. */
+export type IngestOutcome = { ran: false; scope: CalendarId; reason: "not_due" | "already_claimed" } | { ran: true; run: JobRun };
+
+/** Options of {@link DailyIngest}. */
+export interface DailyIngestOptions {
+  store: JobRunStore;
+  history: HistoryService;
+  clock: Clock;
+  /** Claims of a failed day allowed in total (first run plus retries). @default 3 */
+  maxAttempts?: number;
+  /** @default 30 */
+  finalizeAfterCloseMinutes?: number;
+}
+
+/**
+ * The daily ingest job: for each calendar, once per session after its close, bring every held
+ * series up to the session through the history service, and record the run.
+ */
+export class DailyIngest {
+  readonly #options: DailyIngestOptions;
+
+  constructor(options: DailyIngestOptions) {
+    this.#options = options;
+  }
+
+  /** Run every scope that is due now (see {@link dueSession}); scopes not due do nothing. */
+  async tick(): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = [];
+    for (const scope of INGEST_SCOPES) outcomes.push(await this.run(scope));
+    return outcomes;
+  }
+
+  /**
+   * Run one scope's ingest for the session due now, unless it is not due or already claimed.
+   * Failures of single series are recorded in the run's errors; the run fails (and is retried by a
+   * later tick, up to maxAttempts) when any series failed.
+   */
+  async run(scope: CalendarId): Promise<IngestOutcome> {
+    const { store, history, clock } = this.#options;
+    const calendar = getCalendar(scope);
+    const now = clock.now();
+    const sessionDate = dueSession(calendar, now, this.#options.finalizeAfterCloseMinutes);
+    if (!sessionDate) return { ran: false, scope, reason: "not_due" };
+    const run = await store.claim({
+      job: DAILY_INGEST_JOB,
+      scope,
+      sessionDate,
+      startedAt: now,
+      maxAttempts: this.#options.maxAttempts ?? 3,
+      staleBefore: new Date(now.getTime() - STALE_RUN_MS),
+    });
+    if (!run) return { ran: false, scope, reason: "already_claimed" };
+
+    let instrumentsUpdated = 0;
+    let upstreamCalls = 0;
+    const errors: JobError[] = [];
+    const updated = new Set<string>();
+    for (const series of await store.heldSeries(scope)) {
+      if (series.heldThrough >= sessionDate) continue;
+      let label = `${series.code}.${series.market}`;
+      try {
+        const symbol = instrumentOf(series);
+        label = symbol.secid;
+        if (calendarFor(symbol.market).id !== scope) continue;
+        const result = await history.getDailyBars({ symbol, adjust: series.adjust, start: series.heldThrough, end: sessionDate });
+        upstreamCalls += result.cache.upstream_requests;
+        if (result.cache.upstream_requests > 0) updated.add(symbol.secid);
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        errors.push({ symbol: label, code: e.code ?? "INTERNAL_ERROR", message: `${series.adjust || "unadjusted"}: ${e.message ?? String(error)}` });
+      }
+    }
+    instrumentsUpdated = updated.size;
+    const outcome = {
+      status: errors.length > 0 ? ("failed" as const) : ("succeeded" as const),
+      finishedAt: clock.now(),
+      instrumentsUpdated,
+      upstreamCalls,
+      errors,
+    };
+    await store.finish(run.id, outcome);
+    return { ran: true, run: { ...run, ...outcome } };
+  }
+}
