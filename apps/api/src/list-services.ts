@@ -8,11 +8,12 @@ import {
   CompanyInfoService,
   EastmoneyInfoClient,
   EastmoneyListClient,
+  InstrumentSearch,
   StockListService,
   type CompanyInfoSource,
   type StockListSource,
 } from "@quantdb/core/lists";
-import { createAssetStore, createCompanyInfoStore, createStockListStore, type Database } from "@quantdb/db";
+import { createAssetStore, createCompanyInfoStore, createInstrumentSearchStore, createStockListStore, type Database } from "@quantdb/db";
 
 /** What the list routes use. */
 export interface ListServices {
@@ -22,6 +23,8 @@ export interface ListServices {
   companyInfo: CompanyInfoService;
   /** `GET /api/v1/assets`: instruments the database holds. */
   assets: AssetCatalog;
+  /** `GET /api/v1/assets/search`: code/name search over stored stock lists and held instruments. */
+  search: InstrumentSearch;
 }
 
 /** Upstream clients of the list services; live Eastmoney when omitted. */
@@ -42,5 +45,6 @@ export function createListServices(db: Database, clock: Clock, upstreams: ListUp
     }),
     companyInfo: new CompanyInfoService({ store: createCompanyInfoStore(db), source: upstreams.infoUpstream ?? new EastmoneyInfoClient(), clock }),
     assets: new AssetCatalog(createAssetStore(db)),
+    search: new InstrumentSearch(createInstrumentSearchStore(db)),
   };
 }

@@ -119,6 +119,32 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       expect((await api.get("/api/v1/cache/coverage/XYZ")).status).toBe(400);
     });
 
+    it("reports per-minute requests, hits, upstream calls and latency over the last hour (server clock minutes)", async () => {
+      const api = await system.api();
+      const url = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq";
+      await api.get(url); // miss: one upstream call
+      await api.get(url); // hit
+      api.clock.advance(2 * 60_000);
+      await api.get(url); // hit, two minutes later
+      const { status, body } = await api.get("/api/v1/cache/stats");
+      expect(status).toBe(200);
+      expect(body.activity.bucket_seconds).toBe(60);
+      const minutes = body.activity.minutes as { start: string; requests: number; hits: number; hit_ratio: number | null; upstream_calls: number; latency_ms: Record<string, number | null> }[];
+      expect(minutes).toHaveLength(60);
+      const now = Math.floor(api.clock.now().getTime() / 60_000) * 60_000;
+      expect(minutes.at(-1)!.start).toBe(new Date(now).toISOString());
+      expect(minutes[0]!.start).toBe(new Date(now - 59 * 60_000).toISOString());
+      const first = minutes.at(-3)!;
+      expect(first).toMatchObject({ requests: 2, hits: 1, hit_ratio: 0.5, upstream_calls: 1 });
+      expect(first.latency_ms.p50).toBeGreaterThan(0);
+      expect(first.latency_ms.p95!).toBeGreaterThanOrEqual(first.latency_ms.p50!);
+      expect(first.latency_ms.max).toBe(first.latency_ms.p95); // two samples: p95 is the slower one
+      expect(minutes.at(-2)).toMatchObject({ requests: 0, hits: 0, hit_ratio: null, upstream_calls: 0, latency_ms: { p50: null, p95: null, max: null } });
+      expect(minutes.at(-1)).toMatchObject({ requests: 1, hits: 1, hit_ratio: 1, upstream_calls: 0 });
+      expect(minutes.reduce((n, m) => n + m.requests, 0)).toBe(body.requests.total);
+      expect(minutes.reduce((n, m) => n + m.upstream_calls, 0)).toBe(body.requests.upstream_calls);
+    });
+
     it("clears one symbol (then refetches it) and everything", async () => {
       const api = await system.api();
       await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");

@@ -360,6 +360,59 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     }
   });
 
+  it("searches stored stock lists and held instruments by code or name, best match first, without calling upstream", async () => {
+    const SEARCH = "/api/v1/assets/search";
+    const api = await system.api();
+    const symbols = (body: { results: { symbol: string }[] }) => body.results.map((r) => r.symbol);
+    // nothing stored: no results, every list reported missing
+    const empty = await api.get(`${SEARCH}?q=${encodeURIComponent("茅台")}`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ q: "茅台", count: 0, limit: 10, results: [], lists: ["SH", "SZ", "BJ", "HK"].map((market) => ({ market, snapshot_date: null })) });
+    expect(system.replay.requests).toHaveLength(0);
+
+    // held instruments are found before any list is fetched (an index among them)
+    await api.get(`/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105&adjust=qfq`);
+    await api.get(`/api/v1/index/historical/000300?start_date=20240102&end_date=20240105`);
+    const held = await api.get(`${SEARCH}?q=${encodeURIComponent("茅台")}`);
+    expect(held.body.results).toEqual([{ symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", exchange: "SSE", source: "held", match: "contains" }]);
+    const index = await api.get(`${SEARCH}?q=000300`);
+    expect(index.body.results).toEqual([expect.objectContaining({ symbol: "000300", kind: "index", source: "held", match: "code", exchange: null })]);
+
+    await api.get(`${LIST}?market=SH`);
+    await api.get(`${LIST}?market=HK`);
+    const upstreamCalls = system.replay.requests.length;
+
+    const listed = await api.get(`${SEARCH}?q=${encodeURIComponent("茅台")}`);
+    expect(listed.body.results[0]).toEqual({ symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", exchange: "SSE", source: "list", match: "contains" });
+    expect(listed.body.lists).toEqual([
+      { market: "SH", snapshot_date: "2026-11-20" },
+      { market: "SZ", snapshot_date: null },
+      { market: "BJ", snapshot_date: null },
+      { market: "HK", snapshot_date: "2026-11-20" },
+    ]);
+    const tencent = await api.get(`${SEARCH}?q=${encodeURIComponent("腾讯")}`);
+    expect(tencent.body.results[0]).toMatchObject({ symbol: "00700", market: "HK", name: "腾讯控股", exchange: "HKEX", source: "list", match: "name_prefix" });
+    expect(symbols((await api.get(`${SEARCH}?q=0700.HK`)).body)).toEqual(["00700"]);
+
+    // code prefix before contains; every result contains the text; limit applies
+    const prefix = await api.get(`${SEARCH}?q=6005&limit=50`);
+    expect(prefix.body).toMatchObject({ q: "6005", limit: 50, count: 50 });
+    expect(symbols(prefix.body).every((s) => s.includes("6005"))).toBe(true);
+    expect(prefix.body.results[0]).toMatchObject({ symbol: "600500", match: "code_prefix" });
+    const ranks = prefix.body.results.map((r: { match: string }) => ["code", "code_prefix", "name_prefix", "contains"].indexOf(r.match));
+    expect(ranks).toEqual([...ranks].sort((a: number, b: number) => a - b));
+    expect((await api.get(`${SEARCH}?q=600519`)).body.results[0]).toMatchObject({ symbol: "600519", match: "code" });
+    expect((await api.get(`${SEARCH}?q=6&limit=3`)).body.count).toBe(3);
+    expect((await api.get(`${SEARCH}?q=%25`)).body.count).toBe(0);
+    expect(system.replay.requests).toHaveLength(upstreamCalls);
+
+    for (const query of ["", "?q=", "?q=%20", `?q=${"z".repeat(51)}`, "?q=1&limit=0", "?q=1&limit=51", "?q=1&limit=x"]) {
+      const { status, body } = await api.get(`${SEARCH}${query}`);
+      expect(status, query).toBe(400);
+      expect(body.error, query).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
+    }
+  });
+
   it("documents the new operations in the OpenAPI document", async () => {
     const api = await system.api();
     const { body } = await api.get("/openapi.json");

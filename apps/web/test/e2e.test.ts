@@ -6,7 +6,7 @@
  * CHROMIUM_PATH or /usr/bin/chromium (`.ci/run` installs Debian's). Screenshots of every page go to
  * `<repo>/test-results/` (a CI artifact).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -21,6 +21,9 @@ const repoDir = resolve(webDir, "../..");
 const screenshotDir = join(repoDir, "test-results");
 const apiEntry = join(repoDir, "apps/api/dist/index.mjs");
 const nextBin = createRequire(join(webDir, "package.json")).resolve("next/dist/bin/next");
+const cliEntry = join(repoDir, "packages/cli/bin/quantdb.mjs");
+/** The operator command the dashboard tells people to run for an admin key. */
+const CREATE_ADMIN_KEY = "pnpm quantdb keys create --name dashboard --scope admin";
 
 const CSV_COLUMNS = ["date", "open", "high", "low", "close", "volume", "amount", "pct_change", "turnover_rate"] as const;
 
@@ -56,6 +59,22 @@ let webUrl = "";
 let api: Child | undefined;
 let browser: Browser | undefined;
 let dataDir = "";
+/** An admin-scope and a read-scope API key, made with the operator command on the API's database before it starts. */
+let adminKey = "";
+let readKey = "";
+
+/** Make an API key with `quantdb keys create --json` on the database `env` names; returns the key. */
+async function createApiKey(env: NodeJS.ProcessEnv, name: string, scope: "read" | "admin"): Promise<string> {
+  const stdout = await new Promise<string>((done, fail) => {
+    execFile(process.execPath, [cliEntry, "keys", "create", "--name", name, "--scope", scope, "--json"], { cwd: repoDir, env, timeout: 120_000 }, (error, out, err) => {
+      if (error) fail(new Error(`quantdb keys create failed: ${error.message}\n${err}`));
+      else done(out);
+    });
+  });
+  const made = JSON.parse(stdout) as { key: string; scope: string };
+  expect(made.scope).toBe(scope);
+  return made.key;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -227,8 +246,12 @@ beforeAll(async () => {
   // The API on a fresh embedded database, upstream = the bundled replay server.
   dataDir = mkdtempSync(join(tmpdir(), "quantdb-web-e2e-"));
   const apiPort = await freePort();
-  const apiEnv: NodeJS.ProcessEnv = { ...process.env, QUANTDB_UPSTREAM: "replay", QUANTDB_DATA_DIR: dataDir, PORT: String(apiPort), HOST: "127.0.0.1" };
+  // QUANTDB_AUTH=admin (the server default): data endpoints are open, admin operations need an admin key
+  const apiEnv: NodeJS.ProcessEnv = { ...process.env, QUANTDB_UPSTREAM: "replay", QUANTDB_DATA_DIR: dataDir, PORT: String(apiPort), HOST: "127.0.0.1", QUANTDB_AUTH: "admin" };
   delete apiEnv.DATABASE_URL; // the PostgreSQL half of `pnpm test` is for the other suites
+  // before the API starts: the embedded database is opened by one process at a time
+  adminKey = await createApiKey(apiEnv, "dashboard-e2e", "admin");
+  readKey = await createApiKey(apiEnv, "reader-e2e", "read");
   api = start("api", [apiEntry], { cwd: repoDir, env: apiEnv });
   apiUrl = `http://127.0.0.1:${apiPort}`;
 
@@ -394,6 +417,292 @@ describe("dashboard against the API (replay upstream)", () => {
       await panel.waitFor({ state: "visible", timeout: 20_000 });
       expect(Number(await panel.getAttribute("data-status"))).toBe(response.status);
       await screenshot(page, "asset-hk");
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("search autocompletes a name from the stock list (fetched on request) and opens the pick with the keyboard", async () => {
+    const { page, errors } = await visit(stockPath(STOCK));
+    try {
+      const input = page.locator("[data-testid=search-input]");
+      expect(await input.getAttribute("role")).toBe("combobox");
+      await input.fill("");
+      await input.pressSequentially("中芯");
+      expect(await input.getAttribute("aria-expanded")).toBe("true");
+      const listbox = page.locator(`#${await input.getAttribute("aria-controls")}`);
+      expect(await listbox.getAttribute("role")).toBe("listbox");
+      // a fresh database holds no stock list yet: the box offers to fetch the SH list (through the API's list endpoint)
+      const loadSh = page.locator("[data-testid=search-missing-lists] button[data-market=SH]");
+      await loadSh.waitFor({ state: "visible", timeout: 20_000 });
+      await loadSh.click();
+      const option = listbox.locator("[role=option][data-symbol='688981']");
+      await option.waitFor({ state: "visible", timeout: 90_000 });
+      expect(await option.innerText()).toContain("中芯国际");
+      const api = (await (await fetch(`${apiUrl}/api/v1/assets/search?q=${encodeURIComponent("中芯")}&limit=10`)).json()) as { results: { symbol: string }[] };
+      expect(await listbox.locator("[role=option]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol")))).toEqual(api.results.map((r) => r.symbol));
+      await screenshot(page, "search");
+
+      const position = api.results.findIndex((r) => r.symbol === "688981");
+      for (let i = 0; i <= position; i++) await input.press("ArrowDown");
+      expect(await option.getAttribute("aria-selected")).toBe("true");
+      expect(await input.getAttribute("aria-activedescendant")).toBe(await option.getAttribute("id"));
+      // Escape closes the list without leaving; ArrowDown reopens it
+      await input.press("Escape");
+      expect(await input.getAttribute("aria-expanded")).toBe("false");
+      await input.press("ArrowDown");
+      await option.waitFor({ state: "visible" });
+      for (let i = 0; i <= position; i++) await input.press("ArrowDown");
+      await input.press("Enter");
+      await page.waitForURL((url) => url.pathname === "/stock/688981", { timeout: 30_000 });
+      const url = new URL(page.url());
+      expect(url.searchParams.get("start")).toBe(STOCK.start); // the chart view is kept
+      await page.locator("[data-testid=instrument-symbol]", { hasText: "688981" }).waitFor({ timeout: 30_000 });
+      await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  }, 150_000);
+
+  it("watchlist: add a symbol, see its quote from the API, remove one, and keep the list across a reload", async () => {
+    const { page, errors } = await visit("/watchlist");
+    try {
+      const rows = () => page.locator("[data-testid=watchlist] tbody tr").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol")));
+      await page.locator("[data-testid=watchlist]").waitFor({ timeout: 20_000 });
+      const before = await rows();
+      expect(before.length).toBeGreaterThan(0);
+      await page.locator("[data-testid=watchlist-input]").fill("00700");
+      await page.locator("[data-testid=watchlist-add]").click();
+      const row = page.locator("[data-testid=watchlist] tr[data-symbol='00700']");
+      await row.waitFor({ timeout: 20_000 });
+      const quote = (await (await fetch(`${apiUrl}/api/v1/realtime/stock/00700`)).json()) as { name: string; price: number; currency: string };
+      await expect.poll(async () => await row.innerText(), { timeout: 20_000 }).toContain(quote.name);
+      const text = await row.innerText();
+      expect(text).toContain(quote.currency);
+      expect(numberIn(text.slice(text.indexOf(quote.name) + quote.name.length))).toBeCloseTo(quote.price, 2);
+      await screenshot(page, "watchlist-added");
+
+      const removed = before[0]!;
+      await page.locator(`[data-testid=watchlist] tr[data-symbol='${removed}'] button`).click();
+      await expect.poll(rows).toEqual([...before.slice(1), "00700"]);
+      expect(JSON.parse((await page.evaluate(() => localStorage.getItem("quantdb.watchlist"))) ?? "null")).toEqual([...before.slice(1), "00700"]);
+
+      await page.reload({ waitUntil: "load" });
+      await page.locator("[data-testid=watchlist] tr[data-symbol='00700']").waitFor({ timeout: 20_000 });
+      expect(await rows()).toEqual([...before.slice(1), "00700"]);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("stock page on a narrow (390×844) window: no horizontal overflow, chart visible; and in dark mode", async () => {
+    const expected = await history("stock", STOCK.symbol, STOCK);
+    for (const scheme of ["light", "dark"] as const) {
+      const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: scheme });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      try {
+        await page.goto(webUrl + stockPath(STOCK), { waitUntil: "load", timeout: 60_000 });
+        await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBe(expected.data.length);
+        await settle(page);
+        const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth, inner: window.innerWidth }));
+        expect(widths.scroll, JSON.stringify(widths)).toBeLessThanOrEqual(widths.inner);
+        expect(widths.body, JSON.stringify(widths)).toBeLessThanOrEqual(widths.inner);
+        const chart = await page.locator("[data-candle]").first().boundingBox();
+        expect(chart).not.toBeNull();
+        expect(chart!.x).toBeGreaterThanOrEqual(0);
+        expect(chart!.x + chart!.width).toBeLessThanOrEqual(390);
+        const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+        const luminance = (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+        if (scheme === "dark") expect(luminance, background).toBeLessThan(0.2);
+        else expect(luminance, background).toBeGreaterThan(0.8);
+        await page.screenshot({ path: join(screenshotDir, scheme === "dark" ? "stock-mobile-dark.png" : "stock-mobile.png"), fullPage: true });
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+    const dark = await browser!.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: "dark" });
+    try {
+      const page = await dark.newPage();
+      await page.goto(webUrl + stockPath(STOCK), { waitUntil: "load", timeout: 60_000 });
+      await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBe(expected.data.length);
+      await settle(page);
+      await screenshot(page, "stock-dark");
+    } finally {
+      await dark.close();
+    }
+  });
+
+  it("a 5-year daily index chart draws one candle per bar the API returned", async () => {
+    const range = { symbol: "000300", start: "2019-05-22", end: "2024-05-22", period: "daily" };
+    const expected = await history("index", range.symbol, range);
+    expect(expected.data.length).toBeGreaterThan(1100);
+    const { page, errors } = await visit(`/index/${range.symbol}?${new URLSearchParams({ start: range.start, end: range.end, period: range.period })}`);
+    try {
+      const started = Date.now();
+      await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 30_000 }).toBe(expected.data.length);
+      const rendered = await page.evaluate(() => {
+        const entry = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+        return { domContentLoaded: entry?.domContentLoadedEventEnd ?? null, load: entry?.loadEventEnd ?? null, now: performance.now() };
+      });
+      console.log(`[e2e] 5Y daily chart: ${expected.data.length} candles; navigation load ${Math.round(rendered.load ?? -1)} ms, all candles counted ${Date.now() - started} ms after load`);
+      expect(rendered.load ?? 0).toBeLessThan(20_000); // generous: a shared 2-core CI machine
+      await screenshot(page, "index-5y");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("cache page charts the API's per-minute activity; status page shows database and upstream state", async () => {
+    const { page, errors } = await visit("/cache");
+    try {
+      const table = page.locator("[data-testid=activity-table]");
+      await table.waitFor({ state: "attached", timeout: 20_000 });
+      await page.locator("[data-testid=activity-chart] .recharts-bar-rectangle").first().waitFor({ state: "attached", timeout: 20_000 });
+      const stats = (await (await fetch(`${apiUrl}/api/v1/cache/stats`)).json()) as { activity: { minutes: { start: string; requests: number; upstream_calls: number }[] } };
+      const shown = await table.locator("tbody tr").evaluateAll((nodes) =>
+        nodes.map((n) => ({ start: n.getAttribute("data-minute"), requests: Number(n.getAttribute("data-requests")), upstream_calls: Number(n.getAttribute("data-upstream-calls")) })),
+      );
+      const busy = stats.activity.minutes.filter((m) => m.requests > 0 || m.upstream_calls > 0).map(({ start, requests, upstream_calls }) => ({ start, requests, upstream_calls }));
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown).toEqual(busy);
+      await screenshot(page, "cache-activity");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+
+    const status = await visit("/status");
+    try {
+      const health = (await (await fetch(`${apiUrl}/health`)).json()) as { database: string; details?: { upstreams?: unknown[] } };
+      expect(await status.page.locator("[data-testid=health-database]").getAttribute("data-database")).toBe(health.database);
+      expect(await status.page.locator("[data-testid=health-database]").innerText()).toContain("PGlite");
+      const upstreams = health.details?.upstreams;
+      if (Array.isArray(upstreams)) {
+        expect(await status.page.locator("[data-testid=upstreams] tbody tr").count()).toBe(upstreams.length);
+      } else {
+        expect(await status.page.locator("[data-testid=upstreams-not-reported]").count()).toBe(1);
+      }
+      expect(status.errors).toEqual([]);
+    } finally {
+      await status.page.context().close();
+    }
+  });
+
+  it("switches the interface to Chinese and back, keeps the choice across a reload, and leaves stock names as upstream gives them", async () => {
+    const { page, errors } = await visit(stockPath(STOCK));
+    try {
+      const nav = page.locator("nav.main");
+      expect(await nav.innerText()).toContain("Stock");
+      const name = await page.locator("[data-testid=instrument-name]").innerText();
+      expect(name).toBe("贵州茅台");
+      await page.locator("[data-testid=lang-toggle]").click();
+      await expect.poll(() => nav.innerText()).toContain("个股");
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh-CN");
+      await page.reload({ waitUntil: "load" });
+      await expect.poll(() => nav.innerText(), { timeout: 20_000 }).toContain("个股");
+      expect(await page.locator("[data-testid=instrument-name]").innerText()).toBe(name);
+      await screenshot(page, "stock-zh");
+      await page.locator("[data-testid=lang-toggle]").click();
+      await expect.poll(() => nav.innerText()).toContain("Stock");
+      expect(await page.evaluate(() => localStorage.getItem("quantdb.lang"))).toBe("en");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("cache admin actions without an admin key are refused with how to make one, and done once it is entered", async () => {
+    await history("stock", STOCK.symbol, STOCK); // something held to refresh and clear
+    const heldSpans = async () => {
+      const response = await fetch(`${apiUrl}/api/v1/cache/coverage/${STOCK.symbol}`);
+      const body = (await response.json()) as { spans?: unknown[] };
+      return response.status === 404 ? 0 : body.spans!.length; // 404: the symbol is not held at all
+    };
+    const spansBefore = await heldSpans();
+    expect(spansBefore).toBeGreaterThan(0);
+    expect((await fetch(`${apiUrl}/api/v1/cache/clear/${STOCK.symbol}`, { method: "DELETE" })).status).toBe(401);
+
+    const { page, errors } = await visit("/cache");
+    page.on("dialog", (dialog) => void dialog.accept()); // the confirm() before each admin action
+    try {
+      const coverage = page.locator("[data-testid=coverage]");
+      await page.locator("section[aria-label=Coverage] input[name=symbol]").fill(STOCK.symbol);
+      await page.locator("section[aria-label=Coverage] button[type=submit]").click();
+      await coverage.waitFor({ timeout: 20_000 });
+
+      // no key: each admin action is refused, the panel says how to get an admin key, and nothing changes
+      for (const action of ["refresh-symbol", "clear-symbol", "clear-all"]) {
+        await page.locator(`[data-testid=${action}]`).click();
+        const needed = page.locator(`[data-testid=admin-key-needed][data-action=${action}]`);
+        await needed.waitFor({ timeout: 20_000 });
+        expect(await needed.getAttribute("data-status")).toBe("401");
+        expect(await needed.innerText()).toContain(`This needs an admin API key: create one with ${CREATE_ADMIN_KEY} and enter it above`);
+        expect(await page.locator("[data-testid=admin-result]").count()).toBe(0);
+      }
+      expect(await heldSpans()).toBe(spansBefore);
+      await screenshot(page, "cache-admin-key-needed");
+
+      // the header's key control: a malformed and an unknown key are refused and not kept
+      await page.locator("[data-testid=api-key-summary]").click();
+      const input = page.locator("[data-testid=api-key-input]");
+      expect(await input.getAttribute("type")).toBe("password");
+      const status = page.locator("[data-testid=api-key-status]");
+      await input.fill("not-a-key");
+      await page.locator("[data-testid=api-key-save]").click();
+      await expect.poll(() => status.getAttribute("data-kind")).toBe("error");
+      expect(await status.innerText()).toContain("not a QuantDB API key");
+      await input.fill(`qdb_${"A".repeat(43)}`); // well-formed, but no such key
+      await page.locator("[data-testid=api-key-save]").click();
+      await expect.poll(() => status.innerText(), { timeout: 20_000 }).toContain("does not accept");
+      expect(await page.evaluate(() => sessionStorage.getItem("quantdb.apiKey"))).toBeNull();
+
+      // a read key is accepted, but an admin action is still refused (403), with the same advice
+      const summary = page.locator("[data-testid=api-key-summary]");
+      await input.fill(readKey);
+      await page.locator("[data-testid=api-key-save]").click();
+      await expect.poll(() => summary.innerText(), { timeout: 20_000 }).toContain(readKey.slice(0, 12));
+      await summary.click(); // close the popup
+      await page.locator("[data-testid=refresh-symbol]").click();
+      const forbidden = page.locator("[data-testid=admin-key-needed][data-action=refresh-symbol]");
+      await forbidden.waitFor({ timeout: 20_000 });
+      expect(await forbidden.getAttribute("data-status")).toBe("403");
+      expect(await forbidden.innerText()).toContain(`This needs an admin API key: create one with ${CREATE_ADMIN_KEY} and enter it above`);
+      expect(await heldSpans()).toBe(spansBefore);
+      await summary.click();
+
+      // the admin key: kept in this tab's sessionStorage only, shown by its prefix only
+      await input.fill(adminKey);
+      await page.locator("[data-testid=api-key-save]").click();
+      await expect.poll(() => summary.innerText(), { timeout: 20_000 }).toContain(adminKey.slice(0, 12));
+      expect(await page.evaluate(() => sessionStorage.getItem("quantdb.apiKey"))).toBe(adminKey);
+      expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(adminKey);
+      expect(await page.content()).not.toContain(adminKey);
+      expect(await page.locator("[data-testid=admin-key-needed]").count()).toBe(0);
+      await page.locator("[data-testid=api-key-summary]").click(); // close the popup
+
+      // with the key (sent as Bearer through the /qdb proxy) the same actions are done
+      await page.locator("[data-testid=refresh-symbol]").click();
+      const refreshed = page.locator("[data-testid=admin-result][data-action=refresh-symbol]");
+      await refreshed.waitFor({ timeout: 60_000 });
+      expect(await refreshed.innerText()).toMatch(/^Done: /);
+      await coverage.waitFor({ timeout: 20_000 });
+      await page.locator("[data-testid=clear-symbol]").click();
+      const cleared = page.locator("[data-testid=admin-result][data-action=clear-symbol]");
+      await cleared.waitFor({ timeout: 20_000 });
+      expect(await cleared.innerText()).toMatch(/^Done: /);
+      expect(await page.locator("[data-testid=admin-key-needed]").count()).toBe(0);
+      expect(await heldSpans()).toBe(0);
+      await screenshot(page, "cache-admin-done");
+      // the only console errors: the browser reporting the refused (401, 403) requests, and the 404 of
+      // the coverage reload after the clear (the symbol is no longer held)
+      expect(errors.filter((e) => !/status of 40[13]/.test(e) && !(/status of 404/.test(e) && e.includes(`/cache/coverage/${STOCK.symbol}`)))).toEqual([]);
     } finally {
       await page.context().close();
     }

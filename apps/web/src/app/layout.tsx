@@ -5,6 +5,8 @@ import { connection } from "next/server";
 import { GeistSans } from "geist/font/sans";
 import { serverClient } from "../lib/client.ts";
 import { env } from "../env.ts";
+import { LanguageProvider, LanguageToggle, T } from "../lib/i18n.tsx";
+import { ApiKeyControl } from "../components/ApiKeyControl.tsx";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -27,17 +29,20 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en" className={GeistSans.variable}>
       <body>
+        <LanguageProvider>
         <header className="top">
           <Link href="/" className="brand">QuantDB</Link>
           <nav className="main" aria-label="Main">
-            <Link href="/stock/600519">Stock</Link>
-            <Link href="/index/000300">Index</Link>
-            <Link href="/compare">Compare</Link>
-            <Link href="/watchlist">Watchlist</Link>
-            <Link href="/calendar">Calendar</Link>
-            <Link href="/cache">Cache</Link>
-            <Link href="/status">Status</Link>
+            <Link href="/stock/600519"><T k="nav.stock" /></Link>
+            <Link href="/index/000300"><T k="nav.index" /></Link>
+            <Link href="/compare"><T k="nav.compare" /></Link>
+            <Link href="/watchlist"><T k="nav.watchlist" /></Link>
+            <Link href="/calendar"><T k="nav.calendar" /></Link>
+            <Link href="/cache"><T k="nav.cache" /></Link>
+            <Link href="/status"><T k="nav.status" /></Link>
           </nav>
+          <LanguageToggle />
+          <ApiKeyControl />
         </header>
         {reachable ? null : (
           <div className="banner" role="alert" data-testid="api-unreachable">
@@ -45,6 +50,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </div>
         )}
         <main>{children}</main>
+        </LanguageProvider>
       </body>
     </html>
   );

@@ -3,7 +3,11 @@
 import type { CacheCoverage, CacheStats } from "@quantdb/sdk";
 import { QuantDbApiError } from "@quantdb/sdk";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { API_KEY_EVENT, CREATE_ADMIN_KEY_COMMAND, isAuthError } from "../lib/api-key.ts";
 import { browserClient } from "../lib/browser-client.ts";
+import { useT } from "../lib/i18n.tsx";
+import { ActivityCharts } from "./ActivityCharts.tsx";
+import { JobRuns } from "./JobRuns.tsx";
 
 function message(error: unknown): string {
   return error instanceof QuantDbApiError ? `${error.message} (${error.code}${error.status ? ` ${error.status}` : ""})` : String(error);
@@ -30,7 +34,20 @@ function Timeline({ spans }: { spans: CacheCoverage["spans"] }) {
   );
 }
 
+/** Shown when the API refused an admin action (401: no or unknown key; 403: a read-scope key). */
+function AdminKeyNeeded({ action, status, message: apiMessage }: { action: string; status: number; message: string }) {
+  const t = useT();
+  const [before, after] = t("admin.keyNeeded").split("{command}");
+  return (
+    <div className="error admin-key-needed" role="alert" data-testid="admin-key-needed" data-action={action} data-status={status}>
+      <p style={{ margin: 0 }}>{before}<code>{CREATE_ADMIN_KEY_COMMAND}</code>{after}</p>
+      <p style={{ margin: "4px 0 0", fontSize: 12 }}>{apiMessage}</p>
+    </div>
+  );
+}
+
 export function CacheDashboard() {
+  const t = useT();
   const [stats, setStats] = useState<CacheStats | null>(null);
   const [statsError, setStatsError] = useState<string | null>(null);
   const [symbol, setSymbol] = useState("");
@@ -38,7 +55,10 @@ export function CacheDashboard() {
   const [coverage, setCoverage] = useState<CacheCoverage | null>(null);
   const [coverageError, setCoverageError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
+  /** Outcome of the last admin action (`action`: which button). */
+  const [notice, setNotice] = useState<{ action: string; text: string } | null>(null);
+  /** The API refused an admin action for want of an admin key (401 or 403): which action, its status and message. */
+  const [keyNeeded, setKeyNeeded] = useState<{ action: string; status: number; message: string } | null>(null);
 
   const loadStats = useCallback(async () => {
     try {
@@ -51,6 +71,17 @@ export function CacheDashboard() {
 
   useEffect(() => {
     void loadStats();
+  }, [loadStats]);
+
+  // a key saved or forgotten in the header: the last refusal no longer applies, and the statistics
+  // may now load (an API with QUANTDB_AUTH=all)
+  useEffect(() => {
+    const onKey = () => {
+      setKeyNeeded(null);
+      void loadStats();
+    };
+    window.addEventListener(API_KEY_EVENT, onKey);
+    return () => window.removeEventListener(API_KEY_EVENT, onKey);
   }, [loadStats]);
 
   const loadCoverage = async (sym: string, k: "stock" | "index") => {
@@ -71,15 +102,17 @@ export function CacheDashboard() {
     if (symbol.trim()) void loadCoverage(symbol.trim(), kind);
   };
 
-  const admin = async (what: string, run: () => Promise<unknown>) => {
+  const admin = async (action: string, what: string, run: () => Promise<unknown>) => {
     if (!window.confirm(what)) return;
     setBusy(true);
     setNotice(null);
+    setKeyNeeded(null);
     try {
       const result = await run();
-      setNotice(`Done: ${JSON.stringify(result)}`);
+      setNotice({ action, text: `Done: ${JSON.stringify(result)}` });
     } catch (error) {
-      setNotice(`Failed: ${message(error)}`);
+      if (isAuthError(error)) setKeyNeeded({ action, status: error.status, message: message(error) });
+      else setNotice({ action, text: `Failed: ${message(error)}` });
     } finally {
       setBusy(false);
     }
@@ -92,7 +125,7 @@ export function CacheDashboard() {
 
   return (
     <>
-      <h1 style={{ fontSize: 20, margin: "0 0 12px" }}>Cache</h1>
+      <h1 style={{ fontSize: 20, margin: "0 0 12px" }}>{t("cache.title")}</h1>
       <section className="panel" aria-label="Cache statistics">
         <div className="row" style={{ justifyContent: "space-between" }}>
           <h2>Statistics</h2>
@@ -110,6 +143,17 @@ export function CacheDashboard() {
         )}
         {stats ? <p className="muted">Counters since {stats.requests.since}</p> : null}
       </section>
+      <section className="panel" aria-label="Cache activity">
+        <h2>{t("cache.activity")}</h2>
+        {statsError ? (
+          <div className="error" data-testid="panel-error">{statsError}</div>
+        ) : !stats ? (
+          <div className="loading">{t("loading")}</div>
+        ) : (
+          <ActivityCharts activity={stats.activity} />
+        )}
+      </section>
+      <JobRuns />
       <section className="panel" aria-label="Coverage">
         <h2>Coverage of a symbol</h2>
         <form className="row" onSubmit={onSubmit} style={{ marginBottom: 10 }}>
@@ -122,21 +166,22 @@ export function CacheDashboard() {
           {coverage ? (
             <>
               <button type="button" data-testid="refresh-symbol" disabled={busy || kind === "index"}
-                onClick={() => void admin(`Re-fetch ${coverage.symbol}'s held history from upstream and replace it?`, () => browserClient().refreshCache(coverage.symbol))}>
+                onClick={() => void admin("refresh-symbol", `Re-fetch ${coverage.symbol}'s held history from upstream and replace it?`, () => browserClient().refreshCache(coverage.symbol))}>
                 Refresh {coverage.symbol}
               </button>
               <button type="button" data-testid="clear-symbol" disabled={busy}
-                onClick={() => void admin(`Delete everything cached for ${coverage.symbol}?`, () => browserClient().clearSymbolCache(coverage.symbol, { kind }))}>
+                onClick={() => void admin("clear-symbol", `Delete everything cached for ${coverage.symbol}?`, () => browserClient().clearSymbolCache(coverage.symbol, { kind }))}>
                 Clear {coverage.symbol}
               </button>
             </>
           ) : null}
           <button type="button" data-testid="clear-all" disabled={busy}
-            onClick={() => void admin("Delete EVERYTHING cached (all instruments)?", () => browserClient().clearCache())}>
+            onClick={() => void admin("clear-all", "Delete EVERYTHING cached (all instruments)?", () => browserClient().clearCache())}>
             Clear all
           </button>
         </form>
-        {notice ? <p data-testid="admin-result" className="muted">{notice}</p> : null}
+        {notice ? <p data-testid="admin-result" data-action={notice.action} className="muted">{notice.text}</p> : null}
+        {keyNeeded ? <AdminKeyNeeded {...keyNeeded} /> : null}
         {busy ? <div className="loading">Loading…</div> : null}
         {coverageError ? <div className="error" data-testid="panel-error">{coverageError}</div> : null}
         {coverage ? (

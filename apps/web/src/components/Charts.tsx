@@ -6,6 +6,7 @@ import {
   Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from "recharts";
 import { drawdownSeries, movingAverage, periodsPerYear, simpleReturns } from "../lib/figures.ts";
+import { useT } from "../lib/i18n.tsx";
 
 interface Point {
   date: string;
@@ -101,11 +102,12 @@ export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars
   const [ma, setMa] = useState<Record<MaKey, boolean>>({ ma5: true, ma20: true, ma60: false });
   const [lineMode, setLineMode] = useState(false);
   const unit = priceUnit;
+  const t = useT();
 
   return (
     <section className="panel" aria-label="Price chart" data-testid="price-panel">
       <div className="row" style={{ justifyContent: "space-between", marginBottom: 6 }}>
-        <h2 style={{ margin: 0 }}>Price ({unit}) and volume (shares)</h2>
+        <h2 style={{ margin: 0 }}>{t("chart.price", { unit })}</h2>
         <div className="row">
           {(Object.keys(MA_COLORS) as MaKey[]).map((key) => (
             <label key={key} className="row" style={{ gap: 4 }}>
@@ -115,7 +117,7 @@ export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars
           ))}
           <label className="row" style={{ gap: 4 }}>
             <input type="checkbox" name="line-mode" data-testid="line-mode" checked={lineMode} onChange={(e) => setLineMode(e.target.checked)} />
-            Close line
+            {t("chart.closeLine")}
           </label>
         </div>
       </div>
@@ -161,11 +163,12 @@ export const ReturnsHistogram = memo(function ReturnsHistogram({ bars, period }:
     for (const r of returns) out[Math.floor(r / width) - lo]!.count++;
     return out;
   }, [bars, period]);
-  const label = period === "daily" ? "Daily" : period === "weekly" ? "Weekly" : "Monthly";
+  const t = useT();
+  const label = t(period === "daily" ? "period.daily" : period === "weekly" ? "period.weekly" : "period.monthly");
   return (
     <section className="panel" aria-label="Return histogram" data-testid="returns-panel">
-      <h3>{label} return distribution (% , bin start)</h3>
-      {bins.length === 0 ? <div className="empty">Needs at least two bars.</div> : (
+      <h3>{t("chart.returns", { period: label })}</h3>
+      {bins.length === 0 ? <div className="empty">{t("chart.needTwo")}</div> : (
         <ResponsiveContainer width="100%" height={200} initialDimension={{ width: 600, height: 200 }}>
           <BarChart data={bins} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="var(--grid)" vertical={false} />
@@ -182,9 +185,10 @@ export const ReturnsHistogram = memo(function ReturnsHistogram({ bars, period }:
 
 export const DrawdownChart = memo(function DrawdownChart({ bars }: { bars: readonly DailyBar[] }) {
   const series = useMemo(() => drawdownSeries(bars), [bars]);
+  const t = useT();
   return (
     <section className="panel" aria-label="Drawdown" data-testid="drawdown-panel">
-      <h3>Drawdown from running peak close (%)</h3>
+      <h3>{t("chart.drawdown")}</h3>
       <ResponsiveContainer width="100%" height={200} initialDimension={{ width: 600, height: 200 }}>
         <AreaChart data={series} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--grid)" vertical={false} />

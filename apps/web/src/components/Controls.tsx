@@ -1,11 +1,14 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useTransition, type FormEvent } from "react";
+import { useTransition } from "react";
 import { DATE_RE, PRESETS, presetStart, type Preset } from "../lib/dates.ts";
 import { viewQuery, type Kind, type View } from "../lib/view.ts";
+import { useT } from "../lib/i18n.tsx";
+import { SearchBox } from "./SearchBox.tsx";
 
 export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: string; view: View; today: string }) {
+  const t = useT();
   const router = useRouter();
   const [pending, startTransition] = useTransition();
 
@@ -14,28 +17,13 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
     startTransition(() => router.push(`/${kind}/${encodeURIComponent(symbol)}?${viewQuery(merged, kind)}`));
   };
 
-  const onSearch = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const value = String(new FormData(event.currentTarget).get("symbol") ?? "").trim();
-    if (value) startTransition(() => router.push(`/${kind}/${encodeURIComponent(value)}`));
-  };
-
   const activePreset = PRESETS.find((p) => view.end === today && view.start === presetStart(p, today));
 
   return (
     <div className="controls" data-testid="controls">
-      <form role="search" onSubmit={onSearch}>
-        <input
-          name="symbol"
-          key={symbol}
-          defaultValue={symbol}
-          placeholder={kind === "stock" ? "600519, 00700, 000001.SZ" : "000300, HSI"}
-          aria-label={kind === "stock" ? "Stock symbol" : "Index symbol"}
-          autoComplete="off"
-          size={14}
-        />
-        <button type="submit">Go</button>
-      </form>
+      <div role="search">
+        <SearchBox key={symbol} initial={symbol} kind={kind} viewQuery={(target) => viewQuery(view, target)} />
+      </div>
       <div className="row" role="group" aria-label="Range presets">
         {PRESETS.map((preset: Preset) => (
           <button
@@ -50,7 +38,7 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
         ))}
       </div>
       <label className="row" style={{ gap: 4 }}>
-        From
+        {t("ctl.from")}
         <input
           type="date"
           name="start"
@@ -60,7 +48,7 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
         />
       </label>
       <label className="row" style={{ gap: 4 }}>
-        To
+        {t("ctl.to")}
         <input
           type="date"
           name="end"
@@ -71,23 +59,23 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
       </label>
       {kind === "stock" ? (
         <label className="row" style={{ gap: 4 }}>
-          Adjust
+          {t("ctl.adjust")}
           <select name="adjust" value={view.adjust} onChange={(e) => go({ adjust: e.target.value })}>
-            <option value="">None</option>
-            <option value="qfq">Forward (qfq)</option>
-            <option value="hfq">Backward (hfq)</option>
+            <option value="">{t("adjust.none")}</option>
+            <option value="qfq">{t("adjust.qfq")}</option>
+            <option value="hfq">{t("adjust.hfq")}</option>
           </select>
         </label>
       ) : null}
       <label className="row" style={{ gap: 4 }}>
-        Period
+        {t("ctl.period")}
         <select name="period" value={view.period} onChange={(e) => go({ period: e.target.value })}>
-          <option value="daily">Daily</option>
-          <option value="weekly">Weekly</option>
-          <option value="monthly">Monthly</option>
+          <option value="daily">{t("period.daily")}</option>
+          <option value="weekly">{t("period.weekly")}</option>
+          <option value="monthly">{t("period.monthly")}</option>
         </select>
       </label>
-      {pending ? <span className="loading" data-testid="loading" role="status">Loading…</span> : null}
+      {pending ? <span className="loading" data-testid="loading" role="status">{t("loading")}</span> : null}
     </div>
   );
 }

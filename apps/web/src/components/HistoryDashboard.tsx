@@ -3,6 +3,7 @@
 import type { DailyBar, StockHistory } from "@quantdb/sdk";
 import { useMemo, useState } from "react";
 import { keyFigures } from "../lib/figures.ts";
+import { useT } from "../lib/i18n.tsx";
 import type { Kind, View } from "../lib/view.ts";
 import { PriceCharts, ReturnsHistogram, DrawdownChart } from "./Charts.tsx";
 
@@ -37,6 +38,7 @@ function Figure({ label, testId, value, text, unit, tone }: { label: string; tes
 }
 
 export function HistoryDashboard({ kind, history, view }: { kind: Kind; history: StockHistory; view: View }) {
+  const t = useT();
   const bars = history.data;
   const units = history.metadata.units;
   const priceUnit = units.price; // CNY, HKD or points
@@ -71,20 +73,20 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
         <>
           <section className="panel" aria-label="Key figures">
             <div className="figures" data-testid="figures">
-              <Figure label={`Last close (${bars[bars.length - 1]!.date})`} testId="last-close" value={figures.lastClose} text={fmt(figures.lastClose)} unit={priceUnit} />
+              <Figure label={`${t("fig.lastClose")} (${bars[bars.length - 1]!.date})`} testId="last-close" value={figures.lastClose} text={fmt(figures.lastClose)} unit={priceUnit} />
               <Figure
-                label="Change"
+                label={t("col.change")}
                 testId="change"
                 value={figures.change?.abs ?? null}
                 text={figures.change ? `${figures.change.abs >= 0 ? "+" : ""}${fmt(figures.change.abs)} (${figures.change.pct >= 0 ? "+" : ""}${fmt(figures.change.pct)}%)` : "—"}
                 unit={priceUnit}
                 tone={signClass(figures.change?.abs)}
               />
-              <Figure label="Period return" testId="period-return" value={figures.periodReturn} text={`${fmt(figures.periodReturn)}%`} tone={signClass(figures.periodReturn)} />
-              <Figure label="High" testId="high" value={figures.high} text={fmt(figures.high)} unit={priceUnit} />
-              <Figure label="Low" testId="low" value={figures.low} text={fmt(figures.low)} unit={priceUnit} />
-              <Figure label="Volatility (annualised)" testId="volatility" value={figures.volatility} text={`${fmt(figures.volatility)}%`} />
-              <Figure label="Max drawdown" testId="max-drawdown" value={figures.maxDrawdown} text={`${fmt(figures.maxDrawdown)}%`} tone={signClass(figures.maxDrawdown)} />
+              <Figure label={t("fig.periodReturn")} testId="period-return" value={figures.periodReturn} text={`${fmt(figures.periodReturn)}%`} tone={signClass(figures.periodReturn)} />
+              <Figure label={t("col.high")} testId="high" value={figures.high} text={fmt(figures.high)} unit={priceUnit} />
+              <Figure label={t("col.low")} testId="low" value={figures.low} text={fmt(figures.low)} unit={priceUnit} />
+              <Figure label={t("fig.volatility")} testId="volatility" value={figures.volatility} text={`${fmt(figures.volatility)}%`} />
+              <Figure label={t("fig.maxDrawdown")} testId="max-drawdown" value={figures.maxDrawdown} text={`${fmt(figures.maxDrawdown)}%`} tone={signClass(figures.maxDrawdown)} />
             </div>
           </section>
           <PriceCharts bars={bars} priceUnit={priceUnit} />
@@ -94,20 +96,20 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
           </div>
           <section className="panel" aria-label="Bars">
             <div className="row" style={{ justifyContent: "space-between", marginBottom: 8 }}>
-              <h2 style={{ margin: 0 }}>Bars</h2>
+              <h2 style={{ margin: 0 }}>{t("bars.title")}</h2>
               <div className="row">
-                <button type="button" data-testid="bars-prev" disabled={current === 0} onClick={() => setPage(current - 1)}>Newer</button>
-                <span data-testid="bars-page">Page {current + 1} of {pages}</span>
-                <button type="button" data-testid="bars-next" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>Older</button>
-                <a data-testid="csv-download" href={csvHref} download={fileName}>Download CSV ({bars.length} rows)</a>
+                <button type="button" data-testid="bars-prev" disabled={current === 0} onClick={() => setPage(current - 1)}>{t("bars.newer")}</button>
+                <span data-testid="bars-page">{t("bars.page", { page: current + 1, pages })}</span>
+                <button type="button" data-testid="bars-next" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>{t("bars.older")}</button>
+                <a data-testid="csv-download" href={csvHref} download={fileName}>{t("bars.csv", { n: bars.length })}</a>
               </div>
             </div>
             <div className="scroll">
               <table className="data" data-testid="bars-table">
                 <thead>
                   <tr>
-                    <th>Date</th><th>Open ({priceUnit})</th><th>High</th><th>Low</th><th>Close</th>
-                    <th>Volume ({units.volume})</th><th>Amount ({units.amount})</th><th>Change %</th><th>Turnover %</th>
+                    <th>{t("col.date")}</th><th>{t("col.open")} ({priceUnit})</th><th>{t("col.high")}</th><th>{t("col.low")}</th><th>{t("col.close")}</th>
+                    <th>{t("col.volume")} ({units.volume})</th><th>{t("col.amount")} ({units.amount})</th><th>{t("col.changePct")}</th><th>{t("col.turnover")}</th>
                   </tr>
                 </thead>
                 <tbody>

@@ -5,6 +5,7 @@ import { todayLocal } from "../lib/dates.ts";
 import { parseView, viewQuery, type Kind } from "../lib/view.ts";
 import { Controls } from "./Controls.tsx";
 import { HistoryDashboard } from "./HistoryDashboard.tsx";
+import { T } from "../lib/i18n.tsx";
 
 export interface HistoryPageProps {
   kind: Kind;
@@ -37,9 +38,9 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
       <h1 style={{ margin: "0 0 10px", fontSize: 20 }}>
         <span data-testid="instrument-symbol">{history?.symbol ?? symbol}</span>{" "}
         {history?.name ? <span data-testid="instrument-name">{history.name}</span> : null}{" "}
-        {history ? <span className="muted" style={{ fontSize: 14 }}>{history.market} · {kind === "index" ? "index" : "stock"}</span> : null}{" "}
+        {history ? <span className="muted" style={{ fontSize: 14 }}>{history.market} · <T k={kind === "index" ? "kind.index" : "kind.stock"} /></span> : null}{" "}
         {kind === "stock" ? (
-          <Link href={`/asset/${encodeURIComponent(symbol)}`} style={{ fontSize: 13 }} data-testid="company-link">Company</Link>
+          <Link href={`/asset/${encodeURIComponent(symbol)}`} style={{ fontSize: 13 }} data-testid="company-link"><T k="company" /></Link>
         ) : null}
       </h1>
       <Controls kind={kind} symbol={symbol} view={view} today={todayLocal()} />

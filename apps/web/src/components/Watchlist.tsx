@@ -4,6 +4,7 @@ import { QuantDbApiError, type QuoteBatch } from "@quantdb/sdk";
 import Link from "next/link";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { browserClient } from "../lib/browser-client.ts";
+import { useT } from "../lib/i18n.tsx";
 
 function errorInfo(error: unknown): { message: string; code: string; status: number } {
   if (error instanceof QuantDbApiError) return { message: error.message, code: error.code, status: error.status };
@@ -31,6 +32,7 @@ const num = (v: number | null | undefined, digits = 2) =>
   v == null ? "—" : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function Watchlist() {
+  const t = useT();
   const [symbols, setSymbols] = useState<string[] | null>(null);
   const [entries, setEntries] = useState<{ symbols: string[]; data: Entry[] } | null>(null);
   const [failure, setFailure] = useState<ReturnType<typeof errorInfo> | null>(null);
@@ -94,8 +96,8 @@ export function Watchlist() {
     <section className="panel" aria-label="Watchlist">
       <form className="controls row" onSubmit={add} style={{ marginBottom: 8 }}>
         <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Symbol, e.g. 600519 or 00700" data-testid="watchlist-input" />
-        <button type="submit" data-testid="watchlist-add">Add</button>
-        <span className="muted">{open ? "Market open: refreshing every 15 s" : "Markets closed: not refreshing"}</span>
+        <button type="submit" data-testid="watchlist-add">{t("watchlist.add")}</button>
+        <span className="muted">{open ? t("watchlist.open") : t("watchlist.closed")}</span>
       </form>
       {failure ? (
         <div className="error" role="alert" data-testid="panel-error" data-code={failure.code} data-status={failure.status}>
@@ -103,15 +105,15 @@ export function Watchlist() {
         </div>
       ) : null}
       {symbols === null || (entries === null && loading) ? (
-        <div className="loading">Loading quotes…</div>
+        <div className="loading">{t("watchlist.loading")}</div>
       ) : symbols.length === 0 ? (
-        <div className="empty" data-testid="empty">The watchlist is empty. Add a symbol above.</div>
+        <div className="empty" data-testid="empty">{t("watchlist.empty")}</div>
       ) : (
         <div className="scroll">
           <table data-testid="watchlist">
             <thead>
               <tr>
-                <th>Symbol</th><th>Name</th><th>Price</th><th>Change</th><th>Change %</th><th>Volume (shares)</th><th>Quote time</th><th />
+                <th>{t("col.symbol")}</th><th>{t("col.name")}</th><th>{t("col.price")}</th><th>{t("col.change")}</th><th>{t("col.changePct")}</th><th>{t("col.volume")} (shares)</th><th>{t("col.quoteTime")}</th><th />
               </tr>
             </thead>
             <tbody>
@@ -132,10 +134,10 @@ export function Watchlist() {
                         <td>{q.quote_time ?? q.fetched_at}</td>
                       </>
                     ) : (
-                      <td colSpan={5} className="muted">{entry?.error ? `${entry.error.code}: ${entry.error.message}` : loading ? "Loading…" : "—"}</td>
+                      <td colSpan={5} className="muted">{entry?.error ? `${entry.error.code}: ${entry.error.message}` : loading ? t("loading") : "—"}</td>
                     )}
                     <td>
-                      <button type="button" onClick={() => save(symbols.filter((s) => s !== symbol))} aria-label={`Remove ${symbol}`}>Remove</button>
+                      <button type="button" onClick={() => save(symbols.filter((s) => s !== symbol))} aria-label={`Remove ${symbol}`}>{t("watchlist.remove")}</button>
                     </td>
                   </tr>
                 );

@@ -8,3 +8,4 @@ export * from "./clist.ts";
 export * from "./stock-get.ts";
 export * from "./params.ts";
 export * from "./service.ts";
+export * from "./search.ts";

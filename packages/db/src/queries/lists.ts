@@ -9,14 +9,16 @@ import type {
   AssetStore,
   CompanyInfo,
   CompanyInfoStore,
+  InstrumentSearchStore,
   ListMarket,
+  SearchCandidate,
   StockListEntry,
   StockListSnapshot,
   StockListStore,
   StoredCompanyInfo,
 } from "@quantdb/core/lists";
 import type { StockSymbol } from "@quantdb/core/symbols";
-import { and, asc, count, desc, eq, ilike, max, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, max, ne, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { instrumentWhere, upsertInstrument } from "./instruments.ts";
 import { instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
@@ -239,4 +241,70 @@ export async function stockListSnapshotDates(db: Database, market: ListMarket): 
     .where(eq(stockListSnapshots.market, market))
     .groupBy(stockListSnapshots.snapshotDate)
     .orderBy(desc(stockListSnapshots.snapshotDate));
+}
+
+/** `%`, `_` and `\` taken literally inside an ILIKE prefix pattern. */
+function prefixPattern(text: string): string {
+  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The `matchRank` rule of `@quantdb/core/lists` in SQL: 0 exact code, 1 code prefix, 2 name prefix, 3 contains. */
+function rankOf(code: SQL | AnyColumn, name: SQL | AnyColumn, text: string): SQL<number> {
+  return sql<number>`case when lower(${code}) = lower(${text}) then 0 when ${code} ilike ${prefixPattern(text)} then 1 when ${name} ilike ${prefixPattern(text)} then 2 else 3 end`;
+}
+
+async function searchSnapshots(db: Database, text: string, options: { market: ListMarket | undefined; limit: number }): Promise<SearchCandidate[]> {
+  const latest = db
+    .select({ market: stockListSnapshots.market, date: max(stockListSnapshots.snapshotDate).as("latest_date") })
+    .from(stockListSnapshots)
+    .groupBy(stockListSnapshots.market)
+    .as("latest");
+  const rank = rankOf(stockListSnapshots.code, stockListSnapshots.name, text);
+  const rows = await db
+    .select({ market: stockListSnapshots.market, code: stockListSnapshots.code, name: stockListSnapshots.name })
+    .from(stockListSnapshots)
+    .innerJoin(latest, and(eq(latest.market, stockListSnapshots.market), eq(latest.date, stockListSnapshots.snapshotDate)))
+    .where(
+      and(
+        options.market ? eq(stockListSnapshots.market, options.market) : undefined,
+        or(ilike(stockListSnapshots.code, containsPattern(text)), ilike(stockListSnapshots.name, containsPattern(text))),
+      ),
+    )
+    .orderBy(rank, asc(stockListSnapshots.market), asc(stockListSnapshots.code))
+    .limit(options.limit);
+  return rows.map((row) => ({ kind: "stock", market: row.market, code: row.code, name: row.name === NO_NAME ? null : row.name }));
+}
+
+async function searchHeld(db: Database, text: string, options: { market: ListMarket | undefined; limit: number }): Promise<SearchCandidate[]> {
+  const name = sql`coalesce(${instruments.name}, '')`;
+  return db
+    .select({ kind: instruments.kind, market: instruments.market, code: instruments.code, name: instruments.name })
+    .from(instruments)
+    .where(
+      and(
+        options.market ? eq(instruments.market, options.market) : undefined,
+        or(ilike(instruments.code, containsPattern(text)), ilike(instruments.name, containsPattern(text))),
+      ),
+    )
+    .orderBy(rankOf(sql`${instruments.code}`, name, text), asc(instruments.kind), asc(instruments.market), asc(instruments.code))
+    .limit(options.limit);
+}
+
+async function latestSnapshotDates(db: Database): Promise<Partial<Record<ListMarket, IsoDate>>> {
+  const rows = await db
+    .select({ market: stockListSnapshots.market, date: max(stockListSnapshots.snapshotDate) })
+    .from(stockListSnapshots)
+    .groupBy(stockListSnapshots.market);
+  const dates: Partial<Record<ListMarket, IsoDate>> = {};
+  for (const row of rows) if (row.date) dates[row.market as ListMarket] = row.date;
+  return dates;
+}
+
+/** The instrument search over stored stock-list snapshots and held instruments (never upstream). */
+export function createInstrumentSearchStore(db: Database): InstrumentSearchStore {
+  return {
+    searchSnapshots: (text, options) => searchSnapshots(db, text, options),
+    searchHeld: (text, options) => searchHeld(db, text, options),
+    latestSnapshotDates: () => latestSnapshotDates(db),
+  };
 }

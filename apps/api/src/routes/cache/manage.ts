@@ -25,6 +25,27 @@ const StatsSchema = z
       upstream_calls: z.number().int().openapi({ description: "Upstream calls made since start" }),
       since: z.string().openapi({ description: "Process start, ISO 8601 UTC" }),
     }),
+    activity: z
+      .object({
+        bucket_seconds: z.number().int().openapi({ description: "Length of each bucket, seconds", example: 60 }),
+        minutes: z.array(
+          z.object({
+            start: z.string().openapi({ description: "Start of the minute, ISO 8601 UTC", example: "2026-11-20T12:00:00.000Z" }),
+            requests: z.number().int().openapi({ description: "History requests answered in this minute", example: 12 }),
+            hits: z.number().int().openapi({ description: "Of those, answered without an upstream call", example: 11 }),
+            hit_ratio: z.number().nullable().openapi({ description: "hits / requests, a fraction (0–1); null when there were no requests", example: 0.92 }),
+            upstream_calls: z.number().int().openapi({ description: "Upstream calls made in this minute", example: 1 }),
+            latency_ms: z
+              .object({
+                p50: z.number().nullable().openapi({ description: "Median request latency, milliseconds", example: 6.2 }),
+                p95: z.number().nullable().openapi({ description: "95th-percentile request latency, milliseconds", example: 240.5 }),
+                max: z.number().nullable().openapi({ description: "Slowest request, milliseconds", example: 310 }),
+              })
+              .openapi({ description: "Latency of the history requests answered in this minute, measured in the server (nearest-rank percentiles); nulls when there were none" }),
+          }),
+        ),
+      })
+      .openapi({ description: "History requests per minute over the last hour of this process, oldest first, one entry per minute (empty minutes included); in memory only, reset at restart" }),
   })
   .openapi("CacheStats");
 
@@ -55,14 +76,22 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       path: "/api/v1/cache/stats",
       operationId: "getCacheStats",
       tags: ["Cache"],
-      summary: "What the cache holds, and its hit ratio since start",
+      summary: "What the cache holds, its hit ratio since start, and per-minute activity over the last hour",
       responses: { 200: { description: "Totals", content: { "application/json": { schema: StatsSchema } } }, ...openApiErrorResponses },
     }),
     async (c) => {
       const { cacheAdmin, history } = c.var.services;
       const stats = history.stats();
+      const activity = history.activity();
       return c.json(
-        { ...(await cacheAdmin.totals()), requests: { total: stats.requests, hits: stats.hits, hit_ratio: stats.hit_ratio, upstream_calls: stats.upstream_calls, since: stats.since } },
+        {
+          ...(await cacheAdmin.totals()),
+          requests: { total: stats.requests, hits: stats.hits, hit_ratio: stats.hit_ratio, upstream_calls: stats.upstream_calls, since: stats.since },
+          activity: {
+            bucket_seconds: activity.bucketSeconds,
+            minutes: activity.minutes.map((m) => ({ start: m.start, requests: m.requests, hits: m.hits, hit_ratio: m.hitRatio, upstream_calls: m.upstreamCalls, latency_ms: m.latencyMs })),
+          },
+        },
         200,
       );
     },

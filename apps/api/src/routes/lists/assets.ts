@@ -1,9 +1,16 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { exchangeOf, LIST_MARKETS, parseAssetQuery, type CompanyInfoResult, type ListMarket } from "@quantdb/core/lists";
+import { exchangeOf, LIST_MARKETS, parseAssetQuery, parseInstrumentSearch, type CompanyInfoResult, type ListMarket } from "@quantdb/core/lists";
 import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { AssetListQuerySchema, AssetListResponseSchema, AssetSymbolParam, CompanyInfoResponseSchema } from "./schema.ts";
+import {
+  AssetListQuerySchema,
+  AssetListResponseSchema,
+  AssetSearchQuerySchema,
+  AssetSearchResponseSchema,
+  AssetSymbolParam,
+  CompanyInfoResponseSchema,
+} from "./schema.ts";
 
 const infoDescription = `Company information of a stock: name, exchange, industry, listing date, share counts
 and market caps, from Eastmoney's one-symbol endpoint (push2 /api/qt/stock/get, fields f57 code, f58 name,
@@ -47,6 +54,29 @@ const listRoute = createRoute({
   },
 });
 
+const searchRoute = createRoute({
+  method: "get",
+  path: "/api/v1/assets/search",
+  operationId: "searchAssets",
+  tags: ["Assets"],
+  summary: "Search stocks and held instruments by code or name (autocomplete)",
+  description: `Instruments whose code or name contains q (case-insensitive): every stock of the newest stored
+stock-list snapshot of each market (SH, SZ, BJ, HK; see GET /api/v1/stocks/list), plus the instruments the database
+holds (indices among them). Ordered by how well they match (code equal to q, code starting with q, name starting with
+q, then containing q), then stocks before indices, market and code; at most limit (default 10, at most 50).
+
+Never calls upstream and never fetches a list: lists lists the snapshot date searched per market, null for a market
+whose list was never fetched (fetch it with GET /api/v1/stocks/list?market=…, a scan of tens of upstream pages).
+Names are as upstream gives them.`,
+  request: { query: AssetSearchQuerySchema },
+  responses: {
+    200: { description: "Matching instruments, best first", content: { "application/json": { schema: AssetSearchResponseSchema } } },
+    ...openApiErrorResponses,
+  },
+});
+
+const MATCH = ["code", "code_prefix", "name_prefix", "contains"] as const;
+
 function exchangeOrNull(market: string) {
   return (LIST_MARKETS as readonly string[]).includes(market) ? exchangeOf(market as ListMarket) : null;
 }
@@ -71,8 +101,29 @@ export function companyInfoBody(symbol: StockSymbol, info: CompanyInfoResult): z
   };
 }
 
-/** `GET /api/v1/assets/symbol/{symbol}` and `GET /api/v1/assets`. */
+/** `GET /api/v1/assets/search`, `GET /api/v1/assets/symbol/{symbol}` and `GET /api/v1/assets`. */
 export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(searchRoute, async (c) => {
+    const query = parseInstrumentSearch(c.req.valid("query"));
+    const result = await c.var.services.lists.search.search(query);
+    const body: z.infer<typeof AssetSearchResponseSchema> = {
+      q: query.q,
+      count: result.hits.length,
+      limit: query.limit,
+      results: result.hits.map((hit) => ({
+        symbol: hit.code,
+        kind: hit.kind,
+        market: hit.market,
+        name: hit.name,
+        exchange: hit.kind === "stock" ? exchangeOrNull(hit.market) : null,
+        source: hit.source,
+        match: MATCH[hit.rank],
+      })),
+      lists: result.lists.map((list) => ({ market: list.market, snapshot_date: list.snapshotDate })),
+    };
+    return c.json(body, 200);
+  });
+
   app.openapi(infoRoute, async (c) => {
     const symbol = parseStockSymbol(c.req.valid("param").symbol);
     const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal });

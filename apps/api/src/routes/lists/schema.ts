@@ -145,3 +145,43 @@ export const AssetListResponseSchema = z
     assets: z.array(AssetSchema).openapi({ description: "Ordered by market, code, kind" }),
   })
   .openapi("AssetList");
+
+/** Query of `GET /api/v1/assets/search`. Validated by the core (errors name the field). */
+export const AssetSearchQuerySchema = z.object({
+  q: z.string().optional().openapi({
+    description: "Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market",
+    example: "茅台",
+  }),
+  limit: z.string().optional().openapi({ description: "At most this many results, 1-50, default 10", example: "10" }),
+});
+
+/** One search result. */
+export const AssetSearchHitSchema = z
+  .object({
+    symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share, CN index) or 5 digits (HK); HK indices by name (HSI)", example: "600519" }),
+    kind: z.enum(["stock", "index"]).openapi({ description: "stock or index (a bare 000001 is both); use the index endpoints for indices", example: "stock" }),
+    market: z.string().openapi({ description: "SH, SZ, BJ or HK (indices may carry their own, e.g. CSI)", example: "SH" }),
+    name: z.string().nullable().openapi({ description: "Name as upstream gives it (Chinese for A-shares and most HK stocks); null when upstream sent none", example: "贵州茅台" }),
+    exchange: z.enum(["SSE", "SZSE", "BSE", "HKEX"]).nullable().openapi({ description: "Exchange of a stock market; null for other markets", example: "SSE" }),
+    source: z.enum(["list", "held"]).openapi({ description: "list: found in the market's newest stored stock-list snapshot; held: an instrument the database holds that no stored list has (indices, or a market whose list was never fetched)" }),
+    match: z.enum(["code", "code_prefix", "name_prefix", "contains"]).openapi({ description: "How it matched: the code equals q, the code starts with q, the name starts with q, or the code or name contains q. Results are ordered by this, then stocks before indices, market (SH, SZ, BJ, HK), code." }),
+  })
+  .openapi("AssetSearchHit");
+
+/** The search response. */
+export const AssetSearchResponseSchema = z
+  .object({
+    q: z.string().openapi({ description: "The text searched for, trimmed", example: "茅台" }),
+    count: z.number().int().openapi({ description: "Results returned (at most limit)", example: 1 }),
+    limit: z.number().int().openapi({ example: 10 }),
+    results: z.array(AssetSearchHitSchema),
+    lists: z
+      .array(
+        z.object({
+          market: MarketEnum,
+          snapshot_date: z.string().nullable().openapi({ description: "Date (exchange-local YYYY-MM-DD) of the market's newest stored stock-list snapshot that was searched; null when none was ever fetched (fetch one with GET /api/v1/stocks/list?market=…)", example: "2026-11-20" }),
+        }),
+      )
+      .openapi({ description: "Which stock lists were searched, one entry per market (SH, SZ, BJ, HK)" }),
+  })
+  .openapi("AssetSearch");

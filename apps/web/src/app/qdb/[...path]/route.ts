@@ -3,6 +3,11 @@ import { env } from "../../../env.ts";
 /**
  * Same-origin proxy for browser code: /qdb/<path>?<query> → ${QUANTDB_API_URL}/<path>?<query>
  * (the API sends no CORS headers). Reads the API URL at run time.
+ *
+ * Credentials: the browser's own `Authorization` header (the key entered in the dashboard) is
+ * forwarded unchanged, and the API's `WWW-Authenticate` is passed back. The proxy never adds a key
+ * of its own (QUANTDB_API_KEY is for server-rendered pages only), so a browser can do no more
+ * through it than its own key allows.
  */
 async function proxy(request: Request, context: { params: Promise<{ path: string[] }> }): Promise<Response> {
   const { path } = await context.params;
@@ -25,6 +30,8 @@ async function proxy(request: Request, context: { params: Promise<{ path: string
     const out = new Headers();
     const type = upstream.headers.get("content-type");
     if (type) out.set("content-type", type);
+    const challenge = upstream.headers.get("www-authenticate");
+    if (challenge) out.set("www-authenticate", challenge);
     return new Response(upstream.body, { status: upstream.status, headers: out });
   } catch {
     return Response.json(

@@ -1,0 +1,292 @@
+"use client";
+
+/**
+ * Interface language (English or Chinese): a small dictionary, a React context, and the choice kept
+ * in the browser (localStorage `quantdb.lang`). Only interface text is translated: stock names and
+ * every figure are shown as the API gives them. Server and first client render use English, then
+ * the stored choice applies (no hydration mismatch).
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+
+export type Lang = "en" | "zh";
+export const LANG_STORAGE_KEY = "quantdb.lang";
+
+const en = {
+  "nav.stock": "Stock",
+  "nav.index": "Index",
+  "nav.compare": "Compare",
+  "nav.watchlist": "Watchlist",
+  "nav.calendar": "Calendar",
+  "nav.cache": "Cache",
+  "nav.status": "Status",
+  "lang.toggle": "中文",
+  "lang.label": "Switch the interface to Chinese",
+  "apiKey.none": "API key",
+  "apiKey.set": "API key {prefix}…",
+  "apiKey.label": "API key, kept in this tab only",
+  "apiKey.save": "Save",
+  "apiKey.forget": "Forget",
+  "apiKey.saved": "Saved for this tab: sent as Authorization: Bearer.",
+  "apiKey.forgotten": "Forgotten.",
+  "apiKey.malformed": "That is not a QuantDB API key (qdb_ followed by 43 characters).",
+  "apiKey.rejected": "The API does not accept this key: {message}",
+  "apiKey.hint": "Create an admin key on the server with",
+  "admin.keyNeeded": "This needs an admin API key: create one with {command} and enter it above",
+  loading: "Loading…",
+  "search.label": "Search stocks and indices by code or name",
+  "search.placeholder": "Code or name: 600519, 茅台, 00700",
+  "search.go": "Go",
+  "search.results": "Matching instruments",
+  "search.index": "index",
+  "search.searching": "Searching…",
+  "search.none": "No stock or held instrument matches “{q}”.",
+  "search.missing": "Stock lists not fetched yet:",
+  "search.loadList": "load {market}",
+  "search.loadingList": "loading {market}…",
+  "status.title": "Status",
+  "status.health": "Health",
+  "status.status": "Status",
+  "status.database": "Database",
+  "status.clock": "Server clock (UTC)",
+  "status.version": "Version",
+  "status.upstreams": "Upstream hosts",
+  "status.notReported": "Not reported by this API version.",
+  "status.host": "Host",
+  "status.reachable": "Reachable",
+  "status.circuit": "Circuit",
+  "status.lastError": "Last error",
+  "status.calls": "Calls ok / failed / retried / rejected",
+  "status.none": "none",
+  "status.yes": "yes",
+  "status.no": "no",
+  "cache.title": "Cache",
+  "cache.activity": "Activity, last 60 minutes",
+  "cache.activityEmpty": "No history requests in the last hour.",
+  "cache.requests": "Requests",
+  "cache.upstreamCalls": "Upstream calls",
+  "cache.hitRatio": "Hit ratio",
+  "cache.latency": "Request latency (ms)",
+  "cache.busyMinutes": "Minutes with activity ({n}), as a table",
+  "watchlist.title": "Watchlist",
+  "watchlist.add": "Add",
+  "watchlist.remove": "Remove",
+  "watchlist.empty": "The watchlist is empty. Add a symbol above.",
+  "watchlist.loading": "Loading quotes…",
+  "watchlist.open": "Market open: refreshing every 15 s",
+  "watchlist.closed": "Markets closed: not refreshing",
+  "col.symbol": "Symbol",
+  "col.name": "Name",
+  "col.price": "Price",
+  "col.date": "Date",
+  "col.open": "Open",
+  "col.high": "High",
+  "col.low": "Low",
+  "col.close": "Close",
+  "col.volume": "Volume",
+  "col.amount": "Amount",
+  "col.change": "Change",
+  "col.changePct": "Change %",
+  "col.turnover": "Turnover %",
+  "col.quoteTime": "Quote time",
+  "fig.lastClose": "Last close",
+  "fig.periodReturn": "Period return",
+  "fig.volatility": "Volatility (annualised)",
+  "fig.maxDrawdown": "Max drawdown",
+  "bars.title": "Bars",
+  "bars.newer": "Newer",
+  "bars.older": "Older",
+  "bars.page": "Page {page} of {pages}",
+  "bars.csv": "Download CSV ({n} rows)",
+  "ctl.from": "From",
+  "ctl.to": "To",
+  "ctl.adjust": "Adjust",
+  "ctl.period": "Period",
+  "adjust.none": "None",
+  "adjust.qfq": "Forward (qfq)",
+  "adjust.hfq": "Backward (hfq)",
+  "period.daily": "Daily",
+  "period.weekly": "Weekly",
+  "period.monthly": "Monthly",
+  "chart.price": "Price ({unit}) and volume (shares)",
+  "chart.closeLine": "Close line",
+  "chart.returns": "{period} return distribution (%, bin start)",
+  "chart.needTwo": "Needs at least two bars.",
+  "chart.drawdown": "Drawdown from running peak close (%)",
+  "kind.stock": "stock",
+  "kind.index": "index",
+  company: "Company",
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const zh: Record<MessageKey, string> = {
+  "nav.stock": "个股",
+  "nav.index": "指数",
+  "nav.compare": "对比",
+  "nav.watchlist": "自选",
+  "nav.calendar": "交易日历",
+  "nav.cache": "缓存",
+  "nav.status": "状态",
+  "lang.toggle": "English",
+  "lang.label": "Switch the interface to English",
+  "apiKey.none": "API 密钥",
+  "apiKey.set": "API 密钥 {prefix}…",
+  "apiKey.label": "API 密钥（仅保存在此标签页）",
+  "apiKey.save": "保存",
+  "apiKey.forget": "清除",
+  "apiKey.saved": "已为此标签页保存：以 Authorization: Bearer 发送。",
+  "apiKey.forgotten": "已清除。",
+  "apiKey.malformed": "这不是 QuantDB API 密钥（qdb_ 加 43 个字符）。",
+  "apiKey.rejected": "API 不接受此密钥：{message}",
+  "apiKey.hint": "在服务器上创建管理员密钥：",
+  "admin.keyNeeded": "此操作需要管理员 API 密钥：用 {command} 创建一个，并在上方输入",
+  loading: "加载中…",
+  "search.label": "按代码或名称搜索股票和指数",
+  "search.placeholder": "代码或名称：600519、茅台、00700",
+  "search.go": "前往",
+  "search.results": "匹配的证券",
+  "search.index": "指数",
+  "search.searching": "搜索中…",
+  "search.none": "没有与“{q}”匹配的股票或已缓存证券。",
+  "search.missing": "尚未获取的股票列表：",
+  "search.loadList": "获取 {market}",
+  "search.loadingList": "正在获取 {market}…",
+  "status.title": "状态",
+  "status.health": "健康状况",
+  "status.status": "状态",
+  "status.database": "数据库",
+  "status.clock": "服务器时间（UTC）",
+  "status.version": "版本",
+  "status.upstreams": "上游主机",
+  "status.notReported": "此 API 版本未报告。",
+  "status.host": "主机",
+  "status.reachable": "可达",
+  "status.circuit": "熔断器",
+  "status.lastError": "最近错误",
+  "status.calls": "调用 成功 / 失败 / 重试 / 拒绝",
+  "status.none": "无",
+  "status.yes": "是",
+  "status.no": "否",
+  "cache.title": "缓存",
+  "cache.activity": "最近 60 分钟的活动",
+  "cache.activityEmpty": "最近一小时没有历史数据请求。",
+  "cache.requests": "请求数",
+  "cache.upstreamCalls": "上游调用",
+  "cache.hitRatio": "命中率",
+  "cache.latency": "请求延迟（毫秒）",
+  "cache.busyMinutes": "有活动的分钟（{n}），表格",
+  "watchlist.title": "自选",
+  "watchlist.add": "添加",
+  "watchlist.remove": "移除",
+  "watchlist.empty": "自选列表为空，请在上方添加代码。",
+  "watchlist.loading": "正在加载行情…",
+  "watchlist.open": "开市中：每 15 秒刷新",
+  "watchlist.closed": "已收市：不刷新",
+  "col.symbol": "代码",
+  "col.name": "名称",
+  "col.price": "价格",
+  "col.date": "日期",
+  "col.open": "开盘",
+  "col.high": "最高",
+  "col.low": "最低",
+  "col.close": "收盘",
+  "col.volume": "成交量",
+  "col.amount": "成交额",
+  "col.change": "涨跌额",
+  "col.changePct": "涨跌幅 %",
+  "col.turnover": "换手率 %",
+  "col.quoteTime": "行情时间",
+  "fig.lastClose": "最新收盘",
+  "fig.periodReturn": "区间收益",
+  "fig.volatility": "年化波动率",
+  "fig.maxDrawdown": "最大回撤",
+  "bars.title": "K 线数据",
+  "bars.newer": "较新",
+  "bars.older": "较旧",
+  "bars.page": "第 {page} / {pages} 页",
+  "bars.csv": "下载 CSV（{n} 行）",
+  "ctl.from": "起",
+  "ctl.to": "止",
+  "ctl.adjust": "复权",
+  "ctl.period": "周期",
+  "adjust.none": "不复权",
+  "adjust.qfq": "前复权 (qfq)",
+  "adjust.hfq": "后复权 (hfq)",
+  "period.daily": "日线",
+  "period.weekly": "周线",
+  "period.monthly": "月线",
+  "chart.price": "价格（{unit}）与成交量（股）",
+  "chart.closeLine": "收盘价折线",
+  "chart.returns": "{period}收益率分布（%，区间起点）",
+  "chart.needTwo": "至少需要两根 K 线。",
+  "chart.drawdown": "相对前高收盘价的回撤（%）",
+  "kind.stock": "股票",
+  "kind.index": "指数",
+  company: "公司资料",
+};
+
+const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, zh };
+
+/** The text of `key` in `lang`, with `{name}` placeholders filled from `vars`. */
+export function translate(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
+  return DICTIONARIES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+interface LangContext {
+  lang: Lang;
+  setLang(lang: Lang): void;
+}
+
+const Context = createContext<LangContext>({ lang: "en", setLang: () => undefined });
+
+/** Provides the interface language to client components; reads and keeps the choice in localStorage. */
+export function LanguageProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>("en");
+  useEffect(() => {
+    try {
+      if (localStorage.getItem(LANG_STORAGE_KEY) === "zh") setLangState("zh");
+    } catch {
+      // storage unavailable: stay in English
+    }
+  }, []);
+  useEffect(() => {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  }, [lang]);
+  const setLang = useCallback((next: Lang) => {
+    setLangState(next);
+    try {
+      localStorage.setItem(LANG_STORAGE_KEY, next);
+    } catch {
+      // storage unavailable: the choice lasts for this page only
+    }
+  }, []);
+  const value = useMemo(() => ({ lang, setLang }), [lang, setLang]);
+  return <Context.Provider value={value}>{children}</Context.Provider>;
+}
+
+/** The current language and its setter. */
+export function useLang(): LangContext {
+  return useContext(Context);
+}
+
+/** A translator for the current language. */
+export function useT(): (key: MessageKey, vars?: Record<string, string | number>) => string {
+  const { lang } = useLang();
+  return useCallback((key, vars) => translate(lang, key, vars), [lang]);
+}
+
+/** Translated text, usable from server components. */
+export function T({ k, vars }: { k: MessageKey; vars?: Record<string, string | number> }) {
+  return <>{useT()(k, vars)}</>;
+}
+
+/** The zh/en toggle button. */
+export function LanguageToggle() {
+  const { lang, setLang } = useLang();
+  const t = useT();
+  return (
+    <button type="button" className="lang" onClick={() => setLang(lang === "en" ? "zh" : "en")} aria-label={t("lang.label")} data-testid="lang-toggle" data-lang={lang}>
+      {t("lang.toggle")}
+    </button>
+  );
+}
