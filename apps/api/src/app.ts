@@ -4,6 +4,18 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import { compress } from "hono/compress";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { apiKeyAuth } from "./middleware/auth.ts";
+import { clientIp } from "./middleware/client-ip.ts";
+import { bodySizeLimit, urlLimit } from "./middleware/limits.ts";
+import type { HttpOptions } from "./middleware/options.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import { requestLog, rowsServed } from "./middleware/request-log.ts";
+import { silentLogger } from "./observability/logger.ts";
+import { createMetrics } from "./observability/metrics.ts";
 import type { AppEnv, Services } from "./context.ts";
 import { errorResponse, handleError } from "./errors.ts";
 import { registerAktoolsRoutes } from "./routes/aktools/index.ts";
@@ -19,6 +31,7 @@ import { registerGetStockHistory } from "./routes/history/get.ts";
 import { registerRealtimeRoutes } from "./routes/realtime/index.ts";
 import { registerGetIndexHistory } from "./routes/index/historical.ts";
 import { registerListRoutes } from "./routes/lists/index.ts";
+import { registerJobRoutes } from "./routes/jobs/list.ts";
 
 /** Version reported in the OpenAPI document (the package version). */
 export const API_VERSION = "0.1.0";
@@ -29,8 +42,20 @@ function pathMatcher(path: string): RegExp {
   return new RegExp(`^${pattern}/?$`);
 }
 
-/** Build the app around already-constructed services. */
-export function createApp(services: Services): OpenAPIHono<AppEnv> {
+/** Headers a browser may send cross-origin, and read back. */
+const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-Id"];
+const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "ETag", "X-QuantDB-Complete"];
+
+/**
+ * Build the app around already-constructed services.
+ *
+ * Middleware order: request id → request log and latency metrics → security headers → compression
+ * → CORS → size limits → client IP → API-key auth → rate limit → rows-served count → routes.
+ * Without `http` options the app is open (auth off, no rate limit, silent log): the server entry
+ * passes the environment's (default auth `admin`).
+ * @throws when `http.auth` is not "off" and no `http.apiKeys` store is given.
+ */
+export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     // Request validation failures get the same envelope as every other error.
     defaultHook: (result, c) => {
@@ -45,10 +70,43 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     },
   });
 
+  const metrics =
+    http.metrics === false ? undefined : createMetrics({ history: () => services.history.stats(), upstream: () => services.upstreamHealth.snapshot(), processMetrics: http.processMetrics ?? false });
+  const corsOrigins = http.corsOrigins ?? ["http://localhost:3000"];
+
+  app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  app.use("*", requestLog({ logger: http.logger ?? silentLogger(), metrics, logClientIp: http.logClientIp ?? false }));
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-site" }));
+  app.use("*", compress()); // gzip/deflate when Accept-Encoding asks (bodies over 1 KiB)
+  app.use(
+    "*",
+    cors({
+      origin: corsOrigins.includes("*") ? "*" : corsOrigins,
+      allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: CORS_ALLOW_HEADERS,
+      exposeHeaders: CORS_EXPOSE_HEADERS,
+      maxAge: 600,
+    }),
+  );
+  app.use("*", urlLimit(http.maxUrlLength ?? 4096));
+  app.use("*", bodySizeLimit(http.maxBodyBytes ?? 65_536));
+  app.use("*", clientIp(http.trustProxy ?? 0));
+  app.use("*", apiKeyAuth({ mode: http.auth ?? "off", store: http.apiKeys, metricsPublic: http.metricsPublic ?? false, metrics, now: () => services.clock.now() }));
+  if (http.rateLimitPerMinute) app.use("*", rateLimit({ pointsPerMinute: http.rateLimitPerMinute, ...(http.requestCosts ? { costs: http.requestCosts } : {}), metrics }));
+  if (metrics) app.use("*", rowsServed(metrics));
   app.use("*", async (c, next) => {
     c.set("services", services);
     await next();
   });
+
+  if (metrics) {
+    /** `GET /metrics`: Prometheus text format (not in the OpenAPI document). */
+    app.get("/metrics", async (c) => {
+      c.header("Content-Type", metrics.registry.contentType);
+      c.header("Cache-Control", "no-store");
+      return c.body(await metrics.registry.metrics(), 200);
+    });
+  }
 
   registerGetHealth(app);
   registerGetStockHistory(app);
@@ -63,7 +121,13 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerBatchAssets(app);
   registerGetVersion(app, API_VERSION);
   registerAktoolsRoutes(app);
+  registerJobRoutes(app);
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`qdb_…`, made with `quantdb keys create`) as `Authorization: Bearer <key>`. Needed for admin operations (QUANTDB_AUTH=admin, the default) or for every endpoint but /health and /ready (QUANTDB_AUTH=all).",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -73,6 +137,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
         "A trading-calendar-aware cache in front of Eastmoney for Chinese A-share (SH, SZ, BJ) and Hong Kong market data. " +
         "Dates are exchange-local (Asia/Shanghai, Asia/Hong_Kong). Every error has the envelope {error: {code, message, status, details?}}.",
     },
+    security: [{ bearerAuth: [] }, {}],
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "QuantDB API" }));
 

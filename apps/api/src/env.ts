@@ -34,6 +34,63 @@ const envSchema = z.object({
   QUANTDB_UPSTREAM_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(60_000).default(8000)),
   /** Port of the replay upstream in replay mode (0 = any free port). */
   QUANTDB_REPLAY_PORT: optional(z.coerce.number().int().min(0).max(65535).default(0)),
+  // --- upstream politeness (per upstream host; see docs/deploy.md) ---
+  /** Upstream calls in flight at once per host; more wait in a queue. */
+  QUANTDB_UPSTREAM_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64).default(2)),
+  /** Upstream calls started per second per host, evenly spaced (shared by all replicas on PostgreSQL); 0 = unlimited. */
+  QUANTDB_UPSTREAM_RATE_PER_SECOND: optional(z.coerce.number().min(0).max(1000).default(3)),
+  /** Retries of a call that failed retryably (reset, refused, timeout, 5xx), with exponential backoff and jitter. */
+  QUANTDB_UPSTREAM_RETRIES: optional(z.coerce.number().int().min(0).max(10).default(2)),
+  /** Longest time one request may wait for and call one upstream host (queue, rate budget, calls, retries), ms; then 503. */
+  QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000).default(30_000)),
+  /** Consecutive failed upstream calls that open a host's circuit breaker (a ban signal opens it at once); 0 = no breaker. */
+  QUANTDB_BREAKER_THRESHOLD: optional(z.coerce.number().int().min(0).max(1000).default(5)),
+  /** How long an open circuit refuses calls to its host before one probe, ms. */
+  QUANTDB_BREAKER_COOLDOWN_MS: optional(z.coerce.number().int().min(100).max(86_400_000).default(60_000)),
+  // --- operations (see README "Command line") ---
+  /** `on`: the server runs the daily ingest after each session's close (pg-boss with DATABASE_URL, else in-process); `off`: it does not. */
+  QUANTDB_DAILY_INGEST: optional(z.enum(["on", "off"]).default("on")),
+  /** Cron pattern (UTC) of the daily-ingest ticks; each tick runs only the sessions that are due and not yet run. */
+  QUANTDB_DAILY_INGEST_CRON: optional(z.string().default("*/5 * * * *")),
+  /** Freeze the clock at this ISO 8601 instant (tests and replays of a past day); unset: the system clock. */
+  QUANTDB_NOW: optional(z.iso.datetime({ offset: true }).optional()),
+  // --- security and observability (see README "Security") ---
+  /** Who needs an API key: `off` nobody, `admin` admin operations only, `all` every endpoint but /health and /ready. */
+  QUANTDB_AUTH: optional(z.enum(["off", "admin", "all"]).default("admin")),
+  /** `off` disables the per-key / per-IP request rate limit. */
+  QUANTDB_RATE_LIMIT: optional(z.enum(["on", "off"]).default("on")),
+  /** Rate budget per key (or per client IP without a key), points per minute; a request costs 1, a batch 10, a forced refresh 20. */
+  QUANTDB_RATE_LIMIT_PER_MINUTE: optional(z.coerce.number().int().min(1).max(1_000_000).default(600)),
+  /** Dashboard port; its origin `http://localhost:${WEB_PORT}` is the default CORS allow-list. */
+  WEB_PORT: optional(z.coerce.number().int().min(0).max(65535).default(3000)),
+  /** Comma-separated CORS allow-list of origins (`*` = any origin); default the dashboard's origin. */
+  QUANTDB_CORS_ORIGINS: optional(z.string().optional()),
+  /** Largest request body accepted, bytes (413 beyond). */
+  QUANTDB_MAX_BODY_BYTES: optional(z.coerce.number().int().min(1024).max(50_000_000).default(65_536)),
+  /** Longest request target (path + query) accepted, characters (414 beyond). */
+  QUANTDB_MAX_URL_LENGTH: optional(z.coerce.number().int().min(256).max(65_536).default(4096)),
+  /** pino log level of the JSON request log. */
+  QUANTDB_LOG_LEVEL: optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  /** Whether request log lines include the client IP (off: not logged). */
+  QUANTDB_LOG_CLIENT_IP: optional(z.stringbool().default(false)),
+  /** Proxies in front of the API whose X-Forwarded-For is trusted: `false`/0 (ignore the header), `true` (= 1) or a hop count. */
+  QUANTDB_TRUST_PROXY: optional(
+    z
+      .string()
+      .default("false")
+      .transform((v, ctx) => {
+        const text = v.trim().toLowerCase();
+        if (["false", "no", "off", "0"].includes(text)) return 0;
+        if (["true", "yes", "on"].includes(text)) return 1;
+        if (/^\d{1,2}$/.test(text)) return Number(text);
+        ctx.addIssue({ code: "custom", message: "expected true, false or a hop count" });
+        return z.NEVER;
+      }),
+  ),
+  /** `off` removes GET /metrics. */
+  QUANTDB_METRICS: optional(z.enum(["on", "off"]).default("on")),
+  /** Whether /metrics stays open under QUANTDB_AUTH=all (otherwise a read key is needed, as for every endpoint). */
+  QUANTDB_METRICS_PUBLIC: optional(z.stringbool().default(false)),
 });
 
 /** Validated configuration. */

@@ -3,12 +3,16 @@
  * PostgreSQL at DATABASE_URL), start the replay upstream in replay mode, and serve.
  */
 import { serve } from "@hono/node-server";
-import { systemClock } from "@quantdb/core/clock";
+import { ManualClock, systemClock } from "@quantdb/core/clock";
 import { openDatabase } from "@quantdb/db";
 import { loadEnv } from "./env.ts";
-import { createSystem, replayUrls, upstreamUrlsFromEnv } from "./system.ts";
+import { httpOptionsFromEnv } from "./middleware/options.ts";
+import { createLogger } from "./observability/logger.ts";
+import { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "./system.ts";
 
 const env = loadEnv();
+/** JSON lines on stdout: start-up messages and one line per request. */
+const logger = createLogger(env.QUANTDB_LOG_LEVEL);
 const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR });
 
 let urls = upstreamUrlsFromEnv(env);
@@ -18,29 +22,37 @@ if (env.QUANTDB_UPSTREAM === "replay") {
   const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
   urls = replayUrls(replay);
   closeReplay = () => replay.close();
-  console.log(`[quantdb] replay upstream (real recorded data, offline) at ${replay.url}`);
+  logger.info(`replay upstream (real recorded data, offline) at ${replay.url}`);
 }
 
-const { app, restoredExtensions } = await createSystem({
+const { app, restoredExtensions, scheduler, close: closeSystem } = await createSystem({
   database,
-  clock: systemClock,
+  clock: env.QUANTDB_NOW ? new ManualClock(env.QUANTDB_NOW) : systemClock,
   urls,
   timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
   realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
-  onSkippedExtension: (message) => console.warn(`[quantdb] ${message}`),
+  onSkippedExtension: (message) => logger.warn(message),
+  upstreamPolicy: upstreamPolicyFromEnv(env),
+  // On PostgreSQL, replicas share the upstream rate budget and the per-series locks through it.
+  coordinationUrl: env.DATABASE_URL,
+  http: { ...httpOptionsFromEnv(env), logger },
+  ...(env.QUANTDB_DAILY_INGEST === "on" ? { dailyIngest: { databaseUrl: env.DATABASE_URL, cron: env.QUANTDB_DAILY_INGEST_CRON } } : {}),
 });
-if (restoredExtensions > 0) console.log(`[quantdb] ${restoredExtensions} calendar extension(s) applied`);
+if (scheduler) logger.info(`daily ingest scheduled (${scheduler.kind})`);
+if (restoredExtensions > 0) logger.info(`${restoredExtensions} calendar extension(s) applied`);
 const server = serve({ fetch: app.fetch, port: env.PORT, ...(env.HOST ? { hostname: env.HOST } : {}) }, (info) => {
-  console.log(`[quantdb] API on http://localhost:${info.port} (database: ${database.driver} ${database.location}; docs: /docs)`);
+  logger.info(`API on http://localhost:${info.port} (database: ${database.driver} ${database.location}; docs: /docs)`);
 });
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`[quantdb] ${signal}: shutting down`);
+  logger.info(`${signal}: shutting down`);
   server.close();
+  await scheduler?.stop();
   await closeReplay?.();
+  await closeSystem();
   await database.close();
   process.exit(0);
 }

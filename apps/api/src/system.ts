@@ -7,11 +7,15 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/eastmoney";
 import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
-import type { DatabaseHandle } from "@quantdb/db";
+import { PASS_THROUGH_UPSTREAM_POLICY, rateBudgetFrom, evenRateOptions, UpstreamPolicies, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
+import type { SeriesLock } from "@quantdb/core/history";
+import { createAdvisoryLocks, createApiKeyStore, createPostgresRateLimiter, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
 import { createApp } from "./app.ts";
+import type { HttpOptions } from "./middleware/options.ts";
 import type { AppEnv, Services } from "./context.ts";
 import type { Env } from "./env.ts";
 import { createServices } from "./services.ts";
+import { startDailyIngest, type IngestScheduler } from "./jobs/index.ts";
 
 /** Base URLs of every upstream QuantDB calls. */
 export interface UpstreamUrls {
@@ -38,6 +42,18 @@ export function upstreamUrlsFromEnv(env: Env): UpstreamUrls {
   };
 }
 
+/** The upstream politeness policy a validated environment names (concurrency, rate, retries, breaker). */
+export function upstreamPolicyFromEnv(env: Env): Partial<UpstreamPolicyConfig> {
+  return {
+    concurrency: env.QUANTDB_UPSTREAM_CONCURRENCY,
+    ratePerSecond: env.QUANTDB_UPSTREAM_RATE_PER_SECOND,
+    retries: env.QUANTDB_UPSTREAM_RETRIES,
+    totalTimeoutMs: env.QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS,
+    breakerThreshold: env.QUANTDB_BREAKER_THRESHOLD,
+    breakerCooldownMs: env.QUANTDB_BREAKER_COOLDOWN_MS,
+  };
+}
+
 /** Every upstream pointed at one replay server (`@quantdb/replay`). */
 export function replayUrls(replay: { url: string; sinaTradeDatesUrl: string }): UpstreamUrls {
   return { eastmoneyHistory: replay.url, eastmoneyQuote: replay.url, eastmoneyList: replay.url, eastmoneyDatacenter: replay.url, sinaCalendar: replay.sinaTradeDatesUrl };
@@ -56,24 +72,78 @@ export interface SystemOptions {
   listPageDelayMs?: number;
   /** Told about stored calendar extensions the bundled data now contradicts (skipped). */
   onSkippedExtension?: (message: string) => void;
+  /**
+   * The HTTP layer's guards and reporting (auth, rate limit, CORS, limits, log, metrics). Omitted:
+   * open (auth off, no rate limit, silent log), as for tests and the SDK's embedded mode. The API-key
+   * store defaults to this database's `api_keys` table.
+   */
+  http?: HttpOptions;
+  /**
+   * Schedule the daily ingest (see jobs/): on pg-boss when `databaseUrl` is set (PostgreSQL), else
+   * in-process. Off when omitted (tests turn it on explicitly).
+   */
+  dailyIngest?: { databaseUrl?: string | undefined; cron?: string | undefined };
+  /**
+   * Upstream politeness per host (concurrency, rate, retries, total time, breaker); the server
+   * passes its environment's. Omitted: pass-through (no retries, breaker or rate budget), so a test
+   * that injects one fault sees exactly it.
+   */
+  upstreamPolicy?: Partial<UpstreamPolicyConfig>;
+  /**
+   * PostgreSQL URL of the database, for coordination between replicas: the upstream rate budget
+   * and the per-series locks then live in PostgreSQL (advisory locks, a rate-limiter table), so N
+   * processes on one database make one upstream call per missing span and share one budget.
+   * Omitted: both are in-process.
+   */
+  coordinationUrl?: string | undefined;
 }
 
 /** Build services and app, and re-apply stored calendar extensions. */
-export async function createSystem(options: SystemOptions): Promise<{ app: OpenAPIHono<AppEnv>; services: Services; restoredExtensions: number }> {
+export async function createSystem(
+  options: SystemOptions,
+): Promise<{ app: OpenAPIHono<AppEnv>; services: Services; restoredExtensions: number; scheduler: IngestScheduler | null; close: () => Promise<void> }> {
   const { database, clock, urls, timeoutMs } = options;
+  const { upstreams, seriesLock, coordination } = await upstreamCoordination(options);
+  // Every upstream client calls through fetchUpstreamText with this fetch: the host's policy applies.
+  const fetch = upstreams.fetchFor();
   const services = createServices({
     database,
     clock,
-    upstream: new EastmoneyHistoryClient({ baseUrl: urls.eastmoneyHistory, timeoutMs }),
-    sina: { url: urls.sinaCalendar, timeoutMs },
-    quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs }),
+    upstreams,
+    ...(seriesLock ? { seriesLock } : {}),
+    upstream: new EastmoneyHistoryClient({ baseUrl: urls.eastmoneyHistory, timeoutMs, fetch }),
+    sina: { url: urls.sinaCalendar, timeoutMs, fetch },
+    quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, fetch }),
     ...(options.realtimeTtlSeconds !== undefined ? { realtimeTtlSeconds: options.realtimeTtlSeconds } : {}),
-    listUpstream: new EastmoneyListClient({ baseUrl: urls.eastmoneyList, timeoutMs, pageDelayMs: options.listPageDelayMs ?? 500 }),
-    infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs }),
-    datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs },
+    listUpstream: new EastmoneyListClient({ baseUrl: urls.eastmoneyList, timeoutMs, pageDelayMs: options.listPageDelayMs ?? 500, fetch }),
+    infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, fetch }),
+    datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs, fetch },
   });
   const restoredExtensions = await services.calendarExtensions.restore((extension, error) =>
     options.onSkippedExtension?.(`stored ${extension.id} calendar extension through ${extension.knownThrough} skipped: ${error.message}`),
   );
-  return { app: createApp(services), services, restoredExtensions };
+  const scheduler = options.dailyIngest ? await startDailyIngest(services, options.dailyIngest) : null;
+  return {
+    app: createApp(services, { apiKeys: createApiKeyStore(database.db), ...options.http }),
+    services,
+    restoredExtensions,
+    scheduler,
+    close: async () => {
+      await coordination?.close();
+    },
+  };
+}
+
+/** Upstream policies, with their rate budget and the series locks in PostgreSQL when a coordination URL is given. */
+async function upstreamCoordination(options: SystemOptions): Promise<{ upstreams: UpstreamPolicies; seriesLock: SeriesLock | undefined; coordination: CoordinationPool | undefined }> {
+  const config: UpstreamPolicyConfig = { ...PASS_THROUGH_UPSTREAM_POLICY, ...options.upstreamPolicy };
+  if (!options.coordinationUrl || options.database.driver !== "postgres") return { upstreams: new UpstreamPolicies({ config }), seriesLock: undefined, coordination: undefined };
+  const coordination = openCoordinationPool(options.coordinationUrl);
+  try {
+    const budget = config.ratePerSecond > 0 ? rateBudgetFrom(await createPostgresRateLimiter(coordination, evenRateOptions(config.ratePerSecond))) : undefined;
+    return { upstreams: new UpstreamPolicies({ config, ...(budget ? { budget } : {}) }), seriesLock: createAdvisoryLocks(coordination), coordination };
+  } catch (error) {
+    await coordination.close();
+    throw error;
+  }
 }

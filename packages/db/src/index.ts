@@ -7,3 +7,7 @@ export * from "./queries/fundamentals.ts";
 export * from "./queries/lists.ts";
 export * from "./queries/cache-admin.ts";
 export * from "./queries/api-keys.ts";
+export * from "./queries/jobs.ts";
+export * from "./queries/locks.ts";
+export * from "./queries/rate-limit.ts";
+export * from "./queries/readiness.ts";

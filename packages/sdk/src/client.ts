@@ -10,6 +10,7 @@ import { addDays, CALENDARS_START, indexCalendar, localDateTime, lookbackDays, s
 import type {
   Adjust,
   AssetList,
+  AssetSearch,
   BatchAssets,
   BatchHistory,
   CacheCleared,
@@ -22,6 +23,7 @@ import type {
   CompanyInfo,
   FinancialSummary,
   Health,
+  JobRunList,
   HkHolidayList,
   IndexHistory,
   InstrumentKind,
@@ -173,6 +175,20 @@ export interface StockListOptions extends RequestOptions {
   offset?: number | undefined;
 }
 
+/** Options of `listJobRuns`. */
+export interface JobRunsOptions extends RequestOptions {
+  /** Most recent runs to return, 1..500. @default 50 */
+  limit?: number;
+  /** Only runs of this job (e.g. `"daily-ingest"`). */
+  job?: string;
+}
+
+/** Options of `searchAssets`. */
+export interface AssetSearchOptions extends RequestOptions {
+  /** At most this many results, 1-50. @default 10 */
+  limit?: number | undefined;
+}
+
 /** Filters and paging of `listAssets`. */
 export interface AssetListOptions extends RequestOptions {
   /** Only this market. @default every market */
@@ -311,6 +327,18 @@ export interface QuantDbClient {
    */
   listAssets(options?: AssetListOptions): Promise<AssetList>;
   /**
+   * Search stocks and held instruments by code or name, for autocompletion
+   * (`GET /api/v1/assets/search`): the newest stored stock list of each market (SH, SZ, BJ, HK) plus
+   * the instruments the server holds (indices among them), best match first (code equal, code
+   * prefix, name prefix, contains). Never calls upstream; `lists` says which markets' lists were
+   * searched (`snapshot_date: null`: never fetched; `getStockList(market)` fetches one).
+   * @param q - part of a code or name (`6005`, `茅台`, `腾讯`), or a full symbol (`0700.HK`); 1-50 characters.
+   * @param options - `limit` (1-50, default 10), `signal`.
+   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) for a blank or too long `q` or a bad `limit`.
+   * @example const { results } = await client.searchAssets("茅台", { limit: 5 }); results[0]?.symbol; // "600519"
+   */
+  searchAssets(q: string, options?: AssetSearchOptions): Promise<AssetSearch>;
+  /**
    * Company information of up to 100 stocks in one request (`POST /api/v1/batch/assets`);
    * per-symbol failures in `errors` inside the 200.
    * @param symbols - 1 to 100 stock symbols.
@@ -412,6 +440,13 @@ export interface QuantDbClient {
    * @example const { status } = await client.getHealth(); // "ok"
    */
   getHealth(options?: RequestOptions): Promise<Health>;
+  /**
+   * Recent job runs, newest first (`GET /api/v1/jobs`): the scheduled daily ingest, one run per
+   * exchange calendar (CN, HK) and trading session, with instruments updated, upstream calls and errors.
+   * @param options - `limit` (1..500, default 50), `job` (e.g. `"daily-ingest"`), `signal`.
+   * @example const { data } = await client.listJobRuns({ limit: 5 }); data[0]?.status; // "succeeded"
+   */
+  listJobRuns(options?: JobRunsOptions): Promise<JobRunList>;
 }
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -589,6 +624,10 @@ export function createClient(options: ClientOptions): QuantDbClient {
       return call("get", "/api/v1/assets/symbol/{symbol}", { params: { symbol }, signal: options.signal });
     },
 
+    searchAssets(q, options = {}) {
+      return call("get", "/api/v1/assets/search", { query: { q, limit: str(options.limit) }, signal: options.signal });
+    },
+
     listAssets(options = {}) {
       return call("get", "/api/v1/assets", {
         query: { market: options.market, kind: options.kind, q: options.q, limit: str(options.limit), offset: str(options.offset) },
@@ -646,6 +685,10 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     getHealth(options = {}) {
       return call("get", "/health", { signal: options.signal });
+    },
+
+    listJobRuns(options = {}) {
+      return call("get", "/api/v1/jobs", { query: { limit: options.limit, job: options.job }, signal: options.signal });
     },
   };
   return client;

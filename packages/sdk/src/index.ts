@@ -11,6 +11,8 @@
 export { createClient } from "./client.ts";
 export type {
   AssetListOptions,
+  AssetSearchOptions,
+  JobRunsOptions,
   CalendarOptions,
   ClientOptions,
   DatesRange,

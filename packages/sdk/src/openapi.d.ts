@@ -12,8 +12,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and readiness */
+        /**
+         * Liveness, with upstream circuit states
+         * @description 200 while the process serves HTTP (it does not check the database: see GET /ready). details.upstreams lists each upstream host called since start with its circuit breaker state, last error and call counts.
+         */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: database reachable and migrated
+         * @description 200 when the database answers `select 1` and every committed migration is applied. 503 with code DATABASE_UNAVAILABLE (no answer) or MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to ready replicas.
+         */
+        get: operations["getReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -477,6 +500,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assets/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search stocks and held instruments by code or name (autocomplete)
+         * @description Instruments whose code or name contains q (case-insensitive): every stock of the newest stored
+         *     stock-list snapshot of each market (SH, SZ, BJ, HK; see GET /api/v1/stocks/list), plus the instruments the database
+         *     holds (indices among them). Ordered by how well they match (code equal to q, code starting with q, name starting with
+         *     q, then containing q), then stocks before indices, market and code; at most limit (default 10, at most 50).
+         *
+         *     Never calls upstream and never fetches a list: lists lists the snapshot date searched per market, null for a market
+         *     whose list was never fetched (fetch it with GET /api/v1/stocks/list?market=…, a scan of tens of upstream pages).
+         *     Names are as upstream gives them.
+         */
+        get: operations["searchAssets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assets/symbol/{symbol}": {
         parameters: {
             query?: never;
@@ -535,7 +585,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the cache holds, and its hit ratio since start */
+        /** What the cache holds, its hit ratio since start, and per-minute activity over the last hour */
         get: operations["getCacheStats"];
         put?: never;
         post?: never;
@@ -770,6 +820,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent job runs (daily ingest)
+         * @description Runs of scheduled jobs, newest first. The daily ingest runs once per exchange calendar (CN, HK) and trading session, 30 minutes after the close, and brings every held series up to that session; nothing runs on holidays. A failed run is retried by a later tick (up to 3 attempts).
+         */
+        get: operations["listJobRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -784,6 +854,39 @@ export interface components {
             database: "pglite" | "postgres";
             /** @description Server time, ISO 8601 UTC */
             time: string;
+            details: {
+                /** @description Each upstream host called since start, with its circuit state and call counts (this process) */
+                upstreams: components["schemas"]["UpstreamHost"][];
+            };
+        };
+        UpstreamHost: {
+            /**
+             * @description Upstream host (and port)
+             * @example push2his.eastmoney.com
+             */
+            host: string;
+            /**
+             * @description Circuit breaker: closed (calling normally), open (cooling down after repeated failures or a ban signal; not calling), half-open (cool-down over: the next call probes)
+             * @enum {string}
+             */
+            circuit: "closed" | "open" | "half-open";
+            /**
+             * @description Code and message of the last failed call, or null
+             * @example UPSTREAM_UNAVAILABLE: Upstream answered HTTP 500
+             */
+            lastError: string | null;
+            /** @description When the last call failed, ISO 8601 UTC, or null */
+            lastErrorAt: string | null;
+            calls: {
+                /** @description Requests that succeeded (after retries) */
+                ok: number;
+                /** @description Requests that failed after the policy gave up */
+                failed: number;
+                /** @description Retry calls made */
+                retried: number;
+                /** @description Requests refused without calling (circuit open, queue full) */
+                rejected: number;
+            };
         };
         Error: {
             error: {
@@ -806,6 +909,18 @@ export interface components {
                 details?: {
                     [key: string]: unknown;
                 };
+            };
+        };
+        Ready: {
+            /** @enum {string} */
+            status: "ready";
+            /** @enum {string} */
+            database: "pglite" | "postgres";
+            migrations: {
+                /** @description Migrations recorded as applied */
+                applied: number;
+                /** @description Migrations in the committed journal (null if it cannot be read) */
+                expected: number | null;
             };
         };
         StockHistory: {
@@ -890,6 +1005,26 @@ export interface components {
                  * @example 2026-12-31
                  */
                 calendar_known_through: string;
+                /**
+                 * @description true when every session of the range that exists is served; false only with allow_partial=true when upstream failed (see missing)
+                 * @example true
+                 */
+                complete: boolean;
+                /** @description Date spans (inclusive, YYYY-MM-DD, exchange-local) not served because upstream failed; empty when complete */
+                missing: {
+                    /** @example 2024-03-01 */
+                    start: string;
+                    /** @example 2024-03-29 */
+                    end: string;
+                }[];
+                /** @description The upstream failure that made the answer partial; null when complete */
+                upstream_error: {
+                    /** @example UPSTREAM_UNAVAILABLE */
+                    code: string;
+                    message: string;
+                    /** @description When upstream may be tried again, seconds (null if unknown) */
+                    retry_after_seconds: number | null;
+                } | null;
             };
         };
         DailyBar: {
@@ -984,6 +1119,125 @@ export interface components {
              */
             end_date: string;
         } | null;
+        StockHistoryColumns: {
+            /**
+             * @description Canonical code: 6 digits (A-share) or 5 digits (HK)
+             * @example 600519
+             */
+            symbol: string;
+            /**
+             * @description Listing exchange (stocks) or index compiler (SH, SZ, BJ, CSI, HK)
+             * @example SH
+             * @enum {string}
+             */
+            market: "SH" | "SZ" | "BJ" | "CSI" | "HK";
+            /**
+             * @description Instrument name as upstream reports it; null if not known yet
+             * @example 贵州茅台
+             */
+            name: string | null;
+            /**
+             * @description Adjustment of the prices (always "" for indices)
+             * @example
+             * @enum {string}
+             */
+            adjust: "" | "qfq" | "hfq";
+            /**
+             * @description Bar period
+             * @example daily
+             * @enum {string}
+             */
+            period: "daily" | "weekly" | "monthly";
+            /**
+             * @description Requested first date, YYYY-MM-DD
+             * @example 2024-01-01
+             */
+            start_date: string;
+            /**
+             * @description Requested last date, YYYY-MM-DD
+             * @example 2024-12-31
+             */
+            end_date: string;
+            metadata: {
+                /**
+                 * @description Number of bars in data
+                 * @example 242
+                 */
+                count: number;
+                cache: {
+                    /** @description true when no upstream call was made for this request */
+                    hit: boolean;
+                    /** @description Daily bars served from the database (for weekly/monthly: the daily bars aggregated) */
+                    rows_from_cache: number;
+                    /** @description Daily bars fetched from upstream by this request */
+                    rows_from_upstream: number;
+                    /** @description Upstream calls this request made */
+                    upstream_requests: number;
+                    /** @description Sessions in [start_date, min(end_date, today)] per the exchange calendar */
+                    trading_days: number;
+                    series_replaced: components["schemas"]["SeriesReplacement"];
+                };
+                units: {
+                    /** @enum {string} */
+                    currency: "CNY" | "HKD";
+                    /** @enum {string} */
+                    price: "CNY" | "HKD" | "points";
+                    /** @enum {string} */
+                    volume: "shares";
+                    /** @enum {string} */
+                    amount: "CNY" | "HKD";
+                    /** @enum {string} */
+                    amplitude: "percent";
+                    /** @enum {string} */
+                    pct_change: "percent";
+                    /** @enum {string} */
+                    change: "CNY" | "HKD" | "points";
+                    /** @enum {string} */
+                    turnover_rate: "percent";
+                };
+                /**
+                 * @description The exchange calendar is known through this date; later dates are passed through to upstream and not cached
+                 * @example 2026-12-31
+                 */
+                calendar_known_through: string;
+                /**
+                 * @description true when every session of the range that exists is served; false only with allow_partial=true when upstream failed (see missing)
+                 * @example true
+                 */
+                complete: boolean;
+                /** @description Date spans (inclusive, YYYY-MM-DD, exchange-local) not served because upstream failed; empty when complete */
+                missing: {
+                    /** @example 2024-03-01 */
+                    start: string;
+                    /** @example 2024-03-29 */
+                    end: string;
+                }[];
+                /** @description The upstream failure that made the answer partial; null when complete */
+                upstream_error: {
+                    /** @example UPSTREAM_UNAVAILABLE */
+                    code: string;
+                    message: string;
+                    /** @description When upstream may be tried again, seconds (null if unknown) */
+                    retry_after_seconds: number | null;
+                } | null;
+            };
+            columns: components["schemas"]["BarColumns"];
+        };
+        /** @description Bars as columns (same units as DailyBar), ascending dates */
+        BarColumns: {
+            date: string[];
+            open: number[];
+            high: number[];
+            low: number[];
+            close: number[];
+            volume: number[];
+            amount: (number | null)[];
+            amplitude: (number | null)[];
+            pct_change: (number | null)[];
+            change: (number | null)[];
+            turnover_rate: (number | null)[];
+            provisional: boolean[];
+        };
         TradingCalendar: {
             /**
              * @description Calendar: CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)
@@ -1782,6 +2036,70 @@ export interface components {
              */
             prev_close: number | null;
         };
+        AssetSearch: {
+            /**
+             * @description The text searched for, trimmed
+             * @example 茅台
+             */
+            q: string;
+            /**
+             * @description Results returned (at most limit)
+             * @example 1
+             */
+            count: number;
+            /** @example 10 */
+            limit: number;
+            results: components["schemas"]["AssetSearchHit"][];
+            /** @description Which stock lists were searched, one entry per market (SH, SZ, BJ, HK) */
+            lists: {
+                /** @enum {string} */
+                market: "SH" | "SZ" | "BJ" | "HK";
+                /**
+                 * @description Date (exchange-local YYYY-MM-DD) of the market's newest stored stock-list snapshot that was searched; null when none was ever fetched (fetch one with GET /api/v1/stocks/list?market=…)
+                 * @example 2026-11-20
+                 */
+                snapshot_date: string | null;
+            }[];
+        };
+        AssetSearchHit: {
+            /**
+             * @description Canonical code: 6 digits (A-share, CN index) or 5 digits (HK); HK indices by name (HSI)
+             * @example 600519
+             */
+            symbol: string;
+            /**
+             * @description stock or index (a bare 000001 is both); use the index endpoints for indices
+             * @example stock
+             * @enum {string}
+             */
+            kind: "stock" | "index";
+            /**
+             * @description SH, SZ, BJ or HK (indices may carry their own, e.g. CSI)
+             * @example SH
+             */
+            market: string;
+            /**
+             * @description Name as upstream gives it (Chinese for A-shares and most HK stocks); null when upstream sent none
+             * @example 贵州茅台
+             */
+            name: string | null;
+            /**
+             * @description Exchange of a stock market; null for other markets
+             * @example SSE
+             * @enum {string|null}
+             */
+            exchange: "SSE" | "SZSE" | "BSE" | "HKEX" | null;
+            /**
+             * @description list: found in the market's newest stored stock-list snapshot; held: an instrument the database holds that no stored list has (indices, or a market whose list was never fetched)
+             * @enum {string}
+             */
+            source: "list" | "held";
+            /**
+             * @description How it matched: the code equals q, the code starts with q, the name starts with q, or the code or name contains q. Results are ordered by this, then stocks before indices, market (SH, SZ, BJ, HK), code.
+             * @enum {string}
+             */
+            match: "code" | "code_prefix" | "name_prefix" | "contains";
+        };
         CompanyInfo: {
             /**
              * @description Canonical code: 6 digits (A-share) or 5 digits (HK) [Eastmoney f57]
@@ -1984,6 +2302,59 @@ export interface components {
                 /** @description Process start, ISO 8601 UTC */
                 since: string;
             };
+            /** @description History requests per minute over the last hour of this process, oldest first, one entry per minute (empty minutes included); in memory only, reset at restart */
+            activity: {
+                /**
+                 * @description Length of each bucket, seconds
+                 * @example 60
+                 */
+                bucket_seconds: number;
+                minutes: {
+                    /**
+                     * @description Start of the minute, ISO 8601 UTC
+                     * @example 2026-11-20T12:00:00.000Z
+                     */
+                    start: string;
+                    /**
+                     * @description History requests answered in this minute
+                     * @example 12
+                     */
+                    requests: number;
+                    /**
+                     * @description Of those, answered without an upstream call
+                     * @example 11
+                     */
+                    hits: number;
+                    /**
+                     * @description hits / requests, a fraction (0–1); null when there were no requests
+                     * @example 0.92
+                     */
+                    hit_ratio: number | null;
+                    /**
+                     * @description Upstream calls made in this minute
+                     * @example 1
+                     */
+                    upstream_calls: number;
+                    /** @description Latency of the history requests answered in this minute, measured in the server (nearest-rank percentiles); nulls when there were none */
+                    latency_ms: {
+                        /**
+                         * @description Median request latency, milliseconds
+                         * @example 6.2
+                         */
+                        p50: number | null;
+                        /**
+                         * @description 95th-percentile request latency, milliseconds
+                         * @example 240.5
+                         */
+                        p95: number | null;
+                        /**
+                         * @description Slowest request, milliseconds
+                         * @example 310
+                         */
+                        max: number | null;
+                    };
+                }[];
+            };
         };
         CacheCoverage: {
             /** @example 600519 */
@@ -2143,6 +2514,50 @@ export interface components {
         AktoolsRow: {
             [key: string]: string | number | null;
         };
+        JobRunList: {
+            data: components["schemas"]["JobRun"][];
+            count: number;
+        };
+        JobRun: {
+            id: number;
+            /**
+             * @description Job name
+             * @example daily-ingest
+             */
+            job: string;
+            /**
+             * @description Calendar the run covers: CN (SH, SZ, BJ) or HK
+             * @example CN
+             */
+            scope: string;
+            /**
+             * @description Exchange-local trading session the run brought data up to, YYYY-MM-DD
+             * @example 2026-11-20
+             */
+            session_date: string;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            /** @description Claims of this session's run so far (a failed run is retried by a later tick) */
+            attempts: number;
+            /** @description ISO 8601 UTC */
+            started_at: string;
+            /** @description ISO 8601 UTC; null while running */
+            finished_at: string | null;
+            /** @description Instruments that received new bars from upstream */
+            instruments_updated: number;
+            /** @description Upstream calls the run made */
+            upstream_calls: number;
+            errors: {
+                /**
+                 * @description Eastmoney secid of the series that failed
+                 * @example 1.600519
+                 */
+                symbol?: string;
+                /** @example UPSTREAM_TIMEOUT */
+                code: string;
+                message: string;
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -2161,7 +2576,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready */
+            /** @description Alive */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2172,6 +2587,24 @@ export interface operations {
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2197,6 +2630,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2208,6 +2650,125 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not ready (DATABASE_UNAVAILABLE, MIGRATIONS_PENDING) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2237,6 +2798,10 @@ export interface operations {
                 adjust?: string;
                 /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional. */
                 period?: string;
+                /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
+                format?: "json" | "columns" | "csv";
+                /** @description true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way. */
+                allow_partial?: "true" | "false";
             };
             header?: never;
             path: {
@@ -2247,17 +2812,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bars in ascending date order */
+            /** @description Bars in ascending date order, in the format asked for. Carries a weak ETag; with a matching If-None-Match the answer is 304 without a body. Sent gzip- or brotli-compressed when Accept-Encoding asks. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StockHistory"];
+                    "application/vnd.quantdb.columns+json": components["schemas"]["StockHistoryColumns"];
+                    "text/csv": string;
                 };
+            };
+            /** @description Not modified: the answer's ETag matches If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2283,6 +2875,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2294,6 +2895,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2323,6 +2933,10 @@ export interface operations {
                 adjust?: string;
                 /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional. */
                 period?: string;
+                /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
+                format?: "json" | "columns" | "csv";
+                /** @description true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way. */
+                allow_partial?: "true" | "false";
             };
             header?: never;
             path: {
@@ -2333,17 +2947,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bars in ascending date order */
+            /** @description Bars in ascending date order, in the format asked for. Carries a weak ETag; with a matching If-None-Match the answer is 304 without a body. Sent gzip- or brotli-compressed when Accept-Encoding asks. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StockHistory"];
+                    "application/vnd.quantdb.columns+json": components["schemas"]["StockHistoryColumns"];
+                    "text/csv": string;
                 };
+            };
+            /** @description Not modified: the answer's ETag matches If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2369,6 +3010,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2380,6 +3030,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2407,6 +3066,10 @@ export interface operations {
                 end_date?: string;
                 /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional. */
                 period?: string;
+                /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
+                format?: "json" | "columns" | "csv";
+                /** @description true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way. */
+                allow_partial?: "true" | "false";
             };
             header?: never;
             path: {
@@ -2417,17 +3080,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bars in ascending date order */
+            /** @description Bars in ascending date order, in the format asked for (see the stock endpoint: ETag/304, compression) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StockHistory"];
+                    "application/vnd.quantdb.columns+json": components["schemas"]["StockHistoryColumns"];
+                    "text/csv": string;
                 };
+            };
+            /** @description Not modified: the answer's ETag matches If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2453,6 +3143,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2464,6 +3163,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2517,6 +3225,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -2535,6 +3261,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2546,6 +3281,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2596,6 +3340,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -2614,6 +3376,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2625,6 +3396,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2670,6 +3450,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -2697,6 +3495,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2708,6 +3515,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2757,6 +3573,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -2775,6 +3609,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2786,6 +3629,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2837,6 +3689,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -2855,6 +3725,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2866,6 +3745,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2914,6 +3802,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -2932,6 +3838,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -2943,6 +3858,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2991,6 +3915,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3009,6 +3951,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3020,6 +3971,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3068,6 +4028,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3086,6 +4064,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3097,6 +4084,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3146,6 +4142,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3164,6 +4178,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3175,6 +4198,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3229,6 +4261,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3247,6 +4297,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3258,6 +4317,130 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchAssets: {
+        parameters: {
+            query?: {
+                /** @description Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market */
+                q?: string;
+                /** @description At most this many results, 1-50, default 10 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching instruments, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetSearch"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3306,6 +4489,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3324,6 +4525,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3335,6 +4545,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3391,6 +4610,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3409,6 +4646,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3420,6 +4666,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3465,6 +4720,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3483,6 +4756,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3494,6 +4776,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3545,6 +4836,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3563,6 +4872,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3574,6 +4892,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3619,6 +4946,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3637,6 +4982,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3648,6 +5002,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3699,6 +5062,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3717,6 +5098,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3728,6 +5118,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3777,6 +5176,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3795,6 +5212,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3806,6 +5232,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3855,6 +5290,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3873,6 +5326,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3884,6 +5346,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3929,6 +5400,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -3947,6 +5436,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -3958,6 +5456,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4003,6 +5510,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No such resource (NOT_FOUND) */
             404: {
                 headers: {
@@ -4021,6 +5546,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -4032,6 +5566,15 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4093,6 +5636,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unsupported AKShare function (NOT_FOUND); message and details.supported list the supported ones: stock_zh_a_hist, stock_hk_hist, index_zh_a_hist, stock_zh_a_spot_em, stock_hk_spot_em, stock_individual_info_em, tool_trade_date_hist_sina */
             404: {
                 headers: {
@@ -4111,6 +5672,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Unexpected server error (INTERNAL_ERROR) */
             500: {
                 headers: {
@@ -4122,6 +5692,130 @@ export interface operations {
             };
             /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listJobRuns: {
+        parameters: {
+            query?: {
+                /** @description Most recent runs to return (1..500) */
+                limit?: number;
+                /** @description Only runs of this job */
+                job?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunList"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

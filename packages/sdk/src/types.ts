@@ -67,6 +67,10 @@ export type BatchAssets = Schemas["BatchAssets"];
 export type AssetList = Schemas["AssetList"];
 /** One held instrument. */
 export type Asset = Schemas["Asset"];
+/** Answer of `GET /api/v1/assets/search`: ranked matches and which markets' stock lists were searched. */
+export type AssetSearch = Schemas["AssetSearch"];
+/** One search match: `kind` says whether to ask the stock or the index endpoints; `name` as upstream gives it. */
+export type AssetSearchHit = Schemas["AssetSearchHit"];
 /** Instrument kind: `"stock"` or `"index"` (a bare `000001` is both). */
 export type InstrumentKind = Asset["kind"];
 
@@ -104,6 +108,10 @@ export type CacheRefresh = Schemas["CacheRefresh"];
 export type Version = Schemas["Version"];
 /** Liveness (`GET /health`): `time` is the server's clock, ISO 8601 UTC. */
 export type Health = Schemas["Health"];
+/** Recent job runs (`GET /api/v1/jobs`). */
+export type JobRunList = Schemas["JobRunList"];
+/** One job run: job, scope (CN/HK), session date, status, attempts, times, instruments updated, upstream calls, errors. */
+export type JobRun = Schemas["JobRun"];
 
 /** The API's error envelope: `{ error: { code, message, status, details? } }`. */
 export type ErrorEnvelope = Schemas["Error"];

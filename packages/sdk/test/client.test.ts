@@ -106,6 +106,12 @@ describe("remote client against the API on loopback (pglite)", () => {
     const assets = await client.listAssets({ market: "SH", kind: "stock", limit: 10 });
     expect(assets.assets.map((a) => a.symbol)).toContain("600519");
     expect(assets.limit).toBe(10);
+    // the SH list was fetched above: search finds 600519 by name, best match first, limit sent as a string
+    const search = await client.searchAssets("茅台", { limit: 3 });
+    expect(search).toMatchObject({ q: "茅台", limit: 3 });
+    expect(search.results[0]).toMatchObject({ symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", source: "list" });
+    expect(search.lists.find((l) => l.market === "SH")?.snapshot_date).toBe("2026-11-20");
+    await expect(client.searchAssets(" ")).rejects.toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
 
     const financial = await client.getFinancialSummary("600519");
     expect(financial).toMatchObject({ symbol: "600519", data_type: "financial_summary", count: 8, metadata: { units: { currency: "CNY", eps_basic: "CNY/share" } } });

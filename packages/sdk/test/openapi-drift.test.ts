@@ -13,6 +13,8 @@ const committed = (path: string) => readFile(new URL(path, import.meta.url), "ut
 /** Client method of each API operation; aliases and the AKTools compatibility route have none. */
 const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   getHealth: "getHealth",
+  getReady: null, // readiness probe for load balancers, not a client call
+  listJobRuns: "listJobRuns",
   getVersion: "getVersion",
   getVersionNoSlash: null,
   getStockHistory: "getHistory",
@@ -24,6 +26,7 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   getStockList: "getStockList",
   getCompanyInfo: "getCompanyInfo",
   listAssets: "listAssets",
+  searchAssets: "searchAssets",
   batchCompanyInfo: "batchCompanyInfo",
   getFinancialSummary: "getFinancialSummary",
   getFinancialSummaryAlias: null,

@@ -8,4 +8,5 @@ export * from "./periods.ts";
 export * from "./aktools.ts";
 export * from "./batch.ts";
 export * from "./cache-admin.ts";
+export * from "./activity.ts";
 export { KeyedLock } from "./keyed-lock.ts";

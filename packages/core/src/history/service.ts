@@ -8,6 +8,7 @@ import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
+import { HistoryActivity, type ActivitySnapshot } from "./activity.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { missingRuns, type Span } from "./planner.ts";
 import { aggregateBars, periodEnd, periodStart, type Period } from "./periods.ts";
@@ -68,6 +69,32 @@ export interface HistoryStore {
    * Used when a forward-adjusted series was rebased upstream after an ex-dividend date.
    */
   replaceSeries(fetched: FetchedSpan & { span: Span }): Promise<void>;
+  /**
+   * Optional: the instrument's data version, which changes (in the same transaction) with every
+   * write to its row, bars or coverage, by any process; "none" when it is not stored. Enables
+   * {@link HistoryService.responseCacheKey}.
+   */
+  dataVersion?(symbol: Instrument): Promise<string>;
+}
+
+/**
+ * A lock shared by every process on one database (PostgreSQL advisory locks in `@quantdb/db`):
+ * held while a series is planned and fetched, so replicas asked for the same missing span at once
+ * make one upstream call. The in-process lock is always taken first.
+ */
+export interface SeriesLock {
+  /** Run `task` while holding the lock for `key` (instrument secid and adjustment). */
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
+
+/** Options of one history request. */
+export interface HistoryRequestOptions {
+  signal?: AbortSignal;
+  /**
+   * When upstream fails for a needed span: answer with what is held (`complete: false`, the spans
+   * not served in `missing`) instead of throwing. Default false: the upstream error is thrown.
+   */
+  allowPartial?: boolean;
 }
 
 /** A bar as served: `provisional` is true for today's bar before the session is final. */
@@ -116,6 +143,12 @@ export interface HistoryResult {
   cache: CacheReport;
   /** Last date the instrument's exchange calendar is known through. */
   calendarKnownThrough: IsoDate;
+  /** False when upstream failed and the answer (allowed partial) lacks the spans in `missing`. */
+  complete: boolean;
+  /** Date spans (exchange-local, inclusive) the answer lacks because upstream failed; empty when complete. */
+  missing: Span[];
+  /** The upstream failure that made the answer partial, or null. */
+  upstreamError: { code: string; message: string; retry_after_seconds: number | null } | null;
 }
 
 /** One adjustment's outcome in {@link HistoryService.refresh}. */
@@ -168,6 +201,8 @@ export interface HistoryServiceOptions {
   provisionalTtlMs?: number;
   /** @default console */
   logger?: HistoryLogger;
+  /** Cross-process lock per series (PostgreSQL replicas); default: in-process only. */
+  seriesLock?: SeriesLock;
 }
 
 const REGULAR_CLOSE: Record<ExchangeCalendar["id"], string> = { CN: "15:00", HK: "16:00" };
@@ -185,6 +220,12 @@ interface Moment {
   today: IsoDate;
   /** Last exchange-local date whose bar is final now. */
   finalThrough: IsoDate;
+}
+
+/** `Retry-After` seconds an upstream error suggests (503 unavailable errors carry one), or null. */
+function retryAfterOf(error: UpstreamError): number | null {
+  const seconds = error.details?.retry_after_seconds;
+  return typeof seconds === "number" ? seconds : null;
 }
 
 function minDate(a: IsoDate, b: IsoDate): IsoDate {
@@ -233,8 +274,10 @@ export class HistoryService {
   readonly #provisionalTtlMs: number;
   readonly #logger: HistoryLogger;
   readonly #lock = new KeyedLock();
+  readonly #seriesLock: SeriesLock | undefined;
   readonly #provisional = new Map<string, ProvisionalEntry>();
   readonly #counters = { requests: 0, hits: 0, upstreamCalls: 0, since: new Date() };
+  readonly #activity: HistoryActivity;
 
   constructor(options: HistoryServiceOptions) {
     this.#store = options.store;
@@ -242,17 +285,23 @@ export class HistoryService {
     this.#clock = options.clock;
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
+    this.#seriesLock = options.seriesLock;
     this.#counters.since = this.#clock.now();
+    this.#activity = new HistoryActivity({ clock: this.#clock });
     this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
   }
 
   /**
    * Daily bars for a validated query (see `parseHistoryQuery`).
-   * @throws {UpstreamError} when a needed upstream call fails or its data fails the quality gate;
-   *   spans fetched before the failure stay stored (each atomically), nothing from the failed call is.
+   * @throws {UpstreamError} when a needed upstream call fails or its data fails the quality gate
+   *   (503 `UpstreamUnavailableError` with a Retry-After when the host's circuit is open or retries
+   *   are exhausted); spans fetched before the failure stay stored (each atomically), nothing from
+   *   the failed call is. With `allowPartial` nothing is thrown for an upstream failure: the answer
+   *   has `complete: false` and the spans not served in `missing`. A fully held range needs no call.
    */
-  async getDailyBars(query: HistoryQuery, options: { signal?: AbortSignal } = {}): Promise<HistoryResult> {
+  async getDailyBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
     const { symbol, adjust, start, end } = query;
+    const startedAt = performance.now();
     const moment = this.#moment(symbol);
     const { calendar, today, finalThrough } = moment;
     const fetchEnd = minDate(end, today);
@@ -276,52 +325,69 @@ export class HistoryService {
     let upstreamName: string | null = null;
     let upstreamRequests = 0;
     let replacement: SeriesReplacement | null = null;
+    const missing: Span[] = [];
+    /** The upstream failure an allowed partial answer reports (set inside the locked section). */
+    const failure: { error: UpstreamError | null } = { error: null };
 
     const key = `${symbol.secid}|${adjust}`;
     if (runs.length > 0 || passThrough) {
-      await this.#lock.run(key, async () => {
+      await this.#locked(key, async () => {
         let held: Span[];
         ({ instrument, held, runs } = await plan());
-        for (let run = runs.shift(); run; run = runs.shift()) {
-          if (run.start > finalThrough && this.#reuseProvisional(key, run, transient, moment.now)) continue;
-          const anchor = this.#anchorFor(run, held, calendar);
-          const request = anchor ? { start: minDate(anchor, run.start), end: maxDate(anchor, run.end) } : run;
-          const result = await this.#fetch(symbol, adjust, request, moment, options.signal);
-          upstreamRequests++;
-          fetched.push(run);
-          upstreamName = result.name ?? upstreamName;
+        let passThroughDone = false;
+        let current: Span | undefined;
+        try {
+          for (let run = runs.shift(); run; run = runs.shift()) {
+            current = run;
+            if (run.start > finalThrough && this.#reuseProvisional(key, run, transient, moment.now)) continue;
+            const anchor = this.#anchorFor(run, held, calendar);
+            const request = anchor ? { start: minDate(anchor, run.start), end: maxDate(anchor, run.end) } : run;
+            const result = await this.#fetch(symbol, adjust, request, moment, options.signal);
+            upstreamRequests++;
+            fetched.push(run);
+            upstreamName = result.name ?? upstreamName;
 
-          if (anchor && instrument) {
-            const [cached] = await this.#store.bars(instrument.id, adjust, anchor, anchor);
-            const fresh = result.bars.find((bar) => bar.date === anchor);
-            if (pricesDiffer(cached, fresh, priceDecimals(symbol))) {
-              replacement = await this.#replaceSeries(symbol, adjust, instrument.id, run, moment, transient, options.signal, {
-                anchor,
-                cached,
-                fresh,
-              });
-              upstreamRequests++;
-              fetched.push({ start: replacement.start_date, end: replacement.end_date });
-              ({ instrument, held, runs } = await plan());
-              continue;
+            if (anchor && instrument) {
+              const [cached] = await this.#store.bars(instrument.id, adjust, anchor, anchor);
+              const fresh = result.bars.find((bar) => bar.date === anchor);
+              if (pricesDiffer(cached, fresh, priceDecimals(symbol))) {
+                replacement = await this.#replaceSeries(symbol, adjust, instrument.id, run, moment, transient, options.signal, {
+                  anchor,
+                  cached,
+                  fresh,
+                });
+                upstreamRequests++;
+                fetched.push({ start: replacement.start_date, end: replacement.end_date });
+                ({ instrument, held, runs } = await plan());
+                continue;
+              }
             }
+            this.#keepLive(key, run, result.bars, moment, transient);
+            const spanStart = request.start;
+            const spanEnd = minDate(request.end, finalThrough);
+            const span = spanStart <= spanEnd ? { start: spanStart, end: spanEnd } : null;
+            if (span || result.name) {
+              const bars = result.bars.filter((bar) => bar.date <= finalThrough);
+              await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars, fetchedAt: moment.now });
+            }
+            if (!instrument) instrument = await this.#store.findInstrument(symbol);
           }
-          this.#keepLive(key, run, result.bars, moment, transient);
-          const spanStart = request.start;
-          const spanEnd = minDate(request.end, finalThrough);
-          const span = spanStart <= spanEnd ? { start: spanStart, end: spanEnd } : null;
-          if (span || result.name) {
-            const bars = result.bars.filter((bar) => bar.date <= finalThrough);
-            await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars, fetchedAt: moment.now });
+          current = undefined;
+          if (passThrough) {
+            const result = await this.#fetch(symbol, adjust, passThrough, moment, options.signal);
+            upstreamRequests++;
+            fetched.push(passThrough);
+            upstreamName = result.name ?? upstreamName;
+            for (const bar of result.bars) transient.set(bar.date, bar);
+            passThroughDone = true;
           }
-          if (!instrument) instrument = await this.#store.findInstrument(symbol);
-        }
-        if (passThrough) {
-          const result = await this.#fetch(symbol, adjust, passThrough, moment, options.signal);
-          upstreamRequests++;
-          fetched.push(passThrough);
-          upstreamName = result.name ?? upstreamName;
-          for (const bar of result.bars) transient.set(bar.date, bar);
+        } catch (error) {
+          // Never a silent partial answer: without allowPartial the failure is the answer.
+          if (!options.allowPartial || !(error instanceof UpstreamError)) throw error;
+          failure.error = error;
+          if (current) missing.push(current);
+          missing.push(...runs);
+          if (passThrough && !passThroughDone) missing.push(passThrough);
         }
         if (fetched.length > 0 && !instrument) instrument = await this.#store.findInstrument(symbol);
       });
@@ -338,6 +404,7 @@ export class HistoryService {
     const fromUpstream = bars.filter((bar) => fetched.some((span) => bar.date >= span.start && bar.date <= span.end)).length;
     this.#counters.requests++;
     if (upstreamRequests === 0) this.#counters.hits++;
+    this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
     return {
       symbol,
       name: upstreamName ?? instrument?.name ?? null,
@@ -355,7 +422,16 @@ export class HistoryService {
         series_replaced: replacement,
       },
       calendarKnownThrough: calendar.knownThrough,
+      complete: missing.length === 0,
+      missing,
+      upstreamError: failure.error ? { code: failure.error.code, message: failure.error.message, retry_after_seconds: retryAfterOf(failure.error) } : null,
     };
+  }
+
+  /** Run `task` under the in-process lock for `key`, then the cross-process one when configured. */
+  #locked<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const seriesLock = this.#seriesLock;
+    return this.#lock.run(key, seriesLock ? () => seriesLock.run(key, task) : task);
   }
 
   /**
@@ -363,7 +439,7 @@ export class HistoryService {
    * from the daily bars of every period touching [start, end] (see {@link aggregateBars}), so a
    * week or month is fetched and cached as daily sessions. `cache` counts daily rows.
    */
-  async getBars(query: HistoryQuery, options: { signal?: AbortSignal } = {}): Promise<HistoryResult> {
+  async getBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
     const period = query.period ?? "daily";
     if (period === "daily") return this.getDailyBars(query, options);
     const daily = await this.getDailyBars(
@@ -375,10 +451,42 @@ export class HistoryService {
     return { ...daily, start: query.start, end: query.end, period, bars };
   }
 
+  /**
+   * A key under which the serialised answer to `query` may be reused, or null when it must not be:
+   * when the daily range it reads reaches a session that is not final yet or beyond the calendar's
+   * known horizon (such answers depend on upstream every time). The key holds everything the answer
+   * depends on besides the query: the stored data's version (see {@link HistoryStore.dataVersion}),
+   * today, the last final session and the calendar horizon. Reuse an answer only if it made no
+   * upstream call (`cache.upstream_requests === 0`); then, while the key is unchanged, the service
+   * would answer exactly alike.
+   */
+  async responseCacheKey(query: HistoryQuery): Promise<string | null> {
+    if (!this.#store.dataVersion) return null;
+    const period = query.period ?? "daily";
+    const end = period === "daily" ? query.end : periodEnd(query.end, period);
+    const { calendar, today, finalThrough } = this.#moment(query.symbol);
+    const fetchEnd = minDate(end, today);
+    if (fetchEnd > finalThrough || fetchEnd > calendar.knownThrough) return null;
+    const version = await this.#store.dataVersion(query.symbol);
+    return `${query.symbol.kind}|${query.symbol.secid}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
+  }
+
+  /** Count a request answered from a reused serialised answer (see {@link responseCacheKey}): a hit. */
+  recordReusedAnswer(latencyMs = 0): void {
+    this.#counters.requests++;
+    this.#counters.hits++;
+    this.#activity.recordRequest({ hit: true, latencyMs });
+  }
+
   /** Requests, hits and upstream calls since this service started. */
   stats(): HistoryStats {
     const { requests, hits, upstreamCalls, since } = this.#counters;
     return { requests, hits, hit_ratio: requests === 0 ? 0 : hits / requests, upstream_calls: upstreamCalls, since: since.toISOString() };
+  }
+
+  /** Requests, hits, upstream calls and request latency per minute over the last hour (this process). */
+  activity(): ActivitySnapshot {
+    return this.#activity.snapshot();
   }
 
   /**
@@ -393,7 +501,7 @@ export class HistoryService {
     if (!instrument) return [];
     const refreshed: RefreshedSeries[] = [];
     for (const adjust of adjusts) {
-      const result = await this.#lock.run(`${symbol.secid}|${adjust}`, async () => {
+      const result = await this.#locked(`${symbol.secid}|${adjust}`, async () => {
         const held = await this.#store.allCoverage(instrument.id, adjust);
         if (held.length === 0) return null;
         const start = held.reduce((min, span) => minDate(min, span.start), held[0]!.start);
@@ -422,6 +530,7 @@ export class HistoryService {
   /** One upstream call, through the quality gate. */
   async #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     this.#counters.upstreamCalls++;
+    this.#activity.recordUpstreamCall();
     const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
     const problems = checkBars(result.bars, { calendar: moment.calendar, adjust, priceDecimals: priceDecimals(symbol) });
     if (problems.length > 0) {

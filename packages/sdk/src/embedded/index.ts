@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSystem, upstreamUrlsFromEnv } from "@quantdb/api/system";
+import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "@quantdb/api/system";
 import { systemClock } from "@quantdb/core/clock";
 import { openDatabase } from "@quantdb/db";
 import envPaths from "env-paths";
@@ -101,6 +101,9 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
       urls: { ...upstreamUrlsFromEnv(env), ...options.upstream },
       timeoutMs: options.upstreamTimeoutMs ?? env.QUANTDB_UPSTREAM_TIMEOUT_MS,
       realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
+      // The same politeness as the server (concurrency cap, rate budget, retries, breaker): an
+      // embedded client calls the real sites directly and would otherwise risk an IP ban.
+      upstreamPolicy: upstreamPolicyFromEnv(env),
     });
     const client = createClient({
       baseUrl: "http://quantdb.embedded",
