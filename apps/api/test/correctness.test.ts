@@ -92,6 +92,25 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(system.replay.requestCount()).toBe(calls + 1 + 2);
     });
 
+    it("re-fetches a held series before answering with force_refresh=true", async () => {
+      const api = await system.api();
+      const url = `${HISTORY}/000001?start_date=20240422&end_date=20240626&adjust=qfq`;
+      const old = await api.get(url);
+      system.replay.useSnapshot("0.000001", "1", "2025-03-05");
+      // without force_refresh the cached (now stale) series answers, even from the reused body
+      expect((await api.get(url)).body.data).toEqual(old.body.data);
+      const calls = system.replay.requestCount();
+      const forced = await api.get(`${url}&force_refresh=true`);
+      expect(forced.status).toBe(200);
+      expect(system.replay.requestCount()).toBe(calls + 1);
+      const now = await upstreamCloses(system, "0.000001", "1", "20240422", "20240626");
+      expect(prices(forced.body.data)).toEqual(now);
+      expect(prices(forced.body.data)).not.toEqual(prices(old.body.data));
+      // the replaced series is what later plain requests see
+      expect(prices((await api.get(url)).body.data)).toEqual(now);
+      expect((await api.get(`${url}&force_refresh=maybe`)).status).toBe(400);
+    });
+
     it("refreshes nothing for a symbol never fetched and rejects bad input", async () => {
       const api = await system.api();
       expect((await api.get(`/api/v1/cache/refresh/600036`, { method: "POST" })).body).toEqual({ symbol: "600036", market: "SH", refreshed: [], upstream_requests: 0 });

@@ -2800,6 +2800,8 @@ export interface operations {
                 period?: string;
                 /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
                 format?: "json" | "columns" | "csv";
+                /** @description true (admin key needed unless auth is off): re-fetch this series' whole held history from upstream and replace it atomically before answering — what POST /api/v1/cache/refresh/{symbol} does for one adjustment; for a corporate action the cache has not seen yet. Costs more of the rate-limit budget. */
+                force_refresh?: "true" | "false";
                 /** @description true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way. */
                 allow_partial?: "true" | "false";
             };
@@ -2935,6 +2937,8 @@ export interface operations {
                 period?: string;
                 /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
                 format?: "json" | "columns" | "csv";
+                /** @description true (admin key needed unless auth is off): re-fetch this series' whole held history from upstream and replace it atomically before answering — what POST /api/v1/cache/refresh/{symbol} does for one adjustment; for a corporate action the cache has not seen yet. Costs more of the rate-limit budget. */
+                force_refresh?: "true" | "false";
                 /** @description true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way. */
                 allow_partial?: "true" | "false";
             };
@@ -3068,6 +3072,8 @@ export interface operations {
                 period?: string;
                 /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
                 format?: "json" | "columns" | "csv";
+                /** @description true (admin key needed unless auth is off): re-fetch this series' whole held history from upstream and replace it atomically before answering — what POST /api/v1/cache/refresh/{symbol} does for one adjustment; for a corporate action the cache has not seen yet. Costs more of the rate-limit budget. */
+                force_refresh?: "true" | "false";
                 /** @description true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way. */
                 allow_partial?: "true" | "false";
             };

@@ -88,9 +88,9 @@ export function registerGetStockHistory(app: OpenAPIHono<AppEnv>): void {
   for (const r of routes) {
     app.openapi(r, async (c) => {
       const { clock } = c.var.services;
-      const { format, allow_partial, ...params } = c.req.valid("query");
+      const { format, allow_partial, force_refresh, ...params } = c.req.valid("query");
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, ...params }, clock);
-      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true" });
+      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true", forceRefresh: force_refresh === "true" });
     });
   }
 }

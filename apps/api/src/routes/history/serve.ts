@@ -40,8 +40,11 @@ function render(result: HistoryResult, format: HistoryFormat): SerialisedBody {
  * data it depends on is unchanged, else a fresh answer (kept for reuse when it made no upstream
  * call). Sends `ETag`; answers 304 without a body when If-None-Match matches.
  */
-export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, format: HistoryFormat, options: { allowPartial?: boolean } = {}): Promise<Response> {
+export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, format: HistoryFormat, options: { allowPartial?: boolean; forceRefresh?: boolean } = {}): Promise<Response> {
   const { history } = c.var.services;
+  // force_refresh: replace the held series from upstream first (its write bumps the data version,
+  // so no reused body can answer for the old data); upstream errors propagate as for a refresh.
+  if (options.forceRefresh) await history.refresh(query.symbol, [query.adjust], { signal: c.req.raw.signal });
   const started = performance.now();
   const cache = bodyCacheFor(history);
   const key = await history.responseCacheKey(query);

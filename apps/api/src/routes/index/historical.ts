@@ -38,9 +38,9 @@ adjusted (adjust is always "").`,
     }),
     async (c) => {
       const { clock } = c.var.services;
-      const { format, allow_partial, ...params } = c.req.valid("query");
+      const { format, allow_partial, force_refresh, ...params } = c.req.valid("query");
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, kind: "index", ...params }, clock);
-      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true" });
+      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true", forceRefresh: force_refresh === "true" });
     },
   );
 }
