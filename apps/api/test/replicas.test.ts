@@ -167,8 +167,9 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     expect(answers.map((r) => r.status)).toEqual(series.map(() => 200));
     const arrivals = replay.requests.filter((r) => r.path === KLINE).map((r) => r.at).sort((x, y) => x - y);
     expect(arrivals).toHaveLength(series.length);
-    // One token every 500 ms for both processes together (two separate budgets would let pairs through at once).
-    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(300);
+    // One token every 500 ms for both processes together: two separate budgets would let pairs
+    // through at once and finish in about half the time. (Gaps between single arrivals are not
+    // asserted: on a loaded machine a call can reach the replay a few hundred ms after its token.)
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual((series.length - 1) * 500 - 150);
     // Never more than 2 calls in any one-second window starting at a call (plus 1 for loopback jitter).
     for (const start of arrivals) expect(arrivals.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(3);

@@ -271,9 +271,11 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect(answers.map((a) => a.status)).toEqual(series.map(() => 200));
     const arrivals = replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(series.length);
-    // 4 per second, evenly spaced: 250 ms apart (slack for the time between taking a token and
-    // arriving at the replay on a loaded machine); without a budget they would arrive together.
-    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(150);
+    // 4 per second, evenly spaced (tokens 250 ms apart): no second-long window holds more than 4
+    // arrivals, plus one for the time between taking a token and arriving at the replay on a
+    // loaded machine; without a budget all 7 would arrive together.
+    const busiestSecond = Math.max(...arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + 1000).length));
+    expect(busiestSecond).toBeLessThanOrEqual(5);
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(1400);
   });
 });

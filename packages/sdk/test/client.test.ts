@@ -57,7 +57,8 @@ describe("remote client against the API on loopback (pglite)", () => {
   });
 
   it("reads health and version", async () => {
-    expect(await client.getHealth()).toEqual({ status: "ok", database: "pglite", time: "2026-11-20T12:00:00.000Z" });
+    // no upstream host has been called yet, so none is reported
+    expect(await client.getHealth()).toEqual({ status: "ok", database: "pglite", time: "2026-11-20T12:00:00.000Z", details: { upstreams: [] } });
     expect(await client.getVersion()).toEqual({ version: "0.1.0", api_version: "v1", database: "pglite" });
   });
 
