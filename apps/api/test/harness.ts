@@ -38,7 +38,7 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
   return {
     database,
     replay,
-    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 1500 } = {}) {
+    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000 } = {}) {
       // the same wiring as the server entry, every upstream pointed at the replay, no page delay
       const { app } = await createSystem({ database, clock, urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0 });
       const server = await new Promise<ServerType>((resolve) => {

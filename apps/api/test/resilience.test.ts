@@ -45,7 +45,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
   });
 
   /** A fresh API (its own policies) with the given upstream policy, per-call timeout 500 ms. */
-  async function startApi(upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 500): Promise<Api> {
+  async function startApi(upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 3000): Promise<Api> {
     const { app } = await createSystem({ database, clock: new ManualClock(AFTER_CLOSE), urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0, upstreamPolicy });
     const server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));

@@ -3,10 +3,14 @@
  * (`DATABASE_URL`, `QUANTDB_DATA_DIR`, upstream URLs, `QUANTDB_UPSTREAM=replay`, `QUANTDB_NOW`) and
  * wired by the API's own `createSystem`, so a command and the API answer exactly alike.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadEnv, type Env } from "@quantdb/api/env";
 import type { createSystem, upstreamUrlsFromEnv } from "@quantdb/api/system";
 import { ManualClock, systemClock, type Clock } from "@quantdb/core/clock";
 import { openDatabase, type DatabaseHandle } from "@quantdb/db";
+import { CliError } from "./output.ts";
 
 /** An open system and how to close it. */
 export interface CliSystem {
@@ -24,9 +28,35 @@ export function clockFromEnv(env: Env): Clock {
   return env.QUANTDB_NOW ? new ManualClock(env.QUANTDB_NOW) : systemClock;
 }
 
+/**
+ * The migrations shipped next to the bundle (`dist/migrations` in the published package), or
+ * undefined in the workspace, where `@quantdb/db` finds its own.
+ */
+export function bundledMigrations(): string | undefined {
+  const folder = fileURLToPath(new URL("./migrations/", import.meta.url));
+  return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
+}
+
 /** Open the database only (migrations are applied on open). */
 export async function openConfiguredDatabase(env: Env = loadEnv()): Promise<DatabaseHandle> {
-  return openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR });
+  return openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, migrationsFolder: bundledMigrations() });
+}
+
+/**
+ * Load `@quantdb/replay` (the recorded-data upstream). It is a private workspace package that reads
+ * its data files from the repository, so it is not part of the published CLI.
+ * @throws {CliError} when it cannot be loaded (an npm install of `@quantdb/cli`).
+ */
+export async function loadReplay(): Promise<typeof import("@quantdb/replay")> {
+  try {
+    return await import("@quantdb/replay");
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message?.includes("@quantdb/replay")) {
+      throw new CliError("replay mode needs the QuantDB workspace (QUANTDB_UPSTREAM=replay works only from a checkout: pnpm quantdb ...); unset QUANTDB_UPSTREAM to use the live upstreams");
+    }
+    throw error;
+  }
 }
 
 /** Open the database and wire the services (no HTTP listener, no scheduler). */
@@ -39,7 +69,7 @@ export async function openSystem(env: Env = loadEnv()): Promise<CliSystem> {
   let closeSystem: (() => Promise<void>) | undefined;
   try {
     if (env.QUANTDB_UPSTREAM === "replay") {
-      const { startReplay } = await import("@quantdb/replay");
+      const { startReplay } = await loadReplay();
       const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
       urls = replayUrls(replay);
       closeReplay = () => replay.close();

@@ -2,9 +2,10 @@
  * Opening the database: embedded PGlite (a file-backed PostgreSQL in WASM) by default, or a
  * PostgreSQL 15+ server when a URL is given. Migrations are applied on open.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -45,6 +46,10 @@ export interface OpenDatabaseOptions {
 
 /** The committed migrations folder, found through the package itself so it also resolves from bundles. */
 export function migrationsFolder(): string {
+  // A bundle that includes this module (the published CLI, the SDK's embedded mode) ships the
+  // migrations next to itself, where @quantdb/db/package.json cannot be resolved.
+  const beside = fileURLToPath(new URL("./migrations/", import.meta.url));
+  if (existsSync(join(beside, "meta", "_journal.json"))) return beside;
   const packageJson = createRequire(import.meta.url).resolve("@quantdb/db/package.json");
   return join(dirname(packageJson), "migrations");
 }

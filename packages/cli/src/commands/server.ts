@@ -1,7 +1,8 @@
 /** `quantdb serve` and `quantdb migrate`. */
 import type { Command } from "commander";
 import type { Output } from "../output.ts";
-import { openConfiguredDatabase } from "../system.ts";
+import { loadEnv } from "@quantdb/api/env";
+import { loadReplay, openConfiguredDatabase } from "../system.ts";
 
 /** Register `serve` and `migrate`. */
 export function registerServer(program: Command, out: Output): void {
@@ -13,6 +14,8 @@ export function registerServer(program: Command, out: Output): void {
     .action(async (options: { port?: string; host?: string }) => {
       if (options.port) process.env.PORT = options.port;
       if (options.host) process.env.HOST = options.host;
+      // the server entry loads the replay upstream itself; fail clearly where it is not available
+      if (loadEnv().QUANTDB_UPSTREAM === "replay") await loadReplay();
       await import("@quantdb/api/server");
       // the server keeps the process alive and handles SIGINT/SIGTERM itself
       await new Promise<never>(() => {});
