@@ -89,3 +89,47 @@ describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver)
     }
   });
 });
+
+// Several replicas on one PostgreSQL each schedule the daily ingest; it must run once per session.
+describe.each(testDrivers().filter((driver) => driver === "postgres"))("quantdb serve ×2 on one %s", (driver) => {
+  let replay: ReplayServer;
+  beforeAll(async () => {
+    replay = await startReplay();
+  });
+  afterAll(async () => replay?.close());
+
+  it("runs the daily ingest once per session with two serve processes", { timeout: 300_000 }, async () => {
+    const own = await freshTarget(driver);
+    const held = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], cliEnv(own, replay));
+    expect(held.code, held.stderr).toBe(0);
+    const klineCalls = () => replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get").length;
+    const afterBackfill = klineCalls();
+    const env = { ...cliEnv(own, replay), QUANTDB_DAILY_INGEST: "on", QUANTDB_DAILY_INGEST_CRON: "* * * * *", QUANTDB_AUTH: "off" };
+    const ports = [await freePort(), await freePort()];
+    const servers = ports.map((port) => startCli(["serve", "--port", String(port), "--host", "127.0.0.1"], env));
+    try {
+      await Promise.all(servers.map((server) => server.waitForLine(/API on http:\/\/localhost:\d+/, 120_000)));
+      const deadline = Date.now() + 200_000;
+      type Run = { scope: string; session_date: string; status: string; attempts: number; upstream_calls: number };
+      let runs: Run[] = [];
+      while (Date.now() < deadline) {
+        const response = await fetch(`http://127.0.0.1:${ports[1]}/api/v1/jobs`);
+        expect(response.status).toBe(200);
+        runs = ((await response.json()) as { data: Run[] }).data;
+        if (runs.length >= 2 && runs.every((r) => r.status !== "running")) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      // let both schedulers tick at least once more: nothing new may run for the same session
+      await new Promise((resolve) => setTimeout(resolve, 65_000));
+      const final = ((await (await fetch(`http://127.0.0.1:${ports[0]}/api/v1/jobs`)).json()) as { data: Run[] }).data;
+      expect(final.map((r) => `${r.scope} ${r.session_date} ${r.status} ${r.attempts}`).sort()).toEqual(["CN 2026-11-20 succeeded 1", "HK 2026-11-20 succeeded 1"]);
+      // 600519 brought up to the session by exactly one upstream call, not one per replica
+      expect(klineCalls() - afterBackfill).toBe(1);
+    } finally {
+      for (const server of servers) server.child.kill("SIGTERM");
+      const results = await Promise.all(servers.map((server) => server.done));
+      await own.dispose();
+      for (const result of results) expect(result.code, result.stderr).toBe(0);
+    }
+  });
+});
