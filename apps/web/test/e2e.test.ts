@@ -470,8 +470,9 @@ describe("dashboard against the API (replay upstream)", () => {
     try {
       const rows = () => page.locator("[data-testid=watchlist] tbody tr").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol")));
       await page.locator("[data-testid=watchlist]").waitFor({ timeout: 20_000 });
+      // the default list is read from localStorage after hydration: wait for its rows
+      await expect.poll(async () => (await rows()).length, { timeout: 20_000 }).toBeGreaterThan(0);
       const before = await rows();
-      expect(before.length).toBeGreaterThan(0);
       await page.locator("[data-testid=watchlist-input]").fill("00700");
       await page.locator("[data-testid=watchlist-add]").click();
       const row = page.locator("[data-testid=watchlist] tr[data-symbol='00700']");
