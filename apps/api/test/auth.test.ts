@@ -7,9 +7,8 @@ import { hashApiKey } from "@quantdb/core/auth";
 import { resetCalendars } from "@quantdb/core/calendar";
 import { createApiKeyStore, deleteCalendarExtensions, schema } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
-import { bearer, createKey, isEnvelope, startGuardedApi, type GuardedApi } from "./security-harness.ts";
+import { describe, expect, it } from "vitest";
+import { bearer, createKey, isEnvelope, guardedSuite } from "./security-harness.ts";
 
 const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const HK_2027 = { year: 2027, holidays: ["2027-01-01", "2027-02-08", "2027-02-09"], half_days: ["2027-12-24"] };
@@ -36,29 +35,17 @@ const ADMIN_OPERATIONS: Array<{ name: string; path: string; init: () => RequestI
 ];
 
 describe.each(testDrivers())("API keys on %s", (driver) => {
-  let system: TestSystem;
-  const apis: GuardedApi[] = [];
-  const start = async (...args: Parameters<typeof startGuardedApi> extends [unknown, ...infer R] ? R : never) => {
-    const api = await startGuardedApi(system, ...args);
-    apis.push(api);
-    return api;
-  };
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
-  afterEach(async () => {
-    await Promise.all(apis.splice(0).map((a) => a.close()));
+  const suite = guardedSuite(driver, async (system) => {
     await deleteCalendarExtensions(system.database.db);
     resetCalendars();
   });
+  const start = suite.start;
 
   describe.each(ADMIN_OPERATIONS)("admin operation: $name", ({ path, init, expectOk, hold }) => {
     it("refuses without a key (401, WWW-Authenticate) and with a read key (403), and works with an admin key", async () => {
       const api = await start({ auth: "admin" });
-      const read = await createKey(system, "read");
-      const admin = await createKey(system, "admin");
+      const read = await createKey(suite.system, "read");
+      const admin = await createKey(suite.system, "admin");
 
       const anonymous = await api.get(path, init());
       expect(anonymous.status).toBe(401);
@@ -70,7 +57,7 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
       expect(forbidden.status).toBe(403);
       expect(isEnvelope(forbidden.body, 403)).toBe(true);
       expect(forbidden.body.error.code).toBe("FORBIDDEN");
-      expect(system.replay.requestCount()).toBe(0); // refused before anything reached upstream
+      expect(suite.system.replay.requestCount()).toBe(0); // refused before anything reached upstream
 
       if (hold) expect((await api.get(hold)).status).toBe(200);
 
@@ -92,7 +79,7 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
 
   it("QUANTDB_AUTH=all needs a key everywhere but /health, and any live key will do for data", async () => {
     const api = await start({ auth: "all" });
-    const read = await createKey(system, "read");
+    const read = await createKey(suite.system, "read");
     for (const path of ["/api/v1/calendar/CN/sessions/20240209", "/api/v1/cache/stats", "/openapi.json", "/metrics", "/no/such/path"]) {
       const r = await api.get(path);
       expect(r.status, path).toBe(401);
@@ -109,9 +96,9 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
 
   it("refuses revoked, unknown and malformed keys with 401, even on open endpoints", async () => {
     const api = await start({ auth: "admin" });
-    const admin = await createKey(system, "admin");
+    const admin = await createKey(suite.system, "admin");
     expect((await api.get("/api/v1/cache/clear", bearer(admin.key, { method: "DELETE" }))).status).toBe(200);
-    expect(await createApiKeyStore(system.database.db).revoke(admin.prefix, new Date())).toMatchObject({ id: admin.id });
+    expect(await createApiKeyStore(suite.system.database.db).revoke(admin.prefix, new Date())).toMatchObject({ id: admin.id });
 
     const revoked = await api.get("/api/v1/cache/clear", bearer(admin.key, { method: "DELETE" }));
     expect(revoked.status).toBe(401);
@@ -128,11 +115,11 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
   });
 
   it("stores keys only as hashes: no api_keys row contains the key", async () => {
-    const keys = [await createKey(system, "admin", "ops"), await createKey(system, "read", "research")];
+    const keys = [await createKey(suite.system, "admin", "ops"), await createKey(suite.system, "read", "research")];
     const api = await start({ auth: "admin" });
     expect((await api.get("/api/v1/cache/clear", bearer(keys[0]!.key, { method: "DELETE" }))).status).toBe(200);
 
-    const rows = await system.database.db.select().from(schema.apiKeys);
+    const rows = await suite.system.database.db.select().from(schema.apiKeys);
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const dump = JSON.stringify(rows);
     for (const { key, prefix } of keys) {

@@ -4,10 +4,9 @@
  * rate-limit rejections). Plus the upstream per-host gauges from a policy snapshot.
  */
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createMetrics, type UpstreamHostSnapshot } from "../src/observability/metrics.ts";
-import { startSystem, type TestSystem } from "./harness.ts";
-import { startGuardedApi, type GuardedApi } from "./security-harness.ts";
+import { guardedSuite } from "./security-harness.ts";
 
 /** Parse Prometheus text exposition: every line is a comment, blank, or `name{labels} value`; throws on anything else. */
 function parseMetrics(text: string): Map<string, number> {
@@ -26,20 +25,11 @@ const HISTORY = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20
 const ROUTE = "/api/v1/historical/stock/:symbol";
 
 describe.each(testDrivers())("/metrics on %s", (driver) => {
-  let system: TestSystem;
-  const apis: GuardedApi[] = [];
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
-  afterEach(async () => {
-    await Promise.all(apis.splice(0).map((a) => a.close()));
-  });
+  const suite = guardedSuite(driver);
+  const start = suite.start;
 
   it("serves Prometheus text whose figures move with requests", async () => {
-    const api = await startGuardedApi(system, { auth: "admin", rateLimitPerMinute: 50, processMetrics: true });
-    apis.push(api);
+    const api = await start({ auth: "admin", rateLimitPerMinute: 50, processMetrics: true });
     const before = await api.get("/metrics");
     expect(before.status).toBe(200);
     expect(before.headers.get("content-type")).toContain("text/plain");
@@ -77,8 +67,7 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
   });
 
   it("counts rate-limit rejections", async () => {
-    const api = await startGuardedApi(system, { rateLimitPerMinute: 2 });
-    apis.push(api);
+    const api = await start({ rateLimitPerMinute: 2 });
     for (let i = 0; i < 4; i++) await api.get("/api/v1/calendar/CN/sessions/20240209");
     const m = parseMetrics((await api.get("/metrics")).text);
     expect(m.get('quantdb_rate_limit_rejections_total{caller="ip"}')).toBe(2);
@@ -86,8 +75,7 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
   });
 
   it("can be turned off", async () => {
-    const api = await startGuardedApi(system, { metrics: false });
-    apis.push(api);
+    const api = await start({ metrics: false });
     expect((await api.get("/metrics")).status).toBe(404);
   });
 });

@@ -10,11 +10,13 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { generateApiKey, type ApiKeyScope } from "@quantdb/core/auth";
 import { ManualClock } from "@quantdb/core/clock";
 import { createApiKeyStore } from "@quantdb/db";
+import type { TestDriver } from "@quantdb/db/testing";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type { AppEnv } from "../src/context.ts";
 import type { HttpOptions } from "../src/middleware/options.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createSystem, replayUrls } from "../src/system.ts";
-import { AFTER_CLOSE, type TestSystem } from "./harness.ts";
+import { AFTER_CLOSE, startSystem, type TestSystem } from "./harness.ts";
 
 export interface GuardedApi {
   url: string;
@@ -88,4 +90,35 @@ export function isEnvelope(body: unknown, status: number): boolean {
   if (typeof body !== "object" || body === null) return false;
   const error = (body as { error?: unknown }).error as { code?: unknown; message?: unknown; status?: unknown } | undefined;
   return typeof error === "object" && error !== null && typeof error.code === "string" && typeof error.message === "string" && error.status === status;
+}
+
+/**
+ * One suite's lifecycle for the guard tests: a system on `driver` for the whole suite, reset before
+ * each test; every API started through `start` is closed after each test, then `afterEachTest` runs.
+ */
+export function guardedSuite(driver: TestDriver, afterEachTest?: (system: TestSystem) => Promise<void> | void): {
+  readonly system: TestSystem;
+  start(http: HttpOptions, options?: { captureLog?: boolean; clock?: ManualClock }): Promise<GuardedApi>;
+} {
+  let system: TestSystem | undefined;
+  const apis: GuardedApi[] = [];
+  beforeAll(async () => {
+    system = await startSystem(driver);
+  }, 60_000);
+  afterAll(async () => system?.close());
+  beforeEach(async () => system!.reset());
+  afterEach(async () => {
+    await Promise.all(apis.splice(0).map((api) => api.close()));
+    await afterEachTest?.(system!);
+  });
+  return {
+    get system() {
+      return system!;
+    },
+    async start(http, options) {
+      const api = await startGuardedApi(system!, http, options);
+      apis.push(api);
+      return api;
+    },
+  };
 }

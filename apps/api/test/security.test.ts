@@ -5,29 +5,15 @@
  * X-Forwarded-For only behind a trusted proxy), and no internals in error responses.
  */
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
-import { bearer, createKey, isEnvelope, startGuardedApi, type GuardedApi } from "./security-harness.ts";
+import { describe, expect, it } from "vitest";
+import { bearer, createKey, isEnvelope, guardedSuite } from "./security-harness.ts";
 
 const SESSION = "/api/v1/calendar/CN/sessions/20240209";
 const batch = (symbols: string[]): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbols, start_date: "20240102", end_date: "20240105" }) });
 
 describe.each(testDrivers())("HTTP guards on %s", (driver) => {
-  let system: TestSystem;
-  const apis: GuardedApi[] = [];
-  const start = async (...args: Parameters<typeof startGuardedApi> extends [unknown, ...infer R] ? R : never) => {
-    const api = await startGuardedApi(system, ...args);
-    apis.push(api);
-    return api;
-  };
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
-  afterEach(async () => {
-    await Promise.all(apis.splice(0).map((a) => a.close()));
-  });
+  const suite = guardedSuite(driver);
+  const start = suite.start;
 
   describe("rate limits", () => {
     it("answers 429 RATE_LIMITED with Retry-After once an anonymous caller's budget is spent", async () => {
@@ -51,8 +37,8 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
 
     it("keeps a budget per key, apart from the anonymous one, and charges batches 10 points", async () => {
       const api = await start({ auth: "admin", rateLimitPerMinute: 12 });
-      const alice = await createKey(system, "read", "alice");
-      const bob = await createKey(system, "read", "bob");
+      const alice = await createKey(suite.system, "read", "alice");
+      const bob = await createKey(suite.system, "read", "bob");
 
       const first = await api.get("/api/v1/batch/stocks", bearer(alice.key, batch(["600519"])));
       expect(first.status).toBe(200);
@@ -143,7 +129,7 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       } as RequestInit);
       expect(chunked.status).toBe(413);
       expect(isEnvelope(chunked.body, 413)).toBe(true);
-      expect(system.replay.requestCount()).toBe(0);
+      expect(suite.system.replay.requestCount()).toBe(0);
     });
   });
 
