@@ -16,12 +16,14 @@ export interface SerialisedBody {
   /** Weak entity tag of the bytes, quoted (`W/"…"`). */
   etag: string;
   contentType: string;
+  /** Bars the body carries (for the rows-served metric); 0 when it carries none. */
+  rows: number;
 }
 
-/** Bytes of `text` with their entity tag. */
-export function serialise(text: string, contentType: string): SerialisedBody {
+/** Bytes of `text` with their entity tag; `rows` is how many bars it carries. */
+export function serialise(text: string, contentType: string, rows = 0): SerialisedBody {
   const bytes = Buffer.from(text, "utf8");
-  return { bytes, etag: `W/"${createHash("sha1").update(bytes).digest("base64url")}"`, contentType };
+  return { bytes, etag: `W/"${createHash("sha1").update(bytes).digest("base64url")}"`, contentType, rows };
 }
 
 /** Whether an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2). */

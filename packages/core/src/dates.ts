@@ -13,6 +13,24 @@ import { addDays, format, isValid, parse, subYears } from "date-fns";
 export type IsoDate = string;
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Memoise a pure function of a string key in a bounded map (cleared when full): the date
+ * conversions below run on every request with the same few inputs, and date-fns / Intl time-zone
+ * arithmetic costs tens of microseconds per call.
+ */
+function memo<T>(compute: (key: string) => T, max = 4096): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined && !cache.has(key)) {
+      value = compute(key);
+      if (cache.size >= max) cache.clear();
+      cache.set(key, value);
+    }
+    return value as T;
+  };
+}
 const COMPACT = /^\d{8}$/;
 
 /**
@@ -21,6 +39,10 @@ const COMPACT = /^\d{8}$/;
  *   (e.g. `20240231`, `2024-13-01`, `2024/01/01`).
  */
 export function parseDateInput(text: string): IsoDate | null {
+  return parseDateMemo(text);
+}
+
+const parseDateMemo = memo((text: string): IsoDate | null => {
   const trimmed = text.trim();
   let pattern: string;
   if (ISO.test(trimmed)) pattern = "yyyy-MM-dd";
@@ -29,7 +51,7 @@ export function parseDateInput(text: string): IsoDate | null {
   const parsed = parse(trimmed, pattern, new UTCDate(0));
   if (!isValid(parsed)) return null;
   return format(parsed, "yyyy-MM-dd");
-}
+});
 
 /** `YYYY-MM-DD` → `YYYYMMDD`, the form Eastmoney's `beg`/`end` parameters take. */
 export function toCompact(date: IsoDate): string {
@@ -61,13 +83,24 @@ export interface LocalTime {
 
 /** Read an instant on an exchange's wall clock, e.g. `localTime(now, "Asia/Shanghai")`. */
 export function localTime(instant: Date, timeZone: string): LocalTime {
-  const zoned = new TZDate(instant.getTime(), timeZone);
-  return { date: format(zoned, "yyyy-MM-dd"), time: format(zoned, "HH:mm") };
+  // The reading has minute resolution: the same UTC minute reads the same in a given zone.
+  return localTimeMemo(`${Math.floor(instant.getTime() / 60_000)}|${timeZone}`);
 }
+
+const localTimeMemo = memo((key: string): LocalTime => {
+  const [minute, timeZone] = key.split("|") as [string, string];
+  const zoned = new TZDate(Number(minute) * 60_000, timeZone);
+  return Object.freeze({ date: format(zoned, "yyyy-MM-dd"), time: format(zoned, "HH:mm") });
+});
 
 /** The instant at which an exchange's wall clock shows `date` `time` (`HH:MM`). */
 export function instantAt(date: IsoDate, time: string, timeZone: string): Date {
+  return new Date(instantAtMemo(`${date}|${time}|${timeZone}`));
+}
+
+const instantAtMemo = memo((key: string): number => {
+  const [date, time, timeZone] = key.split("|") as [string, string, string];
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   const [hh, mm] = time.split(":").map(Number) as [number, number];
-  return new Date(new TZDate(y, m - 1, d, hh, mm, timeZone).getTime());
-}
+  return new TZDate(y, m - 1, d, hh, mm, timeZone).getTime();
+});

@@ -13,6 +13,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { watchDataVersions, type DataVersionCacheOptions } from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
 
 /** A drizzle database over either driver. */
@@ -25,6 +26,12 @@ export interface DatabaseHandle {
   driver: "pglite" | "postgres";
   /** Where the data lives: a data directory, "memory", or the server URL without its password. */
   location: string;
+  /**
+   * Subscribe to `NOTIFY` on `channel`: `onNotify(payload)` runs for each notification, after the
+   * sender's commit; `onListen` each time the subscription is (re)established — notifications sent
+   * while it was down are lost. Resolves once listening, with the unsubscribe.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -42,6 +49,12 @@ export interface OpenDatabaseOptions {
    * bundle that ships them elsewhere (the SDK's embedded mode) passes its own.
    */
   migrationsFolder?: string | undefined;
+  /**
+   * Keep instruments' data versions in memory, kept exact by `NOTIFY` (see data-versions.ts), so
+   * a reused answer needs no database round trip; `false` reads the version on every call.
+   * @default {} (on, versions trusted without a notification for at most 1 s)
+   */
+  dataVersionCache?: DataVersionCacheOptions | false;
 }
 
 /** The committed migrations folder, found through the package itself so it also resolves from bundles. */
@@ -92,7 +105,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       await client.end({ timeout: 1 });
       throw error;
     }
-    return { db: db as unknown as Database, driver: "postgres", location: redact(options.url), close: () => client.end({ timeout: 5 }) };
+    const listen: DatabaseHandle["listen"] = async (channel, onNotify, onListen) => {
+      const { unlisten } = await client.listen(channel, onNotify, onListen);
+      return unlisten;
+    };
+    return withVersionWatch({ db: db as unknown as Database, driver: "postgres", location: redact(options.url), listen, close: () => client.end({ timeout: 5 }) }, options);
   }
   const dataDir = options.dataDir === undefined ? "./.quantdb" : options.dataDir;
   let location = "memory";
@@ -106,5 +123,30 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   }
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: folder });
-  return { db: db as unknown as Database, driver: "pglite", location, close: () => client.close() };
+  const listen: DatabaseHandle["listen"] = async (channel, onNotify, onListen) => {
+    const unlisten = await client.listen(channel, onNotify);
+    onListen?.(); // one in-process connection: it cannot drop while the database is open
+    return () => unlisten();
+  };
+  return withVersionWatch({ db: db as unknown as Database, driver: "pglite", location, listen, close: () => client.close() }, options);
+}
+
+/** Start watching data versions on an opened handle (unless turned off); closing stops it first. */
+async function withVersionWatch(handle: DatabaseHandle, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  if (options.dataVersionCache === false) return handle;
+  const listen = (channel: string, onNotify: (payload: string) => void, onListen: () => void) => handle.listen(channel, onNotify, onListen);
+  let unwatch: () => Promise<void>;
+  try {
+    unwatch = await watchDataVersions(handle.db, listen, options.dataVersionCache ?? {});
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+  return {
+    ...handle,
+    close: async () => {
+      await unwatch().catch(() => {});
+      await handle.close();
+    },
+  };
 }

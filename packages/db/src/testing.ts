@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { openDatabase, type DatabaseHandle } from "./client.ts";
+import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from "./client.ts";
 
 /** A driver a test suite runs against. */
 export type TestDriver = "pglite" | "postgres";
@@ -22,9 +22,10 @@ export function testDrivers(env: NodeJS.ProcessEnv = process.env): TestDriver[] 
 /**
  * Open a fresh, migrated, empty database: in-memory PGlite, or a new PostgreSQL database created
  * next to the one DATABASE_URL names (dropped again on close), so parallel test files never share rows.
+ * On PostgreSQL `url` is the new database's URL (for a second connection to it).
  */
-export async function openTestDatabase(driver: TestDriver, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseHandle> {
-  if (driver === "pglite") return openDatabase({ dataDir: null });
+export async function openTestDatabase(driver: TestDriver, env: NodeJS.ProcessEnv = process.env, options: Pick<OpenDatabaseOptions, "dataVersionCache"> = {}): Promise<DatabaseHandle & { url?: string }> {
+  if (driver === "pglite") return openDatabase({ dataDir: null, ...options });
   const baseUrl = env.DATABASE_URL;
   if (!baseUrl) throw new Error("DATABASE_URL is not set");
   const name = `quantdb_t_${randomBytes(6).toString("hex")}`;
@@ -32,9 +33,10 @@ export async function openTestDatabase(driver: TestDriver, env: NodeJS.ProcessEn
   await admin.unsafe(`create database ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString() });
+  const handle = await openDatabase({ url: url.toString(), ...options });
   return {
     ...handle,
+    url: url.toString(),
     close: async () => {
       await handle.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);

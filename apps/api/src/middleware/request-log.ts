@@ -9,40 +9,21 @@ import type { Logger } from "pino";
 import type { AppMetrics } from "../observability/metrics.ts";
 import "./types.ts";
 
-/** Routes whose 200 bodies carry bars (`metadata.count`, or `results.*.metadata.count` for the batch). */
-const ROWS_ROUTES = new Set(["/api/v1/historical/stock/:symbol", "/api/v1/stocks/stock/:symbol", "/api/v1/index/historical/:symbol", "/api/v1/batch/stocks"]);
-
 /** The route pattern that matched (`/api/v1/historical/stock/:symbol`), or `unmatched`: never the raw path. */
 export function routeLabel(c: Context): string {
   const path = routePath(c, -1);
   return path === "" || path === "*" || path === "/*" ? "unmatched" : path;
 }
 
-function countRows(body: unknown): number {
-  if (typeof body !== "object" || body === null) return 0;
-  const b = body as { metadata?: { count?: unknown }; results?: Record<string, { metadata?: { count?: unknown } }> };
-  if (typeof b.metadata?.count === "number") return b.metadata.count;
-  if (b.results && typeof b.results === "object") return Object.values(b.results).reduce((n, r) => n + (typeof r?.metadata?.count === "number" ? r.metadata.count : 0), 0);
-  return 0;
-}
-
 /**
- * Counts the bars in history responses (`quantdb_rows_served_total`). Sits innermost, next to the
- * routes, so it sees bodies before any compression; the clone is parsed off the response path.
+ * Counts the bars in history responses (`quantdb_rows_served_total`): the routes that serve bars
+ * say how many (`c.set("rowsServed", n)`), so no body is read again to count them.
  */
 export function rowsServed(metrics: AppMetrics): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    const route = routeLabel(c);
-    if (c.res.status !== 200 || !ROWS_ROUTES.has(route) || c.res.headers.has("content-encoding")) return;
-    c.res
-      .clone()
-      .json()
-      .then((body) => {
-        const n = countRows(body);
-        if (n > 0) metrics.rowsServed(route, n);
-      })
-      .catch(() => {});
+    const rows = c.get("rowsServed");
+    if (rows && c.res.status === 200) metrics.rowsServed(routeLabel(c), rows);
   };
 }
 

@@ -23,6 +23,15 @@ export interface StoredInstrument {
   name: string | null;
 }
 
+/** What {@link HistoryStore.snapshot} reads in one go. */
+export interface SeriesSnapshot {
+  instrument: StoredInstrument | null;
+  /** Held spans overlapping the coverage range (empty when the instrument is not stored). */
+  held: HeldSpan[];
+  /** Stored bars of the range as a JSON array text (see {@link HistoryStore.barsJson}) and how many. */
+  bars: { json: string; count: number };
+}
+
 /** A held span and when it was fetched (spans that came back empty are held too). */
 export interface HeldSpan extends Span {
   fetchedAt: Date;
@@ -57,6 +66,18 @@ export interface HistoryStore {
   allCoverage(instrumentId: number, adjust: Adjust): Promise<HeldSpan[]>;
   /** Stored bars with start <= date <= end, ascending. */
   bars(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]>;
+  /**
+   * Optional: the same bars as {@link bars} as one JSON array text (`JSON.stringify` of each
+   * DailyBar, keys in DailyBar order; rows stored before this existed may differ in spacing), and
+   * how many. Lets a fully held range be served without building an object per bar.
+   */
+  barsJson?(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<{ json: string; count: number }>;
+  /**
+   * Optional: {@link findInstrument}, {@link coverage} over [start, coverageEnd] and
+   * {@link barsJson} over [start, end] at once (one database round trip): the whole read of a
+   * request whose range is already held.
+   */
+  snapshot?(symbol: Instrument, adjust: Adjust, range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate }): Promise<SeriesSnapshot>;
   /**
    * Persist one fetch in a single transaction: create or rename the instrument, upsert the bars
    * (unique per instrument, adjust and date) and record the span as covered. Either all of it is
@@ -139,7 +160,14 @@ export interface HistoryResult {
   period: Period;
   start: IsoDate;
   end: IsoDate;
+  /** The bars, ascending (built from `barsJson` on first access when that is set). */
   bars: ServedBar[];
+  /**
+   * Set when the answer came straight from stored JSON (a fully held daily range of final bars):
+   * `bars` as a JSON array text, equal to `JSON.stringify(bars)` up to the spacing of rows stored
+   * before bar_json existed, and its length. Serve it instead of serialising `bars`.
+   */
+  barsJson?: { text: string; count: number };
   cache: CacheReport;
   /** Last date the instrument's exchange calendar is known through. */
   calendarKnownThrough: IsoDate;
@@ -312,14 +340,29 @@ export class HistoryService {
         ? { start: start > calendar.knownThrough ? start : addCalendarDays(calendar.knownThrough, 1), end: fetchEnd }
         : null;
 
+    const verify = (held: readonly HeldSpan[]) => {
+      const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
+      return { held: verified, runs: missingRuns(sessions, verified) };
+    };
     const plan = async () => {
       const instrument = await this.#store.findInstrument(symbol);
       const held = instrument && sessions.length > 0 ? await this.#store.coverage(instrument.id, adjust, start, knownEnd) : [];
-      const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
-      return { instrument, held: verified, runs: missingRuns(sessions, verified) };
+      return { instrument, ...verify(held) };
     };
 
-    let { instrument, runs } = await plan();
+    // The first look reads the bars too when the store can do it in one round trip: for a range
+    // already held (the common case) that is the whole request.
+    let instrument: StoredInstrument | null;
+    let runs: Span[];
+    let snapshotBars: { json: string; count: number } | null = null;
+    if (this.#store.snapshot) {
+      const snapshot = await this.#store.snapshot(symbol, adjust, { start, end, coverageEnd: knownEnd });
+      instrument = snapshot.instrument;
+      ({ runs } = verify(sessions.length > 0 ? snapshot.held : []));
+      snapshotBars = snapshot.bars;
+    } else {
+      ({ instrument, runs } = await plan());
+    }
     const fetched: Span[] = [];
     const transient = new Map<IsoDate, DailyBar>();
     let upstreamName: string | null = null;
@@ -331,6 +374,7 @@ export class HistoryService {
 
     const key = `${symbol.secid}|${adjust}`;
     if (runs.length > 0 || passThrough) {
+      snapshotBars = null; // read again after the locked section: it may write, and others may have
       await this.#locked(key, async () => {
         let held: Span[];
         ({ instrument, held, runs } = await plan());
@@ -393,7 +437,46 @@ export class HistoryService {
       });
     }
 
-    const stored = instrument ? await this.#store.bars(instrument.id, adjust, start, end) : [];
+    const result = {
+      symbol,
+      name: upstreamName ?? instrument?.name ?? null,
+      adjust,
+      period: "daily" as const,
+      start,
+      end,
+      calendarKnownThrough: calendar.knownThrough,
+      complete: missing.length === 0,
+      missing,
+      upstreamError: failure.error ? { code: failure.error.code, message: failure.error.message, retry_after_seconds: retryAfterOf(failure.error) } : null,
+    };
+    const report = (rowsFromCache: number, rowsFromUpstream: number): CacheReport => ({
+      hit: upstreamRequests === 0,
+      rows_from_cache: rowsFromCache,
+      rows_from_upstream: rowsFromUpstream,
+      upstream_requests: upstreamRequests,
+      trading_days: sessions.length,
+      series_replaced: replacement,
+    });
+    this.#counters.requests++;
+    if (upstreamRequests === 0) this.#counters.hits++;
+
+    // Fast path: everything held, nothing fetched or live, every bar final: the stored JSON as is.
+    if (instrument && (snapshotBars || this.#store.barsJson) && fetched.length === 0 && transient.size === 0 && end <= finalThrough) {
+      const stored = snapshotBars ?? (await this.#store.barsJson!(instrument.id, adjust, start, end));
+      const text = stored.count === 0 ? "[]" : stored.json.replaceAll("}", ',"provisional":false}');
+      let parsed: ServedBar[] | undefined;
+      this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
+      return {
+        ...result,
+        get bars(): ServedBar[] {
+          return (parsed ??= JSON.parse(text) as ServedBar[]);
+        },
+        barsJson: { text, count: stored.count },
+        cache: report(stored.count, 0),
+      };
+    }
+
+    const stored = snapshotBars ? (JSON.parse(snapshotBars.json) as DailyBar[]) : instrument ? await this.#store.bars(instrument.id, adjust, start, end) : [];
     const byDate = new Map<IsoDate, DailyBar>();
     for (const bar of stored) byDate.set(bar.date, bar);
     for (const [date, bar] of transient) if (date >= start && date <= end && !byDate.has(date)) byDate.set(date, bar);
@@ -402,30 +485,8 @@ export class HistoryService {
       .map((bar) => ({ ...bar, provisional: bar.date > finalThrough }));
 
     const fromUpstream = bars.filter((bar) => fetched.some((span) => bar.date >= span.start && bar.date <= span.end)).length;
-    this.#counters.requests++;
-    if (upstreamRequests === 0) this.#counters.hits++;
     this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
-    return {
-      symbol,
-      name: upstreamName ?? instrument?.name ?? null,
-      adjust,
-      period: "daily",
-      start,
-      end,
-      bars,
-      cache: {
-        hit: upstreamRequests === 0,
-        rows_from_cache: bars.length - fromUpstream,
-        rows_from_upstream: fromUpstream,
-        upstream_requests: upstreamRequests,
-        trading_days: sessions.length,
-        series_replaced: replacement,
-      },
-      calendarKnownThrough: calendar.knownThrough,
-      complete: missing.length === 0,
-      missing,
-      upstreamError: failure.error ? { code: failure.error.code, message: failure.error.message, retry_after_seconds: retryAfterOf(failure.error) } : null,
-    };
+    return { ...result, bars, cache: report(bars.length - fromUpstream, fromUpstream) };
   }
 
   /** Run `task` under the in-process lock for `key`, then the cross-process one when configured. */
@@ -448,7 +509,8 @@ export class HistoryService {
     );
     const { calendar, finalThrough } = this.#moment(query.symbol);
     const bars = aggregateBars(daily.bars, period, { calendar, finalThrough, priceDecimals: priceDecimals(query.symbol) });
-    return { ...daily, start: query.start, end: query.end, period, bars };
+    const { barsJson: _dailyJson, ...rest } = daily; // that text holds the daily bars
+    return { ...rest, start: query.start, end: query.end, period, bars };
   }
 
   /**

@@ -5,6 +5,7 @@ import type { CacheAdminStore, CoverageSpan, StoredTotals } from "@quantdb/core/
 import type { Instrument } from "@quantdb/core/symbols";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
+import { dataVersionsWritten } from "../data-versions.ts";
 import { coverageSpans, dailyBars, instruments } from "../schema/index.ts";
 import { clearAll } from "./history.ts";
 import { instrumentWhere } from "./instruments.ts";
@@ -52,6 +53,7 @@ export function createCacheAdminStore(db: Database): CacheAdminStore {
 
     async clearInstrument(instrument: Instrument): Promise<boolean> {
       const deleted = await db.delete(instruments).where(instrumentWhere(instrument)).returning({ id: instruments.id });
+      dataVersionsWritten(db);
       return deleted.length > 0;
     },
   };

@@ -5,6 +5,7 @@
 import { FINANCIAL_FIELDS, type FinancialFetch, type FinancialReport, type FinancialStore, type ReportType } from "@quantdb/core/fundamentals";
 import { desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
+import { dataVersionsWritten } from "../data-versions.ts";
 import { findInstrument, upsertInstrument } from "./instruments.ts";
 import { financialFetches, financialReports } from "../schema/index.ts";
 
@@ -52,6 +53,7 @@ async function saveFetch(db: Database, fetch: FinancialFetch): Promise<void> {
         set: { fetchedAt: sql`excluded.fetched_at`, nextDue: sql`excluded.next_due` },
       });
   });
+  dataVersionsWritten(db); // the instrument row may have been created or renamed
 }
 
 /** The financial-report store over a database (PGlite or PostgreSQL). */

@@ -1,7 +1,9 @@
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import type { DailyBar } from "@quantdb/core/history";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../client.ts";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { openDatabase, type DatabaseHandle } from "../client.ts";
+import { dataVersionCacheOf } from "../data-versions.ts";
 import { openTestDatabase, testDrivers } from "../testing.ts";
 import { barsViaDrizzleRows, bulkUpsertBars, clearAll, countRows, createHistoryStore, dataVersion } from "./history.ts";
 
@@ -11,9 +13,10 @@ const bar = (date: string, close: number): DailyBar => ({
 });
 
 describe.each(testDrivers())("history store on %s", (driver) => {
-  let handle: DatabaseHandle;
+  let handle: DatabaseHandle & { url?: string };
   beforeAll(async () => {
-    handle = await openTestDatabase(driver);
+    // versions are trusted for 10 minutes without a notification: only NOTIFY can refresh them in a test
+    handle = await openTestDatabase(driver, process.env, { dataVersionCache: { maxAgeMs: 600_000 } });
   }, 60_000);
   afterAll(async () => handle?.close());
   beforeEach(async () => clearAll(handle.db));
@@ -111,5 +114,59 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     expect(await dataVersion(handle.db, moutai)).toBe("none");
     await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [], fetchedAt });
     expect(seen.has(await dataVersion(handle.db, moutai))).toBe(false);
+  });
+
+  it("reads the instrument, its coverage and the range's bars in one snapshot, bars in date order whatever the write order", async () => {
+    const store = createHistoryStore(handle.db);
+    expect(await store.snapshot!(moutai, "", { start: "2024-01-01", end: "2024-12-31", coverageEnd: "2024-12-31" })).toEqual({
+      instrument: null, held: [], bars: { json: "[]", count: 0 },
+    });
+    const later = new Date("2026-11-20T08:00:00.123Z");
+    // written newest first, one session per write, so heap order is the reverse of date order
+    for (const [i, date] of ["2024-01-05", "2024-01-04", "2024-01-03", "2024-01-02"].entries()) {
+      await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "qfq", span: { start: date, end: date }, bars: [bar(date, 10 + i)], fetchedAt: i === 0 ? later : fetchedAt });
+    }
+    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-05" }, bars: [bar("2024-01-03", 99)], fetchedAt });
+    const snapshot = await store.snapshot!(moutai, "qfq", { start: "2024-01-03", end: "2024-12-31", coverageEnd: "2024-01-04" });
+    const { id } = (await store.findInstrument(moutai))!;
+    expect(snapshot.instrument).toEqual({ id, name: "贵州茅台" });
+    expect(snapshot.held).toEqual([
+      { start: "2024-01-03", end: "2024-01-03", fetchedAt },
+      { start: "2024-01-04", end: "2024-01-04", fetchedAt },
+    ]);
+    expect(snapshot.bars.count).toBe(3);
+    expect(JSON.parse(snapshot.bars.json)).toEqual([bar("2024-01-03", 12), bar("2024-01-04", 11), bar("2024-01-05", 10)]);
+    expect(JSON.parse(snapshot.bars.json)).toEqual(await store.bars(id, "qfq", "2024-01-03", "2024-12-31"));
+    expect(await store.barsJson!(id, "qfq", "2024-01-03", "2024-12-31")).toEqual(snapshot.bars);
+    // the stored text is exactly JSON.stringify of each bar (keys in DailyBar order, whatever the caller's order)
+    const reordered = Object.fromEntries(Object.entries(bar("2024-01-08", 7)).reverse()) as unknown as DailyBar;
+    await bulkUpsertBars(handle.db, id, "qfq", [reordered], fetchedAt);
+    expect((await store.barsJson!(id, "qfq", "2024-01-08", "2024-01-08")).json).toBe(`[${JSON.stringify(bar("2024-01-08", 7))}]`);
+  });
+
+  it("keeps data versions in memory and learns of a write by another connection through NOTIFY", async () => {
+    const store = createHistoryStore(handle.db);
+    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 1)], fetchedAt });
+    const { id } = (await store.findInstrument(moutai))!;
+    const before = await dataVersion(handle.db, moutai);
+    expect(await dataVersion(handle.db, moutai)).toBe(before);
+    expect(dataVersionCacheOf(handle.db)!.size).toBeGreaterThan(0);
+    // a write this process's store functions do not see: another connection (PostgreSQL) or raw SQL (PGlite)
+    if (driver === "postgres") {
+      const other = await openDatabase({ url: handle.url!, dataVersionCache: false });
+      try {
+        await bulkUpsertBars(other.db, id, "", [bar("2024-01-02", 2)], fetchedAt);
+      } finally {
+        await other.close();
+      }
+    } else {
+      await handle.db.execute(sql`update daily_bars set close = close + 1`);
+    }
+    // versions are otherwise trusted for 10 minutes: only the notification can make this pass
+    await vi.waitFor(async () => expect(await dataVersion(handle.db, moutai)).not.toBe(before), { timeout: 10_000, interval: 20 });
+    // a write through this package drops the cache as soon as it commits, without waiting for NOTIFY
+    const seen = await dataVersion(handle.db, moutai);
+    await bulkUpsertBars(handle.db, id, "", [bar("2024-01-02", 3)], fetchedAt);
+    expect(await dataVersion(handle.db, moutai)).not.toBe(seen);
   });
 });

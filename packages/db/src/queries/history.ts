@@ -3,9 +3,10 @@
  */
 import type { IsoDate } from "@quantdb/core/dates";
 import type { Instrument } from "@quantdb/core/symbols";
-import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, Span } from "@quantdb/core/history";
+import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, SeriesSnapshot, Span } from "@quantdb/core/history";
 import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
+import { dataVersionCacheOf, dataVersionsWritten } from "../data-versions.ts";
 import { findInstrument, upsertInstrument, type Transaction } from "./instruments.ts";
 import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
@@ -42,19 +43,98 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 /**
- * Bars of [start, end], ascending, as one JSON text built by PostgreSQL and parsed natively: a single
- * value crosses the driver instead of 11 typed columns per row (an index-only scan on
- * daily_bars_range_covering). Keys and types are exactly those of {@link DailyBar}.
+ * A bar as stored in `bar_json`: `JSON.stringify` of its DailyBar fields in DailyBar order (the
+ * same text whatever key order or extra keys the caller's object had).
  */
-async function bars(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
+export function barJson(bar: DailyBar): string {
+  return JSON.stringify({
+    date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume, amount: bar.amount,
+    amplitude: bar.amplitude, pct_change: bar.pct_change, change: bar.change, turnover_rate: bar.turnover_rate,
+  });
+}
+
+/**
+ * Bars of [start, end] as one JSON array text, ascending, and how many: the stored `bar_json`
+ * texts concatenated by PostgreSQL (an index-only scan on daily_bars_range_covering), so no value
+ * is converted on the way. Parsed, it gives exactly the {@link DailyBar}s written.
+ *
+ * The order comes from a sorted subquery rather than `string_agg(… order by date)`: PostgreSQL
+ * does not pull up a subquery with ORDER BY and aggregates its rows in that order, and before
+ * version 16 the aggregate's own ORDER BY sorts again even though the index scan is in order.
+ */
+async function barsJson(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<{ json: string; count: number }> {
   const result = await db.execute(sql`
-    select coalesce(json_agg(json_build_object(
-      'date', to_char(date, 'YYYY-MM-DD'), 'open', open, 'high', high, 'low', low, 'close', close, 'volume', volume,
-      'amount', amount, 'amplitude', amplitude, 'pct_change', pct_change, 'change', change, 'turnover_rate', turnover_rate
-    ) order by date), '[]')::text as bars
-    from ${dailyBars}
-    where instrument_id = ${instrumentId} and adjust = ${storedAdjust(adjust)} and date >= ${start}::text::date and date <= ${end}::text::date`);
-  return JSON.parse(rowsOf<{ bars: string }>(result)[0]!.bars) as DailyBar[];
+    select '[' || coalesce(string_agg(bar_json, ','), '') || ']' as json, count(*)::int as count
+    from (select bar_json from ${dailyBars}
+      where instrument_id = ${instrumentId} and adjust = ${storedAdjust(adjust)} and date >= ${start}::text::date and date <= ${end}::text::date
+      order by date) s`);
+  const row = rowsOf<{ json: string; count: number }>(result)[0]!;
+  return { json: row.json, count: Number(row.count) };
+}
+
+/** The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per database. */
+function snapshotQuery(db: Database) {
+  const p = (name: string) => sql.placeholder(name);
+  // bars of the range in date order (a sorted subquery: see barsJson), concatenated with their count
+  const ordered = db
+    .select({ barJson: dailyBars.barJson })
+    .from(dailyBars)
+    .where(
+      and(
+        eq(dailyBars.instrumentId, instruments.id),
+        eq(dailyBars.adjust, sql`${p("adjust")}::text`),
+        gte(dailyBars.date, sql`${p("start")}::text::date`),
+        lte(dailyBars.date, sql`${p("end")}::text::date`),
+      ),
+    )
+    .orderBy(asc(dailyBars.date))
+    .as("ordered");
+  const joined = db
+    .select({
+      json: sql<string>`'[' || coalesce(string_agg(${ordered.barJson}, ','), '') || ']'`.as("bars_json"),
+      count: sql<number>`count(*)::int`.as("bar_count"),
+    })
+    .from(ordered)
+    .as("joined");
+  return db
+    .select({
+      id: instruments.id,
+      name: instruments.name,
+      spans: sql<string>`(select coalesce(json_agg(json_build_object('start', to_char(c.start_date, 'YYYY-MM-DD'), 'end', to_char(c.end_date, 'YYYY-MM-DD'),
+          'fetchedAtMs', (extract(epoch from c.fetched_at) * 1000)::float8) order by c.start_date), '[]')::text
+        from ${coverageSpans} c
+        where c.instrument_id = ${instruments.id} and c.adjust = ${p("adjust")}::text and c.start_date <= ${p("coverageEnd")}::text::date and c.end_date >= ${p("start")}::text::date)`,
+      bars: joined.json,
+      count: joined.count,
+    })
+    .from(instruments)
+    .leftJoinLateral(joined, sql`true`)
+    .where(and(eq(instruments.kind, sql`${p("kind")}::text`), eq(instruments.market, sql`${p("market")}::text`), eq(instruments.code, sql`${p("code")}::text`)))
+    .prepare("quantdb_series_snapshot");
+}
+
+const snapshotQueries = new WeakMap<Database, ReturnType<typeof snapshotQuery>>();
+
+/**
+ * The stored instrument, its held spans of `adjust` overlapping [start, coverageEnd] and the bars
+ * of [start, end] as JSON (see {@link barsJson}), in one prepared statement: one round trip.
+ */
+async function snapshot(db: Database, symbol: Instrument, adjust: Adjust, range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate }): Promise<SeriesSnapshot> {
+  let query = snapshotQueries.get(db);
+  if (!query) snapshotQueries.set(db, (query = snapshotQuery(db)));
+  const [row] = await query.execute({ kind: symbol.kind, market: symbol.market, code: symbol.code, adjust: storedAdjust(adjust), ...range });
+  if (!row) return { instrument: null, held: [], bars: { json: "[]", count: 0 } };
+  const spans = JSON.parse(row.spans) as { start: IsoDate; end: IsoDate; fetchedAtMs: number }[];
+  return {
+    instrument: { id: row.id, name: row.name },
+    held: spans.map((span) => ({ start: span.start, end: span.end, fetchedAt: new Date(span.fetchedAtMs) })),
+    bars: { json: row.bars, count: Number(row.count) },
+  };
+}
+
+/** Bars of [start, end], ascending (see {@link barsJson}). */
+async function bars(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
+  return JSON.parse((await barsJson(db, instrumentId, adjust, start, end)).json) as DailyBar[];
 }
 
 /** The same bars through drizzle's row mapping (one object per row per driver); kept for the benchmark's before/after. */
@@ -92,30 +172,37 @@ export async function barsViaDrizzleRows(db: Database, instrumentId: number, adj
  * stored data, so it keys caches of served responses across replicas and the CLI.
  */
 export async function dataVersion(db: Database, symbol: Pick<Instrument, "kind" | "market" | "code">): Promise<string> {
-  const result = await db.execute(sql`
-    select v.version::text as version from ${instruments} i join data_versions v on v.instrument_id = i.id
-    where i.kind = ${symbol.kind} and i.market = ${symbol.market} and i.code = ${symbol.code}`);
-  return rowsOf<{ version: string }>(result)[0]?.version ?? "none";
+  const read = async () => {
+    const result = await db.execute(sql`
+      select i.id, v.version::text as version from ${instruments} i left join data_versions v on v.instrument_id = i.id
+      where i.kind = ${symbol.kind} and i.market = ${symbol.market} and i.code = ${symbol.code}`);
+    const row = rowsOf<{ id: number; version: string | null }>(result)[0];
+    return { id: row ? Number(row.id) : null, version: row?.version ?? "none" };
+  };
+  const cache = dataVersionCacheOf(db);
+  return cache ? cache.get(`${symbol.kind}|${symbol.market}|${symbol.code}`, read) : (await read()).version;
 }
 
 /**
- * Upsert bars in chunks of {@link CHUNK}: each chunk is one JSON parameter expanded by PostgreSQL
- * (`json_to_recordset`), so a chunk costs one round trip and no per-row parameter building; the
- * caller's transaction makes the whole write atomic. JSON numbers round-trip doubles exactly.
+ * Upsert bars in chunks of {@link CHUNK}: each chunk is one JSON array parameter expanded by
+ * PostgreSQL (`json_array_elements`, `json_to_record`), so a chunk costs one round trip and no
+ * per-row parameter building; each element's own text is stored as `bar_json` (see {@link barJson}),
+ * so the columns and the JSON hold the same values. The caller's transaction makes the whole write
+ * atomic. JSON numbers round-trip doubles exactly.
  */
 async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredAdjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
   const at = fetchedAt.toISOString();
   for (let i = 0; i < bars.length; i += CHUNK) {
-    const rows = JSON.stringify(bars.slice(i, i + CHUNK));
+    const rows = "[" + bars.slice(i, i + CHUNK).map(barJson).join(",") + "]";
     await tx.execute(sql`
-      insert into ${dailyBars} (instrument_id, adjust, date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, fetched_at)
-      select ${instrumentId}, ${adjust}, r.date, r.open, r.high, r.low, r.close, r.volume, r.amount, r.amplitude, r.pct_change, r.change, r.turnover_rate, ${at}::text::timestamptz
-      from json_to_recordset(${rows}::text::json) as r(date date, open float8, high float8, low float8, close float8, volume bigint,
+      insert into ${dailyBars} (instrument_id, adjust, date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, fetched_at, bar_json)
+      select ${instrumentId}, ${adjust}, r.date, r.open, r.high, r.low, r.close, r.volume, r.amount, r.amplitude, r.pct_change, r.change, r.turnover_rate, ${at}::text::timestamptz, e::text
+      from json_array_elements(${rows}::text::json) as e, json_to_record(e) as r(date date, open float8, high float8, low float8, close float8, volume bigint,
         amount float8, amplitude float8, pct_change float8, change float8, turnover_rate float8)
       on conflict (instrument_id, adjust, date) do update set
         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
         amount = excluded.amount, amplitude = excluded.amplitude, pct_change = excluded.pct_change, change = excluded.change,
-        turnover_rate = excluded.turnover_rate, fetched_at = excluded.fetched_at`);
+        turnover_rate = excluded.turnover_rate, fetched_at = excluded.fetched_at, bar_json = excluded.bar_json`);
   }
 }
 
@@ -138,6 +225,7 @@ export async function upsertBarsViaDrizzle(db: Database, instrumentId: number, a
         change: bar.change,
         turnoverRate: bar.turnover_rate,
         fetchedAt,
+        barJson: barJson(bar),
       }));
       await tx
         .insert(dailyBars)
@@ -156,6 +244,7 @@ export async function upsertBarsViaDrizzle(db: Database, instrumentId: number, a
             change: sql`excluded.change`,
             turnoverRate: sql`excluded.turnover_rate`,
             fetchedAt: sql`excluded.fetched_at`,
+            barJson: sql`excluded.bar_json`,
           },
         });
     }
@@ -165,6 +254,7 @@ export async function upsertBarsViaDrizzle(db: Database, instrumentId: number, a
 /** Upsert bars of a stored instrument in one transaction through the bulk path (bulk loads, the benchmark). */
 export async function bulkUpsertBars(db: Database, instrumentId: number, adjust: Adjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
   await db.transaction((tx) => upsertBars(tx, instrumentId, storedAdjust(adjust), bars, fetchedAt));
+  dataVersionsWritten(db);
 }
 
 async function insertSpan(tx: Transaction, instrumentId: number, adjust: StoredAdjust, span: Span, barCount: number, fetchedAt: Date) {
@@ -193,6 +283,7 @@ async function saveFetched(db: Database, fetched: FetchedSpan): Promise<void> {
     await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
     if (fetched.span) await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
   });
+  dataVersionsWritten(db);
 }
 
 async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }): Promise<void> {
@@ -204,6 +295,7 @@ async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }
     await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
     await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
   });
+  dataVersionsWritten(db);
 }
 
 /** The history store over a database (PGlite or PostgreSQL). */
@@ -213,6 +305,8 @@ export function createHistoryStore(db: Database): HistoryStore {
     coverage: (id, adjust, start, end) => coverage(db, id, adjust, { start, end }),
     allCoverage: (id, adjust) => coverage(db, id, adjust),
     bars: (id, adjust, start, end) => bars(db, id, adjust, start, end),
+    barsJson: (id, adjust, start, end) => barsJson(db, id, adjust, start, end),
+    snapshot: (symbol, adjust, range) => snapshot(db, symbol, adjust, range),
     saveFetched: (fetched) => saveFetched(db, fetched),
     replaceSeries: (fetched) => replaceSeries(db, fetched),
     dataVersion: (symbol) => dataVersion(db, symbol),
@@ -227,6 +321,7 @@ export async function clearAll(db: Database): Promise<void> {
   await db.execute(
     sql`truncate table ${dailyBars}, ${coverageSpans}, ${instrumentProfiles}, ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
   );
+  dataVersionsWritten(db);
 }
 
 /** Row counts, for tests and diagnostics. */
@@ -244,6 +339,7 @@ export async function countRows(db: Database): Promise<{ instruments: number; ba
 /** Benchmark support: delete every bar of (instrument, adjust) (no coverage change). */
 export async function deleteBars(db: Database, instrumentId: number, adjust: Adjust): Promise<void> {
   await db.delete(dailyBars).where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, storedAdjust(adjust))));
+  dataVersionsWritten(db);
 }
 
 /** `vacuum analyze daily_bars`: sets the visibility map, so range reads become index-only scans at once. */

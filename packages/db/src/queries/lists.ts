@@ -20,6 +20,7 @@ import type {
 import type { StockSymbol } from "@quantdb/core/symbols";
 import { and, asc, count, desc, eq, ilike, max, ne, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
+import { dataVersionsWritten } from "../data-versions.ts";
 import { instrumentWhere, upsertInstrument } from "./instruments.ts";
 import { instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
@@ -191,6 +192,7 @@ async function saveCompanyInfo(db: Database, symbol: StockSymbol, info: CompanyI
       .values({ instrumentId, ...profile })
       .onConflictDoUpdate({ target: instrumentProfiles.instrumentId, set: profile });
   });
+  dataVersionsWritten(db); // the instrument row may have been created or renamed
 }
 
 /** The company-profile store over a database. */

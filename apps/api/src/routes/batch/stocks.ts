@@ -48,15 +48,18 @@ export function registerBatchStocks(app: OpenAPIHono<AppEnv>): void {
       const results: Record<string, z.infer<typeof HistoryResponseSchema>> = {};
       const errors: Record<string, z.infer<typeof ErrorSchema>["error"]> = {};
       let upstream = 0;
+      let rows = 0;
       for (const outcome of outcomes) {
         if ("result" in outcome) {
           results[outcome.symbol] = historyBody(outcome.result);
           upstream += outcome.result.cache.upstream_requests;
+          rows += outcome.result.bars.length;
         } else {
           const { code, message, status, details } = outcome.error;
           errors[outcome.symbol] = { code, message, status, ...(details ? { details } : {}) };
         }
       }
+      c.set("rowsServed", rows);
       return c.json(
         { results, errors, metadata: { requested: outcomes.length, succeeded: Object.keys(results).length, failed: Object.keys(errors).length, upstream_requests: upstream } },
         200,

@@ -56,8 +56,8 @@ function route(path: string, operationId: string, summary: string) {
   });
 }
 
-/** The JSON body of a history answer (stocks and indices). */
-export function historyBody(result: HistoryResult): z.infer<typeof HistoryResponseSchema> {
+/** The JSON body of a history answer (stocks and indices); `bars` in place of the result's own (count follows them). */
+export function historyBody(result: HistoryResult, bars: HistoryResult["bars"] = result.bars): z.infer<typeof HistoryResponseSchema> {
   return {
     symbol: result.symbol.code,
     market: result.symbol.market,
@@ -66,9 +66,9 @@ export function historyBody(result: HistoryResult): z.infer<typeof HistoryRespon
     period: result.period,
     start_date: result.start,
     end_date: result.end,
-    data: result.bars,
+    data: bars,
     metadata: {
-      count: result.bars.length,
+      count: bars.length,
       cache: result.cache,
       units: barUnits(result.symbol),
       calendar_known_through: result.calendarKnownThrough,

@@ -24,15 +24,23 @@ function render(result: HistoryResult, format: HistoryFormat): SerialisedBody {
     for (const bar of result.bars) {
       text += `${bar.date},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.amount ?? ""},${bar.amplitude ?? ""},${bar.pct_change ?? ""},${bar.change ?? ""},${bar.turnover_rate ?? ""},${bar.provisional}\n`;
     }
-    return serialise(text, "text/csv; charset=utf-8");
+    return serialise(text, "text/csv; charset=utf-8", result.bars.length);
+  }
+  if (format === "json" && result.barsJson) {
+    // The bars are already JSON text (stored that way): put it in place of an empty data array.
+    // `"data":[]` occurs once: every string before it has its quotes escaped.
+    const shell = historyBody(result, []);
+    shell.metadata.count = result.barsJson.count;
+    const text = JSON.stringify(shell).replace('"data":[]', () => `"data":${result.barsJson!.text}`);
+    return serialise(text, "application/json", result.barsJson.count);
   }
   const body = historyBody(result);
   if (format === "columns") {
     const { data, ...rest } = body;
     const columns = Object.fromEntries(BAR_FIELDS.map((field) => [field, data.map((bar) => bar[field])]));
-    return serialise(JSON.stringify({ ...rest, columns }), COLUMNS_MEDIA_TYPE);
+    return serialise(JSON.stringify({ ...rest, columns }), COLUMNS_MEDIA_TYPE, result.bars.length);
   }
-  return serialise(JSON.stringify(body), "application/json");
+  return serialise(JSON.stringify(body), "application/json", result.bars.length);
 }
 
 /**
@@ -56,10 +64,14 @@ export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, form
     const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false });
     body = render(result, format);
     // A partial answer (allow_partial, upstream down) is never reused: the next request tries upstream again.
-    if (!result.complete) return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": body.contentType, "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
+    if (!result.complete) {
+      c.set("rowsServed", body.rows);
+      return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": body.contentType, "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
+    }
     if (cacheKey !== null && result.cache.upstream_requests === 0) cache.set(cacheKey, body);
   }
   const headers = { ETag: body.etag, "Cache-Control": "no-cache" };
   if (etagMatches(c.req.header("If-None-Match"), body.etag)) return c.body(null, 304, headers);
+  c.set("rowsServed", body.rows);
   return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { ...headers, "Content-Type": body.contentType });
 }
