@@ -78,16 +78,23 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   app.use("*", requestLog({ logger: http.logger ?? silentLogger(), metrics, logClientIp: http.logClientIp ?? false }));
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-site" }));
   app.use("*", compress()); // gzip/deflate when Accept-Encoding asks (bodies over 1 KiB)
-  app.use(
-    "*",
-    cors({
-      origin: corsOrigins.includes("*") ? "*" : corsOrigins,
-      allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
-      allowHeaders: CORS_ALLOW_HEADERS,
-      exposeHeaders: CORS_EXPOSE_HEADERS,
-      maxAge: 600,
-    }),
-  );
+  const corsHandler = cors({
+    origin: corsOrigins.includes("*") ? "*" : corsOrigins,
+    allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+    allowHeaders: CORS_ALLOW_HEADERS,
+    exposeHeaders: CORS_EXPOSE_HEADERS,
+    maxAge: 600,
+  });
+  app.use("*", async (c, next) => {
+    // Every answer varies by Origin (CORS) and Accept-Encoding (compression). Set here, before the
+    // route answers, the header goes into its response as that is built: set afterwards (as
+    // compress does when Vary lacks Accept-Encoding), or with c.res touched before the route runs
+    // (as cors does), Hono rebuilds every response as a full WHATWG Response and streams it.
+    c.header("Vary", "Origin, Accept-Encoding");
+    // Browsers send Origin with every cross-origin request; only those need CORS headers.
+    if (c.req.header("origin") === undefined) return next();
+    return corsHandler(c, next);
+  });
   app.use("*", urlLimit(http.maxUrlLength ?? 4096));
   app.use("*", bodySizeLimit(http.maxBodyBytes ?? 65_536));
   app.use("*", clientIp(http.trustProxy ?? 0));

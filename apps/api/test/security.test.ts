@@ -100,6 +100,17 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       expect(deniedPreflight.headers.get("access-control-allow-origin")).toBeNull();
     });
 
+    it("answers requests without Origin (not from a browser page elsewhere) with Vary but no CORS headers", async () => {
+      const api = await start({ corsOrigins: ["http://localhost:3000"] });
+      const plain = await api.get(SESSION);
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+      expect(plain.headers.get("vary")).toBe("Origin, Accept-Encoding");
+      const gzip = await fetch(api.url + "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240329", { headers: { "accept-encoding": "gzip" } });
+      expect(gzip.headers.get("content-encoding")).toBe("gzip");
+      expect(gzip.headers.get("vary")).toBe("Origin, Accept-Encoding"); // not repeated by compression
+    });
+
     it("allows any origin only when '*' is configured", async () => {
       const api = await start({ corsOrigins: ["*"] });
       expect((await api.get(SESSION, { headers: { origin: "https://anywhere.example" } })).headers.get("access-control-allow-origin")).toBe("*");

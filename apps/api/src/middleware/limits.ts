@@ -19,10 +19,19 @@ export function urlLimit(maxLength: number): MiddlewareHandler {
   };
 }
 
-/** 413 for a body over `maxBytes` (declared Content-Length or counted while streaming). */
+/**
+ * 413 for a body over `maxBytes` (declared Content-Length or counted while streaming). Requests
+ * that declare no body (neither Content-Length nor Transfer-Encoding: every ordinary GET) skip
+ * the check, because merely looking for a body makes the Node adapter build a full WHATWG Request
+ * on every request. (A GET's body is never read, as before.)
+ */
 export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: (c) => errorResponse(c, "PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBytes} bytes.`, 413, { max_bytes: maxBytes }),
   });
+  return async (c, next) => {
+    if (c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined) return next();
+    return limit(c, next);
+  };
 }
