@@ -85,7 +85,7 @@ export function bodyCacheFor(history: HistoryService): BodyCache {
   return cache;
 }
 
-/** Stop reusing serialised answers for this service (benchmarks measure the path that builds them). */
-export function disableBodyCache(history: HistoryService): void {
-  caches.set(history, new BodyCache(0));
+/** Bound the body cache of one history service to `maxBytes` (0: no reuse; every answer is built). */
+export function setBodyCacheSize(history: HistoryService, maxBytes: number): void {
+  caches.set(history, new BodyCache(maxBytes));
 }

@@ -52,6 +52,8 @@ const envSchema = z.object({
   QUANTDB_DAILY_INGEST: optional(z.enum(["on", "off"]).default("on")),
   /** Cron pattern (UTC) of the daily-ingest ticks; each tick runs only the sessions that are due and not yet run. */
   QUANTDB_DAILY_INGEST_CRON: optional(z.string().default("*/5 * * * *")),
+  /** MiB of serialised history answers kept in memory for reuse (bounded, least recently used out); 0 builds every answer. */
+  QUANTDB_BODY_CACHE_MB: optional(z.coerce.number().min(0).max(65_536).default(64)),
   /** Freeze the clock at this ISO 8601 instant (tests and replays of a past day); unset: the system clock. */
   QUANTDB_NOW: optional(z.iso.datetime({ offset: true }).optional()),
   // --- security and observability (see README "Security") ---

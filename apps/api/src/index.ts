@@ -36,6 +36,7 @@ const { app, restoredExtensions, scheduler, close: closeSystem } = await createS
   // On PostgreSQL, replicas share the upstream rate budget and the per-series locks through it.
   coordinationUrl: env.DATABASE_URL,
   http: { ...httpOptionsFromEnv(env), logger },
+  bodyCacheBytes: env.QUANTDB_BODY_CACHE_MB * 1024 * 1024,
   ...(env.QUANTDB_DAILY_INGEST === "on" ? { dailyIngest: { databaseUrl: env.DATABASE_URL, cron: env.QUANTDB_DAILY_INGEST_CRON } } : {}),
 });
 if (scheduler) logger.info(`daily ingest scheduled (${scheduler.kind})`);

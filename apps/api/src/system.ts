@@ -11,6 +11,7 @@ import { PASS_THROUGH_UPSTREAM_POLICY, rateBudgetFrom, evenRateOptions, Upstream
 import type { SeriesLock } from "@quantdb/core/history";
 import { createAdvisoryLocks, createApiKeyStore, createPostgresRateLimiter, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
 import { createApp } from "./app.ts";
+import { setBodyCacheSize } from "./body-cache.ts";
 import type { HttpOptions } from "./middleware/options.ts";
 import type { AppEnv, Services } from "./context.ts";
 import type { Env } from "./env.ts";
@@ -83,6 +84,8 @@ export interface SystemOptions {
    * in-process. Off when omitted (tests turn it on explicitly).
    */
   dailyIngest?: { databaseUrl?: string | undefined; cron?: string | undefined };
+  /** Bytes of serialised history answers kept for reuse (see body-cache.ts); 0 turns reuse off. @default 64 MiB */
+  bodyCacheBytes?: number;
   /**
    * Upstream politeness per host (concurrency, rate, retries, total time, breaker); the server
    * passes its environment's. Omitted: pass-through (no retries, breaker or rate budget), so a test
@@ -119,6 +122,7 @@ export async function createSystem(
     infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, fetch }),
     datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs, fetch },
   });
+  if (options.bodyCacheBytes !== undefined) setBodyCacheSize(services.history, options.bodyCacheBytes);
   const restoredExtensions = await services.calendarExtensions.restore((extension, error) =>
     options.onSkippedExtension?.(`stored ${extension.id} calendar extension through ${extension.knownThrough} skipped: ${error.message}`),
   );

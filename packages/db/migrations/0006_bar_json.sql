@@ -9,7 +9,10 @@ UPDATE "daily_bars" SET "bar_json" = json_build_object(
 --> statement-breakpoint
 ALTER TABLE "daily_bars" ALTER COLUMN "bar_json" SET NOT NULL;
 --> statement-breakpoint
--- The covering index now carries what range reads need: the JSON text (index-only scans).
+-- The primary key itself now carries what range reads need, the JSON text (INCLUDE: index-only scans),
+-- so every write maintains one index instead of the key plus the separate covering index of 0004.
 DROP INDEX IF EXISTS "daily_bars_range_covering";
 --> statement-breakpoint
-CREATE INDEX "daily_bars_range_covering" ON "daily_bars" USING btree ("instrument_id", "adjust", "date") INCLUDE ("bar_json");
+ALTER TABLE "daily_bars" DROP CONSTRAINT "daily_bars_pkey";
+--> statement-breakpoint
+ALTER TABLE "daily_bars" ADD CONSTRAINT "daily_bars_pkey" PRIMARY KEY ("instrument_id", "adjust", "date") INCLUDE ("bar_json");

@@ -31,7 +31,7 @@ export const dailyBars = pgTable(
     /**
      * The bar as JSON object text, written from the same values as the columns
      * (`JSON.stringify` of the DailyBar, keys in DailyBar order). Range reads concatenate it
-     * instead of converting every value (the covering index includes it: index-only scans).
+     * instead of converting every value (the primary key INCLUDEs it, migration 0006: index-only scans).
      */
     barJson: text("bar_json").notNull(),
   },
