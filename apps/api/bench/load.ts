@@ -1,5 +1,6 @@
 /**
- * Load run (issue 7): the API as the server entry runs it (src/index.ts in a child process: auth,
+ * Load run (issue 7): the API as the server entry runs it (dist/index.mjs when built, else
+ * src/index.ts through tsx, in a child process: auth,
  * rate limit, CORS, limits, JSON request log, metrics all on) on the replay upstream, hit by
  * autocannon at 64 connections on cached data, bounded in time, loopback only. Prints errors (must
  * be 0), requests/s, latency p50/p99 and the API process's resident memory before, after and at its
@@ -10,7 +11,7 @@
  * From another script: `import { runLoad } from "./load.ts"`.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -112,7 +113,10 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "../src/index.ts")], { cwd: join(HERE, ".."), env, stdio: ["ignore", "ignore", "inherit"] });
+  // the built entry when present (`pnpm bench` builds it first), as shipped; else the source through tsx
+  const built = join(HERE, "../dist/index.mjs");
+  const args = existsSync(built) ? [built] : ["--import", "tsx", join(HERE, "../src/index.ts")];
+  const child = spawn(process.execPath, args, { cwd: join(HERE, ".."), env, stdio: ["ignore", "ignore", "inherit"] });
   let exited = false;
   child.once("exit", () => (exited = true));
   const base = `http://127.0.0.1:${port}`;

@@ -55,6 +55,13 @@ export interface OpenDatabaseOptions {
    * @default {} (on, versions trusted without a notification for at most 1 s)
    */
   dataVersionCache?: DataVersionCacheOptions | false;
+  /**
+   * PGlite only: shared_buffers in MB. PostgreSQL's default (128 MB) lives inside PGlite's WASM
+   * memory and is resident from start-up; pages it does not hold are read from the data
+   * directory through the operating system's file cache.
+   * @default 32
+   */
+  pgliteSharedBuffersMb?: number;
 }
 
 /** The committed migrations folder, found through the package itself so it also resolves from bundles. */
@@ -114,12 +121,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const dataDir = options.dataDir === undefined ? "./.quantdb" : options.dataDir;
   let location = "memory";
   let client: PGlite;
+  const pgliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.pgliteSharedBuffersMb ?? 32}MB`] };
   if (dataDir === null) {
-    client = await PGlite.create();
+    client = await PGlite.create(pgliteOptions);
   } else {
     location = resolve(dataDir, "pglite");
     mkdirSync(location, { recursive: true });
-    client = await PGlite.create(location);
+    client = await PGlite.create(location, pgliteOptions);
   }
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: folder });
