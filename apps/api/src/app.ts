@@ -8,6 +8,7 @@ import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
 import { apiKeyAuth } from "./middleware/auth.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { bodySizeLimit, urlLimit } from "./middleware/limits.ts";
@@ -49,7 +50,7 @@ const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "RateLimit-Limit", "
 /**
  * Build the app around already-constructed services.
  *
- * Middleware order: request id → request log and latency metrics → security headers → compression
+ * Middleware order: Server-Timing → request id → request log and latency metrics → security headers → compression
  * → CORS → size limits → client IP → API-key auth → rate limit → rows-served count → routes.
  * Without `http` options the app is open (auth off, no rate limit, silent log): the server entry
  * passes the environment's (default auth `admin`).
@@ -74,6 +75,8 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
     http.metrics === false ? undefined : createMetrics({ history: () => services.history.stats(), upstream: () => services.upstreamHealth.snapshot(), processMetrics: http.processMetrics ?? false });
   const corsOrigins = http.corsOrigins ?? ["http://localhost:3000"];
 
+  // Server-Timing: total;dur=<ms> — the server's own time on the request, from here to the answer.
+  app.use("*", timing({ totalDescription: "QuantDB" }));
   app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
   app.use("*", requestLog({ logger: http.logger ?? silentLogger(), metrics, logClientIp: http.logClientIp ?? false }));
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-site" }));

@@ -153,6 +153,8 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
         expect(r.headers.get("x-frame-options"), path).toBe("SAMEORIGIN");
         expect(r.headers.get("referrer-policy"), path).toBe("no-referrer");
         expect(r.headers.get("strict-transport-security"), path).toMatch(/max-age=\d+/);
+        // the server's own time on the request, for clients and benchmarks
+        expect(r.headers.get("server-timing"), path).toMatch(/^total;dur=\d+(\.\d+)?;desc="QuantDB"$/);
       }
       const docs = await api.get("/docs");
       expect(docs.status).toBe(200);
