@@ -29,6 +29,19 @@ describe("BodyCache", () => {
     expect(cache.get("big")).toBeUndefined();
   });
 
+  it("tags a body by its bytes, or a large one by its identity key and its two ends", () => {
+    const pad = "x".repeat(3000);
+    const big = (middle: string) => `{"head":1,"data":"${pad}${middle.repeat(5000)}${pad}","tail":2}`;
+    expect(serialise(big("a"), "application/json").etag).not.toBe(serialise(big("b"), "application/json").etag);
+    // the identity stands for the middle: same key and ends → same tag; another key → another tag
+    expect(serialise(big("a"), "application/json", 0, "k1").etag).toBe(serialise(big("b"), "application/json", 0, "k1").etag);
+    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(serialise(big("a"), "application/json", 0, "k2").etag);
+    // a change of shape at either end changes the tag under the same key
+    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(serialise(big("a").replace('"tail"', '"tale"'), "application/json", 0, "k1").etag);
+    // small bodies are always hashed whole
+    expect(serialise('{"a":1}', "application/json", 0, "k1").etag).toBe(serialise('{"a":1}', "application/json").etag);
+  });
+
   it("matches If-None-Match weakly, in lists and with *", () => {
     const { etag } = serialise("{}", "application/json");
     expect(etagMatches(etag, etag)).toBe(true);

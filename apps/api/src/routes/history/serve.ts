@@ -18,13 +18,14 @@ export const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
 /** Fields of a bar in column and CSV order. */
 export const BAR_FIELDS = ["date", "open", "high", "low", "close", "volume", "amount", "amplitude", "pct_change", "change", "turnover_rate", "provisional"] as const;
 
-function render(result: HistoryResult, format: HistoryFormat): SerialisedBody {
+/** `identity`: when set, a key that determines the body exactly (see {@link serialise}). */
+function render(result: HistoryResult, format: HistoryFormat, identity?: string): SerialisedBody {
   if (format === "csv") {
     let text = BAR_FIELDS.join(",") + "\n";
     for (const bar of result.bars) {
       text += `${bar.date},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.amount ?? ""},${bar.amplitude ?? ""},${bar.pct_change ?? ""},${bar.change ?? ""},${bar.turnover_rate ?? ""},${bar.provisional}\n`;
     }
-    return serialise(text, "text/csv; charset=utf-8", result.bars.length);
+    return serialise(text, "text/csv; charset=utf-8", result.bars.length, identity);
   }
   if (format === "json" && result.barsJson) {
     // The bars are already JSON text (stored that way): put it in place of an empty data array.
@@ -32,15 +33,15 @@ function render(result: HistoryResult, format: HistoryFormat): SerialisedBody {
     const shell = historyBody(result, []);
     shell.metadata.count = result.barsJson.count;
     const text = JSON.stringify(shell).replace('"data":[]', () => `"data":${result.barsJson!.text}`);
-    return serialise(text, "application/json", result.barsJson.count);
+    return serialise(text, "application/json", result.barsJson.count, identity);
   }
   const body = historyBody(result);
   if (format === "columns") {
     const { data, ...rest } = body;
     const columns = Object.fromEntries(BAR_FIELDS.map((field) => [field, data.map((bar) => bar[field])]));
-    return serialise(JSON.stringify({ ...rest, columns }), COLUMNS_MEDIA_TYPE, result.bars.length);
+    return serialise(JSON.stringify({ ...rest, columns }), COLUMNS_MEDIA_TYPE, result.bars.length, identity);
   }
-  return serialise(JSON.stringify(body), "application/json", result.bars.length);
+  return serialise(JSON.stringify(body), "application/json", result.bars.length, identity);
 }
 
 /**
@@ -62,13 +63,16 @@ export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, form
     history.recordReusedAnswer(performance.now() - started);
   } else {
     const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false });
-    body = render(result, format);
+    // An answer that made no upstream call is exactly determined by its cache key (data version,
+    // today, range, format…): its entity tag is the key's hash, not the body's.
+    const reusable = cacheKey !== null && result.complete && result.cache.upstream_requests === 0;
+    body = render(result, format, reusable ? cacheKey : undefined);
     // A partial answer (allow_partial, upstream down) is never reused: the next request tries upstream again.
     if (!result.complete) {
       c.set("rowsServed", body.rows);
       return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": body.contentType, "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
     }
-    if (cacheKey !== null && result.cache.upstream_requests === 0) cache.set(cacheKey, body);
+    if (reusable) cache.set(cacheKey, body);
   }
   const headers = { ETag: body.etag, "Cache-Control": "no-cache" };
   if (etagMatches(c.req.header("If-None-Match"), body.etag)) return c.body(null, 304, headers);
