@@ -5,9 +5,8 @@
  */
 import { countRows } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, freshTarget, runCli, startCli, type Target } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { cliSuite, runCli, startCli } from "./helpers.ts";
 
 /** Every qfq series the replay holds (2021-01-04 → 2024-05-22 or later). */
 const SYMBOLS = ["600519", "000001", "300750", "688981", "430047", "830799"];
@@ -15,20 +14,11 @@ const SECIDS = ["1.600519", "0.000001", "0.300750", "1.688981", "0.430047", "0.8
 const ARGS = ["backfill", "--symbols", SYMBOLS.join(","), "--from", "2021-01-01", "--to", "2024-05-22", "--adjust", "qfq"];
 
 describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
-  let replay: ReplayServer;
-  let target: Target;
-  beforeAll(async () => {
-    replay = await startReplay();
-    target = await freshTarget(driver);
-  });
-  afterAll(async () => {
-    await target?.dispose();
-    await replay?.close();
-  });
+  const suite = cliSuite(driver);
 
   it("resumes after an interruption without refetching any held span", async () => {
-    const env = cliEnv(target, replay);
-    replay.setLatency(1500);
+    const env = suite.env();
+    suite.replay.setLatency(1500);
     const first = startCli(ARGS, env);
     await first.waitForLine(/^\[2\/6\] 000001\.SZ /);
     first.child.kill("SIGINT");
@@ -36,12 +26,12 @@ describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
     expect(interrupted.code, interrupted.stderr).toBe(130);
     expect(interrupted.stderr).toMatch(/SIGINT: stopping/);
     expect(interrupted.stderr).toMatch(/interrupted: 2\/6 symbols/);
-    const firstRun = replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
+    const firstRun = suite.replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
     // the two finished symbols, plus at most the one in flight when interrupted
     expect(firstRun.slice(0, 2).map((r) => r.secid)).toEqual(SECIDS.slice(0, 2));
     expect(firstRun.length).toBeLessThanOrEqual(3);
 
-    replay.setLatency(0);
+    suite.replay.setLatency(0);
     const second = await runCli(ARGS, env);
     expect(second.code, second.stderr).toBe(0);
     const lines = second.stdout.trim().split("\n");
@@ -53,7 +43,7 @@ describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
 
     // no span fetched twice: every symbol finished in the first run was not requested again, and
     // every other symbol was completed with exactly one call (the interrupted call was never stored)
-    const all = replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
+    const all = suite.replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
     const bySecid = new Map<string, number>();
     for (const r of all) bySecid.set(r.secid!, (bySecid.get(r.secid!) ?? 0) + 1);
     expect(bySecid.get("1.600519")).toBe(1);
@@ -63,13 +53,13 @@ describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
     expect(all.every((r) => r.fqt === "1" && r.beg === "20210104" && r.end === "20240522")).toBe(true);
 
     // a third run is answered entirely from the database
-    const before = replay.requests.length;
+    const before = suite.replay.requests.length;
     const third = await runCli(ARGS, env);
     expect(third.code, third.stderr).toBe(0);
     expect(third.stderr).toMatch(/done: 6\/6 symbols, \d+ bars, 0 upstream calls, 0 failed/);
-    expect(replay.requests.length).toBe(before);
+    expect(suite.replay.requests.length).toBe(before);
 
-    const database = await target.open();
+    const database = await suite.target.open();
     try {
       const rows = await countRows(database.db);
       expect(rows.instruments).toBe(6);
@@ -80,7 +70,7 @@ describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
   });
 
   it("rejects a bad date or symbol with a clear message", async () => {
-    const env = cliEnv(target, replay);
+    const env = suite.env();
     const badDate = await runCli(["backfill", "--symbols", "600519", "--from", "2021-02-30"], env);
     expect(badDate.code).toBe(1);
     expect(badDate.stderr).toContain("Invalid from '2021-02-30'");

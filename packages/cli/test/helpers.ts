@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { openDatabase, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
-import type { ReplayServer } from "@quantdb/replay";
+import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { afterAll, beforeAll } from "vitest";
 
 export const BIN = fileURLToPath(new URL("../bin/quantdb.mjs", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -130,4 +131,38 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
 /** Run `quantdb <args>` to completion. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return startCli(args, env).done;
+}
+
+/** What {@link cliSuite} gives a describe block: read these inside tests (they are set in beforeAll). */
+export interface CliSuite {
+  readonly replay: ReplayServer;
+  readonly target: Target;
+  /** The CLI's environment for this suite's target and replay (see {@link cliEnv}). */
+  env(): NodeJS.ProcessEnv;
+}
+
+/**
+ * The lifecycle every CLI suite shares: a replay upstream and a fresh target started before the
+ * block's tests and disposed after them (call inside `describe`).
+ */
+export function cliSuite(driver: TestDriver): CliSuite {
+  let replay: ReplayServer | undefined;
+  let target: Target | undefined;
+  beforeAll(async () => {
+    replay = await startReplay();
+    target = await freshTarget(driver);
+  });
+  afterAll(async () => {
+    await target?.dispose();
+    await replay?.close();
+  });
+  return {
+    get replay() {
+      return replay!;
+    },
+    get target() {
+      return target!;
+    },
+    env: () => cliEnv(target!, replay!),
+  };
 }

@@ -10,12 +10,12 @@ import { createSystem, replayUrls } from "@quantdb/api/system";
 import { ManualClock } from "@quantdb/core/clock";
 import { countRows, type DatabaseHandle } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { type ReplayServer } from "@quantdb/replay";
 import { tableFromIPC } from "apache-arrow";
 import { parse } from "csv-parse/sync";
 import { readParquet } from "parquet-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, FIXTURES, freshTarget, NOW, runCli, type Target } from "./helpers.ts";
+import { cliSuite, FIXTURES, NOW, runCli } from "./helpers.ts";
 
 const AKSHARE_FILE = join(FIXTURES, "akshare", "600519.csv");
 
@@ -27,22 +27,17 @@ async function apiHistory(database: DatabaseHandle, replay: ReplayServer, path: 
 }
 
 describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
-  let replay: ReplayServer;
-  let target: Target;
+  const suite = cliSuite(driver);
   let dir: string;
-  beforeAll(async () => {
-    replay = await startReplay();
-    target = await freshTarget(driver);
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "quantdb-export-"));
   });
-  afterAll(async () => {
+  afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
-    await target?.dispose();
-    await replay?.close();
   });
 
   it("imports AKShare's CSV layout through the quality gate; the API then serves the range without an upstream call", async () => {
-    const env = cliEnv(target, replay);
+    const env = suite.env();
     const result = await runCli(["import", AKSHARE_FILE, "--adjust", "qfq"], env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("600519.SH qfq: 60 bars 2024-02-22 → 2024-05-22 imported (akshare layout); span marked held");
@@ -62,12 +57,12 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toMatch(/600036\.SH qfq: rejected by the quality gate \(\d+ problem\(s\); nothing stored\): 2024-03-0\d ohlc_order/);
 
-    const database = await target.open();
+    const database = await suite.target.open();
     try {
       expect((await countRows(database.db)).instruments).toBe(1);
-      const { status, body } = await apiHistory(database, replay, "/api/v1/historical/stock/600519?start_date=2024-02-22&end_date=2024-05-22&adjust=qfq");
+      const { status, body } = await apiHistory(database, suite.replay, "/api/v1/historical/stock/600519?start_date=2024-02-22&end_date=2024-05-22&adjust=qfq");
       expect(status).toBe(200);
-      expect(replay.requestCount()).toBe(0);
+      expect(suite.replay.requestCount()).toBe(0);
       expect(body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0, rows_from_cache: 60 });
       // the bars are the file's rows in QuantDB's units (AKShare volume is in lots of 100 shares)
       const first = rows[0]!.split(",");
@@ -92,7 +87,7 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
   });
 
   it("exports exactly what the API serves, to CSV, Parquet and Arrow", async () => {
-    const env = cliEnv(target, replay);
+    const env = suite.env();
     const params = ["--symbols", "600519,000001", "--from", "2025-01-02", "--to", "2025-03-31"];
     for (const format of ["csv", "parquet", "arrow"]) {
       const result = await runCli(["export", ...params, "--format", format, "--out", join(dir, `bars.${format}`)], env);
@@ -100,14 +95,14 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
       expect(result.stderr).toMatch(new RegExp(`wrote \\d+ rows of 2 symbol\\(s\\) to .*bars\\.${format} \\(${format};`));
     }
 
-    const database = await target.open();
+    const database = await suite.target.open();
     const expected: Record<string, unknown>[] = [];
     try {
       for (const [code, market] of [
         ["600519", "SH"],
         ["000001", "SZ"],
       ] as const) {
-        const { status, body } = await apiHistory(database, replay, `/api/v1/historical/stock/${code}?start_date=2025-01-02&end_date=2025-03-31`);
+        const { status, body } = await apiHistory(database, suite.replay, `/api/v1/historical/stock/${code}?start_date=2025-01-02&end_date=2025-03-31`);
         expect(status).toBe(200);
         expect(body.data.length).toBeGreaterThan(50);
         for (const bar of body.data) expected.push({ symbol: code, market, adjust: "", ...bar });

@@ -2,24 +2,14 @@
 import { hashApiKey, looksLikeApiKey } from "@quantdb/core/auth";
 import { createApiKeyStore } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, freshTarget, runCli, type Target } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { cliSuite, runCli } from "./helpers.ts";
 
 describe.each(testDrivers())("quantdb keys on %s", (driver) => {
-  let replay: ReplayServer;
-  let target: Target;
-  beforeAll(async () => {
-    replay = await startReplay();
-    target = await freshTarget(driver);
-  });
-  afterAll(async () => {
-    await target?.dispose();
-    await replay?.close();
-  });
+  const suite = cliSuite(driver);
 
   it("creates a key shown once, lists it without the secret, and revokes it by prefix", async () => {
-    const env = cliEnv(target, replay);
+    const env = suite.env();
     const created = await runCli(["keys", "create", "--name", "research desk", "--scope", "admin", "--json"], env);
     expect(created.code, created.stderr).toBe(0);
     const made = JSON.parse(created.stdout) as { key: string; prefix: string; scope: string; id: number; name: string };
@@ -43,7 +33,7 @@ describe.each(testDrivers())("quantdb keys on %s", (driver) => {
     ]);
 
     // the key the operator was shown is what the API's key store accepts
-    let database = await target.open();
+    let database = await suite.target.open();
     try {
       const store = createApiKeyStore(database.db);
       expect(await store.findActiveByHash(hashApiKey(made.key))).toMatchObject({ id: made.id, scope: "admin", revokedAt: null });
@@ -63,7 +53,7 @@ describe.each(testDrivers())("quantdb keys on %s", (driver) => {
     expect(table.stdout).toMatch(/research desk\s+qdb_\S+\s+admin\s+.*revoked/);
     expect(table.stdout).toMatch(/dashboard\s+qdb_\S+\s+read\s+.*active/);
 
-    database = await target.open();
+    database = await suite.target.open();
     try {
       const store = createApiKeyStore(database.db);
       expect(await store.findActiveByHash(hashApiKey(made.key))).toBeNull();
@@ -74,7 +64,7 @@ describe.each(testDrivers())("quantdb keys on %s", (driver) => {
   });
 
   it("refuses a bad scope with a clear message and stores nothing", async () => {
-    const result = await runCli(["keys", "create", "--name", "x", "--scope", "root"], cliEnv(target, replay));
+    const result = await runCli(["keys", "create", "--name", "x", "--scope", "root"], suite.env());
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("--scope must be read or admin, not 'root'");
     expect(result.stdout).toBe("");

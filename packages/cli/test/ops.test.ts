@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { testDrivers } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, freshTarget, runCli, startCli, type Target } from "./helpers.ts";
+import { cliEnv, cliSuite, freshTarget, runCli, startCli } from "./helpers.ts";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -19,19 +19,10 @@ async function freePort(): Promise<number> {
 }
 
 describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver) => {
-  let replay: ReplayServer;
-  let target: Target;
-  beforeAll(async () => {
-    replay = await startReplay();
-    target = await freshTarget(driver);
-  });
-  afterAll(async () => {
-    await target?.dispose();
-    await replay?.close();
-  });
+  const suite = cliSuite(driver);
 
   it("migrates, then reports the database, coverage and upstream reachability", async () => {
-    const env = cliEnv(target, replay);
+    const env = suite.env();
     const migrated = await runCli(["migrate"], env);
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toMatch(new RegExp(`^database migrated: ${driver === "pglite" ? "pglite" : "postgres"} `));
@@ -55,10 +46,10 @@ describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver)
   it("serves the API and runs the daily ingest on its schedule, visible at /api/v1/jobs", { timeout: 240_000 }, async () => {
     const own = await freshTarget(driver);
     const port = await freePort();
-    const held = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], cliEnv(own, replay));
+    const held = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], cliEnv(own, suite.replay));
     expect(held.code, held.stderr).toBe(0);
     const env = {
-      ...cliEnv(own, replay),
+      ...cliEnv(own, suite.replay),
       QUANTDB_DAILY_INGEST: "on",
       // croner takes a seconds field; pg-boss schedules by the minute
       QUANTDB_DAILY_INGEST_CRON: driver === "pglite" ? "*/2 * * * * *" : "* * * * *",
