@@ -8,7 +8,7 @@ import { ManualClock } from "@quantdb/core/clock";
 import { DAILY_INGEST_JOB, type DailyIngest } from "@quantdb/core/ingest";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import { createJobRunStore, openDatabase, type DatabaseHandle } from "@quantdb/db";
-import { testDrivers } from "@quantdb/db/testing";
+import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDailyIngest, startIngestScheduler } from "../src/jobs/index.ts";
 import { createSystem, replayUrls } from "../src/system.ts";
@@ -202,4 +202,22 @@ describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with 
       await Promise.all(schedulers.map((s) => s.stop()));
     }
   });
+
+  it("starts two pg-boss schedulers at the same moment on a database pg-boss has never seen (replicas starting together)", async () => {
+    // pg-boss 10 creates its queue without a lock: two processes doing it at once can deadlock
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const fresh = await openTestDatabase("postgres");
+      const schedulers: Awaited<ReturnType<typeof startIngestScheduler>>[] = [];
+      try {
+        const ingest = await ingestFor(fresh, system, new ManualClock(evening("2025-04-01")));
+        const start = () => startIngestScheduler({ ingest, databaseUrl: fresh.url!, cron: "0 0 1 1 *", logger: { info() {}, error() {} } });
+        const started = await Promise.allSettled([start(), start()]);
+        for (const result of started) if (result.status === "fulfilled") schedulers.push(result.value);
+        expect(started.map((r) => (r.status === "rejected" ? String(r.reason) : r.value.kind))).toEqual(["pg-boss", "pg-boss"]);
+      } finally {
+        await Promise.all(schedulers.map((s) => s.stop()));
+        await fresh.close();
+      }
+    }
+  }, 120_000);
 });

@@ -76,7 +76,7 @@ export async function startIngestScheduler(options: IngestSchedulerOptions): Pro
   const boss = new PgBoss({ connectionString: options.databaseUrl, schema: "pgboss", max: 2 });
   boss.on("error", (error) => logger.error(`pg-boss: ${error.message}`));
   await boss.start();
-  await boss.createQueue(DAILY_INGEST_JOB, { name: DAILY_INGEST_JOB, policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true });
+  await ensureQueue(boss, DAILY_INGEST_JOB, { name: DAILY_INGEST_JOB, policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true });
   await boss.schedule(DAILY_INGEST_JOB, pattern, {}, { tz: "UTC" });
   await boss.work(DAILY_INGEST_JOB, async () => {
     await tick();
@@ -91,4 +91,23 @@ export async function startIngestScheduler(options: IngestSchedulerOptions): Pro
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };
+}
+
+/**
+ * Create a pg-boss queue unless it exists. pg-boss 10's `createQueue` takes no lock: replicas
+ * starting together on a database that has no queue yet can deadlock in it (PostgreSQL aborts one
+ * of them) or collide on its key. The one that fails waits a moment and looks again: by then the
+ * other's queue is committed. Gives up after five attempts.
+ */
+async function ensureQueue(boss: PgBoss, name: string, options: Parameters<PgBoss["createQueue"]>[1]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (await boss.getQueue(name)) return;
+    try {
+      await boss.createQueue(name, options);
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 100));
+    }
+  }
 }
