@@ -200,11 +200,6 @@ async function sequential(url: string, n = SEQUENTIAL): Promise<{ p50: number; s
   return { p50: median(samples), serverP50: median(server) };
 }
 
-/** p50 (ms) of `n` sequential requests (client-side). */
-async function sequentialP50(url: string, n = SEQUENTIAL): Promise<number> {
-  return (await sequential(url, n)).p50;
-}
-
 /** req/s and p50 of an autocannon run; max RSS (MB) of `pid` while it ran. */
 async function load(url: string, pid?: number, connections = CONNECTIONS): Promise<{ rps: number; p50: number; errors: number; rssMb: number }> {
   let maxRss = pid ? rssMb(pid) : NaN;
@@ -432,7 +427,7 @@ for (const driver of drivers) {
 // the physical limit: the same one-year bytes from memory through bare Hono
 console.error("bench: bare-Hono limit…");
 const limitServer = await startChild("limit-server.ts", [bodyFile]);
-const limitP50 = (await repeat(async () => ({ p50: await sequentialP50(limitServer.url + ONE_YEAR) }))).p50;
+const limitP50 = (await repeat(async () => ({ p50: (await sequential(limitServer.url + ONE_YEAR)).p50 }))).p50;
 const limitRps = (await repeat(() => load(limitServer.url + ONE_YEAR))).rps;
 await stopChild(limitServer);
 rmSync(dirname(bodyFile), { recursive: true, force: true });

@@ -142,10 +142,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 /** Start watching data versions on an opened handle (unless turned off); closing stops it first. */
 async function withVersionWatch(handle: DatabaseHandle, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.dataVersionCache === false) return handle;
-  const listen = (channel: string, onNotify: (payload: string) => void, onListen: () => void) => handle.listen(channel, onNotify, onListen);
   let unwatch: () => Promise<void>;
   try {
-    unwatch = await watchDataVersions(handle.db, listen, options.dataVersionCache ?? {});
+    unwatch = await watchDataVersions(handle.db, handle.listen, options.dataVersionCache ?? {});
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;

@@ -3,7 +3,7 @@
  */
 import type { IsoDate } from "@quantdb/core/dates";
 import type { Instrument } from "@quantdb/core/symbols";
-import type { Adjust, DailyBar, FetchedSpan, HeldSpan, HistoryStore, SeriesSnapshot, Span } from "@quantdb/core/history";
+import { DAILY_BAR_FIELDS, type Adjust, type DailyBar, type FetchedSpan, type HeldSpan, type HistoryStore, type SeriesSnapshot, type Span } from "@quantdb/core/history";
 import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { dataVersionCacheOf, dataVersionsWritten } from "../data-versions.ts";
@@ -43,14 +43,11 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 /**
- * A bar as stored in `bar_json`: `JSON.stringify` of its DailyBar fields in DailyBar order (the
- * same text whatever key order or extra keys the caller's object had).
+ * A bar as stored in `bar_json`: `JSON.stringify` of its fields in {@link DAILY_BAR_FIELDS} order
+ * (the same text whatever key order or extra keys the caller's object had; a missing field is null).
  */
 export function barJson(bar: DailyBar): string {
-  return JSON.stringify({
-    date: bar.date, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume, amount: bar.amount ?? null,
-    amplitude: bar.amplitude ?? null, pct_change: bar.pct_change ?? null, change: bar.change ?? null, turnover_rate: bar.turnover_rate ?? null,
-  });
+  return JSON.stringify(Object.fromEntries(DAILY_BAR_FIELDS.map((field) => [field, bar[field] ?? null])));
 }
 
 /**

@@ -3,7 +3,7 @@
  * ../../body-cache.ts) and honouring If-None-Match (304 Not Modified).
  */
 import type { Context } from "hono";
-import type { HistoryQuery, HistoryResult } from "@quantdb/core/history";
+import { DAILY_BAR_FIELDS, type HistoryQuery, type HistoryResult } from "@quantdb/core/history";
 import { bodyCacheFor, etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
 import type { AppEnv } from "../../context.ts";
 import { historyBody } from "./get.ts";
@@ -16,7 +16,7 @@ export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
 /** Media type of `format=columns`: JSON, told apart from the row-shaped answer. */
 export const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
 /** Fields of a bar in column and CSV order. */
-export const BAR_FIELDS = ["date", "open", "high", "low", "close", "volume", "amount", "amplitude", "pct_change", "change", "turnover_rate", "provisional"] as const;
+export const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional"] as const;
 
 /** `identity`: when set, a key that determines the body exactly (see {@link serialise}). */
 function render(result: HistoryResult, format: HistoryFormat, identity?: string): SerialisedBody {
