@@ -167,7 +167,7 @@ export interface ManyHistory {
 
 /** Filters and paging of `getStockList`. */
 export interface StockListOptions extends RequestOptions {
-  /** Only stocks whose code or name contains this text (case-insensitive, at most 50 characters). */
+  /** Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters). */
   q?: string | undefined;
   /** At most this many stocks (1-10000). @default every matching stock */
   limit?: number | undefined;
@@ -195,7 +195,7 @@ export interface AssetListOptions extends RequestOptions {
   market?: ListMarket | undefined;
   /** Only this kind. @default both */
   kind?: InstrumentKind | undefined;
-  /** Only instruments whose code or name contains this text (case-insensitive, at most 50 characters). */
+  /** Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no control characters). */
   q?: string | undefined;
   /** Page size, 1-500. @default 50 */
   limit?: number | undefined;

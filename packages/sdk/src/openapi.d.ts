@@ -4236,7 +4236,7 @@ export interface operations {
             query?: {
                 /** @description Required. SH (Shanghai: main board + STAR), SZ (Shenzhen: main board + ChiNext), BJ (Beijing Stock Exchange) or HK (every HKEX board); case-insensitive. There is no all-markets form: a cold list of all four is about 100 upstream page calls, which is what gets IPs banned. */
                 market?: string;
-                /** @description Only stocks whose code or name contains this text (case-insensitive, at most 50 characters) */
+                /** @description Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters) */
                 q?: string;
                 /** @description Return at most this many stocks (1-10000). Default: every matching stock. */
                 limit?: string;
@@ -4353,7 +4353,7 @@ export interface operations {
     searchAssets: {
         parameters: {
             query?: {
-                /** @description Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market */
+                /** @description Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters, no control characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market */
                 q?: string;
                 /** @description At most this many results, 1-50, default 10 */
                 limit?: string;
@@ -4585,7 +4585,7 @@ export interface operations {
                 market?: string;
                 /** @description Only this kind: stock or index. Default: both. */
                 kind?: string;
-                /** @description Only instruments whose code or name contains this text (case-insensitive, at most 50 characters) */
+                /** @description Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no control characters) */
                 q?: string;
                 /** @description Page size, 1-500, default 50 */
                 limit?: string;

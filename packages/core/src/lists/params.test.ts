@@ -37,4 +37,16 @@ describe("parseAssetQuery", () => {
     for (const input of [{ limit: "0" }, { limit: "501" }, { limit: "ten" }, { offset: "-5" }, { market: "US" }, { kind: "fund" }]) validationError(() => parseAssetQuery(input));
     expect(validationError(() => parseAssetQuery({ limit: "501" })).message).toContain("limit");
   });
+
+  it("rejects a q holding a control character (NUL cannot reach PostgreSQL), naming q and the character", () => {
+    for (const q of ["\u0000", "60\u00000", "茅\u0007台", "a\u007f", "a\u0085b", "x\ny"]) {
+      const error = validationError(() => parseAssetQuery({ q }));
+      expect(error.message).toMatch(/^Invalid q: contains the control character U\+00[0-9A-F]{2}/);
+      expect(error.details).toEqual({ q });
+      validationError(() => parseStockListQuery({ market: "SH", q }));
+    }
+    expect(validationError(() => parseAssetQuery({ q: "\u0000" })).message).toContain("U+0000");
+    // Surrounding whitespace (tabs, newlines) is trimmed, not refused.
+    expect(parseAssetQuery({ q: "\t600519\n" }).q).toBe("600519");
+  });
 });

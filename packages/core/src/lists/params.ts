@@ -50,14 +50,23 @@ export function parseIntParam(name: string, value: string | undefined, range: { 
   return number;
 }
 
+/** A control character (C0, DEL, C1): never part of a code or a name, and NUL cannot be stored or compared by PostgreSQL. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
 /**
  * Validate a search text: trimmed; empty means no filter.
- * @throws {InputError} `VALIDATION_ERROR` when longer than {@link MAX_QUERY_LENGTH} characters.
+ * @throws {InputError} `VALIDATION_ERROR` when longer than {@link MAX_QUERY_LENGTH} characters, or
+ *   when it contains a control character (U+0000–U+001F, U+007F–U+009F) after trimming.
  */
 export function parseSearchText(value: string | undefined): string | undefined {
   const text = value?.trim() ?? "";
   if (text === "") return undefined;
   if (text.length > MAX_QUERY_LENGTH) throw validation("q", value, `at most ${MAX_QUERY_LENGTH} characters`);
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control !== null) {
+    const codePoint = `U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    throw new InputError("VALIDATION_ERROR", `Invalid q: contains the control character ${codePoint}; send part of a code or a name`, { q: value });
+  }
   return text;
 }
 

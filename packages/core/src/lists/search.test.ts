@@ -15,7 +15,7 @@ describe("parseInstrumentSearch", () => {
   });
 
   it("rejects a missing q, a too long q and a limit outside 1..50 with VALIDATION_ERROR", () => {
-    for (const input of [{}, { q: "  " }, { q: "x".repeat(51) }, { q: "1", limit: "0" }, { q: "1", limit: "51" }, { q: "1", limit: "x" }]) {
+    for (const input of [{}, { q: "  " }, { q: "x".repeat(51) }, { q: "\u0000" }, { q: "茅\u0000台" }, { q: "1", limit: "0" }, { q: "1", limit: "51" }, { q: "1", limit: "x" }]) {
       expect(() => parseInstrumentSearch(input), JSON.stringify(input)).toThrow(InputError);
       try {
         parseInstrumentSearch(input);

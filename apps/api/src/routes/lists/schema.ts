@@ -11,7 +11,7 @@ export const StockListQuerySchema = z.object({
       "Required. SH (Shanghai: main board + STAR), SZ (Shenzhen: main board + ChiNext), BJ (Beijing Stock Exchange) or HK (every HKEX board); case-insensitive. There is no all-markets form: a cold list of all four is about 100 upstream page calls, which is what gets IPs banned.",
     example: "SH",
   }),
-  q: z.string().optional().openapi({ description: "Only stocks whose code or name contains this text (case-insensitive, at most 50 characters)", example: "茅台" }),
+  q: z.string().optional().openapi({ description: "Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters)", example: "茅台" }),
   limit: z.string().optional().openapi({ description: "Return at most this many stocks (1-10000). Default: every matching stock.", example: "100" }),
   offset: z.string().optional().openapi({ description: "Skip this many matching stocks first (in code order). Default 0.", example: "0" }),
 });
@@ -111,7 +111,7 @@ export const CompanyInfoResponseSchema = z
 export const AssetListQuerySchema = z.object({
   market: z.string().optional().openapi({ description: "Only this market: SH, SZ, BJ or HK (case-insensitive). Default: every market.", example: "SH" }),
   kind: z.string().optional().openapi({ description: "Only this kind: stock or index. Default: both.", example: "stock" }),
-  q: z.string().optional().openapi({ description: "Only instruments whose code or name contains this text (case-insensitive, at most 50 characters)", example: "600" }),
+  q: z.string().optional().openapi({ description: "Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no control characters)", example: "600" }),
   limit: z.string().optional().openapi({ description: "Page size, 1-500, default 50", example: "50" }),
   offset: z.string().optional().openapi({ description: "Instruments skipped first, default 0", example: "0" }),
 });
@@ -149,7 +149,7 @@ export const AssetListResponseSchema = z
 /** Query of `GET /api/v1/assets/search`. Validated by the core (errors name the field). */
 export const AssetSearchQuerySchema = z.object({
   q: z.string().optional().openapi({
-    description: "Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market",
+    description: "Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters, no control characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market",
     example: "茅台",
   }),
   limit: z.string().optional().openapi({ description: "At most this many results, 1-50, default 10", example: "10" }),
