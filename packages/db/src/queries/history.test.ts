@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDatabase, type DatabaseHandle } from "../client.ts";
 import { dataVersionCacheOf } from "../data-versions.ts";
+import { dailyBars } from "../schema/index.ts";
 import { openTestDatabase, testDrivers } from "../testing.ts";
 import { barsViaDrizzleRows, bulkUpsertBars, clearAll, countRows, createHistoryStore, dataVersion } from "./history.ts";
 
@@ -142,6 +143,46 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     const reordered = Object.fromEntries(Object.entries(bar("2024-01-08", 7)).reverse()) as unknown as DailyBar;
     await bulkUpsertBars(handle.db, id, "qfq", [reordered], fetchedAt);
     expect((await store.barsJson!(id, "qfq", "2024-01-08", "2024-01-08")).json).toBe(`[${JSON.stringify(bar("2024-01-08", 7))}]`);
+  });
+
+  it("keeps every bar tied to a stored instrument without a foreign key: writes need the instrument, deletes and truncates take its bars", async () => {
+    const store = createHistoryStore(handle.db);
+    const tencent = parseStockSymbol("00700.HK");
+    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: null, bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)], fetchedAt });
+    await store.saveFetched({ symbol: tencent, name: "腾讯控股", adjust: "qfq", span: null, bars: [bar("2024-01-02", 300)], fetchedAt });
+    const orphans = async () => (await handle.db.select({ n: sql<number>`count(*)::int` }).from(dailyBars).where(sql`instrument_id not in (select id from instruments)`))[0]!.n;
+    // a write for an instrument that does not exist fails and stores nothing
+    await expect(bulkUpsertBars(handle.db, 987_654, "", [bar("2024-01-02", 1)], fetchedAt)).rejects.toThrow(/no such instrument/);
+    expect(await orphans()).toBe(0);
+    // deleting an instrument deletes its bars (every adjustment) and only its
+    const { id } = (await store.findInstrument(moutai))!;
+    await handle.db.execute(sql`delete from instruments where id = ${id}`);
+    expect(await countRows(handle.db)).toMatchObject({ instruments: 1, bars: 1 });
+    await expect(bulkUpsertBars(handle.db, id, "", [bar("2024-01-04", 1)], fetchedAt)).rejects.toThrow(/no such instrument/);
+    // truncating instruments alone truncates the bars
+    await handle.db.execute(sql`truncate instruments cascade`);
+    expect(await countRows(handle.db)).toMatchObject({ instruments: 0, bars: 0 });
+  });
+
+  it("never leaves bars of an instrument deleted while they were being written", async () => {
+    const store = createHistoryStore(handle.db);
+    const many = Array.from({ length: 5_000 }, (_, i) => bar(new Date(Date.UTC(2000, 0, 3) + i * 86_400_000).toISOString().slice(0, 10), i + 1));
+    // PostgreSQL: the delete runs on another connection while the write is in flight; PGlite has one connection
+    const other = driver === "postgres" ? await openDatabase({ url: handle.url!, dataVersionCache: false }) : handle;
+    try {
+      for (let round = 0; round < 6; round++) {
+        await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: null, bars: [], fetchedAt });
+        const { id } = (await store.findInstrument(moutai))!;
+        const write = bulkUpsertBars(handle.db, id, "", many, fetchedAt).then(() => "written", (error: Error) => error.message);
+        await new Promise((resolve) => setTimeout(resolve, round * 4));
+        await other.db.execute(sql`delete from instruments where id = ${id}`);
+        const outcome = await write;
+        expect(outcome === "written" || /no such instrument/.test(outcome), outcome).toBe(true);
+        expect(await countRows(handle.db)).toMatchObject({ instruments: 0, bars: 0 });
+      }
+    } finally {
+      if (other !== handle) await other.close();
+    }
   });
 
   it("keeps data versions in memory and learns of a write by another connection through NOTIFY", async () => {

@@ -42,26 +42,52 @@ function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** `"field":` of each {@link DAILY_BAR_FIELDS} entry, with the `{` or `,` before it. */
+const FIELD_PREFIXES = DAILY_BAR_FIELDS.map((field, i) => `${i === 0 ? "{" : ","}${JSON.stringify(field)}:`);
+
+/**
+ * A value as `JSON.stringify` writes it, and as a PostgreSQL array element (the same text; null for
+ * a missing or non-finite number, which JSON cannot hold). `String(n)` is the shortest text that
+ * reads back as the same double, so the columns and `bar_json` hold equal values. Dates are ISO
+ * `YYYY-MM-DD` (no character an array literal would need quoted).
+ */
+function token(value: number | string | null | undefined): { json: string; element: string } {
+  if (typeof value === "string") return { json: JSON.stringify(value), element: value };
+  if (value === null || value === undefined || !Number.isFinite(value)) return { json: "null", element: "NULL" };
+  const text = String(value);
+  return { json: text, element: text };
+}
+
 /**
  * A bar as stored in `bar_json`: `JSON.stringify` of its fields in {@link DAILY_BAR_FIELDS} order
  * (the same text whatever key order or extra keys the caller's object had; a missing field is null).
  */
 export function barJson(bar: DailyBar): string {
-  return JSON.stringify(Object.fromEntries(DAILY_BAR_FIELDS.map((field) => [field, bar[field] ?? null])));
+  let text = "";
+  for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) text += FIELD_PREFIXES[f]! + token(bar[DAILY_BAR_FIELDS[f]!]).json;
+  return `${text}}`;
 }
 
 /**
- * A PostgreSQL array literal (`{1.5,NULL,…}`) of numbers or unquoted tokens such as ISO dates.
- * `String(n)` is the shortest text that reads back as the same double, the same text
- * `JSON.stringify` writes, so the columns and `bar_json` hold equal values.
+ * The bulk insert's parameters for a chunk, each value formatted once: one PostgreSQL array literal
+ * per field (`{1.5,NULL,…}`, keyed by field) and the bars' {@link barJson} texts joined by newlines
+ * (`JSON.stringify` never writes a raw newline).
  */
-function arrayLiteral(values: readonly (number | string | null | undefined)[]): string {
-  let text = "{";
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    text += (i === 0 ? "" : ",") + (value === null || value === undefined ? "NULL" : String(value));
+function bulkParameters(chunk: readonly DailyBar[]): { columns: Record<(typeof DAILY_BAR_FIELDS)[number], string>; json: string } {
+  const elements = DAILY_BAR_FIELDS.map(() => [] as string[]);
+  const texts: string[] = new Array(chunk.length);
+  for (let r = 0; r < chunk.length; r++) {
+    const bar = chunk[r]!;
+    let text = "";
+    for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) {
+      const { json, element } = token(bar[DAILY_BAR_FIELDS[f]!]);
+      text += FIELD_PREFIXES[f]! + json;
+      elements[f]!.push(element);
+    }
+    texts[r] = `${text}}`;
   }
-  return text + "}";
+  const columns = Object.fromEntries(DAILY_BAR_FIELDS.map((field, f) => [field, `{${elements[f]!.join(",")}}`])) as Record<(typeof DAILY_BAR_FIELDS)[number], string>;
+  return { columns, json: texts.join("\n") };
 }
 
 /**
@@ -198,6 +224,21 @@ export async function dataVersion(db: Database, symbol: Pick<Instrument, "kind" 
 const BAR_WRITE_LOCK = 0x71646262; // "qdbb"
 
 /**
+ * Take the locks a write of one instrument's bars needs, in its transaction: the advisory lock that
+ * serialises writers of the instrument's bars, and `FOR KEY SHARE` on the instrument row — what a
+ * foreign key would take per inserted row (migration 0007 dropped it), taken once: a concurrent
+ * delete of the instrument waits for this transaction, whose bars its trigger then deletes.
+ * @throws {Error} when the instrument does not exist (deleted, or a wrong id).
+ */
+async function lockInstrumentForBars(tx: Transaction, instrumentId: number): Promise<void> {
+  const [row] = rowsOf<{ present: boolean }>(
+    await tx.execute(sql`select exists (select 1 from ${instruments} where id = ${instrumentId} for key share) as present
+      from (select pg_advisory_xact_lock(${BAR_WRITE_LOCK}, ${instrumentId})) as locked`),
+  );
+  if (!row?.present) throw new Error(`Cannot write bars of instrument ${instrumentId}: no such instrument`);
+}
+
+/**
  * Upsert bars in chunks of {@link CHUNK}: each chunk is one statement with one text parameter per
  * column (an array literal, zipped by `unnest`) and the bars' `bar_json` texts (see {@link barJson}),
  * so a chunk costs one round trip and no per-row parameter building. The caller's transaction
@@ -212,7 +253,7 @@ const BAR_WRITE_LOCK = 0x71646262; // "qdbb"
 async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredAdjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
   if (bars.length === 0) return;
   const at = fetchedAt.toISOString();
-  await tx.execute(sql`select pg_advisory_xact_lock(${BAR_WRITE_LOCK}, ${instrumentId})`);
+  await lockInstrumentForBars(tx, instrumentId);
   for (let i = 0; i < bars.length; i += CHUNK) {
     const chunk = bars.slice(i, i + CHUNK);
     let first = chunk[0]!.date;
@@ -225,18 +266,16 @@ async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredA
       await tx.execute(sql`select exists (select 1 from ${dailyBars} where instrument_id = ${instrumentId} and adjust = ${adjust}
         and date >= ${first}::text::date and date <= ${last}::text::date) as held`),
     )[0]!.held;
-    // One text parameter per column (array literals) and the bars' JSON texts joined by newlines
-    // (JSON.stringify never writes a raw newline): PostgreSQL's array input reads them far faster
-    // than it expands JSON.
-    const column = (pick: (bar: DailyBar) => number | string | null) => arrayLiteral(chunk.map(pick));
+    // One text parameter per column (array literals) and the bars' JSON texts joined by newlines:
+    // PostgreSQL's array input reads them far faster than it expands JSON.
+    const { columns: c, json } = bulkParameters(chunk);
     const insert = sql`
       insert into ${dailyBars} (instrument_id, adjust, date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, fetched_at, bar_json)
       select ${instrumentId}, ${adjust}, r.date, r.open, r.high, r.low, r.close, r.volume, r.amount, r.amplitude, r.pct_change, r.change, r.turnover_rate, ${at}::text::timestamptz, r.bar_json
       from unnest(
-        ${column((b) => b.date)}::text::date[], ${column((b) => b.open)}::text::float8[], ${column((b) => b.high)}::text::float8[],
-        ${column((b) => b.low)}::text::float8[], ${column((b) => b.close)}::text::float8[], ${column((b) => b.volume)}::text::bigint[],
-        ${column((b) => b.amount)}::text::float8[], ${column((b) => b.amplitude)}::text::float8[], ${column((b) => b.pct_change)}::text::float8[],
-        ${column((b) => b.change)}::text::float8[], ${column((b) => b.turnover_rate)}::text::float8[], string_to_array(${chunk.map(barJson).join("\n")}::text, E'\n')
+        ${c.date}::text::date[], ${c.open}::text::float8[], ${c.high}::text::float8[], ${c.low}::text::float8[], ${c.close}::text::float8[],
+        ${c.volume}::text::bigint[], ${c.amount}::text::float8[], ${c.amplitude}::text::float8[], ${c.pct_change}::text::float8[],
+        ${c.change}::text::float8[], ${c.turnover_rate}::text::float8[], string_to_array(${json}::text, E'\n')
       ) as r(date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, bar_json)`;
     await tx.execute(
       held
@@ -253,6 +292,7 @@ async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredA
 /** The previous write path (drizzle's query builder, 1,000-row multi-VALUES inserts); kept for the benchmark's before/after. */
 export async function upsertBarsViaDrizzle(db: Database, instrumentId: number, adjust: Adjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
   await db.transaction(async (tx) => {
+    await lockInstrumentForBars(tx, instrumentId);
     for (let i = 0; i < bars.length; i += 1000) {
       const rows = bars.slice(i, i + 1000).map((bar) => ({
         instrumentId,
