@@ -5,8 +5,8 @@
  */
 import { getCalendar } from "@quantdb/core/calendar";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { systemSuite, type TestSystem } from "./harness.ts";
 
 const SUPPORTED = ["stock_zh_a_hist", "stock_hk_hist", "index_zh_a_hist", "stock_zh_a_spot_em", "stock_hk_spot_em", "stock_individual_info_em", "tool_trade_date_hist_sina"];
 const A_COLUMNS = ["日期", "股票代码", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"];
@@ -93,12 +93,7 @@ const isoWeek = (date: string) => {
 };
 
 describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility) on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   it("serves stock_zh_a_hist as AKTools' exact JSON: Chinese columns in AKShare's order, lots, date-time text, Python numbers", async () => {
     const api = await system.api();

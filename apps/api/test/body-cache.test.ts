@@ -6,9 +6,9 @@
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import { bulkUpsertBars, clearAll, createHistoryStore } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BodyCache, etagMatches, serialise } from "../src/body-cache.ts";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { systemSuite } from "./harness.ts";
 
 const PATH = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240329&adjust=qfq";
 
@@ -54,12 +54,7 @@ describe("BodyCache", () => {
 });
 
 describe.each(testDrivers())("reused history answers on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   it("answers a warm repeat byte-identically with an ETag, and 304 to If-None-Match", async () => {
     const api = await system.api();

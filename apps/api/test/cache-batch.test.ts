@@ -2,18 +2,13 @@
  * Batch history and cache management, through HTTP against the replay upstream.
  */
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { systemSuite } from "./harness.ts";
 
 const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe.each(testDrivers())("batch and cache management on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   describe("POST /api/v1/batch/stocks", () => {
     const ten = ["600519", "000001", "300750", "430047", "830799", "688981", "sh600519", "000001.SZ", "300750.SZ", "688981.SH"];

@@ -6,8 +6,8 @@ import { ManualClock } from "@quantdb/core/clock";
 import { resetCalendars } from "@quantdb/core/calendar";
 import { deleteCalendarExtensions } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { systemSuite } from "./harness.ts";
 
 // An illustrative 2027 HKEX list (weekday closures and half days), supplied as an operator would.
 const HK_2027 = {
@@ -17,15 +17,8 @@ const HK_2027 = {
 };
 
 describe.each(testDrivers())("calendar extensions on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => {
-    await system.reset();
-    await deleteCalendarExtensions(system.database.db);
-  });
+  const system = systemSuite(driver);
+  beforeEach(async () => deleteCalendarExtensions(system.database.db));
   afterEach(() => resetCalendars());
 
   it("checks Sina's recorded list against every known A-share date and adds nothing it cannot vouch for", async () => {

@@ -5,8 +5,8 @@
  */
 import { ManualClock } from "@quantdb/core/clock";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it, vi } from "vitest";
+import { systemSuite, type TestSystem } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
 
@@ -23,12 +23,7 @@ const prices = (data: Array<{ date: string; open: number; close: number; high: n
   data.map(({ date, open, close, high, low }) => ({ date, open, close, high, low }));
 
 describe.each(testDrivers())("cache correctness on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   describe("forward-adjusted history rebased upstream after a dividend", () => {
     it("serves a fully cached range from cache, then replaces the stale series on the next extension", async () => {

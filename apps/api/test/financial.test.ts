@@ -4,8 +4,8 @@ import { dirname, join } from "node:path";
 import { ManualClock } from "@quantdb/core/clock";
 import { countFinancialRows } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AFTER_CLOSE, startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { AFTER_CLOSE, systemSuite } from "./harness.ts";
 
 const SUMMARY = (symbol: string) => `/api/v1/financial/${symbol}/summary`;
 const DATACENTER_PATHS = ["/securities/api/data/get", "/securities/api/data/v1/get"];
@@ -58,12 +58,7 @@ function expectedReports(secucode: string, asOf = "2026-11-20") {
 }
 
 describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   const calls = () => system.replay.requests.filter((r) => DATACENTER_PATHS.includes(r.path));
   const stored = () => countFinancialRows(system.database.db);

@@ -9,6 +9,7 @@ import type { DatabaseHandle } from "@quantdb/db";
 import { clearAll, countRows } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createSystem, replayUrls } from "../src/system.ts";
 
 /** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to today is final. */
@@ -31,6 +32,19 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
+/** Fetch over real HTTP; `body` is the parsed JSON, or the text when the answer is not JSON. */
+export async function fetchParsed(target: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; text: string }> {
+  const response = await fetch(target, init);
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers, text };
+}
+
 export async function startSystem(driver: TestDriver): Promise<TestSystem> {
   const database = await openTestDatabase(driver);
   const replay = await startReplay();
@@ -49,17 +63,7 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
       return {
         url,
         clock,
-        async get(path, init) {
-          const response = await fetch(url + path, init);
-          const text = await response.text();
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          return { status: response.status, body, headers: response.headers };
-        },
+        get: (path, init) => fetchParsed(url + path, init),
       };
     },
     async reset() {
@@ -73,5 +77,35 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
       await replay.close();
       await database.close();
     },
+  };
+}
+
+/**
+ * One suite's system: started on `driver` before the suite's tests (within `startTimeoutMs`),
+ * reset before each test (hooks the suite registers afterwards run after the reset), closed after
+ * the suite. The returned system forwards to it, so tests and later hooks use it directly.
+ */
+export function systemSuite(driver: TestDriver, { startTimeoutMs = 60_000 } = {}): TestSystem {
+  let system: TestSystem | undefined;
+  beforeAll(async () => {
+    system = await startSystem(driver);
+  }, startTimeoutMs);
+  afterAll(async () => system?.close());
+  beforeEach(async () => current().reset());
+  const current = (): TestSystem => {
+    if (system === undefined) throw new Error("systemSuite: the system is used before the suite started it");
+    return system;
+  };
+  return {
+    get database() {
+      return current().database;
+    },
+    get replay() {
+      return current().replay;
+    },
+    api: (options) => current().api(options),
+    reset: () => current().reset(),
+    rows: () => current().rows(),
+    close: () => current().close(),
   };
 }

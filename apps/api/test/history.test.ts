@@ -1,7 +1,7 @@
 import { ManualClock } from "@quantdb/core/clock";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { systemSuite, type TestSystem } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
 
@@ -29,12 +29,7 @@ async function upstreamBars(system: TestSystem, secid: string, fqt: string, beg:
 }
 
 describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   it("answers a cold request with exactly the upstream's bars, volume in shares, in one call", async () => {
     const api = await system.api();

@@ -4,8 +4,8 @@
  */
 import { ManualClock } from "@quantdb/core/clock";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { systemSuite, type TestSystem } from "./harness.ts";
 
 interface Kline { date: string; open: number; close: number; high: number; low: number; volume: number; amount: number | null; turnover_rate: number | null }
 
@@ -22,12 +22,7 @@ async function upstream(system: TestSystem, secid: string, fqt: string, beg: str
 const ohlcv = (data: Kline[]) => data.map(({ date, open, close, high, low, volume }) => ({ date, open, close, high, low, volume }));
 
 describe.each(testDrivers())("indices, HK stocks and periods on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   describe("indices", () => {
     it("serves CSI 300 from the index kline, volume in shares, levels in points, cached", async () => {

@@ -12,7 +12,7 @@ import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDailyIngest, startIngestScheduler } from "../src/jobs/index.ts";
 import { createSystem, replayUrls } from "../src/system.ts";
-import { startSystem, type TestSystem } from "./harness.ts";
+import { systemSuite, type TestSystem } from "./harness.ts";
 
 /** 20:00 in Shanghai and Hong Kong (12:00Z): both closes plus 30 minutes have passed. */
 const evening = (date: string) => `${date}T12:00:00Z`;
@@ -39,13 +39,8 @@ async function warm(database: DatabaseHandle, system: TestSystem) {
 const klineRequests = (system: TestSystem) => system.replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
 
 describe.each(testDrivers())("daily ingest on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 120_000);
-  afterAll(async () => system?.close());
+  const system = systemSuite(driver, { startTimeoutMs: 120_000 });
   beforeEach(async () => {
-    await system.reset();
     await system.database.db.delete((await import("@quantdb/db")).schema.jobRuns);
   });
 
@@ -141,18 +136,14 @@ describe.each(testDrivers())("daily ingest on %s", (driver) => {
 });
 
 describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with two instances on %s", (driver) => {
-  let system: TestSystem;
+  const system = systemSuite(driver, { startTimeoutMs: 120_000 });
   let second: DatabaseHandle;
   beforeAll(async () => {
-    system = await startSystem(driver);
     second = await openDatabase({ url: system.database.location });
-  }, 120_000);
-  afterAll(async () => {
-    await second?.close();
-    await system?.close();
   });
+  // after hooks run in reverse order: this connection closes before the system's database
+  afterAll(async () => second?.close());
   beforeEach(async () => {
-    await system.reset();
     await system.database.db.delete((await import("@quantdb/db")).schema.jobRuns);
   });
 

@@ -1,8 +1,8 @@
 import { ManualClock } from "@quantdb/core/clock";
 import { stockListSnapshotDates } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AFTER_CLOSE, startSystem, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { AFTER_CLOSE, systemSuite, type TestSystem } from "./harness.ts";
 
 const LIST = "/api/v1/stocks/list";
 const INFO = "/api/v1/assets/symbol";
@@ -52,12 +52,7 @@ async function until(predicate: () => boolean): Promise<void> {
 }
 
 describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   it("scans a cold market page by page (ceil(total/100) sequential calls) and serves exactly upstream's rows", async () => {
     const api = await system.api();
@@ -214,12 +209,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
 });
 
 describe.each(testDrivers())("company info and held assets on %s", (driver) => {
-  let system: TestSystem;
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
+  const system = systemSuite(driver);
 
   /** What the replay answers for a secid, read straight from it. */
   async function upstreamInfo(secid: string) {

@@ -1,7 +1,7 @@
 import { ManualClock } from "@quantdb/core/clock";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type Api, type TestSystem } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { systemSuite, type Api, type TestSystem } from "./harness.ts";
 
 const QUOTE = "/api/v1/realtime/stock";
 const BATCH = "/api/v1/realtime/batch";
@@ -38,13 +38,8 @@ function post(api: Api, body: unknown) {
 }
 
 describe.each(testDrivers())("realtime quotes on %s", (driver) => {
-  let system: TestSystem;
+  const system = systemSuite(driver);
   const calls = () => system.replay.requestCount({ path: ULIST });
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system.reset());
 
   it("answers a cold A-share request with upstream's quote in one batch call: volume in shares, CNY, fetch time, market open", async () => {
     const api = await system.api({ clock: new ManualClock(CN_MORNING) });

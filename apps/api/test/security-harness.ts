@@ -11,12 +11,12 @@ import { generateApiKey, type ApiKeyScope } from "@quantdb/core/auth";
 import { ManualClock } from "@quantdb/core/clock";
 import { createApiKeyStore } from "@quantdb/db";
 import type { TestDriver } from "@quantdb/db/testing";
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { afterEach } from "vitest";
 import type { AppEnv } from "../src/context.ts";
 import type { HttpOptions } from "../src/middleware/options.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createSystem, replayUrls } from "../src/system.ts";
-import { AFTER_CLOSE, startSystem, type TestSystem } from "./harness.ts";
+import { AFTER_CLOSE, fetchParsed, systemSuite, type TestSystem } from "./harness.ts";
 
 export interface GuardedApi {
   url: string;
@@ -60,17 +60,7 @@ export async function startGuardedApi(system: TestSystem, http: HttpOptions, opt
     app,
     clock,
     logLines,
-    async get(path, init) {
-      const response = await fetch(url + path, init);
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body, headers: response.headers, text };
-    },
+    get: (path, init) => fetchParsed(url + path, init),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -97,26 +87,20 @@ export function isEnvelope(body: unknown, status: number): boolean {
  * each test; every API started through `start` is closed after each test, then `afterEachTest` runs.
  */
 export function guardedSuite(driver: TestDriver, afterEachTest?: (system: TestSystem) => Promise<void> | void): {
+  /** The suite's system (see {@link systemSuite}). */
   readonly system: TestSystem;
   start(http: HttpOptions, options?: { captureLog?: boolean; clock?: ManualClock }): Promise<GuardedApi>;
 } {
-  let system: TestSystem | undefined;
+  const system = systemSuite(driver);
   const apis: GuardedApi[] = [];
-  beforeAll(async () => {
-    system = await startSystem(driver);
-  }, 60_000);
-  afterAll(async () => system?.close());
-  beforeEach(async () => system!.reset());
   afterEach(async () => {
     await Promise.all(apis.splice(0).map((api) => api.close()));
-    await afterEachTest?.(system!);
+    await afterEachTest?.(system);
   });
   return {
-    get system() {
-      return system!;
-    },
+    system,
     async start(http, options) {
-      const api = await startGuardedApi(system!, http, options);
+      const api = await startGuardedApi(system, http, options);
       apis.push(api);
       return api;
     },
