@@ -63,8 +63,17 @@ function token(value: number | string | null | undefined): { json: string; eleme
  * (the same text whatever key order or extra keys the caller's object had; a missing field is null).
  */
 export function barJson(bar: DailyBar): string {
+  return encodeBar(bar);
+}
+
+/** {@link barJson} of `bar`; with `elements` (one list per field), also pushes each value's array element there. */
+function encodeBar(bar: DailyBar, elements?: string[][]): string {
   let text = "";
-  for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) text += FIELD_PREFIXES[f]! + token(bar[DAILY_BAR_FIELDS[f]!]).json;
+  for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) {
+    const { json, element } = token(bar[DAILY_BAR_FIELDS[f]!]);
+    text += FIELD_PREFIXES[f]! + json;
+    elements?.[f]!.push(element);
+  }
   return `${text}}`;
 }
 
@@ -75,17 +84,7 @@ export function barJson(bar: DailyBar): string {
  */
 function bulkParameters(chunk: readonly DailyBar[]): { columns: Record<(typeof DAILY_BAR_FIELDS)[number], string>; json: string } {
   const elements = DAILY_BAR_FIELDS.map(() => [] as string[]);
-  const texts: string[] = new Array(chunk.length);
-  for (let r = 0; r < chunk.length; r++) {
-    const bar = chunk[r]!;
-    let text = "";
-    for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) {
-      const { json, element } = token(bar[DAILY_BAR_FIELDS[f]!]);
-      text += FIELD_PREFIXES[f]! + json;
-      elements[f]!.push(element);
-    }
-    texts[r] = `${text}}`;
-  }
+  const texts = chunk.map((bar) => encodeBar(bar, elements));
   const columns = Object.fromEntries(DAILY_BAR_FIELDS.map((field, f) => [field, `{${elements[f]!.join(",")}}`])) as Record<(typeof DAILY_BAR_FIELDS)[number], string>;
   return { columns, json: texts.join("\n") };
 }
