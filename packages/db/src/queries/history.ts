@@ -4,7 +4,7 @@
 import type { IsoDate } from "@quantdb/core/dates";
 import type { Instrument } from "@quantdb/core/symbols";
 import { DAILY_BAR_FIELDS, type Adjust, type DailyBar, type FetchedSpan, type HeldSpan, type HistoryStore, type SeriesSnapshot, type Span } from "@quantdb/core/history";
-import { and, asc, eq, gte, lte, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gte, lte, ne, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { dataVersionCacheOf, dataVersionsWritten } from "../data-versions.ts";
 import { findInstrument, upsertInstrument, type Transaction } from "./instruments.ts";
@@ -90,48 +90,47 @@ function bulkParameters(chunk: readonly DailyBar[]): { columns: Record<(typeof D
 }
 
 /**
- * Bars of [start, end] as one JSON array text, ascending, and how many: the stored `bar_json`
- * texts concatenated by PostgreSQL (an index-only scan: the primary key INCLUDEs bar_json), so no value
- * is converted on the way. Parsed, it gives exactly the {@link DailyBar}s written.
+ * Bars of one instrument's [start, end] as one JSON array text, ascending, and how many: the stored
+ * `bar_json` texts concatenated by PostgreSQL (an index-only scan: the primary key INCLUDEs
+ * bar_json), so no value is converted on the way. Parsed, it gives exactly the {@link DailyBar}s
+ * written. The values are SQL: parameters, placeholders, or a column of an enclosing query.
  *
  * The order comes from a sorted subquery rather than `string_agg(… order by date)`: PostgreSQL
  * does not pull up a subquery with ORDER BY and aggregates its rows in that order, and before
  * version 16 the aggregate's own ORDER BY sorts again even though the index scan is in order.
  */
-async function barsJson(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<{ json: string; count: number }> {
-  const result = await db.execute(sql`
-    select '[' || coalesce(string_agg(bar_json, ','), '') || ']' as json, count(*)::int as count
-    from (select bar_json from ${dailyBars}
-      where instrument_id = ${instrumentId} and adjust = ${storedAdjust(adjust)} and date >= ${start}::text::date and date <= ${end}::text::date
-      order by date) s`);
-  const row = rowsOf<{ json: string; count: number }>(result)[0]!;
-  return { json: row.json, count: Number(row.count) };
-}
-
-/** The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per database. */
-function snapshotQuery(db: Database) {
-  const p = (name: string) => sql.placeholder(name);
-  // bars of the range in date order (a sorted subquery: see barsJson), concatenated with their count
+function barsJsonQuery(db: Database, where: { instrumentId: SQL | AnyColumn; adjust: SQL; start: SQL; end: SQL }) {
   const ordered = db
     .select({ barJson: dailyBars.barJson })
     .from(dailyBars)
     .where(
       and(
-        eq(dailyBars.instrumentId, instruments.id),
-        eq(dailyBars.adjust, sql`${p("adjust")}::text`),
-        gte(dailyBars.date, sql`${p("start")}::text::date`),
-        lte(dailyBars.date, sql`${p("end")}::text::date`),
+        eq(dailyBars.instrumentId, where.instrumentId),
+        eq(dailyBars.adjust, sql`${where.adjust}::text`),
+        gte(dailyBars.date, sql`${where.start}::text::date`),
+        lte(dailyBars.date, sql`${where.end}::text::date`),
       ),
     )
     .orderBy(asc(dailyBars.date))
     .as("ordered");
-  const joined = db
+  return db
     .select({
       json: sql<string>`'[' || coalesce(string_agg(${ordered.barJson}, ','), '') || ']'`.as("bars_json"),
       count: sql<number>`count(*)::int`.as("bar_count"),
     })
-    .from(ordered)
-    .as("joined");
+    .from(ordered);
+}
+
+/** Bars of [start, end] as one JSON array text and how many (see {@link barsJsonQuery}). */
+async function barsJson(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<{ json: string; count: number }> {
+  const [row] = await barsJsonQuery(db, { instrumentId: sql`${instrumentId}`, adjust: sql`${storedAdjust(adjust)}`, start: sql`${start}`, end: sql`${end}` });
+  return { json: row!.json, count: Number(row!.count) };
+}
+
+/** The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per database. */
+function snapshotQuery(db: Database) {
+  const p = (name: string) => sql.placeholder(name);
+  const joined = barsJsonQuery(db, { instrumentId: instruments.id, adjust: sql`${p("adjust")}`, start: sql`${p("start")}`, end: sql`${p("end")}` }).as("joined");
   return db
     .select({
       id: instruments.id,
