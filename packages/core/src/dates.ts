@@ -13,6 +13,7 @@ import { addDays, format, isValid, parse, subYears } from "date-fns";
 export type IsoDate = string;
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
+const COMPACT = /^\d{8}$/;
 
 /**
  * Memoise a pure function of a string key in a bounded map (cleared when full): the date
@@ -31,7 +32,6 @@ function memo<T>(compute: (key: string) => T, max = 4096): (key: string) => T {
     return value as T;
   };
 }
-const COMPACT = /^\d{8}$/;
 
 /**
  * Parse a user-supplied date in `YYYY-MM-DD` or `YYYYMMDD` form.

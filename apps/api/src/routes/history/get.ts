@@ -56,8 +56,11 @@ function route(path: string, operationId: string, summary: string) {
   });
 }
 
-/** The JSON body of a history answer (stocks and indices); `bars` in place of the result's own (count follows them). */
-export function historyBody(result: HistoryResult, bars: HistoryResult["bars"] = result.bars): z.infer<typeof HistoryResponseSchema> {
+/**
+ * The JSON body of a history answer (stocks and indices); `bars` in place of the result's own, and
+ * `count` when they are left out (the serving code splices the stored JSON text in later).
+ */
+export function historyBody(result: HistoryResult, bars: HistoryResult["bars"] = result.bars, count = bars.length): z.infer<typeof HistoryResponseSchema> {
   return {
     symbol: result.symbol.code,
     market: result.symbol.market,
@@ -68,7 +71,7 @@ export function historyBody(result: HistoryResult, bars: HistoryResult["bars"] =
     end_date: result.end,
     data: bars,
     metadata: {
-      count: bars.length,
+      count,
       cache: result.cache,
       units: barUnits(result.symbol),
       calendar_known_through: result.calendarKnownThrough,

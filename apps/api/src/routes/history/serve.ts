@@ -22,16 +22,13 @@ export const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional"] as const;
 function render(result: HistoryResult, format: HistoryFormat, identity?: string): SerialisedBody {
   if (format === "csv") {
     let text = BAR_FIELDS.join(",") + "\n";
-    for (const bar of result.bars) {
-      text += `${bar.date},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.amount ?? ""},${bar.amplitude ?? ""},${bar.pct_change ?? ""},${bar.change ?? ""},${bar.turnover_rate ?? ""},${bar.provisional}\n`;
-    }
+    for (const bar of result.bars) text += BAR_FIELDS.map((field) => bar[field] ?? "").join(",") + "\n";
     return serialise(text, "text/csv; charset=utf-8", result.bars.length, identity);
   }
   if (format === "json" && result.barsJson) {
     // The bars are already JSON text (stored that way): put it in place of an empty data array.
     // `"data":[]` occurs once: every string before it has its quotes escaped.
-    const shell = historyBody(result, []);
-    shell.metadata.count = result.barsJson.count;
+    const shell = historyBody(result, [], result.barsJson.count);
     const text = JSON.stringify(shell).replace('"data":[]', () => `"data":${result.barsJson!.text}`);
     return serialise(text, "application/json", result.barsJson.count, identity);
   }
