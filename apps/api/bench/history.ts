@@ -14,9 +14,8 @@
  * latency run (100), BENCH_CONNECTIONS (32).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,10 +26,10 @@ import type { DailyBar } from "@quantdb/core/history";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import { barsViaDrizzleRows, bulkUpsertBars, createHistoryStore, deleteBars, openDatabase, upsertBarsViaDrizzle, vacuumBars, withoutIndexOnlyScans, barsViaBuiltJson, type DatabaseHandle } from "@quantdb/db";
 import { startReplay } from "@quantdb/replay";
+import { runLoad } from "./load.ts";
+import { API_DIR, apiEntryArgs, freePort, rssMiB, waitUntilReady } from "./processes.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The built server entry (`pnpm bench` builds it first). */
-const SERVER_ENTRY = join(HERE, "..", "dist", "index.mjs");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
@@ -98,18 +97,6 @@ async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-/** A free loopback port (bound, then released for the child to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * The API as shipped: the built server entry (dist/index.mjs, `pnpm start:api`) in a child process,
  * configured only through its environment — every upstream pointed at the replay, the clock frozen
@@ -128,32 +115,15 @@ async function startApi(database: { url?: string; dataDir?: string }, replayUrl:
     QUANTDB_UPSTREAM_RATE_PER_SECOND: "0", QUANTDB_UPSTREAM_TIMEOUT_MS: "10000", QUANTDB_BODY_CACHE_MB: String(bodyCacheMb),
     DATABASE_URL: database.url ?? "", QUANTDB_DATA_DIR: database.dataDir ?? "",
   };
-  const child = spawn(process.execPath, [SERVER_ENTRY], { stdio: ["ignore", "ignore", "inherit"], env, cwd: join(HERE, "..") });
-  let exited: string | undefined;
-  child.on("exit", (code, signal) => (exited = String(code ?? signal)));
+  const child = spawn(process.execPath, apiEntryArgs(), { stdio: ["ignore", "ignore", "inherit"], env, cwd: API_DIR });
+  let exited = false;
+  child.on("exit", () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`the API exited with ${exited} before it was ready`);
-    const ok = await new Promise<boolean>((resolve) => {
-      http.get(url + "/health", { agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on("error", () => resolve(false));
-    });
-    if (ok) break;
-    if (performance.now() - started > 120_000) throw new Error("the API was not ready within 120 s");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntilReady(`${url}/health`, () => exited);
   const readyMs = performance.now() - started;
   child.removeAllListeners("exit");
   child.on("exit", (code, signal) => console.error(`bench: the API exited (${code ?? signal})`));
   return { process: child, port, url, info: { readyMs }, spawnToReadyMs: readyMs };
-}
-
-/** Resident memory of a process, MB (Linux /proc). */
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
 }
 
 // ---------------------------------------------------------------- measuring
@@ -202,8 +172,8 @@ async function sequential(url: string, n = SEQUENTIAL): Promise<{ p50: number; s
 
 /** req/s and p50 of an autocannon run; max RSS (MB) of `pid` while it ran. */
 async function load(url: string, pid?: number, connections = CONNECTIONS): Promise<{ rps: number; p50: number; errors: number; rssMb: number }> {
-  let maxRss = pid ? rssMb(pid) : NaN;
-  const timer = pid ? setInterval(() => (maxRss = Math.max(maxRss, rssMb(pid))), 100) : undefined;
+  let maxRss = pid ? rssMiB(pid) : NaN;
+  const timer = pid ? setInterval(() => (maxRss = Math.max(maxRss, rssMiB(pid))), 100) : undefined;
   const result = await autocannon({ url, connections, duration: SECONDS });
   if (timer) clearInterval(timer);
   await new Promise((resolve) => setTimeout(resolve, 300)); // let the server finish what was in flight
@@ -317,7 +287,7 @@ interface DriverFigures {
   startupSpawn: number;
   errors: number;
   before: Record<string, number>;
-  load64?: Record<string, number>;
+  load64: Record<string, number>;
 }
 
 async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(body: Buffer): void }): Promise<DriverFigures> {
@@ -381,15 +351,10 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
     const rss = Math.max(hitLoad.rssMb, missLoad.rssMb);
     await stopChild(api);
 
-    // 4. the 64-connection load run of bench/load.ts (the server entry with every middleware on), when present
-    let load64: Record<string, number> | undefined;
-    const loadModule = join(HERE, "load.ts");
-    if (existsSync(loadModule)) {
-      step(`${driver}: load.ts (64 connections)`);
-      const { runLoad } = (await import(loadModule)) as { runLoad?: (options: { databaseUrl?: string | undefined; seconds?: number }) => Promise<Record<string, number | string>> };
-      const result = await runLoad?.({ databaseUrl: driver === "postgres" ? process.env.DATABASE_URL : undefined, seconds: Math.max(5, SECONDS * 2) });
-      if (result) load64 = Object.fromEntries(Object.entries(result).filter((e): e is [string, number] => typeof e[1] === "number"));
-    }
+    // 4. the 64-connection load run of bench/load.ts (the server entry with every middleware on)
+    step(`${driver}: load.ts (64 connections)`);
+    const loadResult = await runLoad({ databaseUrl: driver === "postgres" ? process.env.DATABASE_URL : undefined, seconds: Math.max(5, SECONDS * 2) });
+    const load64 = Object.fromEntries(Object.entries(loadResult).filter((e): e is [string, number] => typeof e[1] === "number"));
 
     step(`${driver}: read paths`);
     // 5. read paths in this process (same database, no API running on it)
@@ -405,7 +370,7 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
     return {
       hitP50: hit.p50, missP50: miss.p50, hitServerP50: hit.serverP50, missServerP50: miss.serverP50, twentyServerP50: twenty.serverP50, hitRps: hitLoad.rps, missRps: missLoad.rps, twentyP50: twenty.p50,
       coldOver: median(colds), ingest: median(ingestRuns), rss, startup: startup.ready, startupSpawn: startup.spawn,
-      errors: hitLoad.errors + missLoad.errors, before, ...(load64 ? { load64 } : {}),
+      errors: hitLoad.errors + missLoad.errors, before, load64,
     };
   } finally {
     await replay.close();
@@ -446,9 +411,9 @@ const lines: Line[] = [
   ["bulk ingest, bars + coverage (bars/s)", ">= 50000 (PG)", "higher", (f) => f.ingest],
   ["API RSS during the load runs (MB)", "< 250", "lower", (f) => f.rss],
   ["start-up on existing data: spawn → /health 200 (ms)", "< 3000", "lower", (f) => f.startup],
-  ["load.ts, 64 conn, full middleware: req/s", "—", "higher", (f) => f.load64?.requestsPerSecond ?? NaN],
-  ["load.ts, 64 conn: API RSS peak (MiB)", "< 250", "lower", (f) => f.load64?.rssPeakMiB ?? NaN],
-  ["load.ts, 64 conn: errors + non-2xx + timeouts", "0", "lower", (f) => f.load64?.errors ?? NaN],
+  ["load.ts, 64 conn, full middleware: req/s", "—", "higher", (f) => f.load64.requestsPerSecond ?? NaN],
+  ["load.ts, 64 conn: API RSS peak (MiB)", "< 250", "lower", (f) => f.load64.rssPeakMiB ?? NaN],
+  ["load.ts, 64 conn: errors + non-2xx + timeouts", "0", "lower", (f) => f.load64.errors ?? NaN],
 ];
 const table: Record<string, Record<string, string | number>> = {};
 for (const [figure, target, better, pick, limit] of lines) {
@@ -488,5 +453,4 @@ console.log(`\nQuantDB bench — medians of ${RUNS} runs; load: autocannon, ${CO
 console.table(table);
 console.log("Before/after in this run (same machine, same data):");
 console.table(beforeAfter);
-if (!existsSync(join(HERE, "load.ts"))) console.log("(bench/load.ts not present: the 64-connection load run is not included)");
 console.log(`bench finished in ${round((performance.now() - started) / 1000, 1)} s`);

@@ -11,14 +11,13 @@
  * From another script: `import { runLoad } from "./load.ts"`.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { API_DIR, apiEntryArgs, freePort, rssMiB, waitUntilReady } from "./processes.ts";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Cached-data requests the run spreads over (warmed before the clock starts). */
 export const LOAD_PATHS = [
@@ -59,36 +58,7 @@ export interface LoadResult {
   rssPeakMiB: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resident set size of a process, MiB (Linux /proc). */
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : NaN;
-}
-
-async function waitFor(url: string, exited: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error("the API process exited before it was ready");
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} not ready after ${timeoutMs} ms`);
-}
+const tenths = (x: number) => Math.round(x * 10) / 10;
 
 /**
  * Start the API, warm the cache, run autocannon, stop the API.
@@ -113,15 +83,12 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  // the built entry when present (`pnpm bench` builds it first), as shipped; else the source through tsx
-  const built = join(HERE, "../dist/index.mjs");
-  const args = existsSync(built) ? [built] : ["--import", "tsx", join(HERE, "../src/index.ts")];
-  const child = spawn(process.execPath, args, { cwd: join(HERE, ".."), env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, apiEntryArgs(), { cwd: API_DIR, env, stdio: ["ignore", "ignore", "inherit"] });
   let exited = false;
   child.once("exit", () => (exited = true));
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(`${base}/health`, () => exited);
+    await waitUntilReady(`${base}/health`, () => exited);
     for (const path of paths) {
       for (let i = 0; i < 2; i++) {
         const response = await fetch(base + path);
@@ -150,9 +117,9 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       requestsPerSecond: Math.round(result.requests.average),
       latencyP50Ms: result.latency.p50,
       latencyP99Ms: result.latency.p99,
-      rssBeforeMiB,
-      rssAfterMiB,
-      rssPeakMiB,
+      rssBeforeMiB: tenths(rssBeforeMiB),
+      rssAfterMiB: tenths(rssAfterMiB),
+      rssPeakMiB: tenths(rssPeakMiB),
     };
   } finally {
     if (!exited) {
