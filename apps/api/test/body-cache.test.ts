@@ -96,7 +96,7 @@ describe.each(testDrivers())("reused history answers on %s", (driver) => {
 
     // the CLI (a direct store write, as from another process) rewrites one bar
     const bar = before.body.data[5];
-    const { provisional, ...stored } = bar;
+    const { provisional, partial, ...stored } = bar;
     await bulkUpsertBars(system.database.db, id, "qfq", [{ ...stored, close: bar.close + 1 }], new Date());
     const after = await api.get(PATH);
     expect(after.body.data[5].close).toBe(bar.close + 1);
@@ -127,7 +127,7 @@ describe.each(testDrivers())("reused history answers on %s", (driver) => {
     const id = (await createHistoryStore(system.database.db).findInstrument(parseStockSymbol("600519")))!.id;
     const daily = (await api.get(PATH)).body.data;
     const last = daily.at(-1);
-    const { provisional, ...stored } = last;
+    const { provisional, partial, ...stored } = last;
     await bulkUpsertBars(system.database.db, id, "qfq", [{ ...stored, close: 1 }], new Date());
     expect((await api.get(weekly)).body.data.at(-1).close).toBe(1);
   });
@@ -148,7 +148,7 @@ describe.each(testDrivers())("reused history answers on %s", (driver) => {
       const csv = await fetch(`${api.url}${PATH}&format=csv`);
       expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
       const [header, ...lines] = (await csv.text()).trimEnd().split("\n");
-      expect(header).toBe("date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional");
+      expect(header).toBe("date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional,partial");
       expect(lines.map((l) => l.split(","))).toEqual(
         rows.data.map((b: Record<string, unknown>) => header!.split(",").map((k) => (b[k] === null ? "" : String(b[k])))),
       );

@@ -90,6 +90,7 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");
       await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");
       await api.get("/api/v1/historical/stock/600519?start_date=20240601&end_date=20240628&adjust=qfq"); // after the data ends: empty
+      await api.get("/api/v1/historical/stock/600519?start_date=20240601&end_date=20240628&adjust=qfq"); // empty again: remembered
       await api.get("/api/v1/index/historical/000300?start_date=20240102&end_date=20240105");
 
       const stats = await api.get("/api/v1/cache/stats");
@@ -99,7 +100,7 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
         spans: { total: 3, empty: 1 },
         first_bar: "2024-01-02",
         last_bar: "2024-01-31",
-        requests: { total: 4, hits: 1, hit_ratio: 0.25, upstream_calls: 3 },
+        requests: { total: 5, hits: 1, hit_ratio: 0.2, upstream_calls: 4 },
       });
 
       const coverage = await api.get("/api/v1/cache/coverage/600519.SH");

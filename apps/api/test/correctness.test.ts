@@ -35,7 +35,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       // upstream now serves the series as of 2025-03-05 (rebased after the 2024-10-10 dividend)
       system.replay.useSnapshot("0.000001", "1", "2025-03-05");
       const cached = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20240626&adjust=qfq`);
-      expect(cached.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null });
+      expect(cached.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null, unconfirmed_empty: [] });
       expect(cached.body.data).toEqual(old.body.data);
       expect(system.replay.requestCount()).toBe(1);
 
@@ -56,8 +56,58 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
 
       const again = await api.get(`${HISTORY}/000001?start_date=20240422&end_date=20241231&adjust=qfq`);
       expect(prices(again.body.data)).toEqual(now);
-      expect(again.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null });
+      expect(again.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null, unconfirmed_empty: [] });
       expect(system.replay.requestCount()).toBe(calls);
+    });
+
+    it("checks a fully cached qfq range once per session day and replaces it after upstream rewrote it for a dividend", async () => {
+      const clock = new ManualClock("2026-11-19T12:00:00Z"); // Thursday 20:00 in Shanghai, after the close
+      const api = await system.api({ clock });
+      // held through 2024-07-05; the replay's snapshot ends 2024-06-26, so the last held sessions have
+      // no bar (as for a suspension): the check compares the latest held session that has one
+      const url = `${HISTORY}/000001?start_date=20240422&end_date=20240705&adjust=qfq`;
+      const old = await api.get(url);
+      await api.get(url); // confirms the empty tail 06-27..07-05
+      expect(old.body.data.at(-1)).toMatchObject({ date: "2024-06-26", close: 10.08 });
+      expect((await api.get(url)).body.metadata.cache.hit).toBe(true);
+
+      // Eastmoney rewrites 000001's qfq history (the series as of 2025-03-05, after the 2024-10-10 dividend)
+      system.replay.useSnapshot("0.000001", "1", "2025-03-05");
+      const sameDay = await api.get(url);
+      expect(sameDay.body.metadata.cache.hit).toBe(true); // checked today already
+      const calls = system.replay.requestCount();
+
+      clock.set("2026-11-20T12:00:00Z"); // the next session day, after the close
+      const fresh = await api.get(url);
+      expect(fresh.status).toBe(200);
+      expect(fresh.body.metadata.cache).toMatchObject({
+        hit: false,
+        upstream_requests: 2,
+        series_replaced: { reason: "daily_check", anchor_date: "2024-06-26", cached_close: 10.08, upstream_close: 9.83, start_date: "2024-04-22", end_date: "2024-07-05" },
+      });
+      expect(system.replay.requests.slice(calls).map((r) => [r.beg, r.end])).toEqual([
+        ["20240626", "20240626"], // the latest held bar, compared
+        ["20240422", "20240705"], // the whole held span, once
+      ]);
+      expect(prices(fresh.body.data)).toEqual(await upstreamCloses(system, "0.000001", "1", "20240422", "20240705"));
+      const after = system.replay.requestCount();
+      const again = await api.get(url);
+      expect(again.body.metadata.cache).toMatchObject({ hit: true, series_replaced: null });
+      expect(prices(again.body.data)).toEqual(prices(fresh.body.data));
+      expect(system.replay.requestCount()).toBe(after);
+
+      // the next session day (Monday), nothing changed upstream: one small call, nothing replaced
+      clock.set("2026-11-23T08:00:00Z");
+      const checked = await api.get(url);
+      expect(checked.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, series_replaced: null });
+      expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20240705", end: "20240705" });
+      expect(checked.body.data).toEqual(again.body.data);
+      // unadjusted series are not checked
+      await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930`);
+      clock.set("2026-11-24T08:00:00Z");
+      const before = system.replay.requestCount();
+      expect((await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930`)).body.metadata.cache.hit).toBe(true);
+      expect(system.replay.requestCount()).toBe(before);
     });
 
     it("replaces a held series on POST /api/v1/cache/refresh/{symbol}", async () => {
@@ -130,7 +180,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
 
       clock.set("2026-08-11T07:31:00Z"); // 15:31: final
       const final = await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
-      expect(final.body.data.at(-1)).toMatchObject({ date: "2026-08-11", provisional: false });
+      expect(final.body.data.at(-1)).toMatchObject({ date: "2026-08-11", provisional: false, partial: false });
       expect(await system.rows()).toMatchObject({ bars: 4 });
       clock.set("2026-08-11T12:00:00Z"); // same evening: held
       await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
@@ -148,35 +198,95 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
     });
 
     it("treats a half day's bar as final from 12:30 in Hong Kong", async () => {
-      // 2025-12-24 is an HKEX half day (close 12:00). Whether or not upstream has bars for the
-      // span, what matters here is when the day becomes covered.
-      const clock = new ManualClock("2025-12-24T04:20:00Z"); // 12:20 HKT
+      // 2024-12-24 is an HKEX half day (close 12:00): its bar becomes final (stored, covered) at 12:30.
+      const clock = new ManualClock("2024-12-24T04:20:00Z"); // 12:20 HKT
       const api = await system.api({ clock });
-      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`);
-      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`); // within the live bar's 60 s
+      const url = `${HISTORY}/00700?start_date=20241220&end_date=20241224&adjust=qfq`;
+      const live = await api.get(url);
+      expect(live.body.data.at(-1)).toMatchObject({ date: "2024-12-24", provisional: true });
+      await api.get(url); // within the live bar's 60 s
       expect(system.replay.requestCount()).toBe(1);
-      clock.set("2025-12-24T04:31:00Z"); // 12:31 HKT: final
-      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`);
-      await api.get(`${HISTORY}/00700?start_date=20251222&end_date=20251224`);
+      clock.set("2024-12-24T04:31:00Z"); // 12:31 HKT: final
+      expect((await api.get(url)).body.data.at(-1)).toMatchObject({ date: "2024-12-24", provisional: false });
+      await api.get(url);
       expect(system.replay.requests.map((r) => [r.beg, r.end])).toEqual([
-        ["20251222", "20251224"],
-        ["20251223", "20251224"],
+        ["20241220", "20241224"],
+        ["20241223", "20241224"], // today with its anchor, once
       ]);
     });
   });
 
   describe("listing, delisting and failures", () => {
-    it("remembers spans that came back empty, before the first bar and after the last", async () => {
+    it("remembers spans that came back empty, before the first bar and after the last, once a second answer confirms them", async () => {
       const api = await system.api();
       // the replay's 600519 qfq series starts 2021-01-04 and ends 2024-05-22, like a listing and a delisting
       const before = await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
       const after = await api.get(`${HISTORY}/600519?start_date=20240601&end_date=20240731&adjust=qfq`);
       expect(before.body.data).toEqual([]);
       expect(after.body.data).toEqual([]);
+      // a first empty answer is served, said to be unconfirmed, and not remembered
+      expect(before.body.metadata.cache.unconfirmed_empty).toEqual([{ start: "2020-06-01", end: "2020-12-31" }]);
+      expect(after.body.metadata.cache.unconfirmed_empty).toEqual([{ start: "2024-06-03", end: "2024-07-31" }]);
+      expect(await system.rows()).toEqual({ instruments: 1, bars: 0, spans: 0 });
+      // the next requests ask again; the second empty answers are remembered
+      const second = await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
+      expect(second.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, unconfirmed_empty: [] });
+      await api.get(`${HISTORY}/600519?start_date=20240601&end_date=20240731&adjust=qfq`);
       expect(await system.rows()).toEqual({ instruments: 1, bars: 0, spans: 2 });
       await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
       const repeat = await api.get(`${HISTORY}/600519?start_date=20240603&end_date=20240628&adjust=qfq`);
-      expect(repeat.body.metadata.cache).toMatchObject({ hit: true, trading_days: 19 }); // June 2024 less the Dragon Boat holiday
+      expect(repeat.body.metadata.cache).toMatchObject({ hit: true, trading_days: 19, unconfirmed_empty: [] }); // June 2024 less the Dragon Boat holiday
+      expect(system.replay.requestCount()).toBe(4);
+    });
+
+    it("does not remember one empty answer for sessions upstream has bars for (a glitch): the next request gets the bars", async () => {
+      const api = await system.api();
+      const url = `${HISTORY}/600519?start_date=20240102&end_date=20240131&adjust=qfq`;
+      system.replay.injectFault({ kind: "data-null", times: 1 });
+      const glitch = await api.get(url);
+      expect(glitch.status).toBe(200);
+      expect(glitch.body.data).toEqual([]);
+      expect(glitch.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, unconfirmed_empty: [{ start: "2024-01-02", end: "2024-01-31" }] });
+      const next = await api.get(url);
+      expect(next.body.data).toHaveLength(22);
+      expect(next.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, unconfirmed_empty: [] });
+      const held = await api.get(url);
+      expect(held.body.metadata.cache.hit).toBe(true);
+      expect(held.body.data).toEqual(next.body.data);
+      expect(system.replay.requestCount()).toBe(2);
+    });
+
+    it("confirms an empty tail only for the sessions an earlier answer was empty for too", async () => {
+      const api = await system.api();
+      // bars up to 2024-05-22, then nothing: the tail 05-23..05-31 is unconfirmed after one answer
+      const first = await api.get(`${HISTORY}/600519?start_date=20240515&end_date=20240531&adjust=qfq`);
+      expect(first.body.data.at(-1).date).toBe("2024-05-22");
+      expect(first.body.metadata.cache.unconfirmed_empty).toEqual([{ start: "2024-05-23", end: "2024-05-31" }]);
+      // a later, longer request: 05-23..05-31 is confirmed, June is seen empty for the first time
+      const longer = await api.get(`${HISTORY}/600519?start_date=20240515&end_date=20240614&adjust=qfq`);
+      expect(longer.body.metadata.cache).toMatchObject({ upstream_requests: 1, unconfirmed_empty: [{ start: "2024-06-03", end: "2024-06-14" }] });
+      expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20240522", end: "20240614" }); // with its anchor
+      const coverage = await api.get("/api/v1/cache/coverage/600519");
+      expect(coverage.body.spans.map((s: { start_date: string; end_date: string }) => [s.start_date, s.end_date])).toEqual([
+        ["2024-05-15", "2024-05-22"],
+        ["2024-05-22", "2024-05-31"],
+      ]);
+    });
+
+    it("makes one upstream call for concurrent requests that come back empty, and the next request confirms it", async () => {
+      const api = await system.api();
+      const url = `${HISTORY}/600519?start_date=20240601&end_date=20240731&adjust=qfq`;
+      system.replay.setLatency(1000); // every request's first look happens while the first call is under way
+      const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(url)));
+      system.replay.setLatency(0);
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.data).toEqual([]);
+        expect(answer.body.metadata.cache.unconfirmed_empty).toEqual([{ start: "2024-06-03", end: "2024-07-31" }]);
+      }
+      expect(system.replay.requestCount()).toBe(1);
+      expect((await api.get(url)).body.metadata.cache).toMatchObject({ upstream_requests: 1, unconfirmed_empty: [] });
+      expect((await api.get(url)).body.metadata.cache).toMatchObject({ hit: true, unconfirmed_empty: [] });
       expect(system.replay.requestCount()).toBe(2);
     });
 
@@ -204,10 +314,13 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
         ["20261201", "20261231"],
         ["20270101", "20270108"],
       ]);
+      // (the replay's 600519 ends 2026-08-11: December's empty answer is asked once more to be confirmed)
       const again = await api.get(`${HISTORY}/600519?start_date=20261201&end_date=20270108`);
-      expect(again.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });
+      expect(again.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 2 });
       expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20270101", end: "20270108" });
       expect(await system.rows()).toMatchObject({ spans: 1 });
+      const third = await api.get(`${HISTORY}/600519?start_date=20261201&end_date=20270108`);
+      expect(third.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });
     });
   });
 

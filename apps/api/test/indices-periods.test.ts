@@ -140,17 +140,61 @@ describe.each(testDrivers())("indices, HK stocks and periods on %s", (driver) =>
       ]);
     });
 
-    it("marks the current week and month provisional", async () => {
+    it("marks the current week and month partial, cut at today, and holds no session after end_date", async () => {
       const api = await system.api({ clock: new ManualClock("2026-08-11T12:00:00Z") }); // Tue 20:00 in Shanghai
       const weekly = await api.get("/api/v1/historical/stock/600519?start_date=20260720&end_date=20260811&period=weekly");
-      expect(weekly.body.data.map((b: { date: string; provisional: boolean }) => [b.date, b.provisional])).toEqual([
-        ["2026-07-24", false],
-        ["2026-07-31", false],
-        ["2026-08-07", false],
-        ["2026-08-11", true],
+      expect(weekly.body.data.map((b: { date: string; provisional: boolean; partial: boolean }) => [b.date, b.provisional, b.partial])).toEqual([
+        ["2026-07-24", false, false],
+        ["2026-07-31", false, false],
+        ["2026-08-07", false, false],
+        ["2026-08-11", false, true], // Mon–Tue of the current week; today's bar is final (after 15:30)
       ]);
       const monthly = await api.get("/api/v1/index/historical/000001?start_date=20260601&end_date=20260616&period=monthly");
-      expect(monthly.body.data.map((b: { date: string; provisional: boolean }) => [b.date, b.provisional])).toEqual([["2026-06-16", false]]);
+      expect(monthly.body.data.map((b: { date: string; provisional: boolean; partial: boolean }) => [b.date, b.provisional, b.partial])).toEqual([["2026-06-16", false, true]]);
+    });
+
+    it("builds a week or month cut short by end_date from the sessions up to end_date only (no look-ahead)", async () => {
+      const api = await system.api();
+      // end_date 2023-01-10 is a Tuesday: the week's bar holds Monday and Tuesday, dated Tuesday
+      const weekly = await api.get("/api/v1/historical/stock/600519?start_date=20221226&end_date=20230110&adjust=qfq&period=weekly");
+      expect(weekly.status).toBe(200);
+      const daily = await upstream(system, "1.600519", "1", "20221226", "20230110");
+      expect(ohlcv(weekly.body.data)).toEqual(aggregate(daily, isoWeek));
+      expect(weekly.body.data.map((b: { date: string; partial: boolean }) => [b.date, b.partial])).toEqual([
+        ["2022-12-30", false],
+        ["2023-01-06", false],
+        ["2023-01-10", true],
+      ]);
+      expect(weekly.body.data.at(-1).close).toBe(daily.at(-1)!.close);
+      // nothing after end_date was asked of upstream (the second request is the test's own look)
+      expect(system.replay.requests.map((r) => [r.beg, r.end])).toEqual([
+        ["20221226", "20230110"],
+        ["20221226", "20230110"],
+      ]);
+
+      // a month begun at start_date and one cut short by end_date are both partial
+      const monthly = await api.get("/api/v1/historical/stock/600519?start_date=20221215&end_date=20230110&adjust=qfq&period=monthly");
+      const days = await upstream(system, "1.600519", "1", "20221215", "20230110");
+      expect(ohlcv(monthly.body.data)).toEqual(aggregate(days, (d) => d.slice(0, 7)));
+      expect(monthly.body.data.map((b: { date: string; partial: boolean }) => [b.date, b.partial])).toEqual([
+        ["2022-12-30", true],
+        ["2023-01-10", true],
+      ]);
+      for (const r of system.replay.requests) expect(r.end! <= "20230110").toBe(true);
+
+      // the flag reaches the column and CSV formats
+      const columns = await api.get("/api/v1/historical/stock/600519?start_date=20221226&end_date=20230110&adjust=qfq&period=weekly&format=columns");
+      expect(columns.body.columns.partial).toEqual([false, false, true]);
+      const csv = await api.get("/api/v1/historical/stock/600519?start_date=20221226&end_date=20230110&adjust=qfq&period=weekly&format=csv");
+      const lines = String(csv.body).trim().split("\n");
+      expect(lines[0]!.split(",").at(-1)).toBe("partial");
+      expect(lines.slice(1).map((line) => line.split(",").at(-1))).toEqual(["false", "false", "true"]);
+    });
+
+    it("keeps a whole week whose end_date falls on the weekend whole", async () => {
+      const api = await system.api();
+      const weekly = await api.get("/api/v1/historical/stock/600519?start_date=20230102&end_date=20230108&adjust=qfq&period=weekly");
+      expect(weekly.body.data.map((b: { date: string; partial: boolean }) => [b.date, b.partial])).toEqual([["2023-01-06", false]]);
     });
 
     it("rejects an unknown period with 400", async () => {

@@ -94,8 +94,9 @@ export interface HistoryOptions extends RequestOptions {
    */
   adjust?: Adjust | undefined;
   /**
-   * Bar period: `"daily"`, or `"weekly"` / `"monthly"` bars derived from the daily bars (dated on
-   * the period's last session; the current period is provisional).
+   * Bar period: `"daily"`, or `"weekly"` / `"monthly"` bars derived from the daily bars of
+   * [start, min(end, today)] (dated on the last session included; a period cut short by the end
+   * date or today, or begun at the start date, has `partial: true`).
    * @default "daily"
    */
   period?: Period | undefined;

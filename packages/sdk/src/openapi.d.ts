@@ -60,7 +60,7 @@ export interface paths {
          *     Caching: QuantDB works out from the exchange calendar which trading sessions of the range it does not
          *     hold yet, fetches only those (one upstream call per contiguous gap) and answers from its database; the
          *     same question again makes no upstream call. Sessions on which upstream had no bar (suspensions, before
-         *     listing, after delisting) are remembered and not refetched; a failed call is not remembered.
+         *     listing, after delisting) are remembered once confirmed (see below) and not refetched; a failed call is not remembered.
          *
          *     Adjustment: "" is unadjusted; qfq (前复权) is Eastmoney's forward adjustment, subtractive (600519's
          *     history shifted by exactly 30.87 CNY after its 2024 dividend), anchored on the latest price, so history
@@ -68,8 +68,14 @@ export interface paths {
          *     other). Eastmoney rewrites qfq history back through time at every ex-dividend date, so every extension
          *     of a cached range re-fetches one held session next to the gap (the anchor); if upstream quotes it
          *     differently now, the held series is stale and is replaced whole in one more call, atomically, and
-         *     metadata.cache.series_replaced says so. A fully cached range is served from cache until then, or until
-         *     POST /api/v1/cache/refresh/{symbol}.
+         *     metadata.cache.series_replaced says so. A held qfq/hfq series is also checked once per session day, by
+         *     the first request for it that day (or the daily ingest): its latest held bar is re-fetched and compared
+         *     the same way (series_replaced.reason "daily_check").
+         *
+         *     Empty answers: sessions upstream answered without a bar between two bars (a suspension) are held at
+         *     once; an empty answer at the edge of what upstream sent (before listing, after delisting, or a glitch)
+         *     is remembered only when a later request's answer is empty for it again. Until then it is served empty
+         *     and listed in metadata.cache.unconfirmed_empty.
          *
          *     Provisional bars: today's bar is final 30 minutes after the session's close (A-shares 15:30
          *     Asia/Shanghai; HK 16:30 Asia/Hong_Kong, 12:30 on half days). Before that it is served with
@@ -108,7 +114,7 @@ export interface paths {
          *     Caching: QuantDB works out from the exchange calendar which trading sessions of the range it does not
          *     hold yet, fetches only those (one upstream call per contiguous gap) and answers from its database; the
          *     same question again makes no upstream call. Sessions on which upstream had no bar (suspensions, before
-         *     listing, after delisting) are remembered and not refetched; a failed call is not remembered.
+         *     listing, after delisting) are remembered once confirmed (see below) and not refetched; a failed call is not remembered.
          *
          *     Adjustment: "" is unadjusted; qfq (前复权) is Eastmoney's forward adjustment, subtractive (600519's
          *     history shifted by exactly 30.87 CNY after its 2024 dividend), anchored on the latest price, so history
@@ -116,8 +122,14 @@ export interface paths {
          *     other). Eastmoney rewrites qfq history back through time at every ex-dividend date, so every extension
          *     of a cached range re-fetches one held session next to the gap (the anchor); if upstream quotes it
          *     differently now, the held series is stale and is replaced whole in one more call, atomically, and
-         *     metadata.cache.series_replaced says so. A fully cached range is served from cache until then, or until
-         *     POST /api/v1/cache/refresh/{symbol}.
+         *     metadata.cache.series_replaced says so. A held qfq/hfq series is also checked once per session day, by
+         *     the first request for it that day (or the daily ingest): its latest held bar is re-fetched and compared
+         *     the same way (series_replaced.reason "daily_check").
+         *
+         *     Empty answers: sessions upstream answered without a bar between two bars (a suspension) are held at
+         *     once; an empty answer at the edge of what upstream sent (before listing, after delisting, or a glitch)
+         *     is remembered only when a later request's answer is empty for it again. Until then it is served empty
+         *     and listed in metadata.cache.unconfirmed_empty.
          *
          *     Provisional bars: today's bar is final 30 minutes after the session's close (A-shares 15:30
          *     Asia/Shanghai; HK 16:30 Asia/Hong_Kong, 12:30 on half days). Before that it is served with
@@ -981,6 +993,13 @@ export interface components {
                     /** @description Sessions in [start_date, min(end_date, today)] per the exchange calendar */
                     trading_days: number;
                     series_replaced: components["schemas"]["SeriesReplacement"];
+                    /** @description Date spans (inclusive, exchange-local) served empty because upstream answered them with no bar, not yet remembered: a first empty answer is not cached; the next request asks upstream again, and only a second empty answer makes the span a remembered empty span (a suspension, before listing). Empty when nothing unconfirmed was served. */
+                    unconfirmed_empty: {
+                        /** @example 2024-03-01 */
+                        start: string;
+                        /** @example 2024-03-29 */
+                        end: string;
+                    }[];
                 };
                 units: {
                     /** @enum {string} */
@@ -1088,13 +1107,22 @@ export interface components {
              * @example false
              */
             provisional: boolean;
-        };
-        /** @description Set when this request found the cached series stale and replaced it whole: extending a cached range re-fetches one held session next to the gap (the anchor); if upstream now quotes it differently (a qfq series rebased after an ex-dividend date), the whole held span is fetched again in one call and replaces the series atomically */
-        SeriesReplacement: {
-            /** @enum {string} */
-            reason: "anchor_mismatch";
             /**
-             * @description Held session re-fetched as the anchor
+             * @description true for a weekly or monthly bar that covers only part of its period: cut short by end_date or by today (then dated on its last included session and built from no session after end_date), or begun at start_date. Always false for a whole period and for daily bars.
+             * @example false
+             */
+            partial: boolean;
+        };
+        /** @description Set when this request found the cached series stale and replaced it whole: extending a cached range re-fetches one held session next to the gap (the anchor), and a held qfq/hfq series is checked once per session day (its latest held bar re-fetched, by the first request of the day or the daily ingest); if upstream now quotes it differently (rebased after an ex-dividend date), the whole held span is fetched again in one call and replaces the series atomically */
+        SeriesReplacement: {
+            /**
+             * @description anchor_mismatch: the held session next to a gap being filled came back with different prices; daily_check: the once-per-session-day check of a held adjusted series (its latest held bar re-fetched) found different prices
+             * @example anchor_mismatch
+             * @enum {string}
+             */
+            reason: "anchor_mismatch" | "daily_check";
+            /**
+             * @description Held session re-fetched and compared (the anchor, or the latest held bar for daily_check)
              * @example 2024-06-26
              */
             anchor_date: string;
@@ -1176,6 +1204,13 @@ export interface components {
                     /** @description Sessions in [start_date, min(end_date, today)] per the exchange calendar */
                     trading_days: number;
                     series_replaced: components["schemas"]["SeriesReplacement"];
+                    /** @description Date spans (inclusive, exchange-local) served empty because upstream answered them with no bar, not yet remembered: a first empty answer is not cached; the next request asks upstream again, and only a second empty answer makes the span a remembered empty span (a suspension, before listing). Empty when nothing unconfirmed was served. */
+                    unconfirmed_empty: {
+                        /** @example 2024-03-01 */
+                        start: string;
+                        /** @example 2024-03-29 */
+                        end: string;
+                    }[];
                 };
                 units: {
                     /** @enum {string} */
@@ -1237,6 +1272,7 @@ export interface components {
             change: (number | null)[];
             turnover_rate: (number | null)[];
             provisional: boolean[];
+            partial: boolean[];
         };
         TradingCalendar: {
             /**
@@ -2796,7 +2832,7 @@ export interface operations {
                 end_date?: string;
                 /** @description Price adjustment: "" unadjusted (default), "qfq" forward-adjusted (前复权), "hfq" backward-adjusted (后复权). Each is cached separately. */
                 adjust?: string;
-                /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional. */
+                /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after end_date: dated on the last session included, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close. A period cut short by end_date or today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is provisional. */
                 period?: string;
                 /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
                 format?: "json" | "columns" | "csv";
@@ -2933,7 +2969,7 @@ export interface operations {
                 end_date?: string;
                 /** @description Price adjustment: "" unadjusted (default), "qfq" forward-adjusted (前复权), "hfq" backward-adjusted (后复权). Each is cached separately. */
                 adjust?: string;
-                /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional. */
+                /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after end_date: dated on the last session included, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close. A period cut short by end_date or today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is provisional. */
                 period?: string;
                 /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
                 format?: "json" | "columns" | "csv";
@@ -3068,7 +3104,7 @@ export interface operations {
                 start_date?: string;
                 /** @description Last date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: today on the instrument's exchange. A future date is clipped to what exists, never an error. */
                 end_date?: string;
-                /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional. */
+                /** @description daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after end_date: dated on the last session included, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close. A period cut short by end_date or today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is provisional. */
                 period?: string;
                 /** @description json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata). */
                 format?: "json" | "columns" | "csv";

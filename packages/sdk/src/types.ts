@@ -24,7 +24,8 @@ export type IndexHistory = Schemas["StockHistory"];
  * One bar: `date` exchange-local `YYYY-MM-DD`; `open`/`high`/`low`/`close`/`change` in CNY or HKD
  * (points for indices), adjusted per `adjust`; `volume` in shares; `amount` in the trading currency,
  * never adjusted; `amplitude`, `pct_change`, `turnover_rate` in percent; `null` where upstream
- * reported nothing; `provisional: true` for today's bar before the close + 30 minutes.
+ * reported nothing; `provisional: true` for today's bar before the close + 30 minutes; `partial: true`
+ * for a weekly/monthly bar holding only the sessions of its period inside the requested range.
  */
 export type DailyBar = Schemas["DailyBar"];
 /** Evidence that a request found the cached (qfq) series stale and replaced it (`metadata.cache.series_replaced`). */

@@ -35,17 +35,18 @@ function rowsOf(result: HistoryResult): ExportRow[] {
     change: bar.change,
     turnover_rate: bar.turnover_rate,
     provisional: bar.provisional,
+    partial: bar.partial,
   }));
 }
 
 const STRING_COLUMNS = new Set(["symbol", "market", "adjust", "date"]);
 
-/** The rows as an Arrow table: strings as Utf8, prices and counts as Float64 (nullable), provisional as Bool. */
+/** The rows as an Arrow table: strings as Utf8, prices and counts as Float64 (nullable), provisional and partial as Bool. */
 export function arrowTable(rows: readonly ExportRow[]): Table {
   const columns: Record<string, Vector> = {};
   for (const name of QUANTDB_CSV_HEADER) {
     const values = rows.map((row) => row[name]);
-    const type = STRING_COLUMNS.has(name) ? new Utf8() : name === "provisional" ? new Bool() : new Float64();
+    const type = STRING_COLUMNS.has(name) ? new Utf8() : name === "provisional" || name === "partial" ? new Bool() : new Float64();
     columns[name] = vectorFromArray(values as never[], type as never) as Vector;
   }
   return new Table(columns);

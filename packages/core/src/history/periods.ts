@@ -50,22 +50,41 @@ function sumOrNull(values: readonly (number | null)[]): number | null {
   return total;
 }
 
+/** Whether a calendar day of [from, to] may be a session: a known session, or an unknown weekday past the horizon. */
+function maySession(calendar: ExchangeCalendar, from: IsoDate, to: IsoDate): boolean {
+  if (from > to) return false;
+  if (calendar.sessionsBetween(from, to).length > 0) return true;
+  // Past the horizon a weekday is unknown, so it may be a session; weekends never are (CN, HK).
+  for (let day = from > calendar.knownThrough ? from : addCalendarDays(calendar.knownThrough, 1); day <= to; day = addCalendarDays(day, 1)) {
+    const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) return true;
+  }
+  return false;
+}
+
 /**
  * Aggregate ascending daily bars into weekly or monthly bars. Each bar is dated on the period's last
  * session with a bar; open is the first open, close the last close, high the maximum, low the
  * minimum; volume, amount and turnover rate are summed (null if any day lacks them). Change, percent
  * change and amplitude are measured from the previous period's close (for the first period, from
- * the reference price of its first day, `close − change`). A period is provisional while any of its
- * days is, or while it still has sessions to come after `finalThrough` (the current period).
+ * the reference price of its first day, `close − change`).
+ *
+ * `window` is the date range the daily bars were read from (exchange-local, inclusive; its end is
+ * already clipped to today). A period with a session outside it (cut short by the request's
+ * `end_date` or by today, or begun before its `start_date`) is `partial: true`; nothing outside the
+ * window is used, so a partial bar holds no data from after the window's end. A period is
+ * provisional while any of its days is.
  * @param priceDecimals decimals to round `change` to (2 for A-shares, 3 for HK)
  */
 export function aggregateBars(
   daily: readonly ServedBar[],
   period: Exclude<Period, "daily">,
-  context: { calendar: ExchangeCalendar; finalThrough: IsoDate; priceDecimals: number },
+  context: { calendar: ExchangeCalendar; window: { start: IsoDate; end: IsoDate }; priceDecimals: number },
 ): ServedBar[] {
+  const { calendar, window } = context;
   const groups = new Map<IsoDate, ServedBar[]>();
   for (const bar of daily) {
+    if (bar.date < window.start || bar.date > window.end) continue;
     const key = periodStart(bar.date, period);
     const group = groups.get(key);
     if (group) group.push(bar);
@@ -82,9 +101,9 @@ export function aggregateBars(
     const high = Math.max(...bars.map((b) => b.high));
     const low = Math.min(...bars.map((b) => b.low));
     const end = periodEnd(start, period);
-    const remaining = context.calendar.sessionsBetween(addCalendarDays(last.date, 1), end);
-    const unknownTail = end > context.calendar.knownThrough;
-    const open = remaining.some((d) => d > context.finalThrough) || (unknownTail && end > context.finalThrough);
+    const partial =
+      (start < window.start && maySession(calendar, start, addCalendarDays(window.start, -1))) ||
+      (end > window.end && maySession(calendar, addCalendarDays(window.end, 1), end));
     const amount = sumOrNull(bars.map((b) => b.amount));
     const turnover = sumOrNull(bars.map((b) => b.turnover_rate));
     out.push({
@@ -99,7 +118,8 @@ export function aggregateBars(
       pct_change: previousClose ? round(((last.close - previousClose) / previousClose) * 100, 2) : null,
       change: previousClose === null ? null : round(last.close - previousClose, context.priceDecimals),
       turnover_rate: turnover === null ? null : round(turnover, 2),
-      provisional: open || bars.some((b) => b.provisional),
+      provisional: bars.some((b) => b.provisional),
+      partial,
     });
     previousClose = last.close;
   }

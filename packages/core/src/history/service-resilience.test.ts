@@ -19,6 +19,7 @@ function memoryStore() {
   const spans: HeldSpan[] = [];
   const bars: DailyBar[] = [];
   let instrument: { id: number; name: string | null } | null = null;
+  let checkedOn: string | null = null;
   const store: HistoryStore = {
     async findInstrument() {
       return instrument;
@@ -36,12 +37,25 @@ function memoryStore() {
       instrument ??= { id: 1, name: fetched.name };
       bars.push(...fetched.bars);
       if (fetched.span) spans.push({ ...fetched.span, fetchedAt: fetched.fetchedAt });
+      if (fetched.checkedOn) checkedOn = fetched.checkedOn;
     },
     async replaceSeries() {
       throw new Error("not used");
     },
+    async pendingEmpty() {
+      return [];
+    },
+    async checkedOn() {
+      return checkedOn;
+    },
+    async markChecked(_id, _adjust, day) {
+      checkedOn = day;
+    },
+    async lastBar(_id, _adjust, onOrBefore) {
+      return bars.filter((b) => b.date <= onOrBefore).sort((a, b) => (a.date < b.date ? -1 : 1)).at(-1) ?? null;
+    },
   };
-  return { store, spans, bars, hold: (start: string, end: string, held: DailyBar[]) => store.saveFetched({ symbol: SYMBOL, name: "贵州茅台", adjust: "qfq", span: { start, end }, bars: held, fetchedAt: new Date("2026-11-01T00:00:00Z") }) };
+  return { store, spans, bars, hold: (start: string, end: string, held: DailyBar[]) => store.saveFetched({ symbol: SYMBOL, name: "贵州茅台", adjust: "qfq", span: { start, end }, bars: held, fetchedAt: new Date("2026-11-01T00:00:00Z"), checkedOn: "2026-11-20" }) };
 }
 
 function bar(date: string): DailyBar {
@@ -106,7 +120,7 @@ describe("HistoryService when upstream is unavailable", () => {
   it("with allowPartial keeps what was fetched before the failure and lists only the rest", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", []);
-    const upstream = scriptedSource([{ name: "贵州茅台", bars: [] }, unavailable()]);
+    const upstream = scriptedSource([{ name: "贵州茅台", bars: ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map(bar) }, unavailable()]);
     const service = new HistoryService({ store, upstream: upstream.source, clock });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(upstream.calls).toHaveLength(2);

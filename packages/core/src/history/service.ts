@@ -30,6 +30,13 @@ export interface SeriesSnapshot {
   held: HeldSpan[];
   /** Stored bars of the range as a JSON array text (see {@link HistoryStore.barsJson}) and how many. */
   bars: { json: string; count: number };
+  /** Session day the series was last checked against upstream (see {@link HistoryStore.checkedOn}); null if never. */
+  checkedOn: IsoDate | null;
+}
+
+/** Sessions upstream answered empty once (see {@link HistoryStore.pendingEmpty}); `id` orders observations across processes. */
+export interface PendingEmptySpan extends Span {
+  id: number;
 }
 
 /** A held span and when it was fetched (spans that came back empty are held too). */
@@ -51,6 +58,13 @@ export interface FetchedSpan {
   /** Final bars inside `span`, ascending. */
   bars: DailyBar[];
   fetchedAt: Date;
+  /**
+   * Sessions upstream answered empty for the first time, to remember as unconfirmed (not held):
+   * see {@link HistoryStore.pendingEmpty}. Unconfirmed spans inside `span` are dropped.
+   */
+  pendingEmpty?: Span[];
+  /** Record that the series was checked against upstream on this session day (see {@link HistoryStore.checkedOn}). */
+  checkedOn?: IsoDate;
 }
 
 /**
@@ -91,6 +105,17 @@ export interface HistoryStore {
    */
   replaceSeries(fetched: FetchedSpan & { span: Span }): Promise<void>;
   /**
+   * Unconfirmed empty answers of (instrument, adjust) overlapping [start, end], ascending: sessions
+   * upstream once answered with no bar, not held until a later request's answer is empty again.
+   */
+  pendingEmpty(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<PendingEmptySpan[]>;
+  /** The exchange-local session day (instrument, adjust) was last checked against upstream, or null. */
+  checkedOn(instrumentId: number, adjust: Adjust): Promise<IsoDate | null>;
+  /** Record that (instrument, adjust) was checked against upstream on `day` (later days only move it forward). */
+  markChecked(instrumentId: number, adjust: Adjust, day: IsoDate): Promise<void>;
+  /** The latest stored bar of (instrument, adjust) dated on or before `onOrBefore`, or null. */
+  lastBar(instrumentId: number, adjust: Adjust, onOrBefore: IsoDate): Promise<DailyBar | null>;
+  /**
    * Optional: the instrument's data version, which changes (in the same transaction) with every
    * write to its row, bars or coverage, by any process; "none" when it is not stored. Enables
    * {@link HistoryService.responseCacheKey}.
@@ -118,16 +143,26 @@ export interface HistoryRequestOptions {
   allowPartial?: boolean;
 }
 
-/** A bar as served: `provisional` is true for today's bar before the session is final. */
+/**
+ * A bar as served: `provisional` is true for today's bar before the session is final; `partial` is
+ * true for a weekly or monthly bar that covers only part of its period (cut short by the request's
+ * `end_date` or by today, or begun at its `start_date`), always false for daily bars.
+ */
 export interface ServedBar extends DailyBar {
   /** True when the bar may still change (today's live bar before close + margin); never stored. */
   provisional: boolean;
+  /** True when a weekly/monthly bar holds only the sessions of its period inside the requested range. */
+  partial: boolean;
 }
 
 /** Why and how a cached series was replaced during a request. */
 export interface SeriesReplacement {
-  /** `anchor_mismatch`: a held bar re-fetched as an anchor came back with different prices. */
-  reason: "anchor_mismatch";
+  /**
+   * `anchor_mismatch`: a held bar re-fetched as an anchor (next to a gap being filled) came back with
+   * different prices; `daily_check`: the once-per-session-day check of a held adjusted series (its
+   * latest held bar, re-fetched) found upstream's prices changed (a dividend rewrote qfq/hfq history).
+   */
+  reason: "anchor_mismatch" | "daily_check";
   /** The held session compared. */
   anchor_date: IsoDate;
   /** Close held before the replacement (null if no bar was held for the anchor). */
@@ -150,6 +185,12 @@ export interface CacheReport {
   trading_days: number;
   /** Set when this request found the cached series stale (rebased upstream) and replaced it whole. */
   series_replaced: SeriesReplacement | null;
+  /**
+   * Spans of sessions served empty because upstream answered them with no bar, not yet remembered:
+   * a first empty answer is confirmed only by a second one from a later request (a glitch upstream
+   * is not cached). Empty when nothing unconfirmed was served.
+   */
+  unconfirmed_empty: Span[];
 }
 
 /** The answer to a history request. */
@@ -340,6 +381,8 @@ export class HistoryService {
         ? { start: start > calendar.knownThrough ? start : addCalendarDays(calendar.knownThrough, 1), end: fetchEnd }
         : null;
 
+    /** The session day a held adjusted series is checked against upstream for (null: unadjusted, never checked). */
+    const checkDay = adjust === "" ? null : today > calendar.knownThrough ? today : (calendar.sessionOnOrBefore(today) ?? today);
     const verify = (held: readonly HeldSpan[]) => {
       const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
       return { held: verified, runs: missingRuns(sessions, verified) };
@@ -355,32 +398,83 @@ export class HistoryService {
     let instrument: StoredInstrument | null;
     let runs: Span[];
     let snapshotBars: { json: string; count: number } | null = null;
+    let checkedOn: IsoDate | null = null;
     if (this.#store.snapshot) {
       const snapshot = await this.#store.snapshot(symbol, adjust, { start, end, coverageEnd: knownEnd });
       instrument = snapshot.instrument;
       ({ runs } = verify(sessions.length > 0 ? snapshot.held : []));
       snapshotBars = snapshot.bars;
+      checkedOn = snapshot.checkedOn;
     } else {
       ({ instrument, runs } = await plan());
+      if (instrument && checkDay) checkedOn = await this.#store.checkedOn(instrument.id, adjust);
     }
+    const checkDue = (on: IsoDate | null) => checkDay !== null && (on === null || on < checkDay);
+    // Empty answers seen before this request began: a second empty answer confirms them.
+    let earlierEmpty: PendingEmptySpan[] = runs.length > 0 && instrument ? await this.#store.pendingEmpty(instrument.id, adjust, start, knownEnd) : [];
     const fetched: Span[] = [];
     const transient = new Map<IsoDate, DailyBar>();
     let upstreamName: string | null = null;
     let upstreamRequests = 0;
     let replacement: SeriesReplacement | null = null;
     const missing: Span[] = [];
+    const unconfirmed: Span[] = [];
     /** The upstream failure an allowed partial answer reports (set inside the locked section). */
     const failure: { error: UpstreamError | null } = { error: null };
 
     const key = `${symbol.secid}|${adjust}`;
-    if (runs.length > 0 || passThrough) {
+    if (runs.length > 0 || passThrough || (instrument !== null && checkDue(checkedOn))) {
       snapshotBars = null; // read again after the locked section: it may write, and others may have
       await this.#locked(key, async () => {
         let held: Span[];
         ({ instrument, held, runs } = await plan());
+        if (instrument && runs.length > 0) {
+          // Empty answers another request got while this one waited are shared, not asked again:
+          // concurrent requests make one call. Only those seen before this request began count as
+          // the first of two empty answers.
+          const before = new Set(earlierEmpty.map((span) => span.id));
+          const pending = await this.#store.pendingEmpty(instrument.id, adjust, start, knownEnd);
+          const shared = pending.filter((span) => !before.has(span.id));
+          earlierEmpty = pending.filter((span) => before.has(span.id));
+          if (shared.length > 0) {
+            runs = missingRuns(sessions, [...held, ...shared]);
+            unconfirmed.push(...shared.map((span) => ({ start: maxDate(span.start, start), end: minDate(span.end, knownEnd) })));
+          }
+        }
         let passThroughDone = false;
         let current: Span | undefined;
         try {
+          // The once-per-session-day check of a held adjusted series (a dividend rewrites qfq/hfq
+          // history upstream): one call for its latest held bar, unless the first gap's anchor
+          // compares a held bar anyway. A series with no bar yet is made by this request's fetches.
+          let newSeries = checkDay !== null && !instrument;
+          if (instrument && checkDay && checkDue(await this.#store.checkedOn(instrument.id, adjust))) {
+            const last = await this.#store.lastBar(instrument.id, adjust, finalThrough);
+            if (!last) {
+              newSeries = true;
+              if (runs.length === 0) await this.#store.markChecked(instrument.id, adjust, checkDay);
+            } else if (!(runs.length > 0 && this.#anchorFor(runs[0]!, held, calendar))) {
+              const checked = await this.#fetch(symbol, adjust, { start: last.date, end: last.date }, moment, options.signal);
+              upstreamRequests++;
+              upstreamName = checked.name ?? upstreamName;
+              const fresh = checked.bars.find((bar) => bar.date === last.date);
+              if (fresh && pricesDiffer(last, fresh, priceDecimals(symbol))) {
+                replacement = await this.#replaceSeries(symbol, adjust, instrument.id, { start: last.date, end: last.date }, moment, transient, options.signal, {
+                  anchor: last.date,
+                  cached: last,
+                  fresh,
+                  reason: "daily_check",
+                  checkedOn: checkDay,
+                });
+                upstreamRequests++;
+                fetched.push({ start: replacement.start_date, end: replacement.end_date });
+                ({ instrument, held, runs } = await plan());
+              } else {
+                if (!fresh) this.#logger.warn("daily check: upstream sent no bar for the latest held session; series kept", { secid: symbol.secid, adjust, date: last.date });
+                await this.#store.markChecked(instrument.id, adjust, checkDay);
+              }
+            }
+          }
           for (let run = runs.shift(); run; run = runs.shift()) {
             current = run;
             if (run.start > finalThrough && this.#reuseProvisional(key, run, transient, moment.now)) continue;
@@ -399,6 +493,8 @@ export class HistoryService {
                   anchor,
                   cached,
                   fresh,
+                  reason: "anchor_mismatch",
+                  ...(checkDay ? { checkedOn: checkDay } : {}),
                 });
                 upstreamRequests++;
                 fetched.push({ start: replacement.start_date, end: replacement.end_date });
@@ -407,12 +503,15 @@ export class HistoryService {
               }
             }
             this.#keepLive(key, run, result.bars, moment, transient);
-            const spanStart = request.start;
             const spanEnd = minDate(request.end, finalThrough);
-            const span = spanStart <= spanEnd ? { start: spanStart, end: spanEnd } : null;
-            if (span || result.name) {
-              const bars = result.bars.filter((bar) => bar.date <= finalThrough);
-              await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars, fetchedAt: moment.now });
+            const bars = result.bars.filter((bar) => bar.date <= finalThrough);
+            const { span, pending } =
+              request.start <= spanEnd ? this.#confirmEmpty({ start: request.start, end: spanEnd }, run, bars, earlierEmpty, calendar) : { span: null, pending: [] };
+            unconfirmed.push(...pending.map((p) => ({ start: maxDate(p.start, start), end: minDate(p.end, knownEnd) })).filter((p) => p.start <= p.end));
+            // A matching anchor is a held bar compared with upstream: the series' check for the day.
+            const checked = checkDay && (newSeries || anchor) ? { checkedOn: checkDay } : {};
+            if (span || result.name || pending.length > 0) {
+              await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars, fetchedAt: moment.now, pendingEmpty: pending, ...checked });
             }
             if (!instrument) instrument = await this.#store.findInstrument(symbol);
           }
@@ -456,6 +555,7 @@ export class HistoryService {
       upstream_requests: upstreamRequests,
       trading_days: sessions.length,
       series_replaced: replacement,
+      unconfirmed_empty: unconfirmed,
     });
     this.#counters.requests++;
     if (upstreamRequests === 0) this.#counters.hits++;
@@ -463,7 +563,7 @@ export class HistoryService {
     // Fast path: everything held, nothing fetched or live, every bar final: the stored JSON as is.
     if (instrument && (snapshotBars || this.#store.barsJson) && fetched.length === 0 && transient.size === 0 && end <= finalThrough) {
       const stored = snapshotBars ?? (await this.#store.barsJson!(instrument.id, adjust, start, end));
-      const text = stored.count === 0 ? "[]" : stored.json.replaceAll("}", ',"provisional":false}');
+      const text = stored.count === 0 ? "[]" : stored.json.replaceAll("}", ',"provisional":false,"partial":false}');
       let parsed: ServedBar[] | undefined;
       this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
       return {
@@ -482,7 +582,7 @@ export class HistoryService {
     for (const [date, bar] of transient) if (date >= start && date <= end && !byDate.has(date)) byDate.set(date, bar);
     const bars = [...byDate.values()]
       .sort((a, b) => (a.date < b.date ? -1 : 1))
-      .map((bar) => ({ ...bar, provisional: bar.date > finalThrough }));
+      .map((bar) => ({ ...bar, provisional: bar.date > finalThrough, partial: false }));
 
     const fromUpstream = bars.filter((bar) => fetched.some((span) => bar.date >= span.start && bar.date <= span.end)).length;
     this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
@@ -497,18 +597,21 @@ export class HistoryService {
 
   /**
    * Bars of the query's period: daily bars as {@link getDailyBars}; weekly and monthly bars derived
-   * from the daily bars of every period touching [start, end] (see {@link aggregateBars}), so a
-   * week or month is fetched and cached as daily sessions. `cache` counts daily rows.
+   * from the daily bars of [start, min(end, today)] (see {@link aggregateBars}), so a week or month
+   * is fetched and cached as daily sessions, and nothing after `end` is fetched or used: a period cut
+   * short by `end` (or today) is dated on its last included session and flagged `partial`. `cache`
+   * counts daily rows.
+   * @param options.wholePeriods read and aggregate every period touching [start, end] whole, sessions
+   *   after `end` included (AKShare's behaviour, kept for the AKTools-compatible endpoint only)
    */
-  async getBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
+  async getBars(query: HistoryQuery, options: HistoryRequestOptions & { wholePeriods?: boolean } = {}): Promise<HistoryResult> {
     const period = query.period ?? "daily";
     if (period === "daily") return this.getDailyBars(query, options);
-    const daily = await this.getDailyBars(
-      { ...query, start: periodStart(query.start, period), end: periodEnd(query.end, period), period: "daily" },
-      options,
-    );
-    const { calendar, finalThrough } = this.#moment(query.symbol);
-    const bars = aggregateBars(daily.bars, period, { calendar, finalThrough, priceDecimals: priceDecimals(query.symbol) });
+    const range = options.wholePeriods ? { start: periodStart(query.start, period), end: periodEnd(query.end, period) } : { start: query.start, end: query.end };
+    const daily = await this.getDailyBars({ ...query, ...range, period: "daily" }, options);
+    const { calendar, today } = this.#moment(query.symbol);
+    const window = { start: range.start, end: minDate(range.end, today) };
+    const bars = aggregateBars(daily.bars, period, { calendar, window, priceDecimals: priceDecimals(query.symbol) });
     const { barsJson: _dailyJson, ...rest } = daily; // that text holds the daily bars
     return { ...rest, start: query.start, end: query.end, period, bars };
   }
@@ -525,9 +628,8 @@ export class HistoryService {
   async responseCacheKey(query: HistoryQuery): Promise<string | null> {
     if (!this.#store.dataVersion) return null;
     const period = query.period ?? "daily";
-    const end = period === "daily" ? query.end : periodEnd(query.end, period);
     const { calendar, today, finalThrough } = this.#moment(query.symbol);
-    const fetchEnd = minDate(end, today);
+    const fetchEnd = minDate(query.end, today);
     if (fetchEnd > finalThrough || fetchEnd > calendar.knownThrough) return null;
     const version = await this.#store.dataVersion(query.symbol);
     return `${query.symbol.kind}|${query.symbol.secid}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
@@ -572,7 +674,8 @@ export class HistoryService {
         const fetched = await this.#fetch(symbol, adjust, { start, end }, moment, options.signal);
         const bars = fetched.bars.filter((bar) => bar.date <= moment.finalThrough);
         const spanEnd = minDate(end, moment.finalThrough);
-        await this.#store.replaceSeries({ symbol, name: fetched.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now });
+        const checkedOn = adjust === "" ? {} : { checkedOn: moment.today };
+        await this.#store.replaceSeries({ symbol, name: fetched.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checkedOn });
         const old = new Map(before.map((bar) => [bar.date, bar]));
         const changed = bars.length !== before.length || bars.some((bar) => pricesDiffer(old.get(bar.date), bar, priceDecimals(symbol)));
         return { adjust, start, end: spanEnd, bars: bars.length, changed };
@@ -615,7 +718,7 @@ export class HistoryService {
     moment: Moment,
     transient: Map<IsoDate, DailyBar>,
     signal: AbortSignal | undefined,
-    evidence: { anchor: IsoDate; cached: DailyBar | undefined; fresh: DailyBar | undefined },
+    evidence: { anchor: IsoDate; cached: DailyBar | undefined; fresh: DailyBar | undefined; reason: SeriesReplacement["reason"]; checkedOn?: IsoDate },
   ): Promise<SeriesReplacement> {
     const all = await this.#store.allCoverage(instrumentId, adjust);
     const start = all.reduce((min, span) => minDate(min, span.start), run.start);
@@ -624,16 +727,46 @@ export class HistoryService {
     for (const bar of result.bars) if (bar.date > moment.finalThrough) transient.set(bar.date, bar);
     const spanEnd = minDate(end, moment.finalThrough);
     const bars = result.bars.filter((bar) => bar.date <= moment.finalThrough);
-    await this.#store.replaceSeries({ symbol, name: result.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now });
-    this.#logger.warn("cached series was rebased upstream and has been replaced", { secid: symbol.secid, adjust, anchor: evidence.anchor, start, end });
+    const checked = evidence.checkedOn ? { checkedOn: evidence.checkedOn } : {};
+    await this.#store.replaceSeries({ symbol, name: result.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checked });
+    this.#logger.warn("cached series was rebased upstream and has been replaced", { secid: symbol.secid, adjust, reason: evidence.reason, anchor: evidence.anchor, start, end });
     return {
-      reason: "anchor_mismatch",
+      reason: evidence.reason,
       anchor_date: evidence.anchor,
       cached_close: evidence.cached?.close ?? null,
       upstream_close: evidence.fresh?.close ?? null,
       start_date: start,
       end_date: spanEnd,
     };
+  }
+
+  /**
+   * Split a fetched span into what becomes held and what upstream answered empty for the first time.
+   * Sessions of `run` before the answer's first bar or after its last (all of them when it has no
+   * bar) may be a glitch upstream rather than a suspension or a listing date: they are held only if
+   * an earlier request's answer was empty for them too (`earlier`); otherwise they are returned as
+   * `pending`, to be remembered unconfirmed and asked again. Gaps between bars are suspensions
+   * upstream vouches for and are held at once.
+   * @param bars the answer's final bars inside `whole`, ascending
+   */
+  #confirmEmpty(whole: Span, run: Span, bars: readonly DailyBar[], earlier: readonly Span[], calendar: ExchangeCalendar): { span: Span | null; pending: Span[] } {
+    const runSessions = calendar.sessionsBetween(run.start, minDate(run.end, whole.end));
+    const first = bars[0]?.date;
+    const last = bars.at(-1)?.date;
+    const lead = first === undefined ? [] : runSessions.filter((date) => date < first);
+    const trail = last === undefined ? runSessions : runSessions.filter((date) => date > last);
+    const seen = (date: IsoDate) => earlier.some((span) => span.start <= date && date <= span.end);
+    // The part of each edge an earlier answer was empty for too (next to the bars) is confirmed.
+    let t = 0;
+    while (t < trail.length && seen(trail[t]!)) t++;
+    let l = lead.length;
+    while (l > 0 && seen(lead[l - 1]!)) l--;
+    const pendingLead = lead.slice(0, l);
+    const pendingTrail = trail.slice(t);
+    const pending = [pendingLead, pendingTrail].filter((dates) => dates.length > 0).map((dates) => ({ start: dates[0]!, end: dates.at(-1)! }));
+    const start = pendingLead.length > 0 ? calendar.nextSession(pendingLead.at(-1)!) : whole.start;
+    const end = pendingTrail.length > 0 ? calendar.previousSession(pendingTrail[0]!) : whole.end;
+    return { span: start !== null && end !== null && start <= end ? { start, end } : null, pending };
   }
 
   /**

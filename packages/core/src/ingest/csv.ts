@@ -145,7 +145,7 @@ export function csvAdjust(cell: string | undefined, fallback: Adjust): Adjust {
 }
 
 /** The header QuantDB writes in its own CSV layout (export) and reads back (import). */
-export const QUANTDB_CSV_HEADER = ["symbol", "market", "adjust", ...BAR_FIELDS, "provisional"] as const;
+export const QUANTDB_CSV_HEADER = ["symbol", "market", "adjust", ...BAR_FIELDS, "provisional", "partial"] as const;
 
 /**
  * The span an imported series marks as held: its first through last bar, clipped to the last

@@ -120,7 +120,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
   it("reads the instrument, its coverage and the range's bars in one snapshot, bars in date order whatever the write order", async () => {
     const store = createHistoryStore(handle.db);
     expect(await store.snapshot!(moutai, "", { start: "2024-01-01", end: "2024-12-31", coverageEnd: "2024-12-31" })).toEqual({
-      instrument: null, held: [], bars: { json: "[]", count: 0 },
+      instrument: null, held: [], bars: { json: "[]", count: 0 }, checkedOn: null,
     });
     const later = new Date("2026-11-20T08:00:00.123Z");
     // written newest first, one session per write, so heap order is the reverse of date order
@@ -143,6 +143,39 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     const reordered = Object.fromEntries(Object.entries(bar("2024-01-08", 7)).reverse()) as unknown as DailyBar;
     await bulkUpsertBars(handle.db, id, "qfq", [reordered], fetchedAt);
     expect((await store.barsJson!(id, "qfq", "2024-01-08", "2024-01-08")).json).toBe(`[${JSON.stringify(bar("2024-01-08", 7))}]`);
+  });
+
+  it("remembers unconfirmed empty answers until a held span covers them, and when each series was last checked", async () => {
+    const store = createHistoryStore(handle.db);
+    const empty = { symbol: moutai, name: "贵州茅台", adjust: "qfq" as const, bars: [], fetchedAt };
+    await store.saveFetched({ ...empty, span: { start: "2024-01-02", end: "2024-01-03" }, bars: [bar("2024-01-02", 1), bar("2024-01-03", 1)], pendingEmpty: [{ start: "2024-01-04", end: "2024-01-05" }] });
+    const { id } = (await store.findInstrument(moutai))!;
+    const first = await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31");
+    expect(first.map(({ start, end }) => [start, end])).toEqual([["2024-01-04", "2024-01-05"]]);
+    expect(await store.pendingEmpty(id, "", "2024-01-01", "2024-01-31")).toEqual([]);
+    expect(await store.pendingEmpty(id, "qfq", "2024-01-06", "2024-01-31")).toEqual([]);
+    // a second observation gets a later id; a held span covering the first one drops it
+    await store.saveFetched({ ...empty, span: null, pendingEmpty: [{ start: "2024-01-08", end: "2024-01-08" }] });
+    const both = await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31");
+    expect(both[1]!.id).toBeGreaterThan(both[0]!.id);
+    await store.saveFetched({ ...empty, span: { start: "2024-01-03", end: "2024-01-05" } });
+    expect((await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).map(({ start }) => start)).toEqual(["2024-01-08"]);
+    expect(await store.lastBar(id, "qfq", "2024-12-31")).toEqual(bar("2024-01-03", 1));
+    expect(await store.lastBar(id, "qfq", "2024-01-02")).toEqual(bar("2024-01-02", 1));
+    expect(await store.lastBar(id, "", "2024-12-31")).toBeNull();
+
+    expect(await store.checkedOn(id, "qfq")).toBeNull();
+    await store.markChecked(id, "qfq", "2026-11-20");
+    await store.markChecked(id, "qfq", "2026-11-19"); // an older day never moves it back
+    expect(await store.checkedOn(id, "qfq")).toBe("2026-11-20");
+    expect(await store.checkedOn(id, "hfq")).toBeNull();
+    expect((await store.snapshot!(moutai, "qfq", { start: "2024-01-01", end: "2024-01-31", coverageEnd: "2024-01-31" })).checkedOn).toBe("2026-11-20");
+    // replacing the series forgets its unconfirmed answers and records the check
+    await store.replaceSeries({ ...empty, span: { start: "2024-01-02", end: "2024-01-10" }, checkedOn: "2026-11-23" });
+    expect(await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).toEqual([]);
+    expect(await store.checkedOn(id, "qfq")).toBe("2026-11-23");
+    await clearAll(handle.db);
+    expect(await countRows(handle.db)).toEqual({ instruments: 0, bars: 0, spans: 0 });
   });
 
   it("keeps every bar tied to a stored instrument without a foreign key: writes need the instrument, deletes and truncates take its bars", async () => {

@@ -3,12 +3,12 @@
  */
 import type { IsoDate } from "@quantdb/core/dates";
 import type { Instrument } from "@quantdb/core/symbols";
-import { DAILY_BAR_FIELDS, type Adjust, type DailyBar, type FetchedSpan, type HeldSpan, type HistoryStore, type SeriesSnapshot, type Span } from "@quantdb/core/history";
-import { and, asc, eq, gte, lte, ne, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { DAILY_BAR_FIELDS, type Adjust, type DailyBar, type FetchedSpan, type HeldSpan, type HistoryStore, type PendingEmptySpan, type SeriesSnapshot, type Span } from "@quantdb/core/history";
+import { and, asc, desc, eq, gte, lte, ne, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { dataVersionCacheOf, dataVersionsWritten } from "../data-versions.ts";
 import { findInstrument, upsertInstrument, type Transaction } from "./instruments.ts";
-import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
+import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, pendingEmptySpans, seriesChecks, stockListSnapshots } from "../schema/index.ts";
 
 type StoredAdjust = (typeof dailyBars.$inferInsert)["adjust"];
 
@@ -139,6 +139,7 @@ function snapshotQuery(db: Database) {
           'fetchedAtMs', (extract(epoch from c.fetched_at) * 1000)::float8) order by c.start_date), '[]')::text
         from ${coverageSpans} c
         where c.instrument_id = ${instruments.id} and c.adjust = ${p("adjust")}::text and c.start_date <= ${p("coverageEnd")}::text::date and c.end_date >= ${p("start")}::text::date)`,
+      checkedOn: sql<string | null>`(select to_char(s.checked_on, 'YYYY-MM-DD') from ${seriesChecks} s where s.instrument_id = ${instruments.id} and s.adjust = ${p("adjust")}::text)`,
       bars: joined.json,
       count: joined.count,
     })
@@ -158,13 +159,61 @@ async function snapshot(db: Database, symbol: Instrument, adjust: Adjust, range:
   let query = snapshotQueries.get(db);
   if (!query) snapshotQueries.set(db, (query = snapshotQuery(db)));
   const [row] = await query.execute({ kind: symbol.kind, market: symbol.market, code: symbol.code, adjust: storedAdjust(adjust), ...range });
-  if (!row) return { instrument: null, held: [], bars: { json: "[]", count: 0 } };
+  if (!row) return { instrument: null, held: [], bars: { json: "[]", count: 0 }, checkedOn: null };
   const spans = JSON.parse(row.spans) as { start: IsoDate; end: IsoDate; fetchedAtMs: number }[];
   return {
     instrument: { id: row.id, name: row.name },
     held: spans.map((span) => ({ start: span.start, end: span.end, fetchedAt: new Date(span.fetchedAtMs) })),
     bars: { json: row.bars, count: Number(row.count) },
+    checkedOn: row.checkedOn ?? null,
   };
+}
+
+/** Unconfirmed empty answers of (instrument, adjust) overlapping [start, end], in the order they were seen. */
+async function pendingEmpty(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<PendingEmptySpan[]> {
+  return db
+    .select({ id: pendingEmptySpans.id, start: pendingEmptySpans.startDate, end: pendingEmptySpans.endDate })
+    .from(pendingEmptySpans)
+    .where(
+      and(
+        eq(pendingEmptySpans.instrumentId, instrumentId),
+        eq(pendingEmptySpans.adjust, storedAdjust(adjust)),
+        lte(pendingEmptySpans.startDate, end),
+        gte(pendingEmptySpans.endDate, start),
+      ),
+    )
+    .orderBy(asc(pendingEmptySpans.id));
+}
+
+/** The session day (instrument, adjust) was last checked against upstream, or null. */
+async function checkedOn(db: Database, instrumentId: number, adjust: Adjust): Promise<IsoDate | null> {
+  const [row] = await db
+    .select({ checkedOn: seriesChecks.checkedOn })
+    .from(seriesChecks)
+    .where(and(eq(seriesChecks.instrumentId, instrumentId), eq(seriesChecks.adjust, storedAdjust(adjust))));
+  return row?.checkedOn ?? null;
+}
+
+/** Record a check of (instrument, adjust) on `day`; an earlier day never overwrites a later one. */
+async function markChecked(db: Database | Transaction, instrumentId: number, adjust: Adjust, day: IsoDate): Promise<void> {
+  await db
+    .insert(seriesChecks)
+    .values({ instrumentId, adjust: storedAdjust(adjust), checkedOn: day })
+    .onConflictDoUpdate({
+      target: [seriesChecks.instrumentId, seriesChecks.adjust],
+      set: { checkedOn: sql`greatest(${seriesChecks.checkedOn}, excluded.checked_on)` },
+    });
+}
+
+/** The latest stored bar of (instrument, adjust) dated on or before `onOrBefore`, or null. */
+async function lastBar(db: Database, instrumentId: number, adjust: Adjust, onOrBefore: IsoDate): Promise<DailyBar | null> {
+  const [row] = await db
+    .select({ json: dailyBars.barJson })
+    .from(dailyBars)
+    .where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, storedAdjust(adjust)), lte(dailyBars.date, onOrBefore)))
+    .orderBy(desc(dailyBars.date))
+    .limit(1);
+  return row ? (JSON.parse(row.json) as DailyBar) : null;
 }
 
 /** Bars of [start, end], ascending (see {@link barsJson}). */
@@ -358,12 +407,36 @@ async function insertSpan(tx: Transaction, instrumentId: number, adjust: StoredA
     );
 }
 
+/**
+ * Forget unconfirmed empty answers inside a span now held, and remember the new ones (see
+ * `HistoryStore.pendingEmpty`), in the caller's transaction.
+ */
+async function updatePendingEmpty(tx: Transaction, instrumentId: number, adjust: StoredAdjust, held: Span | null, pending: readonly Span[], observedAt: Date) {
+  if (held) {
+    await tx
+      .delete(pendingEmptySpans)
+      .where(
+        and(
+          eq(pendingEmptySpans.instrumentId, instrumentId),
+          eq(pendingEmptySpans.adjust, adjust),
+          gte(pendingEmptySpans.startDate, held.start),
+          lte(pendingEmptySpans.endDate, held.end),
+        ),
+      );
+  }
+  if (pending.length > 0) {
+    await tx.insert(pendingEmptySpans).values(pending.map((span) => ({ instrumentId, adjust, startDate: span.start, endDate: span.end, observedAt })));
+  }
+}
+
 async function saveFetched(db: Database, fetched: FetchedSpan): Promise<void> {
   const adjust = storedAdjust(fetched.adjust);
   await db.transaction(async (tx) => {
     const instrumentId = await upsertInstrument(tx, fetched.symbol, fetched.name);
     await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
     if (fetched.span) await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
+    await updatePendingEmpty(tx, instrumentId, adjust, fetched.span, fetched.pendingEmpty ?? [], fetched.fetchedAt);
+    if (fetched.checkedOn) await markChecked(tx, instrumentId, fetched.adjust, fetched.checkedOn);
   });
   dataVersionsWritten(db);
 }
@@ -374,8 +447,11 @@ async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }
     const instrumentId = await upsertInstrument(tx, fetched.symbol, fetched.name);
     await tx.delete(dailyBars).where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, adjust)));
     await tx.delete(coverageSpans).where(and(eq(coverageSpans.instrumentId, instrumentId), eq(coverageSpans.adjust, adjust)));
+    await tx.delete(pendingEmptySpans).where(and(eq(pendingEmptySpans.instrumentId, instrumentId), eq(pendingEmptySpans.adjust, adjust)));
     await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
     await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
+    await updatePendingEmpty(tx, instrumentId, adjust, fetched.span, fetched.pendingEmpty ?? [], fetched.fetchedAt);
+    if (fetched.checkedOn) await markChecked(tx, instrumentId, fetched.adjust, fetched.checkedOn);
   });
   dataVersionsWritten(db);
 }
@@ -392,6 +468,10 @@ export function createHistoryStore(db: Database): HistoryStore {
     saveFetched: (fetched) => saveFetched(db, fetched),
     replaceSeries: (fetched) => replaceSeries(db, fetched),
     dataVersion: (symbol) => dataVersion(db, symbol),
+    pendingEmpty: (id, adjust, start, end) => pendingEmpty(db, id, adjust, start, end),
+    checkedOn: (id, adjust) => checkedOn(db, id, adjust),
+    markChecked: (id, adjust, day) => markChecked(db, id, adjust, day),
+    lastBar: (id, adjust, onOrBefore) => lastBar(db, id, adjust, onOrBefore),
   };
 }
 
@@ -401,7 +481,7 @@ export function createHistoryStore(db: Database): HistoryStore {
  */
 export async function clearAll(db: Database): Promise<void> {
   await db.execute(
-    sql`truncate table ${dailyBars}, ${coverageSpans}, ${instrumentProfiles}, ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
+    sql`truncate table ${dailyBars}, ${coverageSpans}, ${pendingEmptySpans}, ${seriesChecks}, ${instrumentProfiles}, ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
   );
   dataVersionsWritten(db);
 }

@@ -9,7 +9,7 @@ function historyHandler(fn: AktoolsHistoryFunction): AktoolsHandler {
   return async (c, params) => {
     const { history, clock } = c.var.services;
     const query = parseAktoolsHistoryQuery(fn, params, clock);
-    return aktoolsHistoryFrame(fn, await history.getBars(query, { signal: c.req.raw.signal }));
+    return aktoolsHistoryFrame(fn, await history.getBars(query, { signal: c.req.raw.signal, wholePeriods: true }));
   };
 }
 

@@ -11,7 +11,7 @@ Eastmoney's daily kline endpoint (what AKShare's stock_zh_a_hist and stock_hk_hi
 Caching: QuantDB works out from the exchange calendar which trading sessions of the range it does not
 hold yet, fetches only those (one upstream call per contiguous gap) and answers from its database; the
 same question again makes no upstream call. Sessions on which upstream had no bar (suspensions, before
-listing, after delisting) are remembered and not refetched; a failed call is not remembered.
+listing, after delisting) are remembered once confirmed (see below) and not refetched; a failed call is not remembered.
 
 Adjustment: "" is unadjusted; qfq (前复权) is Eastmoney's forward adjustment, subtractive (600519's
 history shifted by exactly 30.87 CNY after its 2024 dividend), anchored on the latest price, so history
@@ -19,8 +19,14 @@ moves; hfq (后复权) is anchored on the earliest price. Each is fetched and st
 other). Eastmoney rewrites qfq history back through time at every ex-dividend date, so every extension
 of a cached range re-fetches one held session next to the gap (the anchor); if upstream quotes it
 differently now, the held series is stale and is replaced whole in one more call, atomically, and
-metadata.cache.series_replaced says so. A fully cached range is served from cache until then, or until
-POST /api/v1/cache/refresh/{symbol}.
+metadata.cache.series_replaced says so. A held qfq/hfq series is also checked once per session day, by
+the first request for it that day (or the daily ingest): its latest held bar is re-fetched and compared
+the same way (series_replaced.reason "daily_check").
+
+Empty answers: sessions upstream answered without a bar between two bars (a suspension) are held at
+once; an empty answer at the edge of what upstream sent (before listing, after delisting, or a glitch)
+is remembered only when a later request's answer is empty for it again. Until then it is served empty
+and listed in metadata.cache.unconfirmed_empty.
 
 Provisional bars: today's bar is final 30 minutes after the session's close (A-shares 15:30
 Asia/Shanghai; HK 16:30 Asia/Hong_Kong, 12:30 on half days). Before that it is served with

@@ -13,7 +13,7 @@ export const SymbolParam = z.object({
 /** `period`: daily bars, or weekly/monthly bars derived from them. */
 export const PeriodParam = z.string().optional().openapi({
   description:
-    "daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars, never fetched separately: dated on the period's last session, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close; the current period is provisional.",
+    "daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after end_date: dated on the last session included, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close. A period cut short by end_date or today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is provisional.",
   example: "weekly",
 });
 
@@ -69,14 +69,23 @@ export const BarSchema = z
       description: "true for today's bar while the session is not final (before close + 30 minutes); such a bar is never stored and may change",
       example: false,
     }),
+    partial: z.boolean().openapi({
+      description:
+        "true for a weekly or monthly bar that covers only part of its period: cut short by end_date or by today (then dated on its last included session and built from no session after end_date), or begun at start_date. Always false for a whole period and for daily bars.",
+      example: false,
+    }),
   })
   .openapi("DailyBar");
 
 /** Evidence of a stale series replaced during a request. */
 export const SeriesReplacementSchema = z
   .object({
-    reason: z.literal("anchor_mismatch"),
-    anchor_date: z.string().openapi({ description: "Held session re-fetched as the anchor", example: "2024-06-26" }),
+    reason: z.enum(["anchor_mismatch", "daily_check"]).openapi({
+      description:
+        "anchor_mismatch: the held session next to a gap being filled came back with different prices; daily_check: the once-per-session-day check of a held adjusted series (its latest held bar re-fetched) found different prices",
+      example: "anchor_mismatch",
+    }),
+    anchor_date: z.string().openapi({ description: "Held session re-fetched and compared (the anchor, or the latest held bar for daily_check)", example: "2024-06-26" }),
     cached_close: z.number().nullable().openapi({ description: "Close held before", example: 10.08 }),
     upstream_close: z.number().nullable().openapi({ description: "Close upstream sent now", example: 9.83 }),
     start_date: z.string().openapi({ description: "First date of the span re-fetched and now held", example: "2024-04-22" }),
@@ -99,6 +108,7 @@ export const BarColumnsSchema = z
     change: z.array(z.number().nullable()),
     turnover_rate: z.array(z.number().nullable()),
     provisional: z.array(z.boolean()),
+    partial: z.array(z.boolean()),
   })
   .openapi("BarColumns", { description: "Bars as columns (same units as DailyBar), ascending dates" });
 
@@ -123,8 +133,14 @@ export const HistoryResponseSchema = z
         trading_days: z.number().int().openapi({ description: "Sessions in [start_date, min(end_date, today)] per the exchange calendar" }),
         series_replaced: SeriesReplacementSchema.nullable().openapi({
           description:
-            "Set when this request found the cached series stale and replaced it whole: extending a cached range re-fetches one held session next to the gap (the anchor); if upstream now quotes it differently (a qfq series rebased after an ex-dividend date), the whole held span is fetched again in one call and replaces the series atomically",
+            "Set when this request found the cached series stale and replaced it whole: extending a cached range re-fetches one held session next to the gap (the anchor), and a held qfq/hfq series is checked once per session day (its latest held bar re-fetched, by the first request of the day or the daily ingest); if upstream now quotes it differently (rebased after an ex-dividend date), the whole held span is fetched again in one call and replaces the series atomically",
         }),
+        unconfirmed_empty: z
+          .array(z.object({ start: z.string().openapi({ example: "2024-03-01" }), end: z.string().openapi({ example: "2024-03-29" }) }))
+          .openapi({
+            description:
+              "Date spans (inclusive, exchange-local) served empty because upstream answered them with no bar, not yet remembered: a first empty answer is not cached; the next request asks upstream again, and only a second empty answer makes the span a remembered empty span (a suspension, before listing). Empty when nothing unconfirmed was served.",
+          }),
       }),
       units: z.object({
         currency: z.enum(["CNY", "HKD"]),

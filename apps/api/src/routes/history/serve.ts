@@ -16,7 +16,7 @@ export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
 /** Media type of `format=columns`: JSON, told apart from the row-shaped answer. */
 export const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
 /** Fields of a bar in column and CSV order. */
-export const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional"] as const;
+export const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional", "partial"] as const;
 
 /** `identity`: when set, a key that determines the body exactly (see {@link serialise}). */
 function render(result: HistoryResult, format: HistoryFormat, identity?: string): SerialisedBody {
@@ -62,7 +62,8 @@ export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, form
     const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false });
     // An answer that made no upstream call is exactly determined by its cache key (data version,
     // today, range, format…): its entity tag is the key's hash, not the body's.
-    const reusable = cacheKey !== null && result.complete && result.cache.upstream_requests === 0;
+    // Nor is an answer serving unconfirmed empty sessions: the next request asks upstream again.
+    const reusable = cacheKey !== null && result.complete && result.cache.upstream_requests === 0 && result.cache.unconfirmed_empty.length === 0;
     body = render(result, format, reusable ? cacheKey : undefined);
     // A partial answer (allow_partial, upstream down) is never reused: the next request tries upstream again.
     if (!result.complete) {
