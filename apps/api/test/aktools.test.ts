@@ -147,7 +147,7 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(akText).toContain('"成交额":null');
   });
 
-  it("clips AKShare's default 1970 → 2050 range to the calendar: one upstream call for the sessions up to today, then none", async () => {
+  it("clips AKShare's default 1970 → 2050 range to the calendar: one upstream call for the sessions up to today, one to confirm the empty ends, then none", async () => {
     const api = await system.api();
     const cold = await api.get("/api/public/stock_zh_a_hist?symbol=600519");
     expect(cold.status).toBe(200);
@@ -156,6 +156,13 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const expected = akshareRows(await klines(system, "1.600519", "0", "19700101", "20500101"), { code: "600519" });
     expect(cold.body).toEqual(expected);
     expect(cold.body.length).toBeGreaterThan(400);
+    // the replay's series runs 2024-08-12 → 2026-08-11: the empty sessions before and after it are
+    // asked once more (a first empty answer is not trusted), one call each, then remembered
+    expect((await api.get("/api/public/stock_zh_a_hist?symbol=600519")).body).toEqual(expected);
+    expect(system.replay.requests.slice(2).map((r) => [r.beg, r.end])).toEqual([
+      ["19901219", "20240812"],
+      ["20260811", "20261120"],
+    ]);
     const calls = system.replay.requestCount();
     for (const path of [
       "/api/public/stock_zh_a_hist?symbol=600519",

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parseAdjust, type Adjust, type DailyBar } from "@quantdb/core/history";
+import { parseAdjust, seriesCheckDay, type Adjust, type DailyBar } from "@quantdb/core/history";
 import { csvAdjust, csvRowsToBars, detectCsvLayout, prepareImport, symbolFromFileName, type CsvLayout } from "@quantdb/core/ingest";
 import { parseIndexSymbol, parseStockSymbol, type Instrument } from "@quantdb/core/symbols";
 import { createHistoryStore } from "@quantdb/db";
@@ -115,7 +115,10 @@ export function registerImport(program: Command, out: Output): void {
               out.info(`${file}: ${label}: no final bars to import`);
               continue;
             }
-            await store.saveFetched({ symbol: series.symbol, name: null, adjust: series.adjust, span: prepared.span, bars: prepared.bars, fetchedAt: now });
+            // An imported adjusted series counts as checked today; from the next session day on it is
+            // compared with upstream like any other (see docs/correctness.md).
+            const checked = series.adjust === "" ? {} : { checkedOn: seriesCheckDay(series.symbol, now) };
+            await store.saveFetched({ symbol: series.symbol, name: null, adjust: series.adjust, span: prepared.span, bars: prepared.bars, fetchedAt: now, ...checked });
             imported++;
             out.line(`${file}: ${label}: ${prepared.bars.length} bars ${prepared.span.start} → ${prepared.span.end} imported (${parsed.layout} layout); span marked held`);
           }

@@ -318,6 +318,18 @@ function pricesDiffer(a: DailyBar | undefined, b: DailyBar | undefined, decimals
 }
 
 /**
+ * The session day on which a held adjusted (qfq/hfq) series is due for its daily check against
+ * upstream at `now`: the latest session of the instrument's exchange on or before today
+ * (exchange-local), or today itself past the calendar's known horizon. A series checked on this day
+ * or later is not checked again until the next session day.
+ */
+export function seriesCheckDay(symbol: Instrument, now: Date): IsoDate {
+  const calendar = calendarFor(symbol.market);
+  const today = localTime(now, calendar.timeZone).date;
+  return today > calendar.knownThrough ? today : (calendar.sessionOnOrBefore(today) ?? today);
+}
+
+/**
  * Serves daily bars from the store, filling gaps from upstream.
  *
  * - Gaps are computed from the exchange calendar: only sessions not covered by a held span are
@@ -382,7 +394,7 @@ export class HistoryService {
         : null;
 
     /** The session day a held adjusted series is checked against upstream for (null: unadjusted, never checked). */
-    const checkDay = adjust === "" ? null : today > calendar.knownThrough ? today : (calendar.sessionOnOrBefore(today) ?? today);
+    const checkDay = adjust === "" ? null : seriesCheckDay(symbol, moment.now);
     const verify = (held: readonly HeldSpan[]) => {
       const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
       return { held: verified, runs: missingRuns(sessions, verified) };
@@ -674,7 +686,7 @@ export class HistoryService {
         const fetched = await this.#fetch(symbol, adjust, { start, end }, moment, options.signal);
         const bars = fetched.bars.filter((bar) => bar.date <= moment.finalThrough);
         const spanEnd = minDate(end, moment.finalThrough);
-        const checkedOn = adjust === "" ? {} : { checkedOn: moment.today };
+        const checkedOn = adjust === "" ? {} : { checkedOn: seriesCheckDay(symbol, moment.now) };
         await this.#store.replaceSeries({ symbol, name: fetched.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checkedOn });
         const old = new Map(before.map((bar) => [bar.date, bar]));
         const changed = bars.length !== before.length || bars.some((bar) => pricesDiffer(old.get(bar.date), bar, priceDecimals(symbol)));
