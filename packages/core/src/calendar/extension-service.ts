@@ -7,6 +7,7 @@ import { QuantDbError, InputError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { IsoDate } from "../dates.ts";
 import { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, type CalendarExtension } from "./extend.ts";
+import { getCalendar } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
 import type { CalendarId } from "./types.ts";
 
@@ -15,9 +16,13 @@ export const DEFAULT_SINA_TRADE_DATES_URL = "https://finance.sina.com.cn/realsto
 
 /** Durable storage of applied extensions (implemented by `@quantdb/db`). */
 export interface CalendarExtensionStore {
+  /** Store an extension; one with the same calendar and `knownThrough` as a stored one is ignored (the first wins). */
   saveExtension(extension: CalendarExtension): Promise<void>;
-  /** Every stored extension, oldest horizon first. */
-  loadExtensions(): Promise<CalendarExtension[]>;
+  /**
+   * Stored extensions, oldest horizon first: every one, or with `filter` only those of
+   * `filter.calendar` whose `knownThrough` is after `filter.after`.
+   */
+  loadExtensions(filter?: { calendar: CalendarId; after: IsoDate }): Promise<CalendarExtension[]>;
 }
 
 /** What an extension did. */
@@ -53,8 +58,9 @@ export class CalendarExtensions {
   }
 
   /**
-   * Re-apply stored extensions (at start-up). An extension the bundled data now contradicts is
-   * skipped: the bundled data wins.
+   * Re-apply stored extensions (at start-up), oldest horizon first, observed ones included. An
+   * extension the bundled data (or an earlier stored extension) now contradicts is skipped: what is
+   * already known wins.
    * @returns how many were applied
    */
   async restore(onSkip: (extension: CalendarExtension, error: Error) => void = () => {}): Promise<number> {
@@ -105,8 +111,9 @@ export class CalendarExtensions {
   }
 
   async #apply(extension: CalendarExtension): Promise<ExtensionOutcome> {
+    const before = getCalendar(extension.id).knownThrough;
     const calendar = applyCalendarExtension(extension);
-    if (extension.sessions.length > 0) await this.#store.saveExtension(extension);
+    if (calendar.knownThrough !== before) await this.#store.saveExtension(extension);
     return { calendar: extension.id, known_through: calendar.knownThrough, added_sessions: extension.sessions.length, source: extension.source };
   }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "calendar_extensions" ADD COLUMN "starts_after" date;
