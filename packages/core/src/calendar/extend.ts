@@ -373,11 +373,17 @@ function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[
   return new SessionCalendar(data);
 }
 
-/** The session dates two lists disagree on, described for an error message. */
-function dateDifferences(theirs: readonly IsoDate[], ours: readonly IsoDate[]): string[] {
-  const a = new Set(theirs);
-  const b = new Set(ours);
-  return [...theirs.filter((d) => !b.has(d)).map((d) => `${d} (a session in the extension, not in the calendar)`), ...ours.filter((d) => !a.has(d)).map((d) => `${d} (a session in the calendar, not in the extension)`)].sort();
+/** Where an extension's sessions disagree with `calendar` on the days in (after, through], described for an error message. */
+function sessionDifferences(calendar: ExchangeCalendar, sessions: readonly Session[], after: IsoDate, through: IsoDate): string[] {
+  const theirs = new Map(sessions.filter((s) => s.date > after && s.date <= through).map((s) => [s.date, s]));
+  const ours = calendar.sessionsBetween(addCalendarDays(after, 1), through);
+  const differences = ours.filter((d) => !theirs.has(d)).map((d) => `${d} (a session in the calendar, not in the extension)`);
+  for (const [date, session] of theirs) {
+    const current = calendar.session(date);
+    if (current === null) differences.push(`${date} (a session in the extension, not in the calendar)`);
+    else if (!sameHours(current, session)) differences.push(`${date} (other hours)`);
+  }
+  return differences.sort();
 }
 
 /**
@@ -391,9 +397,8 @@ function dateDifferences(theirs: readonly IsoDate[], ours: readonly IsoDate[]): 
  * nothing and returns the current calendar.
  *
  * An extension with {@link CalendarExtension.startsAfter} before the current horizon (built by
- * another process, or stored before a later one) must agree with the current calendar on the
- * session dates of the overlap; the current calendar's hours are kept there and only the days
- * after the horizon are added. One whose `startsAfter` lies after the current horizon is refused:
+ * another process, or stored before a later one) must agree with the current calendar on every
+ * day of the overlap (sessions and their hours); only the days after the horizon are added. One whose `startsAfter` lies after the current horizon is refused:
  * the days between would be unknown.
  *
  * @returns the calendar now in use for `extension.id`
@@ -413,10 +418,7 @@ export function applyCalendarExtension(extension: CalendarExtension): ExchangeCa
       throw new Error(`${what} was built against a calendar known through ${startsAfter}, but this one is known only through ${current.knownThrough}: the days between would be unknown`);
     }
     const overlapEnd = extension.knownThrough < current.knownThrough ? extension.knownThrough : current.knownThrough;
-    const differences = dateDifferences(
-      sessions.filter((s) => s.date <= overlapEnd).map((s) => s.date),
-      current.sessionsBetween(addCalendarDays(startsAfter, 1), overlapEnd),
-    );
+    const differences = sessionDifferences(current, sessions, startsAfter, overlapEnd);
     if (differences.length > 0) throw new Error(`${what} conflicts with the calendar in use on ${listDates(differences)}; it would rewrite known days`);
     if (extension.knownThrough <= current.knownThrough) return current;
     const calendar = extendedCalendar(current, sessions.filter((s) => s.date > current.knownThrough), extension.knownThrough);
