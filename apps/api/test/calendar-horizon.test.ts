@@ -6,9 +6,12 @@
  */
 import { ManualClock } from "@quantdb/core/clock";
 import { resetCalendars } from "@quantdb/core/calendar";
-import { deleteCalendarExtensions } from "@quantdb/db";
+import { parseStockSymbol } from "@quantdb/core/symbols";
+import { deleteCalendarExtensions, schema } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createDailyIngest } from "../src/jobs/index.ts";
+import { createSystem, replayUrls } from "../src/system.ts";
 import { systemSuite } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
@@ -132,6 +135,26 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     const later = await api.get(`${HISTORY}/600519?start_date=20261228&end_date=20270108`);
     expect(later.body.metadata.calendar_known_through).toBe("2027-01-08");
     expect(system.replay.requestCount({ secid: INDEX_CN })).toBe(2);
+  });
+
+  it("lets the daily ingest run on a day past the bundled calendar: the session is learnt first, with the same one index call", async () => {
+    await system.database.db.delete(schema.jobRuns);
+    serveCn(CN_DAYS.slice(0, 5)); // through Monday 2027-01-04
+    const clock = new ManualClock("2026-12-31T12:00:00Z"); // 20:00 in Shanghai
+    const { services } = await createSystem({ database: system.database, clock, urls: replayUrls(system.replay), timeoutMs: 5000, listPageDelayMs: 0 });
+    await services.history.getDailyBars({ symbol: parseStockSymbol("600519"), adjust: "", start: "2026-12-28", end: "2026-12-31" });
+    const ingest = createDailyIngest(services);
+
+    clock.set("2027-01-04T12:00:00Z");
+    const before = system.replay.requestCount();
+    expect(await ingest.run("CN")).toMatchObject({ ran: true, run: { scope: "CN", sessionDate: "2027-01-04", status: "succeeded", instrumentsUpdated: 1 } });
+    // the index call first; then the stock's one call (re-verifying 2026-12-31, fetched on its own day, from an anchor before it)
+    expect(system.replay.requests.slice(before).map((r) => [r.secid, r.end])).toEqual([
+      [INDEX_CN, "20270104"],
+      ["1.600519", "20270104"],
+    ]);
+    expect(system.replay.requests.at(before)).toMatchObject({ beg: "20261231" });
+    expect((await services.history.getDailyBars({ symbol: parseStockSymbol("600519"), adjust: "", start: "2026-12-28", end: "2027-01-04" })).cache).toMatchObject({ hit: true, trading_days: 5 });
   });
 
   it("learns HK days from the Hang Seng Index; bars beat HKEX's computed schedule; the rest of the year is served as provisional", async () => {
