@@ -76,8 +76,11 @@ export interface paths {
          *     provisional=true, never stored, and refetched at most once a minute. A bar stored on its own session
          *     day is re-verified once on the next session day (volumes get revised), then frozen.
          *
-         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Later dates are
-         *     unknown, not weekdays: they are passed through to upstream on every request and never cached.
+         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Days after it up to
+         *     today are first learnt from the market's benchmark index (CN: SSE Composite 1.000001, HK: Hang Seng
+         *     Index), one upstream kline call per market and day (see the calendar endpoints); a day is known once
+         *     final (close + 30 min). Dates still after it are unknown, not weekdays: they are passed through to
+         *     upstream on every request and never cached.
          *
          *     Quality gate: every upstream response is checked before anything is stored (dates are sessions,
          *     positive prices, low <= open, close <= high, volume and amount >= 0, no duplicate dates, pct_change
@@ -124,8 +127,11 @@ export interface paths {
          *     provisional=true, never stored, and refetched at most once a minute. A bar stored on its own session
          *     day is re-verified once on the next session day (volumes get revised), then frozen.
          *
-         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Later dates are
-         *     unknown, not weekdays: they are passed through to upstream on every request and never cached.
+         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Days after it up to
+         *     today are first learnt from the market's benchmark index (CN: SSE Composite 1.000001, HK: Hang Seng
+         *     Index), one upstream kline call per market and day (see the calendar endpoints); a day is known once
+         *     final (close + 30 min). Dates still after it are unknown, not weekdays: they are passed through to
+         *     upstream on every request and never cached.
          *
          *     Quality gate: every upstream response is checked before anything is stored (dates are sessions,
          *     positive prices, low <= open, close <= high, volume and amount >= 0, no duplicate dates, pct_change
@@ -1019,7 +1025,7 @@ export interface components {
                     turnover_rate: "percent";
                 };
                 /**
-                 * @description The exchange calendar is known through this date; later dates are passed through to upstream and not cached
+                 * @description The exchange calendar is known through this date: the bundled or officially extended schedule, then every final day up to today learnt from the benchmark index's bars; later dates are passed through to upstream and not cached
                  * @example 2026-12-31
                  */
                 calendar_known_through: string;
@@ -1214,7 +1220,7 @@ export interface components {
                     turnover_rate: "percent";
                 };
                 /**
-                 * @description The exchange calendar is known through this date; later dates are passed through to upstream and not cached
+                 * @description The exchange calendar is known through this date: the bundled or officially extended schedule, then every final day up to today learnt from the benchmark index's bars; later dates are passed through to upstream and not cached
                  * @example 2026-12-31
                  */
                 calendar_known_through: string;
