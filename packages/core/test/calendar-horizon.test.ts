@@ -4,7 +4,7 @@
  * operator's HKEX list for a year partly learnt from bars must agree with what was observed.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { CalendarHorizon, getCalendar, hkExtensionFromHolidays, resetCalendars, type CalendarExtension, type CalendarExtensionStore } from "../src/calendar/index.ts";
+import { CalendarExtensions, CalendarHorizon, getCalendar, hkExtensionFromHolidays, resetCalendars, type CalendarExtension, type CalendarExtensionStore } from "../src/calendar/index.ts";
 import { ManualClock } from "../src/clock.ts";
 import type { DailyBarsRequest, DailyBarSource } from "../src/eastmoney/kline.ts";
 import type { DailyBar } from "../src/history/types.ts";
@@ -64,6 +64,27 @@ describe("CalendarHorizon", () => {
     await new CalendarHorizon({ store, upstream, clock }).ensureThrough("CN", "2027-01-05");
     expect(upstream.calls).toHaveLength(0);
     expect(getCalendar("CN").isSession("2027-01-04")).toBe(true);
+  });
+
+  it("restores a run of daily observations at start-up as one extension, after the official ones", async () => {
+    const store = memoryStore();
+    const clock = new ManualClock("2027-01-04T08:00:00Z"); // Monday 16:00 in Shanghai
+    const horizon = new CalendarHorizon({ store, upstream: countingUpstream(), clock });
+    await horizon.ensureThrough("CN", "2027-01-04");
+    await horizon.ensureThrough("HK", "2027-01-01");
+    clock.set("2027-01-05T08:00:00Z");
+    await horizon.ensureThrough("CN", "2027-01-05");
+    expect(store.rows.map((r) => [r.id, r.startsAfter, r.knownThrough])).toEqual([
+      ["CN", "2026-12-31", "2027-01-04"],
+      ["HK", "2026-12-31", "2027-01-03"],
+      ["CN", "2027-01-04", "2027-01-05"],
+    ]);
+    const known = getCalendar("CN");
+    resetCalendars();
+    expect(await new CalendarExtensions({ store }).restore()).toBe(3);
+    expect(getCalendar("CN").sessionsBetween("2026-12-25", "2027-01-05")).toEqual(known.sessionsBetween("2026-12-25", "2027-01-05"));
+    expect(getCalendar("CN").knownThrough).toBe("2027-01-05");
+    expect(getCalendar("HK").knownThrough).toBe("2027-01-03");
   });
 
   it("lets an operator add the rest of an HK year that bars partly taught, if the list agrees with them", async () => {

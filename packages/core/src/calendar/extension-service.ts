@@ -35,6 +35,35 @@ export interface ExtensionOutcome {
   source: string;
 }
 
+/**
+ * Stored extensions with each run of a calendar's extensions that follow one another (each built
+ * against the previous one's horizon, as daily observations are) joined into one, so start-up
+ * rebuilds a calendar once per run rather than once per stored day. Calendars are independent, so
+ * a run may skip over another calendar's rows; the order of each calendar's rows is kept.
+ */
+function chained(extensions: readonly CalendarExtension[]): { extension: CalendarExtension; rows: number }[] {
+  const out: { extension: CalendarExtension; rows: number }[] = [];
+  const last = new Map<CalendarId, number>();
+  for (const extension of extensions) {
+    const i = last.get(extension.id);
+    const previous = i === undefined ? undefined : out[i];
+    if (previous && extension.startsAfter !== undefined && extension.startsAfter === previous.extension.knownThrough) {
+      const sources = new Set([...previous.extension.source.split("+"), extension.source]);
+      previous.extension = {
+        ...previous.extension,
+        sessions: [...previous.extension.sessions, ...extension.sessions],
+        knownThrough: extension.knownThrough,
+        source: [...sources].join("+"),
+      };
+      previous.rows++;
+      continue;
+    }
+    last.set(extension.id, out.length);
+    out.push({ extension, rows: 1 });
+  }
+  return out;
+}
+
 /** Where to get Sina's trade-date list. */
 export interface SinaTradeDateOptions {
   /** @default DEFAULT_SINA_TRADE_DATES_URL */
@@ -65,10 +94,10 @@ export class CalendarExtensions {
    */
   async restore(onSkip: (extension: CalendarExtension, error: Error) => void = () => {}): Promise<number> {
     let applied = 0;
-    for (const extension of await this.#store.loadExtensions()) {
+    for (const { extension, rows } of chained(await this.#store.loadExtensions())) {
       try {
         applyCalendarExtension(extension);
-        applied++;
+        applied += rows;
       } catch (error) {
         onSkip(extension, error as Error);
       }
