@@ -1,4 +1,4 @@
-import type { CalendarExtensions } from "@quantdb/core/calendar";
+import type { CalendarExtensions, CalendarHorizon } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import type { QuoteService } from "@quantdb/core/realtime";
 import type { CacheAdmin, HistoryService } from "@quantdb/core/history";
@@ -8,6 +8,8 @@ export interface Services {
   clock: Clock;
   history: HistoryService;
   calendarExtensions: CalendarExtensions;
+  /** Sessions after the horizon learnt from the benchmark index (on demand), and HKEX's provisional schedule. */
+  calendarHorizon: CalendarHorizon;
   /** Realtime quotes: in-process cache per market in front of Eastmoney's batch quote endpoint. */ realtime: QuoteService;
   cacheAdmin: CacheAdmin;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */ lists: import("./list-services.ts").ListServices;

@@ -1,7 +1,7 @@
 /**
  * The composition root: database, upstream clients and clock wired into the core services.
  */
-import { CalendarExtensions, type SinaTradeDateOptions } from "@quantdb/core/calendar";
+import { CalendarExtensions, CalendarHorizon, type SinaTradeDateOptions } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyQuoteClient, type DailyBarSource, type QuoteSource } from "@quantdb/core/eastmoney";
 import { CacheAdmin, HistoryService, type SeriesLock } from "@quantdb/core/history";
@@ -29,15 +29,25 @@ export function createServices(
     FinancialUpstreams,
 ): Services {
   const { db } = options.database;
+  const calendarExtensionStore = createCalendarExtensionStore(db);
+  // Learns sessions after the horizon from the benchmark index through the same kline client.
+  const calendarHorizon = new CalendarHorizon({ store: calendarExtensionStore, upstream: options.upstream, clock: options.clock });
   return {
     clock: options.clock,
     database: options.database.driver,
-    history: new HistoryService({ store: createHistoryStore(db), upstream: options.upstream, clock: options.clock, ...(options.seriesLock ? { seriesLock: options.seriesLock } : {}) }),
+    history: new HistoryService({
+      store: createHistoryStore(db),
+      upstream: options.upstream,
+      clock: options.clock,
+      calendarHorizon,
+      ...(options.seriesLock ? { seriesLock: options.seriesLock } : {}),
+    }),
     upstreamHealth: options.upstreams ?? new UpstreamPolicies({ config: { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 } }),
     readiness: () => checkReadiness(db),
     cacheAdmin: new CacheAdmin(createCacheAdminStore(db)),
     realtime: new QuoteService({ upstream: options.quoteUpstream ?? new EastmoneyQuoteClient(), clock: options.clock, ...(options.realtimeTtlSeconds !== undefined ? { ttlSeconds: options.realtimeTtlSeconds } : {}) }),
-    calendarExtensions: new CalendarExtensions({ store: createCalendarExtensionStore(db), ...(options.sina ? { sina: options.sina } : {}) }),
+    calendarExtensions: new CalendarExtensions({ store: calendarExtensionStore, ...(options.sina ? { sina: options.sina } : {}) }),
+    calendarHorizon,
     lists: createListServices(db, options.clock, options),
     financial: createFinancialService(db, options.clock, options),
     jobRuns: createJobRunStore(db),

@@ -58,6 +58,8 @@ const hkRowsAll: WireSession[] = gunzipSync(fixture("xhkg_sessions_1990-2026_gen
 const hkSessions = hkRowsAll.filter((s) => !HK_MISSING_CLOSURES.includes(s.date));
 
 const FIXTURES = { CN: cnSessions, HK: hkSessions } as const;
+/** HK's schedule computed by HKEX's rules runs to the end of the year after today (2026-11-20 here); CN has none. */
+const PROVISIONAL_THROUGH = { CN: null, HK: "2027-12-31" } as const;
 type Market = keyof typeof FIXTURES;
 const byDate = { CN: new Map(cnSessions.map((s) => [s.date, s])), HK: new Map(hkSessions.map((s) => [s.date, s])) };
 
@@ -81,6 +83,8 @@ function expectedDate(market: Market, date: string) {
     previous: sessions[lo - 1]?.date ?? null,
     next: sessions[session ? lo + 1 : lo]?.date ?? null,
     known_through: "2026-12-31",
+    provisional: null,
+    provisional_through: PROVISIONAL_THROUGH[market],
   };
 }
 
@@ -134,6 +138,8 @@ describe("GET /api/v1/calendar/{market}", () => {
       end_date: "2026-12-31",
       known_through: "2026-12-31",
       sessions: FIXTURES[market],
+      provisional_through: PROVISIONAL_THROUGH[market],
+      provisional_sessions: [],
     });
   });
 
@@ -180,6 +186,10 @@ describe("GET /api/v1/calendar/{market}", () => {
     const beyond = await api.get(`${CALENDAR}/HK?start_date=20270101&end_date=20271231`);
     expect(beyond.status).toBe(200);
     expect(beyond.body.sessions).toEqual([]);
+    // HKEX's rules predict 2027 (13 weekday holidays), served apart from the known sessions
+    expect(beyond.body).toMatchObject({ known_through: "2026-12-31", provisional_through: "2027-12-31" });
+    expect(beyond.body.provisional_sessions).toHaveLength(261 - 13);
+    expect(body.provisional_sessions).toEqual([]);
   });
 
   it("accepts the market in any case and both date forms, and answers an empty range with no sessions", async () => {
@@ -208,6 +218,8 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
         previous: "2024-02-08",
         next: "2024-02-19",
         known_through: "2026-12-31",
+        provisional: null,
+        provisional_through: null,
       });
     }
   });
@@ -229,6 +241,8 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
       previous: "2025-12-23",
       next: "2025-12-29",
       known_through: "2026-12-31",
+      provisional: null,
+      provisional_through: "2027-12-31",
     });
     for (const date of HK_MISSING_CLOSURES) {
       expect((await api.get(`${CALENDAR}/HK/sessions/${date}`)).body).toMatchObject({ known: true, is_session: false, session: null });
@@ -251,6 +265,15 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
       // the day right after the horizon: nothing unknown lies between it and the last known session
       expect((await api.get(`${CALENDAR}/${market}/sessions/2027-01-01`)).body).toMatchObject({ known: false, is_session: null, previous: "2026-12-31", next: null });
     }
+    // HK's computed schedule answers beside the unknown, marked provisional; CN has none
+    expect((await api.get(`${CALENDAR}/HK/sessions/20270104`)).body.provisional).toEqual({
+      is_session: true,
+      session: { date: "2027-01-04", open: "09:30", close: "16:00", break_start: "12:00", break_end: "13:00", half_day: false },
+      previous: "2026-12-31",
+      next: "2027-01-05",
+    });
+    expect((await api.get(`${CALENDAR}/HK/sessions/20270101`)).body.provisional).toMatchObject({ is_session: false, session: null });
+    expect((await api.get(`${CALENDAR}/CN/sessions/20270104`)).body).toMatchObject({ provisional: null, provisional_through: null });
   });
 
   it.each([

@@ -10,7 +10,7 @@ import { clearAll, countRows } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createSystem, replayUrls } from "../src/system.ts";
+import { createSystem, replayUrls, type UpstreamUrls } from "../src/system.ts";
 
 /** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to today is final. */
 export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
@@ -24,8 +24,8 @@ export interface Api {
 export interface TestSystem {
   database: DatabaseHandle;
   replay: ReplayServer;
-  /** Start a fresh API (new in-process state) on the shared database and replay. */
-  api(options?: { clock?: ManualClock; timeoutMs?: number }): Promise<Api>;
+  /** Start a fresh API (new in-process state) on the shared database and replay; `urls` overrides single upstreams (e.g. an unreachable one). */
+  api(options?: { clock?: ManualClock; timeoutMs?: number; urls?: Partial<UpstreamUrls> }): Promise<Api>;
   /** Empty the database and reset the replay between tests. */
   reset(): Promise<void>;
   rows(): Promise<{ instruments: number; bars: number; spans: number }>;
@@ -52,9 +52,9 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
   return {
     database,
     replay,
-    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000 } = {}) {
+    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000, urls = {} } = {}) {
       // the same wiring as the server entry, every upstream pointed at the replay, no page delay
-      const { app } = await createSystem({ database, clock, urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0 });
+      const { app } = await createSystem({ database, clock, urls: { ...replayUrls(replay), ...urls }, timeoutMs, listPageDelayMs: 0 });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
       });

@@ -44,7 +44,7 @@ describe("cnExtensionFromSinaDates", () => {
   it("accepts the recorded 2023 Sina list: it agrees with the past and adds nothing", () => {
     const body = readFileSync(new URL("./fixtures/calendar/sina_klc_td_sh_2023.txt", import.meta.url), "utf8");
     const extension = cnExtensionFromSinaDates(decodeSinaTradeDates(body));
-    expect(extension).toEqual({ id: "CN", sessions: [], knownThrough: "2026-12-31", source: "sina:klc_td_sh" });
+    expect(extension).toEqual({ id: "CN", sessions: [], knownThrough: "2026-12-31", source: "sina:klc_td_sh", startsAfter: "2026-12-31" });
     expect(applyCalendarExtension(extension)).toBe(bundledCn); // nothing to do
     expect(getCalendar("CN")).toBe(bundledCn);
   });
@@ -185,10 +185,24 @@ describe("applyCalendarExtension (CN)", () => {
     expect(() => cnExtensionFromSinaDates([...cnPast, "2028-01-03"])).toThrow(/2027-01-04 \(a session, but not listed\)/);
   });
 
-  it("refuses an extension built against an older calendar that reaches into the known range", () => {
-    applyCalendarExtension(extension());
+  it("applies an extension built against an older calendar only where it agrees with the known range, and only with startsAfter", () => {
+    const current = applyCalendarExtension(extension());
     const stale = cnExtensionFromSinaDates([...cnPast, ...CN_2027, "2028-01-03"], bundledCn);
-    expect(() => applyCalendarExtension(stale)).toThrow(/sessions within the known range \(through 2027-12-31\): 2027-01-04/);
+    const { startsAfter: _, ...legacy } = stale;
+    expect(() => applyCalendarExtension(legacy)).toThrow(/sessions within the known range \(through 2027-12-31\): 2027-01-04/);
+    const disagreeing = cnExtensionFromSinaDates([...cnPast, ...CN_2027.slice(1), "2028-01-03"], bundledCn);
+    expect(() => applyCalendarExtension(disagreeing)).toThrow(/conflicts with the calendar in use on 2027-01-04 \(a session in the calendar, not in the extension\)/);
+    expect(getCalendar("CN")).toBe(current);
+    // the overlap (2027) agrees: only 2028 is added
+    const cn = applyCalendarExtension(stale);
+    expect(cn.knownThrough).toBe("2028-12-31");
+    expect(cn.sessionsBetween("2027-12-30", "2028-01-05")).toEqual(["2027-12-31", "2028-01-03"]);
+  });
+
+  it("refuses an extension built against a horizon the calendar has not reached (the days between would be unknown)", () => {
+    const ahead: CalendarExtension = { id: "CN", sessions: [{ date: "2028-01-03", ...CN_HOURS }], knownThrough: "2028-12-31", source: "test", startsAfter: "2027-12-31" };
+    expect(() => applyCalendarExtension(ahead)).toThrow(/built against a calendar known through 2027-12-31, but this one is known only through 2026-12-31/);
+    expect(getCalendar("CN")).toBe(bundledCn);
   });
 
   it("validates the extension's own shape", () => {

@@ -18,6 +18,9 @@ import { sinaTradeDatesBody } from "./data.ts";
 import { handleUlist, ULIST_PATH, type QuoteReplayContext } from "./quotes.ts";
 import { handleListRequest, isListPath } from "./lists.ts";
 import { createDatacenterReplay } from "./datacenter.ts";
+import { syntheticBars, type SyntheticBarSpec } from "./synthetic.ts";
+
+export type { SyntheticBarSpec } from "./synthetic.ts";
 
 /** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
@@ -94,7 +97,14 @@ export interface ReplayServer {
   suspend(secid: string, from: string, to: string): void;
   /** Switch which snapshot serves (secid, fqt); 000001 qfq has "2024-06-26" (default) and "2025-03-05". Throw on unknown. */
   useSnapshot(secid: string, fqt: string, snapshot: string): void;
-  /** Clear request log, faults, latency, suspensions and snapshot choices. */
+  /**
+   * TEST-ONLY, SYNTHETIC DATA: append made-up bars (see `./synthetic.ts`) to the served dataset of
+   * (secid, fqt), after its last recorded bar, e.g. to serve days past the recordings' end. They are
+   * not recorded data. Appends to earlier synthetic bars of the same dataset; `reset()` drops them.
+   * Throws for an unknown dataset or a date not after the last bar served.
+   */
+  addSyntheticKlines(secid: string, fqt: string, bars: readonly SyntheticBarSpec[]): void;
+  /** Clear request log, faults, latency, suspensions, snapshot choices and synthetic bars. */
   reset(): void;
   /** Stop listening and destroy every open socket (including ones held by "slow"); resolves promptly. */
   close(): Promise<void>;
@@ -213,6 +223,8 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   let latencyMs = 0;
   let suspensions: Suspension[] = [];
   let snapshotChoice = new Map<string, string>();
+  /** Synthetic (made-up) bars appended per dataset key by `addSyntheticKlines`. */
+  let synthetic = new Map<string, Bar[]>();
   const sockets = new Set<Socket>();
   const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
   let closing = false;
@@ -248,7 +260,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
 
   function activeBars(dataset: Dataset): readonly Bar[] {
     const name = snapshotChoice.get(datasetKey(dataset.secid, dataset.fqt)) ?? dataset.defaultSnapshot;
-    const bars = dataset.snapshots.get(name)!.bars;
+    const recorded = dataset.snapshots.get(name)!.bars;
+    const made = synthetic.get(datasetKey(dataset.secid, dataset.fqt));
+    const bars = made ? [...recorded, ...made] : recorded;
     const windows = suspensions.filter((s) => s.secid === dataset.secid);
     if (windows.length === 0) return bars;
     const kept: Bar[] = [];
@@ -416,6 +430,13 @@ export async function startReplay(options: { port?: number; host?: string } = {}
           sendJson(res, 200, { ok: true });
           return;
         }
+        case "POST synthetic-klines": {
+          const body = await readJson();
+          if (!Array.isArray(body.bars)) throw new Error("bars must be an array of {date, close}");
+          server.addSyntheticKlines(str(body, "secid"), str(body, "fqt"), body.bars as SyntheticBarSpec[]);
+          sendJson(res, 200, { ok: true });
+          return;
+        }
         case "POST latency": {
           const body = await readJson();
           server.setLatency(body.ms as number);
@@ -524,7 +545,19 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       }
       snapshotChoice.set(datasetKey(secid, fqt), snapshot);
     },
+    addSyntheticKlines(secid, fqt, bars) {
+      const key = datasetKey(secid, fqt);
+      const dataset = store.get(key);
+      if (!dataset) throw new Error(`addSyntheticKlines: no dataset for secid ${secid} fqt ${fqt}`);
+      const earlier = synthetic.get(key) ?? [];
+      const lastRecorded = [...dataset.snapshots.values()].reduce((last, s) => (s.bars.at(-1)?.date ?? "") > last ? s.bars.at(-1)!.date : last, "");
+      const last = earlier.at(-1) ?? [...dataset.snapshots.values()].flatMap((s) => s.bars).find((b) => b.date === lastRecorded);
+      const first = bars[0];
+      if (first && last && first.date <= last.date) throw new Error(`addSyntheticKlines: ${first.date} is not after the last bar served for ${secid} fqt ${fqt} (${last.date})`);
+      synthetic.set(key, [...earlier, ...syntheticBars(bars, last?.close ?? first?.close ?? 1, dataset.decimal)]);
+    },
     reset() {
+      synthetic = new Map();
       log = [];
       faults = [];
       latencyMs = 0;

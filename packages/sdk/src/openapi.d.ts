@@ -82,8 +82,11 @@ export interface paths {
          *     provisional=true, never stored, and refetched at most once a minute. A bar stored on its own session
          *     day is re-verified once on the next session day (volumes get revised), then frozen.
          *
-         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Later dates are
-         *     unknown, not weekdays: they are passed through to upstream on every request and never cached.
+         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Days after it up to
+         *     today are first learnt from the market's benchmark index (CN: SSE Composite 1.000001, HK: Hang Seng
+         *     Index), one upstream kline call per market and day (see the calendar endpoints); a day is known once
+         *     final (close + 30 min). Dates still after it are unknown, not weekdays: they are passed through to
+         *     upstream on every request and never cached.
          *
          *     Quality gate: every upstream response is checked before anything is stored (dates are sessions,
          *     positive prices, low <= open, close <= high, volume and amount >= 0, no duplicate dates, pct_change
@@ -136,8 +139,11 @@ export interface paths {
          *     provisional=true, never stored, and refetched at most once a minute. A bar stored on its own session
          *     day is re-verified once on the next session day (volumes get revised), then frozen.
          *
-         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Later dates are
-         *     unknown, not weekdays: they are passed through to upstream on every request and never cached.
+         *     Calendar horizon: the calendars are known through metadata.calendar_known_through. Days after it up to
+         *     today are first learnt from the market's benchmark index (CN: SSE Composite 1.000001, HK: Hang Seng
+         *     Index), one upstream kline call per market and day (see the calendar endpoints); a day is known once
+         *     final (close + 30 min). Dates still after it are unknown, not weekdays: they are passed through to
+         *     upstream on every request and never cached.
          *
          *     Quality gate: every upstream response is checked before anything is stored (dates are sessions,
          *     positive prices, low <= open, close <= high, volume and amount >= 0, no duplicate dates, pct_change
@@ -191,11 +197,20 @@ export interface paths {
          *     QuantDB's history cache uses to decide which sessions of a request it holds and which it must fetch.
          *     With no dates, the current year on the exchange.
          *
-         *     Each calendar is known through known_through (2026-12-31 for both bundled calendars, later once an
-         *     operator extends it: CN from Sina's trading-date list, HK from HKEX's published holidays). A date after it is
-         *     unknown, not a weekday: it is never listed as a session, is_session is null for it rather than a
-         *     guess, and a previous/next session that would depend on it is null. QuantDB's history cache passes
-         *     such dates through to upstream on every request and never caches them. A range reaching past known_through is clipped there.
+         *     Each calendar is known through known_through. The bundled data ends 2026-12-31; the horizon
+         *     then maintains itself: a day after it, up to today, is learnt from the market's benchmark index (CN: SSE
+         *     Composite 1.000001; HK: Hang Seng Index) - a session if and only if the index has a daily bar on it - once
+         *     that day is final (close + 30 min). A request reaching such days triggers the observation (one upstream
+         *     kline call per market, at most once per day and finality state, shared by concurrent requests), so
+         *     known_through is normally the last final day. Official schedules move it further ahead: CN from Sina's
+         *     trading-date list (POST /api/v1/calendar/CN/extend), HK from HKEX's published holidays (POST
+         *     /api/v1/calendar/HK/holidays). A date after known_through is unknown, not a weekday: it is never listed
+         *     as a session, is_session is null for it rather than a guess, and a previous/next session that would
+         *     depend on it is null. QuantDB's history cache passes such dates through to upstream on every request
+         *     and never caches them. For HK, the schedule computed by HKEX's holiday rules (lunar dates, Sunday
+         *     substitution, half days on the eves) through the end of next year is served separately as provisional
+         *     (provisional_sessions, provisional): a forecast, never used by the cache; observed bars decide every
+         *     past day. A range reaching past known_through is clipped there.
          *
          *     Sources: CN (A-shares; SSE, SZSE and BSE share one calendar) is the exchanges' trading-date list
          *     as published via AKShare (Sina's trade-date list), from the first SSE session, 1990-12-19; every
@@ -227,11 +242,20 @@ export interface paths {
          * @description Whether one exchange-local date is a trading session, its hours if so, and the sessions
          *     strictly before and after it.
          *
-         *     Each calendar is known through known_through (2026-12-31 for both bundled calendars, later once an
-         *     operator extends it: CN from Sina's trading-date list, HK from HKEX's published holidays). A date after it is
-         *     unknown, not a weekday: it is never listed as a session, is_session is null for it rather than a
-         *     guess, and a previous/next session that would depend on it is null. QuantDB's history cache passes
-         *     such dates through to upstream on every request and never caches them. For such a date known is false and is_session is null; known is true otherwise.
+         *     Each calendar is known through known_through. The bundled data ends 2026-12-31; the horizon
+         *     then maintains itself: a day after it, up to today, is learnt from the market's benchmark index (CN: SSE
+         *     Composite 1.000001; HK: Hang Seng Index) - a session if and only if the index has a daily bar on it - once
+         *     that day is final (close + 30 min). A request reaching such days triggers the observation (one upstream
+         *     kline call per market, at most once per day and finality state, shared by concurrent requests), so
+         *     known_through is normally the last final day. Official schedules move it further ahead: CN from Sina's
+         *     trading-date list (POST /api/v1/calendar/CN/extend), HK from HKEX's published holidays (POST
+         *     /api/v1/calendar/HK/holidays). A date after known_through is unknown, not a weekday: it is never listed
+         *     as a session, is_session is null for it rather than a guess, and a previous/next session that would
+         *     depend on it is null. QuantDB's history cache passes such dates through to upstream on every request
+         *     and never caches them. For HK, the schedule computed by HKEX's holiday rules (lunar dates, Sunday
+         *     substitution, half days on the eves) through the end of next year is served separately as provisional
+         *     (provisional_sessions, provisional): a forecast, never used by the cache; observed bars decide every
+         *     past day. For such a date known is false and is_session is null; known is true otherwise.
          *     Dates before the first session (CN: 1990-12-19; HK: 1990-01-02) are reported as closed.
          *
          *     Sources: CN (A-shares; SSE, SZSE and BSE share one calendar) is the exchanges' trading-date list
@@ -1020,7 +1044,7 @@ export interface components {
                     turnover_rate: "percent";
                 };
                 /**
-                 * @description The exchange calendar is known through this date; later dates are passed through to upstream and not cached
+                 * @description The exchange calendar is known through this date: the bundled or officially extended schedule, then every final day up to today learnt from the benchmark index's bars; later dates are passed through to upstream and not cached
                  * @example 2026-12-31
                  */
                 calendar_known_through: string;
@@ -1231,7 +1255,7 @@ export interface components {
                     turnover_rate: "percent";
                 };
                 /**
-                 * @description The exchange calendar is known through this date; later dates are passed through to upstream and not cached
+                 * @description The exchange calendar is known through this date: the bundled or officially extended schedule, then every final day up to today learnt from the benchmark index's bars; later dates are passed through to upstream and not cached
                  * @example 2026-12-31
                  */
                 calendar_known_through: string;
@@ -1304,6 +1328,13 @@ export interface components {
             known_through: string;
             /** @description Every session with start_date <= date <= min(end_date, known_through), ascending */
             sessions: components["schemas"]["CalendarSession"][];
+            /**
+             * @description HK: last date of the provisional schedule computed by HKEX's holiday rules (31 December of next year); null for CN or when nothing lies beyond known_through
+             * @example 2027-12-31
+             */
+            provisional_through: string | null;
+            /** @description HK only: the sessions after known_through through min(end_date, provisional_through) that HKEX's holiday rules predict, ascending; a forecast (unconfirmed: ad-hoc closures are unknown), never used by the cache. Empty for CN */
+            provisional_sessions: components["schemas"]["CalendarSession"][];
         };
         CalendarSession: {
             /**
@@ -1381,6 +1412,30 @@ export interface components {
              * @example 2026-12-31
              */
             known_through: string;
+            /** @description HK only, for a date after known_through and on or before provisional_through: what HKEX's holiday rules predict (a forecast, unconfirmed); null otherwise */
+            provisional: {
+                /**
+                 * @description Whether HKEX's holiday rules make the date a session
+                 * @example true
+                 */
+                is_session: boolean;
+                session: components["schemas"]["CalendarSession"] & (Record<string, never> | null);
+                /**
+                 * @description The last session before the date, counting predicted ones
+                 * @example 2027-03-30
+                 */
+                previous: string | null;
+                /**
+                 * @description The first session after the date, counting predicted ones
+                 * @example 2027-04-01
+                 */
+                next: string | null;
+            } | null;
+            /**
+             * @description HK: last date of the provisional schedule computed by HKEX's holiday rules (31 December of next year); null for CN or when nothing lies beyond known_through
+             * @example 2027-12-31
+             */
+            provisional_through: string | null;
         };
         CalendarExtension: {
             /** @enum {string} */

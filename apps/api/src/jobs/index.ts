@@ -6,8 +6,13 @@ import { startIngestScheduler, type IngestScheduler } from "./scheduler.ts";
 export { startIngestScheduler, type IngestScheduler, type IngestSchedulerOptions } from "./scheduler.ts";
 
 /** The daily ingest over the system's history service and job-run store. */
-export function createDailyIngest(services: Pick<Services, "history" | "jobRuns" | "clock">): DailyIngest {
-  return new DailyIngest({ store: services.jobRuns, history: services.history, clock: services.clock });
+export function createDailyIngest(services: Pick<Services, "history" | "jobRuns" | "clock"> & Partial<Pick<Services, "calendarHorizon">>): DailyIngest {
+  return new DailyIngest({
+    store: services.jobRuns,
+    history: services.history,
+    clock: services.clock,
+    ...(services.calendarHorizon ? { calendarHorizon: services.calendarHorizon } : {}),
+  });
 }
 
 /** Start the daily-ingest schedule for a system (pg-boss with a database URL, else in-process). */

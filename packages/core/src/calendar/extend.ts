@@ -36,8 +36,19 @@ export interface CalendarExtension {
   readonly sessions: readonly Session[];
   /** The extended calendar's new `knownThrough` (the last day this extension vouches for). */
   readonly knownThrough: IsoDate;
-  /** Where the sessions came from, e.g. `"sina:klc_td_sh"` or `"operator"`; for logs only. */
+  /**
+   * Where the sessions came from, e.g. `"sina:klc_td_sh"`, `"operator"` or
+   * `"observed:1.000001"` (learnt from the benchmark index's bars, see `./horizon.ts`); for logs.
+   */
   readonly source: string;
+  /**
+   * The `knownThrough` of the calendar the extension was built against: it vouches for every day
+   * in (`startsAfter`, `knownThrough`], sessions and closed days alike. Lets an extension built by
+   * another process against an older horizon be applied over a newer one (the overlap must agree)
+   * and refuses one built against a horizon this calendar has not reached (a gap). Absent on
+   * extensions stored before it existed: they are applied as built against the current horizon.
+   */
+  readonly startsAfter?: IsoDate;
 }
 
 /** A-share hours: 09:30–15:00 with a lunch break 11:30–13:00; no half days. */
@@ -152,7 +163,7 @@ export function cnExtensionFromSinaDates(
   }
 
   const fresh = listed.filter((d) => d > base.knownThrough);
-  if (fresh.length === 0) return { id: "CN", sessions: [], knownThrough: base.knownThrough, source };
+  if (fresh.length === 0) return { id: "CN", sessions: [], knownThrough: base.knownThrough, source, startsAfter: base.knownThrough };
   const weekends = fresh.filter(isWeekend);
   if (weekends.length > 0) throw new Error(`calendar extension: Sina lists weekend dates: ${listDates(weekends)}`);
   return {
@@ -160,6 +171,7 @@ export function cnExtensionFromSinaDates(
     sessions: fresh.map((date) => ({ date, ...CN_HOURS })),
     knownThrough: sinaKnownThrough,
     source,
+    startsAfter: base.knownThrough,
   };
 }
 
@@ -186,14 +198,19 @@ function latestHkHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours
  * regular session (now 09:30–16:00, break 12:00–13:00). The new `knownThrough` is Dec 31 of `year`.
  * Weekend holidays are not listed: weekends are closed anyway.
  *
- * @param spec.year the year to add; must be the year after `base.knownThrough`
+ * When the calendar already knows part of `year` (days learnt from index bars, see
+ * `./horizon.ts`), the list must agree with it on those days, and only the days after
+ * `base.knownThrough` are added.
+ *
+ * @param spec.year the year to add: the year of the day after `base.knownThrough`
  * @param spec.holidays exchange-local `YYYY-MM-DD` weekdays of `year` on which HKEX is closed
  * @param spec.halfDays exchange-local `YYYY-MM-DD` weekdays of `year` that close at noon
  * @param base the calendar to extend; the current HK calendar by default
  * @param source recorded in the extension
- * @throws Error if `base` is not the HK calendar or is not known through Dec 31 of a year, if `year`
- *   is not the year after it, or if a date is not a real `YYYY-MM-DD` date, lies outside `year`,
- *   falls on a weekend, or is both a holiday and a half day.
+ * @throws Error if `base` is not the HK calendar, if `year` is not the year of the day after
+ *   `base.knownThrough`, if the list disagrees with a day of `year` the calendar already knows, or
+ *   if a date is not a real `YYYY-MM-DD` date, lies outside `year`, falls on a weekend, or is both a
+ *   holiday and a half day.
  */
 export function hkExtensionFromHolidays(
   { year, holidays, halfDays }: { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] },
@@ -201,12 +218,10 @@ export function hkExtensionFromHolidays(
   source = "operator",
 ): CalendarExtension {
   if (base.id !== "HK") throw new Error(`calendar extension: HKEX holidays extend the HK calendar, not ${base.id}`);
-  const baseYear = Number(base.knownThrough.slice(0, 4));
-  if (base.knownThrough !== `${baseYear}-12-31`) {
-    throw new Error(`calendar extension: the HK calendar is known through ${base.knownThrough}, not a year end`);
-  }
-  if (year !== baseYear + 1) {
-    throw new Error(`calendar extension: HK is known through ${base.knownThrough}; the next year to add is ${baseYear + 1}, not ${year}`);
+  const firstUnknown = addCalendarDays(base.knownThrough, 1);
+  const nextYear = Number(firstUnknown.slice(0, 4));
+  if (year !== nextYear) {
+    throw new Error(`calendar extension: HK is known through ${base.knownThrough}; the next year to add is ${nextYear}, not ${year}`);
   }
   const check = (list: readonly IsoDate[], name: string): Set<IsoDate> => {
     const wrong = list.filter((d) => !isRealDate(d) || !d.startsWith(`${year}-`));
@@ -223,17 +238,78 @@ export function hkExtensionFromHolidays(
   const hours = latestHkHours(base);
   const sessions: Session[] = [];
   const knownThrough = `${year}-12-31`;
+  const differences: string[] = [];
   for (let date = `${year}-01-01`; date <= knownThrough; date = addCalendarDays(date, 1)) {
-    if (isWeekend(date) || closed.has(date)) continue;
+    if (isWeekend(date)) continue;
+    if (date <= base.knownThrough) {
+      if (base.isSession(date) === closed.has(date)) differences.push(`${date} (${closed.has(date) ? "listed closed, but a session" : "not listed, but closed"})`);
+      continue;
+    }
+    if (closed.has(date)) continue;
     sessions.push({ date, ...(half.has(date) ? hours.halfDay : hours.regular) });
   }
-  return { id: "HK", sessions, knownThrough, source };
+  if (differences.length > 0) {
+    throw new Error(`calendar extension: the holiday list would rewrite the past: it disagrees with the HK calendar on ${listDates(differences)}`);
+  }
+  return { id: "HK", sessions, knownThrough, source, startsAfter: base.knownThrough };
+}
+
+/**
+ * An extension from observed sessions: the days in (`base.knownThrough`, `knownThrough`] on which
+ * the market's benchmark index has a bar are sessions, every other day is closed (see
+ * `./horizon.ts`). Sessions get the market's current hours: A-share hours for CN; for HK the hours
+ * of `base`'s last regular session, or of its last half day for the dates in `halfDays` (the
+ * computed HKEX schedule's eves: a bar cannot tell a half day).
+ * @param observed dates with a benchmark bar, any order; dates outside the window are ignored
+ * @throws Error if an observed date in the window falls on a weekend (upstream data error) or
+ *   `knownThrough` is not after `base.knownThrough`.
+ */
+export function observedExtension(
+  base: ExchangeCalendar,
+  observed: readonly IsoDate[],
+  knownThrough: IsoDate,
+  source: string,
+  halfDays: ReadonlySet<IsoDate> = new Set(),
+): CalendarExtension {
+  if (!(knownThrough > base.knownThrough)) throw new Error(`calendar observation ${base.id}: ${knownThrough} is not after the horizon ${base.knownThrough}`);
+  const dates = [...new Set(observed)].filter((d) => d > base.knownThrough && d <= knownThrough).sort();
+  const weekends = dates.filter(isWeekend);
+  if (weekends.length > 0) throw new Error(`calendar observation ${base.id}: index bars on weekend dates ${listDates(weekends)}`);
+  const hk = base.id === "HK" ? latestHkHours(base) : null;
+  const sessions = dates.map((date) => ({ date, ...(hk ? (halfDays.has(date) ? hk.halfDay : hk.regular) : CN_HOURS) }));
+  return { id: base.id, sessions, knownThrough, source, startsAfter: base.knownThrough };
+}
+
+/**
+ * A calendar that is `base` plus the HKEX sessions {@link hkexSchedule}-style holiday lists give
+ * for the days after its horizon, through Dec 31 of the last listed year: the provisional view the
+ * calendar endpoints serve beside the known one. Never installed; never used for caching.
+ * @param years one computed schedule per year, consecutive, the first covering the day after `base.knownThrough`
+ */
+export function provisionalHkCalendar(base: ExchangeCalendar, years: readonly { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] }[]): ExchangeCalendar {
+  const last = years.at(-1);
+  if (base.id !== "HK" || last === undefined) return base;
+  const hours = latestHkHours(base);
+  const sessions: Session[] = [];
+  for (const { year, holidays, halfDays } of years) {
+    const closed = new Set(holidays);
+    const half = new Set(halfDays);
+    for (let date = `${year}-01-01`; date <= `${year}-12-31`; date = addCalendarDays(date, 1)) {
+      if (date <= base.knownThrough || isWeekend(date) || closed.has(date)) continue;
+      sessions.push({ date, ...(half.has(date) ? hours.halfDay : hours.regular) });
+    }
+  }
+  const knownThrough = `${last.year}-12-31`;
+  return knownThrough > base.knownThrough ? extendedCalendar(base, sessions, knownThrough) : base;
 }
 
 /** Checks an extension's own shape; returns the sessions as plain copies. */
 function validSessions(extension: CalendarExtension): Session[] {
-  const { id, knownThrough } = extension;
+  const { id, knownThrough, startsAfter } = extension;
   if (!isRealDate(knownThrough)) throw new Error(`calendar extension ${id}: knownThrough ${JSON.stringify(knownThrough)} is not a YYYY-MM-DD date`);
+  if (startsAfter !== undefined && (!isRealDate(startsAfter) || startsAfter > knownThrough)) {
+    throw new Error(`calendar extension ${id}: startsAfter ${JSON.stringify(startsAfter)} is not a YYYY-MM-DD date on or before knownThrough ${knownThrough}`);
+  }
   const sessions = extension.sessions.map((s) => ({ date: s.date, ...hoursOf(s) }));
   let previous = "";
   for (const s of sessions) {
@@ -241,6 +317,7 @@ function validSessions(extension: CalendarExtension): Session[] {
     if (!isRealDate(s.date)) throw new Error(`${what} is not a YYYY-MM-DD date`);
     if (s.date <= previous) throw new Error(`${what} is not after ${previous} (sessions must be ascending, without duplicates)`);
     if (s.date > knownThrough) throw new Error(`${what} is after the extension's knownThrough ${knownThrough}`);
+    if (extension.startsAfter !== undefined && s.date <= extension.startsAfter) throw new Error(`${what} is not after the extension's startsAfter ${extension.startsAfter}`);
     const hasBreak = s.breakStart !== null && s.breakEnd !== null;
     const times = [s.open, s.close, ...(hasBreak ? [s.breakStart, s.breakEnd] : [])];
     if (!times.every((t) => typeof t === "string" && TIME.test(t)) || (!hasBreak && (s.breakStart !== null || s.breakEnd !== null))) {
@@ -296,6 +373,19 @@ function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[
   return new SessionCalendar(data);
 }
 
+/** Where an extension's sessions disagree with `calendar` on the days in (after, through], described for an error message. */
+function sessionDifferences(calendar: ExchangeCalendar, sessions: readonly Session[], after: IsoDate, through: IsoDate): string[] {
+  const theirs = new Map(sessions.filter((s) => s.date > after && s.date <= through).map((s) => [s.date, s]));
+  const ours = calendar.sessionsBetween(addCalendarDays(after, 1), through);
+  const differences = ours.filter((d) => !theirs.has(d)).map((d) => `${d} (a session in the calendar, not in the extension)`);
+  for (const [date, session] of theirs) {
+    const current = calendar.session(date);
+    if (current === null) differences.push(`${date} (a session in the extension, not in the calendar)`);
+    else if (!sameHours(current, session)) differences.push(`${date} (other hours)`);
+  }
+  return differences.sort();
+}
+
 /**
  * Install an extension: from now on `getCalendar(extension.id)` and `calendarFor(...)` return a
  * new, immutable calendar holding every session of the current one plus the extension's, known
@@ -305,6 +395,11 @@ function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[
  * Idempotent: an extension the current calendar already agrees with (the same one applied twice,
  * or an empty one from {@link cnExtensionFromSinaDates} when there was nothing new) changes
  * nothing and returns the current calendar.
+ *
+ * An extension with {@link CalendarExtension.startsAfter} before the current horizon (built by
+ * another process, or stored before a later one) must agree with the current calendar on every
+ * day of the overlap (sessions and their hours); only the days after the horizon are added. One whose `startsAfter` lies after the current horizon is refused:
+ * the days between would be unknown.
  *
  * @returns the calendar now in use for `extension.id`
  * @throws RangeError for an unknown calendar id
@@ -316,6 +411,20 @@ function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[
 export function applyCalendarExtension(extension: CalendarExtension): ExchangeCalendar {
   const current = getCalendar(extension.id);
   const sessions = validSessions(extension);
+  const { startsAfter } = extension;
+  if (startsAfter !== undefined && startsAfter !== current.knownThrough) {
+    const what = `calendar extension ${extension.id} (${extension.source}) of (${startsAfter}, ${extension.knownThrough}]`;
+    if (startsAfter > current.knownThrough) {
+      throw new Error(`${what} was built against a calendar known through ${startsAfter}, but this one is known only through ${current.knownThrough}: the days between would be unknown`);
+    }
+    const overlapEnd = extension.knownThrough < current.knownThrough ? extension.knownThrough : current.knownThrough;
+    const differences = sessionDifferences(current, sessions, startsAfter, overlapEnd);
+    if (differences.length > 0) throw new Error(`${what} conflicts with the calendar in use on ${listDates(differences)}; it would rewrite known days`);
+    if (extension.knownThrough <= current.knownThrough) return current;
+    const calendar = extendedCalendar(current, sessions.filter((s) => s.date > current.knownThrough), extension.knownThrough);
+    installCalendar(calendar);
+    return calendar;
+  }
   if (extension.knownThrough <= current.knownThrough) {
     if (agrees(current, sessions, extension.knownThrough)) return current;
     throw new Error(

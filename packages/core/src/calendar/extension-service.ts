@@ -7,6 +7,7 @@ import { QuantDbError, InputError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { IsoDate } from "../dates.ts";
 import { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, type CalendarExtension } from "./extend.ts";
+import { getCalendar } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
 import type { CalendarId } from "./types.ts";
 
@@ -15,9 +16,13 @@ export const DEFAULT_SINA_TRADE_DATES_URL = "https://finance.sina.com.cn/realsto
 
 /** Durable storage of applied extensions (implemented by `@quantdb/db`). */
 export interface CalendarExtensionStore {
+  /** Store an extension; one with the same calendar and `knownThrough` as a stored one is ignored (the first wins). */
   saveExtension(extension: CalendarExtension): Promise<void>;
-  /** Every stored extension, oldest horizon first. */
-  loadExtensions(): Promise<CalendarExtension[]>;
+  /**
+   * Stored extensions, oldest horizon first: every one, or with `filter` only those of
+   * `filter.calendar` whose `knownThrough` is after `filter.after`.
+   */
+  loadExtensions(filter?: { calendar: CalendarId; after: IsoDate }): Promise<CalendarExtension[]>;
 }
 
 /** What an extension did. */
@@ -28,6 +33,35 @@ export interface ExtensionOutcome {
   /** Sessions added (0 when the source had nothing beyond the horizon). */
   added_sessions: number;
   source: string;
+}
+
+/**
+ * Stored extensions with each run of a calendar's extensions that follow one another (each built
+ * against the previous one's horizon, as daily observations are) joined into one, so start-up
+ * rebuilds a calendar once per run rather than once per stored day. Calendars are independent, so
+ * a run may skip over another calendar's rows; the order of each calendar's rows is kept.
+ */
+function chained(extensions: readonly CalendarExtension[]): { extension: CalendarExtension; rows: number }[] {
+  const out: { extension: CalendarExtension; rows: number }[] = [];
+  const last = new Map<CalendarId, number>();
+  for (const extension of extensions) {
+    const i = last.get(extension.id);
+    const previous = i === undefined ? undefined : out[i];
+    if (previous && extension.startsAfter !== undefined && extension.startsAfter === previous.extension.knownThrough) {
+      const sources = new Set([...previous.extension.source.split("+"), extension.source]);
+      previous.extension = {
+        ...previous.extension,
+        sessions: [...previous.extension.sessions, ...extension.sessions],
+        knownThrough: extension.knownThrough,
+        source: [...sources].join("+"),
+      };
+      previous.rows++;
+      continue;
+    }
+    last.set(extension.id, out.length);
+    out.push({ extension, rows: 1 });
+  }
+  return out;
 }
 
 /** Where to get Sina's trade-date list. */
@@ -53,16 +87,17 @@ export class CalendarExtensions {
   }
 
   /**
-   * Re-apply stored extensions (at start-up). An extension the bundled data now contradicts is
-   * skipped: the bundled data wins.
+   * Re-apply stored extensions (at start-up), oldest horizon first, observed ones included. An
+   * extension the bundled data (or an earlier stored extension) now contradicts is skipped: what is
+   * already known wins.
    * @returns how many were applied
    */
   async restore(onSkip: (extension: CalendarExtension, error: Error) => void = () => {}): Promise<number> {
     let applied = 0;
-    for (const extension of await this.#store.loadExtensions()) {
+    for (const { extension, rows } of chained(await this.#store.loadExtensions())) {
       try {
         applyCalendarExtension(extension);
-        applied++;
+        applied += rows;
       } catch (error) {
         onSkip(extension, error as Error);
       }
@@ -105,8 +140,9 @@ export class CalendarExtensions {
   }
 
   async #apply(extension: CalendarExtension): Promise<ExtensionOutcome> {
+    const before = getCalendar(extension.id).knownThrough;
     const calendar = applyCalendarExtension(extension);
-    if (extension.sessions.length > 0) await this.#store.saveExtension(extension);
+    if (calendar.knownThrough !== before) await this.#store.saveExtension(extension);
     return { calendar: extension.id, known_through: calendar.knownThrough, added_sessions: extension.sessions.length, source: extension.source };
   }
 }

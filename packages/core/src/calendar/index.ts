@@ -9,7 +9,9 @@
  * Later years can be added at run time, never rewriting known days: decode Sina's A-share list
  * with {@link decodeSinaTradeDates} and turn it into an extension with
  * {@link cnExtensionFromSinaDates}, or build an HK year from HKEX's holiday list with
- * {@link hkExtensionFromHolidays}; then {@link applyCalendarExtension}.
+ * {@link hkExtensionFromHolidays}; then {@link applyCalendarExtension}. Days up to today are
+ * learnt from the benchmark index's bars by {@link CalendarHorizon}, which also computes HKEX's
+ * provisional schedule ({@link hkexSchedule}).
  *
  * @example
  * const cn = calendarFor("SH");
@@ -26,3 +28,7 @@ export { CALENDAR_MARKETS, describeDate, parseCalendarMarket, parseCalendarRange
 export type { CalendarRange, CalendarRangeInput, DateStatus } from "./query.ts";
 export { CalendarExtensions, DEFAULT_SINA_TRADE_DATES_URL } from "./extension-service.ts";
 export type { CalendarExtensionStore, ExtensionOutcome, SinaTradeDateOptions } from "./extension-service.ts";
+export { BENCHMARK_INDEX, CalendarHorizon } from "./horizon.ts";
+export type { CalendarHorizonHook, CalendarHorizonOptions, ObservationOutcome, ProvisionalView } from "./horizon.ts";
+export { hkexSchedule } from "./hkex-rules.ts";
+export type { HkexSchedule } from "./hkex-rules.ts";

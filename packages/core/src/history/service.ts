@@ -2,7 +2,7 @@
  * The main job: serve a stock's daily bars for a date range, fetching from upstream only the
  * trading sessions not yet held, as decided by the exchange calendar.
  */
-import { calendarFor, type ExchangeCalendar } from "../calendar/index.ts";
+import { calendarFor, type CalendarHorizonHook, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
@@ -272,6 +272,11 @@ export interface HistoryServiceOptions {
   logger?: HistoryLogger;
   /** Cross-process lock per series (PostgreSQL replicas); default: in-process only. */
   seriesLock?: SeriesLock;
+  /**
+   * Learns sessions after the calendar's horizon, up to today, before a request is planned
+   * (`CalendarHorizon`); without it such days are passed through to upstream on every request.
+   */
+  calendarHorizon?: CalendarHorizonHook;
 }
 
 const REGULAR_CLOSE: Record<ExchangeCalendar["id"], string> = { CN: "15:00", HK: "16:00" };
@@ -356,6 +361,7 @@ export class HistoryService {
   readonly #logger: HistoryLogger;
   readonly #lock = new KeyedLock();
   readonly #seriesLock: SeriesLock | undefined;
+  readonly #calendarHorizon: CalendarHorizonHook | undefined;
   readonly #provisional = new Map<string, ProvisionalEntry>();
   readonly #counters = { requests: 0, hits: 0, upstreamCalls: 0, since: new Date() };
   readonly #activity: HistoryActivity;
@@ -367,6 +373,7 @@ export class HistoryService {
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
     this.#seriesLock = options.seriesLock;
+    this.#calendarHorizon = options.calendarHorizon;
     this.#counters.since = this.#clock.now();
     this.#activity = new HistoryActivity({ clock: this.#clock });
     this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
@@ -383,6 +390,7 @@ export class HistoryService {
   async getDailyBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
     const { symbol, adjust, start, end } = query;
     const startedAt = performance.now();
+    await this.#calendarHorizon?.ensureThrough(calendarFor(symbol.market).id, end, options.signal);
     const moment = this.#moment(symbol);
     const { calendar, today, finalThrough } = moment;
     const fetchEnd = minDate(end, today);

@@ -9,7 +9,7 @@
  * brought up to date through the history service (one call per series with a gap; a series whose
  * held span already reaches the session makes none).
  */
-import { calendarFor, getCalendar, type CalendarId, type ExchangeCalendar } from "../calendar/index.ts";
+import { calendarFor, getCalendar, type CalendarHorizonHook, type CalendarId, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { HistoryService } from "../history/service.ts";
@@ -108,11 +108,18 @@ export interface DailyIngestOptions {
   maxAttempts?: number;
   /** @default 30 */
   finalizeAfterCloseMinutes?: number;
+  /**
+   * Learns today's session from the benchmark index once the bundled or extended calendar has run
+   * out (`CalendarHorizon`); without it nothing is due on dates beyond the horizon.
+   */
+  calendarHorizon?: CalendarHorizonHook;
 }
 
 /**
  * The daily ingest job: for each calendar, once per session after its close, bring every held
- * series up to the session through the history service, and record the run.
+ * series up to the session through the history service, and record the run. Beyond the
+ * calendar's horizon the session is first learnt from the benchmark index (one kline call per
+ * market, shared with on-demand requests; see `CalendarHorizon`).
  */
 export class DailyIngest {
   readonly #options: DailyIngestOptions;
@@ -134,9 +141,10 @@ export class DailyIngest {
    * later tick, up to maxAttempts) when any series failed.
    */
   async run(scope: CalendarId): Promise<IngestOutcome> {
-    const { store, history, clock } = this.#options;
-    const calendar = getCalendar(scope);
+    const { store, history, clock, calendarHorizon } = this.#options;
     const now = clock.now();
+    await calendarHorizon?.ensureThrough(scope, localTime(now, getCalendar(scope).timeZone).date);
+    const calendar = getCalendar(scope);
     const sessionDate = dueSession(calendar, now, this.#options.finalizeAfterCloseMinutes);
     if (!sessionDate) return { ran: false, scope, reason: "not_due" };
     const run = await store.claim({

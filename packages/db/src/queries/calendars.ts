@@ -2,22 +2,35 @@
  * Stored calendar extensions: the `CalendarExtensionStore` port of `@quantdb/core/calendar`.
  */
 import type { CalendarExtension, CalendarExtensionStore } from "@quantdb/core/calendar";
-import { asc } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { calendarExtensions } from "../schema/index.ts";
 
-/** The calendar-extension store over a database. Saving the same (calendar, horizon) twice keeps the first. */
+/** The calendar-extension store over a database. Saving the same (calendar, horizon) twice keeps the first (replicas that observed the same day race harmlessly). */
 export function createCalendarExtensionStore(db: Database): CalendarExtensionStore {
   return {
     async saveExtension(extension: CalendarExtension) {
       await db
         .insert(calendarExtensions)
-        .values({ calendar: extension.id, knownThrough: extension.knownThrough, sessions: [...extension.sessions], source: extension.source })
+        .values({
+          calendar: extension.id,
+          knownThrough: extension.knownThrough,
+          sessions: [...extension.sessions],
+          source: extension.source,
+          startsAfter: extension.startsAfter ?? null,
+        })
         .onConflictDoNothing();
     },
-    async loadExtensions() {
-      const rows = await db.select().from(calendarExtensions).orderBy(asc(calendarExtensions.knownThrough), asc(calendarExtensions.id));
-      return rows.map((row) => ({ id: row.calendar, knownThrough: row.knownThrough, sessions: row.sessions, source: row.source }));
+    async loadExtensions(filter) {
+      const where = filter ? and(eq(calendarExtensions.calendar, filter.calendar), gt(calendarExtensions.knownThrough, filter.after)) : undefined;
+      const rows = await db.select().from(calendarExtensions).where(where).orderBy(asc(calendarExtensions.knownThrough), asc(calendarExtensions.id));
+      return rows.map((row) => ({
+        id: row.calendar,
+        knownThrough: row.knownThrough,
+        sessions: row.sessions,
+        source: row.source,
+        ...(row.startsAfter !== null ? { startsAfter: row.startsAfter } : {}),
+      }));
     },
   };
 }

@@ -11,8 +11,9 @@ export interface StoredSession {
 }
 
 /**
- * Calendar years added at run time beyond the bundled data (from Sina's A-share list or an
- * operator's HKEX holiday list); re-applied at every start.
+ * Calendar days added at run time beyond the bundled data: years from Sina's A-share list or an
+ * operator's HKEX holiday list, and days learnt from the benchmark index's bars (source
+ * `observed:<secid>`); re-applied at every start, oldest horizon first.
  */
 export const calendarExtensions = pgTable(
   "calendar_extensions",
@@ -23,6 +24,8 @@ export const calendarExtensions = pgTable(
     knownThrough: date("known_through", { mode: "string" }).notNull(),
     sessions: jsonb("sessions").$type<StoredSession[]>().notNull(),
     source: text("source").notNull(),
+    /** The horizon the extension was built against: it vouches for (starts_after, known_through]. Null on rows stored before this column. */
+    startsAfter: date("starts_after", { mode: "string" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("calendar_extensions_calendar_known_through_key").on(t.calendar, t.knownThrough)],

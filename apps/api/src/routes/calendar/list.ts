@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 import { parseCalendarRange, sessionsWithHours } from "@quantdb/core/calendar";
+import { addCalendarDays } from "@quantdb/core/dates";
 import { CalendarRangeQuerySchema, CalendarRangeResponseSchema, HORIZON_NOTE, MarketParam, SOURCES_NOTE, sessionHoursBody } from "./schema.ts";
 
 const description = `The trading sessions of an exchange calendar in a date range, with their hours: what
@@ -28,8 +29,13 @@ const route = createRoute({
 
 /** `GET /api/v1/calendar/{market}`. */
 export function registerListCalendarSessions(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(route, (c) => {
-    const { calendar, start, end } = parseCalendarRange({ market: c.req.valid("param").market, ...c.req.valid("query") }, c.var.services.clock);
+  app.openapi(route, async (c) => {
+    const { services } = c.var;
+    const requested = parseCalendarRange({ market: c.req.valid("param").market, ...c.req.valid("query") }, services.clock);
+    await services.calendarHorizon.ensureThrough(requested.calendar.id, requested.end, c.req.raw.signal);
+    const { start, end } = requested;
+    const { known: calendar, withProvisional, provisionalThrough } = services.calendarHorizon.provisional(requested.calendar.id);
+    const provisionalStart = start > calendar.knownThrough ? start : addCalendarDays(calendar.knownThrough, 1);
     const body: z.infer<typeof CalendarRangeResponseSchema> = {
       market: calendar.id,
       timezone: calendar.timeZone,
@@ -37,6 +43,8 @@ export function registerListCalendarSessions(app: OpenAPIHono<AppEnv>): void {
       end_date: end,
       known_through: calendar.knownThrough,
       sessions: sessionsWithHours(calendar, start, end).map(sessionHoursBody),
+      provisional_through: provisionalThrough,
+      provisional_sessions: provisionalThrough ? sessionsWithHours(withProvisional, provisionalStart, end).map(sessionHoursBody) : [],
     };
     return c.json(body, 200);
   });

@@ -2,11 +2,20 @@ import { z } from "@hono/zod-openapi";
 import type { Session } from "@quantdb/core/calendar";
 
 /** What the calendar horizon means; part of every calendar operation's description. */
-export const HORIZON_NOTE = `Each calendar is known through known_through (2026-12-31 for both bundled calendars, later once an
-operator extends it: CN from Sina's trading-date list, HK from HKEX's published holidays). A date after it is
-unknown, not a weekday: it is never listed as a session, is_session is null for it rather than a
-guess, and a previous/next session that would depend on it is null. QuantDB's history cache passes
-such dates through to upstream on every request and never caches them.`;
+export const HORIZON_NOTE = `Each calendar is known through known_through. The bundled data ends 2026-12-31; the horizon
+then maintains itself: a day after it, up to today, is learnt from the market's benchmark index (CN: SSE
+Composite 1.000001; HK: Hang Seng Index) - a session if and only if the index has a daily bar on it - once
+that day is final (close + 30 min). A request reaching such days triggers the observation (one upstream
+kline call per market, at most once per day and finality state, shared by concurrent requests), so
+known_through is normally the last final day. Official schedules move it further ahead: CN from Sina's
+trading-date list (POST /api/v1/calendar/CN/extend), HK from HKEX's published holidays (POST
+/api/v1/calendar/HK/holidays). A date after known_through is unknown, not a weekday: it is never listed
+as a session, is_session is null for it rather than a guess, and a previous/next session that would
+depend on it is null. QuantDB's history cache passes such dates through to upstream on every request
+and never caches them. For HK, the schedule computed by HKEX's holiday rules (lunar dates, Sunday
+substitution, half days on the eves) through the end of next year is served separately as provisional
+(provisional_sessions, provisional): a forecast, never used by the cache; observed bars decide every
+past day.`;
 
 /** Where the calendar data comes from; part of every calendar operation's description. */
 export const SOURCES_NOTE = `Sources: CN (A-shares; SSE, SZSE and BSE share one calendar) is the exchanges' trading-date list
@@ -82,6 +91,12 @@ export function sessionHoursBody(session: Session): z.infer<typeof SessionHoursS
   };
 }
 
+const ProvisionalThroughSchema = z.string().nullable().openapi({
+  description:
+    "HK: last date of the provisional schedule computed by HKEX's holiday rules (31 December of next year); null for CN or when nothing lies beyond known_through",
+  example: "2027-12-31",
+});
+
 /** The range response. */
 export const CalendarRangeResponseSchema = z
   .object({
@@ -92,6 +107,11 @@ export const CalendarRangeResponseSchema = z
     known_through: KnownThroughSchema,
     sessions: z.array(SessionHoursSchema).openapi({
       description: "Every session with start_date <= date <= min(end_date, known_through), ascending",
+    }),
+    provisional_through: ProvisionalThroughSchema,
+    provisional_sessions: z.array(SessionHoursSchema).openapi({
+      description:
+        "HK only: the sessions after known_through through min(end_date, provisional_through) that HKEX's holiday rules predict, ascending; a forecast (unconfirmed: ad-hoc closures are unknown), never used by the cache. Empty for CN",
     }),
   })
   .openapi("TradingCalendar");
@@ -117,5 +137,18 @@ export const CalendarDateResponseSchema = z
       example: "2024-02-19",
     }),
     known_through: KnownThroughSchema,
+    provisional: z
+      .object({
+        is_session: z.boolean().openapi({ description: "Whether HKEX's holiday rules make the date a session", example: true }),
+        session: SessionHoursSchema.nullable().openapi({ description: "The predicted hours, or null when predicted closed" }),
+        previous: z.string().nullable().openapi({ description: "The last session before the date, counting predicted ones", example: "2027-03-30" }),
+        next: z.string().nullable().openapi({ description: "The first session after the date, counting predicted ones", example: "2027-04-01" }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "HK only, for a date after known_through and on or before provisional_through: what HKEX's holiday rules predict (a forecast, unconfirmed); null otherwise",
+      }),
+    provisional_through: ProvisionalThroughSchema,
   })
   .openapi("CalendarDate");

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { describeDate, getCalendar, parseCalendarMarket } from "@quantdb/core/calendar";
+import { describeDate, parseCalendarMarket } from "@quantdb/core/calendar";
 import { parseDateParam } from "@quantdb/core/params";
 import { CalendarDateResponseSchema, HORIZON_NOTE, MarketDateParams, SOURCES_NOTE, sessionHoursBody } from "./schema.ts";
 
@@ -29,10 +29,15 @@ const route = createRoute({
 
 /** `GET /api/v1/calendar/{market}/sessions/{date}`. */
 export function registerGetCalendarDate(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(route, (c) => {
+  app.openapi(route, async (c) => {
     const params = c.req.valid("param");
-    const calendar = getCalendar(parseCalendarMarket(params.market));
-    const status = describeDate(calendar, parseDateParam("date", params.date));
+    const { calendarHorizon } = c.var.services;
+    const id = parseCalendarMarket(params.market);
+    const date = parseDateParam("date", params.date);
+    await calendarHorizon.ensureThrough(id, date, c.req.raw.signal);
+    const { known: calendar, withProvisional, provisionalThrough } = calendarHorizon.provisional(id);
+    const status = describeDate(calendar, date);
+    const predicted = !status.known && provisionalThrough !== null && date <= provisionalThrough ? describeDate(withProvisional, date) : null;
     const body: z.infer<typeof CalendarDateResponseSchema> = {
       market: calendar.id,
       timezone: calendar.timeZone,
@@ -43,6 +48,13 @@ export function registerGetCalendarDate(app: OpenAPIHono<AppEnv>): void {
       previous: status.previous,
       next: status.next,
       known_through: calendar.knownThrough,
+      provisional: predicted && {
+        is_session: predicted.isSession === true,
+        session: predicted.session && sessionHoursBody(predicted.session),
+        previous: predicted.previous,
+        next: predicted.next,
+      },
+      provisional_through: provisionalThrough,
     };
     return c.json(body, 200);
   });

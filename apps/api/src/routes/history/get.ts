@@ -33,8 +33,11 @@ Asia/Shanghai; HK 16:30 Asia/Hong_Kong, 12:30 on half days). Before that it is s
 provisional=true, never stored, and refetched at most once a minute. A bar stored on its own session
 day is re-verified once on the next session day (volumes get revised), then frozen.
 
-Calendar horizon: the calendars are known through metadata.calendar_known_through. Later dates are
-unknown, not weekdays: they are passed through to upstream on every request and never cached.
+Calendar horizon: the calendars are known through metadata.calendar_known_through. Days after it up to
+today are first learnt from the market's benchmark index (CN: SSE Composite 1.000001, HK: Hang Seng
+Index), one upstream kline call per market and day (see the calendar endpoints); a day is known once
+final (close + 30 min). Dates still after it are unknown, not weekdays: they are passed through to
+upstream on every request and never cached.
 
 Quality gate: every upstream response is checked before anything is stored (dates are sessions,
 positive prices, low <= open, close <= high, volume and amount >= 0, no duplicate dates, pct_change

@@ -153,7 +153,8 @@ export const HistoryResponseSchema = z
         turnover_rate: z.literal("percent"),
       }),
       calendar_known_through: z.string().openapi({
-        description: "The exchange calendar is known through this date; later dates are passed through to upstream and not cached",
+        description:
+          "The exchange calendar is known through this date: the bundled or officially extended schedule, then every final day up to today learnt from the benchmark index's bars; later dates are passed through to upstream and not cached",
         example: "2026-12-31",
       }),
       complete: z.boolean().openapi({

@@ -14,6 +14,7 @@ CREATE TABLE "series_checks" (
 	CONSTRAINT "series_checks_instrument_id_adjust_pk" PRIMARY KEY("instrument_id","adjust")
 );
 --> statement-breakpoint
+ALTER TABLE "calendar_extensions" ADD COLUMN "starts_after" date;--> statement-breakpoint
 ALTER TABLE "pending_empty_spans" ADD CONSTRAINT "pending_empty_spans_instrument_id_instruments_id_fk" FOREIGN KEY ("instrument_id") REFERENCES "public"."instruments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "series_checks" ADD CONSTRAINT "series_checks_instrument_id_instruments_id_fk" FOREIGN KEY ("instrument_id") REFERENCES "public"."instruments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "pending_empty_spans_lookup_idx" ON "pending_empty_spans" USING btree ("instrument_id","adjust","start_date");
