@@ -79,6 +79,7 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
         change: Number(first[9]),
         turnover_rate: Number(first[10]),
         provisional: false,
+        partial: false,
       });
       expect(body.data.map((b: { date: string }) => b.date)).toEqual(rows.map((r) => r.split(",")[0]));
     } finally {
