@@ -327,7 +327,8 @@ export interface paths {
          *     (Q1 by Apr 30, H1 by Aug 31, Q3 by Oct 31, annual by Apr 30 of the next year; Asia/Shanghai), given in
          *     metadata.cache.next_due; the first request after it fetches again, and if the new report has not
          *     appeared yet, again at most once a day. A report published before its deadline is therefore picked
-         *     up after the deadline. A failed fetch stores nothing and answers 502/504.
+         *     up after the deadline. A failed fetch stores nothing and answers 502/504. force_refresh=true (admin)
+         *     fetches now whatever the deadline.
          *
          *     Not found (404): a code upstream has no reports for, and Hong Kong stocks (the summary covers
          *     A-shares only).
@@ -368,7 +369,8 @@ export interface paths {
          *     (Q1 by Apr 30, H1 by Aug 31, Q3 by Oct 31, annual by Apr 30 of the next year; Asia/Shanghai), given in
          *     metadata.cache.next_due; the first request after it fetches again, and if the new report has not
          *     appeared yet, again at most once a day. A report published before its deadline is therefore picked
-         *     up after the deadline. A failed fetch stores nothing and answers 502/504.
+         *     up after the deadline. A failed fetch stores nothing and answers 502/504. force_refresh=true (admin)
+         *     fetches now whatever the deadline.
          *
          *     Not found (404): a code upstream has no reports for, and Hong Kong stocks (the summary covers
          *     A-shares only).
@@ -406,7 +408,11 @@ export interface paths {
          *     resumes. Concurrent requests share one refresh: 50 simultaneous requests for a stale symbol make one
          *     upstream call, and symbols asked for while a refresh runs are fetched together in the next one.
          *     fetched_at says when a quote was fetched, market_open whether its exchange is trading now. A failed
-         *     refresh caches nothing.
+         *     refresh caches nothing. cache.hit says whether the request was answered from the cache alone,
+         *     cache.upstream_requests how many upstream calls it waited for.
+         *
+         *     force_refresh=true (admin): every requested quote is fetched from upstream in a refresh that starts
+         *     after the request, cached and served (hit false); a failed forced refresh is the answer (502/504).
          *
          *     Errors: 400 INVALID_SYMBOL for a symbol in no accepted form; 404 NOT_FOUND when upstream has no quote
          *     for the symbol; 502 UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID and 504 UPSTREAM_TIMEOUT when the needed
@@ -447,14 +453,18 @@ export interface paths {
          *     resumes. Concurrent requests share one refresh: 50 simultaneous requests for a stale symbol make one
          *     upstream call, and symbols asked for while a refresh runs are fetched together in the next one.
          *     fetched_at says when a quote was fetched, market_open whether its exchange is trading now. A failed
-         *     refresh caches nothing.
+         *     refresh caches nothing. cache.hit says whether the request was answered from the cache alone,
+         *     cache.upstream_requests how many upstream calls it waited for.
+         *
+         *     force_refresh=true (admin): every requested quote is fetched from upstream in a refresh that starts
+         *     after the request, cached and served (hit false); a failed forced refresh is the answer (502/504).
          *
          *     Per-symbol outcomes: the answer is 200 whenever the request itself is valid, with one entry per
          *     requested symbol in order, carrying either its quote or its own error: INVALID_SYMBOL (400) for a
          *     symbol in no accepted form, NOT_FOUND (404) when upstream has no quote for it, or the upstream error
          *     (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID, UPSTREAM_TIMEOUT) when the refresh it needed failed, even if
          *     every symbol failed. A body that is not a JSON object with a symbols array of strings, an empty list or
-         *     more than 100 symbols is 400 VALIDATION_ERROR.
+         *     more than 100 symbols is 400 VALIDATION_ERROR. metadata.cache accounts for the whole request.
          */
         post: operations["getRealtimeQuotes"];
         delete?: never;
@@ -486,6 +496,9 @@ export interface paths {
          *     snapshot_date and the failure in upstream_error; for a minute after a failure the stale snapshot is served
          *     without asking upstream again. With nothing stored the failure is the answer (502 UPSTREAM_UNAVAILABLE or
          *     UPSTREAM_INVALID, 504 UPSTREAM_TIMEOUT).
+         *
+         *     force_refresh=true (admin): scan upstream now even when today's snapshot is stored, replace today's snapshot
+         *     with the scan and serve it; a failed forced scan is the answer (502/504).
          *
          *     Units: prices, change, amount and market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK); volume
          *     in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E and P/B
@@ -546,6 +559,9 @@ export interface paths {
          *     stored information is served with stale: true; with nothing stored the failure is the answer (502/504).
          *     A symbol upstream does not know is 404 NOT_FOUND (remembered for an hour). History requests never wait for
          *     or call this endpoint's upstream.
+         *
+         *     force_refresh=true (admin): fetch from upstream now whatever the stored information's age, store and serve
+         *     it; a failed forced fetch is the answer (502/504).
          *
          *     Units: share counts in shares; market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK).
          */
@@ -1720,6 +1736,14 @@ export interface components {
              */
             operating_cash_flow: number | null;
         };
+        QuoteAnswer: components["schemas"]["Quote"] & {
+            cache: {
+                /** @description true when no upstream call was made for this request (never for force_refresh=true) */
+                hit: boolean;
+                /** @description Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by concurrent requests is reported by each) */
+                upstream_requests: number;
+            };
+        };
         Quote: {
             /**
              * @description Canonical code: 6 digits (A-share) or 5 digits (HK)
@@ -1836,6 +1860,12 @@ export interface components {
                  * @example 1
                  */
                 failed: number;
+                cache: {
+                    /** @description true when no upstream call was made for this request (never for force_refresh=true) */
+                    hit: boolean;
+                    /** @description Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by concurrent requests is reported by each) */
+                    upstream_requests: number;
+                };
             };
         };
         /** @description Why this symbol has no quote, or null */
@@ -1870,6 +1900,11 @@ export interface components {
              *     ]
              */
             symbols: string[];
+            /**
+             * @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch every requested quote from upstream now, in a refresh that starts after this request (never one already running), whatever the cache holds; cache and serve it.
+             * @example false
+             */
+            force_refresh?: boolean;
         };
         StockList: {
             /**
@@ -2484,7 +2519,7 @@ export interface components {
                 requested: number;
                 succeeded: number;
                 failed: number;
-                /** @description Upstream calls for the batch: one per symbol whose profile was missing or older than a day */
+                /** @description Upstream calls for the batch: one per symbol whose profile was missing or older than a day (every symbol with force_refresh) */
                 upstream_requests: number;
             };
         };
@@ -2498,6 +2533,11 @@ export interface components {
              *     ]
              */
             symbols: string[];
+            /**
+             * @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch every symbol's information from upstream now whatever its age (one call per symbol), store and serve it; a symbol whose forced fetch fails gets its error in errors.
+             * @example false
+             */
+            force_refresh?: boolean;
         };
         Version: {
             /**
@@ -3780,7 +3820,10 @@ export interface operations {
     };
     getFinancialSummary: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them (metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504). */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ. Hong Kong symbols are valid but not covered (404). */
@@ -3893,7 +3936,10 @@ export interface operations {
     };
     getFinancialSummaryAlias: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them (metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504). */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ. Hong Kong symbols are valid but not covered (404). */
@@ -4006,7 +4052,10 @@ export interface operations {
     };
     getRealtimeQuote: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch every requested quote from upstream now, in a refresh that starts after this request (never one already running), whatever the cache holds; cache and serve it. */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700 */
@@ -4016,13 +4065,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The quote */
+            /** @description The quote and the request's cache accounting */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Quote"];
+                    "application/json": components["schemas"]["QuoteAnswer"];
                 };
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
@@ -4242,6 +4291,8 @@ export interface operations {
                 limit?: string;
                 /** @description Skip this many matching stocks first (in code order). Default 0. */
                 offset?: string;
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): scan upstream now even when today's snapshot is stored, store the scan as today's snapshot and serve it (cache.hit false, cache.upstream_requests the pages scanned); a failed forced scan is the answer (502/504), no stored snapshot is served instead. */
+                force_refresh?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -4467,7 +4518,10 @@ export interface operations {
     };
     getCompanyInfo: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch from upstream now whatever the stored information's age, store and serve it (cache.hit false, cache.upstream_requests 1); a failed forced fetch is the answer (502/504), the stored information is not served instead. */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700 */

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { forceRefreshQuery } from "../force-refresh.ts";
 
 const MarketEnum = z.enum(["SH", "SZ", "BJ", "HK"]);
 const CurrencyEnum = z.enum(["CNY", "HKD"]);
@@ -14,6 +15,9 @@ export const StockListQuerySchema = z.object({
   q: z.string().optional().openapi({ description: "Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters)", example: "茅台" }),
   limit: z.string().optional().openapi({ description: "Return at most this many stocks (1-10000). Default: every matching stock.", example: "100" }),
   offset: z.string().optional().openapi({ description: "Skip this many matching stocks first (in code order). Default 0.", example: "0" }),
+  force_refresh: forceRefreshQuery(
+    "scan upstream now even when today's snapshot is stored, store the scan as today's snapshot and serve it (cache.hit false, cache.upstream_requests the pages scanned); a failed forced scan is the answer (502/504), no stored snapshot is served instead.",
+  ),
 });
 
 /** One stock of a list snapshot. */
@@ -74,6 +78,13 @@ export const StockListResponseSchema = z
     stocks: z.array(StockListEntrySchema).openapi({ description: "Stocks in ascending code order" }),
   })
   .openapi("StockList");
+
+/** Query of `GET /api/v1/assets/symbol/{symbol}`. */
+export const CompanyInfoQuerySchema = z.object({
+  force_refresh: forceRefreshQuery(
+    "fetch from upstream now whatever the stored information's age, store and serve it (cache.hit false, cache.upstream_requests 1); a failed forced fetch is the answer (502/504), the stored information is not served instead.",
+  ),
+});
 
 /** Path parameter: a stock symbol in any accepted form. */
 export const AssetSymbolParam = z.object({
