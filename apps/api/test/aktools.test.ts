@@ -359,15 +359,53 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(0);
   });
 
+  // AKShare's empty DataFrame, which AKTools answers as 200 [] (docs/aktools-compat.md): AKShare asks
+  // nothing (its own slice is empty) or Eastmoney answers data:null / no klines for the secid
+  // AKShare builds from the text ("1." + code for codes starting with 6, else "0." + code).
   it.each([
-    ["stock_zh_a_hist?period=daily", "VALIDATION_ERROR", "symbol"],
+    ["stock_zh_a_hist?symbol=600519&start_date=20240430&end_date=20240401", "start after end"],
+    ["stock_hk_hist?symbol=00700&start_date=20240430&end_date=20240401", "start after end"],
+    ["index_zh_a_hist?symbol=000300&period=weekly&start_date=20240430&end_date=20240401", "start after end"],
+    ["stock_zh_a_hist?symbol=&start_date=20240102&end_date=20240131", "empty symbol: secid '0.'"],
+    ["stock_zh_a_hist?symbol=ABC", "not a symbol: secid '0.ABC'"],
+    ["stock_zh_a_hist?symbol=00700&adjust=qfq", "an HK code: secid '0.00700'"],
+  ])("answers /api/public/%s with 200 [] (%s) and no upstream call", async (path) => {
+    const api = await system.api();
+    const response = await fetch(`${api.url}/api/public/${path}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(await response.text()).toBe("[]");
+    expect(system.replay.requestCount()).toBe(0);
+  });
+
+  it("answers a well-formed A-share code upstream does not know with 200 [] after asking upstream", async () => {
+    const api = await system.api();
+    const response = await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=688999&start_date=20240102&end_date=20240131`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("[]");
+    expect(system.replay.requestCount({ secid: "1.688999" })).toBeGreaterThan(0);
+  });
+
+  it("serves AKShare's default symbol (000001) when the call names none, as AKTools passes no symbol to stock_zh_a_hist", async () => {
+    const api = await system.api();
+    const named = await (await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=000001&start_date=20240812&end_date=20240930`)).text();
+    const unnamed = await fetch(`${api.url}/api/public/stock_zh_a_hist?start_date=20240812&end_date=20240930`);
+    expect(unnamed.status).toBe(200);
+    const text = await unnamed.text();
+    expect(text).toBe(named);
+    const rows = JSON.parse(text) as Row[];
+    expect(rows).toHaveLength(getCalendar("CN").sessionsBetween("2024-08-12", "2024-09-30").length);
+    expect(rows[0]).toMatchObject({ 日期: "2024-08-12T00:00:00.000", 股票代码: "000001" });
+  });
+
+  it.each([
     ["stock_zh_a_hist?symbol=600519&foo=1", "VALIDATION_ERROR", "foo"],
+    ["stock_zh_a_hist?symbol=600519&period=hourly&start_date=20240430&end_date=20240401", "INVALID_PERIOD", "period"],
+    ["stock_hk_hist?symbol=", "VALIDATION_ERROR", "symbol"],
     ["stock_zh_a_hist?symbol=600519&period=hourly", "INVALID_PERIOD", "period"],
     ["stock_zh_a_hist?symbol=600519&adjust=xyz", "INVALID_ADJUST", "adjust"],
     ["stock_zh_a_hist?symbol=600519&start_date=20240231", "INVALID_DATE", "start_date"],
     ["stock_zh_a_hist?symbol=600519&end_date=2024%2F01%2F01", "INVALID_DATE", "end_date"],
-    ["stock_zh_a_hist?symbol=600519&start_date=20240430&end_date=20240401", "INVALID_RANGE", "start_date"],
-    ["stock_zh_a_hist?symbol=00700", "INVALID_SYMBOL", "symbol"],
     ["stock_hk_hist?symbol=600519", "INVALID_SYMBOL", "symbol"],
     ["index_zh_a_hist?symbol=000300&adjust=qfq", "VALIDATION_ERROR", "adjust"],
     ["index_zh_a_hist?symbol=HSI", "INVALID_SYMBOL", "symbol"],
