@@ -758,7 +758,7 @@ export interface paths {
          *     Supported functions:
          *
          *     - **stock_zh_a_hist**: A-share (SH, SZ, BJ) daily/weekly/monthly bars, e.g. `?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq`
-         *       - `symbol` (required): code, e.g. 600519, 000001, 830799 (required here; AKShare has a default)
+         *       - `symbol` (default `000001`): code, e.g. 600519, 000001, 830799; AKShare's default 000001 when absent
          *       - `period` (default `daily`): daily, weekly or monthly (weekly/monthly derived from cached daily bars)
          *       - `start_date` (default `19700101`): first date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `end_date` (default `20500101`): last date, YYYYMMDD (YYYY-MM-DD also accepted)
@@ -766,26 +766,26 @@ export interface paths {
          *       - `timeout` (default `None`): accepted for compatibility and ignored (QuantDB applies its own upstream timeout)
          *       - columns, in order: `日期` (trading date, datetime.date, serialised YYYY-MM-DDT00:00:00.000), `股票代码` (6-digit code without market prefix), `开盘` (open, CNY, adjusted per adjust), `收盘` (close, CNY, adjusted per adjust), `最高` (high, CNY, adjusted per adjust), `最低` (low, CNY, adjusted per adjust), `成交量` (volume in lots (手, 100 shares), integer), `成交额` (amount (traded value), CNY, never adjusted), `振幅` (amplitude, percent), `涨跌幅` (change, percent), `涨跌额` (change, CNY, adjusted per adjust), `换手率` (turnover rate, percent)
          *     - **stock_hk_hist**: Hong Kong stock daily/weekly/monthly bars, e.g. `?symbol=00700&start_date=20210301&end_date=20210331`
-         *       - `symbol` (required): code, e.g. 00700 (required here; AKShare has a default)
+         *       - `symbol` (default `00593`): code, e.g. 00700; AKShare's default 00593 when absent
          *       - `period` (default `daily`): daily, weekly or monthly (weekly/monthly derived from cached daily bars)
          *       - `start_date` (default `19700101`): first date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `end_date` (default `22220101`): last date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `adjust` (default `""`): "" unadjusted, qfq forward-adjusted, hfq backward-adjusted
          *       - columns, in order: `日期` (trading date, datetime.date, serialised YYYY-MM-DDT00:00:00.000), `开盘` (open, HKD, adjusted per adjust), `收盘` (close, HKD, adjusted per adjust), `最高` (high, HKD, adjusted per adjust), `最低` (low, HKD, adjusted per adjust), `成交量` (volume in shares (股), integer), `成交额` (amount (traded value), HKD, never adjusted), `振幅` (amplitude, percent), `涨跌幅` (change, percent), `涨跌额` (change, HKD, adjusted per adjust), `换手率` (turnover rate, percent)
          *     - **index_zh_a_hist**: CN index bars (000001 is the SSE Composite here), e.g. `?symbol=000300&period=weekly&start_date=20240101&end_date=20240331`
-         *       - `symbol` (required): code, e.g. 000300, 000001 (SSE Composite), 399001 (required here; AKShare has a default)
+         *       - `symbol` (default `000859`): code, e.g. 000300, 000001 (SSE Composite), 399001; AKShare's default 000859 when absent
          *       - `period` (default `daily`): daily, weekly or monthly (weekly/monthly derived from cached daily bars)
          *       - `start_date` (default `19700101`): first date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `end_date` (default `22220101`): last date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - columns, in order: `日期` (trading date as Eastmoney's text, YYYY-MM-DD), `开盘` (open, points), `收盘` (close, points), `最高` (high, points), `最低` (low, points), `成交量` (volume in lots (手, 100 shares), integer), `成交额` (amount (traded value), CNY, never adjusted), `振幅` (amplitude, percent), `涨跌幅` (change, percent), `涨跌额` (change, points), `换手率` (turnover rate, percent)
          *     - **stock_zh_a_spot_em**: today's snapshot of every A-share (SH, SZ, BJ), from QuantDB's stock-list snapshots (one scan per market and exchange-local day, then served from the database)
          *       - parameters: none
-         *       - columns, in order: `序号` (rank by 涨跌幅, descending, from 1), `代码` (6-digit code), `名称` (short name), `最新价` (last price, CNY), `涨跌幅` (change, percent), `涨跌额` (change, CNY), `成交量` (volume today in lots (手, 100 shares)), `成交额` (amount today, CNY), `振幅` (amplitude, percent (not held by QuantDB's snapshot: null)), `最高` (high, CNY), `最低` (low, CNY), `今开` (open, CNY), `昨收` (previous close, CNY), `量比` (volume ratio (not held: null)), `换手率` (turnover rate, percent), `市盈率-动态` (P/E, dynamic), `市净率` (P/B), `总市值` (total market cap, CNY (Eastmoney sends whole yuan)), `流通市值` (free-float market cap, CNY), `涨速` (price speed (not held: null)), `5分钟涨跌` (5-minute change (not held: null)), `60日涨跌幅` (60-day change (not held: null)), `年初至今涨跌幅` (year-to-date change (not held: null))
+         *       - columns, in order: `序号` (rank by 涨跌幅, descending, from 1), `代码` (6-digit code), `名称` (short name), `最新价` (last price, CNY), `涨跌幅` (change, percent), `涨跌额` (change, CNY), `成交量` (volume today in lots (手, 100 shares)), `成交额` (amount today, CNY), `振幅` (amplitude, percent [Eastmoney clist f7]), `最高` (high, CNY), `最低` (low, CNY), `今开` (open, CNY), `昨收` (previous close, CNY), `量比` (volume ratio [f10]), `换手率` (turnover rate, percent), `市盈率-动态` (P/E, dynamic), `市净率` (P/B), `总市值` (total market cap, CNY (Eastmoney sends whole yuan)), `流通市值` (free-float market cap, CNY), `涨速` (price speed, percent per minute [f22]), `5分钟涨跌` (5-minute change, percent [f11]), `60日涨跌幅` (60-day change, percent [f24]), `年初至今涨跌幅` (year-to-date change, percent [f25])
          *     - **stock_hk_spot_em**: today's snapshot of every Hong Kong stock, from the HK stock-list snapshot
          *       - parameters: none
          *       - columns, in order: `序号` (rank by 涨跌幅, descending, from 1), `代码` (5-digit code), `名称` (short name), `最新价` (last price, HKD), `涨跌额` (change, HKD), `涨跌幅` (change, percent), `今开` (open, HKD), `最高` (high, HKD), `最低` (low, HKD), `昨收` (previous close, HKD), `成交量` (volume today in shares (股)), `成交额` (amount today, HKD)
          *     - **stock_individual_info_em**: an A-share's company facts as item/value rows, from the stored company profile (refreshed daily) and the realtime quote cache, e.g. `?symbol=600519`
-         *       - `symbol` (required): code, e.g. 600519 (required here; AKShare has a default)
+         *       - `symbol` (required): code, e.g. 600519 (required)
          *       - `timeout` (default `None`): accepted for compatibility and ignored
          *       - columns, in order: `item` (最新, 股票代码, 股票简称, 总股本, 流通股, 总市值, 流通市值, 行业, 上市时间), `value` (last price (float, CNY), code (text), name (text), total and float shares (float), market caps (float, CNY), industry (text), listing date (int YYYYMMDD))
          *     - **tool_trade_date_hist_sina**: A-share trading dates from the first SSE session (1990-12-19) through the calendar's known horizon (no upstream call)
@@ -1979,6 +1979,18 @@ export interface components {
                 market_cap: "CNY" | "HKD";
                 /** @enum {string} */
                 float_market_cap: "CNY" | "HKD";
+                /** @enum {string} */
+                amplitude: "percent";
+                /** @enum {string} */
+                volume_ratio: "ratio";
+                /** @enum {string} */
+                change_speed: "percent per minute";
+                /** @enum {string} */
+                change_5min: "percent";
+                /** @enum {string} */
+                change_60d: "percent";
+                /** @enum {string} */
+                change_ytd: "percent";
             };
             cache: {
                 /** @description true when no upstream call was made */
@@ -2070,6 +2082,36 @@ export interface components {
              * @example 1705
              */
             prev_close: number | null;
+            /**
+             * @description Amplitude today, percent [f7]
+             * @example 1.07
+             */
+            amplitude: number | null;
+            /**
+             * @description Volume ratio (量比), ratio [f10]; null in a snapshot stored before QuantDB asked for it
+             * @example 0.67
+             */
+            volume_ratio: number | null;
+            /**
+             * @description Price speed (涨速), percent per minute [f22]
+             * @example -0.14
+             */
+            change_speed: number | null;
+            /**
+             * @description Change over the last 5 minutes (5分钟涨跌), percent [f11]
+             * @example -0.45
+             */
+            change_5min: number | null;
+            /**
+             * @description Change over 60 sessions (60日涨跌幅), percent [f24]
+             * @example 12.5
+             */
+            change_60d: number | null;
+            /**
+             * @description Change since the year's first session (年初至今涨跌幅), percent [f25]
+             * @example -3.2
+             */
+            change_ytd: number | null;
         };
         AssetSearch: {
             /**

@@ -155,21 +155,21 @@ export const AKTOOLS_COLUMNS: Readonly<Record<AktoolsFunction, readonly AktoolsC
     col("涨跌额", "float", "change, CNY"),
     col("成交量", "count", "volume today in lots (手, 100 shares)"),
     col("成交额", "float", "amount today, CNY"),
-    col("振幅", "float", "amplitude, percent (not held by QuantDB's snapshot: null)"),
+    col("振幅", "float", "amplitude, percent [Eastmoney clist f7]"),
     col("最高", "float", "high, CNY"),
     col("最低", "float", "low, CNY"),
     col("今开", "float", "open, CNY"),
     col("昨收", "float", "previous close, CNY"),
-    col("量比", "float", "volume ratio (not held: null)"),
+    col("量比", "float", "volume ratio [f10]"),
     col("换手率", "float", "turnover rate, percent"),
     col("市盈率-动态", "float", "P/E, dynamic"),
     col("市净率", "float", "P/B"),
     col("总市值", "count", "total market cap, CNY (Eastmoney sends whole yuan)"),
     col("流通市值", "count", "free-float market cap, CNY"),
-    col("涨速", "float", "price speed (not held: null)"),
-    col("5分钟涨跌", "float", "5-minute change (not held: null)"),
-    col("60日涨跌幅", "float", "60-day change (not held: null)"),
-    col("年初至今涨跌幅", "float", "year-to-date change (not held: null)"),
+    col("涨速", "float", "price speed, percent per minute [f22]"),
+    col("5分钟涨跌", "float", "5-minute change, percent [f11]"),
+    col("60日涨跌幅", "float", "60-day change, percent [f24]"),
+    col("年初至今涨跌幅", "float", "year-to-date change, percent [f25]"),
   ],
   stock_hk_spot_em: [
     col("序号", "count", "rank by 涨跌幅, descending, from 1"),
@@ -368,15 +368,20 @@ function byPctChangeDescending(a: StockListEntry, b: StockListEntry): number {
 /**
  * The frame of `stock_zh_a_spot_em` (entries of the SH, SZ and BJ snapshots together) or
  * `stock_hk_spot_em` (the HK snapshot): rows sorted by 涨跌幅 descending (missing last), `序号` their
- * rank from 1, A-share volume in lots (QuantDB holds shares: ÷100), HK volume in shares. Columns the
- * snapshot does not hold (振幅, 量比, 涨速, 5分钟涨跌, 60日涨跌幅, 年初至今涨跌幅) are `null`. A
- * missing name is Eastmoney's `"-"`, which AKShare keeps as text (QuantDB stores it as null).
+ * rank from 1, A-share volume in lots (QuantDB holds shares: ÷100), HK volume in shares. 振幅, 量比,
+ * 涨速, 5分钟涨跌, 60日涨跌幅 and 年初至今涨跌幅 are the snapshot's f7, f10, f22, f11, f24 and f25, as
+ * AKShare requests them; null where upstream sent `"-"` (or in a snapshot stored before QuantDB asked
+ * for them). A missing name is Eastmoney's `"-"`, which AKShare keeps as text (QuantDB stores it as null).
  */
 export function aktoolsSpotFrame(fn: "stock_zh_a_spot_em" | "stock_hk_spot_em", entries: readonly StockListEntry[]): AktoolsFrame {
   const sorted = [...entries].sort(byPctChangeDescending);
   const rows = sorted.map((e, i): AktoolsCell[] =>
     fn === "stock_zh_a_spot_em"
-      ? [i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : e.volume / 100, e.amount, null, e.high, e.low, e.open, e.prev_close, null, e.turnover_rate, e.pe_ratio, e.pb_ratio, e.market_cap, e.float_market_cap, null, null, null, null]
+      ? [
+          i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : e.volume / 100, e.amount, e.amplitude,
+          e.high, e.low, e.open, e.prev_close, e.volume_ratio, e.turnover_rate, e.pe_ratio, e.pb_ratio, e.market_cap, e.float_market_cap,
+          e.change_speed, e.change_5min, e.change_60d, e.change_ytd,
+        ]
       : [i + 1, e.symbol, e.name ?? MISSING, e.price, e.change, e.pct_change, e.open, e.high, e.low, e.prev_close, e.volume, e.amount],
   );
   return { columns: AKTOOLS_COLUMNS[fn], rows };

@@ -39,6 +39,12 @@ export const StockListEntrySchema = z
     high: nullableNumber("High, trading currency [f15]", 1709.96),
     low: nullableNumber("Low, trading currency [f16]", 1691.0),
     prev_close: nullableNumber("Previous session's close, trading currency [f18]", 1705.0),
+    amplitude: nullableNumber("Amplitude today, percent [f7]", 1.07),
+    volume_ratio: nullableNumber("Volume ratio (量比), ratio [f10]; null in a snapshot stored before QuantDB asked for it", 0.67),
+    change_speed: nullableNumber("Price speed (涨速), percent per minute [f22]", -0.14),
+    change_5min: nullableNumber("Change over the last 5 minutes (5分钟涨跌), percent [f11]", -0.45),
+    change_60d: nullableNumber("Change over 60 sessions (60日涨跌幅), percent [f24]", 12.5),
+    change_ytd: nullableNumber("Change since the year's first session (年初至今涨跌幅), percent [f25]", -3.2),
   })
   .openapi("StockListEntry");
 
@@ -70,6 +76,12 @@ export const StockListResponseSchema = z
       pb_ratio: z.literal("ratio"),
       market_cap: CurrencyEnum,
       float_market_cap: CurrencyEnum,
+      amplitude: z.literal("percent"),
+      volume_ratio: z.literal("ratio"),
+      change_speed: z.literal("percent per minute"),
+      change_5min: z.literal("percent"),
+      change_60d: z.literal("percent"),
+      change_ytd: z.literal("percent"),
     }),
     cache: z.object({
       hit: z.boolean().openapi({ description: "true when no upstream call was made" }),
