@@ -68,7 +68,7 @@ const FS = { SH: "m:1 t:2,m:1 t:23", SZ: "m:0 t:6,m:0 t:80", BJ: "m:0 t:81 s:204
 async function clistRows(system: TestSystem, market: keyof typeof FS): Promise<Record<string, string | number>[]> {
   const rows: Record<string, string | number>[] = [];
   for (let page = 1; ; page++) {
-    const params = new URLSearchParams({ pn: String(page), pz: "100", po: "0", np: "1", fltt: "2", fid: "f12", fs: FS[market], fields: "f2,f3,f4,f5,f6,f8,f9,f12,f14,f15,f16,f17,f18,f20,f21,f23" });
+    const params = new URLSearchParams({ pn: String(page), pz: "100", po: "0", np: "1", fltt: "2", fid: "f12", fs: FS[market], fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25" });
     const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as { data: { diff: Record<string, string | number>[] } | null };
     if (!body.data) return rows;
     rows.push(...body.data.diff);
@@ -206,6 +206,16 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(calls);
   });
 
+  it("keeps AKShare's weekly behaviour for an end_date inside a week: no bar for the cut-short week (docs/aktools-compat.md)", async () => {
+    // A guard, not a fix: Eastmoney filters klt=102 bars by their date (the week's last session), so
+    // AKShare's frame for end_date 2023-01-10 (a Tuesday) ends with the week dated 2023-01-06.
+    const api = await system.api();
+    const { status, body } = await api.get("/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20221201&end_date=20230110&adjust=qfq");
+    expect(status).toBe(200);
+    expect(body.at(-1)["日期"]).toBe("2023-01-06T00:00:00.000");
+    expect(body.every((row: Row) => String(row["日期"]) <= "2023-01-10")).toBe(true);
+  });
+
   it("serves stock_hk_hist without 股票代码 and with volume in shares", async () => {
     const api = await system.api();
     const response = await fetch(`${api.url}/api/public/stock_hk_hist?symbol=00700&period=daily&start_date=20210301&end_date=20210331&adjust=`);
@@ -247,18 +257,25 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
   });
 
   it("serves stock_zh_a_spot_em from the SH, SZ and BJ stock-list snapshots, ranked by 涨跌幅, volume in lots; a repeat makes no call", async () => {
+    // The recorded lists have no f10, f11, f22, f24, f25 (振幅 f7 comes from 600519's last recorded
+    // bar): these values are the test's own, set on the replay, to check each column's source field.
+    system.replay.setListFields("600519", { f10: 0.67, f11: -0.45, f22: -0.14, f24: 12.5, f25: -3.2 });
     const api = await system.api();
     const response = await fetch(`${api.url}/api/public/stock_zh_a_spot_em`);
     const text = await response.text();
     expect(response.status).toBe(200);
     const scans = system.replay.requestCount({ path: CLIST_PATH });
+    // every page asks for the fields AKShare's stock_zh_a_spot_em reads
+    for (const request of system.replay.requests.filter((r) => r.path === CLIST_PATH)) {
+      expect(request.query.fields!.split(",")).toEqual(expect.arrayContaining(["f7", "f10", "f11", "f22", "f24", "f25"]));
+    }
     const upstream = [...(await clistRows(system, "SH")), ...(await clistRows(system, "SZ")), ...(await clistRows(system, "BJ"))];
     expect(scans).toBe(Math.ceil(2268 / 100) + Math.ceil((upstream.length - 2268 - 249) / 100) + Math.ceil(249 / 100));
     const expected = ranked(upstream).map((r, i) => ({
       序号: i + 1, 代码: r["f12"], 名称: storedName(r), 最新价: field(r, "f2"), 涨跌幅: field(r, "f3"), 涨跌额: field(r, "f4"), 成交量: field(r, "f5"),
-      成交额: field(r, "f6"), 振幅: null, 最高: field(r, "f15"), 最低: field(r, "f16"), 今开: field(r, "f17"), 昨收: field(r, "f18"), 量比: null,
+      成交额: field(r, "f6"), 振幅: field(r, "f7"), 最高: field(r, "f15"), 最低: field(r, "f16"), 今开: field(r, "f17"), 昨收: field(r, "f18"), 量比: field(r, "f10"),
       换手率: field(r, "f8"), "市盈率-动态": field(r, "f9"), 市净率: field(r, "f23"), 总市值: field(r, "f20"), 流通市值: field(r, "f21"),
-      涨速: null, "5分钟涨跌": null, "60日涨跌幅": null, 年初至今涨跌幅: null,
+      涨速: field(r, "f22"), "5分钟涨跌": field(r, "f11"), "60日涨跌幅": field(r, "f24"), 年初至今涨跌幅: field(r, "f25"),
     }));
     const body = JSON.parse(text) as Row[];
     expect(body).toEqual(expected);
@@ -266,7 +283,11 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     // 603381 is listed upstream with the name "-", which AKShare keeps as text
     expect(body.find((r) => r["代码"] === "603381")).toMatchObject({ 名称: "-" });
     // the volume column has gaps ("-" → NaN), so pandas makes it float64: lots with ".0"
-    expect(text).toContain('"代码":"600519","名称":"贵州茅台","最新价":1697.71,"涨跌幅":-0.43,"涨跌额":-7.29,"成交量":20286.0,"成交额":3443977767.0,"振幅":null');
+    expect(text).toContain(
+      '"代码":"600519","名称":"贵州茅台","最新价":1697.71,"涨跌幅":-0.43,"涨跌额":-7.29,"成交量":20286.0,"成交额":3443977767.0,"振幅":1.11,' +
+        '"最高":1709.96,"最低":1691.0,"今开":1703.0,"昨收":1705.0,"量比":0.67,"换手率":0.16,"市盈率-动态":null,"市净率":null,' +
+        '"总市值":1870754887716,"流通市值":1870754887716,"涨速":-0.14,"5分钟涨跌":-0.45,"60日涨跌幅":12.5,"年初至今涨跌幅":-3.2}',
+    );
     const calls = system.replay.requestCount();
     const again = await fetch(`${api.url}/api/public/stock_zh_a_spot_em`);
     expect(await again.text()).toBe(text);
@@ -366,15 +387,53 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(0);
   });
 
+  // AKShare's empty DataFrame, which AKTools answers as 200 [] (docs/aktools-compat.md): AKShare asks
+  // nothing (its own slice is empty) or Eastmoney answers data:null / no klines for the secid
+  // AKShare builds from the text ("1." + code for codes starting with 6, else "0." + code).
   it.each([
-    ["stock_zh_a_hist?period=daily", "VALIDATION_ERROR", "symbol"],
+    ["stock_zh_a_hist?symbol=600519&start_date=20240430&end_date=20240401", "start after end"],
+    ["stock_hk_hist?symbol=00700&start_date=20240430&end_date=20240401", "start after end"],
+    ["index_zh_a_hist?symbol=000300&period=weekly&start_date=20240430&end_date=20240401", "start after end"],
+    ["stock_zh_a_hist?symbol=&start_date=20240102&end_date=20240131", "empty symbol: secid '0.'"],
+    ["stock_zh_a_hist?symbol=ABC", "not a symbol: secid '0.ABC'"],
+    ["stock_zh_a_hist?symbol=00700&adjust=qfq", "an HK code: secid '0.00700'"],
+  ])("answers /api/public/%s with 200 [] (%s) and no upstream call", async (path) => {
+    const api = await system.api();
+    const response = await fetch(`${api.url}/api/public/${path}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(await response.text()).toBe("[]");
+    expect(system.replay.requestCount()).toBe(0);
+  });
+
+  it("answers a well-formed A-share code upstream does not know with 200 [] after asking upstream", async () => {
+    const api = await system.api();
+    const response = await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=688999&start_date=20240102&end_date=20240131`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("[]");
+    expect(system.replay.requestCount({ secid: "1.688999" })).toBeGreaterThan(0);
+  });
+
+  it("serves AKShare's default symbol (000001) when the call names none, as AKTools passes no symbol to stock_zh_a_hist", async () => {
+    const api = await system.api();
+    const named = await (await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=000001&start_date=20240812&end_date=20240930`)).text();
+    const unnamed = await fetch(`${api.url}/api/public/stock_zh_a_hist?start_date=20240812&end_date=20240930`);
+    expect(unnamed.status).toBe(200);
+    const text = await unnamed.text();
+    expect(text).toBe(named);
+    const rows = JSON.parse(text) as Row[];
+    expect(rows).toHaveLength(getCalendar("CN").sessionsBetween("2024-08-12", "2024-09-30").length);
+    expect(rows[0]).toMatchObject({ 日期: "2024-08-12T00:00:00.000", 股票代码: "000001" });
+  });
+
+  it.each([
     ["stock_zh_a_hist?symbol=600519&foo=1", "VALIDATION_ERROR", "foo"],
+    ["stock_zh_a_hist?symbol=600519&period=hourly&start_date=20240430&end_date=20240401", "INVALID_PERIOD", "period"],
+    ["stock_hk_hist?symbol=", "VALIDATION_ERROR", "symbol"],
     ["stock_zh_a_hist?symbol=600519&period=hourly", "INVALID_PERIOD", "period"],
     ["stock_zh_a_hist?symbol=600519&adjust=xyz", "INVALID_ADJUST", "adjust"],
     ["stock_zh_a_hist?symbol=600519&start_date=20240231", "INVALID_DATE", "start_date"],
     ["stock_zh_a_hist?symbol=600519&end_date=2024%2F01%2F01", "INVALID_DATE", "end_date"],
-    ["stock_zh_a_hist?symbol=600519&start_date=20240430&end_date=20240401", "INVALID_RANGE", "start_date"],
-    ["stock_zh_a_hist?symbol=00700", "INVALID_SYMBOL", "symbol"],
     ["stock_hk_hist?symbol=600519", "INVALID_SYMBOL", "symbol"],
     ["index_zh_a_hist?symbol=000300&adjust=qfq", "VALIDATION_ERROR", "adjust"],
     ["index_zh_a_hist?symbol=HSI", "INVALID_SYMBOL", "symbol"],

@@ -23,7 +23,7 @@ function calls(system: TestSystem, path: string): number {
 async function upstreamRows(system: TestSystem, market: keyof typeof FS): Promise<Row[]> {
   const rows: Row[] = [];
   for (let page = 1; ; page++) {
-    const params = new URLSearchParams({ pn: String(page), pz: "100", po: "0", np: "1", fltt: "2", fid: "f12", fs: FS[market], fields: "f2,f3,f4,f5,f6,f8,f9,f12,f14,f15,f16,f17,f18,f20,f21,f23" });
+    const params = new URLSearchParams({ pn: String(page), pz: "100", po: "0", np: "1", fltt: "2", fid: "f12", fs: FS[market], fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25" });
     const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as { data: { diff: Row[] } | null };
     if (!body.data) return rows;
     rows.push(...body.data.diff);
@@ -39,6 +39,7 @@ function expectedEntry(row: Row, hk: boolean) {
     volume: lots === null ? null : hk ? lots : Math.round(lots * 100), amount: n("f6"), turnover_rate: n("f8"),
     pe_ratio: n("f9"), pb_ratio: n("f23"), market_cap: n("f20"), float_market_cap: n("f21"),
     open: n("f17"), high: n("f15"), low: n("f16"), prev_close: n("f18"),
+    amplitude: n("f7"), volume_ratio: n("f10"), change_speed: n("f22"), change_5min: n("f11"), change_60d: n("f24"), change_ytd: n("f25"),
   };
 }
 
@@ -76,6 +77,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
       symbol: "600519", name: "贵州茅台", price: 1697.71, pct_change: -0.43, change: -7.29, volume: 2028600, amount: 3443977767,
       turnover_rate: 0.16, pe_ratio: null, pb_ratio: null, market_cap: 1870754887716, float_market_cap: 1870754887716,
       open: 1703, high: 1709.96, low: 1691, prev_close: 1705,
+      amplitude: 1.11, volume_ratio: null, change_speed: null, change_5min: null, change_60d: null, change_ytd: null,
     });
     // a symbol without bars: "-" price fields are null, caps still there
     expect(body.stocks.find((s: { symbol: string }) => s.symbol === "600000")).toMatchObject({ price: null, volume: null, prev_close: null, market_cap: expect.any(Number) });

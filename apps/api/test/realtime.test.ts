@@ -33,6 +33,11 @@ async function upstreamQuote(system: TestSystem, secid: string) {
   };
 }
 
+/** The cache accounting of an answer served from the cache alone. */
+const HIT = { hit: true, upstream_requests: 0 };
+/** A single-quote answer without its cache accounting: the quote as a batch entry carries it. */
+const quoteOf = ({ cache: _cache, ...quote }: Record<string, unknown>) => quote;
+
 function post(api: Api, body: unknown) {
   return api.get(BATCH, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
@@ -59,6 +64,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
       currency: "CNY",
       fetched_at: "2026-11-20T02:00:00.000Z",
       market_open: true,
+      cache: { hit: false, upstream_requests: 1 },
     });
     expect(body.quote_time).toMatch(/T07:00:00\.000Z$/); // the last recorded bar's date, 15:00 in Shanghai
   });
@@ -68,7 +74,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     const { status, body } = await api.get(`${QUOTE}/700.HK`);
     expect(status).toBe(200);
     expect(calls()).toBe(1);
-    expect(body).toEqual({ symbol: "00700", market: "HK", ...(await upstreamQuote(system, "116.00700")), currency: "HKD", fetched_at: "2026-11-20T02:00:00.000Z", market_open: true });
+    expect(body).toEqual({ symbol: "00700", market: "HK", ...(await upstreamQuote(system, "116.00700")), currency: "HKD", fetched_at: "2026-11-20T02:00:00.000Z", market_open: true, cache: { hit: false, upstream_requests: 1 } });
     expect(body.name).toBe("腾讯控股");
     expect(body.quote_time).toMatch(/T08:00:00\.000Z$/); // 16:00 in Hong Kong
   });
@@ -80,7 +86,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     clock.advance(14_999);
     const warm = await api.get(`${QUOTE}/sh600519`);
     expect(warm.status).toBe(200);
-    expect(warm.body).toEqual(first.body);
+    expect(warm.body).toEqual({ ...first.body, cache: HIT });
     expect(calls()).toBe(1);
     clock.advance(1);
     const refreshed = await api.get(`${QUOTE}/600519`);
@@ -104,7 +110,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     for (const at of ["2026-11-20T12:00:00Z", "2026-11-21T04:00:00Z", "2026-11-23T01:29:59Z"]) {
       clock.set(at); // Friday 20:00, Saturday noon, Monday 09:29:59
       const served = await api.get(`${QUOTE}/600519`);
-      expect(served.body).toEqual(final.body);
+      expect(served.body).toEqual({ ...final.body, cache: HIT });
     }
     expect(calls()).toBe(2);
     clock.set("2026-11-23T01:30:00Z"); // Monday 09:30: trading again
@@ -122,7 +128,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(calls()).toBe(2);
     expect(lunch.body.market_open).toBe(false);
     clock.set("2026-11-20T04:59:59Z"); // 12:59:59
-    expect((await api.get(`${QUOTE}/000001.SZ`)).body).toEqual(lunch.body);
+    expect((await api.get(`${QUOTE}/000001.SZ`)).body).toEqual({ ...lunch.body, cache: HIT });
     expect(calls()).toBe(2);
     clock.set("2026-11-20T05:00:05Z"); // 13:00:05
     expect((await api.get(`${QUOTE}/000001.SZ`)).body).toMatchObject({ market_open: true, fetched_at: "2026-11-20T05:00:05.000Z" });
@@ -140,7 +146,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     clock.set("2025-12-24T06:00:00Z"); // 14:00: a regular HK day would trade now
     const batch = await post(api, { symbols: ["00700", "600519"] });
     expect(batch.status).toBe(200);
-    expect(batch.body.data[0].quote).toEqual(closed.body);
+    expect(batch.body.data[0].quote).toEqual(quoteOf(closed.body));
     expect(batch.body.data[1].quote).toMatchObject({ symbol: "600519", market_open: true });
     expect(system.replay.requests.filter((r) => r.path === ULIST).map((r) => r.query.secids)).toEqual(["116.00700", "116.00700", "1.600519"]);
     // the same hour on a regular HK session day is trading
@@ -174,7 +180,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(status).toBe(200);
     expect(calls()).toBe(1);
     expect(system.replay.requests[0]!.query.secids).toBe("1.600519,116.00700,1.688999,0.000001");
-    expect(body.metadata).toEqual({ count: 6, ok: 4, failed: 2 });
+    expect(body.metadata).toEqual({ count: 6, ok: 4, failed: 2, cache: { hit: false, upstream_requests: 1 } });
     expect(body.data.map((e: { symbol: string }) => e.symbol)).toEqual(["600519", "0700.HK", "ABC", "688999", "sh600519", "000001.SZ"]);
     expect(body.data.map((e: { quote: { symbol: string } | null }) => e.quote?.symbol ?? null)).toEqual(["600519", "00700", null, null, "600519", "000001"]);
     expect(body.data[2]).toMatchObject({ quote: null, error: { code: "INVALID_SYMBOL", status: 400 } });
@@ -183,7 +189,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(body.data[0].error).toBeNull();
     expect(body.data[4].quote).toEqual(body.data[0].quote);
     // the single endpoint is served from the same cache, unknown symbol included
-    expect((await api.get(`${QUOTE}/0700.HK`)).body).toEqual(body.data[1].quote);
+    expect((await api.get(`${QUOTE}/0700.HK`)).body).toEqual({ ...body.data[1].quote, cache: HIT });
     const unknown = await api.get(`${QUOTE}/688999`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatchObject({ code: "NOT_FOUND", status: 404 });
@@ -195,7 +201,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     const hundred = Array.from({ length: 100 }, (_, i) => `600${String(i).padStart(3, "0")}`);
     const ok = await post(api, { symbols: hundred });
     expect(ok.status).toBe(200);
-    expect(ok.body.metadata).toEqual({ count: 100, ok: 0, failed: 100 }); // the replay knows none of them
+    expect(ok.body.metadata).toEqual({ count: 100, ok: 0, failed: 100, cache: { hit: false, upstream_requests: 1 } }); // the replay knows none of them
     expect(calls()).toBe(1);
     expect(system.replay.requests[0]!.query.secids!.split(",")).toHaveLength(100);
     for (const bad of [{ symbols: [] }, { symbols: [...hundred, "600519"] }, { symbols: "600519" }, { symbols: [600519] }, {}, "not json", "[]"]) {
@@ -237,7 +243,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     const batch = await post(api, { symbols: ["0700.HK", "BAD", "000001"] });
     expect(batch.status).toBe(200);
     expect(batch.body.data.map((e: { error: { code: string } | null }) => e.error?.code)).toEqual(["UPSTREAM_UNAVAILABLE", "INVALID_SYMBOL", "UPSTREAM_UNAVAILABLE"]);
-    expect(batch.body.metadata).toEqual({ count: 3, ok: 0, failed: 3 });
+    expect(batch.body.metadata).toEqual({ count: 3, ok: 0, failed: 3, cache: { hit: false, upstream_requests: 1 } });
     const recovered = await api.get(`${QUOTE}/600519`);
     expect(recovered.status).toBe(200);
     expect(calls()).toBe(7);

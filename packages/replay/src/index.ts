@@ -104,7 +104,14 @@ export interface ReplayServer {
    * Throws for an unknown dataset or a date not after the last bar served.
    */
   addSyntheticKlines(secid: string, fqt: string, bars: readonly SyntheticBarSpec[]): void;
-  /** Clear request log, faults, latency, suspensions, snapshot choices and synthetic bars. */
+  /**
+   * Serve these clist field values for one stock code (e.g. `{ f10: 1.23, f22: -0.05 }`) over the
+   * fixture's, until `reset`. For fields the recorded lists do not have (f10 量比, f11 5分钟涨跌,
+   * f22 涨速, f24 60日涨跌幅, f25 年初至今涨跌幅): the values are the test's, NOT recorded upstream data.
+   * Throws on a field id that is not `f<digits>` or names the row (f12 code, f13 market).
+   */
+  setListFields(code: string, fields: Readonly<Record<string, number | string>>): void;
+  /** Clear request log, faults, latency, suspensions, snapshot choices, synthetic bars and list fields. */
   reset(): void;
   /** Stop listening and destroy every open socket (including ones held by "slow"); resolves promptly. */
   close(): Promise<void>;
@@ -225,6 +232,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   let snapshotChoice = new Map<string, string>();
   /** Synthetic (made-up) bars appended per dataset key by `addSyntheticKlines`. */
   let synthetic = new Map<string, Bar[]>();
+  const listFields = new Map<string, Record<string, number | string>>();
   const sockets = new Set<Socket>();
   const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
   let closing = false;
@@ -462,7 +470,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     }
   }
 
-  const quoteReplay: QuoteReplayContext = { store, bars: activeBars, log: (entry) => log.push(entry), takeFault, wait: (ms, res) => wait(latencyMs + ms, res), captchaHtml: CAPTCHA_HTML };
+  const quoteReplay: QuoteReplayContext = { store, bars: activeBars, log: (entry) => log.push(entry), takeFault, wait: (ms, res) => wait(latencyMs + ms, res), captchaHtml: CAPTCHA_HTML, listFields };
   const datacenter = createDatacenterReplay({ log: (entry) => log.push(entry), takeFault, wait, latencyMs: () => latencyMs });
   const httpServer = createServer((req, res) => {
     // One request per connection: a client never reuses a socket the replay is about to close
@@ -556,8 +564,16 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       if (first && last && first.date <= last.date) throw new Error(`addSyntheticKlines: ${first.date} is not after the last bar served for ${secid} fqt ${fqt} (${last.date})`);
       synthetic.set(key, [...earlier, ...syntheticBars(bars, last?.close ?? first?.close ?? 1, dataset.decimal)]);
     },
+    setListFields(code, fields) {
+      for (const [id, value] of Object.entries(fields)) {
+        if (!/^f\d+$/.test(id) || id === "f12" || id === "f13") throw new Error(`setListFields: ${id} is not a settable clist field`);
+        if (typeof value !== "number" && typeof value !== "string") throw new Error(`setListFields: ${id} must be a number or text`);
+      }
+      listFields.set(code, { ...listFields.get(code), ...fields });
+    },
     reset() {
       synthetic = new Map();
+      listFields.clear();
       log = [];
       faults = [];
       latencyMs = 0;

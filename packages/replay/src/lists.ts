@@ -55,6 +55,11 @@ export interface ListReplayHooks {
   readonly store: FixtureStore;
   /** The page served by the `captcha` fault; a small synthetic page when absent. */
   readonly captchaHtml?: string;
+  /**
+   * clist field values set by a test (`ReplayServer.setListFields`), by code, served over the
+   * fixture's: NOT recorded data (the fixtures have no f10, f11, f22, f24, f25).
+   */
+  readonly listFields?: ReadonlyMap<string, Readonly<Record<string, Value>>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,7 +144,7 @@ export function csvField(value: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /** A served field value: a number, text, or `"-"` (missing). */
-type Value = number | string;
+export type Value = number | string;
 
 /** One listed stock as the replay serves it. */
 export interface ListedStock {
@@ -379,8 +384,11 @@ function compareValues(a: unknown, b: unknown, descending: boolean): number {
   return descending ? -order : order;
 }
 
-/** The clist `data` for a query, or null (no match, page past the end). */
-export function clistData(universe: ListUniverse, query: Record<string, string>): Record<string, unknown> | null {
+/**
+ * The clist `data` for a query, or null (no match, page past the end).
+ * @param overrides field values a test set per code, served over the fixture's (never recorded data)
+ */
+export function clistData(universe: ListUniverse, query: Record<string, string>, overrides?: ReadonlyMap<string, Readonly<Record<string, Value>>>): Record<string, unknown> | null {
   const fs = query.fs ?? "";
   const matching = universe.stocks.filter((stock) => matchesFs(stock, fs));
   const fid = query.fid && /^f\d+$/.test(query.fid) ? query.fid : undefined;
@@ -393,7 +401,7 @@ export function clistData(universe: ListUniverse, query: Record<string, string>)
   const slice = matching.slice((page - 1) * pageSize, page * pageSize);
   if (slice.length === 0) return null;
   const fields = requestedFields(query.fields, DEFAULT_CLIST_FIELDS);
-  const rows = slice.map((stock) => pick(stock.clist, fields));
+  const rows = slice.map((stock) => pick({ ...stock.clist, ...overrides?.get(stock.code) }, fields));
   const diff = query.np === "1" ? rows : Object.fromEntries(rows.map((row, i) => [String(i), row]));
   return { total: matching.length, diff };
 }
@@ -459,7 +467,7 @@ async function serveList(req: IncomingMessage, res: ServerResponse, url: URL, ho
   const universe = listUniverse(hooks.store);
   let body: Record<string, unknown>;
   if (isClist) {
-    let data = fault?.kind === "data-null" ? null : clistData(universe, query);
+    let data = fault?.kind === "data-null" ? null : clistData(universe, query, hooks.listFields);
     if (fault?.kind === "bad-row" && data) {
       const rows = Array.isArray(data.diff) ? [...(data.diff as Record<string, unknown>[])] : Object.values(data.diff as Record<string, Record<string, unknown>>);
       const { f12: _dropped, ...last } = rows.at(-1)!;

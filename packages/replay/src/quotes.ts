@@ -45,6 +45,8 @@ export interface QuoteReplayContext {
   wait(extraMs: number, res: ServerResponse): Promise<boolean>;
   /** The page served by the `captcha` fault. */
   readonly captchaHtml: string;
+  /** clist field values set by a test, by code (see `ReplayServer.setListFields`); not recorded data. */
+  readonly listFields?: ReadonlyMap<string, Readonly<Record<string, number | string>>>;
 }
 
 const ALL_FIELDS = ["f2", "f3", "f4", "f5", "f6", "f8", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f124"] as const;

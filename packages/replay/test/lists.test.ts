@@ -113,6 +113,22 @@ describe("replay clist/get and stock/get", () => {
     expect(rows[1]).toMatchObject({ f2: "-", f5: "-", f18: "-", f12: "000002", f14: "万  科Ａ", f20: 85781801096 });
   });
 
+  it("serves clist fields a test set for a code (not recorded: f10, f11, f22, f24, f25) until reset, and refuses identity fields", async () => {
+    const fields = "f7,f10,f11,f12,f22,f24,f25";
+    const query = { fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields };
+    // f7 comes from 000001's last recorded bar; the others are missing from every recorded list
+    expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toEqual({ f7: 1.09, f10: "-", f11: "-", f12: "000001", f22: "-", f24: "-", f25: "-" });
+    replay.setListFields("000001", { f10: 0.8, f22: 0.05 });
+    replay.setListFields("000001", { f24: -1.5 });
+    const rows = (await clist(query)).data!.diff as Record<string, unknown>[];
+    expect(rows[0]).toEqual({ f7: 1.09, f10: 0.8, f11: "-", f12: "000001", f22: 0.05, f24: -1.5, f25: "-" });
+    expect(rows[1]).toMatchObject({ f10: "-", f12: "000002" });
+    expect(() => replay.setListFields("000001", { f12: "600519" })).toThrow(/f12/);
+    expect(() => replay.setListFields("000001", { x: 1 })).toThrow(/x/);
+    replay.reset();
+    expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toMatchObject({ f10: "-", f24: "-" });
+  });
+
   it("answers stock/get from the list, the recorded 688635 response, and data:null for unknown or wrong-market secids", async () => {
     const fields = "f43,f57,f58,f84,f85,f116,f117,f127,f189";
     const info = async (secid: string) => JSON.parse((await get("/api/qt/stock/get", { fltt: "2", invt: "2", secid, fields })).text) as Record<string, unknown>;

@@ -29,7 +29,7 @@ import type {
   InstrumentKind,
   ListMarket,
   Period,
-  Quote,
+  QuoteAnswer,
   QuoteBatch,
   StockHistory,
   StockList,
@@ -290,7 +290,7 @@ export interface QuantDbClient {
    * @throws {QuantDbApiError} `INVALID_SYMBOL` (400), `NOT_FOUND` (404), 502/504 upstream failures.
    * @example const { price, currency } = await client.getQuote("600519");
    */
-  getQuote(symbol: string, options?: RequestOptions): Promise<Quote>;
+  getQuote(symbol: string, options?: RequestOptions): Promise<QuoteAnswer>;
   /**
    * Quotes of 1 to 100 stocks (`POST /api/v1/realtime/batch`): one entry per symbol in request
    * order, each with a `quote` or an `error`.

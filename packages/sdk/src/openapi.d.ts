@@ -363,7 +363,8 @@ export interface paths {
          *     (Q1 by Apr 30, H1 by Aug 31, Q3 by Oct 31, annual by Apr 30 of the next year; Asia/Shanghai), given in
          *     metadata.cache.next_due; the first request after it fetches again, and if the new report has not
          *     appeared yet, again at most once a day. A report published before its deadline is therefore picked
-         *     up after the deadline. A failed fetch stores nothing and answers 502/504.
+         *     up after the deadline. A failed fetch stores nothing and answers 502/504. force_refresh=true (admin)
+         *     fetches now whatever the deadline.
          *
          *     Not found (404): a code upstream has no reports for, and Hong Kong stocks (the summary covers
          *     A-shares only).
@@ -404,7 +405,8 @@ export interface paths {
          *     (Q1 by Apr 30, H1 by Aug 31, Q3 by Oct 31, annual by Apr 30 of the next year; Asia/Shanghai), given in
          *     metadata.cache.next_due; the first request after it fetches again, and if the new report has not
          *     appeared yet, again at most once a day. A report published before its deadline is therefore picked
-         *     up after the deadline. A failed fetch stores nothing and answers 502/504.
+         *     up after the deadline. A failed fetch stores nothing and answers 502/504. force_refresh=true (admin)
+         *     fetches now whatever the deadline.
          *
          *     Not found (404): a code upstream has no reports for, and Hong Kong stocks (the summary covers
          *     A-shares only).
@@ -442,7 +444,11 @@ export interface paths {
          *     resumes. Concurrent requests share one refresh: 50 simultaneous requests for a stale symbol make one
          *     upstream call, and symbols asked for while a refresh runs are fetched together in the next one.
          *     fetched_at says when a quote was fetched, market_open whether its exchange is trading now. A failed
-         *     refresh caches nothing.
+         *     refresh caches nothing. cache.hit says whether the request was answered from the cache alone,
+         *     cache.upstream_requests how many upstream calls it waited for.
+         *
+         *     force_refresh=true (admin): every requested quote is fetched from upstream in a refresh that starts
+         *     after the request, cached and served (hit false); a failed forced refresh is the answer (502/504).
          *
          *     Errors: 400 INVALID_SYMBOL for a symbol in no accepted form; 404 NOT_FOUND when upstream has no quote
          *     for the symbol; 502 UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID and 504 UPSTREAM_TIMEOUT when the needed
@@ -483,14 +489,18 @@ export interface paths {
          *     resumes. Concurrent requests share one refresh: 50 simultaneous requests for a stale symbol make one
          *     upstream call, and symbols asked for while a refresh runs are fetched together in the next one.
          *     fetched_at says when a quote was fetched, market_open whether its exchange is trading now. A failed
-         *     refresh caches nothing.
+         *     refresh caches nothing. cache.hit says whether the request was answered from the cache alone,
+         *     cache.upstream_requests how many upstream calls it waited for.
+         *
+         *     force_refresh=true (admin): every requested quote is fetched from upstream in a refresh that starts
+         *     after the request, cached and served (hit false); a failed forced refresh is the answer (502/504).
          *
          *     Per-symbol outcomes: the answer is 200 whenever the request itself is valid, with one entry per
          *     requested symbol in order, carrying either its quote or its own error: INVALID_SYMBOL (400) for a
          *     symbol in no accepted form, NOT_FOUND (404) when upstream has no quote for it, or the upstream error
          *     (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID, UPSTREAM_TIMEOUT) when the refresh it needed failed, even if
          *     every symbol failed. A body that is not a JSON object with a symbols array of strings, an empty list or
-         *     more than 100 symbols is 400 VALIDATION_ERROR.
+         *     more than 100 symbols is 400 VALIDATION_ERROR. metadata.cache accounts for the whole request.
          */
         post: operations["getRealtimeQuotes"];
         delete?: never;
@@ -522,6 +532,9 @@ export interface paths {
          *     snapshot_date and the failure in upstream_error; for a minute after a failure the stale snapshot is served
          *     without asking upstream again. With nothing stored the failure is the answer (502 UPSTREAM_UNAVAILABLE or
          *     UPSTREAM_INVALID, 504 UPSTREAM_TIMEOUT).
+         *
+         *     force_refresh=true (admin): scan upstream now even when today's snapshot is stored, replace today's snapshot
+         *     with the scan and serve it; a failed forced scan is the answer (502/504).
          *
          *     Units: prices, change, amount and market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK); volume
          *     in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E and P/B
@@ -582,6 +595,9 @@ export interface paths {
          *     stored information is served with stale: true; with nothing stored the failure is the answer (502/504).
          *     A symbol upstream does not know is 404 NOT_FOUND (remembered for an hour). History requests never wait for
          *     or call this endpoint's upstream.
+         *
+         *     force_refresh=true (admin): fetch from upstream now whatever the stored information's age, store and serve
+         *     it; a failed forced fetch is the answer (502/504).
          *
          *     Units: share counts in shares; market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK).
          */
@@ -778,7 +794,7 @@ export interface paths {
          *     Supported functions:
          *
          *     - **stock_zh_a_hist**: A-share (SH, SZ, BJ) daily/weekly/monthly bars, e.g. `?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq`
-         *       - `symbol` (required): code, e.g. 600519, 000001, 830799 (required here; AKShare has a default)
+         *       - `symbol` (default `000001`): code, e.g. 600519, 000001, 830799; AKShare's default 000001 when absent
          *       - `period` (default `daily`): daily, weekly or monthly (weekly/monthly derived from cached daily bars)
          *       - `start_date` (default `19700101`): first date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `end_date` (default `20500101`): last date, YYYYMMDD (YYYY-MM-DD also accepted)
@@ -786,26 +802,26 @@ export interface paths {
          *       - `timeout` (default `None`): accepted for compatibility and ignored (QuantDB applies its own upstream timeout)
          *       - columns, in order: `日期` (trading date, datetime.date, serialised YYYY-MM-DDT00:00:00.000), `股票代码` (6-digit code without market prefix), `开盘` (open, CNY, adjusted per adjust), `收盘` (close, CNY, adjusted per adjust), `最高` (high, CNY, adjusted per adjust), `最低` (low, CNY, adjusted per adjust), `成交量` (volume in lots (手, 100 shares), integer), `成交额` (amount (traded value), CNY, never adjusted), `振幅` (amplitude, percent), `涨跌幅` (change, percent), `涨跌额` (change, CNY, adjusted per adjust), `换手率` (turnover rate, percent)
          *     - **stock_hk_hist**: Hong Kong stock daily/weekly/monthly bars, e.g. `?symbol=00700&start_date=20210301&end_date=20210331`
-         *       - `symbol` (required): code, e.g. 00700 (required here; AKShare has a default)
+         *       - `symbol` (default `00593`): code, e.g. 00700; AKShare's default 00593 when absent
          *       - `period` (default `daily`): daily, weekly or monthly (weekly/monthly derived from cached daily bars)
          *       - `start_date` (default `19700101`): first date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `end_date` (default `22220101`): last date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `adjust` (default `""`): "" unadjusted, qfq forward-adjusted, hfq backward-adjusted
          *       - columns, in order: `日期` (trading date, datetime.date, serialised YYYY-MM-DDT00:00:00.000), `开盘` (open, HKD, adjusted per adjust), `收盘` (close, HKD, adjusted per adjust), `最高` (high, HKD, adjusted per adjust), `最低` (low, HKD, adjusted per adjust), `成交量` (volume in shares (股), integer), `成交额` (amount (traded value), HKD, never adjusted), `振幅` (amplitude, percent), `涨跌幅` (change, percent), `涨跌额` (change, HKD, adjusted per adjust), `换手率` (turnover rate, percent)
          *     - **index_zh_a_hist**: CN index bars (000001 is the SSE Composite here), e.g. `?symbol=000300&period=weekly&start_date=20240101&end_date=20240331`
-         *       - `symbol` (required): code, e.g. 000300, 000001 (SSE Composite), 399001 (required here; AKShare has a default)
+         *       - `symbol` (default `000859`): code, e.g. 000300, 000001 (SSE Composite), 399001; AKShare's default 000859 when absent
          *       - `period` (default `daily`): daily, weekly or monthly (weekly/monthly derived from cached daily bars)
          *       - `start_date` (default `19700101`): first date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - `end_date` (default `22220101`): last date, YYYYMMDD (YYYY-MM-DD also accepted)
          *       - columns, in order: `日期` (trading date as Eastmoney's text, YYYY-MM-DD), `开盘` (open, points), `收盘` (close, points), `最高` (high, points), `最低` (low, points), `成交量` (volume in lots (手, 100 shares), integer), `成交额` (amount (traded value), CNY, never adjusted), `振幅` (amplitude, percent), `涨跌幅` (change, percent), `涨跌额` (change, points), `换手率` (turnover rate, percent)
          *     - **stock_zh_a_spot_em**: today's snapshot of every A-share (SH, SZ, BJ), from QuantDB's stock-list snapshots (one scan per market and exchange-local day, then served from the database)
          *       - parameters: none
-         *       - columns, in order: `序号` (rank by 涨跌幅, descending, from 1), `代码` (6-digit code), `名称` (short name), `最新价` (last price, CNY), `涨跌幅` (change, percent), `涨跌额` (change, CNY), `成交量` (volume today in lots (手, 100 shares)), `成交额` (amount today, CNY), `振幅` (amplitude, percent (not held by QuantDB's snapshot: null)), `最高` (high, CNY), `最低` (low, CNY), `今开` (open, CNY), `昨收` (previous close, CNY), `量比` (volume ratio (not held: null)), `换手率` (turnover rate, percent), `市盈率-动态` (P/E, dynamic), `市净率` (P/B), `总市值` (total market cap, CNY (Eastmoney sends whole yuan)), `流通市值` (free-float market cap, CNY), `涨速` (price speed (not held: null)), `5分钟涨跌` (5-minute change (not held: null)), `60日涨跌幅` (60-day change (not held: null)), `年初至今涨跌幅` (year-to-date change (not held: null))
+         *       - columns, in order: `序号` (rank by 涨跌幅, descending, from 1), `代码` (6-digit code), `名称` (short name), `最新价` (last price, CNY), `涨跌幅` (change, percent), `涨跌额` (change, CNY), `成交量` (volume today in lots (手, 100 shares)), `成交额` (amount today, CNY), `振幅` (amplitude, percent [Eastmoney clist f7]), `最高` (high, CNY), `最低` (low, CNY), `今开` (open, CNY), `昨收` (previous close, CNY), `量比` (volume ratio [f10]), `换手率` (turnover rate, percent), `市盈率-动态` (P/E, dynamic), `市净率` (P/B), `总市值` (total market cap, CNY (Eastmoney sends whole yuan)), `流通市值` (free-float market cap, CNY), `涨速` (price speed, percent per minute [f22]), `5分钟涨跌` (5-minute change, percent [f11]), `60日涨跌幅` (60-day change, percent [f24]), `年初至今涨跌幅` (year-to-date change, percent [f25])
          *     - **stock_hk_spot_em**: today's snapshot of every Hong Kong stock, from the HK stock-list snapshot
          *       - parameters: none
          *       - columns, in order: `序号` (rank by 涨跌幅, descending, from 1), `代码` (5-digit code), `名称` (short name), `最新价` (last price, HKD), `涨跌额` (change, HKD), `涨跌幅` (change, percent), `今开` (open, HKD), `最高` (high, HKD), `最低` (low, HKD), `昨收` (previous close, HKD), `成交量` (volume today in shares (股)), `成交额` (amount today, HKD)
          *     - **stock_individual_info_em**: an A-share's company facts as item/value rows, from the stored company profile (refreshed daily) and the realtime quote cache, e.g. `?symbol=600519`
-         *       - `symbol` (required): code, e.g. 600519 (required here; AKShare has a default)
+         *       - `symbol` (required): code, e.g. 600519 (required)
          *       - `timeout` (default `None`): accepted for compatibility and ignored
          *       - columns, in order: `item` (最新, 股票代码, 股票简称, 总股本, 流通股, 总市值, 流通市值, 行业, 上市时间), `value` (last price (float, CNY), code (text), name (text), total and float shares (float), market caps (float, CNY), industry (text), listing date (int YYYYMMDD))
          *     - **tool_trade_date_hist_sina**: A-share trading dates from the first SSE session (1990-12-19) through the calendar's known horizon (no upstream call)
@@ -1811,6 +1827,14 @@ export interface components {
              */
             operating_cash_flow: number | null;
         };
+        QuoteAnswer: components["schemas"]["Quote"] & {
+            cache: {
+                /** @description true when no upstream call was made for this request (never for force_refresh=true) */
+                hit: boolean;
+                /** @description Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by concurrent requests is reported by each) */
+                upstream_requests: number;
+            };
+        };
         Quote: {
             /**
              * @description Canonical code: 6 digits (A-share) or 5 digits (HK)
@@ -1927,6 +1951,12 @@ export interface components {
                  * @example 1
                  */
                 failed: number;
+                cache: {
+                    /** @description true when no upstream call was made for this request (never for force_refresh=true) */
+                    hit: boolean;
+                    /** @description Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by concurrent requests is reported by each) */
+                    upstream_requests: number;
+                };
             };
         };
         /** @description Why this symbol has no quote, or null */
@@ -1961,6 +1991,11 @@ export interface components {
              *     ]
              */
             symbols: string[];
+            /**
+             * @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch every requested quote from upstream now, in a refresh that starts after this request (never one already running), whatever the cache holds; cache and serve it.
+             * @example false
+             */
+            force_refresh?: boolean;
         };
         StockList: {
             /**
@@ -2035,6 +2070,18 @@ export interface components {
                 market_cap: "CNY" | "HKD";
                 /** @enum {string} */
                 float_market_cap: "CNY" | "HKD";
+                /** @enum {string} */
+                amplitude: "percent";
+                /** @enum {string} */
+                volume_ratio: "ratio";
+                /** @enum {string} */
+                change_speed: "percent per minute";
+                /** @enum {string} */
+                change_5min: "percent";
+                /** @enum {string} */
+                change_60d: "percent";
+                /** @enum {string} */
+                change_ytd: "percent";
             };
             cache: {
                 /** @description true when no upstream call was made */
@@ -2126,6 +2173,36 @@ export interface components {
              * @example 1705
              */
             prev_close: number | null;
+            /**
+             * @description Amplitude today, percent [f7]
+             * @example 1.07
+             */
+            amplitude: number | null;
+            /**
+             * @description Volume ratio (量比), ratio [f10]; null in a snapshot stored before QuantDB asked for it
+             * @example 0.67
+             */
+            volume_ratio: number | null;
+            /**
+             * @description Price speed (涨速), percent per minute [f22]
+             * @example -0.14
+             */
+            change_speed: number | null;
+            /**
+             * @description Change over the last 5 minutes (5分钟涨跌), percent [f11]
+             * @example -0.45
+             */
+            change_5min: number | null;
+            /**
+             * @description Change over 60 sessions (60日涨跌幅), percent [f24]
+             * @example 12.5
+             */
+            change_60d: number | null;
+            /**
+             * @description Change since the year's first session (年初至今涨跌幅), percent [f25]
+             * @example -3.2
+             */
+            change_ytd: number | null;
         };
         AssetSearch: {
             /**
@@ -2575,7 +2652,7 @@ export interface components {
                 requested: number;
                 succeeded: number;
                 failed: number;
-                /** @description Upstream calls for the batch: one per symbol whose profile was missing or older than a day */
+                /** @description Upstream calls for the batch: one per symbol whose profile was missing or older than a day (every symbol with force_refresh) */
                 upstream_requests: number;
             };
         };
@@ -2589,6 +2666,11 @@ export interface components {
              *     ]
              */
             symbols: string[];
+            /**
+             * @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch every symbol's information from upstream now whatever its age (one call per symbol), store and serve it; a symbol whose forced fetch fails gets its error in errors.
+             * @example false
+             */
+            force_refresh?: boolean;
         };
         Version: {
             /**
@@ -3871,7 +3953,10 @@ export interface operations {
     };
     getFinancialSummary: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them (metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504). */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ. Hong Kong symbols are valid but not covered (404). */
@@ -3984,7 +4069,10 @@ export interface operations {
     };
     getFinancialSummaryAlias: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them (metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504). */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ. Hong Kong symbols are valid but not covered (404). */
@@ -4097,7 +4185,10 @@ export interface operations {
     };
     getRealtimeQuote: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch every requested quote from upstream now, in a refresh that starts after this request (never one already running), whatever the cache holds; cache and serve it. */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700 */
@@ -4107,13 +4198,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The quote */
+            /** @description The quote and the request's cache accounting */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Quote"];
+                    "application/json": components["schemas"]["QuoteAnswer"];
                 };
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
@@ -4333,6 +4424,8 @@ export interface operations {
                 limit?: string;
                 /** @description Skip this many matching stocks first (in code order). Default 0. */
                 offset?: string;
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): scan upstream now even when today's snapshot is stored, store the scan as today's snapshot and serve it (cache.hit false, cache.upstream_requests the pages scanned); a failed forced scan is the answer (502/504), no stored snapshot is served instead. */
+                force_refresh?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -4558,7 +4651,10 @@ export interface operations {
     };
     getCompanyInfo: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true (admin key needed unless auth is off; costs more of the rate-limit budget): fetch from upstream now whatever the stored information's age, store and serve it (cache.hit false, cache.upstream_requests 1); a failed forced fetch is the answer (502/504), the stored information is not served instead. */
+                force_refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700 */

@@ -45,6 +45,11 @@ export type BatchHistory = Schemas["BatchHistory"];
  * `volume` in shares, `pct_change` / `turnover_rate` in percent, `fetched_at` / `quote_time` ISO 8601 UTC.
  */
 export type Quote = Schemas["Quote"];
+/**
+ * The answer of `GET /api/v1/realtime/stock/{symbol}`: a {@link Quote} plus `cache` (`hit`: served
+ * from the server's cache alone; `upstream_requests`: upstream calls the request waited for).
+ */
+export type QuoteAnswer = Schemas["QuoteAnswer"];
 /** Answer of `POST /api/v1/realtime/batch`: one entry per requested symbol, each with a quote or an error. */
 export type QuoteBatch = Schemas["QuoteBatch"];
 /** Why one symbol of a quote batch has no quote. */

@@ -21,6 +21,7 @@ import {
   type Period,
   type QuantDbClient,
   type Quote,
+  type QuoteAnswer,
   type QuoteBatch,
   type StockHistory,
   type StockList,
@@ -72,7 +73,9 @@ describe("method return types are the generated schemas", () => {
   });
 
   it("quotes, lists, assets, financials, calendar, cache, system", () => {
-    expectTypeOf(client.getQuote).returns.resolves.toEqualTypeOf<Quote>();
+    expectTypeOf(client.getQuote).returns.resolves.toEqualTypeOf<QuoteAnswer>();
+    expectTypeOf<QuoteAnswer["cache"]>().toEqualTypeOf<{ hit: boolean; upstream_requests: number }>();
+    expectTypeOf<QuoteAnswer>().toMatchTypeOf<Quote>();
     expectTypeOf(client.getQuotes).returns.resolves.toEqualTypeOf<QuoteBatch>();
     expectTypeOf(client.getStockList).returns.resolves.toEqualTypeOf<StockList>();
     expectTypeOf(client.getCompanyInfo).returns.resolves.toEqualTypeOf<CompanyInfo>();

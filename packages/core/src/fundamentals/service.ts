@@ -78,10 +78,14 @@ export class FinancialService {
 
   /**
    * The newest reports of an A-share.
+   * @param options.forceRefresh - fetch from upstream now even when the cache policy says the
+   *   stored reports are current (the API's admin-only `force_refresh=true`); stored and served as
+   *   any fetch. A failed forced fetch stores nothing and fails the request.
    * @throws {QuantDbError} `NOT_FOUND` for a Hong Kong stock (not covered) or a code upstream has
    *   no reports for; {@link UpstreamError} when a needed fetch fails (nothing is stored).
    */
-  async getSummary(symbol: StockSymbol, options: { signal?: AbortSignal } = {}): Promise<FinancialSummary> {
+  async getSummary(symbol: StockSymbol, options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<FinancialSummary> {
+    const force = options.forceRefresh === true;
     if (symbol.market === "HK") {
       throw new QuantDbError(
         "NOT_FOUND",
@@ -96,11 +100,11 @@ export class FinancialService {
       return { instrument, last };
     };
     let { instrument, last } = await state();
-    if (isFetchDue(last, this.#clock.now())) {
+    if (force || isFetchDue(last, this.#clock.now())) {
       await this.#lock.run(symbol.secid, async () => {
         ({ instrument, last } = await state());
         const now = this.#clock.now();
-        if (!isFetchDue(last, now)) return;
+        if (!force && !isFetchDue(last, now)) return;
         const fetched = await this.#upstream.fetchReports(symbol, options.signal ? { signal: options.signal } : {});
         upstreamRequests += fetched.calls;
         const held = instrument ? await this.#store.reports(instrument.id, 1) : [];

@@ -6,7 +6,7 @@ import {
   AKTOOLS_COLUMNS,
   aktoolsJson,
   aktoolsTradeDateFrame,
-  parseAktoolsHistoryQuery,
+  parseAktoolsHistoryCall,
   pythonFloatRepr,
   unsupportedAktoolsFunction,
 } from "./aktools.ts";
@@ -62,33 +62,49 @@ describe("pythonFloatRepr", () => {
   });
 });
 
-describe("parseAktoolsHistoryQuery", () => {
-  it("applies AKShare's defaults: the whole 1970 → 2050 range, daily, unadjusted", () => {
-    expect(parseAktoolsHistoryQuery("stock_zh_a_hist", { symbol: "600519" }, clock)).toMatchObject({
+describe("parseAktoolsHistoryCall", () => {
+  it("applies AKShare's defaults: the whole 1970 → 2050 range, daily, unadjusted, and its default symbol", () => {
+    expect(parseAktoolsHistoryCall("stock_zh_a_hist", { symbol: "600519" }, clock).query).toMatchObject({
       symbol: { kind: "stock", market: "SH", code: "600519" },
       start: "1970-01-01",
       end: "2050-01-01",
       adjust: "",
       period: "daily",
     });
-    expect(parseAktoolsHistoryQuery("index_zh_a_hist", { symbol: "000001" }, clock)).toMatchObject({ symbol: { kind: "index", secid: "1.000001" }, end: "2222-01-01" });
-    expect(parseAktoolsHistoryQuery("stock_hk_hist", { symbol: "700", period: "weekly", adjust: "qfq" }, clock)).toMatchObject({ symbol: { code: "00700" }, period: "weekly", adjust: "qfq" });
+    expect(parseAktoolsHistoryCall("index_zh_a_hist", { symbol: "000001" }, clock).query).toMatchObject({ symbol: { kind: "index", secid: "1.000001" }, end: "2222-01-01" });
+    expect(parseAktoolsHistoryCall("stock_hk_hist", { symbol: "700", period: "weekly", adjust: "qfq" }, clock).query).toMatchObject({ symbol: { code: "00700" }, period: "weekly", adjust: "qfq" });
+    expect(parseAktoolsHistoryCall("stock_zh_a_hist", {}, clock).query).toMatchObject({ symbol: { market: "SZ", code: "000001" } });
+    expect(parseAktoolsHistoryCall("stock_hk_hist", {}, clock).query).toMatchObject({ symbol: { market: "HK", code: "00593" } });
+    expect(parseAktoolsHistoryCall("index_zh_a_hist", {}, clock).query).toMatchObject({ symbol: { kind: "index", code: "000859" } });
   });
 
   it.each([
-    ["stock_zh_a_hist", {}, "VALIDATION_ERROR", "symbol"],
+    ["stock_zh_a_hist", { symbol: "600519", start_date: "20240430", end_date: "20240401" }],
+    ["stock_hk_hist", { symbol: "00700", start_date: "20240430", end_date: "20240401" }],
+    ["index_zh_a_hist", { symbol: "000300", start_date: "20240430", end_date: "20240401" }],
+    ["stock_zh_a_hist", { symbol: "" }],
+    ["stock_zh_a_hist", { symbol: "ABC" }],
+    ["stock_zh_a_hist", { symbol: "00700" }],
+  ] as const)("%s %j asks for nothing: AKShare's empty frame", (fn, params) => {
+    const call = parseAktoolsHistoryCall(fn, params, clock);
+    expect(call.query).toBeUndefined();
+    expect(call.empty).toEqual(expect.any(String));
+  });
+
+  it.each([
     ["stock_zh_a_hist", { symbol: "600519", foo: "1" }, "VALIDATION_ERROR", "foo"],
     ["index_zh_a_hist", { symbol: "000300", adjust: "qfq" }, "VALIDATION_ERROR", "adjust"],
-    ["stock_zh_a_hist", { symbol: "00700" }, "INVALID_SYMBOL", "symbol"],
+    ["stock_hk_hist", { symbol: " " }, "VALIDATION_ERROR", "symbol"],
     ["stock_hk_hist", { symbol: "600519" }, "INVALID_SYMBOL", "symbol"],
     ["index_zh_a_hist", { symbol: "HSI" }, "INVALID_SYMBOL", "symbol"],
     ["stock_zh_a_hist", { symbol: "600519", period: "hourly" }, "INVALID_PERIOD", "period"],
+    ["stock_zh_a_hist", { symbol: "ABC", period: "hourly" }, "INVALID_PERIOD", "period"],
     ["stock_zh_a_hist", { symbol: "600519", adjust: "xyz" }, "INVALID_ADJUST", "adjust"],
     ["stock_zh_a_hist", { symbol: "600519", start_date: "20240231" }, "INVALID_DATE", "start_date"],
   ] as const)("%s %j fails with %s naming %s", (fn, params, code, param) => {
     let error: unknown;
     try {
-      parseAktoolsHistoryQuery(fn, params, clock);
+      parseAktoolsHistoryCall(fn, params, clock);
     } catch (e) {
       error = e;
     }

@@ -64,7 +64,9 @@ import type { IsoDate } from "../dates.ts";
 import { InputError, QuantDbError } from "../errors.ts";
 import type { StockListEntry } from "../lists/types.ts";
 import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
-import { parseHistoryQuery, type HistoryQuery } from "./request.ts";
+import { parseDateParam } from "../params.ts";
+import { parsePeriod } from "./periods.ts";
+import { parseAdjust, parseHistoryQuery, type HistoryQuery } from "./request.ts";
 import type { HistoryResult, ServedBar } from "./service.ts";
 
 /** The AKShare history functions QuantDB serves from its bar cache. */
@@ -153,21 +155,21 @@ export const AKTOOLS_COLUMNS: Readonly<Record<AktoolsFunction, readonly AktoolsC
     col("涨跌额", "float", "change, CNY"),
     col("成交量", "count", "volume today in lots (手, 100 shares)"),
     col("成交额", "float", "amount today, CNY"),
-    col("振幅", "float", "amplitude, percent (not held by QuantDB's snapshot: null)"),
+    col("振幅", "float", "amplitude, percent [Eastmoney clist f7]"),
     col("最高", "float", "high, CNY"),
     col("最低", "float", "low, CNY"),
     col("今开", "float", "open, CNY"),
     col("昨收", "float", "previous close, CNY"),
-    col("量比", "float", "volume ratio (not held: null)"),
+    col("量比", "float", "volume ratio [f10]"),
     col("换手率", "float", "turnover rate, percent"),
     col("市盈率-动态", "float", "P/E, dynamic"),
     col("市净率", "float", "P/B"),
     col("总市值", "count", "total market cap, CNY (Eastmoney sends whole yuan)"),
     col("流通市值", "count", "free-float market cap, CNY"),
-    col("涨速", "float", "price speed (not held: null)"),
-    col("5分钟涨跌", "float", "5-minute change (not held: null)"),
-    col("60日涨跌幅", "float", "60-day change (not held: null)"),
-    col("年初至今涨跌幅", "float", "year-to-date change (not held: null)"),
+    col("涨速", "float", "price speed, percent per minute [f22]"),
+    col("5分钟涨跌", "float", "5-minute change, percent [f11]"),
+    col("60日涨跌幅", "float", "60-day change, percent [f24]"),
+    col("年初至今涨跌幅", "float", "year-to-date change, percent [f25]"),
   ],
   stock_hk_spot_em: [
     col("序号", "count", "rank by 涨跌幅, descending, from 1"),
@@ -189,7 +191,7 @@ export const AKTOOLS_COLUMNS: Readonly<Record<AktoolsFunction, readonly AktoolsC
   ],
 };
 
-/** A parameter of an AKShare function: its name and AKShare's default (`null` = required here). */
+/** A parameter of an AKShare function: its name and AKShare's default (`null` = required). */
 export interface AktoolsParam {
   name: string;
   /** AKShare's default value; `null` when QuantDB requires the parameter. */
@@ -197,7 +199,23 @@ export interface AktoolsParam {
   description: string;
 }
 
-const SYMBOL = (example: string): AktoolsParam => ({ name: "symbol", default: null, description: `code, e.g. ${example} (required here; AKShare has a default)` });
+/**
+ * The symbol each AKShare history function uses when the call names none (its signature's
+ * default): AKTools passes only the query parameters it received, so a request without `symbol`
+ * gets this instrument's bars.
+ */
+export const AKSHARE_DEFAULT_SYMBOL: Readonly<Record<AktoolsHistoryFunction, string>> = {
+  stock_zh_a_hist: "000001",
+  stock_hk_hist: "00593",
+  index_zh_a_hist: "000859",
+};
+
+const SYMBOL = (example: string): AktoolsParam => ({ name: "symbol", default: null, description: `code, e.g. ${example} (required)` });
+const HISTORY_SYMBOL = (fn: AktoolsHistoryFunction, example: string): AktoolsParam => ({
+  name: "symbol",
+  default: AKSHARE_DEFAULT_SYMBOL[fn],
+  description: `code, e.g. ${example}; AKShare's default ${AKSHARE_DEFAULT_SYMBOL[fn]} when absent`,
+});
 const PERIOD: AktoolsParam = { name: "period", default: "daily", description: "daily, weekly or monthly (weekly/monthly derived from cached daily bars)" };
 const ADJUST: AktoolsParam = { name: "adjust", default: "", description: '"" unadjusted, qfq forward-adjusted, hfq backward-adjusted' };
 const START: AktoolsParam = { name: "start_date", default: "19700101", description: "first date, YYYYMMDD (YYYY-MM-DD also accepted)" };
@@ -206,15 +224,15 @@ const end = (value: string): AktoolsParam => ({ name: "end_date", default: value
 /** Each function's parameters, as its AKShare signature names them, with AKShare's defaults. */
 export const AKTOOLS_PARAMS: Readonly<Record<AktoolsFunction, readonly AktoolsParam[]>> = {
   stock_zh_a_hist: [
-    SYMBOL("600519, 000001, 830799"),
+    HISTORY_SYMBOL("stock_zh_a_hist", "600519, 000001, 830799"),
     PERIOD,
     START,
     end("20500101"),
     ADJUST,
     { name: "timeout", default: "None", description: "accepted for compatibility and ignored (QuantDB applies its own upstream timeout)" },
   ],
-  stock_hk_hist: [SYMBOL("00700"), PERIOD, START, end("22220101"), ADJUST],
-  index_zh_a_hist: [SYMBOL("000300, 000001 (SSE Composite), 399001"), PERIOD, START, end("22220101")],
+  stock_hk_hist: [HISTORY_SYMBOL("stock_hk_hist", "00700"), PERIOD, START, end("22220101"), ADJUST],
+  index_zh_a_hist: [HISTORY_SYMBOL("index_zh_a_hist", "000300, 000001 (SSE Composite), 399001"), PERIOD, START, end("22220101")],
   tool_trade_date_hist_sina: [],
   stock_zh_a_spot_em: [],
   stock_hk_spot_em: [],
@@ -245,33 +263,62 @@ const MARKETS: Record<AktoolsHistoryFunction, { kind: "stock" | "index"; markets
 };
 
 /**
- * Validate an AKShare history call into a QuantDB history query. Missing parameters take AKShare's
- * defaults (period daily, adjust "", start_date 19700101, end_date 20500101 or 22220101): such a
- * range is clipped by the history service to the exchange's known sessions up to today, so it
- * costs one upstream call for what is not cached, never calls for dates the calendar rules out.
- * `symbol` is required. A Hong Kong code of 1–4 digits is zero-padded to 5 (AKShare wants 5).
- * @throws {InputError} `VALIDATION_ERROR` (unknown or missing parameter), `INVALID_SYMBOL` (not a
- *   symbol of the function's market), `INVALID_PERIOD`, `INVALID_ADJUST`, `INVALID_DATE`,
- *   `INVALID_RANGE` (start after end); each names the parameter.
+ * What an AKShare history call asks for: a QuantDB history query, or nothing at all — the empty
+ * DataFrame AKShare returns without asking (or after upstream answered no bars), which AKTools
+ * serialises as `200 []`. `reason` says why, for logs and tests.
  */
-export function parseAktoolsHistoryQuery(fn: AktoolsHistoryFunction, params: AktoolsParams, clock: Clock): HistoryQuery {
+export type AktoolsHistoryCall = { query: HistoryQuery; empty?: undefined } | { query?: undefined; empty: string };
+
+/**
+ * Validate an AKShare history call, deciding each case as AKShare does (docs/aktools-compat.md):
+ * - a missing `symbol` takes AKShare's default ({@link AKSHARE_DEFAULT_SYMBOL});
+ * - `period` and `adjust` outside AKShare's choices, dates that are not dates, and parameters the
+ *   function does not take are errors (AKShare raises: AKTools answers 404 or 500; QuantDB a 400
+ *   naming the parameter);
+ * - `start_date` after `end_date` is an empty answer for every function (Eastmoney's server-side
+ *   filter, or AKShare's own slice, leaves no bar);
+ * - for `stock_zh_a_hist`, a symbol that is empty, not a symbol, or not an A-share stock is an empty
+ *   answer: AKShare builds the secid from the text (`1.` for codes starting with 6, else `0.`) and
+ *   Eastmoney answers `data:null`, which AKShare turns into an empty frame. (`stock_hk_hist` and
+ *   `index_zh_a_hist` index into `data` without that check and fail, so QuantDB keeps its 400.)
+ * Missing parameters take AKShare's defaults (period daily, adjust "", start_date 19700101, end_date
+ * 20500101 or 22220101): such a range is clipped by the history service to the exchange's known
+ * sessions up to today, so it costs one upstream call for what is not cached. A Hong Kong code of
+ * 1–4 digits is zero-padded to 5 (AKShare wants 5).
+ * @throws {InputError} `VALIDATION_ERROR` (unknown parameter, empty symbol for HK or index),
+ *   `INVALID_SYMBOL` (HK or index functions: not a symbol of the function's market),
+ *   `INVALID_PERIOD`, `INVALID_ADJUST`, `INVALID_DATE`; each names the parameter.
+ */
+export function parseAktoolsHistoryCall(fn: AktoolsHistoryFunction, params: AktoolsParams, clock: Clock): AktoolsHistoryCall {
   checkAktoolsParams(fn, params);
   const rule = MARKETS[fn];
-  const raw = params["symbol"]?.trim();
-  if (!raw) {
-    throw new InputError("VALIDATION_ERROR", `Missing parameter 'symbol': ${fn} needs ${rule.what}`, { param: "symbol" });
-  }
-  const symbol = fn === "stock_hk_hist" && /^\d{1,4}$/.test(raw) ? raw.padStart(5, "0") : raw;
   const defaults = Object.fromEntries(AKTOOLS_PARAMS[fn].map((p) => [p.name, p.default]));
   const value = (name: string) => params[name] ?? defaults[name] ?? undefined;
-  const query = parseHistoryQuery(
-    { symbol, kind: rule.kind, start_date: value("start_date"), end_date: value("end_date"), adjust: value("adjust"), period: value("period") },
-    clock,
-  );
+  // What AKShare checks before it asks upstream (dict look-ups), and the dates.
+  const period = parsePeriod(value("period"));
+  const adjust = parseAdjust(value("adjust"));
+  const start = parseDateParam("start_date", value("start_date") ?? "");
+  const end = parseDateParam("end_date", value("end_date") ?? "");
+  const lenient = fn === "stock_zh_a_hist";
+  const raw = params["symbol"] === undefined ? AKSHARE_DEFAULT_SYMBOL[fn] : params["symbol"].trim();
+  if (!raw) {
+    if (lenient) return { empty: "symbol is empty" };
+    throw new InputError("VALIDATION_ERROR", `Invalid parameter 'symbol': empty; ${fn} needs ${rule.what}`, { param: "symbol" });
+  }
+  if (start > end) return { empty: `start_date ${start} is after end_date ${end}` };
+  const symbol = fn === "stock_hk_hist" && /^\d{1,4}$/.test(raw) ? raw.padStart(5, "0") : raw;
+  let query: HistoryQuery;
+  try {
+    query = parseHistoryQuery({ symbol, kind: rule.kind, start_date: start, end_date: end, adjust, period }, clock);
+  } catch (error) {
+    if (lenient && error instanceof InputError && error.code === "INVALID_SYMBOL") return { empty: `'${raw}' is not an A-share stock symbol` };
+    throw error;
+  }
   if (!rule.markets.includes(query.symbol.market)) {
+    if (lenient) return { empty: `'${raw}' is not an A-share stock symbol` };
     throw new InputError("INVALID_SYMBOL", `Invalid symbol '${raw}': ${fn} takes ${rule.what}`, { param: "symbol", symbol: raw, function: fn });
   }
-  return query;
+  return { query };
 }
 
 /** Volume as AKShare reports it: lots for A-shares and CN indices, shares for Hong Kong. */
@@ -321,15 +368,20 @@ function byPctChangeDescending(a: StockListEntry, b: StockListEntry): number {
 /**
  * The frame of `stock_zh_a_spot_em` (entries of the SH, SZ and BJ snapshots together) or
  * `stock_hk_spot_em` (the HK snapshot): rows sorted by 涨跌幅 descending (missing last), `序号` their
- * rank from 1, A-share volume in lots (QuantDB holds shares: ÷100), HK volume in shares. Columns the
- * snapshot does not hold (振幅, 量比, 涨速, 5分钟涨跌, 60日涨跌幅, 年初至今涨跌幅) are `null`. A
- * missing name is Eastmoney's `"-"`, which AKShare keeps as text (QuantDB stores it as null).
+ * rank from 1, A-share volume in lots (QuantDB holds shares: ÷100), HK volume in shares. 振幅, 量比,
+ * 涨速, 5分钟涨跌, 60日涨跌幅 and 年初至今涨跌幅 are the snapshot's f7, f10, f22, f11, f24 and f25, as
+ * AKShare requests them; null where upstream sent `"-"` (or in a snapshot stored before QuantDB asked
+ * for them). A missing name is Eastmoney's `"-"`, which AKShare keeps as text (QuantDB stores it as null).
  */
 export function aktoolsSpotFrame(fn: "stock_zh_a_spot_em" | "stock_hk_spot_em", entries: readonly StockListEntry[]): AktoolsFrame {
   const sorted = [...entries].sort(byPctChangeDescending);
   const rows = sorted.map((e, i): AktoolsCell[] =>
     fn === "stock_zh_a_spot_em"
-      ? [i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : e.volume / 100, e.amount, null, e.high, e.low, e.open, e.prev_close, null, e.turnover_rate, e.pe_ratio, e.pb_ratio, e.market_cap, e.float_market_cap, null, null, null, null]
+      ? [
+          i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : e.volume / 100, e.amount, e.amplitude,
+          e.high, e.low, e.open, e.prev_close, e.volume_ratio, e.turnover_rate, e.pe_ratio, e.pb_ratio, e.market_cap, e.float_market_cap,
+          e.change_speed, e.change_5min, e.change_60d, e.change_ytd,
+        ]
       : [i + 1, e.symbol, e.name ?? MISSING, e.price, e.change, e.pct_change, e.open, e.high, e.low, e.prev_close, e.volume, e.amount],
   );
   return { columns: AKTOOLS_COLUMNS[fn], rows };

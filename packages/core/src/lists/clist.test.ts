@@ -28,6 +28,7 @@ describe("parseClistPage", () => {
         symbol: "300978", name: "C东箭", price: 21.95, pct_change: -12.2, change: -3.05, volume: 15_319_500, amount: 347539808,
         turnover_rate: 38.39, pe_ratio: 45.28, pb_ratio: 5.58, market_cap: 9278325121, float_market_cap: 875910492,
         open: 24.0, high: 24.6, low: 21.9, prev_close: 25.0,
+        amplitude: 10.8, volume_ratio: 0.67, change_speed: -0.14, change_5min: -0.45, change_60d: 160.69, change_ytd: 160.69,
       },
     ]);
   });

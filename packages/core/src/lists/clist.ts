@@ -30,11 +30,13 @@ export const CLIST_FS: Readonly<Record<ListMarket, string>> = {
 
 /**
  * Field ids requested: f2 last, f3 pct change (%), f4 change, f5 volume (A-shares lots, HK shares),
- * f6 amount, f8 turnover (%), f9 P/E (dynamic), f12 code, f13 market id, f14 name, f15 high,
- * f16 low, f17 open, f18 previous close, f20 total market cap, f21 float market cap, f23 P/B.
- * Every field read is requested (upstream-spec §11 item 24).
+ * f6 amount, f7 amplitude (%), f8 turnover (%), f9 P/E (dynamic), f10 volume ratio, f11 5-minute
+ * change (%), f12 code, f13 market id, f14 name, f15 high, f16 low, f17 open, f18 previous close,
+ * f20 total market cap, f21 float market cap, f22 price speed (%/min), f23 P/B, f24 60-day change
+ * (%), f25 year-to-date change (%): every field AKShare's stock_zh_a_spot_em reads (upstream-spec
+ * §6.1). Every field read is requested (upstream-spec §11 item 24).
  */
-export const CLIST_FIELDS = "f2,f3,f4,f5,f6,f8,f9,f12,f13,f14,f15,f16,f17,f18,f20,f21,f23";
+export const CLIST_FIELDS = "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25";
 /** The web-client token Eastmoney's own pages send with clist (upstream-spec §1.3); not a credential. */
 const CLIST_UT = "bd1d9ddb04089700cf9c27f6f7426281";
 
@@ -96,6 +98,12 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
     high: num("f15"),
     low: num("f16"),
     prev_close: num("f18"),
+    amplitude: num("f7"),
+    volume_ratio: num("f10"),
+    change_speed: num("f22"),
+    change_5min: num("f11"),
+    change_60d: num("f24"),
+    change_ytd: num("f25"),
   };
 }
 

@@ -10,6 +10,7 @@ import type { CompanyInfo, ListMarket, StockListEntry } from "./types.ts";
 const entry = (symbol: string): StockListEntry => ({
   symbol, name: `S${symbol}`, price: 1, pct_change: null, change: null, volume: null, amount: null, turnover_rate: null, pe_ratio: null,
   pb_ratio: null, market_cap: null, float_market_cap: null, open: null, high: null, low: null, prev_close: null,
+  amplitude: null, volume_ratio: null, change_speed: null, change_5min: null, change_60d: null, change_ytd: null,
 });
 
 function memoryListStore(): StockListStore & { saved: StockListSnapshot[] } {

@@ -136,21 +136,26 @@ export class StockListService {
 
   /**
    * The stock list of a market (filtered and paged per the query).
-   * @throws {UpstreamError} when today's snapshot is missing, the scan fails and no older snapshot is stored.
+   * @param options.forceRefresh - scan upstream now even when today's snapshot is stored (and
+   *   whatever the back-off after a failure), store the scan as today's snapshot and serve it. A
+   *   forced scan that fails fails the request: nothing stored is served in its place.
+   * @throws {UpstreamError} when today's snapshot is missing, the scan fails and no older snapshot
+   *   is stored; or when a forced scan fails.
    */
-  async getStockList(query: StockListQuery): Promise<StockListResult> {
+  async getStockList(query: StockListQuery, options: { forceRefresh?: boolean } = {}): Promise<StockListResult> {
     const { market } = query;
+    const force = options.forceRefresh === true;
     const today = this.today(market);
     let latest = await this.#store.latestSnapshot(market);
-    if (latest && latest.date >= today) return this.#serve(query, latest, null, 0);
+    if (!force && latest && latest.date >= today) return this.#serve(query, latest, null, 0);
 
     // One scan at a time for every market: upstream bans clients that page in parallel (spec §10.3).
     return this.#lock.run("clist", async () => {
       latest = await this.#store.latestSnapshot(market);
-      if (latest && latest.date >= today) return this.#serve(query, latest, null, 0);
+      if (!force && latest && latest.date >= today) return this.#serve(query, latest, null, 0);
       const failure = this.#failures.get(market);
       const now = this.#clock.now().getTime();
-      if (latest && failure && now - failure.at < this.#retryAfterFailureMs) return this.#serve(query, latest, failure.error, 0);
+      if (!force && latest && failure && now - failure.at < this.#retryAfterFailureMs) return this.#serve(query, latest, failure.error, 0);
       let scanned;
       try {
         // Not tied to the caller's connection: a scan that completes serves the next caller too.
@@ -158,7 +163,7 @@ export class StockListService {
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         this.#failures.set(market, { at: now, error });
-        if (!latest) throw error;
+        if (!latest || force) throw error;
         this.#logger.warn("stock list scan failed; serving the previous snapshot", { market, snapshot_date: latest.date, code: error.code, message: error.message });
         return this.#serve(query, latest, error, 0);
       }
@@ -259,11 +264,15 @@ export class CompanyInfoService {
 
   /**
    * Company information of a stock.
+   * @param options.forceRefresh - fetch from upstream now whatever the stored profile's age (and
+   *   whether the symbol was recently unknown), store and serve the answer. A forced fetch that
+   *   fails fails the request: the stored profile is not served in its place.
    * @throws {QuantDbError} `NOT_FOUND` when upstream does not know the symbol.
-   * @throws {UpstreamError} when a fetch is due, fails, and nothing is stored.
+   * @throws {UpstreamError} when a fetch is due (or forced), fails, and nothing is stored (or it was forced).
    */
-  async getCompanyInfo(symbol: StockSymbol, options: { signal?: AbortSignal } = {}): Promise<CompanyInfoResult> {
-    const fresh = (stored: StoredCompanyInfo | null) => stored !== null && this.#clock.now().getTime() - stored.fetchedAt.getTime() < this.#ttlMs;
+  async getCompanyInfo(symbol: StockSymbol, options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<CompanyInfoResult> {
+    const force = options.forceRefresh === true;
+    const fresh = (stored: StoredCompanyInfo | null) => !force && stored !== null && this.#clock.now().getTime() - stored.fetchedAt.getTime() < this.#ttlMs;
     let stored = await this.#store.findCompanyInfo(symbol);
     if (stored && fresh(stored)) return { ...stored, symbol, stale: false, upstreamRequests: 0 };
 
@@ -272,12 +281,12 @@ export class CompanyInfoService {
       if (stored && fresh(stored)) return { ...stored, symbol, stale: false, upstreamRequests: 0 };
       const now = this.#clock.now();
       const missingSince = this.#notFound.get(symbol.secid);
-      if (missingSince !== undefined && now.getTime() - missingSince < this.#notFoundTtlMs) throw this.#notFoundError(symbol);
+      if (!force && missingSince !== undefined && now.getTime() - missingSince < this.#notFoundTtlMs) throw this.#notFoundError(symbol);
       let info: CompanyInfo | null;
       try {
         info = await this.#source.fetchCompanyInfo(symbol, options.signal ? { signal: options.signal } : {});
       } catch (error) {
-        if (!(error instanceof UpstreamError) || !stored) throw error;
+        if (!(error instanceof UpstreamError) || !stored || force) throw error;
         this.#logger.warn("company info fetch failed; serving the stored profile", { secid: symbol.secid, code: error.code, message: error.message });
         return { ...stored, symbol, stale: true, upstreamRequests: 1 };
       }

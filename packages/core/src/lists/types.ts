@@ -64,6 +64,18 @@ export interface StockListEntry {
   low: number | null;
   /** Previous session's close [f18]. */
   prev_close: number | null;
+  /** Amplitude today [f7], percent: (high − low) / previous close. */
+  amplitude: number | null;
+  /** Volume ratio [f10] (量比): today's volume per minute against the 5-day average, ratio. */
+  volume_ratio: number | null;
+  /** Price speed [f22] (涨速), percent per minute. */
+  change_speed: number | null;
+  /** Change over the last 5 minutes [f11] (5分钟涨跌), percent. */
+  change_5min: number | null;
+  /** Change over 60 sessions [f24] (60日涨跌幅), percent. */
+  change_60d: number | null;
+  /** Change since the year's first session [f25] (年初至今涨跌幅), percent. */
+  change_ytd: number | null;
 }
 
 /** Units of every field of a stock-list entry, stated in each response. */
@@ -79,6 +91,12 @@ export interface StockListUnits {
   pb_ratio: "ratio";
   market_cap: "CNY" | "HKD";
   float_market_cap: "CNY" | "HKD";
+  amplitude: "percent";
+  volume_ratio: "ratio";
+  change_speed: "percent per minute";
+  change_5min: "percent";
+  change_60d: "percent";
+  change_ytd: "percent";
 }
 
 /** Units of a market's stock list. */
@@ -96,6 +114,12 @@ export function stockListUnits(market: ListMarket): StockListUnits {
     pb_ratio: "ratio",
     market_cap: currency,
     float_market_cap: currency,
+    amplitude: "percent",
+    volume_ratio: "ratio",
+    change_speed: "percent per minute",
+    change_5min: "percent",
+    change_60d: "percent",
+    change_ytd: "percent",
   };
 }
 

@@ -10,6 +10,6 @@
  * await quotes.batch(["600519", "0700.HK", "ABC"]); // per-symbol quote or error, in order
  */
 export { MAX_BATCH_SYMBOLS, parseSymbolBatch, QuoteService } from "./service.ts";
-export type { Quote, QuoteBatchEntry, QuoteError, QuoteLogger, QuoteServiceOptions } from "./service.ts";
+export type { Quote, QuoteBatchEntry, QuoteCacheReport, QuoteError, QuoteLogger, QuoteRequestOptions, QuoteServiceOptions } from "./service.ts";
 export { marketPhase } from "./phase.ts";
 export type { MarketPhase } from "./phase.ts";

@@ -103,6 +103,38 @@ describe("QuoteService refreshes", () => {
     expect(source.calls).toHaveLength(2);
   });
 
+  it("a forced request skips a fresh cache and never joins a refresh that started before it", async () => {
+    const source = new ScriptedSource();
+    const clock = new ManualClock("2026-11-20T02:00:00Z");
+    const service = new QuoteService({ upstream: source, clock, logger: silent });
+    const cold = service.lookup([s600519]);
+    await tick();
+    source.answer();
+    expect((await cold).cache).toEqual({ hit: false, upstream_requests: 1 });
+    expect((await service.lookup([s600519])).cache).toEqual({ hit: true, upstream_requests: 0 });
+
+    clock.advance(1000); // still fresh (TTL 15 s)
+    const forced = service.lookup([s600519], { forceRefresh: true });
+    await tick();
+    expect(source.calls).toEqual([["1.600519"], ["1.600519"]]);
+    // a refresh is running: a second forced request waits for the next one, a plain one joins nothing (cache fresh)
+    const plain = await service.lookup([s600519]);
+    expect(plain.cache).toEqual({ hit: true, upstream_requests: 0 });
+    const second = service.lookup([s600519, s000001], { forceRefresh: true });
+    await tick();
+    expect(source.calls).toHaveLength(2);
+    source.answer();
+    await tick();
+    expect(source.calls).toEqual([["1.600519"], ["1.600519"], ["1.600519", "0.000001"]]);
+    source.answer();
+    const [f1, f2] = await Promise.all([forced, second]);
+    expect(f1.cache).toEqual({ hit: false, upstream_requests: 1 });
+    expect(f1.results[0]).toMatchObject({ fetched_at: "2026-11-20T02:00:01.000Z" });
+    expect(f2.cache).toEqual({ hit: false, upstream_requests: 1 });
+    expect((await service.lookup([s600519, s000001])).cache).toEqual({ hit: true, upstream_requests: 0 });
+    expect(source.calls).toHaveLength(3);
+  });
+
   it("caches nothing from a failed refresh, gives every waiter its error, and tries again next time", async () => {
     const source = new ScriptedSource();
     const service = new QuoteService({ upstream: source, clock: new ManualClock("2026-11-20T02:00:00Z"), logger: silent });

@@ -54,6 +54,30 @@ export interface QuoteBatchEntry {
   error: QuoteError | null;
 }
 
+/**
+ * Cache accounting of one quote request (`cache` of the single-quote answer, `metadata.cache` of a
+ * batch answer).
+ */
+export interface QuoteCacheReport {
+  /** True when every quote came from the cache: the request neither made nor waited for an upstream call. */
+  hit: boolean;
+  /**
+   * Upstream calls of the refreshes this request waited for (one call per 100 secids). A refresh
+   * is shared by every request that joins it, so each of them reports its calls.
+   */
+  upstream_requests: number;
+}
+
+/** Options of a quote request. */
+export interface QuoteRequestOptions {
+  /**
+   * Ignore the cache: fetch every requested symbol from upstream in a refresh that starts after
+   * this request arrived (never a refresh already running), cache the answer and serve it.
+   * @default false
+   */
+  forceRefresh?: boolean;
+}
+
 /** Where the service reports failed refreshes. */
 export interface QuoteLogger {
   warn(message: string, details: Record<string, unknown>): void;
@@ -95,6 +119,8 @@ type Outcome = Entry | QuantDbError;
 /** One upstream refresh: the secids it fetches and its outcome per secid, once done. */
 class Flight {
   readonly secids = new Set<string>();
+  /** Upstream calls it made (set before `done` resolves). */
+  calls = 0;
   readonly done: Promise<Map<string, Outcome>>;
   #resolve!: (outcomes: Map<string, Outcome>) => void;
   constructor() {
@@ -158,6 +184,10 @@ function calendarIdOf(market: Market): CalendarId {
  * one ends and fetches the union of everything asked for meanwhile (one call per 100 secids). So N
  * concurrent requests for the same symbol make one upstream call. A failed refresh caches nothing
  * and every request waiting on it gets the error; the next request tries again.
+ *
+ * A forced refresh (`forceRefresh`, the API's admin-only `force_refresh=true`) skips the cache for
+ * its symbols and never joins a refresh already running: it waits for the next one, so what it
+ * serves was fetched after it was asked for.
  */
 export class QuoteService {
   readonly #upstream: QuoteSource;
@@ -198,10 +228,19 @@ export class QuoteService {
    * @throws {UpstreamError} `UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT` or `UPSTREAM_INVALID` when a
    *   needed refresh failed (nothing is cached from it)
    */
-  async quote(symbol: StockSymbol): Promise<Quote> {
-    const [result] = await this.quotes([symbol]);
+  async quote(symbol: StockSymbol, options: QuoteRequestOptions = {}): Promise<Quote> {
+    return (await this.quoteWithCache(symbol, options)).quote;
+  }
+
+  /**
+   * The quote of one symbol with the request's cache accounting.
+   * @throws as {@link QuoteService.quote}
+   */
+  async quoteWithCache(symbol: StockSymbol, options: QuoteRequestOptions = {}): Promise<{ quote: Quote; cache: QuoteCacheReport }> {
+    const { results, cache } = await this.lookup([symbol], options);
+    const [result] = results;
     if (result instanceof QuantDbError) throw result;
-    return result!;
+    return { quote: result!, cache };
   }
 
   /**
@@ -209,7 +248,16 @@ export class QuoteService {
    * that symbol (`NOT_FOUND`, or the upstream error of a failed refresh). Stale and missing ones
    * are refreshed together, at most one upstream call per 100 secids.
    */
-  async quotes(symbols: readonly StockSymbol[]): Promise<Array<Quote | QuantDbError>> {
+  async quotes(symbols: readonly StockSymbol[], options: QuoteRequestOptions = {}): Promise<Array<Quote | QuantDbError>> {
+    return (await this.lookup(symbols, options)).results;
+  }
+
+  /**
+   * {@link QuoteService.quotes} with the request's cache accounting. With `forceRefresh` every
+   * symbol is fetched from upstream (see {@link QuoteRequestOptions.forceRefresh}).
+   */
+  async lookup(symbols: readonly StockSymbol[], options: QuoteRequestOptions = {}): Promise<{ results: Array<Quote | QuantDbError>; cache: QuoteCacheReport }> {
+    const force = options.forceRefresh === true;
     const now = this.#clock.now().getTime();
     const phases = new Map<CalendarId, MarketPhase>();
     const phaseOf = (symbol: StockSymbol): MarketPhase => {
@@ -226,13 +274,18 @@ export class QuoteService {
     const stale: string[] = [];
     for (const symbol of symbols) {
       if (outcomes.has(symbol.secid) || stale.includes(symbol.secid)) continue;
-      const entry = this.#cache.get(symbol.secid);
+      const entry = force ? undefined : this.#cache.get(symbol.secid);
       if (entry && this.#isFresh(entry, phaseOf(symbol), now)) outcomes.set(symbol.secid, entry);
       else stale.push(symbol.secid);
     }
-    if (stale.length > 0) for (const [secid, outcome] of await this.#load(stale)) outcomes.set(secid, outcome);
+    let calls = 0;
+    if (stale.length > 0) {
+      const loaded = await this.#load(stale, force);
+      calls = loaded.calls;
+      for (const [secid, outcome] of loaded.outcomes) outcomes.set(secid, outcome);
+    }
 
-    return symbols.map((symbol) => {
+    const results = symbols.map((symbol) => {
       const outcome = outcomes.get(symbol.secid);
       if (outcome instanceof QuantDbError) return outcome;
       if (!outcome) return new QuantDbError("INTERNAL_ERROR", "Internal error: the quote refresh lost a symbol");
@@ -245,24 +298,34 @@ export class QuoteService {
       }
       return this.#serve(symbol, outcome.quote, outcome.fetchedAt, phaseOf(symbol).open);
     });
+    return { results, cache: { hit: stale.length === 0, upstream_requests: calls } };
   }
 
   /**
    * A batch request: parse each symbol, answer each with its quote or its own error.
    * @throws {InputError} `VALIDATION_ERROR` when the list is empty or has more than 100 symbols
    */
-  async batch(inputs: readonly string[]): Promise<QuoteBatchEntry[]> {
+  async batch(inputs: readonly string[], options: QuoteRequestOptions = {}): Promise<QuoteBatchEntry[]> {
+    return (await this.batchWithCache(inputs, options)).entries;
+  }
+
+  /**
+   * {@link QuoteService.batch} with the request's cache accounting.
+   * @throws {InputError} `VALIDATION_ERROR` when the list is empty or has more than 100 symbols
+   */
+  async batchWithCache(inputs: readonly string[], options: QuoteRequestOptions = {}): Promise<{ entries: QuoteBatchEntry[]; cache: QuoteCacheReport }> {
     const parsed = parseSymbolBatch(inputs);
     const symbols = parsed.flatMap((item) => ("symbol" in item ? [item.symbol] : []));
-    const answers = symbols.length > 0 ? await this.quotes(symbols) : [];
+    const { results: answers, cache } = symbols.length > 0 ? await this.lookup(symbols, options) : { results: [], cache: { hit: true, upstream_requests: 0 } };
     let next = 0;
-    return parsed.map((item) => {
+    const entries = parsed.map((item): QuoteBatchEntry => {
       if ("error" in item) return { symbol: item.input, quote: null, error: errorBody(item.error) };
       const answer = answers[next++]!;
       return answer instanceof QuantDbError
         ? { symbol: item.input, quote: null, error: errorBody(answer) }
         : { symbol: item.input, quote: answer, error: null };
     });
+    return { entries, cache };
   }
 
   #isFresh(entry: Entry, phase: MarketPhase, now: number): boolean {
@@ -292,15 +355,24 @@ export class QuoteService {
     };
   }
 
-  /** Outcomes for stale secids: from the running refresh if it fetches them, else from the next one. */
-  async #load(secids: readonly string[]): Promise<Map<string, Outcome>> {
-    const running = this.#running;
+  /**
+   * Outcomes for stale secids: from the running refresh if it fetches them, else from the next
+   * one; with `force`, always from a refresh that has not started yet. `calls`: the upstream
+   * calls of the refreshes waited for.
+   */
+  async #load(secids: readonly string[], force: boolean): Promise<{ outcomes: Map<string, Outcome>; calls: number }> {
+    const running = force ? null : this.#running;
     const joined = running ? secids.filter((secid) => running.secids.has(secid)) : [];
     const rest = running ? secids.filter((secid) => !running.secids.has(secid)) : [...secids];
     const waits: Array<Promise<[readonly string[], Map<string, Outcome>]>> = [];
-    if (running && joined.length > 0) waits.push(running.done.then((outcomes) => [joined, outcomes]));
+    const flights: Flight[] = [];
+    if (running && joined.length > 0) {
+      flights.push(running);
+      waits.push(running.done.then((outcomes) => [joined, outcomes]));
+    }
     if (rest.length > 0) {
       const flight = this.#enqueue(rest);
+      flights.push(flight);
       waits.push(flight.done.then((outcomes) => [rest, outcomes]));
     }
     const result = new Map<string, Outcome>();
@@ -310,7 +382,7 @@ export class QuoteService {
         if (outcome) result.set(secid, outcome);
       }
     }
-    return result;
+    return { outcomes: result, calls: flights.reduce((sum, flight) => sum + flight.calls, 0) };
   }
 
   /** Add secids to the next refresh, starting it at once when none is running. */
@@ -323,7 +395,7 @@ export class QuoteService {
 
   #launch(flight: Flight): void {
     this.#running = flight;
-    void this.#refresh([...flight.secids]).then((outcomes) => {
+    void this.#refresh(flight, [...flight.secids]).then((outcomes) => {
       this.#running = null;
       const next = this.#next;
       this.#next = null;
@@ -333,11 +405,12 @@ export class QuoteService {
   }
 
   /** Fetch secids from upstream, 100 per call, caching what each successful call answered. Never rejects. */
-  async #refresh(secids: readonly string[]): Promise<Map<string, Outcome>> {
+  async #refresh(flight: Flight, secids: readonly string[]): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
     for (let i = 0; i < secids.length; i += MAX_SECIDS_PER_CALL) {
       const chunk = secids.slice(i, i + MAX_SECIDS_PER_CALL);
       const fetchedAt = this.#clock.now().getTime();
+      flight.calls++;
       try {
         const quotes = await this.#upstream.fetchQuotes(chunk);
         for (const secid of chunk) {

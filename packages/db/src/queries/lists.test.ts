@@ -9,6 +9,7 @@ import { createAssetStore, createCompanyInfoStore, createStockListStore, stockLi
 const entry = (symbol: string, name: string | null, price: number | null = 10): StockListEntry => ({
   symbol, name, price, pct_change: 1.5, change: 0.15, volume: 1_234_500, amount: 1.2e7, turnover_rate: 0.3, pe_ratio: null, pb_ratio: 2.1,
   market_cap: 1e10, float_market_cap: 8e9, open: 9.9, high: 10.2, low: 9.8, prev_close: 9.85,
+  amplitude: 4.06, volume_ratio: 0.67, change_speed: -0.14, change_5min: -0.45, change_60d: 12.5, change_ytd: null,
 });
 
 const info = (code: string, name: string | null): CompanyInfo => ({

@@ -24,7 +24,7 @@ import { dataVersionsWritten } from "../data-versions.ts";
 import { instrumentWhere, upsertInstrument } from "./instruments.ts";
 import { instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
-/** Snapshot rows per INSERT: 20 parameters each keeps a statement far below PostgreSQL's 65,535. */
+/** Snapshot rows per INSERT: 26 parameters each keeps a statement far below PostgreSQL's 65,535. */
 const CHUNK = 1000;
 
 /**
@@ -55,6 +55,12 @@ const entryColumns = {
   high: stockListSnapshots.high,
   low: stockListSnapshots.low,
   prev_close: stockListSnapshots.prevClose,
+  amplitude: stockListSnapshots.amplitude,
+  volume_ratio: stockListSnapshots.volumeRatio,
+  change_speed: stockListSnapshots.changeSpeed,
+  change_5min: stockListSnapshots.change5min,
+  change_60d: stockListSnapshots.change60d,
+  change_ytd: stockListSnapshots.changeYtd,
 };
 
 async function latestSnapshot(db: Database, market: ListMarket) {
@@ -105,6 +111,12 @@ async function saveSnapshot(db: Database, snapshot: StockListSnapshot): Promise<
         high: row.high,
         low: row.low,
         prevClose: row.prev_close,
+        amplitude: row.amplitude,
+        volumeRatio: row.volume_ratio,
+        changeSpeed: row.change_speed,
+        change5min: row.change_5min,
+        change60d: row.change_60d,
+        changeYtd: row.change_ytd,
         fetchedAt,
       }));
       await tx
@@ -128,6 +140,12 @@ async function saveSnapshot(db: Database, snapshot: StockListSnapshot): Promise<
             high: sql`excluded.high`,
             low: sql`excluded.low`,
             prevClose: sql`excluded.prev_close`,
+            amplitude: sql`excluded.amplitude`,
+            volumeRatio: sql`excluded.volume_ratio`,
+            changeSpeed: sql`excluded.change_speed`,
+            change5min: sql`excluded.change_5min`,
+            change60d: sql`excluded.change_60d`,
+            changeYtd: sql`excluded.change_ytd`,
             fetchedAt: sql`excluded.fetched_at`,
           },
         });

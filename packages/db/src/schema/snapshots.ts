@@ -28,6 +28,18 @@ export const stockListSnapshots = pgTable(
     high: doublePrecision("high"),
     low: doublePrecision("low"),
     prevClose: doublePrecision("prev_close"),
+    /** Percent [Eastmoney clist f7]. */
+    amplitude: doublePrecision("amplitude"),
+    /** Ratio [f10]. */
+    volumeRatio: doublePrecision("volume_ratio"),
+    /** Percent per minute [f22]. */
+    changeSpeed: doublePrecision("change_speed"),
+    /** Percent [f11]. */
+    change5min: doublePrecision("change_5min"),
+    /** Percent [f24]. */
+    change60d: doublePrecision("change_60d"),
+    /** Percent [f25]. */
+    changeYtd: doublePrecision("change_ytd"),
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ name: "stock_list_snapshots_pkey", columns: [t.snapshotDate, t.market, t.code] })],

@@ -3,12 +3,14 @@ import { BATCH_LIMIT, runPerSymbol } from "@quantdb/core/batch";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { ErrorSchema, openApiErrorResponses } from "../../errors.ts";
+import { forceRefreshBody } from "../force-refresh.ts";
 import { companyInfoBody } from "../lists/assets.ts";
 import { CompanyInfoResponseSchema } from "../lists/schema.ts";
 
 const BatchAssetsRequestSchema = z
   .object({
     symbols: z.array(z.string()).openapi({ description: `Stock symbols in any accepted form, 1–${BATCH_LIMIT}`, example: ["600519", "000001.SZ", "00700"] }),
+    force_refresh: forceRefreshBody("fetch every symbol's information from upstream now whatever its age (one call per symbol), store and serve it; a symbol whose forced fetch fails gets its error in errors."),
   })
   .openapi("BatchAssetsRequest");
 
@@ -20,7 +22,7 @@ const BatchAssetsResponseSchema = z
       requested: z.number().int(),
       succeeded: z.number().int(),
       failed: z.number().int(),
-      upstream_requests: z.number().int().openapi({ description: "Upstream calls for the batch: one per symbol whose profile was missing or older than a day" }),
+      upstream_requests: z.number().int().openapi({ description: "Upstream calls for the batch: one per symbol whose profile was missing or older than a day (every symbol with force_refresh)" }),
     }),
   })
   .openapi("BatchAssets");
@@ -40,9 +42,11 @@ export function registerBatchAssets(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { companyInfo } = c.var.services.lists;
-      const outcomes = await runPerSymbol(c.req.valid("json").symbols, async (text) => {
+      const { symbols, force_refresh } = c.req.valid("json");
+      const forceRefresh = force_refresh === true;
+      const outcomes = await runPerSymbol(symbols, async (text) => {
         const symbol = parseStockSymbol(text);
-        return { symbol, info: await companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal }) };
+        return { symbol, info: await companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal, forceRefresh }) };
       });
       const assets: Record<string, z.infer<typeof CompanyInfoResponseSchema>> = {};
       const errors: Record<string, z.infer<typeof ErrorSchema>["error"]> = {};

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { FINANCIAL_FIELDS, type FinancialFieldName } from "@quantdb/core/fundamentals";
+import { forceRefreshQuery } from "../force-refresh.ts";
 
 /** Path parameter: an A-share symbol in any accepted form. */
 export const FinancialSymbolParam = z.object({
@@ -9,6 +10,13 @@ export const FinancialSymbolParam = z.object({
       "A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ. Hong Kong symbols are valid but not covered (404).",
     example: "600519",
   }),
+});
+
+/** Query of the summary operations. */
+export const FinancialQuerySchema = z.object({
+  force_refresh: forceRefreshQuery(
+    "fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them (metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504).",
+  ),
 });
 
 const UNIT_NAMES = { CNY: "CNY (yuan)", "CNY/share": "CNY per share", percent: "percent (12.5 = 12.5 %)", ratio: "a plain ratio" } as const;

@@ -3,7 +3,7 @@ import { DATACENTER_REPORTS, financialUnits } from "@quantdb/core/fundamentals";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { FinancialSummaryResponseSchema, FinancialSymbolParam } from "./schema.ts";
+import { FinancialQuerySchema, FinancialSummaryResponseSchema, FinancialSymbolParam } from "./schema.ts";
 
 const description = `The newest periodic reports (at most 8, newest first) of an A-share listed in Shanghai,
 Shenzhen or Beijing, every field mapped by name from Eastmoney's datacenter and stated with its unit.
@@ -23,7 +23,8 @@ upstream rows. They are served from the database until the statutory deadline of
 (Q1 by Apr 30, H1 by Aug 31, Q3 by Oct 31, annual by Apr 30 of the next year; Asia/Shanghai), given in
 metadata.cache.next_due; the first request after it fetches again, and if the new report has not
 appeared yet, again at most once a day. A report published before its deadline is therefore picked
-up after the deadline. A failed fetch stores nothing and answers 502/504.
+up after the deadline. A failed fetch stores nothing and answers 502/504. force_refresh=true (admin)
+fetches now whatever the deadline.
 
 Not found (404): a code upstream has no reports for, and Hong Kong stocks (the summary covers
 A-shares only).`;
@@ -36,7 +37,7 @@ function route(path: string, operationId: string, summary: string) {
     tags: ["Financial"],
     summary,
     description,
-    request: { params: FinancialSymbolParam },
+    request: { params: FinancialSymbolParam, query: FinancialQuerySchema },
     responses: {
       200: { description: "The newest reports, newest first", content: { "application/json": { schema: FinancialSummaryResponseSchema } } },
       ...openApiErrorResponses,
@@ -53,7 +54,8 @@ export function registerGetFinancialSummary(app: OpenAPIHono<AppEnv>): void {
   for (const r of routes) {
     app.openapi(r, async (c) => {
       const symbol = parseStockSymbol(c.req.valid("param").symbol);
-      const result = await c.var.services.financial.getSummary(symbol, { signal: c.req.raw.signal });
+      const forceRefresh = c.req.valid("query").force_refresh === "true";
+      const result = await c.var.services.financial.getSummary(symbol, { signal: c.req.raw.signal, forceRefresh });
       const body: z.infer<typeof FinancialSummaryResponseSchema> = {
         symbol: result.symbol.code,
         market: result.symbol.market as "SH" | "SZ" | "BJ",

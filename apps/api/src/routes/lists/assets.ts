@@ -9,6 +9,7 @@ import {
   AssetSearchQuerySchema,
   AssetSearchResponseSchema,
   AssetSymbolParam,
+  CompanyInfoQuerySchema,
   CompanyInfoResponseSchema,
 } from "./schema.ts";
 
@@ -23,6 +24,9 @@ stored information is served with stale: true; with nothing stored the failure i
 A symbol upstream does not know is 404 NOT_FOUND (remembered for an hour). History requests never wait for
 or call this endpoint's upstream.
 
+force_refresh=true (admin): fetch from upstream now whatever the stored information's age, store and serve
+it; a failed forced fetch is the answer (502/504).
+
 Units: share counts in shares; market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK).`;
 
 const infoRoute = createRoute({
@@ -32,7 +36,7 @@ const infoRoute = createRoute({
   tags: ["Assets"],
   summary: "Company information of a stock",
   description: infoDescription,
-  request: { params: AssetSymbolParam },
+  request: { params: AssetSymbolParam, query: CompanyInfoQuerySchema },
   responses: {
     200: { description: "Company information", content: { "application/json": { schema: CompanyInfoResponseSchema } } },
     ...openApiErrorResponses,
@@ -126,7 +130,8 @@ export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(infoRoute, async (c) => {
     const symbol = parseStockSymbol(c.req.valid("param").symbol);
-    const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal });
+    const forceRefresh = c.req.valid("query").force_refresh === "true";
+    const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal, forceRefresh });
     return c.json(companyInfoBody(symbol, info), 200);
   });
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { forceRefreshQuery } from "../force-refresh.ts";
 
 const MarketEnum = z.enum(["SH", "SZ", "BJ", "HK"]);
 const CurrencyEnum = z.enum(["CNY", "HKD"]);
@@ -14,6 +15,9 @@ export const StockListQuerySchema = z.object({
   q: z.string().optional().openapi({ description: "Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters)", example: "茅台" }),
   limit: z.string().optional().openapi({ description: "Return at most this many stocks (1-10000). Default: every matching stock.", example: "100" }),
   offset: z.string().optional().openapi({ description: "Skip this many matching stocks first (in code order). Default 0.", example: "0" }),
+  force_refresh: forceRefreshQuery(
+    "scan upstream now even when today's snapshot is stored, store the scan as today's snapshot and serve it (cache.hit false, cache.upstream_requests the pages scanned); a failed forced scan is the answer (502/504), no stored snapshot is served instead.",
+  ),
 });
 
 /** One stock of a list snapshot. */
@@ -35,6 +39,12 @@ export const StockListEntrySchema = z
     high: nullableNumber("High, trading currency [f15]", 1709.96),
     low: nullableNumber("Low, trading currency [f16]", 1691.0),
     prev_close: nullableNumber("Previous session's close, trading currency [f18]", 1705.0),
+    amplitude: nullableNumber("Amplitude today, percent [f7]", 1.07),
+    volume_ratio: nullableNumber("Volume ratio (量比), ratio [f10]; null in a snapshot stored before QuantDB asked for it", 0.67),
+    change_speed: nullableNumber("Price speed (涨速), percent per minute [f22]", -0.14),
+    change_5min: nullableNumber("Change over the last 5 minutes (5分钟涨跌), percent [f11]", -0.45),
+    change_60d: nullableNumber("Change over 60 sessions (60日涨跌幅), percent [f24]", 12.5),
+    change_ytd: nullableNumber("Change since the year's first session (年初至今涨跌幅), percent [f25]", -3.2),
   })
   .openapi("StockListEntry");
 
@@ -66,6 +76,12 @@ export const StockListResponseSchema = z
       pb_ratio: z.literal("ratio"),
       market_cap: CurrencyEnum,
       float_market_cap: CurrencyEnum,
+      amplitude: z.literal("percent"),
+      volume_ratio: z.literal("ratio"),
+      change_speed: z.literal("percent per minute"),
+      change_5min: z.literal("percent"),
+      change_60d: z.literal("percent"),
+      change_ytd: z.literal("percent"),
     }),
     cache: z.object({
       hit: z.boolean().openapi({ description: "true when no upstream call was made" }),
@@ -74,6 +90,13 @@ export const StockListResponseSchema = z
     stocks: z.array(StockListEntrySchema).openapi({ description: "Stocks in ascending code order" }),
   })
   .openapi("StockList");
+
+/** Query of `GET /api/v1/assets/symbol/{symbol}`. */
+export const CompanyInfoQuerySchema = z.object({
+  force_refresh: forceRefreshQuery(
+    "fetch from upstream now whatever the stored information's age, store and serve it (cache.hit false, cache.upstream_requests 1); a failed forced fetch is the answer (502/504), the stored information is not served instead.",
+  ),
+});
 
 /** Path parameter: a stock symbol in any accepted form. */
 export const AssetSymbolParam = z.object({

@@ -19,6 +19,9 @@ snapshot_date and the failure in upstream_error; for a minute after a failure th
 without asking upstream again. With nothing stored the failure is the answer (502 UPSTREAM_UNAVAILABLE or
 UPSTREAM_INVALID, 504 UPSTREAM_TIMEOUT).
 
+force_refresh=true (admin): scan upstream now even when today's snapshot is stored, replace today's snapshot
+with the scan and serve it; a failed forced scan is the answer (502/504).
+
 Units: prices, change, amount and market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK); volume
 in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E and P/B
 as ratios. A value upstream sent as "-" (suspended, not traded yet) is null. The market is required.`;
@@ -40,8 +43,9 @@ const route = createRoute({
 /** `GET /api/v1/stocks/list?market=SH|SZ|BJ|HK&q&limit&offset`. */
 export function registerGetStockList(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const query = parseStockListQuery(c.req.valid("query"));
-    const result = await c.var.services.lists.stockList.getStockList(query);
+    const { force_refresh, ...input } = c.req.valid("query");
+    const query = parseStockListQuery(input);
+    const result = await c.var.services.lists.stockList.getStockList(query, { forceRefresh: force_refresh === "true" });
     const body: z.infer<typeof StockListResponseSchema> = {
       market: result.market,
       snapshot_date: result.snapshotDate,

@@ -21,7 +21,7 @@ requested symbol in order, carrying either its quote or its own error: INVALID_S
 symbol in no accepted form, NOT_FOUND (404) when upstream has no quote for it, or the upstream error
 (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID, UPSTREAM_TIMEOUT) when the refresh it needed failed, even if
 every symbol failed. A body that is not a JSON object with a symbols array of strings, an empty list or
-more than 100 symbols is 400 VALIDATION_ERROR.`,
+more than 100 symbols is 400 VALIDATION_ERROR. metadata.cache accounts for the whole request.`,
       request: { body: { required: true, content: { "application/json": { schema: QuoteBatchRequestSchema } } } },
       responses: {
         200: { description: "One entry per requested symbol", content: { "application/json": { schema: QuoteBatchResponseSchema } } },
@@ -29,9 +29,10 @@ more than 100 symbols is 400 VALIDATION_ERROR.`,
       },
     }),
     async (c) => {
-      const entries = await c.var.services.realtime.batch(c.req.valid("json").symbols);
+      const { symbols, force_refresh } = c.req.valid("json");
+      const { entries, cache } = await c.var.services.realtime.batchWithCache(symbols, { forceRefresh: force_refresh === true });
       const ok = entries.filter((entry) => entry.quote !== null).length;
-      const body: z.infer<typeof QuoteBatchResponseSchema> = { data: entries, metadata: { count: entries.length, ok, failed: entries.length - ok } };
+      const body: z.infer<typeof QuoteBatchResponseSchema> = { data: entries, metadata: { count: entries.length, ok, failed: entries.length - ok, cache } };
       return c.json(body, 200);
     },
   );

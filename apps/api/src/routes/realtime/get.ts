@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { QuoteSchema, REALTIME_CACHING, RealtimeSymbolParam } from "./schema.ts";
+import { QuoteAnswerSchema, REALTIME_CACHING, RealtimeQuerySchema, RealtimeSymbolParam } from "./schema.ts";
 
 /** `GET /api/v1/realtime/stock/{symbol}`: the realtime quote of one A-share or HK stock. */
 export function registerGetRealtimeQuote(app: OpenAPIHono<AppEnv>): void {
@@ -20,15 +20,17 @@ ${REALTIME_CACHING}
 Errors: 400 INVALID_SYMBOL for a symbol in no accepted form; 404 NOT_FOUND when upstream has no quote
 for the symbol; 502 UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID and 504 UPSTREAM_TIMEOUT when the needed
 refresh failed.`,
-      request: { params: RealtimeSymbolParam },
+      request: { params: RealtimeSymbolParam, query: RealtimeQuerySchema },
       responses: {
-        200: { description: "The quote", content: { "application/json": { schema: QuoteSchema } } },
+        200: { description: "The quote and the request's cache accounting", content: { "application/json": { schema: QuoteAnswerSchema } } },
         ...openApiErrorResponses,
       },
     }),
     async (c) => {
       const symbol = parseStockSymbol(c.req.valid("param").symbol);
-      return c.json(await c.var.services.realtime.quote(symbol), 200);
+      const forceRefresh = c.req.valid("query").force_refresh === "true";
+      const { quote, cache } = await c.var.services.realtime.quoteWithCache(symbol, { forceRefresh });
+      return c.json({ ...quote, cache }, 200);
     },
   );
 }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_BATCH_SYMBOLS } from "@quantdb/core/realtime";
+import { cacheReportSchema, forceRefreshBody, forceRefreshQuery } from "../force-refresh.ts";
 
 /** Path parameter: a stock symbol in any accepted form. */
 export const RealtimeSymbolParam = z.object({
@@ -42,6 +43,18 @@ export const QuoteSchema = z
   })
   .openapi("Quote");
 
+const FORCED = "fetch every requested quote from upstream now, in a refresh that starts after this request (never one already running), whatever the cache holds; cache and serve it.";
+
+/** Query of the single-quote operation. */
+export const RealtimeQuerySchema = z.object({ force_refresh: forceRefreshQuery(FORCED) });
+
+const QuoteCacheSchema = cacheReportSchema(
+  "Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by concurrent requests is reported by each)",
+);
+
+/** The single-quote answer: the quote and the request's cache accounting. */
+export const QuoteAnswerSchema = QuoteSchema.extend({ cache: QuoteCacheSchema }).openapi("QuoteAnswer");
+
 /** The per-symbol error inside a batch answer (the fields of the error envelope). */
 export const QuoteErrorSchema = z
   .object({
@@ -58,6 +71,7 @@ export const QuoteBatchRequestSchema = z
     symbols: z
       .array(z.string())
       .openapi({ description: `1 to ${MAX_BATCH_SYMBOLS} stock symbols in any accepted form; A-shares and HK may be mixed; duplicates are answered twice`, example: ["600519", "0700.HK", "000001.SZ"] }),
+    force_refresh: forceRefreshBody(FORCED),
   })
   .openapi("QuoteBatchRequest");
 
@@ -77,6 +91,7 @@ export const QuoteBatchResponseSchema = z
       count: z.number().int().openapi({ description: "Entries in data", example: 3 }),
       ok: z.number().int().openapi({ description: "Entries with a quote", example: 2 }),
       failed: z.number().int().openapi({ description: "Entries with an error", example: 1 }),
+      cache: QuoteCacheSchema,
     }),
   })
   .openapi("QuoteBatch");
@@ -95,4 +110,8 @@ feed), one refresh fetches the final state and it is served without any upstream
 resumes. Concurrent requests share one refresh: 50 simultaneous requests for a stale symbol make one
 upstream call, and symbols asked for while a refresh runs are fetched together in the next one.
 fetched_at says when a quote was fetched, market_open whether its exchange is trading now. A failed
-refresh caches nothing.`;
+refresh caches nothing. cache.hit says whether the request was answered from the cache alone,
+cache.upstream_requests how many upstream calls it waited for.
+
+force_refresh=true (admin): every requested quote is fetched from upstream in a refresh that starts
+after the request, cached and served (hit false); a failed forced refresh is the answer (502/504).`;
