@@ -184,4 +184,27 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect((await api.get("/api/v1/stocks/list?market=BJ")).body).toMatchObject({ stale: false, cache: { hit: true } });
     expect(suite.system.replay.requestCount()).toBe(calls0);
   });
+  it("history and the history batch: a forced request replaces the held series and reports its calls (hit false)", async () => {
+    const { api, admin } = await start();
+    const url = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq";
+    const first = await api.get(url);
+    expect(first.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });
+    const kline = () => suite.system.replay.requestCount({ path: "/api/qt/stock/kline/get" });
+    const forced = await api.get(`${url}&force_refresh=true`, admin());
+    expect(forced.status).toBe(200);
+    expect(kline()).toBe(2);
+    expect(forced.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, rows_from_cache: 0, rows_from_upstream: 22 });
+    expect(forced.body.data).toEqual(first.body.data);
+    expect((await api.get(url)).body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
+
+    const body = { symbols: ["600519", "000001"], start_date: "20240102", end_date: "20240131", adjust: "qfq" };
+    expect((await api.get("/api/v1/batch/stocks", post({ ...body, force_refresh: true }))).status).toBe(401);
+    const plain = await api.get("/api/v1/batch/stocks", post(body));
+    expect(plain.body.metadata.upstream_requests).toBe(1); // 000001 only; 600519 is held
+    const batch = await api.get("/api/v1/batch/stocks", post({ ...body, force_refresh: true }, admin()));
+    expect(batch.status).toBe(200);
+    expect(batch.body.metadata.upstream_requests).toBe(2); // both held series re-fetched
+    expect(batch.body.results["600519"].metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });
+    expect(kline()).toBe(2 + 1 + 2);
+  });
 });

@@ -2618,6 +2618,11 @@ export interface components {
              * @example daily
              */
             period?: string;
+            /**
+             * @description true (admin key needed unless auth is off): re-fetch each symbol's held series of this adjustment from upstream and replace it before answering, as force_refresh=true on the history endpoint; each result then reports hit=false and the calls made
+             * @example false
+             */
+            force_refresh?: boolean;
         };
         BatchAssets: {
             /** @description Per symbol as written in the request: the company-information body */

@@ -10,7 +10,9 @@ import type { HistoryResult, HistoryService } from "./service.ts";
 export { BATCH_LIMIT } from "../batch.ts";
 
 /**
- * Run a history request for every symbol with the same range, adjustment and period.
+ * Run a history request for every symbol with the same range, adjustment and period (with
+ * `forceRefresh`, each symbol's held series is re-fetched and replaced first, as on the single-stock
+ * endpoint).
  * @throws {InputError} `VALIDATION_ERROR` for an empty list or too many symbols; everything else
  *   (bad symbol, bad date, upstream failure) is reported per symbol.
  */
@@ -19,11 +21,8 @@ export function getManyBars(
   clock: Clock,
   symbols: readonly string[],
   query: Omit<HistoryQueryInput, "symbol" | "kind">,
-  options: { concurrency?: number; signal?: AbortSignal } = {},
+  options: { concurrency?: number; signal?: AbortSignal; forceRefresh?: boolean } = {},
 ): Promise<BatchOutcome<HistoryResult>[]> {
-  return runPerSymbol(
-    symbols,
-    (symbol) => history.getBars(parseHistoryQuery({ ...query, symbol }, clock), options.signal ? { signal: options.signal } : {}),
-    options,
-  );
+  const perSymbol = { ...(options.signal ? { signal: options.signal } : {}), forceRefresh: options.forceRefresh ?? false };
+  return runPerSymbol(symbols, (symbol) => history.getBars(parseHistoryQuery({ ...query, symbol }, clock), perSymbol), options);
 }

@@ -623,8 +623,22 @@ export class HistoryService {
    * counts daily rows.
    * @param options.wholePeriods read and aggregate every period touching [start, end] whole, sessions
    *   after `end` included (AKShare's behaviour, kept for the AKTools-compatible endpoint only)
+   * @param options.forceRefresh first re-fetch the series' whole held history and replace it (see
+   *   {@link refresh}); the answer then reports `hit: false` and counts those calls
+   * @throws {UpstreamError} as {@link getDailyBars}, and when a forced refresh fails (nothing replaced)
    */
-  async getBars(query: HistoryQuery, options: HistoryRequestOptions & { wholePeriods?: boolean } = {}): Promise<HistoryResult> {
+  async getBars(query: HistoryQuery, options: HistoryRequestOptions & { wholePeriods?: boolean; forceRefresh?: boolean } = {}): Promise<HistoryResult> {
+    if (options.forceRefresh) {
+      // Replace the held series from upstream first (see refresh), then answer; the answer's cache
+      // report counts the refresh's calls, and every bar of the refreshed span came from upstream now.
+      const refreshed = (await this.refresh(query.symbol, [query.adjust], options.signal ? { signal: options.signal } : {})).length;
+      const { forceRefresh: _force, ...rest } = options;
+      const result = await this.getBars(query, rest);
+      if (refreshed === 0) return result;
+      const { rows_from_cache, rows_from_upstream, upstream_requests } = result.cache;
+      result.cache = { ...result.cache, hit: false, rows_from_cache: 0, rows_from_upstream: rows_from_upstream + rows_from_cache, upstream_requests: upstream_requests + refreshed };
+      return result;
+    }
     const period = query.period ?? "daily";
     if (period === "daily") return this.getDailyBars(query, options);
     const range = options.wholePeriods ? { start: periodStart(query.start, period), end: periodEnd(query.end, period) } : { start: query.start, end: query.end };

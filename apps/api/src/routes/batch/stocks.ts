@@ -12,6 +12,11 @@ const BatchRequestSchema = z
     end_date: z.string().optional().openapi({ description: "YYYYMMDD or YYYY-MM-DD; default today on each exchange", example: "20240331" }),
     adjust: z.string().optional().openapi({ description: '"" (default), qfq or hfq', example: "qfq" }),
     period: z.string().optional().openapi({ description: "daily (default), weekly or monthly", example: "daily" }),
+    force_refresh: z.boolean().optional().openapi({
+      description:
+        "true (admin key needed unless auth is off): re-fetch each symbol's held series of this adjustment from upstream and replace it before answering, as force_refresh=true on the history endpoint; each result then reports hit=false and the calls made",
+      example: false,
+    }),
   })
   .openapi("BatchHistoryRequest");
 
@@ -42,9 +47,9 @@ export function registerBatchStocks(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: { description: "Per-symbol results and errors", content: { "application/json": { schema: BatchResponseSchema } } }, ...openApiErrorResponses },
     }),
     async (c) => {
-      const { symbols, ...query } = c.req.valid("json");
+      const { symbols, force_refresh, ...query } = c.req.valid("json");
       const { history, clock } = c.var.services;
-      const outcomes = await getManyBars(history, clock, symbols, query, { signal: c.req.raw.signal });
+      const outcomes = await getManyBars(history, clock, symbols, query, { signal: c.req.raw.signal, forceRefresh: force_refresh === true });
       const results: Record<string, z.infer<typeof HistoryResponseSchema>> = {};
       const errors: Record<string, z.infer<typeof ErrorSchema>["error"]> = {};
       let upstream = 0;

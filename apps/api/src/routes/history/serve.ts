@@ -48,18 +48,17 @@ function render(result: HistoryResult, format: HistoryFormat, identity?: string)
  */
 export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, format: HistoryFormat, options: { allowPartial?: boolean; forceRefresh?: boolean } = {}): Promise<Response> {
   const { history } = c.var.services;
-  // force_refresh: replace the held series from upstream first (its write bumps the data version,
-  // so no reused body can answer for the old data); upstream errors propagate as for a refresh.
-  if (options.forceRefresh) await history.refresh(query.symbol, [query.adjust], { signal: c.req.raw.signal });
   const started = performance.now();
   const cache = bodyCacheFor(history);
-  const key = await history.responseCacheKey(query);
+  // force_refresh: the service replaces the held series from upstream first (its write bumps the data
+  // version, so no reused body answers for the old data); a forced answer is never a reused one.
+  const key = options.forceRefresh ? null : await history.responseCacheKey(query);
   const cacheKey = key === null ? null : `${format}|${key}`;
   let body = cacheKey === null ? undefined : cache.get(cacheKey);
   if (body) {
     history.recordReusedAnswer(performance.now() - started);
   } else {
-    const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false });
+    const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false, forceRefresh: options.forceRefresh ?? false });
     // An answer that made no upstream call is exactly determined by its cache key (data version,
     // today, range, format…): its entity tag is the key's hash, not the body's.
     // Nor is an answer serving unconfirmed empty sessions: the next request asks upstream again.
