@@ -2,6 +2,18 @@ import { date, index, integer, pgTable, primaryKey, serial, text, timestamp } fr
 import { ADJUST_VALUES } from "./bars.ts";
 import { instruments } from "./instruments.ts";
 
+/** The columns of a date span of one series (instrument, adjust), fresh builders for each table. */
+function seriesSpanColumns() {
+  return {
+    instrumentId: integer("instrument_id")
+      .notNull()
+      .references(() => instruments.id, { onDelete: "cascade" }),
+    adjust: text("adjust", { enum: ADJUST_VALUES }).notNull(),
+    startDate: date("start_date", { mode: "string" }).notNull(),
+    endDate: date("end_date", { mode: "string" }).notNull(),
+  };
+}
+
 /**
  * Date spans already fetched per (instrument, adjust). Every session inside a span is held,
  * whether or not upstream had a bar for it (suspensions, days before listing): `bar_count` 0 is a
@@ -11,12 +23,7 @@ export const coverageSpans = pgTable(
   "coverage_spans",
   {
     id: serial("id").primaryKey(),
-    instrumentId: integer("instrument_id")
-      .notNull()
-      .references(() => instruments.id, { onDelete: "cascade" }),
-    adjust: text("adjust", { enum: ADJUST_VALUES }).notNull(),
-    startDate: date("start_date", { mode: "string" }).notNull(),
-    endDate: date("end_date", { mode: "string" }).notNull(),
+    ...seriesSpanColumns(),
     barCount: integer("bar_count").notNull(),
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull(),
   },
@@ -33,12 +40,7 @@ export const pendingEmptySpans = pgTable(
   "pending_empty_spans",
   {
     id: serial("id").primaryKey(),
-    instrumentId: integer("instrument_id")
-      .notNull()
-      .references(() => instruments.id, { onDelete: "cascade" }),
-    adjust: text("adjust", { enum: ADJUST_VALUES }).notNull(),
-    startDate: date("start_date", { mode: "string" }).notNull(),
-    endDate: date("end_date", { mode: "string" }).notNull(),
+    ...seriesSpanColumns(),
     observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
   },
   (t) => [index("pending_empty_spans_lookup_idx").on(t.instrumentId, t.adjust, t.startDate)],
