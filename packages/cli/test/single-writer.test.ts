@@ -2,7 +2,7 @@
  * One writer per embedded data directory, with real processes: while `quantdb serve` holds a PGlite
  * data directory, a second opener fails at once naming the holder (and writes nothing), and
  * `quantdb keys` goes through the server's admin API, so a created key works and a revoked one is
- * refused at once. The server is then SIGKILLed: its lock is left behind, the next server recovers
+ * refused at once; `backfill` and `migrate` go through it too. The server is then SIGKILLed: its lock is left behind, the next server recovers
  * it at once, and the keys' state is still there. (PGlite only: PostgreSQL takes any number of
  * processes; see apps/api/test/replicas.test.ts for keys across replicas.)
  */
@@ -80,6 +80,18 @@ describe("one writer per embedded data directory (PGlite)", () => {
       expect(revoked.code, revoked.stderr).toBe(0);
       expect(revoked.stdout).toContain(`revoked key #${doomed.id} 'doomed'`);
       expect(await adminStatus(doomed.key)).toBe(401);
+
+      // backfill and migrate go through the server too: what the backfill fetched, the server holds.
+      const backfill = await runCli(["backfill", "--symbols", "600519", "--from", "2024-01-02", "--to", "2024-01-31", "--adjust", "qfq"], env);
+      expect(backfill.code, backfill.stderr).toBe(0);
+      expect(backfill.stderr).toContain(`through the QuantDB server (pid ${pid}) at ${url}`);
+      expect(backfill.stdout).toContain("600519.SH 22 bars, 1 upstream call(s)");
+      const held = (await (await fetch(`${url}/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq`)).json()) as { data: unknown[]; metadata: { cache: unknown } };
+      expect(held.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
+      expect(held.data).toHaveLength(22);
+      const migrated = await runCli(["migrate"], env);
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toContain(`migrations applied by the running server (pid ${pid}, ${url})`);
 
       // Killed without a chance to release: the lock stays behind, and the next server takes it over at once.
       server.child.kill("SIGKILL");

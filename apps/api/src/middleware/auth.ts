@@ -60,9 +60,12 @@ export function fromThisMachine(c: Context): boolean {
   return local !== undefined && local === remote;
 }
 
+/** The id of the local admin token's record (never a row of the key table, whose ids start at 1). */
+export const LOCAL_ADMIN_KEY_ID = 0;
+
 /** The local admin token's record: admin scope, id 0 (never in the table, never touched). */
 function localAdminRecord(token: string): ApiKeyRecord {
-  return { id: 0, name: `local admin (process ${process.pid})`, prefix: token.slice(0, 12), scope: "admin", createdAt: new Date(0), revokedAt: null, lastUsedAt: null };
+  return { id: LOCAL_ADMIN_KEY_ID, name: `local admin (process ${process.pid})`, prefix: token.slice(0, 12), scope: "admin", createdAt: new Date(0), revokedAt: null, lastUsedAt: null };
 }
 
 /** The auth middleware. Sets `apiKey` when a valid key was sent. */
@@ -74,7 +77,7 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
   const isLocalAdmin = (token: string, c: Context) => localHash !== undefined && timingSafeEqual(Buffer.from(hashApiKey(token), "hex"), localHash) && fromThisMachine(c);
 
   const touch = (key: ApiKeyRecord) => {
-    if (key.id === 0) return; // the local admin token is not in the table
+    if (key.id === LOCAL_ADMIN_KEY_ID) return; // the local admin token is not in the table
     const at = now();
     if ((lastTouched.get(key.id) ?? 0) > at.getTime() - 60_000) return; // at most once a minute per key
     lastTouched.set(key.id, at.getTime());

@@ -58,7 +58,7 @@ function serverBackend(server: RunningServer, clock: Clock): BackfillBackend {
       return { total: list.total, snapshotDate: list.snapshot_date, stale: list.stale, stocks: list.stocks };
     },
     async dailyBars(symbol, adjust, start, end, signal) {
-      const query = new URLSearchParams({ start_date: start, end_date: end, adjust, format: "columns" });
+      const query = new URLSearchParams({ start_date: start, end_date: end, adjust });
       const answer = await callServer<{ metadata: { count: number; cache: { hit: boolean; upstream_requests: number } } }>(server, "GET", `/api/v1/historical/stock/${symbol.code}.${symbol.market}?${query}`, { signal });
       return { bars: answer.metadata.count, upstreamRequests: answer.metadata.cache.upstream_requests, hit: answer.metadata.cache.hit };
     },
