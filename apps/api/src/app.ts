@@ -33,6 +33,7 @@ import { registerRealtimeRoutes } from "./routes/realtime/index.ts";
 import { registerGetIndexHistory } from "./routes/index/historical.ts";
 import { registerListRoutes } from "./routes/lists/index.ts";
 import { registerJobRoutes } from "./routes/jobs/list.ts";
+import { registerKeyRoutes } from "./routes/keys/index.ts";
 
 /** Version reported in the OpenAPI document (the package version). */
 export const API_VERSION = "0.1.0";
@@ -101,7 +102,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   app.use("*", urlLimit(http.maxUrlLength ?? 4096));
   app.use("*", bodySizeLimit(http.maxBodyBytes ?? 65_536));
   app.use("*", clientIp(http.trustProxy ?? 0));
-  app.use("*", apiKeyAuth({ mode: http.auth ?? "off", store: http.apiKeys, metricsPublic: http.metricsPublic ?? false, metrics, now: () => services.clock.now() }));
+  app.use("*", apiKeyAuth({ mode: http.auth ?? "off", store: http.apiKeys, localAdminToken: http.localAdminToken, metricsPublic: http.metricsPublic ?? false, metrics, now: () => services.clock.now() }));
   if (http.rateLimitPerMinute) app.use("*", rateLimit({ pointsPerMinute: http.rateLimitPerMinute, ...(http.requestCosts ? { costs: http.requestCosts } : {}), metrics }));
   if (metrics) app.use("*", rowsServed(metrics));
   app.use("*", async (c, next) => {
@@ -132,6 +133,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   registerGetVersion(app, API_VERSION);
   registerAktoolsRoutes(app);
   registerJobRoutes(app);
+  registerKeyRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

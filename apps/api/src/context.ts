@@ -14,6 +14,8 @@ export interface Services {
   cacheAdmin: CacheAdmin;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */ lists: import("./list-services.ts").ListServices;
   /** Financial summaries of A-shares (Eastmoney datacenter reports), cached until the next report is due. */ financial: import("@quantdb/core/fundamentals").FinancialService;
+  /** API keys (hashes only): key management routes; the auth middleware reads the same table. */
+  apiKeys: import("@quantdb/core/auth").ApiKeyStore;
   /** Recorded job runs (the daily ingest), for GET /api/v1/jobs. */
   jobRuns: import("@quantdb/core/ingest").JobRunStore;
   /** The upstream policies per host: `snapshot()` (circuit state, last error, call counts; `/health` details and metrics) and `onEvent()`. */

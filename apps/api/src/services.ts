@@ -6,7 +6,7 @@ import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyQuoteClient, type DailyBarSource, type QuoteSource } from "@quantdb/core/eastmoney";
 import { CacheAdmin, HistoryService, type SeriesLock } from "@quantdb/core/history";
 import { UpstreamPolicies } from "@quantdb/core/upstream";
-import { createCacheAdminStore, createCalendarExtensionStore, createHistoryStore, createJobRunStore, checkReadiness, type DatabaseHandle } from "@quantdb/db";
+import { createApiKeyStore, createCacheAdminStore, createCalendarExtensionStore, createHistoryStore, createJobRunStore, checkReadiness, type DatabaseHandle } from "@quantdb/db";
 import { QuoteService } from "@quantdb/core/realtime";
 import type { Services } from "./context.ts";
 import { createListServices, type ListUpstreams } from "./list-services.ts";
@@ -51,5 +51,6 @@ export function createServices(
     lists: createListServices(db, options.clock, options),
     financial: createFinancialService(db, options.clock, options),
     jobRuns: createJobRunStore(db),
+    apiKeys: createApiKeyStore(db),
   };
 }

@@ -9,7 +9,7 @@ import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/east
 import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
 import { PASS_THROUGH_UPSTREAM_POLICY, rateBudgetFrom, evenRateOptions, UpstreamPolicies, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
 import type { SeriesLock } from "@quantdb/core/history";
-import { createAdvisoryLocks, createApiKeyStore, createPostgresRateLimiter, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
+import { createAdvisoryLocks, createPostgresRateLimiter, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
 import { createApp } from "./app.ts";
 import { setBodyCacheSize } from "./body-cache.ts";
 import type { HttpOptions } from "./middleware/options.ts";
@@ -128,7 +128,7 @@ export async function createSystem(
   );
   const scheduler = options.dailyIngest ? await startDailyIngest(services, options.dailyIngest) : null;
   return {
-    app: createApp(services, { apiKeys: createApiKeyStore(database.db), ...options.http }),
+    app: createApp(services, { apiKeys: services.apiKeys, ...options.http }),
     services,
     restoredExtensions,
     scheduler,

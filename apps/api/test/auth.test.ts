@@ -1,9 +1,10 @@
 /**
  * API keys over real HTTP: every admin endpoint refuses without a key (401) and with a read key
  * (403) and works with an admin key; QUANTDB_AUTH=all; keys are stored only as hashes; revoked
- * and malformed keys are refused.
+ * and malformed keys are refused; key management over HTTP takes effect at once; a process's local
+ * admin token is accepted only from this machine and never through a proxy.
  */
-import { hashApiKey } from "@quantdb/core/auth";
+import { generateApiKey, hashApiKey } from "@quantdb/core/auth";
 import { resetCalendars } from "@quantdb/core/calendar";
 import { createApiKeyStore, deleteCalendarExtensions, schema } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
@@ -32,6 +33,9 @@ const ADMIN_OPERATIONS: Array<{ name: string; path: string; init: () => RequestI
     init: () => ({}),
     expectOk: (s, b) => (expect(s).toBe(200), expect(b.data).toHaveLength(22)),
   },
+  { name: "list keys", path: "/api/v1/keys", init: () => ({}), expectOk: (s, b) => (expect(s).toBe(200), expect(b.data.slice(0, 2).map((k: { name: string }) => k.name)).toEqual(["admin-key", "read-key"])) },
+  { name: "create a key", path: "/api/v1/keys", init: () => json({ name: "made over HTTP" }), expectOk: (s, b) => (expect(s).toBe(201), expect(b).toMatchObject({ name: "made over HTTP", scope: "read" })) },
+  { name: "revoke a key", path: "/api/v1/keys/read-key", init: () => ({ method: "DELETE" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ name: "read-key", scope: "read" })) },
 ];
 
 describe.each(testDrivers())("API keys on %s", (driver) => {
@@ -129,6 +133,47 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
       expect(row.hash).toBe(hashApiKey(key));
       expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+
+  it("manages keys over HTTP: a created key works on the next request, a revoked one is refused on the next", async () => {
+    const api = await start({ auth: "all" });
+    const admin = await createKey(suite.system, "admin");
+    const created = await api.get("/api/v1/keys", bearer(admin.key, json({ name: "desk", scope: "read" })));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "desk", scope: "read", prefix: created.body.key.slice(0, 12), revoked_at: null });
+    expect((await api.get("/api/v1/calendar/CN/sessions/20240209", bearer(created.body.key))).status).toBe(200);
+
+    const listed = await api.get("/api/v1/keys", bearer(admin.key));
+    expect(listed.body.data.slice(0, 2).map((k: { name: string }) => k.name)).toEqual(["desk", "admin-key"]); // newest first
+    expect(listed.text).not.toContain(created.body.key);
+
+    const revoked = await api.get(`/api/v1/keys/${created.body.prefix}`, bearer(admin.key, { method: "DELETE" }));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked_at).not.toBeNull();
+    expect((await api.get("/api/v1/calendar/CN/sessions/20240209", bearer(created.body.key))).status).toBe(401);
+    const again = await api.get(`/api/v1/keys/${created.body.prefix}`, bearer(admin.key, { method: "DELETE" }));
+    expect(again.status).toBe(404);
+    expect(again.body.error.message).toContain(`No active key matches '${created.body.prefix}'`);
+
+    const bad = await api.get("/api/v1/keys", bearer(admin.key, json({ name: "x", scope: "root" })));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("VALIDATION_ERROR");
+  });
+
+  it("accepts the process's local admin token from this machine only, never through a proxy or in-process", async () => {
+    const token = generateApiKey().key;
+    const api = await start({ auth: "all", localAdminToken: token });
+    expect((await api.get("/api/v1/keys", bearer(token))).status).toBe(200);
+    expect((await api.get("/api/v1/keys", bearer(token, { headers: { "x-forwarded-for": "203.0.113.9" } }))).status).toBe(401);
+    expect((await api.get("/api/v1/keys", bearer(token, { headers: { forwarded: "for=203.0.113.9" } }))).status).toBe(401);
+    expect((await api.app.request("/api/v1/keys", bearer(token))).status).toBe(401);
+    // another process's token is just an unknown key
+    expect((await api.get("/api/v1/keys", bearer(generateApiKey().key))).status).toBe(401);
+    // a key made with it is a real key, and the token itself is never stored
+    const made = await api.get("/api/v1/keys", bearer(token, json({ name: "first admin", scope: "admin" })));
+    expect(made.status).toBe(201);
+    const rows = await suite.system.database.db.select().from(schema.apiKeys);
+    expect(rows.map((r) => r.hash)).not.toContain(hashApiKey(token));
   });
 
   it("auth off (the default of an app built without options) opens admin endpoints", async () => {

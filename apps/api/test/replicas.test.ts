@@ -6,14 +6,17 @@
  *   (PostgreSQL advisory locks, then re-planning);
  * - the upstream rate budget is shared: through both processes, calls stay evenly spaced;
  * - a process SIGKILLed during a large fetch leaves nothing half-written and holds no lock; a
- *   restarted one completes the request, with no duplicate bars and consistent coverage.
+ *   restarted one completes the request, with no duplicate bars and consistent coverage;
+ * - an API key created or revoked through one process works, or is refused, on the other at once
+ *   (keys are looked up in the database on every request: there is no per-process copy to go stale).
  *
  * Needs PostgreSQL: runs whenever DATABASE_URL is set (always in CI, `bash scripts/with-postgres.sh`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { clearAll, countRows, type DatabaseHandle } from "@quantdb/db";
+import { generateApiKey } from "@quantdb/core/auth";
+import { clearAll, countRows, createApiKeyStore, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -152,6 +155,25 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     expect(await countRows(database.db)).toMatchObject({ bars: 242, spans: 1 });
     // Every replica is ready and reports the upstream host it called (or none).
     for (const replica of [a!, b!]) expect((await replica.get("/ready")).body).toMatchObject({ status: "ready", database: "postgres" });
+  }, 120_000);
+
+  it("a key created or revoked through one process works, or is refused, on the other at once", async () => {
+    const env = { QUANTDB_AUTH: "all" };
+    const [a, b] = await Promise.all([startReplica(env), startReplica(env)]);
+    const bootstrap = generateApiKey();
+    await createApiKeyStore(database.db).create({ name: "bootstrap", scope: "admin", prefix: bootstrap.prefix, hash: bootstrap.hash, createdAt: new Date() });
+    const call = (replica: Replica, path: string, key: string, init: RequestInit = {}) =>
+      fetch(replica.url + path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` } });
+
+    const created = await call(a!, "/api/v1/keys", bootstrap.key, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "desk", scope: "read" }) });
+    expect(created.status).toBe(201);
+    const desk = (await created.json()) as { key: string; prefix: string };
+    const session = "/api/v1/calendar/CN/sessions/20240209";
+    expect((await call(b!, session, desk.key)).status).toBe(200);
+
+    expect((await call(a!, `/api/v1/keys/${desk.prefix}`, bootstrap.key, { method: "DELETE" })).status).toBe(200);
+    expect((await call(b!, session, desk.key)).status).toBe(401);
+    expect((await call(a!, session, desk.key)).status).toBe(401);
   }, 120_000);
 
   it("shares one upstream rate budget between processes: calls stay evenly spaced at 2 per second", async () => {

@@ -9,8 +9,9 @@ import { fileURLToPath } from "node:url";
 import { loadEnv, type Env } from "@quantdb/api/env";
 import type { createSystem, upstreamUrlsFromEnv } from "@quantdb/api/system";
 import { ManualClock, systemClock, type Clock } from "@quantdb/core/clock";
-import { openDatabase, type DatabaseHandle } from "@quantdb/db";
+import { DataDirectoryInUseError, openDatabase, type DatabaseHandle } from "@quantdb/db";
 import { CliError } from "./output.ts";
+import { inUseRefusal, runningServerOf, WHILE_A_SERVER_RUNS, type RunningServer } from "./remote.ts";
 
 /** An open system and how to close it. */
 export interface CliSystem {
@@ -37,9 +38,41 @@ export function bundledMigrations(): string | undefined {
   return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
 }
 
-/** Open the database only (migrations are applied on open). */
-export async function openConfiguredDatabase(env: Env = loadEnv()): Promise<DatabaseHandle> {
-  return openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, migrationsFolder: bundledMigrations() });
+/** How a command opens the database: what it is (for the data directory's lock) and what to suggest when another process holds it. */
+export interface OpenAs {
+  /** The command, recorded in the lock ("quantdb keys"). */
+  owner: string;
+  /** What to do while another process holds the data directory. @default WHILE_A_SERVER_RUNS */
+  whatToDo?: string;
+}
+
+/**
+ * Open the database only (migrations are applied on open).
+ * @throws {CliError} when another process holds the embedded data directory (its pid and what to do).
+ */
+export async function openConfiguredDatabase(env: Env = loadEnv(), as: OpenAs = { owner: "quantdb" }): Promise<DatabaseHandle> {
+  try {
+    return await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, owner: as.owner, migrationsFolder: bundledMigrations() });
+  } catch (error) {
+    if (error instanceof DataDirectoryInUseError) throw inUseRefusal(error, as.whatToDo ?? WHILE_A_SERVER_RUNS);
+    throw error;
+  }
+}
+
+/**
+ * Open the database, or — when a running QuantDB server holds the embedded data directory — name
+ * that server, for a command that can work through its API.
+ * @throws {CliError} when another process that is not a reachable server holds the data directory.
+ */
+export async function openDatabaseOrServer(env: Env, owner: string): Promise<{ database: DatabaseHandle; server?: undefined } | { server: RunningServer; database?: undefined }> {
+  try {
+    return { database: await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, owner, migrationsFolder: bundledMigrations() }) };
+  } catch (error) {
+    const server = runningServerOf(error);
+    if (server) return { server };
+    if (error instanceof DataDirectoryInUseError) throw inUseRefusal(error, "wait until it has finished, or stop it");
+    throw error;
+  }
 }
 
 /**
@@ -60,10 +93,17 @@ export async function loadReplay(): Promise<typeof import("@quantdb/replay")> {
 }
 
 /** Open the database and wire the services (no HTTP listener, no scheduler). */
-export async function openSystem(env: Env = loadEnv()): Promise<CliSystem> {
+export async function openSystem(env: Env = loadEnv(), as: OpenAs = { owner: "quantdb" }): Promise<CliSystem> {
+  return systemOn(env, await openConfiguredDatabase(env, as));
+}
+
+/** Wire the services over an open database (closed with the system, or here on failure). */
+export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliSystem> {
   // the API's wiring is loaded only by commands that need it (keys and status start faster)
-  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import("@quantdb/api/system");
-  const database = await openConfiguredDatabase(env);
+  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import("@quantdb/api/system").catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   let urls = upstreamUrlsFromEnv(env);
   let closeReplay: (() => Promise<void>) | undefined;
   let closeSystem: (() => Promise<void>) | undefined;

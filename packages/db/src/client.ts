@@ -13,6 +13,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { watchDataVersions, type DataVersionCacheOptions } from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
 
@@ -32,6 +33,11 @@ export interface DatabaseHandle {
    * while it was down are lost. Resolves once listening, with the unsubscribe.
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+  /**
+   * The exclusive lock of the embedded data directory (PGlite on disk only; see data-dir-lock.ts),
+   * released by `close()`. A server announces its URL and local admin token through it.
+   */
+  dataDirLock?: DataDirLock;
   close(): Promise<void>;
 }
 
@@ -44,6 +50,12 @@ export interface OpenDatabaseOptions {
    * @default "./.quantdb"
    */
   dataDir?: string | null | undefined;
+  /**
+   * What this process is, recorded in the data directory's lock for the messages other openers
+   * get ("server", "quantdb backfill", "SDK embedded"). PGlite on disk only.
+   * @default "process"
+   */
+  owner?: string | undefined;
   /**
    * Where the committed migrations are; default: the `migrations` folder of this package. A
    * bundle that ships them elsewhere (the SDK's embedded mode) passes its own.
@@ -88,8 +100,10 @@ function redact(url: string): string {
 }
 
 /**
- * Open (and migrate) the database.
+ * Open (and migrate) the database. An embedded data directory is locked first, for as long as the
+ * handle is open: one process per directory (PostgreSQL servers take any number of processes).
  * @example const { db, close } = await openDatabase({ url: process.env.DATABASE_URL, dataDir: "./.quantdb" });
+ * @throws {DataDirectoryInUseError} when another live process holds the data directory (nothing is written).
  * @throws when the server cannot be reached or a migration fails.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
@@ -122,21 +136,41 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   let location = "memory";
   let client: PGlite;
   const pgliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.pgliteSharedBuffersMb ?? 32}MB`] };
+  let lock: DataDirLock | undefined;
   if (dataDir === null) {
     client = await PGlite.create(pgliteOptions);
   } else {
-    location = resolve(dataDir, "pglite");
-    mkdirSync(location, { recursive: true });
-    client = await PGlite.create(location, pgliteOptions);
+    // Before anything touches the directory: a second opener fails here, having written nothing.
+    lock = await lockDataDir(dataDir, options.owner ?? "process");
+    try {
+      location = resolve(dataDir, "pglite");
+      mkdirSync(location, { recursive: true });
+      client = await PGlite.create(location, pgliteOptions);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
+  const closeClient = async () => {
+    try {
+      await client.close();
+    } finally {
+      await lock?.release();
+    }
+  };
   const db = drizzlePglite({ client, schema });
-  await migratePglite(db, { migrationsFolder: folder });
+  try {
+    await migratePglite(db, { migrationsFolder: folder });
+  } catch (error) {
+    await closeClient().catch(() => {});
+    throw error;
+  }
   const listen: DatabaseHandle["listen"] = async (channel, onNotify, onListen) => {
     const unlisten = await client.listen(channel, onNotify);
     onListen?.(); // one in-process connection: it cannot drop while the database is open
     return () => unlisten();
   };
-  return withVersionWatch({ db: db as unknown as Database, driver: "pglite", location, listen, close: () => client.close() }, options);
+  return withVersionWatch({ db: db as unknown as Database, driver: "pglite", location, listen, ...(lock ? { dataDirLock: lock } : {}), close: closeClient }, options);
 }
 
 /** Start watching data versions on an opened handle (unless turned off); closing stops it first. */

@@ -1,5 +1,6 @@
 /** QuantDB storage: schema, connection and queries. Only this package writes SQL. */
 export * from "./client.ts";
+export * from "./data-dir-lock.ts";
 export * from "./data-versions.ts";
 export * as schema from "./schema/index.ts";
 export * from "./queries/history.ts";

@@ -9,6 +9,8 @@ import { createTransport, type Call, type FetchLike } from "./http.ts";
 import { addDays, CALENDARS_START, indexCalendar, localDateTime, lookbackDays, startedSessions, stockCalendar } from "./sessions.ts";
 import type {
   Adjust,
+  ApiKey,
+  ApiKeyList,
   AssetList,
   AssetSearch,
   BatchAssets,
@@ -21,6 +23,7 @@ import type {
   CalendarExtension,
   CalendarMarket,
   CompanyInfo,
+  CreatedApiKey,
   FinancialSummary,
   Health,
   JobRunList,
@@ -448,6 +451,28 @@ export interface QuantDbClient {
    * @example const { data } = await client.listJobRuns({ limit: 5 }); data[0]?.status; // "succeeded"
    */
   listJobRuns(options?: JobRunsOptions): Promise<JobRunList>;
+  /**
+   * Admin: create an API key (`POST /api/v1/keys`); the key itself is in this answer only.
+   * @param name - who or what the key is for.
+   * @param options - `scope` (`"read"`, default, or `"admin"`), `signal`.
+   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) for an empty name or unknown scope; 401/403 without an admin key.
+   * @example const { key } = await admin.createApiKey("dashboard", { scope: "read" }); // "qdb_…"
+   */
+  createApiKey(name: string, options?: RequestOptions & { scope?: "read" | "admin" }): Promise<CreatedApiKey>;
+  /**
+   * Admin: every API key, newest first, revoked ones included (`GET /api/v1/keys`); never the keys themselves.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @example const { data } = await admin.listApiKeys(); data[0]?.prefix; // "qdb_3fA9xK2b"
+   */
+  listApiKeys(options?: RequestOptions): Promise<ApiKeyList>;
+  /**
+   * Admin: revoke an API key by prefix, id or name (`DELETE /api/v1/keys/{key}`); refused from the next request on.
+   * @param key - the key's prefix (`qdb_XXXXXXXX`), numeric id or name.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @throws {QuantDbApiError} `NOT_FOUND` (404) when no active key matches.
+   * @example await admin.revokeApiKey("qdb_3fA9xK2b");
+   */
+  revokeApiKey(key: string, options?: RequestOptions): Promise<ApiKey>;
 }
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -690,6 +715,18 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     listJobRuns(options = {}) {
       return call("get", "/api/v1/jobs", { query: { limit: options.limit, job: options.job }, signal: options.signal });
+    },
+
+    createApiKey(name, options = {}) {
+      return call("post", "/api/v1/keys", { body: { name, scope: options.scope ?? "read" }, signal: options.signal });
+    },
+
+    listApiKeys(options = {}) {
+      return call("get", "/api/v1/keys", { signal: options.signal });
+    },
+
+    revokeApiKey(key, options = {}) {
+      return call("delete", "/api/v1/keys/{key}", { params: { key }, signal: options.signal });
     },
   };
   return client;

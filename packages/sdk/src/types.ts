@@ -119,6 +119,13 @@ export type JobRunList = Schemas["JobRunList"];
 /** One job run: job, scope (CN/HK), session date, status, attempts, times, instruments updated, upstream calls, errors. */
 export type JobRun = Schemas["JobRun"];
 
+/** An API key as listed (never the key itself): id, name, public prefix, scope, created/last used/revoked times. */
+export type ApiKey = Schemas["ApiKey"];
+/** A key just created: {@link ApiKey} plus `key`, shown in this answer only. */
+export type CreatedApiKey = Schemas["CreatedApiKey"];
+/** Every API key, newest first (`GET /api/v1/keys`). */
+export type ApiKeyList = Schemas["ApiKeyList"];
+
 /** The API's error envelope: `{ error: { code, message, status, details? } }`. */
 export type ErrorEnvelope = Schemas["Error"];
 /** The body of an error envelope (also the per-symbol error inside batch answers). */

@@ -141,6 +141,17 @@ describe("remote client against the API on loopback (pglite)", () => {
     expect(await client.clearCache()).toEqual({ cleared: "all" });
   });
 
+  it("creates, lists and revokes API keys", async () => {
+    const created = await client.createApiKey("desk", { scope: "admin" });
+    expect(created).toMatchObject({ name: "desk", scope: "admin", prefix: created.key.slice(0, 12), revoked_at: null });
+    const { data } = await client.listApiKeys();
+    expect(data[0]).toMatchObject({ id: created.id, name: "desk" });
+    expect(JSON.stringify(data)).not.toContain(created.key);
+    expect((await client.revokeApiKey(created.prefix)).revoked_at).not.toBeNull();
+    expect(await apiError(client.revokeApiKey(created.prefix))).toMatchObject({ code: "NOT_FOUND", status: 404 });
+    expect(await apiError(client.createApiKey(""))).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
+  });
+
   it("maps a 400 envelope to QuantDbApiError with its code, after exactly one attempt", async () => {
     const counting = countingFetch();
     const counted = createClient({ baseUrl: api.url, fetch: counting });

@@ -68,7 +68,8 @@ describe("createEmbedded", () => {
   it("refuses a second opener of the same data directory, in this process and in another", async () => {
     const quantdb = await open();
     try {
-      await expect(open()).rejects.toThrow(/in use by another process/);
+      const holder = `in use by another process: QuantDB process ${process.pid} (SDK embedded, since`;
+      await expect(open()).rejects.toThrow(holder);
       const entry = new URL("../src/embedded/index.ts", import.meta.url).pathname;
       const script = `import(${JSON.stringify(entry)}).then((m) => m.createEmbedded({ dataDir: ${JSON.stringify(dataDir)} })).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`;
       const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
@@ -76,7 +77,7 @@ describe("createEmbedded", () => {
         cwd: new URL("..", import.meta.url).pathname,
         timeout: 60_000,
       });
-      expect(child.stderr).toMatch(/in use by another process/);
+      expect(child.stderr).toContain(holder);
       expect(child.status).toBe(3);
     } finally {
       await quantdb.close();

@@ -15,6 +15,9 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   getHealth: "getHealth",
   getReady: null, // readiness probe for load balancers, not a client call
   listJobRuns: "listJobRuns",
+  createApiKey: "createApiKey",
+  listApiKeys: "listApiKeys",
+  revokeApiKey: "revokeApiKey",
   getVersion: "getVersion",
   getVersionNoSlash: null,
   getStockHistory: "getHistory",

@@ -5,6 +5,9 @@
  * `FORBIDDEN` in the error envelope.
  */
 import { bearerToken, decideAccess, hashApiKey, normalisePolicyPath, requiredAccess, type AccessRequest, type ApiKeyRecord, type ApiKeyStore, type AuthMode } from "@quantdb/core/auth";
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { errorResponse } from "../errors.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -28,10 +31,41 @@ export async function accessRequestOf(c: Context): Promise<AccessRequest> {
 export interface AuthOptions {
   mode: AuthMode;
   store: ApiKeyStore | undefined;
+  /** The process's local admin token (see `HttpOptions.localAdminToken`), if any. */
+  localAdminToken?: string | undefined;
   metricsPublic: boolean;
   metrics: AppMetrics | undefined;
   /** Time source for `last_used_at`. */
   now: () => Date;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * Whether a request came straight from this machine: its socket's peer is a loopback address or
+ * this socket's own address, and no proxy relayed it (a reverse proxy on this host connects from
+ * loopback on behalf of remote clients, and says so with X-Forwarded-For / Forwarded).
+ */
+export function fromThisMachine(c: Context): boolean {
+  if (c.req.header("x-forwarded-for") !== undefined || c.req.header("forwarded") !== undefined) return false;
+  let remote: string | undefined;
+  try {
+    remote = getConnInfo(c).remote.address;
+  } catch {
+    return false; // no socket (in-process request)
+  }
+  if (!remote) return false;
+  if (LOOPBACK.test(remote)) return true;
+  const local = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.localAddress;
+  return local !== undefined && local === remote;
+}
+
+/** The id of the local admin token's record (never a row of the key table, whose ids start at 1). */
+export const LOCAL_ADMIN_KEY_ID = 0;
+
+/** The local admin token's record: admin scope, id 0 (never in the table, never touched). */
+function localAdminRecord(token: string): ApiKeyRecord {
+  return { id: LOCAL_ADMIN_KEY_ID, name: `local admin (process ${process.pid})`, prefix: token.slice(0, 12), scope: "admin", createdAt: new Date(0), revokedAt: null, lastUsedAt: null };
 }
 
 /** The auth middleware. Sets `apiKey` when a valid key was sent. */
@@ -39,8 +73,11 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
   const { mode, store, metricsPublic, metrics, now } = options;
   if (mode !== "off" && !store) throw new Error(`auth mode '${mode}' needs an API-key store`);
   const lastTouched = new Map<number, number>();
+  const localHash = options.localAdminToken ? Buffer.from(hashApiKey(options.localAdminToken), "hex") : undefined;
+  const isLocalAdmin = (token: string, c: Context) => localHash !== undefined && timingSafeEqual(Buffer.from(hashApiKey(token), "hex"), localHash) && fromThisMachine(c);
 
   const touch = (key: ApiKeyRecord) => {
+    if (key.id === LOCAL_ADMIN_KEY_ID) return; // the local admin token is not in the table
     const at = now();
     if ((lastTouched.get(key.id) ?? 0) > at.getTime() - 60_000) return; // at most once a minute per key
     lastTouched.set(key.id, at.getTime());
@@ -51,7 +88,8 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
     c.set("apiKey", undefined);
     if (mode === "off") return next();
     const token = bearerToken(c.req.header("authorization"));
-    const key: ApiKeyRecord | null | "invalid" = token === null || token === "invalid" ? token : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
+    const key: ApiKeyRecord | null | "invalid" =
+      token === null || token === "invalid" ? token : isLocalAdmin(token, c) ? localAdminRecord(token) : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
     // A key that was sent must be valid, whatever the endpoint needs: a revoked key is told so.
     const needed = key === "invalid" ? "read" : requiredAccess(await accessRequestOf(c), mode, { metricsPublic });
     const decision = decideAccess(needed, key);

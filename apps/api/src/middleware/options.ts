@@ -14,6 +14,12 @@ export interface HttpOptions {
   auth?: AuthMode;
   /** Where keys are looked up by hash; required unless `auth` is "off". */
   apiKeys?: ApiKeyStore;
+  /**
+   * This process's local admin token (a `qdb_…` key that is not in the key table): accepted as an
+   * admin key, only from this machine and not through a proxy. The server entry makes one per
+   * process and records it in the data directory's lock (mode 0600) for the `quantdb` CLI.
+   */
+  localAdminToken?: string | undefined;
   /** Points per minute per key (or per client IP without a key); `false` = no limit. @default false */
   rateLimitPerMinute?: number | false;
   /** Points per request kind. @default DEFAULT_REQUEST_COSTS (1, batch 10, refresh 20) */

@@ -3,7 +3,9 @@
  * The service fetches only the sessions not held (coverage spans), stores each fetched span
  * atomically and marks it held, so an interrupted backfill resumes where it stopped and never
  * refetches a held span. Symbols run one after another: the upstream policy's rate budget applies
- * to every call as it does for the API.
+ * to every call as it does for the API. While a QuantDB server holds the embedded data directory,
+ * the same loop asks that server (its history and stock-list endpoints, as its local admin), which
+ * then fetches and stores exactly as it would for any client.
  */
 import { parseDateParam } from "@quantdb/core/params";
 import { parseAdjust } from "@quantdb/core/history";
@@ -14,7 +16,12 @@ import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
 import type { Command } from "commander";
 import { CliError, type Output } from "../output.ts";
 import { createProgress, type ProgressState } from "../progress.ts";
-import { openSystem, type CliSystem } from "../system.ts";
+import { loadEnv } from "@quantdb/api/env";
+import type { Clock } from "@quantdb/core/clock";
+import type { Adjust } from "@quantdb/core/history";
+import type { StockListEntry } from "@quantdb/core/lists";
+import { clockFromEnv, openDatabaseOrServer, systemOn } from "../system.ts";
+import { callServer, throughServerNote, type RunningServer } from "../remote.ts";
 
 interface BackfillOptions {
   symbols?: string;
@@ -31,7 +38,35 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-async function resolveSymbols(system: CliSystem, options: BackfillOptions, out: Output): Promise<StockSymbol[]> {
+/** What a backfill asks for: from the services over the database, or from the server that holds it. */
+interface BackfillBackend {
+  /** "database pglite /…" or "server http://…". */
+  label: string;
+  clock: Clock;
+  stockList(market: ListMarket): Promise<{ total: number; snapshotDate: string; stale: boolean; stocks: Pick<StockListEntry, "symbol">[] }>;
+  dailyBars(symbol: StockSymbol, adjust: Adjust, start: string, end: string, signal: AbortSignal): Promise<{ bars: number; upstreamRequests: number; hit: boolean }>;
+  close(): Promise<void>;
+}
+
+/** The backfill asks the running server: its history endpoint stores what it fetches, as for any client. */
+function serverBackend(server: RunningServer, clock: Clock): BackfillBackend {
+  return {
+    label: `server ${server.url} (pid ${server.holder.pid})`,
+    clock,
+    async stockList(market) {
+      const list = await callServer<{ total: number; snapshot_date: string; stale: boolean; stocks: { symbol: string }[] }>(server, "GET", `/api/v1/stocks/list?market=${market}`);
+      return { total: list.total, snapshotDate: list.snapshot_date, stale: list.stale, stocks: list.stocks };
+    },
+    async dailyBars(symbol, adjust, start, end, signal) {
+      const query = new URLSearchParams({ start_date: start, end_date: end, adjust });
+      const answer = await callServer<{ metadata: { count: number; cache: { hit: boolean; upstream_requests: number } } }>(server, "GET", `/api/v1/historical/stock/${symbol.code}.${symbol.market}?${query}`, { signal });
+      return { bars: answer.metadata.count, upstreamRequests: answer.metadata.cache.upstream_requests, hit: answer.metadata.cache.hit };
+    },
+    close: async () => {},
+  };
+}
+
+async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions, out: Output): Promise<StockSymbol[]> {
   if (options.symbols && options.list) throw new CliError("give either --symbols or --list, not both");
   if (options.symbols) {
     const seen = new Map<string, StockSymbol>();
@@ -49,7 +84,7 @@ async function resolveSymbols(system: CliSystem, options: BackfillOptions, out: 
   const symbols: StockSymbol[] = [];
   for (const market of splitList(options.list).map((m) => m.toUpperCase())) {
     if (!(LIST_MARKETS as readonly string[]).includes(market)) throw new CliError(`unknown market '${market}' in --list: expected ${LIST_MARKETS.join(", ")}`);
-    const list = await system.services.lists.stockList.getStockList({ market: market as ListMarket, q: undefined, limit: undefined, offset: 0 });
+    const list = await backend.stockList(market as ListMarket);
     out.info(`${market}: ${list.total} stocks (snapshot ${list.snapshotDate}${list.stale ? ", stale" : ""})`);
     for (const entry of list.stocks) {
       try {
@@ -85,7 +120,25 @@ export function registerBackfill(program: Command, out: Output): void {
       }
       if (to && from > to) throw new CliError(`--from ${from} is after --to ${to}`);
 
-      const system = await openSystem();
+      const env = loadEnv();
+      const opened = await openDatabaseOrServer(env, "quantdb backfill");
+      let backend: BackfillBackend;
+      if (opened.server) {
+        out.info(throughServerNote(opened.server));
+        backend = serverBackend(opened.server, clockFromEnv(env));
+      } else {
+        const system = await systemOn(env, opened.database);
+        backend = {
+          label: `database ${system.database.driver} ${system.database.location}`,
+          clock: system.clock,
+          stockList: (market) => system.services.lists.stockList.getStockList({ market, q: undefined, limit: undefined, offset: 0 }),
+          async dailyBars(symbol, adjust, start, end, signal) {
+            const result = await system.services.history.getDailyBars({ symbol, adjust, start, end }, { signal });
+            return { bars: result.bars.length, upstreamRequests: result.cache.upstream_requests, hit: result.cache.hit };
+          },
+          close: () => system.close(),
+        };
+      }
       const abort = new AbortController();
       let interrupted = false;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -96,22 +149,22 @@ export function registerBackfill(program: Command, out: Output): void {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        const symbols = await resolveSymbols(system, options, out);
-        out.info(`backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; database ${system.database.driver} ${system.database.location}`);
+        const symbols = await resolveSymbols(backend, options, out);
+        out.info(`backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; ${backend.label}`);
         const state: ProgressState = { done: 0, total: symbols.length, bars: 0, calls: 0, failed: 0 };
         const progress = createProgress(symbols.length, out.interactive, (line) => out.line(line));
         const failures: string[] = [];
         for (const symbol of symbols) {
           if (interrupted) break;
-          const end = to ?? localTime(system.clock.now(), calendarFor(symbol.market).timeZone).date;
+          const end = to ?? localTime(backend.clock.now(), calendarFor(symbol.market).timeZone).date;
           const label = `${symbol.code}.${symbol.market}`;
           let detail: string;
           try {
             if (from > end) throw new CliError(`--from ${from} is after today (${end})`);
-            const result = await system.services.history.getDailyBars({ symbol, adjust, start: from, end }, { signal: abort.signal });
-            state.bars += result.bars.length;
-            state.calls += result.cache.upstream_requests;
-            detail = `${result.bars.length} bars, ${result.cache.upstream_requests} upstream call(s)${result.cache.hit ? " (held)" : ""}`;
+            const result = await backend.dailyBars(symbol, adjust, from, end, abort.signal);
+            state.bars += result.bars;
+            state.calls += result.upstreamRequests;
+            detail = `${result.bars} bars, ${result.upstreamRequests} upstream call(s)${result.hit ? " (held)" : ""}`;
           } catch (error) {
             if (interrupted) break;
             state.failed++;
@@ -132,7 +185,7 @@ export function registerBackfill(program: Command, out: Output): void {
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        await system.close();
+        await backend.close();
       }
     });
 }

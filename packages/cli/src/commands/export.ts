@@ -9,6 +9,7 @@ import { Bool, Float64, Table, Utf8, tableToIPC, vectorFromArray, type Vector } 
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { CliError, type Output } from "../output.ts";
+import { loadEnv } from "@quantdb/api/env";
 import { openSystem } from "../system.ts";
 
 /** Output formats. */
@@ -80,7 +81,7 @@ export function registerExport(program: Command, out: Output): void {
       if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) throw new CliError(`--format must be csv, parquet or arrow, not '${options.format}'`);
       const symbols = options.symbols.split(/[,\s]+/).filter(Boolean);
       if (symbols.length === 0) throw new CliError("--symbols is empty");
-      const system = await openSystem();
+      const system = await openSystem(loadEnv(), { owner: "quantdb export", whatToDo: "stop it first, or read through its API while it runs (GET /api/v1/historical/stock/{symbol}?format=csv)" });
       try {
         const queries = symbols.map((symbol) => {
           try {

@@ -13,6 +13,7 @@ import { createHistoryStore } from "@quantdb/db";
 import type { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { CliError, type Output } from "../output.ts";
+import { loadEnv } from "@quantdb/api/env";
 import { openSystem } from "../system.ts";
 
 interface ImportOptions {
@@ -87,7 +88,7 @@ export function registerImport(program: Command, out: Output): void {
         throw new CliError((error as Error).message);
       }
       const files = csvFiles(path);
-      const system = await openSystem();
+      const system = await openSystem(loadEnv(), { owner: "quantdb import", whatToDo: "stop it first: an import does not go through a running server" });
       const store = createHistoryStore(system.database.db);
       let imported = 0;
       let rejected = 0;

@@ -1,22 +1,36 @@
-/** `quantdb keys create|list|revoke`: API keys (only their SHA-256 hashes are stored). */
+/**
+ * `quantdb keys create|list|revoke`: API keys (only their SHA-256 hashes are stored). While a QuantDB
+ * server holds the embedded data directory, they go through its key endpoints (`/api/v1/keys`, see
+ * remote.ts), so a key works, or stops working, on that server at once.
+ */
 import { generateApiKey, type ApiKeyRecord, type ApiKeyScope } from "@quantdb/core/auth";
 import { createApiKeyStore } from "@quantdb/db";
 import type { Command } from "commander";
-import { clockFromEnv, openConfiguredDatabase } from "../system.ts";
+import { clockFromEnv, openDatabaseOrServer } from "../system.ts";
 import { loadEnv } from "@quantdb/api/env";
 import { CliError, type Output } from "../output.ts";
+import { callServer, ServerError, throughServerNote } from "../remote.ts";
 
-async function withStore<T>(fn: (store: ReturnType<typeof createApiKeyStore>, now: Date) => Promise<T>): Promise<T> {
-  const env = loadEnv();
-  const database = await openConfiguredDatabase(env);
-  try {
-    return await fn(createApiKeyStore(database.db), clockFromEnv(env).now());
-  } finally {
-    await database.close();
-  }
+/** A key as printed (and as the API serves it). */
+interface KeyRow {
+  id: number;
+  name: string;
+  prefix: string;
+  scope: ApiKeyScope;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
-function row(key: ApiKeyRecord) {
+/** Where keys are managed: the database itself, or the server that holds it. */
+interface KeyBackend {
+  create(name: string, scope: ApiKeyScope): Promise<KeyRow & { key: string }>;
+  list(): Promise<KeyRow[]>;
+  /** The revoked key, or null when no active key matches. */
+  revoke(which: string): Promise<KeyRow | null>;
+}
+
+function row(key: ApiKeyRecord): KeyRow {
   return {
     id: key.id,
     name: key.name,
@@ -26,6 +40,45 @@ function row(key: ApiKeyRecord) {
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     revoked_at: key.revokedAt?.toISOString() ?? null,
   };
+}
+
+async function withKeys<T>(out: Output, fn: (backend: KeyBackend) => Promise<T>): Promise<T> {
+  const env = loadEnv();
+  const opened = await openDatabaseOrServer(env, "quantdb keys");
+  if (opened.server) {
+    const server = opened.server;
+    out.info(throughServerNote(server));
+    return fn({
+      create: (name, scope) => callServer(server, "POST", "/api/v1/keys", { body: { name, scope } }),
+      list: async () => (await callServer<{ data: KeyRow[] }>(server, "GET", "/api/v1/keys")).data,
+      async revoke(which) {
+        try {
+          return await callServer<KeyRow>(server, "DELETE", `/api/v1/keys/${encodeURIComponent(which)}`);
+        } catch (error) {
+          if (error instanceof ServerError && error.status === 404) return null;
+          throw error;
+        }
+      },
+    });
+  }
+  const database = opened.database;
+  try {
+    const store = createApiKeyStore(database.db);
+    const now = () => clockFromEnv(env).now();
+    return await fn({
+      async create(name, scope) {
+        const made = generateApiKey();
+        return { key: made.key, ...row(await store.create({ name, scope, prefix: made.prefix, hash: made.hash, createdAt: now() })) };
+      },
+      list: async () => (await store.list()).map(row),
+      async revoke(which) {
+        const revoked = await store.revoke(/^\d+$/.test(which) ? Number(which) : which, now());
+        return revoked ? row(revoked) : null;
+      },
+    });
+  } finally {
+    await database.close();
+  }
 }
 
 /** Register the `keys` commands. */
@@ -41,14 +94,11 @@ export function registerKeys(program: Command, out: Output): void {
     .action(async (options: { name: string; scope: string; json?: boolean }) => {
       if (options.scope !== "read" && options.scope !== "admin") throw new CliError(`--scope must be read or admin, not '${options.scope}'`);
       if (options.name.trim() === "") throw new CliError("--name must not be empty");
-      const made = generateApiKey();
-      const record = await withStore((store, now) =>
-        store.create({ name: options.name.trim(), scope: options.scope as ApiKeyScope, prefix: made.prefix, hash: made.hash, createdAt: now }),
-      );
-      if (options.json) out.json({ key: made.key, ...row(record) });
+      const created = await withKeys(out, (backend) => backend.create(options.name.trim(), options.scope as ApiKeyScope));
+      if (options.json) out.json(created);
       else {
-        out.line(made.key);
-        out.info(`created ${record.scope} key #${record.id} '${record.name}' (prefix ${record.prefix}). Store it now: it is not shown again.`);
+        out.line(created.key);
+        out.info(`created ${created.scope} key #${created.id} '${created.name}' (prefix ${created.prefix}). Store it now: it is not shown again.`);
       }
     });
 
@@ -57,10 +107,10 @@ export function registerKeys(program: Command, out: Output): void {
     .description("list keys, newest first (revoked ones included)")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
-      const list = await withStore((store) => store.list());
-      if (options.json) return out.json(list.map(row));
+      const list = await withKeys(out, (backend) => backend.list());
+      if (options.json) return out.json(list);
       if (list.length === 0) return out.line("no API keys");
-      out.table(list.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, scope: k.scope, created: k.createdAt.toISOString(), last_used: k.lastUsedAt?.toISOString() ?? "-", status: k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active" })));
+      out.table(list.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, scope: k.scope, created: k.created_at, last_used: k.last_used_at ?? "-", status: k.revoked_at ? `revoked ${k.revoked_at}` : "active" })));
     });
 
   keys
@@ -68,8 +118,7 @@ export function registerKeys(program: Command, out: Output): void {
     .description("revoke a key by its prefix (qdb_XXXXXXXX) or id")
     .argument("<prefix|id>", "the key's prefix as listed, or its numeric id")
     .action(async (which: string) => {
-      const target = /^\d+$/.test(which) ? Number(which) : which;
-      const revoked = await withStore((store, now) => store.revoke(target, now));
+      const revoked = await withKeys(out, (backend) => backend.revoke(which));
       if (!revoked) throw new CliError(`no active key matches '${which}'`);
       out.line(`revoked key #${revoked.id} '${revoked.name}' (${revoked.prefix})`);
     });

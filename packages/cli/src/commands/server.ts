@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import type { Output } from "../output.ts";
 import { loadEnv } from "@quantdb/api/env";
-import { loadReplay, openConfiguredDatabase } from "../system.ts";
+import { loadReplay, openDatabaseOrServer } from "../system.ts";
+import { callServer } from "../remote.ts";
 
 /** Register `serve` and `migrate`. */
 export function registerServer(program: Command, out: Output): void {
@@ -25,7 +26,14 @@ export function registerServer(program: Command, out: Output): void {
     .command("migrate")
     .description("apply the database migrations (PGlite in QUANTDB_DATA_DIR, or DATABASE_URL)")
     .action(async () => {
-      const database = await openConfiguredDatabase();
+      const { database, server } = await openDatabaseOrServer(loadEnv(), "quantdb migrate");
+      if (server) {
+        // A server applies the migrations when it opens the database; its /ready says whether
+        // every committed one is applied (503 MIGRATIONS_PENDING otherwise).
+        const ready = await callServer<{ migrations: { applied: number } }>(server, "GET", "/ready");
+        out.line(`database migrated: migrations applied by the running server (pid ${server.holder.pid}, ${server.url}) at its start; ${ready.migrations.applied} applied`);
+        return;
+      }
       try {
         out.line(`database migrated: ${database.driver} ${database.location}`);
       } finally {

@@ -27,7 +27,7 @@ export function registerStatus(program: Command, out: Output): void {
     .option("--no-upstream", "skip the upstream reachability probes")
     .action(async (options: { json?: boolean; upstream: boolean }) => {
       const env = loadEnv();
-      const database = await openConfiguredDatabase(env);
+      const database = await openConfiguredDatabase(env, { owner: "quantdb status", whatToDo: "stop it first, or ask it while it runs (GET /health, /api/v1/cache/stats, /api/v1/jobs)" });
       try {
         const [rows, coverage, runs] = await Promise.all([countRows(database.db), coverageSummary(database.db), createJobRunStore(database.db).list({ limit: 5 })]);
         const { upstreamUrlsFromEnv } = await import("@quantdb/api/system");

@@ -15,9 +15,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "@quantdb/api/system";
 import { systemClock } from "@quantdb/core/clock";
-import { openDatabase } from "@quantdb/db";
+import { DataDirectoryInUseError, describeHolder, openDatabase } from "@quantdb/db";
 import envPaths from "env-paths";
-import lockfile from "proper-lockfile";
 import { createClient, type QuantDbClient } from "../index.ts";
 import { dataDirFromEnv, embeddedEnv } from "./env.ts";
 
@@ -77,24 +76,24 @@ function bundledMigrations(): string | undefined {
 
 /**
  * Open QuantDB in this process.
- * @throws {Error} when another process holds the data directory ("in use by another process"):
- *   one embedded QuantDB per directory at a time, so the database is never opened twice.
+ * @throws {Error} when another process holds the data directory ("in use by another process: QuantDB
+ *   process <pid> (…)"): one process per directory at a time — this one, a QuantDB server, the CLI —
+ *   so the database is never opened twice (the lock is `openDatabase`'s, see @quantdb/db).
  */
 export async function createEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedClient> {
   const env = embeddedEnv();
   const dataDir = options.dataDir ?? dataDirFromEnv() ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
-  let release: () => Promise<void>;
+  let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    release = await lockfile.lock(dataDir, { lockfilePath: join(dataDir, "quantdb.lock"), stale: 30_000, update: 10_000 });
+    database = await openDatabase({ dataDir, owner: "SDK embedded", migrationsFolder: bundledMigrations() });
   } catch (error) {
-    if ((error as { code?: string }).code === "ELOCKED") {
-      throw new Error(`QuantDB data directory ${dataDir} is in use by another process; close it there first or choose another dataDir`, { cause: error });
+    if (error instanceof DataDirectoryInUseError) {
+      throw new Error(`QuantDB data directory ${dataDir} is in use by another process: ${describeHolder(error.holder)}; close it there first or choose another dataDir`, { cause: error });
     }
     throw error;
   }
   try {
-    const database = await openDatabase({ dataDir, migrationsFolder: bundledMigrations() });
     const { app } = await createSystem({
       database,
       clock: options.clock ?? systemClock,
@@ -118,11 +117,10 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
         if (closed) return;
         closed = true;
         await database.close();
-        await release();
       },
     });
   } catch (error) {
-    await release();
+    await database.close();
     throw error;
   }
 }
