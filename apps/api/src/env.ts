@@ -41,8 +41,8 @@ const envSchema = z.object({
   QUANTDB_UPSTREAM_RATE_PER_SECOND: optional(z.coerce.number().min(0).max(1000).default(3)),
   /** Retries of a call that failed retryably (reset, refused, timeout, 5xx), with exponential backoff and jitter. */
   QUANTDB_UPSTREAM_RETRIES: optional(z.coerce.number().int().min(0).max(10).default(2)),
-  /** Longest time one request may wait for and call one upstream host (queue, rate budget, calls, retries), ms; then 503. */
-  QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000).default(30_000)),
+  /** Longest time one request may spend on upstream work, ms: waiting for another request's fetch of the same series, the queue, rate budget, calls and retries; then 503 with Retry-After. */
+  QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000).default(10_000)),
   /** Consecutive failed upstream calls that open a host's circuit breaker (a ban signal opens it at once); 0 = no breaker. */
   QUANTDB_BREAKER_THRESHOLD: optional(z.coerce.number().int().min(0).max(1000).default(5)),
   /** How long an open circuit refuses calls to its host before one probe, ms. */

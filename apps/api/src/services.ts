@@ -32,7 +32,14 @@ export function createServices(
   return {
     clock: options.clock,
     database: options.database.driver,
-    history: new HistoryService({ store: createHistoryStore(db), upstream: options.upstream, clock: options.clock, ...(options.seriesLock ? { seriesLock: options.seriesLock } : {}) }),
+    history: new HistoryService({
+      store: createHistoryStore(db),
+      upstream: options.upstream,
+      clock: options.clock,
+      ...(options.seriesLock ? { seriesLock: options.seriesLock } : {}),
+      // The policy's total bound is also the whole request's (lock waits included): README "Errors".
+      ...(options.upstreams ? { requestTimeoutMs: options.upstreams.config.totalTimeoutMs } : {}),
+    }),
     upstreamHealth: options.upstreams ?? new UpstreamPolicies({ config: { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 } }),
     readiness: () => checkReadiness(db),
     cacheAdmin: new CacheAdmin(createCacheAdminStore(db)),

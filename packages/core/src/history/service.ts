@@ -8,6 +8,7 @@ import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
+import { remainingMs, withDeadline } from "../upstream/deadline.ts";
 import { HistoryActivity, type ActivitySnapshot } from "./activity.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { missingRuns, type Span } from "./planner.ts";
@@ -104,8 +105,12 @@ export interface HistoryStore {
  * make one upstream call. The in-process lock is always taken first.
  */
 export interface SeriesLock {
-  /** Run `task` while holding the lock for `key` (instrument secid and adjustment). */
-  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /**
+   * Run `task` while holding the lock for `key` (instrument secid and adjustment). The wait ends
+   * when `options.signal` aborts (rejecting with its reason) or after `options.timeoutMs` (the
+   * request's time left; rejecting with the signal's deadline error); the task then never runs.
+   */
+  run<T>(key: string, task: () => Promise<T>, options?: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined }): Promise<T>;
 }
 
 /** Options of one history request. */
@@ -231,6 +236,13 @@ export interface HistoryServiceOptions {
   logger?: HistoryLogger;
   /** Cross-process lock per series (PostgreSQL replicas); default: in-process only. */
   seriesLock?: SeriesLock;
+  /**
+   * Longest time one history request may spend on upstream work, waiting for another request's
+   * fetch of the same series included (`QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS`), ms; then 503
+   * `UPSTREAM_UNAVAILABLE` (reason `total_timeout`) with Retry-After. Default: no bound beyond the
+   * upstream policy's per-host one.
+   */
+  requestTimeoutMs?: number;
 }
 
 const REGULAR_CLOSE: Record<ExchangeCalendar["id"], string> = { CN: "15:00", HK: "16:00" };
@@ -303,6 +315,7 @@ export class HistoryService {
   readonly #logger: HistoryLogger;
   readonly #lock = new KeyedLock();
   readonly #seriesLock: SeriesLock | undefined;
+  readonly #requestTimeoutMs: number | undefined;
   readonly #provisional = new Map<string, ProvisionalEntry>();
   readonly #counters = { requests: 0, hits: 0, upstreamCalls: 0, since: new Date() };
   readonly #activity: HistoryActivity;
@@ -314,6 +327,7 @@ export class HistoryService {
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
     this.#seriesLock = options.seriesLock;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#counters.since = this.#clock.now();
     this.#activity = new HistoryActivity({ clock: this.#clock });
     this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
@@ -330,6 +344,7 @@ export class HistoryService {
   async getDailyBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
     const { symbol, adjust, start, end } = query;
     const startedAt = performance.now();
+    options = { ...options, signal: withDeadline(this.#requestTimeoutMs, options.signal) }; // one bound for the whole request
     const moment = this.#moment(symbol);
     const { calendar, today, finalThrough } = moment;
     const fetchEnd = minDate(end, today);
@@ -375,7 +390,7 @@ export class HistoryService {
     const key = `${symbol.secid}|${adjust}`;
     if (runs.length > 0 || passThrough) {
       snapshotBars = null; // read again after the locked section: it may write, and others may have
-      await this.#locked(key, async () => {
+      await this.#locked(key, options.signal, async () => {
         let held: Span[];
         ({ instrument, held, runs } = await plan());
         let passThroughDone = false;
@@ -489,10 +504,16 @@ export class HistoryService {
     return { ...result, bars, cache: report(bars.length - fromUpstream, fromUpstream) };
   }
 
-  /** Run `task` under the in-process lock for `key`, then the cross-process one when configured. */
-  #locked<T>(key: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Run `task` under the in-process lock for `key`, then the cross-process one when configured.
+   * Both waits end when `signal` aborts: at the request's deadline that is a 503 with Retry-After,
+   * so no request waits for another's fetch longer than its own bound. Upstream failures inside
+   * `task` are shared with the requests waiting meanwhile (see {@link #fetch}).
+   */
+  #locked<T>(key: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
     const seriesLock = this.#seriesLock;
-    return this.#lock.run(key, seriesLock ? () => seriesLock.run(key, task) : task);
+    const inner = seriesLock ? () => seriesLock.run(key, task, { signal, timeoutMs: remainingMs(signal) }) : task;
+    return this.#lock.run(key, inner, { signal });
   }
 
   /**
@@ -563,7 +584,7 @@ export class HistoryService {
     if (!instrument) return [];
     const refreshed: RefreshedSeries[] = [];
     for (const adjust of adjusts) {
-      const result = await this.#locked(`${symbol.secid}|${adjust}`, async () => {
+      const result = await this.#locked(`${symbol.secid}|${adjust}`, options.signal, async () => {
         const held = await this.#store.allCoverage(instrument.id, adjust);
         if (held.length === 0) return null;
         const start = held.reduce((min, span) => minDate(min, span.start), held[0]!.start);
@@ -589,8 +610,18 @@ export class HistoryService {
     return { calendar, now, today, finalThrough: this.#finalThrough(calendar, today, now) };
   }
 
+  /**
+   * One upstream call for the series, unless this request waited for the lock while the holder's
+   * call failed: then that same failure, without calling (waiters share the holder's failure, no
+   * retry stampede). A caller that went away (`reason: "aborted"`) shares nothing.
+   */
+  #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+    const shareable = (error: unknown) => error instanceof UpstreamError && error.details?.reason !== "aborted";
+    return this.#lock.share(`${symbol.secid}|${adjust}`, () => this.#fetchOnce(symbol, adjust, span, moment, signal), shareable);
+  }
+
   /** One upstream call, through the quality gate. */
-  async #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+  async #fetchOnce(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     this.#counters.upstreamCalls++;
     this.#activity.recordUpstreamCall();
     const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
