@@ -48,6 +48,8 @@ const envSchema = z.object({
   /** How long an open circuit refuses calls to its host before one probe, ms. */
   QUANTDB_BREAKER_COOLDOWN_MS: optional(z.coerce.number().int().min(100).max(86_400_000).default(60_000)),
   // --- operations (see README "Command line") ---
+  /** On SIGTERM/SIGINT: how long requests in flight may take to finish before their connections are closed, ms (then the database closes). */
+  QUANTDB_SHUTDOWN_GRACE_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
   /** `on`: the server runs the daily ingest after each session's close (pg-boss with DATABASE_URL, else in-process); `off`: it does not. */
   QUANTDB_DAILY_INGEST: optional(z.enum(["on", "off"]).default("on")),
   /** Cron pattern (UTC) of the daily-ingest ticks; each tick runs only the sessions that are due and not yet run. */

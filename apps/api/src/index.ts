@@ -6,8 +6,10 @@ import { serve } from "@hono/node-server";
 import { ManualClock, systemClock } from "@quantdb/core/clock";
 import { openDatabase } from "@quantdb/db";
 import { loadEnv } from "./env.ts";
+import type { Server } from "node:http";
 import { httpOptionsFromEnv } from "./middleware/options.ts";
 import { createLogger } from "./observability/logger.ts";
+import { trackRequests } from "./shutdown.ts";
 import { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "./system.ts";
 
 const env = loadEnv();
@@ -44,18 +46,39 @@ if (restoredExtensions > 0) logger.info(`${restoredExtensions} calendar extensio
 const server = serve({ fetch: app.fetch, port: env.PORT, ...(env.HOST ? { hostname: env.HOST } : {}) }, (info) => {
   logger.info(`API on http://localhost:${info.port} (database: ${database.driver} ${database.location}; docs: /docs)`);
 });
+const requests = trackRequests(server as Server);
 
 let stopping = false;
+/**
+ * Stop accepting connections, let the requests in flight finish (at most QUANTDB_SHUTDOWN_GRACE_MS),
+ * then stop the scheduler and close the coordination pool and the database. Exit 0 after a clean
+ * drain, 1 when requests had to be cut at the end of the grace period. A second signal exits at once.
+ */
 async function shutdown(signal: string) {
-  if (stopping) return;
+  if (stopping) {
+    logger.warn(`${signal} again: exiting without waiting for ${requests.inFlight} request(s) in flight`);
+    process.exit(1);
+  }
   stopping = true;
-  logger.info(`${signal}: shutting down`);
-  server.close();
-  await scheduler?.stop();
-  await closeReplay?.();
-  await closeSystem();
-  await database.close();
-  process.exit(0);
+  logger.info(`${signal}: shutting down; no new connections, waiting up to ${env.QUANTDB_SHUTDOWN_GRACE_MS} ms for ${requests.inFlight} request(s) in flight`);
+  const outcome = await requests.drain(env.QUANTDB_SHUTDOWN_GRACE_MS);
+  if (!outcome.drained) logger.warn(`grace period over: ${outcome.abandoned} request(s) still in flight were cut`);
+  let clean = outcome.drained;
+  for (const [name, close] of [
+    ["scheduler", () => scheduler?.stop()],
+    ["replay upstream", () => closeReplay?.()],
+    ["coordination", () => closeSystem()],
+    ["database", () => database.close()],
+  ] as const) {
+    try {
+      await close();
+    } catch (error) {
+      clean = false;
+      logger.error(`closing the ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  logger.info(`stopped (${outcome.inFlightAtStart} request(s) were in flight, ${outcome.abandoned} cut)`);
+  process.exit(clean ? 0 : 1);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
