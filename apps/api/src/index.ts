@@ -15,7 +15,22 @@ import { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } 
 const env = loadEnv();
 /** JSON lines on stdout: start-up messages and one line per request. */
 const logger = createLogger(env.QUANTDB_LOG_LEVEL);
-const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR });
+
+/**
+ * Stop start-up with one line naming what failed and why (e.g. the data directory is read-only,
+ * the disk is full, PostgreSQL refused the connection), on stderr and in the log; no stack trace
+ * (it would show bundled, minified source). Exit code 1.
+ */
+function startupFailed(what: string, error: unknown): never {
+  const reason = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+  logger.fatal(`${what} failed: ${reason}`);
+  process.stderr.write(`quantdb: ${what} failed: ${reason}\n`);
+  process.exit(1);
+}
+
+const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR }).catch((error: unknown) =>
+  startupFailed(env.DATABASE_URL ? "opening the PostgreSQL database" : `opening the embedded database in ${env.QUANTDB_DATA_DIR}`, error),
+);
 
 let urls = upstreamUrlsFromEnv(env);
 let closeReplay: (() => Promise<void>) | undefined;
@@ -40,7 +55,7 @@ const { app, restoredExtensions, scheduler, close: closeSystem } = await createS
   http: { ...httpOptionsFromEnv(env), logger },
   bodyCacheBytes: env.QUANTDB_BODY_CACHE_MB * 1024 * 1024,
   ...(env.QUANTDB_DAILY_INGEST === "on" ? { dailyIngest: { databaseUrl: env.DATABASE_URL, cron: env.QUANTDB_DAILY_INGEST_CRON } } : {}),
-});
+}).catch((error: unknown) => startupFailed("starting the services", error));
 if (scheduler) logger.info(`daily ingest scheduled (${scheduler.kind})`);
 if (restoredExtensions > 0) logger.info(`${restoredExtensions} calendar extension(s) applied`);
 const server = serve({ fetch: app.fetch, port: env.PORT, ...(env.HOST ? { hostname: env.HOST } : {}) }, (info) => {

@@ -41,7 +41,7 @@ export function createServices(
       ...(options.upstreams ? { requestTimeoutMs: options.upstreams.config.totalTimeoutMs } : {}),
     }),
     upstreamHealth: options.upstreams ?? new UpstreamPolicies({ config: { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 } }),
-    readiness: () => checkReadiness(db),
+    readiness: () => checkReadiness(db, undefined, options.database.storageHealth?.bind(options.database)),
     cacheAdmin: new CacheAdmin(createCacheAdminStore(db)),
     realtime: new QuoteService({ upstream: options.quoteUpstream ?? new EastmoneyQuoteClient(), clock: options.clock, ...(options.realtimeTtlSeconds !== undefined ? { ttlSeconds: options.realtimeTtlSeconds } : {}) }),
     calendarExtensions: new CalendarExtensions({ store: createCalendarExtensionStore(db), ...(options.sina ? { sina: options.sina } : {}) }),

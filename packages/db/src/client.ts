@@ -2,7 +2,7 @@
  * Opening the database: embedded PGlite (a file-backed PostgreSQL in WASM) by default, or a
  * PostgreSQL 15+ server when a URL is given. Migrations are applied on open.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { watchDataVersions, type DataVersionCacheOptions } from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
+import { probeWritable, RecoverablePglite, StorageError, type StorageHealth } from "./storage.ts";
 
 /** A drizzle database over either driver. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -32,6 +33,11 @@ export interface DatabaseHandle {
    * while it was down are lost. Resolves once listening, with the unsubscribe.
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+  /**
+   * PGlite on a data directory only: whether its storage works (the directory writable, no write
+   * failure left unrecovered; recovers first when it can, see storage.ts). Used by `/ready`.
+   */
+  storageHealth?(): Promise<StorageHealth>;
   close(): Promise<void>;
 }
 
@@ -121,22 +127,33 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const dataDir = options.dataDir === undefined ? "./.quantdb" : options.dataDir;
   let location = "memory";
   let client: PGlite;
+  let storage: RecoverablePglite | undefined;
   const pgliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.pgliteSharedBuffersMb ?? 32}MB`] };
   if (dataDir === null) {
     client = await PGlite.create(pgliteOptions);
   } else {
     location = resolve(dataDir, "pglite");
-    mkdirSync(location, { recursive: true });
-    client = await PGlite.create(location, pgliteOptions);
+    // Checks the directory first (StorageError naming the cause in one line) and reopens after a write failure.
+    storage = await RecoverablePglite.open(location, pgliteOptions);
+    client = storage.client;
   }
   const db = drizzlePglite({ client, schema });
-  await migratePglite(db, { migrationsFolder: folder });
+  try {
+    await migratePglite(db, { migrationsFolder: folder });
+  } catch (error) {
+    await client.close().catch(() => {});
+    const cause = storage ? probeWritable(location) : null;
+    throw cause ? new StorageError(location, cause) : error;
+  }
   const listen: DatabaseHandle["listen"] = async (channel, onNotify, onListen) => {
     const unlisten = await client.listen(channel, onNotify);
     onListen?.(); // one in-process connection: it cannot drop while the database is open
     return () => unlisten();
   };
-  return withVersionWatch({ db: db as unknown as Database, driver: "pglite", location, listen, close: () => client.close() }, options);
+  return withVersionWatch(
+    { db: db as unknown as Database, driver: "pglite", location, listen, ...(storage ? { storageHealth: storage.health.bind(storage) } : {}), close: () => client.close() },
+    options,
+  );
 }
 
 /** Start watching data versions on an opened handle (unless turned off); closing stops it first. */

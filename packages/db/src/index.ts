@@ -1,6 +1,7 @@
 /** QuantDB storage: schema, connection and queries. Only this package writes SQL. */
 export * from "./client.ts";
 export * from "./data-versions.ts";
+export { describeStorageCause, probeWritable, StorageError, type StorageHealth } from "./storage.ts";
 export * as schema from "./schema/index.ts";
 export * from "./queries/history.ts";
 export * from "./queries/calendars.ts";
