@@ -61,6 +61,8 @@ const envSchema = z.object({
   // --- security and observability (see README "Security") ---
   /** Who needs an API key: `off` nobody, `admin` admin operations only, `all` every endpoint but /health and /ready. */
   QUANTDB_AUTH: optional(z.enum(["off", "admin", "all"]).default("admin")),
+  /** Failed authentications (unknown, revoked or malformed key) per client IP per minute before 429 with Retry-After (no key lookup meanwhile); 0 = no limit. */
+  QUANTDB_AUTH_FAILURES_PER_MINUTE: optional(z.coerce.number().int().min(0).max(1_000_000).default(20)),
   /** `off` disables the per-key / per-IP request rate limit. */
   QUANTDB_RATE_LIMIT: optional(z.enum(["on", "off"]).default("on")),
   /** Rate budget per key (or per client IP without a key), points per minute; a request costs 1, a batch 10, a forced refresh 20. */

@@ -5730,7 +5730,7 @@ export interface operations {
             query?: {
                 /** @description Most recent runs to return (1..500) */
                 limit?: number;
-                /** @description Only runs of this job */
+                /** @description Only runs of this job (no control characters) */
                 job?: string;
             };
             header?: never;
