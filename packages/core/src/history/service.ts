@@ -8,7 +8,7 @@ import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
-import { remainingMs, withDeadline } from "../upstream/deadline.ts";
+import { remainingMs, withLazyDeadline } from "../upstream/deadline.ts";
 import { HistoryActivity, type ActivitySnapshot } from "./activity.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { missingRuns, type Span } from "./planner.ts";
@@ -344,7 +344,7 @@ export class HistoryService {
   async getDailyBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
     const { symbol, adjust, start, end } = query;
     const startedAt = performance.now();
-    options = { ...options, signal: withDeadline(this.#requestTimeoutMs, options.signal) }; // one bound for the whole request
+    options = withLazyDeadline(options, this.#requestTimeoutMs); // one bound for the whole request, made when upstream work starts
     const moment = this.#moment(symbol);
     const { calendar, today, finalThrough } = moment;
     const fetchEnd = minDate(end, today);
