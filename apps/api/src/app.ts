@@ -59,6 +59,8 @@ const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "RateLimit-Limit", "
  */
 export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
+    // `/health/` is `/health`: a trailing slash names the same route on every path.
+    strict: false,
     // Request validation failures get the same envelope as every other error.
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -102,7 +104,18 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   app.use("*", urlLimit(http.maxUrlLength ?? 4096));
   app.use("*", bodySizeLimit(http.maxBodyBytes ?? 65_536));
   app.use("*", clientIp(http.trustProxy ?? 0));
-  app.use("*", apiKeyAuth({ mode: http.auth ?? "off", store: http.apiKeys, localAdminToken: http.localAdminToken, metricsPublic: http.metricsPublic ?? false, metrics, now: () => services.clock.now() }));
+  app.use(
+    "*",
+    apiKeyAuth({
+      mode: http.auth ?? "off",
+      store: http.apiKeys,
+      localAdminToken: http.localAdminToken,
+      metricsPublic: http.metricsPublic ?? false,
+      metrics,
+      now: () => services.clock.now(),
+      failuresPerMinute: http.authFailuresPerMinute ?? false,
+    }),
+  );
   if (http.rateLimitPerMinute) app.use("*", rateLimit({ pointsPerMinute: http.rateLimitPerMinute, ...(http.requestCosts ? { costs: http.requestCosts } : {}), metrics }));
   if (metrics) app.use("*", rowsServed(metrics));
   app.use("*", async (c, next) => {

@@ -41,13 +41,15 @@ const envSchema = z.object({
   QUANTDB_UPSTREAM_RATE_PER_SECOND: optional(z.coerce.number().min(0).max(1000).default(3)),
   /** Retries of a call that failed retryably (reset, refused, timeout, 5xx), with exponential backoff and jitter. */
   QUANTDB_UPSTREAM_RETRIES: optional(z.coerce.number().int().min(0).max(10).default(2)),
-  /** Longest time one request may wait for and call one upstream host (queue, rate budget, calls, retries), ms; then 503. */
-  QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000).default(30_000)),
+  /** Longest time one request may spend on upstream work, ms: waiting for another request's fetch of the same series, the queue, rate budget, calls and retries; then 503 with Retry-After. */
+  QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000).default(10_000)),
   /** Consecutive failed upstream calls that open a host's circuit breaker (a ban signal opens it at once); 0 = no breaker. */
   QUANTDB_BREAKER_THRESHOLD: optional(z.coerce.number().int().min(0).max(1000).default(5)),
   /** How long an open circuit refuses calls to its host before one probe, ms. */
   QUANTDB_BREAKER_COOLDOWN_MS: optional(z.coerce.number().int().min(100).max(86_400_000).default(60_000)),
   // --- operations (see README "Command line") ---
+  /** On SIGTERM/SIGINT: how long requests in flight may take to finish before their connections are closed, ms (then the database closes). */
+  QUANTDB_SHUTDOWN_GRACE_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
   /** `on`: the server runs the daily ingest after each session's close (pg-boss with DATABASE_URL, else in-process); `off`: it does not. */
   QUANTDB_DAILY_INGEST: optional(z.enum(["on", "off"]).default("on")),
   /** Cron pattern (UTC) of the daily-ingest ticks; each tick runs only the sessions that are due and not yet run. */
@@ -59,6 +61,8 @@ const envSchema = z.object({
   // --- security and observability (see README "Security") ---
   /** Who needs an API key: `off` nobody, `admin` admin operations only, `all` every endpoint but /health and /ready. */
   QUANTDB_AUTH: optional(z.enum(["off", "admin", "all"]).default("admin")),
+  /** Failed authentications (unknown, revoked or malformed key) per client IP per minute before 429 with Retry-After (no key lookup meanwhile); 0 = no limit. */
+  QUANTDB_AUTH_FAILURES_PER_MINUTE: optional(z.coerce.number().int().min(0).max(1_000_000).default(20)),
   /** `off` disables the per-key / per-IP request rate limit. */
   QUANTDB_RATE_LIMIT: optional(z.enum(["on", "off"]).default("on")),
   /** Rate budget per key (or per client IP without a key), points per minute; a request costs 1, a batch 10, a forced refresh 20. */

@@ -41,9 +41,11 @@ export function createServices(
       clock: options.clock,
       calendarHorizon,
       ...(options.seriesLock ? { seriesLock: options.seriesLock } : {}),
+      // The policy's total bound is also the whole request's (lock waits included): README "Errors".
+      ...(options.upstreams ? { requestTimeoutMs: options.upstreams.config.totalTimeoutMs } : {}),
     }),
     upstreamHealth: options.upstreams ?? new UpstreamPolicies({ config: { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 } }),
-    readiness: () => checkReadiness(db),
+    readiness: () => checkReadiness(db, undefined, options.database.storageHealth?.bind(options.database)),
     cacheAdmin: new CacheAdmin(createCacheAdminStore(db)),
     realtime: new QuoteService({ upstream: options.quoteUpstream ?? new EastmoneyQuoteClient(), clock: options.clock, ...(options.realtimeTtlSeconds !== undefined ? { ttlSeconds: options.realtimeTtlSeconds } : {}) }),
     calendarExtensions: new CalendarExtensions({ store: calendarExtensionStore, ...(options.sina ? { sina: options.sina } : {}) }),

@@ -147,7 +147,7 @@ describe.each(testDrivers())("fuzzing on %s", (driver) => {
 
   it("a NUL or other control character in any path segment or query parameter of a read endpoint: 4xx in the envelope, never 5xx", async () => {
     // PostgreSQL refuses U+0000 in text; a random sample reached it only rarely (q=%00 on /api/v1/assets once in CI).
-    const names = ["start_date", "end_date", "adjust", "period", "force_refresh", "kind", "market", "limit", "offset", "q", "symbol"];
+    const names = ["start_date", "end_date", "adjust", "period", "force_refresh", "kind", "market", "limit", "offset", "q", "symbol", "job"];
     const targets: string[] = [];
     for (const bad of ["\u0000", "60\u00000", "\u0001", "茅\u001f台"]) {
       for (const name of names) {
@@ -167,6 +167,11 @@ describe.each(testDrivers())("fuzzing on %s", (driver) => {
       const response = await inProcess(target);
       expect(response.status, response.where).toBe(400);
       expect(JSON.parse(response.text).error, response.where).toMatchObject({ code: "VALIDATION_ERROR", message: expect.stringContaining("Invalid q: contains the control character U+0000") });
+    }
+    for (const target of ["/api/v1/jobs?job=%00", "/api/v1/jobs?job=daily%01ingest"]) {
+      const response = await inProcess(target);
+      expect(response.status, response.where).toBe(400);
+      expect(JSON.parse(response.text).error, response.where).toMatchObject({ code: "VALIDATION_ERROR", message: expect.stringMatching(/^Invalid job: contains the control character U\+000[01]/) });
     }
   }, 120_000);
 

@@ -2,7 +2,7 @@
  * Opening the database: embedded PGlite (a file-backed PostgreSQL in WASM) by default, or a
  * PostgreSQL 15+ server when a URL is given. Migrations are applied on open.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import postgres from "postgres";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { watchDataVersions, type DataVersionCacheOptions } from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
+import { probeWritable, RecoverablePglite, StorageError, type StorageHealth } from "./storage.ts";
 
 /** A drizzle database over either driver. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -38,6 +39,11 @@ export interface DatabaseHandle {
    * released by `close()`. A server announces its URL and local admin token through it.
    */
   dataDirLock?: DataDirLock;
+  /**
+   * PGlite on a data directory only: whether its storage works (the directory writable, no write
+   * failure left unrecovered; recovers first when it can, see storage.ts). Used by `/ready`.
+   */
+  storageHealth?(): Promise<StorageHealth>;
   close(): Promise<void>;
 }
 
@@ -135,6 +141,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const dataDir = options.dataDir === undefined ? "./.quantdb" : options.dataDir;
   let location = "memory";
   let client: PGlite;
+  let storage: RecoverablePglite | undefined;
   const pgliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.pgliteSharedBuffersMb ?? 32}MB`] };
   let lock: DataDirLock | undefined;
   if (dataDir === null) {
@@ -144,8 +151,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     lock = await lockDataDir(dataDir, options.owner ?? "process");
     try {
       location = resolve(dataDir, "pglite");
-      mkdirSync(location, { recursive: true });
-      client = await PGlite.create(location, pgliteOptions);
+      // Checks the directory first (StorageError naming the cause in one line) and reopens after a write failure.
+      storage = await RecoverablePglite.open(location, pgliteOptions);
+      client = storage.client;
     } catch (error) {
       await lock.release();
       throw error;
@@ -163,14 +171,26 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     await migratePglite(db, { migrationsFolder: folder });
   } catch (error) {
     await closeClient().catch(() => {});
-    throw error;
+    const cause = storage ? probeWritable(location) : null;
+    throw cause ? new StorageError(location, cause) : error;
   }
   const listen: DatabaseHandle["listen"] = async (channel, onNotify, onListen) => {
     const unlisten = await client.listen(channel, onNotify);
     onListen?.(); // one in-process connection: it cannot drop while the database is open
     return () => unlisten();
   };
-  return withVersionWatch({ db: db as unknown as Database, driver: "pglite", location, listen, ...(lock ? { dataDirLock: lock } : {}), close: closeClient }, options);
+  return withVersionWatch(
+    {
+      db: db as unknown as Database,
+      driver: "pglite",
+      location,
+      listen,
+      ...(lock ? { dataDirLock: lock } : {}),
+      ...(storage ? { storageHealth: storage.health.bind(storage) } : {}),
+      close: closeClient,
+    },
+    options,
+  );
 }
 
 /** Start watching data versions on an opened handle (unless turned off); closing stops it first. */

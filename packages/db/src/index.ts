@@ -2,6 +2,7 @@
 export * from "./client.ts";
 export * from "./data-dir-lock.ts";
 export * from "./data-versions.ts";
+export { describeStorageCause, probeWritable, StorageError, type StorageHealth } from "./storage.ts";
 export * as schema from "./schema/index.ts";
 export * from "./queries/history.ts";
 export * from "./queries/calendars.ts";

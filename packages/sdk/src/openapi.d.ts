@@ -34,7 +34,7 @@ export interface paths {
         };
         /**
          * Readiness: database reachable and migrated
-         * @description 200 when the database answers `select 1` and every committed migration is applied. 503 with code DATABASE_UNAVAILABLE (no answer) or MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to ready replicas.
+         * @description 200 when the database answers, would accept writes (not read-only, not a standby), its storage works (embedded PGlite: the data directory is writable and no write failure is left unrecovered; a failed write is recovered by reopening the database once the cause is gone) and every committed migration is applied. 503 with code DATABASE_UNAVAILABLE (details.reason says why, in one line) or MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to ready replicas.
          */
         get: operations["getReady"];
         put?: never;
@@ -6006,7 +6006,7 @@ export interface operations {
             query?: {
                 /** @description Most recent runs to return (1..500) */
                 limit?: number;
-                /** @description Only runs of this job */
+                /** @description Only runs of this job (no control characters) */
                 job?: string;
             };
             header?: never;

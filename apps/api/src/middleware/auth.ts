@@ -2,13 +2,15 @@
  * API-key check: `Authorization: Bearer <key>`, looked up by SHA-256 hash. Which operation needs
  * which scope is decided in `@quantdb/core/auth` (`requiredAccess`, `decideAccess`); this only
  * reads the request and answers 401 `UNAUTHORIZED` (with `WWW-Authenticate: Bearer`) or 403
- * `FORBIDDEN` in the error envelope.
+ * `FORBIDDEN` in the error envelope, and 429 `RATE_LIMITED` to a client IP past its failed
+ * authentications per minute ({@link AuthOptions.failuresPerMinute}).
  */
 import { bearerToken, decideAccess, hashApiKey, normalisePolicyPath, requiredAccess, type AccessRequest, type ApiKeyRecord, type ApiKeyStore, type AuthMode } from "@quantdb/core/auth";
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
+import { RateLimiterMemory } from "rate-limiter-flexible";
 import { errorResponse } from "../errors.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import "./types.ts";
@@ -37,6 +39,12 @@ export interface AuthOptions {
   metrics: AppMetrics | undefined;
   /** Time source for `last_used_at`. */
   now: () => Date;
+  /**
+   * Failed authentications (an unknown, revoked or malformed key) allowed per client IP per
+   * minute; past them, requests from that IP that carry a key get 429 `RATE_LIMITED` with
+   * `Retry-After` without a key lookup, until the minute is over. `false`: no limit. @default false
+   */
+  failuresPerMinute?: number | false;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -72,6 +80,10 @@ function localAdminRecord(token: string): ApiKeyRecord {
 export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
   const { mode, store, metricsPublic, metrics, now } = options;
   if (mode !== "off" && !store) throw new Error(`auth mode '${mode}' needs an API-key store`);
+  const failuresPerMinute = options.failuresPerMinute || 0;
+  // Each unknown key costs a database lookup: a client that keeps sending bad keys is slowed down
+  // per IP (fixed one-minute windows, in this process's memory, like the request budget).
+  const failures = failuresPerMinute > 0 ? new RateLimiterMemory({ points: failuresPerMinute, duration: 60 }) : undefined;
   const lastTouched = new Map<number, number>();
   const localHash = options.localAdminToken ? Buffer.from(hashApiKey(options.localAdminToken), "hex") : undefined;
   const isLocalAdmin = (token: string, c: Context) => localHash !== undefined && timingSafeEqual(Buffer.from(hashApiKey(token), "hex"), localHash) && fromThisMachine(c);
@@ -88,8 +100,22 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
     c.set("apiKey", undefined);
     if (mode === "off") return next();
     const token = bearerToken(c.req.header("authorization"));
+    const caller = `ip:${c.get("clientIp") ?? "local"}`;
+    if (failures && token !== null) {
+      const spent = await failures.get(caller);
+      if (spent !== null && spent.consumedPoints >= failuresPerMinute) {
+        const retryAfter = Math.max(1, Math.ceil(spent.msBeforeNext / 1000));
+        metrics?.rateLimited("ip");
+        c.header("Retry-After", String(retryAfter));
+        return errorResponse(c, "RATE_LIMITED", `Too many failed authentications from this address: at most ${failuresPerMinute} a minute; retry in ${retryAfter} s.`, 429, {
+          retry_after_seconds: retryAfter,
+          failures_per_minute: failuresPerMinute,
+        });
+      }
+    }
     const key: ApiKeyRecord | null | "invalid" =
       token === null || token === "invalid" ? token : isLocalAdmin(token, c) ? localAdminRecord(token) : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
+    if (key === "invalid" && failures) await failures.penalty(caller, 1);
     // A key that was sent must be valid, whatever the endpoint needs: a revoked key is told so.
     const needed = key === "invalid" ? "read" : requiredAccess(await accessRequestOf(c), mode, { metricsPublic });
     const decision = decideAccess(needed, key);

@@ -22,6 +22,8 @@ export interface HttpOptions {
   localAdminToken?: string | undefined;
   /** Points per minute per key (or per client IP without a key); `false` = no limit. @default false */
   rateLimitPerMinute?: number | false;
+  /** Failed authentications per client IP per minute before 429 (no key lookup); `false` = no limit. @default false (server: QUANTDB_AUTH_FAILURES_PER_MINUTE, default 20) */
+  authFailuresPerMinute?: number | false;
   /** Points per request kind. @default DEFAULT_REQUEST_COSTS (1, batch 10, refresh 20) */
   requestCosts?: RequestCosts;
   /** CORS allow-list of origins; `["*"]` = any. @default ["http://localhost:3000"] */
@@ -56,6 +58,7 @@ export function httpOptionsFromEnv(env: Env): Omit<HttpOptions, "apiKeys" | "log
   return {
     auth: env.QUANTDB_AUTH,
     rateLimitPerMinute: env.QUANTDB_RATE_LIMIT === "off" ? false : env.QUANTDB_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: env.QUANTDB_AUTH_FAILURES_PER_MINUTE === 0 ? false : env.QUANTDB_AUTH_FAILURES_PER_MINUTE,
     corsOrigins: origins,
     maxBodyBytes: env.QUANTDB_MAX_BODY_BYTES,
     maxUrlLength: env.QUANTDB_MAX_URL_LENGTH,

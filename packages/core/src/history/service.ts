@@ -8,6 +8,7 @@ import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
+import { remainingMs, withLazyDeadline } from "../upstream/deadline.ts";
 import { HistoryActivity, type ActivitySnapshot } from "./activity.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { missingRuns, type Span } from "./planner.ts";
@@ -129,8 +130,12 @@ export interface HistoryStore {
  * make one upstream call. The in-process lock is always taken first.
  */
 export interface SeriesLock {
-  /** Run `task` while holding the lock for `key` (instrument secid and adjustment). */
-  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /**
+   * Run `task` while holding the lock for `key` (instrument secid and adjustment). The wait ends
+   * when `options.signal` aborts (rejecting with its reason) or after `options.timeoutMs` (the
+   * request's time left; rejecting with the signal's deadline error); the task then never runs.
+   */
+  run<T>(key: string, task: () => Promise<T>, options?: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined }): Promise<T>;
 }
 
 /** Options of one history request. */
@@ -277,6 +282,13 @@ export interface HistoryServiceOptions {
    * (`CalendarHorizon`); without it such days are passed through to upstream on every request.
    */
   calendarHorizon?: CalendarHorizonHook;
+  /**
+   * Longest time one history request may spend on upstream work, waiting for another request's
+   * fetch of the same series included (`QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS`), ms; then 503
+   * `UPSTREAM_UNAVAILABLE` (reason `total_timeout`) with Retry-After. Default: no bound beyond the
+   * upstream policy's per-host one.
+   */
+  requestTimeoutMs?: number;
 }
 
 const REGULAR_CLOSE: Record<ExchangeCalendar["id"], string> = { CN: "15:00", HK: "16:00" };
@@ -362,6 +374,7 @@ export class HistoryService {
   readonly #lock = new KeyedLock();
   readonly #seriesLock: SeriesLock | undefined;
   readonly #calendarHorizon: CalendarHorizonHook | undefined;
+  readonly #requestTimeoutMs: number | undefined;
   readonly #provisional = new Map<string, ProvisionalEntry>();
   readonly #counters = { requests: 0, hits: 0, upstreamCalls: 0, since: new Date() };
   readonly #activity: HistoryActivity;
@@ -374,6 +387,7 @@ export class HistoryService {
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
     this.#seriesLock = options.seriesLock;
     this.#calendarHorizon = options.calendarHorizon;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#counters.since = this.#clock.now();
     this.#activity = new HistoryActivity({ clock: this.#clock });
     this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
@@ -391,6 +405,7 @@ export class HistoryService {
     const { symbol, adjust, start, end } = query;
     const startedAt = performance.now();
     await this.#calendarHorizon?.ensureThrough(calendarFor(symbol.market).id, end, options.signal);
+    options = withLazyDeadline(options, this.#requestTimeoutMs); // one bound for the whole request, made when upstream work starts
     const moment = this.#moment(symbol);
     const { calendar, today, finalThrough } = moment;
     const fetchEnd = minDate(end, today);
@@ -445,7 +460,7 @@ export class HistoryService {
     const key = `${symbol.secid}|${adjust}`;
     if (runs.length > 0 || passThrough || (instrument !== null && checkDue(checkedOn))) {
       snapshotBars = null; // read again after the locked section: it may write, and others may have
-      await this.#locked(key, async () => {
+      await this.#locked(key, options.signal, async () => {
         let held: Span[];
         ({ instrument, held, runs } = await plan());
         if (instrument && runs.length > 0) {
@@ -609,10 +624,16 @@ export class HistoryService {
     return { ...result, bars, cache: report(bars.length - fromUpstream, fromUpstream) };
   }
 
-  /** Run `task` under the in-process lock for `key`, then the cross-process one when configured. */
-  #locked<T>(key: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Run `task` under the in-process lock for `key`, then the cross-process one when configured.
+   * Both waits end when `signal` aborts: at the request's deadline that is a 503 with Retry-After,
+   * so no request waits for another's fetch longer than its own bound. Upstream failures inside
+   * `task` are shared with the requests waiting meanwhile (see {@link #fetch}).
+   */
+  #locked<T>(key: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
     const seriesLock = this.#seriesLock;
-    return this.#lock.run(key, seriesLock ? () => seriesLock.run(key, task) : task);
+    const inner = seriesLock ? () => seriesLock.run(key, task, { signal, timeoutMs: remainingMs(signal) }) : task;
+    return this.#lock.run(key, inner, { signal });
   }
 
   /**
@@ -699,7 +720,7 @@ export class HistoryService {
     if (!instrument) return [];
     const refreshed: RefreshedSeries[] = [];
     for (const adjust of adjusts) {
-      const result = await this.#locked(`${symbol.secid}|${adjust}`, async () => {
+      const result = await this.#locked(`${symbol.secid}|${adjust}`, options.signal, async () => {
         const held = await this.#store.allCoverage(instrument.id, adjust);
         if (held.length === 0) return null;
         const start = held.reduce((min, span) => minDate(min, span.start), held[0]!.start);
@@ -726,8 +747,18 @@ export class HistoryService {
     return { calendar, now, today, finalThrough: this.#finalThrough(calendar, today, now) };
   }
 
+  /**
+   * One upstream call for the series, unless this request waited for the lock while the holder's
+   * call failed: then that same failure, without calling (waiters share the holder's failure, no
+   * retry stampede). A caller that went away (`reason: "aborted"`) shares nothing.
+   */
+  #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+    const shareable = (error: unknown) => error instanceof UpstreamError && error.details?.reason !== "aborted";
+    return this.#lock.share(`${symbol.secid}|${adjust}`, () => this.#fetchOnce(symbol, adjust, span, moment, signal), shareable);
+  }
+
   /** One upstream call, through the quality gate. */
-  async #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
+  async #fetchOnce(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     this.#counters.upstreamCalls++;
     this.#activity.recordUpstreamCall();
     const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });

@@ -62,12 +62,21 @@ export function parseSearchText(value: string | undefined): string | undefined {
   const text = value?.trim() ?? "";
   if (text === "") return undefined;
   if (text.length > MAX_QUERY_LENGTH) throw validation("q", value, `at most ${MAX_QUERY_LENGTH} characters`);
-  const control = CONTROL_CHARACTER.exec(text);
-  if (control !== null) {
-    const codePoint = `U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  const codePoint = controlCharacterIn(text);
+  if (codePoint !== null) {
     throw new InputError("VALIDATION_ERROR", `Invalid q: contains the control character ${codePoint}; send part of a code or a name`, { q: value });
   }
   return text;
+}
+
+/**
+ * The first control character (C0, DEL, C1) in `text` as `U+XXXX`, or null when there is none.
+ * Every free-text parameter is checked with it before it reaches the database (PostgreSQL refuses
+ * U+0000 in text: a 500 otherwise).
+ */
+export function controlCharacterIn(text: string): string | null {
+  const control = CONTROL_CHARACTER.exec(text);
+  return control === null ? null : `U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 /** A stock-list request as received. */

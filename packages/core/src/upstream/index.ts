@@ -4,4 +4,5 @@
  * unavailable. See policy.ts.
  */
 export * from "./budget.ts";
+export * from "./deadline.ts";
 export * from "./policy.ts";

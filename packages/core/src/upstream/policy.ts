@@ -58,12 +58,16 @@ export interface UpstreamPolicyConfig {
   retryAfterSeconds?: number;
 }
 
-/** Gentle defaults: 2 calls at a time, 3 per second, 2 retries, breaker after 5 failures for 60 s. */
+/**
+ * Gentle defaults: 2 calls at a time, 3 per second, 2 retries, breaker after 5 failures for 60 s,
+ * and at most 10 s per request in all of it (so a hung upstream answers 503 after 10 s, not after
+ * three 8-s call timeouts).
+ */
 export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicyConfig = {
   concurrency: 2,
   ratePerSecond: 3,
   retries: 2,
-  totalTimeoutMs: 30_000,
+  totalTimeoutMs: 10_000,
   breakerThreshold: 5,
   breakerCooldownMs: 60_000,
 };
@@ -349,14 +353,18 @@ export class HostPolicy {
         this.#count("rejected", "QUEUE_FULL");
         throw this.#unavailable(`Too many calls are waiting for upstream ${this.host}`, 0, { reason: "queue_full" });
       }
-      if (signal?.aborted) {
+      // The caller's signal aborting with an UpstreamUnavailableError is the request's own time
+      // bound (see deadline.ts): upstream was too slow, as for this policy's bound.
+      const requestBound = signal?.aborted === true && signal.reason instanceof UpstreamUnavailableError;
+      if (signal?.aborted && !requestBound) {
         // The caller went away: not upstream's failure, and not counted against the host.
         throw error instanceof UpstreamError ? error : new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host: this.host, reason: "aborted" }, { cause: error });
       }
-      if (deadline.aborted) {
+      if (deadline.aborted || requestBound) {
+        const boundMs = requestBound ? Number((signal!.reason as UpstreamUnavailableError).details?.timeout_ms ?? this.#config.totalTimeoutMs) : this.#config.totalTimeoutMs;
         this.#count("failed", "TOTAL_TIMEOUT");
-        this.#recordError(new Error(`total time bound of ${this.#config.totalTimeoutMs} ms reached`));
-        throw this.#unavailable(`Upstream ${this.host} did not answer within ${this.#config.totalTimeoutMs} ms (queue, rate budget, calls and retries)`, this.#retryAfterMs(), { reason: "total_timeout", attempts });
+        this.#recordError(new Error(`total time bound of ${boundMs} ms reached`));
+        throw this.#unavailable(`Upstream ${this.host} did not answer within ${boundMs} ms (queue, rate budget, calls and retries)`, this.#retryAfterMs(), { reason: "total_timeout", attempts });
       }
       const code = error instanceof UpstreamError ? error.code : "INTERNAL";
       this.#count("failed", code);

@@ -6,6 +6,7 @@
  */
 import pg from "pg";
 import type { SeriesLock } from "@quantdb/core/history";
+import { DeadlineExceededError } from "@quantdb/core/upstream";
 
 /** A small `pg` pool for coordination (advisory locks, the shared rate budget), apart from the query pool. */
 export interface CoordinationPool {
@@ -30,19 +31,67 @@ export function openCoordinationPool(url: string, max = 8): CoordinationPool {
 const LOCK_SQL = "select pg_advisory_lock(hashtextextended($1, 0))";
 const UNLOCK_SQL = "select pg_advisory_unlock(hashtextextended($1, 0))";
 
+/** PostgreSQL's SQLSTATE for a lock wait that reached `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+/** Check out a client, giving up when `signal` aborts (a client that arrives later goes straight back). */
+function connect(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+  if (!signal) return pool.connect();
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const onAbort = () => {
+      gaveUp = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    pool.connect().then(
+      (client) => {
+        signal.removeEventListener("abort", onAbort);
+        if (gaveUp) client.release();
+        else resolve(client);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        if (!gaveUp) reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Series locks through PostgreSQL advisory locks, keyed by `quantdb:series:<key>` (the key is the
  * instrument's secid and the adjustment). Two replicas asking for the same series serialise here;
  * the second re-plans after the first has stored its span and finds nothing missing.
+ *
+ * A wait is bounded by the request's time left (`timeoutMs`, as PostgreSQL's `lock_timeout` for
+ * the lock statement) and by its signal (checking out a connection); past it the wait ends with
+ * the signal's reason (the request deadline's 503) and the task does not run.
  */
 export function createAdvisoryLocks(coordination: CoordinationPool): SeriesLock {
   return {
-    async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    async run<T>(key: string, task: () => Promise<T>, options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<T> {
       const name = `quantdb:series:${key}`;
-      const client = await coordination.pool.connect();
+      const { signal, timeoutMs } = options;
+      const client = await connect(coordination.pool, signal);
       let broken = false;
       try {
-        await client.query(LOCK_SQL, [name]);
+        if (timeoutMs !== undefined) {
+          await client.query("select set_config('lock_timeout', $1, false)", [`${Math.max(1, Math.ceil(timeoutMs))}ms`]);
+          try {
+            await client.query(LOCK_SQL, [name]);
+          } catch (error) {
+            if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+              // lock_timeout may fire a moment before the signal's own timer: the same 503 either way.
+              throw signal?.aborted ? signal.reason : new DeadlineExceededError(Math.ceil(timeoutMs), "Another replica's fetch of the same series did not finish within this request's time bound");
+            }
+            throw error;
+          } finally {
+            await client.query("select set_config('lock_timeout', '0', false)");
+          }
+        } else {
+          await client.query(LOCK_SQL, [name]);
+        }
         try {
           return await task();
         } finally {

@@ -74,7 +74,7 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       tags: ["System"],
       summary: "Readiness: database reachable and migrated",
       description:
-        "200 when the database answers `select 1` and every committed migration is applied. 503 with code DATABASE_UNAVAILABLE (no answer) or MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to ready replicas.",
+        "200 when the database answers, would accept writes (not read-only, not a standby), its storage works (embedded PGlite: the data directory is writable and no write failure is left unrecovered; a failed write is recovered by reopening the database once the cause is gone) and every committed migration is applied. 503 with code DATABASE_UNAVAILABLE (details.reason says why, in one line) or MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to ready replicas.",
       responses: {
         200: { description: "Ready", content: { "application/json": { schema: ReadySchema } } },
         ...openApiErrorResponses,
@@ -85,7 +85,8 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       const { database, readiness } = c.var.services;
       const state = await readiness();
       if (!state.reachable) {
-        return errorResponse(c, "DATABASE_UNAVAILABLE", "The database does not answer", 503, { database }) as never;
+        const reason = state.error ?? "it does not answer";
+        return errorResponse(c, "DATABASE_UNAVAILABLE", `The database is not usable: ${reason}`, 503, { database, reason }) as never;
       }
       if (state.pending.length > 0) {
         return errorResponse(c, "MIGRATIONS_PENDING", `${state.pending.length} committed migration(s) are not applied`, 503, {

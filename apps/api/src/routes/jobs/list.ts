@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { DAILY_INGEST_JOB, type JobRun } from "@quantdb/core/ingest";
+import { controlCharacterIn } from "@quantdb/core/lists";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 
@@ -29,7 +30,15 @@ const JobRunListSchema = z.object({ data: z.array(JobRunSchema), count: z.number
 
 const QuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: "Most recent runs to return (1..500)", example: 50 }),
-  job: z.string().max(64).optional().openapi({ description: "Only runs of this job", example: DAILY_INGEST_JOB }),
+  job: z
+    .string()
+    .max(64)
+    .superRefine((value, ctx) => {
+      const codePoint = controlCharacterIn(value);
+      if (codePoint !== null) ctx.addIssue({ code: "custom", message: `contains the control character ${codePoint}; send a job name such as ${DAILY_INGEST_JOB}` });
+    })
+    .optional()
+    .openapi({ description: "Only runs of this job (no control characters)", example: DAILY_INGEST_JOB }),
 });
 
 /** A run as served. */

@@ -1,0 +1,202 @@
+/**
+ * Bounded waits (issue 14 §6): the whole history request, waiting for another request's fetch of
+ * the same series included, is bounded by the upstream total timeout; requests that waited for a
+ * fetch that failed get the same failure without calling upstream themselves (no retry stampede).
+ * Real HTTP on loopback, the replay upstream's fault injection, a deadline small enough for a test;
+ * assertions on upstream call counts and status codes, with only a generous time bound (3× the
+ * deadline) where the bound itself is the point.
+ */
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { ManualClock } from "@quantdb/core/clock";
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
+import { clearAll, countRows, createAdvisoryLocks, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
+import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
+import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadEnv } from "../src/env.ts";
+import { createSystem, replayUrls } from "../src/system.ts";
+import { AFTER_CLOSE, fetchParsed } from "./harness.ts";
+
+const HISTORY = "/api/v1/historical/stock";
+const KLINE = { path: "/api/qt/stock/kline/get" };
+/** The request bound the tests inject (QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS). */
+const DEADLINE_MS = 1000;
+
+it("the upstream total timeout defaults to 10 s, in the environment and in core's policy", () => {
+  expect(loadEnv({}).QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS).toBe(10_000);
+  expect(DEFAULT_UPSTREAM_POLICY.totalTimeoutMs).toBe(10_000);
+});
+
+describe.each(testDrivers())("bounded waits on %s", (driver) => {
+  let database: DatabaseHandle;
+  let replay: ReplayServer;
+  const servers: ServerType[] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    replay = await startReplay();
+  }, 60_000);
+  afterEach(async () => {
+    replay.reset();
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    await clearAll(database.db);
+  });
+  afterAll(async () => {
+    await replay?.close();
+    await database?.close();
+  });
+
+  async function startApi(upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 5000) {
+    const { app } = await createSystem({ database, clock: new ManualClock(AFTER_CLOSE), urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0, upstreamPolicy });
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    servers.push(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      async get(path: string) {
+        const started = performance.now();
+        const answer = await fetchParsed(url + path);
+        return { ...answer, ms: performance.now() - started };
+      },
+    };
+  }
+  const klineCalls = () => replay.requestCount(KLINE);
+
+  it("N concurrent requests on a hung upstream: one upstream call, every one answered 503 with Retry-After within the bound", async () => {
+    // Per-call timeout 5 s, 2 retries: without the request bound the first alone would take ~10 s,
+    // and each waiter would then call upstream again in turn.
+    const api = await startApi({ retries: 2, totalTimeoutMs: DEADLINE_MS, backoffInitialMs: 20, backoffMaxMs: 60, breakerThreshold: 0 });
+    replay.injectFault({ kind: "slow", delayMs: 60_000 });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
+      expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(answer.ms).toBeLessThan(3 * DEADLINE_MS);
+    }
+    expect(klineCalls()).toBe(1);
+    expect(await countRows(database.db)).toMatchObject({ bars: 0, spans: 0 });
+  });
+
+  it("requests that waited for a fetch that failed get the same failure without calling upstream", async () => {
+    const api = await startApi({ retries: 0, breakerThreshold: 0 });
+    replay.setLatency(300); // the waiters are queued on the series lock while the first call runs
+    replay.injectFault({ kind: "http500" });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
+    expect(klineCalls()).toBe(1);
+    for (const answer of answers) {
+      expect(answer.status).toBe(answers[0]!.status);
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+      expect(answer.body.error.code).toBe("UPSTREAM_UNAVAILABLE");
+    }
+    // The failure is not remembered beyond the requests that waited for it: once upstream is
+    // back, the next request fetches and succeeds.
+    replay.clearFaults();
+    const later = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+    expect(later.status).toBe(200);
+    expect(later.body.data).toHaveLength(58);
+    expect(klineCalls()).toBe(2);
+  });
+
+  it("with allow_partial the waiters share the failure too, each answering what is held", async () => {
+    const api = await startApi({ retries: 0, breakerThreshold: 0 });
+    replay.setLatency(300);
+    replay.injectFault({ kind: "http500" });
+    const answers = await Promise.all(Array.from({ length: 4 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq&allow_partial=true`)));
+    expect(klineCalls()).toBe(1);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.metadata).toMatchObject({ complete: false });
+      expect(answer.body.metadata.upstream_error.code).toBe("UPSTREAM_UNAVAILABLE");
+    }
+  });
+
+  it("a queue of requests for one series on a slow upstream is answered within the bound, not one after another", async () => {
+    const api = await startApi({ retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 });
+    replay.setLatency(600); // each call succeeds, slowly (ten in a row would take 6 s)
+    // Ten different months of one series: each needs its own fetch under the same series lock.
+    const months = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"];
+    const answers = await Promise.all(months.map((m) => api.get(`${HISTORY}/600519?start_date=2024${m}01&end_date=2024${m}20&adjust=qfq`)));
+    for (const answer of answers) {
+      expect([200, 503]).toContain(answer.status);
+      if (answer.status === 503) {
+        expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
+        expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      }
+      expect(answer.ms).toBeLessThan(3 * DEADLINE_MS);
+    }
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.status === 503).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe.each(testDrivers().filter((driver) => driver === "postgres"))("bounded waits across replicas on %s", (driver) => {
+  let database: DatabaseHandle & { url?: string };
+  let replay: ReplayServer;
+  let coordination: CoordinationPool;
+  const servers: ServerType[] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    replay = await startReplay();
+    coordination = openCoordinationPool(database.url!);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    await coordination?.close();
+    await replay?.close();
+    await database?.close();
+  });
+
+  it("a request waiting on another replica's hold of the series lock stops at its deadline: 503, no upstream call", async () => {
+    const { app, close } = await createSystem({
+      database,
+      clock: new ManualClock(AFTER_CLOSE),
+      urls: replayUrls(replay),
+      timeoutMs: 5000,
+      listPageDelayMs: 0,
+      upstreamPolicy: { retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 },
+      coordinationUrl: database.url!,
+    });
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    servers.push(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // "Another replica" holds the series' advisory lock (as while fetching) until released.
+    let release!: () => void;
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const other = createAdvisoryLocks(coordination).run("1.600519|qfq", () => {
+      holding();
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await held;
+    // A safety valve only, so that code without the bound does not hang the suite: the holder lets go after 3× the deadline.
+    const valve = setTimeout(() => release(), 3 * DEADLINE_MS);
+    try {
+      const started = performance.now();
+      const answer = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+      const ms = performance.now() - started;
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
+      expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(ms).toBeLessThan(3 * DEADLINE_MS);
+      expect(replay.requestCount(KLINE)).toBe(0);
+      clearTimeout(valve);
+      release();
+      await other;
+      // The lock is free again and the connections that waited were not left with a lock_timeout.
+      const after = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+      expect(after.status).toBe(200);
+    } finally {
+      clearTimeout(valve);
+      release();
+      await other;
+      await close();
+    }
+  });
+});
