@@ -13,7 +13,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
+import { DataDirectoryInUseError, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { watchDataVersions, type DataVersionCacheOptions } from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
 import { probeWritable, RecoverablePglite, StorageError, type StorageHealth } from "./storage.ts";
@@ -147,10 +147,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   if (dataDir === null) {
     client = await PGlite.create(pgliteOptions);
   } else {
-    // Before anything touches the directory: a second opener fails here, having written nothing.
-    lock = await lockDataDir(dataDir, options.owner ?? "process");
+    location = resolve(dataDir, "pglite");
+    // Before anything touches the directory: a second opener fails here, having written nothing. A
+    // directory that cannot hold the lock either (read-only, a file in the way, disk full) is named
+    // in one line, as the database itself would be.
+    lock = await lockDataDir(dataDir, options.owner ?? "process").catch((error: unknown) => {
+      if (error instanceof DataDirectoryInUseError) throw error;
+      const cause = probeWritable(location);
+      throw cause ? new StorageError(location, cause) : error;
+    });
     try {
-      location = resolve(dataDir, "pglite");
       // Checks the directory first (StorageError naming the cause in one line) and reopens after a write failure.
       storage = await RecoverablePglite.open(location, pgliteOptions);
       client = storage.client;
