@@ -3,7 +3,7 @@
  * `{ error: { code, message, status, details? } }`. Messages never carry stack traces or paths.
  */
 import { z } from "@hono/zod-openapi";
-import { QuantDbError, type ErrorCode } from "@quantdb/core/errors";
+import { ERROR_CODES, QuantDbError, type ErrorCode } from "@quantdb/core/errors";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -13,7 +13,7 @@ import "./middleware/types.ts";
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ description: "Stable machine-readable error code", example: "INVALID_SYMBOL" }),
+      code: z.enum(ERROR_CODES).openapi({ description: "Stable machine-readable error code (the list is core's ERROR_CODES)", example: "INVALID_SYMBOL" }),
       message: z.string().openapi({ description: "What went wrong, for people", example: "Invalid symbol 'ABC': not a recognised stock symbol." }),
       status: z.number().int().openapi({ description: "HTTP status, repeated", example: 400 }),
       details: z.record(z.string(), z.unknown()).optional().openapi({ description: "Extra facts about the error (the offending value, accepted values)" }),
@@ -22,7 +22,7 @@ export const ErrorSchema = z
   .openapi("Error");
 
 /** Build an envelope response. */
-export function errorResponse(c: Context, code: ErrorCode | string, message: string, status: number, details?: Record<string, unknown>) {
+export function errorResponse(c: Context, code: ErrorCode, message: string, status: number, details?: Record<string, unknown>) {
   return c.json({ error: { code, message, status, ...(details ? { details } : {}) } }, status as ContentfulStatusCode);
 }
 

@@ -3,6 +3,7 @@
  * entry (createSystem over the harness's database and replay upstream) with explicit HTTP options
  * (auth mode, rate limit, CORS, limits, logger), served on an ephemeral loopback port.
  */
+import { ERROR_CODES } from "@quantdb/core/errors";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
@@ -79,7 +80,8 @@ export const bearer = (key: string, init: RequestInit = {}): RequestInit => ({ .
 export function isEnvelope(body: unknown, status: number): boolean {
   if (typeof body !== "object" || body === null) return false;
   const error = (body as { error?: unknown }).error as { code?: unknown; message?: unknown; status?: unknown } | undefined;
-  return typeof error === "object" && error !== null && typeof error.code === "string" && typeof error.message === "string" && error.status === status;
+  // the code is one of core's ERROR_CODES, the list the OpenAPI document's enum is built from
+  return typeof error === "object" && error !== null && (ERROR_CODES as readonly unknown[]).includes(error.code) && typeof error.message === "string" && error.status === status;
 }
 
 /**

@@ -3,22 +3,37 @@
  * status (see {@link httpStatusFor}); messages are safe to show to users (no stack traces, no paths).
  */
 
-/** Every error code QuantDB reports. Stable: clients may switch on them. */
-export type ErrorCode =
-  | "INVALID_SYMBOL"
-  | "INVALID_DATE"
-  | "INVALID_RANGE"
-  | "INVALID_ADJUST"
-  | "INVALID_PERIOD"
-  | "VALIDATION_ERROR"
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "CALENDAR_CONFLICT"
-  | "UPSTREAM_UNAVAILABLE"
-  | "UPSTREAM_TIMEOUT"
-  | "UPSTREAM_INVALID"
-  | "INTERNAL_ERROR";
+/**
+ * Every error code QuantDB reports, the one list the API's response schema (an enum in OpenAPI)
+ * and the SDK's generated types are built from. Stable: clients may switch on them.
+ */
+export const ERROR_CODES = [
+  "INVALID_SYMBOL",
+  "INVALID_DATE",
+  "INVALID_RANGE",
+  "INVALID_ADJUST",
+  "INVALID_PERIOD",
+  "VALIDATION_ERROR",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
+  "CALENDAR_CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "URI_TOO_LONG",
+  "RATE_LIMITED",
+  "UPSTREAM_UNAVAILABLE",
+  "UPSTREAM_TIMEOUT",
+  "UPSTREAM_INVALID",
+  "DATABASE_UNAVAILABLE",
+  "MIGRATIONS_PENDING",
+  "INTERNAL_ERROR",
+] as const;
 
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The usual HTTP status of each code (`UPSTREAM_UNAVAILABLE` is 503 when a circuit is open or a time bound is reached). */
 const STATUS: Record<ErrorCode, number> = {
   INVALID_SYMBOL: 400,
   INVALID_DATE: 400,
@@ -26,12 +41,19 @@ const STATUS: Record<ErrorCode, number> = {
   INVALID_ADJUST: 400,
   INVALID_PERIOD: 400,
   VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CALENDAR_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  RATE_LIMITED: 429,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_INVALID: 502,
   UPSTREAM_TIMEOUT: 504,
+  DATABASE_UNAVAILABLE: 503,
+  MIGRATIONS_PENDING: 503,
   INTERNAL_ERROR: 500,
 };
 

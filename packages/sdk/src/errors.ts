@@ -1,6 +1,7 @@
 /**
  * The one error class of the SDK: every failed call rejects with a {@link QuantDbApiError}.
  */
+import type { components } from "./openapi.d.ts";
 import type { ApiErrorBody } from "./types.ts";
 
 /**
@@ -15,13 +16,18 @@ import type { ApiErrorBody } from "./types.ts";
 export type ClientErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "ABORTED" | "INVALID_RESPONSE" | "HTTP_ERROR";
 
 /**
- * A {@link ClientErrorCode}, or the API envelope's `error.code`: `INVALID_SYMBOL`, `INVALID_DATE`,
- * `INVALID_RANGE`, `INVALID_ADJUST`, `INVALID_PERIOD`, `VALIDATION_ERROR` (400), `NOT_FOUND` (404),
- * `METHOD_NOT_ALLOWED` (405), `CALENDAR_CONFLICT` (409), `INTERNAL_ERROR` (500),
- * `UPSTREAM_UNAVAILABLE`, `UPSTREAM_INVALID` (502), `UPSTREAM_TIMEOUT` (504), or any code a newer
- * server adds.
+ * A code of the API's error envelope (`error.code`), generated from the server's OpenAPI document,
+ * whose list is core's `ERROR_CODES`: `INVALID_SYMBOL`, `INVALID_DATE`, `INVALID_RANGE`,
+ * `INVALID_ADJUST`, `INVALID_PERIOD`, `VALIDATION_ERROR` (400), `UNAUTHORIZED` (401), `FORBIDDEN`
+ * (403), `NOT_FOUND` (404), `METHOD_NOT_ALLOWED` (405), `CALENDAR_CONFLICT` (409),
+ * `PAYLOAD_TOO_LARGE` (413), `URI_TOO_LONG` (414), `RATE_LIMITED` (429), `INTERNAL_ERROR` (500),
+ * `UPSTREAM_UNAVAILABLE`, `UPSTREAM_INVALID` (502; `UPSTREAM_UNAVAILABLE` 503 with Retry-After),
+ * `DATABASE_UNAVAILABLE`, `MIGRATIONS_PENDING` (503), `UPSTREAM_TIMEOUT` (504).
  */
-export type QuantDbErrorCode = ClientErrorCode | (string & {});
+export type ApiErrorCode = components["schemas"]["Error"]["error"]["code"];
+
+/** A {@link ClientErrorCode} or an {@link ApiErrorCode}. */
+export type QuantDbErrorCode = ClientErrorCode | ApiErrorCode;
 
 /** What a {@link QuantDbApiError} is built from. */
 export interface QuantDbApiErrorInit {

@@ -4,7 +4,7 @@
  * timeouts and 5xx answers (p-retry). Internal: the public surface is `createClient`.
  */
 import pRetry, { AbortError } from "p-retry";
-import { QuantDbApiError } from "./errors.ts";
+import { QuantDbApiError, type ApiErrorCode } from "./errors.ts";
 import type { paths } from "./openapi.d.ts";
 
 /**
@@ -105,7 +105,8 @@ function errorFromAnswer(what: string, status: number, text: string): QuantDbApi
     const error = parsed?.error;
     if (error && typeof error.code === "string" && typeof error.message === "string") {
       const details = error.details && typeof error.details === "object" ? (error.details as Record<string, unknown>) : undefined;
-      return new QuantDbApiError({ code: error.code, status, message: error.message, ...(details ? { details } : {}) });
+      // The envelope's code as sent (one of ApiErrorCode; a newer server's new code passes through too).
+      return new QuantDbApiError({ code: error.code as ApiErrorCode, status, message: error.message, ...(details ? { details } : {}) });
     }
   } catch {
     // not JSON: fall through

@@ -31,7 +31,7 @@ export type {
   StockListOptions,
 } from "./client.ts";
 export { QuantDbApiError } from "./errors.ts";
-export type { ClientErrorCode, QuantDbApiErrorInit, QuantDbErrorCode } from "./errors.ts";
+export type { ApiErrorCode, ClientErrorCode, QuantDbApiErrorInit, QuantDbErrorCode } from "./errors.ts";
 /** The response and parameter types, derived from the generated OpenAPI types. */
 export type * from "./types.ts";
 /** The generated OpenAPI types, for anyone who wants the raw `paths` / `operations` / `components`. */

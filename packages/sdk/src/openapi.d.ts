@@ -978,10 +978,11 @@ export interface components {
         Error: {
             error: {
                 /**
-                 * @description Stable machine-readable error code
+                 * @description Stable machine-readable error code (the list is core's ERROR_CODES)
                  * @example INVALID_SYMBOL
+                 * @enum {string}
                  */
-                code: string;
+                code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                 /**
                  * @description What went wrong, for people
                  * @example Invalid symbol 'ABC': not a recognised stock symbol.
@@ -2595,10 +2596,11 @@ export interface components {
             errors: {
                 [key: string]: {
                     /**
-                     * @description Stable machine-readable error code
+                     * @description Stable machine-readable error code (the list is core's ERROR_CODES)
                      * @example INVALID_SYMBOL
+                     * @enum {string}
                      */
-                    code: string;
+                    code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                     /**
                      * @description What went wrong, for people
                      * @example Invalid symbol 'ABC': not a recognised stock symbol.
@@ -2668,10 +2670,11 @@ export interface components {
             errors: {
                 [key: string]: {
                     /**
-                     * @description Stable machine-readable error code
+                     * @description Stable machine-readable error code (the list is core's ERROR_CODES)
                      * @example INVALID_SYMBOL
+                     * @enum {string}
                      */
-                    code: string;
+                    code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                     /**
                      * @description What went wrong, for people
                      * @example Invalid symbol 'ABC': not a recognised stock symbol.
