@@ -19,6 +19,30 @@ export interface ApiKeyRecord {
   lastUsedAt: Date | null;
 }
 
+/** An API key as operators see it (the key endpoints, `quantdb keys`): never the key itself nor its hash; times ISO 8601 UTC. */
+export interface ApiKeyView {
+  id: number;
+  name: string;
+  prefix: string;
+  scope: ApiKeyScope;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** The {@link ApiKeyView} of a stored key. */
+export function apiKeyView(key: ApiKeyRecord): ApiKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scope: key.scope,
+    created_at: key.createdAt.toISOString(),
+    last_used_at: key.lastUsedAt?.toISOString() ?? null,
+    revoked_at: key.revokedAt?.toISOString() ?? null,
+  };
+}
+
 /** A freshly made key: `key` is shown once to the operator and never stored. */
 export interface NewApiKey {
   key: string;

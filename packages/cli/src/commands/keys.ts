@@ -3,7 +3,7 @@
  * server holds the embedded data directory, they go through its key endpoints (`/api/v1/keys`, see
  * remote.ts), so a key works, or stops working, on that server at once.
  */
-import { generateApiKey, type ApiKeyRecord, type ApiKeyScope } from "@quantdb/core/auth";
+import { apiKeyView, generateApiKey, type ApiKeyScope, type ApiKeyView } from "@quantdb/core/auth";
 import { createApiKeyStore } from "@quantdb/db";
 import type { Command } from "commander";
 import { clockFromEnv, openDatabaseOrServer } from "../system.ts";
@@ -12,15 +12,7 @@ import { CliError, type Output } from "../output.ts";
 import { callServer, ServerError, throughServerNote } from "../remote.ts";
 
 /** A key as printed (and as the API serves it). */
-interface KeyRow {
-  id: number;
-  name: string;
-  prefix: string;
-  scope: ApiKeyScope;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+type KeyRow = ApiKeyView;
 
 /** Where keys are managed: the database itself, or the server that holds it. */
 interface KeyBackend {
@@ -30,17 +22,7 @@ interface KeyBackend {
   revoke(which: string): Promise<KeyRow | null>;
 }
 
-function row(key: ApiKeyRecord): KeyRow {
-  return {
-    id: key.id,
-    name: key.name,
-    prefix: key.prefix,
-    scope: key.scope,
-    created_at: key.createdAt.toISOString(),
-    last_used_at: key.lastUsedAt?.toISOString() ?? null,
-    revoked_at: key.revokedAt?.toISOString() ?? null,
-  };
-}
+const row = apiKeyView;
 
 async function withKeys<T>(out: Output, fn: (backend: KeyBackend) => Promise<T>): Promise<T> {
   const env = loadEnv();

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Mutex, type MutexInterface } from "async-mutex";
+import { acquireUnlessAborted } from "../upstream/deadline.ts";
 
 interface Entry {
   mutex: Mutex;
@@ -32,21 +33,7 @@ export interface LockRunOptions {
 
 /** Wait for `mutex`, at most until `signal` aborts; a lock granted after that is handed straight back. */
 function acquire(mutex: Mutex, signal: AbortSignal | undefined): Promise<MutexInterface.Releaser> {
-  if (!signal) return mutex.acquire();
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    let gaveUp = false;
-    const onAbort = () => {
-      gaveUp = true;
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    void mutex.acquire().then((release) => {
-      signal.removeEventListener("abort", onAbort);
-      if (gaveUp) release();
-      else resolve(release);
-    });
-  });
+  return acquireUnlessAborted(() => mutex.acquire(), (release) => release(), signal);
 }
 
 /**

@@ -73,3 +73,32 @@ export function remainingMs(signal: AbortSignal | undefined): number | undefined
 export function isDeadline(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true && signal.reason instanceof DeadlineExceededError;
 }
+
+/**
+ * Wait for a resource (a lock, a pooled connection) at most until `signal` aborts: rejects with
+ * `signal.reason` then; a resource granted after the caller gave up is handed straight back
+ * (`giveBack`). A failure of `acquire` is passed on unless the caller already gave up.
+ */
+export function acquireUnlessAborted<T>(acquire: () => Promise<T>, giveBack: (resource: T) => void, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return acquire();
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const onAbort = () => {
+      gaveUp = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    acquire().then(
+      (resource) => {
+        signal.removeEventListener("abort", onAbort);
+        if (gaveUp) giveBack(resource);
+        else resolve(resource);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        if (!gaveUp) reject(error);
+      },
+    );
+  });
+}

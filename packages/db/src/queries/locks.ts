@@ -6,7 +6,7 @@
  */
 import pg from "pg";
 import type { SeriesLock } from "@quantdb/core/history";
-import { DeadlineExceededError } from "@quantdb/core/upstream";
+import { acquireUnlessAborted, DeadlineExceededError } from "@quantdb/core/upstream";
 
 /** A small `pg` pool for coordination (advisory locks, the shared rate budget), apart from the query pool. */
 export interface CoordinationPool {
@@ -36,27 +36,7 @@ const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Check out a client, giving up when `signal` aborts (a client that arrives later goes straight back). */
 function connect(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.PoolClient> {
-  if (!signal) return pool.connect();
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    let gaveUp = false;
-    const onAbort = () => {
-      gaveUp = true;
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    pool.connect().then(
-      (client) => {
-        signal.removeEventListener("abort", onAbort);
-        if (gaveUp) client.release();
-        else resolve(client);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        if (!gaveUp) reject(error);
-      },
-    );
-  });
+  return acquireUnlessAborted(() => pool.connect(), (client) => client.release(), signal);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { generateApiKey, type ApiKeyRecord } from "@quantdb/core/auth";
+import { apiKeyView, generateApiKey, type ApiKeyRecord } from "@quantdb/core/auth";
 import type { AppEnv } from "../../context.ts";
 import { errorResponse, openApiErrorResponses } from "../../errors.ts";
 
@@ -35,17 +35,7 @@ const KeyParam = z.object({
 });
 
 /** A key as served (never the key itself nor its hash). */
-function keyBody(key: ApiKeyRecord): z.infer<typeof ApiKeySchema> {
-  return {
-    id: key.id,
-    name: key.name,
-    prefix: key.prefix,
-    scope: key.scope,
-    created_at: key.createdAt.toISOString(),
-    last_used_at: key.lastUsedAt?.toISOString() ?? null,
-    revoked_at: key.revokedAt?.toISOString() ?? null,
-  };
-}
+const keyBody = (key: ApiKeyRecord): z.infer<typeof ApiKeySchema> => apiKeyView(key);
 
 /**
  * Key management, admin only (the `/api/v1/keys` paths are admin operations in `@quantdb/core/auth`):
