@@ -6,7 +6,7 @@
 import { UpstreamError } from "./errors.ts";
 import { policiesOf, type HostPolicy } from "./upstream/policy.ts";
 
-/** Desktop-browser headers; the upstream sites treat bare clients as bots (upstream-spec §1.4). */
+/** Desktop-browser headers; the upstream sites treat bare clients as bots (docs/upstream-spec.md §1.4). */
 export const BROWSER_HEADERS = {
   "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
   Accept: "*/*",

@@ -8,7 +8,7 @@ import { getCalendar } from "../src/calendar/index.ts";
 import { hkexSchedule } from "../src/calendar/hkex-rules.ts";
 import { addCalendarDays, type IsoDate } from "../src/dates.ts";
 
-/** Weather and one-off closures (calendars.md §2, "Ad-hoc closures" and "Known gaps"). */
+/** Weather and one-off closures (docs/calendars.md §2, "Ad-hoc closures" and "Known gaps"). */
 const AD_HOC_CLOSURES = new Set([
   "2001-07-06", "2001-07-25", "2008-08-06", "2008-08-22", "2011-09-29", "2013-08-14", "2015-09-03",
   "2016-08-02", "2016-10-21", "2017-08-23", "2020-10-13", "2021-10-13", "2023-07-17", "2023-09-01",

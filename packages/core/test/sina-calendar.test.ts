@@ -1,7 +1,7 @@
 /**
  * Sina's trading-date list decoder (`decodeSinaTradeDates`) on the recorded 2023 body
  * (test/fixtures/calendar/sina_klc_td_sh_2023.txt): against the bundled CN calendar and AKShare's
- * calendar.json day for day, the spot checks of upstream-spec.md §8.1, and malformed bodies.
+ * calendar.json day for day, the spot checks of docs/upstream-spec.md §8.1, and malformed bodies.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

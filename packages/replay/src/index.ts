@@ -24,7 +24,7 @@ export type { SyntheticBarSpec } from "./synthetic.ts";
 
 /** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
-/** Sina's A-share trading-date list (upstream-spec §8), served from the recorded 2023 body. */
+/** Sina's A-share trading-date list (docs/upstream-spec.md §8), served from the recorded 2023 body. */
 const SINA_TRADE_DATES_PATH = "/realstock/company/klc_td_sh.txt";
 /** Prefix of the replay's own control endpoints. */
 const CONTROL_PREFIX = "/__replay/";

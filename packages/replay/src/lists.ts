@@ -1,10 +1,10 @@
 /**
  * Replay of Eastmoney's list and one-symbol endpoints on real list data:
  *
- * - `GET /api/qt/clist/get` (upstream-spec §6.1–6.2): the A-share list of 2024-06 (5,366 stocks)
+ * - `GET /api/qt/clist/get` (docs/upstream-spec.md §6.1–6.2): the A-share list of 2024-06 (5,366 stocks)
  *   and the HK list of 2017 (2,497 stocks), paged (`pn`, `pz` capped at 100, `total`), filtered by
  *   `fs`, sorted by `fid`/`po`, `diff` an array when `np=1` and an object keyed "0","1",… otherwise;
- * - `GET /api/qt/stock/get` (upstream-spec §7.1): company information built from the same lists,
+ * - `GET /api/qt/stock/get` (docs/upstream-spec.md §7.1): company information built from the same lists,
  *   plus the recorded 688635 response (spec §12 item 3); an unknown secid gets `data:null`.
  *
  * Values are `fltt=2` style (decimals in natural units, `"-"` for missing). Price fields come from
@@ -24,7 +24,7 @@ import type { FaultKind, ReplayRequest } from "./index.ts";
 export const CLIST_PATH = "/api/qt/clist/get";
 /** Path of Eastmoney's one-symbol endpoint. */
 export const STOCK_GET_PATH = "/api/qt/stock/get";
-/** Largest page upstream serves, whatever `pz` asks for (upstream-spec §6.1). */
+/** Largest page upstream serves, whatever `pz` asks for (docs/upstream-spec.md §6.1). */
 export const CLIST_MAX_PAGE_SIZE = 100;
 /** Page size when `pz` is missing or not a positive integer. */
 const CLIST_DEFAULT_PAGE_SIZE = 20;
@@ -33,7 +33,7 @@ const CLIST_DEFAULT_PAGE_SIZE = 20;
 export const A_SHARE_LIST_FIXTURE = "stocklist/a_share_stock_list_2024-06_tszlam.csv.gz";
 /** HK list fixture (6 columns of the shared file, see `scripts/pack-stocklist-fixtures.ts`). */
 export const HK_LIST_FIXTURE = "stocklist/hk_stock_list_2017_abu.subset.csv.gz";
-/** The recorded 688635 `stock/get` fields (upstream-spec §12 item 3). */
+/** The recorded 688635 `stock/get` fields (docs/upstream-spec.md §12 item 3). */
 export const RECORDED_STOCK_GET_FIXTURE = "stocklist/stock_get_688635.json";
 
 const A_SHARE_HEADER = ["code", "name", "总市值", "流通市值", "行业", "总股本", "流通股"] as const;
@@ -327,17 +327,17 @@ export function listUniverse(store: FixtureStore): ListUniverse {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
-/** The newer recorded push2 envelope (upstream-spec §1.3) around clist `data`. */
+/** The newer recorded push2 envelope (docs/upstream-spec.md §1.3) around clist `data`. */
 function clistEnvelope(data: unknown): Record<string, unknown> {
   return { rc: 0, rt: 6, svr: 183641822, lt: 1, full: 1, dlmkts: "", dsc: "0", data };
 }
 
-/** The envelope of the recorded `stock/get` response (upstream-spec §12 item 3). */
+/** The envelope of the recorded `stock/get` response (docs/upstream-spec.md §12 item 3). */
 function stockGetEnvelope(data: unknown): Record<string, unknown> {
   return { rc: 0, rt: 4, svr: 177617577, lt: 1, full: 1, dlmkts: "", dsc: "0", data };
 }
 
-/** AKShare's clist field list (upstream-spec §6.1), served when a request names none. */
+/** AKShare's clist field list (docs/upstream-spec.md §6.1), served when a request names none. */
 const DEFAULT_CLIST_FIELDS = "f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f12,f13,f14,f15,f16,f17,f18,f20,f21,f23,f24,f25,f22,f11,f62,f128,f136,f115,f152";
 const DEFAULT_STOCK_GET_FIELDS = "f43,f57,f58,f84,f85,f116,f117,f127,f189";
 

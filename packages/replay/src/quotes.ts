@@ -1,6 +1,6 @@
 /**
  * The replay of Eastmoney's batch quote endpoint (`GET https://push2.eastmoney.com/api/qt/ulist.np/get`,
- * upstream-spec §6.3 end), answered from the LAST recorded bar of each dataset, as if the market
+ * docs/upstream-spec.md §6.3 end), answered from the LAST recorded bar of each dataset, as if the market
  * had just closed on that bar's date.
  *
  * For each requested secid the replay knows (the unadjusted dataset, `fqt=0`, when it has one,

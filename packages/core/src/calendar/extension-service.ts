@@ -11,7 +11,7 @@ import { getCalendar } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
 import type { CalendarId } from "./types.ts";
 
-/** Sina's A-share trading-date list (upstream-spec §8): published through 31 Dec of the current year. */
+/** Sina's A-share trading-date list (docs/upstream-spec.md §8): published through 31 Dec of the current year. */
 export const DEFAULT_SINA_TRADE_DATES_URL = "https://finance.sina.com.cn/realstock/company/klc_td_sh.txt";
 
 /** Durable storage of applied extensions (implemented by `@quantdb/db`). */

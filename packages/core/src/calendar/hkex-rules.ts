@@ -2,7 +2,7 @@
  * HKEX's regular schedule for a year, computed from Hong Kong's general-holiday rules: the
  * provisional HK calendar for years no published list covers yet.
  *
- * The rules are the ones `../shared/docs/calendars.md` §2 lists (exchange_calendars' XHKG model):
+ * The rules are the ones `docs/calendars.md` §2 lists (exchange_calendars' XHKG model):
  * New Year's Day, Lunar New Year days 1–3, Ching Ming, Good Friday and Easter Monday, Labour Day,
  * Buddha's Birthday, Tuen Ng, HKSAR Establishment Day, the day after Mid-Autumn, National Day,
  * Chung Yeung, Christmas Day and the first weekday after it. A holiday that falls on a Sunday, or

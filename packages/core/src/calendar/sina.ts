@@ -3,7 +3,7 @@
  * (`https://finance.sina.com.cn/realstock/company/klc_td_sh.txt`, the source of AKShare's
  * `tool_trade_date_hist_sina`). The body is `var datelist="…";var KLC_TD_SH=datelist;` where `…`
  * is a bit stream in Sina's chart encoding, format 139: a run-length list of weekdays. See
- * `upstream-spec.md` §8.1 for the algorithm this file implements.
+ * `docs/upstream-spec.md` §8.1 for the algorithm this file implements.
  */
 import { UpstreamError } from "../errors.ts";
 import type { IsoDate } from "../dates.ts";

@@ -1,5 +1,5 @@
 /**
- * The push2 JSON envelope shared by `clist/get` and `stock/get` (upstream-spec §1.3):
+ * The push2 JSON envelope shared by `clist/get` and `stock/get` (docs/upstream-spec.md §1.3):
  * `{"rc":0,"rt":…,"svr":…,"lt":1,"full":…,"dlmkts":"","dsc":"0","data":{…}|null}`. Parsed
  * leniently: upstream adds top-level keys without warning (`dlmkts`, then `dsc`).
  */

@@ -8,7 +8,7 @@ import { EastmoneyHistoryClient, parseKlineResponse } from "./kline.ts";
 
 const recorded = readFileSync(new URL("../../test/fixtures/eastmoney/000001_qfq_asof_2025-03-05.json", import.meta.url), "utf8");
 
-// Verbatim excerpt of a real 601872 response (upstream-spec §2/§12), the first three bars and the last.
+// Verbatim excerpt of a real 601872 response (docs/upstream-spec.md §2/§12), the first three bars and the last.
 const excerpt601872 =
   '{"rc":0,"rt":17,"svr":183641822,"lt":1,"full":0,"dlmkts":"","dsc":"0","data":{"code":"601872","market":1,"name":"招商轮船","decimal":2,"dktotal":4621,"preKPrice":6.08,' +
   '"klines":["2024-12-18,6.11,6.18,6.28,6.10,842743,542829495.00,2.96,1.64,0.10,1.03","2024-12-19,6.15,6.09,6.16,6.03,528781,333859220.00,2.10,-1.46,-0.09,0.65",' +

@@ -1,6 +1,6 @@
 /**
  * Eastmoney's daily kline endpoint (`push2his …/api/qt/stock/kline/get`), the source AKShare's
- * `stock_zh_a_hist` and `stock_hk_hist` scrape. See `upstream-spec.md` §2 and §4.
+ * `stock_zh_a_hist` and `stock_hk_hist` scrape. See `docs/upstream-spec.md` §2 and §4.
  */
 import { z } from "zod";
 import { toCompact, type IsoDate } from "../dates.ts";
@@ -122,7 +122,7 @@ export interface DailyBarSource {
 
 /**
  * Client for Eastmoney's daily kline endpoint: one HTTP GET per call, with a timeout, browser-like
- * headers (upstream-spec §1.4), `beg`/`end` as server-side inclusive date filters, `klt=101`
+ * headers (docs/upstream-spec.md §1.4), `beg`/`end` as server-side inclusive date filters, `klt=101`
  * (daily) and `fqt` 0/1/2 for `""`/`qfq`/`hfq`.
  */
 export class EastmoneyHistoryClient implements DailyBarSource {

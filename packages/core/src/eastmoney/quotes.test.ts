@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "../errors.ts";
 import { EastmoneyQuoteClient, parseQuoteResponse, QUOTE_FIELDS, ULIST_PATH } from "./quotes.ts";
 
-// Synthetic bodies in the shape of upstream-spec §1.3/§6.1 (envelope with extra keys, fltt=2
+// Synthetic bodies in the shape of docs/upstream-spec.md §1.3/§6.1 (envelope with extra keys, fltt=2
 // decimals, "-" for missing values); the values are made up.
 const moutai = { f2: 1466.0, f3: -0.27, f4: -3.99, f5: 32156, f6: 4716342528.0, f8: 0.26, f12: "600519", f13: 1, f14: "贵州茅台", f15: 1475.0, f16: 1460.01, f17: 1470.0, f18: 1469.99, f124: 1732690800 };
 const tencent = { f2: 412.4, f3: 1.03, f4: 4.2, f5: 11546000, f6: 4761000000.0, f8: 0.12, f12: "00700", f13: 116, f14: "腾讯控股", f15: 415.0, f16: 405.2, f17: 406.0, f18: 408.2, f124: 1732694400 };

@@ -1,6 +1,6 @@
 /**
  * Eastmoney's batch quote endpoint (`push2 …/api/qt/ulist.np/get`): realtime quotes for an explicit
- * list of secids in one call, A-shares and HK mixed. See `upstream-spec.md` §6.3 (end) and §6.1 for
+ * list of secids in one call, A-shares and HK mixed. See `docs/upstream-spec.md` §6.3 (end) and §6.1 for
  * the field ids, which are the same as `clist`'s.
  */
 import { z } from "zod";
@@ -20,7 +20,7 @@ export const ULIST_PATH = "/api/qt/ulist.np/get";
 export const QUOTE_FIELDS = "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124";
 /** Most secids one call carries; longer lists are split into calls of this size. */
 export const MAX_SECIDS_PER_CALL = 100;
-/** The web-client token Eastmoney's own pages send with ulist (upstream-spec §1.3); not a credential. */
+/** The web-client token Eastmoney's own pages send with ulist (docs/upstream-spec.md §1.3); not a credential. */
 const ULIST_UT = "f057cbcbce2a86e2866ab8877db1d059";
 /** Eastmoney's market id for Hong Kong stocks: their f5 volume is already in shares. */
 const HK_MARKET_ID = 116;
@@ -165,7 +165,7 @@ export interface QuoteSource {
 
 /**
  * Client for Eastmoney's batch quote endpoint: `GET …/api/qt/ulist.np/get?fltt=2&invt=2&fields=…&secids=…`
- * with a timeout and browser-like headers (upstream-spec §1.4). Quotes are mapped by field key
+ * with a timeout and browser-like headers (docs/upstream-spec.md §1.4). Quotes are mapped by field key
  * name; `diff` may be an array or an object keyed `"0","1",…`.
  */
 export class EastmoneyQuoteClient implements QuoteSource {

@@ -7,7 +7,7 @@
  *   `stock_financial_analysis_indicator_em` (akfamily/akshare,
  *   `akshare/stock_fundamental/stock_finance_sina.py`); the key names and meanings are those of
  *   1nchaos/adata `adata/stock/finance/core.py` (its rename table of the same report) and of
- *   QuantDB's upstream-spec §7.3 (EPSJB, BPS, TOTALOPERATEREVE, PARENTNETPROFIT, ROEJQ, XSMLL, ZCFZL,
+ *   QuantDB's docs/upstream-spec.md §7.3 (EPSJB, BPS, TOTALOPERATEREVE, PARENTNETPROFIT, ROEJQ, XSMLL, ZCFZL,
  *   quoting AKShare's docs). Meanings of EPSKCJB (扣非每股收益) and EPSXS (稀释每股收益) follow
  *   AKShare's docs for that function; note adata's rename table labels those two the other way.
  * - `RPT_DMSK_FN_BALANCE` (资产负债表) and `RPT_DMSK_FN_CASHFLOW` (现金流量表): keys TOTAL_ASSETS,

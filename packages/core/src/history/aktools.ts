@@ -28,18 +28,18 @@
  *   is printed as Python's `repr(float)` (`8686920192.0`, `1e-05`), an int without a decimal point.
  * - `stock_zh_a_hist(symbol="000001", period="daily", start_date="19700101", end_date="20500101",
  *   adjust="", timeout=None)`: akfamily/akshare `akshare/stock_feature/stock_hist_em.py` (and
- *   /work/shared/docs/upstream-spec.md §2). Columns `日期, 股票代码, 开盘, 收盘, 最高, 最低, 成交量,
+ *   docs/upstream-spec.md §2). Columns `日期, 股票代码, 开盘, 收盘, 最高, 最低, 成交量,
  *   成交额, 振幅, 涨跌幅, 涨跌额, 换手率` (AKShare docs `docs/data/stock/stock.md`: 股票代码 "不带市场标识的
  *   股票代码", 成交量 int64 "注意单位: 手"); `日期` is `pd.to_datetime(...).dt.date`; prices, amount and
  *   percentages are `pd.to_numeric` of Eastmoney's decimal text, so float64; volume is integer text,
  *   so int64. `period` and `adjust` are dict look-ups (`KeyError` otherwise); dates filter server-side.
  * - `stock_hk_hist(symbol="00593", period="daily", start_date="19700101", end_date="22220101",
- *   adjust="")`: same file (fork FromZero2One/akshare, "Date: 2025/3/10"), upstream-spec §4.
+ *   adjust="")`: same file (fork FromZero2One/akshare, "Date: 2025/3/10"), docs/upstream-spec.md §4.
  *   Columns `日期, 开盘, 收盘, 最高, 最低, 成交量, 成交额, 振幅, 涨跌幅, 涨跌额, 换手率` (no 股票代码);
  *   `日期` ends as `.dt.date`; volume in **shares** (docs: "注意单位: 股"); dates filter client-side
  *   (`temp_df[start_date:end_date]`, inclusive).
  * - `index_zh_a_hist(symbol="000859", period="daily", start_date="19700101", end_date="22220101")`:
- *   akfamily/akshare `akshare/index/index_zh_em.py` ("Date: 2025/3/11"), upstream-spec §5.1. Same 11
+ *   akfamily/akshare `akshare/index/index_zh_em.py` ("Date: 2025/3/11"), docs/upstream-spec.md §5.1. Same 11
  *   columns as HK, volume in **lots**, and `日期` is **left as Eastmoney's `YYYY-MM-DD` string**
  *   (the frame is sliced on a datetime index that is then dropped), so it serialises unchanged. No
  *   `adjust` parameter.
@@ -51,9 +51,9 @@
  *   the pages are concatenated, sorted by f3 (涨跌幅) descending (`sort_values`, NaN last) and
  *   numbered `序号` = 1..n (int); columns as listed below, numbers `pd.to_numeric(errors="coerce")`
  *   (so a `"-"` makes NaN → `null`, and an integer column with a gap float64); A-share 成交量 in lots
- *   (upstream-spec §6.1), HK 成交量 in shares (§6.2).
+ *   (docs/upstream-spec.md §6.1), HK 成交量 in shares (§6.2).
  * - `stock_individual_info_em(symbol, timeout=None)`: akfamily/akshare `akshare/stock/stock_info_em.py`
- *   and upstream-spec §7.1: a two-column frame `item, value`, one row per kept `stock/get` field in
+ *   and docs/upstream-spec.md §7.1: a two-column frame `item, value`, one row per kept `stock/get` field in
  *   field order (f43 最新, f57 股票代码, f58 股票简称, f84 总股本, f85 流通股, f116 总市值, f117 流通市值,
  *   f127 行业, f189 上市时间); `value` is an object column, so each value keeps its JSON type: floats
  *   (`fltt=2`), strings, and 上市时间 an integer `YYYYMMDD`.

@@ -1,6 +1,6 @@
 /**
  * Eastmoney's market list endpoint (`push2 …/api/qt/clist/get`), the source of AKShare's
- * `stock_zh_a_spot_em` / `stock_sh_a_spot_em` / … / `stock_hk_spot_em`. See `upstream-spec.md`
+ * `stock_zh_a_spot_em` / `stock_sh_a_spot_em` / … / `stock_hk_spot_em`. See `docs/upstream-spec.md`
  * §6.1–6.2 (paging, the `pz` cap of 100, `fs` filters, field ids and units, `diff` as array or
  * object) and §10 (rate limits: pages are fetched one after another, never in parallel).
  */
@@ -14,11 +14,11 @@ import type { ListMarket, StockListEntry } from "./types.ts";
 export const DEFAULT_EASTMONEY_LIST_URL = "https://push2.eastmoney.com";
 /** Path of the list endpoint. */
 export const CLIST_PATH = "/api/qt/clist/get";
-/** Rows per page: upstream caps `pz` at 100 server-side since Feb–Mar 2025 (upstream-spec §6.1). */
+/** Rows per page: upstream caps `pz` at 100 server-side since Feb–Mar 2025 (docs/upstream-spec.md §6.1). */
 export const CLIST_PAGE_SIZE = 100;
 
 /**
- * The `fs` filter of each market (upstream-spec §6.1–6.2; comma = OR, space = AND):
+ * The `fs` filter of each market (docs/upstream-spec.md §6.1–6.2; comma = OR, space = AND):
  * SH main board + STAR, SZ main board + ChiNext, the BSE, and every HK board.
  */
 export const CLIST_FS: Readonly<Record<ListMarket, string>> = {
@@ -34,10 +34,10 @@ export const CLIST_FS: Readonly<Record<ListMarket, string>> = {
  * change (%), f12 code, f13 market id, f14 name, f15 high, f16 low, f17 open, f18 previous close,
  * f20 total market cap, f21 float market cap, f22 price speed (%/min), f23 P/B, f24 60-day change
  * (%), f25 year-to-date change (%): every field AKShare's stock_zh_a_spot_em reads (upstream-spec
- * §6.1). Every field read is requested (upstream-spec §11 item 24).
+ * §6.1). Every field read is requested (docs/upstream-spec.md §11 item 24).
  */
 export const CLIST_FIELDS = "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25";
-/** The web-client token Eastmoney's own pages send with clist (upstream-spec §1.3); not a credential. */
+/** The web-client token Eastmoney's own pages send with clist (docs/upstream-spec.md §1.3); not a credential. */
 const CLIST_UT = "bd1d9ddb04089700cf9c27f6f7426281";
 
 /** One parsed clist page. */
@@ -50,7 +50,7 @@ export interface ClistPage {
 
 function rowsOf(diff: unknown): unknown[] {
   if (Array.isArray(diff)) return diff;
-  // np other than 1: an object keyed "0", "1", … (upstream-spec §6.1)
+  // np other than 1: an object keyed "0", "1", … (docs/upstream-spec.md §6.1)
   if (diff && typeof diff === "object") {
     return Object.entries(diff as Record<string, unknown>)
       .sort(([a], [b]) => Number(a) - Number(b))

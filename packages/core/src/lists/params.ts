@@ -101,7 +101,7 @@ export interface StockListQuery {
 
 /**
  * Validate a stock-list request. The market is required: a cold list of all four markets would be
- * about 100 upstream page calls in one request, which is what gets IPs banned (upstream-spec §10).
+ * about 100 upstream page calls in one request, which is what gets IPs banned (docs/upstream-spec.md §10).
  * @throws {InputError} `VALIDATION_ERROR` for a missing or unknown market, a bad `limit`/`offset`, a too long `q`.
  */
 export function parseStockListQuery(input: StockListQueryInput): StockListQuery {

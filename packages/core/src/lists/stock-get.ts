@@ -1,6 +1,6 @@
 /**
  * Company information from Eastmoney's one-symbol endpoint (`push2 …/api/qt/stock/get`), what
- * AKShare's `stock_individual_info_em` reads. See `upstream-spec.md` §7.1 (fields) and §12 item 3
+ * AKShare's `stock_individual_info_em` reads. See `docs/upstream-spec.md` §7.1 (fields) and §12 item 3
  * (a recorded 688635 response).
  */
 import { parseDateInput } from "../dates.ts";

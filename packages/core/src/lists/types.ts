@@ -29,7 +29,7 @@ export function exchangeOf(market: ListMarket): Exchange {
  * the trading currency (CNY for SH/SZ/BJ, HKD for HK); `volume` in **shares** (Eastmoney reports
  * A-shares in lots of 100; converted); `pct_change` and `turnover_rate` in **percent**; P/E and P/B
  * as plain ratios. A value upstream sent as `"-"` (suspended, not traded yet, not applicable) is
- * `null`. Upstream: Eastmoney `clist/get` (field ids in brackets, upstream-spec §6.1).
+ * `null`. Upstream: Eastmoney `clist/get` (field ids in brackets, docs/upstream-spec.md §6.1).
  */
 export interface StockListEntry {
   /** Exchange code [f12]: 6 digits (A-shares) or 5 digits (HK). */
@@ -124,7 +124,7 @@ export function stockListUnits(market: ListMarket): StockListUnits {
 }
 
 /**
- * Company information of one stock from Eastmoney `stock/get` (upstream-spec §7.1; field ids in
+ * Company information of one stock from Eastmoney `stock/get` (docs/upstream-spec.md §7.1; field ids in
  * brackets). Share counts in **shares**; market caps and price in the trading currency. `"-"` → null.
  */
 export interface CompanyInfo {

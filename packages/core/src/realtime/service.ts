@@ -97,7 +97,7 @@ export interface QuoteServiceOptions {
    * Minutes after a trading segment ends (the close, or the start of the lunch break) during which
    * upstream's quote may still change, so quotes keep being refreshed by TTL. CN: the closing call
    * auction ends at the close, 2 minutes cover upstream's publishing lag. HK: Eastmoney's free HK
-   * quotes are delayed by 15 minutes (upstream-spec §6.2) and the closing auction runs until about
+   * quotes are delayed by 15 minutes (docs/upstream-spec.md §6.2) and the closing auction runs until about
    * 16:10, hence 25.
    * @default { CN: 2, HK: 25 }
    */
@@ -179,7 +179,7 @@ function calendarIdOf(market: Market): CalendarId {
  * Secids upstream does not know are remembered the same way (answered `NOT_FOUND`).
  *
  * Refreshes are single-flight: one upstream refresh at a time for the whole service (both markets
- * share the push2 host, upstream-spec §10.3). A request whose stale secids are all in the running
+ * share the push2 host, docs/upstream-spec.md §10.3). A request whose stale secids are all in the running
  * refresh waits for it; secids that are not join the next refresh, which starts when the running
  * one ends and fetches the union of everything asked for meanwhile (one call per 100 secids). So N
  * concurrent requests for the same symbol make one upstream call. A failed refresh caches nothing

@@ -39,7 +39,7 @@ function aShareMarket(code: string): "SH" | "SZ" | "BJ" | null {
   return null;
 }
 
-/** Eastmoney market id: Shanghai 1; Shenzhen and Beijing both 0 (upstream-spec §1.2); HK 116. */
+/** Eastmoney market id: Shanghai 1; Shenzhen and Beijing both 0 (docs/upstream-spec.md §1.2); HK 116. */
 function eastmoneyMarketId(market: Market): string {
   if (market === "HK") return "116";
   return market === "SH" ? "1" : "0";

@@ -19,7 +19,7 @@ export interface IndexSymbol {
   currency: "CNY" | "HKD";
 }
 
-/** HK indices QuantDB knows, with Eastmoney's market ids (upstream-spec §1.2) and the aliases people type. */
+/** HK indices QuantDB knows, with Eastmoney's market ids (docs/upstream-spec.md §1.2) and the aliases people type. */
 const HK_INDICES: Record<string, { secid: string; aliases: string[] }> = {
   HSI: { secid: "100.HSI", aliases: ["^HSI", "HK.HSI", "HSI.HK", "HANG SENG", "HANG SENG INDEX", "HANGSENG", "恒生指数"] },
   HSCEI: {
@@ -42,7 +42,7 @@ export const ACCEPTED_INDEX_FORMS =
 const PREFIX: Record<string, Exclude<IndexMarket, "HK">> = { SH: "SH", SS: "SH", SZ: "SZ", BJ: "BJ", CSI: "CSI" };
 const EASTMONEY_ID: Record<Exclude<IndexMarket, "HK">, string> = { SH: "1", SZ: "0", BJ: "0", CSI: "2" };
 
-/** The compiler of a bare 6-digit index code (upstream-spec §1.2): 000xxx SSE/CSI on SSE, 399xxx SZSE, 899xxx BSE, 93xxxx CSI. */
+/** The compiler of a bare 6-digit index code (docs/upstream-spec.md §1.2): 000xxx SSE/CSI on SSE, 399xxx SZSE, 899xxx BSE, 93xxxx CSI. */
 function marketOfCode(code: string): Exclude<IndexMarket, "HK"> | null {
   if (code.startsWith("000")) return "SH";
   if (code.startsWith("399")) return "SZ";

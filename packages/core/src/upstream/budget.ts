@@ -1,6 +1,6 @@
 /**
  * Request-rate budgets per upstream host: one token per `1 / ratePerSecond` seconds, so calls are
- * spaced evenly (upstream-spec §10.3: steady pacing, never bursts). Built on rate-limiter-flexible:
+ * spaced evenly (docs/upstream-spec.md §10.3: steady pacing, never bursts). Built on rate-limiter-flexible:
  * in memory for one process (the embedded database), or any store-backed limiter (PostgreSQL in
  * `@quantdb/db`) to share one budget between replicas.
  */

@@ -1,5 +1,5 @@
 /**
- * Politeness and resilience towards the upstream sites (upstream-spec §10–11): one policy per
+ * Politeness and resilience towards the upstream sites (docs/upstream-spec.md §10–11): one policy per
  * upstream host, built with cockatiel.
  *
  * Per call, in this order: the circuit breaker (refuses while the host cools down), a bulkhead
