@@ -11,12 +11,13 @@
  * decides a past day: observed bars do.
  */
 import type { Clock } from "../clock.ts";
-import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
+import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import { parseIndexSymbol, type IndexSymbol } from "../symbols/index.ts";
 import { applyCalendarExtension, observedExtension, provisionalHkCalendar, type CalendarExtension } from "./extend.ts";
 import type { CalendarExtensionStore } from "./extension-service.ts";
+import { finalThroughOn } from "./finality.ts";
 import { hkexSchedule } from "./hkex-rules.ts";
 import { getCalendar } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar } from "./types.ts";
@@ -27,8 +28,6 @@ export const BENCHMARK_INDEX: Readonly<Record<CalendarId, IndexSymbol>> = Object
   HK: parseIndexSymbol("HSI"), // Hang Seng Index, 100.HSI
 });
 
-/** The regular close, used for "is today final yet" while today is beyond the horizon (as HistoryService does). */
-const REGULAR_CLOSE: Record<CalendarId, string> = { CN: "15:00", HK: "16:00" };
 
 /**
  * What the history service and the daily ingest call before they plan from a calendar: make the
@@ -179,9 +178,7 @@ export class CalendarHorizon implements CalendarHorizonHook {
   #now(calendar: ExchangeCalendar): { today: IsoDate; finalThrough: IsoDate; state: string } {
     const now = this.#clock.now();
     const today = localTime(now, calendar.timeZone).date;
-    const close = calendar.isKnown(today) ? calendar.session(today)?.close : REGULAR_CLOSE[calendar.id];
-    const final = close === undefined || now.getTime() >= instantAt(today, close, calendar.timeZone).getTime() + this.#marginMs;
-    const finalThrough = final ? today : addCalendarDays(today, -1);
+    const finalThrough = finalThroughOn(calendar, now, this.#marginMs);
     return { today, finalThrough, state: `${today}|${finalThrough}` };
   }
 

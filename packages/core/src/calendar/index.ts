@@ -21,6 +21,7 @@
  */
 export type { CalendarId, CalendarMarket, ExchangeCalendar, Session } from "./types.ts";
 export { calendarFor, getCalendar } from "./registry.ts";
+export { DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES, finalThroughOn } from "./finality.ts";
 export type { CalendarExtension } from "./extend.ts";
 export { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, resetCalendars } from "./extend.ts";
 export { addSinaMissingTradeDates, decodeSinaTradeDates, SINA_MISSING_TRADE_DATES } from "./sina.ts";

@@ -2,9 +2,9 @@
  * The main job: serve a stock's daily bars for a date range, fetching from upstream only the
  * trading sessions not yet held, as decided by the exchange calendar.
  */
-import { calendarFor, type CalendarHorizonHook, type ExchangeCalendar } from "../calendar/index.ts";
+import { calendarFor, finalThroughOn, type CalendarHorizonHook, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
-import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
+import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
@@ -290,8 +290,6 @@ export interface HistoryServiceOptions {
    */
   requestTimeoutMs?: number;
 }
-
-const REGULAR_CLOSE: Record<ExchangeCalendar["id"], string> = { CN: "15:00", HK: "16:00" };
 
 interface ProvisionalEntry {
   date: IsoDate;
@@ -744,7 +742,7 @@ export class HistoryService {
     const calendar = calendarFor(symbol.market);
     const now = this.#clock.now();
     const today = localTime(now, calendar.timeZone).date;
-    return { calendar, now, today, finalThrough: this.#finalThrough(calendar, today, now) };
+    return { calendar, now, today, finalThrough: finalThroughOn(calendar, now, this.#marginMs) };
   }
 
   /**
@@ -864,14 +862,6 @@ export class HistoryService {
     if (before && before >= span.start) parts.push({ start: span.start, end: before });
     if (next <= span.end) parts.push({ start: next, end: span.end });
     return parts;
-  }
-
-  /** The last exchange-local date whose bar is final at `now`. */
-  #finalThrough(calendar: ExchangeCalendar, today: IsoDate, now: Date): IsoDate {
-    const close = calendar.isKnown(today) ? calendar.session(today)?.close : REGULAR_CLOSE[calendar.id];
-    if (close === undefined) return today; // a known non-session day: everything up to today is final
-    const finalAt = instantAt(today, close, calendar.timeZone).getTime() + this.#marginMs;
-    return now.getTime() >= finalAt ? today : addCalendarDays(today, -1);
   }
 
   /** Keep a run's not-yet-final bar for the response and for reuse within the TTL. */

@@ -3,9 +3,9 @@
  * Parsing the CSV text itself is the caller's job (a CSV library); this module sees a header and
  * string cells.
  */
-import { calendarFor } from "../calendar/index.ts";
+import { calendarFor, finalThroughOn } from "../calendar/index.ts";
 import { InputError } from "../errors.ts";
-import { addCalendarDays, instantAt, localTime, parseDateInput, type IsoDate } from "../dates.ts";
+import { parseDateInput, type IsoDate } from "../dates.ts";
 import { checkBars, type QualityProblem } from "../history/quality.ts";
 import type { Adjust, DailyBar } from "../history/types.ts";
 import type { Instrument } from "../symbols/index.ts";
@@ -178,12 +178,7 @@ export function priceDecimalsOf(symbol: Instrument): number {
  * has passed (or when today is a known non-session day), else yesterday.
  */
 export function finalThroughAt(symbol: Instrument, now: Date, marginMinutes = 30): IsoDate {
-  const calendar = calendarFor(symbol.market);
-  const today = localTime(now, calendar.timeZone).date;
-  const session = calendar.isKnown(today) ? calendar.session(today) : undefined;
-  if (session === null) return today;
-  const close = session?.close ?? (calendar.id === "HK" ? "16:00" : "15:00");
-  return now.getTime() >= instantAt(today, close, calendar.timeZone).getTime() + marginMinutes * 60_000 ? today : addCalendarDays(today, -1);
+  return finalThroughOn(calendarFor(symbol.market), now, marginMinutes * 60_000);
 }
 
 /** A series ready to store, or the quality problems that reject it. */

@@ -1,0 +1,26 @@
+/**
+ * When a session's bar is final: upstream keeps revising it through the closing auction, so a bar
+ * counts as final only some minutes after the close (HistoryService, the calendar horizon and CSV
+ * imports all use this one rule).
+ */
+import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
+import type { CalendarId, ExchangeCalendar } from "./types.ts";
+
+/** Regular close, exchange-local, for a day past the calendar's horizon (no session hours known). */
+const REGULAR_CLOSE: Record<CalendarId, string> = { CN: "15:00", HK: "16:00" };
+
+/** Minutes after the close before a bar is final, unless a caller configures another margin. */
+export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = 30;
+
+/**
+ * The last exchange-local date whose bar is final at `now`: today once its close (the session's own,
+ * half days included; the regular close past the horizon) plus `marginMs` has passed, or when today
+ * is a known non-session day; otherwise yesterday.
+ */
+export function finalThroughOn(calendar: ExchangeCalendar, now: Date, marginMs: number = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES * 60_000): IsoDate {
+  const today = localTime(now, calendar.timeZone).date;
+  const close = calendar.isKnown(today) ? calendar.session(today)?.close : REGULAR_CLOSE[calendar.id];
+  if (close === undefined) return today; // a known non-session day: everything up to today is final
+  const finalAt = instantAt(today, close, calendar.timeZone).getTime() + marginMs;
+  return now.getTime() >= finalAt ? today : addCalendarDays(today, -1);
+}
