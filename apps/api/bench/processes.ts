@@ -4,7 +4,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,17 +21,7 @@ export function apiEntryArgs(): string[] {
   return existsSync(built) ? [built] : ["--import", "tsx", join(API_DIR, "src", "index.ts")];
 }
 
-/** A free loopback port (bound, then released for a child to take). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "@quantdb/replay";
 
 /**
  * Poll `url` (a fresh connection each time) every `intervalMs` until it answers 200.

@@ -13,29 +13,17 @@
  * Needs PostgreSQL: runs whenever DATABASE_URL is set (always in CI, `bash scripts/with-postgres.sh`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { generateApiKey } from "@quantdb/core/auth";
 import { clearAll, countRows, createApiKeyStore, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { freePort, startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AFTER_CLOSE } from "./harness.ts";
 
 const API_DIR = fileURLToPath(new URL("..", import.meta.url));
 const HISTORY = "/api/v1/historical/stock";
 const KLINE = "/api/qt/stock/kline/get";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Replica {
   url: string;
@@ -82,12 +70,7 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
         PORT: String(port),
         HOST: "127.0.0.1",
         DATABASE_URL: databaseUrl,
-        QUANTDB_UPSTREAM: "live",
-        QUANTDB_EASTMONEY_HISTORY_URL: replay.url,
-        QUANTDB_EASTMONEY_QUOTE_URL: replay.url,
-        QUANTDB_EASTMONEY_LIST_URL: replay.url,
-        QUANTDB_EASTMONEY_DATACENTER_URL: replay.url,
-        QUANTDB_SINA_CALENDAR_URL: replay.sinaTradeDatesUrl,
+        ...upstreamEnv(replay),
         QUANTDB_NOW: AFTER_CLOSE,
         QUANTDB_DAILY_INGEST: "off",
         QUANTDB_AUTH: "off",

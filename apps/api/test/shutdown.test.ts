@@ -10,7 +10,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_DIR, freePort } from "../bench/processes.ts";
 import { AFTER_CLOSE, fetchParsed } from "./harness.ts";
@@ -63,12 +63,7 @@ describe.each(testDrivers())("SIGTERM with requests in flight on %s", (driver) =
         PORT: String(port),
         HOST: "127.0.0.1",
         ...databaseEnv,
-        QUANTDB_UPSTREAM: "live",
-        QUANTDB_EASTMONEY_HISTORY_URL: replay.url,
-        QUANTDB_EASTMONEY_QUOTE_URL: replay.url,
-        QUANTDB_EASTMONEY_LIST_URL: replay.url,
-        QUANTDB_EASTMONEY_DATACENTER_URL: replay.url,
-        QUANTDB_SINA_CALENDAR_URL: replay.sinaTradeDatesUrl,
+        ...upstreamEnv(replay),
         QUANTDB_NOW: AFTER_CLOSE,
         QUANTDB_DAILY_INGEST: "off",
         QUANTDB_AUTH: "off",

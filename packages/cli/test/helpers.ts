@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { openDatabase, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll } from "vitest";
 
 export const BIN = fileURLToPath(new URL("../bin/quantdb.mjs", import.meta.url));
@@ -59,12 +59,7 @@ export function cliEnv(target: Target, replay: ReplayServer): NodeJS.ProcessEnv 
   return {
     ...inherited,
     ...target.env,
-    QUANTDB_UPSTREAM: "live",
-    QUANTDB_EASTMONEY_HISTORY_URL: replay.url,
-    QUANTDB_EASTMONEY_QUOTE_URL: replay.url,
-    QUANTDB_EASTMONEY_LIST_URL: replay.url,
-    QUANTDB_EASTMONEY_DATACENTER_URL: replay.url,
-    QUANTDB_SINA_CALENDAR_URL: replay.sinaTradeDatesUrl,
+    ...upstreamEnv(replay),
     QUANTDB_UPSTREAM_TIMEOUT_MS: "10000",
     QUANTDB_NOW: NOW,
     NO_COLOR: "1",

@@ -2,21 +2,10 @@
  * `quantdb migrate`, `quantdb status` and `quantdb serve` (with the daily ingest scheduled: the
  * in-process timer on PGlite, pg-boss on PostgreSQL), spawned as a user runs them.
  */
-import { createServer } from "node:net";
 import { testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
+import { freePort, startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, cliSuite, freshTarget, runCli, startCli } from "./helpers.ts";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver) => {
   const suite = cliSuite(driver);

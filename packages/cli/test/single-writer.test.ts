@@ -7,21 +7,10 @@
  * processes; see apps/api/test/replicas.test.ts for keys across replicas.)
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "@quantdb/replay";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliSuite, FIXTURES, runCli, startCli, type CliProcess } from "./helpers.ts";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every file under `dir` with its size and mtime: what a write would change. */
 function snapshot(dir: string): Record<string, string> {

@@ -21,6 +21,7 @@ import { createDatacenterReplay } from "./datacenter.ts";
 import { syntheticBars, type SyntheticBarSpec } from "./synthetic.ts";
 
 export type { SyntheticBarSpec } from "./synthetic.ts";
+export { freePort, upstreamEnv } from "./process-env.ts";
 
 /** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
