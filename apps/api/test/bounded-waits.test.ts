@@ -10,13 +10,13 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock } from "@quantdb/core/clock";
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
-import { clearAll, countRows, createAdvisoryLocks, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
+import { createAdvisoryLocks, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnv } from "../src/env.ts";
 import { createSystem, replayUrls } from "../src/system.ts";
-import { AFTER_CLOSE, fetchParsed } from "./harness.ts";
+import { AFTER_CLOSE, fetchParsed, systemSuite } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
 const KLINE = { path: "/api/qt/stock/kline/get" };
@@ -29,46 +29,15 @@ it("the upstream total timeout defaults to 10 s, in the environment and in core'
 });
 
 describe.each(testDrivers())("bounded waits on %s", (driver) => {
-  let database: DatabaseHandle;
-  let replay: ReplayServer;
-  const servers: ServerType[] = [];
-
-  beforeAll(async () => {
-    database = await openTestDatabase(driver);
-    replay = await startReplay();
-  }, 60_000);
-  afterEach(async () => {
-    replay.reset();
-    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-    await clearAll(database.db);
-  });
-  afterAll(async () => {
-    await replay?.close();
-    await database?.close();
-  });
-
-  async function startApi(upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 5000) {
-    const { app } = await createSystem({ database, clock: new ManualClock(AFTER_CLOSE), urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0, upstreamPolicy });
-    const server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    servers.push(server);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return {
-      async get(path: string) {
-        const started = performance.now();
-        const answer = await fetchParsed(url + path);
-        return { ...answer, ms: performance.now() - started };
-      },
-    };
-  }
-  const klineCalls = () => replay.requestCount(KLINE);
+  const system = systemSuite(driver);
+  const startApi = (upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 5000) => system.api({ upstreamPolicy, timeoutMs });
+  const klineCalls = () => system.replay.requestCount(KLINE);
 
   it("N concurrent requests on a hung upstream: one upstream call, every one answered 503 with Retry-After within the bound", async () => {
     // Per-call timeout 5 s, 2 retries: without the request bound the first alone would take ~10 s,
     // and each waiter would then call upstream again in turn.
     const api = await startApi({ retries: 2, totalTimeoutMs: DEADLINE_MS, backoffInitialMs: 20, backoffMaxMs: 60, breakerThreshold: 0 });
-    replay.injectFault({ kind: "slow", delayMs: 60_000 });
+    system.replay.injectFault({ kind: "slow", delayMs: 60_000 });
     const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
     for (const answer of answers) {
       expect(answer.status).toBe(503);
@@ -77,13 +46,13 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
       expect(answer.ms).toBeLessThan(3 * DEADLINE_MS);
     }
     expect(klineCalls()).toBe(1);
-    expect(await countRows(database.db)).toMatchObject({ bars: 0, spans: 0 });
+    expect(await system.rows()).toMatchObject({ bars: 0, spans: 0 });
   });
 
   it("requests that waited for a fetch that failed get the same failure without calling upstream", async () => {
     const api = await startApi({ retries: 0, breakerThreshold: 0 });
-    replay.setLatency(300); // the waiters are queued on the series lock while the first call runs
-    replay.injectFault({ kind: "http500" });
+    system.replay.setLatency(300); // the waiters are queued on the series lock while the first call runs
+    system.replay.injectFault({ kind: "http500" });
     const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
     expect(klineCalls()).toBe(1);
     for (const answer of answers) {
@@ -93,7 +62,7 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
     }
     // The failure is not remembered beyond the requests that waited for it: once upstream is
     // back, the next request fetches and succeeds.
-    replay.clearFaults();
+    system.replay.clearFaults();
     const later = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(later.status).toBe(200);
     expect(later.body.data).toHaveLength(58);
@@ -102,8 +71,8 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
 
   it("with allow_partial the waiters share the failure too, each answering what is held", async () => {
     const api = await startApi({ retries: 0, breakerThreshold: 0 });
-    replay.setLatency(300);
-    replay.injectFault({ kind: "http500" });
+    system.replay.setLatency(300);
+    system.replay.injectFault({ kind: "http500" });
     const answers = await Promise.all(Array.from({ length: 4 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq&allow_partial=true`)));
     expect(klineCalls()).toBe(1);
     for (const answer of answers) {
@@ -115,7 +84,7 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
 
   it("a queue of requests for one series on a slow upstream is answered within the bound, not one after another", async () => {
     const api = await startApi({ retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 });
-    replay.setLatency(600); // each call succeeds, slowly (ten in a row would take 6 s)
+    system.replay.setLatency(600); // each call succeeds, slowly (ten in a row would take 6 s)
     // Ten different months of one series: each needs its own fetch under the same series lock.
     const months = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"];
     const answers = await Promise.all(months.map((m) => api.get(`${HISTORY}/600519?start_date=2024${m}01&end_date=2024${m}20&adjust=qfq`)));

@@ -5,6 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock } from "@quantdb/core/clock";
+import type { UpstreamPolicyConfig } from "@quantdb/core/upstream";
 import type { DatabaseHandle } from "@quantdb/db";
 import { clearAll, countRows } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
@@ -18,14 +19,15 @@ export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
 export interface Api {
   url: string;
   clock: ManualClock;
-  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Fetch over real HTTP; `ms` is the client-side time the answer took. */
+  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; ms: number }>;
 }
 
 export interface TestSystem {
   database: DatabaseHandle;
   replay: ReplayServer;
   /** Start a fresh API (new in-process state) on the shared database and replay; `urls` overrides single upstreams (e.g. an unreachable one). */
-  api(options?: { clock?: ManualClock; timeoutMs?: number; urls?: Partial<UpstreamUrls> }): Promise<Api>;
+  api(options?: { clock?: ManualClock; timeoutMs?: number; urls?: Partial<UpstreamUrls>; upstreamPolicy?: Partial<UpstreamPolicyConfig> }): Promise<Api>;
   /** Empty the database and reset the replay between tests. */
   reset(): Promise<void>;
   rows(): Promise<{ instruments: number; bars: number; spans: number }>;
@@ -52,9 +54,9 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
   return {
     database,
     replay,
-    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000, urls = {} } = {}) {
+    async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000, urls = {}, upstreamPolicy } = {}) {
       // the same wiring as the server entry, every upstream pointed at the replay, no page delay
-      const { app } = await createSystem({ database, clock, urls: { ...replayUrls(replay), ...urls }, timeoutMs, listPageDelayMs: 0 });
+      const { app } = await createSystem({ database, clock, urls: { ...replayUrls(replay), ...urls }, timeoutMs, listPageDelayMs: 0, ...(upstreamPolicy ? { upstreamPolicy } : {}) });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
       });
@@ -63,7 +65,11 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
       return {
         url,
         clock,
-        get: (path, init) => fetchParsed(url + path, init),
+        async get(path, init) {
+          const started = performance.now();
+          const answer = await fetchParsed(url + path, init);
+          return { ...answer, ms: performance.now() - started };
+        },
       };
     },
     async reset() {

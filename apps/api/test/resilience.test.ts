@@ -5,71 +5,24 @@
  * upstream is unavailable, allow_partial answers, the concurrency cap and the rate budget, and that
  * nothing is stored from a failed call.
  */
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
-import { ManualClock } from "@quantdb/core/clock";
 import type { UpstreamPolicyConfig } from "@quantdb/core/upstream";
-import { clearAll, countRows, type DatabaseHandle } from "@quantdb/db";
-import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
-import { startReplay, type ReplayServer } from "@quantdb/replay";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSystem, replayUrls } from "../src/system.ts";
-import { AFTER_CLOSE } from "./harness.ts";
+import { testDrivers } from "@quantdb/db/testing";
+import { describe, expect, it } from "vitest";
+import { systemSuite, type Api } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
 const KLINE = { path: "/api/qt/stock/kline/get" };
 /** Small backoffs so retries take milliseconds in tests. */
 const FAST_BACKOFF = { backoffInitialMs: 20, backoffMaxMs: 60 };
 
-interface Api {
-  get(path: string): Promise<{ status: number; body: any; headers: Headers; ms: number }>;
-}
-
 describe.each(testDrivers())("upstream resilience on %s", (driver) => {
-  let database: DatabaseHandle;
-  let replay: ReplayServer;
-  const servers: ServerType[] = [];
+  const system = systemSuite(driver);
 
-  beforeAll(async () => {
-    database = await openTestDatabase(driver);
-    replay = await startReplay();
-  }, 60_000);
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-    replay.reset();
-    await clearAll(database.db);
-  });
-  afterAll(async () => {
-    await replay?.close();
-    await database?.close();
-  });
+  /** A fresh API (its own policies) with the given upstream policy, per-call timeout 3 s. */
+  const startApi = (upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 3000): Promise<Api> => system.api({ upstreamPolicy, timeoutMs });
 
-  /** A fresh API (its own policies) with the given upstream policy, per-call timeout 500 ms. */
-  async function startApi(upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 3000): Promise<Api> {
-    const { app } = await createSystem({ database, clock: new ManualClock(AFTER_CLOSE), urls: replayUrls(replay), timeoutMs, listPageDelayMs: 0, upstreamPolicy });
-    const server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    servers.push(server);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return {
-      async get(path) {
-        const started = Date.now();
-        const response = await fetch(url + path);
-        const text = await response.text();
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // not JSON
-        }
-        return { status: response.status, body, headers: response.headers, ms: Date.now() - started };
-      },
-    };
-  }
-
-  const klineCalls = () => replay.requestCount(KLINE);
-  const rows = () => countRows(database.db);
+  const klineCalls = () => system.replay.requestCount(KLINE);
+  const rows = () => system.rows();
   const upstreamHealth = async (api: Api) => {
     const health = await api.get("/health");
     expect(health.status).toBe(200);
@@ -78,15 +31,15 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("retries a reset and a 500 with backoff and answers 200, counting the retries", async () => {
     const api = await startApi({ retries: 2, breakerThreshold: 5, breakerCooldownMs: 60_000, ...FAST_BACKOFF });
-    replay.injectFault({ kind: "reset", times: 1 });
-    replay.injectFault({ kind: "http500", times: 1 });
+    system.replay.injectFault({ kind: "reset", times: 1 });
+    system.replay.injectFault({ kind: "http500", times: 1 });
     const answer = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(answer.status).toBe(200);
     expect(answer.body.data).toHaveLength(58);
     expect(answer.body.metadata).toMatchObject({ complete: true, missing: [], upstream_error: null });
     expect(klineCalls()).toBe(3);
     const [host] = await upstreamHealth(api);
-    expect(host).toMatchObject({ host: new URL(replay.url).host, circuit: "closed", calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } });
+    expect(host).toMatchObject({ host: new URL(system.replay.url).host, circuit: "closed", calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } });
     expect(host!.lastError).toMatch(/UPSTREAM_UNAVAILABLE/);
     expect(Date.parse(host!.lastErrorAt!)).not.toBeNaN();
     // Readiness is about the database, not upstream: ready, every committed migration applied.
@@ -99,7 +52,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("never retries a captcha page or a malformed body; a captcha opens the circuit at once", async () => {
     const api = await startApi({ retries: 2, breakerThreshold: 5, breakerCooldownMs: 60_000, ...FAST_BACKOFF });
-    replay.injectFault({ kind: "malformed", times: 1 });
+    system.replay.injectFault({ kind: "malformed", times: 1 });
     const malformed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(malformed.status).toBe(502);
     expect(malformed.body.error.code).toBe("UPSTREAM_INVALID");
@@ -111,7 +64,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     const before = await rows();
     const calls = klineCalls();
 
-    replay.injectFault({ kind: "captcha", times: 1 });
+    system.replay.injectFault({ kind: "captcha", times: 1 });
     const captcha = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq`);
     expect(captcha.status).toBe(502);
     expect(captcha.body.error).toMatchObject({ code: "UPSTREAM_INVALID", details: { reason: "html_page" } });
@@ -139,7 +92,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("opens after N consecutive failures, refuses fast with 503 + Retry-After, then probes once after the cool-down and recovers", async () => {
     const api = await startApi({ retries: 0, breakerThreshold: 3, breakerCooldownMs: 1500 });
-    replay.injectFault({ kind: "http500" });
+    system.replay.injectFault({ kind: "http500" });
     for (let i = 0; i < 3; i++) {
       const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
       expect(failed.status).toBe(502);
@@ -156,7 +109,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect(klineCalls()).toBe(3);
     expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
 
-    replay.clearFaults();
+    system.replay.clearFaults();
     await new Promise((resolve) => setTimeout(resolve, 1600));
     expect((await upstreamHealth(api))[0]!.circuit).toBe("half-open");
     // Concurrent requests while half-open: one probe goes through, the rest wait for its outcome.
@@ -169,7 +122,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("answers 503 UPSTREAM_UNAVAILABLE with Retry-After when retries are exhausted, within bounded time, storing nothing", async () => {
     const api = await startApi({ retries: 2, breakerThreshold: 10, breakerCooldownMs: 60_000, ...FAST_BACKOFF });
-    replay.injectFault({ kind: "http500" });
+    system.replay.injectFault({ kind: "http500" });
     const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(failed.status).toBe(503);
     expect(failed.body.error).toMatchObject({
@@ -186,7 +139,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("treats a connection dropped twice in a row as a ban: the circuit opens and the retry is refused", async () => {
     const api = await startApi({ retries: 2, breakerThreshold: 10, breakerCooldownMs: 30_000, ...FAST_BACKOFF });
-    replay.injectFault({ kind: "reset" });
+    system.replay.injectFault({ kind: "reset" });
     const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(failed.status).toBe(503);
     expect(failed.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open", circuit: "open" } });
@@ -200,7 +153,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("bounds the total time of a request against a slow upstream (per-call timeout × retries, capped)", async () => {
     const api = await startApi({ retries: 5, totalTimeoutMs: 1200, breakerThreshold: 0, ...FAST_BACKOFF }, 400);
-    replay.injectFault({ kind: "slow", delayMs: 5000 });
+    system.replay.injectFault({ kind: "slow", delayMs: 5000 });
     const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(failed.status).toBe(503);
     expect(failed.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
@@ -216,7 +169,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     const api = await startApi({ retries: 0, breakerThreshold: 1, breakerCooldownMs: 60_000 });
     const cached = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(cached.body.metadata).toMatchObject({ complete: true, missing: [] });
-    replay.injectFault({ kind: "reset" });
+    system.replay.injectFault({ kind: "reset" });
 
     const partial = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`);
     expect(partial.status).toBe(200);
@@ -251,11 +204,11 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
 
   it("keeps at most `concurrency` calls in flight per host", async () => {
     const api = await startApi({ concurrency: 1, ratePerSecond: 0, retries: 0, breakerThreshold: 0 });
-    replay.setLatency(250);
+    system.replay.setLatency(250);
     const symbols = ["600519", "300750", "688981"];
     const answers = await Promise.all(symbols.map((s) => api.get(`${HISTORY}/${s}?start_date=20240102&end_date=20240131&adjust=qfq`)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    const arrivals = replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
+    const arrivals = system.replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(3);
     // One at a time: each call arrives only after the previous one's 250 ms answer.
     for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(230);
@@ -269,7 +222,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
       return api.get(`${HISTORY}/${symbol}?start_date=20240102&end_date=20240131&adjust=${adjust}`);
     }));
     expect(answers.map((a) => a.status)).toEqual(series.map(() => 200));
-    const arrivals = replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
+    const arrivals = system.replay.requests.filter((r) => r.path === KLINE.path).map((r) => r.at).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(series.length);
     // 4 per second, evenly spaced (tokens 250 ms apart): no second-long window holds more than 4
     // arrivals, plus one for the time between taking a token and arriving at the replay on a
