@@ -340,7 +340,11 @@ function pricesDiffer(a: DailyBar | undefined, b: DailyBar | undefined, decimals
  */
 export function seriesCheckDay(symbol: Instrument, now: Date): IsoDate {
   const calendar = calendarFor(symbol.market);
-  const today = localTime(now, calendar.timeZone).date;
+  return checkDayOn(calendar, localTime(now, calendar.timeZone).date);
+}
+
+/** {@link seriesCheckDay} on `calendar` for the exchange-local `today`. */
+function checkDayOn(calendar: ExchangeCalendar, today: IsoDate): IsoDate {
   return today > calendar.knownThrough ? today : (calendar.sessionOnOrBefore(today) ?? today);
 }
 
@@ -415,7 +419,7 @@ export class HistoryService {
         : null;
 
     /** The session day a held adjusted series is checked against upstream for (null: unadjusted, never checked). */
-    const checkDay = adjust === "" ? null : seriesCheckDay(symbol, moment.now);
+    const checkDay = adjust === "" ? null : checkDayOn(calendar, today);
     const verify = (held: readonly HeldSpan[]) => {
       const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
       return { held: verified, runs: missingRuns(sessions, verified) };
@@ -727,7 +731,7 @@ export class HistoryService {
         const fetched = await this.#fetch(symbol, adjust, { start, end }, moment, options.signal);
         const bars = fetched.bars.filter((bar) => bar.date <= moment.finalThrough);
         const spanEnd = minDate(end, moment.finalThrough);
-        const checkedOn = adjust === "" ? {} : { checkedOn: seriesCheckDay(symbol, moment.now) };
+        const checkedOn = adjust === "" ? {} : { checkedOn: checkDayOn(moment.calendar, moment.today) };
         await this.#store.replaceSeries({ symbol, name: fetched.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checkedOn });
         const old = new Map(before.map((bar) => [bar.date, bar]));
         const changed = bars.length !== before.length || bars.some((bar) => pricesDiffer(old.get(bar.date), bar, priceDecimals(symbol)));
