@@ -1,25 +1,27 @@
 /**
  * Calendar extensions: building them from Sina's date list (CN) and from an HKEX holiday list (HK),
- * refusing anything that would rewrite the known past, and installing them so `getCalendar` and
- * `calendarFor` answer for the new year. Every test starts from the bundled calendars.
+ * refusing anything that would rewrite the known past, and installing them in a registry so its
+ * `get` and `forMarket` answer for the new year. Every test starts from a fresh registry (the
+ * bundled calendars).
  */
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   applyCalendarExtension,
   calendarFor,
+  CalendarRegistry,
   cnExtensionFromSinaDates,
   decodeSinaTradeDates,
   getCalendar,
   hkExtensionFromHolidays,
-  resetCalendars,
   type CalendarExtension,
   type Session,
 } from "../src/calendar/index.ts";
 import { addCalendarDays, type IsoDate } from "../src/dates.ts";
 
-afterEach(() => {
-  resetCalendars();
+let calendars: CalendarRegistry;
+beforeEach(() => {
+  calendars = new CalendarRegistry();
 });
 
 const bundledCn = getCalendar("CN");
@@ -45,8 +47,8 @@ describe("cnExtensionFromSinaDates", () => {
     const body = readFileSync(new URL("./fixtures/calendar/sina_klc_td_sh_2023.txt", import.meta.url), "utf8");
     const extension = cnExtensionFromSinaDates(decodeSinaTradeDates(body));
     expect(extension).toEqual({ id: "CN", sessions: [], knownThrough: "2026-12-31", source: "sina:klc_td_sh", startsAfter: "2026-12-31" });
-    expect(applyCalendarExtension(extension)).toBe(bundledCn); // nothing to do
-    expect(getCalendar("CN")).toBe(bundledCn);
+    expect(applyCalendarExtension(calendars, extension)).toBe(bundledCn); // nothing to do
+    expect(calendars.get("CN")).toBe(bundledCn);
   });
 
   it("takes the dates after knownThrough as sessions with A-share hours, through Dec 31 of the last year", () => {
@@ -106,11 +108,11 @@ describe("applyCalendarExtension (CN)", () => {
   const extension = (): CalendarExtension => cnExtensionFromSinaDates([...cnPast, ...CN_2027], bundledCn);
 
   it("makes getCalendar and calendarFor answer for 2027", () => {
-    const cn = applyCalendarExtension(extension());
-    expect(getCalendar("CN")).toBe(cn);
-    expect(calendarFor("SH")).toBe(cn);
-    expect(calendarFor("SZ")).toBe(cn);
-    expect(calendarFor("BJ")).toBe(cn);
+    const cn = applyCalendarExtension(calendars, extension());
+    expect(calendars.get("CN")).toBe(cn);
+    expect(calendars.forMarket("SH")).toBe(cn);
+    expect(calendars.forMarket("SZ")).toBe(cn);
+    expect(calendars.forMarket("BJ")).toBe(cn);
     expect(cn).not.toBe(bundledCn);
 
     expect(cn.knownThrough).toBe("2027-12-31");
@@ -137,7 +139,7 @@ describe("applyCalendarExtension (CN)", () => {
   });
 
   it("keeps the past and the earlier calendar object unchanged", () => {
-    const cn = applyCalendarExtension(extension());
+    const cn = applyCalendarExtension(calendars, extension());
     expect(cn.sessionsBetween("1990-01-01", "2026-12-31")).toEqual(bundledCn.sessionsBetween("1990-01-01", "2026-12-31"));
     expect(cn.session("2024-02-08")).toEqual(bundledCn.session("2024-02-08"));
     expect(bundledCn.knownThrough).toBe("2026-12-31");
@@ -147,68 +149,68 @@ describe("applyCalendarExtension (CN)", () => {
 
   it("is idempotent: applying the same extension twice changes nothing", () => {
     const ext = extension();
-    const first = applyCalendarExtension(ext);
-    expect(applyCalendarExtension(ext)).toBe(first);
+    const first = applyCalendarExtension(calendars, ext);
+    expect(applyCalendarExtension(calendars, ext)).toBe(first);
     const copy = extension();
     expect(copy.sessions).toHaveLength(CN_2027.length);
-    expect(applyCalendarExtension(copy)).toBe(first); // an equal copy
-    const nothingNew = cnExtensionFromSinaDates([...cnPast, ...CN_2027]); // against the extended calendar
+    expect(applyCalendarExtension(calendars, copy)).toBe(first); // an equal copy
+    const nothingNew = cnExtensionFromSinaDates([...cnPast, ...CN_2027], calendars.get("CN")); // against the extended calendar
     expect(nothingNew).toMatchObject({ sessions: [], knownThrough: "2027-12-31" });
-    expect(applyCalendarExtension(nothingNew)).toBe(first);
-    expect(applyCalendarExtension({ ...ext, source: "other" })).toBe(first); // same content, other source
-    expect(getCalendar("CN")).toBe(first);
+    expect(applyCalendarExtension(calendars, nothingNew)).toBe(first);
+    expect(applyCalendarExtension(calendars, { ...ext, source: "other" })).toBe(first); // same content, other source
+    expect(calendars.get("CN")).toBe(first);
     expect(first.countSessions("2027-01-01", "2027-12-31")).toBe(CN_2027.length);
   });
 
   it("throws on a conflicting extension for a year already added, and keeps the first", () => {
-    const first = applyCalendarExtension(extension());
+    const first = applyCalendarExtension(calendars, extension());
     const other = cnExtensionFromSinaDates([...cnPast, ...CN_2027, "2027-01-11"], bundledCn);
-    expect(() => applyCalendarExtension(other)).toThrow(/conflicts with the calendar in use.*rewrite known days/);
+    expect(() => applyCalendarExtension(calendars, other)).toThrow(/conflicts with the calendar in use.*rewrite known days/);
     const otherHours: CalendarExtension = {
       ...extension(),
       sessions: extension().sessions.map((s) => (s.date === "2027-01-05" ? { ...s, close: "14:00" } : s)),
     };
-    expect(() => applyCalendarExtension(otherHours)).toThrow(/conflicts/);
-    expect(getCalendar("CN")).toBe(first);
+    expect(() => applyCalendarExtension(calendars, otherHours)).toThrow(/conflicts/);
+    expect(calendars.get("CN")).toBe(first);
   });
 
   it("stacks: the next year is built against the extended calendar", () => {
-    applyCalendarExtension(extension());
+    applyCalendarExtension(calendars, extension());
     const list2028 = [...cnPast, ...CN_2027, "2028-01-03", "2028-01-04"];
-    const next = cnExtensionFromSinaDates(list2028); // base = the extended calendar
+    const next = cnExtensionFromSinaDates(list2028, calendars.get("CN")); // base = the extended calendar
     expect(next.sessions.map((s) => s.date)).toEqual(["2028-01-03", "2028-01-04"]);
     expect(next.knownThrough).toBe("2028-12-31");
-    const cn = applyCalendarExtension(next);
+    const cn = applyCalendarExtension(calendars, next);
     expect(cn.knownThrough).toBe("2028-12-31");
     expect(cn.sessionsBetween("2027-12-30", "2028-01-05")).toEqual(["2027-12-31", "2028-01-03", "2028-01-04"]);
     // The extended calendar's 2027 must match too: a list missing a 2027 date now rewrites the past.
-    expect(() => cnExtensionFromSinaDates([...cnPast, "2028-01-03"])).toThrow(/2027-01-04 \(a session, but not listed\)/);
+    expect(() => cnExtensionFromSinaDates([...cnPast, "2028-01-03"], calendars.get("CN"))).toThrow(/2027-01-04 \(a session, but not listed\)/);
   });
 
   it("applies an extension built against an older calendar only where it agrees with the known range, and only with startsAfter", () => {
-    const current = applyCalendarExtension(extension());
+    const current = applyCalendarExtension(calendars, extension());
     const stale = cnExtensionFromSinaDates([...cnPast, ...CN_2027, "2028-01-03"], bundledCn);
     const { startsAfter: _, ...legacy } = stale;
-    expect(() => applyCalendarExtension(legacy)).toThrow(/sessions within the known range \(through 2027-12-31\): 2027-01-04/);
+    expect(() => applyCalendarExtension(calendars, legacy)).toThrow(/sessions within the known range \(through 2027-12-31\): 2027-01-04/);
     const disagreeing = cnExtensionFromSinaDates([...cnPast, ...CN_2027.slice(1), "2028-01-03"], bundledCn);
-    expect(() => applyCalendarExtension(disagreeing)).toThrow(/conflicts with the calendar in use on 2027-01-04 \(a session in the calendar, not in the extension\)/);
-    expect(getCalendar("CN")).toBe(current);
+    expect(() => applyCalendarExtension(calendars, disagreeing)).toThrow(/conflicts with the calendar in use on 2027-01-04 \(a session in the calendar, not in the extension\)/);
+    expect(calendars.get("CN")).toBe(current);
     // the overlap (2027) agrees: only 2028 is added
-    const cn = applyCalendarExtension(stale);
+    const cn = applyCalendarExtension(calendars, stale);
     expect(cn.knownThrough).toBe("2028-12-31");
     expect(cn.sessionsBetween("2027-12-30", "2028-01-05")).toEqual(["2027-12-31", "2028-01-03"]);
   });
 
   it("refuses an extension built against a horizon the calendar has not reached (the days between would be unknown)", () => {
     const ahead: CalendarExtension = { id: "CN", sessions: [{ date: "2028-01-03", ...CN_HOURS }], knownThrough: "2028-12-31", source: "test", startsAfter: "2027-12-31" };
-    expect(() => applyCalendarExtension(ahead)).toThrow(/built against a calendar known through 2027-12-31, but this one is known only through 2026-12-31/);
-    expect(getCalendar("CN")).toBe(bundledCn);
+    expect(() => applyCalendarExtension(calendars, ahead)).toThrow(/built against a calendar known through 2027-12-31, but this one is known only through 2026-12-31/);
+    expect(calendars.get("CN")).toBe(bundledCn);
   });
 
   it("validates the extension's own shape", () => {
     const session = (date: IsoDate): Session => ({ date, ...CN_HOURS });
     const apply = (sessions: Session[], knownThrough = "2027-12-31"): unknown =>
-      applyCalendarExtension({ id: "CN", sessions, knownThrough, source: "test" });
+      applyCalendarExtension(calendars, { id: "CN", sessions, knownThrough, source: "test" });
     expect(() => apply([session("2027-01-05"), session("2027-01-04")])).toThrow(/must be ascending/);
     expect(() => apply([session("2027-01-04"), session("2027-01-04")])).toThrow(/must be ascending/);
     expect(() => apply([session("2028-01-03")])).toThrow(/after the extension's knownThrough/);
@@ -217,14 +219,14 @@ describe("applyCalendarExtension (CN)", () => {
     expect(() => apply([session("2027-01-04")], "2027-12-32")).toThrow(/knownThrough "2027-12-32"/);
     expect(() => apply([{ ...session("2027-01-04"), close: "3pm" }])).toThrow(/invalid hours/);
     expect(() => apply([{ ...session("2027-01-04"), breakEnd: null }])).toThrow(/invalid hours/);
-    expect(() => applyCalendarExtension({ id: "US" as "CN", sessions: [], knownThrough: "2027-12-31", source: "x" })).toThrow(
+    expect(() => applyCalendarExtension(calendars, { id: "US" as "CN", sessions: [], knownThrough: "2027-12-31", source: "x" })).toThrow(
       RangeError,
     );
-    expect(getCalendar("CN")).toBe(bundledCn);
+    expect(calendars.get("CN")).toBe(bundledCn);
   });
 
   it("an empty extension past knownThrough only moves knownThrough (every weekday closed)", () => {
-    const cn = applyCalendarExtension({ id: "CN", sessions: [], knownThrough: "2027-01-31", source: "test" });
+    const cn = applyCalendarExtension(calendars, { id: "CN", sessions: [], knownThrough: "2027-01-31", source: "test" });
     expect(cn.knownThrough).toBe("2027-01-31");
     expect(cn.isKnown("2027-01-15")).toBe(true);
     expect(cn.isSession("2027-01-15")).toBe(false);
@@ -257,10 +259,10 @@ describe("hkExtensionFromHolidays", () => {
   });
 
   it("installs: getCalendar and calendarFor answer for 2027, CN is untouched", () => {
-    const hk = applyCalendarExtension(hkExtensionFromHolidays(spec));
-    expect(getCalendar("HK")).toBe(hk);
-    expect(calendarFor("HK")).toBe(hk);
-    expect(getCalendar("CN")).toBe(bundledCn);
+    const hk = applyCalendarExtension(calendars, hkExtensionFromHolidays(spec));
+    expect(calendars.get("HK")).toBe(hk);
+    expect(calendars.forMarket("HK")).toBe(hk);
+    expect(calendars.get("CN")).toBe(bundledCn);
     expect(hk.knownThrough).toBe("2027-12-31");
     expect(hk.timeZone).toBe("Asia/Hong_Kong");
     expect(hk.isSession("2027-01-01")).toBe(false);
@@ -278,14 +280,14 @@ describe("hkExtensionFromHolidays", () => {
   });
 
   it("is idempotent, refuses a conflicting list for the same year, and wants 2028 next", () => {
-    const hk = applyCalendarExtension(hkExtensionFromHolidays(spec, bundledHk));
-    expect(applyCalendarExtension(hkExtensionFromHolidays(spec, bundledHk))).toBe(hk);
+    const hk = applyCalendarExtension(calendars, hkExtensionFromHolidays(spec, bundledHk));
+    expect(applyCalendarExtension(calendars, hkExtensionFromHolidays(spec, bundledHk))).toBe(hk);
     const fewer = hkExtensionFromHolidays({ ...spec, holidays: HOLIDAYS_2027.slice(1) }, bundledHk);
-    expect(() => applyCalendarExtension(fewer)).toThrow(/conflicts/);
+    expect(() => applyCalendarExtension(calendars, fewer)).toThrow(/conflicts/);
     const otherHalfDays = hkExtensionFromHolidays({ ...spec, halfDays: [] }, bundledHk);
-    expect(() => applyCalendarExtension(otherHalfDays)).toThrow(/conflicts/);
-    expect(() => hkExtensionFromHolidays(spec)).toThrow(/next year to add is 2028, not 2027/);
-    const hk2028 = applyCalendarExtension(hkExtensionFromHolidays({ year: 2028, holidays: ["2028-01-03"], halfDays: [] }));
+    expect(() => applyCalendarExtension(calendars, otherHalfDays)).toThrow(/conflicts/);
+    expect(() => hkExtensionFromHolidays(spec, calendars.get("HK"))).toThrow(/next year to add is 2028, not 2027/);
+    const hk2028 = applyCalendarExtension(calendars, hkExtensionFromHolidays({ year: 2028, holidays: ["2028-01-03"], halfDays: [] }, calendars.get("HK")));
     expect(hk2028.knownThrough).toBe("2028-12-31");
     expect(hk2028.nextSession("2027-12-31")).toBe("2028-01-04");
     expect(hk2028.session("2028-01-04")).toEqual({ date: "2028-01-04", ...HK_REGULAR });
@@ -306,17 +308,24 @@ describe("hkExtensionFromHolidays", () => {
   });
 });
 
-describe("resetCalendars", () => {
-  it("drops applied extensions and restores the bundled instances", () => {
-    applyCalendarExtension(cnExtensionFromSinaDates([...cnPast, ...CN_2027]));
-    applyCalendarExtension(
-      hkExtensionFromHolidays({ year: 2027, holidays: ["2027-01-01"], halfDays: [] }),
-    );
-    expect(getCalendar("CN").knownThrough).toBe("2027-12-31");
-    expect(getCalendar("HK").knownThrough).toBe("2027-12-31");
-    resetCalendars();
+describe("CalendarRegistry", () => {
+  it("reset drops applied extensions and restores the bundled instances", () => {
+    applyCalendarExtension(calendars, cnExtensionFromSinaDates([...cnPast, ...CN_2027]));
+    applyCalendarExtension(calendars, hkExtensionFromHolidays({ year: 2027, holidays: ["2027-01-01"], halfDays: [] }));
+    expect(calendars.get("CN").knownThrough).toBe("2027-12-31");
+    expect(calendars.get("HK").knownThrough).toBe("2027-12-31");
+    calendars.reset();
+    expect(calendars.get("CN")).toBe(bundledCn);
+    expect(calendars.get("HK")).toBe(bundledHk);
+    expect(calendars.forMarket("SH").knownThrough).toBe("2026-12-31");
+  });
+
+  it("is one system's: an extension applied to one registry leaves another and the bundled calendars alone", () => {
+    const other = new CalendarRegistry();
+    const cn = applyCalendarExtension(calendars, cnExtensionFromSinaDates([...cnPast, ...CN_2027]));
+    expect(calendars.get("CN")).toBe(cn);
+    expect(other.get("CN")).toBe(bundledCn);
     expect(getCalendar("CN")).toBe(bundledCn);
-    expect(getCalendar("HK")).toBe(bundledHk);
-    expect(calendarFor("SH").knownThrough).toBe("2026-12-31");
+    expect(calendarFor("SH")).toBe(bundledCn);
   });
 });

@@ -1,15 +1,22 @@
 /**
  * CalendarHorizon in isolation (an in-memory store, a counting fake upstream): concurrent callers
  * share one index call; an observation made by another process is read instead of asked again; an
- * operator's HKEX list for a year partly learnt from bars must agree with what was observed.
+ * operator's HKEX list for a year partly learnt from bars must agree with what was observed. Each
+ * process is a {@link CalendarRegistry} of its own over a shared store.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { CalendarExtensions, CalendarHorizon, getCalendar, hkExtensionFromHolidays, resetCalendars, type CalendarExtension, type CalendarExtensionStore } from "../src/calendar/index.ts";
+import { describe, expect, it } from "vitest";
+import {
+  CalendarExtensions,
+  CalendarHorizon,
+  CalendarRegistry,
+  getCalendar,
+  hkExtensionFromHolidays,
+  type CalendarExtension,
+  type CalendarExtensionStore,
+} from "../src/calendar/index.ts";
 import { ManualClock } from "../src/clock.ts";
 import type { DailyBarsRequest, DailyBarSource } from "../src/eastmoney/kline.ts";
 import type { DailyBar } from "../src/history/types.ts";
-
-afterEach(() => resetCalendars());
 
 const SESSIONS = ["2026-12-31", "2027-01-04", "2027-01-05"];
 const bar = (date: string): DailyBar => ({ date, open: 1, high: 1, low: 1, close: 1, volume: 1, amount: null, amplitude: null, pct_change: null, change: null, turnover_rate: null });
@@ -33,7 +40,7 @@ function countingUpstream(): DailyBarSource & { calls: DailyBarsRequest[] } {
     calls,
     async fetchDailyBars(request) {
       calls.push(request);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setImmediate(resolve)); // answer later, so concurrent callers overlap
       return { name: null, bars: SESSIONS.filter((d) => d >= request.start && d <= request.end).map(bar) };
     },
   };
@@ -42,12 +49,14 @@ function countingUpstream(): DailyBarSource & { calls: DailyBarsRequest[] } {
 describe("CalendarHorizon", () => {
   it("shares one index call between concurrent callers and learns sessions and closed days", async () => {
     const upstream = countingUpstream();
-    const horizon = new CalendarHorizon({ store: memoryStore(), upstream, clock: new ManualClock("2027-01-05T08:00:00Z") });
+    const calendars = new CalendarRegistry();
+    const horizon = new CalendarHorizon({ calendars, store: memoryStore(), upstream, clock: new ManualClock("2027-01-05T08:00:00Z") });
     await Promise.all([horizon.ensureThrough("CN", "2027-01-05"), horizon.ensureThrough("CN", "2027-01-31"), horizon.ensureThrough("CN", "2027-01-04")]);
     expect(upstream.calls).toHaveLength(1);
     expect(upstream.calls[0]).toMatchObject({ symbol: { secid: "1.000001" }, adjust: "", start: "2026-12-31", end: "2027-01-05" });
-    const cn = getCalendar("CN");
+    const cn = calendars.get("CN");
     expect(cn.knownThrough).toBe("2027-01-05");
+    expect(getCalendar("CN").knownThrough).toBe("2026-12-31"); // the bundled calendar is untouched
     expect(cn.sessionsBetween("2026-12-30", "2027-01-05")).toEqual(["2026-12-30", ...SESSIONS]);
     // a date within the horizon, or after today, asks nothing
     await horizon.ensureThrough("CN", "2027-01-04");
@@ -58,18 +67,19 @@ describe("CalendarHorizon", () => {
   it("reads what another process stored instead of asking upstream again", async () => {
     const store = memoryStore();
     const clock = new ManualClock("2027-01-05T08:00:00Z");
-    await new CalendarHorizon({ store, upstream: countingUpstream(), clock }).ensureThrough("CN", "2027-01-05");
-    resetCalendars(); // a second process: bundled calendars, the same database
+    await new CalendarHorizon({ calendars: new CalendarRegistry(), store, upstream: countingUpstream(), clock }).ensureThrough("CN", "2027-01-05");
+    const second = new CalendarRegistry(); // a second process: bundled calendars, the same database
     const upstream = countingUpstream();
-    await new CalendarHorizon({ store, upstream, clock }).ensureThrough("CN", "2027-01-05");
+    await new CalendarHorizon({ calendars: second, store, upstream, clock }).ensureThrough("CN", "2027-01-05");
     expect(upstream.calls).toHaveLength(0);
-    expect(getCalendar("CN").isSession("2027-01-04")).toBe(true);
+    expect(second.get("CN").isSession("2027-01-04")).toBe(true);
   });
 
   it("restores a run of daily observations at start-up as one extension, after the official ones", async () => {
     const store = memoryStore();
     const clock = new ManualClock("2027-01-04T08:00:00Z"); // Monday 16:00 in Shanghai
-    const horizon = new CalendarHorizon({ store, upstream: countingUpstream(), clock });
+    const calendars = new CalendarRegistry();
+    const horizon = new CalendarHorizon({ calendars, store, upstream: countingUpstream(), clock });
     await horizon.ensureThrough("CN", "2027-01-04");
     await horizon.ensureThrough("HK", "2027-01-01");
     clock.set("2027-01-05T08:00:00Z");
@@ -79,23 +89,39 @@ describe("CalendarHorizon", () => {
       ["HK", "2026-12-31", "2027-01-03"],
       ["CN", "2027-01-04", "2027-01-05"],
     ]);
-    const known = getCalendar("CN");
-    resetCalendars();
-    expect(await new CalendarExtensions({ store }).restore()).toBe(3);
-    expect(getCalendar("CN").sessionsBetween("2026-12-25", "2027-01-05")).toEqual(known.sessionsBetween("2026-12-25", "2027-01-05"));
-    expect(getCalendar("CN").knownThrough).toBe("2027-01-05");
-    expect(getCalendar("HK").knownThrough).toBe("2027-01-03");
+    const known = calendars.get("CN");
+    const restarted = new CalendarRegistry();
+    expect(await new CalendarExtensions({ calendars: restarted, store }).restore()).toBe(3);
+    expect(restarted.get("CN").sessionsBetween("2026-12-25", "2027-01-05")).toEqual(known.sessionsBetween("2026-12-25", "2027-01-05"));
+    expect(restarted.get("CN").knownThrough).toBe("2027-01-05");
+    expect(restarted.get("HK").knownThrough).toBe("2027-01-03");
+  });
+
+  it("refresh applies what another process stored after this one started (the replicas' NOTIFY path)", async () => {
+    const store = memoryStore();
+    const first = new CalendarRegistry();
+    const second = new CalendarRegistry();
+    const secondExtensions = new CalendarExtensions({ calendars: second, store });
+    expect(await secondExtensions.restore()).toBe(0);
+    await new CalendarExtensions({ calendars: first, store }).extendHkFromHolidays({ year: 2027, holidays: ["2027-01-01"], halfDays: [] });
+    expect(first.get("HK").knownThrough).toBe("2027-12-31");
+    expect(second.get("HK").knownThrough).toBe("2026-12-31"); // not told yet
+    expect(await secondExtensions.refresh("HK")).toBe(1);
+    expect(second.get("HK").sessionsBetween("2027-01-01", "2027-01-05")).toEqual(first.get("HK").sessionsBetween("2027-01-01", "2027-01-05"));
+    expect(await secondExtensions.refresh()).toBe(0); // nothing new on either calendar
   });
 
   it("lets an operator add the rest of an HK year that bars partly taught, if the list agrees with them", async () => {
     const upstream = countingUpstream();
-    await new CalendarHorizon({ store: memoryStore(), upstream, clock: new ManualClock("2027-01-05T09:00:00Z") }).ensureThrough("HK", "2027-01-05");
+    const calendars = new CalendarRegistry();
+    const clock = new ManualClock("2027-01-05T09:00:00Z");
+    await new CalendarHorizon({ calendars, store: memoryStore(), upstream, clock }).ensureThrough("HK", "2027-01-05");
     expect(upstream.calls[0]).toMatchObject({ symbol: { secid: "100.HSI" } });
-    expect(getCalendar("HK").knownThrough).toBe("2027-01-05");
+    expect(calendars.get("HK").knownThrough).toBe("2027-01-05");
     const spec = { year: 2027, holidays: ["2027-01-01", "2027-02-08", "2027-02-09"], halfDays: ["2027-12-24"] };
-    const extension = hkExtensionFromHolidays(spec);
+    const extension = hkExtensionFromHolidays(spec, calendars.get("HK"));
     expect(extension).toMatchObject({ startsAfter: "2027-01-05", knownThrough: "2027-12-31" });
     expect(extension.sessions[0]?.date).toBe("2027-01-06");
-    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-01-04"] })).toThrow(/2027-01-01 \(not listed, but closed\).*2027-01-04 \(listed closed, but a session\)/);
+    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-01-04"] }, calendars.get("HK"))).toThrow(/2027-01-01 \(not listed, but closed\).*2027-01-04 \(listed closed, but a session\)/);
   });
 });

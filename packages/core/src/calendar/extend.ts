@@ -7,14 +7,15 @@
  * can never silently rewrite history; to correct the past, rebuild the bundled data instead.
  *
  * @example
- * const ext = cnExtensionFromSinaDates(decodeSinaTradeDates(body));
- * applyCalendarExtension(ext);
- * getCalendar("CN").knownThrough; // e.g. "2027-12-31"
+ * const calendars = new CalendarRegistry();
+ * const ext = cnExtensionFromSinaDates(decodeSinaTradeDates(body), calendars.get("CN"));
+ * applyCalendarExtension(calendars, ext);
+ * calendars.get("CN").knownThrough; // e.g. "2027-12-31"
  */
 import { addCalendarDays, type IsoDate } from "../dates.ts";
 import type { DecodedCalendar, SessionHours } from "./bundled-data.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
-import { getCalendar, installCalendar, uninstallCalendars } from "./registry.ts";
+import { getCalendar, type CalendarRegistry } from "./registry.ts";
 import { addSinaMissingTradeDates } from "./sina.ts";
 import type { CalendarId, ExchangeCalendar, Session } from "./types.ts";
 
@@ -112,7 +113,7 @@ function listDates(dates: readonly string[]): string {
  * of the last listed date, since Sina publishes whole years.
  *
  * @param dates exchange-local `YYYY-MM-DD` trading dates, in any order (duplicates ignored)
- * @param base the calendar to extend; the current CN calendar by default
+ * @param base the calendar to extend (a system's is `calendars.get("CN")`); the bundled CN calendar by default
  * @param source recorded in the extension
  * @returns the extension; with no sessions and `base.knownThrough` unchanged when the list has no
  *   date after `base.knownThrough` (e.g. a list that ends before it)
@@ -205,7 +206,7 @@ function latestHkHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours
  * @param spec.year the year to add: the year of the day after `base.knownThrough`
  * @param spec.holidays exchange-local `YYYY-MM-DD` weekdays of `year` on which HKEX is closed
  * @param spec.halfDays exchange-local `YYYY-MM-DD` weekdays of `year` that close at noon
- * @param base the calendar to extend; the current HK calendar by default
+ * @param base the calendar to extend (a system's is `calendars.get("HK")`); the bundled HK calendar by default
  * @param source recorded in the extension
  * @throws Error if `base` is not the HK calendar, if `year` is not the year of the day after
  *   `base.knownThrough`, if the list disagrees with a day of `year` the calendar already knows, or
@@ -387,10 +388,11 @@ function sessionDifferences(calendar: ExchangeCalendar, sessions: readonly Sessi
 }
 
 /**
- * Install an extension: from now on `getCalendar(extension.id)` and `calendarFor(...)` return a
- * new, immutable calendar holding every session of the current one plus the extension's, known
- * through `extension.knownThrough`. Calendars obtained earlier are unchanged. Extensions stack (a
- * 2027 one, then a 2028 one built against the extended calendar).
+ * Install an extension in `calendars`: from now on `calendars.get(extension.id)` and
+ * `calendars.forMarket(...)` return a new, immutable calendar holding every session of the current
+ * one plus the extension's, known through `extension.knownThrough`. Calendars obtained earlier are
+ * unchanged, and so is every other registry. Extensions stack (a 2027 one, then a 2028 one built
+ * against the extended calendar).
  *
  * Idempotent: an extension the current calendar already agrees with (the same one applied twice,
  * or an empty one from {@link cnExtensionFromSinaDates} when there was nothing new) changes
@@ -408,8 +410,8 @@ function sessionDifferences(calendar: ExchangeCalendar, sessions: readonly Sessi
  *   current calendar (a conflict: it would rewrite known days), or if it reaches beyond the known
  *   range but also has sessions on or before the current `knownThrough`.
  */
-export function applyCalendarExtension(extension: CalendarExtension): ExchangeCalendar {
-  const current = getCalendar(extension.id);
+export function applyCalendarExtension(calendars: CalendarRegistry, extension: CalendarExtension): ExchangeCalendar {
+  const current = calendars.get(extension.id);
   const sessions = validSessions(extension);
   const { startsAfter } = extension;
   if (startsAfter !== undefined && startsAfter !== current.knownThrough) {
@@ -422,7 +424,7 @@ export function applyCalendarExtension(extension: CalendarExtension): ExchangeCa
     if (differences.length > 0) throw new Error(`${what} conflicts with the calendar in use on ${listDates(differences)}; it would rewrite known days`);
     if (extension.knownThrough <= current.knownThrough) return current;
     const calendar = extendedCalendar(current, sessions.filter((s) => s.date > current.knownThrough), extension.knownThrough);
-    installCalendar(calendar);
+    calendars.install(calendar);
     return calendar;
   }
   if (extension.knownThrough <= current.knownThrough) {
@@ -440,14 +442,6 @@ export function applyCalendarExtension(extension: CalendarExtension): ExchangeCa
     );
   }
   const calendar = extendedCalendar(current, sessions, extension.knownThrough);
-  installCalendar(calendar);
+  calendars.install(calendar);
   return calendar;
-}
-
-/**
- * Drop every applied extension, so `getCalendar`/`calendarFor` return the bundled calendars again
- * (the same instances as before any extension). Meant for tests.
- */
-export function resetCalendars(): void {
-  uninstallCalendars();
 }

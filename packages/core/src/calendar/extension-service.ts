@@ -1,14 +1,16 @@
 /**
  * Extending the calendars at run time, durably: fetch or receive the new year's sessions, check
  * them against the known past ({@link cnExtensionFromSinaDates}, {@link hkExtensionFromHolidays}),
- * store them, apply them; and re-apply stored extensions at start-up.
+ * store them, apply them to the system's {@link CalendarRegistry}; re-apply stored extensions at
+ * start-up, and when another process stored one ({@link CalendarExtensions.refresh}).
  */
 import { QuantDbError, InputError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { IsoDate } from "../dates.ts";
 import { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, type CalendarExtension } from "./extend.ts";
-import { getCalendar } from "./registry.ts";
+import type { CalendarRegistry } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
+import { CALENDAR_MARKETS } from "./query.ts";
 import type { CalendarId } from "./types.ts";
 
 /** Sina's A-share trading-date list (docs/upstream-spec.md §8): published through 31 Dec of the current year. */
@@ -16,7 +18,11 @@ export const DEFAULT_SINA_TRADE_DATES_URL = "https://finance.sina.com.cn/realsto
 
 /** Durable storage of applied extensions (implemented by `@quantdb/db`). */
 export interface CalendarExtensionStore {
-  /** Store an extension; one with the same calendar and `knownThrough` as a stored one is ignored (the first wins). */
+  /**
+   * Store an extension; one with the same calendar and `knownThrough` as a stored one is ignored
+   * (the first wins). A store shared by several processes tells the others (the database's NOTIFY),
+   * which then {@link CalendarExtensions.refresh}.
+   */
   saveExtension(extension: CalendarExtension): Promise<void>;
   /**
    * Stored extensions, oldest horizon first: every one, or with `filter` only those of
@@ -64,6 +70,31 @@ function chained(extensions: readonly CalendarExtension[]): { extension: Calenda
   return out;
 }
 
+/**
+ * Apply the stored extensions of calendar `id` beyond `calendars`' horizon for it, oldest first
+ * (what other processes learnt or were given since), skipping any that conflict with what is
+ * already known.
+ * @returns how many stored extensions were applied
+ */
+export async function applyStoredExtensions(
+  calendars: CalendarRegistry,
+  store: CalendarExtensionStore,
+  id: CalendarId,
+  onSkip: (extension: CalendarExtension, error: Error) => void = () => {},
+): Promise<number> {
+  let applied = 0;
+  const stored = await store.loadExtensions({ calendar: id, after: calendars.get(id).knownThrough });
+  for (const { extension, rows } of chained(stored)) {
+    try {
+      applyCalendarExtension(calendars, extension);
+      applied += rows;
+    } catch (error) {
+      onSkip(extension, error as Error);
+    }
+  }
+  return applied;
+}
+
 /** Where to get Sina's trade-date list. */
 export interface SinaTradeDateOptions {
   /** @default DEFAULT_SINA_TRADE_DATES_URL */
@@ -78,10 +109,16 @@ export interface SinaTradeDateOptions {
  * ever add days after the calendar's horizon; a source that disagrees with the known past is refused.
  */
 export class CalendarExtensions {
+  readonly #calendars: CalendarRegistry;
   readonly #store: CalendarExtensionStore;
   readonly #sina: Required<Omit<SinaTradeDateOptions, "fetch">> & { fetch?: typeof fetch };
 
-  constructor(options: { store: CalendarExtensionStore; sina?: SinaTradeDateOptions }) {
+  /**
+   * @param options.calendars the system's calendars, which the extensions extend
+   * @param options.store where extensions are kept (and shared with other processes)
+   */
+  constructor(options: { calendars: CalendarRegistry; store: CalendarExtensionStore; sina?: SinaTradeDateOptions }) {
+    this.#calendars = options.calendars;
     this.#store = options.store;
     this.#sina = { url: options.sina?.url ?? DEFAULT_SINA_TRADE_DATES_URL, timeoutMs: options.sina?.timeoutMs ?? 8000, ...(options.sina?.fetch ? { fetch: options.sina.fetch } : {}) };
   }
@@ -96,11 +133,26 @@ export class CalendarExtensions {
     let applied = 0;
     for (const { extension, rows } of chained(await this.#store.loadExtensions())) {
       try {
-        applyCalendarExtension(extension);
+        applyCalendarExtension(this.#calendars, extension);
         applied += rows;
       } catch (error) {
         onSkip(extension, error as Error);
       }
+    }
+    return applied;
+  }
+
+  /**
+   * Apply what other processes stored since (the NOTIFY path: another replica extended a calendar,
+   * or this process missed notifications while its subscription was down). Extensions that
+   * conflict with what is already known are skipped, as at start-up.
+   * @param id the calendar that changed; every calendar when omitted
+   * @returns how many stored extensions were applied
+   */
+  async refresh(id?: CalendarId, onSkip?: (extension: CalendarExtension, error: Error) => void): Promise<number> {
+    let applied = 0;
+    for (const calendar of id === undefined ? CALENDAR_MARKETS : [id]) {
+      applied += await applyStoredExtensions(this.#calendars, this.#store, calendar, onSkip);
     }
     return applied;
   }
@@ -116,7 +168,7 @@ export class CalendarExtensions {
     const dates = decodeSinaTradeDates(body);
     let extension: CalendarExtension;
     try {
-      extension = cnExtensionFromSinaDates(dates);
+      extension = cnExtensionFromSinaDates(dates, this.#calendars.get("CN"));
     } catch (error) {
       throw new QuantDbError("CALENDAR_CONFLICT", `Sina's trading-date list disagrees with the known A-share calendar: ${(error as Error).message}`);
     }
@@ -132,7 +184,7 @@ export class CalendarExtensions {
   async extendHkFromHolidays(input: { year: number; holidays: IsoDate[]; halfDays: IsoDate[] }): Promise<ExtensionOutcome> {
     let extension: CalendarExtension;
     try {
-      extension = hkExtensionFromHolidays(input);
+      extension = hkExtensionFromHolidays(input, this.#calendars.get("HK"));
     } catch (error) {
       throw new InputError("VALIDATION_ERROR", (error as Error).message, { year: input.year });
     }
@@ -140,8 +192,8 @@ export class CalendarExtensions {
   }
 
   async #apply(extension: CalendarExtension): Promise<ExtensionOutcome> {
-    const before = getCalendar(extension.id).knownThrough;
-    const calendar = applyCalendarExtension(extension);
+    const before = this.#calendars.get(extension.id).knownThrough;
+    const calendar = applyCalendarExtension(this.#calendars, extension);
     if (calendar.knownThrough !== before) await this.#store.saveExtension(extension);
     return { calendar: extension.id, known_through: calendar.knownThrough, added_sessions: extension.sessions.length, source: extension.source };
   }

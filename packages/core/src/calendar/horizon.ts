@@ -16,10 +16,10 @@ import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import { parseIndexSymbol, type IndexSymbol } from "../symbols/index.ts";
 import { applyCalendarExtension, observedExtension, provisionalHkCalendar, type CalendarExtension } from "./extend.ts";
-import type { CalendarExtensionStore } from "./extension-service.ts";
+import { applyStoredExtensions, type CalendarExtensionStore } from "./extension-service.ts";
 import { finalThroughOn } from "./finality.ts";
 import { hkexSchedule } from "./hkex-rules.ts";
-import { getCalendar } from "./registry.ts";
+import type { CalendarRegistry } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar } from "./types.ts";
 
 /** The index whose daily bars say which days a market traded. */
@@ -57,6 +57,8 @@ export interface ProvisionalView {
 
 /** Options of {@link CalendarHorizon}. */
 export interface CalendarHorizonOptions {
+  /** The system's calendars: observations extend them. */
+  calendars: CalendarRegistry;
   store: CalendarExtensionStore;
   /** Where index bars come from (the Eastmoney kline client, through the upstream policy). */
   upstream: DailyBarSource;
@@ -105,6 +107,7 @@ interface Attempt {
  * glitch cannot turn real sessions into closed days.
  */
 export class CalendarHorizon implements CalendarHorizonHook {
+  readonly #calendars: CalendarRegistry;
   readonly #store: CalendarExtensionStore;
   readonly #upstream: DailyBarSource;
   readonly #clock: Clock;
@@ -116,6 +119,7 @@ export class CalendarHorizon implements CalendarHorizonHook {
   #provisional: { base: ExchangeCalendar; through: IsoDate; view: ProvisionalView } | undefined;
 
   constructor(options: CalendarHorizonOptions) {
+    this.#calendars = options.calendars;
     this.#store = options.store;
     this.#upstream = options.upstream;
     this.#clock = options.clock;
@@ -126,7 +130,7 @@ export class CalendarHorizon implements CalendarHorizonHook {
 
   /** @inheritdoc */
   async ensureThrough(id: CalendarId, date: IsoDate, signal?: AbortSignal): Promise<void> {
-    const calendar = getCalendar(id);
+    const calendar = this.#calendars.get(id);
     if (date <= calendar.knownThrough) return;
     const { finalThrough, state } = this.#now(calendar);
     if (finalThrough <= calendar.knownThrough) return;
@@ -159,7 +163,7 @@ export class CalendarHorizon implements CalendarHorizonHook {
    * the year after today's (provisional: served marked as such, never used for caching).
    */
   provisional(id: CalendarId): ProvisionalView {
-    const known = getCalendar(id);
+    const known = this.#calendars.get(id);
     if (id !== "HK") return { known, withProvisional: known, provisionalThrough: null };
     const nextYear = Number(localTime(this.#clock.now(), known.timeZone).date.slice(0, 4)) + 1;
     const through = `${nextYear}-12-31`;
@@ -192,12 +196,12 @@ export class CalendarHorizon implements CalendarHorizonHook {
   }
 
   async #observe(id: CalendarId): Promise<ObservationOutcome | null> {
-    const { finalThrough, state } = this.#now(getCalendar(id));
+    const { finalThrough, state } = this.#now(this.#calendars.get(id));
     const at = this.#clock.now().getTime();
     const index = BENCHMARK_INDEX[id];
     try {
       await this.#restoreStored(id);
-      const base = getCalendar(id);
+      const base = this.#calendars.get(id);
       let upstreamRequests = 0;
       let extension: CalendarExtension | null = null;
       if (finalThrough > base.knownThrough) {
@@ -219,10 +223,10 @@ export class CalendarHorizon implements CalendarHorizonHook {
         extension = observedExtension(base, observed, finalThrough, `observed:${index.secid}`, halfDays);
         this.#compareWithProvisional(id, base, extension);
         await this.#store.saveExtension(extension);
-        applyCalendarExtension(extension);
+        applyCalendarExtension(this.#calendars, extension);
       }
       this.#attempts.set(id, { state, ok: true, at });
-      const knownThrough = getCalendar(id).knownThrough;
+      const knownThrough = this.#calendars.get(id).knownThrough;
       return { calendar: id, known_through: knownThrough, added_sessions: extension?.sessions.length ?? 0, upstream_requests: upstreamRequests };
     } catch (error) {
       this.#attempts.set(id, { state, ok: false, at });
@@ -240,13 +244,9 @@ export class CalendarHorizon implements CalendarHorizonHook {
 
   /** Apply extensions other processes stored beyond this process's horizon (skipping any that conflict). */
   async #restoreStored(id: CalendarId): Promise<void> {
-    for (const extension of await this.#store.loadExtensions({ calendar: id, after: getCalendar(id).knownThrough })) {
-      try {
-        applyCalendarExtension(extension);
-      } catch (error) {
-        this.#logger.warn("stored calendar extension skipped", { calendar: id, known_through: extension.knownThrough, source: extension.source, message: (error as Error).message });
-      }
-    }
+    await applyStoredExtensions(this.#calendars, this.#store, id, (extension, error) =>
+      this.#logger.warn("stored calendar extension skipped", { calendar: id, known_through: extension.knownThrough, source: extension.source, message: error.message }),
+    );
   }
 
   /** Log where observed bars contradict HKEX's computed schedule (a rule the engine lacks, or an ad-hoc closure). */

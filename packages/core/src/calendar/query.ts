@@ -6,7 +6,7 @@ import type { Clock } from "../clock.ts";
 import { localTime, type IsoDate } from "../dates.ts";
 import { InputError } from "../errors.ts";
 import { parseDateParam } from "../params.ts";
-import { getCalendar } from "./registry.ts";
+import type { Calendars } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar, Session } from "./types.ts";
 
 /** The calendar ids a caller may name, in the order error messages list them. */
@@ -48,10 +48,11 @@ export interface CalendarRange {
  * Validate a calendar range request. `end` defaults to 31 December of the current year in the
  * exchange's time zone; `start` defaults to 1 January of `end`'s year (so with neither given, the
  * current year; with only a past `end_date`, that date's year rather than an inverted range).
+ * @param calendars the system's calendars; `calendar` of the answer is the one in use now
  * @throws {InputError} `VALIDATION_ERROR` (market), `INVALID_DATE` or `INVALID_RANGE` (start after end).
  */
-export function parseCalendarRange(input: CalendarRangeInput, clock: Clock): CalendarRange {
-  const calendar = getCalendar(parseCalendarMarket(input.market));
+export function parseCalendarRange(input: CalendarRangeInput, clock: Clock, calendars: Calendars): CalendarRange {
+  const calendar = calendars.get(parseCalendarMarket(input.market));
   const year = localTime(clock.now(), calendar.timeZone).date.slice(0, 4);
   const end = input.end_date ? parseDateParam("end_date", input.end_date) : `${year}-12-31`;
   const start = input.start_date ? parseDateParam("start_date", input.start_date) : `${end.slice(0, 4)}-01-01`;

@@ -1,74 +1,104 @@
 /**
- * The bundled calendars: one shared, lazily built instance per exchange. The data is compiled in
- * (JSON modules), so nothing is read from the file system at run time.
+ * Which calendar is in use. The bundled calendars are immutable constants, built once from the
+ * compiled-in data (JSON modules, so nothing is read from the file system at run time). Calendars
+ * extended at run time live in a {@link CalendarRegistry} owned by whoever runs the system (one per
+ * `createSystem`), never in module state: two systems in one process, or one per replica, each
+ * hold their own and learn of the other's extensions through the store (see `extension-service.ts`).
  */
 import cn from "./data/cn.json" with { type: "json" };
 import hk from "./data/hk.json" with { type: "json" };
-import { decodeCalendar, type BundledCalendarJson } from "./bundled-data.ts";
+import { decodeCalendar } from "./bundled-data.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
 import type { CalendarId, CalendarMarket, ExchangeCalendar } from "./types.ts";
 
-const bundled: Record<CalendarId, BundledCalendarJson> = { CN: cn, HK: hk };
-const instances = new Map<CalendarId, ExchangeCalendar>();
-/** Calendars extended at run time (`applyCalendarExtension`), used instead of the bundled ones. */
-const extended = new Map<CalendarId, ExchangeCalendar>();
+/** The calendars built from the bundled data alone; decoding both takes a few milliseconds. */
+const BUNDLED: Readonly<Record<CalendarId, ExchangeCalendar>> = Object.freeze({
+  CN: new SessionCalendar(decodeCalendar(cn)),
+  HK: new SessionCalendar(decodeCalendar(hk)),
+});
 
 /**
- * The trading calendar of an exchange, built from the bundled data on first use and shared
- * afterwards (the same object for every call with the same id), unless a calendar extension has
- * been applied (see `applyCalendarExtension` in `./extend.ts`): from then on it returns the
- * extended calendar. Calendars are immutable; an extension replaces the shared object.
+ * The bundled trading calendar of an exchange (the same object on every call), without any
+ * extension applied at run time: for time zones, tests and anything about the bundled years. What
+ * a running system plans with is its {@link CalendarRegistry}'s `get`, which also knows the years
+ * added since.
  * @param id `"CN"` for A-shares (SSE, SZSE, BSE) or `"HK"` for HKEX.
  * @throws RangeError for any other id.
  */
 export function getCalendar(id: CalendarId): ExchangeCalendar {
-  return extended.get(id) ?? bundledCalendar(id);
-}
-
-/**
- * The calendar built from the bundled data alone, ignoring applied extensions; shared like
- * {@link getCalendar}'s.
- * @throws RangeError for an unknown id.
- */
-function bundledCalendar(id: CalendarId): ExchangeCalendar {
-  let calendar = instances.get(id);
-  if (calendar === undefined) {
-    const json = Object.hasOwn(bundled, id) ? bundled[id] : undefined;
-    if (json === undefined) throw new RangeError(`calendar: unknown calendar id ${JSON.stringify(id)}`);
-    calendar = new SessionCalendar(decodeCalendar(json));
-    instances.set(id, calendar);
-  }
+  const calendar = Object.hasOwn(BUNDLED, id) ? BUNDLED[id] : undefined;
+  if (calendar === undefined) throw new RangeError(`calendar: unknown calendar id ${JSON.stringify(id)}`);
   return calendar;
 }
 
 /**
- * Make `calendar` the one {@link getCalendar} returns for its id. Internal: callers go through
- * `applyCalendarExtension`, which checks the calendar extends the current one.
- */
-export function installCalendar(calendar: ExchangeCalendar): void {
-  extended.set(calendar.id, calendar);
-}
-
-/** Drop installed calendars, so {@link getCalendar} returns the bundled ones again. Internal. */
-export function uninstallCalendars(): void {
-  extended.clear();
-}
-
-/**
- * The calendar a market trades on: `"SH"`, `"SZ"`, `"BJ"` (and CSI indices) all share the CN
+ * The calendar id a market trades on: `"SH"`, `"SZ"`, `"BJ"` (and CSI indices) all share the CN
  * (A-share) calendar; `"HK"` uses the HKEX calendar.
  * @throws RangeError for any other market code.
  */
-export function calendarFor(market: CalendarMarket): ExchangeCalendar {
+export function calendarIdOf(market: CalendarMarket): CalendarId {
   switch (market) {
     case "SH":
     case "SZ":
     case "BJ":
     case "CSI":
-      return getCalendar("CN");
+      return "CN";
     case "HK":
-      return getCalendar("HK");
+      return "HK";
     default:
       throw new RangeError(`calendar: unknown market ${JSON.stringify(market satisfies never)}`);
+  }
+}
+
+/**
+ * The bundled calendar a market trades on (see {@link calendarIdOf} and {@link getCalendar}).
+ * @throws RangeError for an unknown market code.
+ */
+export function calendarFor(market: CalendarMarket): ExchangeCalendar {
+  return getCalendar(calendarIdOf(market));
+}
+
+/** The calendars a service plans with: by id, or by the market an instrument trades on. */
+export interface Calendars {
+  /** The calendar in use for `id`. @throws RangeError for an unknown id. */
+  get(id: CalendarId): ExchangeCalendar;
+  /** The calendar in use for a market (see {@link calendarIdOf}). @throws RangeError for an unknown market. */
+  forMarket(market: CalendarMarket): ExchangeCalendar;
+}
+
+/** The bundled calendars and nothing else (immutable): for tests and for answers that only need time zones. */
+export const bundledCalendars: Calendars = Object.freeze({ get: getCalendar, forMarket: calendarFor });
+
+/**
+ * The calendars one system uses: the bundled ones until an extension replaces one. Calendars are
+ * immutable; {@link install} swaps the object `get` returns, so a request that already holds a
+ * calendar keeps a consistent view. Extensions are checked before they get here (see
+ * `applyCalendarExtension` in `./extend.ts`, used by the registry's writers, `CalendarExtensions`
+ * and `CalendarHorizon`).
+ */
+export class CalendarRegistry implements Calendars {
+  readonly #current = new Map<CalendarId, ExchangeCalendar>();
+
+  /** @inheritdoc */
+  get(id: CalendarId): ExchangeCalendar {
+    return this.#current.get(id) ?? getCalendar(id);
+  }
+
+  /** @inheritdoc */
+  forMarket(market: CalendarMarket): ExchangeCalendar {
+    return this.get(calendarIdOf(market));
+  }
+
+  /**
+   * Make `calendar` the one {@link get} returns for its id. Callers check it extends the current
+   * one first: {@link applyCalendarExtension} in `./extend.ts` is the way in.
+   */
+  install(calendar: ExchangeCalendar): void {
+    this.#current.set(calendar.id, calendar);
+  }
+
+  /** Back to the bundled calendars (tests: a fresh process over the same database). */
+  reset(): void {
+    this.#current.clear();
   }
 }

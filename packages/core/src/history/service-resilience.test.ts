@@ -4,6 +4,7 @@
  * then the plan is made again inside it). In-memory store and a scripted upstream.
  */
 import { describe, expect, it } from "vitest";
+import { bundledCalendars } from "../calendar/index.ts";
 import { ManualClock } from "../clock.ts";
 import type { DailyBarsRequest, DailyBarSource } from "../eastmoney/kline.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
@@ -84,7 +85,7 @@ describe("HistoryService when upstream is unavailable", () => {
     const { store, hold } = memoryStore();
     await hold("2024-01-02", "2024-01-05", [bar("2024-01-02"), bar("2024-01-03")]);
     const upstream = scriptedSource([unavailable()]);
-    const service = new HistoryService({ store, upstream: upstream.source, clock });
+    const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-05"));
     expect(result).toMatchObject({ complete: true, missing: [], upstreamError: null });
     expect(result.bars).toHaveLength(2);
@@ -94,7 +95,7 @@ describe("HistoryService when upstream is unavailable", () => {
   it("throws the 503 when a needed span cannot be fetched, storing nothing", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-02", "2024-01-05", [bar("2024-01-02")]);
-    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock });
+    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock, calendars: bundledCalendars });
     const error = await service.getDailyBars(query("2024-01-02", "2024-01-31")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ status: 503, retryAfterSeconds: 42 });
@@ -104,7 +105,7 @@ describe("HistoryService when upstream is unavailable", () => {
   it("with allowPartial answers the held part, complete=false, and every span not served", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", [bar("2024-01-08"), bar("2024-01-09")]);
-    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock, logger: { warn() {} } });
+    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock, calendars: bundledCalendars, logger: { warn() {} } });
     // Missing: 01-02..01-05 before the held span and 01-15..01-19 after it; the first call fails.
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(result.complete).toBe(false);
@@ -121,7 +122,7 @@ describe("HistoryService when upstream is unavailable", () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", []);
     const upstream = scriptedSource([{ name: "贵州茅台", bars: ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map(bar) }, unavailable()]);
-    const service = new HistoryService({ store, upstream: upstream.source, clock });
+    const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(upstream.calls).toHaveLength(2);
     expect(result.missing).toEqual([{ start: "2024-01-15", end: "2024-01-19" }]);
@@ -142,7 +143,7 @@ describe("HistoryService with a cross-process series lock", () => {
         return task();
       },
     };
-    const service = new HistoryService({ store, upstream: upstream.source, clock, seriesLock: lock });
+    const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars, seriesLock: lock });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-31"));
     expect(taken).toEqual(["1.600519|qfq"]);
     expect(upstream.calls).toHaveLength(0); // the re-plan found the span held

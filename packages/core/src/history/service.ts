@@ -2,7 +2,7 @@
  * The main job: serve a stock's daily bars for a date range, fetching from upstream only the
  * trading sessions not yet held, as decided by the exchange calendar.
  */
-import { calendarFor, finalThroughOn, type CalendarHorizonHook, type ExchangeCalendar } from "../calendar/index.ts";
+import { finalThroughOn, type CalendarHorizonHook, type Calendars, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
@@ -261,6 +261,8 @@ export interface HistoryServiceOptions {
   store: HistoryStore;
   upstream: DailyBarSource;
   clock: Clock;
+  /** The system's calendars (a `CalendarRegistry`, extended at run time); requests are planned on them. */
+  calendars: Calendars;
   /**
    * Minutes after a session's close before its bar is treated as final and stored. Upstream keeps
    * revising the bar through the closing auction (HK runs one until about 16:10).
@@ -337,9 +339,10 @@ function pricesDiffer(a: DailyBar | undefined, b: DailyBar | undefined, decimals
  * upstream at `now`: the latest session of the instrument's exchange on or before today
  * (exchange-local), or today itself past the calendar's known horizon. A series checked on this day
  * or later is not checked again until the next session day.
+ * @param calendars the system's calendars
  */
-export function seriesCheckDay(symbol: Instrument, now: Date): IsoDate {
-  const calendar = calendarFor(symbol.market);
+export function seriesCheckDay(symbol: Instrument, now: Date, calendars: Calendars): IsoDate {
+  const calendar = calendars.forMarket(symbol.market);
   return checkDayOn(calendar, localTime(now, calendar.timeZone).date);
 }
 
@@ -370,6 +373,7 @@ export class HistoryService {
   readonly #store: HistoryStore;
   readonly #upstream: DailyBarSource;
   readonly #clock: Clock;
+  readonly #calendars: Calendars;
   readonly #marginMs: number;
   readonly #provisionalTtlMs: number;
   readonly #logger: HistoryLogger;
@@ -385,6 +389,7 @@ export class HistoryService {
     this.#store = options.store;
     this.#upstream = options.upstream;
     this.#clock = options.clock;
+    this.#calendars = options.calendars;
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
     this.#seriesLock = options.seriesLock;
@@ -406,7 +411,7 @@ export class HistoryService {
   async getDailyBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
     const { symbol, adjust, start, end } = query;
     const startedAt = performance.now();
-    await this.#calendarHorizon?.ensureThrough(calendarFor(symbol.market).id, end, options.signal);
+    await this.#calendarHorizon?.ensureThrough(this.#calendars.forMarket(symbol.market).id, end, options.signal);
     options = withLazyDeadline(options, this.#requestTimeoutMs); // one bound for the whole request, made when upstream work starts
     const moment = this.#moment(symbol);
     const { calendar, today, finalThrough } = moment;
@@ -743,7 +748,7 @@ export class HistoryService {
   }
 
   #moment(symbol: Instrument): Moment {
-    const calendar = calendarFor(symbol.market);
+    const calendar = this.#calendars.forMarket(symbol.market);
     const now = this.#clock.now();
     const today = localTime(now, calendar.timeZone).date;
     return { calendar, now, today, finalThrough: finalThroughOn(calendar, now, this.#marginMs) };

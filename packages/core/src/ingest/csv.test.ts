@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getCalendar } from "../calendar/index.ts";
+import { bundledCalendars, getCalendar } from "../calendar/index.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { csvAdjust, csvRowsToBars, detectCsvLayout, finalThroughAt, importSpan, prepareImport, symbolFromFileName } from "./csv.ts";
 import { dueSession } from "./daily.ts";
@@ -58,18 +58,18 @@ describe("import span and quality gate", () => {
     expect(importSpan(bars, "2024-05-21")).toEqual({ start: "2024-05-21", end: "2024-05-21" });
     expect(importSpan(bars, "2024-05-20")).toBeNull();
     // 2024-05-22 (a Wednesday) is final 30 minutes after the 15:00 close in Shanghai
-    expect(finalThroughAt(symbol, new Date("2024-05-22T07:29:00Z"))).toBe("2024-05-21");
-    expect(finalThroughAt(symbol, new Date("2024-05-22T07:30:00Z"))).toBe("2024-05-22");
+    expect(finalThroughAt(symbol, new Date("2024-05-22T07:29:00Z"), bundledCalendars)).toBe("2024-05-21");
+    expect(finalThroughAt(symbol, new Date("2024-05-22T07:30:00Z"), bundledCalendars)).toBe("2024-05-22");
   });
 
   it("passes real bars and rejects a series that fails the gate, whole", () => {
-    expect(prepareImport(symbol, "qfq", [...bars].reverse(), new Date("2026-11-20T12:00:00Z"))).toMatchObject({ ok: true, span: { start: "2024-05-21", end: "2024-05-22" } });
+    expect(prepareImport(symbol, "qfq", [...bars].reverse(), new Date("2026-11-20T12:00:00Z"), bundledCalendars)).toMatchObject({ ok: true, span: { start: "2024-05-21", end: "2024-05-22" } });
     const broken = [bars[0]!, { ...bars[1]!, high: 1600 }];
-    const result = prepareImport(symbol, "qfq", broken, new Date("2026-11-20T12:00:00Z"));
+    const result = prepareImport(symbol, "qfq", broken, new Date("2026-11-20T12:00:00Z"), bundledCalendars);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.map((p) => p.rule)).toContain("ohlc_order");
     const weekend = [{ ...bars[0]!, date: "2024-05-25" }];
-    const rejected = prepareImport(symbol, "", weekend, new Date("2026-11-20T12:00:00Z"));
+    const rejected = prepareImport(symbol, "", weekend, new Date("2026-11-20T12:00:00Z"), bundledCalendars);
     expect(rejected.ok ? [] : rejected.problems.map((p) => p.rule)).toEqual(["not_a_session"]);
   });
 });

@@ -3,7 +3,7 @@
  * Parsing the CSV text itself is the caller's job (a CSV library); this module sees a header and
  * string cells.
  */
-import { calendarFor, finalThroughOn } from "../calendar/index.ts";
+import { finalThroughOn, type Calendars } from "../calendar/index.ts";
 import { InputError } from "../errors.ts";
 import { parseDateInput, type IsoDate } from "../dates.ts";
 import { checkBars, type QualityProblem } from "../history/quality.ts";
@@ -176,9 +176,10 @@ export function priceDecimalsOf(symbol: Instrument): number {
 /**
  * The last exchange-local date whose bar is final at `now`: today once its close plus the margin
  * has passed (or when today is a known non-session day), else yesterday.
+ * @param calendars the system's calendars (extended at run time)
  */
-export function finalThroughAt(symbol: Instrument, now: Date, marginMinutes = 30): IsoDate {
-  return finalThroughOn(calendarFor(symbol.market), now, marginMinutes * 60_000);
+export function finalThroughAt(symbol: Instrument, now: Date, calendars: Calendars, marginMinutes = 30): IsoDate {
+  return finalThroughOn(calendars.forMarket(symbol.market), now, marginMinutes * 60_000);
 }
 
 /** A series ready to store, or the quality problems that reject it. */
@@ -191,11 +192,13 @@ export type PreparedImport =
  * upstream data and work out the span it marks as held. Bars are sorted by date; duplicates,
  * non-sessions and inconsistent prices are problems, and a series with any problem is rejected
  * whole (nothing of it is stored).
+ * @param calendars the system's calendars (extended at run time): sessions are checked against them
  */
-export function prepareImport(symbol: Instrument, adjust: Adjust, bars: readonly DailyBar[], now: Date): PreparedImport {
+export function prepareImport(symbol: Instrument, adjust: Adjust, bars: readonly DailyBar[], now: Date, calendars: Calendars): PreparedImport {
   const sorted = [...bars].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  const problems = checkBars(sorted, { calendar: calendarFor(symbol.market), adjust, priceDecimals: priceDecimalsOf(symbol) });
+  const calendar = calendars.forMarket(symbol.market);
+  const problems = checkBars(sorted, { calendar, adjust, priceDecimals: priceDecimalsOf(symbol) });
   if (problems.length > 0) return { ok: false, problems };
-  const span = importSpan(sorted, finalThroughAt(symbol, now));
+  const span = importSpan(sorted, finalThroughAt(symbol, now, calendars));
   return { ok: true, span, bars: span ? sorted.filter((bar) => bar.date <= span.end) : [] };
 }

@@ -9,7 +9,7 @@
  * brought up to date through the history service (one call per series with a gap; a series whose
  * held span already reaches the session makes none).
  */
-import { calendarFor, getCalendar, type CalendarHorizonHook, type CalendarId, type ExchangeCalendar } from "../calendar/index.ts";
+import { calendarIdOf, type CalendarHorizonHook, type CalendarId, type Calendars, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { HistoryService } from "../history/service.ts";
@@ -104,6 +104,8 @@ export interface DailyIngestOptions {
   store: JobRunStore;
   history: HistoryService;
   clock: Clock;
+  /** The system's calendars (those the history service plans with). */
+  calendars: Calendars;
   /** Claims of a failed day allowed in total (first run plus retries). @default 3 */
   maxAttempts?: number;
   /** @default 30 */
@@ -141,10 +143,10 @@ export class DailyIngest {
    * later tick, up to maxAttempts) when any series failed.
    */
   async run(scope: CalendarId): Promise<IngestOutcome> {
-    const { store, history, clock, calendarHorizon } = this.#options;
+    const { store, history, clock, calendars, calendarHorizon } = this.#options;
     const now = clock.now();
-    await calendarHorizon?.ensureThrough(scope, localTime(now, getCalendar(scope).timeZone).date);
-    const calendar = getCalendar(scope);
+    await calendarHorizon?.ensureThrough(scope, localTime(now, calendars.get(scope).timeZone).date);
+    const calendar = calendars.get(scope); // after ensureThrough: it may have been extended
     const sessionDate = dueSession(calendar, now, this.#options.finalizeAfterCloseMinutes);
     if (!sessionDate) return { ran: false, scope, reason: "not_due" };
     const run = await store.claim({
@@ -167,7 +169,7 @@ export class DailyIngest {
       try {
         const symbol = instrumentOf(series);
         label = symbol.secid;
-        if (calendarFor(symbol.market).id !== scope) continue;
+        if (calendarIdOf(symbol.market) !== scope) continue;
         const result = await history.getDailyBars({ symbol, adjust: series.adjust, start: series.heldThrough, end: sessionDate });
         upstreamCalls += result.cache.upstream_requests;
         if (result.cache.upstream_requests > 0) updated.add(symbol.secid);

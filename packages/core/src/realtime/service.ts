@@ -2,7 +2,7 @@
  * Realtime quotes for A-shares and HK stocks, served from an in-process cache that is refreshed
  * from Eastmoney's batch quote endpoint only when the exchange's state requires it.
  */
-import { calendarFor, type CalendarId } from "../calendar/index.ts";
+import { calendarIdOf, type CalendarId, type Calendars } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { MAX_SECIDS_PER_CALL, type QuoteSource, type UpstreamQuote } from "../eastmoney/quotes.ts";
 import { InputError, QuantDbError, type ErrorCode } from "../errors.ts";
@@ -87,6 +87,8 @@ export interface QuoteLogger {
 export interface QuoteServiceOptions {
   upstream: QuoteSource;
   clock: Clock;
+  /** The system's calendars (extended at run time): which exchange trades now. */
+  calendars: Calendars;
   /**
    * While an exchange trades, a cached quote is reused for this many seconds before a request
    * refreshes it (`QUANTDB_REALTIME_TTL_SECONDS`).
@@ -160,10 +162,6 @@ function errorBody(error: QuantDbError): QuoteError {
   return { code: error.code, message: error.message, status: error.status, ...(error.details ? { details: error.details } : {}) };
 }
 
-function calendarIdOf(market: Market): CalendarId {
-  return market === "HK" ? "HK" : "CN";
-}
-
 /**
  * Serves realtime quotes from an in-process cache per market (CN = SH, SZ, BJ; HK), keyed by
  * Eastmoney secid, refreshed from upstream's batch quote endpoint (never the whole-market list).
@@ -192,6 +190,7 @@ function calendarIdOf(market: Market): CalendarId {
 export class QuoteService {
   readonly #upstream: QuoteSource;
   readonly #clock: Clock;
+  readonly #calendars: Calendars;
   readonly #ttlMs: number;
   readonly #settleMs: Record<CalendarId, number>;
   readonly #maxEntries: number;
@@ -203,6 +202,7 @@ export class QuoteService {
   constructor(options: QuoteServiceOptions) {
     this.#upstream = options.upstream;
     this.#clock = options.clock;
+    this.#calendars = options.calendars;
     const ttl = options.ttlSeconds ?? 15;
     if (!(Number.isFinite(ttl) && ttl >= 0)) throw new RangeError(`ttlSeconds must be a non-negative number, got ${String(ttl)}`);
     this.#ttlMs = ttl * 1000;
@@ -219,7 +219,7 @@ export class QuoteService {
   /** The trading state of a market now (see {@link MarketPhase}). */
   phase(market: Market): MarketPhase {
     const id = calendarIdOf(market);
-    return marketPhase(calendarFor(market), this.#clock.now(), this.#settleMs[id]);
+    return marketPhase(this.#calendars.get(id), this.#clock.now(), this.#settleMs[id]);
   }
 
   /**
@@ -264,7 +264,7 @@ export class QuoteService {
       const id = calendarIdOf(symbol.market);
       let phase = phases.get(id);
       if (!phase) {
-        phase = marketPhase(calendarFor(symbol.market), new Date(now), this.#settleMs[id]);
+        phase = marketPhase(this.#calendars.get(id), new Date(now), this.#settleMs[id]);
         phases.set(id, phase);
       }
       return phase;
