@@ -14,12 +14,15 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { DataDirectoryInUseError, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
-import { watchDataVersions, type DataVersionCacheOptions } from "./data-versions.ts";
+import { watchDataVersions, type DATA_VERSIONS, type DataVersionCache, type DataVersionCacheOptions } from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
 import { probeWritable, RecoverablePglite, StorageError, type StorageHealth } from "./storage.ts";
 
-/** A drizzle database over either driver. */
-export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+/**
+ * A drizzle database over either driver; one opened by {@link openDatabase} carries its data
+ * version cache (see data-versions.ts).
+ */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema> & { [DATA_VERSIONS]?: DataVersionCache };
 
 /** An open database and how to close it. */
 export interface DatabaseHandle {
@@ -34,6 +37,11 @@ export interface DatabaseHandle {
    * while it was down are lost. Resolves once listening, with the unsubscribe.
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+  /**
+   * This database's data versions kept in memory (see data-versions.ts); absent when opened with
+   * `dataVersionCache: false`. Owned by this handle: closing it stops the cache.
+   */
+  dataVersions?: DataVersionCache;
   /**
    * The exclusive lock of the embedded data directory (PGlite on disk only; see data-dir-lock.ts),
    * released by `close()`. A server announces its URL and local admin token through it.
@@ -202,15 +210,17 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 /** Start watching data versions on an opened handle (unless turned off); closing stops it first. */
 async function withVersionWatch(handle: DatabaseHandle, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.dataVersionCache === false) return handle;
-  let unwatch: () => Promise<void>;
+  let watch: Awaited<ReturnType<typeof watchDataVersions>>;
   try {
-    unwatch = await watchDataVersions(handle.db, handle.listen, options.dataVersionCache ?? {});
+    watch = await watchDataVersions(handle.db, handle.listen, options.dataVersionCache ?? {});
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;
   }
+  const { cache, unwatch } = watch;
   return {
     ...handle,
+    dataVersions: cache,
     close: async () => {
       await unwatch().catch(() => {});
       await handle.close();

@@ -13,8 +13,15 @@
  * Versions are only kept while the subscription is live (from its `onListen` on), and each for at
  * most `maxAgeMs`: if the listening connection drops, notifications sent before it is back are
  * lost, so a version read before the drop is trusted for at most that long.
+ *
+ * The cache belongs to one open database: `openDatabase` creates it, the handle exposes it
+ * (`DatabaseHandle.dataVersions`) and the handle's `db` carries it ({@link DATA_VERSIONS}), so the
+ * queries, which take `db`, read and clear that database's cache and no other.
  */
 import type { Database } from "./client.ts";
+
+/** The property of a `Database` that holds its version cache (see {@link watchDataVersions}). */
+export const DATA_VERSIONS: unique symbol = Symbol("quantdb.dataVersions");
 
 /** The NOTIFY channel the version triggers send on. */
 export const DATA_VERSIONS_CHANNEL = "quantdb_data_versions";
@@ -108,29 +115,38 @@ export class DataVersionCache {
   }
 }
 
-const caches = new WeakMap<Database, DataVersionCache>();
-
 /** Subscribe to a NOTIFY channel (see `DatabaseHandle.listen`). */
 export type Listen = (channel: string, onNotify: (payload: string) => void, onListen: () => void) => Promise<() => Promise<void>>;
 
 /**
- * Keep `db`'s data versions in memory, kept exact by notifications (see the module comment).
- * Resolves once listening; returns the unsubscribe. Called by `openDatabase` unless turned off.
+ * Keep `db`'s data versions in memory, kept exact by notifications (see the module comment): a new
+ * cache, carried by `db` until the unsubscribe. Resolves once listening. Called by `openDatabase`
+ * unless turned off.
  */
-export async function watchDataVersions(db: Database, listen: Listen, options: DataVersionCacheOptions = {}): Promise<() => Promise<void>> {
+export async function watchDataVersions(
+  db: Database,
+  listen: Listen,
+  options: DataVersionCacheOptions = {},
+): Promise<{ cache: DataVersionCache; unwatch: () => Promise<void> }> {
   const cache = new DataVersionCache(options);
-  caches.set(db, cache);
-  const unlisten = await listen(DATA_VERSIONS_CHANNEL, (payload) => cache.changed(payload), () => cache.setListening(true));
-  return async () => {
-    cache.setListening(false);
-    caches.delete(db);
-    await unlisten();
-  };
+  Object.defineProperty(db, DATA_VERSIONS, { value: cache, configurable: true });
+  try {
+    const unlisten = await listen(DATA_VERSIONS_CHANNEL, (payload) => cache.changed(payload), () => cache.setListening(true));
+    const unwatch = async () => {
+      cache.setListening(false);
+      delete db[DATA_VERSIONS];
+      await unlisten();
+    };
+    return { cache, unwatch };
+  } catch (error) {
+    delete db[DATA_VERSIONS];
+    throw error;
+  }
 }
 
 /** The version cache of `db`, if its versions are watched. */
 export function dataVersionCacheOf(db: Database): DataVersionCache | undefined {
-  return caches.get(db);
+  return db[DATA_VERSIONS];
 }
 
 /**
@@ -138,5 +154,5 @@ export function dataVersionCacheOf(db: Database): DataVersionCache | undefined {
  * every cached version is dropped at once (its notification would arrive a moment later).
  */
 export function dataVersionsWritten(db: Database): void {
-  caches.get(db)?.clear();
+  db[DATA_VERSIONS]?.clear();
 }

@@ -218,6 +218,21 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     }
   });
 
+  it("keeps each open database's data versions apart: the handle owns its cache, and closing drops it", async () => {
+    expect(handle.dataVersions).toBeDefined();
+    expect(dataVersionCacheOf(handle.db)).toBe(handle.dataVersions);
+    const other = driver === "postgres" ? await openDatabase({ url: handle.url! }) : await openDatabase({ dataDir: null });
+    try {
+      expect(other.dataVersions).toBeDefined();
+      expect(other.dataVersions).not.toBe(handle.dataVersions);
+      expect(dataVersionCacheOf(other.db)).toBe(other.dataVersions);
+    } finally {
+      await other.close();
+    }
+    expect(dataVersionCacheOf(other.db)).toBeUndefined();
+    expect(dataVersionCacheOf(handle.db)).toBe(handle.dataVersions);
+  });
+
   it("keeps data versions in memory and learns of a write by another connection through NOTIFY", async () => {
     const store = createHistoryStore(handle.db);
     await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 1)], fetchedAt });

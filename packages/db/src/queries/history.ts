@@ -127,7 +127,7 @@ async function barsJson(db: Database, instrumentId: number, adjust: Adjust, star
   return { json: row!.json, count: Number(row!.count) };
 }
 
-/** The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per database. */
+/** The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per store (see {@link createHistoryStore}). */
 function snapshotQuery(db: Database) {
   const p = (name: string) => sql.placeholder(name);
   const joined = barsJsonQuery(db, { instrumentId: instruments.id, adjust: sql`${p("adjust")}`, start: sql`${p("start")}`, end: sql`${p("end")}` }).as("joined");
@@ -149,15 +149,16 @@ function snapshotQuery(db: Database) {
     .prepare("quantdb_series_snapshot");
 }
 
-const snapshotQueries = new WeakMap<Database, ReturnType<typeof snapshotQuery>>();
-
 /**
  * The stored instrument, its held spans of `adjust` overlapping [start, coverageEnd] and the bars
  * of [start, end] as JSON (see {@link barsJson}), in one prepared statement: one round trip.
  */
-async function snapshot(db: Database, symbol: Instrument, adjust: Adjust, range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate }): Promise<SeriesSnapshot> {
-  let query = snapshotQueries.get(db);
-  if (!query) snapshotQueries.set(db, (query = snapshotQuery(db)));
+async function snapshot(
+  query: ReturnType<typeof snapshotQuery>,
+  symbol: Instrument,
+  adjust: Adjust,
+  range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate },
+): Promise<SeriesSnapshot> {
   const [row] = await query.execute({ kind: symbol.kind, market: symbol.market, code: symbol.code, adjust: storedAdjust(adjust), ...range });
   if (!row) return { instrument: null, held: [], bars: { json: "[]", count: 0 }, checkedOn: null };
   const spans = JSON.parse(row.spans) as { start: IsoDate; end: IsoDate; fetchedAtMs: number }[];
@@ -456,15 +457,19 @@ async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }
   dataVersionsWritten(db);
 }
 
-/** The history store over a database (PGlite or PostgreSQL). */
+/**
+ * The history store over a database (PGlite or PostgreSQL). The store owns its prepared
+ * statements (built on first use), so one store per system keeps them for the system's life.
+ */
 export function createHistoryStore(db: Database): HistoryStore {
+  let snapshotStatement: ReturnType<typeof snapshotQuery> | undefined;
   return {
     findInstrument: (symbol) => findInstrument(db, symbol),
     coverage: (id, adjust, start, end) => coverage(db, id, adjust, { start, end }),
     allCoverage: (id, adjust) => coverage(db, id, adjust),
     bars: (id, adjust, start, end) => bars(db, id, adjust, start, end),
     barsJson: (id, adjust, start, end) => barsJson(db, id, adjust, start, end),
-    snapshot: (symbol, adjust, range) => snapshot(db, symbol, adjust, range),
+    snapshot: (symbol, adjust, range) => snapshot((snapshotStatement ??= snapshotQuery(db)), symbol, adjust, range),
     saveFetched: (fetched) => saveFetched(db, fetched),
     replaceSeries: (fetched) => replaceSeries(db, fetched),
     dataVersion: (symbol) => dataVersion(db, symbol),
