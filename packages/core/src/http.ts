@@ -1,10 +1,12 @@
 /**
  * The one way core talks HTTP to an upstream site: a GET with a timeout whose failures become
  * stable {@link UpstreamError}s, run through the upstream host's policy (concurrency cap, rate
- * budget, retries, circuit breaker; see `./upstream/policy.ts`) when one is given.
+ * budget, retries, circuit breaker; see `./upstream/policy.ts`) when the caller passes the
+ * system's policies.
  */
 import { UpstreamError } from "./errors.ts";
-import { policiesOf, type HostPolicy } from "./upstream/policy.ts";
+import { timeoutSignal } from "./upstream/deadline.ts";
+import type { HostPolicy, UpstreamPolicies } from "./upstream/policy.ts";
 
 /** Desktop-browser headers; the upstream sites treat bare clients as bots (docs/upstream-spec.md §1.4). */
 export const BROWSER_HEADERS = {
@@ -16,11 +18,13 @@ export const BROWSER_HEADERS = {
 export interface UpstreamGet {
   /** Abort one call after this many milliseconds (each retry gets its own). */
   timeoutMs: number;
-  /** Injected fetch. One made by `UpstreamPolicies.fetchFor` also selects that registry's policy for the URL's host. */
+  /** Injected fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch | undefined;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
-  /** The host policy to run the request through; default: the one `fetch` carries, else none (one plain call). */
+  /** The system's upstream policies: the request runs through the policy of the URL's host. */
+  policies?: UpstreamPolicies | undefined;
+  /** The host policy to run the request through, instead of one of `policies`; with neither, one plain call. */
   policy?: HostPolicy | undefined;
 }
 
@@ -40,14 +44,14 @@ function looksLikeHtml(body: string): boolean {
  *   full or total time bound reached.
  */
 export async function fetchUpstreamText(url: string, options: UpstreamGet): Promise<string> {
-  const policy = options.policy ?? policiesOf(options.fetch)?.forUrl(url);
+  const policy = options.policy ?? options.policies?.forUrl(url);
   if (!policy) return fetchOnce(url, options, options.signal);
   return policy.execute((signal) => fetchOnce(url, options, signal), options.signal);
 }
 
 /** One GET with its own timeout, `signal` aborting it early. */
 async function fetchOnce(url: string, options: UpstreamGet, outer: AbortSignal | undefined): Promise<string> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const { signal: timeout, clear } = timeoutSignal(options.timeoutMs);
   const signal = outer ? AbortSignal.any([timeout, outer]) : timeout;
   const host = new URL(url).host;
   let body: string;
@@ -64,6 +68,8 @@ async function fetchOnce(url: string, options: UpstreamGet, outer: AbortSignal |
     if (outer?.aborted) throw new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host, reason: "aborted" }, { cause: error });
     const code = (error as { cause?: { code?: string } } | undefined)?.cause?.code;
     throw new UpstreamError("UPSTREAM_UNAVAILABLE", "Upstream could not be reached or dropped the connection", { host, reason: code ?? "network error" }, { cause: error });
+  } finally {
+    clear();
   }
   if (looksLikeHtml(body)) {
     throw new UpstreamError("UPSTREAM_INVALID", "Upstream sent invalid data: an HTML page instead of JSON (a captcha or ban page?)", {

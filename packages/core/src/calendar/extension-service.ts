@@ -7,6 +7,7 @@
 import { QuantDbError, InputError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { IsoDate } from "../dates.ts";
+import type { UpstreamPolicies } from "../upstream/policy.ts";
 import { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, type CalendarExtension } from "./extend.ts";
 import type { CalendarRegistry } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
@@ -102,6 +103,8 @@ export interface SinaTradeDateOptions {
   /** @default 8000 */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** The system's upstream policies; the request runs through Sina's host's. Default: one plain call. */
+  policies?: UpstreamPolicies;
 }
 
 /**
@@ -111,7 +114,7 @@ export interface SinaTradeDateOptions {
 export class CalendarExtensions {
   readonly #calendars: CalendarRegistry;
   readonly #store: CalendarExtensionStore;
-  readonly #sina: Required<Omit<SinaTradeDateOptions, "fetch">> & { fetch?: typeof fetch };
+  readonly #sina: Required<Pick<SinaTradeDateOptions, "url" | "timeoutMs">> & Pick<SinaTradeDateOptions, "fetch" | "policies">;
 
   /**
    * @param options.calendars the system's calendars, which the extensions extend
@@ -120,7 +123,13 @@ export class CalendarExtensions {
   constructor(options: { calendars: CalendarRegistry; store: CalendarExtensionStore; sina?: SinaTradeDateOptions }) {
     this.#calendars = options.calendars;
     this.#store = options.store;
-    this.#sina = { url: options.sina?.url ?? DEFAULT_SINA_TRADE_DATES_URL, timeoutMs: options.sina?.timeoutMs ?? 8000, ...(options.sina?.fetch ? { fetch: options.sina.fetch } : {}) };
+    const sina = options.sina ?? {};
+    this.#sina = {
+      url: sina.url ?? DEFAULT_SINA_TRADE_DATES_URL,
+      timeoutMs: sina.timeoutMs ?? 8000,
+      ...(sina.fetch ? { fetch: sina.fetch } : {}),
+      ...(sina.policies ? { policies: sina.policies } : {}),
+    };
   }
 
   /**
@@ -164,7 +173,8 @@ export class CalendarExtensions {
    * @throws {QuantDbError} `CALENDAR_CONFLICT` (409) when the list disagrees with the known calendar
    */
   async extendCnFromSina(signal?: AbortSignal): Promise<ExtensionOutcome> {
-    const body = await fetchUpstreamText(this.#sina.url, { timeoutMs: this.#sina.timeoutMs, fetch: this.#sina.fetch, signal, headers: { Referer: "https://finance.sina.com.cn/" } });
+    const { url, timeoutMs, fetch, policies } = this.#sina;
+    const body = await fetchUpstreamText(url, { timeoutMs, fetch, policies, signal, headers: { Referer: "https://finance.sina.com.cn/" } });
     const dates = decodeSinaTradeDates(body);
     let extension: CalendarExtension;
     try {

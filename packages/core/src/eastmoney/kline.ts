@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { toCompact, type IsoDate } from "../dates.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
+import type { UpstreamPolicies } from "../upstream/policy.ts";
 import { invalid, parseEnvelopeData } from "./envelope.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
 import type { Instrument } from "../symbols/index.ts";
@@ -99,6 +100,8 @@ export interface EastmoneyHistoryOptions {
   timeoutMs?: number;
   /** Injected fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
+  policies?: UpstreamPolicies;
 }
 
 /** One daily-bar request: inclusive exchange-local date range. */
@@ -129,11 +132,13 @@ export class EastmoneyHistoryClient implements DailyBarSource {
   readonly url: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #policies: UpstreamPolicies | undefined;
 
   constructor(options: EastmoneyHistoryOptions = {}) {
     this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_HISTORY_URL, KLINE_PATH);
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#policies = options.policies;
   }
 
   /** The exact request URL for a call (exposed for logging and tests). */
@@ -156,6 +161,7 @@ export class EastmoneyHistoryClient implements DailyBarSource {
     const body = await fetchUpstreamText(this.requestUrl(request), {
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
+      policies: this.#policies,
       headers: { Referer: "https://quote.eastmoney.com/" },
       signal: request.signal,
     });

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
+import type { UpstreamPolicies } from "../upstream/policy.ts";
 import { invalid, parseEnvelopeData } from "./envelope.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_QUOTE_URL` overrides it (e.g. with the replay upstream). */
@@ -148,6 +149,8 @@ export interface EastmoneyQuoteOptions {
   timeoutMs?: number;
   /** Injected fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
+  policies?: UpstreamPolicies;
 }
 
 /** Anything that can supply realtime quotes for a list of secids (the real client, a fake in unit tests). */
@@ -172,11 +175,13 @@ export class EastmoneyQuoteClient implements QuoteSource {
   readonly url: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #policies: UpstreamPolicies | undefined;
 
   constructor(options: EastmoneyQuoteOptions = {}) {
     this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_QUOTE_URL, ULIST_PATH);
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#policies = options.policies;
   }
 
   /** The exact request URL for one call of at most {@link MAX_SECIDS_PER_CALL} secids (exposed for logging and tests). */
@@ -195,6 +200,7 @@ export class EastmoneyQuoteClient implements QuoteSource {
       const body = await fetchUpstreamText(this.requestUrl(chunk), {
         timeoutMs: this.#timeoutMs,
         fetch: this.#fetch,
+        policies: this.#policies,
         headers: { Referer: "https://quote.eastmoney.com/" },
         signal: options.signal,
       });

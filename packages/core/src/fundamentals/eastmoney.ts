@@ -23,6 +23,7 @@
 import { z } from "zod";
 import { UpstreamError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
+import type { UpstreamPolicies } from "../upstream/policy.ts";
 import type { StockSymbol } from "../symbols/index.ts";
 import { DATACENTER_REPORTS, FINANCIAL_FIELDS, type DatacenterReport } from "./fields.ts";
 import { reportTypeOf } from "./schedule.ts";
@@ -166,6 +167,8 @@ export interface EastmoneyDatacenterOptions {
   timeoutMs?: number;
   /** Injected fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
+  policies?: UpstreamPolicies;
 }
 
 /**
@@ -177,11 +180,13 @@ export class EastmoneyFinancialClient implements FinancialSource {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #policies: UpstreamPolicies | undefined;
 
   constructor(options: EastmoneyDatacenterOptions = {}) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_EASTMONEY_DATACENTER_URL).replace(/\/+$/, "");
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#policies = options.policies;
   }
 
   /** The exact request URL for one report of one symbol (exposed for logging and tests). */
@@ -221,6 +226,7 @@ export class EastmoneyFinancialClient implements FinancialSource {
     const body = await fetchUpstreamText(this.requestUrl(report, symbol), {
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
+      policies: this.#policies,
       headers: { Referer: "https://emweb.securities.eastmoney.com/" },
       signal,
     });

@@ -66,7 +66,7 @@ class FakeSource implements FinancialSource {
   constructor(public dates: IsoDate[], public fail = false) {}
   async fetchReports(_symbol: StockSymbol): Promise<UpstreamFinancials> {
     this.calls++;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setImmediate(resolve)); // answer later: concurrent callers overlap
     if (this.fail) throw new UpstreamError("UPSTREAM_UNAVAILABLE", "down");
     const reports: FinancialReportRecord[] = this.dates
       .map((d) => ({ report: report(d, this.calls), raw: {} }))

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { UpstreamError } from "../errors.ts";
 import { CLIST_FS, EastmoneyListClient, parseClistPage, parseClistRow } from "./clist.ts";
 
@@ -120,9 +120,20 @@ describe("EastmoneyListClient.fetchStockList", () => {
   });
 
   it("waits pageDelayMs between pages", async () => {
-    const client = new EastmoneyListClient({ baseUrl: "http://upstream.test", pageDelayMs: 40, fetch: fakeFetch([page(3, ["830799"]), page(3, ["873727"]), page(3, ["873806"])], []) });
-    const started = Date.now();
-    await client.fetchStockList("BJ");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(75);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const seen: URL[] = [];
+      const client = new EastmoneyListClient({ baseUrl: "http://upstream.test", pageDelayMs: 40, fetch: fakeFetch([page(3, ["830799"]), page(3, ["873727"]), page(3, ["873806"])], seen) });
+      const scan = client.fetchStockList("BJ");
+      await vi.advanceTimersByTimeAsync(39);
+      expect(seen).toHaveLength(1); // page 2 waits for the delay, on fake time
+      await vi.advanceTimersByTimeAsync(1);
+      expect(seen).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(40);
+      expect((await scan).rows).toHaveLength(3);
+      expect(seen).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -6,6 +6,7 @@
  */
 import { UpstreamError } from "../errors.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
+import type { UpstreamPolicies } from "../upstream/policy.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { invalid, numberField, parseEnvelopeData, textField } from "../eastmoney/envelope.ts";
 import type { ListMarket, StockListEntry } from "./types.ts";
@@ -163,6 +164,8 @@ export interface EastmoneyListOptions {
   pageDelayMs?: number;
   /** Injected fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
+  policies?: UpstreamPolicies;
 }
 
 
@@ -193,12 +196,14 @@ export class EastmoneyListClient implements StockListSource {
   readonly #timeoutMs: number;
   readonly #pageDelayMs: number;
   readonly #fetch: typeof fetch;
+  readonly #policies: UpstreamPolicies | undefined;
 
   constructor(options: EastmoneyListOptions = {}) {
     this.url = endpointUrl(options.baseUrl ?? DEFAULT_EASTMONEY_LIST_URL, CLIST_PATH);
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#pageDelayMs = options.pageDelayMs ?? 0;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#policies = options.policies;
   }
 
   /** The exact request URL of one page (exposed for logging and tests). */
@@ -223,6 +228,7 @@ export class EastmoneyListClient implements StockListSource {
     const body = await fetchUpstreamText(this.requestUrl(market, page), {
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
+      policies: this.#policies,
       headers: { Referer: "https://quote.eastmoney.com/" },
       signal,
     });

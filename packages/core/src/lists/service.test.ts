@@ -43,7 +43,7 @@ describe("StockListService", () => {
         running++;
         most = Math.max(most, running);
         scanned.push(market);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setImmediate(resolve)); // answer later: concurrent callers overlap
         running--;
         return { market, rows: [entry(market === "HK" ? "00700" : "600519")], pages: 1 };
       },
@@ -93,7 +93,7 @@ describe("CompanyInfoService", () => {
     const source: CompanyInfoSource = {
       async fetchCompanyInfo() {
         calls++;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await new Promise((resolve) => setImmediate(resolve)); // answer later: concurrent callers overlap
         return info;
       },
     };

@@ -5,6 +5,7 @@
  */
 import { parseDateInput } from "../dates.ts";
 import { fetchUpstreamText } from "../http.ts";
+import type { UpstreamPolicies } from "../upstream/policy.ts";
 import type { StockSymbol } from "../symbols/index.ts";
 import { invalid, numberField, parseEnvelopeData, textField } from "../eastmoney/envelope.ts";
 import type { CompanyInfo } from "./types.ts";
@@ -83,6 +84,8 @@ export interface EastmoneyInfoOptions {
   timeoutMs?: number;
   /** Injected fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
+  policies?: UpstreamPolicies;
 }
 
 /** Client for Eastmoney's `stock/get`: `fltt=2&invt=2`, `secid`, the {@link COMPANY_INFO_FIELDS}. */
@@ -90,6 +93,7 @@ export class EastmoneyInfoClient implements CompanyInfoSource {
   readonly url: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #policies: UpstreamPolicies | undefined;
 
   constructor(options: EastmoneyInfoOptions = {}) {
     // Any push2 endpoint URL (e.g. the quote client's `…/api/qt/ulist.np/get`) names the same host.
@@ -97,6 +101,7 @@ export class EastmoneyInfoClient implements CompanyInfoSource {
     this.url = base + STOCK_GET_PATH;
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#policies = options.policies;
   }
 
   /** The exact request URL for a symbol (exposed for logging and tests). */
@@ -110,6 +115,7 @@ export class EastmoneyInfoClient implements CompanyInfoSource {
     const body = await fetchUpstreamText(this.requestUrl(symbol), {
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
+      policies: this.#policies,
       headers: { Referer: "https://quote.eastmoney.com/" },
       signal: options.signal,
     });

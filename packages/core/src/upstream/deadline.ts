@@ -21,6 +21,18 @@ export class DeadlineExceededError extends UpstreamUnavailableError {
   }
 }
 
+/**
+ * A signal that aborts `ms` milliseconds from now with a `TimeoutError` (as `AbortSignal.timeout`),
+ * on a `setTimeout` timer (which fake timers control, unlike `AbortSignal.timeout`'s) that does not
+ * keep the process alive; `clear()` drops the timer once the guarded work is over.
+ */
+export function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), ms);
+  timer.unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 /** When each signal made by {@link withDeadline} expires (epoch ms), for waits that need a number (a PostgreSQL lock_timeout). */
 const DEADLINES = new WeakMap<AbortSignal, number>();
 

@@ -1,21 +1,45 @@
-import { describe, expect, it } from "vitest";
+/**
+ * The upstream policy on fake time: the breaker's cool-down and Retry-After follow an injected
+ * ManualClock; waits (backoff, time bounds, the rate budget) run on vitest's fake timers. Nothing
+ * here sleeps or measures the wall clock.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ManualClock } from "../clock.ts";
 import { UpstreamError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import { classifyFailure, UpstreamPolicies, UpstreamUnavailableError, type UpstreamEvent, type UpstreamPolicyConfig } from "./index.ts";
 import { rateBudgetFrom } from "./budget.ts";
 
 const URL_A = "http://upstream.test/api/qt/stock/kline/get?secid=1.600519";
+const START = "2026-11-20T08:00:00.000Z";
 
-/** A fetch answering from a script of outcomes, one per call; records the calls. */
+/**
+ * A fetch answering from a script of outcomes, one per call. Records when each call arrived (by
+ * `Date.now`, which the tests on fake timers control) and lets a test wait for the n-th call.
+ */
 function scriptedFetch(script: Array<() => Response | Promise<Response>>) {
   const calls: number[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
   const fn = (async () => {
     calls.push(Date.now());
+    for (const waiter of waiters.filter((w) => calls.length >= w.n)) waiter.resolve();
     const next = script.shift();
     if (!next) return new Response('{"rc":0,"data":null}', { status: 200 });
     return next();
   }) as unknown as typeof fetch;
-  return { fn, calls };
+  /** Resolves once `n` calls have arrived. */
+  const reached = (n: number) => new Promise<void>((resolve) => (calls.length >= n ? resolve() : waiters.push({ n, resolve })));
+  return { fn, calls, reached };
+}
+
+/** A fetch that never answers and aborts when its signal does (as fetch does); counts its calls. */
+function hangingFetch() {
+  let calls = 0;
+  const fn = ((_url: string, init: RequestInit) => {
+    calls++;
+    return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)));
+  }) as unknown as typeof fetch;
+  return { fn, calls: () => calls };
 }
 
 const reset = () => {
@@ -28,16 +52,33 @@ const status = (code: number) => () => new Response("nope", { status: code });
 const ok = () => new Response('{"rc":0,"data":{"klines":[]}}', { status: 200 });
 const html = () => new Response("<!DOCTYPE html><html><body>请完成安全验证</body></html>", { status: 200, headers: { "content-type": "text/html" } });
 
-function policies(config: Partial<UpstreamPolicyConfig>) {
+/** A registry on `clock` whose retries follow at once (no backoff) unless `config` says otherwise. */
+function policies(config: Partial<UpstreamPolicyConfig>, clock = new ManualClock(START)) {
   const events: UpstreamEvent[] = [];
-  const registry = new UpstreamPolicies({ config: { ratePerSecond: 0, backoffInitialMs: 5, backoffMaxMs: 10, ...config } });
+  const registry = new UpstreamPolicies({ config: { ratePerSecond: 0, backoffInitialMs: 0, backoffMaxMs: 0, ...config }, clock });
   registry.onEvent((event) => events.push(event));
-  return { registry, events };
+  return { registry, events, clock };
 }
 
 async function get(registry: UpstreamPolicies, fn: typeof fetch, timeoutMs = 200) {
-  return fetchUpstreamText(URL_A, { timeoutMs, fetch: registry.fetchFor(fn) });
+  return fetchUpstreamText(URL_A, { timeoutMs, fetch: fn, policies: registry });
 }
+
+/** Let every callback already due run (promise jobs and I/O callbacks), without letting time pass. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Tracks whether a promise has settled yet. */
+function track<T>(promise: Promise<T>) {
+  const state = { settled: false, outcome: promise.catch((error: unknown) => error) };
+  void state.outcome.then(() => (state.settled = true));
+  return state;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("classifyFailure", () => {
   it("retries resets, refusals, timeouts and 5xx; never 4xx, ban pages or cancellations", () => {
@@ -62,7 +103,7 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(await get(registry, upstream.fn)).toContain("klines");
     expect(upstream.calls).toHaveLength(3);
     expect(registry.snapshot()).toEqual([
-      { host: "upstream.test", circuit: "closed", lastError: expect.stringMatching(/HTTP 503/), lastErrorAt: expect.any(String), calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } },
+      { host: "upstream.test", circuit: "closed", lastError: expect.stringMatching(/HTTP 503/), lastErrorAt: START, calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } },
     ]);
     expect(events.map((e) => e.type)).toEqual(["retried", "retried", "ok"]);
   });
@@ -75,32 +116,40 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(registry.snapshot()[0]).toMatchObject({ circuit: "closed", lastError: null, calls: { failed: 1, retried: 0 } });
   });
 
-  it("treats an HTML page on a 200 as a ban: no retry, circuit open at once, then 503 without calling", async () => {
-    const { registry, events } = policies({ retries: 3, breakerThreshold: 10, breakerCooldownMs: 5000 });
+  it("treats an HTML page on a 200 as a ban: no retry, circuit open at once, then 503 without calling until the clock passes the cool-down", async () => {
+    const { registry, events, clock } = policies({ retries: 3, breakerThreshold: 10, breakerCooldownMs: 5000 });
     const upstream = scriptedFetch([html, ok]);
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ code: "UPSTREAM_INVALID", status: 502, details: { reason: "html_page" } });
     expect(registry.snapshot()[0]!.circuit).toBe("open");
     const refusedError = await get(registry, upstream.fn).catch((error: unknown) => error);
     expect(refusedError).toBeInstanceOf(UpstreamUnavailableError);
     expect(refusedError).toMatchObject({ status: 503, code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open" } });
-    expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(4);
-    expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBeLessThanOrEqual(5);
+    expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBe(5);
+    clock.advance(3500);
+    expect(await get(registry, upstream.fn).catch((error: unknown) => error)).toMatchObject({ retryAfterSeconds: 2, details: { reason: "circuit_open" } });
     expect(upstream.calls).toHaveLength(1);
     expect(events).toContainEqual({ type: "circuit", host: "upstream.test", circuit: "open" });
+    clock.advance(1500);
+    expect(registry.snapshot()[0]!.circuit).toBe("half-open");
+    expect(await get(registry, upstream.fn)).toContain("klines");
+    expect(registry.snapshot()[0]!.circuit).toBe("closed");
   });
 
   it("after the cool-down lets exactly one probe through while others wait, and closes on its success", async () => {
-    const { registry } = policies({ retries: 0, breakerThreshold: 2, breakerCooldownMs: 100 });
+    const { registry, clock } = policies({ retries: 0, breakerThreshold: 2, breakerCooldownMs: 100 });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const upstream = scriptedFetch([status(500), status(500), async () => (await gate, ok())]);
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
     expect(registry.snapshot()[0]!.circuit).toBe("open");
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    clock.advance(99);
+    expect(registry.snapshot()[0]!.circuit).toBe("open");
+    clock.advance(1);
     expect(registry.snapshot()[0]!.circuit).toBe("half-open");
     const probes = [get(registry, upstream.fn, 2000), get(registry, upstream.fn, 2000), get(registry, upstream.fn, 2000)];
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await upstream.reached(3);
+    await settle();
     expect(upstream.calls).toHaveLength(3); // only the probe reached upstream
     release();
     await Promise.all(probes);
@@ -109,10 +158,10 @@ describe("fetchUpstreamText through a host policy", () => {
   });
 
   it("reopens when the probe fails", async () => {
-    const { registry } = policies({ retries: 0, breakerThreshold: 1, breakerCooldownMs: 50 });
+    const { registry, clock } = policies({ retries: 0, breakerThreshold: 1, breakerCooldownMs: 50 });
     const upstream = scriptedFetch([status(500), status(500)]);
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
-    await new Promise((resolve) => setTimeout(resolve, 70));
+    clock.advance(50);
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ details: { status: 500 } });
     expect(registry.snapshot()[0]!.circuit).toBe("open");
     await expect(get(registry, upstream.fn)).rejects.toBeInstanceOf(UpstreamUnavailableError);
@@ -129,46 +178,66 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(twice.calls).toHaveLength(2);
   });
 
-  it("gives up with 503 retries_exhausted after the configured retries, and keeps a bounded total time", async () => {
+  it("gives up with 503 retries_exhausted after the configured retries", async () => {
     const { registry } = policies({ retries: 2, breakerThreshold: 0, totalTimeoutMs: 5000 });
     const upstream = scriptedFetch([status(500), status(502), status(500), ok]);
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ status: 503, details: { reason: "retries_exhausted", attempts: 3 } });
     expect(upstream.calls).toHaveLength(3);
+  });
 
-    const slow = policies({ retries: 10, breakerThreshold: 0, totalTimeoutMs: 300 });
-    // Never answers; aborts when its signal does (as fetch does).
-    const hanging = ((_url: string, init: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as unknown as typeof fetch;
-    const started = Date.now();
-    await expect(get(slow.registry, hanging, 100)).rejects.toMatchObject({ status: 503, details: { reason: "total_timeout" } });
-    expect(Date.now() - started).toBeLessThan(1000);
+  it("waits the backoff between retries", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const { registry } = policies({ retries: 1, breakerThreshold: 0, backoffInitialMs: 1000, backoffMaxMs: 1000 });
+    const upstream = scriptedFetch([status(503), ok]);
+    const request = track(get(registry, upstream.fn));
+    await upstream.reached(1);
+    await settle();
+    expect(upstream.calls).toHaveLength(1); // the retry waits for its backoff timer
+    await vi.runAllTimersAsync();
+    expect(await request.outcome).toContain("klines");
+    expect(upstream.calls).toHaveLength(2);
+  });
+
+  it("keeps a bounded total time: a hanging upstream answers 503 total_timeout when the bound is reached, not later", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const { registry } = policies({ retries: 10, breakerThreshold: 0, totalTimeoutMs: 300 });
+    const upstream = hangingFetch();
+    const request = track(get(registry, upstream.fn, 120));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(request.settled).toBe(false);
+    expect(upstream.calls()).toBe(3); // calls at 0, 120 and 240 ms, each timed out after 120 ms
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await request.outcome).toMatchObject({ status: 503, details: { reason: "total_timeout", attempts: 3 } });
   });
 
   it("stops a request waiting in the queue for a slot when the total time bound is reached", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const { registry } = policies({ concurrency: 1, retries: 0, breakerThreshold: 0, totalTimeoutMs: 300 });
-    const hanging = ((_url: string, init: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as unknown as typeof fetch;
-    const started = Date.now();
-    const first = get(registry, hanging, 10_000).catch((error: unknown) => error);
+    const upstream = hangingFetch();
+    const first = track(get(registry, upstream.fn, 10_000));
     // The second waits for the only slot, which the first holds until its own bound.
-    const second = get(registry, hanging, 10_000).catch((error: unknown) => error);
-    expect(await first).toMatchObject({ status: 503, details: { reason: "total_timeout" } });
-    expect(await second).toMatchObject({ status: 503, details: { reason: "total_timeout" } });
-    expect(Date.now() - started).toBeLessThan(900);
+    const second = track(get(registry, upstream.fn, 10_000));
+    await vi.advanceTimersByTimeAsync(299);
+    expect([first.settled, second.settled]).toEqual([false, false]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await first.outcome).toMatchObject({ status: 503, details: { reason: "total_timeout" } });
+    expect(await second.outcome).toMatchObject({ status: 503, details: { reason: "total_timeout" } });
   });
 
   it("reports a request its caller cancelled as cancelled, not as a failure of the host", async () => {
     const { registry } = policies({ retries: 3, breakerThreshold: 1 });
-    const hanging = ((_url: string, init: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as unknown as typeof fetch;
+    const upstream = hangingFetch();
     const caller = new AbortController();
-    const pending = fetchUpstreamText(URL_A, { timeoutMs: 5000, fetch: registry.fetchFor(hanging), signal: caller.signal }).catch((error: unknown) => error);
-    setTimeout(() => caller.abort(), 30);
+    const pending = fetchUpstreamText(URL_A, { timeoutMs: 5000, fetch: upstream.fn, policies: registry, signal: caller.signal }).catch((error: unknown) => error);
+    await settle();
+    expect(upstream.calls()).toBe(1);
+    caller.abort();
     expect(await pending).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "aborted" } });
     expect(registry.snapshot()[0]).toMatchObject({ circuit: "closed", calls: { failed: 0, retried: 0 } });
   });
 
   it("waits for the rate budget's next token instead of failing", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     let free = 0;
     const budget = rateBudgetFrom({
       async consume() {
@@ -180,11 +249,13 @@ describe("fetchUpstreamText through a host policy", () => {
         throw { msBeforeNext: free - now };
       },
     });
-    const registry = new UpstreamPolicies({ config: { retries: 0, breakerThreshold: 0, concurrency: 4 }, budget });
+    const registry = new UpstreamPolicies({ config: { retries: 0, breakerThreshold: 0, concurrency: 4 }, budget, clock: new ManualClock(START) });
     const upstream = scriptedFetch([ok, ok, ok]);
-    await Promise.all([0, 1, 2].map(() => get(registry, upstream.fn, 1000)));
-    const gaps = upstream.calls.slice(1).map((t, i) => t - upstream.calls[i]!);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(95);
+    const requests = Promise.all([0, 1, 2].map(() => get(registry, upstream.fn, 1000)));
+    await vi.advanceTimersByTimeAsync(200);
+    await requests;
+    const start = upstream.calls[0]!;
+    expect(upstream.calls.map((t) => t - start)).toEqual([0, 100, 200]); // one token per 100 ms of fake time
   });
 
   it("without a policy makes exactly one call, as before", async () => {

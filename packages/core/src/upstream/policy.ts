@@ -13,26 +13,24 @@
  * an HTML page instead of data (captcha or ban page), HTTP 403/429, or a connection dropped
  * without a response twice in a row (one drop alone is retried: it also happens on healthy
  * networks). After `breakerCooldownMs` it lets one probe through and closes on its success.
+ *
+ * Time: the breaker's cool-down, `Retry-After` and `lastErrorAt` are read from the injected
+ * {@link Clock} (the system's), so a test moves a circuit from open to half-open by moving its
+ * clock. Waits (backoff, the rate budget's next token, the time bounds) are timers.
  */
 import {
-  BrokenCircuitError,
   BulkheadRejectedError,
-  CircuitState,
   ExponentialBackoff,
-  IsolatedCircuitError,
   bulkhead,
-  circuitBreaker,
   handleWhen,
-  noop,
   retry,
   type BulkheadPolicy,
-  type CircuitBreakerPolicy,
-  type IBreaker,
-  type NoopPolicy,
   type RetryPolicy,
 } from "cockatiel";
+import { systemClock, type Clock } from "../clock.ts";
 import { UpstreamError } from "../errors.ts";
 import { memoryRateBudget, type RateBudget } from "./budget.ts";
+import { timeoutSignal } from "./deadline.ts";
 
 /** Tunables of every host's policy (env: QUANTDB_UPSTREAM_*, QUANTDB_BREAKER_*). */
 export interface UpstreamPolicyConfig {
@@ -169,19 +167,122 @@ export function classifyFailure(error: unknown): FailureClass {
 }
 
 /** Opens after `threshold` consecutive failures, at once on a ban page, or on a second dropped connection in a row. */
-class ConsecutiveOrBanBreaker implements IBreaker {
-  state = { failures: 0, drops: 0 };
-  /** Set by the breaker's error filter just before `failure()` is called for that error. */
-  lastBan: FailureClass["ban"] = false;
+class ConsecutiveOrBanCounter {
+  #failures = 0;
+  #drops = 0;
   constructor(private readonly threshold: number) {}
   success(): void {
-    this.state = { failures: 0, drops: 0 };
+    this.#failures = 0;
+    this.#drops = 0;
   }
-  failure(): boolean {
-    const ban = this.lastBan;
-    this.lastBan = false;
-    this.state = { failures: this.state.failures + 1, drops: ban === "drop" ? this.state.drops + 1 : 0 };
-    return ban === "page" || this.state.drops >= 2 || this.state.failures >= this.threshold;
+  /** Count a failure of the host; whether the circuit should open. */
+  failure(ban: FailureClass["ban"]): boolean {
+    this.#failures++;
+    this.#drops = ban === "drop" ? this.#drops + 1 : 0;
+    return ban === "page" || this.#drops >= 2 || this.#failures >= this.threshold;
+  }
+}
+
+/** The circuit refused a call without making it (open, within its cool-down). */
+class CircuitOpenError extends Error {}
+
+type CircuitState = { value: "closed" } | { value: "open"; openedAt: number } | { value: "half-open"; probe: Promise<unknown> };
+
+/** Resolves when `promise` settles, or rejects with `signal.reason` when `signal` aborts first. */
+function settledUnlessAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const settled = () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    };
+    promise.then(settled, settled);
+  });
+}
+
+/**
+ * One host's circuit breaker, timed by the injected clock. Closed: calls pass and the host's
+ * failures are counted ({@link classifyFailure}). Open: calls are refused until `cooldownMs` has
+ * passed on the clock. Then the next call is the probe (half-open): calls arriving meanwhile wait
+ * for its outcome; it closes the circuit when it succeeds or fails for a reason that is not the
+ * host's (a 404), and reopens it when the host failed again.
+ */
+class Circuit {
+  #state: CircuitState = { value: "closed" };
+  readonly #counter: ConsecutiveOrBanCounter;
+  readonly #cooldownMs: number;
+  readonly #clock: Clock;
+  readonly #emit: (circuit: CircuitName) => void;
+
+  constructor(threshold: number, cooldownMs: number, clock: Clock, emit: (circuit: CircuitName) => void) {
+    this.#counter = new ConsecutiveOrBanCounter(threshold);
+    this.#cooldownMs = cooldownMs;
+    this.#clock = clock;
+    this.#emit = emit;
+  }
+
+  /** The circuit as reported: open within the cool-down, half-open after it (or while probing). */
+  get name(): CircuitName {
+    if (this.#state.value === "open") return this.retryAfterMs() > 0 ? "open" : "half-open";
+    return this.#state.value;
+  }
+
+  /** Milliseconds until an open circuit lets a probe through (0 when closed or due). */
+  retryAfterMs(): number {
+    if (this.#state.value !== "open") return 0;
+    return Math.max(0, this.#state.openedAt + this.#cooldownMs - this.#clock.now().getTime());
+  }
+
+  /**
+   * Run `call` unless the circuit refuses it.
+   * @throws {CircuitOpenError} when open within the cool-down, or when the probe this call waited for reopened it
+   */
+  async execute<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    for (;;) {
+      const state = this.#state;
+      if (state.value === "closed") return this.#run(call, false);
+      if (state.value === "half-open") {
+        await settledUnlessAborted(state.probe, signal);
+        continue;
+      }
+      if (this.retryAfterMs() > 0) throw new CircuitOpenError();
+      const probe = this.#run(call, true);
+      this.#state = { value: "half-open", probe };
+      this.#emit("half-open");
+      return probe;
+    }
+  }
+
+  async #run<T>(call: () => Promise<T>, probing: boolean): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      const kind = classifyFailure(error);
+      if (kind.failure) {
+        if (this.#counter.failure(kind.ban) || probing) this.#open();
+      } else if (probing) {
+        this.#close(); // not the host's failure (a 404, a cancelled call): the host answered
+      }
+      throw error;
+    }
+    this.#counter.success();
+    if (probing) this.#close();
+    return result;
+  }
+
+  #open(): void {
+    if (this.#state.value === "open") return;
+    this.#state = { value: "open", openedAt: this.#clock.now().getTime() };
+    this.#emit("open");
+  }
+
+  #close(): void {
+    if (this.#state.value !== "half-open") return;
+    this.#state = { value: "closed" };
+    this.#emit("closed");
   }
 }
 
@@ -205,64 +306,43 @@ export class HostPolicy {
   readonly host: string;
   readonly #config: Required<UpstreamPolicyConfig>;
   readonly #budget: RateBudget | undefined;
+  readonly #clock: Clock;
   readonly #emit: UpstreamListener;
   readonly #retry: RetryPolicy;
-  readonly #breaker: CircuitBreakerPolicy | NoopPolicy;
-  readonly #breakerImpl: ConsecutiveOrBanBreaker;
+  readonly #circuit: Circuit | undefined;
   readonly #bulkhead: BulkheadPolicy;
   readonly #calls: UpstreamCallCounts = { ok: 0, failed: 0, retried: 0, rejected: 0 };
   #lastError: string | null = null;
   #lastErrorAt: Date | null = null;
-  #openedAt: number | null = null;
 
-  constructor(host: string, config: UpstreamPolicyConfig, budget: RateBudget | undefined, emit: UpstreamListener) {
+  /**
+   * @param clock times the breaker's cool-down, `Retry-After` and `lastErrorAt` (see the module comment)
+   */
+  constructor(host: string, config: UpstreamPolicyConfig, budget: RateBudget | undefined, emit: UpstreamListener, clock: Clock = systemClock) {
     this.host = host;
     this.#config = { queue: 1000, backoffInitialMs: 250, backoffMaxMs: 4000, retryAfterSeconds: 10, ...config };
     this.#budget = budget;
+    this.#clock = clock;
     this.#emit = emit;
     this.#retry = retry(
       handleWhen((error) => classifyFailure(error).retryable),
       { maxAttempts: this.#config.retries, backoff: new ExponentialBackoff({ initialDelay: this.#config.backoffInitialMs, maxDelay: this.#config.backoffMaxMs }) },
     );
-    this.#breakerImpl = new ConsecutiveOrBanBreaker(this.#config.breakerThreshold);
-    if (this.#config.breakerThreshold > 0) {
-      const breaker = circuitBreaker(
-        handleWhen((error) => {
-          const kind = classifyFailure(error);
-          this.#breakerImpl.lastBan = kind.ban;
-          return kind.failure;
-        }),
-        { halfOpenAfter: this.#config.breakerCooldownMs, breaker: this.#breakerImpl },
-      );
-      breaker.onBreak(() => {
-        this.#openedAt = Date.now();
-        this.#emit({ type: "circuit", host, circuit: "open" });
-      });
-      breaker.onHalfOpen(() => this.#emit({ type: "circuit", host, circuit: "half-open" }));
-      breaker.onReset(() => {
-        this.#openedAt = null;
-        this.#emit({ type: "circuit", host, circuit: "closed" });
-      });
-      this.#breaker = breaker;
-    } else {
-      this.#breaker = noop;
-    }
+    this.#circuit =
+      this.#config.breakerThreshold > 0
+        ? new Circuit(this.#config.breakerThreshold, this.#config.breakerCooldownMs, clock, (circuit) => this.#emit({ type: "circuit", host, circuit }))
+        : undefined;
     this.#bulkhead = bulkhead(this.#config.concurrency, this.#config.queue);
   }
 
   /** The circuit as reported: open within the cool-down, half-open after it (or while probing). */
   get circuit(): CircuitName {
-    if (!("state" in this.#breaker)) return "closed";
-    const state = this.#breaker.state;
-    if (state === CircuitState.Closed) return "closed";
-    if (state === CircuitState.HalfOpen) return "half-open";
-    return this.#retryAfterMs() > 0 ? "open" : "half-open";
+    return this.#circuit?.name ?? "closed";
   }
 
   /** Milliseconds until an open breaker lets a probe through (0 when closed or due). */
   #retryAfterMs(): number {
-    if (this.#openedAt === null) return 0;
-    return Math.max(0, this.#openedAt + this.#config.breakerCooldownMs - Date.now());
+    return this.#circuit?.retryAfterMs() ?? 0;
   }
 
   snapshot(): UpstreamHostSnapshot {
@@ -282,7 +362,7 @@ export class HostPolicy {
 
   #recordError(error: unknown): void {
     this.#lastError = error instanceof UpstreamError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
-    this.#lastErrorAt = new Date();
+    this.#lastErrorAt = this.#clock.now();
   }
 
   /** Wait for a rate token, at most until `signal` aborts. */
@@ -310,26 +390,24 @@ export class HostPolicy {
    *   {@link UpstreamError} (e.g. a 4xx, a ban page) unchanged.
    */
   async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const deadline = AbortSignal.timeout(this.#config.totalTimeoutMs);
-    const bounded = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    const deadline = timeoutSignal(this.#config.totalTimeoutMs);
+    const bounded = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
     let attempts = 0;
     try {
+      const attempt = () =>
+        this.#bulkhead.execute(async () => {
+          await this.#takeToken(bounded);
+          try {
+            return await call(bounded);
+          } catch (error) {
+            if (classifyFailure(error).failure) this.#recordError(error);
+            throw error;
+          }
+        }, bounded);
       const run = this.#retry.execute(() => {
         attempts++;
         if (attempts > 1) this.#count("retried");
-        return this.#breaker.execute(
-          () =>
-            this.#bulkhead.execute(async () => {
-              await this.#takeToken(bounded);
-              try {
-                return await call(bounded);
-              } catch (error) {
-                if (classifyFailure(error).failure) this.#recordError(error);
-                throw error;
-              }
-            }, bounded),
-          bounded,
-        );
+        return this.#circuit ? this.#circuit.execute(attempt, bounded) : attempt();
       }, bounded);
       // A call still queued for a slot when the bound is reached must not hold the request: stop
       // waiting at once (the queued call is cancelled when it would start).
@@ -345,7 +423,7 @@ export class HostPolicy {
       this.#count("ok");
       return result;
     } catch (error) {
-      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+      if (error instanceof CircuitOpenError) {
         this.#count("rejected", "CIRCUIT_OPEN");
         throw this.#unavailable(`Upstream ${this.host} is cooling down after repeated failures or a ban signal; not calling it until the circuit half-opens`, this.#retryAfterMs(), { reason: "circuit_open", last_error: this.#lastError });
       }
@@ -360,7 +438,7 @@ export class HostPolicy {
         // The caller went away: not upstream's failure, and not counted against the host.
         throw error instanceof UpstreamError ? error : new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host: this.host, reason: "aborted" }, { cause: error });
       }
-      if (deadline.aborted || requestBound) {
+      if (deadline.signal.aborted || requestBound) {
         const boundMs = requestBound ? Number((signal!.reason as UpstreamUnavailableError).details?.timeout_ms ?? this.#config.totalTimeoutMs) : this.#config.totalTimeoutMs;
         this.#count("failed", "TOTAL_TIMEOUT");
         this.#recordError(new Error(`total time bound of ${boundMs} ms reached`));
@@ -372,6 +450,8 @@ export class HostPolicy {
         throw this.#unavailable(`Upstream ${this.host} failed ${attempts} times in a row (last: ${error.message})`, this.#retryAfterMs(), { reason: "retries_exhausted", attempts, last_error: { code: error.code, ...error.details } }, error);
       }
       throw error;
+    } finally {
+      deadline.clear();
     }
   }
 }
@@ -384,30 +464,37 @@ export interface UpstreamPoliciesOptions {
    * PostgreSQL for replicas. Default: in memory at `config.ratePerSecond` (none when 0).
    */
   budget?: RateBudget;
+  /**
+   * What the breakers' cool-downs, `Retry-After` and `lastErrorAt` are read from (the system's
+   * clock; a test's `ManualClock`). @default systemClock
+   */
+  clock?: Clock;
 }
-
-const POLICIES = Symbol.for("quantdb.upstreamPolicies");
 
 /**
  * One {@link HostPolicy} per upstream host, created on first use, with a shared rate budget, a
- * snapshot for `/health` and an event hook for metrics.
+ * snapshot for `/health` and an event hook for metrics. A system owns one and hands it to its
+ * upstream clients (their `policies` option), which run every request through the policy of the
+ * URL's host (`fetchUpstreamText`'s `policies`).
  */
 export class UpstreamPolicies {
   readonly config: UpstreamPolicyConfig;
   readonly #budget: RateBudget | undefined;
+  readonly #clock: Clock;
   readonly #hosts = new Map<string, HostPolicy>();
   readonly #listeners = new Set<UpstreamListener>();
 
   constructor(options: UpstreamPoliciesOptions = {}) {
     this.config = { ...DEFAULT_UPSTREAM_POLICY, ...options.config };
     this.#budget = options.budget ?? (this.config.ratePerSecond > 0 ? memoryRateBudget(this.config.ratePerSecond) : undefined);
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** The policy of a host (`push2his.eastmoney.com`, `127.0.0.1:8001`). */
   forHost(host: string): HostPolicy {
     let policy = this.#hosts.get(host);
     if (!policy) {
-      policy = new HostPolicy(host, this.config, this.#budget, (event) => {
+      const emit: UpstreamListener = (event) => {
         for (const listener of this.#listeners) {
           try {
             listener(event);
@@ -415,7 +502,8 @@ export class UpstreamPolicies {
             // a listener's failure must not break upstream calls
           }
         }
-      });
+      };
+      policy = new HostPolicy(host, this.config, this.#budget, emit, this.#clock);
       this.#hosts.set(host, policy);
     }
     return policy;
@@ -436,20 +524,4 @@ export class UpstreamPolicies {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
-
-  /**
-   * A `fetch` to hand to the upstream clients (`fetch` option): {@link fetchUpstreamText}
-   * recognises it and runs each request through this registry's policy for the URL's host.
-   * Called directly it behaves as `base`.
-   */
-  fetchFor(base: typeof fetch = globalThis.fetch): typeof fetch {
-    const wrapped = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => base(input, init)) as typeof fetch & { [POLICIES]?: UpstreamPolicies };
-    wrapped[POLICIES] = this;
-    return wrapped;
-  }
-}
-
-/** The registry a `fetch` made by {@link UpstreamPolicies.fetchFor} carries, if any. */
-export function policiesOf(fetchFn: unknown): UpstreamPolicies | undefined {
-  return typeof fetchFn === "function" ? (fetchFn as { [POLICIES]?: UpstreamPolicies })[POLICIES] : undefined;
 }
