@@ -19,7 +19,7 @@ import { clearAll, countRows, createApiKeyStore, type DatabaseHandle } from "@qu
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { freePort, startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AFTER_CLOSE } from "./harness.ts";
+import { AFTER_CLOSE } from "@quantdb/server/testing";
 
 const API_DIR = fileURLToPath(new URL("..", import.meta.url));
 const HISTORY = "/api/v1/historical/stock";

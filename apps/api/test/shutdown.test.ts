@@ -13,7 +13,7 @@ import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_DIR, freePort } from "../bench/processes.ts";
-import { AFTER_CLOSE, fetchParsed } from "./harness.ts";
+import { AFTER_CLOSE, fetchParsed } from "@quantdb/server/testing";
 
 const KLINE = { path: "/api/qt/stock/kline/get" };
 

@@ -23,8 +23,8 @@ import { startReplay, type ReplayServer } from "@quantdb/replay";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_DIR } from "../bench/processes.ts";
-import { createSystem, replayUrls } from "../src/system.ts";
-import { AFTER_CLOSE, fetchParsed } from "./harness.ts";
+import { createSystem, replayUrls } from "@quantdb/server";
+import { AFTER_CLOSE, fetchParsed } from "@quantdb/server/testing";
 
 const HISTORY = "/api/v1/historical/stock";
 

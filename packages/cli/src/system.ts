@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadEnv, type Env } from "@quantdb/api/env";
-import type { createSystem, upstreamUrlsFromEnv } from "@quantdb/api/system";
+import { loadEnv, type Env } from "@quantdb/server/env";
+import type { createSystem, upstreamUrlsFromEnv } from "@quantdb/server";
 import { ManualClock, systemClock, type Clock } from "@quantdb/core/clock";
 import { DataDirectoryInUseError, openDatabase, type DatabaseHandle } from "@quantdb/db";
 import { CliError } from "./output.ts";
@@ -100,7 +100,7 @@ export async function openSystem(env: Env = loadEnv(), as: OpenAs = { owner: "qu
 /** Wire the services over an open database (closed with the system, or here on failure). */
 export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliSystem> {
   // the API's wiring is loaded only by commands that need it (keys and status start faster)
-  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import("@quantdb/api/system").catch(async (error: unknown) => {
+  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import("@quantdb/server").catch(async (error: unknown) => {
     await database.close();
     throw error;
   });

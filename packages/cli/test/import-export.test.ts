@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSystem, replayUrls } from "@quantdb/api/system";
+import { createSystem, replayUrls } from "@quantdb/server";
 import { ManualClock } from "@quantdb/core/clock";
 import { countRows, type DatabaseHandle } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";

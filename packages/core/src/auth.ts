@@ -82,7 +82,7 @@ export function looksLikeApiKey(value: string): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Access policy: which operation needs which scope, and what each request costs of a rate budget.
-// Transports (apps/api) only enforce what these functions decide.
+// Transports (packages/server) only enforce what these functions decide.
 // ---------------------------------------------------------------------------------------------
 
 /**

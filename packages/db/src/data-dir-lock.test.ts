@@ -2,7 +2,7 @@
  * The data directory's lock, in-process: a live holder refuses a second opener at once (naming its
  * pid), a dead holder's lock is taken over at once, a lock whose holder has not named itself is
  * left alone, and the holder file is readable by its owner only. (Two processes on one directory
- * are tested by spawning: packages/cli/test/single-writer.test.ts, packages/sdk/test/embedded.test.ts.)
+ * are tested by spawning: packages/cli/test/single-writer.test.ts, packages/embedded/test/embedded.test.ts.)
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * Regenerate `packages/sdk/openapi.json` and `packages/sdk/src/openapi.d.ts` from the API as it is
  * now. Run with `pnpm --filter @quantdb/sdk generate` (tsx) after changing any route or schema in
- * apps/api, and commit both files; `test/openapi-drift.test.ts` fails while they are out of date.
+ * packages/server, and commit both files; `test/openapi-drift.test.ts` fails while they are out of date.
  */
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";

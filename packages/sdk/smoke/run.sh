@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# SDK smoke test, as a user would meet the package: build, check the package (publint, attw), pack it
-# with pnpm, install the tarball with npm into a fresh project outside the workspace, and run a
-# script there against a QuantDB API (replay upstream) and in embedded mode.
+# SDK smoke test, as a user would meet the package: check it (publint, attw), pack it with pnpm (which
+# builds it first: prepack), install the tarball with npm into a fresh project outside the workspace,
+# print what the install added to node_modules (must stay under 5 MB, with no database, scheduler or
+# server package), and run a script there against a QuantDB API on the replay upstream.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sdk=$(pwd)
 root=$(cd ../.. && pwd)
 
-pnpm exec tsdown --log-level warn
-pnpm exec publint --pack pnpm --strict
 work=$(mktemp -d /tmp/quantdb-sdk-smoke.XXXXXX)
 api_pid=""
 cleanup() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 pnpm pack --pack-destination "$work" >/dev/null
 tarball=$(ls "$work"/quantdb-sdk-*.tgz)
+pnpm exec publint --pack pnpm --strict
 pnpm exec attw "$tarball" --profile esm-only --format table-flipped
 
 # The API, as a user would run it, on the replay upstream (real recorded data, offline).
@@ -31,5 +31,5 @@ cp "$sdk/smoke/check.mjs" "$work/project/"
 cd "$work/project"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
-QUANTDB_SMOKE_API="http://127.0.0.1:$port" QUANTDB_SMOKE_REPLAY="http://127.0.0.1:$replay_port" QUANTDB_SMOKE_DATA="$work/embedded-data" \
-  node check.mjs
+node "$root/scripts/install-size.mjs" node_modules 5 @electric-sql/pglite drizzle-orm pg postgres pg-boss croner hono @hono/node-server prom-client pino
+QUANTDB_SMOKE_API="http://127.0.0.1:$port" node check.mjs

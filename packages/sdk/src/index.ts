@@ -1,7 +1,7 @@
 /**
  * @quantdb/sdk: the QuantDB client. `createClient({ baseUrl })` talks to a QuantDB server over
  * `fetch` (Node 20+, Bun, Deno, browsers); the response types are generated from the server's
- * OpenAPI document. The embedded mode (no server) lives in `@quantdb/sdk/embedded`.
+ * OpenAPI document. The embedded mode (no server) is the package `@quantdb/embedded`.
  *
  * @example
  * import { createClient, QuantDbApiError } from "@quantdb/sdk";

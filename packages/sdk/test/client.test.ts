@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ManualClock } from "@quantdb/core/clock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSystem, type Api, type TestSystem } from "../../../apps/api/test/harness.ts";
+import { startSystem, type Api, type TestSystem } from "../../../packages/server/test/harness.ts";
 import { createClient, QuantDbApiError, type CalendarSession, type FetchLike, type QuantDbClient } from "../src/index.ts";
 
 /** A fetch that counts and records the requests it forwards (optionally to another origin). */

@@ -16,7 +16,7 @@ import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
 import type { Command } from "commander";
 import { CliError, type Output } from "../output.ts";
 import { createProgress, type ProgressState } from "../progress.ts";
-import { loadEnv } from "@quantdb/api/env";
+import { loadEnv } from "@quantdb/server/env";
 import type { Clock } from "@quantdb/core/clock";
 import type { Adjust } from "@quantdb/core/history";
 import type { StockListEntry } from "@quantdb/core/lists";

@@ -9,7 +9,7 @@ import { Bool, Float64, Table, Utf8, tableToIPC, vectorFromArray, type Vector } 
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { CliError, type Output } from "../output.ts";
-import { loadEnv } from "@quantdb/api/env";
+import { loadEnv } from "@quantdb/server/env";
 import { openSystem } from "../system.ts";
 
 /** Output formats. */

@@ -13,7 +13,7 @@ import { createHistoryStore } from "@quantdb/db";
 import type { Command } from "commander";
 import { parse } from "csv-parse/sync";
 import { CliError, type Output } from "../output.ts";
-import { loadEnv } from "@quantdb/api/env";
+import { loadEnv } from "@quantdb/server/env";
 import { openSystem } from "../system.ts";
 
 interface ImportOptions {

@@ -7,7 +7,7 @@ import { apiKeyView, generateApiKey, type ApiKeyScope, type ApiKeyView } from "@
 import { createApiKeyStore } from "@quantdb/db";
 import type { Command } from "commander";
 import { clockFromEnv, openDatabaseOrServer } from "../system.ts";
-import { loadEnv } from "@quantdb/api/env";
+import { loadEnv } from "@quantdb/server/env";
 import { CliError, type Output } from "../output.ts";
 import { callServer, ServerError, throughServerNote } from "../remote.ts";
 

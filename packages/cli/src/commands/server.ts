@@ -1,7 +1,8 @@
 /** `quantdb serve` and `quantdb migrate`. */
 import type { Command } from "commander";
 import type { Output } from "../output.ts";
-import { loadEnv } from "@quantdb/api/env";
+import type { UpstreamOverride } from "@quantdb/server";
+import { loadEnv } from "@quantdb/server/env";
 import { loadReplay, openDatabaseOrServer } from "../system.ts";
 import { callServer } from "../remote.ts";
 
@@ -13,13 +14,18 @@ export function registerServer(program: Command, out: Output): void {
     .option("--port <port>", "port (overrides PORT)")
     .option("--host <host>", "interface (overrides HOST)")
     .action(async (options: { port?: string; host?: string }) => {
-      if (options.port) process.env.PORT = options.port;
-      if (options.host) process.env.HOST = options.host;
-      // the server entry loads the replay upstream itself; fail clearly where it is not available
-      if (loadEnv().QUANTDB_UPSTREAM === "replay") await loadReplay();
-      await import("@quantdb/api/server");
+      const env = loadEnv({ ...process.env, ...(options.port ? { PORT: options.port } : {}), ...(options.host ? { HOST: options.host } : {}) });
+      const [{ runServerProcess, replayUrls }, { createLogger }] = await Promise.all([import("@quantdb/server"), import("@quantdb/server/logger")]);
+      const logger = createLogger(env.QUANTDB_LOG_LEVEL);
+      let upstream: UpstreamOverride | undefined;
+      if (env.QUANTDB_UPSTREAM === "replay") {
+        // fails clearly outside the workspace, where the replay upstream is not installed
+        const replay = await (await loadReplay()).startReplay({ port: env.QUANTDB_REPLAY_PORT });
+        upstream = { urls: replayUrls(replay), close: () => replay.close() };
+        logger.info(`replay upstream (real recorded data, offline) at ${replay.url}`);
+      }
       // the server keeps the process alive and handles SIGINT/SIGTERM itself
-      await new Promise<never>(() => {});
+      await runServerProcess(env, { logger, ...(upstream ? { upstream } : {}) });
     });
 
   program

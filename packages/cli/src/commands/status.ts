@@ -1,5 +1,5 @@
 /** `quantdb status`: database, coverage summary, recent job runs and upstream reachability. */
-import { loadEnv } from "@quantdb/api/env";
+import { loadEnv } from "@quantdb/server/env";
 import { countRows, coverageSummary, createJobRunStore } from "@quantdb/db";
 import type { Command } from "commander";
 import type { Output } from "../output.ts";
@@ -30,7 +30,7 @@ export function registerStatus(program: Command, out: Output): void {
       const database = await openConfiguredDatabase(env, { owner: "quantdb status", whatToDo: "stop it first, or ask it while it runs (GET /health, /api/v1/cache/stats, /api/v1/jobs)" });
       try {
         const [rows, coverage, runs] = await Promise.all([countRows(database.db), coverageSummary(database.db), createJobRunStore(database.db).list({ limit: 5 })]);
-        const { upstreamUrlsFromEnv } = await import("@quantdb/api/system");
+        const { upstreamUrlsFromEnv } = await import("@quantdb/server");
         const urls = upstreamUrlsFromEnv(env);
         const hosts = [...new Set([urls.eastmoneyHistory, urls.eastmoneyQuote, urls.eastmoneyList, urls.eastmoneyDatacenter, urls.sinaCalendar].map((u) => new URL(u).origin))];
         const upstream =

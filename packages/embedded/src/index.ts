@@ -1,11 +1,11 @@
 /**
- * `@quantdb/sdk/embedded`: QuantDB with no server. The same client interface as `createClient`,
+ * `@quantdb/embedded`: QuantDB with no server. The same client interface as `createClient`,
  * answered in-process by QuantDB's own core and storage on an embedded PostgreSQL (PGlite) in a
  * data directory, calling the real upstream sites for what it does not hold yet: a local,
  * persistent, incremental cache. Node.js only.
  *
  * @example
- * import { createEmbedded } from "@quantdb/sdk/embedded";
+ * import { createEmbedded } from "@quantdb/embedded";
  * const quantdb = await createEmbedded();              // ~/.cache/quantdb on Linux
  * const bars = await quantdb.getHistory("600519", { days: 30 });
  * await quantdb.close();
@@ -13,11 +13,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "@quantdb/api/system";
+import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "@quantdb/server";
 import { systemClock } from "@quantdb/core/clock";
 import { DataDirectoryInUseError, describeHolder, openDatabase } from "@quantdb/db";
 import envPaths from "env-paths";
-import { createClient, type QuantDbClient } from "../index.ts";
+import { createClient, type QuantDbClient } from "@quantdb/sdk";
 import { dataDirFromEnv, embeddedEnv } from "./env.ts";
 
 /** Base URLs of the upstream sites (defaults: the real hosts, or the environment's `QUANTDB_*_URL`). */

@@ -194,7 +194,7 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
     it("never shows a stack trace, message or path of an unexpected error", async () => {
       const api = await start({}, { captureLog: true });
       api.app.get("/__boom", () => {
-        throw new Error("ENOENT: open '/srv/quantdb/apps/api/src/secret.ts' at Object.<anonymous> (/srv/quantdb/node_modules/x.js:1:1)");
+        throw new Error("ENOENT: open '/srv/quantdb/packages/server/src/secret.ts' at Object.<anonymous> (/srv/quantdb/node_modules/x.js:1:1)");
       });
       const r = await api.get("/__boom");
       expect(r.status).toBe(500);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ManualClock } from "@quantdb/core/clock";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createEmbedded, type EmbeddedClient } from "../src/embedded/index.ts";
+import { createEmbedded, type EmbeddedClient } from "../src/index.ts";
 
 describe("createEmbedded", () => {
   let replay: ReplayServer;
@@ -70,7 +70,7 @@ describe("createEmbedded", () => {
     try {
       const holder = `in use by another process: QuantDB process ${process.pid} (SDK embedded, since`;
       await expect(open()).rejects.toThrow(holder);
-      const entry = new URL("../src/embedded/index.ts", import.meta.url).pathname;
+      const entry = new URL("../src/index.ts", import.meta.url).pathname;
       const script = `import(${JSON.stringify(entry)}).then((m) => m.createEmbedded({ dataDir: ${JSON.stringify(dataDir)} })).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`;
       const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
         encoding: "utf8",

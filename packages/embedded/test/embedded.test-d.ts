@@ -1,8 +1,8 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { QuantDbClient } from "../src/index.ts";
-import { createEmbedded, type EmbeddedClient, type EmbeddedOptions } from "../src/embedded.ts";
+import type { QuantDbClient } from "@quantdb/sdk";
+import { createEmbedded, type EmbeddedClient, type EmbeddedOptions } from "../src/index.ts";
 
-describe("@quantdb/sdk/embedded types", () => {
+describe("@quantdb/embedded types", () => {
   it("createEmbedded resolves to the remote client's interface plus dataDir and close()", () => {
     expectTypeOf(createEmbedded).parameter(0).toEqualTypeOf<EmbeddedOptions | undefined>();
     expectTypeOf(createEmbedded).returns.resolves.toEqualTypeOf<EmbeddedClient>();

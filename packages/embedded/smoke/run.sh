@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Embedded-package smoke test, as a user would meet it: pack @quantdb/sdk and @quantdb/embedded with pnpm
+# (each builds first: prepack), check the embedded tarball (publint, attw), install both tarballs with npm
+# into a fresh project outside the workspace, and run a script there: history through createEmbedded on a
+# temporary data directory, against the replay upstream (real recorded data, offline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+embedded=$(pwd)
+root=$(cd ../.. && pwd)
+
+work=$(mktemp -d /tmp/quantdb-embedded-smoke.XXXXXX)
+replay_pid=""
+cleanup() { [ -n "$replay_pid" ] && kill "$replay_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$root/packages/sdk" && pnpm pack --pack-destination "$work" >/dev/null)
+pnpm pack --pack-destination "$work" >/dev/null
+sdk_tarball=$(ls "$work"/quantdb-sdk-*.tgz)
+tarball=$(ls "$work"/quantdb-embedded-*.tgz)
+pnpm exec publint --pack pnpm --strict
+pnpm exec attw "$tarball" --profile esm-only --format table-flipped --exclude-entrypoints package.json
+tar -tzf "$tarball" >"$work/files.txt"
+grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" || { echo "smoke: dist/migrations missing"; exit 1; }
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+replay_port=$(free_port)
+(cd "$root/packages/replay" && REPLAY_PORT=$replay_port exec node --import tsx src/main.ts >"$work/replay.log" 2>&1) &
+replay_pid=$!
+for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$replay_port/" && break; sleep 0.5; done
+
+mkdir -p "$work/project"
+cp "$embedded/smoke/check.mjs" "$work/project/"
+cd "$work/project"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$sdk_tarball" "$tarball" >/dev/null
+QUANTDB_SMOKE_REPLAY="http://127.0.0.1:$replay_port" QUANTDB_SMOKE_DATA="$work/embedded-data" node check.mjs
