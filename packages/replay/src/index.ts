@@ -50,6 +50,11 @@ export interface ReplayRequest {
   end?: string;
   /** `lmt` as sent: cap to the last N bars within the range. */
   lmt?: string;
+  /**
+   * Kline requests: how many earlier kline requests were still being answered when this one
+   * arrived (0 when the client waited for each answer), so tests check concurrency by events.
+   */
+  inFlight?: number;
 }
 
 /**
@@ -229,6 +234,8 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   let log: ReplayRequest[] = [];
   let faults: ActiveFault[] = [];
   let latencyMs = 0;
+  /** Kline requests received and not answered yet (see `ReplayRequest.inFlight`). */
+  let klinesAnswering = 0;
   let suspensions: Suspension[] = [];
   let snapshotChoice = new Map<string, string>();
   /** Synthetic (made-up) bars appended per dataset key by `addSyntheticKlines`. */
@@ -350,11 +357,20 @@ export async function startReplay(options: { port?: number; host?: string } = {}
 
   async function handleKline(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
-    const entry: ReplayRequest = { at: Date.now(), path: url.pathname, query };
+    const entry: ReplayRequest = { at: Date.now(), path: url.pathname, query, inFlight: klinesAnswering };
     for (const name of ["secid", "fqt", "klt", "beg", "end", "lmt"] as const) {
       if (query[name] !== undefined) entry[name] = query[name];
     }
     log.push(entry);
+    klinesAnswering++;
+    try {
+      await answerKline(req, res, query);
+    } finally {
+      klinesAnswering--;
+    }
+  }
+
+  async function answerKline(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): Promise<void> {
     const fault = takeFault(query.secid);
     const delay = latencyMs + (fault?.kind === "slow" ? fault.delayMs : 0);
     if (!(await wait(delay, res))) return;
