@@ -1,10 +1,10 @@
 /**
  * Request-rate budgets per upstream host: one token per `1 / ratePerSecond` seconds, so calls are
- * spaced evenly (docs/upstream-spec.md §10.3: steady pacing, never bursts). Built on rate-limiter-flexible:
- * in memory for one process (the embedded database), or any store-backed limiter (PostgreSQL in
- * `@quantdb/db`) to share one budget between replicas.
+ * spaced evenly (docs/upstream-spec.md §10.3: steady pacing, never bursts). In memory for one
+ * process, timed by the policy's clock ({@link memoryRateBudget}), or over any store-backed
+ * rate-limiter-flexible limiter (PostgreSQL in `@quantdb/db`) to share one budget between replicas.
  */
-import { RateLimiterMemory } from "rate-limiter-flexible";
+import { systemClock, type Clock } from "../clock.ts";
 
 /** A request-rate budget shared by everything that calls one upstream host. */
 export interface RateBudget {
@@ -46,7 +46,25 @@ export function rateBudgetFrom(limiter: ConsumingLimiter): RateBudget {
   };
 }
 
-/** An in-process budget of `ratePerSecond` evenly spaced calls per key (the embedded database's). */
-export function memoryRateBudget(ratePerSecond: number): RateBudget {
-  return rateBudgetFrom(new RateLimiterMemory({ keyPrefix: "quantdb_upstream", ...evenRateOptions(ratePerSecond) }));
+/**
+ * An in-process budget of `ratePerSecond` evenly spaced calls per key, read off `clock` (the
+ * upstream policy's), so a test moves it on by moving its clock: a token is free once the previous
+ * one is `1 / ratePerSecond` s old.
+ * @throws Error when `ratePerSecond` is not positive
+ */
+export function memoryRateBudget(ratePerSecond: number, clock: Clock = systemClock): RateBudget {
+  const intervalMs = evenRateOptions(ratePerSecond).duration * 1000;
+  /** When each key's next token is free, ms since the epoch on `clock`. */
+  const nextFree = new Map<string, number>();
+  return {
+    async take(key) {
+      const now = clock.now().getTime();
+      const free = nextFree.get(key) ?? now;
+      if (now >= free) {
+        nextFree.set(key, now + intervalMs);
+        return 0;
+      }
+      return Math.max(1, Math.ceil(free - now));
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { ManualClock } from "../clock.ts";
 import { UpstreamError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import { classifyFailure, UpstreamPolicies, UpstreamUnavailableError, type UpstreamEvent, type UpstreamPolicyConfig } from "./index.ts";
-import { rateBudgetFrom } from "./budget.ts";
+import { memoryRateBudget, rateBudgetFrom } from "./budget.ts";
 
 const URL_A = "http://upstream.test/api/qt/stock/kline/get?secid=1.600519";
 const START = "2026-11-20T08:00:00.000Z";
@@ -258,9 +258,39 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(upstream.calls.map((t) => t - start)).toEqual([0, 100, 200]); // one token per 100 ms of fake time
   });
 
+  it("times its default in-memory rate budget by the injected clock", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }); // the pauses before asking again
+    const clock = new ManualClock(START);
+    const registry = new UpstreamPolicies({ config: { ratePerSecond: 4, retries: 0, breakerThreshold: 0, concurrency: 4 }, clock });
+    const upstream = scriptedFetch([ok, ok]);
+    const requests = Promise.all([get(registry, upstream.fn, 1000), get(registry, upstream.fn, 1000)]);
+    await upstream.reached(1);
+    await vi.advanceTimersByTimeAsync(1000); // timers run, but the clock stands still: no token
+    expect(upstream.calls).toHaveLength(1);
+    clock.advance(250);
+    await vi.advanceTimersByTimeAsync(250);
+    await requests;
+    expect(upstream.calls).toHaveLength(2);
+  });
+
   it("without a policy makes exactly one call, as before", async () => {
     const upstream = scriptedFetch([status(500), ok]);
     await expect(fetchUpstreamText(URL_A, { timeoutMs: 200, fetch: upstream.fn })).rejects.toMatchObject({ status: 502, details: { status: 500 } });
     expect(upstream.calls).toHaveLength(1);
+  });
+});
+
+describe("memoryRateBudget", () => {
+  it("frees one token per 1/rate s of its clock, per key", async () => {
+    const clock = new ManualClock(START);
+    const budget = memoryRateBudget(4, clock);
+    expect(await budget.take("a")).toBe(0);
+    expect(await budget.take("a")).toBe(250);
+    expect(await budget.take("b")).toBe(0); // another host has its own
+    clock.advance(249);
+    expect(await budget.take("a")).toBe(1);
+    clock.advance(1);
+    expect(await budget.take("a")).toBe(0);
+    expect(() => memoryRateBudget(0)).toThrow(/positive/);
   });
 });

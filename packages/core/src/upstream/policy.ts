@@ -14,9 +14,10 @@
  * without a response twice in a row (one drop alone is retried: it also happens on healthy
  * networks). After `breakerCooldownMs` it lets one probe through and closes on its success.
  *
- * Time: the breaker's cool-down, `Retry-After` and `lastErrorAt` are read from the injected
- * {@link Clock} (the system's), so a test moves a circuit from open to half-open by moving its
- * clock. Waits (backoff, the rate budget's next token, the time bounds) are timers.
+ * Time: the breaker's cool-down, `Retry-After`, `lastErrorAt` and the in-memory rate budget are
+ * read from the injected {@link Clock} (the system's), so a test moves a circuit from open to
+ * half-open, or frees the next token, by moving its clock. Waits (backoff, the pause before asking
+ * the budget again, the time bounds) are timers, which fake timers control.
  */
 import {
   BulkheadRejectedError,
@@ -465,8 +466,8 @@ export interface UpstreamPoliciesOptions {
    */
   budget?: RateBudget;
   /**
-   * What the breakers' cool-downs, `Retry-After` and `lastErrorAt` are read from (the system's
-   * clock; a test's `ManualClock`). @default systemClock
+   * What the breakers' cool-downs, `Retry-After`, `lastErrorAt` and the default in-memory rate
+   * budget are read from (the system's clock; a test's `ManualClock`). @default systemClock
    */
   clock?: Clock;
 }
@@ -486,8 +487,8 @@ export class UpstreamPolicies {
 
   constructor(options: UpstreamPoliciesOptions = {}) {
     this.config = { ...DEFAULT_UPSTREAM_POLICY, ...options.config };
-    this.#budget = options.budget ?? (this.config.ratePerSecond > 0 ? memoryRateBudget(this.config.ratePerSecond) : undefined);
     this.#clock = options.clock ?? systemClock;
+    this.#budget = options.budget ?? (this.config.ratePerSecond > 0 ? memoryRateBudget(this.config.ratePerSecond, this.#clock) : undefined);
   }
 
   /** The policy of a host (`push2his.eastmoney.com`, `127.0.0.1:8001`). */
