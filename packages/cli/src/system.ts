@@ -118,6 +118,8 @@ export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliS
     const system = await createSystem({
       database,
       clock,
+      // QUANTDB_NOW freezes the day, not the upstream breakers' cool-downs or the rate budget
+      upstreamClock: systemClock,
       urls,
       timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
       realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,

@@ -94,9 +94,11 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
     throw error;
   }
   try {
-    const { app } = await createSystem({
+    const { app, close: closeSystem } = await createSystem({
       database,
       clock: options.clock ?? systemClock,
+      // An injected clock says what day it is; breakers and the rate budget keep real time.
+      upstreamClock: systemClock,
       urls: { ...upstreamUrlsFromEnv(env), ...options.upstream },
       timeoutMs: options.upstreamTimeoutMs ?? env.QUANTDB_UPSTREAM_TIMEOUT_MS,
       realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
@@ -116,6 +118,7 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
       async close() {
         if (closed) return;
         closed = true;
+        await closeSystem(); // its subscription to other processes' calendar extensions first
         await database.close();
       },
     });

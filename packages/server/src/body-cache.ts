@@ -4,10 +4,10 @@
  * `responseCacheKey` (instrument, adjust, period, range, the instrument's data version from the
  * database, today and the calendar horizon) plus the response format: a write to the instrument by
  * any process changes its data version, so the next read misses and rebuilds. Bounded by bytes,
- * least recently used out first.
+ * least recently used out first. One per running system (`Services.bodyCache`, built by
+ * createServices with the system's size).
  */
 import { createHash } from "node:crypto";
-import type { HistoryService } from "@quantdb/core/history";
 
 /** A serialised answer ready to send. */
 export interface SerialisedBody {
@@ -51,7 +51,10 @@ export class BodyCache {
   readonly #maxBytes: number;
   #bytes = 0;
 
-  /** @param maxBytes total body bytes kept (default 64 MiB); a body larger than a quarter of it is not kept. */
+  /**
+   * @param maxBytes total body bytes kept (default 64 MiB); a body larger than a quarter of it is
+   *   not kept, so 0 keeps nothing (every answer is built).
+   */
   constructor(maxBytes = 64 * 1024 * 1024) {
     this.#maxBytes = maxBytes;
   }
@@ -85,18 +88,4 @@ export class BodyCache {
   size(): { entries: number; bytes: number } {
     return { entries: this.#entries.size, bytes: this.#bytes };
   }
-}
-
-const caches = new WeakMap<HistoryService, BodyCache>();
-
-/** The body cache of one history service (one per running system). */
-export function bodyCacheFor(history: HistoryService): BodyCache {
-  let cache = caches.get(history);
-  if (!cache) caches.set(history, (cache = new BodyCache()));
-  return cache;
-}
-
-/** Bound the body cache of one history service to `maxBytes` (0: no reuse; every answer is built). */
-export function setBodyCacheSize(history: HistoryService, maxBytes: number): void {
-  caches.set(history, new BodyCache(maxBytes));
 }

@@ -1,12 +1,27 @@
-import type { CalendarExtensions, CalendarHorizon } from "@quantdb/core/calendar";
+import type { CalendarExtensions, CalendarHorizon, CalendarRegistry } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import type { QuoteService } from "@quantdb/core/realtime";
 import type { CacheAdmin, HistoryService } from "@quantdb/core/history";
+import type { DataVersionCache } from "@quantdb/db";
+import type { BodyCache } from "./body-cache.ts";
 
-/** What route handlers may use; built once at start-up (see services.ts). */
+/**
+ * What route handlers may use; built once at start-up (see services.ts). Everything a running
+ * system keeps in memory is here, owned by this one system: calendars, cached bodies, data
+ * versions, upstream policies (and, inside the services, their stores and prepared statements).
+ */
 export interface Services {
   clock: Clock;
   history: HistoryService;
+  /**
+   * The calendars this system plans with: the bundled ones plus every extension applied (stored
+   * ones at start-up, this process's, and other processes' as their NOTIFY arrives).
+   */
+  calendars: CalendarRegistry;
+  /** Serialised history answers kept for reuse (see body-cache.ts). */
+  bodyCache: BodyCache;
+  /** The database's data versions kept in memory (`DatabaseHandle.dataVersions`); undefined when turned off. */
+  dataVersions: DataVersionCache | undefined;
   calendarExtensions: CalendarExtensions;
   /** Sessions after the horizon learnt from the benchmark index (on demand), and HKEX's provisional schedule. */
   calendarHorizon: CalendarHorizon;
@@ -18,7 +33,11 @@ export interface Services {
   apiKeys: import("@quantdb/core/auth").ApiKeyStore;
   /** Recorded job runs (the daily ingest), for GET /api/v1/jobs. */
   jobRuns: import("@quantdb/core/ingest").JobRunStore;
-  /** The upstream policies per host: `snapshot()` (circuit state, last error, call counts; `/health` details and metrics) and `onEvent()`. */
+  /**
+   * The upstream policies per host every upstream client of this system runs through, timed by the
+   * system's clock: `snapshot()` (circuit state, last error, call counts; `/health` details and
+   * metrics) and `onEvent()`.
+   */
   upstreamHealth: import("@quantdb/core/upstream").UpstreamPolicies;
   /** Database reachable and migrations applied, for `GET /ready`. */
   readiness: () => Promise<import("@quantdb/db").DatabaseReadiness>;

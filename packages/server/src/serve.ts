@@ -71,6 +71,8 @@ export async function startServer(
   const system = await createSystem({
     database,
     clock: env.QUANTDB_NOW ? new ManualClock(env.QUANTDB_NOW) : systemClock,
+    // QUANTDB_NOW freezes the day, not the breakers' cool-downs or the rate budget (SystemOptions.upstreamClock).
+    upstreamClock: systemClock,
     urls: upstream?.urls ?? upstreamUrlsFromEnv(env),
     timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
     realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,

@@ -4,14 +4,21 @@
  * the SDK's embedded mode, so both answer exactly alike.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { CalendarExtension } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/eastmoney";
 import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
 import { PASS_THROUGH_UPSTREAM_POLICY, rateBudgetFrom, evenRateOptions, UpstreamPolicies, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
 import type { SeriesLock } from "@quantdb/core/history";
-import { createAdvisoryLocks, createPostgresRateLimiter, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
+import {
+  createAdvisoryLocks,
+  createPostgresRateLimiter,
+  openCoordinationPool,
+  watchCalendarExtensions,
+  type CoordinationPool,
+  type DatabaseHandle,
+} from "@quantdb/db";
 import { createApp } from "./app.ts";
-import { setBodyCacheSize } from "./body-cache.ts";
 import type { HttpOptions } from "./middleware/options.ts";
 import type { AppEnv, Services } from "./context.ts";
 import type { Env } from "./env.ts";
@@ -93,6 +100,13 @@ export interface SystemOptions {
    */
   upstreamPolicy?: Partial<UpstreamPolicyConfig>;
   /**
+   * The clock the upstream policy times its breakers' cool-downs, `Retry-After` and in-memory rate
+   * budget with. Default: `clock`, so a test moves a circuit to half-open (or frees a token) by
+   * moving its clock. The server, the CLI and the embedded mode pass the system clock: a frozen
+   * `clock` (QUANTDB_NOW) must not keep a circuit open or the budget empty forever.
+   */
+  upstreamClock?: Clock;
+  /**
    * PostgreSQL URL of the database, for coordination between replicas: the upstream rate budget
    * and the per-series locks then live in PostgreSQL (advisory locks, a rate-limiter table), so N
    * processes on one database make one upstream call per missing span and share one budget.
@@ -101,51 +115,69 @@ export interface SystemOptions {
   coordinationUrl?: string | undefined;
 }
 
-/** Build services and app, and re-apply stored calendar extensions. */
+/**
+ * Build services and app, re-apply stored calendar extensions, and keep the calendars in step
+ * with the other processes on the database (a stored extension's NOTIFY makes this system reload).
+ * `close` stops that and the coordination pool; the caller closes the database afterwards.
+ */
 export async function createSystem(
   options: SystemOptions,
 ): Promise<{ app: OpenAPIHono<AppEnv>; services: Services; restoredExtensions: number; scheduler: IngestScheduler | null; close: () => Promise<void> }> {
   const { database, clock, urls, timeoutMs } = options;
   const { upstreams, seriesLock, coordination } = await upstreamCoordination(options);
-  // Every upstream client calls through fetchUpstreamText with this fetch: the host's policy applies.
-  const fetch = upstreams.fetchFor();
+  // Every upstream client runs its requests through the system's policies (the host's policy applies).
   const services = createServices({
     database,
     clock,
     upstreams,
     ...(seriesLock ? { seriesLock } : {}),
-    upstream: new EastmoneyHistoryClient({ baseUrl: urls.eastmoneyHistory, timeoutMs, fetch }),
-    sina: { url: urls.sinaCalendar, timeoutMs, fetch },
-    quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, fetch }),
+    ...(options.bodyCacheBytes !== undefined ? { bodyCacheBytes: options.bodyCacheBytes } : {}),
+    upstream: new EastmoneyHistoryClient({ baseUrl: urls.eastmoneyHistory, timeoutMs, policies: upstreams }),
+    sina: { url: urls.sinaCalendar, timeoutMs, policies: upstreams },
+    quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
     ...(options.realtimeTtlSeconds !== undefined ? { realtimeTtlSeconds: options.realtimeTtlSeconds } : {}),
-    listUpstream: new EastmoneyListClient({ baseUrl: urls.eastmoneyList, timeoutMs, pageDelayMs: options.listPageDelayMs ?? 500, fetch }),
-    infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, fetch }),
-    datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs, fetch },
+    listUpstream: new EastmoneyListClient({ baseUrl: urls.eastmoneyList, timeoutMs, pageDelayMs: options.listPageDelayMs ?? 500, policies: upstreams }),
+    infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
+    datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs, policies: upstreams },
   });
-  if (options.bodyCacheBytes !== undefined) setBodyCacheSize(services.history, options.bodyCacheBytes);
-  const restoredExtensions = await services.calendarExtensions.restore((extension, error) =>
-    options.onSkippedExtension?.(`stored ${extension.id} calendar extension through ${extension.knownThrough} skipped: ${error.message}`),
-  );
-  const scheduler = options.dailyIngest ? await startDailyIngest(services, options.dailyIngest) : null;
-  return {
-    app: createApp(services, { apiKeys: services.apiKeys, ...options.http }),
-    services,
-    restoredExtensions,
-    scheduler,
-    close: async () => {
-      await coordination?.close();
-    },
-  };
+  const onSkip = (extension: CalendarExtension, error: Error) =>
+    options.onSkippedExtension?.(`stored ${extension.id} calendar extension through ${extension.knownThrough} skipped: ${error.message}`);
+  let unwatchCalendars: (() => Promise<void>) | undefined;
+  try {
+    // Listen first, then load: an extension another process stores in between is not missed.
+    unwatchCalendars = await watchCalendarExtensions(database, (calendar) => {
+      services.calendarExtensions.refresh(calendar, onSkip).catch((error: unknown) => {
+        options.onSkippedExtension?.(`reloading calendar extensions failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    });
+    const restoredExtensions = await services.calendarExtensions.restore(onSkip);
+    const scheduler = options.dailyIngest ? await startDailyIngest(services, options.dailyIngest) : null;
+    return {
+      app: createApp(services, { apiKeys: services.apiKeys, ...options.http }),
+      services,
+      restoredExtensions,
+      scheduler,
+      close: async () => {
+        await unwatchCalendars?.().catch(() => {});
+        await coordination?.close();
+      },
+    };
+  } catch (error) {
+    await unwatchCalendars?.().catch(() => {});
+    await coordination?.close().catch(() => {});
+    throw error;
+  }
 }
 
 /** Upstream policies, with their rate budget and the series locks in PostgreSQL when a coordination URL is given. */
 async function upstreamCoordination(options: SystemOptions): Promise<{ upstreams: UpstreamPolicies; seriesLock: SeriesLock | undefined; coordination: CoordinationPool | undefined }> {
   const config: UpstreamPolicyConfig = { ...PASS_THROUGH_UPSTREAM_POLICY, ...options.upstreamPolicy };
-  if (!options.coordinationUrl || options.database.driver !== "postgres") return { upstreams: new UpstreamPolicies({ config }), seriesLock: undefined, coordination: undefined };
+  const clock = options.upstreamClock ?? options.clock;
+  if (!options.coordinationUrl || options.database.driver !== "postgres") return { upstreams: new UpstreamPolicies({ config, clock }), seriesLock: undefined, coordination: undefined };
   const coordination = openCoordinationPool(options.coordinationUrl);
   try {
     const budget = config.ratePerSecond > 0 ? rateBudgetFrom(await createPostgresRateLimiter(coordination, evenRateOptions(config.ratePerSecond))) : undefined;
-    return { upstreams: new UpstreamPolicies({ config, ...(budget ? { budget } : {}) }), seriesLock: createAdvisoryLocks(coordination), coordination };
+    return { upstreams: new UpstreamPolicies({ config, clock, ...(budget ? { budget } : {}) }), seriesLock: createAdvisoryLocks(coordination), coordination };
   } catch (error) {
     await coordination.close();
     throw error;

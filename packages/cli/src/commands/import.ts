@@ -105,7 +105,8 @@ export function registerImport(program: Command, out: Output): void {
           for (const series of parsed.series) {
             const label = `${series.symbol.code}.${series.symbol.market}${series.adjust ? ` ${series.adjust}` : ""}`;
             const now = system.clock.now();
-            const prepared = prepareImport(series.symbol, series.adjust, series.bars, now);
+            // the system's calendars: bundled plus the extensions stored in this database
+            const prepared = prepareImport(series.symbol, series.adjust, series.bars, now, system.services.calendars);
             if (!prepared.ok) {
               rejected++;
               const first = prepared.problems.slice(0, 3).map((p) => `${p.date} ${p.rule}: ${p.message}`);
@@ -118,7 +119,8 @@ export function registerImport(program: Command, out: Output): void {
             }
             // An imported adjusted series counts as checked today; from the next session day on it is
             // compared with upstream like any other (see docs/correctness.md).
-            const checked = series.adjust === "" ? {} : { checkedOn: seriesCheckDay(series.symbol, now) };
+            const checked =
+              series.adjust === "" ? {} : { checkedOn: seriesCheckDay(series.symbol, now, system.services.calendars) };
             await store.saveFetched({ symbol: series.symbol, name: null, adjust: series.adjust, span: prepared.span, bars: prepared.bars, fetchedAt: now, ...checked });
             imported++;
             out.line(`${file}: ${label}: ${prepared.bars.length} bars ${prepared.span.start} → ${prepared.span.end} imported (${parsed.layout} layout); span marked held`);

@@ -6,11 +6,14 @@ import { startIngestScheduler, type IngestScheduler } from "./scheduler.ts";
 export { startIngestScheduler, type IngestScheduler, type IngestSchedulerOptions } from "./scheduler.ts";
 
 /** The daily ingest over the system's history service and job-run store. */
-export function createDailyIngest(services: Pick<Services, "history" | "jobRuns" | "clock"> & Partial<Pick<Services, "calendarHorizon">>): DailyIngest {
+export function createDailyIngest(
+  services: Pick<Services, "history" | "jobRuns" | "clock" | "calendars"> & Partial<Pick<Services, "calendarHorizon">>,
+): DailyIngest {
   return new DailyIngest({
     store: services.jobRuns,
     history: services.history,
     clock: services.clock,
+    calendars: services.calendars,
     ...(services.calendarHorizon ? { calendarHorizon: services.calendarHorizon } : {}),
   });
 }

@@ -1,5 +1,4 @@
-/** `tool_trade_date_hist_sina`, answered from the CN exchange calendar (no upstream call). */
-import { getCalendar } from "@quantdb/core/calendar";
+/** `tool_trade_date_hist_sina`, answered from the system's CN exchange calendar (no upstream call). */
 import { aktoolsTradeDateFrame, checkAktoolsParams } from "@quantdb/core/history";
 import type { AktoolsHandler } from "./handler.ts";
 
@@ -7,9 +6,9 @@ import type { AktoolsHandler } from "./handler.ts";
 export const calendarHandlers: ReadonlyMap<string, AktoolsHandler> = new Map<string, AktoolsHandler>([
   [
     "tool_trade_date_hist_sina",
-    (_c, params) => {
+    (c, params) => {
       checkAktoolsParams("tool_trade_date_hist_sina", params);
-      return aktoolsTradeDateFrame(getCalendar("CN"));
+      return aktoolsTradeDateFrame(c.var.services.calendars.get("CN"));
     },
   ],
 ]);

@@ -1,10 +1,10 @@
 /**
- * Answering a history request in the format asked for, reusing serialised answers (see
- * ../../body-cache.ts) and honouring If-None-Match (304 Not Modified).
+ * Answering a history request in the format asked for, reusing serialised answers (the system's
+ * body cache, see ../../body-cache.ts) and honouring If-None-Match (304 Not Modified).
  */
 import type { Context } from "hono";
 import { DAILY_BAR_FIELDS, type HistoryQuery, type HistoryResult } from "@quantdb/core/history";
-import { bodyCacheFor, etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
+import { etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
 import type { AppEnv } from "../../context.ts";
 import { historyBody } from "./get.ts";
 
@@ -47,9 +47,8 @@ function render(result: HistoryResult, format: HistoryFormat, identity?: string)
  * call). Sends `ETag`; answers 304 without a body when If-None-Match matches.
  */
 export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, format: HistoryFormat, options: { allowPartial?: boolean; forceRefresh?: boolean } = {}): Promise<Response> {
-  const { history } = c.var.services;
+  const { history, bodyCache: cache } = c.var.services;
   const started = performance.now();
-  const cache = bodyCacheFor(history);
   // force_refresh: the service replaces the held series from upstream first (its write bumps the data
   // version, so no reused body answers for the old data); a forced answer is never a reused one.
   const key = options.forceRefresh ? null : await history.responseCacheKey(query);
