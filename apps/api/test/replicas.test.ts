@@ -8,17 +8,19 @@
  * - a process SIGKILLed during a large fetch leaves nothing half-written and holds no lock; a
  *   restarted one completes the request, with no duplicate bars and consistent coverage;
  * - an API key created or revoked through one process works, or is refused, on the other at once
- *   (keys are looked up in the database on every request: there is no per-process copy to go stale).
+ *   (keys are looked up in the database on every request: there is no per-process copy to go stale);
+ * - a calendar extension stored through one process is used by the other without a restart (each
+ *   process's calendars are its own; the store's NOTIFY makes the others reload them).
  *
  * Needs PostgreSQL: runs whenever DATABASE_URL is set (always in CI, `bash scripts/with-postgres.sh`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { generateApiKey } from "@quantdb/core/auth";
-import { clearAll, countRows, createApiKeyStore, type DatabaseHandle } from "@quantdb/db";
+import { clearAll, countRows, createApiKeyStore, deleteCalendarExtensions, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { freePort, startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AFTER_CLOSE } from "@quantdb/server/testing";
 
 const API_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -157,6 +159,31 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     expect((await call(a!, `/api/v1/keys/${desk.prefix}`, bootstrap.key, { method: "DELETE" })).status).toBe(200);
     expect((await call(b!, session, desk.key)).status).toBe(401);
     expect((await call(a!, session, desk.key)).status).toBe(401);
+  }, 120_000);
+
+  it("a calendar extension applied through one process is used by the other without a restart", async () => {
+    await deleteCalendarExtensions(database.db);
+    try {
+      const [a, b] = await Promise.all([startReplica(), startReplica()]);
+      // QUANTDB_NOW is in 2026: nothing after the bundled horizon can be learnt from index bars
+      const day = "/api/v1/calendar/HK/sessions/20270104";
+      expect((await b.get(day)).body).toMatchObject({ known: false, is_session: null, known_through: "2026-12-31" });
+      const added = await fetch(`${a.url}/api/v1/calendar/HK/holidays`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ year: 2027, holidays: ["2027-01-01"], half_days: [] }),
+      });
+      expect(added.status).toBe(200);
+      expect((await a.get(day)).body).toMatchObject({ known: true, is_session: true, known_through: "2027-12-31" });
+      // The other process hears of it through PostgreSQL's NOTIFY and reloads its calendars.
+      await vi.waitFor(async () => expect((await b.get(day)).body).toMatchObject({ known: true, is_session: true, known_through: "2027-12-31" }), {
+        timeout: 15_000,
+        interval: 50,
+      });
+      expect((await b.get("/api/v1/calendar/HK/sessions/20270101")).body).toMatchObject({ known: true, is_session: false });
+    } finally {
+      await deleteCalendarExtensions(database.db);
+    }
   }, 120_000);
 
   it("shares one upstream rate budget between processes: calls stay evenly spaced at 2 per second", async () => {

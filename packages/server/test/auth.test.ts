@@ -5,7 +5,6 @@
  * admin token is accepted only from this machine and never through a proxy.
  */
 import { generateApiKey, hashApiKey } from "@quantdb/core/auth";
-import { resetCalendars } from "@quantdb/core/calendar";
 import { createApiKeyStore, deleteCalendarExtensions, schema } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
 import { describe, expect, it } from "vitest";
@@ -41,7 +40,6 @@ const ADMIN_OPERATIONS: Array<{ name: string; path: string; init: () => RequestI
 describe.each(testDrivers())("API keys on %s", (driver) => {
   const suite = guardedSuite(driver, async (system) => {
     await deleteCalendarExtensions(system.database.db);
-    resetCalendars();
   });
   const start = suite.start;
 

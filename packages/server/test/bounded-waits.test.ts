@@ -3,8 +3,8 @@
  * the same series included, is bounded by the upstream total timeout; requests that waited for a
  * fetch that failed get the same failure without calling upstream themselves (no retry stampede).
  * Real HTTP on loopback, the replay upstream's fault injection, a deadline small enough for a test;
- * assertions on upstream call counts and status codes, with only a generous time bound (3× the
- * deadline) where the bound itself is the point.
+ * assertions on upstream call counts, status codes and reasons, and on what had not happened yet
+ * when the answer came (a hung call still hanging, a lock still held), never on elapsed time.
  */
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
@@ -43,8 +43,8 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
       expect(answer.status).toBe(503);
       expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
       expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect(answer.ms).toBeLessThan(3 * DEADLINE_MS);
     }
+    // the bound, not the 5 s per-call timeout and its retries, ended them: one call, still hanging
     expect(klineCalls()).toBe(1);
     expect(await system.rows()).toMatchObject({ bars: 0, spans: 0 });
   });
@@ -94,10 +94,11 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
         expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
         expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
       }
-      expect(answer.ms).toBeLessThan(3 * DEADLINE_MS);
     }
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
     expect(answers.filter((a) => a.status === 503).length).toBeGreaterThanOrEqual(1);
+    // the queued ones gave up at their deadline instead of each fetching in turn
+    expect(klineCalls()).toBeLessThan(months.length);
   });
 });
 
@@ -145,15 +146,17 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))("bounded 
     });
     await held;
     // A safety valve only, so that code without the bound does not hang the suite: the holder lets go after 3× the deadline.
-    const valve = setTimeout(() => release(), 3 * DEADLINE_MS);
+    let letGo = false;
+    const valve = setTimeout(() => {
+      letGo = true;
+      release();
+    }, 3 * DEADLINE_MS);
     try {
-      const started = performance.now();
       const answer = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
-      const ms = performance.now() - started;
       expect(answer.status).toBe(503);
       expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
       expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect(ms).toBeLessThan(3 * DEADLINE_MS);
+      expect(letGo).toBe(false); // answered while the other replica still held the lock
       expect(replay.requestCount(KLINE)).toBe(0);
       clearTimeout(valve);
       release();

@@ -3,10 +3,9 @@
  * against every known date), HKEX from an operator's holiday list; durable across restarts.
  */
 import { ManualClock } from "@quantdb/core/clock";
-import { resetCalendars } from "@quantdb/core/calendar";
 import { deleteCalendarExtensions } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { systemSuite } from "./harness.ts";
 
 // An illustrative 2027 HKEX list (weekday closures and half days), supplied as an operator would.
@@ -19,7 +18,6 @@ const HK_2027 = {
 describe.each(testDrivers())("calendar extensions on %s", (driver) => {
   const system = systemSuite(driver);
   beforeEach(async () => deleteCalendarExtensions(system.database.db));
-  afterEach(() => resetCalendars());
 
   it("checks Sina's recorded list against every known A-share date and adds nothing it cannot vouch for", async () => {
     const api = await system.api();
@@ -54,8 +52,7 @@ describe.each(testDrivers())("calendar extensions on %s", (driver) => {
     expect(again.body.metadata).toMatchObject({ calendar_known_through: "2027-12-31", cache: { hit: true, trading_days: 22 } });
     expect(system.replay.requestCount()).toBe(2);
 
-    // a restarted API re-applies the stored extension
-    resetCalendars();
+    // a restarted API (a new system: bundled calendars) re-applies the stored extension
     const restarted = await system.api();
     expect((await restarted.get("/api/v1/calendar/HK/sessions/20271231")).body).toMatchObject({ known: true, is_session: true });
   });

@@ -5,7 +5,6 @@
  * bars after 2026, so these tests add SYNTHETIC bars (made up; see the replay's fixtures/README.md).
  */
 import { ManualClock } from "@quantdb/core/clock";
-import { resetCalendars } from "@quantdb/core/calendar";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import { deleteCalendarExtensions, schema } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
@@ -34,7 +33,6 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
   const system = systemSuite(driver);
   beforeEach(async () => deleteCalendarExtensions(system.database.db));
   afterEach(() => {
-    resetCalendars();
     vi.restoreAllMocks();
   });
 
@@ -78,7 +76,6 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     expect((await api.get(`${CALENDAR}/CN/extend`, { method: "POST" })).status).toBeGreaterThanOrEqual(500);
 
     // stored: a restarted process knows 2027-01-04 and serves the range from the cache, without upstream
-    resetCalendars();
     const restarted = await system.api({ clock: new ManualClock(AFTER_CN_CLOSE) });
     expect((await restarted.get(`${CALENDAR}/CN/sessions/20270104`)).body).toMatchObject({ known: true, is_session: true });
     expect((await restarted.get(`${HISTORY}/600519?start_date=20261228&end_date=20270108`)).body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });

@@ -19,8 +19,8 @@ export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
 export interface Api {
   url: string;
   clock: ManualClock;
-  /** Fetch over real HTTP; `ms` is the client-side time the answer took. */
-  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; ms: number }>;
+  /** Fetch over real HTTP (tests check what was answered and what upstream saw, not how long it took). */
+  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 export interface TestSystem {
@@ -51,12 +51,19 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
   const database = await openTestDatabase(driver);
   const replay = await startReplay();
   const servers: ServerType[] = [];
+  const systems: Array<() => Promise<void>> = [];
+  /** Stop every API started so far: its listener, then its system (calendar subscription, coordination). */
+  const stopApis = async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    await Promise.all(systems.splice(0).map((close) => close()));
+  };
   return {
     database,
     replay,
     async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000, urls = {}, upstreamPolicy } = {}) {
       // the same wiring as the server entry, every upstream pointed at the replay, no page delay
-      const { app } = await createSystem({ database, clock, urls: { ...replayUrls(replay), ...urls }, timeoutMs, listPageDelayMs: 0, ...(upstreamPolicy ? { upstreamPolicy } : {}) });
+      const { app, close } = await createSystem({ database, clock, urls: { ...replayUrls(replay), ...urls }, timeoutMs, listPageDelayMs: 0, ...(upstreamPolicy ? { upstreamPolicy } : {}) });
+      systems.push(close);
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
       });
@@ -65,21 +72,17 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
       return {
         url,
         clock,
-        async get(path, init) {
-          const started = performance.now();
-          const answer = await fetchParsed(url + path, init);
-          return { ...answer, ms: performance.now() - started };
-        },
+        get: (path, init) => fetchParsed(url + path, init),
       };
     },
     async reset() {
-      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+      await stopApis();
       replay.reset();
       await clearAll(database.db);
     },
     rows: () => countRows(database.db),
     async close() {
-      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+      await stopApis();
       await replay.close();
       await database.close();
     },

@@ -44,7 +44,7 @@ export async function startGuardedApi(system: TestSystem, http: HttpOptions, opt
         }),
       )
     : undefined;
-  const { app } = await createSystem({
+  const { app, close: closeSystem } = await createSystem({
     database: system.database,
     clock,
     urls: replayUrls(system.replay),
@@ -62,7 +62,10 @@ export async function startGuardedApi(system: TestSystem, http: HttpOptions, opt
     clock,
     logLines,
     get: (path, init) => fetchParsed(url + path, init),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeSystem();
+    },
   };
 }
 
