@@ -379,29 +379,26 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
   });
 
   it("times out each attempt after timeoutMs (TIMEOUT, retried)", async () => {
-    const server = await serve(() => undefined); // never answers
-    const started = Date.now();
+    const server = await serve(() => undefined); // never answers: only the client's timeout ends each attempt
     const error = await apiError(createClient({ baseUrl: server.url, timeoutMs: 200, retries: 1 }).getHealth());
     expect(error).toMatchObject({ code: "TIMEOUT", status: 0 });
     expect(error.message).toMatch(/200 ms/);
     expect(server.requests).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("aborts through the caller's signal: in flight, during a backoff wait, and before starting (ABORTED, no retry)", async () => {
-    const slow = await serve(() => undefined);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
+    const slow = await serve(() => controller.abort()); // never answers; the caller gives up once the request is in
     const inFlight = await apiError(createClient({ baseUrl: slow.url, retries: 3 }).getHealth({ signal: controller.signal }));
     expect(inFlight).toMatchObject({ code: "ABORTED", status: 0 });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(slow.requests).toHaveLength(1);
 
     const failing = await serve((_req, res) => json(res, 503, envelope("UPSTREAM_UNAVAILABLE", 503)));
     const duringBackoff = new AbortController();
     const pending = createClient({ baseUrl: failing.url, retries: 5 }).getHealth({ signal: duringBackoff.signal });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the first 503 is back; the client waits ≥ 300 ms
+    while (failing.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    // let the 503 reach the client, which then waits at least 300 ms before its retry
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
     duringBackoff.abort();
     expect(await apiError(pending)).toMatchObject({ code: "ABORTED" });
     expect(failing.requests).toHaveLength(1);
