@@ -112,6 +112,26 @@ describe("readPlan", () => {
   });
 });
 
+describe("readPlan and re-verification", () => {
+  it("plans a session fetched on its own day again from the next session day on", async () => {
+    const store = new MemoryHistoryStore();
+    const days = ["2026-11-16", "2026-11-17", "2026-11-18"];
+    // fetched at 17:00 in Shanghai on the 18th, read on the evening of the 19th
+    await save(store, { start: "2026-11-16", end: "2026-11-18" }, days, {
+      fetchedAt: new Date("2026-11-18T09:00:00Z"),
+    });
+    const series = context(store, "qfq", "2026-11-19T12:00:00Z");
+    const plan = await readPlan(
+      series,
+      planWindow({ adjust: "qfq", start: "2026-11-16", end: "2026-11-19" }, series.moment),
+    );
+    expect(plan).toMatchObject({
+      held: [{ start: "2026-11-16", end: "2026-11-17" }],
+      runs: [{ start: "2026-11-18", end: "2026-11-19" }],
+    });
+  });
+});
+
 describe("firstLook", () => {
   const dates = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"];
 
