@@ -18,7 +18,7 @@ const CHECKED = new RegExp(`${CODE.source}|\\.css$|${HASH_COMMENTS.source}`);
 // Generated or recorded files (the same list as biome.jsonc's files.includes).
 const SKIPPED = new RegExp(
   [
-    "^packages/replay/fixtures/",
+    "(^|/)fixtures/",
     "^packages/core/src/calendar/data/",
     "^packages/db/migrations/",
     "^packages/sdk/openapi\\.json$",

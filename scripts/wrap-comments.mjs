@@ -33,6 +33,15 @@ function continues(next, prefix, hang) {
   );
 }
 
+/** The last space at or before `room` that is not inside an inline tag such as `{@link Name}`, or -1. */
+function breakAt(text, room) {
+  for (let at = text.lastIndexOf(" ", room); at > 0; at = text.lastIndexOf(" ", at - 1)) {
+    const before = text.slice(0, at);
+    if (before.lastIndexOf("{@") <= before.lastIndexOf("}")) return at;
+  }
+  return -1;
+}
+
 export function wrap(source, width = WIDTH) {
   const lines = source.split("\n");
   const out = [];
@@ -53,7 +62,7 @@ export function wrap(source, width = WIDTH) {
     if (comment && /^```/.test(comment.text)) fenced = !fenced;
     if (comment && !fenced && line.length > width && !line.trimEnd().endsWith("*/")) {
       const room = width - comment.prefix.length - comment.indent.length;
-      const cut = comment.text.lastIndexOf(" ", room);
+      const cut = breakAt(comment.text, room);
       if (cut > 0) {
         const head = comment.text.slice(0, cut).trimEnd();
         const rest = comment.text.slice(cut + 1).trimStart();
