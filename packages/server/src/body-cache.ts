@@ -92,7 +92,10 @@ const caches = new WeakMap<HistoryService, BodyCache>();
 /** The body cache of one history service (one per running system). */
 export function bodyCacheFor(history: HistoryService): BodyCache {
   let cache = caches.get(history);
-  if (!cache) caches.set(history, (cache = new BodyCache()));
+  if (!cache) {
+    cache = new BodyCache();
+    caches.set(history, cache);
+  }
   return cache;
 }
 

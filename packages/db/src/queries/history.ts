@@ -72,7 +72,7 @@ function encodeBar(bar: DailyBar, elements?: string[][]): string {
   for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) {
     const { json, element } = token(bar[DAILY_BAR_FIELDS[f]!]);
     text += FIELD_PREFIXES[f]! + json;
-    elements?.[f]!.push(element);
+    elements?.[f]?.push(element);
   }
   return `${text}}`;
 }
@@ -157,7 +157,10 @@ const snapshotQueries = new WeakMap<Database, ReturnType<typeof snapshotQuery>>(
  */
 async function snapshot(db: Database, symbol: Instrument, adjust: Adjust, range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate }): Promise<SeriesSnapshot> {
   let query = snapshotQueries.get(db);
-  if (!query) snapshotQueries.set(db, (query = snapshotQuery(db)));
+  if (!query) {
+    query = snapshotQuery(db);
+    snapshotQueries.set(db, query);
+  }
   const [row] = await query.execute({ kind: symbol.kind, market: symbol.market, code: symbol.code, adjust: storedAdjust(adjust), ...range });
   if (!row) return { instrument: null, held: [], bars: { json: "[]", count: 0 }, checkedOn: null };
   const spans = JSON.parse(row.spans) as { start: IsoDate; end: IsoDate; fetchedAtMs: number }[];
