@@ -18,9 +18,8 @@ import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock } from "@quantdb/core/clock";
 import { openDatabase, type DatabaseHandle } from "@quantdb/db";
-import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
+import { openTestDatabase, readOnlyFault, testDrivers, type StorageFault } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_DIR } from "../bench/processes.ts";
 import { createSystem, replayUrls } from "@quantdb/server";
@@ -67,7 +66,7 @@ describe.each(testDrivers())("a database that stops accepting writes, and recove
 
   it("/ready answers 503 naming the cause while writes fail, and the next requests succeed once the cause is gone", async () => {
     let database: DatabaseHandle;
-    let fault: { on(): Promise<void>; off(): Promise<void>; cleanup(): Promise<void> };
+    let fault: StorageFault;
     if (driver === "pglite") {
       const dir = mkdtempSync(join(tmpdir(), "quantdb-storage-"));
       database = await openDatabase({ dataDir: dir });
@@ -88,23 +87,7 @@ describe.each(testDrivers())("a database that stops accepting writes, and recove
     } else {
       const test = await openTestDatabase("postgres");
       database = test;
-      const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
-      const name = new URL(test.url!).pathname.slice(1);
-      // A setting of the database applies to new sessions: end the open ones so the pool reconnects.
-      const reconnect = () => admin.unsafe(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`);
-      fault = {
-        async on() {
-          await admin.unsafe(`alter database ${name} set default_transaction_read_only = on`);
-          await reconnect();
-        },
-        async off() {
-          await admin.unsafe(`alter database ${name} reset default_transaction_read_only`);
-          await reconnect();
-        },
-        async cleanup() {
-          await admin.end();
-        },
-      };
+      fault = readOnlyFault(test.url!);
     }
     const api = await serveSystem(database, replay);
     try {

@@ -33,7 +33,7 @@ export function clockFromEnv(env: Env): Clock {
  * The migrations shipped next to the bundle (`dist/migrations` in the published package), or
  * undefined in the workspace, where `@quantdb/db` finds its own.
  */
-export function bundledMigrations(): string | undefined {
+function bundledMigrations(): string | undefined {
   const folder = fileURLToPath(new URL("./migrations/", import.meta.url));
   return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
 }

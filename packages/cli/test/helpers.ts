@@ -12,7 +12,7 @@ import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, upstreamEnv, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll } from "vitest";
 
-export const BIN = fileURLToPath(new URL("../bin/quantdb.mjs", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/quantdb.mjs", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 /** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to then is final. */

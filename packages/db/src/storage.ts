@@ -67,7 +67,7 @@ export function probeWritable(directory: string): string | null {
 }
 
 /** Whether an error from PGlite means its storage failed (rather than a bad query). */
-export function isStorageFailure(error: unknown): boolean {
+function isStorageFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") {

@@ -44,3 +44,38 @@ export async function openTestDatabase(driver: TestDriver, env: NodeJS.ProcessEn
     },
   };
 }
+
+/** A fault a storage test turns on and off. */
+export interface StorageFault {
+  on(): Promise<void>;
+  off(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The PostgreSQL storage fault for a test database from openTestDatabase (its `url`): the database
+ * refuses writes (`default_transaction_read_only`) while on. A setting of the database applies to new
+ * sessions, so each switch ends the open ones and the pool reconnects.
+ */
+export function readOnlyFault(url: string, env: NodeJS.ProcessEnv = process.env): StorageFault {
+  if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
+  const admin = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
+  const name = new URL(url).pathname.slice(1);
+  const reconnect = () =>
+    admin.unsafe(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
+    );
+  return {
+    async on() {
+      await admin.unsafe(`alter database ${name} set default_transaction_read_only = on`);
+      await reconnect();
+    },
+    async off() {
+      await admin.unsafe(`alter database ${name} reset default_transaction_read_only`);
+      await reconnect();
+    },
+    async cleanup() {
+      await admin.end();
+    },
+  };
+}

@@ -97,7 +97,7 @@ export function datasetKey(secid: string, fqt: string): string {
  * codes, `6xxxxx` (Shanghai) → 1 and Shenzhen and Beijing (`0`, `3`, `4`, `8`, `92` prefixes) → 0.
  * Only the fixture codes need to be handled.
  */
-export function marketOf(code: string): number {
+function marketOf(code: string): number {
   if (/^\d{5}$/.test(code)) return 116;
   return code.startsWith("6") ? 1 : 0;
 }
@@ -197,7 +197,7 @@ export interface OhlcvFormat {
 }
 
 /** Unadjusted A-share Yahoo CSVs (`raw/*.csv`). Note: high/low come BEFORE close, volume is in shares. */
-export const A_SHARE_YAHOO_RAW: OhlcvFormat = {
+const A_SHARE_YAHOO_RAW: OhlcvFormat = {
   header: ["日期", "开盘", "最高", "最低", "收盘", "成交量"],
   columns: { date: "日期", open: "开盘", high: "最高", low: "最低", close: "收盘", volume: "成交量" },
   dateSuffix: "",
@@ -215,7 +215,7 @@ export const HK_YAHOO_RAW: OhlcvFormat = {
 };
 
 /** Hong Kong yfinance `Ticker.history` CSVs, dividend-adjusted OHLC (`hk_yahoo_adjusted/*.csv.gz`). */
-export const HK_YAHOO_ADJUSTED: OhlcvFormat = {
+const HK_YAHOO_ADJUSTED: OhlcvFormat = {
   header: ["Date", "Open", "High", "Low", "Close", "Volume", "Dividends", "Stock Splits"],
   columns: { date: "Date", open: "Open", high: "High", low: "Low", close: "Close", volume: "Volume" },
   dateSuffix: " 00:00:00+08:00",
@@ -224,7 +224,7 @@ export const HK_YAHOO_ADJUSTED: OhlcvFormat = {
 };
 
 /** Sina index CSVs (AKShare `stock_zh_index_daily`): `date,open,high,low,close,volume`, volume in shares. Served as Eastmoney index klines: volume in lots, prices as recorded (3 decimals). */
-export const CN_INDEX_SINA: OhlcvFormat = {
+const CN_INDEX_SINA: OhlcvFormat = {
   header: ["date", "open", "high", "low", "close", "volume"],
   columns: { date: "date", open: "open", high: "high", low: "low", close: "close", volume: "volume" },
   dateSuffix: "",
@@ -233,7 +233,7 @@ export const CN_INDEX_SINA: OhlcvFormat = {
 };
 
 /** Yahoo's Hang Seng Index CSV (`Date,High,Low,Open,Close,Volume,Adj Close`), 2 decimals, volume as recorded. */
-export const HK_INDEX_YAHOO: OhlcvFormat = { ...HK_YAHOO_RAW, decimals: 2 };
+const HK_INDEX_YAHOO: OhlcvFormat = { ...HK_YAHOO_RAW, decimals: 2 };
 
 /**
  * Index datasets: secid → fixture, name and format. A bare code is ambiguous (`000001` is also a

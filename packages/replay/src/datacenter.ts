@@ -27,11 +27,11 @@ import { dirname, join } from "node:path";
 import type { ReplayRequest } from "./index.ts";
 
 /** Classic-form path of the datacenter query endpoint. */
-export const DATACENTER_PATH = "/securities/api/data/get";
+const DATACENTER_PATH = "/securities/api/data/get";
 /** v1-form path of the datacenter query endpoint. */
-export const DATACENTER_V1_PATH = "/securities/api/data/v1/get";
+const DATACENTER_V1_PATH = "/securities/api/data/v1/get";
 /** Control endpoint for the "as of" date. */
-export const DATACENTER_AS_OF_PATH = "/__replay/datacenter/as-of";
+const DATACENTER_AS_OF_PATH = "/__replay/datacenter/as-of";
 /** Rows published after this day are hidden until the as-of date is moved (Friday 2026-11-20). */
 export const DEFAULT_AS_OF = "2026-11-20";
 
@@ -62,7 +62,7 @@ export interface DatacenterReplay {
 let cached: Record<string, Row[]> | undefined;
 
 /** The fixture's rows by report name (loaded once per process). */
-export function datacenterFixture(): Record<string, Row[]> {
+function datacenterFixture(): Record<string, Row[]> {
   if (!cached) {
     const dir = join(dirname(createRequire(import.meta.url).resolve("@quantdb/replay/package.json")), "fixtures", "datacenter");
     const json = JSON.parse(readFileSync(join(dir, "financials.json"), "utf8")) as Record<string, unknown>;

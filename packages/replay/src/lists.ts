@@ -21,11 +21,11 @@ import { datasetKey, type FixtureStore } from "./data.ts";
 import type { FaultKind, ReplayRequest } from "./index.ts";
 
 /** Path of Eastmoney's list endpoint. */
-export const CLIST_PATH = "/api/qt/clist/get";
+const CLIST_PATH = "/api/qt/clist/get";
 /** Path of Eastmoney's one-symbol endpoint. */
-export const STOCK_GET_PATH = "/api/qt/stock/get";
+const STOCK_GET_PATH = "/api/qt/stock/get";
 /** Largest page upstream serves, whatever `pz` asks for (docs/upstream-spec.md §6.1). */
-export const CLIST_MAX_PAGE_SIZE = 100;
+const CLIST_MAX_PAGE_SIZE = 100;
 /** Page size when `pz` is missing or not a positive integer. */
 const CLIST_DEFAULT_PAGE_SIZE = 20;
 
@@ -34,7 +34,7 @@ export const A_SHARE_LIST_FIXTURE = "stocklist/a_share_stock_list_2024-06_tszlam
 /** HK list fixture (6 columns of the shared file, see `scripts/pack-stocklist-fixtures.ts`). */
 export const HK_LIST_FIXTURE = "stocklist/hk_stock_list_2017_abu.subset.csv.gz";
 /** The recorded 688635 `stock/get` fields (docs/upstream-spec.md §12 item 3). */
-export const RECORDED_STOCK_GET_FIXTURE = "stocklist/stock_get_688635.json";
+const RECORDED_STOCK_GET_FIXTURE = "stocklist/stock_get_688635.json";
 
 const A_SHARE_HEADER = ["code", "name", "总市值", "流通市值", "行业", "总股本", "流通股"] as const;
 /** Columns kept from `hk_stock_list_2017_abu.csv`. */
@@ -388,7 +388,7 @@ function compareValues(a: unknown, b: unknown, descending: boolean): number {
  * The clist `data` for a query, or null (no match, page past the end).
  * @param overrides field values a test set per code, served over the fixture's (never recorded data)
  */
-export function clistData(universe: ListUniverse, query: Record<string, string>, overrides?: ReadonlyMap<string, Readonly<Record<string, Value>>>): Record<string, unknown> | null {
+function clistData(universe: ListUniverse, query: Record<string, string>, overrides?: ReadonlyMap<string, Readonly<Record<string, Value>>>): Record<string, unknown> | null {
   const fs = query.fs ?? "";
   const matching = universe.stocks.filter((stock) => matchesFs(stock, fs));
   const fid = query.fid && /^f\d+$/.test(query.fid) ? query.fid : undefined;
@@ -407,7 +407,7 @@ export function clistData(universe: ListUniverse, query: Record<string, string>,
 }
 
 /** The stock/get `data` for a query (secid lookup), with its envelope; data null for an unknown secid. */
-export function stockGetResponse(universe: ListUniverse, query: Record<string, string>): Record<string, unknown> {
+function stockGetResponse(universe: ListUniverse, query: Record<string, string>): Record<string, unknown> {
   const secid = query.secid ?? "";
   const fields = requestedFields(query.fields, DEFAULT_STOCK_GET_FIELDS);
   const recorded = universe.recorded.get(secid);

@@ -72,7 +72,7 @@ function datasetFor(store: FixtureStore, secid: string): Dataset | undefined {
 }
 
 /** One `diff` row for a dataset's last served bar, or undefined if it serves no bars. */
-export function quoteRow(dataset: Dataset, bars: readonly Bar[]): Record<string, number | string> | undefined {
+function quoteRow(dataset: Dataset, bars: readonly Bar[]): Record<string, number | string> | undefined {
   const last = bars.at(-1);
   if (!last) return undefined;
   const previous = bars.at(-2);

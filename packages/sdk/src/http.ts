@@ -29,15 +29,15 @@ export interface TransportSettings {
 type HttpMethod = "get" | "post" | "delete";
 type OperationOf<P extends keyof paths, M extends HttpMethod> = NonNullable<paths[P][M]>;
 /** Methods a path has (those not typed `never`). */
-export type MethodsOf<P extends keyof paths> = { [M in HttpMethod]: paths[P][M] extends undefined ? never : M }[HttpMethod];
+type MethodsOf<P extends keyof paths> = { [M in HttpMethod]: paths[P][M] extends undefined ? never : M }[HttpMethod];
 /** The JSON body of an operation's 200 answer. */
-export type OkBody<O> = O extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : never;
+type OkBody<O> = O extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : never;
 type PathParamsOf<O> = O extends { parameters: { path: infer X } } ? X : undefined;
 type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? undefined : Q) : undefined;
 type BodyOf<O> = O extends { requestBody: { content: { "application/json": infer B } } } ? B : undefined;
 
 /** What one call sends: path parameters, query and JSON body as typed by the operation, and a signal. */
-export interface CallInit<O> {
+interface CallInit<O> {
   params?: PathParamsOf<O>;
   query?: QueryOf<O>;
   body?: BodyOf<O>;

@@ -36,7 +36,7 @@ import { registerJobRoutes } from "./routes/jobs/list.ts";
 import { registerKeyRoutes } from "./routes/keys/index.ts";
 
 /** Version reported in the OpenAPI document (the package version). */
-export const API_VERSION = "0.1.0";
+const API_VERSION = "0.1.0";
 
 /** Turn a route path with `:param` segments into a matcher. */
 function pathMatcher(path: string): RegExp {

@@ -8,7 +8,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 
 /** How a {@link RequestTracker.drain} ended. */
-export interface DrainOutcome {
+interface DrainOutcome {
   /** True when every request in flight finished within the grace period. */
   drained: boolean;
   /** Requests in flight when draining started. */

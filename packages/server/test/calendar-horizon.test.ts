@@ -2,7 +2,7 @@
  * The calendar horizon maintains itself: days after the bundled calendars' 2026-12-31, up to
  * today, are learnt from the benchmark index's bars (CN: 1.000001, HK: 100.HSI) with one kline call
  * per market, stored, and then planned and cached like any known day. The replay has no recorded
- * bars after 2026, so these tests add SYNTHETIC bars (made up; see the replay's fixtures/README.md).
+ * bars after 2026, so these tests add SYNTHETIC bars (made up; see packages/replay/fixtures/README.md).
  */
 import { ManualClock } from "@quantdb/core/clock";
 import { parseStockSymbol } from "@quantdb/core/symbols";

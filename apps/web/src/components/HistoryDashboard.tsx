@@ -11,7 +11,7 @@ const CSV_COLUMNS = ["date", "open", "high", "low", "close", "volume", "amount",
 const PAGE_SIZE = 20;
 
 /** CSV of the bars, numbers exactly as the API sent them (JSON numbers), null as empty. */
-export function barsCsv(bars: readonly DailyBar[]): string {
+function barsCsv(bars: readonly DailyBar[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const bar of bars) lines.push(CSV_COLUMNS.map((c) => (bar[c] == null ? "" : String(bar[c]))).join(","));
   return lines.join("\n") + "\n";

@@ -16,7 +16,7 @@ type State =
   | { status: "error"; q: string; message: string };
 
 /** Where a hit leads: the stock or index page, keeping the chart view (`?start&end…`) when given. */
-export function hitHref(hit: Pick<AssetSearchHit, "kind" | "symbol">, query?: string): string {
+function hitHref(hit: Pick<AssetSearchHit, "kind" | "symbol">, query?: string): string {
   return `/${hit.kind}/${encodeURIComponent(hit.symbol)}${query ? `?${query}` : ""}`;
 }
 
@@ -146,11 +146,16 @@ export function SearchBox({ initial, kind, viewQuery }: { initial: string; kind:
       <button type="button" onClick={() => go(null)} disabled={!q}>{t("search.go")}</button>
       {pending ? <span className="loading" role="status">{t("loading")}</span> : null}
       <div className="search-popup" hidden={!expanded}>
+        {/* The ARIA combobox pattern: the input keeps focus and the keyboard (aria-activedescendant). */}
+        {/* biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: listbox of the combobox pattern */}
         <ul id={listId} role="listbox" aria-label={t("search.results")} data-testid="search-results">
           {hits.map((hit, i) => (
+            // biome-ignore lint/a11y/useFocusableInteractive: an option of the combobox; the input keeps focus
+            // biome-ignore lint/a11y/useKeyWithClickEvents: the combobox's input handles the keys
             <li
               key={`${hit.kind}|${hit.market}|${hit.symbol}`}
               id={`${listId}-${i}`}
+              // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: an option of the combobox
               role="option"
               aria-selected={i === active}
               data-symbol={hit.symbol}

@@ -18,7 +18,7 @@ export function addMonths(date: string, months: number): string {
 }
 
 /** Earliest date of the bundled calendars. */
-export const MAX_START = "1990-12-19";
+const MAX_START = "1990-12-19";
 
 export const PRESETS = ["1M", "3M", "6M", "YTD", "1Y", "5Y", "max"] as const;
 export type Preset = (typeof PRESETS)[number];

@@ -15,10 +15,10 @@ export interface PriceBar {
 }
 
 /** Trading sessions per year used to annualise daily volatility. */
-export const SESSIONS_PER_YEAR = 242;
+const SESSIONS_PER_YEAR = 242;
 
 /** Close of the last bar, or null for no bars. */
-export function lastClose(bars: readonly PriceBar[]): number | null {
+function lastClose(bars: readonly PriceBar[]): number | null {
   return bars.length ? bars[bars.length - 1]!.close : null;
 }
 
@@ -44,7 +44,7 @@ export function periodReturn(bars: readonly PriceBar[]): number | null {
 }
 
 /** Highest high of the view. */
-export function periodHigh(bars: readonly PriceBar[]): number | null {
+function periodHigh(bars: readonly PriceBar[]): number | null {
   if (!bars.length) return null;
   let max = -Infinity;
   for (const bar of bars) if (bar.high > max) max = bar.high;
@@ -52,7 +52,7 @@ export function periodHigh(bars: readonly PriceBar[]): number | null {
 }
 
 /** Lowest low of the view. */
-export function periodLow(bars: readonly PriceBar[]): number | null {
+function periodLow(bars: readonly PriceBar[]): number | null {
   if (!bars.length) return null;
   let min = Infinity;
   for (const bar of bars) if (bar.low < min) min = bar.low;
@@ -60,7 +60,7 @@ export function periodLow(bars: readonly PriceBar[]): number | null {
 }
 
 /** Log returns ln(close_t / close_{t-1}), one per bar after the first. */
-export function logReturns(bars: readonly PriceBar[]): number[] {
+function logReturns(bars: readonly PriceBar[]): number[] {
   const out: number[] = [];
   for (let i = 1; i < bars.length; i++) out.push(Math.log(bars[i]!.close / bars[i - 1]!.close));
   return out;
@@ -74,7 +74,7 @@ export function simpleReturns(bars: readonly PriceBar[]): { date: string; pct: n
 }
 
 /** Sample standard deviation (n - 1); null for fewer than 2 values. */
-export function stdev(values: readonly number[]): number | null {
+function stdev(values: readonly number[]): number | null {
   if (values.length < 2) return null;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const sq = values.reduce((a, v) => a + (v - mean) ** 2, 0);

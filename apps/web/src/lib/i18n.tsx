@@ -9,7 +9,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
 export type Lang = "en" | "zh";
-export const LANG_STORAGE_KEY = "quantdb.lang";
+const LANG_STORAGE_KEY = "quantdb.lang";
 
 const en = {
   "nav.stock": "Stock",
@@ -265,7 +265,7 @@ export function LanguageProvider({ children }: { children: ReactNode }) {
 }
 
 /** The current language and its setter. */
-export function useLang(): LangContext {
+function useLang(): LangContext {
   return useContext(Context);
 }
 

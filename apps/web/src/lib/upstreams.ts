@@ -4,7 +4,7 @@
  * page shows what the API says and "not reported" when it says nothing.
  */
 
-export type CircuitState = "closed" | "open" | "half-open";
+type CircuitState = "closed" | "open" | "half-open";
 
 /** One upstream host as the status page shows it. */
 export interface UpstreamState {

@@ -4,7 +4,7 @@
  * is (bars and the covered span in one transaction), so an API read of the imported range makes no
  * upstream call.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { parseAdjust, seriesCheckDay, type Adjust, type DailyBar } from "@quantdb/core/history";
 import { csvAdjust, csvRowsToBars, detectCsvLayout, prepareImport, symbolFromFileName, type CsvLayout } from "@quantdb/core/ingest";
@@ -24,7 +24,7 @@ interface ImportOptions {
 }
 
 function csvFiles(path: string): string[] {
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(path);
   } catch {
@@ -63,7 +63,10 @@ function readSeries(file: string, options: ImportOptions, defaultAdjust: Adjust)
     const adjust = csvAdjust(cell.adjust, defaultAdjust);
     const key = `${symbol.secid}|${adjust}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { symbol, adjust, bars: [] }));
+    if (!group) {
+      group = { symbol, adjust, bars: [] };
+      groups.set(key, group);
+    }
     group.bars.push(cell.bar);
   }
   return { layout, series: [...groups.values()] };
@@ -94,7 +97,7 @@ export function registerImport(program: Command, out: Output): void {
       let rejected = 0;
       try {
         for (const file of files) {
-          let parsed;
+          let parsed: ReturnType<typeof readSeries>;
           try {
             parsed = readSeries(file, options, adjust);
           } catch (error) {

@@ -29,7 +29,7 @@
  * - `stock_zh_a_hist(symbol="000001", period="daily", start_date="19700101", end_date="20500101",
  *   adjust="", timeout=None)`: akfamily/akshare `akshare/stock_feature/stock_hist_em.py` (and
  *   docs/upstream-spec.md §2). Columns `日期, 股票代码, 开盘, 收盘, 最高, 最低, 成交量,
- *   成交额, 振幅, 涨跌幅, 涨跌额, 换手率` (AKShare docs `docs/data/stock/stock.md`: 股票代码 "不带市场标识的
+ *   成交额, 振幅, 涨跌幅, 涨跌额, 换手率` (akfamily/akshare `docs/data/stock/stock.md`: 股票代码 "不带市场标识的
  *   股票代码", 成交量 int64 "注意单位: 手"); `日期` is `pd.to_datetime(...).dt.date`; prices, amount and
  *   percentages are `pd.to_numeric` of Eastmoney's decimal text, so float64; volume is integer text,
  *   so int64. `period` and `adjust` are dict look-ups (`KeyError` otherwise); dates filter server-side.

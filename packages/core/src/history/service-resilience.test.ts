@@ -1,7 +1,7 @@
 /**
  * The history service when upstream is unavailable (503 or, with allowPartial, the held part with
  * the missing spans) and with a cross-process series lock (taken only when something is missing,
- * then the plan is made again inside it). In-memory store and a scripted upstream.
+ * then the plan is made again inside it). The in-memory store (testing/) and a scripted upstream.
  */
 import { describe, expect, it } from "vitest";
 import { bundledCalendars } from "../calendar/index.ts";
@@ -9,54 +9,21 @@ import { ManualClock } from "../clock.ts";
 import type { DailyBarsRequest, DailyBarSource } from "../eastmoney/kline.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { UpstreamUnavailableError } from "../upstream/policy.ts";
-import { HistoryService, type FetchedSpan, type HeldSpan, type HistoryStore, type SeriesLock } from "./service.ts";
+import { HistoryService, type SeriesLock } from "./service.ts";
+import { MemoryHistoryStore } from "./testing/memory-store.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "./types.ts";
 
 const SYMBOL = parseStockSymbol("600519");
 const clock = new ManualClock("2026-11-20T12:00:00Z");
 
-/** A store in memory: one instrument, spans and bars per adjustment. */
+/** A store in memory, and the qfq series' held spans; `hold` stores a fetch made before the test's requests. */
 function memoryStore() {
-  const spans: HeldSpan[] = [];
-  const bars: DailyBar[] = [];
-  let instrument: { id: number; name: string | null } | null = null;
-  let checkedOn: string | null = null;
-  const store: HistoryStore = {
-    async findInstrument() {
-      return instrument;
-    },
-    async coverage(_id, _adjust, start, end) {
-      return spans.filter((s) => s.start <= end && s.end >= start);
-    },
-    async allCoverage() {
-      return [...spans];
-    },
-    async bars(_id, _adjust, start, end) {
-      return bars.filter((b) => b.date >= start && b.date <= end).sort((a, b) => (a.date < b.date ? -1 : 1));
-    },
-    async saveFetched(fetched: FetchedSpan) {
-      instrument ??= { id: 1, name: fetched.name };
-      bars.push(...fetched.bars);
-      if (fetched.span) spans.push({ ...fetched.span, fetchedAt: fetched.fetchedAt });
-      if (fetched.checkedOn) checkedOn = fetched.checkedOn;
-    },
-    async replaceSeries() {
-      throw new Error("not used");
-    },
-    async pendingEmpty() {
-      return [];
-    },
-    async checkedOn() {
-      return checkedOn;
-    },
-    async markChecked(_id, _adjust, day) {
-      checkedOn = day;
-    },
-    async lastBar(_id, _adjust, onOrBefore) {
-      return bars.filter((b) => b.date <= onOrBefore).sort((a, b) => (a.date < b.date ? -1 : 1)).at(-1) ?? null;
-    },
-  };
-  return { store, spans, bars, hold: (start: string, end: string, held: DailyBar[]) => store.saveFetched({ symbol: SYMBOL, name: "贵州茅台", adjust: "qfq", span: { start, end }, bars: held, fetchedAt: new Date("2026-11-01T00:00:00Z"), checkedOn: "2026-11-20" }) };
+  const store = new MemoryHistoryStore();
+  const spans = async () => ((await store.findInstrument(SYMBOL)) ? store.allCoverage(1, "qfq") : []);
+  const fetchedAt = new Date("2026-11-01T00:00:00Z");
+  const hold = (start: string, end: string, bars: DailyBar[]) =>
+    store.saveFetched({ symbol: SYMBOL, name: "贵州茅台", adjust: "qfq", span: { start, end }, bars, fetchedAt, checkedOn: "2026-11-20" });
+  return { store, spans, hold };
 }
 
 function bar(date: string): DailyBar {
@@ -99,7 +66,7 @@ describe("HistoryService when upstream is unavailable", () => {
     const error = await service.getDailyBars(query("2024-01-02", "2024-01-31")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ status: 503, retryAfterSeconds: 42 });
-    expect(spans).toHaveLength(1);
+    expect(await spans()).toHaveLength(1);
   });
 
   it("with allowPartial answers the held part, complete=false, and every span not served", async () => {
@@ -115,7 +82,7 @@ describe("HistoryService when upstream is unavailable", () => {
     ]);
     expect(result.upstreamError).toEqual({ code: "UPSTREAM_UNAVAILABLE", message: "circuit open", retry_after_seconds: 42 });
     expect(result.bars.map((b) => b.date)).toEqual(["2024-01-08", "2024-01-09"]);
-    expect(spans).toHaveLength(1);
+    expect(await spans()).toHaveLength(1);
   });
 
   it("with allowPartial keeps what was fetched before the failure and lists only the rest", async () => {
@@ -126,7 +93,8 @@ describe("HistoryService when upstream is unavailable", () => {
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(upstream.calls).toHaveLength(2);
     expect(result.missing).toEqual([{ start: "2024-01-15", end: "2024-01-19" }]);
-    expect(spans.map((s) => [s.start, s.end])).toContainEqual(["2024-01-02", "2024-01-08"]); // the first run, with its anchor
+    // the first run, with its anchor
+    expect((await spans()).map((s) => [s.start, s.end])).toContainEqual(["2024-01-02", "2024-01-08"]);
   });
 });
 

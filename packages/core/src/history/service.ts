@@ -1,21 +1,29 @@
 /**
  * The main job: serve a stock's daily bars for a date range, fetching from upstream only the
- * trading sessions not yet held, as decided by the exchange calendar.
+ * trading sessions not yet held, as decided by the exchange calendar. The steps of a request live
+ * in plan.ts, verify.ts, fetch.ts and assemble.ts; this class holds the state they share across
+ * requests (locks, counters, provisional bars) and runs them in order.
  */
-import { finalThroughOn, type CalendarHorizonHook, type Calendars, type ExchangeCalendar } from "../calendar/index.ts";
+import type { CalendarHorizonHook, Calendars } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
-import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
+import { localTime, type IsoDate } from "../dates.ts";
 import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
 import { remainingMs, withLazyDeadline } from "../upstream/deadline.ts";
 import { HistoryActivity, type ActivitySnapshot } from "./activity.ts";
+import { assembleDaily, type HeldForAnswer } from "./assemble.ts";
+import { maxDate, minDate, momentOf, newProgress, priceDecimals, seriesKey } from "./context.ts";
+import type { Moment, SeriesContext } from "./context.ts";
+import { fetchChecked, fetchMissing } from "./fetch.ts";
 import { KeyedLock } from "./keyed-lock.ts";
-import { missingRuns, type Span } from "./planner.ts";
 import { aggregateBars, periodEnd, periodStart, type Period } from "./periods.ts";
-import { checkBars } from "./quality.ts";
+import { checkDayOn, firstLook, needsUpstream, planWindow } from "./plan.ts";
+import type { Span } from "./planner.ts";
+import { ProvisionalBars } from "./provisional.ts";
 import type { HistoryQuery } from "./request.ts";
 import type { Adjust, DailyBar } from "./types.ts";
+import { pricesDiffer } from "./verify.ts";
 
 /** A stored instrument as the history service sees it. */
 export interface StoredInstrument {
@@ -293,47 +301,6 @@ export interface HistoryServiceOptions {
   requestTimeoutMs?: number;
 }
 
-interface ProvisionalEntry {
-  date: IsoDate;
-  bar: DailyBar | undefined;
-  fetchedAt: number;
-}
-
-/** Everything the service derives from the clock and calendar for one request. */
-interface Moment {
-  calendar: ExchangeCalendar;
-  now: Date;
-  today: IsoDate;
-  /** Last exchange-local date whose bar is final now. */
-  finalThrough: IsoDate;
-}
-
-/** `Retry-After` seconds an upstream error suggests (503 unavailable errors carry one), or null. */
-function retryAfterOf(error: UpstreamError): number | null {
-  const seconds = error.details?.retry_after_seconds;
-  return typeof seconds === "number" ? seconds : null;
-}
-
-function minDate(a: IsoDate, b: IsoDate): IsoDate {
-  return a < b ? a : b;
-}
-
-function maxDate(a: IsoDate, b: IsoDate): IsoDate {
-  return a > b ? a : b;
-}
-
-/** Decimals upstream quotes prices with: 3 for HK stocks, 2 otherwise (A-shares, index points). */
-function priceDecimals(symbol: Instrument): number {
-  return symbol.market === "HK" && symbol.kind === "stock" ? 3 : 2;
-}
-
-/** Whether two bars quote different prices beyond upstream's rounding. */
-function pricesDiffer(a: DailyBar | undefined, b: DailyBar | undefined, decimals: number): boolean {
-  if (!a || !b) return a !== b;
-  const tolerance = 0.5 * 10 ** -decimals + 1e-9;
-  return (["open", "high", "low", "close"] as const).some((k) => Math.abs(a[k] - b[k]) > tolerance);
-}
-
 /**
  * The session day on which a held adjusted (qfq/hfq) series is due for its daily check against
  * upstream at `now`: the latest session of the instrument's exchange on or before today
@@ -344,11 +311,6 @@ function pricesDiffer(a: DailyBar | undefined, b: DailyBar | undefined, decimals
 export function seriesCheckDay(symbol: Instrument, now: Date, calendars: Calendars): IsoDate {
   const calendar = calendars.forMarket(symbol.market);
   return checkDayOn(calendar, localTime(now, calendar.timeZone).date);
-}
-
-/** {@link seriesCheckDay} on `calendar` for the exchange-local `today`. */
-function checkDayOn(calendar: ExchangeCalendar, today: IsoDate): IsoDate {
-  return today > calendar.knownThrough ? today : (calendar.sessionOnOrBefore(today) ?? today);
 }
 
 /**
@@ -366,7 +328,8 @@ function checkDayOn(calendar: ExchangeCalendar, today: IsoDate): IsoDate {
  *   day is re-verified once from the next session day on (volumes get revised), then frozen.
  * - Dates beyond the calendar's known horizon are passed through to upstream every time and never
  *   stored: the calendar cannot say whether they are sessions.
- * - Every response passes the quality gate ({@link checkBars}) before anything is stored.
+ * - Every response passes the quality gate (`checkBars`, see {@link fetchChecked}) before anything
+ *   is stored.
  * - Concurrent requests for the same instrument and adjustment fetch a missing span once.
  */
 export class HistoryService {
@@ -375,13 +338,12 @@ export class HistoryService {
   readonly #clock: Clock;
   readonly #calendars: Calendars;
   readonly #marginMs: number;
-  readonly #provisionalTtlMs: number;
   readonly #logger: HistoryLogger;
   readonly #lock = new KeyedLock();
   readonly #seriesLock: SeriesLock | undefined;
   readonly #calendarHorizon: CalendarHorizonHook | undefined;
   readonly #requestTimeoutMs: number | undefined;
-  readonly #provisional = new Map<string, ProvisionalEntry>();
+  readonly #provisional: ProvisionalBars;
   readonly #counters = { requests: 0, hits: 0, upstreamCalls: 0, since: new Date() };
   readonly #activity: HistoryActivity;
 
@@ -391,7 +353,7 @@ export class HistoryService {
     this.#clock = options.clock;
     this.#calendars = options.calendars;
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
-    this.#provisionalTtlMs = options.provisionalTtlMs ?? 60_000;
+    this.#provisional = new ProvisionalBars(options.provisionalTtlMs ?? 60_000);
     this.#seriesLock = options.seriesLock;
     this.#calendarHorizon = options.calendarHorizon;
     this.#requestTimeoutMs = options.requestTimeoutMs;
@@ -409,226 +371,41 @@ export class HistoryService {
    *   has `complete: false` and the spans not served in `missing`. A fully held range needs no call.
    */
   async getDailyBars(query: HistoryQuery, options: HistoryRequestOptions = {}): Promise<HistoryResult> {
-    const { symbol, adjust, start, end } = query;
+    const { symbol, adjust, end } = query;
     const startedAt = performance.now();
+    // Sessions past the calendar's horizon up to today are learnt before the request is planned.
     await this.#calendarHorizon?.ensureThrough(this.#calendars.forMarket(symbol.market).id, end, options.signal);
-    options = withLazyDeadline(options, this.#requestTimeoutMs); // one bound for the whole request, made when upstream work starts
+    // One bound for the whole request, made when upstream work starts.
+    const bounded = withLazyDeadline(options, this.#requestTimeoutMs);
     const moment = this.#moment(symbol);
-    const { calendar, today, finalThrough } = moment;
-    const fetchEnd = minDate(end, today);
-    const knownEnd = minDate(fetchEnd, calendar.knownThrough);
-    const sessions = start <= knownEnd ? calendar.sessionsBetween(start, knownEnd) : [];
-    const passThrough: Span | null =
-      fetchEnd > calendar.knownThrough
-        ? { start: start > calendar.knownThrough ? start : addCalendarDays(calendar.knownThrough, 1), end: fetchEnd }
-        : null;
-
-    /** The session day a held adjusted series is checked against upstream for (null: unadjusted, never checked). */
-    const checkDay = adjust === "" ? null : checkDayOn(calendar, today);
-    const verify = (held: readonly HeldSpan[]) => {
-      const verified = held.flatMap((span) => this.#verifiedPart(span, moment));
-      return { held: verified, runs: missingRuns(sessions, verified) };
-    };
-    const plan = async () => {
-      const instrument = await this.#store.findInstrument(symbol);
-      const held = instrument && sessions.length > 0 ? await this.#store.coverage(instrument.id, adjust, start, knownEnd) : [];
-      return { instrument, ...verify(held) };
-    };
-
-    // The first look reads the bars too when the store can do it in one round trip: for a range
-    // already held (the common case) that is the whole request.
-    let instrument: StoredInstrument | null;
-    let runs: Span[];
-    let snapshotBars: { json: string; count: number } | null = null;
-    let checkedOn: IsoDate | null = null;
-    if (this.#store.snapshot) {
-      const snapshot = await this.#store.snapshot(symbol, adjust, { start, end, coverageEnd: knownEnd });
-      instrument = snapshot.instrument;
-      ({ runs } = verify(sessions.length > 0 ? snapshot.held : []));
-      snapshotBars = snapshot.bars;
-      checkedOn = snapshot.checkedOn;
-    } else {
-      ({ instrument, runs } = await plan());
-      if (instrument && checkDay) checkedOn = await this.#store.checkedOn(instrument.id, adjust);
-    }
-    const checkDue = (on: IsoDate | null) => checkDay !== null && (on === null || on < checkDay);
-    // Empty answers seen before this request began: a second empty answer confirms them.
-    let earlierEmpty: PendingEmptySpan[] = runs.length > 0 && instrument ? await this.#store.pendingEmpty(instrument.id, adjust, start, knownEnd) : [];
-    const fetched: Span[] = [];
-    const transient = new Map<IsoDate, DailyBar>();
-    let upstreamName: string | null = null;
-    let upstreamRequests = 0;
-    let replacement: SeriesReplacement | null = null;
-    const missing: Span[] = [];
-    const unconfirmed: Span[] = [];
-    /** The upstream failure an allowed partial answer reports (set inside the locked section). */
-    const failure: { error: UpstreamError | null } = { error: null };
-
-    const key = `${symbol.secid}|${adjust}`;
-    if (runs.length > 0 || passThrough || (instrument !== null && checkDue(checkedOn))) {
-      snapshotBars = null; // read again after the locked section: it may write, and others may have
-      await this.#locked(key, options.signal, async () => {
-        let held: Span[];
-        ({ instrument, held, runs } = await plan());
-        if (instrument && runs.length > 0) {
-          // Empty answers another request got while this one waited are shared, not asked again:
-          // concurrent requests make one call. Only those seen before this request began count as
-          // the first of two empty answers.
-          const before = new Set(earlierEmpty.map((span) => span.id));
-          const pending = await this.#store.pendingEmpty(instrument.id, adjust, start, knownEnd);
-          const shared = pending.filter((span) => !before.has(span.id));
-          earlierEmpty = pending.filter((span) => before.has(span.id));
-          if (shared.length > 0) {
-            runs = missingRuns(sessions, [...held, ...shared]);
-            unconfirmed.push(...shared.map((span) => ({ start: maxDate(span.start, start), end: minDate(span.end, knownEnd) })));
-          }
-        }
-        let passThroughDone = false;
-        let current: Span | undefined;
-        try {
-          // The once-per-session-day check of a held adjusted series (a dividend rewrites qfq/hfq
-          // history upstream): one call for its latest held bar, unless the first gap's anchor
-          // compares a held bar anyway. A series with no bar yet is made by this request's fetches.
-          let newSeries = checkDay !== null && !instrument;
-          if (instrument && checkDay && checkDue(await this.#store.checkedOn(instrument.id, adjust))) {
-            const last = await this.#store.lastBar(instrument.id, adjust, finalThrough);
-            if (!last) {
-              newSeries = true;
-              if (runs.length === 0) await this.#store.markChecked(instrument.id, adjust, checkDay);
-            } else if (!(runs.length > 0 && this.#anchorFor(runs[0]!, held, calendar))) {
-              const checked = await this.#fetch(symbol, adjust, { start: last.date, end: last.date }, moment, options.signal);
-              upstreamRequests++;
-              upstreamName = checked.name ?? upstreamName;
-              const fresh = checked.bars.find((bar) => bar.date === last.date);
-              if (fresh && pricesDiffer(last, fresh, priceDecimals(symbol))) {
-                replacement = await this.#replaceSeries(symbol, adjust, instrument.id, { start: last.date, end: last.date }, moment, transient, options.signal, {
-                  anchor: last.date,
-                  cached: last,
-                  fresh,
-                  reason: "daily_check",
-                  checkedOn: checkDay,
-                });
-                upstreamRequests++;
-                fetched.push({ start: replacement.start_date, end: replacement.end_date });
-                ({ instrument, held, runs } = await plan());
-              } else {
-                if (!fresh) this.#logger.warn("daily check: upstream sent no bar for the latest held session; series kept", { secid: symbol.secid, adjust, date: last.date });
-                await this.#store.markChecked(instrument.id, adjust, checkDay);
-              }
-            }
-          }
-          for (let run = runs.shift(); run; run = runs.shift()) {
-            current = run;
-            if (run.start > finalThrough && this.#reuseProvisional(key, run, transient, moment.now)) continue;
-            const anchor = this.#anchorFor(run, held, calendar);
-            const request = anchor ? { start: minDate(anchor, run.start), end: maxDate(anchor, run.end) } : run;
-            const result = await this.#fetch(symbol, adjust, request, moment, options.signal);
-            upstreamRequests++;
-            fetched.push(run);
-            upstreamName = result.name ?? upstreamName;
-
-            if (anchor && instrument) {
-              const [cached] = await this.#store.bars(instrument.id, adjust, anchor, anchor);
-              const fresh = result.bars.find((bar) => bar.date === anchor);
-              if (pricesDiffer(cached, fresh, priceDecimals(symbol))) {
-                replacement = await this.#replaceSeries(symbol, adjust, instrument.id, run, moment, transient, options.signal, {
-                  anchor,
-                  cached,
-                  fresh,
-                  reason: "anchor_mismatch",
-                  ...(checkDay ? { checkedOn: checkDay } : {}),
-                });
-                upstreamRequests++;
-                fetched.push({ start: replacement.start_date, end: replacement.end_date });
-                ({ instrument, held, runs } = await plan());
-                continue;
-              }
-            }
-            this.#keepLive(key, run, result.bars, moment, transient);
-            const spanEnd = minDate(request.end, finalThrough);
-            const bars = result.bars.filter((bar) => bar.date <= finalThrough);
-            const { span, pending } =
-              request.start <= spanEnd ? this.#confirmEmpty({ start: request.start, end: spanEnd }, run, bars, earlierEmpty, calendar) : { span: null, pending: [] };
-            unconfirmed.push(...pending.map((p) => ({ start: maxDate(p.start, start), end: minDate(p.end, knownEnd) })).filter((p) => p.start <= p.end));
-            // A matching anchor is a held bar compared with upstream: the series' check for the day.
-            const checked = checkDay && (newSeries || anchor) ? { checkedOn: checkDay } : {};
-            if (span || result.name || pending.length > 0) {
-              await this.#store.saveFetched({ symbol, name: result.name, adjust, span, bars, fetchedAt: moment.now, pendingEmpty: pending, ...checked });
-            }
-            if (!instrument) instrument = await this.#store.findInstrument(symbol);
-          }
-          current = undefined;
-          if (passThrough) {
-            const result = await this.#fetch(symbol, adjust, passThrough, moment, options.signal);
-            upstreamRequests++;
-            fetched.push(passThrough);
-            upstreamName = result.name ?? upstreamName;
-            for (const bar of result.bars) transient.set(bar.date, bar);
-            passThroughDone = true;
-          }
-        } catch (error) {
-          // Never a silent partial answer: without allowPartial the failure is the answer.
-          if (!options.allowPartial || !(error instanceof UpstreamError)) throw error;
-          failure.error = error;
-          if (current) missing.push(current);
-          missing.push(...runs);
-          if (passThrough && !passThroughDone) missing.push(passThrough);
-        }
-        if (fetched.length > 0 && !instrument) instrument = await this.#store.findInstrument(symbol);
-      });
-    }
-
-    const result = {
+    const series: SeriesContext = {
+      store: this.#store,
       symbol,
-      name: upstreamName ?? instrument?.name ?? null,
       adjust,
-      period: "daily" as const,
-      start,
-      end,
-      calendarKnownThrough: calendar.knownThrough,
-      complete: missing.length === 0,
-      missing,
-      upstreamError: failure.error ? { code: failure.error.code, message: failure.error.message, retry_after_seconds: retryAfterOf(failure.error) } : null,
+      moment,
+      fetch: (span) => this.#fetch(symbol, adjust, span, moment, bounded.signal),
+      logger: this.#logger,
     };
-    const report = (rowsFromCache: number, rowsFromUpstream: number): CacheReport => ({
-      hit: upstreamRequests === 0,
-      rows_from_cache: rowsFromCache,
-      rows_from_upstream: rowsFromUpstream,
-      upstream_requests: upstreamRequests,
-      trading_days: sessions.length,
-      series_replaced: replacement,
-      unconfirmed_empty: unconfirmed,
-    });
-    this.#counters.requests++;
-    if (upstreamRequests === 0) this.#counters.hits++;
 
-    // Fast path: everything held, nothing fetched or live, every bar final: the stored JSON as is.
-    if (instrument && (snapshotBars || this.#store.barsJson) && fetched.length === 0 && transient.size === 0 && end <= finalThrough) {
-      const stored = snapshotBars ?? (await this.#store.barsJson!(instrument.id, adjust, start, end));
-      const text = stored.count === 0 ? "[]" : stored.json.replaceAll("}", ',"provisional":false,"partial":false}');
-      let parsed: ServedBar[] | undefined;
-      this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
-      return {
-        ...result,
-        get bars(): ServedBar[] {
-          return (parsed ??= JSON.parse(text) as ServedBar[]);
-        },
-        barsJson: { text, count: stored.count },
-        cache: report(stored.count, 0),
-      };
+    // Plan: the range's sessions, which of them are held (verified), what is missing.
+    const window = planWindow(query, moment);
+    const look = await firstLook(series, window);
+    const progress = newProgress();
+    let held: HeldForAnswer = { instrument: look.instrument, barsJson: look.bars };
+    if (needsUpstream(window, look)) {
+      // Under the series lock: plan again, verify the series, fetch and store what is missing. The
+      // bars are read again after it: it may write, and others may have.
+      const fetchOptions = { allowPartial: options.allowPartial === true, provisional: this.#provisional };
+      const work = () => fetchMissing(series, window, look.earlierEmpty, progress, fetchOptions);
+      held = { instrument: await this.#locked(seriesKey(symbol, adjust), bounded.signal, work), barsJson: null };
     }
 
-    const stored = snapshotBars ? (JSON.parse(snapshotBars.json) as DailyBar[]) : instrument ? await this.#store.bars(instrument.id, adjust, start, end) : [];
-    const byDate = new Map<IsoDate, DailyBar>();
-    for (const bar of stored) byDate.set(bar.date, bar);
-    for (const [date, bar] of transient) if (date >= start && date <= end && !byDate.has(date)) byDate.set(date, bar);
-    const bars = [...byDate.values()]
-      .sort((a, b) => (a.date < b.date ? -1 : 1))
-      .map((bar) => ({ ...bar, provisional: bar.date > finalThrough, partial: false }));
-
-    const fromUpstream = bars.filter((bar) => fetched.some((span) => bar.date >= span.start && bar.date <= span.end)).length;
-    this.#activity.recordRequest({ hit: upstreamRequests === 0, latencyMs: performance.now() - startedAt });
-    return { ...result, bars, cache: report(bars.length - fromUpstream, fromUpstream) };
+    // Assemble the answer from the store and what this request fetched.
+    this.#counters.requests++;
+    if (progress.upstreamRequests === 0) this.#counters.hits++;
+    const result = await assembleDaily(series, window, held, progress);
+    this.#activity.recordRequest({ hit: progress.upstreamRequests === 0, latencyMs: performance.now() - startedAt });
+    return result;
   }
 
   /**
@@ -727,7 +504,7 @@ export class HistoryService {
     if (!instrument) return [];
     const refreshed: RefreshedSeries[] = [];
     for (const adjust of adjusts) {
-      const result = await this.#locked(`${symbol.secid}|${adjust}`, options.signal, async () => {
+      const result = await this.#locked(seriesKey(symbol, adjust), options.signal, async () => {
         const held = await this.#store.allCoverage(instrument.id, adjust);
         if (held.length === 0) return null;
         const start = held.reduce((min, span) => minDate(min, span.start), held[0]!.start);
@@ -748,10 +525,7 @@ export class HistoryService {
   }
 
   #moment(symbol: Instrument): Moment {
-    const calendar = this.#calendars.forMarket(symbol.market);
-    const now = this.#clock.now();
-    const today = localTime(now, calendar.timeZone).date;
-    return { calendar, now, today, finalThrough: finalThroughOn(calendar, now, this.#marginMs) };
+    return momentOf(this.#calendars.forMarket(symbol.market), this.#clock.now(), this.#marginMs);
   }
 
   /**
@@ -761,133 +535,15 @@ export class HistoryService {
    */
   #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     const shareable = (error: unknown) => error instanceof UpstreamError && error.details?.reason !== "aborted";
-    return this.#lock.share(`${symbol.secid}|${adjust}`, () => this.#fetchOnce(symbol, adjust, span, moment, signal), shareable);
+    const call = () => this.#fetchOnce(symbol, adjust, span, moment, signal);
+    return this.#lock.share(seriesKey(symbol, adjust), call, shareable);
   }
 
-  /** One upstream call, through the quality gate. */
+  /** One upstream call, through the quality gate (see {@link fetchChecked}), counted. */
   async #fetchOnce(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     this.#counters.upstreamCalls++;
     this.#activity.recordUpstreamCall();
-    const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
-    const problems = checkBars(result.bars, { calendar: moment.calendar, adjust, priceDecimals: priceDecimals(symbol) });
-    if (problems.length > 0) {
-      this.#logger.warn("upstream bars rejected by the quality gate", { secid: symbol.secid, adjust, ...span, problems });
-      throw new UpstreamError(
-        "UPSTREAM_INVALID",
-        `Upstream sent ${problems.length} bar(s) that fail the quality gate (first: ${problems[0]!.date} ${problems[0]!.rule}); nothing was stored`,
-        { problems: problems.slice(0, 10) },
-      );
-    }
-    return result;
-  }
-
-  /** Fetch the whole held span plus `run` in one call and replace the series with it. */
-  async #replaceSeries(
-    symbol: Instrument,
-    adjust: Adjust,
-    instrumentId: number,
-    run: Span,
-    moment: Moment,
-    transient: Map<IsoDate, DailyBar>,
-    signal: AbortSignal | undefined,
-    evidence: { anchor: IsoDate; cached: DailyBar | undefined; fresh: DailyBar | undefined; reason: SeriesReplacement["reason"]; checkedOn?: IsoDate },
-  ): Promise<SeriesReplacement> {
-    const all = await this.#store.allCoverage(instrumentId, adjust);
-    const start = all.reduce((min, span) => minDate(min, span.start), run.start);
-    const end = all.reduce((max, span) => maxDate(max, span.end), run.end);
-    const result = await this.#fetch(symbol, adjust, { start, end }, moment, signal);
-    for (const bar of result.bars) if (bar.date > moment.finalThrough) transient.set(bar.date, bar);
-    const spanEnd = minDate(end, moment.finalThrough);
-    const bars = result.bars.filter((bar) => bar.date <= moment.finalThrough);
-    const checked = evidence.checkedOn ? { checkedOn: evidence.checkedOn } : {};
-    await this.#store.replaceSeries({ symbol, name: result.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checked });
-    this.#logger.warn("cached series was rebased upstream and has been replaced", { secid: symbol.secid, adjust, reason: evidence.reason, anchor: evidence.anchor, start, end });
-    return {
-      reason: evidence.reason,
-      anchor_date: evidence.anchor,
-      cached_close: evidence.cached?.close ?? null,
-      upstream_close: evidence.fresh?.close ?? null,
-      start_date: start,
-      end_date: spanEnd,
-    };
-  }
-
-  /**
-   * Split a fetched span into what becomes held and what upstream answered empty for the first time.
-   * Sessions of `run` before the answer's first bar or after its last (all of them when it has no
-   * bar) may be a glitch upstream rather than a suspension or a listing date: they are held only if
-   * an earlier request's answer was empty for them too (`earlier`); otherwise they are returned as
-   * `pending`, to be remembered unconfirmed and asked again. Gaps between bars are suspensions
-   * upstream vouches for and are held at once.
-   * @param bars the answer's final bars inside `whole`, ascending
-   */
-  #confirmEmpty(whole: Span, run: Span, bars: readonly DailyBar[], earlier: readonly Span[], calendar: ExchangeCalendar): { span: Span | null; pending: Span[] } {
-    const runSessions = calendar.sessionsBetween(run.start, minDate(run.end, whole.end));
-    const first = bars[0]?.date;
-    const last = bars.at(-1)?.date;
-    const lead = first === undefined ? [] : runSessions.filter((date) => date < first);
-    const trail = last === undefined ? runSessions : runSessions.filter((date) => date > last);
-    const seen = (date: IsoDate) => earlier.some((span) => span.start <= date && date <= span.end);
-    // The part of each edge an earlier answer was empty for too (next to the bars) is confirmed.
-    let t = 0;
-    while (t < trail.length && seen(trail[t]!)) t++;
-    let l = lead.length;
-    while (l > 0 && seen(lead[l - 1]!)) l--;
-    const pendingLead = lead.slice(0, l);
-    const pendingTrail = trail.slice(t);
-    const pending = [pendingLead, pendingTrail].filter((dates) => dates.length > 0).map((dates) => ({ start: dates[0]!, end: dates.at(-1)! }));
-    const start = pendingLead.length > 0 ? calendar.nextSession(pendingLead.at(-1)!) : whole.start;
-    const end = pendingTrail.length > 0 ? calendar.previousSession(pendingTrail[0]!) : whole.end;
-    return { span: start !== null && end !== null && start <= end ? { start, end } : null, pending };
-  }
-
-  /**
-   * The held session next to a run used as its anchor: the session just before the run if held,
-   * else the one just after it; null when the run touches nothing held.
-   */
-  #anchorFor(run: Span, held: readonly Span[], calendar: ExchangeCalendar): IsoDate | null {
-    const isHeld = (date: IsoDate | null) => date !== null && held.some((span) => span.start <= date && date <= span.end);
-    const before = calendar.previousSession(run.start);
-    if (before && isHeld(before)) return before;
-    const after = calendar.nextSession(run.end);
-    if (after && isHeld(after)) return after;
-    return null;
-  }
-
-  /**
-   * The part of a held span that counts as held now. A bar fetched on its own session day (or
-   * before the next session) may still be revised: from the next session day on, that one
-   * session is due for re-verification, and drops out until a later fetch covers it again.
-   */
-  #verifiedPart(span: HeldSpan, moment: Moment): Span[] {
-    const { calendar, today } = moment;
-    const fetchedDate = localTime(span.fetchedAt, calendar.timeZone).date;
-    const pending = calendar.sessionOnOrBefore(minDate(fetchedDate, calendar.knownThrough));
-    if (!pending || pending < span.start || pending > span.end) return [span];
-    const next = calendar.nextSession(pending);
-    if (!next || next > today) return [span];
-    const parts: Span[] = [];
-    const before = calendar.previousSession(pending);
-    if (before && before >= span.start) parts.push({ start: span.start, end: before });
-    if (next <= span.end) parts.push({ start: next, end: span.end });
-    return parts;
-  }
-
-  /** Keep a run's not-yet-final bar for the response and for reuse within the TTL. */
-  #keepLive(key: string, run: Span, bars: readonly DailyBar[], moment: Moment, transient: Map<IsoDate, DailyBar>): void {
-    const live = bars.filter((bar) => bar.date > moment.finalThrough);
-    for (const bar of live) transient.set(bar.date, bar);
-    if (run.end > moment.finalThrough) {
-      this.#provisional.set(key, { date: run.end, bar: live.find((b) => b.date === run.end), fetchedAt: moment.now.getTime() });
-    }
-  }
-
-  /** Serve a not-yet-final run from a recent provisional fetch instead of calling upstream again. */
-  #reuseProvisional(key: string, run: Span, transient: Map<IsoDate, DailyBar>, now: Date): boolean {
-    const entry = this.#provisional.get(key);
-    if (!entry || entry.date !== run.end || run.start !== run.end) return false;
-    if (now.getTime() - entry.fetchedAt >= this.#provisionalTtlMs) return false;
-    if (entry.bar) transient.set(entry.bar.date, entry.bar);
-    return true;
+    const request = { symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) };
+    return fetchChecked(this.#upstream, request, { calendar: moment.calendar, logger: this.#logger });
   }
 }

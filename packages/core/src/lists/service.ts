@@ -9,7 +9,7 @@ import { localTime, type IsoDate } from "../dates.ts";
 import { QuantDbError, UpstreamError } from "../errors.ts";
 import { KeyedLock } from "../history/keyed-lock.ts";
 import type { StockSymbol } from "../symbols/index.ts";
-import type { StockListSource } from "./clist.ts";
+import type { StockListScan, StockListSource } from "./clist.ts";
 import type { AssetQuery, StockListQuery } from "./params.ts";
 import type { CompanyInfoSource } from "./stock-get.ts";
 import type { CompanyInfo, ListMarket, StockListEntry } from "./types.ts";
@@ -156,7 +156,7 @@ export class StockListService {
       const failure = this.#failures.get(market);
       const now = this.#clock.now().getTime();
       if (!force && latest && failure && now - failure.at < this.#retryAfterFailureMs) return this.#serve(query, latest, failure.error, 0);
-      let scanned;
+      let scanned: StockListScan;
       try {
         // Not tied to the caller's connection: a scan that completes serves the next caller too.
         scanned = await this.#source.fetchStockList(market);

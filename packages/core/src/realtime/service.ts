@@ -387,7 +387,11 @@ export class QuoteService {
 
   /** Add secids to the next refresh, starting it at once when none is running. */
   #enqueue(secids: readonly string[]): Flight {
-    const flight = this.#running ? (this.#next ??= new Flight()) : new Flight();
+    let flight = new Flight();
+    if (this.#running) {
+      this.#next ??= flight;
+      flight = this.#next;
+    }
     for (const secid of secids) flight.secids.add(secid);
     if (!this.#running) this.#launch(flight);
     return flight;

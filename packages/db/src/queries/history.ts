@@ -72,7 +72,7 @@ function encodeBar(bar: DailyBar, elements?: string[][]): string {
   for (let f = 0; f < DAILY_BAR_FIELDS.length; f++) {
     const { json, element } = token(bar[DAILY_BAR_FIELDS[f]!]);
     text += FIELD_PREFIXES[f]! + json;
-    elements?.[f]!.push(element);
+    elements?.[f]?.push(element);
   }
   return `${text}}`;
 }

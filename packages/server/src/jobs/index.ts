@@ -3,7 +3,7 @@ import { DailyIngest } from "@quantdb/core/ingest";
 import type { Services } from "../context.ts";
 import { startIngestScheduler, type IngestScheduler } from "./scheduler.ts";
 
-export { startIngestScheduler, type IngestScheduler, type IngestSchedulerOptions } from "./scheduler.ts";
+export { startIngestScheduler, type IngestScheduler } from "./scheduler.ts";
 
 /** The daily ingest over the system's history service and job-run store. */
 export function createDailyIngest(

@@ -54,7 +54,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
  * this socket's own address, and no proxy relayed it (a reverse proxy on this host connects from
  * loopback on behalf of remote clients, and says so with X-Forwarded-For / Forwarded).
  */
-export function fromThisMachine(c: Context): boolean {
+function fromThisMachine(c: Context): boolean {
   if (c.req.header("x-forwarded-for") !== undefined || c.req.header("forwarded") !== undefined) return false;
   let remote: string | undefined;
   try {

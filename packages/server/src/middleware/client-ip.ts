@@ -8,7 +8,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import "./types.ts";
 
 /** The client IP of a request; undefined when there is no socket (in-process `app.request`). */
-export function clientIpOf(c: Context, trustProxy: number): string | undefined {
+function clientIpOf(c: Context, trustProxy: number): string | undefined {
   if (trustProxy > 0) {
     const forwarded = c.req.header("x-forwarded-for");
     if (forwarded) {

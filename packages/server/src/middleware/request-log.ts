@@ -10,7 +10,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import "./types.ts";
 
 /** The route pattern that matched (`/api/v1/historical/stock/:symbol`), or `unmatched`: never the raw path. */
-export function routeLabel(c: Context): string {
+function routeLabel(c: Context): string {
   const path = routePath(c, -1);
   return path === "" || path === "*" || path === "/*" ? "unmatched" : path;
 }

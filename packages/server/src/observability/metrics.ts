@@ -17,7 +17,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Counters the history service keeps (see `HistoryService.stats()`). */
-export interface HistoryCounters {
+interface HistoryCounters {
   requests: number;
   hits: number;
   upstream_calls: number;

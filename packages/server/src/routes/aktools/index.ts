@@ -62,7 +62,7 @@ const DOCS: readonly AktoolsFunctionDoc[] = [
 const HANDLERS: ReadonlyMap<string, AktoolsHandler> = new Map([...historyHandlers, ...marketHandlers, ...calendarHandlers]);
 
 /** The AKShare functions this API serves, in documentation order. */
-export const AKTOOLS_SUPPORTED: readonly string[] = DOCS.map((doc) => doc.name).filter((name) => HANDLERS.has(name));
+const AKTOOLS_SUPPORTED: readonly string[] = DOCS.map((doc) => doc.name).filter((name) => HANDLERS.has(name));
 
 /** Register `GET /api/public/{function}` (documented in the OpenAPI document, tag AKTools). */
 export function registerAktoolsRoutes(app: OpenAPIHono<AppEnv>): void {

@@ -32,7 +32,7 @@ const fieldShape = Object.fromEntries(
 ) as { [K in FinancialFieldName]: z.ZodNullable<z.ZodNumber> };
 
 /** One periodic report. */
-export const FinancialReportSchema = z
+const FinancialReportSchema = z
   .object({
     report_date: z.string().openapi({ description: "Period end, YYYY-MM-DD (03-31, 06-30, 09-30 or 12-31)", example: "2025-09-30" }),
     report_type: z.enum(["Q1", "H1", "Q3", "FY"]).openapi({

@@ -11,7 +11,7 @@ export const SymbolParam = z.object({
 });
 
 /** `period`: daily bars, or weekly/monthly bars derived from them. */
-export const PeriodParam = z.string().optional().openapi({
+const PeriodParam = z.string().optional().openapi({
   description:
     "daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after end_date: dated on the last session included, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close. A period cut short by end_date or today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is provisional.",
   example: "weekly",
@@ -52,7 +52,7 @@ export const HistoryQuerySchema = z.object({
 const nullableNumber = (description: string, example: number) => z.number().nullable().openapi({ description, example });
 
 /** One daily bar. */
-export const BarSchema = z
+const BarSchema = z
   .object({
     date: z.string().openapi({ description: "Exchange-local trading date, YYYY-MM-DD", example: "2024-01-02" }),
     open: z.number().openapi({ description: "Opening price, trading currency, adjusted per `adjust`", example: 1715.0 }),
@@ -78,7 +78,7 @@ export const BarSchema = z
   .openapi("DailyBar");
 
 /** Evidence of a stale series replaced during a request. */
-export const SeriesReplacementSchema = z
+const SeriesReplacementSchema = z
   .object({
     reason: z.enum(["anchor_mismatch", "daily_check"]).openapi({
       description:
@@ -94,7 +94,7 @@ export const SeriesReplacementSchema = z
   .openapi("SeriesReplacement");
 
 /** `format=columns`: one array per bar field, index i of every array being bar i. */
-export const BarColumnsSchema = z
+const BarColumnsSchema = z
   .object({
     date: z.array(z.string()),
     open: z.array(z.number()),
@@ -177,7 +177,7 @@ export const HistoryResponseSchema = z
   .openapi("StockHistory");
 
 /** The history response with `format=columns`: `columns` instead of `data`. */
-export const HistoryColumnsResponseSchema = HistoryResponseSchema.omit({ data: true })
+const HistoryColumnsResponseSchema = HistoryResponseSchema.omit({ data: true })
   .extend({ columns: BarColumnsSchema })
   .openapi("StockHistoryColumns");
 

@@ -9,14 +9,14 @@ import type { AppEnv } from "../../context.ts";
 import { historyBody } from "./get.ts";
 
 /** Response formats of the history endpoints. */
-export const HISTORY_FORMATS = ["json", "columns", "csv"] as const;
+const HISTORY_FORMATS = ["json", "columns", "csv"] as const;
 /** A response format: `json` (bars as objects), `columns` (one array per field) or `csv`. */
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
 
 /** Media type of `format=columns`: JSON, told apart from the row-shaped answer. */
-export const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
+const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
 /** Fields of a bar in column and CSV order. */
-export const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional", "partial"] as const;
+const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional", "partial"] as const;
 
 /** `identity`: when set, a key that determines the body exactly (see {@link serialise}). */
 function render(result: HistoryResult, format: HistoryFormat, identity?: string): SerialisedBody {

@@ -42,7 +42,7 @@ const QuerySchema = z.object({
 });
 
 /** A run as served. */
-export function jobRunBody(run: JobRun): z.infer<typeof JobRunSchema> {
+function jobRunBody(run: JobRun): z.infer<typeof JobRunSchema> {
   return {
     id: run.id,
     job: run.job,

@@ -21,7 +21,7 @@ export const StockListQuerySchema = z.object({
 });
 
 /** One stock of a list snapshot. */
-export const StockListEntrySchema = z
+const StockListEntrySchema = z
   .object({
     symbol: z.string().openapi({ description: "Exchange code: 6 digits (A-share) or 5 digits (HK) [Eastmoney f12]", example: "600519" }),
     name: z.string().nullable().openapi({ description: "Short name [f14]; null if upstream sent none", example: "贵州茅台" }),
@@ -140,7 +140,7 @@ export const AssetListQuerySchema = z.object({
 });
 
 /** One held instrument. */
-export const AssetSchema = z
+const AssetSchema = z
   .object({
     symbol: z.string().openapi({ description: "Canonical code", example: "600519" }),
     kind: z.enum(["stock", "index"]).openapi({ description: "stock or index (000001 is both a Shenzhen stock and an SSE index)", example: "stock" }),
@@ -179,7 +179,7 @@ export const AssetSearchQuerySchema = z.object({
 });
 
 /** One search result. */
-export const AssetSearchHitSchema = z
+const AssetSearchHitSchema = z
   .object({
     symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share, CN index) or 5 digits (HK); HK indices by name (HSI)", example: "600519" }),
     kind: z.enum(["stock", "index"]).openapi({ description: "stock or index (a bare 000001 is both); use the index endpoints for indices", example: "stock" }),

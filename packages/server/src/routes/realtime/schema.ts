@@ -14,7 +14,7 @@ export const RealtimeSymbolParam = z.object({
 const nullableNumber = (description: string, example: number) => z.number().nullable().openapi({ description, example });
 
 /** One realtime quote. */
-export const QuoteSchema = z
+const QuoteSchema = z
   .object({
     symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share) or 5 digits (HK)", example: "600519" }),
     market: z.enum(["SH", "SZ", "BJ", "HK"]).openapi({ description: "Listing exchange", example: "SH" }),
@@ -56,7 +56,7 @@ const QuoteCacheSchema = cacheReportSchema(
 export const QuoteAnswerSchema = QuoteSchema.extend({ cache: QuoteCacheSchema }).openapi("QuoteAnswer");
 
 /** The per-symbol error inside a batch answer (the fields of the error envelope). */
-export const QuoteErrorSchema = z
+const QuoteErrorSchema = z
   .object({
     code: z.string().openapi({ description: "INVALID_SYMBOL, NOT_FOUND, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_INVALID or INTERNAL_ERROR", example: "NOT_FOUND" }),
     message: z.string().openapi({ description: "What went wrong, for people", example: "Upstream has no quote for 688999 (SH)" }),
