@@ -176,11 +176,11 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
       expect(added.status).toBe(200);
       expect((await a.get(day)).body).toMatchObject({ known: true, is_session: true, known_through: "2027-12-31" });
       // The other process hears of it through PostgreSQL's NOTIFY and reloads its calendars.
-      await vi.waitFor(async () => expect((await b.get(day)).body).toMatchObject({ known: true, is_session: true, known_through: "2027-12-31" }), {
-        timeout: 15_000,
-        interval: 50,
-      });
-      expect((await b.get("/api/v1/calendar/HK/sessions/20270101")).body).toMatchObject({ known: true, is_session: false });
+      const known = { known: true, is_session: true, known_through: "2027-12-31" };
+      const learnt = async () => expect((await b.get(day)).body).toMatchObject(known);
+      await vi.waitFor(learnt, { timeout: 15_000, interval: 50 });
+      const holiday = await b.get("/api/v1/calendar/HK/sessions/20270101");
+      expect(holiday.body).toMatchObject({ known: true, is_session: false });
     } finally {
       await deleteCalendarExtensions(database.db);
     }

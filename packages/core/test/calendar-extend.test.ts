@@ -154,7 +154,8 @@ describe("applyCalendarExtension (CN)", () => {
     const copy = extension();
     expect(copy.sessions).toHaveLength(CN_2027.length);
     expect(applyCalendarExtension(calendars, copy)).toBe(first); // an equal copy
-    const nothingNew = cnExtensionFromSinaDates([...cnPast, ...CN_2027], calendars.get("CN")); // against the extended calendar
+    // against the extended calendar
+    const nothingNew = cnExtensionFromSinaDates([...cnPast, ...CN_2027], calendars.get("CN"));
     expect(nothingNew).toMatchObject({ sessions: [], knownThrough: "2027-12-31" });
     expect(applyCalendarExtension(calendars, nothingNew)).toBe(first);
     expect(applyCalendarExtension(calendars, { ...ext, source: "other" })).toBe(first); // same content, other source
@@ -165,7 +166,7 @@ describe("applyCalendarExtension (CN)", () => {
   it("throws on a conflicting extension for a year already added, and keeps the first", () => {
     const first = applyCalendarExtension(calendars, extension());
     const other = cnExtensionFromSinaDates([...cnPast, ...CN_2027, "2027-01-11"], bundledCn);
-    expect(() => applyCalendarExtension(calendars, other)).toThrow(/conflicts with the calendar in use.*rewrite known days/);
+    expect(() => applyCalendarExtension(calendars, other)).toThrow(/conflicts with the calendar in use.*rewrite known/);
     const otherHours: CalendarExtension = {
       ...extension(),
       sessions: extension().sessions.map((s) => (s.date === "2027-01-05" ? { ...s, close: "14:00" } : s)),
@@ -184,16 +185,21 @@ describe("applyCalendarExtension (CN)", () => {
     expect(cn.knownThrough).toBe("2028-12-31");
     expect(cn.sessionsBetween("2027-12-30", "2028-01-05")).toEqual(["2027-12-31", "2028-01-03", "2028-01-04"]);
     // The extended calendar's 2027 must match too: a list missing a 2027 date now rewrites the past.
-    expect(() => cnExtensionFromSinaDates([...cnPast, "2028-01-03"], calendars.get("CN"))).toThrow(/2027-01-04 \(a session, but not listed\)/);
+    const missing2027 = () => cnExtensionFromSinaDates([...cnPast, "2028-01-03"], calendars.get("CN"));
+    expect(missing2027).toThrow(/2027-01-04 \(a session, but not listed\)/);
   });
 
   it("applies an extension built against an older calendar only where it agrees with the known range, and only with startsAfter", () => {
     const current = applyCalendarExtension(calendars, extension());
     const stale = cnExtensionFromSinaDates([...cnPast, ...CN_2027, "2028-01-03"], bundledCn);
     const { startsAfter: _, ...legacy } = stale;
-    expect(() => applyCalendarExtension(calendars, legacy)).toThrow(/sessions within the known range \(through 2027-12-31\): 2027-01-04/);
+    expect(() => applyCalendarExtension(calendars, legacy)).toThrow(
+      /sessions within the known range \(through 2027-12-31\): 2027-01-04/,
+    );
     const disagreeing = cnExtensionFromSinaDates([...cnPast, ...CN_2027.slice(1), "2028-01-03"], bundledCn);
-    expect(() => applyCalendarExtension(calendars, disagreeing)).toThrow(/conflicts with the calendar in use on 2027-01-04 \(a session in the calendar, not in the extension\)/);
+    expect(() => applyCalendarExtension(calendars, disagreeing)).toThrow(
+      /conflicts with the calendar in use on 2027-01-04 \(a session in the calendar, not in the extension\)/,
+    );
     expect(calendars.get("CN")).toBe(current);
     // the overlap (2027) agrees: only 2028 is added
     const cn = applyCalendarExtension(calendars, stale);
@@ -203,7 +209,9 @@ describe("applyCalendarExtension (CN)", () => {
 
   it("refuses an extension built against a horizon the calendar has not reached (the days between would be unknown)", () => {
     const ahead: CalendarExtension = { id: "CN", sessions: [{ date: "2028-01-03", ...CN_HOURS }], knownThrough: "2028-12-31", source: "test", startsAfter: "2027-12-31" };
-    expect(() => applyCalendarExtension(calendars, ahead)).toThrow(/built against a calendar known through 2027-12-31, but this one is known only through 2026-12-31/);
+    expect(() => applyCalendarExtension(calendars, ahead)).toThrow(
+      /built against a calendar known through 2027-12-31, but this one is known only through 2026-12-31/,
+    );
     expect(calendars.get("CN")).toBe(bundledCn);
   });
 
@@ -219,14 +227,15 @@ describe("applyCalendarExtension (CN)", () => {
     expect(() => apply([session("2027-01-04")], "2027-12-32")).toThrow(/knownThrough "2027-12-32"/);
     expect(() => apply([{ ...session("2027-01-04"), close: "3pm" }])).toThrow(/invalid hours/);
     expect(() => apply([{ ...session("2027-01-04"), breakEnd: null }])).toThrow(/invalid hours/);
-    expect(() => applyCalendarExtension(calendars, { id: "US" as "CN", sessions: [], knownThrough: "2027-12-31", source: "x" })).toThrow(
+    const unknown = { id: "US" as "CN", sessions: [], knownThrough: "2027-12-31", source: "x" };
+    expect(() => applyCalendarExtension(calendars, unknown)).toThrow(
       RangeError,
     );
     expect(calendars.get("CN")).toBe(bundledCn);
   });
 
   it("an empty extension past knownThrough only moves knownThrough (every weekday closed)", () => {
-    const cn = applyCalendarExtension(calendars, { id: "CN", sessions: [], knownThrough: "2027-01-31", source: "test" });
+    const cn = applyCalendarExtension(calendars, { id: "CN", sessions: [], knownThrough: "2027-01-31", source: "t" });
     expect(cn.knownThrough).toBe("2027-01-31");
     expect(cn.isKnown("2027-01-15")).toBe(true);
     expect(cn.isSession("2027-01-15")).toBe(false);
@@ -287,7 +296,8 @@ describe("hkExtensionFromHolidays", () => {
     const otherHalfDays = hkExtensionFromHolidays({ ...spec, halfDays: [] }, bundledHk);
     expect(() => applyCalendarExtension(calendars, otherHalfDays)).toThrow(/conflicts/);
     expect(() => hkExtensionFromHolidays(spec, calendars.get("HK"))).toThrow(/next year to add is 2028, not 2027/);
-    const hk2028 = applyCalendarExtension(calendars, hkExtensionFromHolidays({ year: 2028, holidays: ["2028-01-03"], halfDays: [] }, calendars.get("HK")));
+    const list2028 = { year: 2028, holidays: ["2028-01-03"], halfDays: [] };
+    const hk2028 = applyCalendarExtension(calendars, hkExtensionFromHolidays(list2028, calendars.get("HK")));
     expect(hk2028.knownThrough).toBe("2028-12-31");
     expect(hk2028.nextSession("2027-12-31")).toBe("2028-01-04");
     expect(hk2028.session("2028-01-04")).toEqual({ date: "2028-01-04", ...HK_REGULAR });

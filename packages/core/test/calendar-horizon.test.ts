@@ -50,7 +50,8 @@ describe("CalendarHorizon", () => {
   it("shares one index call between concurrent callers and learns sessions and closed days", async () => {
     const upstream = countingUpstream();
     const calendars = new CalendarRegistry();
-    const horizon = new CalendarHorizon({ calendars, store: memoryStore(), upstream, clock: new ManualClock("2027-01-05T08:00:00Z") });
+    const clock = new ManualClock("2027-01-05T08:00:00Z");
+    const horizon = new CalendarHorizon({ calendars, store: memoryStore(), upstream, clock });
     await Promise.all([horizon.ensureThrough("CN", "2027-01-05"), horizon.ensureThrough("CN", "2027-01-31"), horizon.ensureThrough("CN", "2027-01-04")]);
     expect(upstream.calls).toHaveLength(1);
     expect(upstream.calls[0]).toMatchObject({ symbol: { secid: "1.000001" }, adjust: "", start: "2026-12-31", end: "2027-01-05" });
@@ -67,7 +68,9 @@ describe("CalendarHorizon", () => {
   it("reads what another process stored instead of asking upstream again", async () => {
     const store = memoryStore();
     const clock = new ManualClock("2027-01-05T08:00:00Z");
-    await new CalendarHorizon({ calendars: new CalendarRegistry(), store, upstream: countingUpstream(), clock }).ensureThrough("CN", "2027-01-05");
+    const calendars = new CalendarRegistry();
+    const first = new CalendarHorizon({ calendars, store, upstream: countingUpstream(), clock });
+    await first.ensureThrough("CN", "2027-01-05");
     const second = new CalendarRegistry(); // a second process: bundled calendars, the same database
     const upstream = countingUpstream();
     await new CalendarHorizon({ calendars: second, store, upstream, clock }).ensureThrough("CN", "2027-01-05");
@@ -92,7 +95,8 @@ describe("CalendarHorizon", () => {
     const known = calendars.get("CN");
     const restarted = new CalendarRegistry();
     expect(await new CalendarExtensions({ calendars: restarted, store }).restore()).toBe(3);
-    expect(restarted.get("CN").sessionsBetween("2026-12-25", "2027-01-05")).toEqual(known.sessionsBetween("2026-12-25", "2027-01-05"));
+    const around = (calendar: typeof known) => calendar.sessionsBetween("2026-12-25", "2027-01-05");
+    expect(around(restarted.get("CN"))).toEqual(around(known));
     expect(restarted.get("CN").knownThrough).toBe("2027-01-05");
     expect(restarted.get("HK").knownThrough).toBe("2027-01-03");
   });
@@ -103,11 +107,13 @@ describe("CalendarHorizon", () => {
     const second = new CalendarRegistry();
     const secondExtensions = new CalendarExtensions({ calendars: second, store });
     expect(await secondExtensions.restore()).toBe(0);
-    await new CalendarExtensions({ calendars: first, store }).extendHkFromHolidays({ year: 2027, holidays: ["2027-01-01"], halfDays: [] });
+    const list2027 = { year: 2027, holidays: ["2027-01-01"], halfDays: [] };
+    await new CalendarExtensions({ calendars: first, store }).extendHkFromHolidays(list2027);
     expect(first.get("HK").knownThrough).toBe("2027-12-31");
     expect(second.get("HK").knownThrough).toBe("2026-12-31"); // not told yet
     expect(await secondExtensions.refresh("HK")).toBe(1);
-    expect(second.get("HK").sessionsBetween("2027-01-01", "2027-01-05")).toEqual(first.get("HK").sessionsBetween("2027-01-01", "2027-01-05"));
+    const early2027 = (calendars: CalendarRegistry) => calendars.get("HK").sessionsBetween("2027-01-01", "2027-01-05");
+    expect(early2027(second)).toEqual(early2027(first));
     expect(await secondExtensions.refresh()).toBe(0); // nothing new on either calendar
   });
 
@@ -122,6 +128,8 @@ describe("CalendarHorizon", () => {
     const extension = hkExtensionFromHolidays(spec, calendars.get("HK"));
     expect(extension).toMatchObject({ startsAfter: "2027-01-05", knownThrough: "2027-12-31" });
     expect(extension.sessions[0]?.date).toBe("2027-01-06");
-    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-01-04"] }, calendars.get("HK"))).toThrow(/2027-01-01 \(not listed, but closed\).*2027-01-04 \(listed closed, but a session\)/);
+    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-01-04"] }, calendars.get("HK"))).toThrow(
+      /2027-01-01 \(not listed, but closed\).*2027-01-04 \(listed closed, but a session\)/,
+    );
   });
 });

@@ -14,7 +14,12 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { DataDirectoryInUseError, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
-import { watchDataVersions, type DATA_VERSIONS, type DataVersionCache, type DataVersionCacheOptions } from "./data-versions.ts";
+import {
+  watchDataVersions,
+  type DATA_VERSIONS,
+  type DataVersionCache,
+  type DataVersionCacheOptions,
+} from "./data-versions.ts";
 import * as schema from "./schema/index.ts";
 import { probeWritable, RecoverablePglite, StorageError, type StorageHealth } from "./storage.ts";
 

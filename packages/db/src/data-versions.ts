@@ -131,7 +131,11 @@ export async function watchDataVersions(
   const cache = new DataVersionCache(options);
   Object.defineProperty(db, DATA_VERSIONS, { value: cache, configurable: true });
   try {
-    const unlisten = await listen(DATA_VERSIONS_CHANNEL, (payload) => cache.changed(payload), () => cache.setListening(true));
+    const unlisten = await listen(
+      DATA_VERSIONS_CHANNEL,
+      (payload) => cache.changed(payload),
+      () => cache.setListening(true),
+    );
     const unwatch = async () => {
       cache.setListening(false);
       delete db[DATA_VERSIONS];

@@ -237,7 +237,8 @@ describe("Hong Kong: data:null cases, request handling, faults and suspensions",
 
     replay.setLatency(100);
     const before = replay.requestCount();
-    await answeredAfter(100, () => replay.requestCount() > before, () => klineData({ secid: "116.00700", fqt: "1", end: "20500000", lmt: "1" }));
+    const latest = () => klineData({ secid: "116.00700", fqt: "1", end: "20500000", lmt: "1" });
+    await answeredAfter(100, () => replay.requestCount() > before, latest);
 
     expect(replay.requestCount({ secid: "116.00700" })).toBe(7);
     expect(replay.requestCount({ secid: "116.00700", fqt: "1" })).toBe(1);

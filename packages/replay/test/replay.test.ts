@@ -261,7 +261,8 @@ describe("faults", () => {
   it("slow delays the normal answer by delayMs", async () => {
     replay.injectFault({ kind: "slow", delayMs: 300, times: 1 });
     const before = replay.requestCount();
-    const body = await answeredAfter(300, () => replay.requestCount() > before, async () => (await fetch(klineUrl(params))).json() as Promise<Envelope>);
+    const request = async () => (await fetch(klineUrl(params))).json() as Promise<Envelope>;
+    const body = await answeredAfter(300, () => replay.requestCount() > before, request);
     expect(body.data!.code).toBe("600519");
   });
 

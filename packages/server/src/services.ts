@@ -2,7 +2,12 @@
  * The composition root: database, upstream clients and clock wired into the core services. Every
  * piece of in-memory state is created here, once per system, and reachable from {@link Services}.
  */
-import { CalendarExtensions, CalendarHorizon, CalendarRegistry, type SinaTradeDateOptions } from "@quantdb/core/calendar";
+import {
+  CalendarExtensions,
+  CalendarHorizon,
+  CalendarRegistry,
+  type SinaTradeDateOptions,
+} from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyQuoteClient, type DailyBarSource, type QuoteSource } from "@quantdb/core/eastmoney";
 import { CacheAdmin, HistoryService, type SeriesLock } from "@quantdb/core/history";
@@ -39,7 +44,12 @@ export function createServices(
   const calendars = new CalendarRegistry();
   const calendarExtensionStore = createCalendarExtensionStore(db);
   // Learns sessions after the horizon from the benchmark index through the same kline client.
-  const calendarHorizon = new CalendarHorizon({ calendars, store: calendarExtensionStore, upstream: options.upstream, clock: options.clock });
+  const calendarHorizon = new CalendarHorizon({
+    calendars,
+    store: calendarExtensionStore,
+    upstream: options.upstream,
+    clock: options.clock,
+  });
   const passThrough = { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 };
   return {
     clock: options.clock,
@@ -66,7 +76,11 @@ export function createServices(
       calendars,
       ...(options.realtimeTtlSeconds !== undefined ? { ttlSeconds: options.realtimeTtlSeconds } : {}),
     }),
-    calendarExtensions: new CalendarExtensions({ calendars, store: calendarExtensionStore, ...(options.sina ? { sina: options.sina } : {}) }),
+    calendarExtensions: new CalendarExtensions({
+      calendars,
+      store: calendarExtensionStore,
+      ...(options.sina ? { sina: options.sina } : {}),
+    }),
     calendarHorizon,
     lists: createListServices(db, options.clock, options),
     financial: createFinancialService(db, options.clock, options),

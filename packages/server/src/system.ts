@@ -136,18 +136,26 @@ export async function createSystem(
     sina: { url: urls.sinaCalendar, timeoutMs, policies: upstreams },
     quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
     ...(options.realtimeTtlSeconds !== undefined ? { realtimeTtlSeconds: options.realtimeTtlSeconds } : {}),
-    listUpstream: new EastmoneyListClient({ baseUrl: urls.eastmoneyList, timeoutMs, pageDelayMs: options.listPageDelayMs ?? 500, policies: upstreams }),
+    listUpstream: new EastmoneyListClient({
+      baseUrl: urls.eastmoneyList,
+      timeoutMs,
+      pageDelayMs: options.listPageDelayMs ?? 500,
+      policies: upstreams,
+    }),
     infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
     datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs, policies: upstreams },
   });
-  const onSkip = (extension: CalendarExtension, error: Error) =>
-    options.onSkippedExtension?.(`stored ${extension.id} calendar extension through ${extension.knownThrough} skipped: ${error.message}`);
+  const onSkip = (extension: CalendarExtension, error: Error) => {
+    const what = `stored ${extension.id} calendar extension through ${extension.knownThrough}`;
+    options.onSkippedExtension?.(`${what} skipped: ${error.message}`);
+  };
   let unwatchCalendars: (() => Promise<void>) | undefined;
   try {
     // Listen first, then load: an extension another process stores in between is not missed.
     unwatchCalendars = await watchCalendarExtensions(database, (calendar) => {
       services.calendarExtensions.refresh(calendar, onSkip).catch((error: unknown) => {
-        options.onSkippedExtension?.(`reloading calendar extensions failed: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        options.onSkippedExtension?.(`reloading calendar extensions failed: ${message}`);
       });
     });
     const restoredExtensions = await services.calendarExtensions.restore(onSkip);
@@ -173,11 +181,14 @@ export async function createSystem(
 async function upstreamCoordination(options: SystemOptions): Promise<{ upstreams: UpstreamPolicies; seriesLock: SeriesLock | undefined; coordination: CoordinationPool | undefined }> {
   const config: UpstreamPolicyConfig = { ...PASS_THROUGH_UPSTREAM_POLICY, ...options.upstreamPolicy };
   const clock = options.upstreamClock ?? options.clock;
-  if (!options.coordinationUrl || options.database.driver !== "postgres") return { upstreams: new UpstreamPolicies({ config, clock }), seriesLock: undefined, coordination: undefined };
+  if (!options.coordinationUrl || options.database.driver !== "postgres") {
+    return { upstreams: new UpstreamPolicies({ config, clock }), seriesLock: undefined, coordination: undefined };
+  }
   const coordination = openCoordinationPool(options.coordinationUrl);
   try {
     const budget = config.ratePerSecond > 0 ? rateBudgetFrom(await createPostgresRateLimiter(coordination, evenRateOptions(config.ratePerSecond))) : undefined;
-    return { upstreams: new UpstreamPolicies({ config, clock, ...(budget ? { budget } : {}) }), seriesLock: createAdvisoryLocks(coordination), coordination };
+    const upstreams = new UpstreamPolicies({ config, clock, ...(budget ? { budget } : {}) });
+    return { upstreams, seriesLock: createAdvisoryLocks(coordination), coordination };
   } catch (error) {
     await coordination.close();
     throw error;

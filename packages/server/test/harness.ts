@@ -62,7 +62,14 @@ export async function startSystem(driver: TestDriver): Promise<TestSystem> {
     replay,
     async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000, urls = {}, upstreamPolicy } = {}) {
       // the same wiring as the server entry, every upstream pointed at the replay, no page delay
-      const { app, close } = await createSystem({ database, clock, urls: { ...replayUrls(replay), ...urls }, timeoutMs, listPageDelayMs: 0, ...(upstreamPolicy ? { upstreamPolicy } : {}) });
+      const { app, close } = await createSystem({
+        database,
+        clock,
+        urls: { ...replayUrls(replay), ...urls },
+        timeoutMs,
+        listPageDelayMs: 0,
+        ...(upstreamPolicy ? { upstreamPolicy } : {}),
+      });
       systems.push(close);
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));

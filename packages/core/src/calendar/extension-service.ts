@@ -114,7 +114,8 @@ export interface SinaTradeDateOptions {
 export class CalendarExtensions {
   readonly #calendars: CalendarRegistry;
   readonly #store: CalendarExtensionStore;
-  readonly #sina: Required<Pick<SinaTradeDateOptions, "url" | "timeoutMs">> & Pick<SinaTradeDateOptions, "fetch" | "policies">;
+  readonly #sina: Required<Pick<SinaTradeDateOptions, "url" | "timeoutMs">> &
+    Pick<SinaTradeDateOptions, "fetch" | "policies">;
 
   /**
    * @param options.calendars the system's calendars, which the extensions extend
@@ -174,7 +175,8 @@ export class CalendarExtensions {
    */
   async extendCnFromSina(signal?: AbortSignal): Promise<ExtensionOutcome> {
     const { url, timeoutMs, fetch, policies } = this.#sina;
-    const body = await fetchUpstreamText(url, { timeoutMs, fetch, policies, signal, headers: { Referer: "https://finance.sina.com.cn/" } });
+    const headers = { Referer: "https://finance.sina.com.cn/" };
+    const body = await fetchUpstreamText(url, { timeoutMs, fetch, policies, signal, headers });
     const dates = decodeSinaTradeDates(body);
     let extension: CalendarExtension;
     try {

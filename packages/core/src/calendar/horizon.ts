@@ -245,7 +245,12 @@ export class CalendarHorizon implements CalendarHorizonHook {
   /** Apply extensions other processes stored beyond this process's horizon (skipping any that conflict). */
   async #restoreStored(id: CalendarId): Promise<void> {
     await applyStoredExtensions(this.#calendars, this.#store, id, (extension, error) =>
-      this.#logger.warn("stored calendar extension skipped", { calendar: id, known_through: extension.knownThrough, source: extension.source, message: error.message }),
+      this.#logger.warn("stored calendar extension skipped", {
+        calendar: id,
+        known_through: extension.knownThrough,
+        source: extension.source,
+        message: error.message,
+      }),
     );
   }
 

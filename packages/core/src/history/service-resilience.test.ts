@@ -62,7 +62,8 @@ describe("HistoryService when upstream is unavailable", () => {
   it("throws the 503 when a needed span cannot be fetched, storing nothing", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-02", "2024-01-05", [bar("2024-01-02")]);
-    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock, calendars: bundledCalendars });
+    const upstream = scriptedSource([unavailable()]).source;
+    const service = new HistoryService({ store, upstream, clock, calendars: bundledCalendars });
     const error = await service.getDailyBars(query("2024-01-02", "2024-01-31")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ status: 503, retryAfterSeconds: 42 });
@@ -72,7 +73,8 @@ describe("HistoryService when upstream is unavailable", () => {
   it("with allowPartial answers the held part, complete=false, and every span not served", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", [bar("2024-01-08"), bar("2024-01-09")]);
-    const service = new HistoryService({ store, upstream: scriptedSource([unavailable()]).source, clock, calendars: bundledCalendars, logger: { warn() {} } });
+    const upstream = scriptedSource([unavailable()]).source;
+    const service = new HistoryService({ store, upstream, clock, calendars: bundledCalendars, logger: { warn() {} } });
     // Missing: 01-02..01-05 before the held span and 01-15..01-19 after it; the first call fails.
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(result.complete).toBe(false);
@@ -111,7 +113,13 @@ describe("HistoryService with a cross-process series lock", () => {
         return task();
       },
     };
-    const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars, seriesLock: lock });
+    const service = new HistoryService({
+      store,
+      upstream: upstream.source,
+      clock,
+      calendars: bundledCalendars,
+      seriesLock: lock,
+    });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-31"));
     expect(taken).toEqual(["1.600519|qfq"]);
     expect(upstream.calls).toHaveLength(0); // the re-plan found the span held

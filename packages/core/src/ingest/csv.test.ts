@@ -63,7 +63,9 @@ describe("import span and quality gate", () => {
   });
 
   it("passes real bars and rejects a series that fails the gate, whole", () => {
-    expect(prepareImport(symbol, "qfq", [...bars].reverse(), new Date("2026-11-20T12:00:00Z"), bundledCalendars)).toMatchObject({ ok: true, span: { start: "2024-05-21", end: "2024-05-22" } });
+    const now = new Date("2026-11-20T12:00:00Z");
+    const prepared = prepareImport(symbol, "qfq", [...bars].reverse(), now, bundledCalendars);
+    expect(prepared).toMatchObject({ ok: true, span: { start: "2024-05-21", end: "2024-05-22" } });
     const broken = [bars[0]!, { ...bars[1]!, high: 1600 }];
     const result = prepareImport(symbol, "qfq", broken, new Date("2026-11-20T12:00:00Z"), bundledCalendars);
     expect(result.ok).toBe(false);

@@ -194,7 +194,13 @@ export type PreparedImport =
  * whole (nothing of it is stored).
  * @param calendars the system's calendars (extended at run time): sessions are checked against them
  */
-export function prepareImport(symbol: Instrument, adjust: Adjust, bars: readonly DailyBar[], now: Date, calendars: Calendars): PreparedImport {
+export function prepareImport(
+  symbol: Instrument,
+  adjust: Adjust,
+  bars: readonly DailyBar[],
+  now: Date,
+  calendars: Calendars,
+): PreparedImport {
   const sorted = [...bars].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const calendar = calendars.forMarket(symbol.market);
   const problems = checkBars(sorted, { calendar, adjust, priceDecimals: priceDecimalsOf(symbol) });

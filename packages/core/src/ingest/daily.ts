@@ -9,7 +9,13 @@
  * brought up to date through the history service (one call per series with a gap; a series whose
  * held span already reaches the session makes none).
  */
-import { calendarIdOf, type CalendarHorizonHook, type CalendarId, type Calendars, type ExchangeCalendar } from "../calendar/index.ts";
+import {
+  calendarIdOf,
+  type CalendarHorizonHook,
+  type CalendarId,
+  type Calendars,
+  type ExchangeCalendar,
+} from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { HistoryService } from "../history/service.ts";

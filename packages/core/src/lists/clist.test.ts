@@ -123,7 +123,9 @@ describe("EastmoneyListClient.fetchStockList", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     try {
       const seen: URL[] = [];
-      const client = new EastmoneyListClient({ baseUrl: "http://upstream.test", pageDelayMs: 40, fetch: fakeFetch([page(3, ["830799"]), page(3, ["873727"]), page(3, ["873806"])], seen) });
+      const pages = [page(3, ["830799"]), page(3, ["873727"]), page(3, ["873806"])];
+      const fetch = fakeFetch(pages, seen);
+      const client = new EastmoneyListClient({ baseUrl: "http://upstream.test", pageDelayMs: 40, fetch });
       const scan = client.fetchStockList("BJ");
       await vi.advanceTimersByTimeAsync(39);
       expect(seen).toHaveLength(1); // page 2 waits for the delay, on fake time

@@ -5,7 +5,8 @@
  * per TTL while an exchange trades, once after it closes, never while it stays closed.
  *
  * @example
- * const quotes = new QuoteService({ upstream: new EastmoneyQuoteClient(), clock: systemClock, calendars: new CalendarRegistry() });
+ * const calendars = new CalendarRegistry();
+ * const quotes = new QuoteService({ upstream: new EastmoneyQuoteClient(), clock: systemClock, calendars });
  * await quotes.quote(parseStockSymbol("600519")); // { symbol: "600519", price: 1466.0, volume: 3215600, market_open: false, ... }
  * await quotes.batch(["600519", "0700.HK", "ABC"]); // per-symbol quote or error, in order
  */

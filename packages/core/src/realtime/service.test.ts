@@ -82,7 +82,8 @@ describe("QuoteService refreshes", () => {
 
   it("shares one running refresh; symbols asked for meanwhile go together into the next one", async () => {
     const source = new ScriptedSource();
-    const service = new QuoteService({ upstream: source, clock: new ManualClock("2026-11-20T02:00:00Z"), calendars: bundledCalendars, logger: silent });
+    const clock = new ManualClock("2026-11-20T02:00:00Z");
+    const service = new QuoteService({ upstream: source, clock, calendars: bundledCalendars, logger: silent });
     const a = service.quote(s600519);
     const b = service.quote(s600519);
     await tick();
@@ -137,7 +138,8 @@ describe("QuoteService refreshes", () => {
 
   it("caches nothing from a failed refresh, gives every waiter its error, and tries again next time", async () => {
     const source = new ScriptedSource();
-    const service = new QuoteService({ upstream: source, clock: new ManualClock("2026-11-20T02:00:00Z"), calendars: bundledCalendars, logger: silent });
+    const clock = new ManualClock("2026-11-20T02:00:00Z");
+    const service = new QuoteService({ upstream: source, clock, calendars: bundledCalendars, logger: silent });
     const waiting = [service.quote(s600519), service.quote(s600519)];
     await tick();
     source.fail(new UpstreamError("UPSTREAM_TIMEOUT", "slow"));
@@ -151,7 +153,8 @@ describe("QuoteService refreshes", () => {
 
   it("splits a refresh into calls of 100 secids and keeps the calls that succeeded", async () => {
     const source = new ScriptedSource();
-    const service = new QuoteService({ upstream: source, clock: new ManualClock("2026-11-20T02:00:00Z"), calendars: bundledCalendars, logger: silent });
+    const clock = new ManualClock("2026-11-20T02:00:00Z");
+    const service = new QuoteService({ upstream: source, clock, calendars: bundledCalendars, logger: silent });
     const symbols = Array.from({ length: 150 }, (_, i) => parseStockSymbol(`600${String(i).padStart(3, "0")}`));
     const result = service.quotes(symbols);
     await tick();
@@ -172,7 +175,8 @@ describe("QuoteService refreshes", () => {
   it("remembers that upstream does not know a symbol (NOT_FOUND) like a quote", async () => {
     const source = new ScriptedSource();
     source.unknown.add("1.688999");
-    const service = new QuoteService({ upstream: source, clock: new ManualClock("2026-11-20T12:00:00Z"), calendars: bundledCalendars, logger: silent });
+    const clock = new ManualClock("2026-11-20T12:00:00Z");
+    const service = new QuoteService({ upstream: source, clock, calendars: bundledCalendars, logger: silent });
     const first = service.quote(parseStockSymbol("688999"));
     await tick();
     source.answer();
@@ -183,7 +187,9 @@ describe("QuoteService refreshes", () => {
 
   it("drops the least recently fetched quotes beyond maxEntries", async () => {
     const source = new ScriptedSource();
-    const service = new QuoteService({ upstream: source, clock: new ManualClock("2026-11-20T12:00:00Z"), calendars: bundledCalendars, maxEntries: 1, logger: silent });
+    const clock = new ManualClock("2026-11-20T12:00:00Z");
+    const calendars = bundledCalendars;
+    const service = new QuoteService({ upstream: source, clock, calendars, maxEntries: 1, logger: silent });
     for (const symbol of [s600519, s000001]) {
       const p = service.quote(symbol);
       await tick();
@@ -199,6 +205,8 @@ describe("QuoteService refreshes", () => {
   });
 
   it("rejects a negative TTL", () => {
-    expect(() => new QuoteService({ upstream: new ScriptedSource(), clock: new ManualClock("2026-11-20T02:00:00Z"), calendars: bundledCalendars, ttlSeconds: -1 })).toThrow(RangeError);
+    const clock = new ManualClock("2026-11-20T02:00:00Z");
+    const options = { upstream: new ScriptedSource(), clock, calendars: bundledCalendars, ttlSeconds: -1 };
+    expect(() => new QuoteService(options)).toThrow(RangeError);
   });
 });

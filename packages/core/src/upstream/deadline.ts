@@ -28,7 +28,8 @@ export class DeadlineExceededError extends UpstreamUnavailableError {
  */
 export function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), ms);
+  const timeout = () => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+  const timer = setTimeout(timeout, ms);
   timer.unref?.();
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }

@@ -28,7 +28,11 @@ function scriptedFetch(script: Array<() => Response | Promise<Response>>) {
     return next();
   }) as unknown as typeof fetch;
   /** Resolves once `n` calls have arrived. */
-  const reached = (n: number) => new Promise<void>((resolve) => (calls.length >= n ? resolve() : waiters.push({ n, resolve })));
+  const reached = (n: number) =>
+    new Promise<void>((resolve) => {
+      if (calls.length >= n) resolve();
+      else waiters.push({ n, resolve });
+    });
   return { fn, calls, reached };
 }
 
@@ -37,7 +41,8 @@ function hangingFetch() {
   let calls = 0;
   const fn = ((_url: string, init: RequestInit) => {
     calls++;
-    return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)));
+    const signal = init.signal as AbortSignal;
+    return new Promise<Response>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
   }) as unknown as typeof fetch;
   return { fn, calls: () => calls };
 }
@@ -55,7 +60,10 @@ const html = () => new Response("<!DOCTYPE html><html><body>请完成安全验�
 /** A registry on `clock` whose retries follow at once (no backoff) unless `config` says otherwise. */
 function policies(config: Partial<UpstreamPolicyConfig>, clock = new ManualClock(START)) {
   const events: UpstreamEvent[] = [];
-  const registry = new UpstreamPolicies({ config: { ratePerSecond: 0, backoffInitialMs: 0, backoffMaxMs: 0, ...config }, clock });
+  const registry = new UpstreamPolicies({
+    config: { ratePerSecond: 0, backoffInitialMs: 0, backoffMaxMs: 0, ...config },
+    clock,
+  });
   registry.onEvent((event) => events.push(event));
   return { registry, events, clock };
 }
@@ -103,7 +111,13 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(await get(registry, upstream.fn)).toContain("klines");
     expect(upstream.calls).toHaveLength(3);
     expect(registry.snapshot()).toEqual([
-      { host: "upstream.test", circuit: "closed", lastError: expect.stringMatching(/HTTP 503/), lastErrorAt: START, calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } },
+      {
+        host: "upstream.test",
+        circuit: "closed",
+        lastError: expect.stringMatching(/HTTP 503/),
+        lastErrorAt: START, // the injected clock's time
+        calls: { ok: 1, failed: 0, retried: 2, rejected: 0 },
+      },
     ]);
     expect(events.map((e) => e.type)).toEqual(["retried", "retried", "ok"]);
   });
@@ -116,7 +130,7 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(registry.snapshot()[0]).toMatchObject({ circuit: "closed", lastError: null, calls: { failed: 1, retried: 0 } });
   });
 
-  it("treats an HTML page on a 200 as a ban: no retry, circuit open at once, then 503 without calling until the clock passes the cool-down", async () => {
+  it("treats an HTML page as a ban: open at once, 503 without a call until the clock passes the cooldown", async () => {
     const { registry, events, clock } = policies({ retries: 3, breakerThreshold: 10, breakerCooldownMs: 5000 });
     const upstream = scriptedFetch([html, ok]);
     await expect(get(registry, upstream.fn)).rejects.toMatchObject({ code: "UPSTREAM_INVALID", status: 502, details: { reason: "html_page" } });
@@ -126,7 +140,8 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(refusedError).toMatchObject({ status: 503, code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open" } });
     expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBe(5);
     clock.advance(3500);
-    expect(await get(registry, upstream.fn).catch((error: unknown) => error)).toMatchObject({ retryAfterSeconds: 2, details: { reason: "circuit_open" } });
+    const later = await get(registry, upstream.fn).catch((error: unknown) => error);
+    expect(later).toMatchObject({ retryAfterSeconds: 2, details: { reason: "circuit_open" } });
     expect(upstream.calls).toHaveLength(1);
     expect(events).toContainEqual({ type: "circuit", host: "upstream.test", circuit: "open" });
     clock.advance(1500);
@@ -198,7 +213,7 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(upstream.calls).toHaveLength(2);
   });
 
-  it("keeps a bounded total time: a hanging upstream answers 503 total_timeout when the bound is reached, not later", async () => {
+  it("keeps a bounded total time: a hanging upstream answers 503 total_timeout when the bound is reached", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const { registry } = policies({ retries: 10, breakerThreshold: 0, totalTimeoutMs: 300 });
     const upstream = hangingFetch();
@@ -228,7 +243,8 @@ describe("fetchUpstreamText through a host policy", () => {
     const { registry } = policies({ retries: 3, breakerThreshold: 1 });
     const upstream = hangingFetch();
     const caller = new AbortController();
-    const pending = fetchUpstreamText(URL_A, { timeoutMs: 5000, fetch: upstream.fn, policies: registry, signal: caller.signal }).catch((error: unknown) => error);
+    const options = { timeoutMs: 5000, fetch: upstream.fn, policies: registry, signal: caller.signal };
+    const pending = fetchUpstreamText(URL_A, options).catch((error: unknown) => error);
     await settle();
     expect(upstream.calls()).toBe(1);
     caller.abort();
@@ -249,7 +265,8 @@ describe("fetchUpstreamText through a host policy", () => {
         throw { msBeforeNext: free - now };
       },
     });
-    const registry = new UpstreamPolicies({ config: { retries: 0, breakerThreshold: 0, concurrency: 4 }, budget, clock: new ManualClock(START) });
+    const config = { retries: 0, breakerThreshold: 0, concurrency: 4 };
+    const registry = new UpstreamPolicies({ config, budget, clock: new ManualClock(START) });
     const upstream = scriptedFetch([ok, ok, ok]);
     const requests = Promise.all([0, 1, 2].map(() => get(registry, upstream.fn, 1000)));
     await vi.advanceTimersByTimeAsync(200);
@@ -261,7 +278,8 @@ describe("fetchUpstreamText through a host policy", () => {
   it("times its default in-memory rate budget by the injected clock", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }); // the pauses before asking again
     const clock = new ManualClock(START);
-    const registry = new UpstreamPolicies({ config: { ratePerSecond: 4, retries: 0, breakerThreshold: 0, concurrency: 4 }, clock });
+    const config = { ratePerSecond: 4, retries: 0, breakerThreshold: 0, concurrency: 4 };
+    const registry = new UpstreamPolicies({ config, clock });
     const upstream = scriptedFetch([ok, ok]);
     const requests = Promise.all([get(registry, upstream.fn, 1000), get(registry, upstream.fn, 1000)]);
     await upstream.reached(1);

@@ -187,7 +187,10 @@ class ConsecutiveOrBanCounter {
 /** The circuit refused a call without making it (open, within its cool-down). */
 class CircuitOpenError extends Error {}
 
-type CircuitState = { value: "closed" } | { value: "open"; openedAt: number } | { value: "half-open"; probe: Promise<unknown> };
+type CircuitState =
+  | { value: "closed" }
+  | { value: "open"; openedAt: number }
+  | { value: "half-open"; probe: Promise<unknown> };
 
 /** Resolves when `promise` settles, or rejects with `signal.reason` when `signal` aborts first. */
 function settledUnlessAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
@@ -319,7 +322,13 @@ export class HostPolicy {
   /**
    * @param clock times the breaker's cool-down, `Retry-After` and `lastErrorAt` (see the module comment)
    */
-  constructor(host: string, config: UpstreamPolicyConfig, budget: RateBudget | undefined, emit: UpstreamListener, clock: Clock = systemClock) {
+  constructor(
+    host: string,
+    config: UpstreamPolicyConfig,
+    budget: RateBudget | undefined,
+    emit: UpstreamListener,
+    clock: Clock = systemClock,
+  ) {
     this.host = host;
     this.#config = { queue: 1000, backoffInitialMs: 250, backoffMaxMs: 4000, retryAfterSeconds: 10, ...config };
     this.#budget = budget;
@@ -329,10 +338,9 @@ export class HostPolicy {
       handleWhen((error) => classifyFailure(error).retryable),
       { maxAttempts: this.#config.retries, backoff: new ExponentialBackoff({ initialDelay: this.#config.backoffInitialMs, maxDelay: this.#config.backoffMaxMs }) },
     );
-    this.#circuit =
-      this.#config.breakerThreshold > 0
-        ? new Circuit(this.#config.breakerThreshold, this.#config.breakerCooldownMs, clock, (circuit) => this.#emit({ type: "circuit", host, circuit }))
-        : undefined;
+    const { breakerThreshold, breakerCooldownMs } = this.#config;
+    const report = (circuit: CircuitName) => this.#emit({ type: "circuit", host, circuit });
+    this.#circuit = breakerThreshold > 0 ? new Circuit(breakerThreshold, breakerCooldownMs, clock, report) : undefined;
     this.#bulkhead = bulkhead(this.#config.concurrency, this.#config.queue);
   }
 
@@ -488,7 +496,8 @@ export class UpstreamPolicies {
   constructor(options: UpstreamPoliciesOptions = {}) {
     this.config = { ...DEFAULT_UPSTREAM_POLICY, ...options.config };
     this.#clock = options.clock ?? systemClock;
-    this.#budget = options.budget ?? (this.config.ratePerSecond > 0 ? memoryRateBudget(this.config.ratePerSecond, this.#clock) : undefined);
+    const { ratePerSecond } = this.config;
+    this.#budget = options.budget ?? (ratePerSecond > 0 ? memoryRateBudget(ratePerSecond, this.#clock) : undefined);
   }
 
   /** The policy of a host (`push2his.eastmoney.com`, `127.0.0.1:8001`). */

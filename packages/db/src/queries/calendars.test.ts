@@ -5,8 +5,20 @@ import { openTestDatabase, testDrivers } from "../testing.ts";
 import { createCalendarExtensionStore, deleteCalendarExtensions, watchCalendarExtensions } from "./calendars.ts";
 
 const HOURS = { open: "09:30", close: "16:00", breakStart: "12:00", breakEnd: "13:00", halfDay: false };
-const hk: CalendarExtension = { id: "HK", sessions: [{ date: "2027-01-04", ...HOURS }], knownThrough: "2027-01-04", source: "test", startsAfter: "2026-12-31" };
-const cn: CalendarExtension = { id: "CN", sessions: [], knownThrough: "2027-01-01", source: "test", startsAfter: "2026-12-31" };
+const hk: CalendarExtension = {
+  id: "HK",
+  sessions: [{ date: "2027-01-04", ...HOURS }],
+  knownThrough: "2027-01-04",
+  source: "test",
+  startsAfter: "2026-12-31",
+};
+const cn: CalendarExtension = {
+  id: "CN",
+  sessions: [],
+  knownThrough: "2027-01-01",
+  source: "test",
+  startsAfter: "2026-12-31",
+};
 
 describe.each(testDrivers())("calendar extension store on %s", (driver) => {
   let handle: DatabaseHandle & { url?: string };
@@ -16,7 +28,7 @@ describe.each(testDrivers())("calendar extension store on %s", (driver) => {
   afterAll(async () => handle?.close());
   beforeEach(async () => deleteCalendarExtensions(handle.db));
 
-  it("announces each stored extension to every listener on the database after its commit, a duplicate not again", async () => {
+  it("announces each stored extension to every listener after its commit, a duplicate not again", async () => {
     // PostgreSQL: another process's connection listens; PGlite has one connection
     const listener = driver === "postgres" ? await openDatabase({ url: handle.url!, dataVersionCache: false }) : handle;
     const heard: (CalendarId | undefined)[] = [];
@@ -25,7 +37,8 @@ describe.each(testDrivers())("calendar extension store on %s", (driver) => {
       const store = createCalendarExtensionStore(handle.db);
       await store.saveExtension(hk);
       await vi.waitFor(() => expect(heard).toEqual(["HK"]), { timeout: 10_000, interval: 20 });
-      await store.saveExtension({ ...hk, source: "again" }); // same calendar and horizon: the first wins, nothing is announced
+      // same calendar and horizon: the first wins, nothing is announced
+      await store.saveExtension({ ...hk, source: "again" });
       await store.saveExtension(cn);
       // notifications arrive in commit order: a second HK would come before CN
       await vi.waitFor(() => expect(heard).toEqual(["HK", "CN"]), { timeout: 10_000, interval: 20 });

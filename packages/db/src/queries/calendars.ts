@@ -34,7 +34,9 @@ export function createCalendarExtensionStore(db: Database): CalendarExtensionSto
           .onConflictDoNothing()
           .returning({ id: calendarExtensions.id });
         // Delivered at commit, to this process too (where applying it again changes nothing).
-        if (inserted.length > 0) await tx.execute(sql`select pg_notify(${CALENDAR_EXTENSIONS_CHANNEL}, ${extension.id})`);
+        if (inserted.length > 0) {
+          await tx.execute(sql`select pg_notify(${CALENDAR_EXTENSIONS_CHANNEL}, ${extension.id})`);
+        }
       });
     },
     async loadExtensions(filter) {

@@ -221,7 +221,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
   it("keeps each open database's data versions apart: the handle owns its cache, and closing drops it", async () => {
     expect(handle.dataVersions).toBeDefined();
     expect(dataVersionCacheOf(handle.db)).toBe(handle.dataVersions);
-    const other = driver === "postgres" ? await openDatabase({ url: handle.url! }) : await openDatabase({ dataDir: null });
+    const other = await openDatabase(driver === "postgres" ? { url: handle.url! } : { dataDir: null });
     try {
       expect(other.dataVersions).toBeDefined();
       expect(other.dataVersions).not.toBe(handle.dataVersions);

@@ -127,7 +127,10 @@ async function barsJson(db: Database, instrumentId: number, adjust: Adjust, star
   return { json: row!.json, count: Number(row!.count) };
 }
 
-/** The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per store (see {@link createHistoryStore}). */
+/**
+ * The one-round-trip read behind {@link HistoryStore.snapshot}, prepared once per store (see
+ * {@link createHistoryStore}).
+ */
 function snapshotQuery(db: Database) {
   const p = (name: string) => sql.placeholder(name);
   const joined = barsJsonQuery(db, { instrumentId: instruments.id, adjust: sql`${p("adjust")}`, start: sql`${p("start")}`, end: sql`${p("end")}` }).as("joined");
@@ -463,13 +466,17 @@ async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }
  */
 export function createHistoryStore(db: Database): HistoryStore {
   let snapshotStatement: ReturnType<typeof snapshotQuery> | undefined;
+  const prepared = () => {
+    snapshotStatement ??= snapshotQuery(db);
+    return snapshotStatement;
+  };
   return {
     findInstrument: (symbol) => findInstrument(db, symbol),
     coverage: (id, adjust, start, end) => coverage(db, id, adjust, { start, end }),
     allCoverage: (id, adjust) => coverage(db, id, adjust),
     bars: (id, adjust, start, end) => bars(db, id, adjust, start, end),
     barsJson: (id, adjust, start, end) => barsJson(db, id, adjust, start, end),
-    snapshot: (symbol, adjust, range) => snapshot((snapshotStatement ??= snapshotQuery(db)), symbol, adjust, range),
+    snapshot: (symbol, adjust, range) => snapshot(prepared(), symbol, adjust, range),
     saveFetched: (fetched) => saveFetched(db, fetched),
     replaceSeries: (fetched) => replaceSeries(db, fetched),
     dataVersion: (symbol) => dataVersion(db, symbol),

@@ -31,7 +31,8 @@ const route = createRoute({
 export function registerListCalendarSessions(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { services } = c.var;
-    const requested = parseCalendarRange({ market: c.req.valid("param").market, ...c.req.valid("query") }, services.clock, services.calendars);
+    const input = { market: c.req.valid("param").market, ...c.req.valid("query") };
+    const requested = parseCalendarRange(input, services.clock, services.calendars);
     await services.calendarHorizon.ensureThrough(requested.calendar.id, requested.end, c.req.raw.signal);
     const { start, end } = requested;
     const { known: calendar, withProvisional, provisionalThrough } = services.calendarHorizon.provisional(requested.calendar.id);
