@@ -5,8 +5,10 @@
 import { calendarFor, finalThroughOn, type CalendarHorizonHook, type ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
-import type { DailyBarSource } from "../eastmoney/kline.ts";
+import type { DailyBarSource } from "./source.ts";
 import { UpstreamError } from "../errors.ts";
+import { instrumentKey } from "../markets/instrument-key.ts";
+import { priceDecimalsOf } from "../markets/registry.ts";
 import type { Instrument } from "../symbols/index.ts";
 import { remainingMs, withLazyDeadline } from "../upstream/deadline.ts";
 import { HistoryActivity, type ActivitySnapshot } from "./activity.ts";
@@ -131,7 +133,7 @@ export interface HistoryStore {
  */
 export interface SeriesLock {
   /**
-   * Run `task` while holding the lock for `key` (instrument secid and adjustment). The wait ends
+   * Run `task` while holding the lock for `key` (instrument id and adjustment). The wait ends
    * when `options.signal` aborts (rejecting with its reason) or after `options.timeoutMs` (the
    * request's time left; rejecting with the signal's deadline error); the task then never runs.
    */
@@ -320,9 +322,9 @@ function maxDate(a: IsoDate, b: IsoDate): IsoDate {
   return a > b ? a : b;
 }
 
-/** Decimals upstream quotes prices with: 3 for HK stocks, 2 otherwise (A-shares, index points). */
+/** Decimals upstream quotes prices with: the market's (3 for HK stocks, 2 for A-shares and index points). */
 function priceDecimals(symbol: Instrument): number {
-  return symbol.market === "HK" && symbol.kind === "stock" ? 3 : 2;
+  return priceDecimalsOf(symbol);
 }
 
 /** Whether two bars quote different prices beyond upstream's rounding. */
@@ -459,7 +461,7 @@ export class HistoryService {
     /** The upstream failure an allowed partial answer reports (set inside the locked section). */
     const failure: { error: UpstreamError | null } = { error: null };
 
-    const key = `${symbol.secid}|${adjust}`;
+    const key = `${instrumentKey(symbol)}|${adjust}`;
     if (runs.length > 0 || passThrough || (instrument !== null && checkDue(checkedOn))) {
       snapshotBars = null; // read again after the locked section: it may write, and others may have
       await this.#locked(key, options.signal, async () => {
@@ -507,7 +509,7 @@ export class HistoryService {
                 fetched.push({ start: replacement.start_date, end: replacement.end_date });
                 ({ instrument, held, runs } = await plan());
               } else {
-                if (!fresh) this.#logger.warn("daily check: upstream sent no bar for the latest held session; series kept", { secid: symbol.secid, adjust, date: last.date });
+                if (!fresh) this.#logger.warn("daily check: upstream sent no bar for the latest held session; series kept", { instrument: instrumentKey(symbol), adjust, date: last.date });
                 await this.#store.markChecked(instrument.id, adjust, checkDay);
               }
             }
@@ -689,7 +691,7 @@ export class HistoryService {
     const fetchEnd = minDate(query.end, today);
     if (fetchEnd > finalThrough || fetchEnd > calendar.knownThrough) return null;
     const version = await this.#store.dataVersion(query.symbol);
-    return `${query.symbol.kind}|${query.symbol.secid}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
+    return `${instrumentKey(query.symbol)}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
   }
 
   /** Count a request answered from a reused serialised answer (see {@link responseCacheKey}): a hit. */
@@ -722,7 +724,7 @@ export class HistoryService {
     if (!instrument) return [];
     const refreshed: RefreshedSeries[] = [];
     for (const adjust of adjusts) {
-      const result = await this.#locked(`${symbol.secid}|${adjust}`, options.signal, async () => {
+      const result = await this.#locked(`${instrumentKey(symbol)}|${adjust}`, options.signal, async () => {
         const held = await this.#store.allCoverage(instrument.id, adjust);
         if (held.length === 0) return null;
         const start = held.reduce((min, span) => minDate(min, span.start), held[0]!.start);
@@ -756,7 +758,7 @@ export class HistoryService {
    */
   #fetch(symbol: Instrument, adjust: Adjust, span: Span, moment: Moment, signal: AbortSignal | undefined) {
     const shareable = (error: unknown) => error instanceof UpstreamError && error.details?.reason !== "aborted";
-    return this.#lock.share(`${symbol.secid}|${adjust}`, () => this.#fetchOnce(symbol, adjust, span, moment, signal), shareable);
+    return this.#lock.share(`${instrumentKey(symbol)}|${adjust}`, () => this.#fetchOnce(symbol, adjust, span, moment, signal), shareable);
   }
 
   /** One upstream call, through the quality gate. */
@@ -766,7 +768,7 @@ export class HistoryService {
     const result = await this.#upstream.fetchDailyBars({ symbol, adjust, start: span.start, end: span.end, ...(signal ? { signal } : {}) });
     const problems = checkBars(result.bars, { calendar: moment.calendar, adjust, priceDecimals: priceDecimals(symbol) });
     if (problems.length > 0) {
-      this.#logger.warn("upstream bars rejected by the quality gate", { secid: symbol.secid, adjust, ...span, problems });
+      this.#logger.warn("upstream bars rejected by the quality gate", { instrument: instrumentKey(symbol), adjust, ...span, problems });
       throw new UpstreamError(
         "UPSTREAM_INVALID",
         `Upstream sent ${problems.length} bar(s) that fail the quality gate (first: ${problems[0]!.date} ${problems[0]!.rule}); nothing was stored`,
@@ -796,7 +798,7 @@ export class HistoryService {
     const bars = result.bars.filter((bar) => bar.date <= moment.finalThrough);
     const checked = evidence.checkedOn ? { checkedOn: evidence.checkedOn } : {};
     await this.#store.replaceSeries({ symbol, name: result.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checked });
-    this.#logger.warn("cached series was rebased upstream and has been replaced", { secid: symbol.secid, adjust, reason: evidence.reason, anchor: evidence.anchor, start, end });
+    this.#logger.warn("cached series was rebased upstream and has been replaced", { instrument: instrumentKey(symbol), adjust, reason: evidence.reason, anchor: evidence.anchor, start, end });
     return {
       reason: evidence.reason,
       anchor_date: evidence.anchor,
