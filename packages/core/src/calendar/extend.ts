@@ -69,12 +69,18 @@ const SINA_CALENDAR = calendarOfSchedule("sina-trade-dates");
 /** The calendar HKEX's holiday list describes. */
 const HKEX_CALENDAR = calendarOfSchedule("hkex-holidays");
 
-/** A market's regular hours (A-shares: 09:30–15:00, break 11:30–13:00; HKEX now 09:30–16:00, break 12:00–13:00). */
+/**
+ * A market's regular hours (A-shares: 09:30–15:00, break 11:30–13:00; HKEX now 09:30–16:00, break
+ * 12:00–13:00).
+ */
 function regularHours(id: CalendarId): Hours {
   return { ...market(id).hours, halfDay: false };
 }
 
-/** A market's half-day hours: morning only, no break (HKEX since 2011-03-07: 09:30–12:00), or null without half days. */
+/**
+ * A market's half-day hours: morning only, no break (HKEX since 2011-03-07: 09:30–12:00), or null
+ * for a market without half days.
+ */
 function halfDayHours(id: CalendarId): Hours | null {
   const { hours, calendar } = market(id);
   if (calendar.kind !== "exchange" || calendar.halfDayClose === null) return null;
@@ -207,7 +213,8 @@ function latestHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours }
     if (session.halfDay) halfDay ??= hoursOf(session);
     else regular ??= hoursOf(session);
   }
-  return { regular: regular ?? regularHours(base.id), halfDay: halfDay ?? halfDayHours(base.id) ?? regularHours(base.id) };
+  const fallback = regularHours(base.id);
+  return { regular: regular ?? fallback, halfDay: halfDay ?? halfDayHours(base.id) ?? fallback };
 }
 
 /**
@@ -298,7 +305,10 @@ export function observedExtension(
   if (weekends.length > 0) throw new Error(`calendar observation ${base.id}: index bars on weekend dates ${listDates(weekends)}`);
   // Markets with half days copy the base's latest hours (they have changed over time); others keep their regular hours.
   const latest = halfDayHours(base.id) !== null ? latestHours(base) : null;
-  const hoursOn = (date: IsoDate) => (latest ? (halfDays.has(date) ? latest.halfDay : latest.regular) : regularHours(base.id));
+  const hoursOn = (date: IsoDate) => {
+    if (latest === null) return regularHours(base.id);
+    return halfDays.has(date) ? latest.halfDay : latest.regular;
+  };
   const sessions = dates.map((date) => ({ date, ...hoursOn(date) }));
   return { id: base.id, sessions, knownThrough, source, startsAfter: base.knownThrough };
 }

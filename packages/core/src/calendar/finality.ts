@@ -11,7 +11,9 @@ import type { ExchangeCalendar } from "./types.ts";
  * Minutes after the close before a bar is final, unless a caller configures another margin (every
  * market's `finalAfterCloseMinutes`; one default because the margin is one setting).
  */
-export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = Math.max(...MARKET_IDS.map((id) => MARKETS[id].finalAfterCloseMinutes));
+export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = Math.max(
+  ...MARKET_IDS.map((id) => MARKETS[id].finalAfterCloseMinutes),
+);
 
 /**
  * The last exchange-local date whose bar is final at `now`: today once its close (the session's own,

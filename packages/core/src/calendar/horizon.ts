@@ -26,7 +26,10 @@ import type { CalendarId, ExchangeCalendar } from "./types.ts";
 
 /** The index whose daily bars say which days a market traded. */
 export const BENCHMARK_INDEX: Readonly<Record<CalendarId, IndexSymbol>> = Object.freeze(
-  Object.fromEntries(MARKET_IDS.map((id) => [id, parseIndexSymbol(market(id).benchmarkIndex)])) as Record<CalendarId, IndexSymbol>,
+  Object.fromEntries(MARKET_IDS.map((id) => [id, parseIndexSymbol(market(id).benchmarkIndex)])) as Record<
+    CalendarId,
+    IndexSymbol
+  >,
 );
 
 /** Whether a market has a computed (provisional) schedule after its horizon: HKEX's holiday rules. */

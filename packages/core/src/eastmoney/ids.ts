@@ -13,7 +13,11 @@ const STOCK_MARKET_ID: Readonly<Record<string, string>> = { SH: "1", SZ: "0", BJ
 const INDEX_MARKET_ID: Readonly<Record<string, string>> = { SH: "1", SZ: "0", BJ: "0", CSI: "2" };
 
 /** Secids of the named HK indices (Hang Seng Indexes: 100; Hang Seng TECH: 124). */
-const NAMED_INDEX_SECID: Readonly<Record<string, string>> = { HSI: "100.HSI", HSCEI: "100.HSCEI", HSTECH: "124.HSTECH" };
+const NAMED_INDEX_SECID: Readonly<Record<string, string>> = {
+  HSI: "100.HSI",
+  HSCEI: "100.HSCEI",
+  HSTECH: "124.HSTECH",
+};
 
 /**
  * Eastmoney's secid of an instrument, e.g. `1.600519`, `0.000001`, `116.00700`, `1.000300`,

@@ -10,7 +10,9 @@ import { MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
 import type { StockSymbol } from "../symbols/index.ts";
 
 /** Listing exchanges whose stocks have financial reports (markets with a `financials` source). */
-const COVERED_EXCHANGES = MARKET_IDS.flatMap((id) => (MARKETS[id].sources.financials.length > 0 ? MARKETS[id].exchanges : []));
+const COVERED_EXCHANGES = MARKET_IDS.flatMap((id) =>
+  MARKETS[id].sources.financials.length > 0 ? MARKETS[id].exchanges : [],
+);
 import { isFetchDue, nextReport, type NextReport } from "./schedule.ts";
 import type { FinancialReport, FinancialSource, FinancialStore } from "./types.ts";
 

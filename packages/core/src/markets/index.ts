@@ -7,8 +7,18 @@
  * marketOfExchange("SZ").currency; // "CNY"
  * lotsToShares(market("CN"), 32156); // 3215600
  */
-export type { Currency, IndexCompiler, Market, MarketCalendar, MarketId, RegularHours, StockExchange, SymbolForms } from "./types.ts";
+export type {
+  Currency,
+  IndexCompiler,
+  Market,
+  MarketCalendar,
+  MarketId,
+  RegularHours,
+  StockExchange,
+  SymbolForms,
+} from "./types.ts";
 export {
+  CURRENCIES,
   INDEX_COMPILERS,
   exchangeInfo,
   isMarketId,
@@ -20,5 +30,6 @@ export {
   priceDecimalsOf,
   sharesToLots,
   STOCK_EXCHANGES,
+  TIME_ZONES,
 } from "./registry.ts";
 export { instrumentKey, type InstrumentKey } from "./instrument-key.ts";

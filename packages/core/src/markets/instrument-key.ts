@@ -13,6 +13,10 @@ export type InstrumentKey = string;
  * (`000001` is Ping An Bank on SZ as a stock, the SSE Composite as an index); the exchange (or
  * index compiler) because CN index codes repeat across compilers (`000300.SH` vs `csi000300`).
  */
-export function instrumentKey(instrument: { kind: "stock" | "index"; market: IndexCompiler; code: string }): InstrumentKey {
+export function instrumentKey(instrument: {
+  kind: "stock" | "index";
+  market: IndexCompiler;
+  code: string;
+}): InstrumentKey {
   return `${instrument.kind}:${instrument.market}:${instrument.code}`;
 }

@@ -2,7 +2,7 @@
  * The market registry: one {@link Market} per market QuantDB serves. Nothing else in the code lists
  * markets; callers look them up (`market("HK").timeZone`, `marketOfExchange("SZ").currency`).
  */
-import type { IndexCompiler, Market, MarketId, StockExchange } from "./types.ts";
+import type { Currency, IndexCompiler, Market, MarketId, StockExchange } from "./types.ts";
 
 /** Which A-share exchange lists a 6-digit code, or null if the prefix is not a stock code. */
 function aShareExchange(code: string): StockExchange | null {
@@ -58,7 +58,8 @@ const CN: Market = {
     },
     indexCompilerOfCode: cnIndexCompiler,
     stockExamples: "600519, sh600519, SH600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ (Beijing)",
-    indexExamples: "000001 (SSE Composite), 000300, sh000300, 000300.SH, 399001, sz399001, 399006.SZ, csi931151, 899050.BJ",
+    indexExamples:
+      "000001 (SSE Composite), 000300, sh000300, 000300.SH, 399001, sz399001, 399006.SZ, csi931151, 899050.BJ",
   },
   namedIndices: {},
   benchmarkIndex: "000001", // SSE Composite
@@ -92,14 +93,17 @@ const HK: Market = {
     stock: [/^(?<code>\d{5})$/, /^(?<code>\d{1,5})\.HK$/, /^HK[.:]?(?<code>\d{1,5})$/],
     index: [],
     exchangeAliases: {},
-    stockCode: (code) => (/^0+$/.test(code) ? { error: "HK code cannot be zero" } : { code: code.padStart(5, "0"), exchange: "HK" }),
+    stockCode: (code) =>
+      /^0+$/.test(code) ? { error: "HK code cannot be zero" } : { code: code.padStart(5, "0"), exchange: "HK" },
     indexCompilerOfCode: () => null,
     stockExamples: "00700, 0700.HK, 700.HK, HK.00700, hk00700",
     indexExamples: "HSI, HSCEI, HSTECH (and aliases such as ^HSI, HANG SENG)",
   },
   namedIndices: {
     HSI: ["^HSI", "HK.HSI", "HSI.HK", "HANG SENG", "HANG SENG INDEX", "HANGSENG", "恒生指数"],
-    HSCEI: ["^HSCE", "HSCE", "HK.HSCEI", "HANG SENG CHINA ENTERPRISES", "HS CHINA ENTERPRISES", "H SHARES", "国企指数"],
+    HSCEI: [
+      "^HSCE", "HSCE", "HK.HSCEI", "HANG SENG CHINA ENTERPRISES", "HS CHINA ENTERPRISES", "H SHARES", "国企指数",
+    ],
     HSTECH: ["^HSTECH", "HK.HSTECH", "HANGSENG TECH", "HANG SENG TECH", "HANG SENG TECH INDEX", "恒生科技指数"],
   },
   benchmarkIndex: "HSI", // Hang Seng Index
@@ -113,11 +117,22 @@ export const MARKETS: Readonly<Record<MarketId, Market>> = Object.freeze({ CN, H
 /** Every market id, in registry order (`["CN", "HK"]`). */
 export const MARKET_IDS = Object.freeze(Object.keys(MARKETS)) as readonly [MarketId, ...MarketId[]];
 
+/** The distinct values of `pick` over every market, in registry order (a non-empty tuple, as zod's enums take). */
+function distinct<T>(pick: (m: Market) => readonly T[]): readonly [T, ...T[]] {
+  return Object.freeze([...new Set(MARKET_IDS.flatMap((id) => pick(MARKETS[id])))]) as unknown as readonly [T, ...T[]];
+}
+
 /** Every listing exchange, in registry order (`["SH", "SZ", "BJ", "HK"]`). */
-export const STOCK_EXCHANGES: readonly StockExchange[] = Object.freeze(MARKET_IDS.flatMap((id) => MARKETS[id].exchanges));
+export const STOCK_EXCHANGES = distinct<StockExchange>((m) => m.exchanges);
 
 /** Every index compiler, in registry order (`["SH", "SZ", "BJ", "CSI", "HK"]`). */
-export const INDEX_COMPILERS: readonly IndexCompiler[] = Object.freeze(MARKET_IDS.flatMap((id) => MARKETS[id].indexCompilers));
+export const INDEX_COMPILERS = distinct<IndexCompiler>((m) => m.indexCompilers);
+
+/** Every trading currency, in registry order (`["CNY", "HKD"]`). */
+export const CURRENCIES = distinct<Currency>((m) => [m.currency]);
+
+/** Every market's IANA time zone, in registry order (`["Asia/Shanghai", "Asia/Hong_Kong"]`). */
+export const TIME_ZONES = distinct<string>((m) => [m.timeZone]);
 
 /** Whether `id` names a market (case-sensitive: `"CN"`, `"HK"`). */
 export function isMarketId(id: string): id is MarketId {

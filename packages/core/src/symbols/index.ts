@@ -36,7 +36,8 @@ export interface StockSymbol {
 export const ACCEPTED_SYMBOL_FORMS = MARKET_IDS.map((id) => MARKETS[id].symbols.stockExamples).join(", ");
 
 function build(market: Market, code: string): StockSymbol {
-  return { kind: "stock", market, code, secid: eastmoneySecid({ kind: "stock", market, code }), currency: marketOfExchange(market).currency };
+  const secid = eastmoneySecid({ kind: "stock", market, code });
+  return { kind: "stock", market, code, secid, currency: marketOfExchange(market).currency };
 }
 
 function invalid(input: string, why: string): InputError {
@@ -65,7 +66,8 @@ export function parseStockSymbol(input: string): StockSymbol {
       if (!groups?.code) continue;
       const found = forms.stockCode(groups.code);
       if ("error" in found) throw invalid(input, found.error);
-      const stated = groups.exchange === undefined ? undefined : (forms.exchangeAliases[groups.exchange] ?? groups.exchange);
+      const written = groups.exchange;
+      const stated = written === undefined ? undefined : (forms.exchangeAliases[written] ?? written);
       if (stated !== undefined && stated !== found.exchange) {
         throw invalid(input, `${found.code} is listed in ${found.exchange}, not ${stated}`);
       }

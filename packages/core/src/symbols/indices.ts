@@ -46,7 +46,8 @@ function invalid(input: string, why: string): InputError {
 }
 
 function build(market: IndexCompiler, code: string): IndexSymbol {
-  return { kind: "index", market, code, secid: eastmoneySecid({ kind: "index", market, code }), currency: marketOfExchange(market).currency };
+  const secid = eastmoneySecid({ kind: "index", market, code });
+  return { kind: "index", market, code, secid, currency: marketOfExchange(market).currency };
 }
 
 /**
@@ -67,9 +68,12 @@ export function parseIndexSymbol(input: string): IndexSymbol {
       const groups = pattern.exec(text)?.groups;
       if (!groups?.code) continue;
       const code = groups.code;
-      const stated = groups.exchange === undefined ? undefined : (forms.exchangeAliases[groups.exchange] ?? groups.exchange);
+      const written = groups.exchange;
+      const stated = written === undefined ? undefined : (forms.exchangeAliases[written] ?? written);
       const market = (stated as IndexCompiler | undefined) ?? forms.indexCompilerOfCode(code);
-      if (!market) throw invalid(input, `${code} is not a known index code range; give the exchange (e.g. ${code}.SH or csi${code})`);
+      if (!market) {
+        throw invalid(input, `${code} is not a known index code range; give the exchange (e.g. ${code}.SH or csi${code})`);
+      }
       return build(market, code);
     }
   }
