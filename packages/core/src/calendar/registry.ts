@@ -4,11 +4,13 @@
  */
 import cn from "./data/cn.json" with { type: "json" };
 import hk from "./data/hk.json" with { type: "json" };
+import { marketOfExchange } from "../markets/registry.ts";
 import { decodeCalendar, type BundledCalendarJson } from "./bundled-data.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
 import type { CalendarId, CalendarMarket, ExchangeCalendar } from "./types.ts";
 
-const bundled: Record<CalendarId, BundledCalendarJson> = { CN: cn, HK: hk };
+/** The bundled data files, by the calendar id each one names. */
+const bundled = new Map<string, BundledCalendarJson>([cn, hk].map((json) => [json.id, json]));
 const instances = new Map<CalendarId, ExchangeCalendar>();
 /** Calendars extended at run time (`applyCalendarExtension`), used instead of the bundled ones. */
 const extended = new Map<CalendarId, ExchangeCalendar>();
@@ -33,7 +35,7 @@ export function getCalendar(id: CalendarId): ExchangeCalendar {
 function bundledCalendar(id: CalendarId): ExchangeCalendar {
   let calendar = instances.get(id);
   if (calendar === undefined) {
-    const json = Object.hasOwn(bundled, id) ? bundled[id] : undefined;
+    const json = bundled.get(id);
     if (json === undefined) throw new RangeError(`calendar: unknown calendar id ${JSON.stringify(id)}`);
     calendar = new SessionCalendar(decodeCalendar(json));
     instances.set(id, calendar);
@@ -60,15 +62,9 @@ export function uninstallCalendars(): void {
  * @throws RangeError for any other market code.
  */
 export function calendarFor(market: CalendarMarket): ExchangeCalendar {
-  switch (market) {
-    case "SH":
-    case "SZ":
-    case "BJ":
-    case "CSI":
-      return getCalendar("CN");
-    case "HK":
-      return getCalendar("HK");
-    default:
-      throw new RangeError(`calendar: unknown market ${JSON.stringify(market satisfies never)}`);
+  try {
+    return getCalendar(marketOfExchange(market).id);
+  } catch {
+    throw new RangeError(`calendar: unknown market ${JSON.stringify(market)}`);
   }
 }
