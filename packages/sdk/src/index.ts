@@ -9,6 +9,7 @@
  * const { data } = await client.getHistory("600519", { days: 30, adjust: "qfq" });
  */
 export { createClient } from "./client.ts";
+export { MARKETS, type MarketInfo } from "./markets.generated.ts";
 export type {
   AssetListOptions,
   AssetSearchOptions,

@@ -2,25 +2,40 @@
  * Pure helpers for "the last N sessions": which calendar a symbol trades on, exchange-local dates
  * and times, and picking the sessions. Internal; no I/O.
  */
+import { MARKETS } from "./markets.generated.ts";
 import type { CalendarMarket, CalendarSession } from "./types.ts";
 
+const compiled = MARKETS.map((m) => ({
+  id: m.id as CalendarMarket,
+  stock: m.stockPatterns.map((p) => new RegExp(p)),
+  index: m.indexPatterns.map((p) => new RegExp(p)),
+  names: new Set(m.indexNames),
+}));
+
+/** The symbol as the server reads it: trimmed, upper case, runs of spaces collapsed. */
+function normalise(symbol: string): string {
+  return symbol.trim().toUpperCase().replace(/\s+/g, " ");
+}
+
 /**
- * The calendar of a stock symbol: HK for 5-digit codes and the `.HK` / `HK.` / `hk` forms
- * (`00700`, `0700.HK`, `700.HK`, `HK.00700`, `hk00700`), CN for everything else (`600519`,
- * `sh600519`, `000001.SZ`, `830799.BJ`, …). The server validates the symbol itself.
+ * The calendar of a stock symbol: the market whose accepted forms match it (core's rules, generated
+ * into `./markets.generated.ts`): HK for `00700`, `0700.HK`, `700.HK`, `HK.00700`, `hk00700`; CN
+ * for `600519`, `sh600519`, `000001.SZ`, `830799.BJ`, …; the first market (CN) for anything else.
+ * The server validates the symbol itself.
  */
 export function stockCalendar(symbol: string): CalendarMarket {
-  const s = symbol.trim();
-  return /^\d{5}$/.test(s) || /\.hk$/i.test(s) || /^hk[.]?\d/i.test(s) ? "HK" : "CN";
+  const text = normalise(symbol);
+  return (compiled.find((m) => m.stock.some((p) => p.test(text))) ?? compiled[0]!).id;
 }
 
 /**
  * The calendar of an index symbol: CN for numeric codes with an optional sh/sz/bj/csi prefix or
- * .SH/.SZ/.BJ/.SS/.CSI suffix (`000300`, `sh000300`, `399001.SZ`, `csi931151`); HK for the rest
- * (`HSI`, `HSCEI`, `HSTECH`, `^HSI`, `HANG SENG`, …).
+ * .SH/.SZ/.BJ/.SS/.CSI suffix (`000300`, `sh000300`, `399001.SZ`, `csi931151`); HK for its named
+ * indices (`HSI`, `HSCEI`, `HSTECH`, `^HSI`, `HANG SENG`, …); the last market (HK) for anything else.
  */
 export function indexCalendar(symbol: string): CalendarMarket {
-  return /^(sh|sz|bj|csi)?\d{6}(\.(sh|sz|bj|ss|csi))?$/i.test(symbol.trim()) ? "CN" : "HK";
+  const text = normalise(symbol);
+  return (compiled.find((m) => m.names.has(text) || m.index.some((p) => p.test(text))) ?? compiled.at(-1)!).id;
 }
 
 /** Exchange-local `YYYY-MM-DD` and `HH:MM` of an instant in an IANA time zone. */

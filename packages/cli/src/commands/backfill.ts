@@ -12,6 +12,7 @@ import { parseAdjust } from "@quantdb/core/history";
 import { LIST_MARKETS, type ListMarket } from "@quantdb/core/lists";
 import { calendarFor } from "@quantdb/core/calendar";
 import { localTime } from "@quantdb/core/dates";
+import { instrumentKey } from "@quantdb/core/markets";
 import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
 import type { Command } from "commander";
 import { CliError, type Output } from "../output.ts";
@@ -73,7 +74,7 @@ async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions
     for (const text of splitList(options.symbols)) {
       try {
         const symbol = parseStockSymbol(text);
-        seen.set(symbol.secid, symbol);
+        seen.set(instrumentKey(symbol), symbol);
       } catch (error) {
         throw new CliError((error as Error).message);
       }
@@ -88,7 +89,7 @@ async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions
     out.info(`${market}: ${list.total} stocks (snapshot ${list.snapshotDate}${list.stale ? ", stale" : ""})`);
     for (const entry of list.stocks) {
       try {
-        symbols.push(parseStockSymbol(market === "HK" ? `${entry.symbol}.HK` : `${entry.symbol}.${market}`));
+        symbols.push(parseStockSymbol(`${entry.symbol}.${market}`));
       } catch {
         // funds or other non-stock codes in a list: skipped
       }

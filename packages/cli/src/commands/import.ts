@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { parseAdjust, seriesCheckDay, type Adjust, type DailyBar } from "@quantdb/core/history";
 import { csvAdjust, csvRowsToBars, detectCsvLayout, prepareImport, symbolFromFileName, type CsvLayout } from "@quantdb/core/ingest";
+import { instrumentKey } from "@quantdb/core/markets";
 import { parseIndexSymbol, parseStockSymbol, type Instrument } from "@quantdb/core/symbols";
 import { createHistoryStore } from "@quantdb/db";
 import type { Command } from "commander";
@@ -61,7 +62,7 @@ function readSeries(file: string, options: ImportOptions, defaultAdjust: Adjust)
     const symbol = cell.symbol && !options.symbol ? parseSymbol(cell.symbol) : fileSymbol;
     if (!symbol) throw new CliError(`${file}: no symbol (give --symbol, name the file after it, e.g. 600519.csv, or add a symbol column)`);
     const adjust = csvAdjust(cell.adjust, defaultAdjust);
-    const key = `${symbol.secid}|${adjust}`;
+    const key = `${instrumentKey(symbol)}|${adjust}`;
     let group = groups.get(key);
     if (!group) {
       group = { symbol, adjust, bars: [] };

@@ -3,6 +3,7 @@
  * `scripts/build-calendars.mjs` (see that script for the sources and the format).
  */
 import type { IsoDate } from "../dates.ts";
+import { isMarketId, market } from "../markets/registry.ts";
 import type { CalendarId } from "./types.ts";
 
 /** Trading hours shared by a run of sessions; exchange-local `HH:MM`. */
@@ -32,7 +33,7 @@ export interface BundledCalendarJson {
 /** Bundled calendar data, decoded and checked. */
 export interface DecodedCalendar {
   readonly id: CalendarId;
-  readonly timeZone: "Asia/Shanghai" | "Asia/Hong_Kong";
+  readonly timeZone: string;
   readonly firstSession: IsoDate;
   readonly knownThrough: IsoDate;
   /** Every session, ascending. */
@@ -55,8 +56,8 @@ function invalid(id: string, message: string): never {
  */
 export function decodeCalendar(json: BundledCalendarJson): DecodedCalendar {
   const { id, timeZone, firstSession, knownThrough } = json;
-  if (id !== "CN" && id !== "HK") invalid(id, "unknown id");
-  const expectedZone = id === "CN" ? "Asia/Shanghai" : "Asia/Hong_Kong";
+  if (!isMarketId(id)) invalid(id, "unknown id");
+  const expectedZone = market(id).timeZone;
   if (timeZone !== expectedZone) invalid(id, `time zone ${timeZone}`);
 
   const sessions: IsoDate[] = [];

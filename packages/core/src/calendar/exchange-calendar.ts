@@ -44,7 +44,7 @@ function upperBound(sorted: readonly IsoDate[], date: IsoDate): number {
  */
 export class SessionCalendar implements ExchangeCalendar {
   readonly id: CalendarId;
-  readonly timeZone: "Asia/Shanghai" | "Asia/Hong_Kong";
+  readonly timeZone: string;
   readonly firstSession: IsoDate;
   readonly knownThrough: IsoDate;
   readonly #data: DecodedCalendar;

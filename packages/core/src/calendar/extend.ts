@@ -13,6 +13,7 @@
  * calendars.get("CN").knownThrough; // e.g. "2027-12-31"
  */
 import { addCalendarDays, type IsoDate } from "../dates.ts";
+import { market, MARKET_IDS } from "../markets/registry.ts";
 import type { DecodedCalendar, SessionHours } from "./bundled-data.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
 import { getCalendar, type CalendarRegistry } from "./registry.ts";
@@ -52,14 +53,40 @@ export interface CalendarExtension {
   readonly startsAfter?: IsoDate;
 }
 
-/** A-share hours: 09:30–15:00 with a lunch break 11:30–13:00; no half days. */
-const CN_HOURS = { open: "09:30", close: "15:00", breakStart: "11:30", breakEnd: "13:00", halfDay: false } as const;
-/** Current HKEX regular hours, used only if the base calendar has no session to copy them from. */
-const HK_REGULAR_HOURS = { open: "09:30", close: "16:00", breakStart: "12:00", breakEnd: "13:00", halfDay: false } as const;
-/** HKEX half days since 2011-03-07: morning only, no break. Fallback as {@link HK_REGULAR_HOURS}. */
-const HK_HALF_DAY_HOURS = { open: "09:30", close: "12:00", breakStart: null, breakEnd: null, halfDay: true } as const;
-
 type Hours = Omit<Session, "date">;
+
+/** The calendar whose official schedule a source publishes (the market's `calendar.officialSchedule`). */
+function calendarOfSchedule(schedule: "sina-trade-dates" | "hkex-holidays"): CalendarId {
+  const id = MARKET_IDS.find((m) => {
+    const calendar = market(m).calendar;
+    return calendar.kind === "exchange" && calendar.officialSchedule === schedule;
+  });
+  if (id === undefined) throw new Error(`calendar extension: no market publishes its schedule as ${schedule}`);
+  return id;
+}
+
+/** The calendar Sina's trading-date list describes (A-shares). */
+export const SINA_CALENDAR = calendarOfSchedule("sina-trade-dates");
+/** The calendar HKEX's holiday list describes. */
+export const HKEX_CALENDAR = calendarOfSchedule("hkex-holidays");
+
+/**
+ * A market's regular hours (A-shares: 09:30–15:00, break 11:30–13:00; HKEX now 09:30–16:00, break
+ * 12:00–13:00).
+ */
+function regularHours(id: CalendarId): Hours {
+  return { ...market(id).hours, halfDay: false };
+}
+
+/**
+ * A market's half-day hours: morning only, no break (HKEX since 2011-03-07: 09:30–12:00), or null
+ * for a market without half days.
+ */
+function halfDayHours(id: CalendarId): Hours | null {
+  const { hours, calendar } = market(id);
+  if (calendar.kind !== "exchange" || calendar.halfDayClose === null) return null;
+  return { open: hours.open, close: calendar.halfDayClose, breakStart: null, breakEnd: null, halfDay: true };
+}
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -123,10 +150,10 @@ function listDates(dates: readonly string[]): string {
  */
 export function cnExtensionFromSinaDates(
   dates: readonly IsoDate[],
-  base: ExchangeCalendar = getCalendar("CN"),
+  base: ExchangeCalendar = getCalendar(SINA_CALENDAR),
   source = "sina:klc_td_sh",
 ): CalendarExtension {
-  if (base.id !== "CN") throw new Error(`calendar extension: Sina dates extend the CN calendar, not ${base.id}`);
+  if (base.id !== SINA_CALENDAR) throw new Error(`calendar extension: Sina dates extend the ${SINA_CALENDAR} calendar, not ${base.id}`);
   const bad = dates.filter((d) => !isRealDate(d));
   if (bad.length > 0) throw new Error(`calendar extension: not YYYY-MM-DD dates: ${listDates(bad.map((d) => JSON.stringify(d)))}`);
   if (dates.length === 0) throw new Error("calendar extension: the Sina date list is empty");
@@ -158,26 +185,26 @@ export function cnExtensionFromSinaDates(
   }
   if (differences.length > 0) {
     throw new Error(
-      `calendar extension: the Sina date list would rewrite the past: it disagrees with the CN calendar on ` +
+      `calendar extension: the Sina date list would rewrite the past: it disagrees with the ${SINA_CALENDAR} calendar on ` +
         `${differences.length} date(s) through ${checkThrough}: ${listDates(differences)}`,
     );
   }
 
   const fresh = listed.filter((d) => d > base.knownThrough);
-  if (fresh.length === 0) return { id: "CN", sessions: [], knownThrough: base.knownThrough, source, startsAfter: base.knownThrough };
+  if (fresh.length === 0) return { id: SINA_CALENDAR, sessions: [], knownThrough: base.knownThrough, source, startsAfter: base.knownThrough };
   const weekends = fresh.filter(isWeekend);
   if (weekends.length > 0) throw new Error(`calendar extension: Sina lists weekend dates: ${listDates(weekends)}`);
   return {
-    id: "CN",
-    sessions: fresh.map((date) => ({ date, ...CN_HOURS })),
+    id: SINA_CALENDAR,
+    sessions: fresh.map((date) => ({ date, ...regularHours(SINA_CALENDAR) })),
     knownThrough: sinaKnownThrough,
     source,
     startsAfter: base.knownThrough,
   };
 }
 
-/** The hours of `base`'s last regular session and last half day (fallbacks if it has none). */
-function latestHkHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours } {
+/** The hours of `base`'s last regular session and last half day (the market's hours if it has none). */
+function latestHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours } {
   let regular: Hours | undefined;
   let halfDay: Hours | undefined;
   const sessions = base.sessionsBetween(base.firstSession, base.knownThrough);
@@ -187,7 +214,8 @@ function latestHkHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours
     if (session.halfDay) halfDay ??= hoursOf(session);
     else regular ??= hoursOf(session);
   }
-  return { regular: regular ?? HK_REGULAR_HOURS, halfDay: halfDay ?? HK_HALF_DAY_HOURS };
+  const fallback = regularHours(base.id);
+  return { regular: regular ?? fallback, halfDay: halfDay ?? halfDayHours(base.id) ?? fallback };
 }
 
 /**
@@ -215,14 +243,14 @@ function latestHkHours(base: ExchangeCalendar): { regular: Hours; halfDay: Hours
  */
 export function hkExtensionFromHolidays(
   { year, holidays, halfDays }: { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] },
-  base: ExchangeCalendar = getCalendar("HK"),
+  base: ExchangeCalendar = getCalendar(HKEX_CALENDAR),
   source = "operator",
 ): CalendarExtension {
-  if (base.id !== "HK") throw new Error(`calendar extension: HKEX holidays extend the HK calendar, not ${base.id}`);
+  if (base.id !== HKEX_CALENDAR) throw new Error(`calendar extension: HKEX holidays extend the ${HKEX_CALENDAR} calendar, not ${base.id}`);
   const firstUnknown = addCalendarDays(base.knownThrough, 1);
   const nextYear = Number(firstUnknown.slice(0, 4));
   if (year !== nextYear) {
-    throw new Error(`calendar extension: HK is known through ${base.knownThrough}; the next year to add is ${nextYear}, not ${year}`);
+    throw new Error(`calendar extension: ${HKEX_CALENDAR} is known through ${base.knownThrough}; the next year to add is ${nextYear}, not ${year}`);
   }
   const check = (list: readonly IsoDate[], name: string): Set<IsoDate> => {
     const wrong = list.filter((d) => !isRealDate(d) || !d.startsWith(`${year}-`));
@@ -236,7 +264,7 @@ export function hkExtensionFromHolidays(
   const both = [...half].filter((d) => closed.has(d)).sort();
   if (both.length > 0) throw new Error(`calendar extension: dates both holidays and half days: ${listDates(both)}`);
 
-  const hours = latestHkHours(base);
+  const hours = latestHours(base);
   const sessions: Session[] = [];
   const knownThrough = `${year}-12-31`;
   const differences: string[] = [];
@@ -250,9 +278,9 @@ export function hkExtensionFromHolidays(
     sessions.push({ date, ...(half.has(date) ? hours.halfDay : hours.regular) });
   }
   if (differences.length > 0) {
-    throw new Error(`calendar extension: the holiday list would rewrite the past: it disagrees with the HK calendar on ${listDates(differences)}`);
+    throw new Error(`calendar extension: the holiday list would rewrite the past: it disagrees with the ${HKEX_CALENDAR} calendar on ${listDates(differences)}`);
   }
-  return { id: "HK", sessions, knownThrough, source, startsAfter: base.knownThrough };
+  return { id: HKEX_CALENDAR, sessions, knownThrough, source, startsAfter: base.knownThrough };
 }
 
 /**
@@ -276,8 +304,13 @@ export function observedExtension(
   const dates = [...new Set(observed)].filter((d) => d > base.knownThrough && d <= knownThrough).sort();
   const weekends = dates.filter(isWeekend);
   if (weekends.length > 0) throw new Error(`calendar observation ${base.id}: index bars on weekend dates ${listDates(weekends)}`);
-  const hk = base.id === "HK" ? latestHkHours(base) : null;
-  const sessions = dates.map((date) => ({ date, ...(hk ? (halfDays.has(date) ? hk.halfDay : hk.regular) : CN_HOURS) }));
+  // Markets with half days copy the base's latest hours (they have changed over time); others keep their regular hours.
+  const latest = halfDayHours(base.id) !== null ? latestHours(base) : null;
+  const hoursOn = (date: IsoDate) => {
+    if (latest === null) return regularHours(base.id);
+    return halfDays.has(date) ? latest.halfDay : latest.regular;
+  };
+  const sessions = dates.map((date) => ({ date, ...hoursOn(date) }));
   return { id: base.id, sessions, knownThrough, source, startsAfter: base.knownThrough };
 }
 
@@ -289,8 +322,8 @@ export function observedExtension(
  */
 export function provisionalHkCalendar(base: ExchangeCalendar, years: readonly { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] }[]): ExchangeCalendar {
   const last = years.at(-1);
-  if (base.id !== "HK" || last === undefined) return base;
-  const hours = latestHkHours(base);
+  if (base.id !== HKEX_CALENDAR || last === undefined) return base;
+  const hours = latestHours(base);
   const sessions: Session[] = [];
   for (const { year, holidays, halfDays } of years) {
     const closed = new Set(holidays);

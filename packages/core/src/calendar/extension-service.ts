@@ -8,7 +8,14 @@ import { QuantDbError, InputError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
 import type { IsoDate } from "../dates.ts";
 import type { UpstreamPolicies } from "../upstream/policy.ts";
-import { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays, type CalendarExtension } from "./extend.ts";
+import {
+  applyCalendarExtension,
+  cnExtensionFromSinaDates,
+  HKEX_CALENDAR,
+  hkExtensionFromHolidays,
+  SINA_CALENDAR,
+  type CalendarExtension,
+} from "./extend.ts";
 import type { CalendarRegistry } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
 import { CALENDAR_MARKETS } from "./query.ts";
@@ -180,7 +187,7 @@ export class CalendarExtensions {
     const dates = decodeSinaTradeDates(body);
     let extension: CalendarExtension;
     try {
-      extension = cnExtensionFromSinaDates(dates, this.#calendars.get("CN"));
+      extension = cnExtensionFromSinaDates(dates, this.#calendars.get(SINA_CALENDAR));
     } catch (error) {
       throw new QuantDbError("CALENDAR_CONFLICT", `Sina's trading-date list disagrees with the known A-share calendar: ${(error as Error).message}`);
     }
@@ -196,7 +203,7 @@ export class CalendarExtensions {
   async extendHkFromHolidays(input: { year: number; holidays: IsoDate[]; halfDays: IsoDate[] }): Promise<ExtensionOutcome> {
     let extension: CalendarExtension;
     try {
-      extension = hkExtensionFromHolidays(input, this.#calendars.get("HK"));
+      extension = hkExtensionFromHolidays(input, this.#calendars.get(HKEX_CALENDAR));
     } catch (error) {
       throw new InputError("VALIDATION_ERROR", (error as Error).message, { year: input.year });
     }

@@ -4,13 +4,16 @@
  * imports all use this one rule).
  */
 import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
-import type { CalendarId, ExchangeCalendar } from "./types.ts";
+import { market, MARKET_IDS, MARKETS } from "../markets/registry.ts";
+import type { ExchangeCalendar } from "./types.ts";
 
-/** Regular close, exchange-local, for a day past the calendar's horizon (no session hours known). */
-const REGULAR_CLOSE: Record<CalendarId, string> = { CN: "15:00", HK: "16:00" };
-
-/** Minutes after the close before a bar is final, unless a caller configures another margin. */
-export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = 30;
+/**
+ * Minutes after the close before a bar is final, unless a caller configures another margin (every
+ * market's `finalAfterCloseMinutes`; one default because the margin is one setting).
+ */
+export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = Math.max(
+  ...MARKET_IDS.map((id) => MARKETS[id].finalAfterCloseMinutes),
+);
 
 /**
  * The last exchange-local date whose bar is final at `now`: today once its close (the session's own,
@@ -19,7 +22,7 @@ export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = 30;
  */
 export function finalThroughOn(calendar: ExchangeCalendar, now: Date, marginMs: number = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES * 60_000): IsoDate {
   const today = localTime(now, calendar.timeZone).date;
-  const close = calendar.isKnown(today) ? calendar.session(today)?.close : REGULAR_CLOSE[calendar.id];
+  const close = calendar.isKnown(today) ? calendar.session(today)?.close : market(calendar.id).hours.close;
   if (close === undefined) return today; // a known non-session day: everything up to today is final
   const finalAt = instantAt(today, close, calendar.timeZone).getTime() + marginMs;
   return now.getTime() >= finalAt ? today : addCalendarDays(today, -1);

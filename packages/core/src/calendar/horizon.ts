@@ -1,10 +1,10 @@
 /**
  * A calendar horizon that maintains itself: sessions after the official horizon, up to today, are
  * learnt from the market's benchmark index. A day after `knownThrough` is a session if and only if
- * the index (CN: SSE Composite, secid `1.000001`; HK: Hang Seng Index, `100.HSI`) has a daily bar
- * on it. One kline call per market covers every missing day; the observation is stored as a
- * calendar extension (source `observed:<secid>`) and applied, so the history cache plans and
- * caches those days like any other known day. Dates after today stay unknown.
+ * the index (the market's `benchmarkIndex`: CN the SSE Composite, HK the Hang Seng Index) has a daily
+ * bar on it. One kline call per market covers every missing day; the observation is stored as a
+ * calendar extension (source `observed:<instrument key>`, e.g. `observed:index:SH:000001`) and
+ * applied, so the history cache plans and caches those days like any other known day. Dates after today stay unknown.
  *
  * For HK the next year's regular schedule is also computed by HKEX's rules (`./hkex-rules.ts`)
  * and served as *provisional* by the calendar endpoints; it never moves `knownThrough` and never
@@ -12,8 +12,10 @@
  */
 import type { Clock } from "../clock.ts";
 import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
-import type { DailyBarSource } from "../eastmoney/kline.ts";
 import { UpstreamError } from "../errors.ts";
+import type { DailyBarSource } from "../history/source.ts";
+import { instrumentKey } from "../markets/instrument-key.ts";
+import { market, MARKET_IDS } from "../markets/registry.ts";
 import { parseIndexSymbol, type IndexSymbol } from "../symbols/index.ts";
 import { applyCalendarExtension, observedExtension, provisionalHkCalendar, type CalendarExtension } from "./extend.ts";
 import { applyStoredExtensions, type CalendarExtensionStore } from "./extension-service.ts";
@@ -23,10 +25,18 @@ import type { CalendarRegistry } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar } from "./types.ts";
 
 /** The index whose daily bars say which days a market traded. */
-export const BENCHMARK_INDEX: Readonly<Record<CalendarId, IndexSymbol>> = Object.freeze({
-  CN: parseIndexSymbol("000001"), // SSE Composite, 1.000001
-  HK: parseIndexSymbol("HSI"), // Hang Seng Index, 100.HSI
-});
+export const BENCHMARK_INDEX: Readonly<Record<CalendarId, IndexSymbol>> = Object.freeze(
+  Object.fromEntries(MARKET_IDS.map((id) => [id, parseIndexSymbol(market(id).benchmarkIndex)])) as Record<
+    CalendarId,
+    IndexSymbol
+  >,
+);
+
+/** Whether a market has a computed (provisional) schedule after its horizon: HKEX's holiday rules. */
+function hasComputedSchedule(id: CalendarId): boolean {
+  const calendar = market(id).calendar;
+  return calendar.kind === "exchange" && calendar.computedSchedule === "hkex";
+}
 
 
 /**
@@ -164,7 +174,7 @@ export class CalendarHorizon implements CalendarHorizonHook {
    */
   provisional(id: CalendarId): ProvisionalView {
     const known = this.#calendars.get(id);
-    if (id !== "HK") return { known, withProvisional: known, provisionalThrough: null };
+    if (!hasComputedSchedule(id)) return { known, withProvisional: known, provisionalThrough: null };
     const nextYear = Number(localTime(this.#clock.now(), known.timeZone).date.slice(0, 4)) + 1;
     const through = `${nextYear}-12-31`;
     const cached = this.#provisional;
@@ -219,8 +229,8 @@ export class CalendarHorizon implements CalendarHorizonHook {
           }
           observed = bars.map((bar) => bar.date).filter((date) => date > base.knownThrough);
         }
-        const halfDays = id === "HK" ? new Set(yearsBetween(base.knownThrough, finalThrough).flatMap((year) => hkexSchedule(year).halfDays)) : undefined;
-        extension = observedExtension(base, observed, finalThrough, `observed:${index.secid}`, halfDays);
+        const halfDays = hasComputedSchedule(id) ? new Set(yearsBetween(base.knownThrough, finalThrough).flatMap((year) => hkexSchedule(year).halfDays)) : undefined;
+        extension = observedExtension(base, observed, finalThrough, `observed:${instrumentKey(index)}`, halfDays);
         this.#compareWithProvisional(id, base, extension);
         await this.#store.saveExtension(extension);
         applyCalendarExtension(this.#calendars, extension);
@@ -256,7 +266,7 @@ export class CalendarHorizon implements CalendarHorizonHook {
 
   /** Log where observed bars contradict HKEX's computed schedule (a rule the engine lacks, or an ad-hoc closure). */
   #compareWithProvisional(id: CalendarId, base: ExchangeCalendar, extension: CalendarExtension): void {
-    if (id !== "HK") return;
+    if (!hasComputedSchedule(id)) return;
     const observed = new Set(extension.sessions.map((s) => s.date));
     const predicted = provisionalHkCalendar(base, yearsBetween(base.knownThrough, extension.knownThrough).map(hkexSchedule));
     const differences: string[] = [];

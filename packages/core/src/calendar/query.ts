@@ -5,12 +5,19 @@
 import type { Clock } from "../clock.ts";
 import { localTime, type IsoDate } from "../dates.ts";
 import { InputError } from "../errors.ts";
+import { market, MARKET_IDS } from "../markets/registry.ts";
 import { parseDateParam } from "../params.ts";
 import type { Calendars } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar, Session } from "./types.ts";
 
 /** The calendar ids a caller may name, in the order error messages list them. */
-export const CALENDAR_MARKETS = ["CN", "HK"] as const satisfies readonly CalendarId[];
+export const CALENDAR_MARKETS: readonly [CalendarId, ...CalendarId[]] = MARKET_IDS;
+
+/** `CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)`: the calendar ids with what each describes. */
+const EXPECTED = CALENDAR_MARKETS.map((id) => {
+  const calendar = market(id).calendar;
+  return calendar.kind === "exchange" ? `${id} (${calendar.description})` : id;
+}).join(" or ");
 
 /**
  * Parse a calendar market id: `CN` (A-shares: SSE, SZSE, BSE) or `HK` (HKEX), case-insensitive,
@@ -20,7 +27,7 @@ export const CALENDAR_MARKETS = ["CN", "HK"] as const satisfies readonly Calenda
 export function parseCalendarMarket(text: string): CalendarId {
   const id = text.trim().toUpperCase();
   if (!(CALENDAR_MARKETS as readonly string[]).includes(id)) {
-    throw new InputError("VALIDATION_ERROR", `Invalid market '${text}': expected CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)`, {
+    throw new InputError("VALIDATION_ERROR", `Invalid market '${text}': expected ${EXPECTED}`, {
       market: text,
       accepted: CALENDAR_MARKETS,
     });

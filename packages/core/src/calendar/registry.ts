@@ -7,15 +7,18 @@
  */
 import cn from "./data/cn.json" with { type: "json" };
 import hk from "./data/hk.json" with { type: "json" };
-import { decodeCalendar } from "./bundled-data.ts";
+import { marketOfExchange } from "../markets/registry.ts";
+import { type BundledCalendarJson, decodeCalendar } from "./bundled-data.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
 import type { CalendarId, CalendarMarket, ExchangeCalendar } from "./types.ts";
 
-/** The calendars built from the bundled data alone; decoding both takes a few milliseconds. */
-const BUNDLED: Readonly<Record<CalendarId, ExchangeCalendar>> = Object.freeze({
-  CN: new SessionCalendar(decodeCalendar(cn)),
-  HK: new SessionCalendar(decodeCalendar(hk)),
-});
+/**
+ * The calendars built from the bundled data alone, by the calendar id each data file names;
+ * decoding both takes a few milliseconds. Never changed after this line.
+ */
+const BUNDLED: ReadonlyMap<string, ExchangeCalendar> = new Map(
+  [cn, hk].map((json: BundledCalendarJson) => [json.id, new SessionCalendar(decodeCalendar(json))]),
+);
 
 /**
  * The bundled trading calendar of an exchange (the same object on every call), without any
@@ -26,7 +29,7 @@ const BUNDLED: Readonly<Record<CalendarId, ExchangeCalendar>> = Object.freeze({
  * @throws RangeError for any other id.
  */
 export function getCalendar(id: CalendarId): ExchangeCalendar {
-  const calendar = Object.hasOwn(BUNDLED, id) ? BUNDLED[id] : undefined;
+  const calendar = BUNDLED.get(id);
   if (calendar === undefined) throw new RangeError(`calendar: unknown calendar id ${JSON.stringify(id)}`);
   return calendar;
 }
@@ -37,16 +40,10 @@ export function getCalendar(id: CalendarId): ExchangeCalendar {
  * @throws RangeError for any other market code.
  */
 export function calendarIdOf(market: CalendarMarket): CalendarId {
-  switch (market) {
-    case "SH":
-    case "SZ":
-    case "BJ":
-    case "CSI":
-      return "CN";
-    case "HK":
-      return "HK";
-    default:
-      throw new RangeError(`calendar: unknown market ${JSON.stringify(market satisfies never)}`);
+  try {
+    return marketOfExchange(market).id;
+  } catch {
+    throw new RangeError(`calendar: unknown market ${JSON.stringify(market)}`);
   }
 }
 

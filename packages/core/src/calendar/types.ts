@@ -4,11 +4,12 @@
  * All dates are exchange-local `YYYY-MM-DD` strings ({@link IsoDate}) and all times are
  * exchange-local `HH:MM` wall-clock readings; both exchanges are UTC+8 with no daylight saving.
  */
+import type { MarketId } from "../markets/types.ts";
 import type { IndexMarket, Market } from "../symbols/index.ts";
 import type { IsoDate } from "../dates.ts";
 
-/** Which exchange calendar: `"CN"` = A-shares (SSE, SZSE and BSE share it), `"HK"` = HKEX. */
-export type CalendarId = "CN" | "HK";
+/** Which exchange calendar: a market's id (`"CN"` = A-shares, SSE, SZSE and BSE share it; `"HK"` = HKEX). */
+export type CalendarId = MarketId;
 
 /** A market code whose trading days a calendar describes; SH, SZ and BJ all use the CN calendar. */
 export type CalendarMarket = Market | IndexMarket;
@@ -41,7 +42,7 @@ export interface ExchangeCalendar {
   /** Which calendar this is. */
   readonly id: CalendarId;
   /** The exchange's IANA time zone, in which all dates and times of this calendar are local. */
-  readonly timeZone: "Asia/Shanghai" | "Asia/Hong_Kong";
+  readonly timeZone: string;
   /** First date the calendar has data for (CN: `"1990-12-19"`, the first SSE session; HK: `"1990-01-02"`). */
   readonly firstSession: IsoDate;
   /** Last date the calendar is known through (`"2026-12-31"` for both now). Beyond it a day is unknown, not a weekday. */

@@ -3,12 +3,17 @@
  * `stock_zh_a_hist` and `stock_hk_hist` scrape. See `docs/upstream-spec.md` §2 and §4.
  */
 import { z } from "zod";
-import { toCompact, type IsoDate } from "../dates.ts";
+import { toCompact } from "../dates.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import type { UpstreamPolicies } from "../upstream/policy.ts";
 import { invalid, parseEnvelopeData } from "./envelope.ts";
+import type { DailyBarSource, DailyBarsRequest } from "../history/source.ts";
 import type { Adjust, DailyBar, UpstreamBars } from "../history/types.ts";
 import type { Instrument } from "../symbols/index.ts";
+import { eastmoneySecid, eastmoneyVolumeToShares } from "./ids.ts";
+
+// The port lives in core's history module; re-exported for callers that import it from here.
+export type { DailyBarSource, DailyBarsRequest } from "../history/source.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_HISTORY_URL` overrides it (e.g. with the replay upstream). */
 export const DEFAULT_EASTMONEY_HISTORY_URL = "https://push2his.eastmoney.com";
@@ -39,12 +44,12 @@ function required(text: string, field: string, line: string): number {
 
 /**
  * Parse one kline string `date,open,close,high,low,volume,amount,amplitude,pct,change,turnover`
- * (fields f51..f61; note close comes before high). `volumeMultiplier` turns upstream's volume unit
- * into shares: 100 for A-shares (reported in lots), 1 for HK (reported in shares).
+ * (fields f51..f61; note close comes before high). `toShares` turns upstream's volume unit into
+ * shares (`eastmoneyVolumeToShares`: A-share lots ×100, HK already shares).
  * @throws {UpstreamError} `UPSTREAM_INVALID` if the line does not have exactly 11 fields, has a bad
  *   date, or lacks a price or volume.
  */
-export function parseKline(line: string, volumeMultiplier: number): DailyBar {
+export function parseKline(line: string, toShares: (volume: number) => number): DailyBar {
   const f = line.split(",");
   if (f.length !== 11) throw invalid(`kline has ${f.length} fields, expected 11`, { kline: line });
   const [date, open, close, high, low, volume, amount, amplitude, pct, change, turnover] = f as [
@@ -57,8 +62,7 @@ export function parseKline(line: string, volumeMultiplier: number): DailyBar {
     high: required(high, "high", line),
     low: required(low, "low", line),
     close: required(close, "close", line),
-    // Lots ×100 can leave float dust (e.g. 0.29*100); volumes are whole shares.
-    volume: Math.round(required(volume, "volume", line) * volumeMultiplier),
+    volume: toShares(required(volume, "volume", line)),
     amount: numberOrNull(amount, "amount", line),
     amplitude: numberOrNull(amplitude, "amplitude", line),
     pct_change: numberOrNull(pct, "pct_change", line),
@@ -70,8 +74,8 @@ export function parseKline(line: string, volumeMultiplier: number): DailyBar {
 /**
  * Parse a kline response body into bars.
  * @param body the raw response text
- * @param market the instrument's market: A-share and CN index volumes are lots and become shares
- *   (×100); HK stock and index volumes are already shares
+ * @param market the instrument's exchange or index compiler: A-share and CN index volumes are lots
+ *   and become shares (×100); HK stock and index volumes are already shares
  * @returns name and ascending bars; `data: null` or missing `klines` yield no bars
  * @throws {UpstreamError} `UPSTREAM_INVALID` for non-JSON bodies (an HTML captcha page, a
  *   truncated body), a non-zero `rc`, malformed kline strings, or dates out of order.
@@ -81,8 +85,8 @@ export function parseKlineResponse(body: string, market: Instrument["market"]): 
   const parsed = klineDataSchema.safeParse(raw ?? {});
   if (!parsed.success) throw invalid("unexpected response shape", { issues: parsed.error.issues.slice(0, 3) });
   const data = parsed.data;
-  const multiplier = market === "HK" ? 1 : 100;
-  const bars = (data.klines ?? []).map((line) => parseKline(line, multiplier));
+  const toShares = (volume: number) => eastmoneyVolumeToShares(market, volume);
+  const bars = (data.klines ?? []).map((line) => parseKline(line, toShares));
   for (let i = 1; i < bars.length; i++) {
     if (bars[i]!.date <= bars[i - 1]!.date) throw invalid(`dates out of order or duplicated at ${bars[i]!.date}`);
   }
@@ -102,24 +106,6 @@ export interface EastmoneyHistoryOptions {
   fetch?: typeof fetch;
   /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
   policies?: UpstreamPolicies;
-}
-
-/** One daily-bar request: inclusive exchange-local date range. */
-export interface DailyBarsRequest {
-  symbol: Instrument;
-  adjust: Adjust;
-  start: IsoDate;
-  end: IsoDate;
-  signal?: AbortSignal;
-}
-
-/** Anything that can supply daily bars for a symbol and date range (the real client, a fake in unit tests). */
-export interface DailyBarSource {
-  /**
-   * Fetch daily bars with `start <= date <= end` in ONE upstream call.
-   * @throws {UpstreamError} on any upstream failure; callers store nothing from a failed call.
-   */
-  fetchDailyBars(request: DailyBarsRequest): Promise<UpstreamBars>;
 }
 
 
@@ -149,7 +135,7 @@ export class EastmoneyHistoryClient implements DailyBarSource {
       ut: "7eea3edcaed734bea9cbfc24409ed989",
       klt: "101",
       fqt: FQT[adjust],
-      secid: symbol.secid,
+      secid: eastmoneySecid(symbol),
       beg: toCompact(start),
       end: toCompact(end),
     });

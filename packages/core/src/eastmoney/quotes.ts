@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import type { UpstreamPolicies } from "../upstream/policy.ts";
+import type { MarketId } from "../markets/types.ts";
 import { invalid, parseEnvelopeData } from "./envelope.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_QUOTE_URL` overrides it (e.g. with the replay upstream). */
@@ -23,6 +24,14 @@ export const QUOTE_FIELDS = "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124"
 export const MAX_SECIDS_PER_CALL = 100;
 /** The web-client token Eastmoney's own pages send with ulist (docs/upstream-spec.md §1.3); not a credential. */
 const ULIST_UT = "f057cbcbce2a86e2866ab8877db1d059";
+/**
+ * Minutes after a trading segment ends during which Eastmoney's quote may still change, per market:
+ * CN 2 (the closing call auction ends at the close; upstream's publishing lag); HK 25 (Eastmoney's
+ * free HK quotes are delayed by 15 minutes, docs/upstream-spec.md §6.2, and the closing auction
+ * runs until about 16:10).
+ */
+export const EASTMONEY_QUOTE_SETTLE_MINUTES: Readonly<Record<MarketId, number>> = { CN: 2, HK: 25 };
+
 /** Eastmoney's market id for Hong Kong stocks: their f5 volume is already in shares. */
 const HK_MARKET_ID = 116;
 

@@ -28,6 +28,7 @@ import type { StockSymbol } from "../symbols/index.ts";
 import { DATACENTER_REPORTS, FINANCIAL_FIELDS, type DatacenterReport } from "./fields.ts";
 import { reportTypeOf } from "./schedule.ts";
 import type { FinancialReport, FinancialReportRecord, FinancialSource, UpstreamFinancials } from "./types.ts";
+import { marketOfExchange } from "../markets/registry.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_DATACENTER_URL` overrides it (e.g. with the replay upstream). */
 export const DEFAULT_EASTMONEY_DATACENTER_URL = "https://datacenter.eastmoney.com";
@@ -57,7 +58,7 @@ function invalid(message: string, details?: Record<string, unknown>): UpstreamEr
 
 /** Eastmoney's SECUCODE of an A-share: `600519.SH`, `000001.SZ`, `830799.BJ`. */
 export function secucode(symbol: StockSymbol): string {
-  if (symbol.market === "HK") throw new RangeError("The datacenter financial reports cover A-shares only");
+  if (marketOfExchange(symbol.market).sources.financials.length === 0) throw new RangeError("The datacenter financial reports cover A-shares only");
   return `${symbol.code}.${symbol.market}`;
 }
 

@@ -16,12 +16,13 @@
  * picked up on the first request after the deadline.
  */
 import { localTime, type IsoDate } from "../dates.ts";
+import { market } from "../markets/registry.ts";
 
 /** Q1, H1 (interim), Q3 or FY (annual): which report a period end belongs to. */
 export type ReportType = "Q1" | "H1" | "Q3" | "FY";
 
-/** Time zone of the A-share exchanges; "today" for the cache policy is read here. */
-export const CN_TIME_ZONE = "Asia/Shanghai";
+/** Time zone of the A-share exchanges (the reports' market); "today" for the cache policy is read here. */
+export const CN_TIME_ZONE = market("CN").timeZone;
 
 const TYPES: Record<string, ReportType> = { "03-31": "Q1", "06-30": "H1", "09-30": "Q3", "12-31": "FY" };
 

@@ -6,7 +6,13 @@ import type { Clock } from "../clock.ts";
 import type { IsoDate } from "../dates.ts";
 import { QuantDbError } from "../errors.ts";
 import { KeyedLock } from "../history/keyed-lock.ts";
+import { MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
 import type { StockSymbol } from "../symbols/index.ts";
+
+/** Listing exchanges whose stocks have financial reports (markets with a `financials` source). */
+const COVERED_EXCHANGES = MARKET_IDS.flatMap((id) =>
+  MARKETS[id].sources.financials.length > 0 ? MARKETS[id].exchanges : [],
+);
 import { isFetchDue, nextReport, type NextReport } from "./schedule.ts";
 import type { FinancialReport, FinancialSource, FinancialStore } from "./types.ts";
 
@@ -86,11 +92,12 @@ export class FinancialService {
    */
   async getSummary(symbol: StockSymbol, options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<FinancialSummary> {
     const force = options.forceRefresh === true;
-    if (symbol.market === "HK") {
+    if (!COVERED_EXCHANGES.includes(symbol.market)) {
+      const place = marketOfExchange(symbol.market).exchangeInfo[symbol.market]?.place ?? symbol.market;
       throw new QuantDbError(
         "NOT_FOUND",
-        `The financial summary covers A-shares only (Shanghai, Shenzhen, Beijing); ${symbol.code}.HK is a Hong Kong stock`,
-        { symbol: symbol.code, market: "HK", covered_markets: ["SH", "SZ", "BJ"] },
+        `The financial summary covers A-shares only (Shanghai, Shenzhen, Beijing); ${symbol.code}.${symbol.market} is a ${place} stock`,
+        { symbol: symbol.code, market: symbol.market, covered_markets: COVERED_EXCHANGES },
       );
     }
     let upstreamRequests = 0;

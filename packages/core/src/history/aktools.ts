@@ -63,6 +63,7 @@ import type { ExchangeCalendar } from "../calendar/index.ts";
 import type { IsoDate } from "../dates.ts";
 import { InputError, QuantDbError } from "../errors.ts";
 import type { StockListEntry } from "../lists/types.ts";
+import { market, sharesToLots } from "../markets/registry.ts";
 import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
 import { parseDateParam } from "../params.ts";
 import { parsePeriod } from "./periods.ts";
@@ -257,9 +258,9 @@ export function checkAktoolsParams(fn: AktoolsFunction, params: AktoolsParams): 
 }
 
 const MARKETS: Record<AktoolsHistoryFunction, { kind: "stock" | "index"; markets: readonly string[]; what: string }> = {
-  stock_zh_a_hist: { kind: "stock", markets: ["SH", "SZ", "BJ"], what: "an A-share stock (Shanghai, Shenzhen, Beijing); use stock_hk_hist for Hong Kong" },
-  stock_hk_hist: { kind: "stock", markets: ["HK"], what: "a Hong Kong stock; use stock_zh_a_hist for A-shares" },
-  index_zh_a_hist: { kind: "index", markets: ["SH", "SZ", "BJ", "CSI"], what: "a CN index (SSE, SZSE, BSE, CSI); HK indices are served by /api/v1/index/historical/{symbol}" },
+  stock_zh_a_hist: { kind: "stock", markets: market("CN").exchanges, what: "an A-share stock (Shanghai, Shenzhen, Beijing); use stock_hk_hist for Hong Kong" },
+  stock_hk_hist: { kind: "stock", markets: market("HK").exchanges, what: "a Hong Kong stock; use stock_zh_a_hist for A-shares" },
+  index_zh_a_hist: { kind: "index", markets: market("CN").indexCompilers, what: "a CN index (SSE, SZSE, BSE, CSI); HK indices are served by /api/v1/index/historical/{symbol}" },
 };
 
 /**
@@ -323,7 +324,7 @@ export function parseAktoolsHistoryCall(fn: AktoolsHistoryFunction, params: Akto
 
 /** Volume as AKShare reports it: lots for A-shares and CN indices, shares for Hong Kong. */
 function akshareVolume(fn: AktoolsHistoryFunction, shares: number): number {
-  return fn === "stock_hk_hist" ? shares : shares / 100;
+  return fn === "stock_hk_hist" ? shares : sharesToLots(market("CN"), shares);
 }
 
 function barRow(fn: AktoolsHistoryFunction, bar: ServedBar, code: string): AktoolsCell[] {
@@ -378,7 +379,7 @@ export function aktoolsSpotFrame(fn: "stock_zh_a_spot_em" | "stock_hk_spot_em", 
   const rows = sorted.map((e, i): AktoolsCell[] =>
     fn === "stock_zh_a_spot_em"
       ? [
-          i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : e.volume / 100, e.amount, e.amplitude,
+          i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : sharesToLots(market("CN"), e.volume), e.amount, e.amplitude,
           e.high, e.low, e.open, e.prev_close, e.volume_ratio, e.turnover_rate, e.pe_ratio, e.pb_ratio, e.market_cap, e.float_market_cap,
           e.change_speed, e.change_5min, e.change_60d, e.change_ytd,
         ]
@@ -397,7 +398,7 @@ export function parseAktoolsInfoSymbol(params: AktoolsParams): StockSymbol {
   const raw = params["symbol"]?.trim();
   if (!raw) throw new InputError("VALIDATION_ERROR", "Missing parameter 'symbol': stock_individual_info_em needs an A-share stock code", { param: "symbol" });
   const symbol = parseStockSymbol(raw);
-  if (symbol.market === "HK") {
+  if (!market("CN").exchanges.includes(symbol.market)) {
     throw new InputError("INVALID_SYMBOL", `Invalid symbol '${raw}': stock_individual_info_em takes an A-share stock (Shanghai, Shenzhen, Beijing)`, { param: "symbol", symbol: raw });
   }
   return symbol;

@@ -6,6 +6,8 @@
 import { finalThroughOn, type ExchangeCalendar } from "../calendar/index.ts";
 import { localTime, type IsoDate } from "../dates.ts";
 import type { UpstreamError } from "../errors.ts";
+import { instrumentKey } from "../markets/instrument-key.ts";
+import { priceDecimalsOf } from "../markets/registry.ts";
 import type { Instrument } from "../symbols/index.ts";
 import type { Span } from "./planner.ts";
 import type { HistoryLogger, HistoryStore, SeriesReplacement } from "./service.ts";
@@ -44,9 +46,9 @@ export interface SeriesContext {
   logger: HistoryLogger;
 }
 
-/** The key of a series for its locks and its provisional bar: `secid|adjust`, e.g. `1.600519|qfq`. */
+/** The key of a series for its locks and its provisional bar: `instrument key|adjust`, e.g. `stock:SH:600519|qfq`. */
 export function seriesKey(symbol: Instrument, adjust: Adjust): string {
-  return `${symbol.secid}|${adjust}`;
+  return `${instrumentKey(symbol)}|${adjust}`;
 }
 
 /** What a request's upstream work has done so far: written by the verify and fetch steps, read by assemble. */
@@ -102,5 +104,5 @@ export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
 
 /** Decimals upstream quotes prices with: 3 for HK stocks, 2 otherwise (A-shares, index points). */
 export function priceDecimals(symbol: Instrument): number {
-  return symbol.market === "HK" && symbol.kind === "stock" ? 3 : 2;
+  return priceDecimalsOf(symbol);
 }

@@ -3,8 +3,9 @@
  * with the run as a held span in one transaction; days past the calendar's horizon passed through.
  * Every answer passes the quality gate first.
  */
+import { instrumentKey } from "../markets/instrument-key.ts";
 import type { ExchangeCalendar } from "../calendar/index.ts";
-import type { DailyBarsRequest, DailyBarSource } from "../eastmoney/kline.ts";
+import type { DailyBarsRequest, DailyBarSource } from "./source.ts";
 import { UpstreamError } from "../errors.ts";
 import { maxDate, minDate, priceDecimals, recordReplacement, seriesKey } from "./context.ts";
 import type { Progress, SeriesContext } from "./context.ts";
@@ -30,7 +31,7 @@ export async function fetchChecked(
   const result = await upstream.fetchDailyBars(request);
   const problems = checkBars(result.bars, { calendar: gate.calendar, adjust, priceDecimals: priceDecimals(symbol) });
   if (problems.length > 0) {
-    const details = { secid: symbol.secid, adjust, start, end, problems };
+    const details = { instrument: instrumentKey(symbol), adjust, start, end, problems };
     gate.logger.warn("upstream bars rejected by the quality gate", details);
     const first = problems[0]!;
     throw new UpstreamError(

@@ -1,5 +1,6 @@
 /** Cached daily history: request validation, gap planning and the history service. */
 export * from "./types.ts";
+export type { DailyBarSource, DailyBarsRequest } from "./source.ts";
 export * from "./planner.ts";
 export * from "./request.ts";
 export * from "./service.ts";

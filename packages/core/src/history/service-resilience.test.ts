@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { bundledCalendars } from "../calendar/index.ts";
 import { ManualClock } from "../clock.ts";
-import type { DailyBarsRequest, DailyBarSource } from "../eastmoney/kline.ts";
+import type { DailyBarsRequest, DailyBarSource } from "./source.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { UpstreamUnavailableError } from "../upstream/policy.ts";
 import { HistoryService, type SeriesLock } from "./service.ts";
@@ -121,7 +121,7 @@ describe("HistoryService with a cross-process series lock", () => {
       seriesLock: lock,
     });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-31"));
-    expect(taken).toEqual(["1.600519|qfq"]);
+    expect(taken).toEqual(["stock:SH:600519|qfq"]); // instrument key and adjustment
     expect(upstream.calls).toHaveLength(0); // the re-plan found the span held
     expect(result).toMatchObject({ complete: true, cache: { hit: true, upstream_requests: 0 } });
 

@@ -5,9 +5,10 @@
  * requests (locks, counters, provisional bars) and runs them in order.
  */
 import type { CalendarHorizonHook, Calendars } from "../calendar/index.ts";
+import { instrumentKey } from "../markets/instrument-key.ts";
 import type { Clock } from "../clock.ts";
 import { localTime, type IsoDate } from "../dates.ts";
-import type { DailyBarSource } from "../eastmoney/kline.ts";
+import type { DailyBarSource } from "./source.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Instrument } from "../symbols/index.ts";
 import { remainingMs, withLazyDeadline } from "../upstream/deadline.ts";
@@ -139,7 +140,7 @@ export interface HistoryStore {
  */
 export interface SeriesLock {
   /**
-   * Run `task` while holding the lock for `key` (instrument secid and adjustment). The wait ends
+   * Run `task` while holding the lock for `key` (instrument id and adjustment). The wait ends
    * when `options.signal` aborts (rejecting with its reason) or after `options.timeoutMs` (the
    * request's time left; rejecting with the signal's deadline error); the task then never runs.
    */
@@ -471,7 +472,7 @@ export class HistoryService {
     const fetchEnd = minDate(query.end, today);
     if (fetchEnd > finalThrough || fetchEnd > calendar.knownThrough) return null;
     const version = await this.#store.dataVersion(query.symbol);
-    return `${query.symbol.kind}|${query.symbol.secid}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
+    return `${instrumentKey(query.symbol)}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
   }
 
   /** Count a request answered from a reused serialised answer (see {@link responseCacheKey}): a hit. */

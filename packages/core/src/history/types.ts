@@ -2,6 +2,7 @@
  * Shapes shared by the history service, its upstream adapters and its store.
  */
 import type { IsoDate } from "../dates.ts";
+import type { Currency } from "../markets/types.ts";
 
 /**
  * Price adjustment: `""` unadjusted, `"qfq"` forward-adjusted (前复权, rebased on the latest
@@ -62,19 +63,19 @@ export interface UpstreamBars {
 
 /** Units of every field of a served bar, stated in each response. */
 export interface BarUnits {
-  currency: "CNY" | "HKD";
+  currency: Currency;
   /** Stock prices are in the trading currency; index levels are points. */
-  price: "CNY" | "HKD" | "points";
+  price: Currency | "points";
   volume: "shares";
-  amount: "CNY" | "HKD";
+  amount: Currency;
   amplitude: "percent";
   pct_change: "percent";
-  change: "CNY" | "HKD" | "points";
+  change: Currency | "points";
   turnover_rate: "percent";
 }
 
 /** Units of the bars served for an instrument: a stock trading in `currency`, or an index (points). */
-export function barUnits(instrument: { kind: "stock" | "index"; currency: "CNY" | "HKD" }): BarUnits {
+export function barUnits(instrument: { kind: "stock" | "index"; currency: Currency }): BarUnits {
   const price = instrument.kind === "index" ? "points" : instrument.currency;
   return {
     currency: instrument.currency,

@@ -3,6 +3,7 @@
  * daily check of an adjusted series (a difference means upstream rebased the series: it is
  * replaced whole), and empty answers, held only once a later request's answer is empty too.
  */
+import { instrumentKey } from "../markets/instrument-key.ts";
 import type { ExchangeCalendar } from "../calendar/index.ts";
 import type { IsoDate } from "../dates.ts";
 import { maxDate, minDate, priceDecimals, recordReplacement, type Progress, type SeriesContext } from "./context.ts";
@@ -139,7 +140,7 @@ export async function replaceStaleSeries(
   const held = { start, end: spanEnd };
   await store.replaceSeries({ symbol, name: result.name, adjust, span: held, bars, fetchedAt: moment.now, ...checked });
   series.logger.warn("cached series was rebased upstream and has been replaced", {
-    secid: symbol.secid,
+    instrument: instrumentKey(symbol),
     adjust,
     reason: evidence.reason,
     anchor: evidence.anchor,
@@ -219,7 +220,7 @@ export async function checkSeries(
     return { newSeries, replaced: true };
   }
   if (!fresh) {
-    const details = { secid: symbol.secid, adjust, date: last.date };
+    const details = { instrument: instrumentKey(symbol), adjust, date: last.date };
     series.logger.warn("daily check: upstream sent no bar for the latest held session; series kept", details);
   }
   await store.markChecked(instrument.id, adjust, checkDay);

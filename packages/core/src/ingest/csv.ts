@@ -6,7 +6,9 @@
 import { finalThroughOn, type Calendars } from "../calendar/index.ts";
 import { InputError } from "../errors.ts";
 import { parseDateInput, type IsoDate } from "../dates.ts";
+import { eastmoneyVolumeToShares } from "../eastmoney/ids.ts";
 import { checkBars, type QualityProblem } from "../history/quality.ts";
+import { marketOfExchange, priceDecimalsOf as marketPriceDecimals } from "../markets/registry.ts";
 import type { Adjust, DailyBar } from "../history/types.ts";
 import type { Instrument } from "../symbols/index.ts";
 
@@ -20,6 +22,9 @@ import type { Instrument } from "../symbols/index.ts";
  *   columns. Volume is in shares.
  */
 export type CsvLayout = "akshare" | "quantdb";
+
+/** The exchange whose volume unit (lots) AKShare's stock_zh_a_hist layout uses when a file names no symbol. */
+const AKSHARE_LOTS_EXCHANGE = "SH";
 
 /** The accepted layouts, as documented. */
 export const CSV_LAYOUTS: readonly CsvLayout[] = ["akshare", "quantdb"];
@@ -100,7 +105,10 @@ export function csvRowsToBars(layout: CsvLayout, header: readonly string[], rows
   for (const field of BAR_FIELDS) columns.set(field, index(layout === "akshare" ? AKSHARE_COLUMNS[field] : field));
   const symbolColumn = layout === "quantdb" ? index("symbol") : -1;
   const adjustColumn = layout === "quantdb" ? index("adjust") : -1;
-  const volumeFactor = layout === "akshare" && market !== "HK" ? 100 : 1;
+  // AKShare reports volume as Eastmoney does (A-share lots); a file of unknown symbol is read as
+  // stock_zh_a_hist's, i.e. A-share lots. QuantDB's own layout is in shares already.
+  const toShares = (volume: number) =>
+    layout === "akshare" ? eastmoneyVolumeToShares(market ?? AKSHARE_LOTS_EXCHANGE, volume) : Math.round(volume);
   const required = new Set<string>(QUANTDB_REQUIRED);
 
   return rows.map((row, i) => {
@@ -124,7 +132,7 @@ export function csvRowsToBars(layout: CsvLayout, header: readonly string[], rows
         high: n("high")!,
         low: n("low")!,
         close: n("close")!,
-        volume: Math.round(volume * volumeFactor),
+        volume: toShares(volume),
         amount: n("amount"),
         amplitude: n("amplitude"),
         pct_change: n("pct_change"),
@@ -168,9 +176,9 @@ export function symbolFromFileName(fileName: string): string | null {
   return a ? a[1]! : null;
 }
 
-/** Decimals upstream quotes prices with: 3 for HK stocks, 2 otherwise (as the history service). */
+/** Decimals upstream quotes prices with: the market's (3 for HK stocks, 2 otherwise; as the history service). */
 export function priceDecimalsOf(symbol: Instrument): number {
-  return symbol.market === "HK" && symbol.kind === "stock" ? 3 : 2;
+  return marketPriceDecimals(symbol);
 }
 
 /**
@@ -178,7 +186,12 @@ export function priceDecimalsOf(symbol: Instrument): number {
  * has passed (or when today is a known non-session day), else yesterday.
  * @param calendars the system's calendars (extended at run time)
  */
-export function finalThroughAt(symbol: Instrument, now: Date, calendars: Calendars, marginMinutes = 30): IsoDate {
+export function finalThroughAt(
+  symbol: Instrument,
+  now: Date,
+  calendars: Calendars,
+  marginMinutes = marketOfExchange(symbol.market).finalAfterCloseMinutes,
+): IsoDate {
   return finalThroughOn(calendars.forMarket(symbol.market), now, marginMinutes * 60_000);
 }
 

@@ -20,19 +20,21 @@ import type { Clock } from "../clock.ts";
 import { instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { HistoryService } from "../history/service.ts";
 import type { Adjust } from "../history/types.ts";
+import { DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES } from "../calendar/finality.ts";
+import { INDEX_COMPILERS, MARKET_IDS, marketOfExchange } from "../markets/registry.ts";
 import { parseIndexSymbol, parseStockSymbol, type Instrument } from "../symbols/index.ts";
 
 /** Job name of the daily ingest in `job_runs` and the job queue. */
 export const DAILY_INGEST_JOB = "daily-ingest";
 
 /** Calendars the daily ingest runs for, each after its own close. */
-export const INGEST_SCOPES: readonly CalendarId[] = ["CN", "HK"];
+export const INGEST_SCOPES: readonly CalendarId[] = MARKET_IDS;
 
 /** A run still `running` this long after it started is taken to have died with its process. */
 export const STALE_RUN_MS = 2 * 60 * 60_000;
 
 /** Minutes after the close before a session's bar is final (the history service's default). */
-export const FINALIZE_AFTER_CLOSE_MINUTES = 30;
+export const FINALIZE_AFTER_CLOSE_MINUTES = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES;
 
 /**
  * The session whose daily ingest is due at `now`: today when it is a session and its close plus
@@ -59,8 +61,13 @@ export interface HeldSeries {
 
 /** The instrument a stored (kind, market, code) names. @throws {InputError} for a row no parser accepts. */
 export function instrumentOf(series: Pick<HeldSeries, "kind" | "market" | "code">): Instrument {
-  if (series.kind === "index") return parseIndexSymbol(series.market === "HK" ? series.code : `${series.market}${series.code}`);
-  return parseStockSymbol(series.market === "HK" ? `${series.code}.HK` : `${series.code}.${series.market}`);
+  if (series.kind === "index") {
+    // Named indices (HSI) parse by name; coded ones with their compiler as prefix (sh000300, csi931151).
+    const compiler = INDEX_COMPILERS.find((c) => c === series.market);
+    const named = compiler !== undefined && Object.hasOwn(marketOfExchange(compiler).namedIndices, series.code);
+    return parseIndexSymbol(named ? series.code : `${series.market}${series.code}`);
+  }
+  return parseStockSymbol(`${series.code}.${series.market}`);
 }
 
 /** An error recorded against a run. */

@@ -7,6 +7,7 @@
 import { UpstreamError } from "../errors.ts";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import type { UpstreamPolicies } from "../upstream/policy.ts";
+import { eastmoneyVolumeToShares } from "../eastmoney/ids.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { invalid, numberField, parseEnvelopeData, textField } from "../eastmoney/envelope.ts";
 import type { ListMarket, StockListEntry } from "./types.ts";
@@ -74,7 +75,9 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
   const code = typeof r.f12 === "string" ? r.f12.trim() : "";
   let parsedMarket: string | null = null;
   try {
-    if (market === "HK" ? /^\d{5}$/.test(code) : /^\d{6}$/.test(code)) parsedMarket = parseStockSymbol(code).market;
+    // The code as upstream sends it must already be canonical (6 digits A-shares, 5 digits HK).
+    const parsed = parseStockSymbol(`${code}.${market}`);
+    if (parsed.code === code) parsedMarket = parsed.market;
   } catch {
     parsedMarket = null;
   }
@@ -87,8 +90,7 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
     price: num("f2"),
     pct_change: num("f3"),
     change: num("f4"),
-    // Lots ×100 can leave float dust; volumes are whole shares.
-    volume: lots === null ? null : Math.round(market === "HK" ? lots : lots * 100),
+    volume: lots === null ? null : eastmoneyVolumeToShares(market, lots),
     amount: num("f6"),
     turnover_rate: num("f8"),
     pe_ratio: num("f9"),

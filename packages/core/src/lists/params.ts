@@ -3,7 +3,11 @@
  * calls). Every failure is an {@link InputError} `VALIDATION_ERROR` naming the parameter.
  */
 import { InputError } from "../errors.ts";
+import { exchangeInfo } from "../markets/registry.ts";
 import { LIST_MARKETS, type ListMarket } from "./types.ts";
+
+/** `SH (Shanghai), SZ (Shenzhen), BJ (Beijing), HK (Hong Kong)`, for error messages. */
+const LIST_MARKETS_NAMED = LIST_MARKETS.map((m) => `${m} (${exchangeInfo(m).place})`).join(", ");
 
 /** Longest accepted `q` (code or name substring). */
 export const MAX_QUERY_LENGTH = 50;
@@ -25,11 +29,11 @@ export function parseListMarket(value: string | undefined, required: false): Lis
 export function parseListMarket(value: string | undefined, required: boolean): ListMarket | undefined {
   if (value === undefined || value.trim() === "") {
     if (!required) return undefined;
-    throw new InputError("VALIDATION_ERROR", "Missing market: expected one of SH, SZ, BJ, HK", { market: value ?? null, accepted: LIST_MARKETS });
+    throw new InputError("VALIDATION_ERROR", `Missing market: expected one of ${LIST_MARKETS.join(", ")}`, { market: value ?? null, accepted: LIST_MARKETS });
   }
   const market = value.trim().toUpperCase();
   if (!(LIST_MARKETS as readonly string[]).includes(market)) {
-    throw validation("market", value, "expected one of SH (Shanghai), SZ (Shenzhen), BJ (Beijing), HK (Hong Kong)", { accepted: LIST_MARKETS });
+    throw validation("market", value, `expected one of ${LIST_MARKETS_NAMED}`, { accepted: LIST_MARKETS });
   }
   return market as ListMarket;
 }

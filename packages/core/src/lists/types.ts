@@ -3,17 +3,19 @@
  * shared by the upstream adapters, the services and their stores.
  */
 import type { IsoDate } from "../dates.ts";
+import { exchangeInfo, marketOfExchange, STOCK_EXCHANGES } from "../markets/registry.ts";
+import type { Currency } from "../markets/types.ts";
 import type { Market } from "../symbols/index.ts";
 
 /** The markets a stock list exists for: Shanghai, Shenzhen, Beijing (A-shares) and Hong Kong. */
 export type ListMarket = Market;
 
 /** Every list market, in the order they are documented. */
-export const LIST_MARKETS: readonly ListMarket[] = ["SH", "SZ", "BJ", "HK"];
+export const LIST_MARKETS: readonly ListMarket[] = STOCK_EXCHANGES;
 
 /** Trading currency of a market's prices, amounts and market caps. */
-export function currencyOf(market: ListMarket): "CNY" | "HKD" {
-  return market === "HK" ? "HKD" : "CNY";
+export function currencyOf(market: ListMarket): Currency {
+  return marketOfExchange(market).currency;
 }
 
 /** Exchange operating a market: SSE (Shanghai), SZSE (Shenzhen), BSE (Beijing), HKEX (Hong Kong). */
@@ -21,7 +23,7 @@ export type Exchange = "SSE" | "SZSE" | "BSE" | "HKEX";
 
 /** The exchange of a market (`SH` → `SSE`, `SZ` → `SZSE`, `BJ` → `BSE`, `HK` → `HKEX`). */
 export function exchangeOf(market: ListMarket): Exchange {
-  return ({ SH: "SSE", SZ: "SZSE", BJ: "BSE", HK: "HKEX" } as const)[market];
+  return exchangeInfo(market).operator as Exchange;
 }
 
 /**
@@ -80,17 +82,17 @@ export interface StockListEntry {
 
 /** Units of every field of a stock-list entry, stated in each response. */
 export interface StockListUnits {
-  currency: "CNY" | "HKD";
-  price: "CNY" | "HKD";
-  change: "CNY" | "HKD";
+  currency: Currency;
+  price: Currency;
+  change: Currency;
   pct_change: "percent";
   volume: "shares";
-  amount: "CNY" | "HKD";
+  amount: Currency;
   turnover_rate: "percent";
   pe_ratio: "ratio";
   pb_ratio: "ratio";
-  market_cap: "CNY" | "HKD";
-  float_market_cap: "CNY" | "HKD";
+  market_cap: Currency;
+  float_market_cap: Currency;
   amplitude: "percent";
   volume_ratio: "ratio";
   change_speed: "percent per minute";

@@ -4,8 +4,10 @@
  */
 import { calendarIdOf, type CalendarId, type Calendars } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
-import { MAX_SECIDS_PER_CALL, type QuoteSource, type UpstreamQuote } from "../eastmoney/quotes.ts";
+import { EASTMONEY_QUOTE_SETTLE_MINUTES, MAX_SECIDS_PER_CALL, type QuoteSource, type UpstreamQuote } from "../eastmoney/quotes.ts";
 import { InputError, QuantDbError, type ErrorCode } from "../errors.ts";
+import { MARKET_IDS } from "../markets/registry.ts";
+import type { Currency } from "../markets/types.ts";
 import { parseStockSymbol, type Market, type StockSymbol } from "../symbols/index.ts";
 import { marketPhase, type MarketPhase } from "./phase.ts";
 
@@ -24,7 +26,7 @@ export interface Quote extends Omit<UpstreamQuote, "secid" | "code" | "quote_tim
   /** Listing exchange. */
   market: Market;
   /** Trading currency of prices, `change` and `amount`. */
-  currency: "CNY" | "HKD";
+  currency: Currency;
   /** When QuantDB asked upstream for this quote (ISO 8601, UTC). */
   fetched_at: string;
   /** When upstream last updated the quote (ISO 8601, UTC), or null when it sent no time. */
@@ -101,7 +103,7 @@ export interface QuoteServiceOptions {
    * auction ends at the close, 2 minutes cover upstream's publishing lag. HK: Eastmoney's free HK
    * quotes are delayed by 15 minutes (docs/upstream-spec.md §6.2) and the closing auction runs until about
    * 16:10, hence 25.
-   * @default { CN: 2, HK: 25 }
+   * @default EASTMONEY_QUOTE_SETTLE_MINUTES ({ CN: 2, HK: 25 })
    */
   settleMinutes?: Partial<Record<CalendarId, number>>;
   /** Most secids held in the cache; the least recently fetched are dropped beyond it. @default 20000 */
@@ -206,7 +208,9 @@ export class QuoteService {
     const ttl = options.ttlSeconds ?? 15;
     if (!(Number.isFinite(ttl) && ttl >= 0)) throw new RangeError(`ttlSeconds must be a non-negative number, got ${String(ttl)}`);
     this.#ttlMs = ttl * 1000;
-    this.#settleMs = { CN: (options.settleMinutes?.CN ?? 2) * 60_000, HK: (options.settleMinutes?.HK ?? 25) * 60_000 };
+    this.#settleMs = Object.fromEntries(
+      MARKET_IDS.map((id) => [id, (options.settleMinutes?.[id] ?? EASTMONEY_QUOTE_SETTLE_MINUTES[id]) * 60_000]),
+    ) as Record<CalendarId, number>;
     this.#maxEntries = options.maxEntries ?? 20_000;
     this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
   }

@@ -1,15 +1,19 @@
 /**
  * Instrument symbols: one parser for every common way people write an A-share or HK stock code.
+ * The accepted forms are each market's data (`../markets/registry.ts`, `symbols`):
  *
- * Accepted forms (case-insensitive):
  * - A-shares: `600519`, `sh600519`, `SH600519`, `600519.SH`, `600519.SS`, `000001.SZ`, `sz000001`,
  *   Beijing `830799`, `430047`, `920xxx`, `bj830799`, `830799.BJ`
  * - Hong Kong: `00700`, `0700.HK`, `700.HK`, `HK.00700`, `hk00700`, `HK:700`
+ * (case-insensitive).
  */
+import { eastmoneySecid } from "../eastmoney/ids.ts";
 import { InputError } from "../errors.ts";
+import { MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
+import type { Currency, StockExchange } from "../markets/types.ts";
 
-/** Exchange of a listed stock: Shanghai, Shenzhen, Beijing (A-shares) or Hong Kong. */
-export type Market = "SH" | "SZ" | "BJ" | "HK";
+/** Exchange of a listed stock: Shanghai, Shenzhen, Beijing (market CN) or Hong Kong (market HK). */
+export type Market = StockExchange;
 
 /** A parsed stock symbol. */
 export interface StockSymbol {
@@ -19,40 +23,21 @@ export interface StockSymbol {
   market: Market;
   /** Canonical code: 6 digits for A-shares, 5 digits (zero-padded) for HK. */
   code: string;
-  /** Eastmoney security id `{market id}.{code}`, e.g. `1.600519`, `0.000001`, `116.00700`. */
+  /**
+   * Eastmoney's id for it, `{market id}.{code}` (e.g. `1.600519`, `0.000001`, `116.00700`): the
+   * Eastmoney adapter's mapping (`eastmoneySecid`), carried for its calls; never stored.
+   */
   secid: string;
-  /** Trading currency of prices and amounts. */
-  currency: "CNY" | "HKD";
+  /** Trading currency of prices and amounts (the market's: CNY, HKD). */
+  currency: Currency;
 }
 
 /** Human-readable list of accepted forms, used in error messages. */
-export const ACCEPTED_SYMBOL_FORMS =
-  "600519, sh600519, SH600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ (Beijing), " +
-  "00700, 0700.HK, 700.HK, HK.00700, hk00700";
-
-/** Which exchange lists a 6-digit A-share code, or null if the prefix is not a stock code. */
-function aShareMarket(code: string): "SH" | "SZ" | "BJ" | null {
-  if (code.startsWith("92")) return "BJ"; // Beijing's 920xxx codes (since 2025-10)
-  if (code.startsWith("6") || code.startsWith("900")) return "SH"; // main board, STAR, B-shares
-  if (/^(00|30|20)/.test(code)) return "SZ"; // main board, ChiNext, B-shares
-  if (/^(4|8)/.test(code)) return "BJ"; // 43/83/87/88 legacy NEEQ-origin codes
-  return null;
-}
-
-/** Eastmoney market id: Shanghai 1; Shenzhen and Beijing both 0 (docs/upstream-spec.md §1.2); HK 116. */
-function eastmoneyMarketId(market: Market): string {
-  if (market === "HK") return "116";
-  return market === "SH" ? "1" : "0";
-}
+export const ACCEPTED_SYMBOL_FORMS = MARKET_IDS.map((id) => MARKETS[id].symbols.stockExamples).join(", ");
 
 function build(market: Market, code: string): StockSymbol {
-  return {
-    kind: "stock",
-    market,
-    code,
-    secid: `${eastmoneyMarketId(market)}.${code}`,
-    currency: market === "HK" ? "HKD" : "CNY",
-  };
+  const secid = eastmoneySecid({ kind: "stock", market, code });
+  return { kind: "stock", market, code, secid, currency: marketOfExchange(market).currency };
 }
 
 function invalid(input: string, why: string): InputError {
@@ -61,11 +46,6 @@ function invalid(input: string, why: string): InputError {
     accepted_forms: ACCEPTED_SYMBOL_FORMS,
   });
 }
-
-const A_SUFFIX = /^(\d{6})\.(SH|SS|SZ|BJ)$/;
-const A_PREFIX = /^(SH|SZ|BJ)(\d{6})$/;
-const HK_SUFFIX = /^(\d{1,5})\.HK$/;
-const HK_PREFIX = /^HK[.:]?(\d{1,5})$/;
 
 /**
  * Parse a stock symbol in any accepted form.
@@ -79,28 +59,22 @@ export function parseStockSymbol(input: string): StockSymbol {
   const text = input.trim().toUpperCase();
   if (text === "") throw invalid(input, "empty symbol");
 
-  const hkDigits = /^\d{5}$/.test(text) ? text : (HK_SUFFIX.exec(text) ?? HK_PREFIX.exec(text))?.[1];
-  if (hkDigits !== undefined) {
-    if (/^0+$/.test(hkDigits)) throw invalid(input, "HK code cannot be zero");
-    return build("HK", hkDigits.padStart(5, "0"));
+  for (const id of MARKET_IDS) {
+    const forms = MARKETS[id].symbols;
+    for (const pattern of forms.stock) {
+      const groups = pattern.exec(text)?.groups;
+      if (!groups?.code) continue;
+      const found = forms.stockCode(groups.code);
+      if ("error" in found) throw invalid(input, found.error);
+      const written = groups.exchange;
+      const stated = written === undefined ? undefined : (forms.exchangeAliases[written] ?? written);
+      if (stated !== undefined && stated !== found.exchange) {
+        throw invalid(input, `${found.code} is listed in ${found.exchange}, not ${stated}`);
+      }
+      return build(found.exchange, found.code);
+    }
   }
-
-  let code: string | undefined;
-  let stated: string | undefined;
-  const suffix = A_SUFFIX.exec(text);
-  const prefix = A_PREFIX.exec(text);
-  if (suffix) [, code, stated] = suffix;
-  else if (prefix) [, stated, code] = prefix;
-  else if (/^\d{6}$/.test(text)) code = text;
-  if (!code) throw invalid(input, "not a recognised stock symbol");
-
-  const market = aShareMarket(code);
-  if (!market) throw invalid(input, `${code} is not an A-share stock code`);
-  const statedMarket = stated === "SS" ? "SH" : stated;
-  if (statedMarket && statedMarket !== market) {
-    throw invalid(input, `${code} is listed in ${market}, not ${statedMarket}`);
-  }
-  return build(market, code);
+  throw invalid(input, "not a recognised stock symbol");
 }
 
 export { ACCEPTED_INDEX_FORMS, parseIndexSymbol } from "./indices.ts";

@@ -2,6 +2,7 @@
  * Queries behind the history service: the `HistoryStore` port of `@quantdb/core/history`.
  */
 import type { IsoDate } from "@quantdb/core/dates";
+import { instrumentKey } from "@quantdb/core/markets";
 import type { Instrument } from "@quantdb/core/symbols";
 import { DAILY_BAR_FIELDS, type Adjust, type DailyBar, type FetchedSpan, type HeldSpan, type HistoryStore, type PendingEmptySpan, type SeriesSnapshot, type Span } from "@quantdb/core/history";
 import { and, asc, desc, eq, gte, lte, ne, sql, type AnyColumn, type SQL } from "drizzle-orm";
@@ -148,7 +149,7 @@ function snapshotQuery(db: Database) {
     })
     .from(instruments)
     .leftJoinLateral(joined, sql`true`)
-    .where(and(eq(instruments.kind, sql`${p("kind")}::text`), eq(instruments.market, sql`${p("market")}::text`), eq(instruments.code, sql`${p("code")}::text`)))
+    .where(eq(instruments.key, sql`${p("key")}::text`))
     .prepare("quantdb_series_snapshot");
 }
 
@@ -162,7 +163,7 @@ async function snapshot(
   adjust: Adjust,
   range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate },
 ): Promise<SeriesSnapshot> {
-  const [row] = await query.execute({ kind: symbol.kind, market: symbol.market, code: symbol.code, adjust: storedAdjust(adjust), ...range });
+  const [row] = await query.execute({ key: instrumentKey(symbol), adjust: storedAdjust(adjust), ...range });
   if (!row) return { instrument: null, held: [], bars: { json: "[]", count: 0 }, checkedOn: null };
   const spans = JSON.parse(row.spans) as { start: IsoDate; end: IsoDate; fetchedAtMs: number }[];
   return {
@@ -325,7 +326,7 @@ async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredA
       select ${instrumentId}, ${adjust}, r.date, r.open, r.high, r.low, r.close, r.volume, r.amount, r.amplitude, r.pct_change, r.change, r.turnover_rate, ${at}::text::timestamptz, r.bar_json
       from unnest(
         ${c.date}::text::date[], ${c.open}::text::float8[], ${c.high}::text::float8[], ${c.low}::text::float8[], ${c.close}::text::float8[],
-        ${c.volume}::text::bigint[], ${c.amount}::text::float8[], ${c.amplitude}::text::float8[], ${c.pct_change}::text::float8[],
+        ${c.volume}::text::float8[], ${c.amount}::text::float8[], ${c.amplitude}::text::float8[], ${c.pct_change}::text::float8[],
         ${c.change}::text::float8[], ${c.turnover_rate}::text::float8[], string_to_array(${json}::text, E'\n')
       ) as r(date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, bar_json)`;
     await tx.execute(

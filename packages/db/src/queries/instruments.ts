@@ -2,17 +2,18 @@
  * The instruments table, shared by every query module: lookup and create-or-rename.
  */
 import type { StoredInstrument } from "@quantdb/core/history";
+import { instrumentKey } from "@quantdb/core/markets";
 import type { Instrument } from "@quantdb/core/symbols";
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { instruments } from "../schema/index.ts";
 
 /** A transaction handle of either driver. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
-/** WHERE clause matching one instrument by its key (kind, market, code). */
+/** WHERE clause matching one instrument by its key (`instrumentKey`: kind, market, code). */
 export function instrumentWhere(instrument: Pick<Instrument, "kind" | "market" | "code">) {
-  return and(eq(instruments.kind, instrument.kind), eq(instruments.market, instrument.market), eq(instruments.code, instrument.code));
+  return eq(instruments.key, instrumentKey(instrument));
 }
 
 /** The stored instrument, or null if it was never stored. */
@@ -25,9 +26,9 @@ export async function findInstrument(db: Database | Transaction, instrument: Ins
 export async function upsertInstrument(tx: Database | Transaction, instrument: Instrument, name: string | null): Promise<number> {
   const [row] = await tx
     .insert(instruments)
-    .values({ kind: instrument.kind, market: instrument.market, code: instrument.code, secid: instrument.secid, currency: instrument.currency, name })
+    .values({ key: instrumentKey(instrument), kind: instrument.kind, market: instrument.market, code: instrument.code, currency: instrument.currency, name })
     .onConflictDoUpdate({
-      target: [instruments.kind, instruments.market, instruments.code],
+      target: instruments.key,
       set: { name: sql`coalesce(excluded.name, ${instruments.name})` },
     })
     .returning({ id: instruments.id });

@@ -3,13 +3,17 @@
  * (one row per job, scope and session date), plus the held-series listing the daily ingest walks.
  */
 import type { CalendarId } from "@quantdb/core/calendar";
+import { market } from "@quantdb/core/markets";
 import type { HeldSeries, JobRun, JobRunStore } from "@quantdb/core/ingest";
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { coverageSpans, instruments, jobRuns } from "../schema/index.ts";
 
-/** Markets (instrument `market` values) on each calendar. */
-const SCOPE_MARKETS: Record<CalendarId, string[]> = { CN: ["SH", "SZ", "BJ", "CSI"], HK: ["HK"] };
+/** Instrument `market` values (listing exchanges and index compilers) on a calendar. */
+function scopeMarkets(scope: CalendarId): string[] {
+  const { exchanges, indexCompilers } = market(scope);
+  return [...new Set<string>([...exchanges, ...indexCompilers])];
+}
 
 const columns = {
   id: jobRuns.id,
@@ -72,7 +76,7 @@ export function createJobRunStore(db: Database): JobRunStore {
         })
         .from(coverageSpans)
         .innerJoin(instruments, eq(instruments.id, coverageSpans.instrumentId))
-        .where(inArray(instruments.market, SCOPE_MARKETS[scope]))
+        .where(inArray(instruments.market, scopeMarkets(scope)))
         .groupBy(instruments.kind, instruments.market, instruments.code, coverageSpans.adjust)
         .orderBy(instruments.market, instruments.code, coverageSpans.adjust);
       return rows.map((row) => ({ ...row, adjust: row.adjust === "none" ? "" : row.adjust }));

@@ -159,7 +159,7 @@ async function saveSnapshot(db: Database, snapshot: StockListSnapshot): Promise<
       update ${instruments} set name = s.name
       from ${stockListSnapshots} s
       where s.snapshot_date = ${date} and s.market = ${market} and s.name <> ${NO_NAME}
-        and ${instruments.kind} = 'stock' and ${instruments.market} = s.market and ${instruments.code} = s.code
+        and ${instruments.key} = 'stock:' || s.market || ':' || s.code
         and ${instruments.name} is distinct from s.name`);
   });
 }

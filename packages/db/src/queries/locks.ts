@@ -41,7 +41,7 @@ function connect(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.Poo
 
 /**
  * Series locks through PostgreSQL advisory locks, keyed by `quantdb:series:<key>` (the key is the
- * instrument's secid and the adjustment). Two replicas asking for the same series serialise here;
+ * instrument's key and the adjustment). Two replicas asking for the same series serialise here;
  * the second re-plans after the first has stored its span and finds nothing missing.
  *
  * A wait is bounded by the request's time left (`timeoutMs`, as PostgreSQL's `lock_timeout` for

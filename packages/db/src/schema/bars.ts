@@ -1,4 +1,4 @@
-import { bigint, date, doublePrecision, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { date, doublePrecision, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 /** Stored adjustment: "none" (unadjusted, the API's ""), "qfq" or "hfq". */
 export const ADJUST_VALUES = ["none", "qfq", "hfq"] as const;
@@ -6,7 +6,8 @@ export const ADJUST_VALUES = ["none", "qfq", "hfq"] as const;
 /**
  * Final daily bars, one row per (instrument, adjust, exchange-local date).
  * Prices and amounts are double precision (see docs/adr/0002-price-representation.md): upstream
- * sends 2–3 decimals, which doubles round-trip exactly as JSON numbers. Volume is in shares.
+ * sends 2–3 decimals, which doubles round-trip exactly as JSON numbers. Volume is in shares, double
+ * precision since migration 0010 so fractional volumes fit (whole share counts below 2^53 stay exact).
  */
 export const dailyBars = pgTable(
   "daily_bars",
@@ -22,7 +23,7 @@ export const dailyBars = pgTable(
     high: doublePrecision("high").notNull(),
     low: doublePrecision("low").notNull(),
     close: doublePrecision("close").notNull(),
-    volume: bigint("volume", { mode: "number" }).notNull(),
+    volume: doublePrecision("volume").notNull(),
     amount: doublePrecision("amount"),
     amplitude: doublePrecision("amplitude"),
     pctChange: doublePrecision("pct_change"),

@@ -1,3 +1,4 @@
+import { MARKET_IDS } from "@quantdb/core/markets";
 import { date, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /** A session as stored in an extension (exchange-local date and HH:MM times). */
@@ -13,14 +14,15 @@ export interface StoredSession {
 /**
  * Calendar days added at run time beyond the bundled data: years from Sina's A-share list or an
  * operator's HKEX holiday list, and days learnt from the benchmark index's bars (source
- * `observed:<secid>`); re-applied at every start, oldest horizon first.
+ * `observed:<instrument key>`, e.g. `observed:index:SH:000001`); re-applied at every start, oldest
+ * horizon first.
  */
 export const calendarExtensions = pgTable(
   "calendar_extensions",
   {
     id: serial("id").primaryKey(),
-    /** CN or HK. */
-    calendar: text("calendar", { enum: ["CN", "HK"] }).notNull(),
+    /** The market's id (`MARKET_IDS`: CN, HK). */
+    calendar: text("calendar", { enum: MARKET_IDS }).notNull(),
     knownThrough: date("known_through", { mode: "string" }).notNull(),
     sessions: jsonb("sessions").$type<StoredSession[]>().notNull(),
     source: text("source").notNull(),

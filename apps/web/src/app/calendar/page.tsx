@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { CalendarMarket, CalendarSession, TradingCalendar } from "@quantdb/sdk";
+import { MARKETS, type CalendarMarket, type CalendarSession, type TradingCalendar } from "@quantdb/sdk";
 import { serverClient } from "../../lib/client.ts";
 import { errorInfo } from "../../components/HistoryPage.tsx";
 import { addMonths, todayLocal } from "../../lib/dates.ts";
@@ -19,7 +19,7 @@ function MonthGrid({ market, month, calendar, today }: { market: CalendarMarket;
   const lead = (first + 6) % 7;
   return (
     <section className="panel" aria-label={`${market} calendar`} data-testid={`calendar-${market}`}>
-      <h2>{market === "CN" ? "A-shares (SSE/SZSE/BSE)" : "Hong Kong (HKEX)"} · {month} · {calendar.timezone}</h2>
+      <h2>{MARKETS.find((m) => m.id === market)?.name ?? market} · {month} · {calendar.timezone}</h2>
       <p className="muted" style={{ marginTop: 0 }}>
         <span data-testid={`sessions-count-${market}`}>{calendar.sessions.length}</span> sessions, {calendar.sessions.filter((s) => s.half_day).length} half days ·
         known through <span data-testid={`known-through-${market}`}>{calendar.known_through}</span>
@@ -50,7 +50,7 @@ export default async function CalendarPage({ searchParams }: { searchParams: Pro
   const month = raw;
   const days = monthDays(month);
   const client = serverClient({ timeoutMs: 10_000 });
-  const markets: CalendarMarket[] = ["CN", "HK"];
+  const markets = MARKETS.map((m) => m.id as CalendarMarket);
   const results = await Promise.allSettled(markets.map((m) => client.getCalendar(m, { start: days[0]!, end: days[days.length - 1]! })));
   const prev = addMonths(`${month}-01`, -1).slice(0, 7);
   const next = addMonths(`${month}-01`, 1).slice(0, 7);

@@ -5,7 +5,7 @@
 import type { ExchangeCalendar } from "../../calendar/index.ts";
 import type { Clock } from "../../clock.ts";
 import type { IsoDate } from "../../dates.ts";
-import type { DailyBarsRequest, DailyBarSource } from "../../eastmoney/kline.ts";
+import type { DailyBarsRequest, DailyBarSource } from "../source.ts";
 import type { Instrument } from "../../symbols/index.ts";
 import { momentOf, type SeriesContext } from "../context.ts";
 import { fetchChecked } from "../fetch.ts";

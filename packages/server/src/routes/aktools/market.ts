@@ -6,6 +6,7 @@
 import { aktoolsInfoFrame, aktoolsSpotFrame, checkAktoolsParams, parseAktoolsInfoSymbol } from "@quantdb/core/history";
 import { QuantDbError } from "@quantdb/core/errors";
 import type { ListMarket, StockListEntry } from "@quantdb/core/lists";
+import { market } from "@quantdb/core/markets";
 import type { StockSymbol } from "@quantdb/core/symbols";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
@@ -37,14 +38,14 @@ export const marketHandlers: ReadonlyMap<string, AktoolsHandler> = new Map<strin
     "stock_zh_a_spot_em",
     async (c, params) => {
       checkAktoolsParams("stock_zh_a_spot_em", params);
-      return aktoolsSpotFrame("stock_zh_a_spot_em", await snapshotRows(c, ["SH", "SZ", "BJ"]));
+      return aktoolsSpotFrame("stock_zh_a_spot_em", await snapshotRows(c, market("CN").exchanges));
     },
   ],
   [
     "stock_hk_spot_em",
     async (c, params) => {
       checkAktoolsParams("stock_hk_spot_em", params);
-      return aktoolsSpotFrame("stock_hk_spot_em", await snapshotRows(c, ["HK"]));
+      return aktoolsSpotFrame("stock_hk_spot_em", await snapshotRows(c, market("HK").exchanges));
     },
   ],
   [

@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { ADJUSTS, parseAdjust } from "@quantdb/core/history";
+import { STOCK_EXCHANGES } from "@quantdb/core/markets";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
@@ -8,7 +9,7 @@ import { SymbolParam } from "../history/schema.ts";
 const RefreshResponseSchema = z
   .object({
     symbol: z.string().openapi({ example: "000001" }),
-    market: z.enum(["SH", "SZ", "BJ", "HK"]).openapi({ example: "SZ" }),
+    market: z.enum(STOCK_EXCHANGES).openapi({ example: "SZ" }),
     refreshed: z.array(
       z.object({
         adjust: z.enum(["", "qfq", "hfq"]),

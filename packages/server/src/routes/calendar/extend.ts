@@ -1,10 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { MARKET_IDS } from "@quantdb/core/markets";
 import type { AppEnv } from "../../context.ts";
 import { ErrorSchema, openApiErrorResponses } from "../../errors.ts";
 
 const ExtensionOutcomeSchema = z
   .object({
-    calendar: z.enum(["CN", "HK"]),
+    calendar: z.enum(MARKET_IDS),
     known_through: z.string().openapi({ description: "The calendar's horizon after the extension", example: "2027-12-31" }),
     added_sessions: z.number().int().openapi({ description: "Sessions added; 0 when the source had nothing beyond the horizon", example: 244 }),
     source: z.string().openapi({ example: "sina:klc_td_sh" }),

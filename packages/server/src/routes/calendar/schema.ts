@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Session } from "@quantdb/core/calendar";
+import { MARKET_IDS, TIME_ZONES } from "@quantdb/core/markets";
 
 /** What the calendar horizon means; part of every calendar operation's description. */
 export const HORIZON_NOTE = `Each calendar is known through known_through. The bundled data ends 2026-12-31; the horizon
@@ -58,9 +59,9 @@ export const CalendarRangeQuerySchema = z.object({
   }),
 });
 
-const MarketSchema = z.enum(["CN", "HK"]).openapi({ description: "Calendar: CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)", example: "CN" });
+const MarketSchema = z.enum(MARKET_IDS).openapi({ description: "Calendar: CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)", example: "CN" });
 const TimeZoneSchema = z
-  .enum(["Asia/Shanghai", "Asia/Hong_Kong"])
+  .enum(TIME_ZONES)
   .openapi({ description: "The exchange's IANA time zone, in which every date and time of this calendar is local", example: "Asia/Shanghai" });
 const KnownThroughSchema = z.string().openapi({
   description: "Last date the calendar is known through, YYYY-MM-DD; a later date is unknown, not a weekday",

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CURRENCIES, INDEX_COMPILERS } from "@quantdb/core/markets";
 
 /** Path parameter: a stock symbol in any accepted form. */
 export const SymbolParam = z.object({
@@ -116,7 +117,7 @@ const BarColumnsSchema = z
 export const HistoryResponseSchema = z
   .object({
     symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share) or 5 digits (HK)", example: "600519" }),
-    market: z.enum(["SH", "SZ", "BJ", "CSI", "HK"]).openapi({ description: "Listing exchange (stocks) or index compiler (SH, SZ, BJ, CSI, HK)", example: "SH" }),
+    market: z.enum(INDEX_COMPILERS).openapi({ description: "Listing exchange (stocks) or index compiler (SH, SZ, BJ, CSI, HK)", example: "SH" }),
     name: z.string().nullable().openapi({ description: "Instrument name as upstream reports it; null if not known yet", example: "贵州茅台" }),
     adjust: z.enum(["", "qfq", "hfq"]).openapi({ description: "Adjustment of the prices (always \"\" for indices)", example: "" }),
     period: z.enum(["daily", "weekly", "monthly"]).openapi({ description: "Bar period", example: "daily" }),
@@ -143,13 +144,13 @@ export const HistoryResponseSchema = z
           }),
       }),
       units: z.object({
-        currency: z.enum(["CNY", "HKD"]),
-        price: z.enum(["CNY", "HKD", "points"]),
+        currency: z.enum(CURRENCIES),
+        price: z.enum([...CURRENCIES, "points"]),
         volume: z.literal("shares"),
-        amount: z.enum(["CNY", "HKD"]),
+        amount: z.enum(CURRENCIES),
         amplitude: z.literal("percent"),
         pct_change: z.literal("percent"),
-        change: z.enum(["CNY", "HKD", "points"]),
+        change: z.enum([...CURRENCIES, "points"]),
         turnover_rate: z.literal("percent"),
       }),
       calendar_known_through: z.string().openapi({

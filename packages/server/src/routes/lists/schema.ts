@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { CURRENCIES, STOCK_EXCHANGES } from "@quantdb/core/markets";
 import { forceRefreshQuery } from "../force-refresh.ts";
 
-const MarketEnum = z.enum(["SH", "SZ", "BJ", "HK"]);
-const CurrencyEnum = z.enum(["CNY", "HKD"]);
+const MarketEnum = z.enum(STOCK_EXCHANGES);
+const CurrencyEnum = z.enum(CURRENCIES);
 const nullableNumber = (description: string, example: number) => z.number().nullable().openapi({ description, example });
 
 /** Query of `GET /api/v1/stocks/list`. Values are validated by the core (errors name the field). */

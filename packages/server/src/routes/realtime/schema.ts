@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CURRENCIES, STOCK_EXCHANGES } from "@quantdb/core/markets";
 import { MAX_BATCH_SYMBOLS } from "@quantdb/core/realtime";
 import { cacheReportSchema, forceRefreshBody, forceRefreshQuery } from "../force-refresh.ts";
 
@@ -17,7 +18,7 @@ const nullableNumber = (description: string, example: number) => z.number().null
 const QuoteSchema = z
   .object({
     symbol: z.string().openapi({ description: "Canonical code: 6 digits (A-share) or 5 digits (HK)", example: "600519" }),
-    market: z.enum(["SH", "SZ", "BJ", "HK"]).openapi({ description: "Listing exchange", example: "SH" }),
+    market: z.enum(STOCK_EXCHANGES).openapi({ description: "Listing exchange", example: "SH" }),
     name: z.string().nullable().openapi({ description: "Short name as upstream reports it", example: "贵州茅台" }),
     price: nullableNumber("Last price, trading currency (CNY or HKD); null when upstream has none (suspended)", 1466.0),
     open: nullableNumber("Today's opening price, trading currency", 1470.0),
@@ -29,7 +30,7 @@ const QuoteSchema = z
     volume: nullableNumber("Shares traded today (Eastmoney reports A-shares in lots of 100; converted to shares; HK is reported in shares)", 3215600),
     amount: nullableNumber("Traded value today (成交额), trading currency", 4716342528),
     turnover_rate: nullableNumber("Turnover rate today, percent of free float", 0.26),
-    currency: z.enum(["CNY", "HKD"]).openapi({ description: "Trading currency of the prices, change and amount", example: "CNY" }),
+    currency: z.enum(CURRENCIES).openapi({ description: "Trading currency of the prices, change and amount", example: "CNY" }),
     fetched_at: z.string().openapi({ description: "When QuantDB fetched this quote from upstream, ISO 8601 UTC", example: "2026-11-20T07:05:00.000Z" }),
     quote_time: z
       .string()
