@@ -9,6 +9,8 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock } from "@quantdb/core/clock";
+import { instrumentKey } from "@quantdb/core/markets";
+import { parseStockSymbol } from "@quantdb/core/symbols";
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
 import { createAdvisoryLocks, openCoordinationPool, type CoordinationPool, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
@@ -140,7 +142,9 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))("bounded 
     let release!: () => void;
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
-    const other = createAdvisoryLocks(coordination).run("1.600519|qfq", () => {
+    // the history service's series key (instrument key and adjustment)
+    const key = `${instrumentKey(parseStockSymbol("600519"))}|qfq`;
+    const other = createAdvisoryLocks(coordination).run(key, () => {
       holding();
       return new Promise<void>((resolve) => (release = resolve));
     });
