@@ -552,7 +552,8 @@ describe("dashboard against the API (replay upstream)", () => {
         return { domContentLoaded: entry?.domContentLoadedEventEnd ?? null, load: entry?.loadEventEnd ?? null, now: performance.now() };
       });
       console.log(`[e2e] 5Y daily chart: ${expected.data.length} candles; navigation load ${Math.round(rendered.load ?? -1)} ms, all candles counted ${Date.now() - started} ms after load`);
-      expect(rendered.load ?? 0).toBeLessThan(20_000); // generous: a shared 2-core CI machine
+      // Timings are printed for people, not asserted (tests never bound wall-clock time; see pnpm bench).
+      expect(rendered.load).not.toBeNull();
       await screenshot(page, "index-5y");
       expect(errors).toEqual([]);
     } finally {

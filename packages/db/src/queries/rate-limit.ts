@@ -4,6 +4,8 @@
  * its table (`quantdb_upstream_rate`) on first use and tolerates replicas creating it at once.
  */
 import { RateLimiterMemory, RateLimiterPostgres } from "rate-limiter-flexible";
+import { sql } from "drizzle-orm";
+import type { Database } from "../client.ts";
 import type { CoordinationPool } from "./locks.ts";
 
 /**
@@ -28,4 +30,14 @@ export function createPostgresRateLimiter(coordination: CoordinationPool, option
       (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter)),
     );
   });
+}
+
+/**
+ * Forget every replica's consumed upstream tokens (tests that change the rate between processes on
+ * one database). The table exists only once a limiter has been created on this database.
+ */
+export async function clearUpstreamRateBudget(db: Database): Promise<void> {
+  await db.execute(sql`do $$ begin
+    if to_regclass('quantdb_upstream_rate') is not null then delete from quantdb_upstream_rate; end if;
+  end $$`);
 }
