@@ -163,7 +163,8 @@ function buildHk() {
   const text = readFileSync(join(sourceDir, HK_SOURCE), "utf8");
   const lines = text.split(/\r?\n/).filter((line) => line !== "");
   const header = lines.shift();
-  if (header !== "session,open_utc,close_utc,break_start_utc,break_end_utc") fail(`${HK_SOURCE}: unexpected header ${header}`);
+  if (header !== "session,open_utc,close_utc,break_start_utc,break_end_utc")
+    fail(`${HK_SOURCE}: unexpected header ${header}`);
   let sessions = lines.map((line) => {
     const cols = line.split(",");
     if (cols.length !== 5) fail(`${HK_SOURCE}: bad row ${line}`);
@@ -177,17 +178,24 @@ function buildHk() {
       breakEnd: breakEndUtc === "" ? null : utcToHkt(breakEndUtc, date, "break_end_utc"),
     };
     if (!(session.open < session.close)) fail(`${HK_SOURCE}: ${date}: open not before close`);
-    if (session.breakStart !== null && !(session.open < session.breakStart && session.breakStart < session.breakEnd && session.breakEnd < session.close)) {
+    if (
+      session.breakStart !== null &&
+      !(session.open < session.breakStart && session.breakStart < session.breakEnd && session.breakEnd < session.close)
+    ) {
       fail(`${HK_SOURCE}: ${date}: break not inside the session`);
     }
     return session;
   });
-  checkDates(HK_SOURCE, sessions.map((s) => s.date));
+  checkDates(
+    HK_SOURCE,
+    sessions.map((s) => s.date),
+  );
 
   for (const date of HK_EXTRA_CLOSURES) {
     const before = sessions.length;
     sessions = sessions.filter((s) => s.date !== date);
-    if (sessions.length === before) console.warn(`build-calendars: ${date} is already absent from ${HK_SOURCE}; drop it from HK_EXTRA_CLOSURES`);
+    if (sessions.length === before)
+      console.warn(`build-calendars: ${date} is already absent from ${HK_SOURCE}; drop it from HK_EXTRA_CLOSURES`);
   }
 
   // Half days, derived rather than assumed: a session without a lunch break that closes earlier
@@ -197,7 +205,8 @@ function buildHk() {
   for (const s of sessions) {
     if (s.breakStart === null) continue;
     const seen = regularClose.get(s.open);
-    if (seen !== undefined && seen !== s.close) fail(`${HK_SOURCE}: ${s.date}: regular close ${s.close} differs from ${seen} in the same era`);
+    if (seen !== undefined && seen !== s.close)
+      fail(`${HK_SOURCE}: ${s.date}: regular close ${s.close} differs from ${seen} in the same era`);
     regularClose.set(s.open, s.close);
   }
   for (const s of sessions) {
@@ -223,7 +232,10 @@ function buildHk() {
 }
 
 mkdirSync(outDir, { recursive: true });
-for (const [file, calendar] of [["cn.json", buildCn()], ["hk.json", buildHk()]]) {
+for (const [file, calendar] of [
+  ["cn.json", buildCn()],
+  ["hk.json", buildHk()],
+]) {
   const body = serialise(calendar);
   JSON.parse(body); // the hand-rolled serialiser must still emit valid JSON
   writeFileSync(join(outDir, file), body);

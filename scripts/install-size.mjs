@@ -25,7 +25,9 @@ function packages(modules) {
   const names = [];
   for (const entry of readdirSync(modules)) {
     if (entry.startsWith(".")) continue;
-    const scoped = entry.startsWith("@") ? readdirSync(join(modules, entry)).map((name) => `${entry}/${name}`) : [entry];
+    const scoped = entry.startsWith("@")
+      ? readdirSync(join(modules, entry)).map((name) => `${entry}/${name}`)
+      : [entry];
     for (const name of scoped) {
       names.push(name);
       const nested = join(modules, name, "node_modules");
@@ -42,8 +44,12 @@ function packages(modules) {
 const names = [...new Set(packages(dir))].sort();
 const total = bytes(dir);
 const mb = total / 1024 / 1024;
-console.log(`install size: ${names.length} packages, ${mb.toFixed(2)} MB in ${dir} (limit ${limitMb} MB): ${names.join(", ")}`);
-const found = names.filter((name) => forbidden.some((f) => name === f || name.startsWith(`${f}/`) || name.endsWith(`/${f}`)));
+console.log(
+  `install size: ${names.length} packages, ${mb.toFixed(2)} MB in ${dir} (limit ${limitMb} MB): ${names.join(", ")}`,
+);
+const found = names.filter((name) =>
+  forbidden.some((f) => name === f || name.startsWith(`${f}/`) || name.endsWith(`/${f}`)),
+);
 let failed = false;
 if (found.length > 0) {
   console.error(`install size: packages that must not be installed: ${found.join(", ")}`);

@@ -21,7 +21,9 @@ for (const group of ["packages", "apps"]) {
     failed += report.numFailedTests ?? 0;
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     // a file that failed to load or crashed counts as a failure even if no test inside it ran
-    brokenSuites += (report.testResults ?? []).filter((s) => s.status === "failed" && (s.assertionResults ?? []).every((a) => a.status !== "failed")).length;
+    brokenSuites += (report.testResults ?? []).filter(
+      (s) => s.status === "failed" && (s.assertionResults ?? []).every((a) => a.status !== "failed"),
+    ).length;
   }
 }
 failed += brokenSuites;

@@ -15,6 +15,12 @@ export default defineConfig({
   dts: false,
   fixedExtension: false,
   clean: true,
-  deps: { alwaysBundle: [/^@quantdb\/(?!replay(\/|$))/], neverBundle: [/^@quantdb\/replay(\/|$)/, /^(?!@quantdb\/)[^./]/] },
-  onSuccess: () => cpSync(new URL("../db/migrations", import.meta.url), new URL("./dist/migrations", import.meta.url), { recursive: true }),
+  deps: {
+    alwaysBundle: [/^@quantdb\/(?!replay(\/|$))/],
+    neverBundle: [/^@quantdb\/replay(\/|$)/, /^(?!@quantdb\/)[^./]/],
+  },
+  onSuccess: () =>
+    cpSync(new URL("../db/migrations", import.meta.url), new URL("./dist/migrations", import.meta.url), {
+      recursive: true,
+    }),
 });

@@ -6,9 +6,9 @@
  *
  * The API runs as shipped — the built server entry (dist/index.mjs) in a child process, configured
  * through its environment — so the load generator (autocannon, in this process, loopback only, each
- * run bounded in time) does not share its event loop and its resident memory can be read from /proc. The limit is a bare Hono server returning the same bytes from
- * memory (bench/limit-server.ts). Every figure is the median of several runs. The machines are
- * shared and noisy: compare ratios within one run. Figures are printed, never asserted.
+ * run bounded in time) does not share its event loop and its resident memory can be read from /proc. The limit is a
+ * bare Hono server returning the same bytes from memory (bench/limit-server.ts). Every figure is the median of several
+ * runs. The machines are shared and noisy: compare ratios within one run. Figures are printed, never asserted.
  *
  * Knobs (env): BENCH_RUNS (3), BENCH_SECONDS per load run (3), BENCH_SEQUENTIAL requests per
  * latency run (100), BENCH_CONNECTIONS (32).
@@ -24,7 +24,18 @@ import autocannon from "autocannon";
 import { calendarFor } from "@quantdb/core/calendar";
 import type { DailyBar } from "@quantdb/core/history";
 import { parseStockSymbol } from "@quantdb/core/symbols";
-import { barsViaDrizzleRows, bulkUpsertBars, createHistoryStore, deleteBars, openDatabase, upsertBarsViaDrizzle, vacuumBars, withoutIndexOnlyScans, barsViaBuiltJson, type DatabaseHandle } from "@quantdb/db";
+import {
+  barsViaDrizzleRows,
+  bulkUpsertBars,
+  createHistoryStore,
+  deleteBars,
+  openDatabase,
+  upsertBarsViaDrizzle,
+  vacuumBars,
+  withoutIndexOnlyScans,
+  barsViaBuiltJson,
+  type DatabaseHandle,
+} from "@quantdb/db";
 import { startReplay } from "@quantdb/replay";
 import { runLoad } from "./load.ts";
 import { API_DIR, apiEntryArgs, freePort, rssMiB, waitUntilReady } from "./processes.ts";
@@ -39,7 +50,8 @@ const NOW = "2026-11-20T12:00:00Z";
 /** One year of 600519 (replay data), the figure the targets speak of. */
 const ONE_YEAR = "/api/v1/historical/stock/600519?start_date=20250811&end_date=20260811";
 /** Cold: one year of an instrument never fetched before in this database (the replay delays it by 300 ms). */
-const COLD = (i: number) => `/api/v1/historical/stock/${["300750", "000001", "688981", "430047", "830799"][i % 5]}?start_date=20250101&end_date=20251231&adjust=qfq`;
+const COLD = (i: number) =>
+  `/api/v1/historical/stock/${["300750", "000001", "688981", "430047", "830799"][i % 5]}?start_date=20250101&end_date=20251231&adjust=qfq`;
 const UPSTREAM_LATENCY_MS = 300;
 /** Twenty years of a synthetic instrument written by the ingest step (every CN session 2006–2026). */
 const TWENTY_YEARS = (code: string) => `/api/v1/historical/stock/${code}?start_date=20060101&end_date=20261120`;
@@ -53,7 +65,9 @@ const alive = (pid: number | undefined) => {
 };
 let watched: number | undefined;
 const step = (message: string) =>
-  console.error(`bench: ${message} (${Math.round(performance.now() / 1000)} s${watched ? `; API ${alive(watched) ? "up" : "DOWN"}` : ""})`);
+  console.error(
+    `bench: ${message} (${Math.round(performance.now() / 1000)} s${watched ? `; API ${alive(watched) ? "up" : "DOWN"}` : ""})`,
+  );
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -72,10 +86,15 @@ interface Child {
 
 function startChild(script: string, args: string[]): Promise<Child> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, script), ...args], { stdio: ["ignore", "pipe", "inherit"], cwd: join(HERE, "..") });
+  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, script), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    cwd: join(HERE, ".."),
+  });
   return new Promise((resolve, reject) => {
     let buffer = "";
-    child.on("exit", (code, signal) => reject(new Error(`${script} exited with ${code ?? signal} before it was ready`)));
+    child.on("exit", (code, signal) =>
+      reject(new Error(`${script} exited with ${code ?? signal} before it was ready`)),
+    );
     child.on("error", reject);
     child.stdout!.on("data", (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -84,7 +103,13 @@ function startChild(script: string, args: string[]): Promise<Child> {
         const info = JSON.parse(line) as Record<string, number>;
         child.removeAllListeners("exit");
         child.on("exit", (code, signal) => console.error(`bench: ${script} exited (${code ?? signal})`));
-        resolve({ process: child, port: info.port!, url: `http://127.0.0.1:${info.port}`, info, spawnToReadyMs: performance.now() - started });
+        resolve({
+          process: child,
+          port: info.port!,
+          url: `http://127.0.0.1:${info.port}`,
+          info,
+          spawnToReadyMs: performance.now() - started,
+        });
       }
     });
   });
@@ -104,16 +129,33 @@ async function stopChild(child: Child): Promise<void> {
  * rate budget off (the replay is local). `bodyCacheMb` 0 builds every answer. Ready = spawn → the
  * first 200 from /health (polled every 10 ms).
  */
-async function startApi(database: { url?: string; dataDir?: string }, replayUrl: string, bodyCacheMb: number): Promise<Child> {
+async function startApi(
+  database: { url?: string; dataDir?: string },
+  replayUrl: string,
+  bodyCacheMb: number,
+): Promise<Child> {
   const port = await freePort();
   const started = performance.now();
   const env: NodeJS.ProcessEnv = {
-    ...process.env, PORT: String(port), HOST: "127.0.0.1", QUANTDB_NOW: NOW, QUANTDB_UPSTREAM: "live",
-    QUANTDB_EASTMONEY_HISTORY_URL: replayUrl, QUANTDB_EASTMONEY_LIST_URL: replayUrl, QUANTDB_EASTMONEY_QUOTE_URL: replayUrl,
-    QUANTDB_EASTMONEY_DATACENTER_URL: replayUrl, QUANTDB_SINA_CALENDAR_URL: `${replayUrl}/realstock/company/klc_td_sh.txt`,
-    QUANTDB_AUTH: "off", QUANTDB_RATE_LIMIT: "off", QUANTDB_DAILY_INGEST: "off", QUANTDB_LOG_LEVEL: "warn",
-    QUANTDB_UPSTREAM_RATE_PER_SECOND: "0", QUANTDB_UPSTREAM_TIMEOUT_MS: "10000", QUANTDB_BODY_CACHE_MB: String(bodyCacheMb),
-    DATABASE_URL: database.url ?? "", QUANTDB_DATA_DIR: database.dataDir ?? "",
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    QUANTDB_NOW: NOW,
+    QUANTDB_UPSTREAM: "live",
+    QUANTDB_EASTMONEY_HISTORY_URL: replayUrl,
+    QUANTDB_EASTMONEY_LIST_URL: replayUrl,
+    QUANTDB_EASTMONEY_QUOTE_URL: replayUrl,
+    QUANTDB_EASTMONEY_DATACENTER_URL: replayUrl,
+    QUANTDB_SINA_CALENDAR_URL: `${replayUrl}/realstock/company/klc_td_sh.txt`,
+    QUANTDB_AUTH: "off",
+    QUANTDB_RATE_LIMIT: "off",
+    QUANTDB_DAILY_INGEST: "off",
+    QUANTDB_LOG_LEVEL: "warn",
+    QUANTDB_UPSTREAM_RATE_PER_SECOND: "0",
+    QUANTDB_UPSTREAM_TIMEOUT_MS: "10000",
+    QUANTDB_BODY_CACHE_MB: String(bodyCacheMb),
+    DATABASE_URL: database.url ?? "",
+    QUANTDB_DATA_DIR: database.dataDir ?? "",
   };
   const child = spawn(process.execPath, apiEntryArgs(), { stdio: ["ignore", "ignore", "inherit"], env, cwd: API_DIR });
   let exited = false;
@@ -131,7 +173,10 @@ async function startApi(database: { url?: string; dataDir?: string }, replayUrl:
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /** One GET over a kept-alive loopback connection: status, body bytes and wall time (ms). */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; ms: number; headers: http.IncomingHttpHeaders }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; ms: number; headers: http.IncomingHttpHeaders }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`GET ${url}: no answer in 60 s`)), 60_000);
@@ -141,7 +186,14 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => clearTimeout(timer));
-        res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), ms: performance.now() - started, headers: res.headers }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode!,
+            body: Buffer.concat(chunks),
+            ms: performance.now() - started,
+            headers: res.headers,
+          }),
+        );
       })
       .on("error", reject)
       .setTimeout(60_000, function (this: http.ClientRequest) {
@@ -171,13 +223,22 @@ async function sequential(url: string, n = SEQUENTIAL): Promise<{ p50: number; s
 }
 
 /** req/s and p50 of an autocannon run; max RSS (MB) of `pid` while it ran. */
-async function load(url: string, pid?: number, connections = CONNECTIONS): Promise<{ rps: number; p50: number; errors: number; rssMb: number }> {
+async function load(
+  url: string,
+  pid?: number,
+  connections = CONNECTIONS,
+): Promise<{ rps: number; p50: number; errors: number; rssMb: number }> {
   let maxRss = pid ? rssMiB(pid) : NaN;
   const timer = pid ? setInterval(() => (maxRss = Math.max(maxRss, rssMiB(pid))), 100) : undefined;
   const result = await autocannon({ url, connections, duration: SECONDS });
   if (timer) clearInterval(timer);
   await new Promise((resolve) => setTimeout(resolve, 300)); // let the server finish what was in flight
-  return { rps: result.requests.average, p50: result.latency.p50, errors: result.errors + result.non2xx, rssMb: maxRss };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    errors: result.errors + result.non2xx,
+    rssMb: maxRss,
+  };
 }
 
 /** Median of `RUNS` repetitions of `measure`. */
@@ -195,12 +256,21 @@ function syntheticBars(seed: number): DailyBar[] {
   let close = 10 + seed;
   return SESSIONS.map((date, i) => {
     const previous = close;
-    close = Math.max(1, Math.round((close * (1 + Math.sin(i * 0.37 + seed) * 0.02)) * 100) / 100);
+    close = Math.max(1, Math.round(close * (1 + Math.sin(i * 0.37 + seed) * 0.02) * 100) / 100);
     const high = Math.max(previous, close) + 0.05;
     const low = Math.min(previous, close) - 0.05;
     return {
-      date, open: previous, high: round(high), low: round(low), close, volume: 1_000_000 + i * 100, amount: round(close * 1_000_000, 2),
-      amplitude: round(((high - low) / previous) * 100), pct_change: round(((close - previous) / previous) * 100), change: round(close - previous), turnover_rate: 0.5,
+      date,
+      open: previous,
+      high: round(high),
+      low: round(low),
+      close,
+      volume: 1_000_000 + i * 100,
+      amount: round(close * 1_000_000, 2),
+      amplitude: round(((high - low) / previous) * 100),
+      pct_change: round(((close - previous) / previous) * 100),
+      change: round(close - previous),
+      turnover_rate: 0.5,
     };
   });
 }
@@ -214,7 +284,12 @@ async function ingest(database: DatabaseHandle, codes: string[]): Promise<number
   const started = performance.now();
   for (const { code, bars } of series) {
     await store.saveFetched({
-      symbol: parseStockSymbol(code), name: `Synthetic ${code}`, adjust: "", span: { start: "2006-01-01", end: "2026-11-20" }, bars, fetchedAt: new Date(NOW),
+      symbol: parseStockSymbol(code),
+      name: `Synthetic ${code}`,
+      adjust: "",
+      span: { start: "2006-01-01", end: "2026-11-20" },
+      bars,
+      fetchedAt: new Date(NOW),
     });
   }
   return (series.length * SESSIONS.length) / ((performance.now() - started) / 1000);
@@ -225,7 +300,10 @@ async function ingest(database: DatabaseHandle, codes: string[]): Promise<number
  * 1,000-row VALUES, ON CONFLICT), the bulk path into an empty series (array columns, plain insert),
  * and the bulk path again over the same bars (every row conflicts: ON CONFLICT DO UPDATE).
  */
-async function ingestPaths(database: DatabaseHandle, code: string): Promise<{ drizzle: number; bulk: number; overwrite: number }> {
+async function ingestPaths(
+  database: DatabaseHandle,
+  code: string,
+): Promise<{ drizzle: number; bulk: number; overwrite: number }> {
   const store = createHistoryStore(database.db);
   const symbol = parseStockSymbol(code);
   await store.saveFetched({ symbol, name: null, adjust: "hfq", span: null, bars: [], fetchedAt: new Date(NOW) });
@@ -265,7 +343,9 @@ async function readPaths(database: DatabaseHandle, code: string, start: string, 
   const json = await time(() => store.bars(id, "", start, end));
   const built = await time(() => barsViaBuiltJson(database.db, id, "", start, end));
   const rows = await time(() => barsViaDrizzleRows(database.db, id, "", start, end));
-  const withoutIndex = await withoutIndexOnlyScans(database.db, (txStore) => time(() => txStore.bars(id, "", start, end)));
+  const withoutIndex = await withoutIndexOnlyScans(database.db, (txStore) =>
+    time(() => txStore.bars(id, "", start, end)),
+  );
   return { json, built, rows, withoutIndex };
 }
 
@@ -290,7 +370,10 @@ interface DriverFigures {
   load64: Record<string, number>;
 }
 
-async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(body: Buffer): void }): Promise<DriverFigures> {
+async function benchDriver(
+  driver: "pglite" | "postgres",
+  limitBody: { write(body: Buffer): void },
+): Promise<DriverFigures> {
   const dataDir = driver === "pglite" ? mkdtempSync(join(tmpdir(), "quantdb-bench-")) : undefined;
   const where = driver === "postgres" ? { url: process.env.DATABASE_URL! } : { dataDir: dataDir! };
   const open = () => openDatabase(driver === "postgres" ? { url: process.env.DATABASE_URL } : { dataDir: dataDir! });
@@ -302,7 +385,13 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
     let database = await open();
     const perRun = driver === "postgres" ? 10 : 2;
     const ingestRuns: number[] = [];
-    for (let r = 0; r < RUNS; r++) ingestRuns.push(await ingest(database, Array.from({ length: perRun }, (_, i) => syntheticCode(r * perRun + i))));
+    for (let r = 0; r < RUNS; r++)
+      ingestRuns.push(
+        await ingest(
+          database,
+          Array.from({ length: perRun }, (_, i) => syntheticCode(r * perRun + i)),
+        ),
+      );
     const paths = await repeat(() => ingestPaths(database, "600099"));
     before.ingest_drizzle = paths.drizzle;
     before.ingest_bulk = paths.bulk;
@@ -316,7 +405,8 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
     watched = api.process.pid;
     step(`${driver}: API ready in ${Math.round(api.spawnToReadyMs)} ms`);
     const cold = await get(api.url + ONE_YEAR);
-    if (cold.status !== 200) throw new Error(`cold one-year request: ${cold.status} ${cold.body.toString().slice(0, 200)}`);
+    if (cold.status !== 200)
+      throw new Error(`cold one-year request: ${cold.status} ${cold.body.toString().slice(0, 200)}`);
     step(`${driver}: cold one-year ${cold.status}`);
     const warm = await get(api.url + ONE_YEAR);
     limitBody.write(warm.body);
@@ -333,7 +423,8 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
     const colds: number[] = [];
     for (let i = 0; i < Math.min(RUNS, 5); i++) {
       const r = await get(api.url + COLD(i));
-      if (r.status !== 200 || JSON.parse(r.body.toString()).metadata.cache.upstream_requests !== 1) throw new Error(`cold request ${COLD(i)}: ${r.status}`);
+      if (r.status !== 200 || JSON.parse(r.body.toString()).metadata.cache.upstream_requests !== 1)
+        throw new Error(`cold request ${COLD(i)}: ${r.status}`);
       colds.push(r.ms - UPSTREAM_LATENCY_MS);
     }
     replay.setLatency(0);
@@ -353,8 +444,13 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
 
     // 4. the 64-connection load run of bench/load.ts (the server entry with every middleware on)
     step(`${driver}: load.ts (64 connections)`);
-    const loadResult = await runLoad({ databaseUrl: driver === "postgres" ? process.env.DATABASE_URL : undefined, seconds: Math.max(5, SECONDS * 2) });
-    const load64 = Object.fromEntries(Object.entries(loadResult).filter((e): e is [string, number] => typeof e[1] === "number"));
+    const loadResult = await runLoad({
+      databaseUrl: driver === "postgres" ? process.env.DATABASE_URL : undefined,
+      seconds: Math.max(5, SECONDS * 2),
+    });
+    const load64 = Object.fromEntries(
+      Object.entries(loadResult).filter((e): e is [string, number] => typeof e[1] === "number"),
+    );
 
     step(`${driver}: read paths`);
     // 5. read paths in this process (same database, no API running on it)
@@ -363,14 +459,33 @@ async function benchDriver(driver: "pglite" | "postgres", limitBody: { write(bod
     const twentyYears = await readPaths(database, syntheticCode(0), "2006-01-01", "2026-11-20");
     await database.close();
     Object.assign(before, {
-      read1y_rows: oneYear.rows, read1y_json: oneYear.json, read1y_built: oneYear.built, read1y_noindex: oneYear.withoutIndex,
-      read20y_rows: twentyYears.rows, read20y_json: twentyYears.json, read20y_built: twentyYears.built, read20y_noindex: twentyYears.withoutIndex,
+      read1y_rows: oneYear.rows,
+      read1y_json: oneYear.json,
+      read1y_built: oneYear.built,
+      read1y_noindex: oneYear.withoutIndex,
+      read20y_rows: twentyYears.rows,
+      read20y_json: twentyYears.json,
+      read20y_built: twentyYears.built,
+      read20y_noindex: twentyYears.withoutIndex,
     });
 
     return {
-      hitP50: hit.p50, missP50: miss.p50, hitServerP50: hit.serverP50, missServerP50: miss.serverP50, twentyServerP50: twenty.serverP50, hitRps: hitLoad.rps, missRps: missLoad.rps, twentyP50: twenty.p50,
-      coldOver: median(colds), ingest: median(ingestRuns), rss, startup: startup.ready, startupSpawn: startup.spawn,
-      errors: hitLoad.errors + missLoad.errors, before, load64,
+      hitP50: hit.p50,
+      missP50: miss.p50,
+      hitServerP50: hit.serverP50,
+      missServerP50: miss.serverP50,
+      twentyServerP50: twenty.serverP50,
+      hitRps: hitLoad.rps,
+      missRps: missLoad.rps,
+      twentyP50: twenty.p50,
+      coldOver: median(colds),
+      ingest: median(ingestRuns),
+      rss,
+      startup: startup.ready,
+      startupSpawn: startup.spawn,
+      errors: hitLoad.errors + missLoad.errors,
+      before,
+      load64,
     };
   } finally {
     await replay.close();
@@ -397,7 +512,13 @@ const limitRps = (await repeat(() => load(limitServer.url + ONE_YEAR))).rps;
 await stopChild(limitServer);
 rmSync(dirname(bodyFile), { recursive: true, force: true });
 
-type Line = [figure: string, target: string, better: "lower" | "higher", pick: (f: DriverFigures) => number, limit?: number];
+type Line = [
+  figure: string,
+  target: string,
+  better: "lower" | "higher",
+  pick: (f: DriverFigures) => number,
+  limit?: number,
+];
 const lines: Line[] = [
   ["1Y warm p50 server time, serialised hit (ms, Server-Timing)", "< 1", "lower", (f) => f.hitServerP50],
   ["1Y warm p50 server time, built per request (ms, Server-Timing)", "< 2", "lower", (f) => f.missServerP50],
@@ -449,7 +570,9 @@ ba("1Y body bytes: 304 Not Modified", (f) => f.before.bytes_304!);
 ba("start-up on existing data, spawn → /health 200 (ms)", (f) => f.startupSpawn);
 ba("load errors + non-2xx", (f) => f.errors);
 
-console.log(`\nQuantDB bench — medians of ${RUNS} runs; load: autocannon, ${CONNECTIONS} connections × ${SECONDS} s, loopback; limit = bare Hono serving the same 1Y bytes from memory`);
+console.log(
+  `\nQuantDB bench — medians of ${RUNS} runs; load: autocannon, ${CONNECTIONS} connections × ${SECONDS} s, loopback; limit = bare Hono serving the same 1Y bytes from memory`,
+);
 console.table(table);
 console.log("Before/after in this run (same machine, same data):");
 console.table(beforeAfter);

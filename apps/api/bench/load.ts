@@ -18,7 +18,6 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { API_DIR, apiEntryArgs, freePort, rssMiB, waitUntilReady } from "./processes.ts";
 
-
 /** Cached-data requests the run spreads over (warmed before the clock starts). */
 export const LOAD_PATHS = [
   "/api/v1/historical/stock/600519?start_date=20250811&end_date=20260811",
@@ -102,7 +101,12 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     const sampler = setInterval(() => {
       rssPeakMiB = Math.max(rssPeakMiB, rssMiB(pid));
     }, 100);
-    const result = await autocannon({ url: base, connections, duration: seconds, requests: paths.map((path) => ({ method: "GET" as const, path })) });
+    const result = await autocannon({
+      url: base,
+      connections,
+      duration: seconds,
+      requests: paths.map((path) => ({ method: "GET" as const, path })),
+    });
     clearInterval(sampler);
     const rssAfterMiB = rssMiB(pid);
     rssPeakMiB = Math.max(rssPeakMiB, rssAfterMiB);

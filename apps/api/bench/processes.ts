@@ -27,7 +27,11 @@ export { freePort } from "@quantdb/replay";
  * Poll `url` (a fresh connection each time) every `intervalMs` until it answers 200.
  * @throws when `exited()` turns true first, or after `timeoutMs`.
  */
-export async function waitUntilReady(url: string, exited: () => boolean, { timeoutMs = 120_000, intervalMs = 10 } = {}): Promise<void> {
+export async function waitUntilReady(
+  url: string,
+  exited: () => boolean,
+  { timeoutMs = 120_000, intervalMs = 10 } = {},
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (exited()) throw new Error("the API process exited before it was ready");

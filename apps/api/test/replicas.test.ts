@@ -146,18 +146,32 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     expect(answers.filter((r) => r.body.metadata.cache.upstream_requests === 1)).toHaveLength(1);
     expect(await countRows(database.db)).toMatchObject({ bars: 242, spans: 1 });
     // Every replica is ready and reports the upstream host it called (or none).
-    for (const replica of [a!, b!]) expect((await replica.get("/ready")).body).toMatchObject({ status: "ready", database: "postgres" });
+    for (const replica of [a!, b!])
+      expect((await replica.get("/ready")).body).toMatchObject({ status: "ready", database: "postgres" });
   }, 120_000);
 
   it("a key created or revoked through one process works, or is refused, on the other at once", async () => {
     const env = { QUANTDB_AUTH: "all" };
     const [a, b] = await Promise.all([startReplica(env), startReplica(env)]);
     const bootstrap = generateApiKey();
-    await createApiKeyStore(database.db).create({ name: "bootstrap", scope: "admin", prefix: bootstrap.prefix, hash: bootstrap.hash, createdAt: new Date() });
+    await createApiKeyStore(database.db).create({
+      name: "bootstrap",
+      scope: "admin",
+      prefix: bootstrap.prefix,
+      hash: bootstrap.hash,
+      createdAt: new Date(),
+    });
     const call = (replica: Replica, path: string, key: string, init: RequestInit = {}) =>
-      fetch(replica.url + path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` } });
+      fetch(replica.url + path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` },
+      });
 
-    const created = await call(a!, "/api/v1/keys", bootstrap.key, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "desk", scope: "read" }) });
+    const created = await call(a!, "/api/v1/keys", bootstrap.key, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "desk", scope: "read" }),
+    });
     expect(created.status).toBe(201);
     const desk = (await created.json()) as { key: string; prefix: string };
     const session = "/api/v1/calendar/CN/sessions/20240209";
@@ -233,15 +247,26 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     const restarted = await startReplica();
     const answer = await restarted.get(path);
     expect(answer.status).toBe(200);
-    const upstream = (await (await fetch(`${replay.url}${KLINE}?secid=1.000001&klt=101&fqt=0&beg=20100104&end=20260616`)).json()) as { data: { klines: string[] } };
+    const upstream = (await (
+      await fetch(`${replay.url}${KLINE}?secid=1.000001&klt=101&fqt=0&beg=20100104&end=20260616`)
+    ).json()) as { data: { klines: string[] } };
     expect(answer.body.data).toHaveLength(upstream.data.klines.length);
-    expect(answer.body.data.map((bar: { date: string }) => bar.date)).toEqual(upstream.data.klines.map((line) => line.split(",")[0]));
+    expect(answer.body.data.map((bar: { date: string }) => bar.date)).toEqual(
+      upstream.data.klines.map((line) => line.split(",")[0]),
+    );
     // The advisory lock died with the killed process (the restarted one was not blocked), and the
     // stored rows are exactly the served bars: no duplicates, one span covering the range.
     const after = await countRows(database.db);
     expect(after.bars - before.bars).toBe(upstream.data.klines.length);
     const coverage = await restarted.get("/api/v1/cache/coverage/000001?kind=index");
-    expect(coverage.body.spans).toEqual([expect.objectContaining({ adjust: "", start_date: "2010-01-04", end_date: "2026-06-16", bars: upstream.data.klines.length })]);
+    expect(coverage.body.spans).toEqual([
+      expect.objectContaining({
+        adjust: "",
+        start_date: "2010-01-04",
+        end_date: "2026-06-16",
+        bars: upstream.data.klines.length,
+      }),
+    ]);
     // A repeat is answered from the database alone.
     const calls = replay.requestCount({ path: KLINE });
     const repeat = await restarted.get(path);

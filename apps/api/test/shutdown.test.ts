@@ -96,7 +96,9 @@ describe.each(testDrivers())("SIGTERM with requests in flight on %s", (driver) =
       const series = ["600519", "000001", "300750", "688981", "430047", "830799"].map((code) => `${code}?adjust=qfq`);
       let finished = 0;
       const inFlight = Array.from({ length: 10 }, (_, i) =>
-        fetchParsed(`${url}/api/v1/historical/stock/${series[i % series.length]}&start_date=20240102&end_date=20240329`).then(
+        fetchParsed(
+          `${url}/api/v1/historical/stock/${series[i % series.length]}&start_date=20240102&end_date=20240329`,
+        ).then(
           (answer) => {
             finished++;
             return answer;
@@ -107,10 +109,16 @@ describe.each(testDrivers())("SIGTERM with requests in flight on %s", (driver) =
           },
         ),
       );
-      await vi.waitFor(() => expect(replay.requestCount(KLINE)).toBeGreaterThanOrEqual(series.length), { timeout: 30_000, interval: 20 });
+      await vi.waitFor(() => expect(replay.requestCount(KLINE)).toBeGreaterThanOrEqual(series.length), {
+        timeout: 30_000,
+        interval: 20,
+      });
 
       child.kill("SIGTERM");
-      await vi.waitFor(async () => expect(await refused(`${url}/health`)).toBe(true), { timeout: 10_000, interval: 20 });
+      await vi.waitFor(async () => expect(await refused(`${url}/health`)).toBe(true), {
+        timeout: 10_000,
+        interval: 20,
+      });
       expect(finished).toBe(0); // refused while the ten were still waiting on upstream
 
       const answers = await Promise.all(inFlight);

@@ -43,7 +43,13 @@ function canWrite(dir: string): boolean {
 }
 
 async function serveSystem(database: DatabaseHandle, replay: ReplayServer) {
-  const { app, close } = await createSystem({ database, clock: new ManualClock(AFTER_CLOSE), urls: replayUrls(replay), timeoutMs: 5000, listPageDelayMs: 0 });
+  const { app, close } = await createSystem({
+    database,
+    clock: new ManualClock(AFTER_CLOSE),
+    urls: replayUrls(replay),
+    timeoutMs: 5000,
+    listPageDelayMs: 0,
+  });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
@@ -107,7 +113,9 @@ describe.each(testDrivers())("a database that stops accepting writes, and recove
       const notReady = await api.get("/ready");
       expect(notReady.status).toBe(503);
       expect(notReady.body.error.code).toBe("DATABASE_UNAVAILABLE");
-      expect(notReady.body.error.details.reason).toMatch(driver === "pglite" ? /not writable|operation not permitted|write failed/i : /accepts no writes/);
+      expect(notReady.body.error.details.reason).toMatch(
+        driver === "pglite" ? /not writable|operation not permitted|write failed/i : /accepts no writes/,
+      );
       // What is already held is still served while writes fail.
       expect((await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)).status).toBe(200);
 
@@ -139,7 +147,14 @@ describe("start-up on an unusable data directory", () => {
   function start(dataDir: string) {
     const result = spawnSync(process.execPath, ["--import", "tsx", "src/index.ts"], {
       cwd: API_DIR,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", QUANTDB_DATA_DIR: dataDir, QUANTDB_DAILY_INGEST: "off", QUANTDB_LOG_LEVEL: "silent" },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        PORT: "0",
+        QUANTDB_DATA_DIR: dataDir,
+        QUANTDB_DAILY_INGEST: "off",
+        QUANTDB_LOG_LEVEL: "silent",
+      },
       encoding: "utf8",
       timeout: 60_000,
     });

@@ -25,7 +25,17 @@ const cliEntry = join(repoDir, "packages/cli/bin/quantdb.mjs");
 /** The operator command the dashboard tells people to run for an admin key. */
 const CREATE_ADMIN_KEY = "pnpm quantdb keys create --name dashboard --scope admin";
 
-const CSV_COLUMNS = ["date", "open", "high", "low", "close", "volume", "amount", "pct_change", "turnover_rate"] as const;
+const CSV_COLUMNS = [
+  "date",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "amount",
+  "pct_change",
+  "turnover_rate",
+] as const;
 
 interface Bar {
   date: string;
@@ -66,10 +76,15 @@ let readKey = "";
 /** Make an API key with `quantdb keys create --json` on the database `env` names; returns the key. */
 async function createApiKey(env: NodeJS.ProcessEnv, name: string, scope: "read" | "admin"): Promise<string> {
   const stdout = await new Promise<string>((done, fail) => {
-    execFile(process.execPath, [cliEntry, "keys", "create", "--name", name, "--scope", scope, "--json"], { cwd: repoDir, env, timeout: 120_000 }, (error, out, err) => {
-      if (error) fail(new Error(`quantdb keys create failed: ${error.message}\n${err}`));
-      else done(out);
-    });
+    execFile(
+      process.execPath,
+      [cliEntry, "keys", "create", "--name", name, "--scope", scope, "--json"],
+      { cwd: repoDir, env, timeout: 120_000 },
+      (error, out, err) => {
+        if (error) fail(new Error(`quantdb keys create failed: ${error.message}\n${err}`));
+        else done(out);
+      },
+    );
   });
   const made = JSON.parse(stdout) as { key: string; scope: string };
   expect(made.scope).toBe(scope);
@@ -131,7 +146,8 @@ async function stop(child: Child): Promise<void> {
 async function waitFor(url: string, child: Child, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output.join("")}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output.join("")}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       await response.arrayBuffer();
@@ -139,14 +155,23 @@ async function waitFor(url: string, child: Child, timeoutMs = 120_000): Promise<
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms:\n${child.output.join("")}`);
+    if (Date.now() > deadline)
+      throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms:\n${child.output.join("")}`);
     await new Promise((done) => setTimeout(done, 250));
   }
 }
 
 /** The API's answer for the same parameters the page URL carries. */
-async function history(kind: "stock" | "index", symbol: string, params: { start: string; end: string; adjust?: string; period?: string }): Promise<History> {
-  const query = new URLSearchParams({ start_date: params.start, end_date: params.end, period: params.period ?? "daily" });
+async function history(
+  kind: "stock" | "index",
+  symbol: string,
+  params: { start: string; end: string; adjust?: string; period?: string },
+): Promise<History> {
+  const query = new URLSearchParams({
+    start_date: params.start,
+    end_date: params.end,
+    period: params.period ?? "daily",
+  });
   if (kind === "stock") query.set("adjust", params.adjust ?? "");
   const path = kind === "stock" ? `/api/v1/historical/stock/${symbol}` : `/api/v1/index/historical/${symbol}`;
   const response = await fetch(`${apiUrl}${path}?${query}`);
@@ -161,7 +186,9 @@ function csvOf(bars: Bar[]): string {
     const text = String(value);
     return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  return [CSV_COLUMNS.join(","), ...bars.map((bar) => CSV_COLUMNS.map((column) => cell(bar[column])).join(","))].join("\n");
+  return [CSV_COLUMNS.join(","), ...bars.map((bar) => CSV_COLUMNS.map((column) => cell(bar[column])).join(","))].join(
+    "\n",
+  );
 }
 
 function csvLines(csv: string): string[] {
@@ -225,14 +252,18 @@ const stockPath = (p: { symbol: string; start: string; end: string; adjust: stri
 function pages(): { name: string; path: string }[] {
   const list = [
     { name: "stock", path: stockPath(STOCK) },
-    { name: "index", path: `/index/${INDEX.symbol}?${new URLSearchParams({ start: INDEX.start, end: INDEX.end, period: INDEX.period })}` },
+    {
+      name: "index",
+      path: `/index/${INDEX.symbol}?${new URLSearchParams({ start: INDEX.start, end: INDEX.end, period: INDEX.period })}`,
+    },
     { name: "cache", path: "/cache" },
     { name: "status", path: "/status" },
     { name: "calendar", path: "/calendar" },
   ];
   const app = join(webDir, "src/app");
   if (existsSync(join(app, "page.tsx"))) list.push({ name: "home", path: "/" });
-  if (existsSync(join(app, "compare"))) list.push({ name: "compare", path: `/compare?symbols=600519,000001&start=${STOCK.start}&end=${STOCK.end}` });
+  if (existsSync(join(app, "compare")))
+    list.push({ name: "compare", path: `/compare?symbols=600519,000001&start=${STOCK.start}&end=${STOCK.end}` });
   if (existsSync(join(app, "asset"))) list.push({ name: "asset", path: "/asset/600519" });
   if (existsSync(join(app, "watchlist"))) list.push({ name: "watchlist", path: "/watchlist" });
   return list;
@@ -240,14 +271,23 @@ function pages(): { name: string; path: string }[] {
 
 beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
-  if (!existsSync(apiEntry)) throw new Error(`${apiEntry} is missing: build the API first (turbo runs @quantdb/api#build before this suite)`);
-  if (!existsSync(join(webDir, ".next/BUILD_ID"))) throw new Error("apps/web/.next is missing: run `next build` first (turbo runs it before this suite)");
+  if (!existsSync(apiEntry))
+    throw new Error(`${apiEntry} is missing: build the API first (turbo runs @quantdb/api#build before this suite)`);
+  if (!existsSync(join(webDir, ".next/BUILD_ID")))
+    throw new Error("apps/web/.next is missing: run `next build` first (turbo runs it before this suite)");
 
   // The API on a fresh embedded database, upstream = the bundled replay server.
   dataDir = mkdtempSync(join(tmpdir(), "quantdb-web-e2e-"));
   const apiPort = await freePort();
   // QUANTDB_AUTH=admin (the server default): data endpoints are open, admin operations need an admin key
-  const apiEnv: NodeJS.ProcessEnv = { ...process.env, QUANTDB_UPSTREAM: "replay", QUANTDB_DATA_DIR: dataDir, PORT: String(apiPort), HOST: "127.0.0.1", QUANTDB_AUTH: "admin" };
+  const apiEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    QUANTDB_UPSTREAM: "replay",
+    QUANTDB_DATA_DIR: dataDir,
+    PORT: String(apiPort),
+    HOST: "127.0.0.1",
+    QUANTDB_AUTH: "admin",
+  };
   delete apiEnv.DATABASE_URL; // the PostgreSQL half of `pnpm test` is for the other suites
   // before the API starts: the embedded database is opened by one process at a time
   adminKey = await createApiKey(apiEnv, "dashboard-e2e", "admin");
@@ -265,7 +305,16 @@ beforeAll(async () => {
 
   const launching = chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
   });
   await Promise.all([waitFor(`${apiUrl}/health`, api), waitFor(`${webUrl}/`, web)]);
   browser = await launching;
@@ -286,7 +335,10 @@ describe("dashboard against the API (replay upstream)", () => {
       const { page, errors } = await visit(path);
       try {
         await screenshot(page, name);
-        expect(await page.locator("[data-testid=api-unreachable]").count(), "API-unreachable banner while the API is up").toBe(0);
+        expect(
+          await page.locator("[data-testid=api-unreachable]").count(),
+          "API-unreachable banner while the API is up",
+        ).toBe(0);
         expect(errors).toEqual([]);
       } finally {
         await page.context().close();
@@ -300,9 +352,13 @@ describe("dashboard against the API (replay upstream)", () => {
     const { page } = await visit(stockPath(STOCK));
     try {
       await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBe(expected.data.length);
-      const dates = await page.locator("[data-candle]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-candle")));
+      const dates = await page
+        .locator("[data-candle]")
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-candle")));
       expect([...dates].sort()).toEqual(expected.data.map((bar) => bar.date));
-      expect(await page.locator("[data-provisional=true]").count()).toBe(expected.data.filter((bar) => bar.provisional).length);
+      expect(await page.locator("[data-provisional=true]").count()).toBe(
+        expected.data.filter((bar) => bar.provisional).length,
+      );
     } finally {
       await page.context().close();
     }
@@ -350,19 +406,27 @@ describe("dashboard against the API (replay upstream)", () => {
       const select = page.locator("select[name=adjust]");
       expect(await select.inputValue()).toBe("");
       const lastClose = page.locator("[data-testid=last-close]");
-      await expect.poll(async () => numberIn(await lastClose.innerText()), { timeout: 20_000 }).toBeCloseTo(rawClose, 1);
-      const csvBefore = decodeURIComponent((await page.locator("a[data-testid=csv-download]").getAttribute("href")) ?? "");
+      await expect
+        .poll(async () => numberIn(await lastClose.innerText()), { timeout: 20_000 })
+        .toBeCloseTo(rawClose, 1);
+      const csvBefore = decodeURIComponent(
+        (await page.locator("a[data-testid=csv-download]").getAttribute("href")) ?? "",
+      );
       await screenshot(page, "stock-hk-unadjusted");
 
       await select.selectOption("qfq");
-      await expect.poll(async () => numberIn(await lastClose.innerText()), { timeout: 30_000 }).toBeCloseTo(qfqClose, 1);
+      await expect
+        .poll(async () => numberIn(await lastClose.innerText()), { timeout: 30_000 })
+        .toBeCloseTo(qfqClose, 1);
       await settle(page);
       expect(await select.inputValue()).toBe("qfq");
       const tableText = await page.locator("[data-testid=bars-table]").innerText();
       expect(tableText).toContain(qfq.data.at(-1)!.date);
       const csvAfter = (await page.locator("a[data-testid=csv-download]").getAttribute("href")) ?? "";
       expect(decodeURIComponent(csvAfter)).not.toBe(csvBefore);
-      expect(csvLines(decodeURIComponent(csvAfter.slice(csvAfter.indexOf(",") + 1)))).toEqual(csvLines(csvOf(qfq.data)));
+      expect(csvLines(decodeURIComponent(csvAfter.slice(csvAfter.indexOf(",") + 1)))).toEqual(
+        csvLines(csvOf(qfq.data)),
+      );
       await screenshot(page, "stock-hk-qfq");
       expect(errors).toEqual([]);
     } finally {
@@ -372,15 +436,21 @@ describe("dashboard against the API (replay upstream)", () => {
 
   it("compare page draws one rebased line per symbol and a correlation of 1.00 of each symbol with itself", async () => {
     const symbols = ["600519", "000001"];
-    const { page, errors } = await visit(`/compare?${new URLSearchParams({ symbols: symbols.join(","), start: STOCK.start, end: STOCK.end, adjust: STOCK.adjust })}`);
+    const { page, errors } = await visit(
+      `/compare?${new URLSearchParams({ symbols: symbols.join(","), start: STOCK.start, end: STOCK.end, adjust: STOCK.adjust })}`,
+    );
     try {
       const chart = page.locator("[data-testid=compare-chart]");
       await chart.waitFor({ state: "visible", timeout: 20_000 });
       await expect.poll(() => chart.locator(".recharts-line-curve").count(), { timeout: 20_000 }).toBe(symbols.length);
       for (const symbol of symbols) {
-        expect((await page.locator(`[data-testid=correlation-table] [data-pair="${symbol}|${symbol}"]`).innerText()).trim()).toBe("1.00");
+        expect(
+          (await page.locator(`[data-testid=correlation-table] [data-pair="${symbol}|${symbol}"]`).innerText()).trim(),
+        ).toBe("1.00");
       }
-      const cross = numberIn(await page.locator(`[data-testid=correlation-table] [data-pair="600519|000001"]`).innerText());
+      const cross = numberIn(
+        await page.locator(`[data-testid=correlation-table] [data-pair="600519|000001"]`).innerText(),
+      );
       expect(cross).toBeGreaterThanOrEqual(-1);
       expect(cross).toBeLessThanOrEqual(1);
       expect(await page.locator("[data-testid=panel-error]").count()).toBe(0);
@@ -439,8 +509,12 @@ describe("dashboard against the API (replay upstream)", () => {
       const option = listbox.locator("[role=option][data-symbol='688981']");
       await option.waitFor({ state: "visible", timeout: 90_000 });
       expect(await option.innerText()).toContain("中芯国际");
-      const api = (await (await fetch(`${apiUrl}/api/v1/assets/search?q=${encodeURIComponent("中芯")}&limit=10`)).json()) as { results: { symbol: string }[] };
-      expect(await listbox.locator("[role=option]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol")))).toEqual(api.results.map((r) => r.symbol));
+      const api = (await (
+        await fetch(`${apiUrl}/api/v1/assets/search?q=${encodeURIComponent("中芯")}&limit=10`)
+      ).json()) as { results: { symbol: string }[] };
+      expect(
+        await listbox.locator("[role=option]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol"))),
+      ).toEqual(api.results.map((r) => r.symbol));
       await screenshot(page, "search");
 
       const position = api.results.findIndex((r) => r.symbol === "688981");
@@ -468,7 +542,10 @@ describe("dashboard against the API (replay upstream)", () => {
   it("watchlist: add a symbol, see its quote from the API, remove one, and keep the list across a reload", async () => {
     const { page, errors } = await visit("/watchlist");
     try {
-      const rows = () => page.locator("[data-testid=watchlist] tbody tr").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol")));
+      const rows = () =>
+        page
+          .locator("[data-testid=watchlist] tbody tr")
+          .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-symbol")));
       await page.locator("[data-testid=watchlist]").waitFor({ timeout: 20_000 });
       // the default list is read from localStorage after hydration: wait for its rows
       await expect.poll(async () => (await rows()).length, { timeout: 20_000 }).toBeGreaterThan(0);
@@ -477,7 +554,11 @@ describe("dashboard against the API (replay upstream)", () => {
       await page.locator("[data-testid=watchlist-add]").click();
       const row = page.locator("[data-testid=watchlist] tr[data-symbol='00700']");
       await row.waitFor({ timeout: 20_000 });
-      const quote = (await (await fetch(`${apiUrl}/api/v1/realtime/stock/00700`)).json()) as { name: string; price: number; currency: string };
+      const quote = (await (await fetch(`${apiUrl}/api/v1/realtime/stock/00700`)).json()) as {
+        name: string;
+        price: number;
+        currency: string;
+      };
       await expect.poll(async () => await row.innerText(), { timeout: 20_000 }).toContain(quote.name);
       const text = await row.innerText();
       expect(text).toContain(quote.currency);
@@ -487,7 +568,10 @@ describe("dashboard against the API (replay upstream)", () => {
       const removed = before[0]!;
       await page.locator(`[data-testid=watchlist] tr[data-symbol='${removed}'] button`).click();
       await expect.poll(rows).toEqual([...before.slice(1), "00700"]);
-      expect(JSON.parse((await page.evaluate(() => localStorage.getItem("quantdb.watchlist"))) ?? "null")).toEqual([...before.slice(1), "00700"]);
+      expect(JSON.parse((await page.evaluate(() => localStorage.getItem("quantdb.watchlist"))) ?? "null")).toEqual([
+        ...before.slice(1),
+        "00700",
+      ]);
 
       await page.reload({ waitUntil: "load" });
       // after the reload the list is read from localStorage again once hydrated (it may render more than once)
@@ -501,7 +585,13 @@ describe("dashboard against the API (replay upstream)", () => {
   it("stock page on a narrow (390×844) window: no horizontal overflow, chart visible; and in dark mode", async () => {
     const expected = await history("stock", STOCK.symbol, STOCK);
     for (const scheme of ["light", "dark"] as const) {
-      const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: scheme });
+      const context = await browser!.newContext({
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        colorScheme: scheme,
+      });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
@@ -509,7 +599,11 @@ describe("dashboard against the API (replay upstream)", () => {
         await page.goto(webUrl + stockPath(STOCK), { waitUntil: "load", timeout: 60_000 });
         await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBe(expected.data.length);
         await settle(page);
-        const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth, inner: window.innerWidth }));
+        const widths = await page.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          body: document.body.scrollWidth,
+          inner: window.innerWidth,
+        }));
         expect(widths.scroll, JSON.stringify(widths)).toBeLessThanOrEqual(widths.inner);
         expect(widths.body, JSON.stringify(widths)).toBeLessThanOrEqual(widths.inner);
         const chart = await page.locator("[data-candle]").first().boundingBox();
@@ -521,7 +615,10 @@ describe("dashboard against the API (replay upstream)", () => {
         const luminance = (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
         if (scheme === "dark") expect(luminance, background).toBeLessThan(0.2);
         else expect(luminance, background).toBeGreaterThan(0.8);
-        await page.screenshot({ path: join(screenshotDir, scheme === "dark" ? "stock-mobile-dark.png" : "stock-mobile.png"), fullPage: true });
+        await page.screenshot({
+          path: join(screenshotDir, scheme === "dark" ? "stock-mobile-dark.png" : "stock-mobile.png"),
+          fullPage: true,
+        });
         expect(errors).toEqual([]);
       } finally {
         await context.close();
@@ -543,15 +640,23 @@ describe("dashboard against the API (replay upstream)", () => {
     const range = { symbol: "000300", start: "2019-05-22", end: "2024-05-22", period: "daily" };
     const expected = await history("index", range.symbol, range);
     expect(expected.data.length).toBeGreaterThan(1100);
-    const { page, errors } = await visit(`/index/${range.symbol}?${new URLSearchParams({ start: range.start, end: range.end, period: range.period })}`);
+    const { page, errors } = await visit(
+      `/index/${range.symbol}?${new URLSearchParams({ start: range.start, end: range.end, period: range.period })}`,
+    );
     try {
       const started = Date.now();
       await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 30_000 }).toBe(expected.data.length);
       const rendered = await page.evaluate(() => {
         const entry = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-        return { domContentLoaded: entry?.domContentLoadedEventEnd ?? null, load: entry?.loadEventEnd ?? null, now: performance.now() };
+        return {
+          domContentLoaded: entry?.domContentLoadedEventEnd ?? null,
+          load: entry?.loadEventEnd ?? null,
+          now: performance.now(),
+        };
       });
-      console.log(`[e2e] 5Y daily chart: ${expected.data.length} candles; navigation load ${Math.round(rendered.load ?? -1)} ms, all candles counted ${Date.now() - started} ms after load`);
+      console.log(
+        `[e2e] 5Y daily chart: ${expected.data.length} candles; navigation load ${Math.round(rendered.load ?? -1)} ms, all candles counted ${Date.now() - started} ms after load`,
+      );
       // Timings are printed for people, not asserted (tests never bound wall-clock time; see pnpm bench).
       expect(rendered.load).not.toBeNull();
       await screenshot(page, "index-5y");
@@ -566,12 +671,23 @@ describe("dashboard against the API (replay upstream)", () => {
     try {
       const table = page.locator("[data-testid=activity-table]");
       await table.waitFor({ state: "attached", timeout: 20_000 });
-      await page.locator("[data-testid=activity-chart] .recharts-bar-rectangle").first().waitFor({ state: "attached", timeout: 20_000 });
-      const stats = (await (await fetch(`${apiUrl}/api/v1/cache/stats`)).json()) as { activity: { minutes: { start: string; requests: number; upstream_calls: number }[] } };
+      await page
+        .locator("[data-testid=activity-chart] .recharts-bar-rectangle")
+        .first()
+        .waitFor({ state: "attached", timeout: 20_000 });
+      const stats = (await (await fetch(`${apiUrl}/api/v1/cache/stats`)).json()) as {
+        activity: { minutes: { start: string; requests: number; upstream_calls: number }[] };
+      };
       const shown = await table.locator("tbody tr").evaluateAll((nodes) =>
-        nodes.map((n) => ({ start: n.getAttribute("data-minute"), requests: Number(n.getAttribute("data-requests")), upstream_calls: Number(n.getAttribute("data-upstream-calls")) })),
+        nodes.map((n) => ({
+          start: n.getAttribute("data-minute"),
+          requests: Number(n.getAttribute("data-requests")),
+          upstream_calls: Number(n.getAttribute("data-upstream-calls")),
+        })),
       );
-      const busy = stats.activity.minutes.filter((m) => m.requests > 0 || m.upstream_calls > 0).map(({ start, requests, upstream_calls }) => ({ start, requests, upstream_calls }));
+      const busy = stats.activity.minutes
+        .filter((m) => m.requests > 0 || m.upstream_calls > 0)
+        .map(({ start, requests, upstream_calls }) => ({ start, requests, upstream_calls }));
       expect(shown.length).toBeGreaterThan(0);
       expect(shown).toEqual(busy);
       await screenshot(page, "cache-activity");
@@ -582,8 +698,13 @@ describe("dashboard against the API (replay upstream)", () => {
 
     const status = await visit("/status");
     try {
-      const health = (await (await fetch(`${apiUrl}/health`)).json()) as { database: string; details?: { upstreams?: unknown[] } };
-      expect(await status.page.locator("[data-testid=health-database]").getAttribute("data-database")).toBe(health.database);
+      const health = (await (await fetch(`${apiUrl}/health`)).json()) as {
+        database: string;
+        details?: { upstreams?: unknown[] };
+      };
+      expect(await status.page.locator("[data-testid=health-database]").getAttribute("data-database")).toBe(
+        health.database,
+      );
       expect(await status.page.locator("[data-testid=health-database]").innerText()).toContain("PGlite");
       const upstreams = health.details?.upstreams;
       if (Array.isArray(upstreams)) {
@@ -645,7 +766,9 @@ describe("dashboard against the API (replay upstream)", () => {
         const needed = page.locator(`[data-testid=admin-key-needed][data-action=${action}]`);
         await needed.waitFor({ timeout: 20_000 });
         expect(await needed.getAttribute("data-status")).toBe("401");
-        expect(await needed.innerText()).toContain(`This needs an admin API key: create one with ${CREATE_ADMIN_KEY} and enter it above`);
+        expect(await needed.innerText()).toContain(
+          `This needs an admin API key: create one with ${CREATE_ADMIN_KEY} and enter it above`,
+        );
         expect(await page.locator("[data-testid=admin-result]").count()).toBe(0);
       }
       expect(await heldSpans()).toBe(spansBefore);
@@ -675,7 +798,9 @@ describe("dashboard against the API (replay upstream)", () => {
       const forbidden = page.locator("[data-testid=admin-key-needed][data-action=refresh-symbol]");
       await forbidden.waitFor({ timeout: 20_000 });
       expect(await forbidden.getAttribute("data-status")).toBe("403");
-      expect(await forbidden.innerText()).toContain(`This needs an admin API key: create one with ${CREATE_ADMIN_KEY} and enter it above`);
+      expect(await forbidden.innerText()).toContain(
+        `This needs an admin API key: create one with ${CREATE_ADMIN_KEY} and enter it above`,
+      );
       expect(await heldSpans()).toBe(spansBefore);
       await summary.click();
 
@@ -704,7 +829,12 @@ describe("dashboard against the API (replay upstream)", () => {
       await screenshot(page, "cache-admin-done");
       // the only console errors: the browser reporting the refused (401, 403) requests, and the 404 of
       // the coverage reload after the clear (the symbol is no longer held)
-      expect(errors.filter((e) => !/status of 40[13]/.test(e) && !(/status of 404/.test(e) && e.includes(`/cache/coverage/${STOCK.symbol}`)))).toEqual([]);
+      expect(
+        errors.filter(
+          (e) =>
+            !/status of 40[13]/.test(e) && !(/status of 404/.test(e) && e.includes(`/cache/coverage/${STOCK.symbol}`)),
+        ),
+      ).toEqual([]);
     } finally {
       await page.context().close();
     }

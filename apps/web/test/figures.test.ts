@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { annualisedVolatility, drawdownSeries, lastChange, maxDrawdown, movingAverage, periodReturn } from "../src/lib/figures.ts";
+import {
+  annualisedVolatility,
+  drawdownSeries,
+  lastChange,
+  maxDrawdown,
+  movingAverage,
+  periodReturn,
+} from "../src/lib/figures.ts";
 
-const bars = [100, 110, 99, 121, 121].map((close, i) => ({ date: `2024-01-0${i + 2}`, open: close, high: close, low: close, close }));
+const bars = [100, 110, 99, 121, 121].map((close, i) => ({
+  date: `2024-01-0${i + 2}`,
+  open: close,
+  high: close,
+  low: close,
+  close,
+}));
 
 describe("key figures", () => {
   it("measures return, change and drawdown from closes", () => {

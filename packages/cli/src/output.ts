@@ -2,7 +2,10 @@
 
 /** A user error: printed without a stack trace, exit code 1 (or `exitCode`). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = "CliError";
   }
@@ -31,7 +34,13 @@ export const processOutput: Output = {
     const keys = Object.keys(rows[0]!);
     const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? "-")))];
     const widths = keys.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-    for (const c of cells) process.stdout.write(`${c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd()}\n`);
+    for (const c of cells)
+      process.stdout.write(
+        `${c
+          .map((v, i) => v.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
   },
   info: (text) => void process.stderr.write(`${text}\n`),
   get interactive() {

@@ -35,7 +35,8 @@ export function inUseRefusal(error: DataDirectoryInUseError, whatToDo: string): 
 }
 
 /** The generic advice: what works while a server runs. */
-export const WHILE_A_SERVER_RUNS = "stop it first; while a server runs, the state-changing commands (keys, backfill, migrate) go through its admin API";
+export const WHILE_A_SERVER_RUNS =
+  "stop it first; while a server runs, the state-changing commands (keys, backfill, migrate) go through its admin API";
 
 /** A server's error answer, as the CLI reports it. */
 export class ServerError extends CliError {
@@ -50,20 +51,31 @@ export class ServerError extends CliError {
 
 /**
  * Call the running server's API as its local admin; resolves to the parsed JSON answer.
- * @throws {ServerError} for an error answer (its envelope's message), {@link CliError} when the server cannot be reached.
+ * @throws {ServerError} for an error answer (its envelope's message), {@link CliError} when the server cannot be
+ * reached.
  */
-export async function callServer<T>(server: RunningServer, method: string, path: string, options: { body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function callServer<T>(
+  server: RunningServer,
+  method: string,
+  path: string,
+  options: { body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(new URL(path, server.url), {
       method,
-      headers: { authorization: `Bearer ${server.adminToken}`, ...(options.body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       signal: options.signal ?? AbortSignal.timeout(120_000),
     });
   } catch (error) {
     if ((error as Error).name === "AbortError" && options.signal?.aborted) throw error;
-    throw new CliError(`the QuantDB server (pid ${server.holder.pid}) holding the data directory did not answer at ${server.url}: ${(error as Error).message}`);
+    throw new CliError(
+      `the QuantDB server (pid ${server.holder.pid}) holding the data directory did not answer at ${server.url}: ${(error as Error).message}`,
+    );
   }
   const text = await response.text();
   let body: unknown;
@@ -74,7 +86,11 @@ export async function callServer<T>(server: RunningServer, method: string, path:
   }
   if (!response.ok) {
     const envelope = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ServerError(response.status, envelope?.code ?? `HTTP_${response.status}`, envelope?.message ?? `HTTP ${response.status} from ${server.url}${path}`);
+    throw new ServerError(
+      response.status,
+      envelope?.code ?? `HTTP_${response.status}`,
+      envelope?.message ?? `HTTP ${response.status} from ${server.url}${path}`,
+    );
   }
   return body as T;
 }

@@ -38,7 +38,10 @@ function bundledMigrations(): string | undefined {
   return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
 }
 
-/** How a command opens the database: what it is (for the data directory's lock) and what to suggest when another process holds it. */
+/**
+ * How a command opens the database: what it is (for the data directory's lock) and what to suggest when another process
+ * holds it.
+ */
 export interface OpenAs {
   /** The command, recorded in the lock ("quantdb keys"). */
   owner: string;
@@ -50,9 +53,17 @@ export interface OpenAs {
  * Open the database only (migrations are applied on open).
  * @throws {CliError} when another process holds the embedded data directory (its pid and what to do).
  */
-export async function openConfiguredDatabase(env: Env = loadEnv(), as: OpenAs = { owner: "quantdb" }): Promise<DatabaseHandle> {
+export async function openConfiguredDatabase(
+  env: Env = loadEnv(),
+  as: OpenAs = { owner: "quantdb" },
+): Promise<DatabaseHandle> {
   try {
-    return await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, owner: as.owner, migrationsFolder: bundledMigrations() });
+    return await openDatabase({
+      url: env.DATABASE_URL,
+      dataDir: env.QUANTDB_DATA_DIR,
+      owner: as.owner,
+      migrationsFolder: bundledMigrations(),
+    });
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) throw inUseRefusal(error, as.whatToDo ?? WHILE_A_SERVER_RUNS);
     throw error;
@@ -64,9 +75,19 @@ export async function openConfiguredDatabase(env: Env = loadEnv(), as: OpenAs = 
  * that server, for a command that can work through its API.
  * @throws {CliError} when another process that is not a reachable server holds the data directory.
  */
-export async function openDatabaseOrServer(env: Env, owner: string): Promise<{ database: DatabaseHandle; server?: undefined } | { server: RunningServer; database?: undefined }> {
+export async function openDatabaseOrServer(
+  env: Env,
+  owner: string,
+): Promise<{ database: DatabaseHandle; server?: undefined } | { server: RunningServer; database?: undefined }> {
   try {
-    return { database: await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, owner, migrationsFolder: bundledMigrations() }) };
+    return {
+      database: await openDatabase({
+        url: env.DATABASE_URL,
+        dataDir: env.QUANTDB_DATA_DIR,
+        owner,
+        migrationsFolder: bundledMigrations(),
+      }),
+    };
   } catch (error) {
     const server = runningServerOf(error);
     if (server) return { server };
@@ -86,7 +107,9 @@ export async function loadReplay(): Promise<typeof import("@quantdb/replay")> {
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message?.includes("@quantdb/replay")) {
-      throw new CliError("replay mode needs the QuantDB workspace (QUANTDB_UPSTREAM=replay works only from a checkout: pnpm quantdb ...); unset QUANTDB_UPSTREAM to use the live upstreams");
+      throw new CliError(
+        "replay mode needs the QuantDB workspace (QUANTDB_UPSTREAM=replay works only from a checkout: pnpm quantdb ...); unset QUANTDB_UPSTREAM to use the live upstreams",
+      );
     }
     throw error;
   }
@@ -100,7 +123,9 @@ export async function openSystem(env: Env = loadEnv(), as: OpenAs = { owner: "qu
 /** Wire the services over an open database (closed with the system, or here on failure). */
 export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliSystem> {
   // the API's wiring is loaded only by commands that need it (keys and status start faster)
-  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import("@quantdb/server").catch(async (error: unknown) => {
+  const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import(
+    "@quantdb/server"
+  ).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });

@@ -11,7 +11,17 @@ import { cliSuite, runCli, startCli } from "./helpers.ts";
 /** Every qfq series the replay holds (2021-01-04 → 2024-05-22 or later). */
 const SYMBOLS = ["600519", "000001", "300750", "688981", "430047", "830799"];
 const SECIDS = ["1.600519", "0.000001", "0.300750", "1.688981", "0.430047", "0.830799"];
-const ARGS = ["backfill", "--symbols", SYMBOLS.join(","), "--from", "2021-01-01", "--to", "2024-05-22", "--adjust", "qfq"];
+const ARGS = [
+  "backfill",
+  "--symbols",
+  SYMBOLS.join(","),
+  "--from",
+  "2021-01-01",
+  "--to",
+  "2024-05-22",
+  "--adjust",
+  "qfq",
+];
 
 describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
   const suite = cliSuite(driver);
@@ -36,9 +46,13 @@ describe.each(testDrivers())("quantdb backfill on %s", (driver) => {
     expect(second.code, second.stderr).toBe(0);
     const lines = second.stdout.trim().split("\n");
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^\[1\/6\] 600519\.SH 8\d\d bars, 0 upstream call\(s\) \(held\) \| bars \d+ \| upstream calls 0 \| ETA /);
+    expect(lines[0]).toMatch(
+      /^\[1\/6\] 600519\.SH 8\d\d bars, 0 upstream call\(s\) \(held\) \| bars \d+ \| upstream calls 0 \| ETA /,
+    );
     expect(lines[1]).toMatch(/^\[2\/6\] 000001\.SZ \d+ bars, 0 upstream call\(s\) \(held\)/);
-    expect(lines[5]).toMatch(/^\[6\/6\] 830799\.BJ \d+ bars, 1 upstream call\(s\) \| bars \d+ \| upstream calls 4 \| ETA 0s$/);
+    expect(lines[5]).toMatch(
+      /^\[6\/6\] 830799\.BJ \d+ bars, 1 upstream call\(s\) \| bars \d+ \| upstream calls 4 \| ETA 0s$/,
+    );
     expect(second.stderr).toMatch(/done: 6\/6 symbols, \d+ bars, 4 upstream calls, 0 failed/);
 
     // no span fetched twice: every symbol finished in the first run was not requested again, and

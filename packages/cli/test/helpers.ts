@@ -98,7 +98,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
     }
   });
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return {
     child,
     done,
@@ -106,7 +108,13 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
       const existing = stdout.split("\n").find((line) => pattern.test(line));
       if (existing) return Promise.resolve(existing);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`),
+            ),
+          timeoutMs,
+        );
         waiters.push({
           pattern,
           resolve: (line) => {

@@ -21,7 +21,13 @@ const AKSHARE_FILE = join(FIXTURES, "akshare", "600519.csv");
 
 /** The API's JSON for a history request, answered by the API app over `database`. */
 async function apiHistory(database: DatabaseHandle, replay: ReplayServer, path: string) {
-  const { app } = await createSystem({ database, clock: new ManualClock(NOW), urls: replayUrls(replay), timeoutMs: 10_000, listPageDelayMs: 0 });
+  const { app } = await createSystem({
+    database,
+    clock: new ManualClock(NOW),
+    urls: replayUrls(replay),
+    timeoutMs: 10_000,
+    listPageDelayMs: 0,
+  });
   const response = await app.request(path);
   return { status: response.status, body: (await response.json()) as any };
 }
@@ -40,7 +46,9 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
     const env = suite.env();
     const result = await runCli(["import", AKSHARE_FILE, "--adjust", "qfq"], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("600519.SH qfq: 60 bars 2024-02-22 → 2024-05-22 imported (akshare layout); span marked held");
+    expect(result.stdout).toContain(
+      "600519.SH qfq: 60 bars 2024-02-22 → 2024-05-22 imported (akshare layout); span marked held",
+    );
 
     // a file failing the quality gate (a row with high below low) is rejected whole
     const [header, ...rows] = readFileSync(AKSHARE_FILE, "utf8").trim().split("\n");
@@ -55,12 +63,18 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
     const rejected = await runCli(["import", badDir, "--adjust", "qfq"], env);
     rmSync(badDir, { recursive: true, force: true });
     expect(rejected.code).toBe(1);
-    expect(rejected.stderr).toMatch(/600036\.SH qfq: rejected by the quality gate \(\d+ problem\(s\); nothing stored\): 2024-03-0\d ohlc_order/);
+    expect(rejected.stderr).toMatch(
+      /600036\.SH qfq: rejected by the quality gate \(\d+ problem\(s\); nothing stored\): 2024-03-0\d ohlc_order/,
+    );
 
     const database = await suite.target.open();
     try {
       expect((await countRows(database.db)).instruments).toBe(1);
-      const { status, body } = await apiHistory(database, suite.replay, "/api/v1/historical/stock/600519?start_date=2024-02-22&end_date=2024-05-22&adjust=qfq");
+      const { status, body } = await apiHistory(
+        database,
+        suite.replay,
+        "/api/v1/historical/stock/600519?start_date=2024-02-22&end_date=2024-05-22&adjust=qfq",
+      );
       expect(status).toBe(200);
       expect(suite.replay.requestCount()).toBe(0);
       expect(body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0, rows_from_cache: 60 });
@@ -93,7 +107,9 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
     for (const format of ["csv", "parquet", "arrow"]) {
       const result = await runCli(["export", ...params, "--format", format, "--out", join(dir, `bars.${format}`)], env);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(new RegExp(`wrote \\d+ rows of 2 symbol\\(s\\) to .*bars\\.${format} \\(${format};`));
+      expect(result.stderr).toMatch(
+        new RegExp(`wrote \\d+ rows of 2 symbol\\(s\\) to .*bars\\.${format} \\(${format};`),
+      );
     }
 
     const database = await suite.target.open();
@@ -103,7 +119,11 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
         ["600519", "SH"],
         ["000001", "SZ"],
       ] as const) {
-        const { status, body } = await apiHistory(database, suite.replay, `/api/v1/historical/stock/${code}?start_date=2025-01-02&end_date=2025-03-31`);
+        const { status, body } = await apiHistory(
+          database,
+          suite.replay,
+          `/api/v1/historical/stock/${code}?start_date=2025-01-02&end_date=2025-03-31`,
+        );
         expect(status).toBe(200);
         expect(body.data.length).toBeGreaterThan(50);
         for (const bar of body.data) expected.push({ symbol: code, market, adjust: "", ...bar });

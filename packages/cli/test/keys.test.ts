@@ -26,7 +26,12 @@ describe.each(testDrivers())("quantdb keys on %s", (driver) => {
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).not.toContain(made.key);
     expect(listed.stdout).not.toContain(readKey);
-    const keys = JSON.parse(listed.stdout) as { name: string; prefix: string; scope: string; revoked_at: string | null }[];
+    const keys = JSON.parse(listed.stdout) as {
+      name: string;
+      prefix: string;
+      scope: string;
+      revoked_at: string | null;
+    }[];
     expect(keys.map((k) => [k.name, k.scope, k.revoked_at])).toEqual([
       ["dashboard", "read", null],
       ["research desk", "admin", null],
@@ -36,7 +41,11 @@ describe.each(testDrivers())("quantdb keys on %s", (driver) => {
     let database = await suite.target.open();
     try {
       const store = createApiKeyStore(database.db);
-      expect(await store.findActiveByHash(hashApiKey(made.key))).toMatchObject({ id: made.id, scope: "admin", revokedAt: null });
+      expect(await store.findActiveByHash(hashApiKey(made.key))).toMatchObject({
+        id: made.id,
+        scope: "admin",
+        revokedAt: null,
+      });
       expect(await store.findActiveByHash(hashApiKey(`${made.key.slice(0, -1)}x`))).toBeNull();
     } finally {
       await database.close();

@@ -16,26 +16,43 @@ describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver)
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toMatch(new RegExp(`^database migrated: ${driver === "pglite" ? "pglite" : "postgres"} `));
 
-    const backfill = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], env);
+    const backfill = await runCli(
+      ["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"],
+      env,
+    );
     expect(backfill.code, backfill.stderr).toBe(0);
 
     const status = await runCli(["status", "--json"], env);
     expect(status.code, status.stderr).toBe(0);
     const body = JSON.parse(status.stdout);
-    expect(body.database).toMatchObject({ driver: driver === "pglite" ? "pglite" : "postgres", instruments: 1, bars: 18, spans: 1 });
-    expect(body.coverage).toEqual([{ market: "SH", adjust: "", instruments: 1, spans: 1, bars: 18, first: "2025-01-02", last: "2025-01-27" }]);
+    expect(body.database).toMatchObject({
+      driver: driver === "pglite" ? "pglite" : "postgres",
+      instruments: 1,
+      bars: 18,
+      spans: 1,
+    });
+    expect(body.coverage).toEqual([
+      { market: "SH", adjust: "", instruments: 1, spans: 1, bars: 18, first: "2025-01-02", last: "2025-01-27" },
+    ]);
     // the replay answers on its host: reachable
     expect(body.upstream.length).toBeGreaterThan(0);
     expect(body.upstream.every((u: { ok: boolean }) => u.ok)).toBe(true);
 
     const text = await runCli(["status", "--no-upstream"], env);
-    expect(text.stdout).toMatch(/coverage\n\s+market\s+adjust\s+instruments.*\n\s+SH\s+none\s+1\s+1\s+18\s+2025-01-02\s+2025-01-27/);
+    expect(text.stdout).toMatch(
+      /coverage\n\s+market\s+adjust\s+instruments.*\n\s+SH\s+none\s+1\s+1\s+18\s+2025-01-02\s+2025-01-27/,
+    );
   });
 
-  it("serves the API and runs the daily ingest on its schedule, visible at /api/v1/jobs", { timeout: 240_000 }, async () => {
+  it("serves the API and runs the daily ingest on its schedule, visible at /api/v1/jobs", {
+    timeout: 240_000,
+  }, async () => {
     const own = await freshTarget(driver);
     const port = await freePort();
-    const held = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], cliEnv(own, suite.replay));
+    const held = await runCli(
+      ["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"],
+      cliEnv(own, suite.replay),
+    );
     expect(held.code, held.stderr).toBe(0);
     const env = {
       ...cliEnv(own, suite.replay),
@@ -48,7 +65,13 @@ describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver)
     try {
       await server.waitForLine(/API on http:\/\/localhost:\d+/, 120_000);
       const deadline = Date.now() + 180_000;
-      let runs: { scope: string; session_date: string; status: string; instruments_updated: number; upstream_calls: number }[] = [];
+      let runs: {
+        scope: string;
+        session_date: string;
+        status: string;
+        instruments_updated: number;
+        upstream_calls: number;
+      }[] = [];
       while (Date.now() < deadline) {
         const response = await fetch(`http://127.0.0.1:${port}/api/v1/jobs`);
         expect(response.status).toBe(200);
@@ -58,7 +81,10 @@ describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver)
       }
       // Friday 2026-11-20 20:00 in Shanghai and Hong Kong: both sessions are due; 600519 (held
       // through January 2025) is brought up to the session in one call
-      expect(runs.map((r) => `${r.scope} ${r.session_date} ${r.status}`).sort()).toEqual(["CN 2026-11-20 succeeded", "HK 2026-11-20 succeeded"]);
+      expect(runs.map((r) => `${r.scope} ${r.session_date} ${r.status}`).sort()).toEqual([
+        "CN 2026-11-20 succeeded",
+        "HK 2026-11-20 succeeded",
+      ]);
       expect(runs.find((r) => r.scope === "CN")).toMatchObject({ instruments_updated: 1, upstream_calls: 1 });
       expect(runs.find((r) => r.scope === "HK")).toMatchObject({ instruments_updated: 0, upstream_calls: 0 });
     } finally {
@@ -80,11 +106,19 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))("quantdb 
 
   it("runs the daily ingest once per session with two serve processes", { timeout: 300_000 }, async () => {
     const own = await freshTarget(driver);
-    const held = await runCli(["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"], cliEnv(own, replay));
+    const held = await runCli(
+      ["backfill", "--symbols", "600519", "--from", "2025-01-02", "--to", "2025-01-31"],
+      cliEnv(own, replay),
+    );
     expect(held.code, held.stderr).toBe(0);
     const klineCalls = () => replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get").length;
     const afterBackfill = klineCalls();
-    const env = { ...cliEnv(own, replay), QUANTDB_DAILY_INGEST: "on", QUANTDB_DAILY_INGEST_CRON: "* * * * *", QUANTDB_AUTH: "off" };
+    const env = {
+      ...cliEnv(own, replay),
+      QUANTDB_DAILY_INGEST: "on",
+      QUANTDB_DAILY_INGEST_CRON: "* * * * *",
+      QUANTDB_AUTH: "off",
+    };
     const ports = [await freePort(), await freePort()];
     const servers = ports.map((port) => startCli(["serve", "--port", String(port), "--host", "127.0.0.1"], env));
     try {
@@ -102,7 +136,10 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))("quantdb 
       // let both schedulers tick at least once more: nothing new may run for the same session
       await new Promise((resolve) => setTimeout(resolve, 65_000));
       const final = ((await (await fetch(`http://127.0.0.1:${ports[0]}/api/v1/jobs`)).json()) as { data: Run[] }).data;
-      expect(final.map((r) => `${r.scope} ${r.session_date} ${r.status} ${r.attempts}`).sort()).toEqual(["CN 2026-11-20 succeeded 1", "HK 2026-11-20 succeeded 1"]);
+      expect(final.map((r) => `${r.scope} ${r.session_date} ${r.status} ${r.attempts}`).sort()).toEqual([
+        "CN 2026-11-20 succeeded 1",
+        "HK 2026-11-20 succeeded 1",
+      ]);
       // 600519 brought up to the session by exactly one upstream call, not one per replica
       expect(klineCalls() - afterBackfill).toBe(1);
     } finally {

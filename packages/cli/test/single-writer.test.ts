@@ -2,8 +2,8 @@
  * One writer per embedded data directory, with real processes: while `quantdb serve` holds a PGlite
  * data directory, a second opener fails at once naming the holder (and writes nothing), and
  * `quantdb keys` goes through the server's admin API, so a created key works and a revoked one is
- * refused at once; `backfill` and `migrate` go through it too. The server is then SIGKILLed: its lock is left behind, the next server recovers
- * it at once, and the keys' state is still there. (PGlite only: PostgreSQL takes any number of
+ * refused at once; `backfill` and `migrate` go through it too. The server is then SIGKILLed: its lock is left behind,
+ * the next server recovers it at once, and the keys' state is still there. (PGlite only: PostgreSQL takes any number of
  * processes; see apps/api/test/replicas.test.ts for keys across replicas.)
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -25,7 +25,9 @@ function snapshot(dir: string): Record<string, string> {
 describe("one writer per embedded data directory (PGlite)", () => {
   const suite = cliSuite("pglite");
 
-  it("refuses a second opener naming the server, manages keys through it at once, and recovers its lock after SIGKILL", { timeout: 420_000 }, async () => {
+  it("refuses a second opener naming the server, manages keys through it at once, and recovers its lock after SIGKILL", {
+    timeout: 420_000,
+  }, async () => {
     const dataDir = suite.target.env.QUANTDB_DATA_DIR!;
     const env = { ...suite.env(), QUANTDB_AUTH: "admin", QUANTDB_DAILY_INGEST: "off", QUANTDB_RATE_LIMIT: "off" };
     const [port, otherPort] = [await freePort(), await freePort()];
@@ -36,7 +38,8 @@ describe("one writer per embedded data directory (PGlite)", () => {
       return server;
     };
     /** Status of an admin request (the key list) made with `key`. */
-    const adminStatus = async (key: string) => (await fetch(`${url}/api/v1/keys`, { headers: { authorization: `Bearer ${key}` } })).status;
+    const adminStatus = async (key: string) =>
+      (await fetch(`${url}/api/v1/keys`, { headers: { authorization: `Bearer ${key}` } })).status;
 
     let server = await serve();
     try {
@@ -63,7 +66,9 @@ describe("one writer per embedded data directory (PGlite)", () => {
       const ops = JSON.parse(created.stdout) as { key: string; prefix: string };
       expect(await adminStatus(ops.key)).toBe(200);
 
-      const doomed = JSON.parse((await runCli(["keys", "create", "--name", "doomed", "--scope", "admin", "--json"], env)).stdout) as { key: string; prefix: string; id: number };
+      const doomed = JSON.parse(
+        (await runCli(["keys", "create", "--name", "doomed", "--scope", "admin", "--json"], env)).stdout,
+      ) as { key: string; prefix: string; id: number };
       expect(await adminStatus(doomed.key)).toBe(200);
       const revoked = await runCli(["keys", "revoke", doomed.prefix], env);
       expect(revoked.code, revoked.stderr).toBe(0);
@@ -71,11 +76,16 @@ describe("one writer per embedded data directory (PGlite)", () => {
       expect(await adminStatus(doomed.key)).toBe(401);
 
       // backfill and migrate go through the server too: what the backfill fetched, the server holds.
-      const backfill = await runCli(["backfill", "--symbols", "600519", "--from", "2024-01-02", "--to", "2024-01-31", "--adjust", "qfq"], env);
+      const backfill = await runCli(
+        ["backfill", "--symbols", "600519", "--from", "2024-01-02", "--to", "2024-01-31", "--adjust", "qfq"],
+        env,
+      );
       expect(backfill.code, backfill.stderr).toBe(0);
       expect(backfill.stderr).toContain(`through the QuantDB server (pid ${pid}) at ${url}`);
       expect(backfill.stdout).toContain("600519.SH 22 bars, 1 upstream call(s)");
-      const held = (await (await fetch(`${url}/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq`)).json()) as { data: unknown[]; metadata: { cache: unknown } };
+      const held = (await (
+        await fetch(`${url}/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq`)
+      ).json()) as { data: unknown[]; metadata: { cache: unknown } };
       expect(held.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
       expect(held.data).toHaveLength(22);
       const migrated = await runCli(["migrate"], env);

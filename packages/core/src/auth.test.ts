@@ -1,8 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bearerToken, decideAccess, generateApiKey, hashApiKey, isAdminOperation, requestCost, requiredAccess, type AccessRequest } from "./auth.ts";
+import {
+  bearerToken,
+  decideAccess,
+  generateApiKey,
+  hashApiKey,
+  isAdminOperation,
+  requestCost,
+  requiredAccess,
+  type AccessRequest,
+} from "./auth.ts";
 
-const req = (method: string, path: string, query: Record<string, string> = {}, bodyForceRefresh?: boolean): AccessRequest => ({
+const req = (
+  method: string,
+  path: string,
+  query: Record<string, string> = {},
+  bodyForceRefresh?: boolean,
+): AccessRequest => ({
   method,
   path,
   query: (name) => query[name],
@@ -19,7 +33,13 @@ const ADMIN = [
   req("GET", "/api/v1/historical/stock/600519", { force_refresh: "true" }),
   req("POST", "/api/v1/batch/stocks", {}, true),
 ];
-const READ = [req("GET", "/api/v1/historical/stock/600519"), req("GET", "/api/v1/cache/stats"), req("POST", "/api/v1/batch/stocks"), req("GET", "/metrics"), req("GET", "/docs")];
+const READ = [
+  req("GET", "/api/v1/historical/stock/600519"),
+  req("GET", "/api/v1/cache/stats"),
+  req("POST", "/api/v1/batch/stocks"),
+  req("GET", "/metrics"),
+  req("GET", "/docs"),
+];
 
 describe("access policy", () => {
   it("admin operations need an admin key in admin and all modes, nothing when off", () => {
@@ -35,23 +55,38 @@ describe("access policy", () => {
       expect(requiredAccess(r, "admin")).toBe("public");
       expect(requiredAccess(r, "all")).toBe("read");
     }
-    for (const path of ["/health", "/ready", "/health/"]) expect(requiredAccess(req("GET", path), "all")).toBe("public");
+    for (const path of ["/health", "/ready", "/health/"])
+      expect(requiredAccess(req("GET", path), "all")).toBe("public");
     expect(requiredAccess(req("GET", "/metrics"), "all", { metricsPublic: true })).toBe("public");
   });
 
   it("force_refresh counts unless explicitly false", () => {
-    for (const v of ["true", "1", "TRUE", "yes", "garbage"]) expect(isAdminOperation(req("GET", "/x", { force_refresh: v }))).toBe(true);
-    for (const v of ["false", "0", "", "off", "No"]) expect(isAdminOperation(req("GET", "/x", { force_refresh: v }))).toBe(false);
+    for (const v of ["true", "1", "TRUE", "yes", "garbage"])
+      expect(isAdminOperation(req("GET", "/x", { force_refresh: v }))).toBe(true);
+    for (const v of ["false", "0", "", "off", "No"])
+      expect(isAdminOperation(req("GET", "/x", { force_refresh: v }))).toBe(false);
   });
 
   it("an admin path stays admin under any case, doubled or trailing slashes (property)", () => {
-    const admin = fc.constantFrom("/api/v1/cache/clear", "/api/v1/cache/clear/600519", "/api/v1/cache/refresh/000001", "/api/v1/calendar/CN/extend", "/api/v1/calendar/HK/holidays");
+    const admin = fc.constantFrom(
+      "/api/v1/cache/clear",
+      "/api/v1/cache/clear/600519",
+      "/api/v1/cache/refresh/000001",
+      "/api/v1/calendar/CN/extend",
+      "/api/v1/calendar/HK/holidays",
+    );
     fc.assert(
-      fc.property(admin, fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }), fc.boolean(), fc.nat(3), (path, upper, doubled, trailing) => {
-        const chars = [...path].map((ch, i) => (upper[i % 64] ? ch.toUpperCase() : ch)).join("");
-        const mangled = (doubled ? chars.replace(/\//g, "//") : chars) + "/".repeat(trailing);
-        expect(requiredAccess(req("POST", mangled), "admin")).toBe("admin");
-      }),
+      fc.property(
+        admin,
+        fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }),
+        fc.boolean(),
+        fc.nat(3),
+        (path, upper, doubled, trailing) => {
+          const chars = [...path].map((ch, i) => (upper[i % 64] ? ch.toUpperCase() : ch)).join("");
+          const mangled = (doubled ? chars.replace(/\//g, "//") : chars) + "/".repeat(trailing);
+          expect(requiredAccess(req("POST", mangled), "admin")).toBe("admin");
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -80,6 +115,7 @@ describe("access policy", () => {
     expect(bearerToken(`Bearer ${key}`)).toBe(key);
     expect(bearerToken(`bearer  ${key} `)).toBe(key);
     expect(bearerToken(undefined)).toBeNull();
-    for (const bad of ["", "Bearer", `Basic ${key}`, "Bearer qdb_short", `Bearer ${key} extra`, `Bearer ${key}x`]) expect(bearerToken(bad)).toBe("invalid");
+    for (const bad of ["", "Bearer", `Basic ${key}`, "Bearer qdb_short", `Bearer ${key} extra`, `Bearer ${key}x`])
+      expect(bearerToken(bad)).toBe("invalid");
   });
 });

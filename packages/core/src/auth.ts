@@ -19,7 +19,10 @@ export interface ApiKeyRecord {
   lastUsedAt: Date | null;
 }
 
-/** An API key as operators see it (the key endpoints, `quantdb keys`): never the key itself nor its hash; times ISO 8601 UTC. */
+/**
+ * An API key as operators see it (the key endpoints, `quantdb keys`): never the key itself nor its hash; times ISO 8601
+ * UTC.
+ */
 export interface ApiKeyView {
   id: number;
   name: string;
@@ -53,7 +56,13 @@ export interface NewApiKey {
 /** Persistence of API keys (implemented in `@quantdb/db`). */
 export interface ApiKeyStore {
   /** Store a key's hash; returns the stored record. */
-  create(input: { name: string; scope: ApiKeyScope; prefix: string; hash: string; createdAt: Date }): Promise<ApiKeyRecord>;
+  create(input: {
+    name: string;
+    scope: ApiKeyScope;
+    prefix: string;
+    hash: string;
+    createdAt: Date;
+  }): Promise<ApiKeyRecord>;
   /** The live (not revoked) key with this hash, or null. */
   findActiveByHash(hash: string): Promise<ApiKeyRecord | null>;
   /** Every key, newest first, revoked ones included. */
@@ -156,9 +165,14 @@ export function isAdminOperation(request: AccessRequest): boolean {
  * - Admin operations need `admin` unless the mode is `off`.
  * - `/health` and `/ready` are always `public`.
  * - Under `all` everything else needs `read` (any live key); `/metrics` too unless `metricsPublic`.
- * @example requiredAccess({ method: "DELETE", path: "/api/v1/cache/clear", query: () => undefined }, "admin") // "admin"
+ * @example requiredAccess({ method: "DELETE", path: "/api/v1/cache/clear", query: () => undefined }, "admin") //
+ * "admin"
  */
-export function requiredAccess(request: AccessRequest, mode: AuthMode, options: { metricsPublic?: boolean } = {}): Access {
+export function requiredAccess(
+  request: AccessRequest,
+  mode: AuthMode,
+  options: { metricsPublic?: boolean } = {},
+): Access {
   if (mode === "off") return "public";
   const path = normalisePolicyPath(request.path);
   if (PROBE_PATHS.has(path)) return "public";
@@ -179,19 +193,29 @@ export type AccessDecision =
 /**
  * Decide whether a caller may proceed.
  * @param needed - from {@link requiredAccess}.
- * @param key - the caller's live key, `null` when none was sent, `"invalid"` when one was sent but is malformed, unknown or revoked.
+ * @param key - the caller's live key, `null` when none was sent, `"invalid"` when one was sent but is malformed,
+ * unknown or revoked.
  */
 export function decideAccess(needed: Access, key: Pick<ApiKeyRecord, "scope"> | null | "invalid"): AccessDecision {
   if (needed === "public") return { allowed: true };
-  if (key === "invalid") return { allowed: false, reason: "UNAUTHORIZED", message: "The API key is not valid (unknown, revoked or malformed)." };
+  if (key === "invalid")
+    return {
+      allowed: false,
+      reason: "UNAUTHORIZED",
+      message: "The API key is not valid (unknown, revoked or malformed).",
+    };
   if (key === null) {
     return {
       allowed: false,
       reason: "UNAUTHORIZED",
-      message: needed === "admin" ? "This is an admin operation: send an admin API key as 'Authorization: Bearer <key>'." : "An API key is required: send it as 'Authorization: Bearer <key>'.",
+      message:
+        needed === "admin"
+          ? "This is an admin operation: send an admin API key as 'Authorization: Bearer <key>'."
+          : "An API key is required: send it as 'Authorization: Bearer <key>'.",
     };
   }
-  if (needed === "admin" && key.scope !== "admin") return { allowed: false, reason: "FORBIDDEN", message: "This operation needs an API key with the admin scope." };
+  if (needed === "admin" && key.scope !== "admin")
+    return { allowed: false, reason: "FORBIDDEN", message: "This operation needs an API key with the admin scope." };
   return { allowed: true };
 }
 
@@ -201,7 +225,10 @@ export interface RequestCosts {
   base: number;
   /** A batch request (up to 100 symbols). @default 10 */
   batch: number;
-  /** A request that makes QuantDB call upstream on purpose (force_refresh, cache refresh, calendar extension). @default 20 */
+  /**
+   * A request that makes QuantDB call upstream on purpose (force_refresh, cache refresh, calendar extension). @default
+   * 20
+   */
   refresh: number;
 }
 

@@ -25,7 +25,9 @@ export async function runPerSymbol<T>(
   const unique = [...new Set(symbols.map((s) => s.trim()))].filter((s) => s !== "");
   if (unique.length === 0) throw new InputError("VALIDATION_ERROR", "symbols must name at least one symbol");
   if (unique.length > BATCH_LIMIT) {
-    throw new InputError("VALIDATION_ERROR", `At most ${BATCH_LIMIT} symbols per batch, got ${unique.length}`, { limit: BATCH_LIMIT });
+    throw new InputError("VALIDATION_ERROR", `At most ${BATCH_LIMIT} symbols per batch, got ${unique.length}`, {
+      limit: BATCH_LIMIT,
+    });
   }
   const limit = pLimit(options.concurrency ?? 4);
   return Promise.all(

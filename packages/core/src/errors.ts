@@ -33,7 +33,9 @@ export const ERROR_CODES = [
 /** One of {@link ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The usual HTTP status of each code (`UPSTREAM_UNAVAILABLE` is 503 when a circuit is open or a time bound is reached). */
+/**
+ * The usual HTTP status of each code (`UPSTREAM_UNAVAILABLE` is 503 when a circuit is open or a time bound is reached).
+ */
 const STATUS: Record<ErrorCode, number> = {
   INVALID_SYMBOL: 400,
   INVALID_DATE: 400,

@@ -56,27 +56,49 @@ async function fetchOnce(url: string, options: UpstreamGet, outer: AbortSignal |
   const host = new URL(url).host;
   let body: string;
   try {
-    const response = await (options.fetch ?? globalThis.fetch)(url, { signal, headers: { ...BROWSER_HEADERS, ...options.headers } });
+    const response = await (options.fetch ?? globalThis.fetch)(url, {
+      signal,
+      headers: { ...BROWSER_HEADERS, ...options.headers },
+    });
     if (!response.ok) {
       await response.body?.cancel();
-      throw new UpstreamError("UPSTREAM_UNAVAILABLE", `Upstream answered HTTP ${response.status}`, { host, status: response.status });
+      throw new UpstreamError("UPSTREAM_UNAVAILABLE", `Upstream answered HTTP ${response.status}`, {
+        host,
+        status: response.status,
+      });
     }
     body = await response.text();
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
-    if (timeout.aborted) throw new UpstreamError("UPSTREAM_TIMEOUT", "Upstream did not answer in time", { host }, { cause: error });
-    if (outer?.aborted) throw new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host, reason: "aborted" }, { cause: error });
+    if (timeout.aborted)
+      throw new UpstreamError("UPSTREAM_TIMEOUT", "Upstream did not answer in time", { host }, { cause: error });
+    if (outer?.aborted)
+      throw new UpstreamError(
+        "UPSTREAM_UNAVAILABLE",
+        "The upstream call was cancelled",
+        { host, reason: "aborted" },
+        { cause: error },
+      );
     const code = (error as { cause?: { code?: string } } | undefined)?.cause?.code;
-    throw new UpstreamError("UPSTREAM_UNAVAILABLE", "Upstream could not be reached or dropped the connection", { host, reason: code ?? "network error" }, { cause: error });
+    throw new UpstreamError(
+      "UPSTREAM_UNAVAILABLE",
+      "Upstream could not be reached or dropped the connection",
+      { host, reason: code ?? "network error" },
+      { cause: error },
+    );
   } finally {
     clear();
   }
   if (looksLikeHtml(body)) {
-    throw new UpstreamError("UPSTREAM_INVALID", "Upstream sent invalid data: an HTML page instead of JSON (a captcha or ban page?)", {
-      host,
-      reason: "html_page",
-      body_start: body.slice(0, 120),
-    });
+    throw new UpstreamError(
+      "UPSTREAM_INVALID",
+      "Upstream sent invalid data: an HTML page instead of JSON (a captcha or ban page?)",
+      {
+        host,
+        reason: "html_page",
+        body_start: body.slice(0, 120),
+      },
+    );
   }
   return body;
 }

@@ -13,7 +13,9 @@ import { InputError } from "./errors.ts";
 export function parseDateParam(name: string, value: string): IsoDate {
   const date = parseDateInput(value);
   if (!date) {
-    throw new InputError("INVALID_DATE", `Invalid ${name} '${value}': expected a real date as YYYYMMDD or YYYY-MM-DD`, { [name]: value });
+    throw new InputError("INVALID_DATE", `Invalid ${name} '${value}': expected a real date as YYYYMMDD or YYYY-MM-DD`, {
+      [name]: value,
+    });
   }
   return date;
 }

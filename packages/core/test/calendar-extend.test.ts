@@ -46,7 +46,13 @@ describe("cnExtensionFromSinaDates", () => {
   it("accepts the recorded 2023 Sina list: it agrees with the past and adds nothing", () => {
     const body = readFileSync(new URL("./fixtures/calendar/sina_klc_td_sh_2023.txt", import.meta.url), "utf8");
     const extension = cnExtensionFromSinaDates(decodeSinaTradeDates(body));
-    expect(extension).toEqual({ id: "CN", sessions: [], knownThrough: "2026-12-31", source: "sina:klc_td_sh", startsAfter: "2026-12-31" });
+    expect(extension).toEqual({
+      id: "CN",
+      sessions: [],
+      knownThrough: "2026-12-31",
+      source: "sina:klc_td_sh",
+      startsAfter: "2026-12-31",
+    });
     expect(applyCalendarExtension(calendars, extension)).toBe(bundledCn); // nothing to do
     expect(calendars.get("CN")).toBe(bundledCn);
   });
@@ -72,27 +78,37 @@ describe("cnExtensionFromSinaDates", () => {
 
   it("refuses a list that drops a past session: it would rewrite the past", () => {
     const dropped = [...cnPast.filter((d) => d !== "2015-07-08"), ...CN_2027];
-    expect(() => cnExtensionFromSinaDates(dropped)).toThrow(/would rewrite the past.*2015-07-08 \(a session, but not listed\)/);
+    expect(() => cnExtensionFromSinaDates(dropped)).toThrow(
+      /would rewrite the past.*2015-07-08 \(a session, but not listed\)/,
+    );
   });
 
   it("refuses a list that adds a past weekend (a make-up workday, closed) or a past holiday", () => {
     const weekend = [...cnPast, "2024-02-04", ...CN_2027].sort();
-    expect(() => cnExtensionFromSinaDates(weekend)).toThrow(/would rewrite the past.*2024-02-04 \(listed, but not a session\)/);
+    expect(() => cnExtensionFromSinaDates(weekend)).toThrow(
+      /would rewrite the past.*2024-02-04 \(listed, but not a session\)/,
+    );
     const holiday = [...cnPast, "2024-02-09", ...CN_2027].sort();
     expect(() => cnExtensionFromSinaDates(holiday)).toThrow(/2024-02-09 \(listed, but not a session\)/);
   });
 
   it("lists the first few differences and their count", () => {
     const list = [...cnPast.filter((d) => !d.startsWith("2020-")), ...CN_2027];
-    expect(() => cnExtensionFromSinaDates(list)).toThrow(/on 243 date\(s\) through 2026-12-31: 2020-01-02 .*, … \(243 in all\)/);
+    expect(() => cnExtensionFromSinaDates(list)).toThrow(
+      /on 243 date\(s\) through 2026-12-31: 2020-01-02 .*, … \(243 in all\)/,
+    );
   });
 
   it("refuses dates before the first session", () => {
-    expect(() => cnExtensionFromSinaDates(["1990-12-18", ...cnPast])).toThrow(/1990-12-18 \(listed, but not a session\)/);
+    expect(() => cnExtensionFromSinaDates(["1990-12-18", ...cnPast])).toThrow(
+      /1990-12-18 \(listed, but not a session\)/,
+    );
   });
 
   it("refuses a list that starts late (it does not cover the past)", () => {
-    expect(() => cnExtensionFromSinaDates(cnPast.filter((d) => d >= "2000-01-01"))).toThrow(/would rewrite the past.*1990-12-19/);
+    expect(() => cnExtensionFromSinaDates(cnPast.filter((d) => d >= "2000-01-01"))).toThrow(
+      /would rewrite the past.*1990-12-19/,
+    );
   });
 
   it("refuses new dates on a weekend, malformed dates, an empty list and a non-CN base", () => {
@@ -129,7 +145,13 @@ describe("applyCalendarExtension (CN)", () => {
     expect(cn.sessionOnOrAfter("2027-01-01")).toBe("2027-01-04");
     expect(cn.sessionOnOrBefore("2027-01-03")).toBe("2026-12-31");
     expect(cn.sessionsBetween("2026-12-28", "2027-01-06")).toEqual([
-      "2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-04", "2027-01-05", "2027-01-06",
+      "2026-12-28",
+      "2026-12-29",
+      "2026-12-30",
+      "2026-12-31",
+      "2027-01-04",
+      "2027-01-05",
+      "2027-01-06",
     ]);
     expect(cn.countSessions("2026-12-28", "2027-01-06")).toBe(7);
     expect(cn.nextSession("2027-02-15")).toBe("2027-12-31");
@@ -140,7 +162,9 @@ describe("applyCalendarExtension (CN)", () => {
 
   it("keeps the past and the earlier calendar object unchanged", () => {
     const cn = applyCalendarExtension(calendars, extension());
-    expect(cn.sessionsBetween("1990-01-01", "2026-12-31")).toEqual(bundledCn.sessionsBetween("1990-01-01", "2026-12-31"));
+    expect(cn.sessionsBetween("1990-01-01", "2026-12-31")).toEqual(
+      bundledCn.sessionsBetween("1990-01-01", "2026-12-31"),
+    );
     expect(cn.session("2024-02-08")).toEqual(bundledCn.session("2024-02-08"));
     expect(bundledCn.knownThrough).toBe("2026-12-31");
     expect(bundledCn.isSession("2027-01-04")).toBe(false);
@@ -208,7 +232,13 @@ describe("applyCalendarExtension (CN)", () => {
   });
 
   it("refuses an extension built against a horizon the calendar has not reached (the days between would be unknown)", () => {
-    const ahead: CalendarExtension = { id: "CN", sessions: [{ date: "2028-01-03", ...CN_HOURS }], knownThrough: "2028-12-31", source: "test", startsAfter: "2027-12-31" };
+    const ahead: CalendarExtension = {
+      id: "CN",
+      sessions: [{ date: "2028-01-03", ...CN_HOURS }],
+      knownThrough: "2028-12-31",
+      source: "test",
+      startsAfter: "2027-12-31",
+    };
     expect(() => applyCalendarExtension(calendars, ahead)).toThrow(
       /built against a calendar known through 2027-12-31, but this one is known only through 2026-12-31/,
     );
@@ -228,9 +258,7 @@ describe("applyCalendarExtension (CN)", () => {
     expect(() => apply([{ ...session("2027-01-04"), close: "3pm" }])).toThrow(/invalid hours/);
     expect(() => apply([{ ...session("2027-01-04"), breakEnd: null }])).toThrow(/invalid hours/);
     const unknown = { id: "US" as "CN", sessions: [], knownThrough: "2027-12-31", source: "x" };
-    expect(() => applyCalendarExtension(calendars, unknown)).toThrow(
-      RangeError,
-    );
+    expect(() => applyCalendarExtension(calendars, unknown)).toThrow(RangeError);
     expect(calendars.get("CN")).toBe(bundledCn);
   });
 
@@ -278,7 +306,12 @@ describe("hkExtensionFromHolidays", () => {
     expect(hk.isSession("2027-01-02")).toBe(false);
     expect(hk.nextSession("2026-12-31")).toBe("2027-01-04");
     expect(hk.previousSession("2027-01-04")).toBe("2026-12-31");
-    expect(hk.sessionsBetween("2026-12-30", "2027-01-05")).toEqual(["2026-12-30", "2026-12-31", "2027-01-04", "2027-01-05"]);
+    expect(hk.sessionsBetween("2026-12-30", "2027-01-05")).toEqual([
+      "2026-12-30",
+      "2026-12-31",
+      "2027-01-04",
+      "2027-01-05",
+    ]);
     expect(hk.session("2027-12-24")).toEqual({ date: "2027-12-24", ...HK_HALF });
     expect(hk.session("2027-12-23")).toEqual({ date: "2027-12-23", ...HK_REGULAR });
     expect(hk.session("2026-12-31")).toEqual(bundledHk.session("2026-12-31"));
@@ -306,10 +339,16 @@ describe("hkExtensionFromHolidays", () => {
   it("throws on the wrong year, dates outside it, weekends, dates in both lists, bad dates, a CN base", () => {
     expect(() => hkExtensionFromHolidays({ ...spec, year: 2028 })).toThrow(/next year to add is 2027, not 2028/);
     expect(() => hkExtensionFromHolidays({ ...spec, year: 2026 })).toThrow(/not 2026/);
-    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2028-01-03"] })).toThrow(/holidays not YYYY-MM-DD dates in 2027: "2028-01-03"/);
-    expect(() => hkExtensionFromHolidays({ ...spec, halfDays: ["2026-12-24"] })).toThrow(/half days not YYYY-MM-DD dates in 2027/);
+    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2028-01-03"] })).toThrow(
+      /holidays not YYYY-MM-DD dates in 2027: "2028-01-03"/,
+    );
+    expect(() => hkExtensionFromHolidays({ ...spec, halfDays: ["2026-12-24"] })).toThrow(
+      /half days not YYYY-MM-DD dates in 2027/,
+    );
     expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-02-30"] })).toThrow(/not YYYY-MM-DD/);
-    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-12-25"] })).toThrow(/holidays on a weekend.*2027-12-25/);
+    expect(() => hkExtensionFromHolidays({ ...spec, holidays: ["2027-12-25"] })).toThrow(
+      /holidays on a weekend.*2027-12-25/,
+    );
     expect(() => hkExtensionFromHolidays({ ...spec, halfDays: ["2027-01-02"] })).toThrow(/half days on a weekend/);
     expect(() => hkExtensionFromHolidays({ ...spec, halfDays: ["2027-02-08", "2027-12-24"] })).toThrow(
       /both holidays and half days: 2027-02-08/,

@@ -19,7 +19,19 @@ import type { DailyBarsRequest, DailyBarSource } from "../src/eastmoney/kline.ts
 import type { DailyBar } from "../src/history/types.ts";
 
 const SESSIONS = ["2026-12-31", "2027-01-04", "2027-01-05"];
-const bar = (date: string): DailyBar => ({ date, open: 1, high: 1, low: 1, close: 1, volume: 1, amount: null, amplitude: null, pct_change: null, change: null, turnover_rate: null });
+const bar = (date: string): DailyBar => ({
+  date,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 1,
+  amount: null,
+  amplitude: null,
+  pct_change: null,
+  change: null,
+  turnover_rate: null,
+});
 
 function memoryStore(): CalendarExtensionStore & { rows: CalendarExtension[] } {
   const rows: CalendarExtension[] = [];
@@ -29,7 +41,9 @@ function memoryStore(): CalendarExtensionStore & { rows: CalendarExtension[] } {
       if (!rows.some((r) => r.id === extension.id && r.knownThrough === extension.knownThrough)) rows.push(extension);
     },
     async loadExtensions(filter) {
-      return rows.filter((r) => !filter || (r.id === filter.calendar && r.knownThrough > filter.after)).sort((a, b) => (a.knownThrough < b.knownThrough ? -1 : 1));
+      return rows
+        .filter((r) => !filter || (r.id === filter.calendar && r.knownThrough > filter.after))
+        .sort((a, b) => (a.knownThrough < b.knownThrough ? -1 : 1));
     },
   };
 }
@@ -52,9 +66,18 @@ describe("CalendarHorizon", () => {
     const calendars = new CalendarRegistry();
     const clock = new ManualClock("2027-01-05T08:00:00Z");
     const horizon = new CalendarHorizon({ calendars, store: memoryStore(), upstream, clock });
-    await Promise.all([horizon.ensureThrough("CN", "2027-01-05"), horizon.ensureThrough("CN", "2027-01-31"), horizon.ensureThrough("CN", "2027-01-04")]);
+    await Promise.all([
+      horizon.ensureThrough("CN", "2027-01-05"),
+      horizon.ensureThrough("CN", "2027-01-31"),
+      horizon.ensureThrough("CN", "2027-01-04"),
+    ]);
     expect(upstream.calls).toHaveLength(1);
-    expect(upstream.calls[0]).toMatchObject({ symbol: { secid: "1.000001" }, adjust: "", start: "2026-12-31", end: "2027-01-05" });
+    expect(upstream.calls[0]).toMatchObject({
+      symbol: { secid: "1.000001" },
+      adjust: "",
+      start: "2026-12-31",
+      end: "2027-01-05",
+    });
     const cn = calendars.get("CN");
     expect(cn.knownThrough).toBe("2027-01-05");
     expect(getCalendar("CN").knownThrough).toBe("2026-12-31"); // the bundled calendar is untouched

@@ -73,8 +73,18 @@ describe("calendar registry", () => {
     expect(() => calendarFor("NY" as never)).toThrow(RangeError);
   });
   it("describes each exchange", () => {
-    expect([cn.id, cn.timeZone, cn.firstSession, cn.knownThrough]).toEqual(["CN", "Asia/Shanghai", "1990-12-19", "2026-12-31"]);
-    expect([hk.id, hk.timeZone, hk.firstSession, hk.knownThrough]).toEqual(["HK", "Asia/Hong_Kong", "1990-01-02", "2026-12-31"]);
+    expect([cn.id, cn.timeZone, cn.firstSession, cn.knownThrough]).toEqual([
+      "CN",
+      "Asia/Shanghai",
+      "1990-12-19",
+      "2026-12-31",
+    ]);
+    expect([hk.id, hk.timeZone, hk.firstSession, hk.knownThrough]).toEqual([
+      "HK",
+      "Asia/Hong_Kong",
+      "1990-01-02",
+      "2026-12-31",
+    ]);
   });
   it("rejects dates that are not YYYY-MM-DD", () => {
     expect(() => cn.isSession("20240102")).toThrow(RangeError);
@@ -99,7 +109,14 @@ describe("CN calendar against akshare_calendar.json", () => {
   it("every session runs 09:30-15:00 with an 11:30-13:00 lunch break", () => {
     const odd = cnDates.filter((d) => {
       const s = cn.session(d);
-      return s?.open !== "09:30" || s.close !== "15:00" || s.breakStart !== "11:30" || s.breakEnd !== "13:00" || s.halfDay || s.date !== d;
+      return (
+        s?.open !== "09:30" ||
+        s.close !== "15:00" ||
+        s.breakStart !== "11:30" ||
+        s.breakEnd !== "13:00" ||
+        s.halfDay ||
+        s.date !== d
+      );
     });
     expect(odd).toEqual([]);
     expect(cn.session("2024-02-09")).toBeNull();
@@ -123,7 +140,12 @@ describe("CN edges", () => {
     expect(cn.sessionOnOrAfter("2024-02-19")).toBe("2024-02-19");
     expect(cn.sessionOnOrBefore("2024-02-18")).toBe("2024-02-08");
     expect(cn.sessionOnOrBefore("2024-02-08")).toBe("2024-02-08");
-    expect(cn.sessionsBetween("2024-02-07", "2024-02-20")).toEqual(["2024-02-07", "2024-02-08", "2024-02-19", "2024-02-20"]);
+    expect(cn.sessionsBetween("2024-02-07", "2024-02-20")).toEqual([
+      "2024-02-07",
+      "2024-02-08",
+      "2024-02-19",
+      "2024-02-20",
+    ]);
     expect(cn.countSessions("2024-02-09", "2024-02-18")).toBe(0);
   });
   it("weekend make-up working days are closed (2026-02-14, 2026-02-28)", () => {
@@ -260,7 +282,12 @@ describe("HK calendar against the XHKG fixture", () => {
     expect(hk.previousSession("2027-01-05")).toBeNull();
   });
   it("Stock Connect closures are HKEX sessions (2024-02-14..16)", () => {
-    expect(hk.sessionsBetween("2024-02-09", "2024-02-16")).toEqual(["2024-02-09", "2024-02-14", "2024-02-15", "2024-02-16"]);
+    expect(hk.sessionsBetween("2024-02-09", "2024-02-16")).toEqual([
+      "2024-02-09",
+      "2024-02-14",
+      "2024-02-15",
+      "2024-02-16",
+    ]);
     expect(hk.session("2024-02-09")?.halfDay).toBe(true);
   });
 });
@@ -283,7 +310,11 @@ describe("countSessions agrees with sessionsBetween", () => {
         if (start > end) expect(between).toEqual([]);
         else if (between.length > 0) {
           expect(between[0]).toBe(calendar.sessionOnOrAfter(start));
-          expect(between.at(-1)).toBe(end > calendar.knownThrough ? calendar.sessionOnOrBefore(calendar.knownThrough) : calendar.sessionOnOrBefore(end));
+          expect(between.at(-1)).toBe(
+            end > calendar.knownThrough
+              ? calendar.sessionOnOrBefore(calendar.knownThrough)
+              : calendar.sessionOnOrBefore(end),
+          );
         }
       }
     }

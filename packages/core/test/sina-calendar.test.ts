@@ -47,8 +47,16 @@ describe("decodeSinaTradeDates on the recorded 2023 list", () => {
 
   it("starts with the first run of 9 dates, then skips 1991-01-01", () => {
     expect(decoded.slice(0, 10)).toEqual([
-      "1990-12-19", "1990-12-20", "1990-12-21", "1990-12-24", "1990-12-25",
-      "1990-12-26", "1990-12-27", "1990-12-28", "1990-12-31", "1991-01-02",
+      "1990-12-19",
+      "1990-12-20",
+      "1990-12-21",
+      "1990-12-24",
+      "1990-12-25",
+      "1990-12-26",
+      "1990-12-27",
+      "1990-12-28",
+      "1990-12-31",
+      "1991-01-02",
     ]);
   });
 
@@ -154,7 +162,8 @@ describe("decodeSinaTradeDates rejects what is not a date list", () => {
   });
 
   it("a payload too short for its header (under 7 characters)", () => {
-    for (let length = 1; length < 7; length++) rejects(withPayload(PAYLOAD.slice(0, length)), /too short for its header/);
+    for (let length = 1; length < 7; length++)
+      rejects(withPayload(PAYLOAD.slice(0, length)), /too short for its header/);
   });
 });
 
@@ -162,7 +171,9 @@ describe("truncated payloads (7 characters or more)", () => {
   it("decode without throwing, to a list that differs from the bundled calendar", () => {
     // Every short and every near-complete cut, and every fifth one between (all 418 lengths take
     // seconds on a loaded machine without telling more).
-    const lengths = [...Array(PAYLOAD.length).keys()].filter((n) => n >= 7 && (n < 30 || n > PAYLOAD.length - 30 || n % 5 === 0));
+    const lengths = [...Array(PAYLOAD.length).keys()].filter(
+      (n) => n >= 7 && (n < 30 || n > PAYLOAD.length - 30 || n % 5 === 0),
+    );
     for (const length of lengths) {
       const dates = decodeSinaTradeDates(withPayload(PAYLOAD.slice(0, length)));
       expect(dates.length).toBeGreaterThan(0);

@@ -149,13 +149,24 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       const { unlisten } = await client.listen(channel, onNotify, onListen);
       return unlisten;
     };
-    return withVersionWatch({ db: db as unknown as Database, driver: "postgres", location: redact(options.url), listen, close: () => client.end({ timeout: 5 }) }, options);
+    return withVersionWatch(
+      {
+        db: db as unknown as Database,
+        driver: "postgres",
+        location: redact(options.url),
+        listen,
+        close: () => client.end({ timeout: 5 }),
+      },
+      options,
+    );
   }
   const dataDir = options.dataDir === undefined ? "./.quantdb" : options.dataDir;
   let location = "memory";
   let client: PGlite;
   let storage: RecoverablePglite | undefined;
-  const pgliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.pgliteSharedBuffersMb ?? 32}MB`] };
+  const pgliteOptions = {
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.pgliteSharedBuffersMb ?? 32}MB`],
+  };
   let lock: DataDirLock | undefined;
   if (dataDir === null) {
     client = await PGlite.create(pgliteOptions);

@@ -31,8 +31,14 @@ describe("data directory lock", () => {
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(DataDirectoryInUseError);
-    expect((refused as Error).message).toContain(`data directory ${dir} is in use by QuantDB process ${process.pid} (server at http://127.0.0.1:8000, since`);
-    expect((refused as DataDirectoryInUseError).holder).toMatchObject({ pid: process.pid, url: "http://127.0.0.1:8000", adminToken: "qdb_token" });
+    expect((refused as Error).message).toContain(
+      `data directory ${dir} is in use by QuantDB process ${process.pid} (server at http://127.0.0.1:8000, since`,
+    );
+    expect((refused as DataDirectoryInUseError).holder).toMatchObject({
+      pid: process.pid,
+      url: "http://127.0.0.1:8000",
+      adminToken: "qdb_token",
+    });
     expect(statSync(join(dir, "quantdb.lock", "holder.json")).mode & 0o777).toBe(0o600);
     await lock.release();
     expect(readDataDirHolder(dir)).toBeNull();
@@ -45,7 +51,10 @@ describe("data directory lock", () => {
     const dir = freshDir();
     const dead = spawnSync(process.execPath, ["-e", ""]).pid!; // ran and exited
     mkdirSync(join(dir, "quantdb.lock"));
-    writeFileSync(join(dir, "quantdb.lock", "holder.json"), JSON.stringify({ pid: dead, hostname: hostname(), owner: "server", startedAt: "2026-01-01T00:00:00.000Z" }));
+    writeFileSync(
+      join(dir, "quantdb.lock", "holder.json"),
+      JSON.stringify({ pid: dead, hostname: hostname(), owner: "server", startedAt: "2026-01-01T00:00:00.000Z" }),
+    );
     const lock = await lockDataDir(dir, "server");
     expect(lock.holder.pid).toBe(process.pid);
     expect(readDataDirHolder(dir)?.pid).toBe(process.pid);

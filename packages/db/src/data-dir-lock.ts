@@ -25,7 +25,10 @@ import lockfile from "proper-lockfile";
 /** Name of the lock directory inside a data directory. */
 export const DATA_DIR_LOCK_NAME = "quantdb.lock";
 
-/** A lock without its holder file whose mtime is older than this is abandoned, ms (it is refreshed every 10 s while held). */
+/**
+ * A lock without its holder file whose mtime is older than this is abandoned, ms (it is refreshed every 10 s while
+ * held).
+ */
 export const ABANDONED_AFTER_MS = 60_000;
 
 /** Who holds a data directory (`<dataDir>/quantdb.lock/holder.json`). */
@@ -57,7 +60,9 @@ export class DataDirectoryInUseError extends Error {
     readonly dataDir: string,
     readonly holder: DataDirHolder | null,
   ) {
-    super(`data directory ${dataDir} is in use by ${describeHolder(holder)}; ${holder?.owner === "server" ? "stop that server first, or work through it while it runs (the quantdb CLI's keys, backfill and migrate commands use its admin API)" : "stop that process first, or use another data directory"}`);
+    super(
+      `data directory ${dataDir} is in use by ${describeHolder(holder)}; ${holder?.owner === "server" ? "stop that server first, or work through it while it runs (the quantdb CLI's keys, backfill and migrate commands use its admin API)" : "stop that process first, or use another data directory"}`,
+    );
     this.name = "DataDirectoryInUseError";
   }
 }
@@ -150,7 +155,9 @@ async function recover(dataDir: string, judged: DataDirHolder | null): Promise<v
   });
   try {
     const now = readDataDirHolder(dataDir);
-    const stillDead = judged ? sameHolder(now, judged) : now === null && (lockAgeMs(dataDir) ?? 0) >= ABANDONED_AFTER_MS;
+    const stillDead = judged
+      ? sameHolder(now, judged)
+      : now === null && (lockAgeMs(dataDir) ?? 0) >= ABANDONED_AFTER_MS;
     if (stillDead) rmSync(lockDirOf(dataDir), { recursive: true, force: true });
   } finally {
     await releaseRecovery();
@@ -174,13 +181,17 @@ export async function lockDataDir(dataDir: string, owner: string): Promise<DataD
         // rule, which would take the lock of a live holder whose event loop a long PGlite query blocks.
         stale: 365 * 24 * 3600 * 1000,
         update: 10_000,
-        onCompromised: (error) => process.emitWarning(`QuantDB: the lock of data directory ${dir} was removed while held (${error.message}); another process may open it now`),
+        onCompromised: (error) =>
+          process.emitWarning(
+            `QuantDB: the lock of data directory ${dir} was removed while held (${error.message}); another process may open it now`,
+          ),
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
       const holder = readDataDirHolder(dir);
       const abandoned = holder === null && (lockAgeMs(dir) ?? 0) >= ABANDONED_AFTER_MS;
-      if (attempt >= 2 || (holder !== null && isAlive(holder)) || (holder === null && !abandoned)) throw new DataDirectoryInUseError(dir, holder);
+      if (attempt >= 2 || (holder !== null && isAlive(holder)) || (holder === null && !abandoned))
+        throw new DataDirectoryInUseError(dir, holder);
       await recover(dir, holder);
       continue;
     }

@@ -116,7 +116,11 @@ export class DataVersionCache {
 }
 
 /** Subscribe to a NOTIFY channel (see `DatabaseHandle.listen`). */
-export type Listen = (channel: string, onNotify: (payload: string) => void, onListen: () => void) => Promise<() => Promise<void>>;
+export type Listen = (
+  channel: string,
+  onNotify: (payload: string) => void,
+  onListen: () => void,
+) => Promise<() => Promise<void>>;
 
 /**
  * Keep `db`'s data versions in memory, kept exact by notifications (see the module comment): a new

@@ -35,7 +35,9 @@ async function migrationsBefore(tag: string): Promise<string> {
 }
 
 /** Where a database of `driver` lives across two opens, and how to drop it. */
-async function location(driver: TestDriver): Promise<{ options: { url?: string; dataDir?: string }; drop: () => Promise<void> }> {
+async function location(
+  driver: TestDriver,
+): Promise<{ options: { url?: string; dataDir?: string }; drop: () => Promise<void> }> {
   if (driver === "pglite") {
     const dataDir = await mkdtemp(join(tmpdir(), "quantdb-migrate-"));
     return { options: { dataDir }, drop: () => rm(dataDir, { recursive: true, force: true }) };
@@ -90,7 +92,9 @@ describe.each(testDrivers())("migration 0010_markets_as_data on %s", (driver) =>
   it("keys every instrument on <kind>:<exchange>:<code> and drops the secid", async () => {
     const list = rowsOf<{ key: string }>(await handle.db.execute(sql`select key from instruments order by key`));
     expect(list.map((r) => r.key)).toEqual(["index:SH:000001", "stock:HK:00700", "stock:SH:600519"]);
-    const columns = await handle.db.execute(sql`select column_name from information_schema.columns where table_name = 'instruments'`);
+    const columns = await handle.db.execute(
+      sql`select column_name from information_schema.columns where table_name = 'instruments'`,
+    );
     const names = rowsOf<{ column_name: string }>(columns).map((c) => c.column_name);
     expect(names).toContain("key");
     expect(names).not.toContain("secid");
@@ -112,8 +116,27 @@ describe.each(testDrivers())("migration 0010_markets_as_data on %s", (driver) =>
   it("writes to a migrated instrument without making a second one, and stores fractional volumes", async () => {
     const store = createHistoryStore(handle.db);
     const symbol = parseStockSymbol("sh600519");
-    const bar = { date: "2024-01-03", open: 1, high: 2, low: 0.5, close: 1.5, volume: 1234.5, amount: null, amplitude: null, pct_change: null, change: null, turnover_rate: null };
-    await store.saveFetched({ symbol, name: null, adjust: "qfq", span: { start: "2024-01-03", end: "2024-01-03" }, bars: [bar], fetchedAt: new Date() });
+    const bar = {
+      date: "2024-01-03",
+      open: 1,
+      high: 2,
+      low: 0.5,
+      close: 1.5,
+      volume: 1234.5,
+      amount: null,
+      amplitude: null,
+      pct_change: null,
+      change: null,
+      turnover_rate: null,
+    };
+    await store.saveFetched({
+      symbol,
+      name: null,
+      adjust: "qfq",
+      span: { start: "2024-01-03", end: "2024-01-03" },
+      bars: [bar],
+      fetchedAt: new Date(),
+    });
     const count = await handle.db.execute(sql`select count(*)::int as n from instruments where code = '600519'`);
     expect(rowsOf<{ n: number }>(count)[0]!.n).toBe(1);
     const moutai = (await store.findInstrument(symbol))!;
@@ -121,7 +144,9 @@ describe.each(testDrivers())("migration 0010_markets_as_data on %s", (driver) =>
   });
 
   it("renames observed calendar extensions to the benchmark index's key and leaves the others", async () => {
-    const list = rowsOf<{ calendar: string; source: string }>(await handle.db.execute(sql`select calendar, source from calendar_extensions order by id`));
+    const list = rowsOf<{ calendar: string; source: string }>(
+      await handle.db.execute(sql`select calendar, source from calendar_extensions order by id`),
+    );
     expect(list).toEqual([
       { calendar: "CN", source: "observed:index:SH:000001" },
       { calendar: "HK", source: "observed:index:HK:HSI" },

@@ -39,7 +39,9 @@ export class StorageError extends Error {
     readonly directory: string,
     readonly reason: string,
   ) {
-    super(`The embedded database's directory ${directory} cannot be used: ${reason}. Fix that (or point QUANTDB_DATA_DIR elsewhere) and start again.`);
+    super(
+      `The embedded database's directory ${directory} cannot be used: ${reason}. Fix that (or point QUANTDB_DATA_DIR elsewhere) and start again.`,
+    );
   }
 }
 
@@ -74,7 +76,9 @@ function isStorageFailure(error: unknown): boolean {
     // Class 58 (system error: I/O, missing or duplicate file), disk full, and file access refused.
     if (code.startsWith("58") || code === "53100") return true;
     if (code === "42501" && /could not/i.test(error.message)) return true;
-    return /could not (create|write|extend|open|fsync|truncate|rename|link|unlink|remove|access) (file|directory)/i.test(error.message);
+    return /could not (create|write|extend|open|fsync|truncate|rename|link|unlink|remove|access) (file|directory)/i.test(
+      error.message,
+    );
   }
   // Not a PostgreSQL error: PGlite itself is closed or its WASM instance aborted.
   return /closed|abort|RuntimeError|unreachable/i.test(`${error.name} ${error.message}`);
@@ -160,7 +164,8 @@ export class RecoverablePglite {
     const cause = probeWritable(this.#location);
     // No path in this text: /ready shows it to anyone (the start-up error and the log name the directory).
     if (cause) return { ok: false, error: `the data directory cannot be written: ${cause}` };
-    if (this.#failure) return { ok: false, error: `the last write failed and the database has not been reopened yet: ${this.#failure}` };
+    if (this.#failure)
+      return { ok: false, error: `the last write failed and the database has not been reopened yet: ${this.#failure}` };
     return { ok: true, error: null };
   }
 
@@ -186,7 +191,10 @@ export class RecoverablePglite {
     }
   }
 
-  /** Reopen when the directory is writable again (one reopen at a time; after a failed reopen, at most one try per second). */
+  /**
+   * Reopen when the directory is writable again (one reopen at a time; after a failed reopen, at most one try per
+   * second).
+   */
   async #recover(): Promise<void> {
     if (this.#reopening) return this.#reopening.catch(() => {});
     if (probeWritable(this.#location) !== null) return;
@@ -212,7 +220,11 @@ export class RecoverablePglite {
   }
 
   async #listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> {
-    const subscription: Subscription = { channel, callback, unlisten: await this.#use((pg) => pg.listen(channel, callback)) };
+    const subscription: Subscription = {
+      channel,
+      callback,
+      unlisten: await this.#use((pg) => pg.listen(channel, callback)),
+    };
     this.#subscriptions.add(subscription);
     return async () => {
       this.#subscriptions.delete(subscription);

@@ -24,7 +24,11 @@ export function testDrivers(env: NodeJS.ProcessEnv = process.env): TestDriver[] 
  * next to the one DATABASE_URL names (dropped again on close), so parallel test files never share rows.
  * On PostgreSQL `url` is the new database's URL (for a second connection to it).
  */
-export async function openTestDatabase(driver: TestDriver, env: NodeJS.ProcessEnv = process.env, options: Pick<OpenDatabaseOptions, "dataVersionCache"> = {}): Promise<DatabaseHandle & { url?: string }> {
+export async function openTestDatabase(
+  driver: TestDriver,
+  env: NodeJS.ProcessEnv = process.env,
+  options: Pick<OpenDatabaseOptions, "dataVersionCache"> = {},
+): Promise<DatabaseHandle & { url?: string }> {
   if (driver === "pglite") return openDatabase({ dataDir: null, ...options });
   const baseUrl = env.DATABASE_URL;
   if (!baseUrl) throw new Error("DATABASE_URL is not set");

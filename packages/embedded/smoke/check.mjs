@@ -19,8 +19,14 @@ assert.equal(local.data.length, 58);
 assert.equal(local.data[0].volume, 3215600, "volume in shares");
 assert.equal(local.metadata.cache.upstream_requests, 1);
 assert.equal((await embedded.getHistory("600519.SH", range)).metadata.cache.hit, true);
-await assert.rejects(embedded.getHistory("NOPE", range), (e) => e instanceof QuantDbApiError && e.code === "INVALID_SYMBOL");
-await assert.rejects(createEmbedded({ dataDir: process.env.QUANTDB_SMOKE_DATA, upstream }), /in use by another process/);
+await assert.rejects(
+  embedded.getHistory("NOPE", range),
+  (e) => e instanceof QuantDbApiError && e.code === "INVALID_SYMBOL",
+);
+await assert.rejects(
+  createEmbedded({ dataDir: process.env.QUANTDB_SMOKE_DATA, upstream }),
+  /in use by another process/,
+);
 await embedded.close();
 const reopened = await createEmbedded({ dataDir: process.env.QUANTDB_SMOKE_DATA, upstream });
 assert.equal((await reopened.getHistory("600519", range)).metadata.cache.hit, true, "persistent across reopen");

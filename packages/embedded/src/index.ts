@@ -89,7 +89,10 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
     database = await openDatabase({ dataDir, owner: "SDK embedded", migrationsFolder: bundledMigrations() });
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) {
-      throw new Error(`QuantDB data directory ${dataDir} is in use by another process: ${describeHolder(error.holder)}; close it there first or choose another dataDir`, { cause: error });
+      throw new Error(
+        `QuantDB data directory ${dataDir} is in use by another process: ${describeHolder(error.holder)}; close it there first or choose another dataDir`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -15,12 +15,25 @@ import { createEmbedded, type EmbeddedClient } from "../src/index.ts";
 describe("createEmbedded", () => {
   let replay: ReplayServer;
   let dataDir: string;
-  let upstream: { eastmoneyHistory: string; eastmoneyQuote: string; eastmoneyList: string; eastmoneyDatacenter: string; sinaCalendar: string };
-  const open = (): Promise<EmbeddedClient> => createEmbedded({ dataDir, upstream, clock: new ManualClock("2026-11-20T12:00:00Z") });
+  let upstream: {
+    eastmoneyHistory: string;
+    eastmoneyQuote: string;
+    eastmoneyList: string;
+    eastmoneyDatacenter: string;
+    sinaCalendar: string;
+  };
+  const open = (): Promise<EmbeddedClient> =>
+    createEmbedded({ dataDir, upstream, clock: new ManualClock("2026-11-20T12:00:00Z") });
 
   beforeAll(async () => {
     replay = await startReplay();
-    upstream = { eastmoneyHistory: replay.url, eastmoneyQuote: replay.url, eastmoneyList: replay.url, eastmoneyDatacenter: replay.url, sinaCalendar: replay.sinaTradeDatesUrl };
+    upstream = {
+      eastmoneyHistory: replay.url,
+      eastmoneyQuote: replay.url,
+      eastmoneyList: replay.url,
+      eastmoneyDatacenter: replay.url,
+      sinaCalendar: replay.sinaTradeDatesUrl,
+    };
   });
   afterAll(async () => replay?.close());
   beforeEach(() => {

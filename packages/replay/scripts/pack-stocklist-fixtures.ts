@@ -46,12 +46,16 @@ const columns = HK_SUBSET_HEADER.map((name) => {
   return at;
 });
 const subset = rows.map((cells, i) => {
-  if (cells.length !== header.length) throw new Error(`HK list: record ${i + 2} has ${cells.length} fields, header ${header.length}`);
+  if (cells.length !== header.length)
+    throw new Error(`HK list: record ${i + 2} has ${cells.length} fields, header ${header.length}`);
   return columns.map((at) => cells[at]!);
 });
 const text = [HK_SUBSET_HEADER.join(","), ...subset.map((cells) => cells.map(csvField).join(","))].join("\n") + "\n";
 const [checkHeader, ...checkRows] = parseCsv(text);
-if (JSON.stringify(checkHeader) !== JSON.stringify(HK_SUBSET_HEADER) || JSON.stringify(checkRows) !== JSON.stringify(subset)) {
+if (
+  JSON.stringify(checkHeader) !== JSON.stringify(HK_SUBSET_HEADER) ||
+  JSON.stringify(checkRows) !== JSON.stringify(subset)
+) {
   throw new Error("HK subset: CSV round trip changed the cells");
 }
 console.log(`HK list: ${rows.length} records, ${header.length} columns → ${HK_SUBSET_HEADER.length} columns`);

@@ -84,7 +84,9 @@ const QFQ_CODES = ["000001", "600519", "300750", "430047", "830799", "688981"] a
 const RAW_CODES = ["000001", "600519", "300750"] as const;
 /** Hong Kong codes with unadjusted (fqt=0) Yahoo bars: code → `fixtures/hk_yahoo_raw/<file>`. */
 const HK_RAW_FILES = { "00700": "0700.HK.csv.gz", "09988": "9988.HK.csv.gz" } as const;
-/** Hong Kong codes with Yahoo dividend-adjusted bars served as qfq (fqt=1): code → `fixtures/hk_yahoo_adjusted/<file>`. */
+/**
+ * Hong Kong codes with Yahoo dividend-adjusted bars served as qfq (fqt=1): code → `fixtures/hk_yahoo_adjusted/<file>`.
+ */
 const HK_ADJUSTED_FILES = { "00700": "0700.HK.csv.gz" } as const;
 
 /** Key of a dataset in the {@link FixtureStore}: `"<secid>|<fqt>"`. */
@@ -130,7 +132,8 @@ function parseCsv(rel: string, text: string, expectedHeader: readonly string[]):
   });
   return lines.slice(1).map((line, i) => {
     const cells = line.split(",");
-    if (cells.length < expectedHeader.length) throw new Error(`fixture ${rel}: row ${i + 2} has ${cells.length} fields`);
+    if (cells.length < expectedHeader.length)
+      throw new Error(`fixture ${rel}: row ${i + 2} has ${cells.length} fields`);
     return cells;
   });
 }
@@ -142,7 +145,8 @@ function toKey(date: string): string {
 
 function checkAscending(rel: string, bars: readonly Bar[]): void {
   for (let i = 1; i < bars.length; i++) {
-    if (bars[i]!.key <= bars[i - 1]!.key) throw new Error(`fixture ${rel}: dates not strictly ascending at ${bars[i]!.date}`);
+    if (bars[i]!.key <= bars[i - 1]!.key)
+      throw new Error(`fixture ${rel}: dates not strictly ascending at ${bars[i]!.date}`);
   }
 }
 
@@ -161,7 +165,10 @@ function qfqSnapshot(code: string): Snapshot {
   return { name: bars.at(-1)!.date, bars, source: rel };
 }
 
-/** Integer units of 10^-decimals → fixed text, e.g. (1234, 2) → "12.34", (-50, 3) → "-0.050" (exact, no binary floating point). */
+/**
+ * Integer units of 10^-decimals → fixed text, e.g. (1234, 2) → "12.34", (-50, 3) → "-0.050" (exact, no binary floating
+ * point).
+ */
 function formatFixed(units: number, decimals: number): string {
   const scale = 10 ** decimals;
   const abs = Math.abs(units);
@@ -187,7 +194,14 @@ export interface OhlcvFormat {
   /** The file's header, cell by cell (checked on load; the file may have no further columns). */
   readonly header: readonly string[];
   /** Header names of the date, open, high, low, close and volume (in shares) columns. */
-  readonly columns: { readonly date: string; readonly open: string; readonly high: string; readonly low: string; readonly close: string; readonly volume: string };
+  readonly columns: {
+    readonly date: string;
+    readonly open: string;
+    readonly high: string;
+    readonly low: string;
+    readonly close: string;
+    readonly volume: string;
+  };
   /** Text every date cell has after its `YYYY-MM-DD` part (e.g. `" 00:00:00+08:00"`), or "" for a bare date. */
   readonly dateSuffix: string;
   /** Price decimals served (Eastmoney `decimal`): 2 for A-shares, 3 for Hong Kong. */
@@ -205,7 +219,10 @@ const A_SHARE_YAHOO_RAW: OhlcvFormat = {
   sharesPerUnit: 100,
 };
 
-/** Hong Kong Yahoo CSVs with split-adjusted (not dividend-adjusted) `Close` (`hk_yahoo_raw/*.csv.gz`); `Adj Close` is not served. */
+/**
+ * Hong Kong Yahoo CSVs with split-adjusted (not dividend-adjusted) `Close` (`hk_yahoo_raw/*.csv.gz`); `Adj Close` is
+ * not served.
+ */
 export const HK_YAHOO_RAW: OhlcvFormat = {
   header: ["Date", "High", "Low", "Open", "Close", "Volume", "Adj Close"],
   columns: { date: "Date", open: "Open", high: "High", low: "Low", close: "Close", volume: "Volume" },
@@ -223,7 +240,10 @@ const HK_YAHOO_ADJUSTED: OhlcvFormat = {
   sharesPerUnit: 1,
 };
 
-/** Sina index CSVs (AKShare `stock_zh_index_daily`): `date,open,high,low,close,volume`, volume in shares. Served as Eastmoney index klines: volume in lots, prices as recorded (3 decimals). */
+/**
+ * Sina index CSVs (AKShare `stock_zh_index_daily`): `date,open,high,low,close,volume`, volume in shares. Served as
+ * Eastmoney index klines: volume in lots, prices as recorded (3 decimals).
+ */
 const CN_INDEX_SINA: OhlcvFormat = {
   header: ["date", "open", "high", "low", "close", "volume"],
   columns: { date: "date", open: "open", high: "high", low: "low", close: "close", volume: "volume" },
@@ -240,8 +260,20 @@ const HK_INDEX_YAHOO: OhlcvFormat = { ...HK_YAHOO_RAW, decimals: 2 };
  * Shenzhen stock); index datasets are keyed by their own secid (`1.000001`, `100.HSI`).
  */
 const INDEX_FILES = [
-  { secid: "1.000001", code: "000001", name: "上证指数", file: "index/sh000001_sina_2010_2026.csv.gz", format: CN_INDEX_SINA },
-  { secid: "1.000300", code: "000300", name: "沪深300", file: "index/sh000300_sina_2010_2026.csv.gz", format: CN_INDEX_SINA },
+  {
+    secid: "1.000001",
+    code: "000001",
+    name: "上证指数",
+    file: "index/sh000001_sina_2010_2026.csv.gz",
+    format: CN_INDEX_SINA,
+  },
+  {
+    secid: "1.000300",
+    code: "000300",
+    name: "沪深300",
+    file: "index/sh000300_sina_2010_2026.csv.gz",
+    format: CN_INDEX_SINA,
+  },
   { secid: "100.HSI", code: "HSI", name: "恒生指数", file: "index/HSI_yahoo_2010_2022.csv.gz", format: HK_INDEX_YAHOO },
 ] as const;
 
@@ -264,20 +296,33 @@ export function ohlcvSnapshot(rel: string, text: string, format: OhlcvFormat): S
     if (at < 0) throw new Error(`format for ${rel}: no column ${name}`);
     return at;
   };
-  const at = { date: index(columns.date), open: index(columns.open), high: index(columns.high), low: index(columns.low), close: index(columns.close), volume: index(columns.volume) };
+  const at = {
+    date: index(columns.date),
+    open: index(columns.open),
+    high: index(columns.high),
+    low: index(columns.low),
+    close: index(columns.close),
+    volume: index(columns.volume),
+  };
   const skipped: string[] = [];
   const bars: Bar[] = [];
   let prevClose: number | undefined;
   for (const cells of rows) {
     const dateCell = cells[at.date]!;
     const date = dateCell.slice(0, 10);
-    if (dateCell.slice(10) !== dateSuffix) throw new Error(`fixture ${rel}: date ${dateCell} does not end with ${JSON.stringify(dateSuffix)}`);
+    if (dateCell.slice(10) !== dateSuffix)
+      throw new Error(`fixture ${rel}: date ${dateCell} does not end with ${JSON.stringify(dateSuffix)}`);
     const texts = [cells[at.open]!, cells[at.high]!, cells[at.low]!, cells[at.close]!, cells[at.volume]!];
     if (texts.some((t) => MISSING_CELL.has(t.trim()))) {
       skipped.push(date);
       continue;
     }
-    const [open, high, low, close] = texts.slice(0, 4).map((t) => toUnits(t, decimals)) as [number, number, number, number];
+    const [open, high, low, close] = texts.slice(0, 4).map((t) => toUnits(t, decimals)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const shares = Number(texts[4]);
     if (!Number.isFinite(shares)) throw new Error(`fixture ${rel}: bad volume ${texts[4]} on ${date}`);
     const volume = Math.round(shares / sharesPerUnit);
@@ -293,7 +338,19 @@ export function ohlcvSnapshot(rel: string, text: string, format: OhlcvFormat): S
     }
     prevClose = close;
     const price = (units: number): string => formatFixed(units, decimals);
-    const kline = [date, price(open), price(close), price(high), price(low), String(volume), "-", amplitude, pct, change, "-"].join(",");
+    const kline = [
+      date,
+      price(open),
+      price(close),
+      price(high),
+      price(low),
+      String(volume),
+      "-",
+      amplitude,
+      pct,
+      change,
+      "-",
+    ].join(",");
     const scale = 10 ** decimals;
     bars.push({ date, key: toKey(date), open: open / scale, close: close / scale, kline });
   }
@@ -334,7 +391,13 @@ function recordedSnapshot(rel: string): { snapshot: Snapshot; code: string; mark
 function buildStore(): FixtureStore {
   const names = JSON.parse(fixtureText("names.json")) as Record<string, string>;
   const store = new Map<string, Dataset>();
-  const add = (code: string, fqt: string, snapshots: Snapshot[], decimal = 2, index?: { secid: string; name: string }): void => {
+  const add = (
+    code: string,
+    fqt: string,
+    snapshots: Snapshot[],
+    decimal = 2,
+    index?: { secid: string; name: string },
+  ): void => {
     const market = index ? Number(index.secid.split(".")[0]) : marketOf(code);
     const secid = index?.secid ?? `${market}.${code}`;
     const name = index?.name ?? names[code];
@@ -354,17 +417,20 @@ function buildStore(): FixtureStore {
     const snapshots = [qfqSnapshot(code)];
     if (code === "000001") {
       const recorded = recordedSnapshot("eastmoney_raw_json/000001.json");
-      if (recorded.code !== code || recorded.market !== marketOf(code)) throw new Error("recorded 000001.json is not 0.000001");
+      if (recorded.code !== code || recorded.market !== marketOf(code))
+        throw new Error("recorded 000001.json is not 0.000001");
       snapshots.push(recorded.snapshot);
     }
     add(code, "1", snapshots);
   }
   for (const code of RAW_CODES) add(code, "0", [yahooSnapshot(`raw/${code}.csv`, A_SHARE_YAHOO_RAW)]);
-  for (const [code, file] of Object.entries(HK_RAW_FILES)) add(code, "0", [yahooSnapshot(`hk_yahoo_raw/${file}`, HK_YAHOO_RAW)], HK_YAHOO_RAW.decimals);
+  for (const [code, file] of Object.entries(HK_RAW_FILES))
+    add(code, "0", [yahooSnapshot(`hk_yahoo_raw/${file}`, HK_YAHOO_RAW)], HK_YAHOO_RAW.decimals);
   for (const [code, file] of Object.entries(HK_ADJUSTED_FILES)) {
     add(code, "1", [yahooSnapshot(`hk_yahoo_adjusted/${file}`, HK_YAHOO_ADJUSTED)], HK_YAHOO_ADJUSTED.decimals);
   }
-  for (const index of INDEX_FILES) add(index.code, "0", [yahooSnapshot(index.file, index.format)], index.format.decimals, index);
+  for (const index of INDEX_FILES)
+    add(index.code, "0", [yahooSnapshot(index.file, index.format)], index.format.decimals, index);
   return store;
 }
 

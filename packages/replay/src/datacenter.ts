@@ -64,10 +64,15 @@ let cached: Record<string, Row[]> | undefined;
 /** The fixture's rows by report name (loaded once per process). */
 function datacenterFixture(): Record<string, Row[]> {
   if (!cached) {
-    const dir = join(dirname(createRequire(import.meta.url).resolve("@quantdb/replay/package.json")), "fixtures", "datacenter");
+    const dir = join(
+      dirname(createRequire(import.meta.url).resolve("@quantdb/replay/package.json")),
+      "fixtures",
+      "datacenter",
+    );
     const json = JSON.parse(readFileSync(join(dir, "financials.json"), "utf8")) as Record<string, unknown>;
     cached = {};
-    for (const [name, rows] of Object.entries(json)) if (name.startsWith("RPT_") && Array.isArray(rows)) cached[name] = rows as Row[];
+    for (const [name, rows] of Object.entries(json))
+      if (name.startsWith("RPT_") && Array.isArray(rows)) cached[name] = rows as Row[];
   }
   return cached;
 }
@@ -75,7 +80,8 @@ function datacenterFixture(): Record<string, Row[]> {
 const EMPTY = { version: null, result: null, success: false, message: "返回数据为空", code: 9201 };
 const NO_REPORT = { version: null, result: null, success: false, message: "报表配置不存在", code: 9501 };
 /** A synthetic slider-captcha page (not a recorded Eastmoney page), for the "captcha" fault. */
-const CAPTCHA_HTML = '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div class="slider-captcha">请完成安全验证</div></body></html>\n';
+const CAPTCHA_HTML =
+  '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div class="slider-captcha">请完成安全验证</div></body></html>\n';
 
 function dateOf(value: unknown): string {
   return typeof value === "string" ? value.slice(0, 10) : "";
@@ -88,7 +94,8 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(bytes);
 }
 
-const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, "application/json; charset=utf-8", JSON.stringify(value));
+const json = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, "application/json; charset=utf-8", JSON.stringify(value));
 
 /** Mount the datacenter replay in a replay server. */
 export function createDatacenterReplay(host: DatacenterHost): DatacenterReplay {
@@ -118,7 +125,13 @@ export function createDatacenterReplay(host: DatacenterHost): DatacenterReplay {
       .slice((page - 1) * pageSize, page * pageSize)
       .map((row) => (columns ? Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) : row));
     if (data.length === 0) return EMPTY;
-    return { version: "9b6c5e1d3f2a4b7c", result: { pages: Math.ceil(matched.length / pageSize), data, count: matched.length }, success: true, message: "ok", code: 0 };
+    return {
+      version: "9b6c5e1d3f2a4b7c",
+      result: { pages: Math.ceil(matched.length / pageSize), data, count: matched.length },
+      success: true,
+      message: "ok",
+      code: 0,
+    };
   }
 
   async function handleData(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -147,7 +160,8 @@ export function createDatacenterReplay(host: DatacenterHost): DatacenterReplay {
       body = { ...body, result: { ...result, data: [...result.data.slice(0, -1), "not a row"] } };
     }
     const text = JSON.stringify(body);
-    if (fault?.kind === "malformed") send(res, 200, "application/json; charset=utf-8", text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+    if (fault?.kind === "malformed")
+      send(res, 200, "application/json; charset=utf-8", text.slice(0, Math.max(1, Math.floor(text.length / 2))));
     else send(res, 200, "application/json; charset=utf-8", text);
   }
 
@@ -168,11 +182,13 @@ export function createDatacenterReplay(host: DatacenterHost): DatacenterReplay {
   }
 
   return {
-    handles: (pathname) => pathname === DATACENTER_PATH || pathname === DATACENTER_V1_PATH || pathname === DATACENTER_AS_OF_PATH,
+    handles: (pathname) =>
+      pathname === DATACENTER_PATH || pathname === DATACENTER_V1_PATH || pathname === DATACENTER_AS_OF_PATH,
     async handle(req, res, url) {
       try {
         if (url.pathname === DATACENTER_AS_OF_PATH) return await handleControl(req, res);
-        if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
+        if (req.method !== "GET" && req.method !== "HEAD")
+          return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
         await handleData(req, res, url);
       } catch (error) {
         send(res, 500, "text/plain; charset=utf-8", `replay error: ${String(error)}\n`);

@@ -34,7 +34,10 @@ const CONTROL_PREFIX = "/__replay/";
 export interface ReplayRequest {
   /** Arrival time, milliseconds since the Unix epoch. */
   at: number;
-  /** Request path: `/api/qt/stock/kline/get`, or `/api/qt/ulist.np/get` for batch quotes (see `./quotes.ts`; their secids are in `query.secids`). */
+  /**
+   * Request path: `/api/qt/stock/kline/get`, or `/api/qt/ulist.np/get` for batch quotes (see `./quotes.ts`; their
+   * secids are in `query.secids`).
+   */
   path: string;
   /** Every query parameter as sent (the last value wins if a name repeats). */
   query: Record<string, string>;
@@ -89,9 +92,15 @@ export interface ReplayServer {
   readonly sinaTradeDatesUrl: string;
   /** Full kline endpoint URL: `url + "/api/qt/stock/kline/get"`. */
   readonly eastmoneyHistoryUrl: string;
-  /** Kline and ulist quote requests received (including faulted ones), in arrival order. A copy; later requests are not added to it. */
+  /**
+   * Kline and ulist quote requests received (including faulted ones), in arrival order. A copy; later requests are not
+   * added to it.
+   */
   readonly requests: readonly ReplayRequest[];
-  /** Number of requests received (kline and ulist quote requests), optionally only those whose `secid` / `fqt` query values and `path` equal the filter's. */
+  /**
+   * Number of requests received (kline and ulist quote requests), optionally only those whose `secid` / `fqt` query
+   * values and `path` equal the filter's.
+   */
   requestCount(filter?: { secid?: string; fqt?: string; path?: string }): number;
   /** Add a fault. Throws on an unknown kind or a non-positive `times` / negative `delayMs`. */
   injectFault(fault: Fault): void;
@@ -101,7 +110,10 @@ export interface ReplayServer {
   setLatency(ms: number): void;
   /** Simulate a suspension: omit bars of `secid` (all fqt) with from <= date <= to (YYYY-MM-DD, exchange-local). */
   suspend(secid: string, from: string, to: string): void;
-  /** Switch which snapshot serves (secid, fqt); 000001 qfq has "2024-06-26" (default) and "2025-03-05". Throw on unknown. */
+  /**
+   * Switch which snapshot serves (secid, fqt); 000001 qfq has "2024-06-26" (default) and "2025-03-05". Throw on
+   * unknown.
+   */
   useSnapshot(secid: string, fqt: string, snapshot: string): void;
   /**
    * TEST-ONLY, SYNTHETIC DATA: append made-up bars (see `./synthetic.ts`) to the served dataset of
@@ -123,7 +135,15 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>(["reset", "http500", "slow", "malformed", "captcha", "bad-row", "data-null"]);
+const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
+  "reset",
+  "http500",
+  "slow",
+  "malformed",
+  "captcha",
+  "bad-row",
+  "data-null",
+]);
 const DEFAULT_SLOW_MS = 60_000;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const JSONP_RE = /^[A-Za-z_$][\w$.]*$/;
@@ -246,7 +266,10 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   let closing = false;
 
   function takeFault(secid: string | readonly string[] | undefined): ActiveFault | undefined {
-    const index = faults.findIndex((f) => f.secid === undefined || (typeof secid === "string" ? f.secid === secid : secid?.includes(f.secid) === true));
+    const index = faults.findIndex(
+      (f) =>
+        f.secid === undefined || (typeof secid === "string" ? f.secid === secid : secid?.includes(f.secid) === true),
+    );
     if (index < 0) return undefined;
     const fault = faults[index]!;
     fault.remaining -= 1;
@@ -303,7 +326,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     return dataset.snapshots.get(name)!.basePreKPrice;
   }
 
-  /** The `data` object for a kline query, or null (unknown secid / wrong market / hfq / unsupported klt / bad dates). */
+  /**
+   * The `data` object for a kline query, or null (unknown secid / wrong market / hfq / unsupported klt / bad dates).
+   */
   function klineData(query: Record<string, string>): Record<string, unknown> | null {
     const secid = query.secid;
     if (secid === undefined || query.klt !== "101") return null;
@@ -429,7 +454,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
           return;
         }
         case "GET faults":
-          sendJson(res, 200, { faults: faults.map((f) => ({ ...f, remaining: Number.isFinite(f.remaining) ? f.remaining : null })) });
+          sendJson(res, 200, {
+            faults: faults.map((f) => ({ ...f, remaining: Number.isFinite(f.remaining) ? f.remaining : null })),
+          });
           return;
         case "POST faults":
           server.injectFault((await readJson()) as unknown as Fault);
@@ -473,7 +500,13 @@ export async function startReplay(options: { port?: number; host?: string } = {}
             secid: d.secid,
             fqt: d.fqt,
             name: d.name,
-            snapshots: [...d.snapshots.values()].map((s) => ({ name: s.name, bars: s.bars.length, first: s.bars[0]?.date, last: s.bars.at(-1)?.date, source: s.source })),
+            snapshots: [...d.snapshots.values()].map((s) => ({
+              name: s.name,
+              bars: s.bars.length,
+              first: s.bars[0]?.date,
+              last: s.bars.at(-1)?.date,
+              source: s.source,
+            })),
             active: snapshotChoice.get(datasetKey(d.secid, d.fqt)) ?? d.defaultSnapshot,
           }));
           sendJson(res, 200, { datasets });
@@ -487,8 +520,21 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     }
   }
 
-  const quoteReplay: QuoteReplayContext = { store, bars: activeBars, log: (entry) => log.push(entry), takeFault, wait: (ms, res) => wait(latencyMs + ms, res), captchaHtml: CAPTCHA_HTML, listFields };
-  const datacenter = createDatacenterReplay({ log: (entry) => log.push(entry), takeFault, wait, latencyMs: () => latencyMs });
+  const quoteReplay: QuoteReplayContext = {
+    store,
+    bars: activeBars,
+    log: (entry) => log.push(entry),
+    takeFault,
+    wait: (ms, res) => wait(latencyMs + ms, res),
+    captchaHtml: CAPTCHA_HTML,
+    listFields,
+  };
+  const datacenter = createDatacenterReplay({
+    log: (entry) => log.push(entry),
+    takeFault,
+    wait,
+    latencyMs: () => latencyMs,
+  });
   const httpServer = createServer((req, res) => {
     // One request per connection: a client never reuses a socket the replay is about to close
     // (a keep-alive race that shows up as a spurious reset on a loaded machine).
@@ -553,12 +599,14 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       faults = [];
     },
     setLatency(ms) {
-      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new Error(`latency must be a non-negative number of ms, got ${String(ms)}`);
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)
+        throw new Error(`latency must be a non-negative number of ms, got ${String(ms)}`);
       latencyMs = ms;
     },
     suspend(secid, from, to) {
       if (typeof secid !== "string" || secid === "") throw new Error("suspend: secid must be a non-empty string");
-      if (!DATE_RE.test(from) || !DATE_RE.test(to)) throw new Error(`suspend: dates must be YYYY-MM-DD, got ${from} .. ${to}`);
+      if (!DATE_RE.test(from) || !DATE_RE.test(to))
+        throw new Error(`suspend: dates must be YYYY-MM-DD, got ${from} .. ${to}`);
       if (from > to) throw new Error(`suspend: from ${from} is after to ${to}`);
       suspensions.push({ secid, from, to });
     },
@@ -566,7 +614,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       const dataset = store.get(datasetKey(secid, fqt));
       if (!dataset) throw new Error(`useSnapshot: no dataset for secid ${secid} fqt ${fqt}`);
       if (!dataset.snapshots.has(snapshot)) {
-        throw new Error(`useSnapshot: ${secid} fqt ${fqt} has no snapshot ${snapshot} (have ${[...dataset.snapshots.keys()].join(", ")})`);
+        throw new Error(
+          `useSnapshot: ${secid} fqt ${fqt} has no snapshot ${snapshot} (have ${[...dataset.snapshots.keys()].join(", ")})`,
+        );
       }
       snapshotChoice.set(datasetKey(secid, fqt), snapshot);
     },
@@ -575,16 +625,25 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       const dataset = store.get(key);
       if (!dataset) throw new Error(`addSyntheticKlines: no dataset for secid ${secid} fqt ${fqt}`);
       const earlier = synthetic.get(key) ?? [];
-      const lastRecorded = [...dataset.snapshots.values()].reduce((last, s) => (s.bars.at(-1)?.date ?? "") > last ? s.bars.at(-1)!.date : last, "");
-      const last = earlier.at(-1) ?? [...dataset.snapshots.values()].flatMap((s) => s.bars).find((b) => b.date === lastRecorded);
+      const lastRecorded = [...dataset.snapshots.values()].reduce(
+        (last, s) => ((s.bars.at(-1)?.date ?? "") > last ? s.bars.at(-1)!.date : last),
+        "",
+      );
+      const last =
+        earlier.at(-1) ?? [...dataset.snapshots.values()].flatMap((s) => s.bars).find((b) => b.date === lastRecorded);
       const first = bars[0];
-      if (first && last && first.date <= last.date) throw new Error(`addSyntheticKlines: ${first.date} is not after the last bar served for ${secid} fqt ${fqt} (${last.date})`);
+      if (first && last && first.date <= last.date)
+        throw new Error(
+          `addSyntheticKlines: ${first.date} is not after the last bar served for ${secid} fqt ${fqt} (${last.date})`,
+        );
       synthetic.set(key, [...earlier, ...syntheticBars(bars, last?.close ?? first?.close ?? 1, dataset.decimal)]);
     },
     setListFields(code, fields) {
       for (const [id, value] of Object.entries(fields)) {
-        if (!/^f\d+$/.test(id) || id === "f12" || id === "f13") throw new Error(`setListFields: ${id} is not a settable clist field`);
-        if (typeof value !== "number" && typeof value !== "string") throw new Error(`setListFields: ${id} must be a number or text`);
+        if (!/^f\d+$/.test(id) || id === "f12" || id === "f13")
+          throw new Error(`setListFields: ${id} is not a settable clist field`);
+        if (typeof value !== "number" && typeof value !== "string")
+          throw new Error(`setListFields: ${id} must be a number or text`);
       }
       listFields.set(code, { ...listFields.get(code), ...fields });
     },

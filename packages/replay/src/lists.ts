@@ -193,7 +193,8 @@ function checkHeader(rel: string, header: readonly string[] | undefined, expecte
 /** A decimal text (pandas float: `19405918198.0`, `1214891454.6599998`) → number rounded to `decimals` places. */
 function decimal(text: string, decimals: number, rel: string): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) throw new Error(`fixture ${rel}: bad number ${JSON.stringify(text)}`);
+  if (text.trim() === "" || !Number.isFinite(value))
+    throw new Error(`fixture ${rel}: bad number ${JSON.stringify(text)}`);
   const scale = 10 ** decimals;
   return Math.round(value * scale) / scale;
 }
@@ -225,12 +226,26 @@ function classify(code: string): Pick<ListedStock, "marketId" | "fs"> | null {
 }
 
 /** Price fields of a symbol from the last bar of its default snapshot (see the fixtures README). */
-function barFields(store: FixtureStore, secid: string, hk: boolean): { date: string; fields: Record<string, Value> } | null {
+function barFields(
+  store: FixtureStore,
+  secid: string,
+  hk: boolean,
+): { date: string; fields: Record<string, Value> } | null {
   const dataset = store.get(datasetKey(secid, hk ? "0" : "1"));
   const bar = dataset?.snapshots.get(dataset.defaultSnapshot)?.bars.at(-1);
   if (!dataset || !bar) return null;
   const [date, open, close, high, low, volume, amount, amplitude, pct, change, turnover] = bar.kline.split(",") as [
-    string, string, string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const num = (text: string): Value => (text === "-" || text === "" ? "-" : Number(text));
   const closeValue = Number(close);
@@ -239,13 +254,34 @@ function barFields(store: FixtureStore, secid: string, hk: boolean): { date: str
   return {
     date,
     fields: {
-      f2: closeValue, f3: num(pct), f4: num(change), f5: num(volume), f6: num(amount), f7: num(amplitude), f8: num(turnover),
-      f15: num(high), f16: num(low), f17: num(open), f18: prevClose,
+      f2: closeValue,
+      f3: num(pct),
+      f4: num(change),
+      f5: num(volume),
+      f6: num(amount),
+      f7: num(amplitude),
+      f8: num(turnover),
+      f15: num(high),
+      f16: num(low),
+      f17: num(open),
+      f18: prevClose,
     },
   };
 }
 
-const NO_PRICE: Readonly<Record<string, Value>> = { f2: "-", f3: "-", f4: "-", f5: "-", f6: "-", f7: "-", f8: "-", f15: "-", f16: "-", f17: "-", f18: "-" };
+const NO_PRICE: Readonly<Record<string, Value>> = {
+  f2: "-",
+  f3: "-",
+  f4: "-",
+  f5: "-",
+  f6: "-",
+  f7: "-",
+  f8: "-",
+  f15: "-",
+  f16: "-",
+  f17: "-",
+  f18: "-",
+};
 
 function listedStock(
   store: FixtureStore,
@@ -266,12 +302,26 @@ function listedStock(
     ...classified,
     barDate: bar?.date ?? null,
     clist: {
-      f1: hk ? 3 : 2, ...price, f9: "-", f12: code, f13: classified.marketId, f14: name,
-      f20: whole(caps.total), f21: whole(caps.float), f23: "-",
+      f1: hk ? 3 : 2,
+      ...price,
+      f9: "-",
+      f12: code,
+      f13: classified.marketId,
+      f14: name,
+      f20: whole(caps.total),
+      f21: whole(caps.float),
+      f23: "-",
     },
     info: {
-      f43: price.f2!, f57: code, f58: name, f84: shares.total, f85: shares.float, f116: caps.total, f117: caps.float,
-      f127: industry === "" ? "-" : industry, f189: "-",
+      f43: price.f2!,
+      f57: code,
+      f58: name,
+      f84: shares.total,
+      f85: shares.float,
+      f116: caps.total,
+      f117: caps.float,
+      f127: industry === "" ? "-" : industry,
+      f189: "-",
     },
   };
 }
@@ -281,9 +331,24 @@ function buildUniverse(store: FixtureStore): ListUniverse {
   const aRows = parseCsv(fixtureText(A_SHARE_LIST_FIXTURE));
   checkHeader(A_SHARE_LIST_FIXTURE, aRows[0], A_SHARE_HEADER);
   for (const cells of aRows.slice(1)) {
-    const [code, name, totalCap, floatCap, industry, totalShares, floatShares] = cells as [string, string, string, string, string, string, string];
+    const [code, name, totalCap, floatCap, industry, totalShares, floatShares] = cells as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const d = (text: string, places: number) => decimal(text, places, A_SHARE_LIST_FIXTURE);
-    const stock = listedStock(store, code, name, industry, { total: d(totalCap, 2), float: d(floatCap, 2) }, { total: d(totalShares, 0), float: d(floatShares, 0) });
+    const stock = listedStock(
+      store,
+      code,
+      name,
+      industry,
+      { total: d(totalCap, 2), float: d(floatCap, 2) },
+      { total: d(totalShares, 0), float: d(floatShares, 0) },
+    );
     if (!stock) throw new Error(`fixture ${A_SHARE_LIST_FIXTURE}: code ${code} has no known exchange prefix`);
     stocks.push(stock);
   }
@@ -293,7 +358,14 @@ function buildUniverse(store: FixtureStore): ListUniverse {
   for (const cells of hkRows.slice(1)) {
     const [symbol, name, industry, mv, equity, hkEquity] = cells as [string, string, string, string, string, string];
     const stock = /^\d{5}$/.test(symbol)
-      ? listedStock(store, symbol, name, industry, { total: chineseAmount(mv), float: "-" }, { total: chineseAmount(equity), float: chineseAmount(hkEquity) })
+      ? listedStock(
+          store,
+          symbol,
+          name,
+          industry,
+          { total: chineseAmount(mv), float: "-" },
+          { total: chineseAmount(equity), float: chineseAmount(hkEquity) },
+        )
       : null;
     if (stock) stocks.push(stock);
     else skipped.push(symbol);
@@ -306,7 +378,11 @@ function buildUniverse(store: FixtureStore): ListUniverse {
     bySecid.set(secid, stock);
   }
   const recorded = new Map<string, { envelope: Record<string, unknown>; data: Record<string, unknown> }>();
-  const response = JSON.parse(fixtureText(RECORDED_STOCK_GET_FIXTURE)) as { secid: string; envelope: Record<string, unknown>; data: Record<string, unknown> };
+  const response = JSON.parse(fixtureText(RECORDED_STOCK_GET_FIXTURE)) as {
+    secid: string;
+    envelope: Record<string, unknown>;
+    data: Record<string, unknown>;
+  };
   recorded.set(response.secid, { envelope: response.envelope, data: response.data });
   return { stocks, bySecid, recorded, skipped };
 }
@@ -338,12 +414,16 @@ function stockGetEnvelope(data: unknown): Record<string, unknown> {
 }
 
 /** AKShare's clist field list (docs/upstream-spec.md §6.1), served when a request names none. */
-const DEFAULT_CLIST_FIELDS = "f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f12,f13,f14,f15,f16,f17,f18,f20,f21,f23,f24,f25,f22,f11,f62,f128,f136,f115,f152";
+const DEFAULT_CLIST_FIELDS =
+  "f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f12,f13,f14,f15,f16,f17,f18,f20,f21,f23,f24,f25,f22,f11,f62,f128,f136,f115,f152";
 const DEFAULT_STOCK_GET_FIELDS = "f43,f57,f58,f84,f85,f116,f117,f127,f189";
 
 /** Requested field ids, de-duplicated, in ascending numeric order (how upstream orders most keys). */
 function requestedFields(text: string | undefined, fallback: string): string[] {
-  const ids = (text && text.trim() !== "" ? text : fallback).split(",").map((f) => f.trim()).filter((f) => /^f\d+$/.test(f));
+  const ids = (text && text.trim() !== "" ? text : fallback)
+    .split(",")
+    .map((f) => f.trim())
+    .filter((f) => /^f\d+$/.test(f));
   return [...new Set(ids)].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 }
 
@@ -356,7 +436,10 @@ function pick(values: Readonly<Record<string, Value | unknown>>, fields: readonl
 /** Does a stock pass an `fs` filter? Terms are OR'ed (comma), conditions in a term AND'ed (space or `+`). */
 export function matchesFs(stock: Pick<ListedStock, "fs">, fs: string): boolean {
   return fs.split(",").some((term) => {
-    const conditions = term.trim().split(/[\s+]+/).filter(Boolean);
+    const conditions = term
+      .trim()
+      .split(/[\s+]+/)
+      .filter(Boolean);
     return (
       conditions.length > 0 &&
       conditions.every((condition) => {
@@ -380,7 +463,8 @@ function positiveInt(text: string | undefined): number | undefined {
 function compareValues(a: unknown, b: unknown, descending: boolean): number {
   const missing = (v: unknown) => v === "-" || v === undefined || v === null;
   if (missing(a) || missing(b)) return missing(a) === missing(b) ? 0 : missing(a) ? 1 : -1;
-  const order = typeof a === "number" && typeof b === "number" ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  const order =
+    typeof a === "number" && typeof b === "number" ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   return descending ? -order : order;
 }
 
@@ -388,7 +472,11 @@ function compareValues(a: unknown, b: unknown, descending: boolean): number {
  * The clist `data` for a query, or null (no match, page past the end).
  * @param overrides field values a test set per code, served over the fixture's (never recorded data)
  */
-function clistData(universe: ListUniverse, query: Record<string, string>, overrides?: ReadonlyMap<string, Readonly<Record<string, Value>>>): Record<string, unknown> | null {
+function clistData(
+  universe: ListUniverse,
+  query: Record<string, string>,
+  overrides?: ReadonlyMap<string, Readonly<Record<string, Value>>>,
+): Record<string, unknown> | null {
   const fs = query.fs ?? "";
   const matching = universe.stocks.filter((stock) => matchesFs(stock, fs));
   const fid = query.fid && /^f\d+$/.test(query.fid) ? query.fid : undefined;
@@ -418,7 +506,8 @@ function stockGetResponse(universe: ListUniverse, query: Record<string, string>)
 
 const JSONP_RE = /^[A-Za-z_$][\w$.]*$/;
 /** The synthetic slider-captcha page of the "captcha" fault (not a recorded Eastmoney page). */
-const CAPTCHA_HTML = '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div id="captcha">请完成安全验证</div><!-- @quantdb/replay: synthetic captcha --></body></html>\n';
+const CAPTCHA_HTML =
+  '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div id="captcha">请完成安全验证</div><!-- @quantdb/replay: synthetic captcha --></body></html>\n';
 
 function send(res: ServerResponse, status: number, contentType: string, text: string): void {
   if (res.destroyed || res.writableEnded) return;
@@ -437,7 +526,12 @@ export function isListPath(pathname: string): boolean {
  * (`reset`, `http500`, `slow`, `captcha`, `malformed`, `data-null`, `bad-row`: clist's last row loses
  * `f12`, stock/get's `f84` becomes text), then answer as JSON (JSONP with a valid `cb`).
  */
-export async function handleListRequest(req: IncomingMessage, res: ServerResponse, url: URL, hooks: ListReplayHooks): Promise<void> {
+export async function handleListRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  hooks: ListReplayHooks,
+): Promise<void> {
   try {
     await serveList(req, res, url, hooks);
   } catch (error) {
@@ -469,16 +563,22 @@ async function serveList(req: IncomingMessage, res: ServerResponse, url: URL, ho
   if (isClist) {
     let data = fault?.kind === "data-null" ? null : clistData(universe, query, hooks.listFields);
     if (fault?.kind === "bad-row" && data) {
-      const rows = Array.isArray(data.diff) ? [...(data.diff as Record<string, unknown>[])] : Object.values(data.diff as Record<string, Record<string, unknown>>);
+      const rows = Array.isArray(data.diff)
+        ? [...(data.diff as Record<string, unknown>[])]
+        : Object.values(data.diff as Record<string, Record<string, unknown>>);
       const { f12: _dropped, ...last } = rows.at(-1)!;
       rows[rows.length - 1] = last;
-      data = { ...data, diff: Array.isArray(data.diff) ? rows : Object.fromEntries(rows.map((row, i) => [String(i), row])) };
+      data = {
+        ...data,
+        diff: Array.isArray(data.diff) ? rows : Object.fromEntries(rows.map((row, i) => [String(i), row])),
+      };
     }
     body = clistEnvelope(data);
   } else {
     body = stockGetResponse(universe, query);
     if (fault?.kind === "data-null") body = { ...body, data: null };
-    if (fault?.kind === "bad-row" && body.data) body = { ...body, data: { ...(body.data as Record<string, unknown>), f84: "not-a-number" } };
+    if (fault?.kind === "bad-row" && body.data)
+      body = { ...body, data: { ...(body.data as Record<string, unknown>), f84: "not-a-number" } };
   }
   let text = JSON.stringify(body);
   if (fault?.kind === "malformed") text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));

@@ -49,7 +49,22 @@ export interface QuoteReplayContext {
   readonly listFields?: ReadonlyMap<string, Readonly<Record<string, number | string>>>;
 }
 
-const ALL_FIELDS = ["f2", "f3", "f4", "f5", "f6", "f8", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f124"] as const;
+const ALL_FIELDS = [
+  "f2",
+  "f3",
+  "f4",
+  "f5",
+  "f6",
+  "f8",
+  "f12",
+  "f13",
+  "f14",
+  "f15",
+  "f16",
+  "f17",
+  "f18",
+  "f124",
+] as const;
 const JSONP_RE = /^[A-Za-z_$][\w$.]*$/;
 /** Eastmoney market ids of Hong Kong instruments (stocks 116; indices 100, 124, 125, 305), which close at 16:00. */
 const HK_MARKET_IDS: ReadonlySet<number> = new Set([116, 100, 124, 125, 305]);
@@ -100,14 +115,22 @@ function quoteRow(dataset: Dataset, bars: readonly Bar[]): Record<string, number
 }
 
 /** Answer one `GET /api/qt/ulist.np/get` request. Never rejects. */
-export async function handleUlist(req: IncomingMessage, res: ServerResponse, url: URL, ctx: QuoteReplayContext): Promise<void> {
+export async function handleUlist(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: QuoteReplayContext,
+): Promise<void> {
   try {
     if (req.method !== "GET" && req.method !== "HEAD") {
       send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed\n");
       return;
     }
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
-    const secids = (query.secids ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const secids = (query.secids ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     ctx.log({ at: Date.now(), path: url.pathname, query });
     const fault = ctx.takeFault(secids);
     if (!(await ctx.wait(fault?.kind === "slow" ? fault.delayMs : 0, res))) return;
@@ -133,7 +156,8 @@ export async function handleUlist(req: IncomingMessage, res: ServerResponse, url
       if (row) rows.push(Object.fromEntries(Object.entries(row).filter(([key]) => wanted.has(key))));
     }
     if (fault?.kind === "bad-row" && rows.length > 0) rows[rows.length - 1] = { ...rows.at(-1), f2: "1,466.00" };
-    const diff = query.np === undefined || query.np === "1" ? rows : Object.fromEntries(rows.map((row, i) => [String(i), row]));
+    const diff =
+      query.np === undefined || query.np === "1" ? rows : Object.fromEntries(rows.map((row, i) => [String(i), row]));
     const data = fault?.kind === "data-null" || rows.length === 0 ? null : { total: rows.length, diff };
     let body = JSON.stringify({ rc: 0, rt: 11, svr: 181216340, lt: 1, full: 1, dlmkts: "", data });
     if (fault?.kind === "malformed") body = body.slice(0, Math.max(1, Math.floor(body.length / 2)));

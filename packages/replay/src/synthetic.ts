@@ -30,7 +30,10 @@ export function syntheticBars(specs: readonly SyntheticBarSpec[], previousClose:
   let previous = previousClose;
   let lastDate = "";
   for (const { date, close } of specs) {
-    if (!DATE_RE.test(date) || date <= lastDate) throw new Error(`synthetic klines: dates must be ascending YYYY-MM-DD, got ${date} after ${lastDate || "nothing"}`);
+    if (!DATE_RE.test(date) || date <= lastDate)
+      throw new Error(
+        `synthetic klines: dates must be ascending YYYY-MM-DD, got ${date} after ${lastDate || "nothing"}`,
+      );
     if (!(close > 0)) throw new Error(`synthetic klines: close must be positive, got ${close} on ${date}`);
     const round = (x: number): number => Number(x.toFixed(decimals));
     const open = round(previous);

@@ -28,7 +28,14 @@ interface RawRow {
   volume: string;
 }
 function rawRows(file: string): RawRow[] {
-  return rows(`hk_yahoo_raw/${file}`).map(([date, high, low, open, close, volume]) => ({ date: date!, high: high!, low: low!, open: open!, close: close!, volume: volume! }));
+  return rows(`hk_yahoo_raw/${file}`).map(([date, high, low, open, close, volume]) => ({
+    date: date!,
+    high: high!,
+    low: low!,
+    open: open!,
+    close: close!,
+    volume: volume!,
+  }));
 }
 /** Source price text → the 3-dp text the replay should serve. */
 const p3 = (text: string): string => (Math.round(Number(text) * 1000) / 1000).toFixed(3);
@@ -48,7 +55,12 @@ interface KlineData {
 let replay: ReplayServer;
 
 async function kline(params: Record<string, string>): Promise<{ rc: number; data: KlineData | null }> {
-  const query = new URLSearchParams({ fields1: "f1,f2,f3,f4,f5,f6", fields2: "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61", klt: "101", ...params });
+  const query = new URLSearchParams({
+    fields1: "f1,f2,f3,f4,f5,f6",
+    fields2: "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61",
+    klt: "101",
+    ...params,
+  });
   const res = await fetch(`${replay.eastmoneyHistoryUrl}?${query.toString()}`);
   expect(res.status).toBe(200);
   return (await res.json()) as { rc: number; data: KlineData | null };
@@ -116,14 +128,26 @@ describe("Hong Kong unadjusted (fqt=0) from Yahoo CSVs", () => {
 
   it("keeps the source's defective rows verbatim", async () => {
     // Flat filler rows with Volume=0 on days HKEX was closed (typhoons, holidays).
-    expect((await bar("116.00700", "0", "2016-08-02")).join(",")).toBe("2016-08-02,184.500,184.500,184.500,184.500,0,-,0.00,0.00,0.000,-");
-    expect((await bar("116.00700", "0", "2004-07-01")).join(",")).toBe("2004-07-01,0.860,0.860,0.860,0.860,0,-,0.00,0.00,0.000,-");
-    expect((await bar("116.00700", "0", "2017-08-23")).join(",")).toBe("2017-08-23,324.000,324.000,324.000,324.000,0,-,0.00,0.00,0.000,-");
+    expect((await bar("116.00700", "0", "2016-08-02")).join(",")).toBe(
+      "2016-08-02,184.500,184.500,184.500,184.500,0,-,0.00,0.00,0.000,-",
+    );
+    expect((await bar("116.00700", "0", "2004-07-01")).join(",")).toBe(
+      "2004-07-01,0.860,0.860,0.860,0.860,0,-,0.00,0.00,0.000,-",
+    );
+    expect((await bar("116.00700", "0", "2017-08-23")).join(",")).toBe(
+      "2017-08-23,324.000,324.000,324.000,324.000,0,-,0.00,0.00,0.000,-",
+    );
     // Half-day 2021-12-24: one flat price, Volume=0 (both files).
-    expect((await bar("116.00700", "0", "2021-12-24")).join(",")).toBe("2021-12-24,460.800,460.800,460.800,460.800,0,-,0.00,-0.22,-1.000,-");
-    expect((await bar("116.09988", "0", "2021-12-24")).join(",")).toBe("2021-12-24,113.000,113.000,113.000,113.000,0,-,0.00,-0.26,-0.300,-");
+    expect((await bar("116.00700", "0", "2021-12-24")).join(",")).toBe(
+      "2021-12-24,460.800,460.800,460.800,460.800,0,-,0.00,-0.22,-1.000,-",
+    );
+    expect((await bar("116.09988", "0", "2021-12-24")).join(",")).toBe(
+      "2021-12-24,113.000,113.000,113.000,113.000,0,-,0.00,-0.26,-0.300,-",
+    );
     // A real trading day with a price range but Volume=0.
-    expect((await bar("116.00700", "0", "2016-01-07")).join(",")).toBe("2016-01-07,144.600,140.200,146.000,140.000,0,-,4.11,-3.97,-5.800,-");
+    expect((await bar("116.00700", "0", "2016-01-07")).join(",")).toBe(
+      "2016-01-07,144.600,140.200,146.000,140.000,0,-,4.11,-3.97,-5.800,-",
+    );
     // OHLC violations: high < low on 2009-12-31 (so the amplitude is negative); open < low on 2014-05-15.
     const d1231 = await bar("116.00700", "0", "2009-12-31");
     expect(d1231.join(",")).toBe("2009-12-31,33.300,33.800,33.200,33.740,12396690,-,-1.64,2.36,0.780,-");
@@ -135,10 +159,14 @@ describe("Hong Kong unadjusted (fqt=0) from Yahoo CSVs", () => {
     const gap = await klineData({ secid: "116.00700", fqt: "0", beg: "20120316", end: "20120320" });
     expect(gap.klines.map((k) => k.slice(0, 10))).toEqual(["2012-03-16", "2012-03-20"]);
     // The partial last bar (2022-09-19) is served as recorded.
-    expect((await bar("116.00700", "0", "2022-09-19")).slice(0, 6).join(",")).toBe("2022-09-19,292.200,290.000,292.800,288.400,11929044");
+    expect((await bar("116.00700", "0", "2022-09-19")).slice(0, 6).join(",")).toBe(
+      "2022-09-19,292.200,290.000,292.800,288.400,11929044",
+    );
 
     // Inventory (fixtures/README.md): 19 zero-volume rows and 3 OHLC violations in 0700; 5 zero-volume rows in 9988.
-    const all = (await klineData({ secid: "116.00700", fqt: "0", beg: "0", end: "20500000" })).klines.map((k) => k.split(","));
+    const all = (await klineData({ secid: "116.00700", fqt: "0", beg: "0", end: "20500000" })).klines.map((k) =>
+      k.split(","),
+    );
     expect(all.filter((f) => f[5] === "0")).toHaveLength(19);
     const violations = all.filter((f) => {
       const [o, c, h, l] = [f[1], f[2], f[3], f[4]].map(Number) as [number, number, number, number];
@@ -147,12 +175,25 @@ describe("Hong Kong unadjusted (fqt=0) from Yahoo CSVs", () => {
     expect(violations.map((f) => f[0])).toEqual(["2009-12-31", "2010-01-15", "2014-05-15"]);
     const ali = (await klineData({ secid: "116.09988", fqt: "0", beg: "0", end: "20500000" })).klines;
     expect(ali).toHaveLength(raw9988.length);
-    expect(ali.filter((k) => k.split(",")[5] === "0").map((k) => k.slice(0, 10))).toEqual(["2020-12-24", "2020-12-31", "2021-02-11", "2021-12-24", "2022-01-31"]);
+    expect(ali.filter((k) => k.split(",")[5] === "0").map((k) => k.slice(0, 10))).toEqual([
+      "2020-12-24",
+      "2020-12-31",
+      "2021-02-11",
+      "2021-12-24",
+      "2022-01-31",
+    ]);
   });
 
   it("serves 09988 with its own envelope", async () => {
     const data = await klineData({ secid: "116.09988", fqt: "0", beg: "0", end: "20191127" });
-    expect(data).toMatchObject({ code: "09988", market: 116, name: "阿里巴巴-W", decimal: 3, dktotal: 694, preKPrice: 187 });
+    expect(data).toMatchObject({
+      code: "09988",
+      market: 116,
+      name: "阿里巴巴-W",
+      decimal: 3,
+      dktotal: 694,
+      preKPrice: 187,
+    });
     const first = raw9988[0]!;
     expect(data.klines[0]).toBe(`2019-11-26,187.000,${p3(first.close)},189.500,187.000,74549578,-,-,-,-,-`);
     expect(data.klines[1]!.split(",")[5]).toBe(raw9988[1]!.volume);
@@ -255,7 +296,10 @@ describe("OHLCV conversion", () => {
     ].join("\n");
     const snapshot = ohlcvSnapshot("synthetic.csv", text, HK_YAHOO_RAW);
     expect(snapshot.skipped).toEqual(["2020-01-03"]);
-    expect(snapshot.bars.map((b) => b.kline)).toEqual(["2020-01-02,10.000,10.000,10.500,9.500,1000,-,-,-,-,-", "2020-01-06,10.200,10.500,11.000,10.000,1234,-,10.00,5.00,0.500,-"]);
+    expect(snapshot.bars.map((b) => b.kline)).toEqual([
+      "2020-01-02,10.000,10.000,10.500,9.500,1000,-,-,-,-,-",
+      "2020-01-06,10.200,10.500,11.000,10.000,1234,-,10.00,5.00,0.500,-",
+    ]);
     expect(() => ohlcvSnapshot("synthetic.csv", text.replace("1234", "12x4"), HK_YAHOO_RAW)).toThrow(/bad volume/);
     expect(() => ohlcvSnapshot("synthetic.csv", text.replace("Adj Close", "Adj"), HK_YAHOO_RAW)).toThrow(/column 6/);
   });

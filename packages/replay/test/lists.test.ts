@@ -5,12 +5,23 @@ import { startReplay, type ReplayServer } from "../src/index.ts";
 import { chineseAmount, csvField, listUniverse, matchesFs, parseCsv } from "../src/lists.ts";
 import { loadFixtures } from "../src/data.ts";
 
-const FS = { SH: "m:1 t:2,m:1 t:23", SZ: "m:0 t:6,m:0 t:80", BJ: "m:0 t:81 s:2048", HK: "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2" };
+const FS = {
+  SH: "m:1 t:2,m:1 t:23",
+  SZ: "m:0 t:6,m:0 t:80",
+  BJ: "m:0 t:81 s:2048",
+  HK: "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2",
+};
 
 /** The A-share list fixture's data rows, read here independently (the file has no quoted fields). */
 function aShareRows(): string[][] {
-  const text = gunzipSync(readFileSync(new URL("../fixtures/stocklist/a_share_stock_list_2024-06_tszlam.csv.gz", import.meta.url))).toString("utf8");
-  return text.split("\n").filter(Boolean).slice(1).map((line) => line.split(","));
+  const text = gunzipSync(
+    readFileSync(new URL("../fixtures/stocklist/a_share_stock_list_2024-06_tszlam.csv.gz", import.meta.url)),
+  ).toString("utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .slice(1)
+    .map((line) => line.split(","));
 }
 
 describe("parseCsv (RFC 4180)", () => {
@@ -44,7 +55,11 @@ describe("the list universe", () => {
     expect(universe.stocks.filter((s) => s.marketId !== 116)).toHaveLength(5366);
     expect(universe.stocks.filter((s) => s.marketId === 116)).toHaveLength(2497);
     expect(universe.skipped).toEqual(["5173"]);
-    expect(aShareRows().map((r) => r[0]).sort()).toEqual(universe.stocks.filter((s) => s.marketId !== 116).map((s) => s.code));
+    expect(
+      aShareRows()
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(universe.stocks.filter((s) => s.marketId !== 116).map((s) => s.code));
   });
 
   it("converts 亿 / 万 amounts exactly", () => {
@@ -80,11 +95,18 @@ describe("replay clist/get and stock/get", () => {
     return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
   }
   async function clist(query: Record<string, string>) {
-    return JSON.parse((await get("/api/qt/clist/get", query)).text) as { rc: number; data: { total: number; diff: unknown } | null };
+    return JSON.parse((await get("/api/qt/clist/get", query)).text) as {
+      rc: number;
+      data: { total: number; diff: unknown } | null;
+    };
   }
 
   it("filters by market (fs), pages by pn/pz with pz capped at 100, and reports total", async () => {
-    const totals = Object.fromEntries(await Promise.all(Object.entries(FS).map(async ([m, fs]) => [m, (await clist({ fs, pn: "1", pz: "100", np: "1" })).data!.total])));
+    const totals = Object.fromEntries(
+      await Promise.all(
+        Object.entries(FS).map(async ([m, fs]) => [m, (await clist({ fs, pn: "1", pz: "100", np: "1" })).data!.total]),
+      ),
+    );
     expect(totals).toEqual({ SH: 2268, SZ: 2849, BJ: 249, HK: 2497 });
     const big = await clist({ fs: FS.SH, pn: "1", pz: "500", np: "1" });
     expect(big.data!.diff).toHaveLength(100);
@@ -97,18 +119,39 @@ describe("replay clist/get and stock/get", () => {
 
   it("sorts by fid (po=1 descending), serves diff as an array with np=1 and as an object keyed 0,1,… otherwise", async () => {
     const desc = await clist({ fs: FS.BJ, pn: "1", pz: "3", po: "1", np: "1", fid: "f12", fields: "f12,f14" });
-    expect(desc.data!.diff).toEqual([{ f12: "920002", f14: "万达轴承" }, { f12: "873833", f14: "美心翼申" }, { f12: "873806", f14: "云星宇" }]);
+    expect(desc.data!.diff).toEqual([
+      { f12: "920002", f14: "万达轴承" },
+      { f12: "873833", f14: "美心翼申" },
+      { f12: "873806", f14: "云星宇" },
+    ]);
     const asc = await clist({ fs: FS.BJ, pn: "1", pz: "2", po: "0", np: "2", fid: "f12", fields: "f14,f12" });
-    expect(asc.data!.diff).toEqual({ "0": { f12: "430017", f14: expect.any(String) }, "1": { f12: expect.any(String), f14: expect.any(String) } });
+    expect(asc.data!.diff).toEqual({
+      "0": { f12: "430017", f14: expect.any(String) },
+      "1": { f12: expect.any(String), f14: expect.any(String) },
+    });
   });
 
   it("fills price fields from the last real bar of held symbols and '-' elsewhere; caps and names from the list", async () => {
     const fields = "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f20,f21";
-    const rows = (await clist({ fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields })).data!.diff as Record<string, unknown>[];
+    const rows = (await clist({ fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields })).data!
+      .diff as Record<string, unknown>[];
     // 000001: last bar of qfq/000001.csv, 2024-06-26: 10.06,10.08,10.13,10.02,628599,633763882.09,1.09,0.0,0.0,0.32
     expect(rows[0]).toEqual({
-      f2: 10.08, f3: 0, f4: 0, f5: 628599, f6: 633763882.09, f8: 0.32, f12: "000001", f13: 0, f14: "平安银行",
-      f15: 10.13, f16: 10.02, f17: 10.06, f18: 10.08, f20: 195611655436, f21: 195607913256,
+      f2: 10.08,
+      f3: 0,
+      f4: 0,
+      f5: 628599,
+      f6: 633763882.09,
+      f8: 0.32,
+      f12: "000001",
+      f13: 0,
+      f14: "平安银行",
+      f15: 10.13,
+      f16: 10.02,
+      f17: 10.06,
+      f18: 10.08,
+      f20: 195611655436,
+      f21: 195607913256,
     });
     expect(rows[1]).toMatchObject({ f2: "-", f5: "-", f18: "-", f12: "000002", f14: "万  科Ａ", f20: 85781801096 });
   });
@@ -117,7 +160,15 @@ describe("replay clist/get and stock/get", () => {
     const fields = "f7,f10,f11,f12,f22,f24,f25";
     const query = { fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields };
     // f7 comes from 000001's last recorded bar; the others are missing from every recorded list
-    expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toEqual({ f7: 1.09, f10: "-", f11: "-", f12: "000001", f22: "-", f24: "-", f25: "-" });
+    expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toEqual({
+      f7: 1.09,
+      f10: "-",
+      f11: "-",
+      f12: "000001",
+      f22: "-",
+      f24: "-",
+      f25: "-",
+    });
     replay.setListFields("000001", { f10: 0.8, f22: 0.05 });
     replay.setListFields("000001", { f24: -1.5 });
     const rows = (await clist(query)).data!.diff as Record<string, unknown>[];
@@ -131,16 +182,51 @@ describe("replay clist/get and stock/get", () => {
 
   it("answers stock/get from the list, the recorded 688635 response, and data:null for unknown or wrong-market secids", async () => {
     const fields = "f43,f57,f58,f84,f85,f116,f117,f127,f189";
-    const info = async (secid: string) => JSON.parse((await get("/api/qt/stock/get", { fltt: "2", invt: "2", secid, fields })).text) as Record<string, unknown>;
+    const info = async (secid: string) =>
+      JSON.parse((await get("/api/qt/stock/get", { fltt: "2", invt: "2", secid, fields })).text) as Record<
+        string,
+        unknown
+      >;
     expect((await info("1.600519")).data).toEqual({
-      f43: 1697.71, f57: "600519", f58: "贵州茅台", f84: 1256197800, f85: 1256197800, f116: 1870754887716, f117: 1870754887716, f127: "酿酒行业", f189: "-",
+      f43: 1697.71,
+      f57: "600519",
+      f58: "贵州茅台",
+      f84: 1256197800,
+      f85: 1256197800,
+      f116: 1870754887716,
+      f117: 1870754887716,
+      f127: "酿酒行业",
+      f189: "-",
     });
     expect(await info("1.688635")).toEqual({
-      rc: 0, rt: 4, svr: 177617577, lt: 1, full: 1, dlmkts: "", dsc: "0",
-      data: { f43: 659.99, f57: "688635", f58: "N长进", f84: 93670000, f85: 17756517, f116: 61821263300, f117: 11719123654.83, f127: "通信设备", f189: "-" },
+      rc: 0,
+      rt: 4,
+      svr: 177617577,
+      lt: 1,
+      full: 1,
+      dlmkts: "",
+      dsc: "0",
+      data: {
+        f43: 659.99,
+        f57: "688635",
+        f58: "N长进",
+        f84: 93670000,
+        f85: 17756517,
+        f116: 61821263300,
+        f117: 11719123654.83,
+        f127: "通信设备",
+        f189: "-",
+      },
     });
-    expect((await info("116.00005")).data).toMatchObject({ f43: "-", f58: "汇丰控股", f84: 20_375_000_000, f116: 1_378_343_000_000, f117: "-" });
-    for (const secid of ["0.600519", "1.000001", "1.689999", "116.09988", "bogus"]) expect((await info(secid)).data, secid).toBeNull();
+    expect((await info("116.00005")).data).toMatchObject({
+      f43: "-",
+      f58: "汇丰控股",
+      f84: 20_375_000_000,
+      f116: 1_378_343_000_000,
+      f117: "-",
+    });
+    for (const secid of ["0.600519", "1.000001", "1.689999", "116.09988", "bogus"])
+      expect((await info(secid)).data, secid).toBeNull();
   });
 
   it("logs every request with its path (and secid for stock/get), applies faults, and wraps JSONP", async () => {

@@ -12,7 +12,9 @@ function fixture(rel: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 function lastRows(rel: string): [string[], string[]] {
-  const lines = fixture(rel).split(/\r?\n/).filter((line) => line !== "");
+  const lines = fixture(rel)
+    .split(/\r?\n/)
+    .filter((line) => line !== "");
   return [lines.at(-2)!.split(","), lines.at(-1)!.split(",")];
 }
 const round = (value: number, decimals: number) => Number(value.toFixed(decimals));
@@ -23,8 +25,12 @@ const FIELDS = "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124";
 
 let replay: ReplayServer;
 
-async function ulist(params: Record<string, string>): Promise<{ rc: number; data: { total: number; diff: unknown } | null }> {
-  const res = await fetch(`${replay.url}${ULIST}?${new URLSearchParams({ fltt: "2", invt: "2", fields: FIELDS, ...params }).toString()}`);
+async function ulist(
+  params: Record<string, string>,
+): Promise<{ rc: number; data: { total: number; diff: unknown } | null }> {
+  const res = await fetch(
+    `${replay.url}${ULIST}?${new URLSearchParams({ fltt: "2", invt: "2", fields: FIELDS, ...params }).toString()}`,
+  );
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
   return (await res.json()) as { rc: number; data: { total: number; diff: unknown } | null };
@@ -78,26 +84,48 @@ describe("ulist.np quotes from the last recorded bar", () => {
     const [hBefore, hLast] = lastRows("hk_yahoo_raw/0700.HK.csv.gz");
     const [bj, hk] = await rows({ secids: "0.430047,116.00700" });
     expect(bj).toMatchObject({
-      f2: Number(bLast[2]), f17: Number(bLast[1]), f15: Number(bLast[3]), f16: Number(bLast[4]), f5: Number(bLast[5]),
-      f6: Number(bLast[6]), f8: Number(bLast[10]), f18: Number(bBefore[2]), f12: "430047", f13: 0, f14: names["430047"],
+      f2: Number(bLast[2]),
+      f17: Number(bLast[1]),
+      f15: Number(bLast[3]),
+      f16: Number(bLast[4]),
+      f5: Number(bLast[5]),
+      f6: Number(bLast[6]),
+      f8: Number(bLast[10]),
+      f18: Number(bBefore[2]),
+      f12: "430047",
+      f13: 0,
+      f14: names["430047"],
       f124: Date.parse(`${bLast[0]}T07:00:00Z`) / 1000,
     });
     const close = round(Number(hLast[4]), 3);
     const prev = round(Number(hBefore[4]), 3);
     expect(hk).toMatchObject({
-      f2: close, f18: prev, f4: round(close - prev, 3), f5: Number(hLast[5]), f6: "-", f8: "-",
-      f12: "00700", f13: 116, f14: names["00700"], f124: Date.parse(`${hLast[0]}T08:00:00Z`) / 1000,
+      f2: close,
+      f18: prev,
+      f4: round(close - prev, 3),
+      f5: Number(hLast[5]),
+      f6: "-",
+      f8: "-",
+      f12: "00700",
+      f13: 116,
+      f14: names["00700"],
+      f124: Date.parse(`${hLast[0]}T08:00:00Z`) / 1000,
     });
   });
 
   it("leaves unknown secids out, answers data:null when it knows none, and sends only the requested fields", async () => {
-    expect((await rows({ secids: "1.600519,0.999999,116.00700,1.600000" })).map((r) => `${r.f13}.${r.f12}`)).toEqual(["1.600519", "116.00700"]);
+    expect((await rows({ secids: "1.600519,0.999999,116.00700,1.600000" })).map((r) => `${r.f13}.${r.f12}`)).toEqual([
+      "1.600519",
+      "116.00700",
+    ]);
     expect((await ulist({ secids: "0.999999" })).data).toBeNull();
     expect((await ulist({ secids: "" })).data).toBeNull();
-    expect(await rows({ secids: "0.000001", fields: "f12,f14,f2" })).toEqual([{ f2: expect.any(Number), f12: "000001", f14: names["000001"] }]);
+    expect(await rows({ secids: "0.000001", fields: "f12,f14,f2" })).toEqual([
+      { f2: expect.any(Number), f12: "000001", f14: names["000001"] },
+    ]);
   });
 
-  it("sends diff as an object keyed \"0\",\"1\" when np is not 1, and JSONP when cb is given", async () => {
+  it('sends diff as an object keyed "0","1" when np is not 1, and JSONP when cb is given', async () => {
     const asArray = await rows({ secids: "1.600519,116.00700" });
     const body = await ulist({ secids: "1.600519,116.00700", np: "2" });
     expect(body.data!.diff).toEqual({ "0": asArray[0], "1": asArray[1] });
@@ -107,13 +135,20 @@ describe("ulist.np quotes from the last recorded bar", () => {
 
   it("logs quote requests with their path so they can be counted apart from kline requests", async () => {
     await rows({ secids: "1.600519" });
-    await fetch(`${replay.eastmoneyHistoryUrl}?secid=1.600519&klt=101&fqt=1&beg=20240102&end=20240105`).then((r) => r.text());
+    await fetch(`${replay.eastmoneyHistoryUrl}?secid=1.600519&klt=101&fqt=1&beg=20240102&end=20240105`).then((r) =>
+      r.text(),
+    );
     await rows({ secids: "116.00700" });
     expect(replay.requestCount()).toBe(3);
     expect(replay.requestCount({ path: ULIST })).toBe(2);
     expect(replay.requestCount({ path: "/api/qt/stock/kline/get" })).toBe(1);
-    expect(replay.requests.filter((r) => r.path === ULIST).map((r) => r.query.secids)).toEqual(["1.600519", "116.00700"]);
-    const control = (await (await fetch(`${replay.url}/__replay/requests?path=${encodeURIComponent(ULIST)}`)).json()) as { count: number };
+    expect(replay.requests.filter((r) => r.path === ULIST).map((r) => r.query.secids)).toEqual([
+      "1.600519",
+      "116.00700",
+    ]);
+    const control = (await (
+      await fetch(`${replay.url}/__replay/requests?path=${encodeURIComponent(ULIST)}`)
+    ).json()) as { count: number };
     expect(control.count).toBe(2);
     expect((await fetch(`${replay.url}${ULIST}`, { method: "POST" })).status).toBe(405);
   });
@@ -154,11 +189,15 @@ describe("ulist.np faults", () => {
   it("slow delays the answer by delayMs", async () => {
     replay.injectFault({ kind: "slow", delayMs: 300, times: 1 });
     const before = replay.requestCount();
-    const res = await answeredAfter(300, () => replay.requestCount() > before, async () => {
-      const answer = await fetch(url());
-      await answer.text();
-      return answer;
-    });
+    const res = await answeredAfter(
+      300,
+      () => replay.requestCount() > before,
+      async () => {
+        const answer = await fetch(url());
+        await answer.text();
+        return answer;
+      },
+    );
     expect(res.status).toBe(200);
   });
 });

@@ -111,7 +111,11 @@ describe("kline endpoint: qfq (fqt=1) from recorded Eastmoney values", () => {
     const bj = await klineData({ secid: "0.830799", fqt: "1", beg: "0", end: "20500101" });
     expect(bj.klines).toEqual(qfqKlines("830799"));
     expect(bj).toMatchObject({ code: "830799", market: 0, name: "艾融软件", dktotal: 818 });
-    for (const [secid, code] of [["0.300750", "300750"], ["0.430047", "430047"], ["1.688981", "688981"]] as const) {
+    for (const [secid, code] of [
+      ["0.300750", "300750"],
+      ["0.430047", "430047"],
+      ["1.688981", "688981"],
+    ] as const) {
       expect((await klineData({ secid, fqt: "1", beg: "0", end: "20500000" })).klines).toEqual(qfqKlines(code));
     }
   });
@@ -142,7 +146,16 @@ describe("kline endpoint: qfq (fqt=1) from recorded Eastmoney values", () => {
   });
 
   it("wraps the body as JSONP when cb is given", async () => {
-    const res = await fetch(klineUrl({ secid: "1.600519", fqt: "1", beg: "20240522", end: "20240522", cb: "jQuery1124_1700000000000", _: "1700000000000" }));
+    const res = await fetch(
+      klineUrl({
+        secid: "1.600519",
+        fqt: "1",
+        beg: "20240522",
+        end: "20240522",
+        cb: "jQuery1124_1700000000000",
+        _: "1700000000000",
+      }),
+    );
     const text = await res.text();
     expect(text.startsWith("jQuery1124_1700000000000(")).toBe(true);
     expect(text.endsWith(");")).toBe(true);
@@ -222,7 +235,14 @@ describe("request log", () => {
     expect(replay.requestCount({ secid: "1.600519", fqt: "0" })).toBe(1);
     expect(replay.requestCount({ secid: "0.300750" })).toBe(0);
     const [first, second] = replay.requests;
-    expect(first).toMatchObject({ path: "/api/qt/stock/kline/get", secid: "1.600519", fqt: "1", klt: "101", beg: "20240101", end: "20240131" });
+    expect(first).toMatchObject({
+      path: "/api/qt/stock/kline/get",
+      secid: "1.600519",
+      fqt: "1",
+      klt: "101",
+      beg: "20240101",
+      end: "20240131",
+    });
     expect(first!.query.ut).toBe("7eea3edcaed734bea9cbfc24409ed989");
     expect(typeof first!.at).toBe("number");
     expect(second).toMatchObject({ lmt: "10" });
@@ -322,7 +342,11 @@ describe("faults", () => {
     replay.setLatency(150);
     for (let i = 0; i < 2; i++) {
       const before = replay.requestCount();
-      await answeredAfter(150, () => replay.requestCount() > before, () => kline(params));
+      await answeredAfter(
+        150,
+        () => replay.requestCount() > before,
+        () => kline(params),
+      );
     }
   });
 });
@@ -335,7 +359,11 @@ describe("suspensions and snapshots", () => {
     const expected = all
       .filter((k) => k.slice(0, 10) >= "2024-05-01" && (k.slice(0, 10) < "2024-05-15" || k.slice(0, 10) > "2024-05-20"))
       // the first bar back measures change, pct and amplitude from the last close before the window (1701.98)
-      .map((k) => (k.startsWith("2024-05-21") ? "2024-05-21,1708.0,1705.0,1709.73,1698.16,16293,2776847499.0,0.68,0.18,3.02,0.13" : k));
+      .map((k) =>
+        k.startsWith("2024-05-21")
+          ? "2024-05-21,1708.0,1705.0,1709.73,1698.16,16293,2776847499.0,0.68,0.18,3.02,0.13"
+          : k,
+      );
     expect(data.klines).toEqual(expected);
     const removed = all.filter((k) => k.slice(0, 10) >= "2024-05-15" && k.slice(0, 10) <= "2024-05-20").length;
     expect(removed).toBe(4);
@@ -349,7 +377,9 @@ describe("suspensions and snapshots", () => {
     const rawSuspended = await klineData({ secid: "1.600519", fqt: "0", beg: "20241201", end: "20500000" });
     const kept = raw.klines.filter((k) => !k.startsWith("2025-01-02") && !k.startsWith("2025-01-03"));
     expect(rawSuspended.klines).toHaveLength(raw.klines.length - 2);
-    expect(rawSuspended.klines.filter((k) => !k.startsWith("2025-01-06"))).toEqual(kept.filter((k) => !k.startsWith("2025-01-06")));
+    expect(rawSuspended.klines.filter((k) => !k.startsWith("2025-01-06"))).toEqual(
+      kept.filter((k) => !k.startsWith("2025-01-06")),
+    );
     const close = (k: string) => Number(k.split(",")[2]);
     const resumed = rawSuspended.klines.find((k) => k.startsWith("2025-01-06"))!;
     const lastBefore = raw.klines.find((k) => k.startsWith("2024-12-31"))!;
@@ -393,17 +423,25 @@ describe("control endpoints", () => {
     expect(log.count).toBe(3);
     expect(log.requests.map((r) => r.secid)).toEqual(["0.000001", "0.000001", "0.000001"]);
 
-    expect((await control("POST", "snapshot", { secid: "0.000001", fqt: "1", snapshot: "2025-03-05" })).status).toBe(200);
+    expect((await control("POST", "snapshot", { secid: "0.000001", fqt: "1", snapshot: "2025-03-05" })).status).toBe(
+      200,
+    );
     expect((await klineData({ ...params, end: "20500000" })).klines.at(-1)).toBe(recorded.data.klines.at(-1));
     expect((await control("POST", "snapshot", { secid: "0.000001", fqt: "1", snapshot: "nope" })).status).toBe(400);
 
-    expect((await control("POST", "suspend", { secid: "0.000001", from: "2024-06-21", to: "2024-06-24" })).status).toBe(200);
+    expect((await control("POST", "suspend", { secid: "0.000001", from: "2024-06-21", to: "2024-06-24" })).status).toBe(
+      200,
+    );
     const suspended = await klineData(params);
     expect(suspended.klines.map((k) => k.slice(0, 10))).toEqual(["2024-06-20", "2024-06-25", "2024-06-26"]);
 
     expect((await control("POST", "latency", { ms: 120 })).status).toBe(200);
     const before = replay.requestCount();
-    await answeredAfter(120, () => replay.requestCount() > before, () => kline(params));
+    await answeredAfter(
+      120,
+      () => replay.requestCount() > before,
+      () => kline(params),
+    );
     expect((await control("POST", "latency", { ms: -1 })).status).toBe(400);
 
     expect((await control("POST", "reset")).status).toBe(200);

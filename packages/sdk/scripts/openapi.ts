@@ -36,8 +36,19 @@ export async function fetchOpenApiDocument(): Promise<Record<string, unknown>> {
   try {
     // 127.0.0.1:9 (discard): nothing is ever fetched while serving /openapi.json.
     const nowhere = "http://127.0.0.1:9";
-    const urls = { eastmoneyHistory: nowhere, eastmoneyQuote: nowhere, eastmoneyList: nowhere, eastmoneyDatacenter: nowhere, sinaCalendar: nowhere };
-    const { app } = await createSystem({ database, clock: new ManualClock("2026-01-05T00:00:00Z"), urls, timeoutMs: 1000 });
+    const urls = {
+      eastmoneyHistory: nowhere,
+      eastmoneyQuote: nowhere,
+      eastmoneyList: nowhere,
+      eastmoneyDatacenter: nowhere,
+      sinaCalendar: nowhere,
+    };
+    const { app } = await createSystem({
+      database,
+      clock: new ManualClock("2026-01-05T00:00:00Z"),
+      urls,
+      timeoutMs: 1000,
+    });
     const response = await app.request("/openapi.json");
     if (response.status !== 200) throw new Error(`/openapi.json answered ${response.status}`);
     return (await response.json()) as Record<string, unknown>;

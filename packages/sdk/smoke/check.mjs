@@ -12,5 +12,8 @@ assert.equal(history.data.length, 58);
 assert.equal(history.data[0].volume, 3215600, "volume in shares");
 const again = await remote.getHistory("600519.SH", range);
 assert.equal(again.metadata.cache.hit, true);
-await assert.rejects(remote.getHistory("NOPE", range), (e) => e instanceof QuantDbApiError && e.code === "INVALID_SYMBOL" && e.status === 400);
+await assert.rejects(
+  remote.getHistory("NOPE", range),
+  (e) => e instanceof QuantDbApiError && e.code === "INVALID_SYMBOL" && e.status === 400,
+);
 console.log("smoke: remote client ok");

@@ -6,7 +6,15 @@
 import pLimit from "p-limit";
 import { QuantDbApiError } from "./errors.ts";
 import { createTransport, type Call, type FetchLike } from "./http.ts";
-import { addDays, CALENDARS_START, indexCalendar, localDateTime, lookbackDays, startedSessions, stockCalendar } from "./sessions.ts";
+import {
+  addDays,
+  CALENDARS_START,
+  indexCalendar,
+  localDateTime,
+  lookbackDays,
+  startedSessions,
+  stockCalendar,
+} from "./sessions.ts";
 import type {
   Adjust,
   ApiKey,
@@ -165,13 +173,17 @@ export type GetManyOptions = HistoryRange & {
 export interface ManyHistory {
   /** History of each symbol that succeeded. */
   results: Record<string, StockHistory>;
-  /** Error of each symbol that failed (after its retries), e.g. `INVALID_SYMBOL` (400) or `UPSTREAM_UNAVAILABLE` (502). */
+  /**
+   * Error of each symbol that failed (after its retries), e.g. `INVALID_SYMBOL` (400) or `UPSTREAM_UNAVAILABLE` (502).
+   */
   errors: Record<string, QuantDbApiError>;
 }
 
 /** Filters and paging of `getStockList`. */
 export interface StockListOptions extends RequestOptions {
-  /** Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters). */
+  /**
+   * Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters).
+   */
   q?: string | undefined;
   /** At most this many stocks (1-10000). @default every matching stock */
   limit?: number | undefined;
@@ -199,7 +211,10 @@ export interface AssetListOptions extends RequestOptions {
   market?: ListMarket | undefined;
   /** Only this kind. @default both */
   kind?: InstrumentKind | undefined;
-  /** Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no control characters). */
+  /**
+   * Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no control
+   * characters).
+   */
   q?: string | undefined;
   /** Page size, 1-500. @default 50 */
   limit?: number | undefined;
@@ -244,10 +259,12 @@ export interface QuantDbClient {
    * three requests, at most N bars (fewer if the stock was suspended or not listed yet; with
    * `period: "weekly"`/`"monthly"`, the periods those sessions fall in). The calendar is HK for
    * 5-digit and `.HK`/`HK.`/`hk` symbols, CN otherwise.
-   * @param symbol - any accepted form: `600519`, `sh600519`, `600519.SH`, `000001.SZ`, `830799.BJ`, `00700`, `0700.HK`, `hk00700`.
+   * @param symbol - any accepted form: `600519`, `sh600519`, `600519.SH`, `000001.SZ`, `830799.BJ`, `00700`, `0700.HK`,
+   * `hk00700`.
    * @param range - `{ days }` or `{ start?, end? }`, with `adjust`, `period`, `signal`. @default { days: 30 }
    * @returns prices in CNY/HKD adjusted per `adjust`, volume in shares, percentages in percent.
-   * @throws {QuantDbApiError} `INVALID_SYMBOL`, `INVALID_DATE`, `INVALID_RANGE`, `INVALID_ADJUST`, `INVALID_PERIOD` (400); `UPSTREAM_UNAVAILABLE`/`UPSTREAM_INVALID` (502), `UPSTREAM_TIMEOUT` (504) after retries; client-side codes.
+   * @throws {QuantDbApiError} `INVALID_SYMBOL`, `INVALID_DATE`, `INVALID_RANGE`, `INVALID_ADJUST`, `INVALID_PERIOD`
+   * (400); `UPSTREAM_UNAVAILABLE`/`UPSTREAM_INVALID` (502), `UPSTREAM_TIMEOUT` (504) after retries; client-side codes.
    * @throws {RangeError} when `days` is not a positive integer.
    * @example const { data } = await client.getHistory("600519", { days: 30, adjust: "qfq" });
    * @example await client.getHistory("0700.HK", { start: "2024-01-02", end: "2024-03-28", period: "weekly" });
@@ -396,7 +413,8 @@ export interface QuantDbClient {
    */
   extendHkCalendar(list: HkHolidayList, options?: RequestOptions): Promise<CalendarExtension>;
   /**
-   * What the cache holds (instruments, bars, spans) and its hit ratio since the server started (`GET /api/v1/cache/stats`).
+   * What the cache holds (instruments, bars, spans) and its hit ratio since the server started (`GET
+   * /api/v1/cache/stats`).
    * @param options - `signal` to abort the call (code `ABORTED`).
    * @example const { requests } = await client.getCacheStats(); requests.hit_ratio; // a fraction 0-1
    */
@@ -455,7 +473,8 @@ export interface QuantDbClient {
    * Admin: create an API key (`POST /api/v1/keys`); the key itself is in this answer only.
    * @param name - who or what the key is for.
    * @param options - `scope` (`"read"`, default, or `"admin"`), `signal`.
-   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) for an empty name or unknown scope; 401/403 without an admin key.
+   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) for an empty name or unknown scope; 401/403 without an admin
+   * key.
    * @example const { key } = await admin.createApiKey("dashboard", { scope: "read" }); // "qdb_…"
    */
   createApiKey(name: string, options?: RequestOptions & { scope?: "read" | "admin" }): Promise<CreatedApiKey>;
@@ -477,18 +496,31 @@ export interface QuantDbClient {
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-function checkOptions(options: ClientOptions): { baseUrl: string; apiKey: string | undefined; fetch: FetchLike | undefined; timeoutMs: number; retries: number } {
+function checkOptions(options: ClientOptions): {
+  baseUrl: string;
+  apiKey: string | undefined;
+  fetch: FetchLike | undefined;
+  timeoutMs: number;
+  retries: number;
+} {
   if (!options || typeof options !== "object") throw new TypeError("createClient: options { baseUrl } are required");
   const { baseUrl, apiKey, fetch, timeoutMs = 60_000, retries = 2 } = options;
   if (typeof baseUrl !== "string" || !isHttpUrl(baseUrl)) {
-    throw new TypeError(`createClient: baseUrl must be an absolute http(s) URL such as "http://localhost:8000", got ${JSON.stringify(baseUrl)}`);
+    throw new TypeError(
+      `createClient: baseUrl must be an absolute http(s) URL such as "http://localhost:8000", got ${JSON.stringify(baseUrl)}`,
+    );
   }
   if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey.trim() === "")) {
-    throw new TypeError("createClient: apiKey must be a non-empty string; leave it out to send no Authorization header");
+    throw new TypeError(
+      "createClient: apiKey must be a non-empty string; leave it out to send no Authorization header",
+    );
   }
-  if (fetch !== undefined && typeof fetch !== "function") throw new TypeError("createClient: fetch must be a function (request: Request) => Promise<Response>");
+  if (fetch !== undefined && typeof fetch !== "function")
+    throw new TypeError("createClient: fetch must be a function (request: Request) => Promise<Response>");
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw new TypeError(`createClient: timeoutMs must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS}), got ${String(timeoutMs)}`);
+    throw new TypeError(
+      `createClient: timeoutMs must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS}), got ${String(timeoutMs)}`,
+    );
   }
   if (typeof retries !== "number" || !Number.isInteger(retries) || retries < 0) {
     throw new TypeError(`createClient: retries must be a non-negative integer, got ${String(retries)}`);
@@ -506,10 +538,15 @@ function isHttpUrl(url: string): boolean {
 }
 
 /** The session count of a range: its `days`, 30 when it names no dates either, undefined for a date range. */
-function sessionsOf(range: { days?: number | undefined; start?: string | undefined; end?: string | undefined }): number | undefined {
+function sessionsOf(range: {
+  days?: number | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+}): number | undefined {
   if (range.days === undefined && (range.start !== undefined || range.end !== undefined)) return undefined;
   const days = range.days ?? 30;
-  if (typeof days !== "number" || !Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive integer number of trading sessions, got ${String(days)}`);
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 1)
+    throw new RangeError(`days must be a positive integer number of trading sessions, got ${String(days)}`);
   return days;
 }
 
@@ -522,19 +559,29 @@ interface SessionWindow {
   days: number;
 }
 
-/** At most the last `days` daily bars: more can only come back past the calendar's horizon, where dates pass through unknown. */
+/**
+ * At most the last `days` daily bars: more can only come back past the calendar's horizon, where dates pass through
+ * unknown.
+ */
 function lastBars<T extends StockHistory>(history: T, days: number): T {
   if (history.period !== "daily" || history.data.length <= days) return history;
   const data = history.data.slice(-days);
-  return { ...history, start_date: data[0]?.date ?? history.start_date, data, metadata: { ...history.metadata, count: data.length } };
+  return {
+    ...history,
+    start_date: data[0]?.date ?? history.start_date,
+    data,
+    metadata: { ...history.metadata, count: data.length },
+  };
 }
 
 /**
  * Create a client of a QuantDB server. Uses only `fetch` (plus p-retry and p-limit), so it runs in
  * Node 20+, Bun, Deno and browsers (a browser needs the server to allow its origin).
- * @param options - `baseUrl` (required), `apiKey`, `fetch`, `timeoutMs` (per attempt, default 60000 ms), `retries` (default 2).
+ * @param options - `baseUrl` (required), `apiKey`, `fetch`, `timeoutMs` (per attempt, default 60000 ms), `retries`
+ * (default 2).
  * @returns the client; it holds no connections or timers between calls.
- * @throws {TypeError} synchronously, for a missing or relative `baseUrl`, an empty `apiKey`, a non-function `fetch`, or a bad `timeoutMs` / `retries`.
+ * @throws {TypeError} synchronously, for a missing or relative `baseUrl`, an empty `apiKey`, a non-function `fetch`, or
+ * a bad `timeoutMs` / `retries`.
  * @example
  * import { createClient } from "@quantdb/sdk";
  * const client = createClient({ baseUrl: "http://localhost:8000" });
@@ -545,30 +592,51 @@ export function createClient(options: ClientOptions): QuantDbClient {
   const call: Call = createTransport(settings);
 
   /** Where the last `days` sessions of a calendar start, by the server's clock and calendar. */
-  async function sessionWindow(market: CalendarMarket, days: number, signal: AbortSignal | undefined): Promise<SessionWindow> {
+  async function sessionWindow(
+    market: CalendarMarket,
+    days: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SessionWindow> {
     const health = await call("get", "/health", { signal });
     const instant = new Date(health.time);
     if (Number.isNaN(instant.getTime())) {
-      throw new QuantDbApiError({ code: "INVALID_RESPONSE", status: 200, message: `GET /health answered an unreadable time ${JSON.stringify(health.time)}` });
+      throw new QuantDbApiError({
+        code: "INVALID_RESPONSE",
+        status: 200,
+        message: `GET /health answered an unreadable time ${JSON.stringify(health.time)}`,
+      });
     }
     // Exchange-local today is at most one day after the UTC date (both calendars are UTC+8).
     const end = addDays(instant.toISOString().slice(0, 10), 1);
     for (let span = lookbackDays(days); ; span *= 2) {
       const earliest = addDays(end, -span);
       const start = earliest < CALENDARS_START ? CALENDARS_START : earliest;
-      const calendar = await call("get", "/api/v1/calendar/{market}", { params: { market }, query: { start_date: start, end_date: end }, signal });
+      const calendar = await call("get", "/api/v1/calendar/{market}", {
+        params: { market },
+        query: { start_date: start, end_date: end },
+        signal,
+      });
       const now = localDateTime(instant, calendar.timezone);
       const sessions = startedSessions(calendar.sessions, now);
       if (sessions.length >= days || start === CALENDARS_START) {
         // End at the latest started session, so a bar upstream may already show before the open is
         // not counted; past the calendar's horizon, at today (unknown dates pass through, see lastBars).
         const latest = sessions.at(-1)?.date ?? now.date;
-        return { start: sessions.at(-days)?.date ?? sessions[0]?.date ?? start, end: now.date > calendar.known_through ? now.date : latest, days };
+        return {
+          start: sessions.at(-days)?.date ?? sessions[0]?.date ?? start,
+          end: now.date > calendar.known_through ? now.date : latest,
+          days,
+        };
       }
     }
   }
 
-  function stockHistory(symbol: string, start: string | undefined, end: string | undefined, range: HistoryOptions): Promise<StockHistory> {
+  function stockHistory(
+    symbol: string,
+    start: string | undefined,
+    end: string | undefined,
+    range: HistoryOptions,
+  ): Promise<StockHistory> {
     return call("get", "/api/v1/historical/stock/{symbol}", {
       params: { symbol },
       query: { start_date: start, end_date: end, adjust: range.adjust, period: range.period },
@@ -586,7 +654,11 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     async getIndexHistory(symbol, range = {}) {
       const get = (start: string | undefined, end: string | undefined): Promise<IndexHistory> =>
-        call("get", "/api/v1/index/historical/{symbol}", { params: { symbol }, query: { start_date: start, end_date: end, period: range.period }, signal: range.signal });
+        call("get", "/api/v1/index/historical/{symbol}", {
+          params: { symbol },
+          query: { start_date: start, end_date: end, period: range.period },
+          signal: range.signal,
+        });
       const days = sessionsOf(range);
       if (days === undefined) return get(range.start, range.end);
       const window = await sessionWindow(indexCalendar(symbol), days, range.signal);
@@ -595,7 +667,8 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     async getMany(symbols, options = {}) {
       const { concurrency = 4, ...range } = options;
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new RangeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
       const days = sessionsOf(range);
       const limit = pLimit(concurrency);
       const windows = new Map<CalendarMarket, Promise<SessionWindow>>();
@@ -629,7 +702,13 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     batchHistory(symbols, range = {}) {
       return call("post", "/api/v1/batch/stocks", {
-        body: { symbols: [...symbols], start_date: range.start, end_date: range.end, adjust: range.adjust, period: range.period },
+        body: {
+          symbols: [...symbols],
+          start_date: range.start,
+          end_date: range.end,
+          adjust: range.adjust,
+          period: range.period,
+        },
         signal: range.signal,
       });
     },
@@ -643,7 +722,10 @@ export function createClient(options: ClientOptions): QuantDbClient {
     },
 
     getStockList(market, options = {}) {
-      return call("get", "/api/v1/stocks/list", { query: { market, q: options.q, limit: str(options.limit), offset: str(options.offset) }, signal: options.signal });
+      return call("get", "/api/v1/stocks/list", {
+        query: { market, q: options.q, limit: str(options.limit), offset: str(options.offset) },
+        signal: options.signal,
+      });
     },
 
     getCompanyInfo(symbol, options = {}) {
@@ -656,7 +738,13 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     listAssets(options = {}) {
       return call("get", "/api/v1/assets", {
-        query: { market: options.market, kind: options.kind, q: options.q, limit: str(options.limit), offset: str(options.offset) },
+        query: {
+          market: options.market,
+          kind: options.kind,
+          q: options.q,
+          limit: str(options.limit),
+          offset: str(options.offset),
+        },
         signal: options.signal,
       });
     },
@@ -670,11 +758,18 @@ export function createClient(options: ClientOptions): QuantDbClient {
     },
 
     getCalendar(market, options = {}) {
-      return call("get", "/api/v1/calendar/{market}", { params: { market }, query: { start_date: options.start, end_date: options.end }, signal: options.signal });
+      return call("get", "/api/v1/calendar/{market}", {
+        params: { market },
+        query: { start_date: options.start, end_date: options.end },
+        signal: options.signal,
+      });
     },
 
     getCalendarDate(market, date, options = {}) {
-      return call("get", "/api/v1/calendar/{market}/sessions/{date}", { params: { market, date }, signal: options.signal });
+      return call("get", "/api/v1/calendar/{market}/sessions/{date}", {
+        params: { market, date },
+        signal: options.signal,
+      });
     },
 
     extendCnCalendar(options = {}) {
@@ -682,7 +777,10 @@ export function createClient(options: ClientOptions): QuantDbClient {
     },
 
     extendHkCalendar(list, options = {}) {
-      return call("post", "/api/v1/calendar/HK/holidays", { body: { ...list, half_days: list.half_days ?? [] }, signal: options.signal });
+      return call("post", "/api/v1/calendar/HK/holidays", {
+        body: { ...list, half_days: list.half_days ?? [] },
+        signal: options.signal,
+      });
     },
 
     getCacheStats(options = {}) {
@@ -690,7 +788,11 @@ export function createClient(options: ClientOptions): QuantDbClient {
     },
 
     getCacheCoverage(symbol, options = {}) {
-      return call("get", "/api/v1/cache/coverage/{symbol}", { params: { symbol }, query: { kind: options.kind }, signal: options.signal });
+      return call("get", "/api/v1/cache/coverage/{symbol}", {
+        params: { symbol },
+        query: { kind: options.kind },
+        signal: options.signal,
+      });
     },
 
     clearCache(options = {}) {
@@ -698,11 +800,19 @@ export function createClient(options: ClientOptions): QuantDbClient {
     },
 
     clearSymbolCache(symbol, options = {}) {
-      return call("delete", "/api/v1/cache/clear/{symbol}", { params: { symbol }, query: { kind: options.kind }, signal: options.signal });
+      return call("delete", "/api/v1/cache/clear/{symbol}", {
+        params: { symbol },
+        query: { kind: options.kind },
+        signal: options.signal,
+      });
     },
 
     refreshCache(symbol, options = {}) {
-      return call("post", "/api/v1/cache/refresh/{symbol}", { params: { symbol }, query: { adjust: options.adjust }, signal: options.signal });
+      return call("post", "/api/v1/cache/refresh/{symbol}", {
+        params: { symbol },
+        query: { adjust: options.adjust },
+        signal: options.signal,
+      });
     },
 
     getVersion(options = {}) {

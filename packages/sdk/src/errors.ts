@@ -56,8 +56,8 @@ export interface QuantDbApiErrorInit {
  * try {
  *   await client.getHistory("ABC", { days: 5 });
  * } catch (error) {
- *   if (error instanceof QuantDbApiError && error.code === "INVALID_SYMBOL") console.log(error.status, error.details); // 400
- *   else throw error;
+ *   if (error instanceof QuantDbApiError && error.code === "INVALID_SYMBOL") console.log(error.status, error.details);
+ *   // 400 else throw error;
  * }
  */
 export class QuantDbApiError extends Error {
@@ -67,7 +67,10 @@ export class QuantDbApiError extends Error {
   readonly code: QuantDbErrorCode;
   /** HTTP status (400, 404, 502, …); 0 for `NETWORK_ERROR`, `TIMEOUT` and `ABORTED`. */
   readonly status: number;
-  /** The envelope's `error.details`, when the server sent any; for `HTTP_ERROR` / `INVALID_RESPONSE`, `{ body }` (the first 500 characters). */
+  /**
+   * The envelope's `error.details`, when the server sent any; for `HTTP_ERROR` / `INVALID_RESPONSE`, `{ body }` (the
+   * first 500 characters).
+   */
   readonly details: ApiErrorBody["details"];
 
   /**

@@ -45,7 +45,11 @@ interface CallInit<O> {
 }
 
 /** A typed call of one API operation. */
-export type Call = <P extends keyof paths, M extends MethodsOf<P>>(method: M, path: P, init?: CallInit<OperationOf<P, M>>) => Promise<OkBody<OperationOf<P, M>>>;
+export type Call = <P extends keyof paths, M extends MethodsOf<P>>(
+  method: M,
+  path: P,
+  init?: CallInit<OperationOf<P, M>>,
+) => Promise<OkBody<OperationOf<P, M>>>;
 
 /** Exponential backoff: 300 ms, 600 ms, 1.2 s, … (each × a random 1-2), at most 10 s. */
 const BACKOFF = { factor: 2, minTimeout: 300, maxTimeout: 10_000, randomize: true } as const;
@@ -104,14 +108,25 @@ function errorFromAnswer(what: string, status: number, text: string): QuantDbApi
     const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const error = parsed?.error;
     if (error && typeof error.code === "string" && typeof error.message === "string") {
-      const details = error.details && typeof error.details === "object" ? (error.details as Record<string, unknown>) : undefined;
+      const details =
+        error.details && typeof error.details === "object" ? (error.details as Record<string, unknown>) : undefined;
       // The envelope's code as sent (one of ApiErrorCode; a newer server's new code passes through too).
-      return new QuantDbApiError({ code: error.code as ApiErrorCode, status, message: error.message, ...(details ? { details } : {}) });
+      return new QuantDbApiError({
+        code: error.code as ApiErrorCode,
+        status,
+        message: error.message,
+        ...(details ? { details } : {}),
+      });
     }
   } catch {
     // not JSON: fall through
   }
-  return new QuantDbApiError({ code: "HTTP_ERROR", status, message: `${what} answered HTTP ${status} without a QuantDB error envelope`, details: { body: snippet(text) } });
+  return new QuantDbApiError({
+    code: "HTTP_ERROR",
+    status,
+    message: `${what} answered HTTP ${status} without a QuantDB error envelope`,
+    details: { body: snippet(text) },
+  });
 }
 
 /**
@@ -123,18 +138,36 @@ export function createTransport(settings: TransportSettings): Call {
   const headers: Record<string, string> = { accept: "application/json" };
   if (settings.apiKey !== undefined) headers.authorization = `Bearer ${settings.apiKey}`;
 
-  async function attempt(what: string, url: string, method: string, body: string | undefined, caller: AbortSignal | undefined): Promise<unknown> {
+  async function attempt(
+    what: string,
+    url: string,
+    method: string,
+    body: string | undefined,
+    caller: AbortSignal | undefined,
+  ): Promise<unknown> {
     const timeout = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      timeout.abort(new QuantDbApiError({ code: "TIMEOUT", status: 0, message: `${what} timed out after ${settings.timeoutMs} ms` }));
+      timeout.abort(
+        new QuantDbApiError({
+          code: "TIMEOUT",
+          status: 0,
+          message: `${what} timed out after ${settings.timeoutMs} ms`,
+        }),
+      );
     }, settings.timeoutMs);
     const combined = caller ? anySignal([caller, timeout.signal]) : { signal: timeout.signal, dispose() {} };
     // A failure without an HTTP answer: the caller's abort (final), our timeout or the network (retried).
     const failure = (cause: unknown): Error => {
       if (caller?.aborted) return new AbortError(abortedError(what, caller.reason));
-      if (timedOut) return new QuantDbApiError({ code: "TIMEOUT", status: 0, message: `${what} timed out after ${settings.timeoutMs} ms`, cause });
+      if (timedOut)
+        return new QuantDbApiError({
+          code: "TIMEOUT",
+          status: 0,
+          message: `${what} timed out after ${settings.timeoutMs} ms`,
+          cause,
+        });
       const reason = cause instanceof Error ? cause.message : String(cause);
       return new QuantDbApiError({ code: "NETWORK_ERROR", status: 0, message: `${what} failed: ${reason}`, cause });
     };
@@ -164,7 +197,13 @@ export function createTransport(settings: TransportSettings): Call {
         return JSON.parse(text) as unknown;
       } catch (cause) {
         throw new AbortError(
-          new QuantDbApiError({ code: "INVALID_RESPONSE", status, message: `${what} answered HTTP ${status} with a body that is not JSON`, details: { body: snippet(text) }, cause }),
+          new QuantDbApiError({
+            code: "INVALID_RESPONSE",
+            status,
+            message: `${what} answered HTTP ${status} with a body that is not JSON`,
+            details: { body: snippet(text) },
+            cause,
+          }),
         );
       }
     }
@@ -182,7 +221,11 @@ export function createTransport(settings: TransportSettings): Call {
     const caller = init.signal;
     if (caller?.aborted) throw abortedError(what, caller.reason);
     try {
-      return await pRetry(() => attempt(what, url, verb, body, caller), { ...BACKOFF, retries: settings.retries, ...(caller ? { signal: caller } : {}) });
+      return await pRetry(() => attempt(what, url, verb, body, caller), {
+        ...BACKOFF,
+        retries: settings.retries,
+        ...(caller ? { signal: caller } : {}),
+      });
     } catch (error) {
       if (error instanceof QuantDbApiError) throw error;
       // p-retry rejects with the signal's reason when the caller aborts during a backoff wait.

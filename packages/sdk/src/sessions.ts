@@ -66,7 +66,10 @@ export const CALENDARS_START = "1990-01-01";
  * Sessions that have started by `now` (exchange-local date and time): every session before today,
  * and today's once its continuous trading has opened.
  */
-export function startedSessions(sessions: readonly CalendarSession[], now: { date: string; time: string }): CalendarSession[] {
+export function startedSessions(
+  sessions: readonly CalendarSession[],
+  now: { date: string; time: string },
+): CalendarSession[] {
   return sessions.filter((s) => s.date < now.date || (s.date === now.date && now.time >= s.open));
 }
 

@@ -37,7 +37,9 @@ export type Period = StockHistory["period"];
 /** Listing exchange of a history answer: SH, SZ, BJ, HK, or CSI for CSI indices. */
 export type HistoryMarket = StockHistory["market"];
 
-/** Answer of `POST /api/v1/batch/stocks`: per-symbol {@link StockHistory} in `results`, per-symbol errors in `errors`. */
+/**
+ * Answer of `POST /api/v1/batch/stocks`: per-symbol {@link StockHistory} in `results`, per-symbol errors in `errors`.
+ */
 export type BatchHistory = Schemas["BatchHistory"];
 
 /**
@@ -92,14 +94,17 @@ export type FinancialReport = Schemas["FinancialReport"];
 export type TradingCalendar = Schemas["TradingCalendar"];
 /** One session with its exchange-local hours. */
 export type CalendarSession = Schemas["CalendarSession"];
-/** One date on a calendar (`GET /api/v1/calendar/{market}/sessions/{date}`): whether it is a session, its neighbours. */
+/**
+ * One date on a calendar (`GET /api/v1/calendar/{market}/sessions/{date}`): whether it is a session, its neighbours.
+ */
 export type CalendarDate = Schemas["CalendarDate"];
 /** Calendar: `"CN"` (A-shares: SSE, SZSE, BSE) or `"HK"` (HKEX). */
 export type CalendarMarket = TradingCalendar["market"];
 /** Outcome of a calendar extension (admin). */
 export type CalendarExtension = Schemas["CalendarExtension"];
 /** HKEX's holiday list for the year after the HK calendar's horizon; `half_days` may be left out (default `[]`). */
-export type HkHolidayList = Omit<Schemas["HkHolidayList"], "half_days"> & Partial<Pick<Schemas["HkHolidayList"], "half_days">>;
+export type HkHolidayList = Omit<Schemas["HkHolidayList"], "half_days"> &
+  Partial<Pick<Schemas["HkHolidayList"], "half_days">>;
 
 /** What the cache holds and its hit ratio since the server started (`GET /api/v1/cache/stats`). */
 export type CacheStats = Schemas["CacheStats"];
@@ -116,7 +121,9 @@ export type Version = Schemas["Version"];
 export type Health = Schemas["Health"];
 /** Recent job runs (`GET /api/v1/jobs`). */
 export type JobRunList = Schemas["JobRunList"];
-/** One job run: job, scope (CN/HK), session date, status, attempts, times, instruments updated, upstream calls, errors. */
+/**
+ * One job run: job, scope (CN/HK), session date, status, attempts, times, instruments updated, upstream calls, errors.
+ */
 export type JobRun = Schemas["JobRun"];
 
 /** An API key as listed (never the key itself): id, name, public prefix, scope, created/last used/revoked times. */

@@ -8,7 +8,13 @@ import type { AddressInfo } from "node:net";
 import { ManualClock } from "@quantdb/core/clock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSystem, type Api, type TestSystem } from "../../../packages/server/test/harness.ts";
-import { createClient, QuantDbApiError, type CalendarSession, type FetchLike, type QuantDbClient } from "../src/index.ts";
+import {
+  createClient,
+  QuantDbApiError,
+  type CalendarSession,
+  type FetchLike,
+  type QuantDbClient,
+} from "../src/index.ts";
 
 /** A fetch that counts and records the requests it forwards (optionally to another origin). */
 function countingFetch(target?: string): FetchLike & { requests: Request[]; inFlight: number; maxInFlight: number } {
@@ -58,19 +64,47 @@ describe("remote client against the API on loopback (pglite)", () => {
 
   it("reads health and version", async () => {
     // no upstream host has been called yet, so none is reported
-    expect(await client.getHealth()).toEqual({ status: "ok", database: "pglite", time: "2026-11-20T12:00:00.000Z", details: { upstreams: [] } });
+    expect(await client.getHealth()).toEqual({
+      status: "ok",
+      database: "pglite",
+      time: "2026-11-20T12:00:00.000Z",
+      details: { upstreams: [] },
+    });
     expect(await client.getVersion()).toEqual({ version: "0.1.0", api_version: "v1", database: "pglite" });
   });
 
   it("gets stock history over explicit dates exactly as the API serves it", async () => {
     const history = await client.getHistory("600519", { start: "20240102", end: "20240329", adjust: "qfq" });
-    expect(history).toMatchObject({ symbol: "600519", market: "SH", name: "贵州茅台", adjust: "qfq", period: "daily", start_date: "2024-01-02", end_date: "2024-03-29" });
-    expect(history.metadata).toMatchObject({ count: 58, cache: { hit: false, upstream_requests: 1 }, units: { currency: "CNY", volume: "shares", pct_change: "percent" } });
-    expect(history.data[0]).toMatchObject({ date: "2024-01-02", open: 1715.0, close: 1685.01, volume: 3215600, provisional: false });
+    expect(history).toMatchObject({
+      symbol: "600519",
+      market: "SH",
+      name: "贵州茅台",
+      adjust: "qfq",
+      period: "daily",
+      start_date: "2024-01-02",
+      end_date: "2024-03-29",
+    });
+    expect(history.metadata).toMatchObject({
+      count: 58,
+      cache: { hit: false, upstream_requests: 1 },
+      units: { currency: "CNY", volume: "shares", pct_change: "percent" },
+    });
+    expect(history.data[0]).toMatchObject({
+      date: "2024-01-02",
+      open: 1715.0,
+      close: 1685.01,
+      volume: 3215600,
+      provisional: false,
+    });
     const raw = await api.get("/api/v1/historical/stock/600519?start_date=2024-01-02&end_date=2024-03-29&adjust=qfq");
     expect(raw.body.data).toEqual(history.data);
 
-    const weekly = await client.getHistory("sh600519", { start: "2024-01-02", end: "2024-03-29", adjust: "qfq", period: "weekly" });
+    const weekly = await client.getHistory("sh600519", {
+      start: "2024-01-02",
+      end: "2024-03-29",
+      adjust: "qfq",
+      period: "weekly",
+    });
     expect(weekly.period).toBe("weekly");
     expect(weekly.metadata.cache.hit).toBe(true);
     expect(weekly.data.length).toBeLessThan(15);
@@ -81,7 +115,11 @@ describe("remote client against the API on loopback (pglite)", () => {
   });
 
   it("gets many stocks in one batch request", async () => {
-    const batch = await client.batchHistory(["600519", "0700.HK", "NOPE"], { start: "20240102", end: "20240131", adjust: "qfq" });
+    const batch = await client.batchHistory(["600519", "0700.HK", "NOPE"], {
+      start: "20240102",
+      end: "20240131",
+      adjust: "qfq",
+    });
     expect(Object.keys(batch.results).sort()).toEqual(["0700.HK", "600519"]);
     expect(batch.results["0700.HK"]?.metadata.units.currency).toBe("HKD");
     expect(batch.errors["NOPE"]).toMatchObject({ code: "INVALID_SYMBOL", status: 400 });
@@ -98,9 +136,23 @@ describe("remote client against the API on loopback (pglite)", () => {
     expect(quotes.data[2]).toMatchObject({ quote: null, error: { code: "INVALID_SYMBOL", status: 400 } });
 
     const list = await client.getStockList("SH", { limit: 5, offset: 1 });
-    expect(list).toMatchObject({ market: "SH", count: 5, offset: 1, limit: 5, stale: false, units: { currency: "CNY", volume: "shares" } });
+    expect(list).toMatchObject({
+      market: "SH",
+      count: 5,
+      offset: 1,
+      limit: 5,
+      stale: false,
+      units: { currency: "CNY", volume: "shares" },
+    });
 
-    expect(await client.getCompanyInfo("600519")).toMatchObject({ symbol: "600519", name: "贵州茅台", industry: "酿酒行业", exchange: "SSE", total_shares: 1256197800, currency: "CNY" });
+    expect(await client.getCompanyInfo("600519")).toMatchObject({
+      symbol: "600519",
+      name: "贵州茅台",
+      industry: "酿酒行业",
+      exchange: "SSE",
+      total_shares: 1256197800,
+      currency: "CNY",
+    });
     const infos = await client.batchCompanyInfo(["0700.HK", "NOPE"]);
     expect(infos.assets["0700.HK"]).toMatchObject({ symbol: "00700", currency: "HKD" });
     expect(infos.errors["NOPE"]?.code).toBe("INVALID_SYMBOL");
@@ -110,20 +162,44 @@ describe("remote client against the API on loopback (pglite)", () => {
     // the SH list was fetched above: search finds 600519 by name, best match first, limit sent as a string
     const search = await client.searchAssets("茅台", { limit: 3 });
     expect(search).toMatchObject({ q: "茅台", limit: 3 });
-    expect(search.results[0]).toMatchObject({ symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", source: "list" });
+    expect(search.results[0]).toMatchObject({
+      symbol: "600519",
+      kind: "stock",
+      market: "SH",
+      name: "贵州茅台",
+      source: "list",
+    });
     expect(search.lists.find((l) => l.market === "SH")?.snapshot_date).toBe("2026-11-20");
     await expect(client.searchAssets(" ")).rejects.toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
 
     const financial = await client.getFinancialSummary("600519");
-    expect(financial).toMatchObject({ symbol: "600519", data_type: "financial_summary", count: 8, metadata: { units: { currency: "CNY", eps_basic: "CNY/share" } } });
+    expect(financial).toMatchObject({
+      symbol: "600519",
+      data_type: "financial_summary",
+      count: 8,
+      metadata: { units: { currency: "CNY", eps_basic: "CNY/share" } },
+    });
   });
 
   it("reads the calendar: a range and one date", async () => {
     const december = await client.getCalendar("HK", { start: "20251201", end: "2025-12-31" });
-    expect(december).toMatchObject({ market: "HK", timezone: "Asia/Hong_Kong", start_date: "2025-12-01", end_date: "2025-12-31", known_through: "2026-12-31" });
+    expect(december).toMatchObject({
+      market: "HK",
+      timezone: "Asia/Hong_Kong",
+      start_date: "2025-12-01",
+      end_date: "2025-12-31",
+      known_through: "2026-12-31",
+    });
     expect(december.sessions.find((s) => s.date === "2025-12-24")).toMatchObject({ half_day: true, close: "12:00" });
     expect(december.sessions.some((s) => s.date === "2025-12-25")).toBe(false);
-    expect(await client.getCalendarDate("CN", "20240209")).toMatchObject({ market: "CN", date: "2024-02-09", known: true, is_session: false, previous: "2024-02-08", next: "2024-02-19" });
+    expect(await client.getCalendarDate("CN", "20240209")).toMatchObject({
+      market: "CN",
+      date: "2024-02-09",
+      known: true,
+      is_session: false,
+      previous: "2024-02-08",
+      next: "2024-02-19",
+    });
   });
 
   it("manages the cache: stats, coverage, refresh, clear", async () => {
@@ -132,10 +208,21 @@ describe("remote client against the API on loopback (pglite)", () => {
     expect(stats.bars).toBe(58);
     expect(stats.requests).toMatchObject({ total: 1, hits: 0, upstream_calls: 1 });
     const coverage = await client.getCacheCoverage("600519");
-    expect(coverage).toMatchObject({ symbol: "600519", kind: "stock", spans: [{ adjust: "qfq", start_date: "2024-01-02", end_date: "2024-03-29", bars: 58 }] });
-    expect(await apiError(client.getCacheCoverage("000300", { kind: "index" }))).toMatchObject({ code: "NOT_FOUND", status: 404 });
+    expect(coverage).toMatchObject({
+      symbol: "600519",
+      kind: "stock",
+      spans: [{ adjust: "qfq", start_date: "2024-01-02", end_date: "2024-03-29", bars: 58 }],
+    });
+    expect(await apiError(client.getCacheCoverage("000300", { kind: "index" }))).toMatchObject({
+      code: "NOT_FOUND",
+      status: 404,
+    });
     const refreshed = await client.refreshCache("600519", { adjust: "qfq" });
-    expect(refreshed).toMatchObject({ symbol: "600519", upstream_requests: 1, refreshed: [{ adjust: "qfq", changed: false }] });
+    expect(refreshed).toMatchObject({
+      symbol: "600519",
+      upstream_requests: 1,
+      refreshed: [{ adjust: "qfq", changed: false }],
+    });
     expect(await client.clearSymbolCache("600519")).toEqual({ cleared: "stock 600519" });
     expect((await client.getCacheStats()).bars).toBe(0);
     expect(await client.clearCache()).toEqual({ cleared: "all" });
@@ -164,15 +251,26 @@ describe("remote client against the API on loopback (pglite)", () => {
     const date = await apiError(counted.getHistory("600519", { start: "2024-13-45", end: "20240131" }));
     expect(date).toMatchObject({ code: "INVALID_DATE", status: 400 });
     expect(date.details).toBeDefined();
-    expect(await apiError(counted.extendHkCalendar({ year: 2031, holidays: [] }))).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
-    expect(await apiError(counted.getCalendarDate("CN", "not-a-date"))).toMatchObject({ code: "INVALID_DATE", status: 400 });
+    expect(await apiError(counted.extendHkCalendar({ year: 2031, holidays: [] }))).toMatchObject({
+      code: "VALIDATION_ERROR",
+      status: 400,
+    });
+    expect(await apiError(counted.getCalendarDate("CN", "not-a-date"))).toMatchObject({
+      code: "INVALID_DATE",
+      status: 400,
+    });
     expect(counting.requests).toHaveLength(4);
   });
 
   it("maps an injected upstream fault to 502 UPSTREAM_UNAVAILABLE, retrying it `retries` times", async () => {
     system.replay.injectFault({ kind: "reset", secid: "1.600519" });
     const counting = countingFetch();
-    const error = await apiError(createClient({ baseUrl: api.url, fetch: counting, retries: 2 }).getHistory("600519", { start: "20240102", end: "20240131" }));
+    const error = await apiError(
+      createClient({ baseUrl: api.url, fetch: counting, retries: 2 }).getHistory("600519", {
+        start: "20240102",
+        end: "20240131",
+      }),
+    );
     expect(error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", status: 502 });
     expect(error.retryable).toBe(true);
     expect(counting.requests).toHaveLength(3);
@@ -190,7 +288,10 @@ describe("remote client against the API on loopback (pglite)", () => {
     const embedded = createClient({ baseUrl: "http://embedded.invalid/", fetch: forward });
     expect(await embedded.getVersion()).toMatchObject({ version: "0.1.0" });
     expect(await embedded.getCalendarDate("HK", "2024-02-12")).toMatchObject({ is_session: false });
-    expect(forward.requests.map((r) => r.url)).toEqual(["http://embedded.invalid/api/v1/version/", "http://embedded.invalid/api/v1/calendar/HK/sessions/2024-02-12"]);
+    expect(forward.requests.map((r) => r.url)).toEqual([
+      "http://embedded.invalid/api/v1/version/",
+      "http://embedded.invalid/api/v1/calendar/HK/sessions/2024-02-12",
+    ]);
     expect(forward.requests[0]?.headers.get("accept")).toBe("application/json");
     // a handler with the (input, init) shape, as a wrapper around an in-process app would be written
     const handler: FetchLike = (input, init) => forward(new Request(input, init));
@@ -211,7 +312,12 @@ describe("remote client against the API on loopback (pglite)", () => {
       expect(history.data).toHaveLength(20);
       expect(history.data.map((b) => b.date)).toEqual(await lastSessions("CN", "2026-08-11", 20));
       expect(history.data.at(-1)).toMatchObject({ date: "2026-08-11", provisional: false });
-      expect(history).toMatchObject({ adjust: "", start_date: history.data[0]?.date, end_date: "2026-08-11", metadata: { count: 20 } });
+      expect(history).toMatchObject({
+        adjust: "",
+        start_date: history.data[0]?.date,
+        end_date: "2026-08-11",
+        metadata: { count: 20 },
+      });
       expect(paths(counting.requests)).toEqual(["/health", "/api/v1/calendar/CN", "/api/v1/historical/stock/600519"]);
       expect(system.replay.requestCount({ secid: "1.600519" })).toBe(1);
     });
@@ -239,7 +345,9 @@ describe("remote client against the API on loopback (pglite)", () => {
       api = await system.api({ clock: new ManualClock("2026-08-11T12:00:00Z") });
       const counting = countingFetch();
       const dated = createClient({ baseUrl: api.url, fetch: counting });
-      expect((await dated.getHistory("600519")).data.map((b) => b.date)).toEqual(await lastSessions("CN", "2026-08-11", 30));
+      expect((await dated.getHistory("600519")).data.map((b) => b.date)).toEqual(
+        await lastSessions("CN", "2026-08-11", 30),
+      );
       counting.requests.length = 0;
       await expect(dated.getHistory("600519", { days: 0 })).rejects.toThrow(RangeError);
       await expect(dated.getHistory("600519", { days: 2.5 })).rejects.toThrow(/positive integer/);
@@ -258,11 +366,14 @@ describe("remote client against the API on loopback (pglite)", () => {
     it("returns per-symbol results and errors, resolving the session window once per calendar, with bounded concurrency", async () => {
       api = await system.api({ clock: new ManualClock("2024-05-22T12:00:00Z") }); // Wednesday 20:00 in Shanghai and Hong Kong
       const counting = countingFetch();
-      const many = await createClient({ baseUrl: api.url, fetch: counting }).getMany(["600519", "0700.HK", "NOPE", "600519", "300750", "000001.SZ"], {
-        days: 5,
-        adjust: "qfq",
-        concurrency: 2,
-      });
+      const many = await createClient({ baseUrl: api.url, fetch: counting }).getMany(
+        ["600519", "0700.HK", "NOPE", "600519", "300750", "000001.SZ"],
+        {
+          days: 5,
+          adjust: "qfq",
+          concurrency: 2,
+        },
+      );
       expect(Object.keys(many.results).sort()).toEqual(["000001.SZ", "0700.HK", "300750", "600519"]);
       expect(Object.keys(many.errors)).toEqual(["NOPE"]);
       expect(many.errors["NOPE"]).toBeInstanceOf(QuantDbApiError);
@@ -274,7 +385,10 @@ describe("remote client against the API on loopback (pglite)", () => {
       expect(many.results["0700.HK"]?.market).toBe("HK");
       const seen = paths(counting.requests);
       expect(seen.filter((p) => p === "/health")).toHaveLength(2); // one per calendar window (CN, HK)
-      expect(seen.filter((p) => p.startsWith("/api/v1/calendar/")).sort()).toEqual(["/api/v1/calendar/CN", "/api/v1/calendar/HK"]);
+      expect(seen.filter((p) => p.startsWith("/api/v1/calendar/")).sort()).toEqual([
+        "/api/v1/calendar/CN",
+        "/api/v1/calendar/HK",
+      ]);
       expect(seen.filter((p) => p.startsWith("/api/v1/historical/"))).toHaveLength(5);
       expect(counting.maxInFlight).toBeLessThanOrEqual(2);
     });
@@ -285,7 +399,10 @@ describe("remote client against the API on loopback (pglite)", () => {
       expect(many.errors).toEqual({});
       const controller = new AbortController();
       controller.abort();
-      expect(await apiError(client.getMany(["600519"], { days: 3, signal: controller.signal }))).toMatchObject({ code: "ABORTED", status: 0 });
+      expect(await apiError(client.getMany(["600519"], { days: 3, signal: controller.signal }))).toMatchObject({
+        code: "ABORTED",
+        status: 0,
+      });
       expect(await client.getMany([])).toEqual({ results: {}, errors: {} });
     });
   });
@@ -314,7 +431,9 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 };
-const envelope = (code: string, status: number) => ({ error: { code, message: `${code} from the test server`, status, details: { why: "test" } } });
+const envelope = (code: string, status: number) => ({
+  error: { code, message: `${code} from the test server`, status, details: { why: "test" } },
+});
 
 describe("transport: retries, timeouts, aborts, odd answers (local server)", () => {
   const servers: Array<{ close(): Promise<void> }> = [];
@@ -328,7 +447,11 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
   });
 
   it("retries 503 twice and succeeds on the third attempt", async () => {
-    const server = await serve((_req, res, attempt) => (attempt <= 2 ? json(res, 503, envelope("UPSTREAM_UNAVAILABLE", 503)) : json(res, 200, { status: "ok", database: "pglite", time: "2026-01-05T00:00:00.000Z" })));
+    const server = await serve((_req, res, attempt) =>
+      attempt <= 2
+        ? json(res, 503, envelope("UPSTREAM_UNAVAILABLE", 503))
+        : json(res, 200, { status: "ok", database: "pglite", time: "2026-01-05T00:00:00.000Z" }),
+    );
     expect(await createClient({ baseUrl: server.url }).getHealth()).toMatchObject({ status: "ok" });
     expect(server.requests).toHaveLength(3);
     expect(server.requests.map((r) => r.url)).toEqual(["/health", "/health", "/health"]);
@@ -336,7 +459,11 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
 
   it("gives up after `retries` with the last 5xx error; retries: 0 means one attempt", async () => {
     const server = await serve((_req, res) => json(res, 504, envelope("UPSTREAM_TIMEOUT", 504)));
-    expect(await apiError(createClient({ baseUrl: server.url, retries: 1 }).getVersion())).toMatchObject({ code: "UPSTREAM_TIMEOUT", status: 504, details: { why: "test" } });
+    expect(await apiError(createClient({ baseUrl: server.url, retries: 1 }).getVersion())).toMatchObject({
+      code: "UPSTREAM_TIMEOUT",
+      status: 504,
+      details: { why: "test" },
+    });
     expect(server.requests).toHaveLength(2);
     await apiError(createClient({ baseUrl: server.url, retries: 0 }).getVersion());
     expect(server.requests).toHaveLength(3);
@@ -345,7 +472,12 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
   it("never retries a 4xx", async () => {
     const server = await serve((_req, res) => json(res, 429, envelope("RATE_LIMITED", 429)));
     const error = await apiError(createClient({ baseUrl: server.url, retries: 5 }).getCacheStats());
-    expect(error).toMatchObject({ code: "RATE_LIMITED", status: 429, message: "RATE_LIMITED from the test server", details: { why: "test" } });
+    expect(error).toMatchObject({
+      code: "RATE_LIMITED",
+      status: 429,
+      message: "RATE_LIMITED from the test server",
+      details: { why: "test" },
+    });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -389,7 +521,9 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
   it("aborts through the caller's signal: in flight, during a backoff wait, and before starting (ABORTED, no retry)", async () => {
     const controller = new AbortController();
     const slow = await serve(() => controller.abort()); // never answers; the caller gives up once the request is in
-    const inFlight = await apiError(createClient({ baseUrl: slow.url, retries: 3 }).getHealth({ signal: controller.signal }));
+    const inFlight = await apiError(
+      createClient({ baseUrl: slow.url, retries: 3 }).getHealth({ signal: controller.signal }),
+    );
     expect(inFlight).toMatchObject({ code: "ABORTED", status: 0 });
     expect(slow.requests).toHaveLength(1);
 
@@ -405,12 +539,16 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
 
     const counting = countingFetch();
     const already = AbortSignal.abort();
-    expect(await apiError(createClient({ baseUrl: slow.url, fetch: counting }).getHealth({ signal: already }))).toMatchObject({ code: "ABORTED" });
+    expect(
+      await apiError(createClient({ baseUrl: slow.url, fetch: counting }).getHealth({ signal: already })),
+    ).toMatchObject({ code: "ABORTED" });
     expect(counting.requests).toHaveLength(0);
   });
 
   it("sends the API key as a bearer token and JSON bodies with their content type", async () => {
-    const server = await serve((req, res) => json(res, 200, { data: [], metadata: { count: 0, ok: 0, failed: 0 }, echo: req.headers.authorization ?? null }));
+    const server = await serve((req, res) =>
+      json(res, 200, { data: [], metadata: { count: 0, ok: 0, failed: 0 }, echo: req.headers.authorization ?? null }),
+    );
     await createClient({ baseUrl: `${server.url}/`, apiKey: "s3cret" }).getQuotes(["600519"]);
     await createClient({ baseUrl: server.url }).getQuotes(["600519"]);
     expect(server.requests.map((r) => r.headers.authorization)).toEqual(["Bearer s3cret", undefined]);
@@ -422,16 +560,23 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
     const server = await serve((_req, res) => json(res, 200, {}));
     await createClient({ baseUrl: `${server.url}/prefix` }).getStockList("SH", { q: "茅台 &x", limit: 10 });
     await createClient({ baseUrl: server.url }).getCompanyInfo("HK.00700/..");
-    expect(server.requests.map((r) => r.url)).toEqual(["/prefix/api/v1/stocks/list?market=SH&q=%E8%8C%85%E5%8F%B0+%26x&limit=10", "/api/v1/assets/symbol/HK.00700%2F.."]);
+    expect(server.requests.map((r) => r.url)).toEqual([
+      "/prefix/api/v1/stocks/list?market=SH&q=%E8%8C%85%E5%8F%B0+%26x&limit=10",
+      "/api/v1/assets/symbol/HK.00700%2F..",
+    ]);
   });
 
   it("rejects bad options at createClient", () => {
-    expect(() => createClient({ baseUrl: "http://localhost:8000", apiKey: "" })).toThrow(/apiKey must be a non-empty string/);
+    expect(() => createClient({ baseUrl: "http://localhost:8000", apiKey: "" })).toThrow(
+      /apiKey must be a non-empty string/,
+    );
     expect(() => createClient({ baseUrl: "http://localhost:8000", apiKey: "   " })).toThrow(TypeError);
     expect(() => createClient({ baseUrl: "localhost:8000/api" })).toThrow(/baseUrl must be an absolute http\(s\) URL/);
     expect(() => createClient({ baseUrl: "http://localhost:8000", timeoutMs: 0 })).toThrow(/timeoutMs/);
     expect(() => createClient({ baseUrl: "http://localhost:8000", retries: -1 })).toThrow(/retries/);
-    expect(() => createClient({ baseUrl: "http://localhost:8000", fetch: "no" as unknown as FetchLike })).toThrow(/fetch must be a function/);
+    expect(() => createClient({ baseUrl: "http://localhost:8000", fetch: "no" as unknown as FetchLike })).toThrow(
+      /fetch must be a function/,
+    );
   });
 });
 
@@ -447,14 +592,42 @@ describe("session window (stubbed server)", () => {
         const start = url.searchParams.get("start_date")!;
         const end = url.searchParams.get("end_date")!;
         const sessions = [];
-        for (let d = new Date(`${start}T00:00:00Z`); d.toISOString().slice(0, 10) <= end; d = new Date(d.getTime() + 86_400_000)) {
-          if (d.getUTCDate() === 1 && d.toISOString().slice(0, 10) <= knownThrough) sessions.push({ date: d.toISOString().slice(0, 10), open: "09:30", close: "15:00", break_start: "11:30", break_end: "13:00", half_day: false });
+        for (
+          let d = new Date(`${start}T00:00:00Z`);
+          d.toISOString().slice(0, 10) <= end;
+          d = new Date(d.getTime() + 86_400_000)
+        ) {
+          if (d.getUTCDate() === 1 && d.toISOString().slice(0, 10) <= knownThrough)
+            sessions.push({
+              date: d.toISOString().slice(0, 10),
+              open: "09:30",
+              close: "15:00",
+              break_start: "11:30",
+              break_end: "13:00",
+              half_day: false,
+            });
         }
-        return Response.json({ market: "CN", timezone: "Asia/Shanghai", start_date: start, end_date: end, known_through: knownThrough, sessions });
+        return Response.json({
+          market: "CN",
+          timezone: "Asia/Shanghai",
+          start_date: start,
+          end_date: end,
+          known_through: knownThrough,
+          sessions,
+        });
       }
       // history: one bar on the start date, plus one on every date after the horizon up to the end
-      const data = [{ date: url.searchParams.get("start_date") }, ...["2027-01-04", "2027-01-05"].filter((d) => d <= url.searchParams.get("end_date")!).map((date) => ({ date }))];
-      return Response.json({ period: "daily", start_date: url.searchParams.get("start_date"), end_date: url.searchParams.get("end_date"), data, metadata: { count: data.length } });
+      const data = [
+        { date: url.searchParams.get("start_date") },
+        ...["2027-01-04", "2027-01-05"].filter((d) => d <= url.searchParams.get("end_date")!).map((date) => ({ date })),
+      ];
+      return Response.json({
+        period: "daily",
+        start_date: url.searchParams.get("start_date"),
+        end_date: url.searchParams.get("end_date"),
+        data,
+        metadata: { count: data.length },
+      });
     };
     return { requests, client: createClient({ baseUrl: "http://stub.invalid", fetch: fetchStub }) };
   }

@@ -15,7 +15,17 @@ describe("generated market data", () => {
     expect(await readFile(new URL("../src/markets.generated.ts", import.meta.url), "utf8")).toBe(renderMarketsModule());
   });
 
-  const stocks = ["600519", "sh600519", "600519.SS", "000001.SZ", "830799.BJ", "00700", "0700.HK", "700.HK", "HK.00700"];
+  const stocks = [
+    "600519",
+    "sh600519",
+    "600519.SS",
+    "000001.SZ",
+    "830799.BJ",
+    "00700",
+    "0700.HK",
+    "700.HK",
+    "HK.00700",
+  ];
   it.each([...stocks, "hk00700", "HK:700"])("puts the stock %s on core's calendar", (symbol) => {
     expect(stockCalendar(symbol)).toBe(marketOfExchange(parseStockSymbol(symbol).market).id);
   });

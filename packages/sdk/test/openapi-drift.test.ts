@@ -61,7 +61,9 @@ describe("generated OpenAPI artefacts", () => {
 
   it("has a client method for every operation (aliases and AKTools excepted)", () => {
     const document = JSON.parse(fresh.json) as { paths: Record<string, Record<string, { operationId?: string }>> };
-    const operationIds = Object.values(document.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+    const operationIds = Object.values(document.paths).flatMap((item) =>
+      Object.values(item).map((op) => op.operationId),
+    );
     expect(operationIds.sort()).toEqual(Object.keys(METHOD_OF).sort());
     const client = createClient({ baseUrl: "http://unused.invalid" });
     for (const method of Object.values(METHOD_OF)) if (method) expect(typeof client[method]).toBe("function");

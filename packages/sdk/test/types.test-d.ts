@@ -64,7 +64,9 @@ describe("method return types are the generated schemas", () => {
     expectTypeOf<StockHistory["data"]>().toEqualTypeOf<DailyBar[]>();
     expectTypeOf<DailyBar["close"]>().toEqualTypeOf<number>();
     expectTypeOf<DailyBar["amount"]>().toEqualTypeOf<number | null>();
-    expectTypeOf<StockHistory>().toEqualTypeOf<paths["/api/v1/historical/stock/{symbol}"]["get"]["responses"][200]["content"]["application/json"]>();
+    expectTypeOf<StockHistory>().toEqualTypeOf<
+      paths["/api/v1/historical/stock/{symbol}"]["get"]["responses"][200]["content"]["application/json"]
+    >();
     expectTypeOf<Adjust>().toEqualTypeOf<"" | "qfq" | "hfq">();
     expectTypeOf<Period>().toEqualTypeOf<"daily" | "weekly" | "monthly">();
     expectTypeOf(client.getMany).returns.resolves.toEqualTypeOf<ManyHistory>();

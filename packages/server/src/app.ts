@@ -46,7 +46,15 @@ function pathMatcher(path: string): RegExp {
 
 /** Headers a browser may send cross-origin, and read back. */
 const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-Id"];
-const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "ETag", "X-QuantDB-Complete"];
+const CORS_EXPOSE_HEADERS = [
+  "X-Request-Id",
+  "Retry-After",
+  "RateLimit-Limit",
+  "RateLimit-Remaining",
+  "RateLimit-Reset",
+  "ETag",
+  "X-QuantDB-Complete",
+];
 
 /**
  * Build the app around already-constructed services.
@@ -75,7 +83,13 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   });
 
   const metrics =
-    http.metrics === false ? undefined : createMetrics({ history: () => services.history.stats(), upstream: () => services.upstreamHealth.snapshot(), processMetrics: http.processMetrics ?? false });
+    http.metrics === false
+      ? undefined
+      : createMetrics({
+          history: () => services.history.stats(),
+          upstream: () => services.upstreamHealth.snapshot(),
+          processMetrics: http.processMetrics ?? false,
+        });
   const corsOrigins = http.corsOrigins ?? ["http://localhost:3000"];
 
   // Server-Timing: total;dur=<ms> — the server's own time on the request, from here to the answer.
@@ -116,7 +130,15 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
       failuresPerMinute: http.authFailuresPerMinute ?? false,
     }),
   );
-  if (http.rateLimitPerMinute) app.use("*", rateLimit({ pointsPerMinute: http.rateLimitPerMinute, ...(http.requestCosts ? { costs: http.requestCosts } : {}), metrics }));
+  if (http.rateLimitPerMinute)
+    app.use(
+      "*",
+      rateLimit({
+        pointsPerMinute: http.rateLimitPerMinute,
+        ...(http.requestCosts ? { costs: http.requestCosts } : {}),
+        metrics,
+      }),
+    );
   if (metrics) app.use("*", rowsServed(metrics));
   app.use("*", async (c, next) => {
     c.set("services", services);
@@ -151,7 +173,8 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "An API key (`qdb_…`, made with `quantdb keys create`) as `Authorization: Bearer <key>`. Needed for admin operations (QUANTDB_AUTH=admin, the default) or for every endpoint but /health and /ready (QUANTDB_AUTH=all).",
+    description:
+      "An API key (`qdb_…`, made with `quantdb keys create`) as `Authorization: Bearer <key>`. Needed for admin operations (QUANTDB_AUTH=admin, the default) or for every endpoint but /health and /ready (QUANTDB_AUTH=all).",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -171,7 +194,12 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
     if (known.length > 0) {
       const allowed = [...new Set(known.map((r) => r.method))].join(", ");
       c.header("Allow", allowed);
-      return errorResponse(c, "METHOD_NOT_ALLOWED", `Method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed}`, 405);
+      return errorResponse(
+        c,
+        "METHOD_NOT_ALLOWED",
+        `Method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed}`,
+        405,
+      );
     }
     return errorResponse(c, "NOT_FOUND", `No such path: ${c.req.path}`, 404);
   });

@@ -33,7 +33,11 @@ export function serialise(text: string, contentType: string, rows = 0, identity?
   const bytes = Buffer.from(text, "utf8");
   const hash = createHash("sha1");
   if (identity === undefined || bytes.byteLength <= 4 * EDGE_BYTES) hash.update(bytes);
-  else hash.update(identity).update(bytes.subarray(0, EDGE_BYTES)).update(bytes.subarray(bytes.byteLength - EDGE_BYTES));
+  else
+    hash
+      .update(identity)
+      .update(bytes.subarray(0, EDGE_BYTES))
+      .update(bytes.subarray(bytes.byteLength - EDGE_BYTES));
   return { bytes, etag: `W/"${hash.digest("base64url")}"`, contentType, rows };
 }
 

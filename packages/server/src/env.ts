@@ -16,17 +16,25 @@ const envSchema = z.object({
   DATABASE_URL: optional(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   /** Directory of the embedded database. */
   QUANTDB_DATA_DIR: optional(z.string().default("./.quantdb")),
-  /** `live` calls the real upstream sites; `replay` starts the bundled replay upstream (real recorded data, offline). */
+  /**
+   * `live` calls the real upstream sites; `replay` starts the bundled replay upstream (real recorded data, offline).
+   */
   QUANTDB_UPSTREAM: optional(z.enum(["live", "replay"]).default("live")),
   /** Base URL of Eastmoney's push2his host (or the full kline endpoint URL). */
   QUANTDB_EASTMONEY_HISTORY_URL: optional(z.url().default("https://push2his.eastmoney.com")),
-  /** Base URL of Eastmoney's push2 host for the stock list (or the full `/api/qt/clist/get` URL); company info uses QUANTDB_EASTMONEY_QUOTE_URL's host. */
+  /**
+   * Base URL of Eastmoney's push2 host for the stock list (or the full `/api/qt/clist/get` URL); company info uses
+   * QUANTDB_EASTMONEY_QUOTE_URL's host.
+   */
   QUANTDB_EASTMONEY_LIST_URL: optional(z.url().default("https://push2.eastmoney.com")),
   /** Base URL of Eastmoney's push2 host for realtime quotes (or the full `/api/qt/ulist.np/get` URL). */
   QUANTDB_EASTMONEY_QUOTE_URL: optional(z.url().default("https://push2.eastmoney.com")),
   /** Seconds a realtime quote is reused while its exchange trades. */
   QUANTDB_REALTIME_TTL_SECONDS: optional(z.coerce.number().min(0).max(3600).default(15)),
-  /** Base URL of Eastmoney's datacenter host (financial reports: `/securities/api/data/get`, `/securities/api/data/v1/get`). */
+  /**
+   * Base URL of Eastmoney's datacenter host (financial reports: `/securities/api/data/get`,
+   * `/securities/api/data/v1/get`).
+   */
   QUANTDB_EASTMONEY_DATACENTER_URL: optional(z.url().default("https://datacenter.eastmoney.com")),
   /** Sina's A-share trading-date list, used to extend the A-share calendar. */
   QUANTDB_SINA_CALENDAR_URL: optional(z.url().default("https://finance.sina.com.cn/realstock/company/klc_td_sh.txt")),
@@ -37,35 +45,58 @@ const envSchema = z.object({
   // --- upstream politeness (per upstream host; see docs/deploy.md) ---
   /** Upstream calls in flight at once per host; more wait in a queue. */
   QUANTDB_UPSTREAM_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64).default(2)),
-  /** Upstream calls started per second per host, evenly spaced (shared by all replicas on PostgreSQL); 0 = unlimited. */
+  /**
+   * Upstream calls started per second per host, evenly spaced (shared by all replicas on PostgreSQL); 0 = unlimited.
+   */
   QUANTDB_UPSTREAM_RATE_PER_SECOND: optional(z.coerce.number().min(0).max(1000).default(3)),
   /** Retries of a call that failed retryably (reset, refused, timeout, 5xx), with exponential backoff and jitter. */
   QUANTDB_UPSTREAM_RETRIES: optional(z.coerce.number().int().min(0).max(10).default(2)),
-  /** Longest time one request may spend on upstream work, ms: waiting for another request's fetch of the same series, the queue, rate budget, calls and retries; then 503 with Retry-After. */
+  /**
+   * Longest time one request may spend on upstream work, ms: waiting for another request's fetch of the same series,
+   * the queue, rate budget, calls and retries; then 503 with Retry-After.
+   */
   QUANTDB_UPSTREAM_TOTAL_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000).default(10_000)),
-  /** Consecutive failed upstream calls that open a host's circuit breaker (a ban signal opens it at once); 0 = no breaker. */
+  /**
+   * Consecutive failed upstream calls that open a host's circuit breaker (a ban signal opens it at once); 0 = no
+   * breaker.
+   */
   QUANTDB_BREAKER_THRESHOLD: optional(z.coerce.number().int().min(0).max(1000).default(5)),
   /** How long an open circuit refuses calls to its host before one probe, ms. */
   QUANTDB_BREAKER_COOLDOWN_MS: optional(z.coerce.number().int().min(100).max(86_400_000).default(60_000)),
   // --- operations (see README "Command line") ---
-  /** On SIGTERM/SIGINT: how long requests in flight may take to finish before their connections are closed, ms (then the database closes). */
+  /**
+   * On SIGTERM/SIGINT: how long requests in flight may take to finish before their connections are closed, ms (then the
+   * database closes).
+   */
   QUANTDB_SHUTDOWN_GRACE_MS: optional(z.coerce.number().int().min(0).max(600_000).default(10_000)),
-  /** `on`: the server runs the daily ingest after each session's close (pg-boss with DATABASE_URL, else in-process); `off`: it does not. */
+  /**
+   * `on`: the server runs the daily ingest after each session's close (pg-boss with DATABASE_URL, else in-process);
+   * `off`: it does not.
+   */
   QUANTDB_DAILY_INGEST: optional(z.enum(["on", "off"]).default("on")),
   /** Cron pattern (UTC) of the daily-ingest ticks; each tick runs only the sessions that are due and not yet run. */
   QUANTDB_DAILY_INGEST_CRON: optional(z.string().default("*/5 * * * *")),
-  /** MiB of serialised history answers kept in memory for reuse (bounded, least recently used out); 0 builds every answer. */
+  /**
+   * MiB of serialised history answers kept in memory for reuse (bounded, least recently used out); 0 builds every
+   * answer.
+   */
   QUANTDB_BODY_CACHE_MB: optional(z.coerce.number().min(0).max(65_536).default(64)),
   /** Freeze the clock at this ISO 8601 instant (tests and replays of a past day); unset: the system clock. */
   QUANTDB_NOW: optional(z.iso.datetime({ offset: true }).optional()),
   // --- security and observability (see README "Security") ---
   /** Who needs an API key: `off` nobody, `admin` admin operations only, `all` every endpoint but /health and /ready. */
   QUANTDB_AUTH: optional(z.enum(["off", "admin", "all"]).default("admin")),
-  /** Failed authentications (unknown, revoked or malformed key) per client IP per minute before 429 with Retry-After (no key lookup meanwhile); 0 = no limit. */
+  /**
+   * Failed authentications (unknown, revoked or malformed key) per client IP per minute before 429 with Retry-After (no
+   * key lookup meanwhile); 0 = no limit.
+   */
   QUANTDB_AUTH_FAILURES_PER_MINUTE: optional(z.coerce.number().int().min(0).max(1_000_000).default(20)),
   /** `off` disables the per-key / per-IP request rate limit. */
   QUANTDB_RATE_LIMIT: optional(z.enum(["on", "off"]).default("on")),
-  /** Rate budget per key (or per client IP without a key), points per minute; a request costs 1, a batch 10, a forced refresh 20. */
+  /**
+   * Rate budget per key (or per client IP without a key), points per minute; a request costs 1, a batch 10, a forced
+   * refresh 20.
+   */
   QUANTDB_RATE_LIMIT_PER_MINUTE: optional(z.coerce.number().int().min(1).max(1_000_000).default(600)),
   /** Dashboard port; its origin `http://localhost:${WEB_PORT}` is the default CORS allow-list. */
   WEB_PORT: optional(z.coerce.number().int().min(0).max(65535).default(3000)),
@@ -79,7 +110,10 @@ const envSchema = z.object({
   QUANTDB_LOG_LEVEL: optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   /** Whether request log lines include the client IP (off: not logged). */
   QUANTDB_LOG_CLIENT_IP: optional(z.stringbool().default(false)),
-  /** Proxies in front of the API whose X-Forwarded-For is trusted: `false`/0 (ignore the header), `true` (= 1) or a hop count. */
+  /**
+   * Proxies in front of the API whose X-Forwarded-For is trusted: `false`/0 (ignore the header), `true` (= 1) or a hop
+   * count.
+   */
   QUANTDB_TRUST_PROXY: optional(
     z
       .string()

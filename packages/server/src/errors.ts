@@ -13,32 +13,58 @@ import "./middleware/types.ts";
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum(ERROR_CODES).openapi({ description: "Stable machine-readable error code (the list is core's ERROR_CODES)", example: "INVALID_SYMBOL" }),
-      message: z.string().openapi({ description: "What went wrong, for people", example: "Invalid symbol 'ABC': not a recognised stock symbol." }),
+      code: z.enum(ERROR_CODES).openapi({
+        description: "Stable machine-readable error code (the list is core's ERROR_CODES)",
+        example: "INVALID_SYMBOL",
+      }),
+      message: z.string().openapi({
+        description: "What went wrong, for people",
+        example: "Invalid symbol 'ABC': not a recognised stock symbol.",
+      }),
       status: z.number().int().openapi({ description: "HTTP status, repeated", example: 400 }),
-      details: z.record(z.string(), z.unknown()).optional().openapi({ description: "Extra facts about the error (the offending value, accepted values)" }),
+      details: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .openapi({ description: "Extra facts about the error (the offending value, accepted values)" }),
     }),
   })
   .openapi("Error");
 
 /** Build an envelope response. */
-export function errorResponse(c: Context, code: ErrorCode, message: string, status: number, details?: Record<string, unknown>) {
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  status: number,
+  details?: Record<string, unknown>,
+) {
   return c.json({ error: { code, message, status, ...(details ? { details } : {}) } }, status as ContentfulStatusCode);
 }
 
-const errorContent = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+const errorContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
 
 /** The error responses every operation can give, spread into each route's `responses`. */
 export const openApiErrorResponses = {
-  400: errorContent("Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR)"),
-  401: errorContent("No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer)"),
+  400: errorContent(
+    "Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR)",
+  ),
+  401: errorContent(
+    "No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer)",
+  ),
   403: errorContent("The API key lacks the admin scope this operation needs (FORBIDDEN)"),
   404: errorContent("No such resource (NOT_FOUND)"),
   405: errorContent("Method not allowed on this path (METHOD_NOT_ALLOWED)"),
   429: errorContent("Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds"),
   500: errorContent("Unexpected server error (INTERNAL_ERROR)"),
-  502: errorContent("Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored"),
-  503: errorContent("Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored"),
+  502: errorContent(
+    "Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored",
+  ),
+  503: errorContent(
+    "Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored",
+  ),
   504: errorContent("Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored"),
 } as const;
 
@@ -54,10 +80,12 @@ export function handleError(error: Error, c: Context) {
       else console.error(`[quantdb] ${c.req.method} ${c.req.path} → ${error.code}: ${error.message}`);
     }
     const retryAfter = error.details?.retry_after_seconds;
-    if (typeof retryAfter === "number" && error.status === 503) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
+    if (typeof retryAfter === "number" && error.status === 503)
+      c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
     return errorResponse(c, error.code, error.message, error.status, error.details);
   }
-  if (error instanceof HTTPException && error.status === 413) return errorResponse(c, "PAYLOAD_TOO_LARGE", "The request body is too large.", 413);
+  if (error instanceof HTTPException && error.status === 413)
+    return errorResponse(c, "PAYLOAD_TOO_LARGE", "The request body is too large.", 413);
   if (error instanceof HTTPException && error.status < 500) {
     return errorResponse(c, "VALIDATION_ERROR", error.message || "Bad request", error.status);
   }

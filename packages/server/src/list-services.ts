@@ -13,7 +13,13 @@ import {
   type CompanyInfoSource,
   type StockListSource,
 } from "@quantdb/core/lists";
-import { createAssetStore, createCompanyInfoStore, createInstrumentSearchStore, createStockListStore, type Database } from "@quantdb/db";
+import {
+  createAssetStore,
+  createCompanyInfoStore,
+  createInstrumentSearchStore,
+  createStockListStore,
+  type Database,
+} from "@quantdb/db";
 
 /** What the list routes use. */
 export interface ListServices {
@@ -43,7 +49,11 @@ export function createListServices(db: Database, clock: Clock, upstreams: ListUp
       source: upstreams.listUpstream ?? new EastmoneyListClient({ pageDelayMs: 500 }),
       clock,
     }),
-    companyInfo: new CompanyInfoService({ store: createCompanyInfoStore(db), source: upstreams.infoUpstream ?? new EastmoneyInfoClient(), clock }),
+    companyInfo: new CompanyInfoService({
+      store: createCompanyInfoStore(db),
+      source: upstreams.infoUpstream ?? new EastmoneyInfoClient(),
+      clock,
+    }),
     assets: new AssetCatalog(createAssetStore(db)),
     search: new InstrumentSearch(createInstrumentSearchStore(db)),
   };

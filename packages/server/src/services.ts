@@ -12,7 +12,15 @@ import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyQuoteClient, type DailyBarSource, type QuoteSource } from "@quantdb/core/eastmoney";
 import { CacheAdmin, HistoryService, type SeriesLock } from "@quantdb/core/history";
 import { UpstreamPolicies } from "@quantdb/core/upstream";
-import { createApiKeyStore, createCacheAdminStore, createCalendarExtensionStore, createHistoryStore, createJobRunStore, checkReadiness, type DatabaseHandle } from "@quantdb/db";
+import {
+  createApiKeyStore,
+  createCacheAdminStore,
+  createCalendarExtensionStore,
+  createHistoryStore,
+  createJobRunStore,
+  checkReadiness,
+  type DatabaseHandle,
+} from "@quantdb/db";
 import { QuoteService } from "@quantdb/core/realtime";
 import { BodyCache } from "./body-cache.ts";
 import type { Services } from "./context.ts";

@@ -8,7 +8,13 @@ import type { CalendarExtension } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
 import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/eastmoney";
 import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
-import { PASS_THROUGH_UPSTREAM_POLICY, rateBudgetFrom, evenRateOptions, UpstreamPolicies, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
+import {
+  PASS_THROUGH_UPSTREAM_POLICY,
+  rateBudgetFrom,
+  evenRateOptions,
+  UpstreamPolicies,
+  type UpstreamPolicyConfig,
+} from "@quantdb/core/upstream";
 import type { SeriesLock } from "@quantdb/core/history";
 import {
   createAdvisoryLocks,
@@ -64,7 +70,13 @@ export function upstreamPolicyFromEnv(env: Env): Partial<UpstreamPolicyConfig> {
 
 /** Every upstream pointed at one replay server (`@quantdb/replay`). */
 export function replayUrls(replay: { url: string; sinaTradeDatesUrl: string }): UpstreamUrls {
-  return { eastmoneyHistory: replay.url, eastmoneyQuote: replay.url, eastmoneyList: replay.url, eastmoneyDatacenter: replay.url, sinaCalendar: replay.sinaTradeDatesUrl };
+  return {
+    eastmoneyHistory: replay.url,
+    eastmoneyQuote: replay.url,
+    eastmoneyList: replay.url,
+    eastmoneyDatacenter: replay.url,
+    sinaCalendar: replay.sinaTradeDatesUrl,
+  };
 }
 
 /** Options of {@link createSystem}. */
@@ -120,9 +132,13 @@ export interface SystemOptions {
  * with the other processes on the database (a stored extension's NOTIFY makes this system reload).
  * `close` stops that and the coordination pool; the caller closes the database afterwards.
  */
-export async function createSystem(
-  options: SystemOptions,
-): Promise<{ app: OpenAPIHono<AppEnv>; services: Services; restoredExtensions: number; scheduler: IngestScheduler | null; close: () => Promise<void> }> {
+export async function createSystem(options: SystemOptions): Promise<{
+  app: OpenAPIHono<AppEnv>;
+  services: Services;
+  restoredExtensions: number;
+  scheduler: IngestScheduler | null;
+  close: () => Promise<void>;
+}> {
   const { database, clock, urls, timeoutMs } = options;
   const { upstreams, seriesLock, coordination } = await upstreamCoordination(options);
   // Every upstream client runs its requests through the system's policies (the host's policy applies).
@@ -178,7 +194,11 @@ export async function createSystem(
 }
 
 /** Upstream policies, with their rate budget and the series locks in PostgreSQL when a coordination URL is given. */
-async function upstreamCoordination(options: SystemOptions): Promise<{ upstreams: UpstreamPolicies; seriesLock: SeriesLock | undefined; coordination: CoordinationPool | undefined }> {
+async function upstreamCoordination(options: SystemOptions): Promise<{
+  upstreams: UpstreamPolicies;
+  seriesLock: SeriesLock | undefined;
+  coordination: CoordinationPool | undefined;
+}> {
   const config: UpstreamPolicyConfig = { ...PASS_THROUGH_UPSTREAM_POLICY, ...options.upstreamPolicy };
   const clock = options.upstreamClock ?? options.clock;
   if (!options.coordinationUrl || options.database.driver !== "postgres") {
@@ -186,7 +206,10 @@ async function upstreamCoordination(options: SystemOptions): Promise<{ upstreams
   }
   const coordination = openCoordinationPool(options.coordinationUrl);
   try {
-    const budget = config.ratePerSecond > 0 ? rateBudgetFrom(await createPostgresRateLimiter(coordination, evenRateOptions(config.ratePerSecond))) : undefined;
+    const budget =
+      config.ratePerSecond > 0
+        ? rateBudgetFrom(await createPostgresRateLimiter(coordination, evenRateOptions(config.ratePerSecond)))
+        : undefined;
     const upstreams = new UpstreamPolicies({ config, clock, ...(budget ? { budget } : {}) });
     return { upstreams, seriesLock: createAdvisoryLocks(coordination), coordination };
   } catch (error) {

@@ -8,15 +8,38 @@ import { testDrivers } from "@quantdb/db/testing";
 import { describe, expect, it } from "vitest";
 import { systemSuite, type TestSystem } from "./harness.ts";
 
-const SUPPORTED = ["stock_zh_a_hist", "stock_hk_hist", "index_zh_a_hist", "stock_zh_a_spot_em", "stock_hk_spot_em", "stock_individual_info_em", "tool_trade_date_hist_sina"];
-const A_COLUMNS = ["日期", "股票代码", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"];
+const SUPPORTED = [
+  "stock_zh_a_hist",
+  "stock_hk_hist",
+  "index_zh_a_hist",
+  "stock_zh_a_spot_em",
+  "stock_hk_spot_em",
+  "stock_individual_info_em",
+  "tool_trade_date_hist_sina",
+];
+const A_COLUMNS = [
+  "日期",
+  "股票代码",
+  "开盘",
+  "收盘",
+  "最高",
+  "最低",
+  "成交量",
+  "成交额",
+  "振幅",
+  "涨跌幅",
+  "涨跌额",
+  "换手率",
+];
 const HK_COLUMNS = ["日期", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"];
 
 type Row = Record<string, string | number | null>;
 
 /** The replay's own kline strings for a request, split into fields (volume as upstream sends it). */
 async function klines(system: TestSystem, secid: string, fqt: string, beg: string, end: string): Promise<string[][]> {
-  const response = await fetch(`${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`);
+  const response = await fetch(
+    `${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`,
+  );
   const body = (await response.json()) as { data: { klines: string[] } | null };
   return (body.data?.klines ?? []).map((line) => line.split(","));
 }
@@ -57,19 +80,41 @@ function pythonJson(rows: Row[]): string {
     if (key === "成交量") return String(v);
     return Number.isInteger(v) ? v.toFixed(1) : String(v);
   };
-  return `[${rows.map((row) => `{${Object.entries(row).map(([k, v]) => `${JSON.stringify(k)}:${value(k, v)}`).join(",")}}`).join(",")}]`;
+  return `[${rows
+    .map(
+      (row) =>
+        `{${Object.entries(row)
+          .map(([k, v]) => `${JSON.stringify(k)}:${value(k, v)}`)
+          .join(",")}}`,
+    )
+    .join(",")}]`;
 }
 
-
 const CLIST_PATH = "/api/qt/clist/get";
-const FS = { SH: "m:1 t:2,m:1 t:23", SZ: "m:0 t:6,m:0 t:80", BJ: "m:0 t:81 s:2048", HK: "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2" } as const;
+const FS = {
+  SH: "m:1 t:2,m:1 t:23",
+  SZ: "m:0 t:6,m:0 t:80",
+  BJ: "m:0 t:81 s:2048",
+  HK: "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2",
+} as const;
 
 /** Every row the replay's clist serves for a market (fltt=2 values, "-" for missing), page by page. */
 async function clistRows(system: TestSystem, market: keyof typeof FS): Promise<Record<string, string | number>[]> {
   const rows: Record<string, string | number>[] = [];
   for (let page = 1; ; page++) {
-    const params = new URLSearchParams({ pn: String(page), pz: "100", po: "0", np: "1", fltt: "2", fid: "f12", fs: FS[market], fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25" });
-    const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as { data: { diff: Record<string, string | number>[] } | null };
+    const params = new URLSearchParams({
+      pn: String(page),
+      pz: "100",
+      po: "0",
+      np: "1",
+      fltt: "2",
+      fid: "f12",
+      fs: FS[market],
+      fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25",
+    });
+    const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as {
+      data: { diff: Record<string, string | number>[] } | null;
+    };
     if (!body.data) return rows;
     rows.push(...body.data.diff);
   }
@@ -97,7 +142,8 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("serves stock_zh_a_hist as AKTools' exact JSON: Chinese columns in AKShare's order, lots, date-time text, Python numbers", async () => {
     const api = await system.api();
-    const path = "/api/public/stock_zh_a_hist?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq";
+    const path =
+      "/api/public/stock_zh_a_hist?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq";
     const response = await fetch(api.url + path);
     const text = await response.text();
     expect(response.status).toBe(200);
@@ -127,9 +173,13 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     // the same bars through the v1 endpoint come from the same cache, in shares
     const v1 = await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240329&adjust=qfq");
     expect(v1.body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
-    expect(v1.body.data.map((b: { date: string; close: number; volume: number }) => [`${b.date}T00:00:00.000`, b.close, b.volume / 100])).toEqual(
-      first.body.map((r: Row) => [r["日期"], r["收盘"], r["成交量"]]),
-    );
+    expect(
+      v1.body.data.map((b: { date: string; close: number; volume: number }) => [
+        `${b.date}T00:00:00.000`,
+        b.close,
+        b.volume / 100,
+      ]),
+    ).toEqual(first.body.map((r: Row) => [r["日期"], r["收盘"], r["成交量"]]));
     expect(system.replay.requestCount()).toBe(1);
 
     // the other way: unadjusted bars fetched through v1 are served to AKTools without a call
@@ -137,7 +187,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(raw.status).toBe(200);
     const calls = system.replay.requestCount();
     expect(calls).toBe(2);
-    const ak = await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=000001&period=daily&start_date=20240812&end_date=20240930&adjust=`);
+    const ak = await fetch(
+      `${api.url}/api/public/stock_zh_a_hist?symbol=000001&period=daily&start_date=20240812&end_date=20240930&adjust=`,
+    );
     const akText = await ak.text();
     expect(system.replay.requestCount()).toBe(calls);
     const expected = akshareRows(await klines(system, "0.000001", "0", "20240812", "20240930"), { code: "000001" });
@@ -152,7 +204,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const cold = await api.get("/api/public/stock_zh_a_hist?symbol=600519");
     expect(cold.status).toBe(200);
     // one call, from the first SSE session to today (2026-11-20), nothing for days the calendar rules out
-    expect(system.replay.requests.map((r) => [r.secid, r.fqt, r.beg, r.end])).toEqual([["1.600519", "0", "19901219", "20261120"]]);
+    expect(system.replay.requests.map((r) => [r.secid, r.fqt, r.beg, r.end])).toEqual([
+      ["1.600519", "0", "19901219", "20261120"],
+    ]);
     const expected = akshareRows(await klines(system, "1.600519", "0", "19700101", "20500101"), { code: "600519" });
     expect(cold.body).toEqual(expected);
     expect(cold.body.length).toBeGreaterThan(400);
@@ -177,7 +231,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("derives weekly bars from the cached daily bars, dated on each week's last session, volume in lots", async () => {
     const api = await system.api();
-    const { status, body } = await api.get("/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20240102&end_date=20240329&adjust=qfq");
+    const { status, body } = await api.get(
+      "/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20240102&end_date=20240329&adjust=qfq",
+    );
     expect(status).toBe(200);
     expect(system.replay.requestCount()).toBe(1);
     const daily = akshareRows(await klines(system, "1.600519", "1", "20240101", "20240331"), { code: "600519" });
@@ -201,8 +257,12 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(body.map((r: Row) => r["日期"])).toContain("2024-02-08T00:00:00.000");
     // the daily bars are cached: the same weeks again, and the daily range, make no call
     const calls = system.replay.requestCount();
-    await api.get("/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20240102&end_date=20240329&adjust=qfq");
-    await api.get("/api/public/stock_zh_a_hist?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq");
+    await api.get(
+      "/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20240102&end_date=20240329&adjust=qfq",
+    );
+    await api.get(
+      "/api/public/stock_zh_a_hist?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq",
+    );
     expect(system.replay.requestCount()).toBe(calls);
   });
 
@@ -210,7 +270,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     // A guard, not a fix: Eastmoney filters klt=102 bars by their date (the week's last session), so
     // AKShare's frame for end_date 2023-01-10 (a Tuesday) ends with the week dated 2023-01-06.
     const api = await system.api();
-    const { status, body } = await api.get("/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20221201&end_date=20230110&adjust=qfq");
+    const { status, body } = await api.get(
+      "/api/public/stock_zh_a_hist?symbol=600519&period=weekly&start_date=20221201&end_date=20230110&adjust=qfq",
+    );
     expect(status).toBe(200);
     expect(body.at(-1)["日期"]).toBe("2023-01-06T00:00:00.000");
     expect(body.every((row: Row) => String(row["日期"]) <= "2023-01-10")).toBe(true);
@@ -218,7 +280,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("serves stock_hk_hist without 股票代码 and with volume in shares", async () => {
     const api = await system.api();
-    const response = await fetch(`${api.url}/api/public/stock_hk_hist?symbol=00700&period=daily&start_date=20210301&end_date=20210331&adjust=`);
+    const response = await fetch(
+      `${api.url}/api/public/stock_hk_hist?symbol=00700&period=daily&start_date=20210301&end_date=20210331&adjust=`,
+    );
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(system.replay.requests.map((r) => r.secid)).toEqual(["116.00700"]);
@@ -236,7 +300,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("serves index_zh_a_hist with 日期 as AKShare leaves it (YYYY-MM-DD) and volume in lots; 000001 is the SSE Composite", async () => {
     const api = await system.api();
-    const response = await fetch(`${api.url}/api/public/index_zh_a_hist?symbol=000300&period=daily&start_date=20240102&end_date=20240329`);
+    const response = await fetch(
+      `${api.url}/api/public/index_zh_a_hist?symbol=000300&period=daily&start_date=20240102&end_date=20240329`,
+    );
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(system.replay.requests.map((r) => r.secid)).toEqual(["1.000300"]);
@@ -267,15 +333,40 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const scans = system.replay.requestCount({ path: CLIST_PATH });
     // every page asks for the fields AKShare's stock_zh_a_spot_em reads
     for (const request of system.replay.requests.filter((r) => r.path === CLIST_PATH)) {
-      expect(request.query.fields!.split(",")).toEqual(expect.arrayContaining(["f7", "f10", "f11", "f22", "f24", "f25"]));
+      expect(request.query.fields!.split(",")).toEqual(
+        expect.arrayContaining(["f7", "f10", "f11", "f22", "f24", "f25"]),
+      );
     }
-    const upstream = [...(await clistRows(system, "SH")), ...(await clistRows(system, "SZ")), ...(await clistRows(system, "BJ"))];
+    const upstream = [
+      ...(await clistRows(system, "SH")),
+      ...(await clistRows(system, "SZ")),
+      ...(await clistRows(system, "BJ")),
+    ];
     expect(scans).toBe(Math.ceil(2268 / 100) + Math.ceil((upstream.length - 2268 - 249) / 100) + Math.ceil(249 / 100));
     const expected = ranked(upstream).map((r, i) => ({
-      序号: i + 1, 代码: r["f12"], 名称: storedName(r), 最新价: field(r, "f2"), 涨跌幅: field(r, "f3"), 涨跌额: field(r, "f4"), 成交量: field(r, "f5"),
-      成交额: field(r, "f6"), 振幅: field(r, "f7"), 最高: field(r, "f15"), 最低: field(r, "f16"), 今开: field(r, "f17"), 昨收: field(r, "f18"), 量比: field(r, "f10"),
-      换手率: field(r, "f8"), "市盈率-动态": field(r, "f9"), 市净率: field(r, "f23"), 总市值: field(r, "f20"), 流通市值: field(r, "f21"),
-      涨速: field(r, "f22"), "5分钟涨跌": field(r, "f11"), "60日涨跌幅": field(r, "f24"), 年初至今涨跌幅: field(r, "f25"),
+      序号: i + 1,
+      代码: r["f12"],
+      名称: storedName(r),
+      最新价: field(r, "f2"),
+      涨跌幅: field(r, "f3"),
+      涨跌额: field(r, "f4"),
+      成交量: field(r, "f5"),
+      成交额: field(r, "f6"),
+      振幅: field(r, "f7"),
+      最高: field(r, "f15"),
+      最低: field(r, "f16"),
+      今开: field(r, "f17"),
+      昨收: field(r, "f18"),
+      量比: field(r, "f10"),
+      换手率: field(r, "f8"),
+      "市盈率-动态": field(r, "f9"),
+      市净率: field(r, "f23"),
+      总市值: field(r, "f20"),
+      流通市值: field(r, "f21"),
+      涨速: field(r, "f22"),
+      "5分钟涨跌": field(r, "f11"),
+      "60日涨跌幅": field(r, "f24"),
+      年初至今涨跌幅: field(r, "f25"),
     }));
     const body = JSON.parse(text) as Row[];
     expect(body).toEqual(expected);
@@ -301,12 +392,39 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const scans = system.replay.requestCount({ path: CLIST_PATH });
     expect(scans).toBe(Math.ceil(2497 / 100));
     const expected = ranked(await clistRows(system, "HK")).map((r, i) => ({
-      序号: i + 1, 代码: r["f12"], 名称: storedName(r), 最新价: field(r, "f2"), 涨跌额: field(r, "f4"), 涨跌幅: field(r, "f3"),
-      今开: field(r, "f17"), 最高: field(r, "f15"), 最低: field(r, "f16"), 昨收: field(r, "f18"), 成交量: field(r, "f5"), 成交额: field(r, "f6"),
+      序号: i + 1,
+      代码: r["f12"],
+      名称: storedName(r),
+      最新价: field(r, "f2"),
+      涨跌额: field(r, "f4"),
+      涨跌幅: field(r, "f3"),
+      今开: field(r, "f17"),
+      最高: field(r, "f15"),
+      最低: field(r, "f16"),
+      昨收: field(r, "f18"),
+      成交量: field(r, "f5"),
+      成交额: field(r, "f6"),
     }));
     expect(body).toEqual(expected);
-    expect(Object.keys(body[0])).toEqual(["序号", "代码", "名称", "最新价", "涨跌额", "涨跌幅", "今开", "最高", "最低", "昨收", "成交量", "成交额"]);
-    expect(body.find((r: Row) => r["代码"] === "00700")).toMatchObject({ 名称: "腾讯控股", 最新价: 290, 成交量: 11929044 });
+    expect(Object.keys(body[0])).toEqual([
+      "序号",
+      "代码",
+      "名称",
+      "最新价",
+      "涨跌额",
+      "涨跌幅",
+      "今开",
+      "最高",
+      "最低",
+      "昨收",
+      "成交量",
+      "成交额",
+    ]);
+    expect(body.find((r: Row) => r["代码"] === "00700")).toMatchObject({
+      名称: "腾讯控股",
+      最新价: 290,
+      成交量: 11929044,
+    });
     const calls = system.replay.requestCount();
     await api.get("/api/public/stock_hk_spot_em");
     expect(system.replay.requestCount()).toBe(calls);
@@ -319,10 +437,22 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(response.status).toBe(200);
     expect(system.replay.requestCount({ path: "/api/qt/stock/get" })).toBe(1);
     expect(system.replay.requestCount({ path: "/api/qt/ulist.np/get" })).toBe(1);
-    const info = ((await (await fetch(`${system.replay.url}/api/qt/stock/get?secid=1.600519&fltt=2&invt=2&fields=f57,f58,f84,f85,f116,f117,f127,f189`)).json()) as { data: Record<string, string | number> }).data;
-    const quote = ((await (await fetch(`${system.replay.url}/api/qt/ulist.np/get?secids=1.600519&fltt=2&invt=2&fields=f2,f12`)).json()) as { data: { diff: Record<string, number>[] } }).data.diff[0]!;
-    // Eastmoney sends share counts and caps as JSON floats (the recorded 688635 response: 93670000.0), so Python prints ".0"
-    const float = (v: string | number) => (v === "-" ? '"-"' : Number.isInteger(Number(v)) ? Number(v).toFixed(1) : String(v));
+    const info = (
+      (await (
+        await fetch(
+          `${system.replay.url}/api/qt/stock/get?secid=1.600519&fltt=2&invt=2&fields=f57,f58,f84,f85,f116,f117,f127,f189`,
+        )
+      ).json()) as { data: Record<string, string | number> }
+    ).data;
+    const quote = (
+      (await (
+        await fetch(`${system.replay.url}/api/qt/ulist.np/get?secids=1.600519&fltt=2&invt=2&fields=f2,f12`)
+      ).json()) as { data: { diff: Record<string, number>[] } }
+    ).data.diff[0]!;
+    // Eastmoney sends share counts and caps as JSON floats (the recorded 688635 response: 93670000.0), so Python prints
+    // ".0"
+    const float = (v: string | number) =>
+      v === "-" ? '"-"' : Number.isInteger(Number(v)) ? Number(v).toFixed(1) : String(v);
     const items: [string, string][] = [
       ["最新", float(quote["f2"]!)],
       ["股票代码", JSON.stringify(info["f57"])],
@@ -334,7 +464,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
       ["行业", JSON.stringify(info["f127"])],
       ["上市时间", info["f189"] === "-" ? '"-"' : String(info["f189"])],
     ];
-    expect(text).toBe(`[${items.map(([item, value]) => `{"item":${JSON.stringify(item)},"value":${value}}`).join(",")}]`);
+    expect(text).toBe(
+      `[${items.map(([item, value]) => `{"item":${JSON.stringify(item)},"value":${value}}`).join(",")}]`,
+    );
     expect(JSON.parse(text)[2]).toEqual({ item: "股票简称", value: "贵州茅台" });
     const calls = system.replay.requestCount();
     expect(await (await fetch(`${api.url}/api/public/stock_individual_info_em?symbol=600519`)).text()).toBe(text);
@@ -368,7 +500,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("answers a range without sessions with [] and no upstream call", async () => {
     const api = await system.api();
-    const response = await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=600519&start_date=20240210&end_date=20240218`);
+    const response = await fetch(
+      `${api.url}/api/public/stock_zh_a_hist?symbol=600519&start_date=20240210&end_date=20240218`,
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("[]");
     expect(system.replay.requestCount()).toBe(0);
@@ -379,7 +513,12 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const { status, body } = await api.get("/api/public/stock_us_hist?symbol=105.MSFT");
     expect(status).toBe(404);
     expect(body).toEqual({
-      error: { code: "NOT_FOUND", message: expect.any(String), status: 404, details: { function: "stock_us_hist", supported: SUPPORTED } },
+      error: {
+        code: "NOT_FOUND",
+        message: expect.any(String),
+        status: 404,
+        details: { function: "stock_us_hist", supported: SUPPORTED },
+      },
     });
     for (const name of SUPPORTED) expect(body.error.message).toContain(name);
     const wrong = await api.get("/api/public/stock_zh_a_hist?symbol=600519", { method: "POST" });
@@ -408,7 +547,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("answers a well-formed A-share code upstream does not know with 200 [] after asking upstream", async () => {
     const api = await system.api();
-    const response = await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=688999&start_date=20240102&end_date=20240131`);
+    const response = await fetch(
+      `${api.url}/api/public/stock_zh_a_hist?symbol=688999&start_date=20240102&end_date=20240131`,
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("[]");
     expect(system.replay.requestCount({ secid: "1.688999" })).toBeGreaterThan(0);
@@ -416,7 +557,9 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
 
   it("serves AKShare's default symbol (000001) when the call names none, as AKTools passes no symbol to stock_zh_a_hist", async () => {
     const api = await system.api();
-    const named = await (await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=000001&start_date=20240812&end_date=20240930`)).text();
+    const named = await (
+      await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=000001&start_date=20240812&end_date=20240930`)
+    ).text();
     const unnamed = await fetch(`${api.url}/api/public/stock_zh_a_hist?start_date=20240812&end_date=20240930`);
     expect(unnamed.status).toBe(200);
     const text = await unnamed.text();
@@ -457,6 +600,8 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(operation.operationId).toBe("getAktoolsPublic");
     for (const name of SUPPORTED) expect(operation.description).toContain(name);
     for (const column of A_COLUMNS) expect(operation.description).toContain(column);
-    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["function", "symbol", "period", "start_date", "end_date", "adjust"]));
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(["function", "symbol", "period", "start_date", "end_date", "adjust"]),
+    );
   });
 });

@@ -10,12 +10,27 @@ import { testDrivers } from "@quantdb/db/testing";
 import { describe, expect, it } from "vitest";
 import { bearer, createKey, isEnvelope, guardedSuite } from "./security-harness.ts";
 
-const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (body: unknown, method = "POST"): RequestInit => ({
+  method,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 const HK_2027 = { year: 2027, holidays: ["2027-01-01", "2027-02-08", "2027-02-09"], half_days: ["2027-12-24"] };
 
 /** Every admin operation, with what it answers when an admin key reaches it (on an empty cache). */
-const ADMIN_OPERATIONS: Array<{ name: string; path: string; init: () => RequestInit; expectOk: (status: number, body: any) => void; hold?: string }> = [
-  { name: "clear everything", path: "/api/v1/cache/clear", init: () => ({ method: "DELETE" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toEqual({ cleared: "all" })) },
+const ADMIN_OPERATIONS: Array<{
+  name: string;
+  path: string;
+  init: () => RequestInit;
+  expectOk: (status: number, body: any) => void;
+  hold?: string;
+}> = [
+  {
+    name: "clear everything",
+    path: "/api/v1/cache/clear",
+    init: () => ({ method: "DELETE" }),
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b).toEqual({ cleared: "all" })),
+  },
   {
     name: "clear one symbol",
     path: "/api/v1/cache/clear/600519",
@@ -23,18 +38,51 @@ const ADMIN_OPERATIONS: Array<{ name: string; path: string; init: () => RequestI
     hold: "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105",
     expectOk: (s, b) => (expect(s).toBe(200), expect(b).toEqual({ cleared: "stock 600519" })),
   },
-  { name: "refresh a symbol", path: "/api/v1/cache/refresh/600519?adjust=qfq", init: () => ({ method: "POST" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ symbol: "600519", refreshed: [] })) },
-  { name: "extend the CN calendar", path: "/api/v1/calendar/CN/extend", init: () => ({ method: "POST" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ calendar: "CN", added_sessions: 0 })) },
-  { name: "extend the HK calendar", path: "/api/v1/calendar/HK/holidays", init: () => json(HK_2027), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ calendar: "HK", known_through: "2027-12-31" })) },
+  {
+    name: "refresh a symbol",
+    path: "/api/v1/cache/refresh/600519?adjust=qfq",
+    init: () => ({ method: "POST" }),
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ symbol: "600519", refreshed: [] })),
+  },
+  {
+    name: "extend the CN calendar",
+    path: "/api/v1/calendar/CN/extend",
+    init: () => ({ method: "POST" }),
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ calendar: "CN", added_sessions: 0 })),
+  },
+  {
+    name: "extend the HK calendar",
+    path: "/api/v1/calendar/HK/holidays",
+    init: () => json(HK_2027),
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ calendar: "HK", known_through: "2027-12-31" })),
+  },
   {
     name: "force-refresh history",
     path: "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq&force_refresh=true",
     init: () => ({}),
     expectOk: (s, b) => (expect(s).toBe(200), expect(b.data).toHaveLength(22)),
   },
-  { name: "list keys", path: "/api/v1/keys", init: () => ({}), expectOk: (s, b) => (expect(s).toBe(200), expect(b.data.slice(0, 2).map((k: { name: string }) => k.name)).toEqual(["admin-key", "read-key"])) },
-  { name: "create a key", path: "/api/v1/keys", init: () => json({ name: "made over HTTP" }), expectOk: (s, b) => (expect(s).toBe(201), expect(b).toMatchObject({ name: "made over HTTP", scope: "read" })) },
-  { name: "revoke a key", path: "/api/v1/keys/read-key", init: () => ({ method: "DELETE" }), expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ name: "read-key", scope: "read" })) },
+  {
+    name: "list keys",
+    path: "/api/v1/keys",
+    init: () => ({}),
+    expectOk: (s, b) => (
+      expect(s).toBe(200),
+      expect(b.data.slice(0, 2).map((k: { name: string }) => k.name)).toEqual(["admin-key", "read-key"])
+    ),
+  },
+  {
+    name: "create a key",
+    path: "/api/v1/keys",
+    init: () => json({ name: "made over HTTP" }),
+    expectOk: (s, b) => (expect(s).toBe(201), expect(b).toMatchObject({ name: "made over HTTP", scope: "read" })),
+  },
+  {
+    name: "revoke a key",
+    path: "/api/v1/keys/read-key",
+    init: () => ({ method: "DELETE" }),
+    expectOk: (s, b) => (expect(s).toBe(200), expect(b).toMatchObject({ name: "read-key", scope: "read" })),
+  },
 ];
 
 describe.each(testDrivers())("API keys on %s", (driver) => {
@@ -73,7 +121,12 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     expect((await api.get("/api/v1/calendar/CN/sessions/20240209")).status).toBe(200);
     expect((await api.get("/api/v1/cache/stats")).status).toBe(200);
     expect((await api.get("/health")).status).toBe(200);
-    for (const odd of ["/api/v1/cache/clear/", "/api/v1//cache/clear", "/api/v1/cache/%63lear", "/API/v1/cache/clear"]) {
+    for (const odd of [
+      "/api/v1/cache/clear/",
+      "/api/v1//cache/clear",
+      "/api/v1/cache/%63lear",
+      "/API/v1/cache/clear",
+    ]) {
       const r = await api.get(odd, { method: "DELETE" });
       expect([401], odd).toContain(r.status);
     }
@@ -82,7 +135,13 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
   it("QUANTDB_AUTH=all needs a key everywhere but /health, and any live key will do for data", async () => {
     const api = await start({ auth: "all" });
     const read = await createKey(suite.system, "read");
-    for (const path of ["/api/v1/calendar/CN/sessions/20240209", "/api/v1/cache/stats", "/openapi.json", "/metrics", "/no/such/path"]) {
+    for (const path of [
+      "/api/v1/calendar/CN/sessions/20240209",
+      "/api/v1/cache/stats",
+      "/openapi.json",
+      "/metrics",
+      "/no/such/path",
+    ]) {
       const r = await api.get(path);
       expect(r.status, path).toBe(401);
       expect(isEnvelope(r.body, 401), path).toBe(true);
@@ -100,7 +159,9 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     const api = await start({ auth: "admin" });
     const admin = await createKey(suite.system, "admin");
     expect((await api.get("/api/v1/cache/clear", bearer(admin.key, { method: "DELETE" }))).status).toBe(200);
-    expect(await createApiKeyStore(suite.system.database.db).revoke(admin.prefix, new Date())).toMatchObject({ id: admin.id });
+    expect(await createApiKeyStore(suite.system.database.db).revoke(admin.prefix, new Date())).toMatchObject({
+      id: admin.id,
+    });
 
     const revoked = await api.get("/api/v1/cache/clear", bearer(admin.key, { method: "DELETE" }));
     expect(revoked.status).toBe(401);
@@ -138,7 +199,12 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     const admin = await createKey(suite.system, "admin");
     const created = await api.get("/api/v1/keys", bearer(admin.key, json({ name: "desk", scope: "read" })));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: "desk", scope: "read", prefix: created.body.key.slice(0, 12), revoked_at: null });
+    expect(created.body).toMatchObject({
+      name: "desk",
+      scope: "read",
+      prefix: created.body.key.slice(0, 12),
+      revoked_at: null,
+    });
     expect((await api.get("/api/v1/calendar/CN/sessions/20240209", bearer(created.body.key))).status).toBe(200);
 
     const listed = await api.get("/api/v1/keys", bearer(admin.key));
@@ -162,8 +228,12 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     const token = generateApiKey().key;
     const api = await start({ auth: "all", localAdminToken: token });
     expect((await api.get("/api/v1/keys", bearer(token))).status).toBe(200);
-    expect((await api.get("/api/v1/keys", bearer(token, { headers: { "x-forwarded-for": "203.0.113.9" } }))).status).toBe(401);
-    expect((await api.get("/api/v1/keys", bearer(token, { headers: { forwarded: "for=203.0.113.9" } }))).status).toBe(401);
+    expect(
+      (await api.get("/api/v1/keys", bearer(token, { headers: { "x-forwarded-for": "203.0.113.9" } }))).status,
+    ).toBe(401);
+    expect((await api.get("/api/v1/keys", bearer(token, { headers: { forwarded: "for=203.0.113.9" } }))).status).toBe(
+      401,
+    );
     expect((await api.app.request("/api/v1/keys", bearer(token))).status).toBe(401);
     // another process's token is just an unknown key
     expect((await api.get("/api/v1/keys", bearer(generateApiKey().key))).status).toBe(401);

@@ -34,10 +34,16 @@ describe("BodyCache", () => {
     const big = (middle: string) => `{"head":1,"data":"${pad}${middle.repeat(5000)}${pad}","tail":2}`;
     expect(serialise(big("a"), "application/json").etag).not.toBe(serialise(big("b"), "application/json").etag);
     // the identity stands for the middle: same key and ends → same tag; another key → another tag
-    expect(serialise(big("a"), "application/json", 0, "k1").etag).toBe(serialise(big("b"), "application/json", 0, "k1").etag);
-    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(serialise(big("a"), "application/json", 0, "k2").etag);
+    expect(serialise(big("a"), "application/json", 0, "k1").etag).toBe(
+      serialise(big("b"), "application/json", 0, "k1").etag,
+    );
+    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(
+      serialise(big("a"), "application/json", 0, "k2").etag,
+    );
     // a change of shape at either end changes the tag under the same key
-    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(serialise(big("a").replace('"tail"', '"tale"'), "application/json", 0, "k1").etag);
+    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(
+      serialise(big("a").replace('"tail"', '"tale"'), "application/json", 0, "k1").etag,
+    );
     // small bodies are always hashed whole
     expect(serialise('{"a":1}', "application/json", 0, "k1").etag).toBe(serialise('{"a":1}', "application/json").etag);
   });
@@ -142,15 +148,21 @@ describe.each(testDrivers())("reused history answers on %s", (driver) => {
       expect(body.data).toBeUndefined();
       expect(body.metadata.count).toBe(rows.data.length);
       expect(body.columns.date).toEqual(rows.data.map((b: { date: string }) => b.date));
-      const rebuilt = body.columns.date.map((_: string, i: number) => Object.fromEntries(Object.keys(body.columns).map((k) => [k, body.columns[k][i]])));
+      const rebuilt = body.columns.date.map((_: string, i: number) =>
+        Object.fromEntries(Object.keys(body.columns).map((k) => [k, body.columns[k][i]])),
+      );
       expect(rebuilt).toEqual(rows.data);
 
       const csv = await fetch(`${api.url}${PATH}&format=csv`);
       expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
       const [header, ...lines] = (await csv.text()).trimEnd().split("\n");
-      expect(header).toBe("date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional,partial");
+      expect(header).toBe(
+        "date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional,partial",
+      );
       expect(lines.map((l) => l.split(","))).toEqual(
-        rows.data.map((b: Record<string, unknown>) => header!.split(",").map((k) => (b[k] === null ? "" : String(b[k])))),
+        rows.data.map((b: Record<string, unknown>) =>
+          header!.split(",").map((k) => (b[k] === null ? "" : String(b[k]))),
+        ),
       );
     }
     const gz = await fetch(`${api.url}${PATH}`, { headers: { "Accept-Encoding": "gzip" } });

@@ -32,15 +32,24 @@ it("the upstream total timeout defaults to 10 s, in the environment and in core'
 
 describe.each(testDrivers())("bounded waits on %s", (driver) => {
   const system = systemSuite(driver);
-  const startApi = (upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 5000) => system.api({ upstreamPolicy, timeoutMs });
+  const startApi = (upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 5000) =>
+    system.api({ upstreamPolicy, timeoutMs });
   const klineCalls = () => system.replay.requestCount(KLINE);
 
   it("N concurrent requests on a hung upstream: one upstream call, every one answered 503 with Retry-After within the bound", async () => {
     // Per-call timeout 5 s, 2 retries: without the request bound the first alone would take ~10 s,
     // and each waiter would then call upstream again in turn.
-    const api = await startApi({ retries: 2, totalTimeoutMs: DEADLINE_MS, backoffInitialMs: 20, backoffMaxMs: 60, breakerThreshold: 0 });
+    const api = await startApi({
+      retries: 2,
+      totalTimeoutMs: DEADLINE_MS,
+      backoffInitialMs: 20,
+      backoffMaxMs: 60,
+      breakerThreshold: 0,
+    });
     system.replay.injectFault({ kind: "slow", delayMs: 60_000 });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)),
+    );
     for (const answer of answers) {
       expect(answer.status).toBe(503);
       expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
@@ -55,7 +64,9 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
     const api = await startApi({ retries: 0, breakerThreshold: 0 });
     system.replay.setLatency(300); // the waiters are queued on the series lock while the first call runs
     system.replay.injectFault({ kind: "http500" });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)),
+    );
     expect(klineCalls()).toBe(1);
     for (const answer of answers) {
       expect(answer.status).toBe(answers[0]!.status);
@@ -75,7 +86,11 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
     const api = await startApi({ retries: 0, breakerThreshold: 0 });
     system.replay.setLatency(300);
     system.replay.injectFault({ kind: "http500" });
-    const answers = await Promise.all(Array.from({ length: 4 }, () => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq&allow_partial=true`)));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq&allow_partial=true`),
+      ),
+    );
     expect(klineCalls()).toBe(1);
     for (const answer of answers) {
       expect(answer.status).toBe(200);
@@ -89,7 +104,9 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
     system.replay.setLatency(600); // each call succeeds, slowly (ten in a row would take 6 s)
     // Ten different months of one series: each needs its own fetch under the same series lock.
     const months = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"];
-    const answers = await Promise.all(months.map((m) => api.get(`${HISTORY}/600519?start_date=2024${m}01&end_date=2024${m}20&adjust=qfq`)));
+    const answers = await Promise.all(
+      months.map((m) => api.get(`${HISTORY}/600519?start_date=2024${m}01&end_date=2024${m}20&adjust=qfq`)),
+    );
     for (const answer of answers) {
       expect([200, 503]).toContain(answer.status);
       if (answer.status === 503) {
@@ -104,75 +121,79 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
   });
 });
 
-describe.each(testDrivers().filter((driver) => driver === "postgres"))("bounded waits across replicas on %s", (driver) => {
-  let database: DatabaseHandle & { url?: string };
-  let replay: ReplayServer;
-  let coordination: CoordinationPool;
-  const servers: ServerType[] = [];
+describe.each(testDrivers().filter((driver) => driver === "postgres"))(
+  "bounded waits across replicas on %s",
+  (driver) => {
+    let database: DatabaseHandle & { url?: string };
+    let replay: ReplayServer;
+    let coordination: CoordinationPool;
+    const servers: ServerType[] = [];
 
-  beforeAll(async () => {
-    database = await openTestDatabase(driver);
-    replay = await startReplay();
-    coordination = openCoordinationPool(database.url!);
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-    await coordination?.close();
-    await replay?.close();
-    await database?.close();
-  });
+    beforeAll(async () => {
+      database = await openTestDatabase(driver);
+      replay = await startReplay();
+      coordination = openCoordinationPool(database.url!);
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+      await coordination?.close();
+      await replay?.close();
+      await database?.close();
+    });
 
-  it("a request waiting on another replica's hold of the series lock stops at its deadline: 503, no upstream call", async () => {
-    const { app, close } = await createSystem({
-      database,
-      clock: new ManualClock(AFTER_CLOSE),
-      urls: replayUrls(replay),
-      timeoutMs: 5000,
-      listPageDelayMs: 0,
-      upstreamPolicy: { retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 },
-      coordinationUrl: database.url!,
-    });
-    const server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    servers.push(server);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    it("a request waiting on another replica's hold of the series lock stops at its deadline: 503, no upstream call", async () => {
+      const { app, close } = await createSystem({
+        database,
+        clock: new ManualClock(AFTER_CLOSE),
+        urls: replayUrls(replay),
+        timeoutMs: 5000,
+        listPageDelayMs: 0,
+        upstreamPolicy: { retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 },
+        coordinationUrl: database.url!,
+      });
+      const server = await new Promise<ServerType>((resolve) => {
+        const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+      });
+      servers.push(server);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    // "Another replica" holds the series' advisory lock (as while fetching) until released.
-    let release!: () => void;
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    // the history service's series key (instrument key and adjustment)
-    const key = `${instrumentKey(parseStockSymbol("600519"))}|qfq`;
-    const other = createAdvisoryLocks(coordination).run(key, () => {
-      holding();
-      return new Promise<void>((resolve) => (release = resolve));
+      // "Another replica" holds the series' advisory lock (as while fetching) until released.
+      let release!: () => void;
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      // the history service's series key (instrument key and adjustment)
+      const key = `${instrumentKey(parseStockSymbol("600519"))}|qfq`;
+      const other = createAdvisoryLocks(coordination).run(key, () => {
+        holding();
+        return new Promise<void>((resolve) => (release = resolve));
+      });
+      await held;
+      // A safety valve only, so that code without the bound does not hang the suite: the holder lets go after 3× the
+      // deadline.
+      let letGo = false;
+      const valve = setTimeout(() => {
+        letGo = true;
+        release();
+      }, 3 * DEADLINE_MS);
+      try {
+        const answer = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+        expect(answer.status).toBe(503);
+        expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
+        expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        expect(letGo).toBe(false); // answered while the other replica still held the lock
+        expect(replay.requestCount(KLINE)).toBe(0);
+        clearTimeout(valve);
+        release();
+        await other;
+        // The lock is free again and the connections that waited were not left with a lock_timeout.
+        const after = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+        expect(after.status).toBe(200);
+      } finally {
+        clearTimeout(valve);
+        release();
+        await other;
+        await close();
+      }
     });
-    await held;
-    // A safety valve only, so that code without the bound does not hang the suite: the holder lets go after 3× the deadline.
-    let letGo = false;
-    const valve = setTimeout(() => {
-      letGo = true;
-      release();
-    }, 3 * DEADLINE_MS);
-    try {
-      const answer = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
-      expect(answer.status).toBe(503);
-      expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
-      expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect(letGo).toBe(false); // answered while the other replica still held the lock
-      expect(replay.requestCount(KLINE)).toBe(0);
-      clearTimeout(valve);
-      release();
-      await other;
-      // The lock is free again and the connections that waited were not left with a lock_timeout.
-      const after = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
-      expect(after.status).toBe(200);
-    } finally {
-      clearTimeout(valve);
-      release();
-      await other;
-      await close();
-    }
-  });
-});
+  },
+);

@@ -5,17 +5,35 @@ import { testDrivers } from "@quantdb/db/testing";
 import { describe, expect, it } from "vitest";
 import { systemSuite } from "./harness.ts";
 
-const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 
 describe.each(testDrivers())("batch and cache management on %s", (driver) => {
   const system = systemSuite(driver);
 
   describe("POST /api/v1/batch/stocks", () => {
-    const ten = ["600519", "000001", "300750", "430047", "830799", "688981", "sh600519", "000001.SZ", "300750.SZ", "688981.SH"];
+    const ten = [
+      "600519",
+      "000001",
+      "300750",
+      "430047",
+      "830799",
+      "688981",
+      "sh600519",
+      "000001.SZ",
+      "300750.SZ",
+      "688981.SH",
+    ];
 
     it("fetches each missing span once, and a batch of 10 cached symbols makes zero upstream calls", async () => {
       const api = await system.api();
-      const cold = await api.get("/api/v1/batch/stocks", json({ symbols: ten, start_date: "20240102", end_date: "20240131", adjust: "qfq" }));
+      const cold = await api.get(
+        "/api/v1/batch/stocks",
+        json({ symbols: ten, start_date: "20240102", end_date: "20240131", adjust: "qfq" }),
+      );
       expect(cold.status).toBe(200);
       expect(Object.keys(cold.body.results).sort()).toEqual([...ten].sort());
       expect(cold.body.errors).toEqual({});
@@ -24,7 +42,10 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       expect(cold.body.results["sh600519"].data).toEqual(cold.body.results["600519"].data);
       expect(cold.body.results["600519"].data).toHaveLength(22);
 
-      const warm = await api.get("/api/v1/batch/stocks", json({ symbols: ten, start_date: "2024-01-02", end_date: "2024-01-31", adjust: "qfq" }));
+      const warm = await api.get(
+        "/api/v1/batch/stocks",
+        json({ symbols: ten, start_date: "2024-01-02", end_date: "2024-01-31", adjust: "qfq" }),
+      );
       expect(warm.body.metadata.upstream_requests).toBe(0);
       expect(system.replay.requestCount()).toBe(6);
       const single = await api.get("/api/v1/historical/stock/300750?start_date=20240102&end_date=20240131&adjust=qfq");
@@ -34,7 +55,10 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
     it("reports bad symbols and upstream failures per symbol inside a 200", async () => {
       const api = await system.api();
       system.replay.injectFault({ kind: "reset", secid: "0.000001" });
-      const { status, body } = await api.get("/api/v1/batch/stocks", json({ symbols: ["600519", "BAD", "000001"], start_date: "20240102", end_date: "20240131", adjust: "qfq" }));
+      const { status, body } = await api.get(
+        "/api/v1/batch/stocks",
+        json({ symbols: ["600519", "BAD", "000001"], start_date: "20240102", end_date: "20240131", adjust: "qfq" }),
+      );
       expect(status).toBe(200);
       expect(Object.keys(body.results)).toEqual(["600519"]);
       expect(body.errors.BAD).toMatchObject({ code: "INVALID_SYMBOL", status: 400 });
@@ -62,7 +86,11 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
 
     it("rejects a body that is not JSON with 400 in the envelope", async () => {
       const api = await system.api();
-      const { status, body } = await api.get("/api/v1/batch/stocks", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+      const { status, body } = await api.get("/api/v1/batch/stocks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{not json",
+      });
       expect(status).toBe(400);
       expect(body.error).toMatchObject({ status: 400 });
     });
@@ -74,7 +102,12 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       const cold = await api.get("/api/v1/batch/assets", json({ symbols: ["600519", "000001.SZ", "BAD", "600519"] }));
       expect(cold.status).toBe(200);
       expect(Object.keys(cold.body.assets).sort()).toEqual(["000001.SZ", "600519"]);
-      expect(cold.body.assets["600519"]).toMatchObject({ symbol: "600519", market: "SH", name: "贵州茅台", currency: "CNY" });
+      expect(cold.body.assets["600519"]).toMatchObject({
+        symbol: "600519",
+        market: "SH",
+        name: "贵州茅台",
+        currency: "CNY",
+      });
       expect(cold.body.errors.BAD).toMatchObject({ code: "INVALID_SYMBOL", status: 400 });
       expect(cold.body.metadata).toEqual({ requested: 3, succeeded: 2, failed: 1, upstream_requests: 2 });
       const warm = await api.get("/api/v1/batch/assets", json({ symbols: ["600519", "000001.SZ"] }));
@@ -105,7 +138,14 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
 
       const coverage = await api.get("/api/v1/cache/coverage/600519.SH");
       expect(coverage.body).toMatchObject({ symbol: "600519", market: "SH", kind: "stock" });
-      expect(coverage.body.spans.map((s: { adjust: string; start_date: string; end_date: string; bars: number }) => [s.adjust, s.start_date, s.end_date, s.bars])).toEqual([
+      expect(
+        coverage.body.spans.map((s: { adjust: string; start_date: string; end_date: string; bars: number }) => [
+          s.adjust,
+          s.start_date,
+          s.end_date,
+          s.bars,
+        ]),
+      ).toEqual([
         ["qfq", "2024-01-02", "2024-01-31", 22],
         ["qfq", "2024-06-03", "2024-06-28", 0],
       ]);
@@ -125,7 +165,14 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       const { status, body } = await api.get("/api/v1/cache/stats");
       expect(status).toBe(200);
       expect(body.activity.bucket_seconds).toBe(60);
-      const minutes = body.activity.minutes as { start: string; requests: number; hits: number; hit_ratio: number | null; upstream_calls: number; latency_ms: Record<string, number | null> }[];
+      const minutes = body.activity.minutes as {
+        start: string;
+        requests: number;
+        hits: number;
+        hit_ratio: number | null;
+        upstream_calls: number;
+        latency_ms: Record<string, number | null>;
+      }[];
       expect(minutes).toHaveLength(60);
       const now = Math.floor(api.clock.now().getTime() / 60_000) * 60_000;
       expect(minutes.at(-1)!.start).toBe(new Date(now).toISOString());
@@ -135,7 +182,13 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       expect(first.latency_ms.p50).toBeGreaterThan(0);
       expect(first.latency_ms.p95!).toBeGreaterThanOrEqual(first.latency_ms.p50!);
       expect(first.latency_ms.max).toBe(first.latency_ms.p95); // two samples: p95 is the slower one
-      expect(minutes.at(-2)).toMatchObject({ requests: 0, hits: 0, hit_ratio: null, upstream_calls: 0, latency_ms: { p50: null, p95: null, max: null } });
+      expect(minutes.at(-2)).toMatchObject({
+        requests: 0,
+        hits: 0,
+        hit_ratio: null,
+        upstream_calls: 0,
+        latency_ms: { p50: null, p95: null, max: null },
+      });
       expect(minutes.at(-1)).toMatchObject({ requests: 1, hits: 1, hit_ratio: 1, upstream_calls: 0 });
       expect(minutes.reduce((n, m) => n + m.requests, 0)).toBe(body.requests.total);
       expect(minutes.reduce((n, m) => n + m.upstream_calls, 0)).toBe(body.requests.upstream_calls);
@@ -145,7 +198,9 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       const api = await system.api();
       await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");
       await api.get("/api/v1/historical/stock/300750?start_date=20240102&end_date=20240131&adjust=qfq");
-      expect((await api.get("/api/v1/cache/clear/600519", { method: "DELETE" })).body).toEqual({ cleared: "stock 600519" });
+      expect((await api.get("/api/v1/cache/clear/600519", { method: "DELETE" })).body).toEqual({
+        cleared: "stock 600519",
+      });
       expect((await api.get("/api/v1/cache/clear/600519", { method: "DELETE" })).status).toBe(404);
       expect(await system.rows()).toMatchObject({ instruments: 1 });
       const again = await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");

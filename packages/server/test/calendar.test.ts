@@ -11,7 +11,8 @@ import { startSystem, type Api, type TestSystem } from "./harness.ts";
 
 const CALENDAR = "/api/v1/calendar";
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../../../packages/core/test/fixtures/calendar/${name}`, import.meta.url));
+const fixture = (name: string): Buffer =>
+  readFileSync(new URL(`../../../packages/core/test/fixtures/calendar/${name}`, import.meta.url));
 
 interface WireSession {
   date: string;
@@ -23,14 +24,16 @@ interface WireSession {
 }
 
 /** CN: akshare's A-share trading dates; every session 09:30-15:00 with a break 11:30-13:00. */
-const cnSessions: WireSession[] = (JSON.parse(fixture("akshare_calendar.json").toString("utf8")) as string[]).map((d) => ({
-  date: `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`,
-  open: "09:30",
-  close: "15:00",
-  break_start: "11:30",
-  break_end: "13:00",
-  half_day: false,
-}));
+const cnSessions: WireSession[] = (JSON.parse(fixture("akshare_calendar.json").toString("utf8")) as string[]).map(
+  (d) => ({
+    date: `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`,
+    open: "09:30",
+    close: "15:00",
+    break_start: "11:30",
+    break_end: "13:00",
+    half_day: false,
+  }),
+);
 
 /** HK: exchange_calendars' XHKG schedule, UTC → HKT (+8 h, no DST), without the two closures it misses. */
 const HK_MISSING_CLOSURES = ["2023-09-01", "2023-09-08"];
@@ -103,7 +106,9 @@ const LAST_DAY = Date.UTC(2026, 11, 31);
 function randomDates(seed: number, count: number): string[] {
   const random = mulberry32(seed);
   const span = (LAST_DAY - FIRST_DAY) / 86_400_000 + 1;
-  return Array.from({ length: count }, () => new Date(FIRST_DAY + Math.floor(random() * span) * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: count }, () =>
+    new Date(FIRST_DAY + Math.floor(random() * span) * 86_400_000).toISOString().slice(0, 10),
+  );
 }
 
 /** One system for the whole file: nothing here writes to the database. */
@@ -121,27 +126,34 @@ describe("GET /api/v1/calendar/{market}", () => {
     expect(hkRowsAll).toHaveLength(9128);
     expect(hkSessions).toHaveLength(9126);
     // a session without a lunch break is exactly an early close
-    expect(hkSessions.every((s) => (s.break_start === null) === (s.break_end === null) && (s.break_start === null) === s.half_day)).toBe(true);
+    expect(
+      hkSessions.every(
+        (s) => (s.break_start === null) === (s.break_end === null) && (s.break_start === null) === s.half_day,
+      ),
+    ).toBe(true);
     expect(hkSessions.filter((s) => s.half_day).length).toBeGreaterThan(50);
   });
 
   it.each([
     ["CN", "Asia/Shanghai"],
     ["HK", "Asia/Hong_Kong"],
-  ] as const)("lists exactly the %s fixture sessions with their hours over 1990-01-01..2026-12-31", async (market, timezone) => {
-    const { status, body } = await api.get(`${CALENDAR}/${market}?start_date=19900101&end_date=20261231`);
-    expect(status).toBe(200);
-    expect(body).toEqual({
-      market,
-      timezone,
-      start_date: "1990-01-01",
-      end_date: "2026-12-31",
-      known_through: "2026-12-31",
-      sessions: FIXTURES[market],
-      provisional_through: PROVISIONAL_THROUGH[market],
-      provisional_sessions: [],
-    });
-  });
+  ] as const)(
+    "lists exactly the %s fixture sessions with their hours over 1990-01-01..2026-12-31",
+    async (market, timezone) => {
+      const { status, body } = await api.get(`${CALENDAR}/${market}?start_date=19900101&end_date=20261231`);
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        market,
+        timezone,
+        start_date: "1990-01-01",
+        end_date: "2026-12-31",
+        known_through: "2026-12-31",
+        sessions: FIXTURES[market],
+        provisional_through: PROVISIONAL_THROUGH[market],
+        provisional_sessions: [],
+      });
+    },
+  );
 
   it("never lists the HK closures the source misses, and keeps half days without a break", async () => {
     const { body } = await api.get(`${CALENDAR}/HK?start_date=2023-08-28&end_date=2023-09-15`);
@@ -158,11 +170,19 @@ describe("GET /api/v1/calendar/{market}", () => {
 
   it("defaults to the current year on the exchange", async () => {
     const { body } = await api.get(`${CALENDAR}/CN`);
-    expect(body).toMatchObject({ market: "CN", start_date: "2026-01-01", end_date: "2026-12-31", known_through: "2026-12-31" });
+    expect(body).toMatchObject({
+      market: "CN",
+      start_date: "2026-01-01",
+      end_date: "2026-12-31",
+      known_through: "2026-12-31",
+    });
     expect(body.sessions).toEqual(cnSessions.filter((s) => s.date >= "2026-01-01"));
     // 16:30Z on 2025-12-31 is already 2026-01-01 in Shanghai and Hong Kong
     const newYear = await system.api({ clock: new ManualClock("2025-12-31T16:30:00Z") });
-    expect((await newYear.get(`${CALENDAR}/HK`)).body).toMatchObject({ start_date: "2026-01-01", end_date: "2026-12-31" });
+    expect((await newYear.get(`${CALENDAR}/HK`)).body).toMatchObject({
+      start_date: "2026-01-01",
+      end_date: "2026-12-31",
+    });
     const eve = await system.api({ clock: new ManualClock("2025-12-31T15:30:00Z") });
     expect((await eve.get(`${CALENDAR}/HK`)).body).toMatchObject({ start_date: "2025-01-01", end_date: "2025-12-31" });
   });
@@ -227,7 +247,14 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
   it("answers a session with its hours, and an HK half day without a break", async () => {
     expect((await api.get(`${CALENDAR}/CN/sessions/20240208`)).body).toMatchObject({
       is_session: true,
-      session: { date: "2024-02-08", open: "09:30", close: "15:00", break_start: "11:30", break_end: "13:00", half_day: false },
+      session: {
+        date: "2024-02-08",
+        open: "09:30",
+        close: "15:00",
+        break_start: "11:30",
+        break_end: "13:00",
+        half_day: false,
+      },
       previous: "2024-02-07",
       next: "2024-02-19",
     });
@@ -237,7 +264,14 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
       date: "2025-12-24",
       known: true,
       is_session: true,
-      session: { date: "2025-12-24", open: "09:30", close: "12:00", break_start: null, break_end: null, half_day: true },
+      session: {
+        date: "2025-12-24",
+        open: "09:30",
+        close: "12:00",
+        break_start: null,
+        break_end: null,
+        half_day: true,
+      },
       previous: "2025-12-23",
       next: "2025-12-29",
       known_through: "2026-12-31",
@@ -245,35 +279,88 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
       provisional_through: "2027-12-31",
     });
     for (const date of HK_MISSING_CLOSURES) {
-      expect((await api.get(`${CALENDAR}/HK/sessions/${date}`)).body).toMatchObject({ known: true, is_session: false, session: null });
+      expect((await api.get(`${CALENDAR}/HK/sessions/${date}`)).body).toMatchObject({
+        known: true,
+        is_session: false,
+        session: null,
+      });
     }
   });
 
   it("answers the first sessions and the days before them", async () => {
-    expect((await api.get(`${CALENDAR}/CN/sessions/19901219`)).body).toMatchObject({ is_session: true, previous: null, next: "1990-12-20" });
-    expect((await api.get(`${CALENDAR}/CN/sessions/19900101`)).body).toMatchObject({ known: true, is_session: false, previous: null, next: "1990-12-19" });
-    expect((await api.get(`${CALENDAR}/HK/sessions/19900102`)).body).toMatchObject({ is_session: true, previous: null, next: "1990-01-03" });
+    expect((await api.get(`${CALENDAR}/CN/sessions/19901219`)).body).toMatchObject({
+      is_session: true,
+      previous: null,
+      next: "1990-12-20",
+    });
+    expect((await api.get(`${CALENDAR}/CN/sessions/19900101`)).body).toMatchObject({
+      known: true,
+      is_session: false,
+      previous: null,
+      next: "1990-12-19",
+    });
+    expect((await api.get(`${CALENDAR}/HK/sessions/19900102`)).body).toMatchObject({
+      is_session: true,
+      previous: null,
+      next: "1990-01-03",
+    });
   });
 
   it("answers at the horizon: no next after the last known session, no guess beyond it", async () => {
-    expect((await api.get(`${CALENDAR}/CN/sessions/20261231`)).body).toMatchObject({ known: true, is_session: true, previous: "2026-12-30", next: null });
-    expect((await api.get(`${CALENDAR}/HK/sessions/20261231`)).body).toMatchObject({ known: true, is_session: true, session: { half_day: true }, next: null });
+    expect((await api.get(`${CALENDAR}/CN/sessions/20261231`)).body).toMatchObject({
+      known: true,
+      is_session: true,
+      previous: "2026-12-30",
+      next: null,
+    });
+    expect((await api.get(`${CALENDAR}/HK/sessions/20261231`)).body).toMatchObject({
+      known: true,
+      is_session: true,
+      session: { half_day: true },
+      next: null,
+    });
     for (const market of ["CN", "HK"]) {
       const { status, body } = await api.get(`${CALENDAR}/${market}/sessions/20270104`);
       expect(status).toBe(200);
-      expect(body).toMatchObject({ date: "2027-01-04", known: false, is_session: null, session: null, previous: null, next: null, known_through: "2026-12-31" });
+      expect(body).toMatchObject({
+        date: "2027-01-04",
+        known: false,
+        is_session: null,
+        session: null,
+        previous: null,
+        next: null,
+        known_through: "2026-12-31",
+      });
       // the day right after the horizon: nothing unknown lies between it and the last known session
-      expect((await api.get(`${CALENDAR}/${market}/sessions/2027-01-01`)).body).toMatchObject({ known: false, is_session: null, previous: "2026-12-31", next: null });
+      expect((await api.get(`${CALENDAR}/${market}/sessions/2027-01-01`)).body).toMatchObject({
+        known: false,
+        is_session: null,
+        previous: "2026-12-31",
+        next: null,
+      });
     }
     // HK's computed schedule answers beside the unknown, marked provisional; CN has none
     expect((await api.get(`${CALENDAR}/HK/sessions/20270104`)).body.provisional).toEqual({
       is_session: true,
-      session: { date: "2027-01-04", open: "09:30", close: "16:00", break_start: "12:00", break_end: "13:00", half_day: false },
+      session: {
+        date: "2027-01-04",
+        open: "09:30",
+        close: "16:00",
+        break_start: "12:00",
+        break_end: "13:00",
+        half_day: false,
+      },
       previous: "2026-12-31",
       next: "2027-01-05",
     });
-    expect((await api.get(`${CALENDAR}/HK/sessions/20270101`)).body.provisional).toMatchObject({ is_session: false, session: null });
-    expect((await api.get(`${CALENDAR}/CN/sessions/20270104`)).body).toMatchObject({ provisional: null, provisional_through: null });
+    expect((await api.get(`${CALENDAR}/HK/sessions/20270101`)).body.provisional).toMatchObject({
+      is_session: false,
+      session: null,
+    });
+    expect((await api.get(`${CALENDAR}/CN/sessions/20270104`)).body).toMatchObject({
+      provisional: null,
+      provisional_through: null,
+    });
   });
 
   it.each([
@@ -281,7 +368,9 @@ describe("GET /api/v1/calendar/{market}/sessions/{date}", () => {
     ["HK", 20251224],
   ] as const)("agrees with the %s fixture on 300 random dates 1990-2026 (seed %i)", async (market, seed) => {
     const dates = randomDates(seed, 300);
-    const answers = await Promise.all(dates.map((date) => api.get(`${CALENDAR}/${market}/sessions/${date.replaceAll("-", "")}`)));
+    const answers = await Promise.all(
+      dates.map((date) => api.get(`${CALENDAR}/${market}/sessions/${date.replaceAll("-", "")}`)),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(300).fill(200));
     expect(answers.map((a) => a.body)).toEqual(dates.map((date) => expectedDate(market, date)));
   });

@@ -11,7 +11,9 @@ import { systemSuite, type TestSystem } from "./harness.ts";
 const HISTORY = "/api/v1/historical/stock";
 
 async function upstreamCloses(system: TestSystem, secid: string, fqt: string, beg: string, end: string) {
-  const response = await fetch(`${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`);
+  const response = await fetch(
+    `${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`,
+  );
   const body = (await response.json()) as { data: { klines: string[] } | null };
   return (body.data?.klines ?? []).map((line) => {
     const f = line.split(",");
@@ -44,7 +46,14 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(extended.body.metadata.cache).toMatchObject({
         hit: false,
         upstream_requests: 2,
-        series_replaced: { reason: "anchor_mismatch", anchor_date: "2024-06-26", cached_close: 10.08, upstream_close: 9.83, start_date: "2024-04-22", end_date: "2024-12-31" },
+        series_replaced: {
+          reason: "anchor_mismatch",
+          anchor_date: "2024-06-26",
+          cached_close: 10.08,
+          upstream_close: 9.83,
+          start_date: "2024-04-22",
+          end_date: "2024-12-31",
+        },
       });
       expect(system.replay.requests.slice(1).map((r) => [r.beg, r.end])).toEqual([
         ["20240626", "20241231"], // the extension with its anchor
@@ -83,7 +92,14 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(fresh.body.metadata.cache).toMatchObject({
         hit: false,
         upstream_requests: 2,
-        series_replaced: { reason: "daily_check", anchor_date: "2024-06-26", cached_close: 10.08, upstream_close: 9.83, start_date: "2024-04-22", end_date: "2024-07-05" },
+        series_replaced: {
+          reason: "daily_check",
+          anchor_date: "2024-06-26",
+          cached_close: 10.08,
+          upstream_close: 9.83,
+          start_date: "2024-04-22",
+          end_date: "2024-07-05",
+        },
       });
       expect(system.replay.requests.slice(calls).map((r) => [r.beg, r.end])).toEqual([
         ["20240626", "20240626"], // the latest held bar, compared
@@ -106,7 +122,9 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930`);
       clock.set("2026-11-24T08:00:00Z");
       const before = system.replay.requestCount();
-      expect((await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930`)).body.metadata.cache.hit).toBe(true);
+      expect((await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930`)).body.metadata.cache.hit).toBe(
+        true,
+      );
       expect(system.replay.requestCount()).toBe(before);
     });
 
@@ -158,9 +176,16 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
 
     it("refreshes nothing for a symbol never fetched and rejects bad input", async () => {
       const api = await system.api();
-      expect((await api.get(`/api/v1/cache/refresh/600036`, { method: "POST" })).body).toEqual({ symbol: "600036", market: "SH", refreshed: [], upstream_requests: 0 });
+      expect((await api.get(`/api/v1/cache/refresh/600036`, { method: "POST" })).body).toEqual({
+        symbol: "600036",
+        market: "SH",
+        refreshed: [],
+        upstream_requests: 0,
+      });
       expect((await api.get(`/api/v1/cache/refresh/XYZ`, { method: "POST" })).status).toBe(400);
-      expect((await api.get(`/api/v1/cache/refresh/600036?adjust=abc`, { method: "POST" })).body.error.code).toBe("INVALID_ADJUST");
+      expect((await api.get(`/api/v1/cache/refresh/600036?adjust=abc`, { method: "POST" })).body.error.code).toBe(
+        "INVALID_ADJUST",
+      );
       expect(system.replay.requestCount()).toBe(0);
     });
   });
@@ -246,7 +271,11 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       const glitch = await api.get(url);
       expect(glitch.status).toBe(200);
       expect(glitch.body.data).toEqual([]);
-      expect(glitch.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, unconfirmed_empty: [{ start: "2024-01-02", end: "2024-01-31" }] });
+      expect(glitch.body.metadata.cache).toMatchObject({
+        hit: false,
+        upstream_requests: 1,
+        unconfirmed_empty: [{ start: "2024-01-02", end: "2024-01-31" }],
+      });
       const next = await api.get(url);
       expect(next.body.data).toHaveLength(22);
       expect(next.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, unconfirmed_empty: [] });
@@ -264,10 +293,15 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(first.body.metadata.cache.unconfirmed_empty).toEqual([{ start: "2024-05-23", end: "2024-05-31" }]);
       // a later, longer request: 05-23..05-31 is confirmed, June is seen empty for the first time
       const longer = await api.get(`${HISTORY}/600519?start_date=20240515&end_date=20240614&adjust=qfq`);
-      expect(longer.body.metadata.cache).toMatchObject({ upstream_requests: 1, unconfirmed_empty: [{ start: "2024-06-03", end: "2024-06-14" }] });
+      expect(longer.body.metadata.cache).toMatchObject({
+        upstream_requests: 1,
+        unconfirmed_empty: [{ start: "2024-06-03", end: "2024-06-14" }],
+      });
       expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20240522", end: "20240614" }); // with its anchor
       const coverage = await api.get("/api/v1/cache/coverage/600519");
-      expect(coverage.body.spans.map((s: { start_date: string; end_date: string }) => [s.start_date, s.end_date])).toEqual([
+      expect(
+        coverage.body.spans.map((s: { start_date: string; end_date: string }) => [s.start_date, s.end_date]),
+      ).toEqual([
         ["2024-05-15", "2024-05-22"],
         ["2024-05-22", "2024-05-31"],
       ]);

@@ -24,7 +24,12 @@ describe.each(testDrivers())("edge faults on %s", (driver) => {
 
   it("a trailing slash is the same path: GET /health/, /ready/ and a history path answer as without it", async () => {
     const api = await suite.start({ auth: "admin" });
-    for (const path of ["/health/", "/ready/", "/api/v1/version/", "/api/v1/historical/stock/600519/?start_date=20240102&end_date=20240105&adjust=qfq"]) {
+    for (const path of [
+      "/health/",
+      "/ready/",
+      "/api/v1/version/",
+      "/api/v1/historical/stock/600519/?start_date=20240102&end_date=20240105&adjust=qfq",
+    ]) {
       const answer = await api.get(path);
       expect(answer.status, path).toBe(200);
     }
@@ -48,7 +53,10 @@ describe.each(testDrivers())("edge faults on %s", (driver) => {
     } as typeof real;
     const api = await suite.start({ auth: "all", apiKeys, authFailuresPerMinute: 3, trustProxy: 1 });
     const { key } = await createKey(suite.system, "read");
-    const from = (ip: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), "x-forwarded-for": ip } });
+    const from = (ip: string, init: RequestInit = {}): RequestInit => ({
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), "x-forwarded-for": ip },
+    });
 
     for (let i = 0; i < 3; i++) {
       const refused = await api.get("/api/v1/version", from("203.0.113.7", bearer(UNKNOWN_KEY)));

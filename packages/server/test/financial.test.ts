@@ -13,7 +13,13 @@ const DATACENTER_PATHS = ["/securities/api/data/get", "/securities/api/data/v1/g
 type Row = Record<string, unknown>;
 /** The replay's fixture, read here independently of the adapter: the expected upstream rows. */
 const fixture = JSON.parse(
-  readFileSync(join(dirname(createRequire(import.meta.url).resolve("@quantdb/replay/package.json")), "fixtures/datacenter/financials.json"), "utf8"),
+  readFileSync(
+    join(
+      dirname(createRequire(import.meta.url).resolve("@quantdb/replay/package.json")),
+      "fixtures/datacenter/financials.json",
+    ),
+    "utf8",
+  ),
 ) as Record<string, Row[]>;
 
 /** The mapping the endpoint promises, written out here (not imported from core): field → [report, key]. */
@@ -43,15 +49,20 @@ const TYPES: Record<string, string> = { "03-31": "Q1", "06-30": "H1", "09-30": "
 
 /** What the summary must say for a SECUCODE, as of a publication date: newest 8, newest first. */
 function expectedReports(secucode: string, asOf = "2026-11-20") {
-  const pick = (report: string, date: string) => fixture[report]!.find((r) => r.SECUCODE === secucode && String(r.REPORT_DATE).startsWith(date));
-  return fixture.RPT_F10_FINANCE_MAINFINADATA!
-    .filter((r) => r.SECUCODE === secucode && String(r.NOTICE_DATE).slice(0, 10) <= asOf)
+  const pick = (report: string, date: string) =>
+    fixture[report]!.find((r) => r.SECUCODE === secucode && String(r.REPORT_DATE).startsWith(date));
+  return fixture
+    .RPT_F10_FINANCE_MAINFINADATA!.filter((r) => r.SECUCODE === secucode && String(r.NOTICE_DATE).slice(0, 10) <= asOf)
     .map((r) => String(r.REPORT_DATE).slice(0, 10))
     .sort()
     .reverse()
     .slice(0, 8)
     .map((date) => {
-      const report: Record<string, unknown> = { report_date: date, report_type: TYPES[date.slice(5)], notice_date: String(pick("RPT_F10_FINANCE_MAINFINADATA", date)!.NOTICE_DATE).slice(0, 10) };
+      const report: Record<string, unknown> = {
+        report_date: date,
+        report_type: TYPES[date.slice(5)],
+        notice_date: String(pick("RPT_F10_FINANCE_MAINFINADATA", date)!.NOTICE_DATE).slice(0, 10),
+      };
       for (const [field, [name, key]] of Object.entries(MAPPING)) report[field] = pick(name, date)?.[key] ?? null;
       return report;
     });
@@ -63,7 +74,10 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
   const calls = () => system.replay.requests.filter((r) => DATACENTER_PATHS.includes(r.path));
   const stored = () => countFinancialRows(system.database.db);
   async function publishedThrough(date: string | null) {
-    const response = await fetch(`${system.replay.url}/__replay/datacenter/as-of`, { method: "POST", body: JSON.stringify({ date }) });
+    const response = await fetch(`${system.replay.url}/__replay/datacenter/as-of`, {
+      method: "POST",
+      body: JSON.stringify({ date }),
+    });
     expect(response.status).toBe(200);
   }
 
@@ -71,16 +85,75 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     const api = await system.api();
     const { status, body } = await api.get(SUMMARY("600519"));
     expect(status).toBe(200);
-    expect(calls().map((r) => r.query.type ?? r.query.reportName).sort()).toEqual(["RPT_DMSK_FN_BALANCE", "RPT_DMSK_FN_CASHFLOW", "RPT_F10_FINANCE_MAINFINADATA"]);
-    expect(calls()[0]).toMatchObject({ path: "/securities/api/data/get", query: { type: "RPT_F10_FINANCE_MAINFINADATA", sty: "APP_F10_MAINFINADATA", filter: '(SECUCODE="600519.SH")', st: "REPORT_DATE", sr: "-1" } });
-    expect(calls()[1]).toMatchObject({ path: "/securities/api/data/v1/get", query: { columns: "ALL", filter: '(SECUCODE="600519.SH")' } });
-    expect(body).toMatchObject({ symbol: "600519", market: "SH", name: "贵州茅台", data_type: "financial_summary", count: 8 });
+    expect(
+      calls()
+        .map((r) => r.query.type ?? r.query.reportName)
+        .sort(),
+    ).toEqual(["RPT_DMSK_FN_BALANCE", "RPT_DMSK_FN_CASHFLOW", "RPT_F10_FINANCE_MAINFINADATA"]);
+    expect(calls()[0]).toMatchObject({
+      path: "/securities/api/data/get",
+      query: {
+        type: "RPT_F10_FINANCE_MAINFINADATA",
+        sty: "APP_F10_MAINFINADATA",
+        filter: '(SECUCODE="600519.SH")',
+        st: "REPORT_DATE",
+        sr: "-1",
+      },
+    });
+    expect(calls()[1]).toMatchObject({
+      path: "/securities/api/data/v1/get",
+      query: { columns: "ALL", filter: '(SECUCODE="600519.SH")' },
+    });
+    expect(body).toMatchObject({
+      symbol: "600519",
+      market: "SH",
+      name: "贵州茅台",
+      data_type: "financial_summary",
+      count: 8,
+    });
     expect(body.reports).toEqual(expectedReports("600519.SH"));
-    expect(body.reports.map((r: { report_date: string }) => r.report_date)).toEqual(["2026-09-30", "2026-06-30", "2026-03-31", "2025-12-31", "2025-09-30", "2025-06-30", "2025-03-31", "2024-12-31"]);
-    expect(body.reports[0]).toMatchObject({ report_type: "Q3", revenue: 136408000000, gross_margin: expect.any(Number), operating_cash_flow: 41800000000 });
-    expect(body.metadata.units).toMatchObject({ currency: "CNY", revenue: "CNY", net_profit_attributable: "CNY", total_assets: "CNY", operating_cash_flow: "CNY", eps_basic: "CNY/share", bps: "CNY/share", roe_weighted: "percent", gross_margin: "percent", net_margin: "percent", debt_to_assets: "percent", revenue_yoy: "percent", current_ratio: "ratio" });
-    expect(body.metadata.source).toEqual({ provider: "eastmoney_datacenter", reports: ["RPT_F10_FINANCE_MAINFINADATA", "RPT_DMSK_FN_BALANCE", "RPT_DMSK_FN_CASHFLOW"] });
-    expect(body.metadata.cache).toEqual({ hit: false, upstream_requests: 3, fetched_at: new Date(AFTER_CLOSE).toISOString(), next_due: "2027-04-30", next_report: { report_date: "2026-12-31", report_type: "FY" } });
+    expect(body.reports.map((r: { report_date: string }) => r.report_date)).toEqual([
+      "2026-09-30",
+      "2026-06-30",
+      "2026-03-31",
+      "2025-12-31",
+      "2025-09-30",
+      "2025-06-30",
+      "2025-03-31",
+      "2024-12-31",
+    ]);
+    expect(body.reports[0]).toMatchObject({
+      report_type: "Q3",
+      revenue: 136408000000,
+      gross_margin: expect.any(Number),
+      operating_cash_flow: 41800000000,
+    });
+    expect(body.metadata.units).toMatchObject({
+      currency: "CNY",
+      revenue: "CNY",
+      net_profit_attributable: "CNY",
+      total_assets: "CNY",
+      operating_cash_flow: "CNY",
+      eps_basic: "CNY/share",
+      bps: "CNY/share",
+      roe_weighted: "percent",
+      gross_margin: "percent",
+      net_margin: "percent",
+      debt_to_assets: "percent",
+      revenue_yoy: "percent",
+      current_ratio: "ratio",
+    });
+    expect(body.metadata.source).toEqual({
+      provider: "eastmoney_datacenter",
+      reports: ["RPT_F10_FINANCE_MAINFINADATA", "RPT_DMSK_FN_BALANCE", "RPT_DMSK_FN_CASHFLOW"],
+    });
+    expect(body.metadata.cache).toEqual({
+      hit: false,
+      upstream_requests: 3,
+      fetched_at: new Date(AFTER_CLOSE).toISOString(),
+      next_due: "2027-04-30",
+      next_report: { report_date: "2026-12-31", report_type: "FY" },
+    });
     // every report upstream sent is stored (11), the newest 8 served; one fetch recorded
     expect(await stored()).toEqual({ reports: 11, fetches: 1 });
   });
@@ -117,9 +190,19 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     clock.set("2027-04-30T16:00:00Z"); // 00:00 on 2027-05-01, Asia/Shanghai: next_due has passed
     const fresh = await api.get(SUMMARY("600519"));
     expect(calls()).toHaveLength(6);
-    expect(fresh.body.metadata.cache).toEqual({ hit: false, upstream_requests: 3, fetched_at: "2027-04-30T16:00:00.000Z", next_due: "2027-08-31", next_report: { report_date: "2027-06-30", report_type: "H1" } });
+    expect(fresh.body.metadata.cache).toEqual({
+      hit: false,
+      upstream_requests: 3,
+      fetched_at: "2027-04-30T16:00:00.000Z",
+      next_due: "2027-08-31",
+      next_report: { report_date: "2027-06-30", report_type: "H1" },
+    });
     expect(fresh.body.reports).toEqual(expectedReports("600519.SH", "2027-04-30"));
-    expect(fresh.body.reports.slice(0, 2).map((r: { report_date: string; report_type: string }) => [r.report_date, r.report_type])).toEqual([
+    expect(
+      fresh.body.reports
+        .slice(0, 2)
+        .map((r: { report_date: string; report_type: string }) => [r.report_date, r.report_type]),
+    ).toEqual([
       ["2027-03-31", "Q1"],
       ["2026-12-31", "FY"],
     ]);
@@ -135,7 +218,12 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     await api.get(SUMMARY("300750"));
     clock.set("2027-05-01T02:00:00Z"); // after next_due (2027-04-30); upstream still has nothing newer
     const first = await api.get(SUMMARY("300750"));
-    expect(first.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 3, next_due: "2027-04-30", fetched_at: "2027-05-01T02:00:00.000Z" });
+    expect(first.body.metadata.cache).toMatchObject({
+      hit: false,
+      upstream_requests: 3,
+      next_due: "2027-04-30",
+      fetched_at: "2027-05-01T02:00:00.000Z",
+    });
     expect(first.body.reports[0].report_date).toBe("2026-09-30");
     clock.set("2027-05-01T15:00:00Z"); // 23:00 the same Shanghai day
     expect((await api.get(SUMMARY("300750"))).body.metadata.cache.hit).toBe(true);
@@ -162,7 +250,9 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     }
     // a manufacturer does have one
     const catl = await api.get(SUMMARY("300750"));
-    expect(catl.body.reports.every((r: { gross_margin: number | null }) => typeof r.gross_margin === "number")).toBe(true);
+    expect(catl.body.reports.every((r: { gross_margin: number | null }) => typeof r.gross_margin === "number")).toBe(
+      true,
+    );
   });
 
   it("answers 404 for a code upstream has no reports for, after one call, and stores nothing", async () => {
@@ -183,7 +273,11 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     for (const hk of ["00700", "0700.HK"]) {
       const { status, body } = await api.get(SUMMARY(hk));
       expect(status).toBe(404);
-      expect(body.error).toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("A-shares only"), details: { market: "HK", covered_markets: ["SH", "SZ", "BJ"] } });
+      expect(body.error).toMatchObject({
+        code: "NOT_FOUND",
+        message: expect.stringContaining("A-shares only"),
+        details: { market: "HK", covered_markets: ["SH", "SZ", "BJ"] },
+      });
     }
     expect(calls()).toHaveLength(0);
   });
@@ -193,7 +287,9 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     system.replay.injectFault({ kind: "reset", times: 1 });
     const reset = await api.get(SUMMARY("600519"));
     expect(reset.status).toBe(502);
-    expect(reset.body).toEqual({ error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String), status: 502, details: expect.any(Object) } });
+    expect(reset.body).toEqual({
+      error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String), status: 502, details: expect.any(Object) },
+    });
 
     // the main report succeeds, the cash-flow report fails: the whole fetch fails, nothing stored
     system.replay.injectFault({ kind: "http500", secid: "RPT_DMSK_FN_CASHFLOW", times: 1 });
@@ -234,7 +330,11 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     expect(await stored()).toEqual({ reports: 11, fetches: 1 });
     const retried = await api.get(SUMMARY("600519"));
     expect(retried.status).toBe(200);
-    expect(retried.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 3, fetched_at: "2027-05-02T04:00:00.000Z" });
+    expect(retried.body.metadata.cache).toMatchObject({
+      hit: false,
+      upstream_requests: 3,
+      fetched_at: "2027-05-02T04:00:00.000Z",
+    });
     expect(retried.body.reports).toEqual(held.body.reports);
   });
 
@@ -252,7 +352,9 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     expect(body.paths["/api/v1/financial/{symbol}/summary"].get.operationId).toBe("getFinancialSummary");
     expect(body.paths["/api/v1/financial/{symbol}"].get.operationId).toBe("getFinancialSummaryAlias");
     const report = body.components.schemas.FinancialReport.properties;
-    expect(report.revenue.description).toMatch(/Unit: CNY \(yuan\)\. Upstream: RPT_F10_FINANCE_MAINFINADATA\.TOTALOPERATEREVE/);
+    expect(report.revenue.description).toMatch(
+      /Unit: CNY \(yuan\)\. Upstream: RPT_F10_FINANCE_MAINFINADATA\.TOTALOPERATEREVE/,
+    );
     expect(report.gross_margin.description).toMatch(/percent.*XSMLL/);
     expect(report.total_assets.description).toMatch(/RPT_DMSK_FN_BALANCE\.TOTAL_ASSETS/);
   });

@@ -24,7 +24,8 @@ const post = (body: unknown, init: RequestInit = {}): RequestInit => ({
 
 describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (driver) => {
   const suite = guardedSuite(driver);
-  const calls = (...paths: string[]) => paths.reduce((sum, path) => sum + suite.system.replay.requestCount({ path }), 0);
+  const calls = (...paths: string[]) =>
+    paths.reduce((sum, path) => sum + suite.system.replay.requestCount({ path }), 0);
 
   /** An API with auth on for admin operations and an admin key. */
   async function start(): Promise<{ api: GuardedApi; admin: (init?: RequestInit) => RequestInit }> {
@@ -69,7 +70,10 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect(first.status).toBe(200);
     expect(first.body.metadata).toEqual({ count: 3, ok: 3, failed: 0, cache: { hit: false, upstream_requests: 1 } });
     api.clock.advance(MINUTE);
-    expect((await api.get("/api/v1/realtime/batch", post({ symbols }))).body.metadata.cache).toEqual({ hit: true, upstream_requests: 0 });
+    expect((await api.get("/api/v1/realtime/batch", post({ symbols }))).body.metadata.cache).toEqual({
+      hit: true,
+      upstream_requests: 0,
+    });
     expect(calls(ULIST)).toBe(1);
 
     const forced = await api.get("/api/v1/realtime/batch", post({ symbols, force_refresh: true }, admin()));
@@ -77,7 +81,10 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect(calls(ULIST)).toBe(2);
     expect(forced.body.metadata.cache).toEqual({ hit: false, upstream_requests: 1 });
     for (const entry of forced.body.data) expect(entry.quote.fetched_at).toBe(api.clock.now().toISOString());
-    expect((await api.get("/api/v1/realtime/batch", post({ symbols }))).body.metadata.cache).toEqual({ hit: true, upstream_requests: 0 });
+    expect((await api.get("/api/v1/realtime/batch", post({ symbols }))).body.metadata.cache).toEqual({
+      hit: true,
+      upstream_requests: 0,
+    });
     expect(calls(ULIST)).toBe(2);
   });
 
@@ -128,7 +135,10 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect(first.status).toBe(200);
     expect(first.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 3 });
     api.clock.advance(MINUTE);
-    expect((await api.get("/api/v1/financial/600519/summary")).body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
+    expect((await api.get("/api/v1/financial/600519/summary")).body.metadata.cache).toMatchObject({
+      hit: true,
+      upstream_requests: 0,
+    });
     expect(calls(...DATACENTER)).toBe(3);
 
     for (const path of ["/api/v1/financial/600519/summary", "/api/v1/financial/600519"]) {
@@ -136,12 +146,20 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
       const forced = await api.get(`${path}?force_refresh=true`, admin());
       expect(forced.status).toBe(200);
       expect(calls(...DATACENTER)).toBe(before + 3);
-      expect(forced.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 3, fetched_at: api.clock.now().toISOString() });
+      expect(forced.body.metadata.cache).toMatchObject({
+        hit: false,
+        upstream_requests: 3,
+        fetched_at: api.clock.now().toISOString(),
+      });
       expect(forced.body.reports).toEqual(first.body.reports);
       api.clock.advance(MINUTE);
     }
     const after = await api.get("/api/v1/financial/600519/summary");
-    expect(after.body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0, fetched_at: new Date(api.clock.now().getTime() - MINUTE).toISOString() });
+    expect(after.body.metadata.cache).toMatchObject({
+      hit: true,
+      upstream_requests: 0,
+      fetched_at: new Date(api.clock.now().getTime() - MINUTE).toISOString(),
+    });
   });
 
   it("stock list: a forced request scans again although today's snapshot is stored, replaces it, and reports its page calls", async () => {
@@ -159,7 +177,12 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect(forced.status).toBe(200);
     expect(calls(CLIST)).toBe(2 * pages);
     expect(forced.body.cache).toEqual({ hit: false, upstream_requests: pages });
-    expect(forced.body).toMatchObject({ snapshot_date: first.body.snapshot_date, stale: false, fetched_at: api.clock.now().toISOString(), total: first.body.total });
+    expect(forced.body).toMatchObject({
+      snapshot_date: first.body.snapshot_date,
+      stale: false,
+      fetched_at: api.clock.now().toISOString(),
+      total: first.body.total,
+    });
     expect(forced.body.stocks).toEqual(first.body.stocks);
 
     const after = await api.get("/api/v1/stocks/list?market=BJ");
@@ -193,7 +216,12 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     const forced = await api.get(`${url}&force_refresh=true`, admin());
     expect(forced.status).toBe(200);
     expect(kline()).toBe(2);
-    expect(forced.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1, rows_from_cache: 0, rows_from_upstream: 22 });
+    expect(forced.body.metadata.cache).toMatchObject({
+      hit: false,
+      upstream_requests: 1,
+      rows_from_cache: 0,
+      rows_from_upstream: 22,
+    });
     expect(forced.body.data).toEqual(first.body.data);
     expect((await api.get(url)).body.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0 });
 

@@ -26,8 +26,16 @@ export interface Api {
 export interface TestSystem {
   database: DatabaseHandle;
   replay: ReplayServer;
-  /** Start a fresh API (new in-process state) on the shared database and replay; `urls` overrides single upstreams (e.g. an unreachable one). */
-  api(options?: { clock?: ManualClock; timeoutMs?: number; urls?: Partial<UpstreamUrls>; upstreamPolicy?: Partial<UpstreamPolicyConfig> }): Promise<Api>;
+  /**
+   * Start a fresh API (new in-process state) on the shared database and replay; `urls` overrides single upstreams (e.g.
+   * an unreachable one).
+   */
+  api(options?: {
+    clock?: ManualClock;
+    timeoutMs?: number;
+    urls?: Partial<UpstreamUrls>;
+    upstreamPolicy?: Partial<UpstreamPolicyConfig>;
+  }): Promise<Api>;
   /** Empty the database and reset the replay between tests. */
   reset(): Promise<void>;
   rows(): Promise<{ instruments: number; bars: number; spans: number }>;
@@ -35,7 +43,10 @@ export interface TestSystem {
 }
 
 /** Fetch over real HTTP; `body` is the parsed JSON, or the text when the answer is not JSON. */
-export async function fetchParsed(target: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; text: string }> {
+export async function fetchParsed(
+  target: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: any; headers: Headers; text: string }> {
   const response = await fetch(target, init);
   const text = await response.text();
   let body: unknown = text;

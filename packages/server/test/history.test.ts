@@ -7,7 +7,9 @@ const HISTORY = "/api/v1/historical/stock";
 
 /** What the replay upstream itself answers, parsed independently of the adapter: the expected bars. */
 async function upstreamBars(system: TestSystem, secid: string, fqt: string, beg: string, end: string) {
-  const response = await fetch(`${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`);
+  const response = await fetch(
+    `${system.replay.url}/api/qt/stock/kline/get?secid=${secid}&klt=101&fqt=${fqt}&beg=${beg}&end=${end}`,
+  );
   const body = (await response.json()) as { data: { klines: string[] } | null };
   const num = (s: string) => (s === "-" ? null : Number(s));
   return (body.data?.klines ?? []).map((line) => {
@@ -38,13 +40,35 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     expect(system.replay.requestCount({ secid: "1.600519" })).toBe(1);
     const expected = await upstreamBars(system, "1.600519", "1", "20240102", "20240329");
     expect(expected.length).toBeGreaterThan(50);
-    expect(body.data.map(({ provisional, partial, ...bar }: { provisional: boolean; partial: boolean }) => bar)).toEqual(expected);
+    expect(
+      body.data.map(({ provisional, partial, ...bar }: { provisional: boolean; partial: boolean }) => bar),
+    ).toEqual(expected);
     expect(body.data.every((bar: { provisional: boolean }) => bar.provisional === false)).toBe(true);
-    expect(body).toMatchObject({ symbol: "600519", market: "SH", name: "贵州茅台", adjust: "qfq", start_date: "2024-01-02", end_date: "2024-03-29" });
+    expect(body).toMatchObject({
+      symbol: "600519",
+      market: "SH",
+      name: "贵州茅台",
+      adjust: "qfq",
+      start_date: "2024-01-02",
+      end_date: "2024-03-29",
+    });
     expect(body.metadata).toMatchObject({
       count: expected.length,
-      cache: { hit: false, rows_from_cache: 0, rows_from_upstream: expected.length, upstream_requests: 1, trading_days: expected.length },
-      units: { currency: "CNY", price: "CNY", volume: "shares", amount: "CNY", pct_change: "percent", turnover_rate: "percent" },
+      cache: {
+        hit: false,
+        rows_from_cache: 0,
+        rows_from_upstream: expected.length,
+        upstream_requests: 1,
+        trading_days: expected.length,
+      },
+      units: {
+        currency: "CNY",
+        price: "CNY",
+        volume: "shares",
+        amount: "CNY",
+        pct_change: "percent",
+        turnover_rate: "percent",
+      },
       calendar_known_through: "2026-12-31",
     });
   });
@@ -54,9 +78,19 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const first = await api.get(`${HISTORY}/600519?start_date=2024-01-02&end_date=2024-03-29&adjust=qfq`);
     const again = await api.get(`${HISTORY}/600519?start_date=2024-01-02&end_date=2024-03-29&adjust=qfq`);
     expect(again.body.data).toEqual(first.body.data);
-    expect(again.body.metadata.cache).toEqual({ hit: true, rows_from_cache: first.body.data.length, rows_from_upstream: 0, upstream_requests: 0, trading_days: first.body.data.length, series_replaced: null, unconfirmed_empty: [] });
+    expect(again.body.metadata.cache).toEqual({
+      hit: true,
+      rows_from_cache: first.body.data.length,
+      rows_from_upstream: 0,
+      upstream_requests: 0,
+      trading_days: first.body.data.length,
+      series_replaced: null,
+      unconfirmed_empty: [],
+    });
     const sub = await api.get(`${HISTORY}/600519?start_date=20240201&end_date=20240229&adjust=qfq`);
-    expect(sub.body.data).toEqual(first.body.data.filter((b: { date: string }) => b.date >= "2024-02-01" && b.date <= "2024-02-29"));
+    expect(sub.body.data).toEqual(
+      first.body.data.filter((b: { date: string }) => b.date >= "2024-02-01" && b.date <= "2024-02-29"),
+    );
     expect(sub.body.metadata.cache.hit).toBe(true);
     expect(system.replay.requestCount()).toBe(1);
   });
@@ -75,10 +109,16 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
       ["20240329", "20240430"],
     ]);
     expect(wide.body.data).toEqual(
-      (await upstreamBars(system, "1.600519", "1", "20231201", "20240430")).map((bar) => ({ ...bar, provisional: false, partial: false })),
+      (await upstreamBars(system, "1.600519", "1", "20231201", "20240430")).map((bar) => ({
+        ...bar,
+        provisional: false,
+        partial: false,
+      })),
     );
     expect(wide.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 2 });
-    expect(wide.body.metadata.cache.rows_from_cache).toBe(wide.body.data.filter((b: { date: string }) => b.date >= "2024-01-02" && b.date <= "2024-03-29").length);
+    expect(wide.body.metadata.cache.rows_from_cache).toBe(
+      wide.body.data.filter((b: { date: string }) => b.date >= "2024-01-02" && b.date <= "2024-03-29").length,
+    );
   });
 
   it("makes no upstream call for a range without sessions (Spring Festival 2024)", async () => {
@@ -86,7 +126,15 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const { status, body } = await api.get(`${HISTORY}/600519?start_date=20240210&end_date=20240218&adjust=qfq`);
     expect(status).toBe(200);
     expect(body.data).toEqual([]);
-    expect(body.metadata.cache).toEqual({ hit: true, rows_from_cache: 0, rows_from_upstream: 0, upstream_requests: 0, trading_days: 0, series_replaced: null, unconfirmed_empty: [] });
+    expect(body.metadata.cache).toEqual({
+      hit: true,
+      rows_from_cache: 0,
+      rows_from_upstream: 0,
+      upstream_requests: 0,
+      trading_days: 0,
+      series_replaced: null,
+      unconfirmed_empty: [],
+    });
     expect(system.replay.requestCount()).toBe(0);
   });
 
@@ -126,10 +174,24 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const qfq = await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930&adjust=qfq`);
     expect(system.replay.requestCount()).toBe(2);
     expect(raw.body.adjust).toBe("");
-    expect(raw.body.data.map((b: { date: string }) => b.date)).toEqual(qfq.body.data.map((b: { date: string }) => b.date));
+    expect(raw.body.data.map((b: { date: string }) => b.date)).toEqual(
+      qfq.body.data.map((b: { date: string }) => b.date),
+    );
     expect(raw.body.data[0].close).not.toBe(qfq.body.data[0].close);
-    expect(raw.body.data).toEqual((await upstreamBars(system, "0.000001", "0", "20240902", "20240930")).map((b) => ({ ...b, provisional: false, partial: false })));
-    expect(qfq.body.data).toEqual((await upstreamBars(system, "0.000001", "1", "20240902", "20240930")).map((b) => ({ ...b, provisional: false, partial: false })));
+    expect(raw.body.data).toEqual(
+      (await upstreamBars(system, "0.000001", "0", "20240902", "20240930")).map((b) => ({
+        ...b,
+        provisional: false,
+        partial: false,
+      })),
+    );
+    expect(qfq.body.data).toEqual(
+      (await upstreamBars(system, "0.000001", "1", "20240902", "20240930")).map((b) => ({
+        ...b,
+        provisional: false,
+        partial: false,
+      })),
+    );
     const calls = system.replay.requestCount();
     const rawAgain = await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930&adjust=`);
     const qfqAgain = await api.get(`${HISTORY}/000001?start_date=20240902&end_date=20240930&adjust=qfq`);
@@ -146,7 +208,9 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     const api = await system.api();
     const bodies = [];
     for (const form of forms) {
-      const { status, body } = await api.get(`${HISTORY}/${encodeURIComponent(form)}?start_date=20240102&end_date=20240131&adjust=qfq`);
+      const { status, body } = await api.get(
+        `${HISTORY}/${encodeURIComponent(form)}?start_date=20240102&end_date=20240131&adjust=qfq`,
+      );
       expect(status).toBe(200);
       expect(body.symbol).toBe(code);
       bodies.push(body.data);
@@ -161,7 +225,11 @@ describe.each(testDrivers())("GET /api/v1/historical/stock/{symbol} on %s", (dri
     for (const form of ["00700", "0700.HK", "700.HK", "HK.00700", "hk00700"]) {
       const { status, body } = await api.get(`${HISTORY}/${form}?start_date=20220103&end_date=20220131`);
       expect(status).toBe(200);
-      expect(body).toMatchObject({ symbol: "00700", market: "HK", metadata: { units: { currency: "HKD", volume: "shares" } } });
+      expect(body).toMatchObject({
+        symbol: "00700",
+        market: "HK",
+        metadata: { units: { currency: "HKD", volume: "shares" } },
+      });
     }
     expect(system.replay.requestCount({ secid: "116.00700" })).toBe(1);
   });

@@ -22,21 +22,39 @@ const SESSIONS = ["2025-03-31", "2025-04-01", "2025-04-02", "2025-04-03"];
 const HELD = ["1.600519", "0.000001"];
 
 async function ingestFor(database: DatabaseHandle, system: TestSystem, clock: ManualClock): Promise<DailyIngest> {
-  const { services } = await createSystem({ database, clock, urls: replayUrls(system.replay), timeoutMs: 5000, listPageDelayMs: 0 });
+  const { services } = await createSystem({
+    database,
+    clock,
+    urls: replayUrls(system.replay),
+    timeoutMs: 5000,
+    listPageDelayMs: 0,
+  });
   return createDailyIngest(services);
 }
 
 /** Hold 600519 and 000001 (unadjusted) through Friday 2025-03-28, as a user's reads would. */
 async function warm(database: DatabaseHandle, system: TestSystem) {
   const clock = new ManualClock(evening("2025-03-28"));
-  const { services } = await createSystem({ database, clock, urls: replayUrls(system.replay), timeoutMs: 5000, listPageDelayMs: 0 });
+  const { services } = await createSystem({
+    database,
+    clock,
+    urls: replayUrls(system.replay),
+    timeoutMs: 5000,
+    listPageDelayMs: 0,
+  });
   for (const code of ["600519", "000001"]) {
-    await services.history.getDailyBars({ symbol: parseStockSymbol(code), adjust: "", start: "2025-03-03", end: "2025-03-28" });
+    await services.history.getDailyBars({
+      symbol: parseStockSymbol(code),
+      adjust: "",
+      start: "2025-03-03",
+      end: "2025-03-28",
+    });
   }
   system.replay.reset();
 }
 
-const klineRequests = (system: TestSystem) => system.replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
+const klineRequests = (system: TestSystem) =>
+  system.replay.requests.filter((r) => r.path === "/api/qt/stock/kline/get");
 
 describe.each(testDrivers())("daily ingest on %s", (driver) => {
   const system = systemSuite(driver, { startTimeoutMs: 120_000 });
@@ -63,7 +81,15 @@ describe.each(testDrivers())("daily ingest on %s", (driver) => {
       if (SESSIONS.includes(day)) {
         expect(cn.ran, day).toBe(true);
         if (!cn.ran) continue;
-        expect(cn.run).toMatchObject({ job: DAILY_INGEST_JOB, scope: "CN", sessionDate: day, status: "succeeded", instrumentsUpdated: 2, upstreamCalls: 2, errors: [] });
+        expect(cn.run).toMatchObject({
+          job: DAILY_INGEST_JOB,
+          scope: "CN",
+          sessionDate: day,
+          status: "succeeded",
+          instrumentsUpdated: 2,
+          upstreamCalls: 2,
+          errors: [],
+        });
         // one call per held series, ending at the session
         expect(calls.map((r) => r.secid).sort()).toEqual([...HELD].sort());
         expect(calls.every((r) => r.end === day.replaceAll("-", ""))).toBe(true);
@@ -73,16 +99,26 @@ describe.each(testDrivers())("daily ingest on %s", (driver) => {
         expect(again.find((o) => !o.ran && o.scope === "CN")).toMatchObject({ reason: "already_claimed" });
         expect(klineRequests(system).length).toBe(before + 2);
       } else {
-        expect(outcomes.every((o) => !o.ran && o.reason === "not_due"), day).toBe(true);
+        expect(
+          outcomes.every((o) => !o.ran && o.reason === "not_due"),
+          day,
+        ).toBe(true);
         expect(calls, day).toHaveLength(0);
       }
     }
 
     const runs = await createJobRunStore(system.database.db).list({ limit: 50 });
-    const cnRuns = runs.filter((r) => r.scope === "CN").map((r) => r.sessionDate).sort();
+    const cnRuns = runs
+      .filter((r) => r.scope === "CN")
+      .map((r) => r.sessionDate)
+      .sort();
     expect(cnRuns).toEqual(SESSIONS);
     // HK holds nothing: its runs are recorded with nothing to do
-    expect(runs.filter((r) => r.scope === "HK").every((r) => r.instrumentsUpdated === 0 && r.upstreamCalls === 0 && r.status === "succeeded")).toBe(true);
+    expect(
+      runs
+        .filter((r) => r.scope === "HK")
+        .every((r) => r.instrumentsUpdated === 0 && r.upstreamCalls === 0 && r.status === "succeeded"),
+    ).toBe(true);
 
     // the held series now reach Thursday 04-03, served from the database without a call
     const api = await system.api({ clock });
@@ -97,7 +133,12 @@ describe.each(testDrivers())("daily ingest on %s", (driver) => {
     const jobs = await api.get("/api/v1/jobs?limit=3&job=daily-ingest");
     expect(jobs.status).toBe(200);
     expect(jobs.body.count).toBe(3);
-    expect(jobs.body.data[0]).toMatchObject({ job: "daily-ingest", session_date: "2025-04-03", status: "succeeded", attempts: 1 });
+    expect(jobs.body.data[0]).toMatchObject({
+      job: "daily-ingest",
+      session_date: "2025-04-03",
+      status: "succeeded",
+      attempts: 1,
+    });
     expect(typeof jobs.body.data[0].started_at).toBe("string");
     expect((await api.get("/api/v1/jobs?limit=0")).status).toBe(400);
   });
@@ -110,10 +151,15 @@ describe.each(testDrivers())("daily ingest on %s", (driver) => {
     const [cn] = await ingest.tick();
     expect(cn).toMatchObject({ ran: true, run: { status: "failed", attempts: 1, instrumentsUpdated: 1 } });
     if (!cn?.ran) throw new Error("no run");
-    expect(cn.run.errors).toEqual([expect.objectContaining({ symbol: "1.600519", code: expect.stringMatching(/^UPSTREAM_/) })]);
+    expect(cn.run.errors).toEqual([
+      expect.objectContaining({ symbol: "1.600519", code: expect.stringMatching(/^UPSTREAM_/) }),
+    ]);
     clock.advance(5 * 60_000);
     const [retry] = await ingest.tick();
-    expect(retry).toMatchObject({ ran: true, run: { status: "succeeded", attempts: 2, instrumentsUpdated: 1, errors: [] } });
+    expect(retry).toMatchObject({
+      ran: true,
+      run: { status: "succeeded", attempts: 2, instrumentsUpdated: 1, errors: [] },
+    });
     const runs = await createJobRunStore(system.database.db).list({ limit: 10, job: DAILY_INGEST_JOB });
     expect(runs.filter((r) => r.scope === "CN")).toHaveLength(1);
   });
@@ -124,14 +170,24 @@ describe.each(testDrivers())("daily ingest on %s", (driver) => {
     const ingest = await ingestFor(system.database, system, clock);
     const store = createJobRunStore(system.database.db);
     // a replica claimed the session and died before finishing
-    const orphan = await store.claim({ job: DAILY_INGEST_JOB, scope: "CN", sessionDate: "2025-03-31", startedAt: clock.now(), maxAttempts: 3, staleBefore: new Date(0) });
+    const orphan = await store.claim({
+      job: DAILY_INGEST_JOB,
+      scope: "CN",
+      sessionDate: "2025-03-31",
+      startedAt: clock.now(),
+      maxAttempts: 3,
+      staleBefore: new Date(0),
+    });
     expect(orphan).toMatchObject({ status: "running", attempts: 1 });
     clock.advance(60 * 60_000);
     expect((await ingest.tick()).find((o) => !o.ran && o.scope === "CN")).toMatchObject({ reason: "already_claimed" });
     expect(klineRequests(system)).toHaveLength(0);
     clock.advance(61 * 60_000);
     const [cn] = await ingest.tick();
-    expect(cn).toMatchObject({ ran: true, run: { id: orphan!.id, status: "succeeded", attempts: 2, instrumentsUpdated: 2, upstreamCalls: 2 } });
+    expect(cn).toMatchObject({
+      ran: true,
+      run: { id: orphan!.id, status: "succeeded", attempts: 2, instrumentsUpdated: 2, upstreamCalls: 2 },
+    });
   });
 });
 
@@ -161,7 +217,12 @@ describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with 
       expect(klineRequests(system).length - before, day).toBe(SESSIONS.includes(day) ? 2 : 0);
     }
     const runs = await createJobRunStore(system.database.db).list({ limit: 50 });
-    expect(runs.filter((r) => r.scope === "CN").map((r) => r.sessionDate).sort()).toEqual(SESSIONS);
+    expect(
+      runs
+        .filter((r) => r.scope === "CN")
+        .map((r) => r.sessionDate)
+        .sort(),
+    ).toEqual(SESSIONS);
   });
 
   it("runs once through pg-boss when two schedulers are triggered", async () => {
@@ -170,8 +231,18 @@ describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with 
     const url = system.database.location;
     const never = "0 0 1 1 *"; // only explicit triggers in this test
     const schedulers = [
-      await startIngestScheduler({ ingest: await ingestFor(system.database, system, clock), databaseUrl: url, cron: never, logger: { info() {}, error() {} } }),
-      await startIngestScheduler({ ingest: await ingestFor(second, system, clock), databaseUrl: url, cron: never, logger: { info() {}, error() {} } }),
+      await startIngestScheduler({
+        ingest: await ingestFor(system.database, system, clock),
+        databaseUrl: url,
+        cron: never,
+        logger: { info() {}, error() {} },
+      }),
+      await startIngestScheduler({
+        ingest: await ingestFor(second, system, clock),
+        databaseUrl: url,
+        cron: never,
+        logger: { info() {}, error() {} },
+      }),
     ];
     try {
       expect(schedulers.map((s) => s.kind)).toEqual(["pg-boss", "pg-boss"]);
@@ -186,9 +257,16 @@ describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with 
       // both queued jobs get worked (the second finds the session claimed)
       await new Promise((resolve) => setTimeout(resolve, 5000));
       runs = await store.list({ limit: 10 });
-      expect(runs.map((r) => `${r.scope} ${r.sessionDate} ${r.status}`).sort()).toEqual(["CN 2025-04-01 succeeded", "HK 2025-04-01 succeeded"]);
+      expect(runs.map((r) => `${r.scope} ${r.sessionDate} ${r.status}`).sort()).toEqual([
+        "CN 2025-04-01 succeeded",
+        "HK 2025-04-01 succeeded",
+      ]);
       // 2025-03-31 was never run, so the gap of each held series is one call through 04-01
-      expect(klineRequests(system).map((r) => r.secid).sort()).toEqual([...HELD].sort());
+      expect(
+        klineRequests(system)
+          .map((r) => r.secid)
+          .sort(),
+      ).toEqual([...HELD].sort());
     } finally {
       await Promise.all(schedulers.map((s) => s.stop()));
     }
@@ -201,10 +279,19 @@ describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with 
       const schedulers: Awaited<ReturnType<typeof startIngestScheduler>>[] = [];
       try {
         const ingest = await ingestFor(fresh, system, new ManualClock(evening("2025-04-01")));
-        const start = () => startIngestScheduler({ ingest, databaseUrl: fresh.url!, cron: "0 0 1 1 *", logger: { info() {}, error() {} } });
+        const start = () =>
+          startIngestScheduler({
+            ingest,
+            databaseUrl: fresh.url!,
+            cron: "0 0 1 1 *",
+            logger: { info() {}, error() {} },
+          });
         const started = await Promise.allSettled([start(), start()]);
         for (const result of started) if (result.status === "fulfilled") schedulers.push(result.value);
-        expect(started.map((r) => (r.status === "rejected" ? String(r.reason) : r.value.kind))).toEqual(["pg-boss", "pg-boss"]);
+        expect(started.map((r) => (r.status === "rejected" ? String(r.reason) : r.value.kind))).toEqual([
+          "pg-boss",
+          "pg-boss",
+        ]);
       } finally {
         await Promise.all(schedulers.map((s) => s.stop()));
         await fresh.close();

@@ -11,7 +11,12 @@ const CLIST_PATH = "/api/qt/clist/get";
 const STOCK_GET_PATH = "/api/qt/stock/get";
 const DAY_MS = 86_400_000;
 
-const FS = { SH: "m:1 t:2,m:1 t:23", SZ: "m:0 t:6,m:0 t:80", BJ: "m:0 t:81 s:2048", HK: "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2" } as const;
+const FS = {
+  SH: "m:1 t:2,m:1 t:23",
+  SZ: "m:0 t:6,m:0 t:80",
+  BJ: "m:0 t:81 s:2048",
+  HK: "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2",
+} as const;
 
 type Row = Record<string, number | string>;
 
@@ -23,8 +28,19 @@ function calls(system: TestSystem, path: string): number {
 async function upstreamRows(system: TestSystem, market: keyof typeof FS): Promise<Row[]> {
   const rows: Row[] = [];
   for (let page = 1; ; page++) {
-    const params = new URLSearchParams({ pn: String(page), pz: "100", po: "0", np: "1", fltt: "2", fid: "f12", fs: FS[market], fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25" });
-    const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as { data: { diff: Row[] } | null };
+    const params = new URLSearchParams({
+      pn: String(page),
+      pz: "100",
+      po: "0",
+      np: "1",
+      fltt: "2",
+      fid: "f12",
+      fs: FS[market],
+      fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25",
+    });
+    const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as {
+      data: { diff: Row[] } | null;
+    };
     if (!body.data) return rows;
     rows.push(...body.data.diff);
   }
@@ -35,11 +51,28 @@ function expectedEntry(row: Row, hk: boolean) {
   const n = (key: string) => (row[key] === "-" ? null : (row[key] as number));
   const lots = n("f5");
   return {
-    symbol: row.f12, name: row.f14 === "-" ? null : row.f14, price: n("f2"), pct_change: n("f3"), change: n("f4"),
-    volume: lots === null ? null : hk ? lots : Math.round(lots * 100), amount: n("f6"), turnover_rate: n("f8"),
-    pe_ratio: n("f9"), pb_ratio: n("f23"), market_cap: n("f20"), float_market_cap: n("f21"),
-    open: n("f17"), high: n("f15"), low: n("f16"), prev_close: n("f18"),
-    amplitude: n("f7"), volume_ratio: n("f10"), change_speed: n("f22"), change_5min: n("f11"), change_60d: n("f24"), change_ytd: n("f25"),
+    symbol: row.f12,
+    name: row.f14 === "-" ? null : row.f14,
+    price: n("f2"),
+    pct_change: n("f3"),
+    change: n("f4"),
+    volume: lots === null ? null : hk ? lots : Math.round(lots * 100),
+    amount: n("f6"),
+    turnover_rate: n("f8"),
+    pe_ratio: n("f9"),
+    pb_ratio: n("f23"),
+    market_cap: n("f20"),
+    float_market_cap: n("f21"),
+    open: n("f17"),
+    high: n("f15"),
+    low: n("f16"),
+    prev_close: n("f18"),
+    amplitude: n("f7"),
+    volume_ratio: n("f10"),
+    change_speed: n("f22"),
+    change_5min: n("f11"),
+    change_60d: n("f24"),
+    change_ytd: n("f25"),
   };
 }
 
@@ -65,22 +98,64 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     expect(pages).toBe(23);
     const scan = system.replay.requests.filter((r) => r.path === CLIST_PATH).slice(0, pages);
     expect(scan.map((r) => r.query.pn)).toEqual(Array.from({ length: pages }, (_, i) => String(i + 1)));
-    for (const r of scan) expect(r.query).toMatchObject({ pz: "100", po: "1", np: "1", fltt: "2", invt: "2", fid: "f12", fs: FS.SH });
+    for (const r of scan)
+      expect(r.query).toMatchObject({ pz: "100", po: "1", np: "1", fltt: "2", invt: "2", fid: "f12", fs: FS.SH });
     expect(body).toMatchObject({
-      market: "SH", snapshot_date: "2026-11-20", stale: false, fetched_at: new Date(AFTER_CLOSE).toISOString(), upstream_error: null,
-      total: 2268, count: 2268, offset: 0, limit: null, q: null, cache: { hit: false, upstream_requests: pages },
-      units: { currency: "CNY", price: "CNY", volume: "shares", amount: "CNY", pct_change: "percent", turnover_rate: "percent", market_cap: "CNY", pe_ratio: "ratio" },
+      market: "SH",
+      snapshot_date: "2026-11-20",
+      stale: false,
+      fetched_at: new Date(AFTER_CLOSE).toISOString(),
+      upstream_error: null,
+      total: 2268,
+      count: 2268,
+      offset: 0,
+      limit: null,
+      q: null,
+      cache: { hit: false, upstream_requests: pages },
+      units: {
+        currency: "CNY",
+        price: "CNY",
+        volume: "shares",
+        amount: "CNY",
+        pct_change: "percent",
+        turnover_rate: "percent",
+        market_cap: "CNY",
+        pe_ratio: "ratio",
+      },
     });
     expect(body.stocks).toEqual(expected.map((row) => expectedEntry(row, false)));
     // a symbol with replayed bars carries its last real bar (600519, 2024-05-22), volume in shares
     expect(body.stocks.find((s: { symbol: string }) => s.symbol === "600519")).toEqual({
-      symbol: "600519", name: "贵州茅台", price: 1697.71, pct_change: -0.43, change: -7.29, volume: 2028600, amount: 3443977767,
-      turnover_rate: 0.16, pe_ratio: null, pb_ratio: null, market_cap: 1870754887716, float_market_cap: 1870754887716,
-      open: 1703, high: 1709.96, low: 1691, prev_close: 1705,
-      amplitude: 1.11, volume_ratio: null, change_speed: null, change_5min: null, change_60d: null, change_ytd: null,
+      symbol: "600519",
+      name: "贵州茅台",
+      price: 1697.71,
+      pct_change: -0.43,
+      change: -7.29,
+      volume: 2028600,
+      amount: 3443977767,
+      turnover_rate: 0.16,
+      pe_ratio: null,
+      pb_ratio: null,
+      market_cap: 1870754887716,
+      float_market_cap: 1870754887716,
+      open: 1703,
+      high: 1709.96,
+      low: 1691,
+      prev_close: 1705,
+      amplitude: 1.11,
+      volume_ratio: null,
+      change_speed: null,
+      change_5min: null,
+      change_60d: null,
+      change_ytd: null,
     });
     // a symbol without bars: "-" price fields are null, caps still there
-    expect(body.stocks.find((s: { symbol: string }) => s.symbol === "600000")).toMatchObject({ price: null, volume: null, prev_close: null, market_cap: expect.any(Number) });
+    expect(body.stocks.find((s: { symbol: string }) => s.symbol === "600000")).toMatchObject({
+      price: null,
+      volume: null,
+      prev_close: null,
+      market_cap: expect.any(Number),
+    });
     // 603381 is listed upstream with the name "-"
     expect(body.stocks.find((s: { symbol: string }) => s.symbol === "603381")).toMatchObject({ name: null });
     expect(await stockListSnapshotDates(system.database.db, "SH")).toEqual([{ date: "2026-11-20", count: 2268 }]);
@@ -91,7 +166,12 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     const { status, body } = await api.get(`${LIST}?market=hk&q=00700`);
     expect(status).toBe(200);
     expect(calls(system, CLIST_PATH)).toBe(Math.ceil(2497 / 100));
-    expect(body).toMatchObject({ market: "HK", total: 1, count: 1, units: { currency: "HKD", price: "HKD", volume: "shares", market_cap: "HKD" } });
+    expect(body).toMatchObject({
+      market: "HK",
+      total: 1,
+      count: 1,
+      units: { currency: "HKD", price: "HKD", volume: "shares", market_cap: "HKD" },
+    });
     const [row] = (await upstreamRows(system, "HK")).filter((r) => r.f12 === "00700");
     expect(body.stocks).toEqual([expectedEntry(row!, true)]);
     expect(body.stocks[0]).toMatchObject({ name: "腾讯控股", price: 290, volume: 11929044 });
@@ -106,13 +186,23 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     const warm = await api.get(`${LIST}?market=BJ`);
     expect(warm.status).toBe(200);
     expect(warm.body.stocks).toEqual(cold.body.stocks);
-    expect(warm.body).toMatchObject({ snapshot_date: "2026-11-20", stale: false, fetched_at: cold.body.fetched_at, cache: { hit: true, upstream_requests: 0 } });
+    expect(warm.body).toMatchObject({
+      snapshot_date: "2026-11-20",
+      stale: false,
+      fetched_at: cold.body.fetched_at,
+      cache: { hit: true, upstream_requests: 0 },
+    });
     const page = await api.get(`${LIST}?market=BJ&limit=10&offset=5`);
     expect(page.body).toMatchObject({ total: 249, count: 10, limit: 10, offset: 5 });
     expect(page.body.stocks).toEqual(cold.body.stocks.slice(5, 15));
     const byName = await api.get(`${LIST}?market=BJ&q=${encodeURIComponent("艾融")}`);
     expect(byName.body.stocks.map((s: { symbol: string }) => s.symbol)).toEqual(["830799"]);
-    expect(byName.body.stocks[0]).toMatchObject({ price: 9.57, volume: 1670400, prev_close: 9.41, market_cap: 2156285325 });
+    expect(byName.body.stocks[0]).toMatchObject({
+      price: 9.57,
+      volume: 1670400,
+      prev_close: 9.41,
+      market_cap: 2156285325,
+    });
     const byCode = await api.get(`${LIST}?market=BJ&q=8307`);
     expect(byCode.body.stocks.every((s: { symbol: string }) => s.symbol.includes("8307"))).toBe(true);
     expect(byCode.body.total).toBe(byCode.body.count);
@@ -131,7 +221,11 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     await api.get(`${LIST}?market=BJ`);
     clock.advance(45 * 60_000); // 00:15 on 2026-11-21 in Beijing
     const next = await api.get(`${LIST}?market=BJ`);
-    expect(next.body).toMatchObject({ snapshot_date: "2026-11-21", stale: false, cache: { hit: false, upstream_requests: 3 } });
+    expect(next.body).toMatchObject({
+      snapshot_date: "2026-11-21",
+      stale: false,
+      cache: { hit: false, upstream_requests: 3 },
+    });
     expect(calls(system, CLIST_PATH)).toBe(6);
     expect(await stockListSnapshotDates(system.database.db, "BJ")).toEqual([
       { date: "2026-11-21", count: 249 },
@@ -147,8 +241,13 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     const stale = await api.get(`${LIST}?market=BJ`);
     expect(stale.status).toBe(200);
     expect(stale.body).toMatchObject({
-      market: "BJ", snapshot_date: "2026-11-20", stale: true, fetched_at: first.body.fetched_at,
-      upstream_error: { code: "UPSTREAM_UNAVAILABLE" }, cache: { hit: true, upstream_requests: 0 }, total: 249,
+      market: "BJ",
+      snapshot_date: "2026-11-20",
+      stale: true,
+      fetched_at: first.body.fetched_at,
+      upstream_error: { code: "UPSTREAM_UNAVAILABLE" },
+      cache: { hit: true, upstream_requests: 0 },
+      total: 249,
     });
     expect(stale.body.stocks).toEqual(first.body.stocks);
     expect(calls(system, CLIST_PATH)).toBe(4); // 3 for the first scan, 1 failed page
@@ -200,7 +299,18 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
 
   it("validates market, limit, offset and q with 400 VALIDATION_ERROR and calls nothing", async () => {
     const api = await system.api();
-    for (const query of ["", "?market=", "?market=XX", "?market=CN", "?market=SH&limit=0", "?market=SH&limit=abc", "?market=SH&limit=10001", "?market=SH&offset=-1", "?market=SH&offset=1.5", `?market=SH&q=${"x".repeat(51)}`]) {
+    for (const query of [
+      "",
+      "?market=",
+      "?market=XX",
+      "?market=CN",
+      "?market=SH&limit=0",
+      "?market=SH&limit=abc",
+      "?market=SH&limit=10001",
+      "?market=SH&offset=-1",
+      "?market=SH&offset=1.5",
+      `?market=SH&q=${"x".repeat(51)}`,
+    ]) {
       const { status, body } = await api.get(`${LIST}${query}`);
       expect(status, query).toBe(400);
       expect(body.error, query).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
@@ -215,10 +325,20 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
 
   /** What the replay answers for a secid, read straight from it. */
   async function upstreamInfo(secid: string) {
-    const response = await fetch(`${system.replay.url}${STOCK_GET_PATH}?fltt=2&invt=2&secid=${secid}&fields=f43,f57,f58,f84,f85,f116,f117,f127,f189`);
+    const response = await fetch(
+      `${system.replay.url}${STOCK_GET_PATH}?fltt=2&invt=2&secid=${secid}&fields=f43,f57,f58,f84,f85,f116,f117,f127,f189`,
+    );
     const { data } = (await response.json()) as { data: Row };
     const n = (key: string) => (data[key] === "-" ? null : data[key]);
-    return { symbol: data.f57, name: data.f58, industry: n("f127"), total_shares: n("f84"), float_shares: n("f85"), total_market_cap: n("f116"), float_market_cap: n("f117") };
+    return {
+      symbol: data.f57,
+      name: data.f58,
+      industry: n("f127"),
+      total_shares: n("f84"),
+      float_shares: n("f85"),
+      total_market_cap: n("f116"),
+      float_market_cap: n("f117"),
+    };
   }
 
   it("fetches company info once, serves it for a day, then refetches", async () => {
@@ -228,13 +348,28 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     const cold = await api.get(`${INFO}/600519.SS`);
     expect(cold.status).toBe(200);
     expect(calls(system, STOCK_GET_PATH)).toBe(1);
-    expect(system.replay.requests[0]!.query).toMatchObject({ secid: "1.600519", fltt: "2", invt: "2", fields: "f43,f57,f58,f84,f85,f116,f117,f127,f189" });
+    expect(system.replay.requests[0]!.query).toMatchObject({
+      secid: "1.600519",
+      fltt: "2",
+      invt: "2",
+      fields: "f43,f57,f58,f84,f85,f116,f117,f127,f189",
+    });
     expect(cold.body).toEqual({
       ...expected,
-      market: "SH", exchange: "SSE", listing_date: null, currency: "CNY",
-      fetched_at: new Date(AFTER_CLOSE).toISOString(), stale: false, cache: { hit: false, upstream_requests: 1 },
+      market: "SH",
+      exchange: "SSE",
+      listing_date: null,
+      currency: "CNY",
+      fetched_at: new Date(AFTER_CLOSE).toISOString(),
+      stale: false,
+      cache: { hit: false, upstream_requests: 1 },
     });
-    expect(cold.body).toMatchObject({ name: "贵州茅台", industry: "酿酒行业", total_shares: 1256197800, total_market_cap: 1870754887716 });
+    expect(cold.body).toMatchObject({
+      name: "贵州茅台",
+      industry: "酿酒行业",
+      total_shares: 1256197800,
+      total_market_cap: 1870754887716,
+    });
 
     api.clock.advance(DAY_MS - 60_000);
     const warm = await api.get(`${INFO}/sh600519`);
@@ -243,7 +378,11 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
 
     api.clock.advance(60_000);
     const expired = await api.get(`${INFO}/600519`);
-    expect(expired.body).toMatchObject({ stale: false, fetched_at: api.clock.now().toISOString(), cache: { hit: false, upstream_requests: 1 } });
+    expect(expired.body).toMatchObject({
+      stale: false,
+      fetched_at: api.clock.now().toISOString(),
+      cache: { hit: false, upstream_requests: 1 },
+    });
     expect(calls(system, STOCK_GET_PATH)).toBe(2);
   });
 
@@ -251,16 +390,35 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     const api = await system.api();
     const ipo = await api.get(`${INFO}/688635`);
     expect(ipo.body).toMatchObject({
-      symbol: "688635", market: "SH", exchange: "SSE", name: "N长进", industry: "通信设备", listing_date: null,
-      total_shares: 93670000, float_shares: 17756517, total_market_cap: 61821263300, float_market_cap: 11719123654.83, currency: "CNY",
+      symbol: "688635",
+      market: "SH",
+      exchange: "SSE",
+      name: "N长进",
+      industry: "通信设备",
+      listing_date: null,
+      total_shares: 93670000,
+      float_shares: 17756517,
+      total_market_cap: 61821263300,
+      float_market_cap: 11719123654.83,
+      currency: "CNY",
     });
     const tencent = await api.get(`${INFO}/0700.HK`);
     expect(tencent.body).toEqual({
       ...(await upstreamInfo("116.00700")),
-      market: "HK", exchange: "HKEX", listing_date: null, currency: "HKD",
-      fetched_at: new Date(AFTER_CLOSE).toISOString(), stale: false, cache: { hit: false, upstream_requests: 1 },
+      market: "HK",
+      exchange: "HKEX",
+      listing_date: null,
+      currency: "HKD",
+      fetched_at: new Date(AFTER_CLOSE).toISOString(),
+      stale: false,
+      cache: { hit: false, upstream_requests: 1 },
     });
-    expect(tencent.body).toMatchObject({ symbol: "00700", name: "腾讯控股", total_shares: 9477000000, float_market_cap: null });
+    expect(tencent.body).toMatchObject({
+      symbol: "00700",
+      name: "腾讯控股",
+      total_shares: 9477000000,
+      float_market_cap: null,
+    });
     const beijing = await api.get(`${INFO}/830799.BJ`);
     expect(beijing.body).toMatchObject({ market: "BJ", exchange: "BSE", name: "艾融软件", float_shares: 120930071 });
   });
@@ -327,17 +485,40 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     const all = await api.get(ASSETS);
     expect(all.status).toBe(200);
     expect(all.body).toMatchObject({ total: 4, count: 4, limit: 50, offset: 0 });
-    expect(all.body.assets.map((a: { market: string; symbol: string }) => `${a.market}:${a.symbol}`)).toEqual(["HK:00700", "SH:600519", "SZ:000001", "SZ:300750"]);
+    expect(all.body.assets.map((a: { market: string; symbol: string }) => `${a.market}:${a.symbol}`)).toEqual([
+      "HK:00700",
+      "SH:600519",
+      "SZ:000001",
+      "SZ:300750",
+    ]);
     expect(all.body.assets[1]).toEqual({
-      symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", currency: "CNY", exchange: "SSE", industry: "酿酒行业", listing_date: null,
-      total_shares: 1256197800, float_shares: 1256197800, total_market_cap: 1870754887716, float_market_cap: 1870754887716,
+      symbol: "600519",
+      kind: "stock",
+      market: "SH",
+      name: "贵州茅台",
+      currency: "CNY",
+      exchange: "SSE",
+      industry: "酿酒行业",
+      listing_date: null,
+      total_shares: 1256197800,
+      float_shares: 1256197800,
+      total_market_cap: 1870754887716,
+      float_market_cap: 1870754887716,
       profile_fetched_at: new Date(AFTER_CLOSE).toISOString(),
     });
-    expect(all.body.assets[3]).toMatchObject({ symbol: "300750", name: "宁德时代", industry: null, total_shares: null, profile_fetched_at: null });
+    expect(all.body.assets[3]).toMatchObject({
+      symbol: "300750",
+      name: "宁德时代",
+      industry: null,
+      total_shares: null,
+      profile_fetched_at: null,
+    });
 
     const sz = await api.get(`${ASSETS}?market=sz`);
     expect(sz.body.assets.map((a: { symbol: string }) => a.symbol)).toEqual(["000001", "300750"]);
-    expect((await api.get(`${ASSETS}?q=${encodeURIComponent("平安")}`)).body.assets.map((a: { symbol: string }) => a.symbol)).toEqual(["000001"]);
+    expect(
+      (await api.get(`${ASSETS}?q=${encodeURIComponent("平安")}`)).body.assets.map((a: { symbol: string }) => a.symbol),
+    ).toEqual(["000001"]);
     expect((await api.get(`${ASSETS}?q=0070`)).body.assets.map((a: { symbol: string }) => a.symbol)).toEqual(["00700"]);
     const page = await api.get(`${ASSETS}?limit=2&offset=1`);
     expect(page.body).toMatchObject({ total: 4, count: 2, limit: 2, offset: 1 });
@@ -345,7 +526,15 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     expect((await api.get(`${ASSETS}?kind=index`)).body.total).toBe(0);
     expect((await api.get(`${ASSETS}?offset=10`)).body).toMatchObject({ total: 4, count: 0, assets: [] });
 
-    for (const query of ["?limit=0", "?limit=501", "?limit=x", "?offset=-1", "?market=XX", "?kind=etf", `?q=${"y".repeat(51)}`]) {
+    for (const query of [
+      "?limit=0",
+      "?limit=501",
+      "?limit=x",
+      "?offset=-1",
+      "?market=XX",
+      "?kind=etf",
+      `?q=${"y".repeat(51)}`,
+    ]) {
       const { status, body } = await api.get(`${ASSETS}${query}`);
       expect(status, query).toBe(400);
       expect(body.error.code, query).toBe("VALIDATION_ERROR");
@@ -359,23 +548,49 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     // nothing stored: no results, every list reported missing
     const empty = await api.get(`${SEARCH}?q=${encodeURIComponent("茅台")}`);
     expect(empty.status).toBe(200);
-    expect(empty.body).toEqual({ q: "茅台", count: 0, limit: 10, results: [], lists: ["SH", "SZ", "BJ", "HK"].map((market) => ({ market, snapshot_date: null })) });
+    expect(empty.body).toEqual({
+      q: "茅台",
+      count: 0,
+      limit: 10,
+      results: [],
+      lists: ["SH", "SZ", "BJ", "HK"].map((market) => ({ market, snapshot_date: null })),
+    });
     expect(system.replay.requests).toHaveLength(0);
 
     // held instruments are found before any list is fetched (an index among them)
     await api.get(`/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105&adjust=qfq`);
     await api.get(`/api/v1/index/historical/000300?start_date=20240102&end_date=20240105`);
     const held = await api.get(`${SEARCH}?q=${encodeURIComponent("茅台")}`);
-    expect(held.body.results).toEqual([{ symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", exchange: "SSE", source: "held", match: "contains" }]);
+    expect(held.body.results).toEqual([
+      {
+        symbol: "600519",
+        kind: "stock",
+        market: "SH",
+        name: "贵州茅台",
+        exchange: "SSE",
+        source: "held",
+        match: "contains",
+      },
+    ]);
     const index = await api.get(`${SEARCH}?q=000300`);
-    expect(index.body.results).toEqual([expect.objectContaining({ symbol: "000300", kind: "index", source: "held", match: "code", exchange: null })]);
+    expect(index.body.results).toEqual([
+      expect.objectContaining({ symbol: "000300", kind: "index", source: "held", match: "code", exchange: null }),
+    ]);
 
     await api.get(`${LIST}?market=SH`);
     await api.get(`${LIST}?market=HK`);
     const upstreamCalls = system.replay.requests.length;
 
     const listed = await api.get(`${SEARCH}?q=${encodeURIComponent("茅台")}`);
-    expect(listed.body.results[0]).toEqual({ symbol: "600519", kind: "stock", market: "SH", name: "贵州茅台", exchange: "SSE", source: "list", match: "contains" });
+    expect(listed.body.results[0]).toEqual({
+      symbol: "600519",
+      kind: "stock",
+      market: "SH",
+      name: "贵州茅台",
+      exchange: "SSE",
+      source: "list",
+      match: "contains",
+    });
     expect(listed.body.lists).toEqual([
       { market: "SH", snapshot_date: "2026-11-20" },
       { market: "SZ", snapshot_date: null },
@@ -383,7 +598,14 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
       { market: "HK", snapshot_date: "2026-11-20" },
     ]);
     const tencent = await api.get(`${SEARCH}?q=${encodeURIComponent("腾讯")}`);
-    expect(tencent.body.results[0]).toMatchObject({ symbol: "00700", market: "HK", name: "腾讯控股", exchange: "HKEX", source: "list", match: "name_prefix" });
+    expect(tencent.body.results[0]).toMatchObject({
+      symbol: "00700",
+      market: "HK",
+      name: "腾讯控股",
+      exchange: "HKEX",
+      source: "list",
+      match: "name_prefix",
+    });
     expect(symbols((await api.get(`${SEARCH}?q=0700.HK`)).body)).toEqual(["00700"]);
 
     // code prefix before contains; every result contains the text; limit applies
@@ -391,14 +613,24 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     expect(prefix.body).toMatchObject({ q: "6005", limit: 50, count: 50 });
     expect(symbols(prefix.body).every((s) => s.includes("6005"))).toBe(true);
     expect(prefix.body.results[0]).toMatchObject({ symbol: "600500", match: "code_prefix" });
-    const ranks = prefix.body.results.map((r: { match: string }) => ["code", "code_prefix", "name_prefix", "contains"].indexOf(r.match));
+    const ranks = prefix.body.results.map((r: { match: string }) =>
+      ["code", "code_prefix", "name_prefix", "contains"].indexOf(r.match),
+    );
     expect(ranks).toEqual([...ranks].sort((a: number, b: number) => a - b));
     expect((await api.get(`${SEARCH}?q=600519`)).body.results[0]).toMatchObject({ symbol: "600519", match: "code" });
     expect((await api.get(`${SEARCH}?q=6&limit=3`)).body.count).toBe(3);
     expect((await api.get(`${SEARCH}?q=%25`)).body.count).toBe(0);
     expect(system.replay.requests).toHaveLength(upstreamCalls);
 
-    for (const query of ["", "?q=", "?q=%20", `?q=${"z".repeat(51)}`, "?q=1&limit=0", "?q=1&limit=51", "?q=1&limit=x"]) {
+    for (const query of [
+      "",
+      "?q=",
+      "?q=%20",
+      `?q=${"z".repeat(51)}`,
+      "?q=1&limit=0",
+      "?q=1&limit=51",
+      "?q=1&limit=x",
+    ]) {
       const { status, body } = await api.get(`${SEARCH}${query}`);
       expect(status, query).toBe(400);
       expect(body.error, query).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
@@ -408,7 +640,9 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
   it("documents the new operations in the OpenAPI document", async () => {
     const api = await system.api();
     const { body } = await api.get("/openapi.json");
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/api/v1/stocks/list", "/api/v1/assets", "/api/v1/assets/symbol/{symbol}"]));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/stocks/list", "/api/v1/assets", "/api/v1/assets/symbol/{symbol}"]),
+    );
     expect(body.paths["/api/v1/stocks/list"].get.description).toContain("exchange-local day");
     expect(body.components.schemas.StockListEntry.properties.volume.description).toContain("shares");
   });

@@ -8,15 +8,21 @@ import { describe, expect, it } from "vitest";
 import { createMetrics, type UpstreamHostSnapshot } from "../src/observability/metrics.ts";
 import { guardedSuite } from "./security-harness.ts";
 
-/** Parse Prometheus text exposition: every line is a comment, blank, or `name{labels} value`; throws on anything else. */
+/**
+ * Parse Prometheus text exposition: every line is a comment, blank, or `name{labels} value`; throws on anything else.
+ */
 function parseMetrics(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (\S+)$/.exec(line);
     // values as Go's ParseFloat reads them (NaN and Inf in any case, which prom-client uses)
-    if (!match || !(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(match[3]!) || /^[+-]?(inf|nan)$/i.test(match[3]!))) throw new Error(`not Prometheus text: ${line}`);
-    samples.set(match[1]! + (match[2] ?? ""), /nan/i.test(match[3]!) ? NaN : Number(match[3]!.replace(/inf/i, "Infinity")));
+    if (!match || !(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(match[3]!) || /^[+-]?(inf|nan)$/i.test(match[3]!)))
+      throw new Error(`not Prometheus text: ${line}`);
+    samples.set(
+      match[1]! + (match[2] ?? ""),
+      /nan/i.test(match[3]!) ? NaN : Number(match[3]!.replace(/inf/i, "Infinity")),
+    );
   }
   return samples;
 }
@@ -48,7 +54,9 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
     const a = parseMetrics(after.text);
     expect(a.get(`quantdb_http_request_duration_seconds_count{method="GET",route="${ROUTE}",status="200"}`)).toBe(2);
     expect(a.get(`quantdb_http_request_duration_seconds_count{method="GET",route="${ROUTE}",status="400"}`)).toBe(1);
-    expect(a.get(`quantdb_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="${ROUTE}",status="200"}`)).toBe(2);
+    expect(
+      a.get(`quantdb_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="${ROUTE}",status="200"}`),
+    ).toBe(2);
     expect(a.get('quantdb_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}')).toBe(1);
     expect(a.get('quantdb_cache_requests_total{result="hit"}')).toBe(1);
     expect(a.get('quantdb_cache_requests_total{result="miss"}')).toBe(1);
@@ -56,9 +64,13 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
     expect(a.get(`quantdb_rows_served_total{route="${ROUTE}"}`)).toBe(44);
     expect(a.get('quantdb_auth_rejections_total{code="UNAUTHORIZED"}')).toBe(1);
     // the upstream policy's per-host figures: the one history miss was one ok call, its circuit closed
-    const okCalls = [...a].filter(([name]) => name.startsWith("quantdb_upstream_calls_total{") && name.includes('outcome="ok"'));
+    const okCalls = [...a].filter(
+      ([name]) => name.startsWith("quantdb_upstream_calls_total{") && name.includes('outcome="ok"'),
+    );
     expect(okCalls.reduce((n, [, v]) => n + v, 0)).toBe(1);
-    const closed = [...a].filter(([name]) => name.startsWith("quantdb_upstream_circuit_state{") && name.includes('state="closed"'));
+    const closed = [...a].filter(
+      ([name]) => name.startsWith("quantdb_upstream_circuit_state{") && name.includes('state="closed"'),
+    );
     expect(closed.length).toBeGreaterThanOrEqual(1);
     expect(closed.every(([, v]) => v === 1)).toBe(true);
     // route labels are patterns, never raw paths (looked for in label values only: a sample value such
@@ -74,7 +86,11 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
     for (let i = 0; i < 4; i++) await api.get("/api/v1/calendar/CN/sessions/20240209");
     const m = parseMetrics((await api.get("/metrics")).text);
     expect(m.get('quantdb_rate_limit_rejections_total{caller="ip"}')).toBe(2);
-    expect(m.get('quantdb_http_request_duration_seconds_count{method="GET",route="/api/v1/calendar/:market/sessions/:date",status="429"}')).toBe(2);
+    expect(
+      m.get(
+        'quantdb_http_request_duration_seconds_count{method="GET",route="/api/v1/calendar/:market/sessions/:date",status="429"}',
+      ),
+    ).toBe(2);
   });
 
   it("can be turned off", async () => {
@@ -86,8 +102,20 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
 describe("upstream per-host metrics", () => {
   it("exposes calls by host and outcome and the circuit state from the policy snapshot", async () => {
     const hosts: UpstreamHostSnapshot[] = [
-      { host: "push2his.eastmoney.com", circuit: "closed", lastError: null, lastErrorAt: null, calls: { ok: 5, failed: 1, retried: 2, rejected: 0 } },
-      { host: "push2.eastmoney.com", circuit: "open", lastError: "ECONNRESET", lastErrorAt: "2026-11-20T12:00:00Z", calls: { ok: 0, failed: 3, retried: 0, rejected: 4 } },
+      {
+        host: "push2his.eastmoney.com",
+        circuit: "closed",
+        lastError: null,
+        lastErrorAt: null,
+        calls: { ok: 5, failed: 1, retried: 2, rejected: 0 },
+      },
+      {
+        host: "push2.eastmoney.com",
+        circuit: "open",
+        lastError: "ECONNRESET",
+        lastErrorAt: "2026-11-20T12:00:00Z",
+        calls: { ok: 0, failed: 3, retried: 0, rejected: 4 },
+      },
     ];
     const metrics = createMetrics({ upstream: () => hosts, processMetrics: false });
     let m = parseMetrics(await metrics.registry.metrics());

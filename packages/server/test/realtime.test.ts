@@ -11,9 +11,13 @@ const ULIST = "/api/qt/ulist.np/get";
 // both; Wednesday 2025-12-24 is an HK half day (09:30-12:00) and a regular A-share session.
 const CN_MORNING = "2026-11-20T02:00:00Z"; // 10:00 in Shanghai
 
-/** What the replay upstream itself answers for a secid, read independently of the adapter: the expected quote fields. */
+/**
+ * What the replay upstream itself answers for a secid, read independently of the adapter: the expected quote fields.
+ */
 async function upstreamQuote(system: TestSystem, secid: string) {
-  const response = await fetch(`${system.replay.url}${ULIST}?fltt=2&invt=2&secids=${secid}&fields=f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124`);
+  const response = await fetch(
+    `${system.replay.url}${ULIST}?fltt=2&invt=2&secids=${secid}&fields=f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124`,
+  );
   const body = (await response.json()) as { data: { diff: Array<Record<string, number | string>> } };
   const row = body.data.diff[0]!;
   const num = (v: number | string | undefined) => (v === "-" || v === undefined ? null : Number(v));
@@ -39,7 +43,11 @@ const HIT = { hit: true, upstream_requests: 0 };
 const quoteOf = ({ cache: _cache, ...quote }: Record<string, unknown>) => quote;
 
 function post(api: Api, body: unknown) {
-  return api.get(BATCH, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return api.get(BATCH, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 }
 
 describe.each(testDrivers())("realtime quotes on %s", (driver) => {
@@ -52,7 +60,10 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(status).toBe(200);
     expect(calls()).toBe(1);
     const [request] = system.replay.requests;
-    expect(request).toMatchObject({ path: ULIST, query: { secids: "1.600519", fltt: "2", invt: "2", fields: "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124" } });
+    expect(request).toMatchObject({
+      path: ULIST,
+      query: { secids: "1.600519", fltt: "2", invt: "2", fields: "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124" },
+    });
     expect(system.replay.requestCount({ path: "/api/qt/stock/kline/get" })).toBe(0);
     const expected = await upstreamQuote(system, "1.600519");
     expect(expected.price).toBeGreaterThan(0);
@@ -74,7 +85,15 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     const { status, body } = await api.get(`${QUOTE}/700.HK`);
     expect(status).toBe(200);
     expect(calls()).toBe(1);
-    expect(body).toEqual({ symbol: "00700", market: "HK", ...(await upstreamQuote(system, "116.00700")), currency: "HKD", fetched_at: "2026-11-20T02:00:00.000Z", market_open: true, cache: { hit: false, upstream_requests: 1 } });
+    expect(body).toEqual({
+      symbol: "00700",
+      market: "HK",
+      ...(await upstreamQuote(system, "116.00700")),
+      currency: "HKD",
+      fetched_at: "2026-11-20T02:00:00.000Z",
+      market_open: true,
+      cache: { hit: false, upstream_requests: 1 },
+    });
     expect(body.name).toBe("腾讯控股");
     expect(body.quote_time).toMatch(/T08:00:00\.000Z$/); // 16:00 in Hong Kong
   });
@@ -131,7 +150,10 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect((await api.get(`${QUOTE}/000001.SZ`)).body).toEqual({ ...lunch.body, cache: HIT });
     expect(calls()).toBe(2);
     clock.set("2026-11-20T05:00:05Z"); // 13:00:05
-    expect((await api.get(`${QUOTE}/000001.SZ`)).body).toMatchObject({ market_open: true, fetched_at: "2026-11-20T05:00:05.000Z" });
+    expect((await api.get(`${QUOTE}/000001.SZ`)).body).toMatchObject({
+      market_open: true,
+      fetched_at: "2026-11-20T05:00:05.000Z",
+    });
     expect(calls()).toBe(3);
   });
 
@@ -148,7 +170,11 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(batch.status).toBe(200);
     expect(batch.body.data[0].quote).toEqual(quoteOf(closed.body));
     expect(batch.body.data[1].quote).toMatchObject({ symbol: "600519", market_open: true });
-    expect(system.replay.requests.filter((r) => r.path === ULIST).map((r) => r.query.secids)).toEqual(["116.00700", "116.00700", "1.600519"]);
+    expect(system.replay.requests.filter((r) => r.path === ULIST).map((r) => r.query.secids)).toEqual([
+      "116.00700",
+      "116.00700",
+      "1.600519",
+    ]);
     // the same hour on a regular HK session day is trading
     clock.set("2026-11-20T06:00:00Z");
     expect((await api.get(`${QUOTE}/00700`)).body.market_open).toBe(true);
@@ -176,13 +202,29 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
 
   it("answers a batch with a quote or an error per symbol, in order, from one upstream call", async () => {
     const api = await system.api({ clock: new ManualClock(CN_MORNING) });
-    const { status, body } = await post(api, { symbols: ["600519", "0700.HK", "ABC", "688999", "sh600519", "000001.SZ"] });
+    const { status, body } = await post(api, {
+      symbols: ["600519", "0700.HK", "ABC", "688999", "sh600519", "000001.SZ"],
+    });
     expect(status).toBe(200);
     expect(calls()).toBe(1);
     expect(system.replay.requests[0]!.query.secids).toBe("1.600519,116.00700,1.688999,0.000001");
     expect(body.metadata).toEqual({ count: 6, ok: 4, failed: 2, cache: { hit: false, upstream_requests: 1 } });
-    expect(body.data.map((e: { symbol: string }) => e.symbol)).toEqual(["600519", "0700.HK", "ABC", "688999", "sh600519", "000001.SZ"]);
-    expect(body.data.map((e: { quote: { symbol: string } | null }) => e.quote?.symbol ?? null)).toEqual(["600519", "00700", null, null, "600519", "000001"]);
+    expect(body.data.map((e: { symbol: string }) => e.symbol)).toEqual([
+      "600519",
+      "0700.HK",
+      "ABC",
+      "688999",
+      "sh600519",
+      "000001.SZ",
+    ]);
+    expect(body.data.map((e: { quote: { symbol: string } | null }) => e.quote?.symbol ?? null)).toEqual([
+      "600519",
+      "00700",
+      null,
+      null,
+      "600519",
+      "000001",
+    ]);
     expect(body.data[2]).toMatchObject({ quote: null, error: { code: "INVALID_SYMBOL", status: 400 } });
     expect(body.data[2].error.message).toContain("600519.SS");
     expect(body.data[3]).toMatchObject({ quote: null, error: { code: "NOT_FOUND", status: 404 } });
@@ -204,7 +246,15 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(ok.body.metadata).toEqual({ count: 100, ok: 0, failed: 100, cache: { hit: false, upstream_requests: 1 } }); // the replay knows none of them
     expect(calls()).toBe(1);
     expect(system.replay.requests[0]!.query.secids!.split(",")).toHaveLength(100);
-    for (const bad of [{ symbols: [] }, { symbols: [...hundred, "600519"] }, { symbols: "600519" }, { symbols: [600519] }, {}, "not json", "[]"]) {
+    for (const bad of [
+      { symbols: [] },
+      { symbols: [...hundred, "600519"] },
+      { symbols: "600519" },
+      { symbols: [600519] },
+      {},
+      "not json",
+      "[]",
+    ]) {
       const { status, body } = await post(api, bad);
       expect(status, JSON.stringify(bad)).toBe(400);
       expect(body.error).toMatchObject({ code: "VALIDATION_ERROR", status: 400 });
@@ -242,7 +292,11 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     system.replay.injectFault({ kind: "http500", times: 1 });
     const batch = await post(api, { symbols: ["0700.HK", "BAD", "000001"] });
     expect(batch.status).toBe(200);
-    expect(batch.body.data.map((e: { error: { code: string } | null }) => e.error?.code)).toEqual(["UPSTREAM_UNAVAILABLE", "INVALID_SYMBOL", "UPSTREAM_UNAVAILABLE"]);
+    expect(batch.body.data.map((e: { error: { code: string } | null }) => e.error?.code)).toEqual([
+      "UPSTREAM_UNAVAILABLE",
+      "INVALID_SYMBOL",
+      "UPSTREAM_UNAVAILABLE",
+    ]);
     expect(batch.body.metadata).toEqual({ count: 3, ok: 0, failed: 3, cache: { hit: false, upstream_requests: 1 } });
     const recovered = await api.get(`${QUOTE}/600519`);
     expect(recovered.status).toBe(200);

@@ -21,14 +21,21 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
   const system = systemSuite(driver);
 
   /** A fresh API (its own policies) with the given upstream policy, per-call timeout 3 s. */
-  const startApi = (upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 3000): Promise<Api> => system.api({ upstreamPolicy, timeoutMs });
+  const startApi = (upstreamPolicy: Partial<UpstreamPolicyConfig>, timeoutMs = 3000): Promise<Api> =>
+    system.api({ upstreamPolicy, timeoutMs });
 
   const klineCalls = () => system.replay.requestCount(KLINE);
   const rows = () => system.rows();
   const upstreamHealth = async (api: Api) => {
     const health = await api.get("/health");
     expect(health.status).toBe(200);
-    return health.body.details.upstreams as { host: string; circuit: string; lastError: string | null; lastErrorAt: string | null; calls: Record<string, number> }[];
+    return health.body.details.upstreams as {
+      host: string;
+      circuit: string;
+      lastError: string | null;
+      lastErrorAt: string | null;
+      calls: Record<string, number>;
+    }[];
   };
 
   it("retries a reset and a 500 with backoff and answers 200, counting the retries", async () => {
@@ -41,7 +48,11 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect(answer.body.metadata).toMatchObject({ complete: true, missing: [], upstream_error: null });
     expect(klineCalls()).toBe(3);
     const [host] = await upstreamHealth(api);
-    expect(host).toMatchObject({ host: new URL(system.replay.url).host, circuit: "closed", calls: { ok: 1, failed: 0, retried: 2, rejected: 0 } });
+    expect(host).toMatchObject({
+      host: new URL(system.replay.url).host,
+      circuit: "closed",
+      calls: { ok: 1, failed: 0, retried: 2, rejected: 0 },
+    });
     expect(host!.lastError).toMatch(/UPSTREAM_UNAVAILABLE/);
     expect(Date.parse(host!.lastErrorAt!)).not.toBeNaN();
     // Readiness is about the database, not upstream: ready, every committed migration applied.
@@ -78,7 +89,11 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     // The ban opened the circuit: a request that needs upstream is refused without calling it…
     const refused = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240628&adjust=qfq`);
     expect(refused.status).toBe(503);
-    expect(refused.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", status: 503, details: { reason: "circuit_open", circuit: "open" } });
+    expect(refused.body.error).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      status: 503,
+      details: { reason: "circuit_open", circuit: "open" },
+    });
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBe(60); // the whole cool-down: the API's clock has not moved
     expect(refused.body.error.details.retry_after_seconds).toBe(retryAfter);
@@ -114,7 +129,9 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     api.clock.advance(1);
     expect((await upstreamHealth(api))[0]!.circuit).toBe("half-open");
     // Concurrent requests while half-open: one probe goes through, the rest wait for its outcome.
-    const answers = await Promise.all([0, 1, 2].map(() => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)));
+    const answers = await Promise.all(
+      [0, 1, 2].map(() => api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`)),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(klineCalls()).toBe(4);
     const [host] = await upstreamHealth(api);
@@ -134,7 +151,10 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect(Number(failed.headers.get("retry-after"))).toBe(10); // the circuit is closed: the default estimate
     expect(klineCalls()).toBe(3);
     expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
-    expect((await upstreamHealth(api))[0]).toMatchObject({ circuit: "closed", calls: { ok: 0, failed: 1, retried: 2 } });
+    expect((await upstreamHealth(api))[0]).toMatchObject({
+      circuit: "closed",
+      calls: { ok: 0, failed: 1, retried: 2 },
+    });
   });
 
   it("treats a connection dropped twice in a row as a ban: the circuit opens and the retry is refused", async () => {
@@ -142,7 +162,10 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     system.replay.injectFault({ kind: "reset" });
     const failed = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(failed.status).toBe(503);
-    expect(failed.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open", circuit: "open" } });
+    expect(failed.body.error).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      details: { reason: "circuit_open", circuit: "open" },
+    });
     expect(Number(failed.headers.get("retry-after"))).toBe(30); // the whole cool-down
     expect(klineCalls()).toBe(2);
     expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
@@ -168,7 +191,9 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect(cached.body.metadata).toMatchObject({ complete: true, missing: [] });
     system.replay.injectFault({ kind: "reset" });
 
-    const partial = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`);
+    const partial = await api.get(
+      `${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`,
+    );
     expect(partial.status).toBe(200);
     expect(partial.headers.get("x-quantdb-complete")).toBe("false");
     expect(partial.body.data).toEqual(cached.body.data);
@@ -183,15 +208,27 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     const refused = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq`);
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(1);
-    const partialAgain = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`);
-    expect(partialAgain.body.metadata).toMatchObject({ complete: false, upstream_error: { code: "UPSTREAM_UNAVAILABLE", retry_after_seconds: expect.any(Number) } });
+    const partialAgain = await api.get(
+      `${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&allow_partial=true`,
+    );
+    expect(partialAgain.body.metadata).toMatchObject({
+      complete: false,
+      upstream_error: { code: "UPSTREAM_UNAVAILABLE", retry_after_seconds: expect.any(Number) },
+    });
     // Weekly bars and the index endpoint say so too.
-    const weekly = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&period=weekly&allow_partial=true`);
+    const weekly = await api.get(
+      `${HISTORY}/600519?start_date=20240102&end_date=20240531&adjust=qfq&period=weekly&allow_partial=true`,
+    );
     expect(weekly.status).toBe(200);
     expect(weekly.body.metadata.complete).toBe(false);
-    const index = await api.get(`/api/v1/index/historical/000300?start_date=20240102&end_date=20240329&allow_partial=true`);
+    const index = await api.get(
+      `/api/v1/index/historical/000300?start_date=20240102&end_date=20240329&allow_partial=true`,
+    );
     expect(index.status).toBe(200);
-    expect(index.body).toMatchObject({ data: [], metadata: { complete: false, missing: [{ start: "2024-01-02", end: "2024-03-29" }] } });
+    expect(index.body).toMatchObject({
+      data: [],
+      metadata: { complete: false, missing: [{ start: "2024-01-02", end: "2024-03-29" }] },
+    });
     // A fully cached range is complete and needs no flag.
     const full = await api.get(`${HISTORY}/600519?start_date=20240201&end_date=20240329&adjust=qfq`);
     expect(full.status).toBe(200);
@@ -203,7 +240,9 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     const api = await startApi({ concurrency: 1, ratePerSecond: 0, retries: 0, breakerThreshold: 0 });
     system.replay.setLatency(250);
     const symbols = ["600519", "300750", "688981"];
-    const answers = await Promise.all(symbols.map((s) => api.get(`${HISTORY}/${s}?start_date=20240102&end_date=20240131&adjust=qfq`)));
+    const answers = await Promise.all(
+      symbols.map((s) => api.get(`${HISTORY}/${s}?start_date=20240102&end_date=20240131&adjust=qfq`)),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     const klines = system.replay.requests.filter((r) => r.path === KLINE.path);
     expect(klines).toHaveLength(3);
@@ -214,10 +253,12 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
   it("spaces calls to the rate budget and waits for a token rather than failing", async () => {
     const api = await startApi({ concurrency: 8, ratePerSecond: 4, retries: 0, breakerThreshold: 0 });
     const series = ["600519|qfq", "300750|qfq", "688981|qfq", "000001|qfq", "830799|qfq", "600519|", "000001|"];
-    const answers = Promise.all(series.map((s) => {
-      const [symbol, adjust] = s.split("|");
-      return api.get(`${HISTORY}/${symbol}?start_date=20240102&end_date=20240131&adjust=${adjust}`);
-    }));
+    const answers = Promise.all(
+      series.map((s) => {
+        const [symbol, adjust] = s.split("|");
+        return api.get(`${HISTORY}/${symbol}?start_date=20240102&end_date=20240131&adjust=${adjust}`);
+      }),
+    );
     // 4 per second on the API's clock: one token now, then one more each time the clock moves 250 ms
     // (the waiting requests ask the budget again meanwhile). Without a budget all 7 would arrive at
     // once; the count is checked exactly at every step.

@@ -30,7 +30,11 @@ export interface GuardedApi {
 }
 
 /** Start an API with `http` options on the test system's database and replay. */
-export async function startGuardedApi(system: TestSystem, http: HttpOptions, options: { captureLog?: boolean; clock?: ManualClock } = {}): Promise<GuardedApi> {
+export async function startGuardedApi(
+  system: TestSystem,
+  http: HttpOptions,
+  options: { captureLog?: boolean; clock?: ManualClock } = {},
+): Promise<GuardedApi> {
   const clock = options.clock ?? new ManualClock(AFTER_CLOSE);
   const logLines: Array<Record<string, unknown>> = [];
   const logger = options.captureLog
@@ -70,28 +74,52 @@ export async function startGuardedApi(system: TestSystem, http: HttpOptions, opt
 }
 
 /** Create a key the way the operator command does (store + generateApiKey); returns the clear key. */
-export async function createKey(system: TestSystem, scope: ApiKeyScope, name = `${scope}-key`): Promise<{ key: string; prefix: string; id: number }> {
+export async function createKey(
+  system: TestSystem,
+  scope: ApiKeyScope,
+  name = `${scope}-key`,
+): Promise<{ key: string; prefix: string; id: number }> {
   const generated = generateApiKey();
-  const record = await createApiKeyStore(system.database.db).create({ name, scope, prefix: generated.prefix, hash: generated.hash, createdAt: new Date(AFTER_CLOSE) });
+  const record = await createApiKeyStore(system.database.db).create({
+    name,
+    scope,
+    prefix: generated.prefix,
+    hash: generated.hash,
+    createdAt: new Date(AFTER_CLOSE),
+  });
   return { key: generated.key, prefix: generated.prefix, id: record.id };
 }
 
 /** `Authorization: Bearer <key>` (plus any other headers). */
-export const bearer = (key: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${key}` } });
+export const bearer = (key: string, init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${key}` },
+});
 
 /** Whether a body is the error envelope with this status. */
 export function isEnvelope(body: unknown, status: number): boolean {
   if (typeof body !== "object" || body === null) return false;
-  const error = (body as { error?: unknown }).error as { code?: unknown; message?: unknown; status?: unknown } | undefined;
+  const error = (body as { error?: unknown }).error as
+    | { code?: unknown; message?: unknown; status?: unknown }
+    | undefined;
   // the code is one of core's ERROR_CODES, the list the OpenAPI document's enum is built from
-  return typeof error === "object" && error !== null && (ERROR_CODES as readonly unknown[]).includes(error.code) && typeof error.message === "string" && error.status === status;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (ERROR_CODES as readonly unknown[]).includes(error.code) &&
+    typeof error.message === "string" &&
+    error.status === status
+  );
 }
 
 /**
  * One suite's lifecycle for the guard tests: a system on `driver` for the whole suite, reset before
  * each test; every API started through `start` is closed after each test, then `afterEachTest` runs.
  */
-export function guardedSuite(driver: TestDriver, afterEachTest?: (system: TestSystem) => Promise<void> | void): {
+export function guardedSuite(
+  driver: TestDriver,
+  afterEachTest?: (system: TestSystem) => Promise<void> | void,
+): {
   /** The suite's system (see {@link systemSuite}). */
   readonly system: TestSystem;
   start(http: HttpOptions, options?: { captureLog?: boolean; clock?: ManualClock }): Promise<GuardedApi>;

@@ -9,7 +9,11 @@ import { describe, expect, it } from "vitest";
 import { bearer, createKey, isEnvelope, guardedSuite } from "./security-harness.ts";
 
 const SESSION = "/api/v1/calendar/CN/sessions/20240209";
-const batch = (symbols: string[]): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbols, start_date: "20240102", end_date: "20240105" }) });
+const batch = (symbols: string[]): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ symbols, start_date: "20240102", end_date: "20240105" }),
+});
 
 describe.each(testDrivers())("HTTP guards on %s", (driver) => {
   const suite = guardedSuite(driver);
@@ -30,7 +34,11 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       const retryAfter = Number(limited.headers.get("retry-after"));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
-      expect(limited.body.error.details).toMatchObject({ limit_per_minute: 5, cost: 1, retry_after_seconds: retryAfter });
+      expect(limited.body.error.details).toMatchObject({
+        limit_per_minute: 5,
+        cost: 1,
+        retry_after_seconds: retryAfter,
+      });
       // probes are never limited
       expect((await api.get("/health")).status).toBe(200);
     });
@@ -54,7 +62,9 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
 
     it("charges force_refresh 20 points", async () => {
       const api = await start({ auth: "off", rateLimitPerMinute: 30 });
-      const r = await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105&force_refresh=true");
+      const r = await api.get(
+        "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240105&force_refresh=true",
+      );
       expect(r.status).toBe(200);
       expect(r.headers.get("ratelimit-remaining")).toBe("10");
     });
@@ -67,11 +77,15 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
 
       const proxied = await start({ rateLimitPerMinute: 2, trustProxy: 1 });
       for (const ip of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
-        expect((await proxied.get(SESSION, { headers: { "x-forwarded-for": `198.51.100.7, ${ip}` } })).status).toBe(200);
+        expect((await proxied.get(SESSION, { headers: { "x-forwarded-for": `198.51.100.7, ${ip}` } })).status).toBe(
+          200,
+        );
       }
       // the client cannot escape its bucket by prepending addresses: the proxy's hop (rightmost) counts
       await proxied.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.1" } });
-      expect((await proxied.get(SESSION, { headers: { "x-forwarded-for": "10.9.9.9, 203.0.113.1" } })).status).toBe(429);
+      expect((await proxied.get(SESSION, { headers: { "x-forwarded-for": "10.9.9.9, 203.0.113.1" } })).status).toBe(
+        429,
+      );
     });
   });
 
@@ -89,14 +103,21 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
 
       const preflight = await api.get("/api/v1/cache/clear", {
         method: "OPTIONS",
-        headers: { origin: "http://localhost:3000", "access-control-request-method": "DELETE", "access-control-request-headers": "authorization" },
+        headers: {
+          origin: "http://localhost:3000",
+          "access-control-request-method": "DELETE",
+          "access-control-request-headers": "authorization",
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
       expect(preflight.headers.get("access-control-allow-methods")).toContain("DELETE");
       expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
 
-      const deniedPreflight = await api.get("/api/v1/cache/clear", { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "DELETE" } });
+      const deniedPreflight = await api.get("/api/v1/cache/clear", {
+        method: "OPTIONS",
+        headers: { origin: "https://evil.example", "access-control-request-method": "DELETE" },
+      });
       expect(deniedPreflight.headers.get("access-control-allow-origin")).toBeNull();
     });
 
@@ -106,14 +127,20 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       expect(plain.status).toBe(200);
       expect(plain.headers.get("access-control-allow-origin")).toBeNull();
       expect(plain.headers.get("vary")).toBe("Origin, Accept-Encoding");
-      const gzip = await fetch(api.url + "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240329", { headers: { "accept-encoding": "gzip" } });
+      const gzip = await fetch(api.url + "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240329", {
+        headers: { "accept-encoding": "gzip" },
+      });
       expect(gzip.headers.get("content-encoding")).toBe("gzip");
       expect(gzip.headers.get("vary")).toBe("Origin, Accept-Encoding"); // not repeated by compression
     });
 
     it("allows any origin only when '*' is configured", async () => {
       const api = await start({ corsOrigins: ["*"] });
-      expect((await api.get(SESSION, { headers: { origin: "https://anywhere.example" } })).headers.get("access-control-allow-origin")).toBe("*");
+      expect(
+        (await api.get(SESSION, { headers: { origin: "https://anywhere.example" } })).headers.get(
+          "access-control-allow-origin",
+        ),
+      ).toBe("*");
     });
   });
 
@@ -175,7 +202,14 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       await new Promise((r) => setTimeout(r, 50));
       const lines = api.logLines.filter((l) => l.msg === "request");
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatchObject({ level: 30, req_id: "trace-abc_123", method: "GET", route: "/api/v1/calendar/:market/sessions/:date", status: 200, service: "quantdb-api" });
+      expect(lines[0]).toMatchObject({
+        level: 30,
+        req_id: "trace-abc_123",
+        method: "GET",
+        route: "/api/v1/calendar/:market/sessions/:date",
+        status: 200,
+        service: "quantdb-api",
+      });
       expect(typeof lines[0]!.duration_ms).toBe("number");
       expect(lines[1]).toMatchObject({ req_id: made.headers.get("x-request-id"), route: "unmatched", status: 404 });
       for (const line of api.logLines) expect(JSON.stringify(line)).not.toContain("127.0.0.1"); // no client IP unless configured
@@ -187,21 +221,27 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       const proxied = await start({ logClientIp: true, trustProxy: 1 }, { captureLog: true });
       await proxied.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.9" } });
       await new Promise((r) => setTimeout(r, 50));
-      expect(plain.logLines.find((l) => l.msg === "request")).toMatchObject({ client_ip: expect.stringMatching(/127\.0\.0\.1/) });
+      expect(plain.logLines.find((l) => l.msg === "request")).toMatchObject({
+        client_ip: expect.stringMatching(/127\.0\.0\.1/),
+      });
       expect(proxied.logLines.find((l) => l.msg === "request")).toMatchObject({ client_ip: "203.0.113.9" });
     });
 
     it("never shows a stack trace, message or path of an unexpected error", async () => {
       const api = await start({}, { captureLog: true });
       api.app.get("/__boom", () => {
-        throw new Error("ENOENT: open '/srv/quantdb/packages/server/src/secret.ts' at Object.<anonymous> (/srv/quantdb/node_modules/x.js:1:1)");
+        throw new Error(
+          "ENOENT: open '/srv/quantdb/packages/server/src/secret.ts' at Object.<anonymous> (/srv/quantdb/node_modules/x.js:1:1)",
+        );
       });
       const r = await api.get("/__boom");
       expect(r.status).toBe(500);
       expect(r.body).toEqual({ error: { code: "INTERNAL_ERROR", message: "Internal server error", status: 500 } });
       expect(r.text).not.toMatch(/\/srv\/quantdb|node_modules|\bat \w|ENOENT/);
       await new Promise((r) => setTimeout(r, 50));
-      expect(api.logLines.some((l) => l.msg === "unhandled error" && JSON.stringify(l).includes("secret.ts"))).toBe(true); // the log keeps it
+      expect(api.logLines.some((l) => l.msg === "unhandled error" && JSON.stringify(l).includes("secret.ts"))).toBe(
+        true,
+      ); // the log keeps it
     });
   });
 });

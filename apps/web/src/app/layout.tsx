@@ -30,26 +30,42 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en" className={GeistSans.variable}>
       <body>
         <LanguageProvider>
-        <header className="top">
-          <Link href="/" className="brand">QuantDB</Link>
-          <nav className="main" aria-label="Main">
-            <Link href="/stock/600519"><T k="nav.stock" /></Link>
-            <Link href="/index/000300"><T k="nav.index" /></Link>
-            <Link href="/compare"><T k="nav.compare" /></Link>
-            <Link href="/watchlist"><T k="nav.watchlist" /></Link>
-            <Link href="/calendar"><T k="nav.calendar" /></Link>
-            <Link href="/cache"><T k="nav.cache" /></Link>
-            <Link href="/status"><T k="nav.status" /></Link>
-          </nav>
-          <LanguageToggle />
-          <ApiKeyControl />
-        </header>
-        {reachable ? null : (
-          <div className="banner" role="alert" data-testid="api-unreachable">
-            The QuantDB API at {env.apiUrl} cannot be reached. Figures below may be missing.
-          </div>
-        )}
-        <main>{children}</main>
+          <header className="top">
+            <Link href="/" className="brand">
+              QuantDB
+            </Link>
+            <nav className="main" aria-label="Main">
+              <Link href="/stock/600519">
+                <T k="nav.stock" />
+              </Link>
+              <Link href="/index/000300">
+                <T k="nav.index" />
+              </Link>
+              <Link href="/compare">
+                <T k="nav.compare" />
+              </Link>
+              <Link href="/watchlist">
+                <T k="nav.watchlist" />
+              </Link>
+              <Link href="/calendar">
+                <T k="nav.calendar" />
+              </Link>
+              <Link href="/cache">
+                <T k="nav.cache" />
+              </Link>
+              <Link href="/status">
+                <T k="nav.status" />
+              </Link>
+            </nav>
+            <LanguageToggle />
+            <ApiKeyControl />
+          </header>
+          {reachable ? null : (
+            <div className="banner" role="alert" data-testid="api-unreachable">
+              The QuantDB API at {env.apiUrl} cannot be reached. Figures below may be missing.
+            </div>
+          )}
+          <main>{children}</main>
         </LanguageProvider>
       </body>
     </html>

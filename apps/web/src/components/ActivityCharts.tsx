@@ -1,7 +1,18 @@
 "use client";
 
 import type { CacheStats } from "@quantdb/sdk";
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  Bar,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import { useT } from "../lib/i18n.tsx";
 
 type Minute = CacheStats["activity"]["minutes"][number];
@@ -31,7 +42,11 @@ export function ActivityCharts({ activity }: { activity: CacheStats["activity"] 
   }));
   const busy = activity.minutes.filter((m) => m.requests > 0 || m.upstream_calls > 0);
   if (busy.length === 0) {
-    return <div className="empty" data-testid="activity-empty">{t("cache.activityEmpty")}</div>;
+    return (
+      <div className="empty" data-testid="activity-empty">
+        {t("cache.activityEmpty")}
+      </div>
+    );
   }
   return (
     <div data-testid="activity">
@@ -41,12 +56,39 @@ export function ActivityCharts({ activity }: { activity: CacheStats["activity"] 
             <CartesianGrid stroke="var(--grid)" vertical={false} />
             <XAxis dataKey="time" tick={{ fill: "var(--muted)", fontSize: 11 }} minTickGap={24} />
             <YAxis yAxisId="n" allowDecimals={false} tick={{ fill: "var(--muted)", fontSize: 11 }} width={36} />
-            <YAxis yAxisId="pct" orientation="right" domain={[0, 100]} unit="%" tick={{ fill: "var(--muted)", fontSize: 11 }} width={44} />
+            <YAxis
+              yAxisId="pct"
+              orientation="right"
+              domain={[0, 100]}
+              unit="%"
+              tick={{ fill: "var(--muted)", fontSize: 11 }}
+              width={44}
+            />
             <Tooltip contentStyle={{ background: "var(--bg)", border: "1px solid var(--border)" }} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar yAxisId="n" dataKey="requests" name={t("cache.requests")} fill="var(--accent)" isAnimationActive={false} />
-            <Bar yAxisId="n" dataKey="upstream" name={t("cache.upstreamCalls")} fill="var(--up)" isAnimationActive={false} />
-            <Line yAxisId="pct" dataKey="hitPct" name={`${t("cache.hitRatio")} (%)`} stroke="var(--down)" dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
+            <Bar
+              yAxisId="n"
+              dataKey="requests"
+              name={t("cache.requests")}
+              fill="var(--accent)"
+              isAnimationActive={false}
+            />
+            <Bar
+              yAxisId="n"
+              dataKey="upstream"
+              name={t("cache.upstreamCalls")}
+              fill="var(--up)"
+              isAnimationActive={false}
+            />
+            <Line
+              yAxisId="pct"
+              dataKey="hitPct"
+              name={`${t("cache.hitRatio")} (%)`}
+              stroke="var(--down)"
+              dot={{ r: 2 }}
+              connectNulls={false}
+              isAnimationActive={false}
+            />
           </ComposedChart>
         </ResponsiveContainer>
       </div>
@@ -69,16 +111,31 @@ export function ActivityCharts({ activity }: { activity: CacheStats["activity"] 
         <div className="scroll">
           <table className="data" data-testid="activity-table">
             <thead>
-              <tr><th>{"UTC"}</th><th>{t("cache.requests")}</th><th>{t("cache.hitRatio")}</th><th>{t("cache.upstreamCalls")}</th><th>p50 (ms)</th><th>p95 (ms)</th><th>max (ms)</th></tr>
+              <tr>
+                <th>{"UTC"}</th>
+                <th>{t("cache.requests")}</th>
+                <th>{t("cache.hitRatio")}</th>
+                <th>{t("cache.upstreamCalls")}</th>
+                <th>p50 (ms)</th>
+                <th>p95 (ms)</th>
+                <th>max (ms)</th>
+              </tr>
             </thead>
             <tbody>
               {busy.map((m) => (
-                <tr key={m.start} data-minute={m.start} data-requests={m.requests} data-upstream-calls={m.upstream_calls}>
+                <tr
+                  key={m.start}
+                  data-minute={m.start}
+                  data-requests={m.requests}
+                  data-upstream-calls={m.upstream_calls}
+                >
                   <td>{m.start.slice(11, 16)}</td>
                   <td>{m.requests}</td>
                   <td>{m.hit_ratio == null ? "—" : `${(m.hit_ratio * 100).toFixed(1)}%`}</td>
                   <td>{m.upstream_calls}</td>
-                  <td>{ms(m.latency_ms.p50)}</td><td>{ms(m.latency_ms.p95)}</td><td>{ms(m.latency_ms.max)}</td>
+                  <td>{ms(m.latency_ms.p50)}</td>
+                  <td>{ms(m.latency_ms.p95)}</td>
+                  <td>{ms(m.latency_ms.max)}</td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,15 @@
 
 import { createClient } from "@quantdb/sdk";
 import { useEffect, useState, type FormEvent } from "react";
-import { API_KEY_EVENT, API_KEY_STORAGE_KEY, CREATE_ADMIN_KEY_COMMAND, isAuthError, looksLikeApiKey, setStoredApiKey, storedApiKey } from "../lib/api-key.ts";
+import {
+  API_KEY_EVENT,
+  API_KEY_STORAGE_KEY,
+  CREATE_ADMIN_KEY_COMMAND,
+  isAuthError,
+  looksLikeApiKey,
+  setStoredApiKey,
+  storedApiKey,
+} from "../lib/api-key.ts";
 import { useT } from "../lib/i18n.tsx";
 
 /**
@@ -84,11 +92,20 @@ export function ApiKeyControl() {
           />
         </label>
         <div className="row">
-          <button type="submit" disabled={checking || draft.trim() === ""} data-testid="api-key-save">{t("apiKey.save")}</button>
-          <button type="button" disabled={!saved} onClick={forget} data-testid="api-key-forget">{t("apiKey.forget")}</button>
+          <button type="submit" disabled={checking || draft.trim() === ""} data-testid="api-key-save">
+            {t("apiKey.save")}
+          </button>
+          <button type="button" disabled={!saved} onClick={forget} data-testid="api-key-forget">
+            {t("apiKey.forget")}
+          </button>
         </div>
         {status ? (
-          <p className={status.kind === "error" ? "error" : "muted"} role={status.kind === "error" ? "alert" : "status"} data-testid="api-key-status" data-kind={status.kind}>
+          <p
+            className={status.kind === "error" ? "error" : "muted"}
+            role={status.kind === "error" ? "alert" : "status"}
+            data-testid="api-key-status"
+            data-kind={status.kind}
+          >
             {status.text}
           </p>
         ) : null}

@@ -3,7 +3,18 @@
 import type { DailyBar } from "@quantdb/sdk";
 import { memo, useMemo, useState } from "react";
 import {
-  Area, AreaChart, Bar, BarChart, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis,
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
 } from "recharts";
 import { drawdownSeries, movingAverage, periodsPerYear, simpleReturns } from "../lib/figures.ts";
 import { useT } from "../lib/i18n.tsx";
@@ -49,7 +60,14 @@ function Candle(props: unknown) {
   const bodyWidth = Math.max(1, width * 0.8);
   return (
     <g data-candle={payload.date} data-provisional={provisional ? "true" : undefined} style={{ stroke: color }}>
-      <line x1={cx} x2={cx} y1={top} y2={top + span} strokeWidth={1} strokeDasharray={provisional ? "2 2" : undefined} />
+      <line
+        x1={cx}
+        x2={cx}
+        y1={top}
+        y2={top + span}
+        strokeWidth={1}
+        strokeDasharray={provisional ? "2 2" : undefined}
+      />
       <rect
         x={cx - bodyWidth / 2}
         y={bodyTop}
@@ -78,25 +96,53 @@ function VolumeBar(props: unknown) {
 
 const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
 
-function PriceTooltip({ active, payload, unit }: { active?: boolean; payload?: readonly { payload?: Point }[]; unit: string }) {
+function PriceTooltip({
+  active,
+  payload,
+  unit,
+}: {
+  active?: boolean;
+  payload?: readonly { payload?: Point }[];
+  unit: string;
+}) {
   const p = active ? payload?.[0]?.payload : undefined;
   if (!p) return null;
   return (
     <div className="panel" style={{ padding: "6px 8px", margin: 0, fontSize: 12 }}>
-      <strong>{p.date}</strong>{p.provisional ? " (provisional)" : ""}
-      <div>O {p.open} H {p.high} L {p.low} C {p.close} {unit}</div>
+      <strong>{p.date}</strong>
+      {p.provisional ? " (provisional)" : ""}
+      <div>
+        O {p.open} H {p.high} L {p.low} C {p.close} {unit}
+      </div>
       <div>Vol {p.volume.toLocaleString("en-US")} shares</div>
     </div>
   );
 }
 
-export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars: readonly DailyBar[]; priceUnit: string }) {
+export const PriceCharts = memo(function PriceCharts({
+  bars,
+  priceUnit,
+}: {
+  bars: readonly DailyBar[];
+  priceUnit: string;
+}) {
   const points = useMemo<Point[]>(() => {
-    const ma5 = movingAverage(bars, 5), ma20 = movingAverage(bars, 20), ma60 = movingAverage(bars, 60);
+    const ma5 = movingAverage(bars, 5),
+      ma20 = movingAverage(bars, 20),
+      ma60 = movingAverage(bars, 60);
     return bars.map((b, i) => ({
-      date: b.date, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume,
-      range: [b.low, b.high], up: b.close >= b.open, provisional: b.provisional,
-      ma5: ma5[i] ?? null, ma20: ma20[i] ?? null, ma60: ma60[i] ?? null,
+      date: b.date,
+      open: b.open,
+      high: b.high,
+      low: b.low,
+      close: b.close,
+      volume: b.volume,
+      range: [b.low, b.high],
+      up: b.close >= b.open,
+      provisional: b.provisional,
+      ma5: ma5[i] ?? null,
+      ma20: ma20[i] ?? null,
+      ma60: ma60[i] ?? null,
     }));
   }, [bars]);
   const [ma, setMa] = useState<Record<MaKey, boolean>>({ ma5: true, ma20: true, ma60: false });
@@ -111,12 +157,23 @@ export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars
         <div className="row">
           {(Object.keys(MA_COLORS) as MaKey[]).map((key) => (
             <label key={key} className="row" style={{ gap: 4 }}>
-              <input type="checkbox" name={key} checked={ma[key]} onChange={(e) => setMa((m) => ({ ...m, [key]: e.target.checked }))} />
+              <input
+                type="checkbox"
+                name={key}
+                checked={ma[key]}
+                onChange={(e) => setMa((m) => ({ ...m, [key]: e.target.checked }))}
+              />
               <span style={{ color: MA_COLORS[key] }}>MA{key.slice(2)}</span>
             </label>
           ))}
           <label className="row" style={{ gap: 4 }}>
-            <input type="checkbox" name="line-mode" data-testid="line-mode" checked={lineMode} onChange={(e) => setLineMode(e.target.checked)} />
+            <input
+              type="checkbox"
+              name="line-mode"
+              data-testid="line-mode"
+              checked={lineMode}
+              onChange={(e) => setLineMode(e.target.checked)}
+            />
             {t("chart.closeLine")}
           </label>
         </div>
@@ -127,15 +184,34 @@ export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars
             <CartesianGrid stroke="var(--grid)" vertical={false} />
             <XAxis dataKey="date" hide />
             <YAxis domain={["auto", "auto"]} width={64} tick={{ fontSize: 11 }} orientation="right" />
-            <Tooltip content={(props) => <PriceTooltip active={props.active} payload={props.payload as never} unit={unit} />} isAnimationActive={false} />
+            <Tooltip
+              content={(props) => <PriceTooltip active={props.active} payload={props.payload as never} unit={unit} />}
+              isAnimationActive={false}
+            />
             {lineMode ? (
-              <Line dataKey="close" dot={false} stroke="var(--accent)" strokeWidth={1.5} isAnimationActive={false} name="Close" />
+              <Line
+                dataKey="close"
+                dot={false}
+                stroke="var(--accent)"
+                strokeWidth={1.5}
+                isAnimationActive={false}
+                name="Close"
+              />
             ) : (
               <Bar dataKey="range" shape={Candle} isAnimationActive={false} name="OHLC" />
             )}
             {(Object.keys(MA_COLORS) as MaKey[]).map((key) =>
               ma[key] ? (
-                <Line key={key} dataKey={key} dot={false} stroke={MA_COLORS[key]} strokeWidth={1} isAnimationActive={false} connectNulls={false} name={`MA${key.slice(2)}`} />
+                <Line
+                  key={key}
+                  dataKey={key}
+                  dot={false}
+                  stroke={MA_COLORS[key]}
+                  strokeWidth={1}
+                  isAnimationActive={false}
+                  connectNulls={false}
+                  name={`MA${key.slice(2)}`}
+                />
               ) : null,
             )}
           </ComposedChart>
@@ -143,7 +219,12 @@ export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars
         <ResponsiveContainer width="100%" height={110} initialDimension={{ width: 1000, height: 110 }}>
           <BarChart data={points} syncId="price" margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={40} />
-            <YAxis width={64} tick={{ fontSize: 11 }} orientation="right" tickFormatter={(v: number) => compact.format(v)} />
+            <YAxis
+              width={64}
+              tick={{ fontSize: 11 }}
+              orientation="right"
+              tickFormatter={(v: number) => compact.format(v)}
+            />
             <Bar dataKey="volume" shape={VolumeBar} isAnimationActive={false} name="Volume (shares)" />
           </BarChart>
         </ResponsiveContainer>
@@ -152,12 +233,19 @@ export const PriceCharts = memo(function PriceCharts({ bars, priceUnit }: { bars
   );
 });
 
-export const ReturnsHistogram = memo(function ReturnsHistogram({ bars, period }: { bars: readonly DailyBar[]; period: string }) {
+export const ReturnsHistogram = memo(function ReturnsHistogram({
+  bars,
+  period,
+}: {
+  bars: readonly DailyBar[];
+  period: string;
+}) {
   const bins = useMemo(() => {
     const returns = simpleReturns(bars).map((r) => r.pct);
     if (!returns.length) return [];
     const width = periodsPerYear(period) > 100 ? 0.5 : 2;
-    const lo = Math.floor(Math.min(...returns) / width), hi = Math.floor(Math.max(...returns) / width);
+    const lo = Math.floor(Math.min(...returns) / width),
+      hi = Math.floor(Math.max(...returns) / width);
     const out: { bin: string; from: number; count: number }[] = [];
     for (let i = lo; i <= hi; i++) out.push({ bin: (i * width).toFixed(1), from: i * width, count: 0 });
     for (const r of returns) out[Math.floor(r / width) - lo]!.count++;
@@ -168,7 +256,9 @@ export const ReturnsHistogram = memo(function ReturnsHistogram({ bars, period }:
   return (
     <section className="panel" aria-label="Return histogram" data-testid="returns-panel">
       <h3>{t("chart.returns", { period: label })}</h3>
-      {bins.length === 0 ? <div className="empty">{t("chart.needTwo")}</div> : (
+      {bins.length === 0 ? (
+        <div className="empty">{t("chart.needTwo")}</div>
+      ) : (
         <ResponsiveContainer width="100%" height={200} initialDimension={{ width: 600, height: 200 }}>
           <BarChart data={bins} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="var(--grid)" vertical={false} />
@@ -196,7 +286,14 @@ export const DrawdownChart = memo(function DrawdownChart({ bars }: { bars: reado
           <YAxis width={44} tick={{ fontSize: 11 }} tickFormatter={(v: number) => v.toFixed(0)} />
           <ReferenceLine y={0} stroke="var(--muted)" />
           <Tooltip isAnimationActive={false} formatter={(v) => [`${Number(v).toFixed(2)}%`, "drawdown"]} />
-          <Area dataKey="drawdown" stroke="var(--down)" fill="var(--down)" fillOpacity={0.25} isAnimationActive={false} dot={false} />
+          <Area
+            dataKey="drawdown"
+            stroke="var(--down)"
+            fill="var(--down)"
+            fillOpacity={0.25}
+            isAnimationActive={false}
+            dot={false}
+          />
         </AreaChart>
       </ResponsiveContainer>
     </section>

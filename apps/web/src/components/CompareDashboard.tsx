@@ -10,7 +10,18 @@ export interface CompareSeries {
   bars: { date: string; close: number }[];
 }
 
-const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#e0a100", "#8b5cf6", "#0ea5e9", "#db2777", "#64748b", "#ea580c", "#0d9488"];
+const COLORS = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#e0a100",
+  "#8b5cf6",
+  "#0ea5e9",
+  "#db2777",
+  "#64748b",
+  "#ea580c",
+  "#0d9488",
+];
 
 function label(s: CompareSeries): string {
   return s.name ? `${s.symbol} ${s.name}` : s.symbol;
@@ -18,7 +29,12 @@ function label(s: CompareSeries): string {
 
 /** Correlation of the daily returns of two series on the dates both have a return. */
 function pairCorrelation(a: CompareSeries, b: CompareSeries): number | null {
-  const ra = new Map(simpleReturns(a.bars.map((x) => ({ ...x, open: x.close, high: x.close, low: x.close }))).map((r) => [r.date, r.pct]));
+  const ra = new Map(
+    simpleReturns(a.bars.map((x) => ({ ...x, open: x.close, high: x.close, low: x.close }))).map((r) => [
+      r.date,
+      r.pct,
+    ]),
+  );
   const rb = simpleReturns(b.bars.map((x) => ({ ...x, open: x.close, high: x.close, low: x.close })));
   const xs: number[] = [];
   const ys: number[] = [];
@@ -32,7 +48,17 @@ function pairCorrelation(a: CompareSeries, b: CompareSeries): number | null {
   return correlation(xs, ys);
 }
 
-export function CompareDashboard({ series, start, end, adjust }: { series: CompareSeries[]; start: string; end: string; adjust: string }) {
+export function CompareDashboard({
+  series,
+  start,
+  end,
+  adjust,
+}: {
+  series: CompareSeries[];
+  start: string;
+  end: string;
+  adjust: string;
+}) {
   const points = useMemo(() => {
     const byDate = new Map<string, Record<string, number | string>>();
     for (const s of series) {
@@ -52,19 +78,27 @@ export function CompareDashboard({ series, start, end, adjust }: { series: Compa
   return (
     <>
       <p className="muted" style={{ margin: "0 0 8px" }}>
-        Closes {adjust ? `(${adjust})` : "(unadjusted)"} {start} → {end}, each rebased to 100 on its first bar in the range.
+        Closes {adjust ? `(${adjust})` : "(unadjusted)"} {start} → {end}, each rebased to 100 on its first bar in the
+        range.
       </p>
       <section className="panel" aria-label="Rebased closes">
         <h2>Rebased closes (first bar = 100)</h2>
         {plotted.length === 0 ? (
-          <div className="empty" data-testid="empty">No bars between {start} and {end} for these symbols.</div>
+          <div className="empty" data-testid="empty">
+            No bars between {start} and {end} for these symbols.
+          </div>
         ) : (
           <div data-testid="compare-chart" data-series={plotted.length}>
             <ResponsiveContainer width="100%" height={360} initialDimension={{ width: 1000, height: 360 }}>
               <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
                 <CartesianGrid stroke="var(--grid)" vertical={false} />
                 <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={40} />
-                <YAxis tick={{ fontSize: 11 }} domain={["auto", "auto"]} width={50} tickFormatter={(v: number) => v.toFixed(0)} />
+                <YAxis
+                  tick={{ fontSize: 11 }}
+                  domain={["auto", "auto"]}
+                  width={50}
+                  tickFormatter={(v: number) => v.toFixed(0)}
+                />
                 <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(2) : String(v))} />
                 <Legend />
                 {plotted.map((s, i) => (
@@ -115,7 +149,9 @@ export function CompareDashboard({ series, start, end, adjust }: { series: Compa
             </tbody>
           </table>
         </div>
-        <p className="muted" style={{ margin: "6px 0 0" }}>Pearson correlation of simple daily returns on the sessions both symbols traded.</p>
+        <p className="muted" style={{ margin: "6px 0 0" }}>
+          Pearson correlation of simple daily returns on the sessions both symbols traded.
+        </p>
       </section>
     </>
   );

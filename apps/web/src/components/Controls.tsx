@@ -46,7 +46,9 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
           name="start"
           key={`s${view.start}`}
           defaultValue={DATE_RE.test(view.start) ? view.start : ""}
-          onChange={(e) => DATE_RE.test(e.target.value) && e.target.value !== view.start && go({ start: e.target.value })}
+          onChange={(e) =>
+            DATE_RE.test(e.target.value) && e.target.value !== view.start && go({ start: e.target.value })
+          }
         />
       </label>
       <label className="row" style={{ gap: 4 }}>
@@ -77,7 +79,11 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
           <option value="monthly">{t("period.monthly")}</option>
         </select>
       </label>
-      {pending ? <span className="loading" data-testid="loading" role="status">{t("loading")}</span> : null}
+      {pending ? (
+        <span className="loading" data-testid="loading" role="status">
+          {t("loading")}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -7,7 +7,17 @@ import { useT } from "../lib/i18n.tsx";
 import type { Kind, View } from "../lib/view.ts";
 import { PriceCharts, ReturnsHistogram, DrawdownChart } from "./Charts.tsx";
 
-const CSV_COLUMNS = ["date", "open", "high", "low", "close", "volume", "amount", "pct_change", "turnover_rate"] as const;
+const CSV_COLUMNS = [
+  "date",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "amount",
+  "pct_change",
+  "turnover_rate",
+] as const;
 const PAGE_SIZE = 20;
 
 /** CSV of the bars, numbers exactly as the API sent them (JSON numbers), null as empty. */
@@ -25,13 +35,34 @@ function signClass(value: number | null | undefined): string {
   return value == null || value === 0 ? "" : value > 0 ? "up" : "down";
 }
 
-function Figure({ label, testId, value, text, unit, tone }: { label: string; testId: string; value: number | null; text: string; unit?: string; tone?: string }) {
+function Figure({
+  label,
+  testId,
+  value,
+  text,
+  unit,
+  tone,
+}: {
+  label: string;
+  testId: string;
+  value: number | null;
+  text: string;
+  unit?: string;
+  tone?: string;
+}) {
   return (
     <div className="figure">
       <div className="label">{label}</div>
       <div className={`value ${tone ?? ""}`}>
-        <span data-testid={testId} data-value={value ?? ""}>{text}</span>
-        {unit ? <span className="muted" style={{ fontSize: 12, fontWeight: 400 }}> {unit}</span> : null}
+        <span data-testid={testId} data-value={value ?? ""}>
+          {text}
+        </span>
+        {unit ? (
+          <span className="muted" style={{ fontSize: 12, fontWeight: 400 }}>
+            {" "}
+            {unit}
+          </span>
+        ) : null}
       </div>
     </div>
   );
@@ -58,9 +89,15 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
   return (
     <div data-testid="history" data-count={bars.length}>
       <p className="muted" data-testid="units" style={{ margin: "0 0 10px" }}>
-        Prices in {priceUnit}{kind === "stock" ? ` (${history.adjust === "" ? "unadjusted" : history.adjust === "qfq" ? "forward-adjusted, qfq" : "backward-adjusted, hfq"})` : ""} ·
-        volume in {units.volume} · amount in {units.amount} · {history.period} bars {history.start_date} → {history.end_date} ·{" "}
-        {bars.length} bars · cache {cache.hit ? "hit" : `miss (${cache.upstream_requests} upstream call${cache.upstream_requests === 1 ? "" : "s"})`}
+        Prices in {priceUnit}
+        {kind === "stock"
+          ? ` (${history.adjust === "" ? "unadjusted" : history.adjust === "qfq" ? "forward-adjusted, qfq" : "backward-adjusted, hfq"})`
+          : ""}{" "}
+        · volume in {units.volume} · amount in {units.amount} · {history.period} bars {history.start_date} →{" "}
+        {history.end_date} · {bars.length} bars · cache{" "}
+        {cache.hit
+          ? "hit"
+          : `miss (${cache.upstream_requests} upstream call${cache.upstream_requests === 1 ? "" : "s"})`}
         {provisional ? " · last bar provisional (session not final)" : ""}
       </p>
       {bars.length === 0 ? (
@@ -73,20 +110,53 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
         <>
           <section className="panel" aria-label="Key figures">
             <div className="figures" data-testid="figures">
-              <Figure label={`${t("fig.lastClose")} (${bars[bars.length - 1]!.date})`} testId="last-close" value={figures.lastClose} text={fmt(figures.lastClose)} unit={priceUnit} />
+              <Figure
+                label={`${t("fig.lastClose")} (${bars[bars.length - 1]!.date})`}
+                testId="last-close"
+                value={figures.lastClose}
+                text={fmt(figures.lastClose)}
+                unit={priceUnit}
+              />
               <Figure
                 label={t("col.change")}
                 testId="change"
                 value={figures.change?.abs ?? null}
-                text={figures.change ? `${figures.change.abs >= 0 ? "+" : ""}${fmt(figures.change.abs)} (${figures.change.pct >= 0 ? "+" : ""}${fmt(figures.change.pct)}%)` : "—"}
+                text={
+                  figures.change
+                    ? `${figures.change.abs >= 0 ? "+" : ""}${fmt(figures.change.abs)} (${figures.change.pct >= 0 ? "+" : ""}${fmt(figures.change.pct)}%)`
+                    : "—"
+                }
                 unit={priceUnit}
                 tone={signClass(figures.change?.abs)}
               />
-              <Figure label={t("fig.periodReturn")} testId="period-return" value={figures.periodReturn} text={`${fmt(figures.periodReturn)}%`} tone={signClass(figures.periodReturn)} />
-              <Figure label={t("col.high")} testId="high" value={figures.high} text={fmt(figures.high)} unit={priceUnit} />
+              <Figure
+                label={t("fig.periodReturn")}
+                testId="period-return"
+                value={figures.periodReturn}
+                text={`${fmt(figures.periodReturn)}%`}
+                tone={signClass(figures.periodReturn)}
+              />
+              <Figure
+                label={t("col.high")}
+                testId="high"
+                value={figures.high}
+                text={fmt(figures.high)}
+                unit={priceUnit}
+              />
               <Figure label={t("col.low")} testId="low" value={figures.low} text={fmt(figures.low)} unit={priceUnit} />
-              <Figure label={t("fig.volatility")} testId="volatility" value={figures.volatility} text={`${fmt(figures.volatility)}%`} />
-              <Figure label={t("fig.maxDrawdown")} testId="max-drawdown" value={figures.maxDrawdown} text={`${fmt(figures.maxDrawdown)}%`} tone={signClass(figures.maxDrawdown)} />
+              <Figure
+                label={t("fig.volatility")}
+                testId="volatility"
+                value={figures.volatility}
+                text={`${fmt(figures.volatility)}%`}
+              />
+              <Figure
+                label={t("fig.maxDrawdown")}
+                testId="max-drawdown"
+                value={figures.maxDrawdown}
+                text={`${fmt(figures.maxDrawdown)}%`}
+                tone={signClass(figures.maxDrawdown)}
+              />
             </div>
           </section>
           <PriceCharts bars={bars} priceUnit={priceUnit} />
@@ -98,25 +168,60 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
             <div className="row" style={{ justifyContent: "space-between", marginBottom: 8 }}>
               <h2 style={{ margin: 0 }}>{t("bars.title")}</h2>
               <div className="row">
-                <button type="button" data-testid="bars-prev" disabled={current === 0} onClick={() => setPage(current - 1)}>{t("bars.newer")}</button>
+                <button
+                  type="button"
+                  data-testid="bars-prev"
+                  disabled={current === 0}
+                  onClick={() => setPage(current - 1)}
+                >
+                  {t("bars.newer")}
+                </button>
                 <span data-testid="bars-page">{t("bars.page", { page: current + 1, pages })}</span>
-                <button type="button" data-testid="bars-next" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>{t("bars.older")}</button>
-                <a data-testid="csv-download" href={csvHref} download={fileName}>{t("bars.csv", { n: bars.length })}</a>
+                <button
+                  type="button"
+                  data-testid="bars-next"
+                  disabled={current >= pages - 1}
+                  onClick={() => setPage(current + 1)}
+                >
+                  {t("bars.older")}
+                </button>
+                <a data-testid="csv-download" href={csvHref} download={fileName}>
+                  {t("bars.csv", { n: bars.length })}
+                </a>
               </div>
             </div>
             <div className="scroll">
               <table className="data" data-testid="bars-table">
                 <thead>
                   <tr>
-                    <th>{t("col.date")}</th><th>{t("col.open")} ({priceUnit})</th><th>{t("col.high")}</th><th>{t("col.low")}</th><th>{t("col.close")}</th>
-                    <th>{t("col.volume")} ({units.volume})</th><th>{t("col.amount")} ({units.amount})</th><th>{t("col.changePct")}</th><th>{t("col.turnover")}</th>
+                    <th>{t("col.date")}</th>
+                    <th>
+                      {t("col.open")} ({priceUnit})
+                    </th>
+                    <th>{t("col.high")}</th>
+                    <th>{t("col.low")}</th>
+                    <th>{t("col.close")}</th>
+                    <th>
+                      {t("col.volume")} ({units.volume})
+                    </th>
+                    <th>
+                      {t("col.amount")} ({units.amount})
+                    </th>
+                    <th>{t("col.changePct")}</th>
+                    <th>{t("col.turnover")}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {rows.map((bar) => (
                     <tr key={bar.date} data-date={bar.date} data-provisional={bar.provisional ? "true" : undefined}>
-                      <td>{bar.date}{bar.provisional ? " (provisional)" : ""}</td>
-                      <td>{bar.open}</td><td>{bar.high}</td><td>{bar.low}</td><td>{bar.close}</td>
+                      <td>
+                        {bar.date}
+                        {bar.provisional ? " (provisional)" : ""}
+                      </td>
+                      <td>{bar.open}</td>
+                      <td>{bar.high}</td>
+                      <td>{bar.low}</td>
+                      <td>{bar.close}</td>
                       <td>{bar.volume.toLocaleString("en-US")}</td>
                       <td>{bar.amount == null ? "—" : bar.amount.toLocaleString("en-US")}</td>
                       <td className={signClass(bar.pct_change)}>{bar.pct_change ?? "—"}</td>

@@ -28,7 +28,12 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
   try {
     history =
       kind === "stock"
-        ? await client.getHistory(symbol, { start: view.start, end: view.end, adjust: view.adjust as Adjust, period: view.period as Period })
+        ? await client.getHistory(symbol, {
+            start: view.start,
+            end: view.end,
+            adjust: view.adjust as Adjust,
+            period: view.period as Period,
+          })
         : await client.getIndexHistory(symbol, { start: view.start, end: view.end, period: view.period as Period });
   } catch (error) {
     failure = errorInfo(error);
@@ -38,16 +43,31 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
       <h1 style={{ margin: "0 0 10px", fontSize: 20 }}>
         <span data-testid="instrument-symbol">{history?.symbol ?? symbol}</span>{" "}
         {history?.name ? <span data-testid="instrument-name">{history.name}</span> : null}{" "}
-        {history ? <span className="muted" style={{ fontSize: 14 }}>{history.market} · <T k={kind === "index" ? "kind.index" : "kind.stock"} /></span> : null}{" "}
+        {history ? (
+          <span className="muted" style={{ fontSize: 14 }}>
+            {history.market} · <T k={kind === "index" ? "kind.index" : "kind.stock"} />
+          </span>
+        ) : null}{" "}
         {kind === "stock" ? (
-          <Link href={`/asset/${encodeURIComponent(symbol)}`} style={{ fontSize: 13 }} data-testid="company-link"><T k="company" /></Link>
+          <Link href={`/asset/${encodeURIComponent(symbol)}`} style={{ fontSize: 13 }} data-testid="company-link">
+            <T k="company" />
+          </Link>
         ) : null}
       </h1>
       <Controls kind={kind} symbol={symbol} view={view} today={todayLocal()} />
       {failure ? (
         <section className="panel">
-          <div className="error" role="alert" data-testid="panel-error" data-code={failure.code} data-status={failure.status}>
-            <strong>{failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):</strong> {failure.message}
+          <div
+            className="error"
+            role="alert"
+            data-testid="panel-error"
+            data-code={failure.code}
+            data-status={failure.status}
+          >
+            <strong>
+              {failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):
+            </strong>{" "}
+            {failure.message}
           </div>
         </section>
       ) : history ? (

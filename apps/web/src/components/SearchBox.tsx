@@ -26,7 +26,15 @@ function hitHref(hit: Pick<AssetSearchHit, "kind" | "symbol">, query?: string): 
  * An ARIA 1.2 combobox: ArrowDown/ArrowUp move through the options, Enter opens the highlighted one
  * (or the typed symbol when none is highlighted), Escape closes the list (a second Escape clears the text).
  */
-export function SearchBox({ initial, kind, viewQuery }: { initial: string; kind: "stock" | "index"; viewQuery?: (kind: "stock" | "index") => string }) {
+export function SearchBox({
+  initial,
+  kind,
+  viewQuery,
+}: {
+  initial: string;
+  kind: "stock" | "index";
+  viewQuery?: (kind: "stock" | "index") => string;
+}) {
   const t = useT();
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -56,7 +64,11 @@ export function SearchBox({ initial, kind, viewQuery }: { initial: string; kind:
         })
         .catch((error: unknown) => {
           if (controller.signal.aborted) return;
-          setState({ status: "error", q, message: error instanceof QuantDbApiError ? `${error.message} (${error.code})` : String(error) });
+          setState({
+            status: "error",
+            q,
+            message: error instanceof QuantDbApiError ? `${error.message} (${error.code})` : String(error),
+          });
         });
     }, DEBOUNCE_MS);
     return () => {
@@ -66,7 +78,8 @@ export function SearchBox({ initial, kind, viewQuery }: { initial: string; kind:
   }, [q, open, reload]);
 
   const hits = state.status === "done" ? state.result.results : [];
-  const missing = state.status === "done" ? state.result.lists.filter((l) => l.snapshot_date === null).map((l) => l.market) : [];
+  const missing =
+    state.status === "done" ? state.result.lists.filter((l) => l.snapshot_date === null).map((l) => l.market) : [];
 
   const go = (hit: AssetSearchHit | null) => {
     setOpen(false);
@@ -143,8 +156,14 @@ export function SearchBox({ initial, kind, viewQuery }: { initial: string; kind:
         onKeyDown={onKeyDown}
         data-testid="search-input"
       />
-      <button type="button" onClick={() => go(null)} disabled={!q}>{t("search.go")}</button>
-      {pending ? <span className="loading" role="status">{t("loading")}</span> : null}
+      <button type="button" onClick={() => go(null)} disabled={!q}>
+        {t("search.go")}
+      </button>
+      {pending ? (
+        <span className="loading" role="status">
+          {t("loading")}
+        </span>
+      ) : null}
       <div className="search-popup" hidden={!expanded}>
         {/* The ARIA combobox pattern: the input keeps focus and the keyboard (aria-activedescendant). */}
         {/* biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: listbox of the combobox pattern */}
@@ -172,8 +191,16 @@ export function SearchBox({ initial, kind, viewQuery }: { initial: string; kind:
         </ul>
         <div className="search-status" aria-live="polite">
           {state.status === "loading" ? <span className="loading">{t("search.searching")}</span> : null}
-          {state.status === "error" ? <span className="error" data-testid="search-error">{state.message}</span> : null}
-          {state.status === "done" && hits.length === 0 ? <span className="muted" data-testid="search-empty">{t("search.none", { q: state.q })}</span> : null}
+          {state.status === "error" ? (
+            <span className="error" data-testid="search-error">
+              {state.message}
+            </span>
+          ) : null}
+          {state.status === "done" && hits.length === 0 ? (
+            <span className="muted" data-testid="search-empty">
+              {t("search.none", { q: state.q })}
+            </span>
+          ) : null}
           {missing.length > 0 ? (
             <span className="muted" data-testid="search-missing-lists">
               {t("search.missing")}{" "}

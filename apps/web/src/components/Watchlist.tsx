@@ -95,25 +95,50 @@ export function Watchlist() {
   return (
     <section className="panel" aria-label="Watchlist">
       <form className="controls row" onSubmit={add} style={{ marginBottom: 8 }}>
-        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Symbol, e.g. 600519 or 00700" data-testid="watchlist-input" />
-        <button type="submit" data-testid="watchlist-add">{t("watchlist.add")}</button>
+        <input
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          placeholder="Symbol, e.g. 600519 or 00700"
+          data-testid="watchlist-input"
+        />
+        <button type="submit" data-testid="watchlist-add">
+          {t("watchlist.add")}
+        </button>
         <span className="muted">{open ? t("watchlist.open") : t("watchlist.closed")}</span>
       </form>
       {failure ? (
-        <div className="error" role="alert" data-testid="panel-error" data-code={failure.code} data-status={failure.status}>
-          <strong>{failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):</strong> {failure.message}
+        <div
+          className="error"
+          role="alert"
+          data-testid="panel-error"
+          data-code={failure.code}
+          data-status={failure.status}
+        >
+          <strong>
+            {failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):
+          </strong>{" "}
+          {failure.message}
         </div>
       ) : null}
       {symbols === null || (entries === null && loading) ? (
         <div className="loading">{t("watchlist.loading")}</div>
       ) : symbols.length === 0 ? (
-        <div className="empty" data-testid="empty">{t("watchlist.empty")}</div>
+        <div className="empty" data-testid="empty">
+          {t("watchlist.empty")}
+        </div>
       ) : (
         <div className="scroll">
           <table data-testid="watchlist">
             <thead>
               <tr>
-                <th>{t("col.symbol")}</th><th>{t("col.name")}</th><th>{t("col.price")}</th><th>{t("col.change")}</th><th>{t("col.changePct")}</th><th>{t("col.volume")} (shares)</th><th>{t("col.quoteTime")}</th><th />
+                <th>{t("col.symbol")}</th>
+                <th>{t("col.name")}</th>
+                <th>{t("col.price")}</th>
+                <th>{t("col.change")}</th>
+                <th>{t("col.changePct")}</th>
+                <th>{t("col.volume")} (shares)</th>
+                <th>{t("col.quoteTime")}</th>
+                <th />
               </tr>
             </thead>
             <tbody>
@@ -123,21 +148,33 @@ export function Watchlist() {
                 const q = entry?.quote;
                 return (
                   <tr key={symbol} data-symbol={symbol}>
-                    <td><Link href={`/stock/${encodeURIComponent(symbol)}`}>{symbol}</Link></td>
+                    <td>
+                      <Link href={`/stock/${encodeURIComponent(symbol)}`}>{symbol}</Link>
+                    </td>
                     <td>{q?.name ?? "—"}</td>
                     {q ? (
                       <>
-                        <td style={{ textAlign: "right" }}>{num(q.price)} {q.currency}</td>
+                        <td style={{ textAlign: "right" }}>
+                          {num(q.price)} {q.currency}
+                        </td>
                         <td style={{ textAlign: "right" }}>{num(q.change)}</td>
                         <td style={{ textAlign: "right" }}>{q.pct_change == null ? "—" : `${num(q.pct_change)}%`}</td>
                         <td style={{ textAlign: "right" }}>{num(q.volume, 0)}</td>
                         <td>{q.quote_time ?? q.fetched_at}</td>
                       </>
                     ) : (
-                      <td colSpan={5} className="muted">{entry?.error ? `${entry.error.code}: ${entry.error.message}` : loading ? t("loading") : "—"}</td>
+                      <td colSpan={5} className="muted">
+                        {entry?.error ? `${entry.error.code}: ${entry.error.message}` : loading ? t("loading") : "—"}
+                      </td>
                     )}
                     <td>
-                      <button type="button" onClick={() => save(symbols.filter((s) => s !== symbol))} aria-label={`Remove ${symbol}`}>{t("watchlist.remove")}</button>
+                      <button
+                        type="button"
+                        onClick={() => save(symbols.filter((s) => s !== symbol))}
+                        aria-label={`Remove ${symbol}`}
+                      >
+                        {t("watchlist.remove")}
+                      </button>
                     </td>
                   </tr>
                 );

@@ -26,12 +26,19 @@ export type Preset = (typeof PRESETS)[number];
 /** Start date of a range preset ending today. */
 export function presetStart(preset: Preset, today: string): string {
   switch (preset) {
-    case "1M": return addMonths(today, -1);
-    case "3M": return addMonths(today, -3);
-    case "6M": return addMonths(today, -6);
-    case "YTD": return `${today.slice(0, 4)}-01-01`;
-    case "1Y": return addMonths(today, -12);
-    case "5Y": return addMonths(today, -60);
-    case "max": return MAX_START;
+    case "1M":
+      return addMonths(today, -1);
+    case "3M":
+      return addMonths(today, -3);
+    case "6M":
+      return addMonths(today, -6);
+    case "YTD":
+      return `${today.slice(0, 4)}-01-01`;
+    case "1Y":
+      return addMonths(today, -12);
+    case "5Y":
+      return addMonths(today, -60);
+    case "max":
+      return MAX_START;
   }
 }

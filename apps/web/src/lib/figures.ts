@@ -69,7 +69,8 @@ function logReturns(bars: readonly PriceBar[]): number[] {
 /** Simple returns close_t / close_{t-1} - 1 in percent, dated on bar t. */
 export function simpleReturns(bars: readonly PriceBar[]): { date: string; pct: number }[] {
   const out: { date: string; pct: number }[] = [];
-  for (let i = 1; i < bars.length; i++) out.push({ date: bars[i]!.date, pct: (bars[i]!.close / bars[i - 1]!.close - 1) * 100 });
+  for (let i = 1; i < bars.length; i++)
+    out.push({ date: bars[i]!.date, pct: (bars[i]!.close / bars[i - 1]!.close - 1) * 100 });
   return out;
 }
 
@@ -141,13 +142,23 @@ export function keyFigures(bars: readonly PriceBar[], period = "daily") {
 export function correlation(a: readonly number[], b: readonly number[]): number | null {
   const n = Math.min(a.length, b.length);
   if (n < 2) return null;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
-  ma /= n; mb /= n;
-  let cov = 0, va = 0, vb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    cov += da * db; va += da * da; vb += db * db;
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let cov = 0,
+    va = 0,
+    vb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
   }
   return va === 0 || vb === 0 ? null : cov / Math.sqrt(va * vb);
 }

@@ -229,7 +229,9 @@ const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, zh };
 
 /** The text of `key` in `lang`, with `{name}` placeholders filled from `vars`. */
 export function translate(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
-  return DICTIONARIES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+  return DICTIONARIES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in vars ? String(vars[name]) : whole,
+  );
 }
 
 interface LangContext {
@@ -285,7 +287,14 @@ export function LanguageToggle() {
   const { lang, setLang } = useLang();
   const t = useT();
   return (
-    <button type="button" className="lang" onClick={() => setLang(lang === "en" ? "zh" : "en")} aria-label={t("lang.label")} data-testid="lang-toggle" data-lang={lang}>
+    <button
+      type="button"
+      className="lang"
+      onClick={() => setLang(lang === "en" ? "zh" : "en")}
+      aria-label={t("lang.label")}
+      data-testid="lang-toggle"
+      data-lang={lang}
+    >
       {t("lang.toggle")}
     </button>
   );

@@ -44,8 +44,16 @@ interface BackfillBackend {
   /** "database pglite /…" or "server http://…". */
   label: string;
   clock: Clock;
-  stockList(market: ListMarket): Promise<{ total: number; snapshotDate: string; stale: boolean; stocks: Pick<StockListEntry, "symbol">[] }>;
-  dailyBars(symbol: StockSymbol, adjust: Adjust, start: string, end: string, signal: AbortSignal): Promise<{ bars: number; upstreamRequests: number; hit: boolean }>;
+  stockList(
+    market: ListMarket,
+  ): Promise<{ total: number; snapshotDate: string; stale: boolean; stocks: Pick<StockListEntry, "symbol">[] }>;
+  dailyBars(
+    symbol: StockSymbol,
+    adjust: Adjust,
+    start: string,
+    end: string,
+    signal: AbortSignal,
+  ): Promise<{ bars: number; upstreamRequests: number; hit: boolean }>;
   close(): Promise<void>;
 }
 
@@ -55,13 +63,24 @@ function serverBackend(server: RunningServer, clock: Clock): BackfillBackend {
     label: `server ${server.url} (pid ${server.holder.pid})`,
     clock,
     async stockList(market) {
-      const list = await callServer<{ total: number; snapshot_date: string; stale: boolean; stocks: { symbol: string }[] }>(server, "GET", `/api/v1/stocks/list?market=${market}`);
+      const list = await callServer<{
+        total: number;
+        snapshot_date: string;
+        stale: boolean;
+        stocks: { symbol: string }[];
+      }>(server, "GET", `/api/v1/stocks/list?market=${market}`);
       return { total: list.total, snapshotDate: list.snapshot_date, stale: list.stale, stocks: list.stocks };
     },
     async dailyBars(symbol, adjust, start, end, signal) {
       const query = new URLSearchParams({ start_date: start, end_date: end, adjust });
-      const answer = await callServer<{ metadata: { count: number; cache: { hit: boolean; upstream_requests: number } } }>(server, "GET", `/api/v1/historical/stock/${symbol.code}.${symbol.market}?${query}`, { signal });
-      return { bars: answer.metadata.count, upstreamRequests: answer.metadata.cache.upstream_requests, hit: answer.metadata.cache.hit };
+      const answer = await callServer<{
+        metadata: { count: number; cache: { hit: boolean; upstream_requests: number } };
+      }>(server, "GET", `/api/v1/historical/stock/${symbol.code}.${symbol.market}?${query}`, { signal });
+      return {
+        bars: answer.metadata.count,
+        upstreamRequests: answer.metadata.cache.upstream_requests,
+        hit: answer.metadata.cache.hit,
+      };
     },
     close: async () => {},
   };
@@ -84,7 +103,8 @@ async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions
   if (!options.list) throw new CliError("give --symbols 600519,00700 or --list SH,SZ,HK");
   const symbols: StockSymbol[] = [];
   for (const market of splitList(options.list).map((m) => m.toUpperCase())) {
-    if (!(LIST_MARKETS as readonly string[]).includes(market)) throw new CliError(`unknown market '${market}' in --list: expected ${LIST_MARKETS.join(", ")}`);
+    if (!(LIST_MARKETS as readonly string[]).includes(market))
+      throw new CliError(`unknown market '${market}' in --list: expected ${LIST_MARKETS.join(", ")}`);
     const list = await backend.stockList(market as ListMarket);
     out.info(`${market}: ${list.total} stocks (snapshot ${list.snapshotDate}${list.stale ? ", stale" : ""})`);
     for (const entry of list.stocks) {
@@ -132,10 +152,15 @@ export function registerBackfill(program: Command, out: Output): void {
         backend = {
           label: `database ${system.database.driver} ${system.database.location}`,
           clock: system.clock,
-          stockList: (market) => system.services.lists.stockList.getStockList({ market, q: undefined, limit: undefined, offset: 0 }),
+          stockList: (market) =>
+            system.services.lists.stockList.getStockList({ market, q: undefined, limit: undefined, offset: 0 }),
           async dailyBars(symbol, adjust, start, end, signal) {
             const result = await system.services.history.getDailyBars({ symbol, adjust, start, end }, { signal });
-            return { bars: result.bars.length, upstreamRequests: result.cache.upstream_requests, hit: result.cache.hit };
+            return {
+              bars: result.bars.length,
+              upstreamRequests: result.cache.upstream_requests,
+              hit: result.cache.hit,
+            };
           },
           close: () => system.close(),
         };
@@ -151,7 +176,9 @@ export function registerBackfill(program: Command, out: Output): void {
       process.once("SIGTERM", onSignal);
       try {
         const symbols = await resolveSymbols(backend, options, out);
-        out.info(`backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; ${backend.label}`);
+        out.info(
+          `backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; ${backend.label}`,
+        );
         const state: ProgressState = { done: 0, total: symbols.length, bars: 0, calls: 0, failed: 0 };
         const progress = createProgress(symbols.length, out.interactive, (line) => out.line(line));
         const failures: string[] = [];
@@ -182,7 +209,8 @@ export function registerBackfill(program: Command, out: Output): void {
         );
         for (const failure of failures) out.info(`  ${failure}`);
         if (interrupted) throw new CliError("interrupted", 130);
-        if (state.failed > 0) throw new CliError(`${state.failed} symbol(s) failed; run the same command again to retry them`);
+        if (state.failed > 0)
+          throw new CliError(`${state.failed} symbol(s) failed; run the same command again to retry them`);
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

@@ -42,12 +42,19 @@ function rowsOf(result: HistoryResult): ExportRow[] {
 
 const STRING_COLUMNS = new Set(["symbol", "market", "adjust", "date"]);
 
-/** The rows as an Arrow table: strings as Utf8, prices and counts as Float64 (nullable), provisional and partial as Bool. */
+/**
+ * The rows as an Arrow table: strings as Utf8, prices and counts as Float64 (nullable), provisional and partial as
+ * Bool.
+ */
 export function arrowTable(rows: readonly ExportRow[]): Table {
   const columns: Record<string, Vector> = {};
   for (const name of QUANTDB_CSV_HEADER) {
     const values = rows.map((row) => row[name]);
-    const type = STRING_COLUMNS.has(name) ? new Utf8() : name === "provisional" || name === "partial" ? new Bool() : new Float64();
+    const type = STRING_COLUMNS.has(name)
+      ? new Utf8()
+      : name === "provisional" || name === "partial"
+        ? new Bool()
+        : new Float64();
     columns[name] = vectorFromArray(values as never[], type as never) as Vector;
   }
   return new Table(columns);
@@ -55,7 +62,11 @@ export function arrowTable(rows: readonly ExportRow[]): Table {
 
 async function encode(format: ExportFormat, rows: readonly ExportRow[]): Promise<Uint8Array | string> {
   if (format === "csv") {
-    return stringify(rows as ExportRow[], { header: true, columns: [...QUANTDB_CSV_HEADER], cast: { boolean: (v) => (v ? "true" : "false") } });
+    return stringify(rows as ExportRow[], {
+      header: true,
+      columns: [...QUANTDB_CSV_HEADER],
+      cast: { boolean: (v) => (v ? "true" : "false") },
+    });
   }
   const ipc = tableToIPC(arrowTable(rows), format === "arrow" ? "file" : "stream");
   if (format === "arrow") return ipc;
@@ -77,33 +88,58 @@ export function registerExport(program: Command, out: Output): void {
     .option("--index", "the symbols are indices (e.g. 000300), not stocks")
     .requiredOption("--format <format>", "csv, parquet or arrow")
     .requiredOption("--out <path>", "file to write")
-    .action(async (options: { symbols: string; from: string; to: string; adjust: string; period: string; index?: boolean; format: string; out: string }) => {
-      if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) throw new CliError(`--format must be csv, parquet or arrow, not '${options.format}'`);
-      const symbols = options.symbols.split(/[,\s]+/).filter(Boolean);
-      if (symbols.length === 0) throw new CliError("--symbols is empty");
-      const system = await openSystem(loadEnv(), { owner: "quantdb export", whatToDo: "stop it first, or read through its API while it runs (GET /api/v1/historical/stock/{symbol}?format=csv)" });
-      try {
-        const queries = symbols.map((symbol) => {
-          try {
-            return parseHistoryQuery(
-              { symbol, kind: options.index ? "index" : "stock", start_date: options.from, end_date: options.to, adjust: options.adjust, period: options.period },
-              system.clock,
-            );
-          } catch (error) {
-            throw new CliError((error as Error).message);
-          }
+    .action(
+      async (options: {
+        symbols: string;
+        from: string;
+        to: string;
+        adjust: string;
+        period: string;
+        index?: boolean;
+        format: string;
+        out: string;
+      }) => {
+        if (!(EXPORT_FORMATS as readonly string[]).includes(options.format))
+          throw new CliError(`--format must be csv, parquet or arrow, not '${options.format}'`);
+        const symbols = options.symbols.split(/[,\s]+/).filter(Boolean);
+        if (symbols.length === 0) throw new CliError("--symbols is empty");
+        const system = await openSystem(loadEnv(), {
+          owner: "quantdb export",
+          whatToDo:
+            "stop it first, or read through its API while it runs (GET /api/v1/historical/stock/{symbol}?format=csv)",
         });
-        const rows: ExportRow[] = [];
-        let calls = 0;
-        for (const query of queries) {
-          const result = await system.services.history.getBars(query);
-          calls += result.cache.upstream_requests;
-          rows.push(...rowsOf(result));
+        try {
+          const queries = symbols.map((symbol) => {
+            try {
+              return parseHistoryQuery(
+                {
+                  symbol,
+                  kind: options.index ? "index" : "stock",
+                  start_date: options.from,
+                  end_date: options.to,
+                  adjust: options.adjust,
+                  period: options.period,
+                },
+                system.clock,
+              );
+            } catch (error) {
+              throw new CliError((error as Error).message);
+            }
+          });
+          const rows: ExportRow[] = [];
+          let calls = 0;
+          for (const query of queries) {
+            const result = await system.services.history.getBars(query);
+            calls += result.cache.upstream_requests;
+            rows.push(...rowsOf(result));
+          }
+          writeFileSync(options.out, await encode(options.format as ExportFormat, rows));
+          out.info(
+            `wrote ${rows.length} rows of ${queries.length} symbol(s) to ${options.out} (${options.format}; ${calls} upstream call(s))`,
+          );
+        } finally {
+          await system.close();
         }
-        writeFileSync(options.out, await encode(options.format as ExportFormat, rows));
-        out.info(`wrote ${rows.length} rows of ${queries.length} symbol(s) to ${options.out} (${options.format}; ${calls} upstream call(s))`);
-      } finally {
-        await system.close();
-      }
-    });
+      },
+    );
 }

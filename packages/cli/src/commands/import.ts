@@ -7,7 +7,14 @@
 import { readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { parseAdjust, seriesCheckDay, type Adjust, type DailyBar } from "@quantdb/core/history";
-import { csvAdjust, csvRowsToBars, detectCsvLayout, prepareImport, symbolFromFileName, type CsvLayout } from "@quantdb/core/ingest";
+import {
+  csvAdjust,
+  csvRowsToBars,
+  detectCsvLayout,
+  prepareImport,
+  symbolFromFileName,
+  type CsvLayout,
+} from "@quantdb/core/ingest";
 import { instrumentKey } from "@quantdb/core/markets";
 import { parseIndexSymbol, parseStockSymbol, type Instrument } from "@quantdb/core/symbols";
 import { createHistoryStore } from "@quantdb/db";
@@ -47,20 +54,35 @@ interface FileSeries {
   bars: DailyBar[];
 }
 
-function readSeries(file: string, options: ImportOptions, defaultAdjust: Adjust): { layout: CsvLayout; series: FileSeries[] } {
-  const records = parse(readFileSync(file), { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+function readSeries(
+  file: string,
+  options: ImportOptions,
+  defaultAdjust: Adjust,
+): { layout: CsvLayout; series: FileSeries[] } {
+  const records = parse(readFileSync(file), {
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    trim: true,
+  }) as string[][];
   const [header, ...rows] = records;
   if (!header) throw new CliError(`${file}: empty file`);
   const layout = options.format ? (options.format as CsvLayout) : detectCsvLayout(header);
   const parseSymbol = (text: string) => (options.index ? parseIndexSymbol(text) : parseStockSymbol(text));
   const fileSymbolText = options.symbol ?? symbolFromFileName(basename(file));
   const fileSymbol = fileSymbolText ? parseSymbol(fileSymbolText) : undefined;
-  if (layout === "akshare" && !fileSymbol) throw new CliError(`${file}: AKShare files carry no symbol column: give --symbol or name the file after it (e.g. 600519.csv)`);
+  if (layout === "akshare" && !fileSymbol)
+    throw new CliError(
+      `${file}: AKShare files carry no symbol column: give --symbol or name the file after it (e.g. 600519.csv)`,
+    );
   const cells = csvRowsToBars(layout, header, rows, fileSymbol?.market);
   const groups = new Map<string, FileSeries>();
   for (const cell of cells) {
     const symbol = cell.symbol && !options.symbol ? parseSymbol(cell.symbol) : fileSymbol;
-    if (!symbol) throw new CliError(`${file}: no symbol (give --symbol, name the file after it, e.g. 600519.csv, or add a symbol column)`);
+    if (!symbol)
+      throw new CliError(
+        `${file}: no symbol (give --symbol, name the file after it, e.g. 600519.csv, or add a symbol column)`,
+      );
     const adjust = csvAdjust(cell.adjust, defaultAdjust);
     const key = `${instrumentKey(symbol)}|${adjust}`;
     let group = groups.get(key);
@@ -77,14 +99,21 @@ function readSeries(file: string, options: ImportOptions, defaultAdjust: Adjust)
 export function registerImport(program: Command, out: Output): void {
   program
     .command("import")
-    .description("load daily bars from CSV (AKShare's 日期,开盘,收盘,… or QuantDB's own layout), through the quality gate")
+    .description(
+      "load daily bars from CSV (AKShare's 日期,开盘,收盘,… or QuantDB's own layout), through the quality gate",
+    )
     .argument("<path>", "a .csv file or a directory of them")
     .option("--format <layout>", "akshare or quantdb (default: detected from the header)")
     .option("--symbol <symbol>", "the instrument (default: from the file name, e.g. 600519.csv, or a symbol column)")
-    .option("--adjust <adjust>", 'adjustment of the prices: "" (unadjusted, default), qfq or hfq (QuantDB files may carry an adjust column)', "")
+    .option(
+      "--adjust <adjust>",
+      'adjustment of the prices: "" (unadjusted, default), qfq or hfq (QuantDB files may carry an adjust column)',
+      "",
+    )
     .option("--index", "the file holds an index (e.g. 000300), not a stock")
     .action(async (path: string, options: ImportOptions) => {
-      if (options.format && options.format !== "akshare" && options.format !== "quantdb") throw new CliError(`--format must be akshare or quantdb, not '${options.format}'`);
+      if (options.format && options.format !== "akshare" && options.format !== "quantdb")
+        throw new CliError(`--format must be akshare or quantdb, not '${options.format}'`);
       let adjust: Adjust;
       try {
         adjust = parseAdjust(options.adjust);
@@ -92,7 +121,10 @@ export function registerImport(program: Command, out: Output): void {
         throw new CliError((error as Error).message);
       }
       const files = csvFiles(path);
-      const system = await openSystem(loadEnv(), { owner: "quantdb import", whatToDo: "stop it first: an import does not go through a running server" });
+      const system = await openSystem(loadEnv(), {
+        owner: "quantdb import",
+        whatToDo: "stop it first: an import does not go through a running server",
+      });
       const store = createHistoryStore(system.database.db);
       let imported = 0;
       let rejected = 0;
@@ -114,7 +146,9 @@ export function registerImport(program: Command, out: Output): void {
             if (!prepared.ok) {
               rejected++;
               const first = prepared.problems.slice(0, 3).map((p) => `${p.date} ${p.rule}: ${p.message}`);
-              out.info(`${file}: ${label}: rejected by the quality gate (${prepared.problems.length} problem(s); nothing stored): ${first.join("; ")}`);
+              out.info(
+                `${file}: ${label}: rejected by the quality gate (${prepared.problems.length} problem(s); nothing stored): ${first.join("; ")}`,
+              );
               continue;
             }
             if (!prepared.span) {
@@ -125,9 +159,19 @@ export function registerImport(program: Command, out: Output): void {
             // compared with upstream like any other (see docs/correctness.md).
             const checked =
               series.adjust === "" ? {} : { checkedOn: seriesCheckDay(series.symbol, now, system.services.calendars) };
-            await store.saveFetched({ symbol: series.symbol, name: null, adjust: series.adjust, span: prepared.span, bars: prepared.bars, fetchedAt: now, ...checked });
+            await store.saveFetched({
+              symbol: series.symbol,
+              name: null,
+              adjust: series.adjust,
+              span: prepared.span,
+              bars: prepared.bars,
+              fetchedAt: now,
+              ...checked,
+            });
             imported++;
-            out.line(`${file}: ${label}: ${prepared.bars.length} bars ${prepared.span.start} → ${prepared.span.end} imported (${parsed.layout} layout); span marked held`);
+            out.line(
+              `${file}: ${label}: ${prepared.bars.length} bars ${prepared.span.start} → ${prepared.span.end} imported (${parsed.layout} layout); span marked held`,
+            );
           }
         }
       } finally {

@@ -50,7 +50,10 @@ async function withKeys<T>(out: Output, fn: (backend: KeyBackend) => Promise<T>)
     return await fn({
       async create(name, scope) {
         const made = generateApiKey();
-        return { key: made.key, ...row(await store.create({ name, scope, prefix: made.prefix, hash: made.hash, createdAt: now() })) };
+        return {
+          key: made.key,
+          ...row(await store.create({ name, scope, prefix: made.prefix, hash: made.hash, createdAt: now() })),
+        };
       },
       list: async () => (await store.list()).map(row),
       async revoke(which) {
@@ -74,13 +77,18 @@ export function registerKeys(program: Command, out: Output): void {
     .option("--scope <scope>", "read (data endpoints) or admin (also cache and key management)", "read")
     .option("--json", "print JSON")
     .action(async (options: { name: string; scope: string; json?: boolean }) => {
-      if (options.scope !== "read" && options.scope !== "admin") throw new CliError(`--scope must be read or admin, not '${options.scope}'`);
+      if (options.scope !== "read" && options.scope !== "admin")
+        throw new CliError(`--scope must be read or admin, not '${options.scope}'`);
       if (options.name.trim() === "") throw new CliError("--name must not be empty");
-      const created = await withKeys(out, (backend) => backend.create(options.name.trim(), options.scope as ApiKeyScope));
+      const created = await withKeys(out, (backend) =>
+        backend.create(options.name.trim(), options.scope as ApiKeyScope),
+      );
       if (options.json) out.json(created);
       else {
         out.line(created.key);
-        out.info(`created ${created.scope} key #${created.id} '${created.name}' (prefix ${created.prefix}). Store it now: it is not shown again.`);
+        out.info(
+          `created ${created.scope} key #${created.id} '${created.name}' (prefix ${created.prefix}). Store it now: it is not shown again.`,
+        );
       }
     });
 
@@ -92,7 +100,17 @@ export function registerKeys(program: Command, out: Output): void {
       const list = await withKeys(out, (backend) => backend.list());
       if (options.json) return out.json(list);
       if (list.length === 0) return out.line("no API keys");
-      out.table(list.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, scope: k.scope, created: k.created_at, last_used: k.last_used_at ?? "-", status: k.revoked_at ? `revoked ${k.revoked_at}` : "active" })));
+      out.table(
+        list.map((k) => ({
+          id: k.id,
+          name: k.name,
+          prefix: k.prefix,
+          scope: k.scope,
+          created: k.created_at,
+          last_used: k.last_used_at ?? "-",
+          status: k.revoked_at ? `revoked ${k.revoked_at}` : "active",
+        })),
+      );
     });
 
   keys

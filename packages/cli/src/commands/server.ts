@@ -10,12 +10,21 @@ import { callServer } from "../remote.ts";
 export function registerServer(program: Command, out: Output): void {
   program
     .command("serve")
-    .description("start the HTTP API (the same entry as `pnpm start:api`; the daily ingest runs unless QUANTDB_DAILY_INGEST=off)")
+    .description(
+      "start the HTTP API (the same entry as `pnpm start:api`; the daily ingest runs unless QUANTDB_DAILY_INGEST=off)",
+    )
     .option("--port <port>", "port (overrides PORT)")
     .option("--host <host>", "interface (overrides HOST)")
     .action(async (options: { port?: string; host?: string }) => {
-      const env = loadEnv({ ...process.env, ...(options.port ? { PORT: options.port } : {}), ...(options.host ? { HOST: options.host } : {}) });
-      const [{ runServerProcess, replayUrls }, { createLogger }] = await Promise.all([import("@quantdb/server"), import("@quantdb/server/logger")]);
+      const env = loadEnv({
+        ...process.env,
+        ...(options.port ? { PORT: options.port } : {}),
+        ...(options.host ? { HOST: options.host } : {}),
+      });
+      const [{ runServerProcess, replayUrls }, { createLogger }] = await Promise.all([
+        import("@quantdb/server"),
+        import("@quantdb/server/logger"),
+      ]);
       const logger = createLogger(env.QUANTDB_LOG_LEVEL);
       let upstream: UpstreamOverride | undefined;
       if (env.QUANTDB_UPSTREAM === "replay") {
@@ -37,7 +46,9 @@ export function registerServer(program: Command, out: Output): void {
         // A server applies the migrations when it opens the database; its /ready says whether
         // every committed one is applied (503 MIGRATIONS_PENDING otherwise).
         const ready = await callServer<{ migrations: { applied: number } }>(server, "GET", "/ready");
-        out.line(`database migrated: migrations applied by the running server (pid ${server.holder.pid}, ${server.url}) at its start; ${ready.migrations.applied} applied`);
+        out.line(
+          `database migrated: migrations applied by the running server (pid ${server.holder.pid}, ${server.url}) at its start; ${ready.migrations.applied} applied`,
+        );
         return;
       }
       try {

@@ -72,13 +72,20 @@ export function decodeCalendar(json: BundledCalendarJson): DecodedCalendar {
   if (first === undefined || last === undefined) invalid(id, "no sessions");
   if (first < firstSession || last > knownThrough) invalid(id, "sessions outside [firstSession, knownThrough]");
   for (let i = 1; i < sessions.length; i++) {
-    if (!((sessions[i - 1] as IsoDate) < (sessions[i] as IsoDate))) invalid(id, `sessions not ascending at ${sessions[i]}`);
+    if (!((sessions[i - 1] as IsoDate) < (sessions[i] as IsoDate)))
+      invalid(id, `sessions not ascending at ${sessions[i]}`);
   }
 
   const hours: SessionHours[] = json.hours.map((h) => {
     const times = [h.open, h.close, h.breakStart, h.breakEnd].filter((t) => t !== null);
     if (!times.every((t) => TIME.test(t))) invalid(id, `bad hours ${JSON.stringify(h)}`);
-    return Object.freeze({ open: h.open, close: h.close, breakStart: h.breakStart, breakEnd: h.breakEnd, halfDay: h.halfDay });
+    return Object.freeze({
+      open: h.open,
+      close: h.close,
+      breakStart: h.breakStart,
+      breakEnd: h.breakEnd,
+      halfDay: h.halfDay,
+    });
   });
   if (hours.length === 0 || hours.length > 255) invalid(id, "hours table size");
 

@@ -76,7 +76,14 @@ export class SessionCalendar implements ExchangeCalendar {
     if (i < 0) return null;
     const hours = this.#data.hours[this.#data.hoursIndex[i] as number];
     if (hours === undefined) throw new Error(`calendar ${this.id}: no hours for ${date}`);
-    return { date, open: hours.open, close: hours.close, breakStart: hours.breakStart, breakEnd: hours.breakEnd, halfDay: hours.halfDay };
+    return {
+      date,
+      open: hours.open,
+      close: hours.close,
+      breakStart: hours.breakStart,
+      breakEnd: hours.breakEnd,
+      halfDay: hours.halfDay,
+    };
   }
 
   sessionsBetween(start: IsoDate, end: IsoDate): IsoDate[] {

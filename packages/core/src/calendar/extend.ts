@@ -120,7 +120,13 @@ function hoursOf(session: Hours): Hours {
 }
 
 function sameHours(a: Hours, b: Hours): boolean {
-  return a.open === b.open && a.close === b.close && a.breakStart === b.breakStart && a.breakEnd === b.breakEnd && a.halfDay === b.halfDay;
+  return (
+    a.open === b.open &&
+    a.close === b.close &&
+    a.breakStart === b.breakStart &&
+    a.breakEnd === b.breakEnd &&
+    a.halfDay === b.halfDay
+  );
 }
 
 function listDates(dates: readonly string[]): string {
@@ -153,9 +159,11 @@ export function cnExtensionFromSinaDates(
   base: ExchangeCalendar = getCalendar(SINA_CALENDAR),
   source = "sina:klc_td_sh",
 ): CalendarExtension {
-  if (base.id !== SINA_CALENDAR) throw new Error(`calendar extension: Sina dates extend the ${SINA_CALENDAR} calendar, not ${base.id}`);
+  if (base.id !== SINA_CALENDAR)
+    throw new Error(`calendar extension: Sina dates extend the ${SINA_CALENDAR} calendar, not ${base.id}`);
   const bad = dates.filter((d) => !isRealDate(d));
-  if (bad.length > 0) throw new Error(`calendar extension: not YYYY-MM-DD dates: ${listDates(bad.map((d) => JSON.stringify(d)))}`);
+  if (bad.length > 0)
+    throw new Error(`calendar extension: not YYYY-MM-DD dates: ${listDates(bad.map((d) => JSON.stringify(d)))}`);
   if (dates.length === 0) throw new Error("calendar extension: the Sina date list is empty");
 
   const listed = addSinaMissingTradeDates(dates);
@@ -191,7 +199,8 @@ export function cnExtensionFromSinaDates(
   }
 
   const fresh = listed.filter((d) => d > base.knownThrough);
-  if (fresh.length === 0) return { id: SINA_CALENDAR, sessions: [], knownThrough: base.knownThrough, source, startsAfter: base.knownThrough };
+  if (fresh.length === 0)
+    return { id: SINA_CALENDAR, sessions: [], knownThrough: base.knownThrough, source, startsAfter: base.knownThrough };
   const weekends = fresh.filter(isWeekend);
   if (weekends.length > 0) throw new Error(`calendar extension: Sina lists weekend dates: ${listDates(weekends)}`);
   return {
@@ -246,17 +255,24 @@ export function hkExtensionFromHolidays(
   base: ExchangeCalendar = getCalendar(HKEX_CALENDAR),
   source = "operator",
 ): CalendarExtension {
-  if (base.id !== HKEX_CALENDAR) throw new Error(`calendar extension: HKEX holidays extend the ${HKEX_CALENDAR} calendar, not ${base.id}`);
+  if (base.id !== HKEX_CALENDAR)
+    throw new Error(`calendar extension: HKEX holidays extend the ${HKEX_CALENDAR} calendar, not ${base.id}`);
   const firstUnknown = addCalendarDays(base.knownThrough, 1);
   const nextYear = Number(firstUnknown.slice(0, 4));
   if (year !== nextYear) {
-    throw new Error(`calendar extension: ${HKEX_CALENDAR} is known through ${base.knownThrough}; the next year to add is ${nextYear}, not ${year}`);
+    throw new Error(
+      `calendar extension: ${HKEX_CALENDAR} is known through ${base.knownThrough}; the next year to add is ${nextYear}, not ${year}`,
+    );
   }
   const check = (list: readonly IsoDate[], name: string): Set<IsoDate> => {
     const wrong = list.filter((d) => !isRealDate(d) || !d.startsWith(`${year}-`));
-    if (wrong.length > 0) throw new Error(`calendar extension: ${name} not YYYY-MM-DD dates in ${year}: ${listDates(wrong.map((d) => JSON.stringify(d)))}`);
+    if (wrong.length > 0)
+      throw new Error(
+        `calendar extension: ${name} not YYYY-MM-DD dates in ${year}: ${listDates(wrong.map((d) => JSON.stringify(d)))}`,
+      );
     const weekends = list.filter(isWeekend);
-    if (weekends.length > 0) throw new Error(`calendar extension: ${name} on a weekend (list weekdays only): ${listDates(weekends)}`);
+    if (weekends.length > 0)
+      throw new Error(`calendar extension: ${name} on a weekend (list weekdays only): ${listDates(weekends)}`);
     return new Set(list);
   };
   const closed = check(holidays, "holidays");
@@ -271,14 +287,17 @@ export function hkExtensionFromHolidays(
   for (let date = `${year}-01-01`; date <= knownThrough; date = addCalendarDays(date, 1)) {
     if (isWeekend(date)) continue;
     if (date <= base.knownThrough) {
-      if (base.isSession(date) === closed.has(date)) differences.push(`${date} (${closed.has(date) ? "listed closed, but a session" : "not listed, but closed"})`);
+      if (base.isSession(date) === closed.has(date))
+        differences.push(`${date} (${closed.has(date) ? "listed closed, but a session" : "not listed, but closed"})`);
       continue;
     }
     if (closed.has(date)) continue;
     sessions.push({ date, ...(half.has(date) ? hours.halfDay : hours.regular) });
   }
   if (differences.length > 0) {
-    throw new Error(`calendar extension: the holiday list would rewrite the past: it disagrees with the ${HKEX_CALENDAR} calendar on ${listDates(differences)}`);
+    throw new Error(
+      `calendar extension: the holiday list would rewrite the past: it disagrees with the ${HKEX_CALENDAR} calendar on ${listDates(differences)}`,
+    );
   }
   return { id: HKEX_CALENDAR, sessions, knownThrough, source, startsAfter: base.knownThrough };
 }
@@ -300,10 +319,12 @@ export function observedExtension(
   source: string,
   halfDays: ReadonlySet<IsoDate> = new Set(),
 ): CalendarExtension {
-  if (!(knownThrough > base.knownThrough)) throw new Error(`calendar observation ${base.id}: ${knownThrough} is not after the horizon ${base.knownThrough}`);
+  if (!(knownThrough > base.knownThrough))
+    throw new Error(`calendar observation ${base.id}: ${knownThrough} is not after the horizon ${base.knownThrough}`);
   const dates = [...new Set(observed)].filter((d) => d > base.knownThrough && d <= knownThrough).sort();
   const weekends = dates.filter(isWeekend);
-  if (weekends.length > 0) throw new Error(`calendar observation ${base.id}: index bars on weekend dates ${listDates(weekends)}`);
+  if (weekends.length > 0)
+    throw new Error(`calendar observation ${base.id}: index bars on weekend dates ${listDates(weekends)}`);
   // Markets with half days copy the base's latest hours (they have changed over time); others keep their regular hours.
   const latest = halfDayHours(base.id) !== null ? latestHours(base) : null;
   const hoursOn = (date: IsoDate) => {
@@ -320,7 +341,10 @@ export function observedExtension(
  * calendar endpoints serve beside the known one. Never installed; never used for caching.
  * @param years one computed schedule per year, consecutive, the first covering the day after `base.knownThrough`
  */
-export function provisionalHkCalendar(base: ExchangeCalendar, years: readonly { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] }[]): ExchangeCalendar {
+export function provisionalHkCalendar(
+  base: ExchangeCalendar,
+  years: readonly { year: number; holidays: readonly IsoDate[]; halfDays: readonly IsoDate[] }[],
+): ExchangeCalendar {
   const last = years.at(-1);
   if (base.id !== HKEX_CALENDAR || last === undefined) return base;
   const hours = latestHours(base);
@@ -340,21 +364,29 @@ export function provisionalHkCalendar(base: ExchangeCalendar, years: readonly { 
 /** Checks an extension's own shape; returns the sessions as plain copies. */
 function validSessions(extension: CalendarExtension): Session[] {
   const { id, knownThrough, startsAfter } = extension;
-  if (!isRealDate(knownThrough)) throw new Error(`calendar extension ${id}: knownThrough ${JSON.stringify(knownThrough)} is not a YYYY-MM-DD date`);
+  if (!isRealDate(knownThrough))
+    throw new Error(`calendar extension ${id}: knownThrough ${JSON.stringify(knownThrough)} is not a YYYY-MM-DD date`);
   if (startsAfter !== undefined && (!isRealDate(startsAfter) || startsAfter > knownThrough)) {
-    throw new Error(`calendar extension ${id}: startsAfter ${JSON.stringify(startsAfter)} is not a YYYY-MM-DD date on or before knownThrough ${knownThrough}`);
+    throw new Error(
+      `calendar extension ${id}: startsAfter ${JSON.stringify(startsAfter)} is not a YYYY-MM-DD date on or before knownThrough ${knownThrough}`,
+    );
   }
   const sessions = extension.sessions.map((s) => ({ date: s.date, ...hoursOf(s) }));
   let previous = "";
   for (const s of sessions) {
     const what = `calendar extension ${id}: session ${JSON.stringify(s.date)}`;
     if (!isRealDate(s.date)) throw new Error(`${what} is not a YYYY-MM-DD date`);
-    if (s.date <= previous) throw new Error(`${what} is not after ${previous} (sessions must be ascending, without duplicates)`);
+    if (s.date <= previous)
+      throw new Error(`${what} is not after ${previous} (sessions must be ascending, without duplicates)`);
     if (s.date > knownThrough) throw new Error(`${what} is after the extension's knownThrough ${knownThrough}`);
-    if (extension.startsAfter !== undefined && s.date <= extension.startsAfter) throw new Error(`${what} is not after the extension's startsAfter ${extension.startsAfter}`);
+    if (extension.startsAfter !== undefined && s.date <= extension.startsAfter)
+      throw new Error(`${what} is not after the extension's startsAfter ${extension.startsAfter}`);
     const hasBreak = s.breakStart !== null && s.breakEnd !== null;
     const times = [s.open, s.close, ...(hasBreak ? [s.breakStart, s.breakEnd] : [])];
-    if (!times.every((t) => typeof t === "string" && TIME.test(t)) || (!hasBreak && (s.breakStart !== null || s.breakEnd !== null))) {
+    if (
+      !times.every((t) => typeof t === "string" && TIME.test(t)) ||
+      (!hasBreak && (s.breakStart !== null || s.breakEnd !== null))
+    ) {
       throw new Error(`${what} has invalid hours ${JSON.stringify(hoursOf(s))}`);
     }
     if (typeof s.halfDay !== "boolean") throw new Error(`${what} has a non-boolean halfDay`);
@@ -378,7 +410,11 @@ function agrees(calendar: ExchangeCalendar, sessions: readonly Session[], knownT
 }
 
 /** A new calendar: every session of `current` plus `sessions`, known through `knownThrough`. */
-function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[], knownThrough: IsoDate): ExchangeCalendar {
+function extendedCalendar(
+  current: ExchangeCalendar,
+  sessions: readonly Session[],
+  knownThrough: IsoDate,
+): ExchangeCalendar {
   const hours: SessionHours[] = [];
   const dates: IsoDate[] = [];
   const indexes: number[] = [];
@@ -394,7 +430,8 @@ function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[
     add(session);
   }
   for (const session of sessions) add(session);
-  if (hours.length > 255) throw new Error(`calendar extension ${current.id}: too many distinct session hours (${hours.length})`);
+  if (hours.length > 255)
+    throw new Error(`calendar extension ${current.id}: too many distinct session hours (${hours.length})`);
   const data: DecodedCalendar = {
     id: current.id,
     timeZone: current.timeZone,
@@ -407,11 +444,21 @@ function extendedCalendar(current: ExchangeCalendar, sessions: readonly Session[
   return new SessionCalendar(data);
 }
 
-/** Where an extension's sessions disagree with `calendar` on the days in (after, through], described for an error message. */
-function sessionDifferences(calendar: ExchangeCalendar, sessions: readonly Session[], after: IsoDate, through: IsoDate): string[] {
+/**
+ * Where an extension's sessions disagree with `calendar` on the days in (after, through], described for an error
+ * message.
+ */
+function sessionDifferences(
+  calendar: ExchangeCalendar,
+  sessions: readonly Session[],
+  after: IsoDate,
+  through: IsoDate,
+): string[] {
   const theirs = new Map(sessions.filter((s) => s.date > after && s.date <= through).map((s) => [s.date, s]));
   const ours = calendar.sessionsBetween(addCalendarDays(after, 1), through);
-  const differences = ours.filter((d) => !theirs.has(d)).map((d) => `${d} (a session in the calendar, not in the extension)`);
+  const differences = ours
+    .filter((d) => !theirs.has(d))
+    .map((d) => `${d} (a session in the calendar, not in the extension)`);
   for (const [date, session] of theirs) {
     const current = calendar.session(date);
     if (current === null) differences.push(`${date} (a session in the extension, not in the calendar)`);
@@ -433,8 +480,8 @@ function sessionDifferences(calendar: ExchangeCalendar, sessions: readonly Sessi
  *
  * An extension with {@link CalendarExtension.startsAfter} before the current horizon (built by
  * another process, or stored before a later one) must agree with the current calendar on every
- * day of the overlap (sessions and their hours); only the days after the horizon are added. One whose `startsAfter` lies after the current horizon is refused:
- * the days between would be unknown.
+ * day of the overlap (sessions and their hours); only the days after the horizon are added. One whose `startsAfter`
+ * lies after the current horizon is refused: the days between would be unknown.
  *
  * @returns the calendar now in use for `extension.id`
  * @throws RangeError for an unknown calendar id
@@ -450,13 +497,22 @@ export function applyCalendarExtension(calendars: CalendarRegistry, extension: C
   if (startsAfter !== undefined && startsAfter !== current.knownThrough) {
     const what = `calendar extension ${extension.id} (${extension.source}) of (${startsAfter}, ${extension.knownThrough}]`;
     if (startsAfter > current.knownThrough) {
-      throw new Error(`${what} was built against a calendar known through ${startsAfter}, but this one is known only through ${current.knownThrough}: the days between would be unknown`);
+      throw new Error(
+        `${what} was built against a calendar known through ${startsAfter}, but this one is known only through ${current.knownThrough}: the days between would be unknown`,
+      );
     }
     const overlapEnd = extension.knownThrough < current.knownThrough ? extension.knownThrough : current.knownThrough;
     const differences = sessionDifferences(current, sessions, startsAfter, overlapEnd);
-    if (differences.length > 0) throw new Error(`${what} conflicts with the calendar in use on ${listDates(differences)}; it would rewrite known days`);
+    if (differences.length > 0)
+      throw new Error(
+        `${what} conflicts with the calendar in use on ${listDates(differences)}; it would rewrite known days`,
+      );
     if (extension.knownThrough <= current.knownThrough) return current;
-    const calendar = extendedCalendar(current, sessions.filter((s) => s.date > current.knownThrough), extension.knownThrough);
+    const calendar = extendedCalendar(
+      current,
+      sessions.filter((s) => s.date > current.knownThrough),
+      extension.knownThrough,
+    );
     calendars.install(calendar);
     return calendar;
   }

@@ -189,7 +189,10 @@ export class CalendarExtensions {
     try {
       extension = cnExtensionFromSinaDates(dates, this.#calendars.get(SINA_CALENDAR));
     } catch (error) {
-      throw new QuantDbError("CALENDAR_CONFLICT", `Sina's trading-date list disagrees with the known A-share calendar: ${(error as Error).message}`);
+      throw new QuantDbError(
+        "CALENDAR_CONFLICT",
+        `Sina's trading-date list disagrees with the known A-share calendar: ${(error as Error).message}`,
+      );
     }
     return this.#apply(extension);
   }
@@ -200,7 +203,11 @@ export class CalendarExtensions {
    * @throws {InputError} `VALIDATION_ERROR` when the year is not the one after the horizon, or a
    *   date is outside that year, on a weekend, or in both lists
    */
-  async extendHkFromHolidays(input: { year: number; holidays: IsoDate[]; halfDays: IsoDate[] }): Promise<ExtensionOutcome> {
+  async extendHkFromHolidays(input: {
+    year: number;
+    holidays: IsoDate[];
+    halfDays: IsoDate[];
+  }): Promise<ExtensionOutcome> {
     let extension: CalendarExtension;
     try {
       extension = hkExtensionFromHolidays(input, this.#calendars.get(HKEX_CALENDAR));
@@ -214,6 +221,11 @@ export class CalendarExtensions {
     const before = this.#calendars.get(extension.id).knownThrough;
     const calendar = applyCalendarExtension(this.#calendars, extension);
     if (calendar.knownThrough !== before) await this.#store.saveExtension(extension);
-    return { calendar: extension.id, known_through: calendar.knownThrough, added_sessions: extension.sessions.length, source: extension.source };
+    return {
+      calendar: extension.id,
+      known_through: calendar.knownThrough,
+      added_sessions: extension.sessions.length,
+      source: extension.source,
+    };
   }
 }

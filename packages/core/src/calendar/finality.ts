@@ -20,7 +20,11 @@ export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = Math.max(
  * half days included; the regular close past the horizon) plus `marginMs` has passed, or when today
  * is a known non-session day; otherwise yesterday.
  */
-export function finalThroughOn(calendar: ExchangeCalendar, now: Date, marginMs: number = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES * 60_000): IsoDate {
+export function finalThroughOn(
+  calendar: ExchangeCalendar,
+  now: Date,
+  marginMs: number = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES * 60_000,
+): IsoDate {
   const today = localTime(now, calendar.timeZone).date;
   const close = calendar.isKnown(today) ? calendar.session(today)?.close : market(calendar.id).hours.close;
   if (close === undefined) return today; // a known non-session day: everything up to today is final

@@ -44,7 +44,8 @@ function lunar(year: number, month: number, day: number): IsoDate {
 /** Ching Ming (清明, a solar term) in Gregorian `year`. */
 function chingMing(year: number): IsoDate {
   const term = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"];
-  if (term === undefined || !term.toYmd().startsWith(`${year}-`)) throw new Error(`hkex rules: no Ching Ming found for ${year}`);
+  if (term === undefined || !term.toYmd().startsWith(`${year}-`))
+    throw new Error(`hkex rules: no Ching Ming found for ${year}`);
   return term.toYmd();
 }
 
@@ -115,7 +116,8 @@ export function hkexSchedule(year: number): HkexSchedule {
   // "The first weekday after Christmas Day"; when Christmas fell on a Sunday it moves one day further.
   add(notSunday(addCalendarDays(christmas, 1)));
 
-  const weekday = (date: IsoDate): boolean => date.startsWith(`${year}-`) && dayOfWeek(date) !== 0 && dayOfWeek(date) !== 6;
+  const weekday = (date: IsoDate): boolean =>
+    date.startsWith(`${year}-`) && dayOfWeek(date) !== 0 && dayOfWeek(date) !== 6;
   const holidays = [...taken].filter(weekday).sort();
   const eves = [iso(year, 12, 24), iso(year, 12, 31), ...(year >= 2013 ? [lunarNewYearsEve] : [])];
   const halfDays = [...new Set(eves)].filter((date) => weekday(date) && !taken.has(date)).sort();

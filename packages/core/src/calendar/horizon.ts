@@ -38,7 +38,6 @@ function hasComputedSchedule(id: CalendarId): boolean {
   return calendar.kind === "exchange" && calendar.computedSchedule === "hkex";
 }
 
-
 /**
  * What the history service and the daily ingest call before they plan from a calendar: make the
  * calendar known through `date` (or as far towards it as upstream allows) when `date` lies beyond
@@ -135,7 +134,9 @@ export class CalendarHorizon implements CalendarHorizonHook {
     this.#clock = options.clock;
     this.#marginMs = (options.finalizeAfterCloseMinutes ?? 30) * 60_000;
     this.#retryMs = options.retryAfterFailureMs ?? 600_000;
-    this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
+    this.#logger = options.logger ?? {
+      warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)),
+    };
   }
 
   /** @inheritdoc */
@@ -183,7 +184,11 @@ export class CalendarHorizon implements CalendarHorizonHook {
     const years = [];
     for (let year = firstYear; year <= nextYear; year++) years.push(hkexSchedule(year));
     const withProvisional = provisionalHkCalendar(known, years);
-    const view: ProvisionalView = { known, withProvisional, provisionalThrough: withProvisional.knownThrough > known.knownThrough ? withProvisional.knownThrough : null };
+    const view: ProvisionalView = {
+      known,
+      withProvisional,
+      provisionalThrough: withProvisional.knownThrough > known.knownThrough ? withProvisional.knownThrough : null,
+    };
     this.#provisional = { base: known, through, view };
     return view;
   }
@@ -220,16 +225,27 @@ export class CalendarHorizon implements CalendarHorizonHook {
           const anchor = base.sessionOnOrBefore(base.knownThrough);
           if (anchor === null) throw new Error(`calendar ${id} has no session to anchor an observation`);
           upstreamRequests++;
-          const { bars } = await this.#upstream.fetchDailyBars({ symbol: index, adjust: "", start: anchor, end: finalThrough });
+          const { bars } = await this.#upstream.fetchDailyBars({
+            symbol: index,
+            adjust: "",
+            start: anchor,
+            end: finalThrough,
+          });
           if (!bars.some((bar) => bar.date === anchor)) {
-            throw new UpstreamError("UPSTREAM_INVALID", `${index.secid} daily bars from ${anchor} lack the known session ${anchor}: the answer is not trusted, nothing was learnt`, {
-              secid: index.secid,
-              bars: bars.length,
-            });
+            throw new UpstreamError(
+              "UPSTREAM_INVALID",
+              `${index.secid} daily bars from ${anchor} lack the known session ${anchor}: the answer is not trusted, nothing was learnt`,
+              {
+                secid: index.secid,
+                bars: bars.length,
+              },
+            );
           }
           observed = bars.map((bar) => bar.date).filter((date) => date > base.knownThrough);
         }
-        const halfDays = hasComputedSchedule(id) ? new Set(yearsBetween(base.knownThrough, finalThrough).flatMap((year) => hkexSchedule(year).halfDays)) : undefined;
+        const halfDays = hasComputedSchedule(id)
+          ? new Set(yearsBetween(base.knownThrough, finalThrough).flatMap((year) => hkexSchedule(year).halfDays))
+          : undefined;
         extension = observedExtension(base, observed, finalThrough, `observed:${instrumentKey(index)}`, halfDays);
         this.#compareWithProvisional(id, base, extension);
         await this.#store.saveExtension(extension);
@@ -237,17 +253,25 @@ export class CalendarHorizon implements CalendarHorizonHook {
       }
       this.#attempts.set(id, { state, ok: true, at });
       const knownThrough = this.#calendars.get(id).knownThrough;
-      return { calendar: id, known_through: knownThrough, added_sessions: extension?.sessions.length ?? 0, upstream_requests: upstreamRequests };
+      return {
+        calendar: id,
+        known_through: knownThrough,
+        added_sessions: extension?.sessions.length ?? 0,
+        upstream_requests: upstreamRequests,
+      };
     } catch (error) {
       this.#attempts.set(id, { state, ok: false, at });
       const e = error as { code?: string; message?: string };
-      this.#logger.warn("calendar observation failed; days after the horizon stay unknown and pass through to upstream", {
-        calendar: id,
-        secid: index.secid,
-        through: finalThrough,
-        code: e.code ?? "INTERNAL_ERROR",
-        message: e.message ?? String(error),
-      });
+      this.#logger.warn(
+        "calendar observation failed; days after the horizon stay unknown and pass through to upstream",
+        {
+          calendar: id,
+          secid: index.secid,
+          through: finalThrough,
+          code: e.code ?? "INTERNAL_ERROR",
+          message: e.message ?? String(error),
+        },
+      );
       return null;
     }
   }
@@ -268,12 +292,24 @@ export class CalendarHorizon implements CalendarHorizonHook {
   #compareWithProvisional(id: CalendarId, base: ExchangeCalendar, extension: CalendarExtension): void {
     if (!hasComputedSchedule(id)) return;
     const observed = new Set(extension.sessions.map((s) => s.date));
-    const predicted = provisionalHkCalendar(base, yearsBetween(base.knownThrough, extension.knownThrough).map(hkexSchedule));
+    const predicted = provisionalHkCalendar(
+      base,
+      yearsBetween(base.knownThrough, extension.knownThrough).map(hkexSchedule),
+    );
     const differences: string[] = [];
-    for (let date = addCalendarDays(base.knownThrough, 1); date <= extension.knownThrough; date = addCalendarDays(date, 1)) {
-      if (predicted.isSession(date) !== observed.has(date)) differences.push(`${date} (${observed.has(date) ? "traded" : "closed"})`);
+    for (
+      let date = addCalendarDays(base.knownThrough, 1);
+      date <= extension.knownThrough;
+      date = addCalendarDays(date, 1)
+    ) {
+      if (predicted.isSession(date) !== observed.has(date))
+        differences.push(`${date} (${observed.has(date) ? "traded" : "closed"})`);
     }
-    if (differences.length > 0) this.#logger.warn("HKEX traded differently from its computed schedule; the observed bars win", { calendar: id, dates: differences });
+    if (differences.length > 0)
+      this.#logger.warn("HKEX traded differently from its computed schedule; the observed bars win", {
+        calendar: id,
+        dates: differences,
+      });
   }
 }
 
@@ -289,6 +325,7 @@ function hasWeekday(from: IsoDate, to: IsoDate): boolean {
 /** The years of the days in (after, through]. */
 function yearsBetween(after: IsoDate, through: IsoDate): number[] {
   const years: number[] = [];
-  for (let year = Number(addCalendarDays(after, 1).slice(0, 4)); year <= Number(through.slice(0, 4)); year++) years.push(year);
+  for (let year = Number(addCalendarDays(after, 1).slice(0, 4)); year <= Number(through.slice(0, 4)); year++)
+    years.push(year);
   return years;
 }

@@ -64,7 +64,10 @@ export function parseCalendarRange(input: CalendarRangeInput, clock: Clock, cale
   const end = input.end_date ? parseDateParam("end_date", input.end_date) : `${year}-12-31`;
   const start = input.start_date ? parseDateParam("start_date", input.start_date) : `${end.slice(0, 4)}-01-01`;
   if (start > end) {
-    throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
+    throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, {
+      start_date: start,
+      end_date: end,
+    });
   }
   return { calendar, start, end };
 }

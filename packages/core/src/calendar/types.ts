@@ -45,11 +45,15 @@ export interface ExchangeCalendar {
   readonly timeZone: string;
   /** First date the calendar has data for (CN: `"1990-12-19"`, the first SSE session; HK: `"1990-01-02"`). */
   readonly firstSession: IsoDate;
-  /** Last date the calendar is known through (`"2026-12-31"` for both now). Beyond it a day is unknown, not a weekday. */
+  /**
+   * Last date the calendar is known through (`"2026-12-31"` for both now). Beyond it a day is unknown, not a weekday.
+   */
   readonly knownThrough: IsoDate;
   /** Whether the calendar can answer for `date`, i.e. `date <= knownThrough`. */
   isKnown(date: IsoDate): boolean;
-  /** Whether `date` is a session; `false` for unknown dates (beyond `knownThrough`) and for dates before `firstSession`. */
+  /**
+   * Whether `date` is a session; `false` for unknown dates (beyond `knownThrough`) and for dates before `firstSession`.
+   */
   isSession(date: IsoDate): boolean;
   /** The session's hours, or `null` if `date` is not a (known) session. Returns a fresh object each call. */
   session(date: IsoDate): Session | null;
@@ -60,7 +64,9 @@ export interface ExchangeCalendar {
   sessionsBetween(start: IsoDate, end: IsoDate): IsoDate[];
   /** Number of sessions with `start <= date <= end`, with the same semantics as {@link sessionsBetween}; O(log n). */
   countSessions(start: IsoDate, end: IsoDate): number;
-  /** The first session strictly after `date`, or `null` if none is known (`date` at or beyond the last known session). */
+  /**
+   * The first session strictly after `date`, or `null` if none is known (`date` at or beyond the last known session).
+   */
   nextSession(date: IsoDate): IsoDate | null;
   /**
    * The last session strictly before `date`, or `null` if there is none, or if a day between it
@@ -69,6 +75,9 @@ export interface ExchangeCalendar {
   previousSession(date: IsoDate): IsoDate | null;
   /** `date` itself if it is a session, else the next session after it; `null` if none is known. */
   sessionOnOrAfter(date: IsoDate): IsoDate | null;
-  /** `date` itself if it is a session, else the last session before it; `null` if none, or if `date` is beyond `knownThrough`. */
+  /**
+   * `date` itself if it is a session, else the last session before it; `null` if none, or if `date` is beyond
+   * `knownThrough`.
+   */
   sessionOnOrBefore(date: IsoDate): IsoDate | null;
 }

@@ -29,7 +29,9 @@ export function parseEnvelopeData(body: string): Record<string, unknown> | null 
     json = JSON.parse(unwrapJsonp(body));
   } catch {
     const looksHtml = /^\s*</.test(body);
-    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", { body_start: body.slice(0, 120) });
+    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", {
+      body_start: body.slice(0, 120),
+    });
   }
   if (!json || typeof json !== "object" || Array.isArray(json)) throw invalid("the response is not a JSON object");
   const envelope = json as Record<string, unknown>;
@@ -45,7 +47,11 @@ export function parseEnvelopeData(body: string): Record<string, unknown> | null 
  * mean "no value" and give null.
  * @throws {UpstreamError} `UPSTREAM_INVALID` for anything else (non-numeric text, an object).
  */
-export function numberField(row: Record<string, unknown>, key: string, context: Record<string, unknown>): number | null {
+export function numberField(
+  row: Record<string, unknown>,
+  key: string,
+  context: Record<string, unknown>,
+): number | null {
   const value = row[key];
   if (value === undefined || value === null || value === "-" || value === "") return null;
   const number = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;

@@ -6,7 +6,10 @@ import { UpstreamError } from "../errors.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { EastmoneyHistoryClient, parseKlineResponse } from "./kline.ts";
 
-const recorded = readFileSync(new URL("../../test/fixtures/eastmoney/000001_qfq_asof_2025-03-05.json", import.meta.url), "utf8");
+const recorded = readFileSync(
+  new URL("../../test/fixtures/eastmoney/000001_qfq_asof_2025-03-05.json", import.meta.url),
+  "utf8",
+);
 
 // Verbatim excerpt of a real 601872 response (docs/upstream-spec.md §2/§12), the first three bars and the last.
 const excerpt601872 =
@@ -32,8 +35,17 @@ describe("parseKlineResponse on real recorded responses", () => {
     expect(name).toBe("平安银行");
     expect(bars).toHaveLength(210);
     expect(bars[0]).toEqual({
-      date: "2024-04-22", open: 9.68, close: 9.54, high: 9.85, low: 9.49, volume: 200981800,
-      amount: 2125722741.41, amplitude: 3.7, pct_change: -1.95, change: -0.19, turnover_rate: 1.04,
+      date: "2024-04-22",
+      open: 9.68,
+      close: 9.54,
+      high: 9.85,
+      low: 9.49,
+      volume: 200981800,
+      amount: 2125722741.41,
+      amplitude: 3.7,
+      pct_change: -1.95,
+      change: -0.19,
+      turnover_rate: 1.04,
     });
     expect(bars.at(-1)).toMatchObject({ date: "2025-03-05", close: 11.66, volume: 108064500 });
     // every bar: the volume is exactly lots × 100 and the close is the third field
@@ -52,7 +64,8 @@ describe("parseKlineResponse on real recorded responses", () => {
   });
 
   it("keeps HK volume in shares", () => {
-    const body = '{"rc":0,"data":{"code":"00700","name":"腾讯控股","klines":["2024-01-02,290.0,289.4,292.0,286.6,11546000,3341690000.0,1.86,-0.14,-0.4,0.12"]}}';
+    const body =
+      '{"rc":0,"data":{"code":"00700","name":"腾讯控股","klines":["2024-01-02,290.0,289.4,292.0,286.6,11546000,3341690000.0,1.86,-0.14,-0.4,0.12"]}}';
     expect(parseKlineResponse(body, "HK").bars[0]!.volume).toBe(11_546_000);
   });
 
@@ -60,7 +73,14 @@ describe("parseKlineResponse on real recorded responses", () => {
     expect(parseKlineResponse('{"rc":0,"data":null}', "SH")).toEqual({ name: null, bars: [] });
     expect(parseKlineResponse('{"rc":0,"data":{"code":"600519","name":"贵州茅台"}}', "SH").bars).toEqual([]);
     const dash = parseKlineResponse('{"rc":0,"data":{"klines":["2024-01-02,1,1,1,1,10,-,-,-,-,-"]}}', "SH");
-    expect(dash.bars[0]).toMatchObject({ amount: null, amplitude: null, pct_change: null, change: null, turnover_rate: null, volume: 1000 });
+    expect(dash.bars[0]).toMatchObject({
+      amount: null,
+      amplitude: null,
+      pct_change: null,
+      change: null,
+      turnover_rate: null,
+      volume: 1000,
+    });
   });
 
   it("accepts a JSONP wrapper", () => {
@@ -73,7 +93,10 @@ describe("parseKlineResponse on real recorded responses", () => {
     expectInvalid(() => parseKlineResponse('{"rc":0,"data":{"klines":["2024-01-02,1,1,1,1,10,100"]}}', "SH"));
     expectInvalid(() => parseKlineResponse('{"rc":0,"data":{"klines":["2024-01-02,-,1,1,1,10,100,1,1,1,1"]}}', "SH"));
     expectInvalid(() =>
-      parseKlineResponse('{"rc":0,"data":{"klines":["2024-01-03,1,1,1,1,10,100,1,1,1,1","2024-01-02,1,1,1,1,10,100,1,1,1,1"]}}', "SH"),
+      parseKlineResponse(
+        '{"rc":0,"data":{"klines":["2024-01-03,1,1,1,1,10,100,1,1,1,1","2024-01-02,1,1,1,1,10,100,1,1,1,1"]}}',
+        "SH",
+      ),
     );
     expectInvalid(() => parseKlineResponse('{"rc":102,"data":null}', "SH"));
   });
@@ -112,18 +135,28 @@ describe("EastmoneyHistoryClient over loopback HTTP", () => {
     const client = new EastmoneyHistoryClient({ baseUrl: url });
     const result = await client.fetchDailyBars(request);
     expect(result.bars).toHaveLength(210);
-    expect(Object.fromEntries(lastQuery)).toMatchObject({ secid: "0.000001", klt: "101", fqt: "1", beg: "20240401", end: "20250305" });
+    expect(Object.fromEntries(lastQuery)).toMatchObject({
+      secid: "0.000001",
+      klt: "101",
+      fqt: "1",
+      beg: "20240401",
+      end: "20250305",
+    });
     expect(lastQuery.get("fields2")).toBe("f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61");
   });
 
   it("accepts the full endpoint URL as base URL too", () => {
-    expect(new EastmoneyHistoryClient({ baseUrl: `${url}/api/qt/stock/kline/get` }).url).toBe(`${url}/api/qt/stock/kline/get`);
+    expect(new EastmoneyHistoryClient({ baseUrl: `${url}/api/qt/stock/kline/get` }).url).toBe(
+      `${url}/api/qt/stock/kline/get`,
+    );
   });
 
   it("rejects bars outside the requested range", async () => {
     mode = "ok";
     const client = new EastmoneyHistoryClient({ baseUrl: url });
-    await expect(client.fetchDailyBars({ ...request, start: "2024-05-01" })).rejects.toMatchObject({ code: "UPSTREAM_INVALID" });
+    await expect(client.fetchDailyBars({ ...request, start: "2024-05-01" })).rejects.toMatchObject({
+      code: "UPSTREAM_INVALID",
+    });
   });
 
   it.each([

@@ -53,7 +53,17 @@ export function parseKline(line: string, toShares: (volume: number) => number): 
   const f = line.split(",");
   if (f.length !== 11) throw invalid(`kline has ${f.length} fields, expected 11`, { kline: line });
   const [date, open, close, high, low, volume, amount, amplitude, pct, change, turnover] = f as [
-    string, string, string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw invalid(`bad date '${date}'`, { kline: line });
   return {
@@ -107,7 +117,6 @@ export interface EastmoneyHistoryOptions {
   /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
   policies?: UpstreamPolicies;
 }
-
 
 /**
  * Client for Eastmoney's daily kline endpoint: one HTTP GET per call, with a timeout, browser-like

@@ -81,12 +81,22 @@ const quoteDataSchema = z.looseObject({
 });
 
 const rowSchema = z.looseObject({
-  f2: cell, f3: cell, f4: cell, f5: cell, f6: cell, f8: cell,
-  f12: cell, f13: cell, f14: cell,
-  f15: cell, f16: cell, f17: cell, f18: cell, f124: cell,
+  f2: cell,
+  f3: cell,
+  f4: cell,
+  f5: cell,
+  f6: cell,
+  f8: cell,
+  f12: cell,
+  f13: cell,
+  f14: cell,
+  f15: cell,
+  f16: cell,
+  f17: cell,
+  f18: cell,
+  f124: cell,
 });
 type Row = z.infer<typeof rowSchema>;
-
 
 /** A numeric cell: `"-"`, `""`, null or absent mean missing; numeric strings are accepted. */
 function numberOrNull(value: Row[keyof Row], field: string, row: Row): number | null {
@@ -101,7 +111,8 @@ function parseRow(row: Row): UpstreamQuote {
   const marketId = numberOrNull(row.f13, "f13", row);
   if (marketId === null || !Number.isInteger(marketId)) throw invalid("row without a market id (f13)", { row });
   const rawCode = row.f12;
-  if (rawCode === undefined || rawCode === null || rawCode === "" || rawCode === "-") throw invalid("row without a code (f12)", { row });
+  if (rawCode === undefined || rawCode === null || rawCode === "" || rawCode === "-")
+    throw invalid("row without a code (f12)", { row });
   const code = typeof rawCode === "number" ? String(rawCode).padStart(marketId === HK_MARKET_ID ? 5 : 6, "0") : rawCode;
   const lots = numberOrNull(row.f5, "f5", row);
   const time = numberOrNull(row.f124, "f124", row);
@@ -139,7 +150,11 @@ export function parseQuoteResponse(body: string): UpstreamQuote[] {
   const data = parsed.data;
   const diff = data.diff;
   if (!diff) return [];
-  const rows = Array.isArray(diff) ? diff : Object.keys(diff).sort((a, b) => Number(a) - Number(b)).map((key) => diff[key]!);
+  const rows = Array.isArray(diff)
+    ? diff
+    : Object.keys(diff)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((key) => diff[key]!);
   return rows.map((raw) => {
     const row = rowSchema.safeParse(raw);
     if (!row.success) throw invalid("unexpected row shape", { row: raw, issues: row.error.issues.slice(0, 3) });
@@ -174,7 +189,6 @@ export interface QuoteSource {
   fetchQuotes(secids: readonly string[], options?: { signal?: AbortSignal }): Promise<Map<string, UpstreamQuote>>;
 }
 
-
 /**
  * Client for Eastmoney's batch quote endpoint: `GET …/api/qt/ulist.np/get?fltt=2&invt=2&fields=…&secids=…`
  * with a timeout and browser-like headers (docs/upstream-spec.md §1.4). Quotes are mapped by field key
@@ -193,14 +207,25 @@ export class EastmoneyQuoteClient implements QuoteSource {
     this.#policies = options.policies;
   }
 
-  /** The exact request URL for one call of at most {@link MAX_SECIDS_PER_CALL} secids (exposed for logging and tests). */
+  /**
+   * The exact request URL for one call of at most {@link MAX_SECIDS_PER_CALL} secids (exposed for logging and tests).
+   */
   requestUrl(secids: readonly string[]): string {
-    const params = new URLSearchParams({ fltt: "2", invt: "2", ut: ULIST_UT, fields: QUOTE_FIELDS, secids: secids.join(",") });
+    const params = new URLSearchParams({
+      fltt: "2",
+      invt: "2",
+      ut: ULIST_UT,
+      fields: QUOTE_FIELDS,
+      secids: secids.join(","),
+    });
     return `${this.url}?${params.toString()}`;
   }
 
   /** @inheritdoc */
-  async fetchQuotes(secids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, UpstreamQuote>> {
+  async fetchQuotes(
+    secids: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, UpstreamQuote>> {
     const unique = [...new Set(secids)];
     const quotes = new Map<string, UpstreamQuote>();
     for (let i = 0; i < unique.length; i += MAX_SECIDS_PER_CALL) {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { UpstreamError } from "../errors.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
-import { EastmoneyFinancialClient, mapFinancialReports, numberOrNull, parseDatacenterResponse, secucode, type DatacenterRows } from "./eastmoney.ts";
+import {
+  EastmoneyFinancialClient,
+  mapFinancialReports,
+  numberOrNull,
+  parseDatacenterResponse,
+  secucode,
+  type DatacenterRows,
+} from "./eastmoney.ts";
 import { FINANCIAL_FIELDS, financialUnits } from "./fields.ts";
 
 const MOUTAI = parseStockSymbol("600519");
@@ -39,7 +46,14 @@ const mainRow = {
   ZCFZL: 12.1,
   LD: 6.1,
 };
-const balanceRow = { SECUCODE: "600519.SH", REPORT_DATE: "2025-03-31 00:00:00", TOTAL_ASSETS: 2.5e11, TOTAL_LIABILITIES: 3.0e10, TOTAL_EQUITY: 2.2e11, DEBT_ASSET_RATIO: 12.1 };
+const balanceRow = {
+  SECUCODE: "600519.SH",
+  REPORT_DATE: "2025-03-31 00:00:00",
+  TOTAL_ASSETS: 2.5e11,
+  TOTAL_LIABILITIES: 3.0e10,
+  TOTAL_EQUITY: 2.2e11,
+  DEBT_ASSET_RATIO: 12.1,
+};
 const cashRow = { SECUCODE: "600519.SH", REPORT_DATE: "2025-03-31 00:00:00", NETCASH_OPERATE: 8.8e9 };
 
 function rows(main: unknown[], balance: unknown[] = [], cash: unknown[] = []): DatacenterRows {
@@ -57,8 +71,12 @@ describe("parseDatacenterResponse", () => {
 
   it("treats result: null (code 9201, 返回数据为空) and an empty data array as no rows", () => {
     expect(parseDatacenterResponse(envelope(null), "RPT_F10_FINANCE_MAINFINADATA")).toEqual([]);
-    expect(parseDatacenterResponse(JSON.stringify({ result: null, success: false }), "RPT_DMSK_FN_BALANCE")).toEqual([]);
-    expect(parseDatacenterResponse(JSON.stringify({ result: { data: null }, success: true }), "RPT_DMSK_FN_BALANCE")).toEqual([]);
+    expect(parseDatacenterResponse(JSON.stringify({ result: null, success: false }), "RPT_DMSK_FN_BALANCE")).toEqual(
+      [],
+    );
+    expect(
+      parseDatacenterResponse(JSON.stringify({ result: { data: null }, success: true }), "RPT_DMSK_FN_BALANCE"),
+    ).toEqual([]);
     expect(parseDatacenterResponse(envelope([]), "RPT_DMSK_FN_BALANCE")).toEqual([]);
   });
 
@@ -68,7 +86,11 @@ describe("parseDatacenterResponse", () => {
   });
 
   it("rejects HTML, truncated JSON and rows that are not objects as UPSTREAM_INVALID", () => {
-    for (const body of ["<!DOCTYPE html><html>验证</html>", '{"result":{"data":[{"A":1}', JSON.stringify({ result: { data: [1, 2] } })]) {
+    for (const body of [
+      "<!DOCTYPE html><html>验证</html>",
+      '{"result":{"data":[{"A":1}',
+      JSON.stringify({ result: { data: [1, 2] } }),
+    ]) {
       try {
         parseDatacenterResponse(body, "RPT_F10_FINANCE_MAINFINADATA");
         expect.fail("should have thrown");
@@ -110,24 +132,61 @@ describe("mapFinancialReports", () => {
       equity: 2.2e11,
       operating_cash_flow: 8.8e9,
     });
-    expect(reports[0]!.raw).toEqual({ RPT_F10_FINANCE_MAINFINADATA: mainRow, RPT_DMSK_FN_BALANCE: balanceRow, RPT_DMSK_FN_CASHFLOW: cashRow });
+    expect(reports[0]!.raw).toEqual({
+      RPT_F10_FINANCE_MAINFINADATA: mainRow,
+      RPT_DMSK_FN_BALANCE: balanceRow,
+      RPT_DMSK_FN_CASHFLOW: cashRow,
+    });
     const units = financialUnits();
-    expect(units).toMatchObject({ currency: "CNY", revenue: "CNY", eps_basic: "CNY/share", roe_weighted: "percent", gross_margin: "percent", current_ratio: "ratio", operating_cash_flow: "CNY" });
+    expect(units).toMatchObject({
+      currency: "CNY",
+      revenue: "CNY",
+      eps_basic: "CNY/share",
+      roe_weighted: "percent",
+      gross_margin: "percent",
+      current_ratio: "ratio",
+      operating_cash_flow: "CNY",
+    });
     expect(Object.keys(units)).toHaveLength(FINANCIAL_FIELDS.length + 1);
   });
 
   it("leaves a bank's gross margin null when upstream has none, and never derives it", () => {
-    const bank = { SECUCODE: "000001.SZ", REPORT_DATE: "2025-12-31 00:00:00", TOTALOPERATEREVE: 1.3e11, MLR: null, XSMLL: null, XSJLL: 31.2, PARENTNETPROFIT: 4.2e10 };
+    const bank = {
+      SECUCODE: "000001.SZ",
+      REPORT_DATE: "2025-12-31 00:00:00",
+      TOTALOPERATEREVE: 1.3e11,
+      MLR: null,
+      XSMLL: null,
+      XSJLL: 31.2,
+      PARENTNETPROFIT: 4.2e10,
+    };
     const { reports } = mapFinancialReports(BANK, rows([bank]));
-    expect(reports[0]!.report).toMatchObject({ report_type: "FY", revenue: 1.3e11, gross_profit: null, gross_margin: null, net_margin: 31.2 });
+    expect(reports[0]!.report).toMatchObject({
+      report_type: "FY",
+      revenue: 1.3e11,
+      gross_profit: null,
+      gross_margin: null,
+      net_margin: 31.2,
+    });
     // no balance or cash-flow row for the date: those fields are null, not zero
-    expect(reports[0]!.report).toMatchObject({ total_assets: null, total_liabilities: null, equity: null, operating_cash_flow: null });
+    expect(reports[0]!.report).toMatchObject({
+      total_assets: null,
+      total_liabilities: null,
+      equity: null,
+      operating_cash_flow: null,
+    });
     expect(reports[0]!.raw.RPT_DMSK_FN_BALANCE).toBeNull();
   });
 
   it("merges by REPORT_DATE, sorts newest first, derives the report type from the date and drops non-period-end rows", () => {
-    const main = ["2024-06-30", "2025-03-31", "2024-12-31", "2024-09-30", "2024-05-31"].map((d) => ({ ...mainRow, REPORT_DATE: `${d} 00:00:00` }));
-    const balance = [{ ...balanceRow, REPORT_DATE: "2024-12-31 00:00:00", TOTAL_ASSETS: 1 }, { ...balanceRow, REPORT_DATE: "2023-12-31 00:00:00", TOTAL_ASSETS: 2 }];
+    const main = ["2024-06-30", "2025-03-31", "2024-12-31", "2024-09-30", "2024-05-31"].map((d) => ({
+      ...mainRow,
+      REPORT_DATE: `${d} 00:00:00`,
+    }));
+    const balance = [
+      { ...balanceRow, REPORT_DATE: "2024-12-31 00:00:00", TOTAL_ASSETS: 1 },
+      { ...balanceRow, REPORT_DATE: "2023-12-31 00:00:00", TOTAL_ASSETS: 2 },
+    ];
     const { reports } = mapFinancialReports(MOUTAI, rows(main, balance));
     expect(reports.map((r) => [r.report.report_date, r.report.report_type])).toEqual([
       ["2025-03-31", "Q1"],
@@ -139,12 +198,22 @@ describe("mapFinancialReports", () => {
   });
 
   it("reads numeric strings, and treats '-', '' and non-numbers as null", () => {
-    expect([numberOrNull("12.5"), numberOrNull("-"), numberOrNull(""), numberOrNull("abc"), numberOrNull(Number.NaN), numberOrNull(null), numberOrNull(true)]).toEqual([12.5, null, null, null, null, null, null]);
+    expect([
+      numberOrNull("12.5"),
+      numberOrNull("-"),
+      numberOrNull(""),
+      numberOrNull("abc"),
+      numberOrNull(Number.NaN),
+      numberOrNull(null),
+      numberOrNull(true),
+    ]).toEqual([12.5, null, null, null, null, null, null]);
   });
 
   it("rejects rows without a REPORT_DATE or for another security", () => {
     expect(() => mapFinancialReports(MOUTAI, rows([{ ...mainRow, REPORT_DATE: null }]))).toThrow(/REPORT_DATE/);
-    expect(() => mapFinancialReports(MOUTAI, rows([mainRow], [{ ...balanceRow, SECUCODE: "000001.SZ" }]))).toThrow(/000001\.SZ/);
+    expect(() => mapFinancialReports(MOUTAI, rows([mainRow], [{ ...balanceRow, SECUCODE: "000001.SZ" }]))).toThrow(
+      /000001\.SZ/,
+    );
   });
 });
 
@@ -153,10 +222,25 @@ describe("EastmoneyFinancialClient", () => {
     const client = new EastmoneyFinancialClient({ baseUrl: "http://127.0.0.1:9/" });
     const main = new URL(client.requestUrl("RPT_F10_FINANCE_MAINFINADATA", MOUTAI));
     expect(main.pathname).toBe("/securities/api/data/get");
-    expect(Object.fromEntries(main.searchParams)).toMatchObject({ type: "RPT_F10_FINANCE_MAINFINADATA", sty: "APP_F10_MAINFINADATA", filter: '(SECUCODE="600519.SH")', p: "1", sr: "-1", st: "REPORT_DATE", source: "HSF10", client: "PC" });
+    expect(Object.fromEntries(main.searchParams)).toMatchObject({
+      type: "RPT_F10_FINANCE_MAINFINADATA",
+      sty: "APP_F10_MAINFINADATA",
+      filter: '(SECUCODE="600519.SH")',
+      p: "1",
+      sr: "-1",
+      st: "REPORT_DATE",
+      source: "HSF10",
+      client: "PC",
+    });
     const balance = new URL(client.requestUrl("RPT_DMSK_FN_BALANCE", parseStockSymbol("830799")));
     expect(balance.pathname).toBe("/securities/api/data/v1/get");
-    expect(Object.fromEntries(balance.searchParams)).toMatchObject({ reportName: "RPT_DMSK_FN_BALANCE", columns: "ALL", filter: '(SECUCODE="830799.BJ")', sortColumns: "REPORT_DATE", sortTypes: "-1" });
+    expect(Object.fromEntries(balance.searchParams)).toMatchObject({
+      reportName: "RPT_DMSK_FN_BALANCE",
+      columns: "ALL",
+      filter: '(SECUCODE="830799.BJ")',
+      sortColumns: "REPORT_DATE",
+      sortTypes: "-1",
+    });
     expect(secucode(BANK)).toBe("000001.SZ");
     expect(() => secucode(parseStockSymbol("00700"))).toThrow(RangeError);
   });
@@ -168,7 +252,12 @@ describe("EastmoneyFinancialClient", () => {
         const url = new URL(String(input));
         const report = url.searchParams.get("type") ?? url.searchParams.get("reportName")!;
         calls.push(report);
-        const data = report === "RPT_F10_FINANCE_MAINFINADATA" ? main : report === "RPT_DMSK_FN_BALANCE" ? [balanceRow] : [cashRow];
+        const data =
+          report === "RPT_F10_FINANCE_MAINFINADATA"
+            ? main
+            : report === "RPT_DMSK_FN_BALANCE"
+              ? [balanceRow]
+              : [cashRow];
         return new Response(envelope(data));
       }) as typeof fetch;
     const empty = await new EastmoneyFinancialClient({ fetch: respond(null) }).fetchReports(MOUTAI);
@@ -187,6 +276,8 @@ describe("EastmoneyFinancialClient", () => {
       if (url.searchParams.get("reportName") === "RPT_DMSK_FN_CASHFLOW") return new Response("oops", { status: 500 });
       return new Response(envelope(url.searchParams.get("type") ? [mainRow] : [balanceRow]));
     }) as typeof fetch;
-    await expect(new EastmoneyFinancialClient({ fetch: failing }).fetchReports(MOUTAI)).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
+    await expect(new EastmoneyFinancialClient({ fetch: failing }).fetchReports(MOUTAI)).rejects.toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+    });
   });
 });

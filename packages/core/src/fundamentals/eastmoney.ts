@@ -58,7 +58,8 @@ function invalid(message: string, details?: Record<string, unknown>): UpstreamEr
 
 /** Eastmoney's SECUCODE of an A-share: `600519.SH`, `000001.SZ`, `830799.BJ`. */
 export function secucode(symbol: StockSymbol): string {
-  if (marketOfExchange(symbol.market).sources.financials.length === 0) throw new RangeError("The datacenter financial reports cover A-shares only");
+  if (marketOfExchange(symbol.market).sources.financials.length === 0)
+    throw new RangeError("The datacenter financial reports cover A-shares only");
   return `${symbol.code}.${symbol.market}`;
 }
 
@@ -75,7 +76,10 @@ export function parseDatacenterResponse(body: string, report: DatacenterReport):
     json = JSON.parse(body);
   } catch {
     const looksHtml = /^\s*</.test(body);
-    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", { report, body_start: body.slice(0, 120) });
+    throw invalid(looksHtml ? "an HTML page instead of JSON (a captcha or ban page?)" : "a body that is not JSON", {
+      report,
+      body_start: body.slice(0, 120),
+    });
   }
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) throw invalid("unexpected response shape", { report, issues: parsed.error.issues.slice(0, 3) });
@@ -86,7 +90,8 @@ export function parseDatacenterResponse(body: string, report: DatacenterReport):
   }
   const rows = result.data ?? [];
   for (const row of rows) {
-    if (row === null || typeof row !== "object" || Array.isArray(row)) throw invalid("a data row that is not an object", { report });
+    if (row === null || typeof row !== "object" || Array.isArray(row))
+      throw invalid("a data row that is not an object", { report });
   }
   return rows as Record<string, unknown>[];
 }
@@ -109,13 +114,20 @@ function datePart(value: unknown): string | null {
 }
 
 /** Rows by report date; checks every row's date and SECUCODE. First row wins for a repeated date. */
-function byReportDate(rows: readonly Record<string, unknown>[], report: DatacenterReport, code: string): Map<string, Record<string, unknown>> {
+function byReportDate(
+  rows: readonly Record<string, unknown>[],
+  report: DatacenterReport,
+  code: string,
+): Map<string, Record<string, unknown>> {
   const map = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const date = datePart(row.REPORT_DATE);
     if (!date) throw invalid(`a ${report} row without a REPORT_DATE`, { report, report_date: row.REPORT_DATE ?? null });
     if (typeof row.SECUCODE === "string" && row.SECUCODE !== code) {
-      throw invalid(`a ${report} row for ${row.SECUCODE} in the answer for ${code}`, { report, secucode: row.SECUCODE });
+      throw invalid(`a ${report} row for ${row.SECUCODE} in the answer for ${code}`, {
+        report,
+        secucode: row.SECUCODE,
+      });
     }
     if (!map.has(date)) map.set(date, row);
   }
@@ -133,12 +145,14 @@ export type DatacenterRows = Record<DatacenterReport, readonly Record<string, un
  * @returns reports newest first, and the short name upstream gives (from the newest main row)
  * @throws {UpstreamError} `UPSTREAM_INVALID` for a row without a REPORT_DATE or for another SECUCODE
  */
-export function mapFinancialReports(symbol: StockSymbol, rows: DatacenterRows): { name: string | null; reports: FinancialReportRecord[] } {
+export function mapFinancialReports(
+  symbol: StockSymbol,
+  rows: DatacenterRows,
+): { name: string | null; reports: FinancialReportRecord[] } {
   const code = secucode(symbol);
-  const byReport = Object.fromEntries(DATACENTER_REPORTS.map((report) => [report, byReportDate(rows[report], report, code)])) as Record<
-    DatacenterReport,
-    Map<string, Record<string, unknown>>
-  >;
+  const byReport = Object.fromEntries(
+    DATACENTER_REPORTS.map((report) => [report, byReportDate(rows[report], report, code)]),
+  ) as Record<DatacenterReport, Map<string, Record<string, unknown>>>;
   const main = byReport.RPT_F10_FINANCE_MAINFINADATA;
   const reports: FinancialReportRecord[] = [];
   for (const [date, mainRow] of main) {
@@ -148,12 +162,20 @@ export function mapFinancialReports(symbol: StockSymbol, rows: DatacenterRows): 
     for (const report of DATACENTER_REPORTS) raw[report] = byReport[report].get(date) ?? null;
     const fields: Record<string, number | null> = {};
     for (const spec of FINANCIAL_FIELDS) fields[spec.field] = numberOrNull(raw[spec.report]?.[spec.key]);
-    const report = { report_date: date, report_type: reportType, notice_date: datePart(mainRow.NOTICE_DATE), ...fields } as FinancialReport;
+    const report = {
+      report_date: date,
+      report_type: reportType,
+      notice_date: datePart(mainRow.NOTICE_DATE),
+      ...fields,
+    } as FinancialReport;
     reports.push({ report, raw });
   }
   reports.sort((a, b) => (a.report.report_date < b.report.report_date ? 1 : -1));
   const newest = reports[0] ? main.get(reports[0].report.report_date) : undefined;
-  const name = typeof newest?.SECURITY_NAME_ABBR === "string" && newest.SECURITY_NAME_ABBR.trim() !== "" ? newest.SECURITY_NAME_ABBR.trim() : null;
+  const name =
+    typeof newest?.SECURITY_NAME_ABBR === "string" && newest.SECURITY_NAME_ABBR.trim() !== ""
+      ? newest.SECURITY_NAME_ABBR.trim()
+      : null;
   return { name, reports };
 }
 
@@ -223,7 +245,11 @@ export class EastmoneyFinancialClient implements FinancialSource {
     return `${this.baseUrl}${DATACENTER_V1_PATH}?${params.toString()}`;
   }
 
-  async #rows(report: DatacenterReport, symbol: StockSymbol, signal: AbortSignal | undefined): Promise<Record<string, unknown>[]> {
+  async #rows(
+    report: DatacenterReport,
+    symbol: StockSymbol,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, unknown>[]> {
     const body = await fetchUpstreamText(this.requestUrl(report, symbol), {
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
@@ -250,7 +276,11 @@ export class EastmoneyFinancialClient implements FinancialSource {
       guard(this.#rows("RPT_DMSK_FN_BALANCE", symbol, signal)),
       guard(this.#rows("RPT_DMSK_FN_CASHFLOW", symbol, signal)),
     ]);
-    const mapped = mapFinancialReports(symbol, { RPT_F10_FINANCE_MAINFINADATA: main, RPT_DMSK_FN_BALANCE: balance, RPT_DMSK_FN_CASHFLOW: cashflow });
+    const mapped = mapFinancialReports(symbol, {
+      RPT_F10_FINANCE_MAINFINADATA: main,
+      RPT_DMSK_FN_BALANCE: balance,
+      RPT_DMSK_FN_CASHFLOW: cashflow,
+    });
     return { ...mapped, calls: 3 };
   }
 }

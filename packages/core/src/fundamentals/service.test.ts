@@ -6,11 +6,24 @@ import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
 import { FINANCIAL_FIELDS } from "./fields.ts";
 import { isFetchDue, nextReport, reportTypeOf } from "./schedule.ts";
 import { FinancialService } from "./service.ts";
-import type { FinancialFetch, FinancialReport, FinancialReportRecord, FinancialSource, FinancialStore, UpstreamFinancials } from "./types.ts";
+import type {
+  FinancialFetch,
+  FinancialReport,
+  FinancialReportRecord,
+  FinancialSource,
+  FinancialStore,
+  UpstreamFinancials,
+} from "./types.ts";
 
 describe("the reporting calendar", () => {
   it("names the report of each period end", () => {
-    expect(["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31", "2024-05-31"].map(reportTypeOf)).toEqual(["Q1", "H1", "Q3", "FY", null]);
+    expect(["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31", "2024-05-31"].map(reportTypeOf)).toEqual([
+      "Q1",
+      "H1",
+      "Q3",
+      "FY",
+      null,
+    ]);
   });
 
   it("knows the statutory deadline of the next report", () => {
@@ -37,7 +50,18 @@ function report(date: IsoDate, fill: number): FinancialReport {
   return { report_date: date, report_type: reportTypeOf(date)!, notice_date: null, ...fields } as FinancialReport;
 }
 
-const QUARTERS = ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30"];
+const QUARTERS = [
+  "2024-03-31",
+  "2024-06-30",
+  "2024-09-30",
+  "2024-12-31",
+  "2025-03-31",
+  "2025-06-30",
+  "2025-09-30",
+  "2025-12-31",
+  "2026-03-31",
+  "2026-06-30",
+];
 
 class MemoryStore implements FinancialStore {
   instrument: { id: number; name: string | null } | null = null;
@@ -63,7 +87,10 @@ class MemoryStore implements FinancialStore {
 
 class FakeSource implements FinancialSource {
   calls = 0;
-  constructor(public dates: IsoDate[], public fail = false) {}
+  constructor(
+    public dates: IsoDate[],
+    public fail = false,
+  ) {}
   async fetchReports(_symbol: StockSymbol): Promise<UpstreamFinancials> {
     this.calls++;
     await new Promise((resolve) => setImmediate(resolve)); // answer later: concurrent callers overlap
@@ -85,7 +112,13 @@ describe("FinancialService", () => {
     const service = new FinancialService({ store, upstream: source, clock });
     const cold = await service.getSummary(MOUTAI);
     expect(cold.reports.map((r) => r.report_date)).toEqual(QUARTERS.slice(2).reverse());
-    expect(cold.cache).toEqual({ hit: false, upstream_requests: 3, fetched_at: "2026-08-01T04:00:00.000Z", next_due: "2026-10-31", next_report: { report_date: "2026-09-30", report_type: "Q3" } });
+    expect(cold.cache).toEqual({
+      hit: false,
+      upstream_requests: 3,
+      fetched_at: "2026-08-01T04:00:00.000Z",
+      next_due: "2026-10-31",
+      next_report: { report_date: "2026-09-30", report_type: "Q3" },
+    });
     expect(cold.name).toBe("贵州茅台");
 
     clock.set("2026-10-31T15:59:00Z"); // 23:59 on the deadline in Shanghai
@@ -127,21 +160,36 @@ describe("FinancialService", () => {
 
   it("answers NOT_FOUND for a code upstream has no reports for, and stores nothing", async () => {
     const store = new MemoryStore();
-    const service = new FinancialService({ store, upstream: new FakeSource([]), clock: new ManualClock("2026-08-01T04:00:00Z") });
+    const service = new FinancialService({
+      store,
+      upstream: new FakeSource([]),
+      clock: new ManualClock("2026-08-01T04:00:00Z"),
+    });
     await expect(service.getSummary(parseStockSymbol("000002"))).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(store.saves).toEqual([]);
   });
 
   it("refuses Hong Kong stocks without calling upstream", async () => {
     const source = new FakeSource(QUARTERS);
-    const service = new FinancialService({ store: new MemoryStore(), upstream: source, clock: new ManualClock("2026-08-01T04:00:00Z") });
-    await expect(service.getSummary(parseStockSymbol("0700.HK"))).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/A-shares only/) });
+    const service = new FinancialService({
+      store: new MemoryStore(),
+      upstream: source,
+      clock: new ManualClock("2026-08-01T04:00:00Z"),
+    });
+    await expect(service.getSummary(parseStockSymbol("0700.HK"))).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringMatching(/A-shares only/),
+    });
     expect(source.calls).toBe(0);
   });
 
   it("stores nothing when upstream fails", async () => {
     const store = new MemoryStore();
-    const service = new FinancialService({ store, upstream: new FakeSource(QUARTERS, true), clock: new ManualClock("2026-08-01T04:00:00Z") });
+    const service = new FinancialService({
+      store,
+      upstream: new FakeSource(QUARTERS, true),
+      clock: new ManualClock("2026-08-01T04:00:00Z"),
+    });
     await expect(service.getSummary(MOUTAI)).rejects.toBeInstanceOf(UpstreamError);
     expect(store.saves).toEqual([]);
   });

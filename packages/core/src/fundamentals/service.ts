@@ -55,10 +55,14 @@ export interface FinancialServiceOptions {
 
 function notFound(symbol: StockSymbol): QuantDbError {
   const code = `${symbol.code}.${symbol.market}`;
-  return new QuantDbError("NOT_FOUND", `Upstream has no financial reports for ${code} (not a listed A-share company, or listed too recently to have reported)`, {
-    symbol: symbol.code,
-    market: symbol.market,
-  });
+  return new QuantDbError(
+    "NOT_FOUND",
+    `Upstream has no financial reports for ${code} (not a listed A-share company, or listed too recently to have reported)`,
+    {
+      symbol: symbol.code,
+      market: symbol.market,
+    },
+  );
 }
 
 /**
@@ -90,7 +94,10 @@ export class FinancialService {
    * @throws {QuantDbError} `NOT_FOUND` for a Hong Kong stock (not covered) or a code upstream has
    *   no reports for; {@link UpstreamError} when a needed fetch fails (nothing is stored).
    */
-  async getSummary(symbol: StockSymbol, options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<FinancialSummary> {
+  async getSummary(
+    symbol: StockSymbol,
+    options: { signal?: AbortSignal; forceRefresh?: boolean } = {},
+  ): Promise<FinancialSummary> {
     const force = options.forceRefresh === true;
     if (!COVERED_EXCHANGES.includes(symbol.market)) {
       const place = marketOfExchange(symbol.market).exchangeInfo[symbol.market]?.place ?? symbol.market;
@@ -115,7 +122,10 @@ export class FinancialService {
         const fetched = await this.#upstream.fetchReports(symbol, options.signal ? { signal: options.signal } : {});
         upstreamRequests += fetched.calls;
         const held = instrument ? await this.#store.reports(instrument.id, 1) : [];
-        const newest = [fetched.reports[0]?.report.report_date, held[0]?.report_date].filter((d): d is string => d !== undefined).sort().at(-1);
+        const newest = [fetched.reports[0]?.report.report_date, held[0]?.report_date]
+          .filter((d): d is string => d !== undefined)
+          .sort()
+          .at(-1);
         if (newest === undefined) throw notFound(symbol);
         const nextDue = nextReport(newest).dueBy;
         await this.#store.saveFetch({ symbol, name: fetched.name, reports: fetched.reports, fetchedAt: now, nextDue });

@@ -35,10 +35,28 @@ describe("HistoryActivity", () => {
       "2026-11-20T12:02:00.000Z",
     ]);
     expect(minutes[2]).toEqual({
-      start: "2026-11-20T12:00:00.000Z", requests: 2, hits: 1, hitRatio: 0.5, upstreamCalls: 2, latencyMs: { p50: 4, p95: 120, max: 120 },
+      start: "2026-11-20T12:00:00.000Z",
+      requests: 2,
+      hits: 1,
+      hitRatio: 0.5,
+      upstreamCalls: 2,
+      latencyMs: { p50: 4, p95: 120, max: 120 },
     });
-    expect(minutes[3]).toEqual({ start: "2026-11-20T12:01:00.000Z", requests: 0, hits: 0, hitRatio: null, upstreamCalls: 0, latencyMs: { p50: null, p95: null, max: null } });
-    expect(minutes[4]).toMatchObject({ requests: 1, hits: 1, hitRatio: 1, upstreamCalls: 0, latencyMs: { p50: 2, p95: 2, max: 2 } });
+    expect(minutes[3]).toEqual({
+      start: "2026-11-20T12:01:00.000Z",
+      requests: 0,
+      hits: 0,
+      hitRatio: null,
+      upstreamCalls: 0,
+      latencyMs: { p50: null, p95: null, max: null },
+    });
+    expect(minutes[4]).toMatchObject({
+      requests: 1,
+      hits: 1,
+      hitRatio: 1,
+      upstreamCalls: 0,
+      latencyMs: { p50: 2, p95: 2, max: 2 },
+    });
   });
 
   it("forgets minutes older than the ring and recycles their slots", () => {

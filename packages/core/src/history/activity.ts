@@ -17,7 +17,10 @@ export interface ActivityMinute {
   hitRatio: number | null;
   /** Upstream calls made in this minute. */
   upstreamCalls: number;
-  /** Latency of the requests answered in this minute, milliseconds (nearest-rank percentiles); null when there were none. */
+  /**
+   * Latency of the requests answered in this minute, milliseconds (nearest-rank percentiles); null when there were
+   * none.
+   */
   latencyMs: { p50: number | null; p95: number | null; max: number | null };
 }
 
@@ -122,7 +125,11 @@ export class HistoryActivity {
         hits,
         hitRatio: requests === 0 ? null : hits / requests,
         upstreamCalls: bucket?.upstreamCalls ?? 0,
-        latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.length ? sorted[sorted.length - 1]! : null },
+        latencyMs: {
+          p50: percentile(sorted, 50),
+          p95: percentile(sorted, 95),
+          max: sorted.length ? sorted[sorted.length - 1]! : null,
+        },
       });
     }
     return { bucketSeconds: MINUTE_MS / 1000, minutes };

@@ -32,7 +32,13 @@ describe("aktoolsJson", () => {
   });
 
   it("leaves index_zh_a_hist dates as text and turns a volume column with a gap into floats", () => {
-    const frame = { columns: AKTOOLS_COLUMNS.index_zh_a_hist, rows: [["2024-01-02", 3386.35, 3342.89, 3391.07, 3339.02, 12, null, 1.5, -1.3, -44.63, null], ["2024-01-03", 1, 1, 1, 1, null, 2, 0, 0, 0, 0]] };
+    const frame = {
+      columns: AKTOOLS_COLUMNS.index_zh_a_hist,
+      rows: [
+        ["2024-01-02", 3386.35, 3342.89, 3391.07, 3339.02, 12, null, 1.5, -1.3, -44.63, null],
+        ["2024-01-03", 1, 1, 1, 1, null, 2, 0, 0, 0, 0],
+      ],
+    };
     const json = aktoolsJson(frame);
     expect(json.startsWith('[{"日期":"2024-01-02","开盘":3386.35,')).toBe(true);
     expect(json).toContain('"成交量":12.0,"成交额":null');
@@ -71,11 +77,22 @@ describe("parseAktoolsHistoryCall", () => {
       adjust: "",
       period: "daily",
     });
-    expect(parseAktoolsHistoryCall("index_zh_a_hist", { symbol: "000001" }, clock).query).toMatchObject({ symbol: { kind: "index", secid: "1.000001" }, end: "2222-01-01" });
-    expect(parseAktoolsHistoryCall("stock_hk_hist", { symbol: "700", period: "weekly", adjust: "qfq" }, clock).query).toMatchObject({ symbol: { code: "00700" }, period: "weekly", adjust: "qfq" });
-    expect(parseAktoolsHistoryCall("stock_zh_a_hist", {}, clock).query).toMatchObject({ symbol: { market: "SZ", code: "000001" } });
-    expect(parseAktoolsHistoryCall("stock_hk_hist", {}, clock).query).toMatchObject({ symbol: { market: "HK", code: "00593" } });
-    expect(parseAktoolsHistoryCall("index_zh_a_hist", {}, clock).query).toMatchObject({ symbol: { kind: "index", code: "000859" } });
+    expect(parseAktoolsHistoryCall("index_zh_a_hist", { symbol: "000001" }, clock).query).toMatchObject({
+      symbol: { kind: "index", secid: "1.000001" },
+      end: "2222-01-01",
+    });
+    expect(
+      parseAktoolsHistoryCall("stock_hk_hist", { symbol: "700", period: "weekly", adjust: "qfq" }, clock).query,
+    ).toMatchObject({ symbol: { code: "00700" }, period: "weekly", adjust: "qfq" });
+    expect(parseAktoolsHistoryCall("stock_zh_a_hist", {}, clock).query).toMatchObject({
+      symbol: { market: "SZ", code: "000001" },
+    });
+    expect(parseAktoolsHistoryCall("stock_hk_hist", {}, clock).query).toMatchObject({
+      symbol: { market: "HK", code: "00593" },
+    });
+    expect(parseAktoolsHistoryCall("index_zh_a_hist", {}, clock).query).toMatchObject({
+      symbol: { kind: "index", code: "000859" },
+    });
   });
 
   it.each([
@@ -122,7 +139,9 @@ describe("aktoolsTradeDateFrame", () => {
     expect(dates).toContain("1992-05-04");
     expect(dates).not.toContain("2024-02-09");
     expect(dates.at(-1)! <= getCalendar("CN").knownThrough).toBe(true);
-    expect(aktoolsJson({ columns: frame.columns, rows: frame.rows.slice(0, 1) })).toBe('[{"trade_date":"1990-12-19T00:00:00.000"}]');
+    expect(aktoolsJson({ columns: frame.columns, rows: frame.rows.slice(0, 1) })).toBe(
+      '[{"trade_date":"1990-12-19T00:00:00.000"}]',
+    );
   });
 });
 
@@ -131,6 +150,9 @@ describe("unsupportedAktoolsFunction", () => {
     const error = unsupportedAktoolsFunction("stock_us_hist", ["stock_zh_a_hist", "tool_trade_date_hist_sina"]);
     expect(error.status).toBe(404);
     expect(error.message).toContain("stock_zh_a_hist, tool_trade_date_hist_sina");
-    expect(error.details).toEqual({ function: "stock_us_hist", supported: ["stock_zh_a_hist", "tool_trade_date_hist_sina"] });
+    expect(error.details).toEqual({
+      function: "stock_us_hist",
+      supported: ["stock_zh_a_hist", "tool_trade_date_hist_sina"],
+    });
   });
 });

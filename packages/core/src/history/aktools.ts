@@ -83,7 +83,11 @@ export type AktoolsMarketFunction = "stock_zh_a_spot_em" | "stock_hk_spot_em" | 
 export type AktoolsFunction = AktoolsHistoryFunction | AktoolsCalendarFunction | AktoolsMarketFunction;
 
 /** The history functions, in the order they are documented. */
-export const AKTOOLS_HISTORY_FUNCTIONS: readonly AktoolsHistoryFunction[] = ["stock_zh_a_hist", "stock_hk_hist", "index_zh_a_hist"];
+export const AKTOOLS_HISTORY_FUNCTIONS: readonly AktoolsHistoryFunction[] = [
+  "stock_zh_a_hist",
+  "stock_hk_hist",
+  "index_zh_a_hist",
+];
 
 /**
  * How a column leaves pandas:
@@ -115,9 +119,17 @@ export interface AktoolsFrame {
   rows: readonly (readonly AktoolsCell[])[];
 }
 
-const col = (name: string, kind: AktoolsColumnKind, description: string): AktoolsColumn => ({ name, kind, description });
+const col = (name: string, kind: AktoolsColumnKind, description: string): AktoolsColumn => ({
+  name,
+  kind,
+  description,
+});
 
-function barColumns(date: AktoolsColumn, code: AktoolsColumn | null, units: { price: string; amount: string; volume: string }): AktoolsColumn[] {
+function barColumns(
+  date: AktoolsColumn,
+  code: AktoolsColumn | null,
+  units: { price: string; amount: string; volume: string },
+): AktoolsColumn[] {
   return [
     date,
     ...(code ? [code] : []),
@@ -144,9 +156,19 @@ export const AKTOOLS_COLUMNS: Readonly<Record<AktoolsFunction, readonly AktoolsC
     amount: "CNY",
     volume: LOTS,
   }),
-  stock_hk_hist: barColumns(DATE_OBJECT, null, { price: "HKD, adjusted per adjust", amount: "HKD", volume: "volume in shares (股), integer" }),
-  index_zh_a_hist: barColumns(col("日期", "text", "trading date as Eastmoney's text, YYYY-MM-DD"), null, { price: "points", amount: "CNY", volume: LOTS }),
-  tool_trade_date_hist_sina: [col("trade_date", "date", "A-share trading session, datetime.date, serialised YYYY-MM-DDT00:00:00.000")],
+  stock_hk_hist: barColumns(DATE_OBJECT, null, {
+    price: "HKD, adjusted per adjust",
+    amount: "HKD",
+    volume: "volume in shares (股), integer",
+  }),
+  index_zh_a_hist: barColumns(col("日期", "text", "trading date as Eastmoney's text, YYYY-MM-DD"), null, {
+    price: "points",
+    amount: "CNY",
+    volume: LOTS,
+  }),
+  tool_trade_date_hist_sina: [
+    col("trade_date", "date", "A-share trading session, datetime.date, serialised YYYY-MM-DDT00:00:00.000"),
+  ],
   stock_zh_a_spot_em: [
     col("序号", "count", "rank by 涨跌幅, descending, from 1"),
     col("代码", "text", "6-digit code"),
@@ -188,7 +210,11 @@ export const AKTOOLS_COLUMNS: Readonly<Record<AktoolsFunction, readonly AktoolsC
   ],
   stock_individual_info_em: [
     col("item", "text", "最新, 股票代码, 股票简称, 总股本, 流通股, 总市值, 流通市值, 行业, 上市时间"),
-    col("value", "object", "last price (float, CNY), code (text), name (text), total and float shares (float), market caps (float, CNY), industry (text), listing date (int YYYYMMDD)"),
+    col(
+      "value",
+      "object",
+      "last price (float, CNY), code (text), name (text), total and float shares (float), market caps (float, CNY), industry (text), listing date (int YYYYMMDD)",
+    ),
   ],
 };
 
@@ -211,16 +237,36 @@ export const AKSHARE_DEFAULT_SYMBOL: Readonly<Record<AktoolsHistoryFunction, str
   index_zh_a_hist: "000859",
 };
 
-const SYMBOL = (example: string): AktoolsParam => ({ name: "symbol", default: null, description: `code, e.g. ${example} (required)` });
+const SYMBOL = (example: string): AktoolsParam => ({
+  name: "symbol",
+  default: null,
+  description: `code, e.g. ${example} (required)`,
+});
 const HISTORY_SYMBOL = (fn: AktoolsHistoryFunction, example: string): AktoolsParam => ({
   name: "symbol",
   default: AKSHARE_DEFAULT_SYMBOL[fn],
   description: `code, e.g. ${example}; AKShare's default ${AKSHARE_DEFAULT_SYMBOL[fn]} when absent`,
 });
-const PERIOD: AktoolsParam = { name: "period", default: "daily", description: "daily, weekly or monthly (weekly/monthly derived from cached daily bars)" };
-const ADJUST: AktoolsParam = { name: "adjust", default: "", description: '"" unadjusted, qfq forward-adjusted, hfq backward-adjusted' };
-const START: AktoolsParam = { name: "start_date", default: "19700101", description: "first date, YYYYMMDD (YYYY-MM-DD also accepted)" };
-const end = (value: string): AktoolsParam => ({ name: "end_date", default: value, description: "last date, YYYYMMDD (YYYY-MM-DD also accepted)" });
+const PERIOD: AktoolsParam = {
+  name: "period",
+  default: "daily",
+  description: "daily, weekly or monthly (weekly/monthly derived from cached daily bars)",
+};
+const ADJUST: AktoolsParam = {
+  name: "adjust",
+  default: "",
+  description: '"" unadjusted, qfq forward-adjusted, hfq backward-adjusted',
+};
+const START: AktoolsParam = {
+  name: "start_date",
+  default: "19700101",
+  description: "first date, YYYYMMDD (YYYY-MM-DD also accepted)",
+};
+const end = (value: string): AktoolsParam => ({
+  name: "end_date",
+  default: value,
+  description: "last date, YYYYMMDD (YYYY-MM-DD also accepted)",
+});
 
 /** Each function's parameters, as its AKShare signature names them, with AKShare's defaults. */
 export const AKTOOLS_PARAMS: Readonly<Record<AktoolsFunction, readonly AktoolsParam[]>> = {
@@ -230,14 +276,26 @@ export const AKTOOLS_PARAMS: Readonly<Record<AktoolsFunction, readonly AktoolsPa
     START,
     end("20500101"),
     ADJUST,
-    { name: "timeout", default: "None", description: "accepted for compatibility and ignored (QuantDB applies its own upstream timeout)" },
+    {
+      name: "timeout",
+      default: "None",
+      description: "accepted for compatibility and ignored (QuantDB applies its own upstream timeout)",
+    },
   ],
   stock_hk_hist: [HISTORY_SYMBOL("stock_hk_hist", "00700"), PERIOD, START, end("22220101"), ADJUST],
-  index_zh_a_hist: [HISTORY_SYMBOL("index_zh_a_hist", "000300, 000001 (SSE Composite), 399001"), PERIOD, START, end("22220101")],
+  index_zh_a_hist: [
+    HISTORY_SYMBOL("index_zh_a_hist", "000300, 000001 (SSE Composite), 399001"),
+    PERIOD,
+    START,
+    end("22220101"),
+  ],
   tool_trade_date_hist_sina: [],
   stock_zh_a_spot_em: [],
   stock_hk_spot_em: [],
-  stock_individual_info_em: [SYMBOL("600519"), { name: "timeout", default: "None", description: "accepted for compatibility and ignored" }],
+  stock_individual_info_em: [
+    SYMBOL("600519"),
+    { name: "timeout", default: "None", description: "accepted for compatibility and ignored" },
+  ],
 };
 
 /** Query parameters as received (name → value). */
@@ -252,15 +310,30 @@ export function checkAktoolsParams(fn: AktoolsFunction, params: AktoolsParams): 
   for (const name of Object.keys(params)) {
     if (!accepted.includes(name)) {
       const list = accepted.length > 0 ? accepted.join(", ") : "none";
-      throw new InputError("VALIDATION_ERROR", `Invalid parameter '${name}': ${fn} takes ${list}`, { param: name, accepted });
+      throw new InputError("VALIDATION_ERROR", `Invalid parameter '${name}': ${fn} takes ${list}`, {
+        param: name,
+        accepted,
+      });
     }
   }
 }
 
 const MARKETS: Record<AktoolsHistoryFunction, { kind: "stock" | "index"; markets: readonly string[]; what: string }> = {
-  stock_zh_a_hist: { kind: "stock", markets: market("CN").exchanges, what: "an A-share stock (Shanghai, Shenzhen, Beijing); use stock_hk_hist for Hong Kong" },
-  stock_hk_hist: { kind: "stock", markets: market("HK").exchanges, what: "a Hong Kong stock; use stock_zh_a_hist for A-shares" },
-  index_zh_a_hist: { kind: "index", markets: market("CN").indexCompilers, what: "a CN index (SSE, SZSE, BSE, CSI); HK indices are served by /api/v1/index/historical/{symbol}" },
+  stock_zh_a_hist: {
+    kind: "stock",
+    markets: market("CN").exchanges,
+    what: "an A-share stock (Shanghai, Shenzhen, Beijing); use stock_hk_hist for Hong Kong",
+  },
+  stock_hk_hist: {
+    kind: "stock",
+    markets: market("HK").exchanges,
+    what: "a Hong Kong stock; use stock_zh_a_hist for A-shares",
+  },
+  index_zh_a_hist: {
+    kind: "index",
+    markets: market("CN").indexCompilers,
+    what: "a CN index (SSE, SZSE, BSE, CSI); HK indices are served by /api/v1/index/historical/{symbol}",
+  },
 };
 
 /**
@@ -290,7 +363,11 @@ export type AktoolsHistoryCall = { query: HistoryQuery; empty?: undefined } | { 
  *   `INVALID_SYMBOL` (HK or index functions: not a symbol of the function's market),
  *   `INVALID_PERIOD`, `INVALID_ADJUST`, `INVALID_DATE`; each names the parameter.
  */
-export function parseAktoolsHistoryCall(fn: AktoolsHistoryFunction, params: AktoolsParams, clock: Clock): AktoolsHistoryCall {
+export function parseAktoolsHistoryCall(
+  fn: AktoolsHistoryFunction,
+  params: AktoolsParams,
+  clock: Clock,
+): AktoolsHistoryCall {
   checkAktoolsParams(fn, params);
   const rule = MARKETS[fn];
   const defaults = Object.fromEntries(AKTOOLS_PARAMS[fn].map((p) => [p.name, p.default]));
@@ -304,7 +381,9 @@ export function parseAktoolsHistoryCall(fn: AktoolsHistoryFunction, params: Akto
   const raw = params["symbol"] === undefined ? AKSHARE_DEFAULT_SYMBOL[fn] : params["symbol"].trim();
   if (!raw) {
     if (lenient) return { empty: "symbol is empty" };
-    throw new InputError("VALIDATION_ERROR", `Invalid parameter 'symbol': empty; ${fn} needs ${rule.what}`, { param: "symbol" });
+    throw new InputError("VALIDATION_ERROR", `Invalid parameter 'symbol': empty; ${fn} needs ${rule.what}`, {
+      param: "symbol",
+    });
   }
   if (start > end) return { empty: `start_date ${start} is after end_date ${end}` };
   const symbol = fn === "stock_hk_hist" && /^\d{1,4}$/.test(raw) ? raw.padStart(5, "0") : raw;
@@ -312,12 +391,17 @@ export function parseAktoolsHistoryCall(fn: AktoolsHistoryFunction, params: Akto
   try {
     query = parseHistoryQuery({ symbol, kind: rule.kind, start_date: start, end_date: end, adjust, period }, clock);
   } catch (error) {
-    if (lenient && error instanceof InputError && error.code === "INVALID_SYMBOL") return { empty: `'${raw}' is not an A-share stock symbol` };
+    if (lenient && error instanceof InputError && error.code === "INVALID_SYMBOL")
+      return { empty: `'${raw}' is not an A-share stock symbol` };
     throw error;
   }
   if (!rule.markets.includes(query.symbol.market)) {
     if (lenient) return { empty: `'${raw}' is not an A-share stock symbol` };
-    throw new InputError("INVALID_SYMBOL", `Invalid symbol '${raw}': ${fn} takes ${rule.what}`, { param: "symbol", symbol: raw, function: fn });
+    throw new InputError("INVALID_SYMBOL", `Invalid symbol '${raw}': ${fn} takes ${rule.what}`, {
+      param: "symbol",
+      symbol: raw,
+      function: fn,
+    });
   }
   return { query };
 }
@@ -328,7 +412,18 @@ function akshareVolume(fn: AktoolsHistoryFunction, shares: number): number {
 }
 
 function barRow(fn: AktoolsHistoryFunction, bar: ServedBar, code: string): AktoolsCell[] {
-  const values: AktoolsCell[] = [bar.open, bar.close, bar.high, bar.low, akshareVolume(fn, bar.volume), bar.amount, bar.amplitude, bar.pct_change, bar.change, bar.turnover_rate];
+  const values: AktoolsCell[] = [
+    bar.open,
+    bar.close,
+    bar.high,
+    bar.low,
+    akshareVolume(fn, bar.volume),
+    bar.amount,
+    bar.amplitude,
+    bar.pct_change,
+    bar.change,
+    bar.turnover_rate,
+  ];
   return fn === "stock_zh_a_hist" ? [bar.date, code, ...values] : [bar.date, ...values];
 }
 
@@ -339,7 +434,9 @@ function barRow(fn: AktoolsHistoryFunction, bar: ServedBar, code: string): Aktoo
  * `stock_zh_a_hist`. Today's provisional bar is included, as AKShare includes Eastmoney's live bar.
  */
 export function aktoolsHistoryFrame(fn: AktoolsHistoryFunction, result: HistoryResult): AktoolsFrame {
-  const rows = result.bars.filter((bar) => bar.date >= result.start && bar.date <= result.end).map((bar) => barRow(fn, bar, result.symbol.code));
+  const rows = result.bars
+    .filter((bar) => bar.date >= result.start && bar.date <= result.end)
+    .map((bar) => barRow(fn, bar, result.symbol.code));
   return { columns: AKTOOLS_COLUMNS[fn], rows };
 }
 
@@ -374,16 +471,52 @@ function byPctChangeDescending(a: StockListEntry, b: StockListEntry): number {
  * AKShare requests them; null where upstream sent `"-"` (or in a snapshot stored before QuantDB asked
  * for them). A missing name is Eastmoney's `"-"`, which AKShare keeps as text (QuantDB stores it as null).
  */
-export function aktoolsSpotFrame(fn: "stock_zh_a_spot_em" | "stock_hk_spot_em", entries: readonly StockListEntry[]): AktoolsFrame {
+export function aktoolsSpotFrame(
+  fn: "stock_zh_a_spot_em" | "stock_hk_spot_em",
+  entries: readonly StockListEntry[],
+): AktoolsFrame {
   const sorted = [...entries].sort(byPctChangeDescending);
   const rows = sorted.map((e, i): AktoolsCell[] =>
     fn === "stock_zh_a_spot_em"
       ? [
-          i + 1, e.symbol, e.name ?? MISSING, e.price, e.pct_change, e.change, e.volume === null ? null : sharesToLots(market("CN"), e.volume), e.amount, e.amplitude,
-          e.high, e.low, e.open, e.prev_close, e.volume_ratio, e.turnover_rate, e.pe_ratio, e.pb_ratio, e.market_cap, e.float_market_cap,
-          e.change_speed, e.change_5min, e.change_60d, e.change_ytd,
+          i + 1,
+          e.symbol,
+          e.name ?? MISSING,
+          e.price,
+          e.pct_change,
+          e.change,
+          e.volume === null ? null : sharesToLots(market("CN"), e.volume),
+          e.amount,
+          e.amplitude,
+          e.high,
+          e.low,
+          e.open,
+          e.prev_close,
+          e.volume_ratio,
+          e.turnover_rate,
+          e.pe_ratio,
+          e.pb_ratio,
+          e.market_cap,
+          e.float_market_cap,
+          e.change_speed,
+          e.change_5min,
+          e.change_60d,
+          e.change_ytd,
         ]
-      : [i + 1, e.symbol, e.name ?? MISSING, e.price, e.change, e.pct_change, e.open, e.high, e.low, e.prev_close, e.volume, e.amount],
+      : [
+          i + 1,
+          e.symbol,
+          e.name ?? MISSING,
+          e.price,
+          e.change,
+          e.pct_change,
+          e.open,
+          e.high,
+          e.low,
+          e.prev_close,
+          e.volume,
+          e.amount,
+        ],
   );
   return { columns: AKTOOLS_COLUMNS[fn], rows };
 }
@@ -396,10 +529,19 @@ export function aktoolsSpotFrame(fn: "stock_zh_a_spot_em" | "stock_hk_spot_em", 
 export function parseAktoolsInfoSymbol(params: AktoolsParams): StockSymbol {
   checkAktoolsParams("stock_individual_info_em", params);
   const raw = params["symbol"]?.trim();
-  if (!raw) throw new InputError("VALIDATION_ERROR", "Missing parameter 'symbol': stock_individual_info_em needs an A-share stock code", { param: "symbol" });
+  if (!raw)
+    throw new InputError(
+      "VALIDATION_ERROR",
+      "Missing parameter 'symbol': stock_individual_info_em needs an A-share stock code",
+      { param: "symbol" },
+    );
   const symbol = parseStockSymbol(raw);
   if (!market("CN").exchanges.includes(symbol.market)) {
-    throw new InputError("INVALID_SYMBOL", `Invalid symbol '${raw}': stock_individual_info_em takes an A-share stock (Shanghai, Shenzhen, Beijing)`, { param: "symbol", symbol: raw });
+    throw new InputError(
+      "INVALID_SYMBOL",
+      `Invalid symbol '${raw}': stock_individual_info_em takes an A-share stock (Shanghai, Shenzhen, Beijing)`,
+      { param: "symbol", symbol: raw },
+    );
   }
   return symbol;
 }
@@ -439,7 +581,10 @@ export function aktoolsInfoFrame(info: AktoolsCompanyInfo, price: number | null)
     ["行业", info.industry],
     ["上市时间", listed],
   ];
-  return { columns: AKTOOLS_COLUMNS.stock_individual_info_em, rows: rows.map(([item, value]) => [item, value ?? MISSING]) };
+  return {
+    columns: AKTOOLS_COLUMNS.stock_individual_info_em,
+    rows: rows.map(([item, value]) => [item, value ?? MISSING]),
+  };
 }
 
 /**
@@ -484,9 +629,14 @@ function cellJson(kind: AktoolsColumnKind, value: AktoolsCell, integral: boolean
  */
 export function aktoolsJson(frame: AktoolsFrame): string {
   const { columns, rows } = frame;
-  const integral = columns.map((column, i) => column.kind === "count" && rows.every((row) => typeof row[i] === "number" && Number.isInteger(row[i])));
+  const integral = columns.map(
+    (column, i) =>
+      column.kind === "count" && rows.every((row) => typeof row[i] === "number" && Number.isInteger(row[i])),
+  );
   const keys = columns.map((column) => `${JSON.stringify(column.name)}:`);
-  const records = rows.map((row) => `{${columns.map((column, i) => keys[i] + cellJson(column.kind, row[i] ?? null, integral[i]!)).join(",")}}`);
+  const records = rows.map(
+    (row) => `{${columns.map((column, i) => keys[i] + cellJson(column.kind, row[i] ?? null, integral[i]!)).join(",")}}`,
+  );
   return `[${records.join(",")}]`;
 }
 
@@ -495,8 +645,12 @@ export function aktoolsJson(frame: AktoolsFrame): string {
  * @param supported the functions this deployment serves, in documentation order
  */
 export function unsupportedAktoolsFunction(name: string, supported: readonly string[]): QuantDbError {
-  return new QuantDbError("NOT_FOUND", `AKShare function '${name}' is not served by QuantDB. Supported: ${supported.join(", ")}`, {
-    function: name,
-    supported,
-  });
+  return new QuantDbError(
+    "NOT_FOUND",
+    `AKShare function '${name}' is not served by QuantDB. Supported: ${supported.join(", ")}`,
+    {
+      function: name,
+      supported,
+    },
+  );
 }

@@ -77,7 +77,8 @@ export async function assembleDaily(
     return {
       ...result,
       get bars(): ServedBar[] {
-        return (parsed ??= JSON.parse(text) as ServedBar[]);
+        parsed ??= JSON.parse(text) as ServedBar[];
+        return parsed;
       },
       barsJson: { text, count: stored.count },
       cache: report(stored.count, 0),

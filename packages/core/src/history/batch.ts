@@ -23,6 +23,13 @@ export function getManyBars(
   query: Omit<HistoryQueryInput, "symbol" | "kind">,
   options: { concurrency?: number; signal?: AbortSignal; forceRefresh?: boolean } = {},
 ): Promise<BatchOutcome<HistoryResult>[]> {
-  const perSymbol = { ...(options.signal ? { signal: options.signal } : {}), forceRefresh: options.forceRefresh ?? false };
-  return runPerSymbol(symbols, (symbol) => history.getBars(parseHistoryQuery({ ...query, symbol }, clock), perSymbol), options);
+  const perSymbol = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    forceRefresh: options.forceRefresh ?? false,
+  };
+  return runPerSymbol(
+    symbols,
+    (symbol) => history.getBars(parseHistoryQuery({ ...query, symbol }, clock), perSymbol),
+    options,
+  );
 }

@@ -72,9 +72,13 @@ export class CacheAdmin {
 }
 
 function notHeld(instrument: Instrument): InputError {
-  return new InputError("NOT_FOUND", `Nothing is cached for ${instrument.kind} ${instrument.code} (${instrument.market})`, {
-    symbol: instrument.code,
-    market: instrument.market,
-    kind: instrument.kind,
-  });
+  return new InputError(
+    "NOT_FOUND",
+    `Nothing is cached for ${instrument.kind} ${instrument.code} (${instrument.market})`,
+    {
+      symbol: instrument.code,
+      market: instrument.market,
+      kind: instrument.kind,
+    },
+  );
 }

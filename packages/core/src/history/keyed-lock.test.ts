@@ -19,9 +19,13 @@ describe("KeyedLock", () => {
     const holder = lock.run("k", () => hold.opened);
     const controller = new AbortController();
     let ran = false;
-    const waiter = lock.run("k", async () => {
-      ran = true;
-    }, { signal: controller.signal });
+    const waiter = lock.run(
+      "k",
+      async () => {
+        ran = true;
+      },
+      { signal: controller.signal },
+    );
     controller.abort(new DeadlineExceededError(1000));
     await expect(waiter).rejects.toBeInstanceOf(DeadlineExceededError);
     hold.open();

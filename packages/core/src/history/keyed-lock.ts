@@ -33,7 +33,11 @@ export interface LockRunOptions {
 
 /** Wait for `mutex`, at most until `signal` aborts; a lock granted after that is handed straight back. */
 function acquire(mutex: Mutex, signal: AbortSignal | undefined): Promise<MutexInterface.Releaser> {
-  return acquireUnlessAborted(() => mutex.acquire(), (release) => release(), signal);
+  return acquireUnlessAborted(
+    () => mutex.acquire(),
+    (release) => release(),
+    signal,
+  );
 }
 
 /**

@@ -21,7 +21,10 @@ export const PERIODS: readonly Period[] = ["daily", "weekly", "monthly"];
 export function parsePeriod(value: string | undefined): Period {
   const period = (value ?? "daily").trim().toLowerCase();
   if (!(PERIODS as readonly string[]).includes(period)) {
-    throw new InputError("INVALID_PERIOD", `Invalid period '${value}': expected daily, weekly or monthly`, { period: value, accepted: PERIODS });
+    throw new InputError("INVALID_PERIOD", `Invalid period '${value}': expected daily, weekly or monthly`, {
+      period: value,
+      accepted: PERIODS,
+    });
   }
   return period as Period;
 }
@@ -55,7 +58,11 @@ function maySession(calendar: ExchangeCalendar, from: IsoDate, to: IsoDate): boo
   if (from > to) return false;
   if (calendar.sessionsBetween(from, to).length > 0) return true;
   // Past the horizon a weekday is unknown, so it may be a session; weekends never are (CN, HK).
-  for (let day = from > calendar.knownThrough ? from : addCalendarDays(calendar.knownThrough, 1); day <= to; day = addCalendarDays(day, 1)) {
+  for (
+    let day = from > calendar.knownThrough ? from : addCalendarDays(calendar.knownThrough, 1);
+    day <= to;
+    day = addCalendarDays(day, 1)
+  ) {
     const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
     if (weekday !== 0 && weekday !== 6) return true;
   }

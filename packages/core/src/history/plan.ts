@@ -85,7 +85,7 @@ export function verifiedPart(span: HeldSpan, moment: Moment): Span[] {
 }
 
 /** The verified parts of `held` and the window's sessions they lack, as runs. */
-export function heldAndMissing(
+function heldAndMissing(
   window: RequestWindow,
   held: readonly HeldSpan[],
   moment: Moment,

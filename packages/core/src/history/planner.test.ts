@@ -25,7 +25,12 @@ describe("missingRuns", () => {
   it("treats a span ending before a holiday and one starting after it as contiguous", () => {
     // 2024-02-08 is the last session before Spring Festival, 2024-02-19 the first after
     const sessions = cn.sessionsBetween("2024-02-01", "2024-02-29");
-    expect(missingRuns(sessions, [{ start: "2024-02-01", end: "2024-02-08" }, { start: "2024-02-19", end: "2024-02-29" }])).toEqual([]);
+    expect(
+      missingRuns(sessions, [
+        { start: "2024-02-01", end: "2024-02-08" },
+        { start: "2024-02-19", end: "2024-02-29" },
+      ]),
+    ).toEqual([]);
   });
 
   it("needs nothing for a range without sessions", () => {

@@ -6,10 +6,24 @@ import { checkBars } from "./quality.ts";
 import type { DailyBar } from "./types.ts";
 
 const cn = { calendar: getCalendar("CN"), adjust: "qfq" as const, priceDecimals: 2 };
-const recorded = readFileSync(new URL("../../test/fixtures/eastmoney/000001_qfq_asof_2025-03-05.json", import.meta.url), "utf8");
+const recorded = readFileSync(
+  new URL("../../test/fixtures/eastmoney/000001_qfq_asof_2025-03-05.json", import.meta.url),
+  "utf8",
+);
 
 const bar = (date: string, over: Partial<DailyBar> = {}): DailyBar => ({
-  date, open: 10, high: 10.5, low: 9.8, close: 10.2, volume: 1000, amount: 10200, amplitude: 7, pct_change: 2, change: 0.2, turnover_rate: 1, ...over,
+  date,
+  open: 10,
+  high: 10.5,
+  low: 9.8,
+  close: 10.2,
+  volume: 1000,
+  amount: 10200,
+  amplitude: 7,
+  pct_change: 2,
+  change: 0.2,
+  turnover_rate: 1,
+  ...over,
 });
 
 describe("checkBars", () => {
@@ -31,7 +45,11 @@ describe("checkBars", () => {
     ["a negative amount", [bar("2024-01-02", { amount: -5 })], "negative_amount"],
     ["a duplicate date", [bar("2024-01-02"), bar("2024-01-02")], "duplicate_date"],
     ["pct_change disagreeing with change", [bar("2024-01-02", { pct_change: 3 })], "pct_inconsistent"],
-    ["a change not measured from the previous close", [bar("2024-01-02"), bar("2024-01-03", { change: 0.5, pct_change: 5.15, close: 10.2 })], "change_inconsistent"],
+    [
+      "a change not measured from the previous close",
+      [bar("2024-01-02"), bar("2024-01-03", { change: 0.5, pct_change: 5.15, close: 10.2 })],
+      "change_inconsistent",
+    ],
   ])("flags %s", (_, bars, rule) => {
     expect(checkBars(bars, cn).map((p) => p.rule)).toContain(rule);
   });

@@ -8,7 +8,15 @@ import type { Adjust, DailyBar } from "./types.ts";
 export interface QualityProblem {
   date: string;
   /** Stable rule id, e.g. `not_a_session`, `ohlc_order`. */
-  rule: "not_a_session" | "non_positive_price" | "ohlc_order" | "negative_volume" | "negative_amount" | "duplicate_date" | "change_inconsistent" | "pct_inconsistent";
+  rule:
+    | "not_a_session"
+    | "non_positive_price"
+    | "ohlc_order"
+    | "negative_volume"
+    | "negative_amount"
+    | "duplicate_date"
+    | "change_inconsistent"
+    | "pct_inconsistent";
   message: string;
 }
 
@@ -42,11 +50,20 @@ export function checkBars(bars: readonly DailyBar[], context: QualityContext): Q
     const add = (rule: QualityProblem["rule"], message: string) => problems.push({ date: bar.date, rule, message });
     if (seen.has(bar.date)) add("duplicate_date", "date appears more than once");
     seen.add(bar.date);
-    if (calendar.isKnown(bar.date) && !calendar.isSession(bar.date)) add("not_a_session", `${bar.date} is not a ${calendar.id} trading session`);
-    if (!(bar.open > 0 && bar.high > 0 && bar.low > 0 && bar.close > 0)) add("non_positive_price", "a price is zero or negative");
+    if (calendar.isKnown(bar.date) && !calendar.isSession(bar.date))
+      add("not_a_session", `${bar.date} is not a ${calendar.id} trading session`);
+    if (!(bar.open > 0 && bar.high > 0 && bar.low > 0 && bar.close > 0))
+      add("non_positive_price", "a price is zero or negative");
     const eps = 1e-9;
-    if (bar.low > Math.min(bar.open, bar.close) + eps || bar.high < Math.max(bar.open, bar.close) - eps || bar.low > bar.high + eps) {
-      add("ohlc_order", `expected low ≤ open, close ≤ high; got open ${bar.open} high ${bar.high} low ${bar.low} close ${bar.close}`);
+    if (
+      bar.low > Math.min(bar.open, bar.close) + eps ||
+      bar.high < Math.max(bar.open, bar.close) - eps ||
+      bar.low > bar.high + eps
+    ) {
+      add(
+        "ohlc_order",
+        `expected low ≤ open, close ≤ high; got open ${bar.open} high ${bar.high} low ${bar.low} close ${bar.close}`,
+      );
     }
     if (bar.volume < 0) add("negative_volume", `volume ${bar.volume}`);
     if (bar.amount !== null && bar.amount < 0) add("negative_amount", `amount ${bar.amount}`);
@@ -56,12 +73,18 @@ export function checkBars(bars: readonly DailyBar[], context: QualityContext): Q
       const implied = (bar.change / reference) * 100;
       const tolerance = 0.006 + ((halfTick * 100) / reference) * 1.01;
       if (Math.abs(implied - bar.pct_change) > tolerance) {
-        add("pct_inconsistent", `pct_change ${bar.pct_change} but change ${bar.change} on a reference of ${reference.toFixed(priceDecimals)} implies ${implied.toFixed(2)}`);
+        add(
+          "pct_inconsistent",
+          `pct_change ${bar.pct_change} but change ${bar.change} on a reference of ${reference.toFixed(priceDecimals)} implies ${implied.toFixed(2)}`,
+        );
       }
     }
     const previous = bars[i - 1];
     if (adjust !== "" && previous && Math.abs(reference - previous.close) > priceTolerance) {
-      add("change_inconsistent", `close − change = ${reference.toFixed(priceDecimals)} but the previous close (${previous.date}) is ${previous.close}`);
+      add(
+        "change_inconsistent",
+        `close − change = ${reference.toFixed(priceDecimals)} but the previous close (${previous.date}) is ${previous.close}`,
+      );
     }
   });
   return problems;

@@ -62,7 +62,10 @@ export function parseHistoryQuery(input: HistoryQueryInput, clock: Clock): Histo
   const end = input.end_date ? parseDateParam("end_date", input.end_date) : today;
   const start = input.start_date ? parseDateParam("start_date", input.start_date) : oneYearBefore(end);
   if (start > end) {
-    throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
+    throw new InputError("INVALID_RANGE", `start_date ${start} is after end_date ${end}`, {
+      start_date: start,
+      end_date: end,
+    });
   }
   return { symbol, adjust, start, end, period: parsePeriod(input.period) };
 }

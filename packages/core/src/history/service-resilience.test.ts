@@ -22,12 +22,32 @@ function memoryStore() {
   const spans = async () => ((await store.findInstrument(SYMBOL)) ? store.allCoverage(1, "qfq") : []);
   const fetchedAt = new Date("2026-11-01T00:00:00Z");
   const hold = (start: string, end: string, bars: DailyBar[]) =>
-    store.saveFetched({ symbol: SYMBOL, name: "贵州茅台", adjust: "qfq", span: { start, end }, bars, fetchedAt, checkedOn: "2026-11-20" });
+    store.saveFetched({
+      symbol: SYMBOL,
+      name: "贵州茅台",
+      adjust: "qfq",
+      span: { start, end },
+      bars,
+      fetchedAt,
+      checkedOn: "2026-11-20",
+    });
   return { store, spans, hold };
 }
 
 function bar(date: string): DailyBar {
-  return { date, open: 10, high: 10, low: 10, close: 10, volume: 100, amount: 1000, amplitude: 0, pct_change: 0, change: 0, turnover_rate: 0.1 };
+  return {
+    date,
+    open: 10,
+    high: 10,
+    low: 10,
+    close: 10,
+    volume: 100,
+    amount: 1000,
+    amplitude: 0,
+    pct_change: 0,
+    change: 0,
+    turnover_rate: 0.1,
+  };
 }
 
 /** An upstream answering each call from a script (an answer, or an error to throw); records the calls. */
@@ -44,7 +64,8 @@ function scriptedSource(script: Array<UpstreamBars | Error>) {
   return { source, calls };
 }
 
-const unavailable = () => new UpstreamUnavailableError("circuit open", 42, { host: "push2his.eastmoney.com", reason: "circuit_open" });
+const unavailable = () =>
+  new UpstreamUnavailableError("circuit open", 42, { host: "push2his.eastmoney.com", reason: "circuit_open" });
 const query = (start: string, end: string, adjust: Adjust = "qfq") => ({ symbol: SYMBOL, adjust, start, end });
 
 describe("HistoryService when upstream is unavailable", () => {
@@ -82,7 +103,11 @@ describe("HistoryService when upstream is unavailable", () => {
       { start: "2024-01-02", end: "2024-01-05" },
       { start: "2024-01-15", end: "2024-01-19" },
     ]);
-    expect(result.upstreamError).toEqual({ code: "UPSTREAM_UNAVAILABLE", message: "circuit open", retry_after_seconds: 42 });
+    expect(result.upstreamError).toEqual({
+      code: "UPSTREAM_UNAVAILABLE",
+      message: "circuit open",
+      retry_after_seconds: 42,
+    });
     expect(result.bars.map((b) => b.date)).toEqual(["2024-01-08", "2024-01-09"]);
     expect(await spans()).toHaveLength(1);
   });
@@ -90,7 +115,10 @@ describe("HistoryService when upstream is unavailable", () => {
   it("with allowPartial keeps what was fetched before the failure and lists only the rest", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", []);
-    const upstream = scriptedSource([{ name: "贵州茅台", bars: ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map(bar) }, unavailable()]);
+    const upstream = scriptedSource([
+      { name: "贵州茅台", bars: ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map(bar) },
+      unavailable(),
+    ]);
     const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(upstream.calls).toHaveLength(2);

@@ -44,7 +44,10 @@ export interface SeriesSnapshot {
   checkedOn: IsoDate | null;
 }
 
-/** Sessions upstream answered empty once (see {@link HistoryStore.pendingEmpty}); `id` orders observations across processes. */
+/**
+ * Sessions upstream answered empty once (see {@link HistoryStore.pendingEmpty}); `id` orders observations across
+ * processes.
+ */
 export interface PendingEmptySpan extends Span {
   id: number;
 }
@@ -95,13 +98,22 @@ export interface HistoryStore {
    * DailyBar, keys in DailyBar order; rows stored before this existed may differ in spacing), and
    * how many. Lets a fully held range be served without building an object per bar.
    */
-  barsJson?(instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<{ json: string; count: number }>;
+  barsJson?(
+    instrumentId: number,
+    adjust: Adjust,
+    start: IsoDate,
+    end: IsoDate,
+  ): Promise<{ json: string; count: number }>;
   /**
    * Optional: {@link findInstrument}, {@link coverage} over [start, coverageEnd] and
    * {@link barsJson} over [start, end] at once (one database round trip): the whole read of a
    * request whose range is already held.
    */
-  snapshot?(symbol: Instrument, adjust: Adjust, range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate }): Promise<SeriesSnapshot>;
+  snapshot?(
+    symbol: Instrument,
+    adjust: Adjust,
+    range: { start: IsoDate; end: IsoDate; coverageEnd: IsoDate },
+  ): Promise<SeriesSnapshot>;
   /**
    * Persist one fetch in a single transaction: create or rename the instrument, upsert the bars
    * (unique per instrument, adjust and date) and record the span as covered. Either all of it is
@@ -144,7 +156,11 @@ export interface SeriesLock {
    * when `options.signal` aborts (rejecting with its reason) or after `options.timeoutMs` (the
    * request's time left; rejecting with the signal's deadline error); the task then never runs.
    */
-  run<T>(key: string, task: () => Promise<T>, options?: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined }): Promise<T>;
+  run<T>(
+    key: string,
+    task: () => Promise<T>,
+    options?: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
+  ): Promise<T>;
 }
 
 /** Options of one history request. */
@@ -360,7 +376,9 @@ export class HistoryService {
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#counters.since = this.#clock.now();
     this.#activity = new HistoryActivity({ clock: this.#clock });
-    this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
+    this.#logger = options.logger ?? {
+      warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)),
+    };
   }
 
   /**
@@ -433,21 +451,34 @@ export class HistoryService {
    *   {@link refresh}); the answer then reports `hit: false` and counts those calls
    * @throws {UpstreamError} as {@link getDailyBars}, and when a forced refresh fails (nothing replaced)
    */
-  async getBars(query: HistoryQuery, options: HistoryRequestOptions & { wholePeriods?: boolean; forceRefresh?: boolean } = {}): Promise<HistoryResult> {
+  async getBars(
+    query: HistoryQuery,
+    options: HistoryRequestOptions & { wholePeriods?: boolean; forceRefresh?: boolean } = {},
+  ): Promise<HistoryResult> {
     if (options.forceRefresh) {
       // Replace the held series from upstream first (see refresh), then answer; the answer's cache
       // report counts the refresh's calls, and every bar of the refreshed span came from upstream now.
-      const refreshed = (await this.refresh(query.symbol, [query.adjust], options.signal ? { signal: options.signal } : {})).length;
+      const refreshed = (
+        await this.refresh(query.symbol, [query.adjust], options.signal ? { signal: options.signal } : {})
+      ).length;
       const { forceRefresh: _force, ...rest } = options;
       const result = await this.getBars(query, rest);
       if (refreshed === 0) return result;
       const { rows_from_cache, rows_from_upstream, upstream_requests } = result.cache;
-      result.cache = { ...result.cache, hit: false, rows_from_cache: 0, rows_from_upstream: rows_from_upstream + rows_from_cache, upstream_requests: upstream_requests + refreshed };
+      result.cache = {
+        ...result.cache,
+        hit: false,
+        rows_from_cache: 0,
+        rows_from_upstream: rows_from_upstream + rows_from_cache,
+        upstream_requests: upstream_requests + refreshed,
+      };
       return result;
     }
     const period = query.period ?? "daily";
     if (period === "daily") return this.getDailyBars(query, options);
-    const range = options.wholePeriods ? { start: periodStart(query.start, period), end: periodEnd(query.end, period) } : { start: query.start, end: query.end };
+    const range = options.wholePeriods
+      ? { start: periodStart(query.start, period), end: periodEnd(query.end, period) }
+      : { start: query.start, end: query.end };
     const daily = await this.getDailyBars({ ...query, ...range, period: "daily" }, options);
     const { calendar, today } = this.#moment(query.symbol);
     const window = { start: range.start, end: minDate(range.end, today) };
@@ -485,7 +516,13 @@ export class HistoryService {
   /** Requests, hits and upstream calls since this service started. */
   stats(): HistoryStats {
     const { requests, hits, upstreamCalls, since } = this.#counters;
-    return { requests, hits, hit_ratio: requests === 0 ? 0 : hits / requests, upstream_calls: upstreamCalls, since: since.toISOString() };
+    return {
+      requests,
+      hits,
+      hit_ratio: requests === 0 ? 0 : hits / requests,
+      upstream_calls: upstreamCalls,
+      since: since.toISOString(),
+    };
   }
 
   /** Requests, hits, upstream calls and request latency per minute over the last hour (this process). */
@@ -499,7 +536,11 @@ export class HistoryService {
    * @param adjusts which adjustments to refresh; default all three
    * @throws {UpstreamError} when a call fails or fails the quality gate; that series is left as it was.
    */
-  async refresh(symbol: Instrument, adjusts: readonly Adjust[] = ["", "qfq", "hfq"], options: { signal?: AbortSignal } = {}): Promise<RefreshedSeries[]> {
+  async refresh(
+    symbol: Instrument,
+    adjusts: readonly Adjust[] = ["", "qfq", "hfq"],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RefreshedSeries[]> {
     const moment = this.#moment(symbol);
     const instrument = await this.#store.findInstrument(symbol);
     if (!instrument) return [];
@@ -515,9 +556,19 @@ export class HistoryService {
         const bars = fetched.bars.filter((bar) => bar.date <= moment.finalThrough);
         const spanEnd = minDate(end, moment.finalThrough);
         const checkedOn = adjust === "" ? {} : { checkedOn: checkDayOn(moment.calendar, moment.today) };
-        await this.#store.replaceSeries({ symbol, name: fetched.name, adjust, span: { start, end: spanEnd }, bars, fetchedAt: moment.now, ...checkedOn });
+        await this.#store.replaceSeries({
+          symbol,
+          name: fetched.name,
+          adjust,
+          span: { start, end: spanEnd },
+          bars,
+          fetchedAt: moment.now,
+          ...checkedOn,
+        });
         const old = new Map(before.map((bar) => [bar.date, bar]));
-        const changed = bars.length !== before.length || bars.some((bar) => pricesDiffer(old.get(bar.date), bar, priceDecimals(symbol)));
+        const changed =
+          bars.length !== before.length ||
+          bars.some((bar) => pricesDiffer(old.get(bar.date), bar, priceDecimals(symbol)));
         return { adjust, start, end: spanEnd, bars: bars.length, changed };
       });
       if (result) refreshed.push(result);

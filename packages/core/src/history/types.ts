@@ -46,7 +46,19 @@ export interface DailyBar {
  * The fields of a {@link DailyBar} in the order QuantDB writes and serves them: the keys of every
  * stored bar's JSON text, of served bars (then `provisional`), and the CSV and column order.
  */
-export const DAILY_BAR_FIELDS = ["date", "open", "high", "low", "close", "volume", "amount", "amplitude", "pct_change", "change", "turnover_rate"] as const satisfies readonly (keyof DailyBar)[];
+export const DAILY_BAR_FIELDS = [
+  "date",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "amount",
+  "amplitude",
+  "pct_change",
+  "change",
+  "turnover_rate",
+] as const satisfies readonly (keyof DailyBar)[];
 
 /** Compile-time check that {@link DAILY_BAR_FIELDS} names every field of {@link DailyBar}. */
 type MissingBarFields = Exclude<keyof DailyBar, (typeof DAILY_BAR_FIELDS)[number]>;

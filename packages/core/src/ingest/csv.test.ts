@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { bundledCalendars, getCalendar } from "../calendar/index.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
-import { csvAdjust, csvRowsToBars, detectCsvLayout, finalThroughAt, importSpan, prepareImport, symbolFromFileName } from "./csv.ts";
+import {
+  csvAdjust,
+  csvRowsToBars,
+  detectCsvLayout,
+  finalThroughAt,
+  importSpan,
+  prepareImport,
+  symbolFromFileName,
+} from "./csv.ts";
 import { dueSession } from "./daily.ts";
 
 const AKSHARE = ["日期", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"];
@@ -15,8 +23,12 @@ describe("CSV layouts", () => {
   it("detects AKShare's Chinese header (with a BOM and extra columns) and QuantDB's own", () => {
     expect(detectCsvLayout(AKSHARE)).toBe("akshare");
     expect(detectCsvLayout([`\uFEFF${AKSHARE[0]}`, ...AKSHARE.slice(1), "MA5"])).toBe("akshare");
-    expect(detectCsvLayout(["symbol", "market", "adjust", "date", "open", "high", "low", "close", "volume"])).toBe("quantdb");
-    expect(() => detectCsvLayout(["Date", "Open", "High", "Low", "Close", "Volume"])).toThrow(/matches no known layout/);
+    expect(detectCsvLayout(["symbol", "market", "adjust", "date", "open", "high", "low", "close", "volume"])).toBe(
+      "quantdb",
+    );
+    expect(() => detectCsvLayout(["Date", "Open", "High", "Low", "Close", "Volume"])).toThrow(
+      /matches no known layout/,
+    );
   });
 
   it("maps AKShare rows to bars in QuantDB units: A-share lots become shares, HK volumes stay shares", () => {
@@ -25,7 +37,19 @@ describe("CSV layouts", () => {
       line: 2,
       symbol: undefined,
       adjust: undefined,
-      bar: { date: "2024-05-21", open: 1708, close: 1705, high: 1709.73, low: 1698.16, volume: 1_629_300, amount: 2776847499, amplitude: 0.68, pct_change: -0.23, change: -4, turnover_rate: 0.13 },
+      bar: {
+        date: "2024-05-21",
+        open: 1708,
+        close: 1705,
+        high: 1709.73,
+        low: 1698.16,
+        volume: 1_629_300,
+        amount: 2776847499,
+        amplitude: 0.68,
+        pct_change: -0.23,
+        change: -4,
+        turnover_rate: 0.13,
+      },
     });
     expect(csvRowsToBars("akshare", AKSHARE, ROWS, "HK")[0]!.bar.volume).toBe(16293);
   });
@@ -33,9 +57,17 @@ describe("CSV layouts", () => {
   it("reads QuantDB rows with their symbol and adjust, empty cells as null, and names the bad line", () => {
     const header = ["symbol", "adjust", "date", "open", "high", "low", "close", "volume", "amount"];
     const [row] = csvRowsToBars("quantdb", header, [["600519", "qfq", "20240521", "1", "2", "0.5", "1.5", "100", ""]]);
-    expect(row).toMatchObject({ symbol: "600519", adjust: "qfq", bar: { date: "2024-05-21", amount: null, turnover_rate: null } });
-    expect(() => csvRowsToBars("quantdb", header, [["600519", "", "2024-02-30", "1", "2", "0.5", "1.5", "100", ""]])).toThrow(/line 2: date/);
-    expect(() => csvRowsToBars("quantdb", header, [["600519", "", "2024-05-21", "x", "2", "0.5", "1.5", "100", ""]])).toThrow(/line 2: open 'x'/);
+    expect(row).toMatchObject({
+      symbol: "600519",
+      adjust: "qfq",
+      bar: { date: "2024-05-21", amount: null, turnover_rate: null },
+    });
+    expect(() =>
+      csvRowsToBars("quantdb", header, [["600519", "", "2024-02-30", "1", "2", "0.5", "1.5", "100", ""]]),
+    ).toThrow(/line 2: date/);
+    expect(() =>
+      csvRowsToBars("quantdb", header, [["600519", "", "2024-05-21", "x", "2", "0.5", "1.5", "100", ""]]),
+    ).toThrow(/line 2: open 'x'/);
     expect(csvAdjust("none", "qfq")).toBe("");
     expect(csvAdjust(undefined, "qfq")).toBe("qfq");
     expect(() => csvAdjust("fq", "")).toThrow(/expected none, qfq or hfq/);

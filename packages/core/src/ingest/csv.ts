@@ -45,7 +45,19 @@ const AKSHARE_COLUMNS = {
 
 const QUANTDB_REQUIRED = ["date", "open", "high", "low", "close", "volume"] as const;
 const AKSHARE_REQUIRED = ["date", "open", "close", "high", "low", "volume"] as const;
-const BAR_FIELDS = ["date", "open", "high", "low", "close", "volume", "amount", "amplitude", "pct_change", "change", "turnover_rate"] as const;
+const BAR_FIELDS = [
+  "date",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "amount",
+  "amplitude",
+  "pct_change",
+  "change",
+  "turnover_rate",
+] as const;
 type BarField = (typeof BAR_FIELDS)[number];
 
 function clean(header: readonly string[]): string[] {
@@ -85,7 +97,12 @@ function number(cell: string | undefined, field: string, line: number, required:
     return null;
   }
   const value = Number(text);
-  if (!Number.isFinite(value)) throw new InputError("VALIDATION_ERROR", `line ${line}: ${field} '${text}' is not a number`, { line, field, value: text });
+  if (!Number.isFinite(value))
+    throw new InputError("VALIDATION_ERROR", `line ${line}: ${field} '${text}' is not a number`, {
+      line,
+      field,
+      value: text,
+    });
   return value;
 }
 
@@ -98,7 +115,12 @@ function number(cell: string | undefined, field: string, line: number, required:
  *   multiplied by 100 (shares); HK volumes are already shares.
  * @throws {InputError} `VALIDATION_ERROR` naming the line for an unreadable date or number.
  */
-export function csvRowsToBars(layout: CsvLayout, header: readonly string[], rows: readonly (readonly string[])[], market?: Instrument["market"]): CsvBar[] {
+export function csvRowsToBars(
+  layout: CsvLayout,
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  market?: Instrument["market"],
+): CsvBar[] {
   const names = clean(header);
   const index = (name: string) => names.indexOf(name);
   const columns = new Map<BarField, number>();
@@ -119,7 +141,12 @@ export function csvRowsToBars(layout: CsvLayout, header: readonly string[], rows
     };
     const dateText = (cell("date") ?? "").trim();
     const date: IsoDate | null = parseDateInput(dateText.slice(0, 10));
-    if (!date) throw new InputError("VALIDATION_ERROR", `line ${line}: date '${dateText}' is not a date`, { line, field: "date", value: dateText });
+    if (!date)
+      throw new InputError("VALIDATION_ERROR", `line ${line}: date '${dateText}' is not a date`, {
+        line,
+        field: "date",
+        value: dateText,
+      });
     const n = (field: BarField) => number(cell(field), field, line, required.has(field));
     const volume = n("volume")!;
     return {

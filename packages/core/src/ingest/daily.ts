@@ -41,7 +41,11 @@ export const FINALIZE_AFTER_CLOSE_MINUTES = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES
  * the finalisation margin has passed, otherwise null. Holidays and weekends (and dates beyond the
  * calendar's horizon) have no due session, so nothing runs on them.
  */
-export function dueSession(calendar: ExchangeCalendar, now: Date, marginMinutes = FINALIZE_AFTER_CLOSE_MINUTES): IsoDate | null {
+export function dueSession(
+  calendar: ExchangeCalendar,
+  now: Date,
+  marginMinutes = FINALIZE_AFTER_CLOSE_MINUTES,
+): IsoDate | null {
   const today = localTime(now, calendar.timeZone).date;
   const session = calendar.isKnown(today) ? calendar.session(today) : null;
   if (!session) return null;
@@ -100,9 +104,19 @@ export interface JobRunStore {
    * process died). Returns null when another run exists (running or succeeded, or failed too
    * often): the unique (job, scope, session_date) row makes this safe across replicas.
    */
-  claim(input: { job: string; scope: string; sessionDate: IsoDate; startedAt: Date; maxAttempts: number; staleBefore: Date }): Promise<JobRun | null>;
+  claim(input: {
+    job: string;
+    scope: string;
+    sessionDate: IsoDate;
+    startedAt: Date;
+    maxAttempts: number;
+    staleBefore: Date;
+  }): Promise<JobRun | null>;
   /** Record a run's outcome. */
-  finish(id: number, outcome: Pick<JobRun, "status" | "finishedAt" | "instrumentsUpdated" | "upstreamCalls" | "errors">): Promise<void>;
+  finish(
+    id: number,
+    outcome: Pick<JobRun, "status" | "finishedAt" | "instrumentsUpdated" | "upstreamCalls" | "errors">,
+  ): Promise<void>;
   /** Most recent runs first. */
   list(options: { limit: number; job?: string }): Promise<JobRun[]>;
   /** Every held series of instruments on the calendar's markets. */
@@ -110,7 +124,9 @@ export interface JobRunStore {
 }
 
 /** The outcome of one {@link DailyIngest.run}. */
-export type IngestOutcome = { ran: false; scope: CalendarId; reason: "not_due" | "already_claimed" } | { ran: true; run: JobRun };
+export type IngestOutcome =
+  | { ran: false; scope: CalendarId; reason: "not_due" | "already_claimed" }
+  | { ran: true; run: JobRun };
 
 /** Options of {@link DailyIngest}. */
 export interface DailyIngestOptions {
@@ -183,12 +199,21 @@ export class DailyIngest {
         const symbol = instrumentOf(series);
         label = symbol.secid;
         if (calendarIdOf(symbol.market) !== scope) continue;
-        const result = await history.getDailyBars({ symbol, adjust: series.adjust, start: series.heldThrough, end: sessionDate });
+        const result = await history.getDailyBars({
+          symbol,
+          adjust: series.adjust,
+          start: series.heldThrough,
+          end: sessionDate,
+        });
         upstreamCalls += result.cache.upstream_requests;
         if (result.cache.upstream_requests > 0) updated.add(symbol.secid);
       } catch (error) {
         const e = error as { code?: string; message?: string };
-        errors.push({ symbol: label, code: e.code ?? "INTERNAL_ERROR", message: `${series.adjust || "unadjusted"}: ${e.message ?? String(error)}` });
+        errors.push({
+          symbol: label,
+          code: e.code ?? "INTERNAL_ERROR",
+          message: `${series.adjust || "unadjusted"}: ${e.message ?? String(error)}`,
+        });
       }
     }
     instrumentsUpdated = updated.size;

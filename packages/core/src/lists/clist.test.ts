@@ -5,7 +5,8 @@ import { CLIST_FS, EastmoneyListClient, parseClistPage, parseClistRow } from "./
 // A real clist row (fltt=2), key order verbatim, as quoted in docs/upstream-spec.md §12 item 4.
 const RECORDED_ROW =
   '{"f1":2,"f2":21.95,"f3":-12.2,"f4":-3.05,"f5":153195,"f6":347539808.0,"f7":10.8,"f8":38.39,"f9":45.28,"f10":0.67,"f11":-0.45,"f12":"300978","f13":0,"f14":"C东箭","f15":24.6,"f16":21.9,"f17":24.0,"f18":25.0,"f20":9278325121,"f21":875910492,"f22":-0.14,"f23":5.58,"f24":160.69,"f25":160.69,"f62":-71936162.0,"f115":43.71,"f128":"-","f140":"-","f141":"-","f136":"-","f152":2}';
-const envelope = (data: string) => `{"rc":0,"rt":6,"svr":183641822,"lt":1,"full":1,"dlmkts":"","dsc":"0","data":${data}}`;
+const envelope = (data: string) =>
+  `{"rc":0,"rt":6,"svr":183641822,"lt":1,"full":1,"dlmkts":"","dsc":"0","data":${data}}`;
 
 function expectInvalid(fn: () => unknown, message?: RegExp): UpstreamError {
   try {
@@ -25,16 +26,36 @@ describe("parseClistPage", () => {
     expect(page.total).toBe(4457);
     expect(page.rows).toEqual([
       {
-        symbol: "300978", name: "C东箭", price: 21.95, pct_change: -12.2, change: -3.05, volume: 15_319_500, amount: 347539808,
-        turnover_rate: 38.39, pe_ratio: 45.28, pb_ratio: 5.58, market_cap: 9278325121, float_market_cap: 875910492,
-        open: 24.0, high: 24.6, low: 21.9, prev_close: 25.0,
-        amplitude: 10.8, volume_ratio: 0.67, change_speed: -0.14, change_5min: -0.45, change_60d: 160.69, change_ytd: 160.69,
+        symbol: "300978",
+        name: "C东箭",
+        price: 21.95,
+        pct_change: -12.2,
+        change: -3.05,
+        volume: 15_319_500,
+        amount: 347539808,
+        turnover_rate: 38.39,
+        pe_ratio: 45.28,
+        pb_ratio: 5.58,
+        market_cap: 9278325121,
+        float_market_cap: 875910492,
+        open: 24.0,
+        high: 24.6,
+        low: 21.9,
+        prev_close: 25.0,
+        amplitude: 10.8,
+        volume_ratio: 0.67,
+        change_speed: -0.14,
+        change_5min: -0.45,
+        change_60d: 160.69,
+        change_ytd: 160.69,
       },
     ]);
   });
 
   it("does not depend on key order, accepts diff as an object keyed 0,1,… and a JSONP wrapper", () => {
-    const shuffled = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(RECORDED_ROW) as Record<string, unknown>).reverse()));
+    const shuffled = JSON.stringify(
+      Object.fromEntries(Object.entries(JSON.parse(RECORDED_ROW) as Record<string, unknown>).reverse()),
+    );
     const other = '{"f12":"300979","f14":"X","f2":"-","f5":"-"}';
     const page = parseClistPage(`cb(${envelope(`{"total":2,"diff":{"1":${other},"0":${shuffled}}}`)});`, "SZ");
     expect(page.rows.map((r) => r.symbol)).toEqual(["300978", "300979"]);
@@ -43,9 +64,27 @@ describe("parseClistPage", () => {
   });
 
   it('turns "-" into null and keeps HK volume in shares', () => {
-    const row = { f12: "00700", f14: "腾讯控股", f2: 290.0, f5: 11929044, f6: "-", f8: "-", f9: "-", f20: 2615785000000, f21: "-" };
+    const row = {
+      f12: "00700",
+      f14: "腾讯控股",
+      f2: 290.0,
+      f5: 11929044,
+      f6: "-",
+      f8: "-",
+      f9: "-",
+      f20: 2615785000000,
+      f21: "-",
+    };
     const entry = parseClistRow(row, "HK");
-    expect(entry).toMatchObject({ symbol: "00700", price: 290, volume: 11929044, amount: null, turnover_rate: null, pe_ratio: null, float_market_cap: null });
+    expect(entry).toMatchObject({
+      symbol: "00700",
+      price: 290,
+      volume: 11929044,
+      amount: null,
+      turnover_rate: null,
+      pe_ratio: null,
+      float_market_cap: null,
+    });
   });
 
   it("gives no rows for data:null (a page past the end)", () => {
@@ -66,7 +105,10 @@ describe("parseClistPage", () => {
     expectInvalid(() => parseClistRow({ f12: "830799", f14: "艾融软件" }, "SZ"), /not a SZ stock code/);
     expectInvalid(() => parseClistRow({ f12: "600519", f2: "abc" }, "SH"), /non-numeric f2/);
     expectInvalid(() => parseClistRow({ f12: "600519", f14: 5 }, "SH"), /f14 is not text/);
-    expectInvalid(() => parseClistPage(envelope('{"total":2,"diff":[{"f12":"600519"},{"f12":"600519"}]}'), "SH"), /twice/);
+    expectInvalid(
+      () => parseClistPage(envelope('{"total":2,"diff":[{"f12":"600519"},{"f12":"600519"}]}'), "SH"),
+      /twice/,
+    );
     expect(parseClistRow({ f12: "920002", f14: "万达轴承" }, "BJ").symbol).toBe("920002");
   });
 });
@@ -88,14 +130,25 @@ const page = (total: number, codes: string[]) => envelope(`{"total":${total},"di
 describe("EastmoneyListClient.fetchStockList", () => {
   it("requests every page in order with the documented parameters and returns rows in code order", async () => {
     const seen: URL[] = [];
-    const client = new EastmoneyListClient({ baseUrl: "http://upstream.test/", fetch: fakeFetch([page(5, ["920002", "873833"]), page(5, ["873806", "873727"]), page(5, ["830799"])], seen) });
+    const client = new EastmoneyListClient({
+      baseUrl: "http://upstream.test/",
+      fetch: fakeFetch([page(5, ["920002", "873833"]), page(5, ["873806", "873727"]), page(5, ["830799"])], seen),
+    });
     const scan = await client.fetchStockList("BJ");
     expect(scan.pages).toBe(3);
     expect(scan.rows.map((r) => r.symbol)).toEqual(["830799", "873727", "873806", "873833", "920002"]);
     expect(scan.rows[0]).toMatchObject({ volume: 1000 });
     expect(seen.map((u) => u.searchParams.get("pn"))).toEqual(["1", "2", "3"]);
     expect(seen[0]!.pathname).toBe("/api/qt/clist/get");
-    expect(Object.fromEntries(seen[0]!.searchParams)).toMatchObject({ pz: "100", po: "1", np: "1", fltt: "2", invt: "2", fid: "f12", fs: CLIST_FS.BJ });
+    expect(Object.fromEntries(seen[0]!.searchParams)).toMatchObject({
+      pz: "100",
+      po: "1",
+      np: "1",
+      fltt: "2",
+      invt: "2",
+      fid: "f12",
+      fs: CLIST_FS.BJ,
+    });
     expect(seen[0]!.searchParams.get("fields")).toContain("f12");
   });
 
@@ -105,7 +158,11 @@ describe("EastmoneyListClient.fetchStockList", () => {
       ["page 2 reset", [page(3, ["830799", "873727"]), reset], /could not be reached/],
       ["page 2 empty", [page(3, ["830799", "873727"]), envelope("null")], /page 2 of 2 .* came back empty/],
       ["total moved", [page(3, ["830799", "873727"]), page(4, ["873806"])], /changed during the scan/],
-      ["duplicate across pages", [page(3, ["830799", "873727"]), page(3, ["873727"])], /2 distinct stocks but upstream reported 3/],
+      [
+        "duplicate across pages",
+        [page(3, ["830799", "873727"]), page(3, ["873727"])],
+        /2 distinct stocks but upstream reported 3/,
+      ],
       ["page 1 empty", [envelope("null")], /came back empty/],
     ];
     for (const [label, pages, message] of cases) {

@@ -81,7 +81,8 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
   } catch {
     parsedMarket = null;
   }
-  if (parsedMarket !== market) throw invalid(`row code ${JSON.stringify(r.f12)} is not a ${market} stock code`, context);
+  if (parsedMarket !== market)
+    throw invalid(`row code ${JSON.stringify(r.f12)} is not a ${market} stock code`, context);
   const num = (key: string) => numberField(r, key, context);
   const lots = num("f5");
   return {
@@ -121,7 +122,8 @@ export function parseClistPage(body: string, market: ListMarket): ClistPage {
   const data = parseEnvelopeData(body);
   if (!data) return { total: 0, rows: [] };
   const total = data.total;
-  if (typeof total !== "number" || !Number.isInteger(total) || total < 0) throw invalid(`data.total is ${JSON.stringify(total)}`);
+  if (typeof total !== "number" || !Number.isInteger(total) || total < 0)
+    throw invalid(`data.total is ${JSON.stringify(total)}`);
   const rows = rowsOf(data.diff).map((row) => parseClistRow(row, market));
   const seen = new Set<string>();
   for (const row of rows) {
@@ -169,7 +171,6 @@ export interface EastmoneyListOptions {
   /** The system's upstream policies; each request runs through its host's. Default: one plain call. */
   policies?: UpstreamPolicies;
 }
-
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
@@ -246,21 +247,33 @@ export class EastmoneyListClient implements StockListSource {
    */
   async fetchStockList(market: ListMarket, options: { signal?: AbortSignal } = {}): Promise<StockListScan> {
     const first = await this.fetchPage(market, 1, options.signal);
-    if (first.total === 0 || first.rows.length === 0) throw invalid(`the ${market} list came back empty`, { market, total: first.total });
+    if (first.total === 0 || first.rows.length === 0)
+      throw invalid(`the ${market} list came back empty`, { market, total: first.total });
     const perPage = first.rows.length;
     const pageCount = Math.ceil(first.total / perPage);
     const byCode = new Map(first.rows.map((row) => [row.symbol, row]));
     for (let page = 2; page <= pageCount; page++) {
       await sleep(this.#pageDelayMs, options.signal);
       const next = await this.fetchPage(market, page, options.signal);
-      if (next.rows.length === 0) throw invalid(`page ${page} of ${pageCount} of the ${market} list came back empty`, { market, page, total: first.total });
+      if (next.rows.length === 0)
+        throw invalid(`page ${page} of ${pageCount} of the ${market} list came back empty`, {
+          market,
+          page,
+          total: first.total,
+        });
       if (next.total !== first.total) {
-        throw invalid(`the ${market} list changed during the scan (total ${first.total} on page 1, ${next.total} on page ${page})`, { market, page });
+        throw invalid(
+          `the ${market} list changed during the scan (total ${first.total} on page 1, ${next.total} on page ${page})`,
+          { market, page },
+        );
       }
       for (const row of next.rows) byCode.set(row.symbol, row);
     }
     if (byCode.size !== first.total) {
-      throw invalid(`the ${market} list pages hold ${byCode.size} distinct stocks but upstream reported ${first.total}`, { market, pages: pageCount });
+      throw invalid(
+        `the ${market} list pages hold ${byCode.size} distinct stocks but upstream reported ${first.total}`,
+        { market, pages: pageCount },
+      );
     }
     const rows = [...byCode.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     return { market, rows, pages: pageCount };

@@ -17,7 +17,10 @@ export const ASSET_LIMIT = { default: 50, max: 500 } as const;
 export const STOCK_LIST_MAX_LIMIT = 10_000;
 
 function validation(name: string, value: unknown, message: string, extra: Record<string, unknown> = {}): InputError {
-  return new InputError("VALIDATION_ERROR", `Invalid ${name} '${String(value)}': ${message}`, { [name]: value, ...extra });
+  return new InputError("VALIDATION_ERROR", `Invalid ${name} '${String(value)}': ${message}`, {
+    [name]: value,
+    ...extra,
+  });
 }
 
 /**
@@ -29,7 +32,10 @@ export function parseListMarket(value: string | undefined, required: false): Lis
 export function parseListMarket(value: string | undefined, required: boolean): ListMarket | undefined {
   if (value === undefined || value.trim() === "") {
     if (!required) return undefined;
-    throw new InputError("VALIDATION_ERROR", `Missing market: expected one of ${LIST_MARKETS.join(", ")}`, { market: value ?? null, accepted: LIST_MARKETS });
+    throw new InputError("VALIDATION_ERROR", `Missing market: expected one of ${LIST_MARKETS.join(", ")}`, {
+      market: value ?? null,
+      accepted: LIST_MARKETS,
+    });
   }
   const market = value.trim().toUpperCase();
   if (!(LIST_MARKETS as readonly string[]).includes(market)) {
@@ -42,19 +48,37 @@ export function parseListMarket(value: string | undefined, required: boolean): L
  * Validate a non-negative integer parameter written in decimal.
  * @throws {InputError} `VALIDATION_ERROR` when not an integer in [min, max].
  */
-export function parseIntParam(name: string, value: string | undefined, range: { min: number; max: number; default: number }): number;
-export function parseIntParam(name: string, value: string | undefined, range: { min: number; max: number }): number | undefined;
-export function parseIntParam(name: string, value: string | undefined, range: { min: number; max: number; default?: number }): number | undefined {
+export function parseIntParam(
+  name: string,
+  value: string | undefined,
+  range: { min: number; max: number; default: number },
+): number;
+export function parseIntParam(
+  name: string,
+  value: string | undefined,
+  range: { min: number; max: number },
+): number | undefined;
+export function parseIntParam(
+  name: string,
+  value: string | undefined,
+  range: { min: number; max: number; default?: number },
+): number | undefined {
   if (value === undefined || value.trim() === "") return range.default;
   const text = value.trim();
   const number = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < range.min || number > range.max) {
-    throw validation(name, value, `expected an integer from ${range.min} to ${range.max}`, { min: range.min, max: range.max });
+    throw validation(name, value, `expected an integer from ${range.min} to ${range.max}`, {
+      min: range.min,
+      max: range.max,
+    });
   }
   return number;
 }
 
-/** A control character (C0, DEL, C1): never part of a code or a name, and NUL cannot be stored or compared by PostgreSQL. */
+/**
+ * A control character (C0, DEL, C1): never part of a code or a name, and NUL cannot be stored or compared by
+ * PostgreSQL.
+ */
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
@@ -68,7 +92,11 @@ export function parseSearchText(value: string | undefined): string | undefined {
   if (text.length > MAX_QUERY_LENGTH) throw validation("q", value, `at most ${MAX_QUERY_LENGTH} characters`);
   const codePoint = controlCharacterIn(text);
   if (codePoint !== null) {
-    throw new InputError("VALIDATION_ERROR", `Invalid q: contains the control character ${codePoint}; send part of a code or a name`, { q: value });
+    throw new InputError(
+      "VALIDATION_ERROR",
+      `Invalid q: contains the control character ${codePoint}; send part of a code or a name`,
+      { q: value },
+    );
   }
   return text;
 }
@@ -149,7 +177,8 @@ export function parseAssetQuery(input: AssetQueryInput): AssetQuery {
   let kind: AssetQuery["kind"];
   const kindText = input.kind?.trim().toLowerCase();
   if (kindText) {
-    if (kindText !== "stock" && kindText !== "index") throw validation("kind", input.kind, "expected stock or index", { accepted: ["stock", "index"] });
+    if (kindText !== "stock" && kindText !== "index")
+      throw validation("kind", input.kind, "expected stock or index", { accepted: ["stock", "index"] });
     kind = kindText;
   }
   return {

@@ -1,13 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
-import { InstrumentSearch, matchRank, mergeSearchHits, parseInstrumentSearch, type InstrumentSearchStore, type SearchCandidate } from "./search.ts";
+import {
+  InstrumentSearch,
+  matchRank,
+  mergeSearchHits,
+  parseInstrumentSearch,
+  type InstrumentSearchStore,
+  type SearchCandidate,
+} from "./search.ts";
 
-const stock = (market: string, code: string, name: string | null): SearchCandidate => ({ kind: "stock", market, code, name });
+const stock = (market: string, code: string, name: string | null): SearchCandidate => ({
+  kind: "stock",
+  market,
+  code,
+  name,
+});
 
 describe("parseInstrumentSearch", () => {
   it("trims q, defaults limit to 10, and searches full symbols by canonical code within their market", () => {
     expect(parseInstrumentSearch({ q: "  茅台 " })).toEqual({ q: "茅台", text: "茅台", market: undefined, limit: 10 });
-    expect(parseInstrumentSearch({ q: "6005", limit: "50" })).toEqual({ q: "6005", text: "6005", market: undefined, limit: 50 });
+    expect(parseInstrumentSearch({ q: "6005", limit: "50" })).toEqual({
+      q: "6005",
+      text: "6005",
+      market: undefined,
+      limit: 50,
+    });
     expect(parseInstrumentSearch({ q: "0700.HK" })).toMatchObject({ text: "00700", market: "HK" });
     expect(parseInstrumentSearch({ q: "sh600519" })).toMatchObject({ text: "600519", market: "SH" });
     // letters that are not a symbol are searched as typed (HK names can be Latin)
@@ -15,7 +32,16 @@ describe("parseInstrumentSearch", () => {
   });
 
   it("rejects a missing q, a too long q and a limit outside 1..50 with VALIDATION_ERROR", () => {
-    for (const input of [{}, { q: "  " }, { q: "x".repeat(51) }, { q: "\u0000" }, { q: "茅\u0000台" }, { q: "1", limit: "0" }, { q: "1", limit: "51" }, { q: "1", limit: "x" }]) {
+    for (const input of [
+      {},
+      { q: "  " },
+      { q: "x".repeat(51) },
+      { q: "\u0000" },
+      { q: "茅\u0000台" },
+      { q: "1", limit: "0" },
+      { q: "1", limit: "51" },
+      { q: "1", limit: "x" },
+    ]) {
       expect(() => parseInstrumentSearch(input), JSON.stringify(input)).toThrow(InputError);
       try {
         parseInstrumentSearch(input);
@@ -41,8 +67,16 @@ describe("matchRank", () => {
 
 describe("mergeSearchHits", () => {
   it("orders by rank, stocks before indices, market, code; drops duplicates and non-matches; applies the limit", () => {
-    const listed = [stock("SZ", "000001", "平安银行"), stock("SH", "601318", "中国平安"), stock("HK", "02318", "中国平安")];
-    const held = [stock("SZ", "000001", "平安银行"), { kind: "index" as const, market: "SH", code: "000001", name: "上证指数" }, stock("SH", "600519", "贵州茅台")];
+    const listed = [
+      stock("SZ", "000001", "平安银行"),
+      stock("SH", "601318", "中国平安"),
+      stock("HK", "02318", "中国平安"),
+    ];
+    const held = [
+      stock("SZ", "000001", "平安银行"),
+      { kind: "index" as const, market: "SH", code: "000001", name: "上证指数" },
+      stock("SH", "600519", "贵州茅台"),
+    ];
     const hits = mergeSearchHits("平安", listed, held, 10);
     expect(hits.map((h) => `${h.kind}:${h.market}:${h.code}:${h.source}:${h.rank}`)).toEqual([
       "stock:SZ:000001:list:2",
@@ -76,7 +110,9 @@ describe("InstrumentSearch", () => {
       ["list", "00700", { market: "HK", limit: 5 }],
       ["held", "00700", { market: "HK", limit: 5 }],
     ]);
-    expect(result.hits).toEqual([{ kind: "stock", market: "HK", code: "00700", name: "腾讯控股", source: "list", rank: 0 }]);
+    expect(result.hits).toEqual([
+      { kind: "stock", market: "HK", code: "00700", name: "腾讯控股", source: "list", rank: 0 },
+    ]);
     expect(result.lists).toEqual([
       { market: "SH", snapshotDate: "2026-11-19" },
       { market: "SZ", snapshotDate: null },

@@ -16,7 +16,10 @@ export const SEARCH_LIMIT = { default: 10, max: 50 } as const;
 
 /** A search request as received (query string, SDK call). */
 export interface InstrumentSearchInput {
-  /** Part of a code (`6005`, `0700`), a name (`茅台`, `腾讯`), or a full symbol in any accepted form (`0700.HK`, `sh600519`). */
+  /**
+   * Part of a code (`6005`, `0700`), a name (`茅台`, `腾讯`), or a full symbol in any accepted form (`0700.HK`,
+   * `sh600519`).
+   */
   q?: string | undefined;
   /** 1..50, default 10. */
   limit?: string | undefined;
@@ -26,7 +29,10 @@ export interface InstrumentSearchInput {
 export interface InstrumentSearchQuery {
   /** The text as typed (trimmed). */
   q: string;
-  /** What codes and names are matched against: `q`, or the canonical code when `q` is a full symbol with an exchange (`0700.HK` → `00700`). */
+  /**
+   * What codes and names are matched against: `q`, or the canonical code when `q` is a full symbol with an exchange
+   * (`0700.HK` → `00700`).
+   */
   text: string;
   /** The market a full symbol named (`600519.SH` → SH); undefined for plain text. */
   market: ListMarket | undefined;
@@ -41,7 +47,10 @@ export interface InstrumentSearchQuery {
  */
 export function parseInstrumentSearch(input: InstrumentSearchInput): InstrumentSearchQuery {
   const q = parseSearchText(input.q);
-  if (q === undefined) throw new InputError("VALIDATION_ERROR", "Missing q: the text to search codes and names for", { q: input.q ?? null });
+  if (q === undefined)
+    throw new InputError("VALIDATION_ERROR", "Missing q: the text to search codes and names for", {
+      q: input.q ?? null,
+    });
   const limit = parseIntParam("limit", input.limit, { min: 1, max: SEARCH_LIMIT.max, default: SEARCH_LIMIT.default });
   if (/^[\x20-\x7e]+$/.test(q) && /[a-z.:]/i.test(q)) {
     try {
@@ -81,7 +90,10 @@ export interface SearchCandidate {
 
 /** One search result. */
 export interface SearchHit extends SearchCandidate {
-  /** Where it was found: `list` (a stock-list snapshot) or `held` (an instrument the database holds, not in any stored list). */
+  /**
+   * Where it was found: `list` (a stock-list snapshot) or `held` (an instrument the database holds, not in any stored
+   * list).
+   */
   source: "list" | "held";
   /** {@link matchRank} of the hit. */
   rank: 0 | 1 | 2 | 3;
@@ -92,7 +104,10 @@ export type ListCoverage = { market: ListMarket; snapshotDate: IsoDate | null }[
 
 /** Storage the search needs (implemented by `@quantdb/db`). */
 export interface InstrumentSearchStore {
-  /** Stocks of the newest snapshot of each market matching `text` (code or name contains it, case-insensitive), best {@link matchRank} first, at most `limit`. */
+  /**
+   * Stocks of the newest snapshot of each market matching `text` (code or name contains it, case-insensitive), best
+   * {@link matchRank} first, at most `limit`.
+   */
   searchSnapshots(text: string, options: { market: ListMarket | undefined; limit: number }): Promise<SearchCandidate[]>;
   /** Held instruments (stocks and indices) matching `text`, ordered and limited likewise. */
   searchHeld(text: string, options: { market: ListMarket | undefined; limit: number }): Promise<SearchCandidate[]>;
@@ -115,10 +130,18 @@ const MARKET_ORDER = new Map<string, number>(LIST_MARKETS.map((m, i) => [m, i]))
  * stocks before indices, then market (SH, SZ, BJ, HK, others), then code. A held stock that is also
  * in a list appears once, as `list`.
  */
-export function mergeSearchHits(text: string, listed: readonly SearchCandidate[], held: readonly SearchCandidate[], limit: number): SearchHit[] {
+export function mergeSearchHits(
+  text: string,
+  listed: readonly SearchCandidate[],
+  held: readonly SearchCandidate[],
+  limit: number,
+): SearchHit[] {
   const seen = new Set<string>();
   const hits: SearchHit[] = [];
-  for (const [source, candidates] of [["list", listed], ["held", held]] as const) {
+  for (const [source, candidates] of [
+    ["list", listed],
+    ["held", held],
+  ] as const) {
     for (const candidate of candidates) {
       const key = `${candidate.kind}|${candidate.market}|${candidate.code}`;
       const rank = matchRank(text, candidate.code, candidate.name);

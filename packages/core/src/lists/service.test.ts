@@ -3,14 +3,40 @@ import { ManualClock } from "../clock.ts";
 import { UpstreamError } from "../errors.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import type { StockListScan, StockListSource } from "./clist.ts";
-import { CompanyInfoService, StockListService, type CompanyInfoStore, type StockListSnapshot, type StockListStore, type StoredCompanyInfo } from "./service.ts";
+import {
+  CompanyInfoService,
+  StockListService,
+  type CompanyInfoStore,
+  type StockListSnapshot,
+  type StockListStore,
+  type StoredCompanyInfo,
+} from "./service.ts";
 import type { CompanyInfoSource } from "./stock-get.ts";
 import type { CompanyInfo, ListMarket, StockListEntry } from "./types.ts";
 
 const entry = (symbol: string): StockListEntry => ({
-  symbol, name: `S${symbol}`, price: 1, pct_change: null, change: null, volume: null, amount: null, turnover_rate: null, pe_ratio: null,
-  pb_ratio: null, market_cap: null, float_market_cap: null, open: null, high: null, low: null, prev_close: null,
-  amplitude: null, volume_ratio: null, change_speed: null, change_5min: null, change_60d: null, change_ytd: null,
+  symbol,
+  name: `S${symbol}`,
+  price: 1,
+  pct_change: null,
+  change: null,
+  volume: null,
+  amount: null,
+  turnover_rate: null,
+  pe_ratio: null,
+  pb_ratio: null,
+  market_cap: null,
+  float_market_cap: null,
+  open: null,
+  high: null,
+  low: null,
+  prev_close: null,
+  amplitude: null,
+  volume_ratio: null,
+  change_speed: null,
+  change_5min: null,
+  change_60d: null,
+  change_ytd: null,
 });
 
 function memoryListStore(): StockListStore & { saved: StockListSnapshot[] } {
@@ -48,7 +74,12 @@ describe("StockListService", () => {
         return { market, rows: [entry(market === "HK" ? "00700" : "600519")], pages: 1 };
       },
     };
-    const service = new StockListService({ store: memoryListStore(), source, clock: new ManualClock("2026-11-20T12:00:00Z"), logger: quiet });
+    const service = new StockListService({
+      store: memoryListStore(),
+      source,
+      clock: new ManualClock("2026-11-20T12:00:00Z"),
+      logger: quiet,
+    });
     const query = (market: ListMarket) => service.getStockList({ market, q: undefined, limit: undefined, offset: 0 });
     const results = await Promise.all([query("SH"), query("HK"), query("SH"), query("HK")]);
     expect(most).toBe(1);
@@ -64,7 +95,12 @@ describe("StockListService", () => {
         throw new UpstreamError("UPSTREAM_TIMEOUT", "slow");
       },
     };
-    const service = new StockListService({ store: memoryListStore(), source, clock: new ManualClock("2026-11-20T12:00:00Z"), logger: quiet });
+    const service = new StockListService({
+      store: memoryListStore(),
+      source,
+      clock: new ManualClock("2026-11-20T12:00:00Z"),
+      logger: quiet,
+    });
     const query = { market: "BJ" as const, q: undefined, limit: undefined, offset: 0 };
     await expect(service.getStockList(query)).rejects.toMatchObject({ code: "UPSTREAM_TIMEOUT" });
     await expect(service.getStockList(query)).rejects.toMatchObject({ code: "UPSTREAM_TIMEOUT" });
@@ -75,7 +111,16 @@ describe("StockListService", () => {
 describe("CompanyInfoService", () => {
   const symbol = parseStockSymbol("600519");
   const info: CompanyInfo = {
-    code: "600519", name: "贵州茅台", industry: "酿酒行业", listingDate: null, totalShares: 1, floatShares: 1, totalMarketCap: 2, floatMarketCap: 2, price: 2, raw: {},
+    code: "600519",
+    name: "贵州茅台",
+    industry: "酿酒行业",
+    listingDate: null,
+    totalShares: 1,
+    floatShares: 1,
+    totalMarketCap: 2,
+    floatMarketCap: 2,
+    price: 2,
+    raw: {},
   };
 
   function memoryInfoStore(): CompanyInfoStore {
@@ -83,7 +128,16 @@ describe("CompanyInfoService", () => {
     return {
       findCompanyInfo: async () => stored,
       saveCompanyInfo: async (_symbol, value, fetchedAt) => {
-        stored = { name: value.name, industry: value.industry, listingDate: value.listingDate, totalShares: value.totalShares, floatShares: value.floatShares, totalMarketCap: value.totalMarketCap, floatMarketCap: value.floatMarketCap, fetchedAt };
+        stored = {
+          name: value.name,
+          industry: value.industry,
+          listingDate: value.listingDate,
+          totalShares: value.totalShares,
+          floatShares: value.floatShares,
+          totalMarketCap: value.totalMarketCap,
+          floatMarketCap: value.floatMarketCap,
+          fetchedAt,
+        };
       },
     };
   }
@@ -99,7 +153,11 @@ describe("CompanyInfoService", () => {
     };
     const clock = new ManualClock("2026-11-20T12:00:00Z");
     const service = new CompanyInfoService({ store: memoryInfoStore(), source, clock, ttlMs: 1000, logger: quiet });
-    const results = await Promise.all([service.getCompanyInfo(symbol), service.getCompanyInfo(symbol), service.getCompanyInfo(symbol)]);
+    const results = await Promise.all([
+      service.getCompanyInfo(symbol),
+      service.getCompanyInfo(symbol),
+      service.getCompanyInfo(symbol),
+    ]);
     expect(calls).toBe(1);
     expect(results.map((r) => r.upstreamRequests).sort()).toEqual([0, 0, 1]);
     clock.advance(999);

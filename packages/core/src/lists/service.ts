@@ -53,7 +53,11 @@ export interface StockListStore {
   /** The newest stored snapshot of a market, or null if there is none. */
   latestSnapshot(market: ListMarket): Promise<StockListSnapshotInfo | null>;
   /** Rows of the snapshot (market, date) whose code or name contains `q` (case-insensitive), by code. */
-  snapshotRows(market: ListMarket, date: IsoDate, page: { q?: string | undefined; limit?: number | undefined; offset: number }): Promise<StockListRows>;
+  snapshotRows(
+    market: ListMarket,
+    date: IsoDate,
+    page: { q?: string | undefined; limit?: number | undefined; offset: number },
+  ): Promise<StockListRows>;
   /**
    * Store a complete snapshot in ONE transaction: upsert every row by (date, market, code) and drop
    * rows of that (date, market) the new snapshot does not have. Either all of it or none of it.
@@ -155,7 +159,8 @@ export class StockListService {
       if (!force && latest && latest.date >= today) return this.#serve(query, latest, null, 0);
       const failure = this.#failures.get(market);
       const now = this.#clock.now().getTime();
-      if (!force && latest && failure && now - failure.at < this.#retryAfterFailureMs) return this.#serve(query, latest, failure.error, 0);
+      if (!force && latest && failure && now - failure.at < this.#retryAfterFailureMs)
+        return this.#serve(query, latest, failure.error, 0);
       let scanned: StockListScan;
       try {
         // Not tied to the caller's connection: a scan that completes serves the next caller too.
@@ -164,7 +169,12 @@ export class StockListService {
         if (!(error instanceof UpstreamError)) throw error;
         this.#failures.set(market, { at: now, error });
         if (!latest || force) throw error;
-        this.#logger.warn("stock list scan failed; serving the previous snapshot", { market, snapshot_date: latest.date, code: error.code, message: error.message });
+        this.#logger.warn("stock list scan failed; serving the previous snapshot", {
+          market,
+          snapshot_date: latest.date,
+          code: error.code,
+          message: error.message,
+        });
         return this.#serve(query, latest, error, 0);
       }
       this.#failures.delete(market);
@@ -174,8 +184,17 @@ export class StockListService {
     });
   }
 
-  async #serve(query: StockListQuery, snapshot: StockListSnapshotInfo, error: UpstreamError | null, upstreamRequests: number): Promise<StockListResult> {
-    const { total, rows } = await this.#store.snapshotRows(snapshot.market, snapshot.date, { q: query.q, limit: query.limit, offset: query.offset });
+  async #serve(
+    query: StockListQuery,
+    snapshot: StockListSnapshotInfo,
+    error: UpstreamError | null,
+    upstreamRequests: number,
+  ): Promise<StockListResult> {
+    const { total, rows } = await this.#store.snapshotRows(snapshot.market, snapshot.date, {
+      q: query.q,
+      limit: query.limit,
+      offset: query.offset,
+    });
     return {
       market: snapshot.market,
       snapshotDate: snapshot.date,
@@ -232,7 +251,10 @@ export interface CompanyInfoServiceOptions {
   clock: Clock;
   /** A stored profile younger than this is served without an upstream call. @default 86_400_000 (a day) */
   ttlMs?: number;
-  /** An instrument upstream did not know (`data:null`) is answered 404 without asking again for this long. @default 3_600_000 */
+  /**
+   * An instrument upstream did not know (`data:null`) is answered 404 without asking again for this long. @default
+   * 3_600_000
+   */
   notFoundTtlMs?: number;
   /** @default console */
   logger?: ListLogger;
@@ -270,9 +292,13 @@ export class CompanyInfoService {
    * @throws {QuantDbError} `NOT_FOUND` when upstream does not know the symbol.
    * @throws {UpstreamError} when a fetch is due (or forced), fails, and nothing is stored (or it was forced).
    */
-  async getCompanyInfo(symbol: StockSymbol, options: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<CompanyInfoResult> {
+  async getCompanyInfo(
+    symbol: StockSymbol,
+    options: { signal?: AbortSignal; forceRefresh?: boolean } = {},
+  ): Promise<CompanyInfoResult> {
     const force = options.forceRefresh === true;
-    const fresh = (stored: StoredCompanyInfo | null) => !force && stored !== null && this.#clock.now().getTime() - stored.fetchedAt.getTime() < this.#ttlMs;
+    const fresh = (stored: StoredCompanyInfo | null) =>
+      !force && stored !== null && this.#clock.now().getTime() - stored.fetchedAt.getTime() < this.#ttlMs;
     let stored = await this.#store.findCompanyInfo(symbol);
     if (stored && fresh(stored)) return { ...stored, symbol, stale: false, upstreamRequests: 0 };
 
@@ -281,13 +307,18 @@ export class CompanyInfoService {
       if (stored && fresh(stored)) return { ...stored, symbol, stale: false, upstreamRequests: 0 };
       const now = this.#clock.now();
       const missingSince = this.#notFound.get(symbol.secid);
-      if (!force && missingSince !== undefined && now.getTime() - missingSince < this.#notFoundTtlMs) throw this.#notFoundError(symbol);
+      if (!force && missingSince !== undefined && now.getTime() - missingSince < this.#notFoundTtlMs)
+        throw this.#notFoundError(symbol);
       let info: CompanyInfo | null;
       try {
         info = await this.#source.fetchCompanyInfo(symbol, options.signal ? { signal: options.signal } : {});
       } catch (error) {
         if (!(error instanceof UpstreamError) || !stored || force) throw error;
-        this.#logger.warn("company info fetch failed; serving the stored profile", { secid: symbol.secid, code: error.code, message: error.message });
+        this.#logger.warn("company info fetch failed; serving the stored profile", {
+          secid: symbol.secid,
+          code: error.code,
+          message: error.message,
+        });
         return { ...stored, symbol, stale: true, upstreamRequests: 1 };
       }
       if (!info) {
@@ -303,7 +334,11 @@ export class CompanyInfoService {
   }
 
   #notFoundError(symbol: StockSymbol): QuantDbError {
-    return new QuantDbError("NOT_FOUND", `Upstream has no instrument ${symbol.code} on ${symbol.market}`, { symbol: symbol.code, market: symbol.market, secid: symbol.secid });
+    return new QuantDbError("NOT_FOUND", `Upstream has no instrument ${symbol.code} on ${symbol.market}`, {
+      symbol: symbol.code,
+      market: symbol.market,
+      secid: symbol.secid,
+    });
   }
 }
 

@@ -26,8 +26,15 @@ describe("parseCompanyInfo", () => {
   it("reads the recorded 688635 response by key name", () => {
     const info = parseCompanyInfo(RECORDED_688635, parseStockSymbol("688635"));
     expect(info).toMatchObject({
-      code: "688635", name: "N长进", industry: "通信设备", listingDate: null, totalShares: 93670000, floatShares: 17756517,
-      totalMarketCap: 61821263300, floatMarketCap: 11719123654.83, price: 659.99,
+      code: "688635",
+      name: "N长进",
+      industry: "通信设备",
+      listingDate: null,
+      totalShares: 93670000,
+      floatShares: 17756517,
+      totalMarketCap: 61821263300,
+      floatMarketCap: 11719123654.83,
+      price: 659.99,
     });
     expect(info!.raw.f128).toBe("湖北板块");
     // the caps are the price times the share counts
@@ -46,7 +53,11 @@ describe("parseCompanyInfo", () => {
   it("returns null for data:null and rejects a wrong code, bad numbers and non-JSON", () => {
     const symbol = parseStockSymbol("0700.HK");
     expect(parseCompanyInfo(body(null), symbol)).toBeNull();
-    expect(parseCompanyInfo(body({ f57: "00700", f58: "腾讯控股", f117: "-" }), symbol)).toMatchObject({ code: "00700", floatMarketCap: null, industry: null });
+    expect(parseCompanyInfo(body({ f57: "00700", f58: "腾讯控股", f117: "-" }), symbol)).toMatchObject({
+      code: "00700",
+      floatMarketCap: null,
+      industry: null,
+    });
     expectInvalid(() => parseCompanyInfo(body({ f57: "700" }), symbol), /does not match/);
     expectInvalid(() => parseCompanyInfo(body({ f57: "00700", f84: "many" }), symbol), /non-numeric f84/);
     expectInvalid(() => parseCompanyInfo(body({ f57: "00700", f85: -1 }), symbol), /negative f85/);
@@ -57,10 +68,20 @@ describe("parseCompanyInfo", () => {
 describe("EastmoneyInfoClient", () => {
   it("asks stock/get for the secid and the documented fields, on any push2 base URL", () => {
     const symbol = parseStockSymbol("830799");
-    for (const base of ["https://push2.eastmoney.com", "https://push2.eastmoney.com/", "http://replay.test/api/qt/ulist.np/get", "http://replay.test/api/qt/stock/get"]) {
+    for (const base of [
+      "https://push2.eastmoney.com",
+      "https://push2.eastmoney.com/",
+      "http://replay.test/api/qt/ulist.np/get",
+      "http://replay.test/api/qt/stock/get",
+    ]) {
       const url = new URL(new EastmoneyInfoClient({ baseUrl: base }).requestUrl(symbol));
       expect(url.pathname).toBe("/api/qt/stock/get");
-      expect(Object.fromEntries(url.searchParams)).toMatchObject({ fltt: "2", invt: "2", secid: "0.830799", fields: "f43,f57,f58,f84,f85,f116,f117,f127,f189" });
+      expect(Object.fromEntries(url.searchParams)).toMatchObject({
+        fltt: "2",
+        invt: "2",
+        secid: "0.830799",
+        fields: "f43,f57,f58,f84,f85,f116,f117,f127,f189",
+      });
     }
   });
 });

@@ -46,7 +46,8 @@ export function parseCompanyInfo(body: string, symbol: StockSymbol): CompanyInfo
   if (!data) return null;
   const context = { secid: symbol.secid };
   const code = typeof data.f57 === "string" ? data.f57.trim() : data.f57;
-  if (code !== symbol.code) throw invalid(`f57 code ${JSON.stringify(data.f57)} does not match the requested ${symbol.code}`, context);
+  if (code !== symbol.code)
+    throw invalid(`f57 code ${JSON.stringify(data.f57)} does not match the requested ${symbol.code}`, context);
   const num = (key: string) => nonNegative(numberField(data, key, context), key, context);
   return {
     code: symbol.code,
@@ -97,7 +98,9 @@ export class EastmoneyInfoClient implements CompanyInfoSource {
 
   constructor(options: EastmoneyInfoOptions = {}) {
     // Any push2 endpoint URL (e.g. the quote client's `…/api/qt/ulist.np/get`) names the same host.
-    const base = (options.baseUrl ?? DEFAULT_EASTMONEY_INFO_URL).replace(/\/+$/, "").replace(/\/api\/qt\/[\w.]+\/get$/, "");
+    const base = (options.baseUrl ?? DEFAULT_EASTMONEY_INFO_URL)
+      .replace(/\/+$/, "")
+      .replace(/\/api\/qt\/[\w.]+\/get$/, "");
     this.url = base + STOCK_GET_PATH;
     this.#timeoutMs = options.timeoutMs ?? 8000;
     this.#fetch = options.fetch ?? globalThis.fetch;
@@ -106,7 +109,13 @@ export class EastmoneyInfoClient implements CompanyInfoSource {
 
   /** The exact request URL for a symbol (exposed for logging and tests). */
   requestUrl(symbol: StockSymbol): string {
-    const params = new URLSearchParams({ ut: STOCK_GET_UT, fltt: "2", invt: "2", secid: symbol.secid, fields: COMPANY_INFO_FIELDS });
+    const params = new URLSearchParams({
+      ut: STOCK_GET_UT,
+      fltt: "2",
+      invt: "2",
+      secid: symbol.secid,
+      fields: COMPANY_INFO_FIELDS,
+    });
     return `${this.url}?${params.toString()}`;
   }
 

@@ -31,7 +31,14 @@ describe("the market registry", () => {
     expect(market("CN")).toMatchObject({
       id: "CN",
       name: "A-shares (SSE/SZSE/BSE)",
-      calendar: { kind: "exchange", description: "A-shares: SSE, SZSE, BSE", firstSession: "1990-12-19", halfDayClose: null, computedSchedule: null, officialSchedule: "sina-trade-dates" },
+      calendar: {
+        kind: "exchange",
+        description: "A-shares: SSE, SZSE, BSE",
+        firstSession: "1990-12-19",
+        halfDayClose: null,
+        computedSchedule: null,
+        officialSchedule: "sina-trade-dates",
+      },
       timeZone: "Asia/Shanghai",
       hours: { open: "09:30", close: "15:00", breakStart: "11:30", breakEnd: "13:00" },
       closingAuctionEnd: null,
@@ -52,7 +59,14 @@ describe("the market registry", () => {
     expect(market("HK")).toMatchObject({
       id: "HK",
       name: "Hong Kong (HKEX)",
-      calendar: { kind: "exchange", description: "HKEX", firstSession: "1990-01-02", halfDayClose: "12:00", computedSchedule: "hkex", officialSchedule: "hkex-holidays" },
+      calendar: {
+        kind: "exchange",
+        description: "HKEX",
+        firstSession: "1990-01-02",
+        halfDayClose: "12:00",
+        computedSchedule: "hkex",
+        officialSchedule: "hkex-holidays",
+      },
       timeZone: "Asia/Hong_Kong",
       hours: { open: "09:30", close: "16:00", breakStart: "12:00", breakEnd: "13:00" },
       closingAuctionEnd: "16:10",
@@ -76,7 +90,10 @@ describe("the market registry", () => {
       expect(calendar.timeZone).toBe(m.timeZone);
       if (m.calendar.kind === "exchange") expect(calendar.firstSession).toBe(m.calendar.firstSession);
       const sessions = calendar.sessionsBetween("2026-12-01", calendar.knownThrough);
-      const regular = sessions.map((date) => calendar.session(date)!).filter((s) => !s.halfDay).at(-1);
+      const regular = sessions
+        .map((date) => calendar.session(date)!)
+        .filter((s) => !s.halfDay)
+        .at(-1);
       expect(regular).toMatchObject(m.hours);
     }
   });
@@ -97,22 +114,35 @@ describe("the market registry", () => {
 
 describe("symbol forms", () => {
   it.each([
-    ["600519", "stock:SH:600519"], ["sh600519", "stock:SH:600519"], ["600519.SS", "stock:SH:600519"], ["000001.SZ", "stock:SZ:000001"],
-    ["830799.BJ", "stock:BJ:830799"], ["920002", "stock:BJ:920002"], ["00700", "stock:HK:00700"], ["700.HK", "stock:HK:00700"],
-    ["HK:700", "stock:HK:00700"], ["hk00700", "stock:HK:00700"],
+    ["600519", "stock:SH:600519"],
+    ["sh600519", "stock:SH:600519"],
+    ["600519.SS", "stock:SH:600519"],
+    ["000001.SZ", "stock:SZ:000001"],
+    ["830799.BJ", "stock:BJ:830799"],
+    ["920002", "stock:BJ:920002"],
+    ["00700", "stock:HK:00700"],
+    ["700.HK", "stock:HK:00700"],
+    ["HK:700", "stock:HK:00700"],
+    ["hk00700", "stock:HK:00700"],
   ])("reads the stock %s as %s", (input, key) => {
     expect(instrumentKey(parseStockSymbol(input))).toBe(key);
   });
 
   it.each([
-    ["000001", "index:SH:000001"], ["csi931151", "index:CSI:931151"], ["399006.SZ", "index:SZ:399006"], ["Hang Seng", "index:HK:HSI"], ["^HSTECH", "index:HK:HSTECH"],
+    ["000001", "index:SH:000001"],
+    ["csi931151", "index:CSI:931151"],
+    ["399006.SZ", "index:SZ:399006"],
+    ["Hang Seng", "index:HK:HSI"],
+    ["^HSTECH", "index:HK:HSTECH"],
   ])("reads the index %s as %s", (input, key) => {
     expect(instrumentKey(parseIndexSymbol(input))).toBe(key);
   });
 
   it("matches every example of a market's accepted forms with that market's patterns only", () => {
     for (const id of MARKET_IDS) {
-      const examples = MARKETS[id].symbols.stockExamples.split(/, | or /).map((e) => e.replace(/ \(.*\)$/, "").toUpperCase());
+      const examples = MARKETS[id].symbols.stockExamples
+        .split(/, | or /)
+        .map((e) => e.replace(/ \(.*\)$/, "").toUpperCase());
       for (const example of examples) {
         const matching = MARKET_IDS.filter((other) => MARKETS[other].symbols.stock.some((p) => p.test(example)));
         expect(matching, example).toEqual([id]);

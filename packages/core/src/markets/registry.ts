@@ -101,9 +101,7 @@ const HK: Market = {
   },
   namedIndices: {
     HSI: ["^HSI", "HK.HSI", "HSI.HK", "HANG SENG", "HANG SENG INDEX", "HANGSENG", "恒生指数"],
-    HSCEI: [
-      "^HSCE", "HSCE", "HK.HSCEI", "HANG SENG CHINA ENTERPRISES", "HS CHINA ENTERPRISES", "H SHARES", "国企指数",
-    ],
+    HSCEI: ["^HSCE", "HSCE", "HK.HSCEI", "HANG SENG CHINA ENTERPRISES", "HS CHINA ENTERPRISES", "H SHARES", "国企指数"],
     HSTECH: ["^HSTECH", "HK.HSTECH", "HANGSENG TECH", "HANG SENG TECH", "HANG SENG TECH INDEX", "恒生科技指数"],
   },
   benchmarkIndex: "HSI", // Hang Seng Index

@@ -37,7 +37,10 @@ export function marketPhase(calendar: ExchangeCalendar, now: Date, settleMs: num
   if (session) {
     const segments: Array<[string, string]> =
       session.breakStart !== null && session.breakEnd !== null
-        ? [[session.open, session.breakStart], [session.breakEnd, session.close]]
+        ? [
+            [session.open, session.breakStart],
+            [session.breakEnd, session.close],
+          ]
         : [[session.open, session.close]];
     for (const [start, end] of segments) {
       const from = instantAt(today, start, tz).getTime();

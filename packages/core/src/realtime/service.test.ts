@@ -24,16 +24,25 @@ describe("marketPhase", () => {
     ["2026-11-20T12:00:00Z", false, "2026-11-20T07:02:00.000Z"], // 20:00
     ["2026-11-21T04:00:00Z", false, "2026-11-20T07:02:00.000Z"], // Saturday noon
   ])("CN at %s: open=%s, settled since %s", (now, open, settled) => {
-    expect(marketPhase(cn, new Date(now), 2 * MIN)).toEqual({ open, settledSince: settled === null ? null : new Date(settled) });
+    expect(marketPhase(cn, new Date(now), 2 * MIN)).toEqual({
+      open,
+      settledSince: settled === null ? null : new Date(settled),
+    });
   });
 
   it("HK: the lunch break 12:00-13:00 is closed; a half day (2025-12-24) closes at 12:00 with no afternoon", () => {
     expect(hk.session("2025-12-24")).toMatchObject({ close: "12:00", halfDay: true });
-    expect(marketPhase(hk, new Date("2026-11-20T04:30:00Z"), 25 * MIN)).toEqual({ open: false, settledSince: new Date("2026-11-20T04:25:00Z") });
+    expect(marketPhase(hk, new Date("2026-11-20T04:30:00Z"), 25 * MIN)).toEqual({
+      open: false,
+      settledSince: new Date("2026-11-20T04:25:00Z"),
+    });
     expect(marketPhase(hk, new Date("2026-11-20T05:30:00Z"), 25 * MIN)).toEqual({ open: true, settledSince: null });
     expect(marketPhase(hk, new Date("2025-12-24T03:59:00Z"), 25 * MIN)).toEqual({ open: true, settledSince: null });
     expect(marketPhase(hk, new Date("2025-12-24T04:10:00Z"), 25 * MIN)).toEqual({ open: false, settledSince: null });
-    expect(marketPhase(hk, new Date("2025-12-24T05:30:00Z"), 25 * MIN)).toEqual({ open: false, settledSince: new Date("2025-12-24T04:25:00Z") });
+    expect(marketPhase(hk, new Date("2025-12-24T05:30:00Z"), 25 * MIN)).toEqual({
+      open: false,
+      settledSince: new Date("2025-12-24T04:25:00Z"),
+    });
   });
 
   it("cannot tell beyond the calendar's horizon", () => {
@@ -44,15 +53,31 @@ describe("marketPhase", () => {
 function upstreamQuote(secid: string): UpstreamQuote {
   const code = secid.split(".")[1]!;
   return {
-    secid, code, name: `N${code}`, price: 10, open: 9.9, high: 10.2, low: 9.8, prev_close: 9.95, change: 0.05, pct_change: 0.5,
-    volume: 1000, amount: 10000, turnover_rate: 0.1, quote_time: null,
+    secid,
+    code,
+    name: `N${code}`,
+    price: 10,
+    open: 9.9,
+    high: 10.2,
+    low: 9.8,
+    prev_close: 9.95,
+    change: 0.05,
+    pct_change: 0.5,
+    volume: 1000,
+    amount: 10000,
+    turnover_rate: 0.1,
+    quote_time: null,
   };
 }
 
 /** A quote source whose calls are answered (or failed) by the test, one by one. */
 class ScriptedSource implements QuoteSource {
   readonly calls: string[][] = [];
-  readonly #pending: Array<{ secids: readonly string[]; resolve: (m: Map<string, UpstreamQuote>) => void; reject: (e: unknown) => void }> = [];
+  readonly #pending: Array<{
+    secids: readonly string[];
+    resolve: (m: Map<string, UpstreamQuote>) => void;
+    reject: (e: unknown) => void;
+  }> = [];
   unknown = new Set<string>();
   fetchQuotes(secids: readonly string[]): Promise<Map<string, UpstreamQuote>> {
     this.calls.push([...secids]);
@@ -97,7 +122,13 @@ describe("QuoteService refreshes", () => {
     source.answer();
     const [qa, qb, qc, qd] = await Promise.all([a, b, c, d]);
     expect(qa).toEqual(qb);
-    expect(qa).toMatchObject({ symbol: "600519", market: "SH", currency: "CNY", market_open: true, fetched_at: "2026-11-20T02:00:00.000Z" });
+    expect(qa).toMatchObject({
+      symbol: "600519",
+      market: "SH",
+      currency: "CNY",
+      market_open: true,
+      fetched_at: "2026-11-20T02:00:00.000Z",
+    });
     expect(qc.map((q) => (q as { symbol: string }).symbol)).toEqual(["000001", "600519"]);
     expect(qd).toMatchObject({ symbol: "00700", market: "HK", currency: "HKD" });
     await service.quotes([s600519, s000001, s00700]);

@@ -4,7 +4,12 @@
  */
 import { calendarIdOf, type CalendarId, type Calendars } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
-import { EASTMONEY_QUOTE_SETTLE_MINUTES, MAX_SECIDS_PER_CALL, type QuoteSource, type UpstreamQuote } from "../eastmoney/quotes.ts";
+import {
+  EASTMONEY_QUOTE_SETTLE_MINUTES,
+  MAX_SECIDS_PER_CALL,
+  type QuoteSource,
+  type UpstreamQuote,
+} from "../eastmoney/quotes.ts";
 import { InputError, QuantDbError, type ErrorCode } from "../errors.ts";
 import { MARKET_IDS } from "../markets/registry.ts";
 import type { Currency } from "../markets/types.ts";
@@ -40,7 +45,9 @@ export interface Quote extends Omit<UpstreamQuote, "secid" | "code" | "quote_tim
 
 /** A per-symbol error inside a batch answer (the same fields as the error envelope). */
 export interface QuoteError {
-  /** `INVALID_SYMBOL`, `NOT_FOUND`, `UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT`, `UPSTREAM_INVALID` or `INTERNAL_ERROR`. */
+  /**
+   * `INVALID_SYMBOL`, `NOT_FOUND`, `UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT`, `UPSTREAM_INVALID` or `INTERNAL_ERROR`.
+   */
   code: ErrorCode;
   message: string;
   /** The HTTP status this error would have on its own. */
@@ -142,13 +149,23 @@ class Flight {
  * @returns one entry per input in order: the parsed symbol, or the `INVALID_SYMBOL` error for it
  * @throws {InputError} `VALIDATION_ERROR` when the list is empty or longer than {@link MAX_BATCH_SYMBOLS}
  */
-export function parseSymbolBatch(inputs: readonly string[]): Array<{ input: string; symbol: StockSymbol } | { input: string; error: InputError }> {
-  if (inputs.length === 0) throw new InputError("VALIDATION_ERROR", "Invalid symbols: the list is empty; name 1 to 100 symbols", { count: 0, max: MAX_BATCH_SYMBOLS });
-  if (inputs.length > MAX_BATCH_SYMBOLS) {
-    throw new InputError("VALIDATION_ERROR", `Invalid symbols: ${inputs.length} symbols, at most ${MAX_BATCH_SYMBOLS} per request`, {
-      count: inputs.length,
+export function parseSymbolBatch(
+  inputs: readonly string[],
+): Array<{ input: string; symbol: StockSymbol } | { input: string; error: InputError }> {
+  if (inputs.length === 0)
+    throw new InputError("VALIDATION_ERROR", "Invalid symbols: the list is empty; name 1 to 100 symbols", {
+      count: 0,
       max: MAX_BATCH_SYMBOLS,
     });
+  if (inputs.length > MAX_BATCH_SYMBOLS) {
+    throw new InputError(
+      "VALIDATION_ERROR",
+      `Invalid symbols: ${inputs.length} symbols, at most ${MAX_BATCH_SYMBOLS} per request`,
+      {
+        count: inputs.length,
+        max: MAX_BATCH_SYMBOLS,
+      },
+    );
   }
   return inputs.map((input) => {
     try {
@@ -161,7 +178,12 @@ export function parseSymbolBatch(inputs: readonly string[]): Array<{ input: stri
 }
 
 function errorBody(error: QuantDbError): QuoteError {
-  return { code: error.code, message: error.message, status: error.status, ...(error.details ? { details: error.details } : {}) };
+  return {
+    code: error.code,
+    message: error.message,
+    status: error.status,
+    ...(error.details ? { details: error.details } : {}),
+  };
 }
 
 /**
@@ -206,13 +228,16 @@ export class QuoteService {
     this.#clock = options.clock;
     this.#calendars = options.calendars;
     const ttl = options.ttlSeconds ?? 15;
-    if (!(Number.isFinite(ttl) && ttl >= 0)) throw new RangeError(`ttlSeconds must be a non-negative number, got ${String(ttl)}`);
+    if (!(Number.isFinite(ttl) && ttl >= 0))
+      throw new RangeError(`ttlSeconds must be a non-negative number, got ${String(ttl)}`);
     this.#ttlMs = ttl * 1000;
     this.#settleMs = Object.fromEntries(
       MARKET_IDS.map((id) => [id, (options.settleMinutes?.[id] ?? EASTMONEY_QUOTE_SETTLE_MINUTES[id]) * 60_000]),
     ) as Record<CalendarId, number>;
     this.#maxEntries = options.maxEntries ?? 20_000;
-    this.#logger = options.logger ?? { warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)) };
+    this.#logger = options.logger ?? {
+      warn: (message, details) => console.warn(`[quantdb] ${message}`, JSON.stringify(details)),
+    };
   }
 
   /** Seconds a quote is reused while its exchange trades. */
@@ -240,7 +265,10 @@ export class QuoteService {
    * The quote of one symbol with the request's cache accounting.
    * @throws as {@link QuoteService.quote}
    */
-  async quoteWithCache(symbol: StockSymbol, options: QuoteRequestOptions = {}): Promise<{ quote: Quote; cache: QuoteCacheReport }> {
+  async quoteWithCache(
+    symbol: StockSymbol,
+    options: QuoteRequestOptions = {},
+  ): Promise<{ quote: Quote; cache: QuoteCacheReport }> {
     const { results, cache } = await this.lookup([symbol], options);
     const [result] = results;
     if (result instanceof QuantDbError) throw result;
@@ -252,7 +280,10 @@ export class QuoteService {
    * that symbol (`NOT_FOUND`, or the upstream error of a failed refresh). Stale and missing ones
    * are refreshed together, at most one upstream call per 100 secids.
    */
-  async quotes(symbols: readonly StockSymbol[], options: QuoteRequestOptions = {}): Promise<Array<Quote | QuantDbError>> {
+  async quotes(
+    symbols: readonly StockSymbol[],
+    options: QuoteRequestOptions = {},
+  ): Promise<Array<Quote | QuantDbError>> {
     return (await this.lookup(symbols, options)).results;
   }
 
@@ -260,7 +291,10 @@ export class QuoteService {
    * {@link QuoteService.quotes} with the request's cache accounting. With `forceRefresh` every
    * symbol is fetched from upstream (see {@link QuoteRequestOptions.forceRefresh}).
    */
-  async lookup(symbols: readonly StockSymbol[], options: QuoteRequestOptions = {}): Promise<{ results: Array<Quote | QuantDbError>; cache: QuoteCacheReport }> {
+  async lookup(
+    symbols: readonly StockSymbol[],
+    options: QuoteRequestOptions = {},
+  ): Promise<{ results: Array<Quote | QuantDbError>; cache: QuoteCacheReport }> {
     const force = options.forceRefresh === true;
     const now = this.#clock.now().getTime();
     const phases = new Map<CalendarId, MarketPhase>();
@@ -317,10 +351,16 @@ export class QuoteService {
    * {@link QuoteService.batch} with the request's cache accounting.
    * @throws {InputError} `VALIDATION_ERROR` when the list is empty or has more than 100 symbols
    */
-  async batchWithCache(inputs: readonly string[], options: QuoteRequestOptions = {}): Promise<{ entries: QuoteBatchEntry[]; cache: QuoteCacheReport }> {
+  async batchWithCache(
+    inputs: readonly string[],
+    options: QuoteRequestOptions = {},
+  ): Promise<{ entries: QuoteBatchEntry[]; cache: QuoteCacheReport }> {
     const parsed = parseSymbolBatch(inputs);
     const symbols = parsed.flatMap((item) => ("symbol" in item ? [item.symbol] : []));
-    const { results: answers, cache } = symbols.length > 0 ? await this.lookup(symbols, options) : { results: [], cache: { hit: true, upstream_requests: 0 } };
+    const { results: answers, cache } =
+      symbols.length > 0
+        ? await this.lookup(symbols, options)
+        : { results: [], cache: { hit: true, upstream_requests: 0 } };
     let next = 0;
     const entries = parsed.map((item): QuoteBatchEntry => {
       if ("error" in item) return { symbol: item.input, quote: null, error: errorBody(item.error) };
@@ -427,8 +467,16 @@ export class QuoteService {
           outcomes.set(secid, entry);
         }
       } catch (caught) {
-        const error = caught instanceof QuantDbError ? caught : new QuantDbError("INTERNAL_ERROR", "Internal error while fetching quotes", undefined, { cause: caught });
-        this.#logger.warn("realtime quote refresh failed", { code: error.code, message: error.message, secids: chunk.length, first: chunk[0] });
+        const error =
+          caught instanceof QuantDbError
+            ? caught
+            : new QuantDbError("INTERNAL_ERROR", "Internal error while fetching quotes", undefined, { cause: caught });
+        this.#logger.warn("realtime quote refresh failed", {
+          code: error.code,
+          message: error.message,
+          secids: chunk.length,
+          first: chunk[0],
+        });
         for (const secid of chunk) outcomes.set(secid, error);
       }
     }

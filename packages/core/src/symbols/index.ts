@@ -41,10 +41,14 @@ function build(market: Market, code: string): StockSymbol {
 }
 
 function invalid(input: string, why: string): InputError {
-  return new InputError("INVALID_SYMBOL", `Invalid symbol '${input}': ${why}. Accepted forms: ${ACCEPTED_SYMBOL_FORMS}.`, {
-    symbol: input,
-    accepted_forms: ACCEPTED_SYMBOL_FORMS,
-  });
+  return new InputError(
+    "INVALID_SYMBOL",
+    `Invalid symbol '${input}': ${why}. Accepted forms: ${ACCEPTED_SYMBOL_FORMS}.`,
+    {
+      symbol: input,
+      accepted_forms: ACCEPTED_SYMBOL_FORMS,
+    },
+  );
 }
 
 /**

@@ -39,10 +39,14 @@ for (const id of MARKET_IDS) {
 export const ACCEPTED_INDEX_FORMS = MARKET_IDS.map((id) => MARKETS[id].symbols.indexExamples).join(", ");
 
 function invalid(input: string, why: string): InputError {
-  return new InputError("INVALID_SYMBOL", `Invalid index symbol '${input}': ${why}. Accepted forms: ${ACCEPTED_INDEX_FORMS}.`, {
-    symbol: input,
-    accepted_forms: ACCEPTED_INDEX_FORMS,
-  });
+  return new InputError(
+    "INVALID_SYMBOL",
+    `Invalid index symbol '${input}': ${why}. Accepted forms: ${ACCEPTED_INDEX_FORMS}.`,
+    {
+      symbol: input,
+      accepted_forms: ACCEPTED_INDEX_FORMS,
+    },
+  );
 }
 
 function build(market: IndexCompiler, code: string): IndexSymbol {
@@ -72,7 +76,10 @@ export function parseIndexSymbol(input: string): IndexSymbol {
       const stated = written === undefined ? undefined : (forms.exchangeAliases[written] ?? written);
       const market = (stated as IndexCompiler | undefined) ?? forms.indexCompilerOfCode(code);
       if (!market) {
-        throw invalid(input, `${code} is not a known index code range; give the exchange (e.g. ${code}.SH or csi${code})`);
+        throw invalid(
+          input,
+          `${code} is not a known index code range; give the exchange (e.g. ${code}.SH or csi${code})`,
+        );
       }
       return build(market, code);
     }

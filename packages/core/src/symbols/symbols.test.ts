@@ -6,7 +6,13 @@ describe("parseStockSymbol", () => {
   it.each(["600519", "sh600519", "SH600519", "600519.SH", "600519.SS", "600519.ss", " 600519 "])(
     "reads %s as Kweichow Moutai on Shanghai",
     (input) => {
-      expect(parseStockSymbol(input)).toEqual({ kind: "stock", market: "SH", code: "600519", secid: "1.600519", currency: "CNY" });
+      expect(parseStockSymbol(input)).toEqual({
+        kind: "stock",
+        market: "SH",
+        code: "600519",
+        secid: "1.600519",
+        currency: "CNY",
+      });
     },
   );
 
@@ -23,7 +29,13 @@ describe("parseStockSymbol", () => {
   });
 
   it.each(["00700", "0700.HK", "700.HK", "HK.00700", "hk00700", "HK:700", "hk700"])("reads %s as Tencent", (input) => {
-    expect(parseStockSymbol(input)).toEqual({ kind: "stock", market: "HK", code: "00700", secid: "116.00700", currency: "HKD" });
+    expect(parseStockSymbol(input)).toEqual({
+      kind: "stock",
+      market: "HK",
+      code: "00700",
+      secid: "116.00700",
+      currency: "HKD",
+    });
   });
 
   it.each(["", "ABC", "1234567", "6005", "600519.HK", "000001.SH", "sh000001", "510300", "700", "00000", "INVALID!@#"])(

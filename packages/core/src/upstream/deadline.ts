@@ -15,7 +15,11 @@ import { UpstreamUnavailableError } from "./policy.ts";
 export class DeadlineExceededError extends UpstreamUnavailableError {
   /** The bound that was reached, ms. */
   readonly timeoutMs: number;
-  constructor(timeoutMs: number, message = `The request did not finish its upstream work within ${timeoutMs} ms`, retryAfterSeconds = 10) {
+  constructor(
+    timeoutMs: number,
+    message = `The request did not finish its upstream work within ${timeoutMs} ms`,
+    retryAfterSeconds = 10,
+  ) {
     super(message, retryAfterSeconds, { reason: "total_timeout", timeout_ms: timeoutMs });
     this.timeoutMs = timeoutMs;
   }
@@ -34,15 +38,23 @@ export function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => v
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-/** When each signal made by {@link withDeadline} expires (epoch ms), for waits that need a number (a PostgreSQL lock_timeout). */
+/**
+ * When each signal made by {@link withDeadline} expires (epoch ms), for waits that need a number (a PostgreSQL
+ * lock_timeout).
+ */
 const DEADLINES = new WeakMap<AbortSignal, number>();
 
 /**
- * `signal` bounded by a deadline `timeoutMs` after `startedAt` (default now): aborts with a {@link DeadlineExceededError}
+ * `signal` bounded by a deadline `timeoutMs` after `startedAt` (default now): aborts with a
+ * {@link DeadlineExceededError}
  * when time is up, or with `signal`'s own reason when it aborts first (the client went away).
  * Without `timeoutMs`, `signal` unchanged. The timer does not keep the process alive.
  */
-export function withDeadline(timeoutMs: number | undefined, signal?: AbortSignal, startedAt: number = Date.now()): AbortSignal | undefined {
+export function withDeadline(
+  timeoutMs: number | undefined,
+  signal?: AbortSignal,
+  startedAt: number = Date.now(),
+): AbortSignal | undefined {
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) return signal;
   const controller = new AbortController();
   const at = startedAt + timeoutMs;
@@ -59,7 +71,10 @@ export function withDeadline(timeoutMs: number | undefined, signal?: AbortSignal
  * made only when first read: most requests are answered from the cache and never need one (a
  * deadline costs a timer and a combined signal, ~0.1 ms). Without `timeoutMs`, `options` unchanged.
  */
-export function withLazyDeadline<T extends { signal?: AbortSignal | undefined }>(options: T, timeoutMs: number | undefined): T {
+export function withLazyDeadline<T extends { signal?: AbortSignal | undefined }>(
+  options: T,
+  timeoutMs: number | undefined,
+): T {
   if (timeoutMs === undefined) return options;
   const startedAt = Date.now();
   let bounded: AbortSignal | undefined;
@@ -92,7 +107,11 @@ export function isDeadline(signal: AbortSignal | undefined): boolean {
  * `signal.reason` then; a resource granted after the caller gave up is handed straight back
  * (`giveBack`). A failure of `acquire` is passed on unless the caller already gave up.
  */
-export function acquireUnlessAborted<T>(acquire: () => Promise<T>, giveBack: (resource: T) => void, signal: AbortSignal | undefined): Promise<T> {
+export function acquireUnlessAborted<T>(
+  acquire: () => Promise<T>,
+  giveBack: (resource: T) => void,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   if (!signal) return acquire();
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../clock.ts";
 import { UpstreamError } from "../errors.ts";
 import { fetchUpstreamText } from "../http.ts";
-import { classifyFailure, UpstreamPolicies, UpstreamUnavailableError, type UpstreamEvent, type UpstreamPolicyConfig } from "./index.ts";
+import {
+  classifyFailure,
+  UpstreamPolicies,
+  UpstreamUnavailableError,
+  type UpstreamEvent,
+  type UpstreamPolicyConfig,
+} from "./index.ts";
 import { memoryRateBudget, rateBudgetFrom } from "./budget.ts";
 
 const URL_A = "http://upstream.test/api/qt/stock/kline/get?secid=1.600519";
@@ -48,14 +54,22 @@ function hangingFetch() {
 }
 
 const reset = () => {
-  throw new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) });
+  throw new TypeError("fetch failed", {
+    cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }),
+  });
 };
 const refused = () => {
-  throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+  throw new TypeError("fetch failed", {
+    cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+  });
 };
 const status = (code: number) => () => new Response("nope", { status: code });
 const ok = () => new Response('{"rc":0,"data":{"klines":[]}}', { status: 200 });
-const html = () => new Response("<!DOCTYPE html><html><body>请完成安全验证</body></html>", { status: 200, headers: { "content-type": "text/html" } });
+const html = () =>
+  new Response("<!DOCTYPE html><html><body>请完成安全验证</body></html>", {
+    status: 200,
+    headers: { "content-type": "text/html" },
+  });
 
 /** A registry on `clock` whose retries follow at once (no backoff) unless `config` says otherwise. */
 function policies(config: Partial<UpstreamPolicyConfig>, clock = new ManualClock(START)) {
@@ -90,16 +104,47 @@ afterEach(() => {
 
 describe("classifyFailure", () => {
   it("retries resets, refusals, timeouts and 5xx; never 4xx, ban pages or cancellations", () => {
-    const e = (code: "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID", details: Record<string, unknown>) => new UpstreamError(code, "x", details);
-    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "ECONNRESET" }))).toEqual({ retryable: true, failure: true, ban: "drop" });
-    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "ECONNREFUSED" }))).toEqual({ retryable: true, failure: true, ban: false });
+    const e = (
+      code: "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID",
+      details: Record<string, unknown>,
+    ) => new UpstreamError(code, "x", details);
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "ECONNRESET" }))).toEqual({
+      retryable: true,
+      failure: true,
+      ban: "drop",
+    });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "ECONNREFUSED" }))).toEqual({
+      retryable: true,
+      failure: true,
+      ban: false,
+    });
     expect(classifyFailure(e("UPSTREAM_TIMEOUT", {}))).toEqual({ retryable: true, failure: true, ban: false });
-    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 502 }))).toEqual({ retryable: true, failure: true, ban: false });
-    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 404 }))).toEqual({ retryable: false, failure: false, ban: false });
-    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 429 }))).toEqual({ retryable: false, failure: true, ban: "page" });
-    expect(classifyFailure(e("UPSTREAM_INVALID", { reason: "html_page" }))).toEqual({ retryable: false, failure: true, ban: "page" });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 502 }))).toEqual({
+      retryable: true,
+      failure: true,
+      ban: false,
+    });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 404 }))).toEqual({
+      retryable: false,
+      failure: false,
+      ban: false,
+    });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { status: 429 }))).toEqual({
+      retryable: false,
+      failure: true,
+      ban: "page",
+    });
+    expect(classifyFailure(e("UPSTREAM_INVALID", { reason: "html_page" }))).toEqual({
+      retryable: false,
+      failure: true,
+      ban: "page",
+    });
     expect(classifyFailure(e("UPSTREAM_INVALID", {}))).toEqual({ retryable: false, failure: true, ban: false });
-    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "aborted" }))).toEqual({ retryable: false, failure: false, ban: false });
+    expect(classifyFailure(e("UPSTREAM_UNAVAILABLE", { reason: "aborted" }))).toEqual({
+      retryable: false,
+      failure: false,
+      ban: false,
+    });
     expect(classifyFailure(new Error("boom"))).toEqual({ retryable: false, failure: false, ban: false });
   });
 });
@@ -125,19 +170,34 @@ describe("fetchUpstreamText through a host policy", () => {
   it("does not retry a 4xx and does not count it against the host", async () => {
     const { registry } = policies({ retries: 3, breakerThreshold: 1 });
     const upstream = scriptedFetch([status(404)]);
-    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { status: 404 } });
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      details: { status: 404 },
+    });
     expect(upstream.calls).toHaveLength(1);
-    expect(registry.snapshot()[0]).toMatchObject({ circuit: "closed", lastError: null, calls: { failed: 1, retried: 0 } });
+    expect(registry.snapshot()[0]).toMatchObject({
+      circuit: "closed",
+      lastError: null,
+      calls: { failed: 1, retried: 0 },
+    });
   });
 
   it("treats an HTML page as a ban: open at once, 503 without a call until the clock passes the cooldown", async () => {
     const { registry, events, clock } = policies({ retries: 3, breakerThreshold: 10, breakerCooldownMs: 5000 });
     const upstream = scriptedFetch([html, ok]);
-    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ code: "UPSTREAM_INVALID", status: 502, details: { reason: "html_page" } });
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({
+      code: "UPSTREAM_INVALID",
+      status: 502,
+      details: { reason: "html_page" },
+    });
     expect(registry.snapshot()[0]!.circuit).toBe("open");
     const refusedError = await get(registry, upstream.fn).catch((error: unknown) => error);
     expect(refusedError).toBeInstanceOf(UpstreamUnavailableError);
-    expect(refusedError).toMatchObject({ status: 503, code: "UPSTREAM_UNAVAILABLE", details: { reason: "circuit_open" } });
+    expect(refusedError).toMatchObject({
+      status: 503,
+      code: "UPSTREAM_UNAVAILABLE",
+      details: { reason: "circuit_open" },
+    });
     expect((refusedError as UpstreamUnavailableError).retryAfterSeconds).toBe(5);
     clock.advance(3500);
     const later = await get(registry, upstream.fn).catch((error: unknown) => error);
@@ -162,7 +222,11 @@ describe("fetchUpstreamText through a host policy", () => {
     expect(registry.snapshot()[0]!.circuit).toBe("open");
     clock.advance(1);
     expect(registry.snapshot()[0]!.circuit).toBe("half-open");
-    const probes = [get(registry, upstream.fn, 2000), get(registry, upstream.fn, 2000), get(registry, upstream.fn, 2000)];
+    const probes = [
+      get(registry, upstream.fn, 2000),
+      get(registry, upstream.fn, 2000),
+      get(registry, upstream.fn, 2000),
+    ];
     await upstream.reached(3);
     await settle();
     expect(upstream.calls).toHaveLength(3); // only the probe reached upstream
@@ -196,7 +260,10 @@ describe("fetchUpstreamText through a host policy", () => {
   it("gives up with 503 retries_exhausted after the configured retries", async () => {
     const { registry } = policies({ retries: 2, breakerThreshold: 0, totalTimeoutMs: 5000 });
     const upstream = scriptedFetch([status(500), status(502), status(500), ok]);
-    await expect(get(registry, upstream.fn)).rejects.toMatchObject({ status: 503, details: { reason: "retries_exhausted", attempts: 3 } });
+    await expect(get(registry, upstream.fn)).rejects.toMatchObject({
+      status: 503,
+      details: { reason: "retries_exhausted", attempts: 3 },
+    });
     expect(upstream.calls).toHaveLength(3);
   });
 
@@ -293,7 +360,10 @@ describe("fetchUpstreamText through a host policy", () => {
 
   it("without a policy makes exactly one call, as before", async () => {
     const upstream = scriptedFetch([status(500), ok]);
-    await expect(fetchUpstreamText(URL_A, { timeoutMs: 200, fetch: upstream.fn })).rejects.toMatchObject({ status: 502, details: { status: 500 } });
+    await expect(fetchUpstreamText(URL_A, { timeoutMs: 200, fetch: upstream.fn })).rejects.toMatchObject({
+      status: 502,
+      details: { status: 500 },
+    });
     expect(upstream.calls).toHaveLength(1);
   });
 });

@@ -39,7 +39,10 @@ export interface UpstreamPolicyConfig {
   concurrency: number;
   /** Calls that may wait for a slot per host before new ones are refused (503). @default 1000 */
   queue?: number;
-  /** Calls started per second per host (evenly spaced); 0 = no budget. Used by {@link UpstreamPolicies} to build its default budget. */
+  /**
+   * Calls started per second per host (evenly spaced); 0 = no budget. Used by {@link UpstreamPolicies} to build its
+   * default budget.
+   */
   ratePerSecond: number;
   /** Retries after a retryable failure (so at most `retries + 1` calls per request). */
   retries: number;
@@ -125,7 +128,12 @@ export type UpstreamListener = (event: UpstreamEvent) => void;
  */
 export class UpstreamUnavailableError extends UpstreamError {
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number, details: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    details: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     super("UPSTREAM_UNAVAILABLE", message, { ...details, retry_after_seconds: seconds }, options);
     this.retryAfterSeconds = seconds;
@@ -139,7 +147,10 @@ export class UpstreamUnavailableError extends UpstreamError {
 export interface FailureClass {
   retryable: boolean;
   failure: boolean;
-  /** `page`: a ban page or 403/429 (opens at once); `drop`: connection dropped without a response (opens on the second in a row). */
+  /**
+   * `page`: a ban page or 403/429 (opens at once); `drop`: connection dropped without a response (opens on the second
+   * in a row).
+   */
   ban: false | "page" | "drop";
 }
 
@@ -336,7 +347,13 @@ export class HostPolicy {
     this.#emit = emit;
     this.#retry = retry(
       handleWhen((error) => classifyFailure(error).retryable),
-      { maxAttempts: this.#config.retries, backoff: new ExponentialBackoff({ initialDelay: this.#config.backoffInitialMs, maxDelay: this.#config.backoffMaxMs }) },
+      {
+        maxAttempts: this.#config.retries,
+        backoff: new ExponentialBackoff({
+          initialDelay: this.#config.backoffInitialMs,
+          maxDelay: this.#config.backoffMaxMs,
+        }),
+      },
     );
     const { breakerThreshold, breakerCooldownMs } = this.#config;
     const report = (circuit: CircuitName) => this.#emit({ type: "circuit", host, circuit });
@@ -370,7 +387,12 @@ export class HostPolicy {
   }
 
   #recordError(error: unknown): void {
-    this.#lastError = error instanceof UpstreamError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    this.#lastError =
+      error instanceof UpstreamError
+        ? `${error.code}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     this.#lastErrorAt = this.#clock.now();
   }
 
@@ -385,9 +407,19 @@ export class HostPolicy {
     }
   }
 
-  #unavailable(message: string, retryAfterMs: number, extra: Record<string, unknown> = {}, cause?: unknown): UpstreamUnavailableError {
+  #unavailable(
+    message: string,
+    retryAfterMs: number,
+    extra: Record<string, unknown> = {},
+    cause?: unknown,
+  ): UpstreamUnavailableError {
     const seconds = retryAfterMs > 0 ? retryAfterMs / 1000 : this.#config.retryAfterSeconds;
-    return new UpstreamUnavailableError(message, seconds, { host: this.host, circuit: this.circuit, ...extra }, cause === undefined ? undefined : { cause });
+    return new UpstreamUnavailableError(
+      message,
+      seconds,
+      { host: this.host, circuit: this.circuit, ...extra },
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   /**
@@ -434,7 +466,11 @@ export class HostPolicy {
     } catch (error) {
       if (error instanceof CircuitOpenError) {
         this.#count("rejected", "CIRCUIT_OPEN");
-        throw this.#unavailable(`Upstream ${this.host} is cooling down after repeated failures or a ban signal; not calling it until the circuit half-opens`, this.#retryAfterMs(), { reason: "circuit_open", last_error: this.#lastError });
+        throw this.#unavailable(
+          `Upstream ${this.host} is cooling down after repeated failures or a ban signal; not calling it until the circuit half-opens`,
+          this.#retryAfterMs(),
+          { reason: "circuit_open", last_error: this.#lastError },
+        );
       }
       if (error instanceof BulkheadRejectedError) {
         this.#count("rejected", "QUEUE_FULL");
@@ -445,18 +481,36 @@ export class HostPolicy {
       const requestBound = signal?.aborted === true && signal.reason instanceof UpstreamUnavailableError;
       if (signal?.aborted && !requestBound) {
         // The caller went away: not upstream's failure, and not counted against the host.
-        throw error instanceof UpstreamError ? error : new UpstreamError("UPSTREAM_UNAVAILABLE", "The upstream call was cancelled", { host: this.host, reason: "aborted" }, { cause: error });
+        throw error instanceof UpstreamError
+          ? error
+          : new UpstreamError(
+              "UPSTREAM_UNAVAILABLE",
+              "The upstream call was cancelled",
+              { host: this.host, reason: "aborted" },
+              { cause: error },
+            );
       }
       if (deadline.signal.aborted || requestBound) {
-        const boundMs = requestBound ? Number((signal!.reason as UpstreamUnavailableError).details?.timeout_ms ?? this.#config.totalTimeoutMs) : this.#config.totalTimeoutMs;
+        const boundMs = requestBound
+          ? Number((signal!.reason as UpstreamUnavailableError).details?.timeout_ms ?? this.#config.totalTimeoutMs)
+          : this.#config.totalTimeoutMs;
         this.#count("failed", "TOTAL_TIMEOUT");
         this.#recordError(new Error(`total time bound of ${boundMs} ms reached`));
-        throw this.#unavailable(`Upstream ${this.host} did not answer within ${boundMs} ms (queue, rate budget, calls and retries)`, this.#retryAfterMs(), { reason: "total_timeout", attempts });
+        throw this.#unavailable(
+          `Upstream ${this.host} did not answer within ${boundMs} ms (queue, rate budget, calls and retries)`,
+          this.#retryAfterMs(),
+          { reason: "total_timeout", attempts },
+        );
       }
       const code = error instanceof UpstreamError ? error.code : "INTERNAL";
       this.#count("failed", code);
       if (attempts > 1 && classifyFailure(error).retryable && error instanceof UpstreamError) {
-        throw this.#unavailable(`Upstream ${this.host} failed ${attempts} times in a row (last: ${error.message})`, this.#retryAfterMs(), { reason: "retries_exhausted", attempts, last_error: { code: error.code, ...error.details } }, error);
+        throw this.#unavailable(
+          `Upstream ${this.host} failed ${attempts} times in a row (last: ${error.message})`,
+          this.#retryAfterMs(),
+          { reason: "retries_exhausted", attempts, last_error: { code: error.code, ...error.details } },
+          error,
+        );
       }
       throw error;
     } finally {

@@ -34,7 +34,10 @@ export function createApiKeyStore(db: Database): ApiKeyStore {
     },
     list: () => db.select(columns).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)),
     async revoke(idOrPrefix, at): Promise<ApiKeyRecord | null> {
-      const match = typeof idOrPrefix === "number" ? eq(apiKeys.id, idOrPrefix) : or(eq(apiKeys.prefix, idOrPrefix), eq(apiKeys.name, idOrPrefix));
+      const match =
+        typeof idOrPrefix === "number"
+          ? eq(apiKeys.id, idOrPrefix)
+          : or(eq(apiKeys.prefix, idOrPrefix), eq(apiKeys.name, idOrPrefix));
       const rows = await db
         .update(apiKeys)
         .set({ revokedAt: at })

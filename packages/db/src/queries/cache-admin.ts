@@ -12,7 +12,6 @@ import { instrumentWhere } from "./instruments.ts";
 
 const fromStored = (adjust: "none" | "qfq" | "hfq") => (adjust === "none" ? "" : adjust);
 
-
 /** The cache-admin store over a database. */
 export function createCacheAdminStore(db: Database): CacheAdminStore {
   return {
@@ -39,10 +38,20 @@ export function createCacheAdminStore(db: Database): CacheAdminStore {
     },
 
     async coverage(instrument: Instrument): Promise<CoverageSpan[] | null> {
-      const [held] = await db.select({ id: instruments.id }).from(instruments).where(instrumentWhere(instrument)).limit(1);
+      const [held] = await db
+        .select({ id: instruments.id })
+        .from(instruments)
+        .where(instrumentWhere(instrument))
+        .limit(1);
       if (!held) return null;
       const rows = await db
-        .select({ adjust: coverageSpans.adjust, start: coverageSpans.startDate, end: coverageSpans.endDate, bars: coverageSpans.barCount, fetchedAt: coverageSpans.fetchedAt })
+        .select({
+          adjust: coverageSpans.adjust,
+          start: coverageSpans.startDate,
+          end: coverageSpans.endDate,
+          bars: coverageSpans.barCount,
+          fetchedAt: coverageSpans.fetchedAt,
+        })
         .from(coverageSpans)
         .where(eq(coverageSpans.instrumentId, held.id))
         .orderBy(asc(coverageSpans.adjust), asc(coverageSpans.startDate));

@@ -40,8 +40,14 @@ export function createCalendarExtensionStore(db: Database): CalendarExtensionSto
       });
     },
     async loadExtensions(filter) {
-      const where = filter ? and(eq(calendarExtensions.calendar, filter.calendar), gt(calendarExtensions.knownThrough, filter.after)) : undefined;
-      const rows = await db.select().from(calendarExtensions).where(where).orderBy(asc(calendarExtensions.knownThrough), asc(calendarExtensions.id));
+      const where = filter
+        ? and(eq(calendarExtensions.calendar, filter.calendar), gt(calendarExtensions.knownThrough, filter.after))
+        : undefined;
+      const rows = await db
+        .select()
+        .from(calendarExtensions)
+        .where(where)
+        .orderBy(asc(calendarExtensions.knownThrough), asc(calendarExtensions.id));
       return rows.map((row) => ({
         id: row.calendar,
         knownThrough: row.knownThrough,

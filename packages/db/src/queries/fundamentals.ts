@@ -2,7 +2,13 @@
  * Queries behind the financial summary: the `FinancialStore` port of `@quantdb/core/fundamentals`,
  * over the `financial_reports` and `financial_fetches` tables.
  */
-import { FINANCIAL_FIELDS, type FinancialFetch, type FinancialReport, type FinancialStore, type ReportType } from "@quantdb/core/fundamentals";
+import {
+  FINANCIAL_FIELDS,
+  type FinancialFetch,
+  type FinancialReport,
+  type FinancialStore,
+  type ReportType,
+} from "@quantdb/core/fundamentals";
 import { desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { dataVersionsWritten } from "../data-versions.ts";
@@ -10,14 +16,23 @@ import { findInstrument, upsertInstrument } from "./instruments.ts";
 import { financialFetches, financialReports } from "../schema/index.ts";
 
 /** A stored `data` object back as a report: every known field present, missing ones null. */
-function toReport(row: { reportDate: string; reportType: string; data: Record<string, number | string | null> }): FinancialReport {
+function toReport(row: {
+  reportDate: string;
+  reportType: string;
+  data: Record<string, number | string | null>;
+}): FinancialReport {
   const fields: Record<string, number | null> = {};
   for (const spec of FINANCIAL_FIELDS) {
     const value = row.data[spec.field];
     fields[spec.field] = typeof value === "number" ? value : null;
   }
   const notice = row.data.notice_date;
-  return { report_date: row.reportDate, report_type: row.reportType as ReportType, notice_date: typeof notice === "string" ? notice : null, ...fields } as FinancialReport;
+  return {
+    report_date: row.reportDate,
+    report_type: row.reportType as ReportType,
+    notice_date: typeof notice === "string" ? notice : null,
+    ...fields,
+  } as FinancialReport;
 }
 
 async function saveFetch(db: Database, fetch: FinancialFetch): Promise<void> {
@@ -70,7 +85,11 @@ export function createFinancialStore(db: Database): FinancialStore {
     },
     async reports(instrumentId, limit) {
       const rows = await db
-        .select({ reportDate: financialReports.reportDate, reportType: financialReports.reportType, data: financialReports.data })
+        .select({
+          reportDate: financialReports.reportDate,
+          reportType: financialReports.reportType,
+          data: financialReports.data,
+        })
         .from(financialReports)
         .where(eq(financialReports.instrumentId, instrumentId))
         .orderBy(desc(financialReports.reportDate))

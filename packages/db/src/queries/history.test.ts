@@ -9,8 +9,17 @@ import { openTestDatabase, testDrivers } from "../testing.ts";
 import { barsViaDrizzleRows, bulkUpsertBars, clearAll, countRows, createHistoryStore, dataVersion } from "./history.ts";
 
 const bar = (date: string, close: number): DailyBar => ({
-  date, open: close, high: close + 1, low: close - 1, close, volume: 12_345_600,
-  amount: 1.5e9, amplitude: 2.1, pct_change: -0.5, change: -0.05, turnover_rate: null,
+  date,
+  open: close,
+  high: close + 1,
+  low: close - 1,
+  close,
+  volume: 12_345_600,
+  amount: 1.5e9,
+  amplitude: 2.1,
+  pct_change: -0.5,
+  change: -0.05,
+  turnover_rate: null,
 });
 
 describe.each(testDrivers())("history store on %s", (driver) => {
@@ -28,20 +37,43 @@ describe.each(testDrivers())("history store on %s", (driver) => {
   it("stores bars and coverage in one write and reads them back exactly", async () => {
     const store = createHistoryStore(handle.db);
     const bars = [bar("2024-01-02", 1685.01), bar("2024-01-03", 1694.0)];
-    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "qfq", span: { start: "2024-01-02", end: "2024-01-05" }, bars, fetchedAt });
+    await store.saveFetched({
+      symbol: moutai,
+      name: "贵州茅台",
+      adjust: "qfq",
+      span: { start: "2024-01-02", end: "2024-01-05" },
+      bars,
+      fetchedAt,
+    });
     const instrument = await store.findInstrument(moutai);
     expect(instrument).toMatchObject({ name: "贵州茅台" });
     expect(await store.bars(instrument!.id, "qfq", "2024-01-01", "2024-12-31")).toEqual(bars);
     expect(await store.bars(instrument!.id, "", "2024-01-01", "2024-12-31")).toEqual([]);
-    expect(await store.coverage(instrument!.id, "qfq", "2024-01-04", "2024-02-01")).toEqual([{ start: "2024-01-02", end: "2024-01-05", fetchedAt }]);
+    expect(await store.coverage(instrument!.id, "qfq", "2024-01-04", "2024-02-01")).toEqual([
+      { start: "2024-01-02", end: "2024-01-05", fetchedAt },
+    ]);
     expect(await store.coverage(instrument!.id, "qfq", "2024-01-06", "2024-02-01")).toEqual([]);
     expect(await store.coverage(instrument!.id, "hfq", "2024-01-01", "2024-02-01")).toEqual([]);
   });
 
   it("upserts bars, keeps the name when upstream sends none, and drops spans a new span contains", async () => {
     const store = createHistoryStore(handle.db);
-    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-03", end: "2024-01-03" }, bars: [bar("2024-01-03", 1)], fetchedAt });
-    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-04" }, bars: [bar("2024-01-03", 2)], fetchedAt });
+    await store.saveFetched({
+      symbol: moutai,
+      name: "贵州茅台",
+      adjust: "",
+      span: { start: "2024-01-03", end: "2024-01-03" },
+      bars: [bar("2024-01-03", 1)],
+      fetchedAt,
+    });
+    await store.saveFetched({
+      symbol: moutai,
+      name: null,
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-04" },
+      bars: [bar("2024-01-03", 2)],
+      fetchedAt,
+    });
     const instrument = await store.findInstrument(moutai);
     expect(instrument!.name).toBe("贵州茅台");
     expect((await store.bars(instrument!.id, "", "2024-01-01", "2024-01-31")).map((b) => b.close)).toEqual([2]);
@@ -50,14 +82,46 @@ describe.each(testDrivers())("history store on %s", (driver) => {
 
   it("replaces a whole series atomically, leaving the other adjustments alone", async () => {
     const store = createHistoryStore(handle.db);
-    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "qfq", span: { start: "2024-01-02", end: "2024-01-03" }, bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)], fetchedAt });
-    await store.saveFetched({ symbol: moutai, name: null, adjust: "qfq", span: { start: "2024-03-01", end: "2024-03-01" }, bars: [bar("2024-03-01", 3)], fetchedAt });
-    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-03" }, bars: [bar("2024-01-02", 9)], fetchedAt });
+    await store.saveFetched({
+      symbol: moutai,
+      name: "贵州茅台",
+      adjust: "qfq",
+      span: { start: "2024-01-02", end: "2024-01-03" },
+      bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)],
+      fetchedAt,
+    });
+    await store.saveFetched({
+      symbol: moutai,
+      name: null,
+      adjust: "qfq",
+      span: { start: "2024-03-01", end: "2024-03-01" },
+      bars: [bar("2024-03-01", 3)],
+      fetchedAt,
+    });
+    await store.saveFetched({
+      symbol: moutai,
+      name: null,
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-03" },
+      bars: [bar("2024-01-02", 9)],
+      fetchedAt,
+    });
     const later = new Date("2026-11-21T08:00:00Z");
-    await store.replaceSeries({ symbol: moutai, name: null, adjust: "qfq", span: { start: "2024-01-02", end: "2024-03-01" }, bars: [bar("2024-01-03", 1.5)], fetchedAt: later });
+    await store.replaceSeries({
+      symbol: moutai,
+      name: null,
+      adjust: "qfq",
+      span: { start: "2024-01-02", end: "2024-03-01" },
+      bars: [bar("2024-01-03", 1.5)],
+      fetchedAt: later,
+    });
     const { id } = (await store.findInstrument(moutai))!;
-    expect((await store.bars(id, "qfq", "2024-01-01", "2024-12-31")).map((b) => [b.date, b.close])).toEqual([["2024-01-03", 1.5]]);
-    expect(await store.coverage(id, "qfq", "2024-01-01", "2024-12-31")).toEqual([{ start: "2024-01-02", end: "2024-03-01", fetchedAt: later }]);
+    expect((await store.bars(id, "qfq", "2024-01-01", "2024-12-31")).map((b) => [b.date, b.close])).toEqual([
+      ["2024-01-03", 1.5],
+    ]);
+    expect(await store.coverage(id, "qfq", "2024-01-01", "2024-12-31")).toEqual([
+      { start: "2024-01-02", end: "2024-03-01", fetchedAt: later },
+    ]);
     expect((await store.bars(id, "", "2024-01-01", "2024-12-31")).map((b) => b.close)).toEqual([9]);
   });
 
@@ -65,7 +129,14 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     const store = createHistoryStore(handle.db);
     const broken = { ...bar("2024-01-03", 1), open: null as unknown as number };
     await expect(
-      store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-04" }, bars: [bar("2024-01-02", 1), broken], fetchedAt }),
+      store.saveFetched({
+        symbol: moutai,
+        name: "贵州茅台",
+        adjust: "",
+        span: { start: "2024-01-02", end: "2024-01-04" },
+        bars: [bar("2024-01-02", 1), broken],
+        fetchedAt,
+      }),
     ).rejects.toThrow();
     expect(await countRows(handle.db)).toEqual({ instruments: 0, bars: 0, spans: 0 });
   });
@@ -74,10 +145,15 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "hfq", span: null, bars: [], fetchedAt });
     const id = (await store.findInstrument(moutai))!.id;
     const start = Date.UTC(2000, 0, 3);
-    const many = Array.from({ length: 7_001 }, (_, i): DailyBar => ({
-      ...bar(new Date(start + i * 86_400_000).toISOString().slice(0, 10), 0.1 * i + 1 / 3),
-      volume: 9_007_199_254_740 + i, amount: i % 3 === 0 ? null : 1e12 / 7, turnover_rate: i % 2 ? 0.07 : null,
-    }));
+    const many = Array.from(
+      { length: 7_001 },
+      (_, i): DailyBar => ({
+        ...bar(new Date(start + i * 86_400_000).toISOString().slice(0, 10), 0.1 * i + 1 / 3),
+        volume: 9_007_199_254_740 + i,
+        amount: i % 3 === 0 ? null : 1e12 / 7,
+        turnover_rate: i % 2 ? 0.07 : null,
+      }),
+    );
     await bulkUpsertBars(handle.db, id, "hfq", many, fetchedAt);
     const read = await store.bars(id, "hfq", "1990-01-01", "2030-01-01");
     expect(read).toEqual(many);
@@ -93,8 +169,22 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     const store = createHistoryStore(handle.db);
     const tencent = parseStockSymbol("00700");
     expect(await dataVersion(handle.db, moutai)).toBe("none");
-    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 1)], fetchedAt });
-    await store.saveFetched({ symbol: tencent, name: "腾讯控股", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 300)], fetchedAt });
+    await store.saveFetched({
+      symbol: moutai,
+      name: "贵州茅台",
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-02" },
+      bars: [bar("2024-01-02", 1)],
+      fetchedAt,
+    });
+    await store.saveFetched({
+      symbol: tencent,
+      name: "腾讯控股",
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-02" },
+      bars: [bar("2024-01-02", 300)],
+      fetchedAt,
+    });
     const seen = new Set<string>();
     const step = async (write: () => Promise<unknown>) => {
       const before = await dataVersion(handle.db, tencent);
@@ -107,28 +197,78 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     };
     seen.add(await dataVersion(handle.db, moutai));
     const id = (await store.findInstrument(moutai))!.id;
-    await step(() => store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-03", end: "2024-01-03" }, bars: [], fetchedAt }));
-    await step(() => store.saveFetched({ symbol: moutai, name: "贵州茅台 renamed", adjust: "", span: null, bars: [], fetchedAt }));
+    await step(() =>
+      store.saveFetched({
+        symbol: moutai,
+        name: null,
+        adjust: "",
+        span: { start: "2024-01-03", end: "2024-01-03" },
+        bars: [],
+        fetchedAt,
+      }),
+    );
+    await step(() =>
+      store.saveFetched({ symbol: moutai, name: "贵州茅台 renamed", adjust: "", span: null, bars: [], fetchedAt }),
+    );
     await step(() => bulkUpsertBars(handle.db, id, "", [bar("2024-01-02", 2)], fetchedAt));
-    await step(() => store.replaceSeries({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 3)], fetchedAt }));
+    await step(() =>
+      store.replaceSeries({
+        symbol: moutai,
+        name: null,
+        adjust: "",
+        span: { start: "2024-01-02", end: "2024-01-02" },
+        bars: [bar("2024-01-02", 3)],
+        fetchedAt,
+      }),
+    );
     await clearAll(handle.db);
     expect(await dataVersion(handle.db, moutai)).toBe("none");
-    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [], fetchedAt });
+    await store.saveFetched({
+      symbol: moutai,
+      name: null,
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-02" },
+      bars: [],
+      fetchedAt,
+    });
     expect(seen.has(await dataVersion(handle.db, moutai))).toBe(false);
   });
 
   it("reads the instrument, its coverage and the range's bars in one snapshot, bars in date order whatever the write order", async () => {
     const store = createHistoryStore(handle.db);
-    expect(await store.snapshot!(moutai, "", { start: "2024-01-01", end: "2024-12-31", coverageEnd: "2024-12-31" })).toEqual({
-      instrument: null, held: [], bars: { json: "[]", count: 0 }, checkedOn: null,
+    expect(
+      await store.snapshot!(moutai, "", { start: "2024-01-01", end: "2024-12-31", coverageEnd: "2024-12-31" }),
+    ).toEqual({
+      instrument: null,
+      held: [],
+      bars: { json: "[]", count: 0 },
+      checkedOn: null,
     });
     const later = new Date("2026-11-20T08:00:00.123Z");
     // written newest first, one session per write, so heap order is the reverse of date order
     for (const [i, date] of ["2024-01-05", "2024-01-04", "2024-01-03", "2024-01-02"].entries()) {
-      await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "qfq", span: { start: date, end: date }, bars: [bar(date, 10 + i)], fetchedAt: i === 0 ? later : fetchedAt });
+      await store.saveFetched({
+        symbol: moutai,
+        name: "贵州茅台",
+        adjust: "qfq",
+        span: { start: date, end: date },
+        bars: [bar(date, 10 + i)],
+        fetchedAt: i === 0 ? later : fetchedAt,
+      });
     }
-    await store.saveFetched({ symbol: moutai, name: null, adjust: "", span: { start: "2024-01-02", end: "2024-01-05" }, bars: [bar("2024-01-03", 99)], fetchedAt });
-    const snapshot = await store.snapshot!(moutai, "qfq", { start: "2024-01-03", end: "2024-12-31", coverageEnd: "2024-01-04" });
+    await store.saveFetched({
+      symbol: moutai,
+      name: null,
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-05" },
+      bars: [bar("2024-01-03", 99)],
+      fetchedAt,
+    });
+    const snapshot = await store.snapshot!(moutai, "qfq", {
+      start: "2024-01-03",
+      end: "2024-12-31",
+      coverageEnd: "2024-01-04",
+    });
     const { id } = (await store.findInstrument(moutai))!;
     expect(snapshot.instrument).toEqual({ id, name: "贵州茅台" });
     expect(snapshot.held).toEqual([
@@ -136,19 +276,30 @@ describe.each(testDrivers())("history store on %s", (driver) => {
       { start: "2024-01-04", end: "2024-01-04", fetchedAt },
     ]);
     expect(snapshot.bars.count).toBe(3);
-    expect(JSON.parse(snapshot.bars.json)).toEqual([bar("2024-01-03", 12), bar("2024-01-04", 11), bar("2024-01-05", 10)]);
+    expect(JSON.parse(snapshot.bars.json)).toEqual([
+      bar("2024-01-03", 12),
+      bar("2024-01-04", 11),
+      bar("2024-01-05", 10),
+    ]);
     expect(JSON.parse(snapshot.bars.json)).toEqual(await store.bars(id, "qfq", "2024-01-03", "2024-12-31"));
     expect(await store.barsJson!(id, "qfq", "2024-01-03", "2024-12-31")).toEqual(snapshot.bars);
     // the stored text is exactly JSON.stringify of each bar (keys in DailyBar order, whatever the caller's order)
     const reordered = Object.fromEntries(Object.entries(bar("2024-01-08", 7)).reverse()) as unknown as DailyBar;
     await bulkUpsertBars(handle.db, id, "qfq", [reordered], fetchedAt);
-    expect((await store.barsJson!(id, "qfq", "2024-01-08", "2024-01-08")).json).toBe(`[${JSON.stringify(bar("2024-01-08", 7))}]`);
+    expect((await store.barsJson!(id, "qfq", "2024-01-08", "2024-01-08")).json).toBe(
+      `[${JSON.stringify(bar("2024-01-08", 7))}]`,
+    );
   });
 
   it("remembers unconfirmed empty answers until a held span covers them, and when each series was last checked", async () => {
     const store = createHistoryStore(handle.db);
     const empty = { symbol: moutai, name: "贵州茅台", adjust: "qfq" as const, bars: [], fetchedAt };
-    await store.saveFetched({ ...empty, span: { start: "2024-01-02", end: "2024-01-03" }, bars: [bar("2024-01-02", 1), bar("2024-01-03", 1)], pendingEmpty: [{ start: "2024-01-04", end: "2024-01-05" }] });
+    await store.saveFetched({
+      ...empty,
+      span: { start: "2024-01-02", end: "2024-01-03" },
+      bars: [bar("2024-01-02", 1), bar("2024-01-03", 1)],
+      pendingEmpty: [{ start: "2024-01-04", end: "2024-01-05" }],
+    });
     const { id } = (await store.findInstrument(moutai))!;
     const first = await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31");
     expect(first.map(({ start, end }) => [start, end])).toEqual([["2024-01-04", "2024-01-05"]]);
@@ -159,7 +310,9 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     const both = await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31");
     expect(both[1]!.id).toBeGreaterThan(both[0]!.id);
     await store.saveFetched({ ...empty, span: { start: "2024-01-03", end: "2024-01-05" } });
-    expect((await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).map(({ start }) => start)).toEqual(["2024-01-08"]);
+    expect((await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).map(({ start }) => start)).toEqual([
+      "2024-01-08",
+    ]);
     expect(await store.lastBar(id, "qfq", "2024-12-31")).toEqual(bar("2024-01-03", 1));
     expect(await store.lastBar(id, "qfq", "2024-01-02")).toEqual(bar("2024-01-02", 1));
     expect(await store.lastBar(id, "", "2024-12-31")).toBeNull();
@@ -169,7 +322,10 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     await store.markChecked(id, "qfq", "2026-11-19"); // an older day never moves it back
     expect(await store.checkedOn(id, "qfq")).toBe("2026-11-20");
     expect(await store.checkedOn(id, "hfq")).toBeNull();
-    expect((await store.snapshot!(moutai, "qfq", { start: "2024-01-01", end: "2024-01-31", coverageEnd: "2024-01-31" })).checkedOn).toBe("2026-11-20");
+    expect(
+      (await store.snapshot!(moutai, "qfq", { start: "2024-01-01", end: "2024-01-31", coverageEnd: "2024-01-31" }))
+        .checkedOn,
+    ).toBe("2026-11-20");
     // replacing the series forgets its unconfirmed answers and records the check
     await store.replaceSeries({ ...empty, span: { start: "2024-01-02", end: "2024-01-10" }, checkedOn: "2026-11-23" });
     expect(await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).toEqual([]);
@@ -181,17 +337,41 @@ describe.each(testDrivers())("history store on %s", (driver) => {
   it("keeps every bar tied to a stored instrument without a foreign key: writes need the instrument, deletes and truncates take its bars", async () => {
     const store = createHistoryStore(handle.db);
     const tencent = parseStockSymbol("00700.HK");
-    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: null, bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)], fetchedAt });
-    await store.saveFetched({ symbol: tencent, name: "腾讯控股", adjust: "qfq", span: null, bars: [bar("2024-01-02", 300)], fetchedAt });
-    const orphans = async () => (await handle.db.select({ n: sql<number>`count(*)::int` }).from(dailyBars).where(sql`instrument_id not in (select id from instruments)`))[0]!.n;
+    await store.saveFetched({
+      symbol: moutai,
+      name: "贵州茅台",
+      adjust: "",
+      span: null,
+      bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)],
+      fetchedAt,
+    });
+    await store.saveFetched({
+      symbol: tencent,
+      name: "腾讯控股",
+      adjust: "qfq",
+      span: null,
+      bars: [bar("2024-01-02", 300)],
+      fetchedAt,
+    });
+    const orphans = async () =>
+      (
+        await handle.db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(dailyBars)
+          .where(sql`instrument_id not in (select id from instruments)`)
+      )[0]!.n;
     // a write for an instrument that does not exist fails and stores nothing
-    await expect(bulkUpsertBars(handle.db, 987_654, "", [bar("2024-01-02", 1)], fetchedAt)).rejects.toThrow(/no such instrument/);
+    await expect(bulkUpsertBars(handle.db, 987_654, "", [bar("2024-01-02", 1)], fetchedAt)).rejects.toThrow(
+      /no such instrument/,
+    );
     expect(await orphans()).toBe(0);
     // deleting an instrument deletes its bars (every adjustment) and only its
     const { id } = (await store.findInstrument(moutai))!;
     await handle.db.execute(sql`delete from instruments where id = ${id}`);
     expect(await countRows(handle.db)).toMatchObject({ instruments: 1, bars: 1 });
-    await expect(bulkUpsertBars(handle.db, id, "", [bar("2024-01-04", 1)], fetchedAt)).rejects.toThrow(/no such instrument/);
+    await expect(bulkUpsertBars(handle.db, id, "", [bar("2024-01-04", 1)], fetchedAt)).rejects.toThrow(
+      /no such instrument/,
+    );
     // truncating instruments alone truncates the bars
     await handle.db.execute(sql`truncate instruments cascade`);
     expect(await countRows(handle.db)).toMatchObject({ instruments: 0, bars: 0 });
@@ -199,14 +379,19 @@ describe.each(testDrivers())("history store on %s", (driver) => {
 
   it("never leaves bars of an instrument deleted while they were being written", async () => {
     const store = createHistoryStore(handle.db);
-    const many = Array.from({ length: 5_000 }, (_, i) => bar(new Date(Date.UTC(2000, 0, 3) + i * 86_400_000).toISOString().slice(0, 10), i + 1));
+    const many = Array.from({ length: 5_000 }, (_, i) =>
+      bar(new Date(Date.UTC(2000, 0, 3) + i * 86_400_000).toISOString().slice(0, 10), i + 1),
+    );
     // PostgreSQL: the delete runs on another connection while the write is in flight; PGlite has one connection
     const other = driver === "postgres" ? await openDatabase({ url: handle.url!, dataVersionCache: false }) : handle;
     try {
       for (let round = 0; round < 6; round++) {
         await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: null, bars: [], fetchedAt });
         const { id } = (await store.findInstrument(moutai))!;
-        const write = bulkUpsertBars(handle.db, id, "", many, fetchedAt).then(() => "written", (error: Error) => error.message);
+        const write = bulkUpsertBars(handle.db, id, "", many, fetchedAt).then(
+          () => "written",
+          (error: Error) => error.message,
+        );
         await new Promise((resolve) => setTimeout(resolve, round * 4));
         await other.db.execute(sql`delete from instruments where id = ${id}`);
         const outcome = await write;
@@ -235,7 +420,14 @@ describe.each(testDrivers())("history store on %s", (driver) => {
 
   it("keeps data versions in memory and learns of a write by another connection through NOTIFY", async () => {
     const store = createHistoryStore(handle.db);
-    await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "", span: { start: "2024-01-02", end: "2024-01-02" }, bars: [bar("2024-01-02", 1)], fetchedAt });
+    await store.saveFetched({
+      symbol: moutai,
+      name: "贵州茅台",
+      adjust: "",
+      span: { start: "2024-01-02", end: "2024-01-02" },
+      bars: [bar("2024-01-02", 1)],
+      fetchedAt,
+    });
     const { id } = (await store.findInstrument(moutai))!;
     const before = await dataVersion(handle.db, moutai);
     expect(await dataVersion(handle.db, moutai)).toBe(before);
@@ -252,7 +444,10 @@ describe.each(testDrivers())("history store on %s", (driver) => {
       await handle.db.execute(sql`update daily_bars set close = close + 1`);
     }
     // versions are otherwise trusted for 10 minutes: only the notification can make this pass
-    await vi.waitFor(async () => expect(await dataVersion(handle.db, moutai)).not.toBe(before), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(async () => expect(await dataVersion(handle.db, moutai)).not.toBe(before), {
+      timeout: 10_000,
+      interval: 20,
+    });
     // a write through this package drops the cache as soon as it commits, without waiting for NOTIFY
     const seen = await dataVersion(handle.db, moutai);
     await bulkUpsertBars(handle.db, id, "", [bar("2024-01-02", 3)], fetchedAt);

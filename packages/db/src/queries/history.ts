@@ -4,12 +4,32 @@
 import type { IsoDate } from "@quantdb/core/dates";
 import { instrumentKey } from "@quantdb/core/markets";
 import type { Instrument } from "@quantdb/core/symbols";
-import { DAILY_BAR_FIELDS, type Adjust, type DailyBar, type FetchedSpan, type HeldSpan, type HistoryStore, type PendingEmptySpan, type SeriesSnapshot, type Span } from "@quantdb/core/history";
+import {
+  DAILY_BAR_FIELDS,
+  type Adjust,
+  type DailyBar,
+  type FetchedSpan,
+  type HeldSpan,
+  type HistoryStore,
+  type PendingEmptySpan,
+  type SeriesSnapshot,
+  type Span,
+} from "@quantdb/core/history";
 import { and, asc, desc, eq, gte, lte, ne, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { dataVersionCacheOf, dataVersionsWritten } from "../data-versions.ts";
 import { findInstrument, upsertInstrument, type Transaction } from "./instruments.ts";
-import { coverageSpans, dailyBars, financialFetches, financialReports, instrumentProfiles, instruments, pendingEmptySpans, seriesChecks, stockListSnapshots } from "../schema/index.ts";
+import {
+  coverageSpans,
+  dailyBars,
+  financialFetches,
+  financialReports,
+  instrumentProfiles,
+  instruments,
+  pendingEmptySpans,
+  seriesChecks,
+  stockListSnapshots,
+} from "../schema/index.ts";
 
 type StoredAdjust = (typeof dailyBars.$inferInsert)["adjust"];
 
@@ -21,9 +41,13 @@ export function storedAdjust(adjust: Adjust): StoredAdjust {
 /** Bars per bulk upsert statement (about 1.5 MB of parameters). */
 const CHUNK = 5000;
 
-
 /** Held spans of (instrument, adjust), optionally only those overlapping [start, end]. */
-async function coverage(db: Database, instrumentId: number, adjust: Adjust, range?: { start: IsoDate; end: IsoDate }): Promise<HeldSpan[]> {
+async function coverage(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  range?: { start: IsoDate; end: IsoDate },
+): Promise<HeldSpan[]> {
   return db
     .select({ start: coverageSpans.startDate, end: coverageSpans.endDate, fetchedAt: coverageSpans.fetchedAt })
     .from(coverageSpans)
@@ -83,10 +107,15 @@ function encodeBar(bar: DailyBar, elements?: string[][]): string {
  * per field (`{1.5,NULL,…}`, keyed by field) and the bars' {@link barJson} texts joined by newlines
  * (`JSON.stringify` never writes a raw newline).
  */
-function bulkParameters(chunk: readonly DailyBar[]): { columns: Record<(typeof DAILY_BAR_FIELDS)[number], string>; json: string } {
+function bulkParameters(chunk: readonly DailyBar[]): {
+  columns: Record<(typeof DAILY_BAR_FIELDS)[number], string>;
+  json: string;
+} {
   const elements = DAILY_BAR_FIELDS.map(() => [] as string[]);
   const texts = chunk.map((bar) => encodeBar(bar, elements));
-  const columns = Object.fromEntries(DAILY_BAR_FIELDS.map((field, f) => [field, `{${elements[f]!.join(",")}}`])) as Record<(typeof DAILY_BAR_FIELDS)[number], string>;
+  const columns = Object.fromEntries(
+    DAILY_BAR_FIELDS.map((field, f) => [field, `{${elements[f]!.join(",")}}`]),
+  ) as Record<(typeof DAILY_BAR_FIELDS)[number], string>;
   return { columns, json: texts.join("\n") };
 }
 
@@ -123,8 +152,19 @@ function barsJsonQuery(db: Database, where: { instrumentId: SQL | AnyColumn; adj
 }
 
 /** Bars of [start, end] as one JSON array text and how many (see {@link barsJsonQuery}). */
-async function barsJson(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<{ json: string; count: number }> {
-  const [row] = await barsJsonQuery(db, { instrumentId: sql`${instrumentId}`, adjust: sql`${storedAdjust(adjust)}`, start: sql`${start}`, end: sql`${end}` });
+async function barsJson(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  start: IsoDate,
+  end: IsoDate,
+): Promise<{ json: string; count: number }> {
+  const [row] = await barsJsonQuery(db, {
+    instrumentId: sql`${instrumentId}`,
+    adjust: sql`${storedAdjust(adjust)}`,
+    start: sql`${start}`,
+    end: sql`${end}`,
+  });
   return { json: row!.json, count: Number(row!.count) };
 }
 
@@ -134,7 +174,12 @@ async function barsJson(db: Database, instrumentId: number, adjust: Adjust, star
  */
 function snapshotQuery(db: Database) {
   const p = (name: string) => sql.placeholder(name);
-  const joined = barsJsonQuery(db, { instrumentId: instruments.id, adjust: sql`${p("adjust")}`, start: sql`${p("start")}`, end: sql`${p("end")}` }).as("joined");
+  const joined = barsJsonQuery(db, {
+    instrumentId: instruments.id,
+    adjust: sql`${p("adjust")}`,
+    start: sql`${p("start")}`,
+    end: sql`${p("end")}`,
+  }).as("joined");
   return db
     .select({
       id: instruments.id,
@@ -143,7 +188,9 @@ function snapshotQuery(db: Database) {
           'fetchedAtMs', (extract(epoch from c.fetched_at) * 1000)::float8) order by c.start_date), '[]')::text
         from ${coverageSpans} c
         where c.instrument_id = ${instruments.id} and c.adjust = ${p("adjust")}::text and c.start_date <= ${p("coverageEnd")}::text::date and c.end_date >= ${p("start")}::text::date)`,
-      checkedOn: sql<string | null>`(select to_char(s.checked_on, 'YYYY-MM-DD') from ${seriesChecks} s where s.instrument_id = ${instruments.id} and s.adjust = ${p("adjust")}::text)`,
+      checkedOn: sql<
+        string | null
+      >`(select to_char(s.checked_on, 'YYYY-MM-DD') from ${seriesChecks} s where s.instrument_id = ${instruments.id} and s.adjust = ${p("adjust")}::text)`,
       bars: joined.json,
       count: joined.count,
     })
@@ -175,7 +222,13 @@ async function snapshot(
 }
 
 /** Unconfirmed empty answers of (instrument, adjust) overlapping [start, end], in the order they were seen. */
-async function pendingEmpty(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<PendingEmptySpan[]> {
+async function pendingEmpty(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  start: IsoDate,
+  end: IsoDate,
+): Promise<PendingEmptySpan[]> {
   return db
     .select({ id: pendingEmptySpans.id, start: pendingEmptySpans.startDate, end: pendingEmptySpans.endDate })
     .from(pendingEmptySpans)
@@ -200,7 +253,12 @@ async function checkedOn(db: Database, instrumentId: number, adjust: Adjust): Pr
 }
 
 /** Record a check of (instrument, adjust) on `day`; an earlier day never overwrites a later one. */
-async function markChecked(db: Database | Transaction, instrumentId: number, adjust: Adjust, day: IsoDate): Promise<void> {
+async function markChecked(
+  db: Database | Transaction,
+  instrumentId: number,
+  adjust: Adjust,
+  day: IsoDate,
+): Promise<void> {
   await db
     .insert(seriesChecks)
     .values({ instrumentId, adjust: storedAdjust(adjust), checkedOn: day })
@@ -211,23 +269,48 @@ async function markChecked(db: Database | Transaction, instrumentId: number, adj
 }
 
 /** The latest stored bar of (instrument, adjust) dated on or before `onOrBefore`, or null. */
-async function lastBar(db: Database, instrumentId: number, adjust: Adjust, onOrBefore: IsoDate): Promise<DailyBar | null> {
+async function lastBar(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  onOrBefore: IsoDate,
+): Promise<DailyBar | null> {
   const [row] = await db
     .select({ json: dailyBars.barJson })
     .from(dailyBars)
-    .where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, storedAdjust(adjust)), lte(dailyBars.date, onOrBefore)))
+    .where(
+      and(
+        eq(dailyBars.instrumentId, instrumentId),
+        eq(dailyBars.adjust, storedAdjust(adjust)),
+        lte(dailyBars.date, onOrBefore),
+      ),
+    )
     .orderBy(desc(dailyBars.date))
     .limit(1);
   return row ? (JSON.parse(row.json) as DailyBar) : null;
 }
 
 /** Bars of [start, end], ascending (see {@link barsJson}). */
-async function bars(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
+async function bars(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  start: IsoDate,
+  end: IsoDate,
+): Promise<DailyBar[]> {
   return JSON.parse((await barsJson(db, instrumentId, adjust, start, end)).json) as DailyBar[];
 }
 
-/** The same bars through drizzle's row mapping (one object per row per driver); kept for the benchmark's before/after. */
-export async function barsViaDrizzleRows(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
+/**
+ * The same bars through drizzle's row mapping (one object per row per driver); kept for the benchmark's before/after.
+ */
+export async function barsViaDrizzleRows(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  start: IsoDate,
+  end: IsoDate,
+): Promise<DailyBar[]> {
   return db
     .select({
       date: dailyBars.date,
@@ -302,7 +385,13 @@ async function lockInstrumentForBars(tx: Transaction, instrumentId: number): Pro
  * chunk is inserted plainly: `ON CONFLICT` costs a speculative insertion per row, about twice the
  * insert. Otherwise (overlaps, re-fetched anchors, revised bars) it upserts.
  */
-async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredAdjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
+async function upsertBars(
+  tx: Transaction,
+  instrumentId: number,
+  adjust: StoredAdjust,
+  bars: readonly DailyBar[],
+  fetchedAt: Date,
+): Promise<void> {
   if (bars.length === 0) return;
   const at = fetchedAt.toISOString();
   await lockInstrumentForBars(tx, instrumentId);
@@ -341,8 +430,17 @@ async function upsertBars(tx: Transaction, instrumentId: number, adjust: StoredA
   }
 }
 
-/** The previous write path (drizzle's query builder, 1,000-row multi-VALUES inserts); kept for the benchmark's before/after. */
-export async function upsertBarsViaDrizzle(db: Database, instrumentId: number, adjust: Adjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
+/**
+ * The previous write path (drizzle's query builder, 1,000-row multi-VALUES inserts); kept for the benchmark's
+ * before/after.
+ */
+export async function upsertBarsViaDrizzle(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  bars: readonly DailyBar[],
+  fetchedAt: Date,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await lockInstrumentForBars(tx, instrumentId);
     for (let i = 0; i < bars.length; i += 1000) {
@@ -388,12 +486,25 @@ export async function upsertBarsViaDrizzle(db: Database, instrumentId: number, a
 }
 
 /** Upsert bars of a stored instrument in one transaction through the bulk path (bulk loads, the benchmark). */
-export async function bulkUpsertBars(db: Database, instrumentId: number, adjust: Adjust, bars: readonly DailyBar[], fetchedAt: Date): Promise<void> {
+export async function bulkUpsertBars(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  bars: readonly DailyBar[],
+  fetchedAt: Date,
+): Promise<void> {
   await db.transaction((tx) => upsertBars(tx, instrumentId, storedAdjust(adjust), bars, fetchedAt));
   dataVersionsWritten(db);
 }
 
-async function insertSpan(tx: Transaction, instrumentId: number, adjust: StoredAdjust, span: Span, barCount: number, fetchedAt: Date) {
+async function insertSpan(
+  tx: Transaction,
+  instrumentId: number,
+  adjust: StoredAdjust,
+  span: Span,
+  barCount: number,
+  fetchedAt: Date,
+) {
   const [inserted] = await tx
     .insert(coverageSpans)
     .values({ instrumentId, adjust, startDate: span.start, endDate: span.end, barCount, fetchedAt })
@@ -416,7 +527,14 @@ async function insertSpan(tx: Transaction, instrumentId: number, adjust: StoredA
  * Forget unconfirmed empty answers inside a span now held, and remember the new ones (see
  * `HistoryStore.pendingEmpty`), in the caller's transaction.
  */
-async function updatePendingEmpty(tx: Transaction, instrumentId: number, adjust: StoredAdjust, held: Span | null, pending: readonly Span[], observedAt: Date) {
+async function updatePendingEmpty(
+  tx: Transaction,
+  instrumentId: number,
+  adjust: StoredAdjust,
+  held: Span | null,
+  pending: readonly Span[],
+  observedAt: Date,
+) {
   if (held) {
     await tx
       .delete(pendingEmptySpans)
@@ -430,7 +548,9 @@ async function updatePendingEmpty(tx: Transaction, instrumentId: number, adjust:
       );
   }
   if (pending.length > 0) {
-    await tx.insert(pendingEmptySpans).values(pending.map((span) => ({ instrumentId, adjust, startDate: span.start, endDate: span.end, observedAt })));
+    await tx
+      .insert(pendingEmptySpans)
+      .values(pending.map((span) => ({ instrumentId, adjust, startDate: span.start, endDate: span.end, observedAt })));
   }
 }
 
@@ -451,8 +571,12 @@ async function replaceSeries(db: Database, fetched: FetchedSpan & { span: Span }
   await db.transaction(async (tx) => {
     const instrumentId = await upsertInstrument(tx, fetched.symbol, fetched.name);
     await tx.delete(dailyBars).where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, adjust)));
-    await tx.delete(coverageSpans).where(and(eq(coverageSpans.instrumentId, instrumentId), eq(coverageSpans.adjust, adjust)));
-    await tx.delete(pendingEmptySpans).where(and(eq(pendingEmptySpans.instrumentId, instrumentId), eq(pendingEmptySpans.adjust, adjust)));
+    await tx
+      .delete(coverageSpans)
+      .where(and(eq(coverageSpans.instrumentId, instrumentId), eq(coverageSpans.adjust, adjust)));
+    await tx
+      .delete(pendingEmptySpans)
+      .where(and(eq(pendingEmptySpans.instrumentId, instrumentId), eq(pendingEmptySpans.adjust, adjust)));
     await upsertBars(tx, instrumentId, adjust, fetched.bars, fetched.fetchedAt);
     await insertSpan(tx, instrumentId, adjust, fetched.span, fetched.bars.length, fetched.fetchedAt);
     await updatePendingEmpty(tx, instrumentId, adjust, fetched.span, fetched.pendingEmpty ?? [], fetched.fetchedAt);
@@ -513,7 +637,9 @@ export async function countRows(db: Database): Promise<{ instruments: number; ba
 
 /** Benchmark support: delete every bar of (instrument, adjust) (no coverage change). */
 export async function deleteBars(db: Database, instrumentId: number, adjust: Adjust): Promise<void> {
-  await db.delete(dailyBars).where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, storedAdjust(adjust))));
+  await db
+    .delete(dailyBars)
+    .where(and(eq(dailyBars.instrumentId, instrumentId), eq(dailyBars.adjust, storedAdjust(adjust))));
   dataVersionsWritten(db);
 }
 
@@ -546,7 +672,13 @@ export async function withoutIndexOnlyScans<T>(db: Database, measure: (store: Hi
  * The read path before bar_json, kept for the benchmark's before/after: PostgreSQL builds each
  * bar's JSON from the columns per request (`json_build_object`), parsed in one piece.
  */
-export async function barsViaBuiltJson(db: Database, instrumentId: number, adjust: Adjust, start: IsoDate, end: IsoDate): Promise<DailyBar[]> {
+export async function barsViaBuiltJson(
+  db: Database,
+  instrumentId: number,
+  adjust: Adjust,
+  start: IsoDate,
+  end: IsoDate,
+): Promise<DailyBar[]> {
   const result = await db.execute(sql`
     select coalesce(json_agg(json_build_object(
       'date', to_char(date, 'YYYY-MM-DD'), 'open', open, 'high', high, 'low', low, 'close', close, 'volume', volume,

@@ -17,16 +17,34 @@ export function instrumentWhere(instrument: Pick<Instrument, "kind" | "market" |
 }
 
 /** The stored instrument, or null if it was never stored. */
-export async function findInstrument(db: Database | Transaction, instrument: Instrument): Promise<StoredInstrument | null> {
-  const rows = await db.select({ id: instruments.id, name: instruments.name }).from(instruments).where(instrumentWhere(instrument)).limit(1);
+export async function findInstrument(
+  db: Database | Transaction,
+  instrument: Instrument,
+): Promise<StoredInstrument | null> {
+  const rows = await db
+    .select({ id: instruments.id, name: instruments.name })
+    .from(instruments)
+    .where(instrumentWhere(instrument))
+    .limit(1);
   return rows[0] ?? null;
 }
 
 /** Create the instrument or, when `name` is given, rename it; returns its id. */
-export async function upsertInstrument(tx: Database | Transaction, instrument: Instrument, name: string | null): Promise<number> {
+export async function upsertInstrument(
+  tx: Database | Transaction,
+  instrument: Instrument,
+  name: string | null,
+): Promise<number> {
   const [row] = await tx
     .insert(instruments)
-    .values({ key: instrumentKey(instrument), kind: instrument.kind, market: instrument.market, code: instrument.code, currency: instrument.currency, name })
+    .values({
+      key: instrumentKey(instrument),
+      kind: instrument.kind,
+      market: instrument.market,
+      code: instrument.code,
+      currency: instrument.currency,
+      name,
+    })
     .onConflictDoUpdate({
       target: instruments.key,
       set: { name: sql`coalesce(excluded.name, ${instruments.name})` },

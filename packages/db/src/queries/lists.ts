@@ -64,7 +64,10 @@ const entryColumns = {
 };
 
 async function latestSnapshot(db: Database, market: ListMarket) {
-  const [latest] = await db.select({ date: max(stockListSnapshots.snapshotDate) }).from(stockListSnapshots).where(eq(stockListSnapshots.market, market));
+  const [latest] = await db
+    .select({ date: max(stockListSnapshots.snapshotDate) })
+    .from(stockListSnapshots)
+    .where(eq(stockListSnapshots.market, market));
   const date = latest?.date;
   if (!date) return null;
   const [stats] = await db
@@ -75,17 +78,36 @@ async function latestSnapshot(db: Database, market: ListMarket) {
   return { market, date, fetchedAt: new Date(stats.fetchedAt), count: stats.count };
 }
 
-async function snapshotRows(db: Database, market: ListMarket, date: IsoDate, page: { q?: string | undefined; limit?: number | undefined; offset: number }) {
+async function snapshotRows(
+  db: Database,
+  market: ListMarket,
+  date: IsoDate,
+  page: { q?: string | undefined; limit?: number | undefined; offset: number },
+) {
   const where = and(
     eq(stockListSnapshots.snapshotDate, date),
     eq(stockListSnapshots.market, market),
-    page.q ? or(ilike(stockListSnapshots.code, containsPattern(page.q)), ilike(stockListSnapshots.name, containsPattern(page.q))) : undefined,
+    page.q
+      ? or(
+          ilike(stockListSnapshots.code, containsPattern(page.q)),
+          ilike(stockListSnapshots.name, containsPattern(page.q)),
+        )
+      : undefined,
   );
   const [totals] = await db.select({ total: count() }).from(stockListSnapshots).where(where);
-  let query = db.select(entryColumns).from(stockListSnapshots).where(where).orderBy(asc(stockListSnapshots.code)).offset(page.offset).$dynamic();
+  let query = db
+    .select(entryColumns)
+    .from(stockListSnapshots)
+    .where(where)
+    .orderBy(asc(stockListSnapshots.code))
+    .offset(page.offset)
+    .$dynamic();
   if (page.limit !== undefined) query = query.limit(page.limit);
   const rows = await query;
-  return { total: totals?.total ?? 0, rows: rows.map((row): StockListEntry => ({ ...row, name: row.name === NO_NAME ? null : row.name })) };
+  return {
+    total: totals?.total ?? 0,
+    rows: rows.map((row): StockListEntry => ({ ...row, name: row.name === NO_NAME ? null : row.name })),
+  };
 }
 
 async function saveSnapshot(db: Database, snapshot: StockListSnapshot): Promise<void> {
@@ -153,7 +175,13 @@ async function saveSnapshot(db: Database, snapshot: StockListSnapshot): Promise<
     // A snapshot is exactly one scan: rows of an earlier scan of the same day that this one lacks go.
     await tx
       .delete(stockListSnapshots)
-      .where(and(eq(stockListSnapshots.snapshotDate, date), eq(stockListSnapshots.market, market), ne(stockListSnapshots.fetchedAt, fetchedAt)));
+      .where(
+        and(
+          eq(stockListSnapshots.snapshotDate, date),
+          eq(stockListSnapshots.market, market),
+          ne(stockListSnapshots.fetchedAt, fetchedAt),
+        ),
+      );
     // The list is where names come from: held stocks take the name the snapshot gives them.
     await tx.execute(sql`
       update ${instruments} set name = s.name
@@ -225,7 +253,9 @@ async function listAssets(db: Database, query: AssetQuery) {
   const conditions: (SQL | undefined)[] = [
     query.market ? eq(instruments.market, query.market) : undefined,
     query.kind ? eq(instruments.kind, query.kind) : undefined,
-    query.q ? or(ilike(instruments.code, containsPattern(query.q)), ilike(instruments.name, containsPattern(query.q))) : undefined,
+    query.q
+      ? or(ilike(instruments.code, containsPattern(query.q)), ilike(instruments.name, containsPattern(query.q)))
+      : undefined,
   ];
   const where = and(...conditions);
   const [totals] = await db.select({ total: count() }).from(instruments).where(where);
@@ -254,7 +284,10 @@ export function createAssetStore(db: Database): AssetStore {
 }
 
 /** Stored snapshot dates per market, newest first (tests and diagnostics). */
-export async function stockListSnapshotDates(db: Database, market: ListMarket): Promise<{ date: IsoDate; count: number }[]> {
+export async function stockListSnapshotDates(
+  db: Database,
+  market: ListMarket,
+): Promise<{ date: IsoDate; count: number }[]> {
   return db
     .select({ date: stockListSnapshots.snapshotDate, count: count() })
     .from(stockListSnapshots)
@@ -273,7 +306,11 @@ function rankOf(code: SQL | AnyColumn, name: SQL | AnyColumn, text: string): SQL
   return sql<number>`case when lower(${code}) = lower(${text}) then 0 when ${code} ilike ${prefixPattern(text)} then 1 when ${name} ilike ${prefixPattern(text)} then 2 else 3 end`;
 }
 
-async function searchSnapshots(db: Database, text: string, options: { market: ListMarket | undefined; limit: number }): Promise<SearchCandidate[]> {
+async function searchSnapshots(
+  db: Database,
+  text: string,
+  options: { market: ListMarket | undefined; limit: number },
+): Promise<SearchCandidate[]> {
   const latest = db
     .select({ market: stockListSnapshots.market, date: max(stockListSnapshots.snapshotDate).as("latest_date") })
     .from(stockListSnapshots)
@@ -283,19 +320,34 @@ async function searchSnapshots(db: Database, text: string, options: { market: Li
   const rows = await db
     .select({ market: stockListSnapshots.market, code: stockListSnapshots.code, name: stockListSnapshots.name })
     .from(stockListSnapshots)
-    .innerJoin(latest, and(eq(latest.market, stockListSnapshots.market), eq(latest.date, stockListSnapshots.snapshotDate)))
+    .innerJoin(
+      latest,
+      and(eq(latest.market, stockListSnapshots.market), eq(latest.date, stockListSnapshots.snapshotDate)),
+    )
     .where(
       and(
         options.market ? eq(stockListSnapshots.market, options.market) : undefined,
-        or(ilike(stockListSnapshots.code, containsPattern(text)), ilike(stockListSnapshots.name, containsPattern(text))),
+        or(
+          ilike(stockListSnapshots.code, containsPattern(text)),
+          ilike(stockListSnapshots.name, containsPattern(text)),
+        ),
       ),
     )
     .orderBy(rank, asc(stockListSnapshots.market), asc(stockListSnapshots.code))
     .limit(options.limit);
-  return rows.map((row) => ({ kind: "stock", market: row.market, code: row.code, name: row.name === NO_NAME ? null : row.name }));
+  return rows.map((row) => ({
+    kind: "stock",
+    market: row.market,
+    code: row.code,
+    name: row.name === NO_NAME ? null : row.name,
+  }));
 }
 
-async function searchHeld(db: Database, text: string, options: { market: ListMarket | undefined; limit: number }): Promise<SearchCandidate[]> {
+async function searchHeld(
+  db: Database,
+  text: string,
+  options: { market: ListMarket | undefined; limit: number },
+): Promise<SearchCandidate[]> {
   const name = sql`coalesce(${instruments.name}, '')`;
   return db
     .select({ kind: instruments.kind, market: instruments.market, code: instruments.code, name: instruments.name })
@@ -306,7 +358,12 @@ async function searchHeld(db: Database, text: string, options: { market: ListMar
         or(ilike(instruments.code, containsPattern(text)), ilike(instruments.name, containsPattern(text))),
       ),
     )
-    .orderBy(rankOf(sql`${instruments.code}`, name, text), asc(instruments.kind), asc(instruments.market), asc(instruments.code))
+    .orderBy(
+      rankOf(sql`${instruments.code}`, name, text),
+      asc(instruments.kind),
+      asc(instruments.market),
+      asc(instruments.code),
+    )
     .limit(options.limit);
 }
 

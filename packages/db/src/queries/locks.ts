@@ -36,7 +36,11 @@ const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Check out a client, giving up when `signal` aborts (a client that arrives later goes straight back). */
 function connect(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.PoolClient> {
-  return acquireUnlessAborted(() => pool.connect(), (client) => client.release(), signal);
+  return acquireUnlessAborted(
+    () => pool.connect(),
+    (client) => client.release(),
+    signal,
+  );
 }
 
 /**
@@ -50,20 +54,31 @@ function connect(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.Poo
  */
 export function createAdvisoryLocks(coordination: CoordinationPool): SeriesLock {
   return {
-    async run<T>(key: string, task: () => Promise<T>, options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}): Promise<T> {
+    async run<T>(
+      key: string,
+      task: () => Promise<T>,
+      options: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {},
+    ): Promise<T> {
       const name = `quantdb:series:${key}`;
       const { signal, timeoutMs } = options;
       const client = await connect(coordination.pool, signal);
       let broken = false;
       try {
         if (timeoutMs !== undefined) {
-          await client.query("select set_config('lock_timeout', $1, false)", [`${Math.max(1, Math.ceil(timeoutMs))}ms`]);
+          await client.query("select set_config('lock_timeout', $1, false)", [
+            `${Math.max(1, Math.ceil(timeoutMs))}ms`,
+          ]);
           try {
             await client.query(LOCK_SQL, [name]);
           } catch (error) {
             if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
               // lock_timeout may fire a moment before the signal's own timer: the same 503 either way.
-              throw signal?.aborted ? signal.reason : new DeadlineExceededError(Math.ceil(timeoutMs), "Another replica's fetch of the same series did not finish within this request's time bound");
+              throw signal?.aborted
+                ? signal.reason
+                : new DeadlineExceededError(
+                    Math.ceil(timeoutMs),
+                    "Another replica's fetch of the same series did not finish within this request's time bound",
+                  );
             }
             throw error;
           } finally {

@@ -14,7 +14,10 @@ import type { CoordinationPool } from "./locks.ts";
  * @returns the limiter once its table exists
  * @throws when the table cannot be created
  */
-export function createPostgresRateLimiter(coordination: CoordinationPool, options: { points: number; duration: number; keyPrefix?: string }): Promise<RateLimiterPostgres> {
+export function createPostgresRateLimiter(
+  coordination: CoordinationPool,
+  options: { points: number; duration: number; keyPrefix?: string },
+): Promise<RateLimiterPostgres> {
   return new Promise((resolve, reject) => {
     const limiter: RateLimiterPostgres = new RateLimiterPostgres(
       {
@@ -27,7 +30,8 @@ export function createPostgresRateLimiter(coordination: CoordinationPool, option
         clearExpiredByTimeout: false,
         insuranceLimiter: new RateLimiterMemory({ points: options.points, duration: options.duration }),
       },
-      (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter)),
+      (error?: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(limiter),
     );
   });
 }

@@ -26,7 +26,10 @@ export const calendarExtensions = pgTable(
     knownThrough: date("known_through", { mode: "string" }).notNull(),
     sessions: jsonb("sessions").$type<StoredSession[]>().notNull(),
     source: text("source").notNull(),
-    /** The horizon the extension was built against: it vouches for (starts_after, known_through]. Null on rows stored before this column. */
+    /**
+     * The horizon the extension was built against: it vouches for (starts_after, known_through]. Null on rows stored
+     * before this column.
+     */
     startsAfter: date("starts_after", { mode: "string" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -19,6 +19,13 @@ export function createDailyIngest(
 }
 
 /** Start the daily-ingest schedule for a system (pg-boss with a database URL, else in-process). */
-export function startDailyIngest(services: Services, options: { databaseUrl?: string | undefined; cron?: string | undefined }): Promise<IngestScheduler> {
-  return startIngestScheduler({ ingest: createDailyIngest(services), databaseUrl: options.databaseUrl, ...(options.cron ? { cron: options.cron } : {}) });
+export function startDailyIngest(
+  services: Services,
+  options: { databaseUrl?: string | undefined; cron?: string | undefined },
+): Promise<IngestScheduler> {
+  return startIngestScheduler({
+    ingest: createDailyIngest(services),
+    databaseUrl: options.databaseUrl,
+    ...(options.cron ? { cron: options.cron } : {}),
+  });
 }

@@ -38,7 +38,11 @@ export interface IngestSchedulerOptions {
 
 function describe(outcomes: IngestOutcome[]): string[] {
   return outcomes.flatMap((o) =>
-    o.ran ? [`daily ingest ${o.run.scope} ${o.run.sessionDate}: ${o.run.status}, ${o.run.instrumentsUpdated} instrument(s) updated, ${o.run.upstreamCalls} upstream call(s), ${o.run.errors.length} error(s)`] : [],
+    o.ran
+      ? [
+          `daily ingest ${o.run.scope} ${o.run.sessionDate}: ${o.run.status}, ${o.run.instrumentsUpdated} instrument(s) updated, ${o.run.upstreamCalls} upstream call(s), ${o.run.errors.length} error(s)`,
+        ]
+      : [],
   );
 }
 
@@ -46,7 +50,10 @@ function describe(outcomes: IngestOutcome[]): string[] {
 export async function startIngestScheduler(options: IngestSchedulerOptions): Promise<IngestScheduler> {
   const { ingest } = options;
   const pattern = options.cron ?? "*/5 * * * *";
-  const logger = options.logger ?? { info: (m: string) => console.log(`[quantdb] ${m}`), error: (m: string) => console.error(`[quantdb] ${m}`) };
+  const logger = options.logger ?? {
+    info: (m: string) => console.log(`[quantdb] ${m}`),
+    error: (m: string) => console.error(`[quantdb] ${m}`),
+  };
   const tick = async () => {
     const outcomes = await ingest.tick();
     for (const line of describe(outcomes)) logger.info(line);
@@ -76,7 +83,13 @@ export async function startIngestScheduler(options: IngestSchedulerOptions): Pro
   const boss = new PgBoss({ connectionString: options.databaseUrl, schema: "pgboss", max: 2 });
   boss.on("error", (error) => logger.error(`pg-boss: ${error.message}`));
   await boss.start();
-  await ensureQueue(boss, DAILY_INGEST_JOB, { name: DAILY_INGEST_JOB, policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true });
+  await ensureQueue(boss, DAILY_INGEST_JOB, {
+    name: DAILY_INGEST_JOB,
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+  });
   await boss.schedule(DAILY_INGEST_JOB, pattern, {}, { tz: "UTC" });
   await boss.work(DAILY_INGEST_JOB, async () => {
     await tick();

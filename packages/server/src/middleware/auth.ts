@@ -5,7 +5,17 @@
  * `FORBIDDEN` in the error envelope, and 429 `RATE_LIMITED` to a client IP past its failed
  * authentications per minute ({@link AuthOptions.failuresPerMinute}).
  */
-import { bearerToken, decideAccess, hashApiKey, normalisePolicyPath, requiredAccess, type AccessRequest, type ApiKeyRecord, type ApiKeyStore, type AuthMode } from "@quantdb/core/auth";
+import {
+  bearerToken,
+  decideAccess,
+  hashApiKey,
+  normalisePolicyPath,
+  requiredAccess,
+  type AccessRequest,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type AuthMode,
+} from "@quantdb/core/auth";
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { getConnInfo } from "@hono/node-server/conninfo";
@@ -19,11 +29,16 @@ import "./types.ts";
 export async function accessRequestOf(c: Context): Promise<AccessRequest> {
   const path = c.req.path;
   let bodyForceRefresh = false;
-  if (c.req.method === "POST" && /^\/api\/v1\/(batch\/[^/]+|realtime\/batch)$/.test(normalisePolicyPath(path)) && (c.req.header("content-type") ?? "").includes("json")) {
+  if (
+    c.req.method === "POST" &&
+    /^\/api\/v1\/(batch\/[^/]+|realtime\/batch)$/.test(normalisePolicyPath(path)) &&
+    (c.req.header("content-type") ?? "").includes("json")
+  ) {
     const body: unknown = await c.req.json().catch(() => undefined);
     if (typeof body === "object" && body !== null && "force_refresh" in body) {
       const value = (body as { force_refresh: unknown }).force_refresh;
-      bodyForceRefresh = value !== false && value !== null && value !== 0 && value !== "false" && value !== "0" && value !== "";
+      bodyForceRefresh =
+        value !== false && value !== null && value !== 0 && value !== "false" && value !== "0" && value !== "";
     }
   }
   return { method: c.req.method, path, query: (name) => c.req.query(name), bodyForceRefresh };
@@ -73,7 +88,15 @@ export const LOCAL_ADMIN_KEY_ID = 0;
 
 /** The local admin token's record: admin scope, id 0 (never in the table, never touched). */
 function localAdminRecord(token: string): ApiKeyRecord {
-  return { id: LOCAL_ADMIN_KEY_ID, name: `local admin (process ${process.pid})`, prefix: token.slice(0, 12), scope: "admin", createdAt: new Date(0), revokedAt: null, lastUsedAt: null };
+  return {
+    id: LOCAL_ADMIN_KEY_ID,
+    name: `local admin (process ${process.pid})`,
+    prefix: token.slice(0, 12),
+    scope: "admin",
+    createdAt: new Date(0),
+    revokedAt: null,
+    lastUsedAt: null,
+  };
 }
 
 /** The auth middleware. Sets `apiKey` when a valid key was sent. */
@@ -83,10 +106,12 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
   const failuresPerMinute = options.failuresPerMinute || 0;
   // Each unknown key costs a database lookup: a client that keeps sending bad keys is slowed down
   // per IP (fixed one-minute windows, in this process's memory, like the request budget).
-  const failures = failuresPerMinute > 0 ? new RateLimiterMemory({ points: failuresPerMinute, duration: 60 }) : undefined;
+  const failures =
+    failuresPerMinute > 0 ? new RateLimiterMemory({ points: failuresPerMinute, duration: 60 }) : undefined;
   const lastTouched = new Map<number, number>();
   const localHash = options.localAdminToken ? Buffer.from(hashApiKey(options.localAdminToken), "hex") : undefined;
-  const isLocalAdmin = (token: string, c: Context) => localHash !== undefined && timingSafeEqual(Buffer.from(hashApiKey(token), "hex"), localHash) && fromThisMachine(c);
+  const isLocalAdmin = (token: string, c: Context) =>
+    localHash !== undefined && timingSafeEqual(Buffer.from(hashApiKey(token), "hex"), localHash) && fromThisMachine(c);
 
   const touch = (key: ApiKeyRecord) => {
     if (key.id === LOCAL_ADMIN_KEY_ID) return; // the local admin token is not in the table
@@ -107,14 +132,24 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
         const retryAfter = Math.max(1, Math.ceil(spent.msBeforeNext / 1000));
         metrics?.rateLimited("ip");
         c.header("Retry-After", String(retryAfter));
-        return errorResponse(c, "RATE_LIMITED", `Too many failed authentications from this address: at most ${failuresPerMinute} a minute; retry in ${retryAfter} s.`, 429, {
-          retry_after_seconds: retryAfter,
-          failures_per_minute: failuresPerMinute,
-        });
+        return errorResponse(
+          c,
+          "RATE_LIMITED",
+          `Too many failed authentications from this address: at most ${failuresPerMinute} a minute; retry in ${retryAfter} s.`,
+          429,
+          {
+            retry_after_seconds: retryAfter,
+            failures_per_minute: failuresPerMinute,
+          },
+        );
       }
     }
     const key: ApiKeyRecord | null | "invalid" =
-      token === null || token === "invalid" ? token : isLocalAdmin(token, c) ? localAdminRecord(token) : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
+      token === null || token === "invalid"
+        ? token
+        : isLocalAdmin(token, c)
+          ? localAdminRecord(token)
+          : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
     if (key === "invalid" && failures) await failures.penalty(caller, 1);
     // A key that was sent must be valid, whatever the endpoint needs: a revoked key is told so.
     const needed = key === "invalid" ? "read" : requiredAccess(await accessRequestOf(c), mode, { metricsPublic });
@@ -122,7 +157,10 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
     if (!decision.allowed) {
       metrics?.authRejected(decision.reason);
       if (decision.reason === "UNAUTHORIZED") {
-        c.header("WWW-Authenticate", key === "invalid" ? 'Bearer realm="quantdb", error="invalid_token"' : 'Bearer realm="quantdb"');
+        c.header(
+          "WWW-Authenticate",
+          key === "invalid" ? 'Bearer realm="quantdb", error="invalid_token"' : 'Bearer realm="quantdb"',
+        );
         return errorResponse(c, "UNAUTHORIZED", decision.message, 401);
       }
       return errorResponse(c, "FORBIDDEN", decision.message, 403, { required_scope: "admin" });

@@ -13,7 +13,13 @@ export function urlLimit(maxLength: number): MiddlewareHandler {
     const url = c.req.url;
     const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
     if (target.length > maxLength) {
-      return errorResponse(c, "URI_TOO_LONG", `The request path and query are ${target.length} characters long; at most ${maxLength} are accepted.`, 414, { max_length: maxLength });
+      return errorResponse(
+        c,
+        "URI_TOO_LONG",
+        `The request path and query are ${target.length} characters long; at most ${maxLength} are accepted.`,
+        414,
+        { max_length: maxLength },
+      );
     }
     await next();
   };
@@ -28,7 +34,10 @@ export function urlLimit(maxLength: number): MiddlewareHandler {
 export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
   const limit = bodyLimit({
     maxSize: maxBytes,
-    onError: (c) => errorResponse(c, "PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBytes} bytes.`, 413, { max_bytes: maxBytes }),
+    onError: (c) =>
+      errorResponse(c, "PAYLOAD_TOO_LARGE", `The request body is larger than ${maxBytes} bytes.`, 413, {
+        max_bytes: maxBytes,
+      }),
   });
   return async (c, next) => {
     if (c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined) return next();

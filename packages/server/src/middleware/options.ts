@@ -22,7 +22,10 @@ export interface HttpOptions {
   localAdminToken?: string | undefined;
   /** Points per minute per key (or per client IP without a key); `false` = no limit. @default false */
   rateLimitPerMinute?: number | false;
-  /** Failed authentications per client IP per minute before 429 (no key lookup); `false` = no limit. @default false (server: QUANTDB_AUTH_FAILURES_PER_MINUTE, default 20) */
+  /**
+   * Failed authentications per client IP per minute before 429 (no key lookup); `false` = no limit. @default false
+   * (server: QUANTDB_AUTH_FAILURES_PER_MINUTE, default 20)
+   */
   authFailuresPerMinute?: number | false;
   /** Points per request kind. @default DEFAULT_REQUEST_COSTS (1, batch 10, refresh 20) */
   requestCosts?: RequestCosts;

@@ -19,7 +19,11 @@ import "./types.ts";
 const EXEMPT = new Set(["/health", "/ready", "/metrics"]);
 
 /** The rate-limit middleware. */
-export function rateLimit(options: { pointsPerMinute: number; costs?: RequestCosts; metrics: AppMetrics | undefined }): MiddlewareHandler {
+export function rateLimit(options: {
+  pointsPerMinute: number;
+  costs?: RequestCosts;
+  metrics: AppMetrics | undefined;
+}): MiddlewareHandler {
   const { pointsPerMinute, costs = DEFAULT_REQUEST_COSTS, metrics } = options;
   const limiter = new RateLimiterMemory({ points: pointsPerMinute, duration: 60 });
   return async (c, next) => {
@@ -42,11 +46,17 @@ export function rateLimit(options: { pointsPerMinute: number; costs?: RequestCos
       c.header("RateLimit-Limit", String(pointsPerMinute));
       c.header("RateLimit-Remaining", "0");
       c.header("RateLimit-Reset", String(retryAfter));
-      return errorResponse(c, "RATE_LIMITED", `Too many requests: the budget is ${pointsPerMinute} points a minute (this request costs ${cost}); retry in ${retryAfter} s.`, 429, {
-        retry_after_seconds: retryAfter,
-        limit_per_minute: pointsPerMinute,
-        cost,
-      });
+      return errorResponse(
+        c,
+        "RATE_LIMITED",
+        `Too many requests: the budget is ${pointsPerMinute} points a minute (this request costs ${cost}); retry in ${retryAfter} s.`,
+        429,
+        {
+          retry_after_seconds: retryAfter,
+          limit_per_minute: pointsPerMinute,
+          cost,
+        },
+      );
     }
     c.header("RateLimit-Limit", String(pointsPerMinute));
     c.header("RateLimit-Remaining", String(result.remainingPoints));

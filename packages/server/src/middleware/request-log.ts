@@ -28,7 +28,11 @@ export function rowsServed(metrics: AppMetrics): MiddlewareHandler {
 }
 
 /** Request log + latency metrics. `metrics` may be undefined (metrics off). */
-export function requestLog(options: { logger: Logger; metrics: AppMetrics | undefined; logClientIp: boolean }): MiddlewareHandler {
+export function requestLog(options: {
+  logger: Logger;
+  metrics: AppMetrics | undefined;
+  logClientIp: boolean;
+}): MiddlewareHandler {
   const { logger, metrics, logClientIp } = options;
   return async (c, next) => {
     const started = performance.now();
@@ -43,7 +47,13 @@ export function requestLog(options: { logger: Logger; metrics: AppMetrics | unde
       const status = c.res.status;
       metrics?.observeRequest({ method: c.req.method, route, status }, seconds);
       if (log.isLevelEnabled("info")) {
-        const line: Record<string, unknown> = { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e5) / 100 };
+        const line: Record<string, unknown> = {
+          method: c.req.method,
+          route,
+          path: c.req.path,
+          status,
+          duration_ms: Math.round(seconds * 1e5) / 100,
+        };
         const key = c.get("apiKey");
         if (key) line.key = key.prefix;
         if (logClientIp) line.client_ip = c.get("clientIp");

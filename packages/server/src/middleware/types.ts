@@ -12,7 +12,9 @@ declare module "hono" {
     logger: Logger;
     /** The caller's live API key, when one was sent and accepted. */
     apiKey: ApiKeyRecord | undefined;
-    /** The caller's IP as configured (socket address, or X-Forwarded-For behind a trusted proxy); undefined in-process. */
+    /**
+     * The caller's IP as configured (socket address, or X-Forwarded-For behind a trusted proxy); undefined in-process.
+     */
     clientIp: string | undefined;
     /** Bars in this response's body, set by the history and batch routes for `quantdb_rows_served_total`. */
     rowsServed: number | undefined;

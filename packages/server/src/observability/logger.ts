@@ -14,7 +14,11 @@ export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" |
  * @param destination - where lines go (default stdout); tests pass a collecting stream.
  */
 export function createLogger(level: LogLevel = "info", destination?: pino.DestinationStream): Logger {
-  const options: pino.LoggerOptions = { level, base: { service: "quantdb-api" }, timestamp: pino.stdTimeFunctions.isoTime };
+  const options: pino.LoggerOptions = {
+    level,
+    base: { service: "quantdb-api" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
   return destination ? pino(options, destination) : pino(options);
 }
 

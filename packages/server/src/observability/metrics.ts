@@ -4,12 +4,14 @@
  *
  * | metric | type | labels |
  * | --- | --- | --- |
- * | `quantdb_http_request_duration_seconds` | histogram | method, route (the route pattern, `unmatched` for 404s), status |
+ * | `quantdb_http_request_duration_seconds` | histogram | method, route (the route pattern, `unmatched` for 404s),
+ * status |
  * | `quantdb_cache_requests_total` | counter | result (`hit` = answered without an upstream call, `miss`) |
  * | `quantdb_rows_served_total` | counter | route |
  * | `quantdb_upstream_requests_total` | counter | — (upstream calls made by the history service) |
  * | `quantdb_upstream_calls_total` | counter | host, outcome (`ok`, `failed`, `retried`, `rejected`) |
- * | `quantdb_upstream_circuit_state` | gauge | host, state (1 for the current state: `closed`, `open`, `half-open`, …) |
+ * | `quantdb_upstream_circuit_state` | gauge | host, state (1 for the current state: `closed`, `open`, `half-open`, …)
+ * |
  * | `quantdb_rate_limit_rejections_total` | counter | caller (`key`, `ip`) |
  * | `quantdb_auth_rejections_total` | counter | code (`UNAUTHORIZED`, `FORBIDDEN`) |
  * | `quantdb_process_*`, `quantdb_nodejs_*` | prom-client defaults | — |
@@ -62,7 +64,13 @@ const CIRCUIT_STATES = ["closed", "open", "half-open", "isolated"];
  * A counter whose value mirrors a monotonic number read at scrape time (prom-client counters only
  * go up: the difference since the last scrape is added).
  */
-function mirroredCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], read: () => Array<{ labels: Record<L, string>; value: number }>) {
+function mirroredCounter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  read: () => Array<{ labels: Record<L, string>; value: number }>,
+) {
   const last = new Map<string, number>();
   return new Counter<L>({
     name,
@@ -92,9 +100,24 @@ export function createMetrics(sources: MetricsSources = {}): AppMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const rows = new Counter({ name: "quantdb_rows_served_total", help: "Bars served in history responses, by route pattern", labelNames: ["route"] as const, registers: [registry] });
-  const rateLimited = new Counter({ name: "quantdb_rate_limit_rejections_total", help: "Requests refused with 429, by caller kind", labelNames: ["caller"] as const, registers: [registry] });
-  const authRejected = new Counter({ name: "quantdb_auth_rejections_total", help: "Requests refused by the API-key check, by error code", labelNames: ["code"] as const, registers: [registry] });
+  const rows = new Counter({
+    name: "quantdb_rows_served_total",
+    help: "Bars served in history responses, by route pattern",
+    labelNames: ["route"] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: "quantdb_rate_limit_rejections_total",
+    help: "Requests refused with 429, by caller kind",
+    labelNames: ["caller"] as const,
+    registers: [registry],
+  });
+  const authRejected = new Counter({
+    name: "quantdb_auth_rejections_total",
+    help: "Requests refused by the API-key check, by error code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
 
   // every known label set exported from the start, so rates and alerts see a 0 rather than no series
   for (const caller of ["key", "ip"] as const) rateLimited.inc({ caller }, 0);
@@ -102,20 +125,42 @@ export function createMetrics(sources: MetricsSources = {}): AppMetrics {
 
   const history = sources.history;
   if (history) {
-    mirroredCounter(registry, "quantdb_cache_requests_total", "History requests, by cache result (hit = no upstream call)", ["result"] as const, () => {
-      const s = history();
-      return [
-        { labels: { result: "hit" }, value: s.hits },
-        { labels: { result: "miss" }, value: s.requests - s.hits },
-      ];
-    });
-    mirroredCounter(registry, "quantdb_upstream_requests_total", "Upstream calls made by the history service", [] as const, () => [{ labels: {}, value: history().upstream_calls }]);
+    mirroredCounter(
+      registry,
+      "quantdb_cache_requests_total",
+      "History requests, by cache result (hit = no upstream call)",
+      ["result"] as const,
+      () => {
+        const s = history();
+        return [
+          { labels: { result: "hit" }, value: s.hits },
+          { labels: { result: "miss" }, value: s.requests - s.hits },
+        ];
+      },
+    );
+    mirroredCounter(
+      registry,
+      "quantdb_upstream_requests_total",
+      "Upstream calls made by the history service",
+      [] as const,
+      () => [{ labels: {}, value: history().upstream_calls }],
+    );
   }
 
   const upstream = sources.upstream;
   if (upstream) {
-    mirroredCounter(registry, "quantdb_upstream_calls_total", "Upstream calls by host and outcome (ok, failed, retried, rejected by the circuit breaker or budget)", ["host", "outcome"] as const, () =>
-      upstream().flatMap((h) => (["ok", "failed", "retried", "rejected"] as const).map((outcome) => ({ labels: { host: h.host, outcome }, value: h.calls[outcome] }))),
+    mirroredCounter(
+      registry,
+      "quantdb_upstream_calls_total",
+      "Upstream calls by host and outcome (ok, failed, retried, rejected by the circuit breaker or budget)",
+      ["host", "outcome"] as const,
+      () =>
+        upstream().flatMap((h) =>
+          (["ok", "failed", "retried", "rejected"] as const).map((outcome) => ({
+            labels: { host: h.host, outcome },
+            value: h.calls[outcome],
+          })),
+        ),
     );
     new Gauge({
       name: "quantdb_upstream_circuit_state",
@@ -134,7 +179,8 @@ export function createMetrics(sources: MetricsSources = {}): AppMetrics {
 
   return {
     registry,
-    observeRequest: (labels, seconds) => duration.observe({ method: labels.method, route: labels.route, status: String(labels.status) }, seconds),
+    observeRequest: (labels, seconds) =>
+      duration.observe({ method: labels.method, route: labels.route, status: String(labels.status) }, seconds),
     rowsServed: (route, n) => rows.inc({ route }, n),
     rateLimited: (caller) => rateLimited.inc({ caller }),
     authRejected: (code) => authRejected.inc({ code }),

@@ -13,7 +13,10 @@ const ADMIN = "true (admin key needed unless auth is off; costs more of the rate
  * @param effect what a forced request does, for the OpenAPI description
  */
 export function forceRefreshQuery(effect: string) {
-  return z.enum(["true", "false"]).optional().openapi({ description: `${ADMIN} ${effect}`, example: "false" });
+  return z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: `${ADMIN} ${effect}`, example: "false" });
 }
 
 /**
@@ -21,13 +24,18 @@ export function forceRefreshQuery(effect: string) {
  * @param effect what a forced request does, for the OpenAPI description
  */
 export function forceRefreshBody(effect: string) {
-  return z.boolean().optional().openapi({ description: `${ADMIN} ${effect}`, example: false });
+  return z
+    .boolean()
+    .optional()
+    .openapi({ description: `${ADMIN} ${effect}`, example: false });
 }
 
 /** The cache accounting every forced-refreshable answer carries. */
 export function cacheReportSchema(upstreamRequests: string) {
   return z.object({
-    hit: z.boolean().openapi({ description: "true when no upstream call was made for this request (never for force_refresh=true)" }),
+    hit: z
+      .boolean()
+      .openapi({ description: "true when no upstream call was made for this request (never for force_refresh=true)" }),
     upstream_requests: z.number().int().openapi({ description: upstreamRequests }),
   });
 }

@@ -16,26 +16,47 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const params = await searchParams;
   const view = parseView(params);
   const symbolsText = one(params, "symbols") ?? "600519,000001";
-  const symbols = [...new Set(symbolsText.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))].slice(0, 10);
+  const symbols = [
+    ...new Set(
+      symbolsText
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ].slice(0, 10);
 
   let results: Record<string, StockHistory> = {};
   let errors: Record<string, QuantDbApiError> = {};
   let failure: ReturnType<typeof errorInfo> | null = null;
   if (symbols.length) {
     try {
-      ({ results, errors } = await serverClient().getMany(symbols, { start: view.start, end: view.end, adjust: view.adjust as Adjust }));
+      ({ results, errors } = await serverClient().getMany(symbols, {
+        start: view.start,
+        end: view.end,
+        adjust: view.adjust as Adjust,
+      }));
     } catch (error) {
       failure = errorInfo(error);
     }
   }
   const series: CompareSeries[] = symbols
     .filter((s) => results[s])
-    .map((s) => ({ symbol: results[s]!.symbol, name: results[s]!.name ?? null, bars: results[s]!.data.map((b) => ({ date: b.date, close: b.close })) }));
+    .map((s) => ({
+      symbol: results[s]!.symbol,
+      name: results[s]!.name ?? null,
+      bars: results[s]!.data.map((b) => ({ date: b.date, close: b.close })),
+    }));
 
   return (
     <>
       <h1 style={{ fontSize: 20, margin: "0 0 12px" }}>Compare</h1>
-      <form className="controls row" method="get" action="/compare" aria-label="Compare controls" style={{ marginBottom: 12 }}>
+      <form
+        className="controls row"
+        method="get"
+        action="/compare"
+        aria-label="Compare controls"
+        style={{ marginBottom: 12 }}
+      >
         <label className="row" style={{ gap: 4 }}>
           Symbols <input name="symbols" defaultValue={symbols.join(",")} data-testid="compare-symbols" size={30} />
         </label>
@@ -57,8 +78,17 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       </form>
       {failure ? (
         <section className="panel">
-          <div className="error" role="alert" data-testid="panel-error" data-code={failure.code} data-status={failure.status}>
-            <strong>{failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):</strong> {failure.message}
+          <div
+            className="error"
+            role="alert"
+            data-testid="panel-error"
+            data-code={failure.code}
+            data-status={failure.status}
+          >
+            <strong>
+              {failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):
+            </strong>{" "}
+            {failure.message}
           </div>
         </section>
       ) : null}
@@ -66,18 +96,31 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         const info = errorInfo(error);
         return (
           <section className="panel" key={symbol}>
-            <div className="error" role="alert" data-testid="panel-error" data-code={info.code} data-status={info.status}>
-              <strong>{symbol}: {info.status ? `Error ${info.status}` : "Error"} ({info.code}):</strong> {info.message}
+            <div
+              className="error"
+              role="alert"
+              data-testid="panel-error"
+              data-code={info.code}
+              data-status={info.status}
+            >
+              <strong>
+                {symbol}: {info.status ? `Error ${info.status}` : "Error"} ({info.code}):
+              </strong>{" "}
+              {info.message}
             </div>
           </section>
         );
       })}
       {!failure && symbols.length === 0 ? (
         <section className="panel">
-          <div className="empty" data-testid="empty">Enter one or more stock symbols, separated by commas.</div>
+          <div className="empty" data-testid="empty">
+            Enter one or more stock symbols, separated by commas.
+          </div>
         </section>
       ) : null}
-      {series.length ? <CompareDashboard series={series} start={view.start} end={view.end} adjust={view.adjust} /> : null}
+      {series.length ? (
+        <CompareDashboard series={series} start={view.start} end={view.end} adjust={view.adjust} />
+      ) : null}
     </>
   );
 }

@@ -154,7 +154,10 @@ export class MemoryHistoryStore implements HistoryStore {
   #seriesFor(instrumentId: number, adjust: Adjust): StoredSeries {
     const key = `${instrumentId}|${adjust}`;
     let series = this.#series.get(key);
-    if (!series) this.#series.set(key, (series = { bars: new Map(), spans: [], pending: [], checkedOn: null }));
+    if (!series) {
+      series = { bars: new Map(), spans: [], pending: [], checkedOn: null };
+      this.#series.set(key, series);
+    }
     return series;
   }
 
@@ -172,13 +175,16 @@ export class MemoryHistoryStore implements HistoryStore {
     if (series.checkedOn === null || day > series.checkedOn) series.checkedOn = day;
   }
 
-  /** One atomic write: the instrument (created or renamed), then bars, span, pending and check (a replace clears first). */
+  /**
+   * One atomic write: the instrument (created or renamed), then bars, span, pending and check (a replace clears first).
+   */
   #write(fetched: FetchedSpan, replace: boolean): void {
     const key = instrumentKey(fetched.symbol);
     let instrument = this.#instruments.get(key);
-    if (!instrument)
-      this.#instruments.set(key, (instrument = { id: this.#nextInstrumentId++, name: fetched.name, version: 0 }));
-    else if (fetched.name !== null) instrument.name = fetched.name;
+    if (!instrument) {
+      instrument = { id: this.#nextInstrumentId++, name: fetched.name, version: 0 };
+      this.#instruments.set(key, instrument);
+    } else if (fetched.name !== null) instrument.name = fetched.name;
     instrument.version = ++this.#version;
     const series = this.#seriesFor(instrument.id, fetched.adjust);
     if (replace) {

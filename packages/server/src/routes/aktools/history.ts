@@ -2,7 +2,13 @@
  * `stock_zh_a_hist`, `stock_hk_hist` and `index_zh_a_hist`, answered from QuantDB's bar cache
  * through the history service (the same cache `/api/v1/historical/...` uses, both ways).
  */
-import { AKTOOLS_COLUMNS, AKTOOLS_HISTORY_FUNCTIONS, aktoolsHistoryFrame, parseAktoolsHistoryCall, type AktoolsHistoryFunction } from "@quantdb/core/history";
+import {
+  AKTOOLS_COLUMNS,
+  AKTOOLS_HISTORY_FUNCTIONS,
+  aktoolsHistoryFrame,
+  parseAktoolsHistoryCall,
+  type AktoolsHistoryFunction,
+} from "@quantdb/core/history";
 import type { AktoolsHandler } from "./handler.ts";
 
 function historyHandler(fn: AktoolsHistoryFunction): AktoolsHandler {
@@ -17,4 +23,6 @@ function historyHandler(fn: AktoolsHistoryFunction): AktoolsHandler {
 }
 
 /** The history functions and their handlers, in documentation order. */
-export const historyHandlers: ReadonlyMap<string, AktoolsHandler> = new Map(AKTOOLS_HISTORY_FUNCTIONS.map((fn) => [fn, historyHandler(fn)]));
+export const historyHandlers: ReadonlyMap<string, AktoolsHandler> = new Map(
+  AKTOOLS_HISTORY_FUNCTIONS.map((fn) => [fn, historyHandler(fn)]),
+);

@@ -4,7 +4,13 @@
  * in `@quantdb/core/history` (`aktools.ts`); this file only dispatches and answers.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { AKTOOLS_COLUMNS, AKTOOLS_PARAMS, aktoolsJson, unsupportedAktoolsFunction, type AktoolsParams } from "@quantdb/core/history";
+import {
+  AKTOOLS_COLUMNS,
+  AKTOOLS_PARAMS,
+  aktoolsJson,
+  unsupportedAktoolsFunction,
+  type AktoolsParams,
+} from "@quantdb/core/history";
 import type { AppEnv } from "../../context.ts";
 import { calendarHandlers } from "./calendar.ts";
 import type { AktoolsHandler } from "./handler.ts";
@@ -15,7 +21,8 @@ import { aktoolsRoute, type AktoolsFunctionDoc } from "./schema.ts";
 const DOCS: readonly AktoolsFunctionDoc[] = [
   {
     name: "stock_zh_a_hist",
-    summary: "A-share (SH, SZ, BJ) daily/weekly/monthly bars, e.g. `?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq`",
+    summary:
+      "A-share (SH, SZ, BJ) daily/weekly/monthly bars, e.g. `?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq`",
     params: AKTOOLS_PARAMS.stock_zh_a_hist,
     columns: AKTOOLS_COLUMNS.stock_zh_a_hist,
   },
@@ -27,7 +34,8 @@ const DOCS: readonly AktoolsFunctionDoc[] = [
   },
   {
     name: "index_zh_a_hist",
-    summary: "CN index bars (000001 is the SSE Composite here), e.g. `?symbol=000300&period=weekly&start_date=20240101&end_date=20240331`",
+    summary:
+      "CN index bars (000001 is the SSE Composite here), e.g. `?symbol=000300&period=weekly&start_date=20240101&end_date=20240331`",
     params: AKTOOLS_PARAMS.index_zh_a_hist,
     columns: AKTOOLS_COLUMNS.index_zh_a_hist,
   },
@@ -46,20 +54,26 @@ const DOCS: readonly AktoolsFunctionDoc[] = [
   },
   {
     name: "stock_individual_info_em",
-    summary: "an A-share's company facts as item/value rows, from the stored company profile (refreshed daily) and the realtime quote cache, e.g. `?symbol=600519`",
+    summary:
+      "an A-share's company facts as item/value rows, from the stored company profile (refreshed daily) and the realtime quote cache, e.g. `?symbol=600519`",
     params: AKTOOLS_PARAMS.stock_individual_info_em,
     columns: AKTOOLS_COLUMNS.stock_individual_info_em,
   },
   {
     name: "tool_trade_date_hist_sina",
-    summary: "A-share trading dates from the first SSE session (1990-12-19) through the calendar's known horizon (no upstream call)",
+    summary:
+      "A-share trading dates from the first SSE session (1990-12-19) through the calendar's known horizon (no upstream call)",
     params: AKTOOLS_PARAMS.tool_trade_date_hist_sina,
     columns: AKTOOLS_COLUMNS.tool_trade_date_hist_sina,
   },
 ];
 
 /** Every served function's handler, in documentation order. */
-const HANDLERS: ReadonlyMap<string, AktoolsHandler> = new Map([...historyHandlers, ...marketHandlers, ...calendarHandlers]);
+const HANDLERS: ReadonlyMap<string, AktoolsHandler> = new Map([
+  ...historyHandlers,
+  ...marketHandlers,
+  ...calendarHandlers,
+]);
 
 /** The AKShare functions this API serves, in documentation order. */
 const AKTOOLS_SUPPORTED: readonly string[] = DOCS.map((doc) => doc.name).filter((name) => HANDLERS.has(name));

@@ -16,7 +16,12 @@ import type { AktoolsHandler } from "./handler.ts";
 async function snapshotRows(c: Context<AppEnv>, markets: readonly ListMarket[]): Promise<StockListEntry[]> {
   const rows: StockListEntry[] = [];
   for (const market of markets) {
-    const result = await c.var.services.lists.stockList.getStockList({ market, q: undefined, limit: undefined, offset: 0 });
+    const result = await c.var.services.lists.stockList.getStockList({
+      market,
+      q: undefined,
+      limit: undefined,
+      offset: 0,
+    });
     rows.push(...result.stocks);
   }
   return rows;

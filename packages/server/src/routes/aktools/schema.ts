@@ -15,7 +15,12 @@ function functionSection(doc: AktoolsFunctionDoc): string {
   const params =
     doc.params.length === 0
       ? "  - parameters: none"
-      : doc.params.map((p) => `  - \`${p.name}\`${p.default === null ? " (required)" : ` (default \`${p.default === "" ? '""' : p.default}\`)`}: ${p.description}`).join("\n");
+      : doc.params
+          .map(
+            (p) =>
+              `  - \`${p.name}\`${p.default === null ? " (required)" : ` (default \`${p.default === "" ? '""' : p.default}\`)`}: ${p.description}`,
+          )
+          .join("\n");
   const columns = doc.columns.map((c) => `\`${c.name}\` (${c.description})`).join(", ");
   return `- **${doc.name}**: ${doc.summary}\n${params}\n  - columns, in order: ${columns}`;
 }
@@ -69,10 +74,19 @@ Differences from AKTools, on purpose:
 }
 
 const QuerySchema = z.object({
-  symbol: z.string().optional().openapi({ description: "Instrument code (history functions; required there)", example: "600519" }),
+  symbol: z
+    .string()
+    .optional()
+    .openapi({ description: "Instrument code (history functions; required there)", example: "600519" }),
   period: z.string().optional().openapi({ description: "daily (default), weekly or monthly", example: "daily" }),
-  start_date: z.string().optional().openapi({ description: "First date, YYYYMMDD; default 19700101", example: "20240102" }),
-  end_date: z.string().optional().openapi({ description: "Last date, YYYYMMDD; default 20500101 (stock_zh_a_hist) or 22220101", example: "20240329" }),
+  start_date: z
+    .string()
+    .optional()
+    .openapi({ description: "First date, YYYYMMDD; default 19700101", example: "20240102" }),
+  end_date: z.string().optional().openapi({
+    description: "Last date, YYYYMMDD; default 20500101 (stock_zh_a_hist) or 22220101",
+    example: "20240329",
+  }),
   adjust: z.string().optional().openapi({ description: '"" (default), qfq or hfq; stocks only', example: "qfq" }),
   timeout: z.string().optional().openapi({ description: "stock_zh_a_hist only; accepted and ignored", example: "10" }),
 });

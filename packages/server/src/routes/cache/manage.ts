@@ -5,18 +5,29 @@ import { openApiErrorResponses } from "../../errors.ts";
 import { SymbolParam } from "../history/schema.ts";
 
 const KindQuery = z.object({
-  kind: z.enum(["stock", "index"]).default("stock").openapi({ description: "Instrument kind the symbol names (a bare 000001 is both)", example: "stock" }),
+  kind: z
+    .enum(["stock", "index"])
+    .default("stock")
+    .openapi({ description: "Instrument kind the symbol names (a bare 000001 is both)", example: "stock" }),
 });
 
 const StatsSchema = z
   .object({
-    instruments: z.object({ stocks: z.number().int(), indices: z.number().int() }).openapi({ description: "Instruments held" }),
+    instruments: z
+      .object({ stocks: z.number().int(), indices: z.number().int() })
+      .openapi({ description: "Instruments held" }),
     bars: z.number().int().openapi({ description: "Daily bars stored (all adjustments)", example: 48210 }),
     spans: z.object({
       total: z.number().int().openapi({ description: "Held spans" }),
-      empty: z.number().int().openapi({ description: "Held spans upstream had no bar for (suspensions, before listing, after delisting)" }),
+      empty: z
+        .number()
+        .int()
+        .openapi({ description: "Held spans upstream had no bar for (suspensions, before listing, after delisting)" }),
     }),
-    first_bar: z.string().nullable().openapi({ description: "Earliest bar date held, YYYY-MM-DD", example: "2010-01-04" }),
+    first_bar: z
+      .string()
+      .nullable()
+      .openapi({ description: "Earliest bar date held, YYYY-MM-DD", example: "2010-01-04" }),
     last_bar: z.string().nullable().openapi({ description: "Latest bar date held, YYYY-MM-DD", example: "2026-08-11" }),
     requests: z.object({
       total: z.number().int().openapi({ description: "History requests answered since this process started" }),
@@ -30,22 +41,42 @@ const StatsSchema = z
         bucket_seconds: z.number().int().openapi({ description: "Length of each bucket, seconds", example: 60 }),
         minutes: z.array(
           z.object({
-            start: z.string().openapi({ description: "Start of the minute, ISO 8601 UTC", example: "2026-11-20T12:00:00.000Z" }),
-            requests: z.number().int().openapi({ description: "History requests answered in this minute", example: 12 }),
+            start: z
+              .string()
+              .openapi({ description: "Start of the minute, ISO 8601 UTC", example: "2026-11-20T12:00:00.000Z" }),
+            requests: z
+              .number()
+              .int()
+              .openapi({ description: "History requests answered in this minute", example: 12 }),
             hits: z.number().int().openapi({ description: "Of those, answered without an upstream call", example: 11 }),
-            hit_ratio: z.number().nullable().openapi({ description: "hits / requests, a fraction (0–1); null when there were no requests", example: 0.92 }),
+            hit_ratio: z.number().nullable().openapi({
+              description: "hits / requests, a fraction (0–1); null when there were no requests",
+              example: 0.92,
+            }),
             upstream_calls: z.number().int().openapi({ description: "Upstream calls made in this minute", example: 1 }),
             latency_ms: z
               .object({
-                p50: z.number().nullable().openapi({ description: "Median request latency, milliseconds", example: 6.2 }),
-                p95: z.number().nullable().openapi({ description: "95th-percentile request latency, milliseconds", example: 240.5 }),
+                p50: z
+                  .number()
+                  .nullable()
+                  .openapi({ description: "Median request latency, milliseconds", example: 6.2 }),
+                p95: z
+                  .number()
+                  .nullable()
+                  .openapi({ description: "95th-percentile request latency, milliseconds", example: 240.5 }),
                 max: z.number().nullable().openapi({ description: "Slowest request, milliseconds", example: 310 }),
               })
-              .openapi({ description: "Latency of the history requests answered in this minute, measured in the server (nearest-rank percentiles); nulls when there were none" }),
+              .openapi({
+                description:
+                  "Latency of the history requests answered in this minute, measured in the server (nearest-rank percentiles); nulls when there were none",
+              }),
           }),
         ),
       })
-      .openapi({ description: "History requests per minute over the last hour of this process, oldest first, one entry per minute (empty minutes included); in memory only, reset at restart" }),
+      .openapi({
+        description:
+          "History requests per minute over the last hour of this process, oldest first, one entry per minute (empty minutes included); in memory only, reset at restart",
+      }),
   })
   .openapi("CacheStats");
 
@@ -59,7 +90,10 @@ const CoverageSchema = z
         adjust: z.enum(["", "qfq", "hfq"]),
         start_date: z.string().openapi({ example: "2024-01-02" }),
         end_date: z.string().openapi({ example: "2024-03-29" }),
-        bars: z.number().int().openapi({ description: "Bars upstream had for the span; 0 = an empty span (remembered, not refetched)", example: 58 }),
+        bars: z.number().int().openapi({
+          description: "Bars upstream had for the span; 0 = an empty span (remembered, not refetched)",
+          example: 58,
+        }),
         fetched_at: z.string().openapi({ description: "When the span was fetched, ISO 8601 UTC" }),
       }),
     ),
@@ -77,7 +111,10 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       operationId: "getCacheStats",
       tags: ["Cache"],
       summary: "What the cache holds, its hit ratio since start, and per-minute activity over the last hour",
-      responses: { 200: { description: "Totals", content: { "application/json": { schema: StatsSchema } } }, ...openApiErrorResponses },
+      responses: {
+        200: { description: "Totals", content: { "application/json": { schema: StatsSchema } } },
+        ...openApiErrorResponses,
+      },
     }),
     async (c) => {
       const { cacheAdmin, history } = c.var.services;
@@ -86,10 +123,23 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       return c.json(
         {
           ...(await cacheAdmin.totals()),
-          requests: { total: stats.requests, hits: stats.hits, hit_ratio: stats.hit_ratio, upstream_calls: stats.upstream_calls, since: stats.since },
+          requests: {
+            total: stats.requests,
+            hits: stats.hits,
+            hit_ratio: stats.hit_ratio,
+            upstream_calls: stats.upstream_calls,
+            since: stats.since,
+          },
           activity: {
             bucket_seconds: activity.bucketSeconds,
-            minutes: activity.minutes.map((m) => ({ start: m.start, requests: m.requests, hits: m.hits, hit_ratio: m.hitRatio, upstream_calls: m.upstreamCalls, latency_ms: m.latencyMs })),
+            minutes: activity.minutes.map((m) => ({
+              start: m.start,
+              requests: m.requests,
+              hits: m.hits,
+              hit_ratio: m.hitRatio,
+              upstream_calls: m.upstreamCalls,
+              latency_ms: m.latencyMs,
+            })),
           },
         },
         200,
@@ -105,7 +155,10 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       tags: ["Cache"],
       summary: "Held spans of a symbol, per adjustment",
       request: { params: SymbolParam, query: KindQuery },
-      responses: { 200: { description: "Spans", content: { "application/json": { schema: CoverageSchema } } }, ...openApiErrorResponses },
+      responses: {
+        200: { description: "Spans", content: { "application/json": { schema: CoverageSchema } } },
+        ...openApiErrorResponses,
+      },
     }),
     async (c) => {
       const { symbol: text } = c.req.valid("param");
@@ -117,7 +170,13 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
           symbol: instrument.code,
           market: instrument.market,
           kind: instrument.kind,
-          spans: spans.map((s) => ({ adjust: s.adjust, start_date: s.start, end_date: s.end, bars: s.bars, fetched_at: s.fetchedAt.toISOString() })),
+          spans: spans.map((s) => ({
+            adjust: s.adjust,
+            start_date: s.start,
+            end_date: s.end,
+            bars: s.bars,
+            fetched_at: s.fetchedAt.toISOString(),
+          })),
         },
         200,
       );
@@ -131,8 +190,12 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       operationId: "clearCache",
       tags: ["Cache"],
       summary: "Delete everything cached (admin)",
-      description: "Deletes every cached instrument, bar, span, company profile, financial report and stock-list snapshot. Calendar extensions are configuration and stay. Admin endpoint.",
-      responses: { 200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } }, ...openApiErrorResponses },
+      description:
+        "Deletes every cached instrument, bar, span, company profile, financial report and stock-list snapshot. Calendar extensions are configuration and stay. Admin endpoint.",
+      responses: {
+        200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } },
+        ...openApiErrorResponses,
+      },
     }),
     async (c) => {
       await c.var.services.cacheAdmin.clearAll();
@@ -148,7 +211,10 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       tags: ["Cache"],
       summary: "Delete everything cached for one symbol (admin)",
       request: { params: SymbolParam, query: KindQuery },
-      responses: { 200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } }, ...openApiErrorResponses },
+      responses: {
+        200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } },
+        ...openApiErrorResponses,
+      },
     }),
     async (c) => {
       const { kind } = c.req.valid("query");

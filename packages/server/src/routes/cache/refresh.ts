@@ -16,10 +16,15 @@ const RefreshResponseSchema = z
         start_date: z.string().openapi({ description: "First date of the re-fetched span", example: "2024-04-22" }),
         end_date: z.string().openapi({ description: "Last date of the re-fetched span", example: "2025-03-05" }),
         bars: z.number().int().openapi({ description: "Final bars now held for the span", example: 210 }),
-        changed: z.boolean().openapi({ description: "Whether any held price differed from upstream's current values", example: true }),
+        changed: z
+          .boolean()
+          .openapi({ description: "Whether any held price differed from upstream's current values", example: true }),
       }),
     ),
-    upstream_requests: z.number().int().openapi({ description: "Upstream calls made (one per refreshed adjustment)", example: 1 }),
+    upstream_requests: z
+      .number()
+      .int()
+      .openapi({ description: "Upstream calls made (one per refreshed adjustment)", example: 1 }),
   })
   .openapi("CacheRefresh");
 
@@ -40,7 +45,10 @@ export function registerRefreshCache(app: OpenAPIHono<AppEnv>): void {
       request: {
         params: SymbolParam,
         query: z.object({
-          adjust: z.string().optional().openapi({ description: 'Only this adjustment ("", qfq, hfq); default all held', example: "qfq" }),
+          adjust: z
+            .string()
+            .optional()
+            .openapi({ description: 'Only this adjustment ("", qfq, hfq); default all held', example: "qfq" }),
         }),
       },
       responses: {
@@ -57,7 +65,13 @@ export function registerRefreshCache(app: OpenAPIHono<AppEnv>): void {
         {
           symbol: symbol.code,
           market: symbol.market,
-          refreshed: refreshed.map((r) => ({ adjust: r.adjust, start_date: r.start, end_date: r.end, bars: r.bars, changed: r.changed })),
+          refreshed: refreshed.map((r) => ({
+            adjust: r.adjust,
+            start_date: r.start,
+            end_date: r.end,
+            bars: r.bars,
+            changed: r.changed,
+          })),
           upstream_requests: refreshed.length,
         },
         200,

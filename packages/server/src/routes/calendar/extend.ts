@@ -6,19 +6,41 @@ import { ErrorSchema, openApiErrorResponses } from "../../errors.ts";
 const ExtensionOutcomeSchema = z
   .object({
     calendar: z.enum(MARKET_IDS),
-    known_through: z.string().openapi({ description: "The calendar's horizon after the extension", example: "2027-12-31" }),
-    added_sessions: z.number().int().openapi({ description: "Sessions added; 0 when the source had nothing beyond the horizon", example: 244 }),
+    known_through: z
+      .string()
+      .openapi({ description: "The calendar's horizon after the extension", example: "2027-12-31" }),
+    added_sessions: z
+      .number()
+      .int()
+      .openapi({ description: "Sessions added; 0 when the source had nothing beyond the horizon", example: 244 }),
     source: z.string().openapi({ example: "sina:klc_td_sh" }),
   })
   .openapi("CalendarExtension");
 
-const conflict = { 409: { description: "The source disagrees with the known past (CALENDAR_CONFLICT); nothing changed", content: { "application/json": { schema: ErrorSchema } } } };
+const conflict = {
+  409: {
+    description: "The source disagrees with the known past (CALENDAR_CONFLICT); nothing changed",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+};
 
 const HkHolidaysSchema = z
   .object({
-    year: z.number().int().openapi({ description: "The year after the HK calendar's current known_through", example: 2027 }),
-    holidays: z.array(z.string()).openapi({ description: "HKEX full-day closures on weekdays that year, YYYY-MM-DD (leave out Saturday holidays)", example: ["2027-01-01", "2027-02-08"] }),
-    half_days: z.array(z.string()).default([]).openapi({ description: "Morning-only sessions (close 12:00), YYYY-MM-DD", example: ["2027-12-24", "2027-12-31"] }),
+    year: z
+      .number()
+      .int()
+      .openapi({ description: "The year after the HK calendar's current known_through", example: 2027 }),
+    holidays: z.array(z.string()).openapi({
+      description: "HKEX full-day closures on weekdays that year, YYYY-MM-DD (leave out Saturday holidays)",
+      example: ["2027-01-01", "2027-02-08"],
+    }),
+    half_days: z
+      .array(z.string())
+      .default([])
+      .openapi({
+        description: "Morning-only sessions (close 12:00), YYYY-MM-DD",
+        example: ["2027-12-24", "2027-12-31"],
+      }),
   })
   .openapi("HkHolidayList");
 
@@ -37,7 +59,10 @@ export function registerExtendCalendar(app: OpenAPIHono<AppEnv>): void {
       description:
         "Fetches Sina's A-share trading-date list (klc_td_sh.txt; published through 31 December of the current year), decodes it, checks it against every known date from 1990-12-19 to the horizon, and adds the sessions after the horizon. A list that disagrees with the known past is refused (409): the past is never rewritten silently. Stored and re-applied at every start. Admin endpoint.",
       responses: {
-        200: { description: "The extension (possibly empty)", content: { "application/json": { schema: ExtensionOutcomeSchema } } },
+        200: {
+          description: "The extension (possibly empty)",
+          content: { "application/json": { schema: ExtensionOutcomeSchema } },
+        },
         ...openApiErrorResponses,
         ...conflict,
       },
@@ -62,7 +87,10 @@ export function registerExtendCalendar(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { year, holidays, half_days } = c.req.valid("json");
-      return c.json(await c.var.services.calendarExtensions.extendHkFromHolidays({ year, holidays, halfDays: half_days }), 200);
+      return c.json(
+        await c.var.services.calendarExtensions.extendHkFromHolidays({ year, holidays, halfDays: half_days }),
+        200,
+      );
     },
   );
 }

@@ -3,7 +3,14 @@ import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 import { parseCalendarRange, sessionsWithHours } from "@quantdb/core/calendar";
 import { addCalendarDays } from "@quantdb/core/dates";
-import { CalendarRangeQuerySchema, CalendarRangeResponseSchema, HORIZON_NOTE, MarketParam, SOURCES_NOTE, sessionHoursBody } from "./schema.ts";
+import {
+  CalendarRangeQuerySchema,
+  CalendarRangeResponseSchema,
+  HORIZON_NOTE,
+  MarketParam,
+  SOURCES_NOTE,
+  sessionHoursBody,
+} from "./schema.ts";
 
 const description = `The trading sessions of an exchange calendar in a date range, with their hours: what
 QuantDB's history cache uses to decide which sessions of a request it holds and which it must fetch.
@@ -22,7 +29,10 @@ const route = createRoute({
   description,
   request: { params: MarketParam, query: CalendarRangeQuerySchema },
   responses: {
-    200: { description: "Sessions in ascending date order", content: { "application/json": { schema: CalendarRangeResponseSchema } } },
+    200: {
+      description: "Sessions in ascending date order",
+      content: { "application/json": { schema: CalendarRangeResponseSchema } },
+    },
     ...openApiErrorResponses,
   },
 });
@@ -35,7 +45,11 @@ export function registerListCalendarSessions(app: OpenAPIHono<AppEnv>): void {
     const requested = parseCalendarRange(input, services.clock, services.calendars);
     await services.calendarHorizon.ensureThrough(requested.calendar.id, requested.end, c.req.raw.signal);
     const { start, end } = requested;
-    const { known: calendar, withProvisional, provisionalThrough } = services.calendarHorizon.provisional(requested.calendar.id);
+    const {
+      known: calendar,
+      withProvisional,
+      provisionalThrough,
+    } = services.calendarHorizon.provisional(requested.calendar.id);
     const provisionalStart = start > calendar.knownThrough ? start : addCalendarDays(calendar.knownThrough, 1);
     const body: z.infer<typeof CalendarRangeResponseSchema> = {
       market: calendar.id,
@@ -45,7 +59,9 @@ export function registerListCalendarSessions(app: OpenAPIHono<AppEnv>): void {
       known_through: calendar.knownThrough,
       sessions: sessionsWithHours(calendar, start, end).map(sessionHoursBody),
       provisional_through: provisionalThrough,
-      provisional_sessions: provisionalThrough ? sessionsWithHours(withProvisional, provisionalStart, end).map(sessionHoursBody) : [],
+      provisional_sessions: provisionalThrough
+        ? sessionsWithHours(withProvisional, provisionalStart, end).map(sessionHoursBody)
+        : [],
     };
     return c.json(body, 200);
   });

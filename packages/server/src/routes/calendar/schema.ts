@@ -59,10 +59,13 @@ export const CalendarRangeQuerySchema = z.object({
   }),
 });
 
-const MarketSchema = z.enum(MARKET_IDS).openapi({ description: "Calendar: CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)", example: "CN" });
-const TimeZoneSchema = z
-  .enum(TIME_ZONES)
-  .openapi({ description: "The exchange's IANA time zone, in which every date and time of this calendar is local", example: "Asia/Shanghai" });
+const MarketSchema = z
+  .enum(MARKET_IDS)
+  .openapi({ description: "Calendar: CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)", example: "CN" });
+const TimeZoneSchema = z.enum(TIME_ZONES).openapi({
+  description: "The exchange's IANA time zone, in which every date and time of this calendar is local",
+  example: "Asia/Shanghai",
+});
 const KnownThroughSchema = z.string().openapi({
   description: "Last date the calendar is known through, YYYY-MM-DD; a later date is unknown, not a weekday",
   example: "2026-12-31",
@@ -73,10 +76,23 @@ export const SessionHoursSchema = z
   .object({
     date: z.string().openapi({ description: "Exchange-local session date, YYYY-MM-DD", example: "2024-02-08" }),
     open: z.string().openapi({ description: "Start of continuous trading, exchange-local HH:MM", example: "09:30" }),
-    close: z.string().openapi({ description: "End of continuous trading, exchange-local HH:MM (HK half days: 12:00, 12:30 before 2011-03-07)", example: "15:00" }),
-    break_start: z.string().nullable().openapi({ description: "Start of the lunch break, HH:MM; null when the session has none (half days)", example: "11:30" }),
-    break_end: z.string().nullable().openapi({ description: "End of the lunch break, HH:MM; null when the session has none (half days)", example: "13:00" }),
-    half_day: z.boolean().openapi({ description: "true for an early-close, morning-only session (HK: Christmas Eve, New Year's Eve, Lunar New Year's Eve)", example: false }),
+    close: z.string().openapi({
+      description: "End of continuous trading, exchange-local HH:MM (HK half days: 12:00, 12:30 before 2011-03-07)",
+      example: "15:00",
+    }),
+    break_start: z.string().nullable().openapi({
+      description: "Start of the lunch break, HH:MM; null when the session has none (half days)",
+      example: "11:30",
+    }),
+    break_end: z.string().nullable().openapi({
+      description: "End of the lunch break, HH:MM; null when the session has none (half days)",
+      example: "13:00",
+    }),
+    half_day: z.boolean().openapi({
+      description:
+        "true for an early-close, morning-only session (HK: Christmas Eve, New Year's Eve, Lunar New Year's Eve)",
+      example: false,
+    }),
   })
   .openapi("CalendarSession");
 
@@ -103,8 +119,13 @@ export const CalendarRangeResponseSchema = z
   .object({
     market: MarketSchema,
     timezone: TimeZoneSchema,
-    start_date: z.string().openapi({ description: "First date asked for (after defaults), YYYY-MM-DD", example: "2024-01-01" }),
-    end_date: z.string().openapi({ description: "Last date asked for (after defaults), YYYY-MM-DD; may lie beyond known_through", example: "2024-12-31" }),
+    start_date: z
+      .string()
+      .openapi({ description: "First date asked for (after defaults), YYYY-MM-DD", example: "2024-01-01" }),
+    end_date: z.string().openapi({
+      description: "Last date asked for (after defaults), YYYY-MM-DD; may lie beyond known_through",
+      example: "2024-12-31",
+    }),
     known_through: KnownThroughSchema,
     sessions: z.array(SessionHoursSchema).openapi({
       description: "Every session with start_date <= date <= min(end_date, known_through), ascending",
@@ -123,27 +144,45 @@ export const CalendarDateResponseSchema = z
     market: MarketSchema,
     timezone: TimeZoneSchema,
     date: z.string().openapi({ description: "The date asked about, YYYY-MM-DD", example: "2024-02-09" }),
-    known: z.boolean().openapi({ description: "Whether the date is within the calendar's horizon (date <= known_through)", example: true }),
+    known: z.boolean().openapi({
+      description: "Whether the date is within the calendar's horizon (date <= known_through)",
+      example: true,
+    }),
     is_session: z.boolean().nullable().openapi({
-      description: "Whether the date is a trading session; null when the date is beyond known_through (unknown, not closed)",
+      description:
+        "Whether the date is a trading session; null when the date is beyond known_through (unknown, not closed)",
       example: false,
     }),
-    session: SessionHoursSchema.nullable().openapi({ description: "The session's hours, or null when the date is not a known session" }),
+    session: SessionHoursSchema.nullable().openapi({
+      description: "The session's hours, or null when the date is not a known session",
+    }),
     previous: z.string().nullable().openapi({
-      description: "The last session strictly before the date, YYYY-MM-DD; null if there is none or it would depend on unknown days",
+      description:
+        "The last session strictly before the date, YYYY-MM-DD; null if there is none or it would depend on unknown days",
       example: "2024-02-08",
     }),
     next: z.string().nullable().openapi({
-      description: "The first session strictly after the date, YYYY-MM-DD; null if none is known (at or after the last known session)",
+      description:
+        "The first session strictly after the date, YYYY-MM-DD; null if none is known (at or after the last known session)",
       example: "2024-02-19",
     }),
     known_through: KnownThroughSchema,
     provisional: z
       .object({
-        is_session: z.boolean().openapi({ description: "Whether HKEX's holiday rules make the date a session", example: true }),
-        session: SessionHoursSchema.nullable().openapi({ description: "The predicted hours, or null when predicted closed" }),
-        previous: z.string().nullable().openapi({ description: "The last session before the date, counting predicted ones", example: "2027-03-30" }),
-        next: z.string().nullable().openapi({ description: "The first session after the date, counting predicted ones", example: "2027-04-01" }),
+        is_session: z
+          .boolean()
+          .openapi({ description: "Whether HKEX's holiday rules make the date a session", example: true }),
+        session: SessionHoursSchema.nullable().openapi({
+          description: "The predicted hours, or null when predicted closed",
+        }),
+        previous: z
+          .string()
+          .nullable()
+          .openapi({ description: "The last session before the date, counting predicted ones", example: "2027-03-30" }),
+        next: z
+          .string()
+          .nullable()
+          .openapi({ description: "The first session after the date, counting predicted ones", example: "2027-04-01" }),
       })
       .nullable()
       .openapi({

@@ -3,7 +3,13 @@ import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 import { describeDate, parseCalendarMarket } from "@quantdb/core/calendar";
 import { parseDateParam } from "@quantdb/core/params";
-import { CalendarDateResponseSchema, HORIZON_NOTE, MarketDateParams, SOURCES_NOTE, sessionHoursBody } from "./schema.ts";
+import {
+  CalendarDateResponseSchema,
+  HORIZON_NOTE,
+  MarketDateParams,
+  SOURCES_NOTE,
+  sessionHoursBody,
+} from "./schema.ts";
 
 const description = `Whether one exchange-local date is a trading session, its hours if so, and the sessions
 strictly before and after it.
@@ -22,7 +28,10 @@ const route = createRoute({
   description,
   request: { params: MarketDateParams },
   responses: {
-    200: { description: "What the calendar knows about the date", content: { "application/json": { schema: CalendarDateResponseSchema } } },
+    200: {
+      description: "What the calendar knows about the date",
+      content: { "application/json": { schema: CalendarDateResponseSchema } },
+    },
     ...openApiErrorResponses,
   },
 });
@@ -37,7 +46,10 @@ export function registerGetCalendarDate(app: OpenAPIHono<AppEnv>): void {
     await calendarHorizon.ensureThrough(id, date, c.req.raw.signal);
     const { known: calendar, withProvisional, provisionalThrough } = calendarHorizon.provisional(id);
     const status = describeDate(calendar, date);
-    const predicted = !status.known && provisionalThrough !== null && date <= provisionalThrough ? describeDate(withProvisional, date) : null;
+    const predicted =
+      !status.known && provisionalThrough !== null && date <= provisionalThrough
+        ? describeDate(withProvisional, date)
+        : null;
     const body: z.infer<typeof CalendarDateResponseSchema> = {
       market: calendar.id,
       timezone: calendar.timeZone,

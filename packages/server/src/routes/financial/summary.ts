@@ -39,7 +39,10 @@ function route(path: string, operationId: string, summary: string) {
     description,
     request: { params: FinancialSymbolParam, query: FinancialQuerySchema },
     responses: {
-      200: { description: "The newest reports, newest first", content: { "application/json": { schema: FinancialSummaryResponseSchema } } },
+      200: {
+        description: "The newest reports, newest first",
+        content: { "application/json": { schema: FinancialSummaryResponseSchema } },
+      },
       ...openApiErrorResponses,
     },
   });
@@ -48,8 +51,16 @@ function route(path: string, operationId: string, summary: string) {
 /** `GET /api/v1/financial/{symbol}/summary` and its alias `GET /api/v1/financial/{symbol}`. */
 export function registerGetFinancialSummary(app: OpenAPIHono<AppEnv>): void {
   const routes = [
-    route("/api/v1/financial/{symbol}/summary", "getFinancialSummary", "Financial summary of an A-share: the newest 8 reports"),
-    route("/api/v1/financial/{symbol}", "getFinancialSummaryAlias", "Financial summary (alias of /api/v1/financial/{symbol}/summary)"),
+    route(
+      "/api/v1/financial/{symbol}/summary",
+      "getFinancialSummary",
+      "Financial summary of an A-share: the newest 8 reports",
+    ),
+    route(
+      "/api/v1/financial/{symbol}",
+      "getFinancialSummaryAlias",
+      "Financial summary (alias of /api/v1/financial/{symbol}/summary)",
+    ),
   ];
   for (const r of routes) {
     app.openapi(r, async (c) => {

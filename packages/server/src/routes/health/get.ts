@@ -9,13 +9,19 @@ const UpstreamHostSchema = z
       description:
         "Circuit breaker: closed (calling normally), open (cooling down after repeated failures or a ban signal; not calling), half-open (cool-down over: the next call probes)",
     }),
-    lastError: z.string().nullable().openapi({ description: "Code and message of the last failed call, or null", example: "UPSTREAM_UNAVAILABLE: Upstream answered HTTP 500" }),
+    lastError: z.string().nullable().openapi({
+      description: "Code and message of the last failed call, or null",
+      example: "UPSTREAM_UNAVAILABLE: Upstream answered HTTP 500",
+    }),
     lastErrorAt: z.string().nullable().openapi({ description: "When the last call failed, ISO 8601 UTC, or null" }),
     calls: z.object({
       ok: z.number().int().openapi({ description: "Requests that succeeded (after retries)" }),
       failed: z.number().int().openapi({ description: "Requests that failed after the policy gave up" }),
       retried: z.number().int().openapi({ description: "Retry calls made" }),
-      rejected: z.number().int().openapi({ description: "Requests refused without calling (circuit open, queue full)" }),
+      rejected: z
+        .number()
+        .int()
+        .openapi({ description: "Requests refused without calling (circuit open, queue full)" }),
     }),
   })
   .openapi("UpstreamHost");
@@ -26,7 +32,9 @@ const HealthSchema = z
     database: z.enum(["pglite", "postgres"]).openapi({ description: "Embedded PGlite or a PostgreSQL server" }),
     time: z.string().openapi({ description: "Server time, ISO 8601 UTC" }),
     details: z.object({
-      upstreams: z.array(UpstreamHostSchema).openapi({ description: "Each upstream host called since start, with its circuit state and call counts (this process)" }),
+      upstreams: z.array(UpstreamHostSchema).openapi({
+        description: "Each upstream host called since start, with its circuit state and call counts (this process)",
+      }),
     }),
   })
   .openapi("Health");
@@ -37,7 +45,11 @@ const ReadySchema = z
     database: z.enum(["pglite", "postgres"]),
     migrations: z.object({
       applied: z.number().int().openapi({ description: "Migrations recorded as applied" }),
-      expected: z.number().int().nullable().openapi({ description: "Migrations in the committed journal (null if it cannot be read)" }),
+      expected: z
+        .number()
+        .int()
+        .nullable()
+        .openapi({ description: "Migrations in the committed journal (null if it cannot be read)" }),
     }),
   })
   .openapi("Ready");
@@ -58,11 +70,22 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       summary: "Liveness, with upstream circuit states",
       description:
         "200 while the process serves HTTP (it does not check the database: see GET /ready). details.upstreams lists each upstream host called since start with its circuit breaker state, last error and call counts.",
-      responses: { 200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } }, ...openApiErrorResponses },
+      responses: {
+        200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } },
+        ...openApiErrorResponses,
+      },
     }),
     (c) => {
       const { database, clock, upstreamHealth } = c.var.services;
-      return c.json({ status: "ok" as const, database, time: clock.now().toISOString(), details: { upstreams: upstreamHealth.snapshot() } }, 200);
+      return c.json(
+        {
+          status: "ok" as const,
+          database,
+          time: clock.now().toISOString(),
+          details: { upstreams: upstreamHealth.snapshot() },
+        },
+        200,
+      );
     },
   );
 
@@ -78,7 +101,10 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       responses: {
         200: { description: "Ready", content: { "application/json": { schema: ReadySchema } } },
         ...openApiErrorResponses,
-        503: { description: "Not ready (DATABASE_UNAVAILABLE, MIGRATIONS_PENDING)", content: { "application/json": { schema: ErrorSchema } } },
+        503: {
+          description: "Not ready (DATABASE_UNAVAILABLE, MIGRATIONS_PENDING)",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
       },
     }),
     async (c) => {
@@ -86,16 +112,28 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       const state = await readiness();
       if (!state.reachable) {
         const reason = state.error ?? "it does not answer";
-        return errorResponse(c, "DATABASE_UNAVAILABLE", `The database is not usable: ${reason}`, 503, { database, reason }) as never;
-      }
-      if (state.pending.length > 0) {
-        return errorResponse(c, "MIGRATIONS_PENDING", `${state.pending.length} committed migration(s) are not applied`, 503, {
-          applied: state.applied,
-          expected: state.expected,
-          pending: state.pending,
+        return errorResponse(c, "DATABASE_UNAVAILABLE", `The database is not usable: ${reason}`, 503, {
+          database,
+          reason,
         }) as never;
       }
-      return c.json({ status: "ready" as const, database, migrations: { applied: state.applied, expected: state.expected } }, 200);
+      if (state.pending.length > 0) {
+        return errorResponse(
+          c,
+          "MIGRATIONS_PENDING",
+          `${state.pending.length} committed migration(s) are not applied`,
+          503,
+          {
+            applied: state.applied,
+            expected: state.expected,
+            pending: state.pending,
+          },
+        ) as never;
+      }
+      return c.json(
+        { status: "ready" as const, database, migrations: { applied: state.applied, expected: state.expected } },
+        200,
+      );
     },
   );
 }

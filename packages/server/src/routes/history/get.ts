@@ -69,7 +69,11 @@ function route(path: string, operationId: string, summary: string) {
  * The JSON body of a history answer (stocks and indices); `bars` in place of the result's own, and
  * `count` when they are left out (the serving code splices the stored JSON text in later).
  */
-export function historyBody(result: HistoryResult, bars: HistoryResult["bars"] = result.bars, count = bars.length): z.infer<typeof HistoryResponseSchema> {
+export function historyBody(
+  result: HistoryResult,
+  bars: HistoryResult["bars"] = result.bars,
+  count = bars.length,
+): z.infer<typeof HistoryResponseSchema> {
   return {
     symbol: result.symbol.code,
     market: result.symbol.market,
@@ -95,14 +99,21 @@ export function historyBody(result: HistoryResult, bars: HistoryResult["bars"] =
 export function registerGetStockHistory(app: OpenAPIHono<AppEnv>): void {
   const routes = [
     route("/api/v1/historical/stock/{symbol}", "getStockHistory", "Daily, weekly or monthly bars of a stock"),
-    route("/api/v1/stocks/stock/{symbol}", "getStockHistoryAlias", "Bars of a stock (alias of /api/v1/historical/stock/{symbol})"),
+    route(
+      "/api/v1/stocks/stock/{symbol}",
+      "getStockHistoryAlias",
+      "Bars of a stock (alias of /api/v1/historical/stock/{symbol})",
+    ),
   ];
   for (const r of routes) {
     app.openapi(r, async (c) => {
       const { clock } = c.var.services;
       const { format, allow_partial, force_refresh, ...params } = c.req.valid("query");
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, ...params }, clock);
-      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true", forceRefresh: force_refresh === "true" });
+      return serveHistory(c, query, format ?? "json", {
+        allowPartial: allow_partial === "true",
+        forceRefresh: force_refresh === "true",
+      });
     });
   }
 }

@@ -46,7 +46,12 @@ function render(result: HistoryResult, format: HistoryFormat, identity?: string)
  * data it depends on is unchanged, else a fresh answer (kept for reuse when it made no upstream
  * call). Sends `ETag`; answers 304 without a body when If-None-Match matches.
  */
-export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, format: HistoryFormat, options: { allowPartial?: boolean; forceRefresh?: boolean } = {}): Promise<Response> {
+export async function serveHistory(
+  c: Context<AppEnv>,
+  query: HistoryQuery,
+  format: HistoryFormat,
+  options: { allowPartial?: boolean; forceRefresh?: boolean } = {},
+): Promise<Response> {
   const { history, bodyCache: cache } = c.var.services;
   const started = performance.now();
   // force_refresh: the service replaces the held series from upstream first (its write bumps the data
@@ -57,16 +62,28 @@ export async function serveHistory(c: Context<AppEnv>, query: HistoryQuery, form
   if (body) {
     history.recordReusedAnswer(performance.now() - started);
   } else {
-    const result = await history.getBars(query, { signal: c.req.raw.signal, allowPartial: options.allowPartial ?? false, forceRefresh: options.forceRefresh ?? false });
+    const result = await history.getBars(query, {
+      signal: c.req.raw.signal,
+      allowPartial: options.allowPartial ?? false,
+      forceRefresh: options.forceRefresh ?? false,
+    });
     // An answer that made no upstream call is exactly determined by its cache key (data version,
     // today, range, format…): its entity tag is the key's hash, not the body's.
     // Nor is an answer serving unconfirmed empty sessions: the next request asks upstream again.
-    const reusable = cacheKey !== null && result.complete && result.cache.upstream_requests === 0 && result.cache.unconfirmed_empty.length === 0;
+    const reusable =
+      cacheKey !== null &&
+      result.complete &&
+      result.cache.upstream_requests === 0 &&
+      result.cache.unconfirmed_empty.length === 0;
     body = render(result, format, reusable ? cacheKey : undefined);
     // A partial answer (allow_partial, upstream down) is never reused: the next request tries upstream again.
     if (!result.complete) {
       c.set("rowsServed", body.rows);
-      return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": body.contentType, "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
+      return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, {
+        "Content-Type": body.contentType,
+        "Cache-Control": "no-store",
+        "X-QuantDB-Complete": "false",
+      });
     }
     if (reusable) cache.set(cacheKey, body);
   }

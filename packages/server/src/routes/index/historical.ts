@@ -31,7 +31,11 @@ index volumes arrive in lots and are converted); amount in CNY (CN) or HKD (HK).
 adjusted (adjust is always "").`,
       request: { params: IndexParam, query: HistoryQuerySchema.omit({ adjust: true }) },
       responses: {
-        200: { description: "Bars in ascending date order, in the format asked for (see the stock endpoint: ETag/304, compression)", content: historyContent },
+        200: {
+          description:
+            "Bars in ascending date order, in the format asked for (see the stock endpoint: ETag/304, compression)",
+          content: historyContent,
+        },
         304: { description: "Not modified: the answer's ETag matches If-None-Match" },
         ...openApiErrorResponses,
       },
@@ -40,7 +44,10 @@ adjusted (adjust is always "").`,
       const { clock } = c.var.services;
       const { format, allow_partial, force_refresh, ...params } = c.req.valid("query");
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, kind: "index", ...params }, clock);
-      return serveHistory(c, query, format ?? "json", { allowPartial: allow_partial === "true", forceRefresh: force_refresh === "true" });
+      return serveHistory(c, query, format ?? "json", {
+        allowPartial: allow_partial === "true",
+        forceRefresh: force_refresh === "true",
+      });
     },
   );
 }

@@ -5,7 +5,10 @@ import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 
 const JobErrorSchema = z.object({
-  symbol: z.string().optional().openapi({ description: "Eastmoney secid of the series that failed", example: "1.600519" }),
+  symbol: z
+    .string()
+    .optional()
+    .openapi({ description: "Eastmoney secid of the series that failed", example: "1.600519" }),
   code: z.string().openapi({ example: "UPSTREAM_TIMEOUT" }),
   message: z.string(),
 });
@@ -15,9 +18,15 @@ const JobRunSchema = z
     id: z.number().int(),
     job: z.string().openapi({ description: "Job name", example: DAILY_INGEST_JOB }),
     scope: z.string().openapi({ description: "Calendar the run covers: CN (SH, SZ, BJ) or HK", example: "CN" }),
-    session_date: z.string().openapi({ description: "Exchange-local trading session the run brought data up to, YYYY-MM-DD", example: "2026-11-20" }),
+    session_date: z.string().openapi({
+      description: "Exchange-local trading session the run brought data up to, YYYY-MM-DD",
+      example: "2026-11-20",
+    }),
     status: z.enum(["running", "succeeded", "failed"]),
-    attempts: z.number().int().openapi({ description: "Claims of this session's run so far (a failed run is retried by a later tick)" }),
+    attempts: z
+      .number()
+      .int()
+      .openapi({ description: "Claims of this session's run so far (a failed run is retried by a later tick)" }),
     started_at: z.string().openapi({ description: "ISO 8601 UTC" }),
     finished_at: z.string().nullable().openapi({ description: "ISO 8601 UTC; null while running" }),
     instruments_updated: z.number().int().openapi({ description: "Instruments that received new bars from upstream" }),
@@ -29,13 +38,23 @@ const JobRunSchema = z
 const JobRunListSchema = z.object({ data: z.array(JobRunSchema), count: z.number().int() }).openapi("JobRunList");
 
 const QuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: "Most recent runs to return (1..500)", example: 50 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(50)
+    .openapi({ description: "Most recent runs to return (1..500)", example: 50 }),
   job: z
     .string()
     .max(64)
     .superRefine((value, ctx) => {
       const codePoint = controlCharacterIn(value);
-      if (codePoint !== null) ctx.addIssue({ code: "custom", message: `contains the control character ${codePoint}; send a job name such as ${DAILY_INGEST_JOB}` });
+      if (codePoint !== null)
+        ctx.addIssue({
+          code: "custom",
+          message: `contains the control character ${codePoint}; send a job name such as ${DAILY_INGEST_JOB}`,
+        });
     })
     .optional()
     .openapi({ description: "Only runs of this job (no control characters)", example: DAILY_INGEST_JOB }),
@@ -72,7 +91,10 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
         "30 minutes after the close, and brings every held series up to that session; nothing runs on holidays. " +
         "A failed run is retried by a later tick (up to 3 attempts).",
       request: { query: QuerySchema },
-      responses: { 200: { description: "Runs", content: { "application/json": { schema: JobRunListSchema } } }, ...openApiErrorResponses },
+      responses: {
+        200: { description: "Runs", content: { "application/json": { schema: JobRunListSchema } } },
+        ...openApiErrorResponses,
+      },
     }),
     async (c) => {
       const { limit, job } = c.req.valid("query");

@@ -1,5 +1,12 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { exchangeOf, LIST_MARKETS, parseAssetQuery, parseInstrumentSearch, type CompanyInfoResult, type ListMarket } from "@quantdb/core/lists";
+import {
+  exchangeOf,
+  LIST_MARKETS,
+  parseAssetQuery,
+  parseInstrumentSearch,
+  type CompanyInfoResult,
+  type ListMarket,
+} from "@quantdb/core/lists";
 import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
@@ -53,7 +60,10 @@ const listRoute = createRoute({
     "Every instrument QuantDB holds (fetched for history or company information), with its company profile where one was fetched; ordered by market, code and kind, paged with limit (1-500, default 50) and offset. Never calls upstream. Share counts in shares, market caps in the trading currency.",
   request: { query: AssetListQuerySchema },
   responses: {
-    200: { description: "A page of held instruments", content: { "application/json": { schema: AssetListResponseSchema } } },
+    200: {
+      description: "A page of held instruments",
+      content: { "application/json": { schema: AssetListResponseSchema } },
+    },
     ...openApiErrorResponses,
   },
 });
@@ -74,7 +84,10 @@ whose list was never fetched (fetch it with GET /api/v1/stocks/list?market=…, 
 Names are as upstream gives them.`,
   request: { query: AssetSearchQuerySchema },
   responses: {
-    200: { description: "Matching instruments, best first", content: { "application/json": { schema: AssetSearchResponseSchema } } },
+    200: {
+      description: "Matching instruments, best first",
+      content: { "application/json": { schema: AssetSearchResponseSchema } },
+    },
     ...openApiErrorResponses,
   },
 });
@@ -86,7 +99,10 @@ function exchangeOrNull(market: string) {
 }
 
 /** The JSON body of a company-information answer. */
-export function companyInfoBody(symbol: StockSymbol, info: CompanyInfoResult): z.infer<typeof CompanyInfoResponseSchema> {
+export function companyInfoBody(
+  symbol: StockSymbol,
+  info: CompanyInfoResult,
+): z.infer<typeof CompanyInfoResponseSchema> {
   return {
     symbol: symbol.code,
     market: symbol.market,
@@ -131,7 +147,10 @@ export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(infoRoute, async (c) => {
     const symbol = parseStockSymbol(c.req.valid("param").symbol);
     const forceRefresh = c.req.valid("query").force_refresh === "true";
-    const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal, forceRefresh });
+    const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, {
+      signal: c.req.raw.signal,
+      forceRefresh,
+    });
     return c.json(companyInfoBody(symbol, info), 200);
   });
 

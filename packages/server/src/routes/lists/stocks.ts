@@ -35,7 +35,10 @@ const route = createRoute({
   description,
   request: { query: StockListQuerySchema },
   responses: {
-    200: { description: "The snapshot (possibly stale), stocks in code order", content: { "application/json": { schema: StockListResponseSchema } } },
+    200: {
+      description: "The snapshot (possibly stale), stocks in code order",
+      content: { "application/json": { schema: StockListResponseSchema } },
+    },
     ...openApiErrorResponses,
   },
 });

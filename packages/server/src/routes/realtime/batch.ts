@@ -24,15 +24,23 @@ every symbol failed. A body that is not a JSON object with a symbols array of st
 more than 100 symbols is 400 VALIDATION_ERROR. metadata.cache accounts for the whole request.`,
       request: { body: { required: true, content: { "application/json": { schema: QuoteBatchRequestSchema } } } },
       responses: {
-        200: { description: "One entry per requested symbol", content: { "application/json": { schema: QuoteBatchResponseSchema } } },
+        200: {
+          description: "One entry per requested symbol",
+          content: { "application/json": { schema: QuoteBatchResponseSchema } },
+        },
         ...openApiErrorResponses,
       },
     }),
     async (c) => {
       const { symbols, force_refresh } = c.req.valid("json");
-      const { entries, cache } = await c.var.services.realtime.batchWithCache(symbols, { forceRefresh: force_refresh === true });
+      const { entries, cache } = await c.var.services.realtime.batchWithCache(symbols, {
+        forceRefresh: force_refresh === true,
+      });
       const ok = entries.filter((entry) => entry.quote !== null).length;
-      const body: z.infer<typeof QuoteBatchResponseSchema> = { data: entries, metadata: { count: entries.length, ok, failed: entries.length - ok, cache } };
+      const body: z.infer<typeof QuoteBatchResponseSchema> = {
+        data: entries,
+        metadata: { count: entries.length, ok, failed: entries.length - ok, cache },
+      };
       return c.json(body, 200);
     },
   );

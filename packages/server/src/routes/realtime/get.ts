@@ -22,7 +22,10 @@ for the symbol; 502 UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID and 504 UPSTREAM_TIM
 refresh failed.`,
       request: { params: RealtimeSymbolParam, query: RealtimeQuerySchema },
       responses: {
-        200: { description: "The quote and the request's cache accounting", content: { "application/json": { schema: QuoteAnswerSchema } } },
+        200: {
+          description: "The quote and the request's cache accounting",
+          content: { "application/json": { schema: QuoteAnswerSchema } },
+        },
         ...openApiErrorResponses,
       },
     }),

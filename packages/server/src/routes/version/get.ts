@@ -23,7 +23,10 @@ export function registerGetVersion(app: OpenAPIHono<AppEnv>, version: string): v
         operationId,
         tags: ["System"],
         summary: "QuantDB and API version",
-        responses: { 200: { description: "Versions", content: { "application/json": { schema: VersionSchema } } }, ...openApiErrorResponses },
+        responses: {
+          200: { description: "Versions", content: { "application/json": { schema: VersionSchema } } },
+          ...openApiErrorResponses,
+        },
       }),
       (c) => c.json({ version, api_version: "v1" as const, database: c.var.services.database }, 200),
     );

@@ -10,7 +10,10 @@ function ErrorPanel({ error }: { error: unknown }) {
   const info = errorInfo(error);
   return (
     <div className="error" role="alert" data-testid="panel-error" data-code={info.code} data-status={info.status}>
-      <strong>{info.status ? `Error ${info.status}` : "Error"} ({info.code}):</strong> {info.message}
+      <strong>
+        {info.status ? `Error ${info.status}` : "Error"} ({info.code}):
+      </strong>{" "}
+      {info.message}
     </div>
   );
 }
@@ -19,10 +22,16 @@ function ErrorPanel({ error }: { error: unknown }) {
 export default async function AssetPage({ params }: { params: Promise<{ symbol: string }> }) {
   const symbol = decodeURIComponent((await params).symbol);
   const client = serverClient();
-  const [info, financial] = await Promise.allSettled([client.getCompanyInfo(symbol), client.getFinancialSummary(symbol)]);
+  const [info, financial] = await Promise.allSettled([
+    client.getCompanyInfo(symbol),
+    client.getFinancialSummary(symbol),
+  ]);
   const company = info.status === "fulfilled" ? info.value : null;
   const name = company?.name ?? (financial.status === "fulfilled" ? financial.value.name : null);
-  const reports = financial.status === "fulfilled" ? [...financial.value.reports].sort((a, b) => a.report_date.localeCompare(b.report_date)).slice(-8) : [];
+  const reports =
+    financial.status === "fulfilled"
+      ? [...financial.value.reports].sort((a, b) => a.report_date.localeCompare(b.report_date)).slice(-8)
+      : [];
 
   return (
     <>
@@ -37,21 +46,36 @@ export default async function AssetPage({ params }: { params: Promise<{ symbol: 
         <h2>Company</h2>
         {company ? (
           <dl data-testid="company-info">
-            <dt className="muted">Name</dt><dd data-testid="company-name">{company.name ?? "—"}</dd>
-            <dt className="muted">Exchange</dt><dd>{company.exchange} ({company.market})</dd>
-            <dt className="muted">Industry</dt><dd>{company.industry ?? "—"}</dd>
-            <dt className="muted">Listing date</dt><dd>{company.listing_date ?? "—"}</dd>
-            <dt className="muted">Total shares</dt><dd>{company.total_shares == null ? "—" : `${shares.format(company.total_shares)} shares`}</dd>
-            <dt className="muted">Float shares</dt><dd>{company.float_shares == null ? "—" : `${shares.format(company.float_shares)} shares`}</dd>
-            <dt className="muted">Total market cap</dt><dd>{company.total_market_cap == null ? "—" : `${money.format(company.total_market_cap)} ${company.currency}`}</dd>
-            <dt className="muted">Float market cap</dt><dd>{company.float_market_cap == null ? "—" : `${money.format(company.float_market_cap)} ${company.currency}`}</dd>
+            <dt className="muted">Name</dt>
+            <dd data-testid="company-name">{company.name ?? "—"}</dd>
+            <dt className="muted">Exchange</dt>
+            <dd>
+              {company.exchange} ({company.market})
+            </dd>
+            <dt className="muted">Industry</dt>
+            <dd>{company.industry ?? "—"}</dd>
+            <dt className="muted">Listing date</dt>
+            <dd>{company.listing_date ?? "—"}</dd>
+            <dt className="muted">Total shares</dt>
+            <dd>{company.total_shares == null ? "—" : `${shares.format(company.total_shares)} shares`}</dd>
+            <dt className="muted">Float shares</dt>
+            <dd>{company.float_shares == null ? "—" : `${shares.format(company.float_shares)} shares`}</dd>
+            <dt className="muted">Total market cap</dt>
+            <dd>
+              {company.total_market_cap == null ? "—" : `${money.format(company.total_market_cap)} ${company.currency}`}
+            </dd>
+            <dt className="muted">Float market cap</dt>
+            <dd>
+              {company.float_market_cap == null ? "—" : `${money.format(company.float_market_cap)} ${company.currency}`}
+            </dd>
           </dl>
         ) : (
           <ErrorPanel error={info.status === "rejected" ? info.reason : null} />
         )}
         {company ? (
           <p className="muted" style={{ margin: "6px 0 0" }}>
-            Fetched {company.fetched_at}{company.stale ? " (stale)" : ""} · cache {company.cache.hit ? "hit" : "miss"}
+            Fetched {company.fetched_at}
+            {company.stale ? " (stale)" : ""} · cache {company.cache.hit ? "hit" : "miss"}
           </p>
         ) : null}
       </section>
@@ -60,7 +84,9 @@ export default async function AssetPage({ params }: { params: Promise<{ symbol: 
         {financial.status === "rejected" ? (
           <ErrorPanel error={financial.reason} />
         ) : reports.length === 0 ? (
-          <div className="empty" data-testid="empty">No periodic reports for {symbol}.</div>
+          <div className="empty" data-testid="empty">
+            No periodic reports for {symbol}.
+          </div>
         ) : (
           <FinancialCharts reports={reports} currency={financial.value.metadata.units.currency} />
         )}

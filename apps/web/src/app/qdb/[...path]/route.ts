@@ -35,7 +35,14 @@ async function proxy(request: Request, context: { params: Promise<{ path: string
     return new Response(upstream.body, { status: upstream.status, headers: out });
   } catch {
     return Response.json(
-      { error: { code: "HTTP_ERROR", message: `The QuantDB API at ${env.apiUrl} cannot be reached`, status: 502, details: null } },
+      {
+        error: {
+          code: "HTTP_ERROR",
+          message: `The QuantDB API at ${env.apiUrl} cannot be reached`,
+          status: 502,
+          details: null,
+        },
+      },
       { status: 502 },
     );
   }
