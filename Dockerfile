@@ -25,7 +25,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/ready')\
+    .then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "apps/api/dist/index.mjs"]
 
 # The dashboard: Next.js on WEB_PORT, talking to QUANTDB_API_URL (server side and the /qdb proxy).

@@ -10,7 +10,8 @@ pnpm exec turbo run build --filter=@quantdb/api --filter=@quantdb/web --output-l
 
 node apps/api/dist/index.mjs &
 api_pid=$!
-(cd apps/web && QUANTDB_API_URL="${QUANTDB_API_URL:-http://127.0.0.1:$api_port}" exec node node_modules/next/dist/bin/next start -p "$web_port") &
+api_url="${QUANTDB_API_URL:-http://127.0.0.1:$api_port}"
+(cd apps/web && QUANTDB_API_URL="$api_url" exec node node_modules/next/dist/bin/next start -p "$web_port") &
 web_pid=$!
 trap 'kill $api_pid $web_pid 2>/dev/null; wait' INT TERM EXIT
 echo "[quantdb] dashboard on http://localhost:$web_port (API on http://localhost:$api_port)"

@@ -29,15 +29,17 @@ if [ "$(id -u)" = 0 ]; then
   chown postgres "$PGTMP"
   RUN=(runuser -u postgres --)   # initdb refuses to run as root
 fi
-PGPORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+PGPORT=$(node "$(dirname "$0")/free-port.mjs")
 cleanup() {
   "${RUN[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$PGTMP"
 }
 trap cleanup EXIT
+# A throwaway server: durability off for speed.
+PGFAST="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 "${RUN[@]}" "$PGBIN/initdb" -D "$PGTMP/data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
 "${RUN[@]}" "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGTMP -c max_connections=200 $PGFAST" \
   start >/dev/null
 "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'create database quantdb_test' >/dev/null
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/quantdb_test"

@@ -25,12 +25,14 @@ node -e '
   if (pkg.bin?.quantdb !== "./dist/main.js") fail(`bin.quantdb is ${JSON.stringify(pkg.bin)}`);
   const deps = Object.keys(pkg.dependencies ?? {});
   if (deps.some((d) => d.startsWith("@quantdb/"))) fail(`workspace packages among dependencies: ${deps}`);
-  if (Object.values(pkg.dependencies).some((v) => /^(workspace|catalog):/.test(v))) fail("unresolved workspace:/catalog: versions");
+  const unresolved = Object.values(pkg.dependencies).some((v) => /^(workspace|catalog):/.test(v));
+  if (unresolved) fail("unresolved workspace:/catalog: versions");
 ' "$work/package/package.json"
 tar -tzf "$tarball" >"$work/files.txt"
 grep -q '^package/README.md$' "$work/files.txt" || { echo "smoke: README.md missing from the tarball"; exit 1; }
 ! grep -qE '^package/(src|test|bin)/' "$work/files.txt" || { echo "smoke: sources in the tarball"; exit 1; }
-grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" || { echo "smoke: dist/migrations missing from the tarball"; exit 1; }
+grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" ||
+  { echo "smoke: dist/migrations missing from the tarball"; exit 1; }
 
 mkdir -p "$work/project"
 cd "$work/project"
@@ -66,59 +68,79 @@ check() {
 
 run help 0 npx --no-install quantdb --help
 for command in serve migrate keys backfill import export status; do
-  grep -qE "^  $command\b" "$work/help.out" || { echo "smoke: --help does not list '$command'"; cat "$work/help.out"; exit 1; }
+  grep -qE "^  $command\b" "$work/help.out" ||
+    { echo "smoke: --help does not list '$command'"; cat "$work/help.out"; exit 1; }
 done
 run version 0 npx --no-install quantdb --version
 grep -qx "0.1.0" "$work/version.out" || { echo "smoke: --version printed $(cat "$work/version.out")"; exit 1; }
 echo "smoke: quantdb --help ok"
 
 run migrate 0 npx --no-install quantdb migrate
-grep -q "^database migrated: pglite $work/data" "$work/migrate.out" || { echo "smoke: migrate printed $(cat "$work/migrate.out")"; exit 1; }
+grep -q "^database migrated: pglite $work/data" "$work/migrate.out" ||
+  { echo "smoke: migrate printed $(cat "$work/migrate.out")"; exit 1; }
 echo "smoke: quantdb migrate ok"
 
 run create 0 npx --no-install quantdb keys create --name smoke --scope read --json
-check "$work/create.out" 'o.name === "smoke" && o.scope === "read" && /^qdb_/.test(o.key) && o.key.startsWith(o.prefix) && o.revoked_at === null' "keys create --json"
+check "$work/create.out" \
+  'o.name === "smoke" && o.scope === "read" && /^qdb_/.test(o.key) &&
+   o.key.startsWith(o.prefix) && o.revoked_at === null' \
+  "keys create --json"
 prefix=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).prefix' "$work/create.out")
 key=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).key' "$work/create.out")
 run list 0 npx --no-install quantdb keys list
-grep -qE "smoke +$prefix +read .* active$" "$work/list.out" || { echo "smoke: keys list"; cat "$work/list.out"; exit 1; }
+grep -qE "smoke +$prefix +read .* active$" "$work/list.out" ||
+  { echo "smoke: keys list"; cat "$work/list.out"; exit 1; }
 run list-json 0 npx --no-install quantdb keys list --json
-check "$work/list-json.out" 'o.length === 1 && o[0].prefix === "'"$prefix"'" && o[0].name === "smoke" && !("key" in o[0])' "keys list --json"
+check "$work/list-json.out" \
+  'o.length === 1 && o[0].prefix === "'"$prefix"'" && o[0].name === "smoke" && !("key" in o[0])' "keys list --json"
 ! grep -q "$key" "$work/list.out" "$work/list-json.out" || { echo "smoke: keys list shows the key itself"; exit 1; }
 run bad-scope 1 npx --no-install quantdb keys create --name smoke --scope root
-grep -q "scope must be read or admin" "$work/bad-scope.err" || { echo "smoke: bad --scope: $(cat "$work/bad-scope.err")"; exit 1; }
+grep -q "scope must be read or admin" "$work/bad-scope.err" ||
+  { echo "smoke: bad --scope: $(cat "$work/bad-scope.err")"; exit 1; }
 echo "smoke: quantdb keys create/list ok"
 
 # AKShare CSV in (csv-parse), Parquet out (apache-arrow + parquet-wasm's WASM), all offline.
 run import 0 npx --no-install quantdb import "$cli/test/fixtures/akshare/600519.csv" --adjust qfq
-grep -q "600519.SH qfq: 60 bars 2024-02-22 → 2024-05-22 imported" "$work/import.out" || { echo "smoke: import printed $(cat "$work/import.out")"; exit 1; }
-run export 0 npx --no-install quantdb export --symbols 600519 --from 2024-02-22 --to 2024-05-22 --adjust qfq --format parquet --out "$work/bars.parquet"
+grep -q "600519.SH qfq: 60 bars 2024-02-22 → 2024-05-22 imported" "$work/import.out" ||
+  { echo "smoke: import printed $(cat "$work/import.out")"; exit 1; }
+run export 0 npx --no-install quantdb export --symbols 600519 --from 2024-02-22 --to 2024-05-22 --adjust qfq \
+  --format parquet --out "$work/bars.parquet"
 [ "$(head -c 4 "$work/bars.parquet")" = "PAR1" ] || { echo "smoke: export did not write Parquet"; exit 1; }
 echo "smoke: quantdb import/export ok"
 
 run status 0 npx --no-install quantdb status --json --no-upstream
-check "$work/status.out" 'o.database.driver === "pglite" && o.database.bars === 60 && o.database.instruments === 1 && Array.isArray(o.coverage) && o.coverage.length === 1 && Array.isArray(o.job_runs) && Array.isArray(o.upstream)' "status --json"
+check "$work/status.out" \
+  'o.database.driver === "pglite" && o.database.bars === 60 && o.database.instruments === 1 &&
+   Array.isArray(o.coverage) && o.coverage.length === 1 && Array.isArray(o.job_runs) && Array.isArray(o.upstream)' \
+  "status --json"
 echo "smoke: quantdb status ok"
 
 # The API server behind `quantdb serve` (bundled too): every endpoint behind a key (QUANTDB_AUTH=all),
 # the key made above accepted, the imported bars served from the database without an upstream call.
-port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-QUANTDB_AUTH=all QUANTDB_DAILY_INGEST=off ./node_modules/.bin/quantdb serve --port "$port" --host 127.0.0.1 >"$work/serve.log" 2>&1 &
+port=$(node "$cli/../../scripts/free-port.mjs")
+QUANTDB_AUTH=all QUANTDB_DAILY_INGEST=off ./node_modules/.bin/quantdb serve --port "$port" --host 127.0.0.1 \
+  >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
 api() { curl -s -o "$work/$1.json" -w '%{http_code}' "${@:3}" "http://127.0.0.1:$port$2"; }
 [ "$(api ready /ready)" = 200 ] || { echo "smoke: serve: /ready"; cat "$work/ready.json" "$work/serve.log"; exit 1; }
 history="/api/v1/historical/stock/600519?start_date=2024-02-22&end_date=2024-05-22&adjust=qfq"
-[ "$(api anonymous "$history")" = 401 ] || { echo "smoke: serve: history without a key"; cat "$work/anonymous.json"; exit 1; }
-[ "$(api history "$history" -H "Authorization: Bearer $key")" = 200 ] || { echo "smoke: serve: history with the key"; cat "$work/history.json" "$work/serve.log"; exit 1; }
-check "$work/history.json" 'o.data.length === 60 && o.metadata.cache.hit === true && o.metadata.cache.upstream_requests === 0' "serve: history"
+[ "$(api anonymous "$history")" = 401 ] ||
+  { echo "smoke: serve: history without a key"; cat "$work/anonymous.json"; exit 1; }
+[ "$(api history "$history" -H "Authorization: Bearer $key")" = 200 ] ||
+  { echo "smoke: serve: history with the key"; cat "$work/history.json" "$work/serve.log"; exit 1; }
+check "$work/history.json" \
+  'o.data.length === 60 && o.metadata.cache.hit === true && o.metadata.cache.upstream_requests === 0' "serve: history"
 kill "$server_pid"; wait "$server_pid" || true; server_pid=""
 echo "smoke: quantdb serve ok"
 
 # Replay mode needs the workspace's private @quantdb/replay: a clear refusal, not a stack trace.
-QUANTDB_UPSTREAM=replay run replay 1 npx --no-install quantdb backfill --symbols 600519 --from 2024-01-02 --to 2024-01-31
-grep -q "replay mode needs the QuantDB workspace" "$work/replay.err" || { echo "smoke: replay mode: $(cat "$work/replay.err")"; exit 1; }
+QUANTDB_UPSTREAM=replay run replay 1 \
+  npx --no-install quantdb backfill --symbols 600519 --from 2024-01-02 --to 2024-01-31
+grep -q "replay mode needs the QuantDB workspace" "$work/replay.err" ||
+  { echo "smoke: replay mode: $(cat "$work/replay.err")"; exit 1; }
 QUANTDB_UPSTREAM=replay run replay-serve 1 npx --no-install quantdb serve
-grep -q "replay mode needs the QuantDB workspace" "$work/replay-serve.err" || { echo "smoke: replay serve: $(cat "$work/replay-serve.err")"; exit 1; }
+grep -q "replay mode needs the QuantDB workspace" "$work/replay-serve.err" ||
+  { echo "smoke: replay serve: $(cat "$work/replay-serve.err")"; exit 1; }
 echo "smoke: replay mode refused clearly"
 echo "smoke: CLI package ok"

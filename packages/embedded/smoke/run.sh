@@ -19,9 +19,10 @@ tarball=$(ls "$work"/quantdb-embedded-*.tgz)
 pnpm exec publint --pack pnpm --strict
 pnpm exec attw "$tarball" --profile esm-only --format table-flipped --exclude-entrypoints package.json
 tar -tzf "$tarball" >"$work/files.txt"
-grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" || { echo "smoke: dist/migrations missing"; exit 1; }
+grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" ||
+  { echo "smoke: dist/migrations missing"; exit 1; }
 
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+free_port() { node "$root/scripts/free-port.mjs"; }
 replay_port=$(free_port)
 (cd "$root/packages/replay" && REPLAY_PORT=$replay_port exec node --import tsx src/main.ts >"$work/replay.log" 2>&1) &
 replay_pid=$!

@@ -18,7 +18,7 @@ pnpm exec publint --pack pnpm --strict
 pnpm exec attw "$tarball" --profile esm-only --format table-flipped
 
 # The API, as a user would run it, on the replay upstream (real recorded data, offline).
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+free_port() { node "$root/scripts/free-port.mjs"; }
 port=$(free_port); replay_port=$(free_port)
 (cd "$root" && pnpm exec turbo run build --filter=@quantdb/api --output-logs=errors-only >/dev/null)
 QUANTDB_UPSTREAM=replay QUANTDB_REPLAY_PORT=$replay_port QUANTDB_DATA_DIR="$work/api-data" PORT=$port HOST=127.0.0.1 \
@@ -31,5 +31,7 @@ cp "$sdk/smoke/check.mjs" "$work/project/"
 cd "$work/project"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
-node "$root/scripts/install-size.mjs" node_modules 5 @electric-sql/pglite drizzle-orm pg postgres pg-boss croner hono @hono/node-server prom-client pino
+# No database, scheduler or server package may come with the remote client.
+node "$root/scripts/install-size.mjs" node_modules 5 \
+  @electric-sql/pglite drizzle-orm pg postgres pg-boss croner hono @hono/node-server prom-client pino
 QUANTDB_SMOKE_API="http://127.0.0.1:$port" node check.mjs
