@@ -223,7 +223,9 @@ function buildHk() {
     firstSession: sessions[0].date,
     knownThrough: knownThroughFromLast(HK_SOURCE, sessions.at(-1).date),
     source: [
-      `${HK_SOURCE}: exchange_calendars XHKG schedule generated at gerrymanoim/exchange_calendars@5308ce20578422fce74b10b43cc7d913a17e7a88 (start 1990-01-02, end 2026-12-31); UTC times converted to HKT`,
+      `${HK_SOURCE}: exchange_calendars XHKG schedule generated at ` +
+        "gerrymanoim/exchange_calendars@5308ce20578422fce74b10b43cc7d913a17e7a88 (start 1990-01-02, end " +
+        "2026-12-31); UTC times converted to HKT",
       `removed (full-day closures missing from the source): ${HK_EXTRA_CLOSURES.join(", ")}`,
     ],
     ...encodeHours(sessions),

@@ -51,7 +51,8 @@ const NOW = "2026-11-20T12:00:00Z";
 const ONE_YEAR = "/api/v1/historical/stock/600519?start_date=20250811&end_date=20260811";
 /** Cold: one year of an instrument never fetched before in this database (the replay delays it by 300 ms). */
 const COLD = (i: number) =>
-  `/api/v1/historical/stock/${["300750", "000001", "688981", "430047", "830799"][i % 5]}?start_date=20250101&end_date=20251231&adjust=qfq`;
+  `/api/v1/historical/stock/${["300750", "000001", "688981", "430047", "830799"][i % 5]}` +
+  "?start_date=20250101&end_date=20251231&adjust=qfq";
 const UPSTREAM_LATENCY_MS = 300;
 /** Twenty years of a synthetic instrument written by the ingest step (every CN session 2006–2026). */
 const TWENTY_YEARS = (code: string) => `/api/v1/historical/stock/${code}?start_date=20060101&end_date=20261120`;
@@ -66,7 +67,8 @@ const alive = (pid: number | undefined) => {
 let watched: number | undefined;
 const step = (message: string) =>
   console.error(
-    `bench: ${message} (${Math.round(performance.now() / 1000)} s${watched ? `; API ${alive(watched) ? "up" : "DOWN"}` : ""})`,
+    `bench: ${message} ` +
+      `(${Math.round(performance.now() / 1000)} s${watched ? `; API ${alive(watched) ? "up" : "DOWN"}` : ""})`,
   );
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -571,7 +573,8 @@ ba("start-up on existing data, spawn → /health 200 (ms)", (f) => f.startupSpaw
 ba("load errors + non-2xx", (f) => f.errors);
 
 console.log(
-  `\nQuantDB bench — medians of ${RUNS} runs; load: autocannon, ${CONNECTIONS} connections × ${SECONDS} s, loopback; limit = bare Hono serving the same 1Y bytes from memory`,
+  `\nQuantDB bench — medians of ${RUNS} runs; load: autocannon, ${CONNECTIONS} connections × ${SECONDS} s, ` +
+    "loopback; limit = bare Hono serving the same 1Y bytes from memory",
 );
 console.table(table);
 console.log("Before/after in this run (same machine, same data):");

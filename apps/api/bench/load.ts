@@ -139,8 +139,10 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
 /** One line of figures. */
 export function formatLoad(r: LoadResult): string {
   return (
-    `load ${r.database}: ${r.connections} connections × ${r.seconds} s → ${r.requests} requests, errors ${r.errors} (non-2xx ${r.non2xx}, timeouts ${r.timeouts}), ` +
-    `${r.requestsPerSecond} req/s, latency p50 ${r.latencyP50Ms} ms p99 ${r.latencyP99Ms} ms, API RSS before ${r.rssBeforeMiB} MiB / after ${r.rssAfterMiB} MiB / peak ${r.rssPeakMiB} MiB`
+    `load ${r.database}: ${r.connections} connections × ${r.seconds} s → ${r.requests} requests, errors ` +
+    `${r.errors} (non-2xx ${r.non2xx}, timeouts ${r.timeouts}), ` +
+    `${r.requestsPerSecond} req/s, latency p50 ${r.latencyP50Ms} ms p99 ${r.latencyP99Ms} ms, API RSS before ` +
+    `${r.rssBeforeMiB} MiB / after ${r.rssAfterMiB} MiB / peak ${r.rssPeakMiB} MiB`
   );
 }
 

@@ -43,7 +43,8 @@ export function createProgress(
         const elapsed = (now() - started) / 1000;
         const eta = state.done > 0 ? (elapsed / state.done) * (state.total - state.done) : Number.NaN;
         write(
-          `[${state.done}/${state.total}] ${symbol} ${detail} | bars ${state.bars} | upstream calls ${state.calls} | ETA ${formatEta(eta)}`,
+          `[${state.done}/${state.total}] ${symbol} ${detail} | bars ${state.bars} | upstream calls ` +
+            `${state.calls} | ETA ${formatEta(eta)}`,
         );
       },
       stop() {},
@@ -52,7 +53,8 @@ export function createProgress(
   const bar = new cliProgress.SingleBar(
     {
       format:
-        "backfill {bar} {value}/{total} symbols | {bars} bars | {calls} upstream calls | {failed} failed | ETA {eta_formatted} | {symbol}",
+        "backfill {bar} {value}/{total} symbols | {bars} bars | {calls} upstream calls | {failed} failed | ETA " +
+        "{eta_formatted} | {symbol}",
       barCompleteChar: "\u2588",
       barIncompleteChar: "\u2591",
       hideCursor: true,

@@ -74,7 +74,8 @@ export async function callServer<T>(
   } catch (error) {
     if ((error as Error).name === "AbortError" && options.signal?.aborted) throw error;
     throw new CliError(
-      `the QuantDB server (pid ${server.holder.pid}) holding the data directory did not answer at ${server.url}: ${(error as Error).message}`,
+      `the QuantDB server (pid ${server.holder.pid}) holding the data directory did not answer at ` +
+        `${server.url}: ${(error as Error).message}`,
     );
   }
   const text = await response.text();

@@ -108,7 +108,8 @@ export async function loadReplay(): Promise<typeof import("@quantdb/replay")> {
     const { code, message } = error as { code?: string; message?: string };
     if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message?.includes("@quantdb/replay")) {
       throw new CliError(
-        "replay mode needs the QuantDB workspace (QUANTDB_UPSTREAM=replay works only from a checkout: pnpm quantdb ...); unset QUANTDB_UPSTREAM to use the live upstreams",
+        "replay mode needs the QuantDB workspace (QUANTDB_UPSTREAM=replay works only from a checkout: pnpm " +
+          "quantdb ...); unset QUANTDB_UPSTREAM to use the live upstreams",
       );
     }
     throw error;

@@ -60,9 +60,12 @@ export class DataDirectoryInUseError extends Error {
     readonly dataDir: string,
     readonly holder: DataDirHolder | null,
   ) {
-    super(
-      `data directory ${dataDir} is in use by ${describeHolder(holder)}; ${holder?.owner === "server" ? "stop that server first, or work through it while it runs (the quantdb CLI's keys, backfill and migrate commands use its admin API)" : "stop that process first, or use another data directory"}`,
-    );
+    const advice =
+      holder?.owner === "server"
+        ? "stop that server first, or work through it while it runs " +
+          "(the quantdb CLI's keys, backfill and migrate commands use its admin API)"
+        : "stop that process first, or use another data directory";
+    super(`data directory ${dataDir} is in use by ${describeHolder(holder)}; ${advice}`);
     this.name = "DataDirectoryInUseError";
   }
 }
@@ -183,7 +186,8 @@ export async function lockDataDir(dataDir: string, owner: string): Promise<DataD
         update: 10_000,
         onCompromised: (error) =>
           process.emitWarning(
-            `QuantDB: the lock of data directory ${dir} was removed while held (${error.message}); another process may open it now`,
+            `QuantDB: the lock of data directory ${dir} was removed while held (${error.message}); another ` +
+              "process may open it now",
           ),
       });
     } catch (error) {

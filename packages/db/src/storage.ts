@@ -40,7 +40,8 @@ export class StorageError extends Error {
     readonly reason: string,
   ) {
     super(
-      `The embedded database's directory ${directory} cannot be used: ${reason}. Fix that (or point QUANTDB_DATA_DIR elsewhere) and start again.`,
+      `The embedded database's directory ${directory} cannot be used: ${reason}. Fix that (or point ` +
+        "QUANTDB_DATA_DIR elsewhere) and start again.",
     );
   }
 }
@@ -76,9 +77,8 @@ function isStorageFailure(error: unknown): boolean {
     // Class 58 (system error: I/O, missing or duplicate file), disk full, and file access refused.
     if (code.startsWith("58") || code === "53100") return true;
     if (code === "42501" && /could not/i.test(error.message)) return true;
-    return /could not (create|write|extend|open|fsync|truncate|rename|link|unlink|remove|access) (file|directory)/i.test(
-      error.message,
-    );
+    const verbs = "create|write|extend|open|fsync|truncate|rename|link|unlink|remove|access";
+    return new RegExp(`could not (${verbs}) (file|directory)`, "i").test(error.message);
   }
   // Not a PostgreSQL error: PGlite itself is closed or its WASM instance aborted.
   return /closed|abort|RuntimeError|unreachable/i.test(`${error.name} ${error.message}`);

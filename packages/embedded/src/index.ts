@@ -90,7 +90,8 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) {
       throw new Error(
-        `QuantDB data directory ${dataDir} is in use by another process: ${describeHolder(error.holder)}; close it there first or choose another dataDir`,
+        `QuantDB data directory ${dataDir} is in use by another process: ${describeHolder(error.holder)}; ` +
+          "close it there first or choose another dataDir",
         { cause: error },
       );
     }

@@ -81,7 +81,8 @@ const EMPTY = { version: null, result: null, success: false, message: "返回数
 const NO_REPORT = { version: null, result: null, success: false, message: "报表配置不存在", code: 9501 };
 /** A synthetic slider-captcha page (not a recorded Eastmoney page), for the "captcha" fault. */
 const CAPTCHA_HTML =
-  '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div class="slider-captcha">请完成安全验证</div></body></html>\n';
+  '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div ' +
+  'class="slider-captcha">请完成安全验证</div></body></html>\n';
 
 function dateOf(value: unknown): string {
   return typeof value === "string" ? value.slice(0, 10) : "";

@@ -615,7 +615,8 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       if (!dataset) throw new Error(`useSnapshot: no dataset for secid ${secid} fqt ${fqt}`);
       if (!dataset.snapshots.has(snapshot)) {
         throw new Error(
-          `useSnapshot: ${secid} fqt ${fqt} has no snapshot ${snapshot} (have ${[...dataset.snapshots.keys()].join(", ")})`,
+          `useSnapshot: ${secid} fqt ${fqt} has no snapshot ${snapshot} (have ` +
+            `${[...dataset.snapshots.keys()].join(", ")})`,
         );
       }
       snapshotChoice.set(datasetKey(secid, fqt), snapshot);

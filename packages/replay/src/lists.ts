@@ -507,7 +507,8 @@ function stockGetResponse(universe: ListUniverse, query: Record<string, string>)
 const JSONP_RE = /^[A-Za-z_$][\w$.]*$/;
 /** The synthetic slider-captcha page of the "captcha" fault (not a recorded Eastmoney page). */
 const CAPTCHA_HTML =
-  '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div id="captcha">请完成安全验证</div><!-- @quantdb/replay: synthetic captcha --></body></html>\n';
+  '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>安全验证</title></head><body><div ' +
+  'id="captcha">请完成安全验证</div><!-- @quantdb/replay: synthetic captcha --></body></html>\n';
 
 function send(res: ServerResponse, status: number, contentType: string, text: string): void {
   if (res.destroyed || res.writableEnded) return;

@@ -507,7 +507,8 @@ function checkOptions(options: ClientOptions): {
   const { baseUrl, apiKey, fetch, timeoutMs = 60_000, retries = 2 } = options;
   if (typeof baseUrl !== "string" || !isHttpUrl(baseUrl)) {
     throw new TypeError(
-      `createClient: baseUrl must be an absolute http(s) URL such as "http://localhost:8000", got ${JSON.stringify(baseUrl)}`,
+      `createClient: baseUrl must be an absolute http(s) URL such as "http://localhost:8000", got ` +
+        `${JSON.stringify(baseUrl)}`,
     );
   }
   if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey.trim() === "")) {
@@ -519,7 +520,8 @@ function checkOptions(options: ClientOptions): {
     throw new TypeError("createClient: fetch must be a function (request: Request) => Promise<Response>");
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
     throw new TypeError(
-      `createClient: timeoutMs must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS}), got ${String(timeoutMs)}`,
+      `createClient: timeoutMs must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS}), got ` +
+        `${String(timeoutMs)}`,
     );
   }
   if (typeof retries !== "number" || !Number.isInteger(retries) || retries < 0) {

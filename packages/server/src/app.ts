@@ -174,7 +174,9 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
     type: "http",
     scheme: "bearer",
     description:
-      "An API key (`qdb_…`, made with `quantdb keys create`) as `Authorization: Bearer <key>`. Needed for admin operations (QUANTDB_AUTH=admin, the default) or for every endpoint but /health and /ready (QUANTDB_AUTH=all).",
+      "An API key (`qdb_…`, made with `quantdb keys create`) as `Authorization: Bearer <key>`. Needed for " +
+      "admin operations (QUANTDB_AUTH=admin, the default) or for every endpoint but /health and /ready " +
+      "(QUANTDB_AUTH=all).",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -182,8 +184,9 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
       title: "QuantDB API",
       version: API_VERSION,
       description:
-        "A trading-calendar-aware cache in front of Eastmoney for Chinese A-share (SH, SZ, BJ) and Hong Kong market data. " +
-        "Dates are exchange-local (Asia/Shanghai, Asia/Hong_Kong). Every error has the envelope {error: {code, message, status, details?}}.",
+        "A trading-calendar-aware cache in front of Eastmoney for Chinese A-share (SH, SZ, BJ) and Hong Kong " +
+        "market data. Dates are exchange-local (Asia/Shanghai, Asia/Hong_Kong). " +
+        "Every error has the envelope {error: {code, message, status, details?}}.",
     },
     security: [{ bearerAuth: [] }, {}],
   });

@@ -25,10 +25,13 @@ export interface Services {
   calendarExtensions: CalendarExtensions;
   /** Sessions after the horizon learnt from the benchmark index (on demand), and HKEX's provisional schedule. */
   calendarHorizon: CalendarHorizon;
-  /** Realtime quotes: in-process cache per market in front of Eastmoney's batch quote endpoint. */ realtime: QuoteService;
+  /** Realtime quotes: in-process cache per market in front of Eastmoney's batch quote endpoint. */
+  realtime: QuoteService;
   cacheAdmin: CacheAdmin;
-  /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */ lists: import("./list-services.ts").ListServices;
-  /** Financial summaries of A-shares (Eastmoney datacenter reports), cached until the next report is due. */ financial: import("@quantdb/core/fundamentals").FinancialService;
+  /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */
+  lists: import("./list-services.ts").ListServices;
+  /** Financial summaries of A-shares (Eastmoney datacenter reports), cached until the next report is due. */
+  financial: import("@quantdb/core/fundamentals").FinancialService;
   /** API keys (hashes only): key management routes; the auth middleware reads the same table. */
   apiKeys: import("@quantdb/core/auth").ApiKeyStore;
   /** Recorded job runs (the daily ingest), for GET /api/v1/jobs. */

@@ -49,10 +49,12 @@ const errorContent = (description: string) => ({
 /** The error responses every operation can give, spread into each route's `responses`. */
 export const openApiErrorResponses = {
   400: errorContent(
-    "Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR)",
+    "Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, " +
+      "INVALID_ADJUST, VALIDATION_ERROR)",
   ),
   401: errorContent(
-    "No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer)",
+    "No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; " +
+      "WWW-Authenticate: Bearer)",
   ),
   403: errorContent("The API key lacks the admin scope this operation needs (FORBIDDEN)"),
   404: errorContent("No such resource (NOT_FOUND)"),
@@ -60,10 +62,12 @@ export const openApiErrorResponses = {
   429: errorContent("Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds"),
   500: errorContent("Unexpected server error (INTERNAL_ERROR)"),
   502: errorContent(
-    "Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored",
+    "Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, " +
+      "UPSTREAM_INVALID); nothing was stored",
   ),
   503: errorContent(
-    "Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored",
+    "Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); " +
+      "Retry-After says when to retry, in seconds; nothing was stored",
   ),
   504: errorContent("Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored"),
 } as const;

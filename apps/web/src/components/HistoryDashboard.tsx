@@ -75,7 +75,9 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
   const priceUnit = units.price; // CNY, HKD or points
   const figures = useMemo(() => keyFigures(bars, history.period), [bars, history.period]);
   const csvHref = useMemo(() => `data:text/csv;charset=utf-8,${encodeURIComponent(barsCsv(bars))}`, [bars]);
-  const fileName = `${history.symbol}_${view.start}_${view.end}_${(kind === "stock" ? view.adjust : "") || "none"}_${view.period}.csv`;
+  const fileName =
+    `${history.symbol}_${view.start}_${view.end}_${(kind === "stock" ? view.adjust : "") || "none"}_` +
+    `${view.period}.csv`;
   const [page, setPage] = useState(0);
   const pages = Math.max(1, Math.ceil(bars.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
@@ -85,16 +87,19 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
   }, [bars, current]);
   const provisional = bars.some((b) => b.provisional);
   const cache = history.metadata.cache;
+  const adjustLabel =
+    history.adjust === ""
+      ? "unadjusted"
+      : history.adjust === "qfq"
+        ? "forward-adjusted, qfq"
+        : "backward-adjusted, hfq";
 
   return (
     <div data-testid="history" data-count={bars.length}>
       <p className="muted" data-testid="units" style={{ margin: "0 0 10px" }}>
         Prices in {priceUnit}
-        {kind === "stock"
-          ? ` (${history.adjust === "" ? "unadjusted" : history.adjust === "qfq" ? "forward-adjusted, qfq" : "backward-adjusted, hfq"})`
-          : ""}{" "}
-        · volume in {units.volume} · amount in {units.amount} · {history.period} bars {history.start_date} →{" "}
-        {history.end_date} · {bars.length} bars · cache{" "}
+        {kind === "stock" ? ` (${adjustLabel})` : ""} · volume in {units.volume} · amount in {units.amount} ·{" "}
+        {history.period} bars {history.start_date} → {history.end_date} · {bars.length} bars · cache{" "}
         {cache.hit
           ? "hit"
           : `miss (${cache.upstream_requests} upstream call${cache.upstream_requests === 1 ? "" : "s"})`}
@@ -123,7 +128,8 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
                 value={figures.change?.abs ?? null}
                 text={
                   figures.change
-                    ? `${figures.change.abs >= 0 ? "+" : ""}${fmt(figures.change.abs)} (${figures.change.pct >= 0 ? "+" : ""}${fmt(figures.change.pct)}%)`
+                    ? `${figures.change.abs >= 0 ? "+" : ""}${fmt(figures.change.abs)} ` +
+                      `(${figures.change.pct >= 0 ? "+" : ""}${fmt(figures.change.pct)}%)`
                     : "—"
                 }
                 unit={priceUnit}

@@ -14,7 +14,10 @@ export function addMonths(date: string, months: number): string {
   const ny = Math.floor(total / 12);
   const nm = total - ny * 12;
   const last = new Date(Date.UTC(ny, nm + 1, 0)).getUTCDate();
-  return `${String(ny).padStart(4, "0")}-${String(nm + 1).padStart(2, "0")}-${String(Math.min(d, last)).padStart(2, "0")}`;
+  return (
+    `${String(ny).padStart(4, "0")}-${String(nm + 1).padStart(2, "0")}-` +
+    `${String(Math.min(d, last)).padStart(2, "0")}`
+  );
 }
 
 /** Earliest date of the bundled calendars. */

@@ -177,7 +177,8 @@ export function registerBackfill(program: Command, out: Output): void {
       try {
         const symbols = await resolveSymbols(backend, options, out);
         out.info(
-          `backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; ${backend.label}`,
+          `backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; ` +
+            `${backend.label}`,
         );
         const state: ProgressState = { done: 0, total: symbols.length, bars: 0, calls: 0, failed: 0 };
         const progress = createProgress(symbols.length, out.interactive, (line) => out.line(line));
@@ -205,7 +206,8 @@ export function registerBackfill(program: Command, out: Output): void {
         }
         progress.stop();
         out.info(
-          `${interrupted ? "interrupted" : "done"}: ${state.done}/${state.total} symbols, ${state.bars} bars, ${state.calls} upstream calls, ${state.failed} failed`,
+          `${interrupted ? "interrupted" : "done"}: ${state.done}/${state.total} symbols, ${state.bars} bars, ` +
+            `${state.calls} upstream calls, ${state.failed} failed`,
         );
         for (const failure of failures) out.info(`  ${failure}`);
         if (interrupted) throw new CliError("interrupted", 130);

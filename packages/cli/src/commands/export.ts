@@ -135,7 +135,8 @@ export function registerExport(program: Command, out: Output): void {
           }
           writeFileSync(options.out, await encode(options.format as ExportFormat, rows));
           out.info(
-            `wrote ${rows.length} rows of ${queries.length} symbol(s) to ${options.out} (${options.format}; ${calls} upstream call(s))`,
+            `wrote ${rows.length} rows of ${queries.length} symbol(s) to ${options.out} (${options.format}; ` +
+              `${calls} upstream call(s))`,
           );
         } finally {
           await system.close();

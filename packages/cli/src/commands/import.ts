@@ -147,7 +147,8 @@ export function registerImport(program: Command, out: Output): void {
               rejected++;
               const first = prepared.problems.slice(0, 3).map((p) => `${p.date} ${p.rule}: ${p.message}`);
               out.info(
-                `${file}: ${label}: rejected by the quality gate (${prepared.problems.length} problem(s); nothing stored): ${first.join("; ")}`,
+                `${file}: ${label}: rejected by the quality gate (${prepared.problems.length} problem(s); ` +
+                  `nothing stored): ${first.join("; ")}`,
               );
               continue;
             }
@@ -170,7 +171,8 @@ export function registerImport(program: Command, out: Output): void {
             });
             imported++;
             out.line(
-              `${file}: ${label}: ${prepared.bars.length} bars ${prepared.span.start} → ${prepared.span.end} imported (${parsed.layout} layout); span marked held`,
+              `${file}: ${label}: ${prepared.bars.length} bars ${prepared.span.start} → ${prepared.span.end} ` +
+                `imported (${parsed.layout} layout); span marked held`,
             );
           }
         }

@@ -87,7 +87,8 @@ export function registerKeys(program: Command, out: Output): void {
       else {
         out.line(created.key);
         out.info(
-          `created ${created.scope} key #${created.id} '${created.name}' (prefix ${created.prefix}). Store it now: it is not shown again.`,
+          `created ${created.scope} key #${created.id} '${created.name}' (prefix ${created.prefix}). Store it ` +
+            "now: it is not shown again.",
         );
       }
     });

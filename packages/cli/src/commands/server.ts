@@ -47,7 +47,8 @@ export function registerServer(program: Command, out: Output): void {
         // every committed one is applied (503 MIGRATIONS_PENDING otherwise).
         const ready = await callServer<{ migrations: { applied: number } }>(server, "GET", "/ready");
         out.line(
-          `database migrated: migrations applied by the running server (pid ${server.holder.pid}, ${server.url}) at its start; ${ready.migrations.applied} applied`,
+          `database migrated: migrations applied by the running server (pid ${server.holder.pid}, ` +
+            `${server.url}) at its start; ${ready.migrations.applied} applied`,
         );
         return;
       }

@@ -193,8 +193,8 @@ export function cnExtensionFromSinaDates(
   }
   if (differences.length > 0) {
     throw new Error(
-      `calendar extension: the Sina date list would rewrite the past: it disagrees with the ${SINA_CALENDAR} calendar on ` +
-        `${differences.length} date(s) through ${checkThrough}: ${listDates(differences)}`,
+      `calendar extension: the Sina date list would rewrite the past: it disagrees with the ${SINA_CALENDAR} ` +
+        `calendar on ${differences.length} date(s) through ${checkThrough}: ${listDates(differences)}`,
     );
   }
 
@@ -261,14 +261,16 @@ export function hkExtensionFromHolidays(
   const nextYear = Number(firstUnknown.slice(0, 4));
   if (year !== nextYear) {
     throw new Error(
-      `calendar extension: ${HKEX_CALENDAR} is known through ${base.knownThrough}; the next year to add is ${nextYear}, not ${year}`,
+      `calendar extension: ${HKEX_CALENDAR} is known through ${base.knownThrough}; the next year to add is ` +
+        `${nextYear}, not ${year}`,
     );
   }
   const check = (list: readonly IsoDate[], name: string): Set<IsoDate> => {
     const wrong = list.filter((d) => !isRealDate(d) || !d.startsWith(`${year}-`));
     if (wrong.length > 0)
       throw new Error(
-        `calendar extension: ${name} not YYYY-MM-DD dates in ${year}: ${listDates(wrong.map((d) => JSON.stringify(d)))}`,
+        `calendar extension: ${name} not YYYY-MM-DD dates in ${year}: ` +
+          `${listDates(wrong.map((d) => JSON.stringify(d)))}`,
       );
     const weekends = list.filter(isWeekend);
     if (weekends.length > 0)
@@ -296,7 +298,8 @@ export function hkExtensionFromHolidays(
   }
   if (differences.length > 0) {
     throw new Error(
-      `calendar extension: the holiday list would rewrite the past: it disagrees with the ${HKEX_CALENDAR} calendar on ${listDates(differences)}`,
+      `calendar extension: the holiday list would rewrite the past: it disagrees with the ${HKEX_CALENDAR} ` +
+        `calendar on ${listDates(differences)}`,
     );
   }
   return { id: HKEX_CALENDAR, sessions, knownThrough, source, startsAfter: base.knownThrough };
@@ -368,7 +371,8 @@ function validSessions(extension: CalendarExtension): Session[] {
     throw new Error(`calendar extension ${id}: knownThrough ${JSON.stringify(knownThrough)} is not a YYYY-MM-DD date`);
   if (startsAfter !== undefined && (!isRealDate(startsAfter) || startsAfter > knownThrough)) {
     throw new Error(
-      `calendar extension ${id}: startsAfter ${JSON.stringify(startsAfter)} is not a YYYY-MM-DD date on or before knownThrough ${knownThrough}`,
+      `calendar extension ${id}: startsAfter ${JSON.stringify(startsAfter)} is not a YYYY-MM-DD date on or ` +
+        `before knownThrough ${knownThrough}`,
     );
   }
   const sessions = extension.sessions.map((s) => ({ date: s.date, ...hoursOf(s) }));
@@ -495,10 +499,12 @@ export function applyCalendarExtension(calendars: CalendarRegistry, extension: C
   const sessions = validSessions(extension);
   const { startsAfter } = extension;
   if (startsAfter !== undefined && startsAfter !== current.knownThrough) {
-    const what = `calendar extension ${extension.id} (${extension.source}) of (${startsAfter}, ${extension.knownThrough}]`;
+    const what =
+      `calendar extension ${extension.id} (${extension.source}) ` + `of (${startsAfter}, ${extension.knownThrough}]`;
     if (startsAfter > current.knownThrough) {
       throw new Error(
-        `${what} was built against a calendar known through ${startsAfter}, but this one is known only through ${current.knownThrough}: the days between would be unknown`,
+        `${what} was built against a calendar known through ${startsAfter}, but this one is known only through ` +
+          `${current.knownThrough}: the days between would be unknown`,
       );
     }
     const overlapEnd = extension.knownThrough < current.knownThrough ? extension.knownThrough : current.knownThrough;
@@ -519,8 +525,8 @@ export function applyCalendarExtension(calendars: CalendarRegistry, extension: C
   if (extension.knownThrough <= current.knownThrough) {
     if (agrees(current, sessions, extension.knownThrough)) return current;
     throw new Error(
-      `calendar extension ${extension.id} (${extension.source}) conflicts with the calendar in use, which is already known ` +
-        `through ${current.knownThrough}; it would rewrite known days`,
+      `calendar extension ${extension.id} (${extension.source}) conflicts with the calendar in use, which is ` +
+        `already known through ${current.knownThrough}; it would rewrite known days`,
     );
   }
   const early = sessions.filter((s) => s.date <= current.knownThrough).map((s) => s.date);

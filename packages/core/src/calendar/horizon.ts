@@ -234,7 +234,8 @@ export class CalendarHorizon implements CalendarHorizonHook {
           if (!bars.some((bar) => bar.date === anchor)) {
             throw new UpstreamError(
               "UPSTREAM_INVALID",
-              `${index.secid} daily bars from ${anchor} lack the known session ${anchor}: the answer is not trusted, nothing was learnt`,
+              `${index.secid} daily bars from ${anchor} lack the known session ${anchor}: the answer is not ` +
+                "trusted, nothing was learnt",
               {
                 secid: index.secid,
                 bars: bars.length,

@@ -57,7 +57,8 @@ function notFound(symbol: StockSymbol): QuantDbError {
   const code = `${symbol.code}.${symbol.market}`;
   return new QuantDbError(
     "NOT_FOUND",
-    `Upstream has no financial reports for ${code} (not a listed A-share company, or listed too recently to have reported)`,
+    `Upstream has no financial reports for ${code} (not a listed A-share company, or listed too recently to ` +
+      "have reported)",
     {
       symbol: symbol.code,
       market: symbol.market,
@@ -103,7 +104,8 @@ export class FinancialService {
       const place = marketOfExchange(symbol.market).exchangeInfo[symbol.market]?.place ?? symbol.market;
       throw new QuantDbError(
         "NOT_FOUND",
-        `The financial summary covers A-shares only (Shanghai, Shenzhen, Beijing); ${symbol.code}.${symbol.market} is a ${place} stock`,
+        "The financial summary covers A-shares only (Shanghai, Shenzhen, Beijing); " +
+          `${symbol.code}.${symbol.market} is a ${place} stock`,
         { symbol: symbol.code, market: symbol.market, covered_markets: COVERED_EXCHANGES },
       );
     }

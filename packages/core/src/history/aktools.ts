@@ -213,7 +213,8 @@ export const AKTOOLS_COLUMNS: Readonly<Record<AktoolsFunction, readonly AktoolsC
     col(
       "value",
       "object",
-      "last price (float, CNY), code (text), name (text), total and float shares (float), market caps (float, CNY), industry (text), listing date (int YYYYMMDD)",
+      "last price (float, CNY), code (text), name (text), total and float shares (float), market caps (float, " +
+        "CNY), industry (text), listing date (int YYYYMMDD)",
     ),
   ],
 };

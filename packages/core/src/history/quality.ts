@@ -75,7 +75,8 @@ export function checkBars(bars: readonly DailyBar[], context: QualityContext): Q
       if (Math.abs(implied - bar.pct_change) > tolerance) {
         add(
           "pct_inconsistent",
-          `pct_change ${bar.pct_change} but change ${bar.change} on a reference of ${reference.toFixed(priceDecimals)} implies ${implied.toFixed(2)}`,
+          `pct_change ${bar.pct_change} but change ${bar.change} on a reference of ` +
+            `${reference.toFixed(priceDecimals)} implies ${implied.toFixed(2)}`,
         );
       }
     }
@@ -83,7 +84,8 @@ export function checkBars(bars: readonly DailyBar[], context: QualityContext): Q
     if (adjust !== "" && previous && Math.abs(reference - previous.close) > priceTolerance) {
       add(
         "change_inconsistent",
-        `close − change = ${reference.toFixed(priceDecimals)} but the previous close (${previous.date}) is ${previous.close}`,
+        `close − change = ${reference.toFixed(priceDecimals)} but the previous close (${previous.date}) is ` +
+          `${previous.close}`,
       );
     }
   });

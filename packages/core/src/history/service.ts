@@ -503,7 +503,10 @@ export class HistoryService {
     const fetchEnd = minDate(query.end, today);
     if (fetchEnd > finalThrough || fetchEnd > calendar.knownThrough) return null;
     const version = await this.#store.dataVersion(query.symbol);
-    return `${instrumentKey(query.symbol)}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|${finalThrough}|${calendar.knownThrough}|v${version}`;
+    return (
+      `${instrumentKey(query.symbol)}|${query.adjust}|${period}|${query.start}|${query.end}|${today}|` +
+      `${finalThrough}|${calendar.knownThrough}|v${version}`
+    );
   }
 
   /** Count a request answered from a reused serialised answer (see {@link responseCacheKey}): a hit. */

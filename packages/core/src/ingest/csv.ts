@@ -74,7 +74,8 @@ export function detectCsvLayout(header: readonly string[]): CsvLayout {
   if (QUANTDB_REQUIRED.every((f) => names.has(f))) return "quantdb";
   throw new InputError(
     "VALIDATION_ERROR",
-    `CSV header matches no known layout: expected AKShare's 日期,开盘,收盘,最高,最低,成交量,… or QuantDB's date,open,high,low,close,volume,… (got ${clean(header).join(",")})`,
+    "CSV header matches no known layout: expected AKShare's 日期,开盘,收盘,最高,最低,成交量,… or QuantDB's " +
+      `date,open,high,low,close,volume,… (got ${clean(header).join(",")})`,
     { header: clean(header) },
   );
 }

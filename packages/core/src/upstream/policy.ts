@@ -467,7 +467,8 @@ export class HostPolicy {
       if (error instanceof CircuitOpenError) {
         this.#count("rejected", "CIRCUIT_OPEN");
         throw this.#unavailable(
-          `Upstream ${this.host} is cooling down after repeated failures or a ban signal; not calling it until the circuit half-opens`,
+          `Upstream ${this.host} is cooling down after repeated failures or a ban signal; not calling it until ` +
+            "the circuit half-opens",
           this.#retryAfterMs(),
           { reason: "circuit_open", last_error: this.#lastError },
         );

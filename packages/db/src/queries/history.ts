@@ -184,13 +184,14 @@ function snapshotQuery(db: Database) {
     .select({
       id: instruments.id,
       name: instruments.name,
-      spans: sql<string>`(select coalesce(json_agg(json_build_object('start', to_char(c.start_date, 'YYYY-MM-DD'), 'end', to_char(c.end_date, 'YYYY-MM-DD'),
-          'fetchedAtMs', (extract(epoch from c.fetched_at) * 1000)::float8) order by c.start_date), '[]')::text
+      spans: sql<string>`(select coalesce(json_agg(json_build_object(
+            'start', to_char(c.start_date, 'YYYY-MM-DD'), 'end', to_char(c.end_date, 'YYYY-MM-DD'),
+            'fetchedAtMs', (extract(epoch from c.fetched_at) * 1000)::float8) order by c.start_date), '[]')::text
         from ${coverageSpans} c
-        where c.instrument_id = ${instruments.id} and c.adjust = ${p("adjust")}::text and c.start_date <= ${p("coverageEnd")}::text::date and c.end_date >= ${p("start")}::text::date)`,
-      checkedOn: sql<
-        string | null
-      >`(select to_char(s.checked_on, 'YYYY-MM-DD') from ${seriesChecks} s where s.instrument_id = ${instruments.id} and s.adjust = ${p("adjust")}::text)`,
+        where c.instrument_id = ${instruments.id} and c.adjust = ${p("adjust")}::text
+          and c.start_date <= ${p("coverageEnd")}::text::date and c.end_date >= ${p("start")}::text::date)`,
+      checkedOn: sql<string | null>`(select to_char(s.checked_on, 'YYYY-MM-DD') from ${seriesChecks} s
+        where s.instrument_id = ${instruments.id} and s.adjust = ${p("adjust")}::text)`,
       bars: joined.json,
       count: joined.count,
     })
@@ -367,7 +368,8 @@ const BAR_WRITE_LOCK = 0x71646262; // "qdbb"
  */
 async function lockInstrumentForBars(tx: Transaction, instrumentId: number): Promise<void> {
   const [row] = rowsOf<{ present: boolean }>(
-    await tx.execute(sql`select exists (select 1 from ${instruments} where id = ${instrumentId} for key share) as present
+    await tx.execute(sql`select exists (select 1 from ${instruments} where id = ${instrumentId} for key share)
+        as present
       from (select pg_advisory_xact_lock(${BAR_WRITE_LOCK}, ${instrumentId})) as locked`),
   );
   if (!row?.present) throw new Error(`Cannot write bars of instrument ${instrumentId}: no such instrument`);
@@ -404,26 +406,31 @@ async function upsertBars(
       if (bar.date > last) last = bar.date;
     }
     const held = rowsOf<{ held: boolean }>(
-      await tx.execute(sql`select exists (select 1 from ${dailyBars} where instrument_id = ${instrumentId} and adjust = ${adjust}
+      await tx.execute(sql`select exists (select 1 from ${dailyBars}
+        where instrument_id = ${instrumentId} and adjust = ${adjust}
         and date >= ${first}::text::date and date <= ${last}::text::date) as held`),
     )[0]!.held;
     // One text parameter per column (array literals) and the bars' JSON texts joined by newlines:
     // PostgreSQL's array input reads them far faster than it expands JSON.
     const { columns: c, json } = bulkParameters(chunk);
     const insert = sql`
-      insert into ${dailyBars} (instrument_id, adjust, date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, fetched_at, bar_json)
-      select ${instrumentId}, ${adjust}, r.date, r.open, r.high, r.low, r.close, r.volume, r.amount, r.amplitude, r.pct_change, r.change, r.turnover_rate, ${at}::text::timestamptz, r.bar_json
+      insert into ${dailyBars} (instrument_id, adjust, date, open, high, low, close, volume, amount, amplitude,
+        pct_change, change, turnover_rate, fetched_at, bar_json)
+      select ${instrumentId}, ${adjust}, r.date, r.open, r.high, r.low, r.close, r.volume, r.amount, r.amplitude,
+        r.pct_change, r.change, r.turnover_rate, ${at}::text::timestamptz, r.bar_json
       from unnest(
-        ${c.date}::text::date[], ${c.open}::text::float8[], ${c.high}::text::float8[], ${c.low}::text::float8[], ${c.close}::text::float8[],
-        ${c.volume}::text::float8[], ${c.amount}::text::float8[], ${c.amplitude}::text::float8[], ${c.pct_change}::text::float8[],
+        ${c.date}::text::date[], ${c.open}::text::float8[], ${c.high}::text::float8[], ${c.low}::text::float8[],
+        ${c.close}::text::float8[], ${c.volume}::text::float8[], ${c.amount}::text::float8[],
+        ${c.amplitude}::text::float8[], ${c.pct_change}::text::float8[],
         ${c.change}::text::float8[], ${c.turnover_rate}::text::float8[], string_to_array(${json}::text, E'\n')
       ) as r(date, open, high, low, close, volume, amount, amplitude, pct_change, change, turnover_rate, bar_json)`;
     await tx.execute(
       held
         ? sql`${insert}
       on conflict (instrument_id, adjust, date) do update set
-        open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
-        amount = excluded.amount, amplitude = excluded.amplitude, pct_change = excluded.pct_change, change = excluded.change,
+        open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+        volume = excluded.volume, amount = excluded.amount, amplitude = excluded.amplitude,
+        pct_change = excluded.pct_change, change = excluded.change,
         turnover_rate = excluded.turnover_rate, fetched_at = excluded.fetched_at, bar_json = excluded.bar_json`
         : insert,
     );
@@ -618,7 +625,8 @@ export function createHistoryStore(db: Database): HistoryStore {
  */
 export async function clearAll(db: Database): Promise<void> {
   await db.execute(
-    sql`truncate table ${dailyBars}, ${coverageSpans}, ${pendingEmptySpans}, ${seriesChecks}, ${instrumentProfiles}, ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
+    sql`truncate table ${dailyBars}, ${coverageSpans}, ${pendingEmptySpans}, ${seriesChecks}, ${instrumentProfiles},
+      ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
   );
   dataVersionsWritten(db);
 }
@@ -682,9 +690,11 @@ export async function barsViaBuiltJson(
   const result = await db.execute(sql`
     select coalesce(json_agg(json_build_object(
       'date', to_char(date, 'YYYY-MM-DD'), 'open', open, 'high', high, 'low', low, 'close', close, 'volume', volume,
-      'amount', amount, 'amplitude', amplitude, 'pct_change', pct_change, 'change', change, 'turnover_rate', turnover_rate
+      'amount', amount, 'amplitude', amplitude, 'pct_change', pct_change, 'change', change,
+      'turnover_rate', turnover_rate
     ) order by date), '[]')::text as bars
     from ${dailyBars}
-    where instrument_id = ${instrumentId} and adjust = ${storedAdjust(adjust)} and date >= ${start}::text::date and date <= ${end}::text::date`);
+    where instrument_id = ${instrumentId} and adjust = ${storedAdjust(adjust)}
+      and date >= ${start}::text::date and date <= ${end}::text::date`);
   return JSON.parse(rowsOf<{ bars: string }>(result)[0]!.bars) as DailyBar[];
 }

@@ -303,7 +303,10 @@ function prefixPattern(text: string): string {
 
 /** The `matchRank` rule of `@quantdb/core/lists` in SQL: 0 exact code, 1 code prefix, 2 name prefix, 3 contains. */
 function rankOf(code: SQL | AnyColumn, name: SQL | AnyColumn, text: string): SQL<number> {
-  return sql<number>`case when lower(${code}) = lower(${text}) then 0 when ${code} ilike ${prefixPattern(text)} then 1 when ${name} ilike ${prefixPattern(text)} then 2 else 3 end`;
+  return sql<number>`case when lower(${code}) = lower(${text}) then 0
+    when ${code} ilike ${prefixPattern(text)} then 1
+    when ${name} ilike ${prefixPattern(text)} then 2
+    else 3 end`;
 }
 
 async function searchSnapshots(

@@ -40,7 +40,8 @@ function describe(outcomes: IngestOutcome[]): string[] {
   return outcomes.flatMap((o) =>
     o.ran
       ? [
-          `daily ingest ${o.run.scope} ${o.run.sessionDate}: ${o.run.status}, ${o.run.instrumentsUpdated} instrument(s) updated, ${o.run.upstreamCalls} upstream call(s), ${o.run.errors.length} error(s)`,
+          `daily ingest ${o.run.scope} ${o.run.sessionDate}: ${o.run.status}, ${o.run.instrumentsUpdated} ` +
+            `instrument(s) updated, ${o.run.upstreamCalls} upstream call(s), ${o.run.errors.length} error(s)`,
         ]
       : [],
   );

@@ -135,7 +135,8 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
         return errorResponse(
           c,
           "RATE_LIMITED",
-          `Too many failed authentications from this address: at most ${failuresPerMinute} a minute; retry in ${retryAfter} s.`,
+          `Too many failed authentications from this address: at most ${failuresPerMinute} a minute; retry in ` +
+            `${retryAfter} s.`,
           429,
           {
             retry_after_seconds: retryAfter,

@@ -49,7 +49,8 @@ export function rateLimit(options: {
       return errorResponse(
         c,
         "RATE_LIMITED",
-        `Too many requests: the budget is ${pointsPerMinute} points a minute (this request costs ${cost}); retry in ${retryAfter} s.`,
+        `Too many requests: the budget is ${pointsPerMinute} points a minute (this request costs ${cost}); ` +
+          `retry in ${retryAfter} s.`,
         429,
         {
           retry_after_seconds: retryAfter,

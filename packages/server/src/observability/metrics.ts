@@ -81,7 +81,8 @@ function mirroredCounter<L extends string>(
       for (const { labels, value } of read()) {
         const key = JSON.stringify(labels);
         const delta = value - (last.get(key) ?? 0);
-        if (delta > 0 || !last.has(key)) this.inc(labels as never, Math.max(0, delta)); // a zero sample from the first scrape on
+        // A zero sample from the first scrape on.
+        if (delta > 0 || !last.has(key)) this.inc(labels as never, Math.max(0, delta));
         last.set(key, Math.max(value, last.get(key) ?? 0));
       }
     },

@@ -22,7 +22,8 @@ const DOCS: readonly AktoolsFunctionDoc[] = [
   {
     name: "stock_zh_a_hist",
     summary:
-      "A-share (SH, SZ, BJ) daily/weekly/monthly bars, e.g. `?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq`",
+      "A-share (SH, SZ, BJ) daily/weekly/monthly bars, e.g. " +
+      "`?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq`",
     params: AKTOOLS_PARAMS.stock_zh_a_hist,
     columns: AKTOOLS_COLUMNS.stock_zh_a_hist,
   },
@@ -35,14 +36,16 @@ const DOCS: readonly AktoolsFunctionDoc[] = [
   {
     name: "index_zh_a_hist",
     summary:
-      "CN index bars (000001 is the SSE Composite here), e.g. `?symbol=000300&period=weekly&start_date=20240101&end_date=20240331`",
+      "CN index bars (000001 is the SSE Composite here), e.g. " +
+      "`?symbol=000300&period=weekly&start_date=20240101&end_date=20240331`",
     params: AKTOOLS_PARAMS.index_zh_a_hist,
     columns: AKTOOLS_COLUMNS.index_zh_a_hist,
   },
   {
     name: "stock_zh_a_spot_em",
     summary:
-      "today's snapshot of every A-share (SH, SZ, BJ), from QuantDB's stock-list snapshots (one scan per market and exchange-local day, then served from the database)",
+      "today's snapshot of every A-share (SH, SZ, BJ), from QuantDB's stock-list snapshots (one scan per " +
+      "market and exchange-local day, then served from the database)",
     params: AKTOOLS_PARAMS.stock_zh_a_spot_em,
     columns: AKTOOLS_COLUMNS.stock_zh_a_spot_em,
   },
@@ -55,14 +58,16 @@ const DOCS: readonly AktoolsFunctionDoc[] = [
   {
     name: "stock_individual_info_em",
     summary:
-      "an A-share's company facts as item/value rows, from the stored company profile (refreshed daily) and the realtime quote cache, e.g. `?symbol=600519`",
+      "an A-share's company facts as item/value rows, from the stored company profile (refreshed daily) and " +
+      "the realtime quote cache, e.g. `?symbol=600519`",
     params: AKTOOLS_PARAMS.stock_individual_info_em,
     columns: AKTOOLS_COLUMNS.stock_individual_info_em,
   },
   {
     name: "tool_trade_date_hist_sina",
     summary:
-      "A-share trading dates from the first SSE session (1990-12-19) through the calendar's known horizon (no upstream call)",
+      "A-share trading dates from the first SSE session (1990-12-19) through the calendar's known horizon (no " +
+      "upstream call)",
     params: AKTOOLS_PARAMS.tool_trade_date_hist_sina,
     columns: AKTOOLS_COLUMNS.tool_trade_date_hist_sina,
   },

@@ -16,10 +16,11 @@ function functionSection(doc: AktoolsFunctionDoc): string {
     doc.params.length === 0
       ? "  - parameters: none"
       : doc.params
-          .map(
-            (p) =>
-              `  - \`${p.name}\`${p.default === null ? " (required)" : ` (default \`${p.default === "" ? '""' : p.default}\`)`}: ${p.description}`,
-          )
+          .map((p) => {
+            const shown = p.default === "" ? '""' : p.default;
+            const note = p.default === null ? " (required)" : ` (default \`${shown}\`)`;
+            return `  - \`${p.name}\`${note}: ${p.description}`;
+          })
           .join("\n");
   const columns = doc.columns.map((c) => `\`${c.name}\` (${c.description})`).join(", ");
   return `- **${doc.name}**: ${doc.summary}\n${params}\n  - columns, in order: ${columns}`;
@@ -143,7 +144,9 @@ export function aktoolsRoute(functions: readonly AktoolsFunctionDoc[]) {
       },
       ...openApiErrorResponses,
       404: {
-        description: `Unsupported AKShare function (NOT_FOUND); message and details.supported list the supported ones: ${names.join(", ")}`,
+        description:
+          "Unsupported AKShare function (NOT_FOUND); message and details.supported list the supported ones: " +
+          `${names.join(", ")}`,
         content: { "application/json": { schema: ErrorSchema } },
       },
     },

@@ -14,7 +14,8 @@ const BatchAssetsRequestSchema = z
       example: ["600519", "000001.SZ", "00700"],
     }),
     force_refresh: forceRefreshBody(
-      "fetch every symbol's information from upstream now whatever its age (one call per symbol), store and serve it; a symbol whose forced fetch fails gets its error in errors.",
+      "fetch every symbol's information from upstream now whatever its age (one call per symbol), store and " +
+        "serve it; a symbol whose forced fetch fails gets its error in errors.",
     ),
   })
   .openapi("BatchAssetsRequest");
@@ -31,10 +32,14 @@ const BatchAssetsResponseSchema = z
       requested: z.number().int(),
       succeeded: z.number().int(),
       failed: z.number().int(),
-      upstream_requests: z.number().int().openapi({
-        description:
-          "Upstream calls for the batch: one per symbol whose profile was missing or older than a day (every symbol with force_refresh)",
-      }),
+      upstream_requests: z
+        .number()
+        .int()
+        .openapi({
+          description:
+            "Upstream calls for the batch: one per symbol whose profile was missing or older than a day (every " +
+            "symbol with force_refresh)",
+        }),
     }),
   })
   .openapi("BatchAssets");
@@ -48,7 +53,10 @@ export function registerBatchAssets(app: OpenAPIHono<AppEnv>): void {
       operationId: "batchCompanyInfo",
       tags: ["Assets"],
       summary: "Company information of many stocks at once",
-      description: `Company information for up to ${BATCH_LIMIT} stocks through the same day-long cache as GET /api/v1/assets/symbol/{symbol}, a few upstream calls at a time; symbols with a fresh stored profile cost none. Per-symbol failures are reported in \`errors\` inside a 200.`,
+      description:
+        `Company information for up to ${BATCH_LIMIT} stocks through the same day-long cache as GET ` +
+        "/api/v1/assets/symbol/{symbol}, a few upstream calls at a time; symbols with a fresh stored profile " +
+        `cost none. Per-symbol failures are reported in \`errors\` inside a 200.`,
       request: { body: { required: true, content: { "application/json": { schema: BatchAssetsRequestSchema } } } },
       responses: {
         200: {

@@ -21,11 +21,16 @@ const BatchRequestSchema = z
       .openapi({ description: "YYYYMMDD or YYYY-MM-DD; default today on each exchange", example: "20240331" }),
     adjust: z.string().optional().openapi({ description: '"" (default), qfq or hfq', example: "qfq" }),
     period: z.string().optional().openapi({ description: "daily (default), weekly or monthly", example: "daily" }),
-    force_refresh: z.boolean().optional().openapi({
-      description:
-        "true (admin key needed unless auth is off): re-fetch each symbol's held series of this adjustment from upstream and replace it before answering, as force_refresh=true on the history endpoint; each result then reports hit=false and the calls made",
-      example: false,
-    }),
+    force_refresh: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          "true (admin key needed unless auth is off): re-fetch each symbol's held series of this adjustment " +
+          "from upstream and replace it before answering, as force_refresh=true on the history endpoint; each " +
+          "result then reports hit=false and the calls made",
+        example: false,
+      }),
   })
   .openapi("BatchHistoryRequest");
 
@@ -57,7 +62,11 @@ export function registerBatchStocks(app: OpenAPIHono<AppEnv>): void {
       operationId: "batchStockHistory",
       tags: ["History"],
       summary: "Bars of many stocks at once",
-      description: `The history of up to ${BATCH_LIMIT} stocks over one range, adjustment and period. Each symbol goes through the same cache as the single-stock endpoint, a few at a time; upstream calls are bounded by the missing spans, not by the symbol count (a batch of cached symbols makes none). Per-symbol failures are reported in \`errors\` inside a 200.`,
+      description:
+        `The history of up to ${BATCH_LIMIT} stocks over one range, adjustment and period. Each symbol goes ` +
+        "through the same cache as the single-stock endpoint, a few at a time; upstream calls are bounded by the " +
+        "missing spans, not by the symbol count (a batch of cached symbols makes none). Per-symbol failures are " +
+        `reported in \`errors\` inside a 200.`,
       request: { body: { required: true, content: { "application/json": { schema: BatchRequestSchema } } } },
       responses: {
         200: {

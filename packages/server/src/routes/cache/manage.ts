@@ -68,14 +68,16 @@ const StatsSchema = z
               })
               .openapi({
                 description:
-                  "Latency of the history requests answered in this minute, measured in the server (nearest-rank percentiles); nulls when there were none",
+                  "Latency of the history requests answered in this minute, measured in the server " +
+                  "(nearest-rank percentiles); nulls when there were none",
               }),
           }),
         ),
       })
       .openapi({
         description:
-          "History requests per minute over the last hour of this process, oldest first, one entry per minute (empty minutes included); in memory only, reset at restart",
+          "History requests per minute over the last hour of this process, oldest first, one entry per minute " +
+          "(empty minutes included); in memory only, reset at restart",
       }),
   })
   .openapi("CacheStats");
@@ -191,7 +193,8 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       tags: ["Cache"],
       summary: "Delete everything cached (admin)",
       description:
-        "Deletes every cached instrument, bar, span, company profile, financial report and stock-list snapshot. Calendar extensions are configuration and stay. Admin endpoint.",
+        "Deletes every cached instrument, bar, span, company profile, financial report and stock-list " +
+        "snapshot. Calendar extensions are configuration and stay. Admin endpoint.",
       responses: {
         200: { description: "Cleared", content: { "application/json": { schema: ClearedSchema } } },
         ...openApiErrorResponses,

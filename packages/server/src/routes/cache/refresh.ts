@@ -41,7 +41,10 @@ export function registerRefreshCache(app: OpenAPIHono<AppEnv>): void {
       tags: ["Cache"],
       summary: "Re-fetch a symbol's held history and replace it (corporate-action refresh)",
       description:
-        "For each adjustment held for the symbol (or only `adjust` when given), fetches the whole held span again in one upstream call and replaces the stored series atomically. Use it after an ex-dividend date: Eastmoney rewrites forward-adjusted (qfq) history back through time. Series never fetched are skipped. Admin endpoint.",
+        "For each adjustment held for the symbol (or only `adjust` when given), fetches the whole held span " +
+        "again in one upstream call and replaces the stored series atomically. Use it after an ex-dividend " +
+        "date: Eastmoney rewrites forward-adjusted (qfq) history back through time. Series never fetched are " +
+        "skipped. Admin endpoint.",
       request: {
         params: SymbolParam,
         query: z.object({

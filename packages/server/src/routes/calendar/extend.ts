@@ -57,7 +57,10 @@ export function registerExtendCalendar(app: OpenAPIHono<AppEnv>): void {
       tags: ["Calendar"],
       summary: "Extend the A-share calendar from Sina's trading-date list",
       description:
-        "Fetches Sina's A-share trading-date list (klc_td_sh.txt; published through 31 December of the current year), decodes it, checks it against every known date from 1990-12-19 to the horizon, and adds the sessions after the horizon. A list that disagrees with the known past is refused (409): the past is never rewritten silently. Stored and re-applied at every start. Admin endpoint.",
+        "Fetches Sina's A-share trading-date list (klc_td_sh.txt; published through 31 December of the current " +
+        "year), decodes it, checks it against every known date from 1990-12-19 to the horizon, and adds the " +
+        "sessions after the horizon. A list that disagrees with the known past is refused (409): the past is " +
+        "never rewritten silently. Stored and re-applied at every start. Admin endpoint.",
       responses: {
         200: {
           description: "The extension (possibly empty)",
@@ -78,7 +81,9 @@ export function registerExtendCalendar(app: OpenAPIHono<AppEnv>): void {
       tags: ["Calendar"],
       summary: "Extend the HKEX calendar with next year's holiday list",
       description:
-        "Adds the year after the HK calendar's horizon from HKEX's published holiday list: every weekday not listed is a session (09:30-16:00, lunch 12:00-13:00); half days close at 12:00. Only the next year can be added, so the past is never rewritten. Stored and re-applied at every start. Admin endpoint.",
+        "Adds the year after the HK calendar's horizon from HKEX's published holiday list: every weekday not " +
+        "listed is a session (09:30-16:00, lunch 12:00-13:00); half days close at 12:00. Only the next year " +
+        "can be added, so the past is never rewritten. Stored and re-applied at every start. Admin endpoint.",
       request: { body: { required: true, content: { "application/json": { schema: HkHolidaysSchema } } } },
       responses: {
         200: { description: "The extension", content: { "application/json": { schema: ExtensionOutcomeSchema } } },

@@ -19,7 +19,9 @@ substitution, half days on the eves) through the end of next year is served sepa
 past day.`;
 
 /** Where the calendar data comes from; part of every calendar operation's description. */
-export const SOURCES_NOTE = `Sources: CN (A-shares; SSE, SZSE and BSE share one calendar) is the exchanges' trading-date list
+export const SOURCES_NOTE =
+  "Sources: CN (A-shares; SSE, SZSE and BSE share one calendar) " +
+  `is the exchanges' trading-date list
 as published via AKShare (Sina's trade-date list), from the first SSE session, 1990-12-19; every
 session is 09:30-15:00 with a lunch break 11:30-13:00. HK is HKEX's sessions per exchange_calendars
 (XHKG) from 1990-01-02, with its half days (Christmas Eve, New Year's Eve, Lunar New Year's Eve:
@@ -52,11 +54,15 @@ export const CalendarRangeQuerySchema = z.object({
     description: "First date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: 1 January of end_date's year.",
     example: "20240101",
   }),
-  end_date: z.string().optional().openapi({
-    description:
-      "Last date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: 31 December of the current year on the exchange. A date beyond known_through is fine: the list is clipped there, never extended by guesses.",
-    example: "20241231",
-  }),
+  end_date: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Last date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: 31 December of the current year on the " +
+        "exchange. A date beyond known_through is fine: the list is clipped there, never extended by guesses.",
+      example: "20241231",
+    }),
 });
 
 const MarketSchema = z
@@ -108,11 +114,15 @@ export function sessionHoursBody(session: Session): z.infer<typeof SessionHoursS
   };
 }
 
-const ProvisionalThroughSchema = z.string().nullable().openapi({
-  description:
-    "HK: last date of the provisional schedule computed by HKEX's holiday rules (31 December of next year); null for CN or when nothing lies beyond known_through",
-  example: "2027-12-31",
-});
+const ProvisionalThroughSchema = z
+  .string()
+  .nullable()
+  .openapi({
+    description:
+      "HK: last date of the provisional schedule computed by HKEX's holiday rules (31 December of next year); " +
+      "null for CN or when nothing lies beyond known_through",
+    example: "2027-12-31",
+  });
 
 /** The range response. */
 export const CalendarRangeResponseSchema = z
@@ -133,7 +143,9 @@ export const CalendarRangeResponseSchema = z
     provisional_through: ProvisionalThroughSchema,
     provisional_sessions: z.array(SessionHoursSchema).openapi({
       description:
-        "HK only: the sessions after known_through through min(end_date, provisional_through) that HKEX's holiday rules predict, ascending; a forecast (unconfirmed: ad-hoc closures are unknown), never used by the cache. Empty for CN",
+        "HK only: the sessions after known_through through min(end_date, provisional_through) that HKEX's " +
+        "holiday rules predict, ascending; a forecast (unconfirmed: ad-hoc closures are unknown), never used " +
+        "by the cache. Empty for CN",
     }),
   })
   .openapi("TradingCalendar");
@@ -156,16 +168,24 @@ export const CalendarDateResponseSchema = z
     session: SessionHoursSchema.nullable().openapi({
       description: "The session's hours, or null when the date is not a known session",
     }),
-    previous: z.string().nullable().openapi({
-      description:
-        "The last session strictly before the date, YYYY-MM-DD; null if there is none or it would depend on unknown days",
-      example: "2024-02-08",
-    }),
-    next: z.string().nullable().openapi({
-      description:
-        "The first session strictly after the date, YYYY-MM-DD; null if none is known (at or after the last known session)",
-      example: "2024-02-19",
-    }),
+    previous: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The last session strictly before the date, YYYY-MM-DD; null if there is none or it would depend on " +
+          "unknown days",
+        example: "2024-02-08",
+      }),
+    next: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The first session strictly after the date, YYYY-MM-DD; null if none is known (at or after the last " +
+          "known session)",
+        example: "2024-02-19",
+      }),
     known_through: KnownThroughSchema,
     provisional: z
       .object({
@@ -187,7 +207,8 @@ export const CalendarDateResponseSchema = z
       .nullable()
       .openapi({
         description:
-          "HK only, for a date after known_through and on or before provisional_through: what HKEX's holiday rules predict (a forecast, unconfirmed); null otherwise",
+          "HK only, for a date after known_through and on or before provisional_through: what HKEX's holiday " +
+          "rules predict (a forecast, unconfirmed); null otherwise",
       }),
     provisional_through: ProvisionalThroughSchema,
   })

@@ -7,7 +7,8 @@ export const FinancialSymbolParam = z.object({
   symbol: z.string().openapi({
     param: { name: "symbol", in: "path" },
     description:
-      "A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 or 830799.BJ. Hong Kong symbols are valid but not covered (404).",
+      "A-share symbol (Shanghai, Shenzhen, Beijing): 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 " +
+      "or 830799.BJ. Hong Kong symbols are valid but not covered (404).",
     example: "600519",
   }),
 });
@@ -15,7 +16,8 @@ export const FinancialSymbolParam = z.object({
 /** Query of the summary operations. */
 export const FinancialQuerySchema = z.object({
   force_refresh: forceRefreshQuery(
-    "fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them (metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504).",
+    "fetch the reports from upstream now (3 calls) even when the stored ones are current, store and serve them " +
+      "(metadata.cache.hit false); a failed forced fetch stores nothing and is the answer (502/504).",
   ),
 });
 
@@ -33,7 +35,9 @@ const fieldShape = Object.fromEntries(
       .number()
       .nullable()
       .openapi({
-        description: `${f.description}. Unit: ${UNIT_NAMES[f.unit]}. Upstream: ${f.report}.${f.key} (${f.label}), mapped by name; null when upstream sent no value.`,
+        description:
+          `${f.description}. Unit: ${UNIT_NAMES[f.unit]}. Upstream: ${f.report}.${f.key} (${f.label}), mapped by ` +
+          "name; null when upstream sent no value.",
         example: f.example,
       }),
   ]),
@@ -47,7 +51,8 @@ const FinancialReportSchema = z
       .openapi({ description: "Period end, YYYY-MM-DD (03-31, 06-30, 09-30 or 12-31)", example: "2025-09-30" }),
     report_type: z.enum(["Q1", "H1", "Q3", "FY"]).openapi({
       description:
-        "Q1 (一季报), H1 (中报, interim), Q3 (三季报) or FY (年报, annual), from the period end. Figures are cumulative from 1 January.",
+        "Q1 (一季报), H1 (中报, interim), Q3 (三季报) or FY (年报, annual), from the period end. Figures are cumulative " +
+        "from 1 January.",
       example: "Q3",
     }),
     notice_date: z.string().nullable().openapi({
@@ -100,7 +105,9 @@ export const FinancialSummaryResponseSchema = z
         }),
         next_due: z.string().openapi({
           description:
-            "Asia/Shanghai date the next report is due by (statutory deadline: Q1 Apr 30, H1 Aug 31, Q3 Oct 31, FY Apr 30 of the next year). Cached until then; afterwards refetched at most once a day until it appears.",
+            "Asia/Shanghai date the next report is due by (statutory deadline: Q1 Apr 30, H1 Aug 31, Q3 Oct " +
+            "31, FY Apr 30 of the next year). Cached until then; afterwards refetched at most once a day until " +
+            "it appears.",
           example: "2026-04-30",
         }),
         next_report: z.object({

@@ -7,7 +7,8 @@ const UpstreamHostSchema = z
     host: z.string().openapi({ description: "Upstream host (and port)", example: "push2his.eastmoney.com" }),
     circuit: z.enum(["closed", "open", "half-open"]).openapi({
       description:
-        "Circuit breaker: closed (calling normally), open (cooling down after repeated failures or a ban signal; not calling), half-open (cool-down over: the next call probes)",
+        "Circuit breaker: closed (calling normally), open (cooling down after repeated failures or a ban " +
+        "signal; not calling), half-open (cool-down over: the next call probes)",
     }),
     lastError: z.string().nullable().openapi({
       description: "Code and message of the last failed call, or null",
@@ -69,7 +70,9 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       tags: ["System"],
       summary: "Liveness, with upstream circuit states",
       description:
-        "200 while the process serves HTTP (it does not check the database: see GET /ready). details.upstreams lists each upstream host called since start with its circuit breaker state, last error and call counts.",
+        "200 while the process serves HTTP (it does not check the database: see GET /ready). details.upstreams " +
+        "lists each upstream host called since start with its circuit breaker state, last error and call " +
+        "counts.",
       responses: {
         200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } },
         ...openApiErrorResponses,
@@ -97,7 +100,12 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       tags: ["System"],
       summary: "Readiness: database reachable and migrated",
       description:
-        "200 when the database answers, would accept writes (not read-only, not a standby), its storage works (embedded PGlite: the data directory is writable and no write failure is left unrecovered; a failed write is recovered by reopening the database once the cause is gone) and every committed migration is applied. 503 with code DATABASE_UNAVAILABLE (details.reason says why, in one line) or MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to ready replicas.",
+        "200 when the database answers, would accept writes (not read-only, not a standby), its storage works " +
+        "(embedded PGlite: the data directory is writable and no write failure is left unrecovered; a failed " +
+        "write is recovered by reopening the database once the cause is gone) and every committed migration is " +
+        "applied. 503 with code DATABASE_UNAVAILABLE (details.reason says why, in one line) or " +
+        "MIGRATIONS_PENDING (details.pending lists them) otherwise; a load balancer sends traffic only to " +
+        "ready replicas.",
       responses: {
         200: { description: "Ready", content: { "application/json": { schema: ReadySchema } } },
         ...openApiErrorResponses,

@@ -5,7 +5,8 @@ import { openApiErrorResponses } from "../../errors.ts";
 import { HistoryQuerySchema, HistoryResponseSchema, SymbolParam, historyContent } from "./schema.ts";
 import { serveHistory } from "./serve.ts";
 
-const description = `Daily OHLCV bars of an A-share (Shanghai, Shenzhen, Beijing) or Hong Kong stock, from
+const description =
+  `Daily OHLCV bars of an A-share (Shanghai, Shenzhen, Beijing) or Hong Kong stock, from
 Eastmoney's daily kline endpoint (what AKShare's stock_zh_a_hist and stock_hk_hist scrape), cached.
 
 Caching: QuantDB works out from the exchange calendar which trading sessions of the range it does not
@@ -15,7 +16,8 @@ listing, after delisting) are remembered once confirmed (see below) and not refe
 
 Adjustment: "" is unadjusted; qfq (前复权) is Eastmoney's forward adjustment, subtractive (600519's
 history shifted by exactly 30.87 CNY after its 2024 dividend), anchored on the latest price, so history
-moves; hfq (后复权) is anchored on the earliest price. Each is fetched and stored separately (they are not derivable from each
+moves; hfq (后复权) is anchored on the earliest price. Each is fetched and stored separately ` +
+  `(they are not derivable from each
 other). Eastmoney rewrites qfq history back through time at every ex-dividend date, so every extension
 of a cached range re-fetches one held session next to the gap (the anchor); if upstream quotes it
 differently now, the held series is stale and is replaced whole in one more call, atomically, and
@@ -56,7 +58,9 @@ function route(path: string, operationId: string, summary: string) {
     responses: {
       200: {
         description:
-          "Bars in ascending date order, in the format asked for. Carries a weak ETag; with a matching If-None-Match the answer is 304 without a body. Sent gzip- or brotli-compressed when Accept-Encoding asks.",
+          "Bars in ascending date order, in the format asked for. Carries a weak ETag; with a matching " +
+          "If-None-Match the answer is 304 without a body. Sent gzip- or brotli-compressed when " +
+          "Accept-Encoding asks.",
         content: historyContent,
       },
       304: { description: "Not modified: the answer's ETag matches If-None-Match" },

@@ -6,17 +6,26 @@ export const SymbolParam = z.object({
   symbol: z.string().openapi({
     param: { name: "symbol", in: "path" },
     description:
-      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700",
+      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, " +
+      "700.HK, HK.00700, hk00700",
     example: "600519",
   }),
 });
 
 /** `period`: daily bars, or weekly/monthly bars derived from them. */
-const PeriodParam = z.string().optional().openapi({
-  description:
-    "daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after end_date: dated on the last session included, open first, close last, high max, low min, volume and amount summed; change and pct_change from the previous period's close. A period cut short by end_date or today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is provisional.",
-  example: "weekly",
-});
+const PeriodParam = z
+  .string()
+  .optional()
+  .openapi({
+    description:
+      "daily (default), weekly or monthly. Weekly (Monday–Sunday) and monthly bars are derived from the cached " +
+      "daily bars of [start_date, min(end_date, today)], never fetched separately and never from a session after " +
+      "end_date: dated on the last session included, open first, close last, high max, low min, volume and " +
+      "amount summed; change and pct_change from the previous period's close. A period cut short by end_date or " +
+      "today (or begun at start_date) has partial=true; a bar holding today's not-yet-final session is " +
+      "provisional.",
+    example: "weekly",
+  });
 
 /** Query of the history endpoints. Values are validated by the core (errors name the field). */
 export const HistoryQuerySchema = z.object({
@@ -24,32 +33,57 @@ export const HistoryQuerySchema = z.object({
     description: "First date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: one year before end_date.",
     example: "20240101",
   }),
-  end_date: z.string().optional().openapi({
-    description:
-      "Last date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: today on the instrument's exchange. A future date is clipped to what exists, never an error.",
-    example: "20241231",
-  }),
-  adjust: z.string().optional().openapi({
-    description:
-      'Price adjustment: "" unadjusted (default), "qfq" forward-adjusted (前复权), "hfq" backward-adjusted (后复权). Each is cached separately.',
-    example: "qfq",
-  }),
+  end_date: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Last date, YYYYMMDD or YYYY-MM-DD, exchange-local. Default: today on the instrument's exchange. A " +
+        "future date is clipped to what exists, never an error.",
+      example: "20241231",
+    }),
+  adjust: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'Price adjustment: "" unadjusted (default), "qfq" forward-adjusted (前复权), "hfq" backward-adjusted (后复权). ' +
+        "Each is cached separately.",
+      example: "qfq",
+    }),
   period: PeriodParam,
-  format: z.enum(["json", "columns", "csv"]).optional().openapi({
-    description:
-      "json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; no metadata).",
-    example: "columns",
-  }),
-  force_refresh: z.enum(["true", "false"]).optional().openapi({
-    description:
-      "true (admin key needed unless auth is off): re-fetch this series' whole held history from upstream and replace it atomically before answering — what POST /api/v1/cache/refresh/{symbol} does for one adjustment; for a corporate action the cache has not seen yet. Costs more of the rate-limit budget.",
-    example: "false",
-  }),
-  allow_partial: z.enum(["true", "false"]).optional().openapi({
-    description:
-      "true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream error). A fully cached range is served either way.",
-    example: "true",
-  }),
+  format: z
+    .enum(["json", "columns", "csv"])
+    .optional()
+    .openapi({
+      description:
+        "json (default): bars as objects in `data`. columns: the same answer with `columns` (one array per bar " +
+        "field, media type application/vnd.quantdb.columns+json) instead of `data`, about half the bytes for " +
+        "long ranges. csv: a header line then one line per bar (text/csv; fields as in DailyBar, empty for null; " +
+        "no metadata).",
+      example: "columns",
+    }),
+  force_refresh: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({
+      description:
+        "true (admin key needed unless auth is off): re-fetch this series' whole held history from upstream and " +
+        "replace it atomically before answering — what POST /api/v1/cache/refresh/{symbol} does for one " +
+        "adjustment; for a corporate action the cache has not seen yet. Costs more of the rate-limit budget.",
+      example: "false",
+    }),
+  allow_partial: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({
+      description:
+        "true: when upstream is unavailable (circuit open, retries exhausted, timeout), answer 200 with the bars " +
+        "held, metadata.complete=false and the spans not served in metadata.missing (header X-QuantDB-Complete: " +
+        "false). Default false: such a request gets 503 UPSTREAM_UNAVAILABLE with Retry-After (or the upstream " +
+        "error). A fully cached range is served either way.",
+      example: "true",
+    }),
 });
 
 const nullableNumber = (description: string, example: number) =>
@@ -76,12 +110,15 @@ const BarSchema = z
     turnover_rate: nullableNumber("Turnover rate, percent of free float", 0.26),
     provisional: z.boolean().openapi({
       description:
-        "true for today's bar while the session is not final (before close + 30 minutes); such a bar is never stored and may change",
+        "true for today's bar while the session is not final (before close + 30 minutes); such a bar is never " +
+        "stored and may change",
       example: false,
     }),
     partial: z.boolean().openapi({
       description:
-        "true for a weekly or monthly bar that covers only part of its period: cut short by end_date or by today (then dated on its last included session and built from no session after end_date), or begun at start_date. Always false for a whole period and for daily bars.",
+        "true for a weekly or monthly bar that covers only part of its period: cut short by end_date or by " +
+        "today (then dated on its last included session and built from no session after end_date), or begun at " +
+        "start_date. Always false for a whole period and for daily bars.",
       example: false,
     }),
   })
@@ -92,7 +129,9 @@ const SeriesReplacementSchema = z
   .object({
     reason: z.enum(["anchor_mismatch", "daily_check"]).openapi({
       description:
-        "anchor_mismatch: the held session next to a gap being filled came back with different prices; daily_check: the once-per-session-day check of a held adjusted series (its latest held bar re-fetched) found different prices",
+        "anchor_mismatch: the held session next to a gap being filled came back with different prices; " +
+        "daily_check: the once-per-session-day check of a held adjusted series (its latest held bar " +
+        "re-fetched) found different prices",
       example: "anchor_mismatch",
     }),
     anchor_date: z.string().openapi({
@@ -165,7 +204,11 @@ export const HistoryResponseSchema = z
           .openapi({ description: "Sessions in [start_date, min(end_date, today)] per the exchange calendar" }),
         series_replaced: SeriesReplacementSchema.nullable().openapi({
           description:
-            "Set when this request found the cached series stale and replaced it whole: extending a cached range re-fetches one held session next to the gap (the anchor), and a held qfq/hfq series is checked once per session day (its latest held bar re-fetched, by the first request of the day or the daily ingest); if upstream now quotes it differently (rebased after an ex-dividend date), the whole held span is fetched again in one call and replaces the series atomically",
+            "Set when this request found the cached series stale and replaced it whole: extending a cached " +
+            "range re-fetches one held session next to the gap (the anchor), and a held qfq/hfq series is " +
+            "checked once per session day (its latest held bar re-fetched, by the first request of the day or " +
+            "the daily ingest); if upstream now quotes it differently (rebased after an ex-dividend date), the " +
+            "whole held span is fetched again in one call and replaces the series atomically",
         }),
         unconfirmed_empty: z
           .array(
@@ -176,7 +219,10 @@ export const HistoryResponseSchema = z
           )
           .openapi({
             description:
-              "Date spans (inclusive, exchange-local) served empty because upstream answered them with no bar, not yet remembered: a first empty answer is not cached; the next request asks upstream again, and only a second empty answer makes the span a remembered empty span (a suspension, before listing). Empty when nothing unconfirmed was served.",
+              "Date spans (inclusive, exchange-local) served empty because upstream answered them with no bar, " +
+              "not yet remembered: a first empty answer is not cached; the next request asks upstream again, " +
+              "and only a second empty answer makes the span a remembered empty span (a suspension, before " +
+              "listing). Empty when nothing unconfirmed was served.",
           }),
       }),
       units: z.object({
@@ -191,12 +237,15 @@ export const HistoryResponseSchema = z
       }),
       calendar_known_through: z.string().openapi({
         description:
-          "The exchange calendar is known through this date: the bundled or officially extended schedule, then every final day up to today learnt from the benchmark index's bars; later dates are passed through to upstream and not cached",
+          "The exchange calendar is known through this date: the bundled or officially extended schedule, then " +
+          "every final day up to today learnt from the benchmark index's bars; later dates are passed through " +
+          "to upstream and not cached",
         example: "2026-12-31",
       }),
       complete: z.boolean().openapi({
         description:
-          "true when every session of the range that exists is served; false only with allow_partial=true when upstream failed (see missing)",
+          "true when every session of the range that exists is served; false only with allow_partial=true when " +
+          "upstream failed (see missing)",
         example: true,
       }),
       missing: z
@@ -208,7 +257,8 @@ export const HistoryResponseSchema = z
         )
         .openapi({
           description:
-            "Date spans (inclusive, YYYY-MM-DD, exchange-local) not served because upstream failed; empty when complete",
+            "Date spans (inclusive, YYYY-MM-DD, exchange-local) not served because upstream failed; empty when " +
+            "complete",
         }),
       upstream_error: z
         .object({
@@ -238,7 +288,8 @@ export const historyContent = {
   "text/csv": {
     schema: z.string().openapi({
       example:
-        "date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional\n2024-01-02,1715,1718.19,1678.1,1685.01,3215600,5440082548,2.32,-2.37,-40.99,0.26,false\n",
+        "date,open,high,low,close,volume,amount,amplitude,pct_change,change,turnover_rate,provisional\n" +
+        "2024-01-02,1715,1718.19,1678.1,1685.01,3215600,5440082548,2.32,-2.37,-40.99,0.26,false\n",
     }),
   },
 };

@@ -9,7 +9,9 @@ const IndexParam = z.object({
   symbol: z.string().openapi({
     param: { name: "symbol", in: "path" },
     description:
-      "Index symbol. CN: 000001 (SSE Composite; on this endpoint a bare 000001 is the index, not Ping An Bank), 000016, 000300, 000688, 000905, 399001, 399006, sh000300, 000300.SH, 399001.SZ, csi931151, 899050.BJ. HK: HSI, HSCEI, HSTECH and aliases (^HSI, HANG SENG, HANG SENG TECH, H SHARES, …).",
+      "Index symbol. CN: 000001 (SSE Composite; on this endpoint a bare 000001 is the index, not Ping An " +
+      "Bank), 000016, 000300, 000688, 000905, 399001, 399006, sh000300, 000300.SH, 399001.SZ, csi931151, " +
+      "899050.BJ. HK: HSI, HSCEI, HSTECH and aliases (^HSI, HANG SENG, HANG SENG TECH, H SHARES, …).",
     example: "000300",
   }),
 });

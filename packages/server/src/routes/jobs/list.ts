@@ -87,9 +87,9 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       tags: ["System"],
       summary: "Recent job runs (daily ingest)",
       description:
-        "Runs of scheduled jobs, newest first. The daily ingest runs once per exchange calendar (CN, HK) and trading session, " +
-        "30 minutes after the close, and brings every held series up to that session; nothing runs on holidays. " +
-        "A failed run is retried by a later tick (up to 3 attempts).",
+        "Runs of scheduled jobs, newest first. The daily ingest runs once per exchange calendar (CN, HK) and " +
+        "trading session, 30 minutes after the close, and brings every held series up to that session; " +
+        "nothing runs on holidays. A failed run is retried by a later tick (up to 3 attempts).",
       request: { query: QuerySchema },
       responses: {
         200: { description: "Runs", content: { "application/json": { schema: JobRunListSchema } } },

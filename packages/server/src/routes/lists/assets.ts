@@ -57,7 +57,9 @@ const listRoute = createRoute({
   tags: ["Assets"],
   summary: "Instruments the database holds",
   description:
-    "Every instrument QuantDB holds (fetched for history or company information), with its company profile where one was fetched; ordered by market, code and kind, paged with limit (1-500, default 50) and offset. Never calls upstream. Share counts in shares, market caps in the trading currency.",
+    "Every instrument QuantDB holds (fetched for history or company information), with its company profile " +
+    "where one was fetched; ordered by market, code and kind, paged with limit (1-500, default 50) and offset. " +
+    "Never calls upstream. Share counts in shares, market caps in the trading currency.",
   request: { query: AssetListQuerySchema },
   responses: {
     200: {

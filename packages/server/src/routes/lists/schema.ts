@@ -9,16 +9,25 @@ const nullableNumber = (description: string, example: number) =>
 
 /** Query of `GET /api/v1/stocks/list`. Values are validated by the core (errors name the field). */
 export const StockListQuerySchema = z.object({
-  market: z.string().optional().openapi({
-    description:
-      "Required. SH (Shanghai: main board + STAR), SZ (Shenzhen: main board + ChiNext), BJ (Beijing Stock Exchange) or HK (every HKEX board); case-insensitive. There is no all-markets form: a cold list of all four is about 100 upstream page calls, which is what gets IPs banned.",
-    example: "SH",
-  }),
-  q: z.string().optional().openapi({
-    description:
-      "Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control characters)",
-    example: "茅台",
-  }),
+  market: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Required. SH (Shanghai: main board + STAR), SZ (Shenzhen: main board + ChiNext), BJ (Beijing Stock " +
+        "Exchange) or HK (every HKEX board); case-insensitive. There is no all-markets form: a cold list of all " +
+        "four is about 100 upstream page calls, which is what gets IPs banned.",
+      example: "SH",
+    }),
+  q: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Only stocks whose code or name contains this text (case-insensitive, at most 50 characters, no control " +
+        "characters)",
+      example: "茅台",
+    }),
   limit: z.string().optional().openapi({
     description: "Return at most this many stocks (1-10000). Default: every matching stock.",
     example: "100",
@@ -28,7 +37,9 @@ export const StockListQuerySchema = z.object({
     .optional()
     .openapi({ description: "Skip this many matching stocks first (in code order). Default 0.", example: "0" }),
   force_refresh: forceRefreshQuery(
-    "scan upstream now even when today's snapshot is stored, store the scan as today's snapshot and serve it (cache.hit false, cache.upstream_requests the pages scanned); a failed forced scan is the answer (502/504), no stored snapshot is served instead.",
+    "scan upstream now even when today's snapshot is stored, store the scan as today's snapshot and serve it " +
+      "(cache.hit false, cache.upstream_requests the pages scanned); a failed forced scan is the answer " +
+      "(502/504), no stored snapshot is served instead.",
   ),
 });
 
@@ -82,7 +93,8 @@ export const StockListResponseSchema = z
     }),
     stale: z.boolean().openapi({
       description:
-        "true when today's snapshot could not be fetched (upstream failed) and an older one is served; snapshot_date says which day",
+        "true when today's snapshot could not be fetched (upstream failed) and an older one is served; " +
+        "snapshot_date says which day",
     }),
     fetched_at: z.string().openapi({
       description: "When the served snapshot was read from upstream (ISO 8601, UTC); prices are as of then",
@@ -130,7 +142,9 @@ export const StockListResponseSchema = z
 /** Query of `GET /api/v1/assets/symbol/{symbol}`. */
 export const CompanyInfoQuerySchema = z.object({
   force_refresh: forceRefreshQuery(
-    "fetch from upstream now whatever the stored information's age, store and serve it (cache.hit false, cache.upstream_requests 1); a failed forced fetch is the answer (502/504), the stored information is not served instead.",
+    "fetch from upstream now whatever the stored information's age, store and serve it (cache.hit false, " +
+      "cache.upstream_requests 1); a failed forced fetch is the answer (502/504), the stored information is not " +
+      "served instead.",
   ),
 });
 
@@ -139,7 +153,8 @@ export const AssetSymbolParam = z.object({
   symbol: z.string().openapi({
     param: { name: "symbol", in: "path" },
     description:
-      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700",
+      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, " +
+      "700.HK, HK.00700, hk00700",
     example: "600519",
   }),
 });
@@ -197,11 +212,15 @@ export const AssetListQuerySchema = z.object({
     .string()
     .optional()
     .openapi({ description: "Only this kind: stock or index. Default: both.", example: "stock" }),
-  q: z.string().optional().openapi({
-    description:
-      "Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no control characters)",
-    example: "600",
-  }),
+  q: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Only instruments whose code or name contains this text (case-insensitive, at most 50 characters, no " +
+        "control characters)",
+      example: "600",
+    }),
   limit: z.string().optional().openapi({ description: "Page size, 1-500, default 50", example: "50" }),
   offset: z.string().optional().openapi({ description: "Instruments skipped first, default 0", example: "0" }),
 });
@@ -254,11 +273,16 @@ export const AssetListResponseSchema = z
 
 /** Query of `GET /api/v1/assets/search`. Validated by the core (errors name the field). */
 export const AssetSearchQuerySchema = z.object({
-  q: z.string().optional().openapi({
-    description:
-      "Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters, no control characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical code within its market",
-    example: "茅台",
-  }),
+  q: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Required. Part of a code (6005, 0700) or a name (茅台, 腾讯), case-insensitive, at most 50 characters, no " +
+        "control characters; a full symbol with an exchange (0700.HK, sh600519) is searched by its canonical " +
+        "code within its market",
+      example: "茅台",
+    }),
   limit: z.string().optional().openapi({ description: "At most this many results, 1-50, default 10", example: "10" }),
 });
 
@@ -286,11 +310,14 @@ const AssetSearchHitSchema = z
       .openapi({ description: "Exchange of a stock market; null for other markets", example: "SSE" }),
     source: z.enum(["list", "held"]).openapi({
       description:
-        "list: found in the market's newest stored stock-list snapshot; held: an instrument the database holds that no stored list has (indices, or a market whose list was never fetched)",
+        "list: found in the market's newest stored stock-list snapshot; held: an instrument the database holds " +
+        "that no stored list has (indices, or a market whose list was never fetched)",
     }),
     match: z.enum(["code", "code_prefix", "name_prefix", "contains"]).openapi({
       description:
-        "How it matched: the code equals q, the code starts with q, the name starts with q, or the code or name contains q. Results are ordered by this, then stocks before indices, market (SH, SZ, BJ, HK), code.",
+        "How it matched: the code equals q, the code starts with q, the name starts with q, or the code or " +
+        "name contains q. Results are ordered by this, then stocks before indices, market (SH, SZ, BJ, HK), " +
+        "code.",
     }),
   })
   .openapi("AssetSearchHit");
@@ -306,11 +333,15 @@ export const AssetSearchResponseSchema = z
       .array(
         z.object({
           market: MarketEnum,
-          snapshot_date: z.string().nullable().openapi({
-            description:
-              "Date (exchange-local YYYY-MM-DD) of the market's newest stored stock-list snapshot that was searched; null when none was ever fetched (fetch one with GET /api/v1/stocks/list?market=…)",
-            example: "2026-11-20",
-          }),
+          snapshot_date: z
+            .string()
+            .nullable()
+            .openapi({
+              description:
+                "Date (exchange-local YYYY-MM-DD) of the market's newest stored stock-list snapshot that was " +
+                "searched; null when none was ever fetched (fetch one with GET /api/v1/stocks/list?market=…)",
+              example: "2026-11-20",
+            }),
         }),
       )
       .openapi({ description: "Which stock lists were searched, one entry per market (SH, SZ, BJ, HK)" }),

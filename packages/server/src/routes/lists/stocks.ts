@@ -4,9 +4,11 @@ import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
 import { StockListQuerySchema, StockListResponseSchema } from "./schema.ts";
 
-const description = `Every listed stock of one market with its latest quote and market caps, from Eastmoney's
+const description =
+  `Every listed stock of one market with its latest quote and market caps, from Eastmoney's
 list endpoint (push2 /api/qt/clist/get, what AKShare's stock_zh_a_spot_em and stock_hk_spot_em scrape;
-fs filter SH "m:1 t:2,m:1 t:23", SZ "m:0 t:6,m:0 t:80", BJ "m:0 t:81 s:2048", HK "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2").
+fs filter SH "m:1 t:2,m:1 t:23", SZ "m:0 t:6,m:0 t:80", BJ "m:0 t:81 s:2048", ` +
+  `HK "m:128 t:3,m:128 t:4,m:128 t:1,m:128 t:2").
 
 Caching: one snapshot per market and exchange-local day (Asia/Shanghai, Asia/Hong_Kong). The first request
 of a day scans upstream page by page (100 stocks a page, the server-side cap; pages one after another, never

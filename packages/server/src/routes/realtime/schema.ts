@@ -8,7 +8,8 @@ export const RealtimeSymbolParam = z.object({
   symbol: z.string().openapi({
     param: { name: "symbol", in: "path" },
     description:
-      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, 700.HK, HK.00700, hk00700",
+      "Stock symbol: 600519, sh600519, 600519.SH, 600519.SS, 000001.SZ, 830799 (Beijing), 00700, 0700.HK, " +
+      "700.HK, HK.00700, hk00700",
     example: "600519",
   }),
 });
@@ -48,22 +49,30 @@ const QuoteSchema = z
       description: "When upstream last updated the quote (Eastmoney f124), ISO 8601 UTC; null if upstream sent no time",
       example: "2026-11-20T07:00:00.000Z",
     }),
-    market_open: z.boolean().nullable().openapi({
-      description:
-        "Whether the quote's exchange is in continuous trading now, per its calendar: A-shares 09:30-11:30 and 13:00-15:00 Asia/Shanghai, HK 09:30-12:00 and 13:00-16:00 Asia/Hong_Kong (half days 09:30-12:00); lunch breaks, auctions, weekends and holidays count as closed. null when today is beyond the calendar's known horizon.",
-      example: false,
-    }),
+    market_open: z
+      .boolean()
+      .nullable()
+      .openapi({
+        description:
+          "Whether the quote's exchange is in continuous trading now, per its calendar: A-shares 09:30-11:30 and " +
+          "13:00-15:00 Asia/Shanghai, HK 09:30-12:00 and 13:00-16:00 Asia/Hong_Kong (half days 09:30-12:00); " +
+          "lunch breaks, auctions, weekends and holidays count as closed. null when today is beyond the " +
+          "calendar's known horizon.",
+        example: false,
+      }),
   })
   .openapi("Quote");
 
 const FORCED =
-  "fetch every requested quote from upstream now, in a refresh that starts after this request (never one already running), whatever the cache holds; cache and serve it.";
+  "fetch every requested quote from upstream now, in a refresh that starts after this request (never one " +
+  "already running), whatever the cache holds; cache and serve it.";
 
 /** Query of the single-quote operation. */
 export const RealtimeQuerySchema = z.object({ force_refresh: forceRefreshQuery(FORCED) });
 
 const QuoteCacheSchema = cacheReportSchema(
-  "Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by concurrent requests is reported by each)",
+  "Upstream calls of the refreshes this request waited for (one per 100 symbols; a refresh shared by " +
+    "concurrent requests is reported by each)",
 );
 
 /** The single-quote answer: the quote and the request's cache accounting. */
@@ -95,7 +104,9 @@ const QuoteErrorSchema = z
 export const QuoteBatchRequestSchema = z
   .object({
     symbols: z.array(z.string()).openapi({
-      description: `1 to ${MAX_BATCH_SYMBOLS} stock symbols in any accepted form; A-shares and HK may be mixed; duplicates are answered twice`,
+      description:
+        `1 to ${MAX_BATCH_SYMBOLS} stock symbols in any accepted form; A-shares and HK may be mixed; duplicates ` +
+        "are answered twice",
       example: ["600519", "0700.HK", "000001.SZ"],
     }),
     force_refresh: forceRefreshBody(FORCED),
@@ -126,7 +137,9 @@ export const QuoteBatchResponseSchema = z
   .openapi("QuoteBatch");
 
 /** What both realtime operations say about where quotes come from and how they are cached. */
-export const REALTIME_CACHING = `Source: Eastmoney's batch quote endpoint (push2.eastmoney.com/api/qt/ulist.np/get, fltt=2), one call
+export const REALTIME_CACHING =
+  "Source: Eastmoney's batch quote endpoint " +
+  `(push2.eastmoney.com/api/qt/ulist.np/get, fltt=2), one call
 for up to 100 symbols; never the whole-market list. Units: prices, change and amount in the trading
 currency (CNY for SH/SZ/BJ, HKD for HK); volume in shares (A-shares converted from lots of 100);
 pct_change and turnover_rate in percent. Eastmoney's free HK quotes may be delayed by about 15 minutes.
