@@ -207,7 +207,7 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     }
   }, 120_000);
 
-  it("shares one upstream rate budget between processes: one token serves one call, whichever process asks", async () => {
+  it("shares one upstream rate budget across processes: one token serves one call, whichever asks", async () => {
     // One token per 1000 s for both processes together, and 3 s for an upstream call including its
     // wait for a token: of two requests for different series, one through each process, one gets the
     // token; the other waits past its bound and answers 503. Two separate budgets would answer both.
@@ -225,7 +225,7 @@ describe.runIf(usesPostgres)("API replicas on one PostgreSQL", () => {
     }
   }, 120_000);
 
-  it("a process SIGKILLed during a large fetch leaves nothing half-written; a restarted one completes the request exactly", async () => {
+  it("a process SIGKILLed mid-fetch leaves nothing half-written; a restart serves the request exactly", async () => {
     const path = "/api/v1/index/historical/000001?start_date=20100104&end_date=20260616";
     const before = await countRows(database.db);
     const victim = await startReplica();

@@ -53,7 +53,7 @@ describe.each(testDrivers())("SIGTERM with requests in flight on %s", (driver) =
     await cleanup?.();
   });
 
-  it("refuses new connections, finishes every request in flight with a complete 200, closes the database and exits 0", async () => {
+  it("refuses new connections, finishes in-flight requests with a full 200, closes the database, exits 0", async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
       cwd: API_DIR,

@@ -70,7 +70,7 @@ describe.each(testDrivers())("a database that stops accepting writes, and recove
   });
   afterAll(async () => replay?.close());
 
-  it("/ready answers 503 naming the cause while writes fail, and the next requests succeed once the cause is gone", async () => {
+  it("/ready answers 503 naming the cause while writes fail; requests succeed once the cause is gone", async () => {
     let database: DatabaseHandle;
     let fault: StorageFault;
     if (driver === "pglite") {

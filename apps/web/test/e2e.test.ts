@@ -250,12 +250,10 @@ const stockPath = (p: { symbol: string; start: string; end: string; adjust: stri
 
 /** Pages every dashboard has, plus the optional ones whose route exists in this build. */
 function pages(): { name: string; path: string }[] {
+  const indexQuery = new URLSearchParams({ start: INDEX.start, end: INDEX.end, period: INDEX.period });
   const list = [
     { name: "stock", path: stockPath(STOCK) },
-    {
-      name: "index",
-      path: `/index/${INDEX.symbol}?${new URLSearchParams({ start: INDEX.start, end: INDEX.end, period: INDEX.period })}`,
-    },
+    { name: "index", path: `/index/${INDEX.symbol}?${indexQuery}` },
     { name: "cache", path: "/cache" },
     { name: "status", path: "/status" },
     { name: "calendar", path: "/calendar" },
@@ -434,11 +432,15 @@ describe("dashboard against the API (replay upstream)", () => {
     }
   });
 
-  it("compare page draws one rebased line per symbol and a correlation of 1.00 of each symbol with itself", async () => {
+  it("compare page draws one rebased line per symbol and a correlation of 1.00 of each with itself", async () => {
     const symbols = ["600519", "000001"];
-    const { page, errors } = await visit(
-      `/compare?${new URLSearchParams({ symbols: symbols.join(","), start: STOCK.start, end: STOCK.end, adjust: STOCK.adjust })}`,
-    );
+    const query = new URLSearchParams({
+      symbols: symbols.join(","),
+      start: STOCK.start,
+      end: STOCK.end,
+      adjust: STOCK.adjust,
+    });
+    const { page, errors } = await visit(`/compare?${query}`);
     try {
       const chart = page.locator("[data-testid=compare-chart]");
       await chart.waitFor({ state: "visible", timeout: 20_000 });
@@ -492,7 +494,7 @@ describe("dashboard against the API (replay upstream)", () => {
     }
   });
 
-  it("search autocompletes a name from the stock list (fetched on request) and opens the pick with the keyboard", async () => {
+  it("search autocompletes a name from the stock list (fetched on request); the keyboard opens the pick", async () => {
     const { page, errors } = await visit(stockPath(STOCK));
     try {
       const input = page.locator("[data-testid=search-input]");
@@ -655,7 +657,9 @@ describe("dashboard against the API (replay upstream)", () => {
         };
       });
       console.log(
-        `[e2e] 5Y daily chart: ${expected.data.length} candles; navigation load ${Math.round(rendered.load ?? -1)} ms, all candles counted ${Date.now() - started} ms after load`,
+        `[e2e] 5Y daily chart: ${expected.data.length} candles; ` +
+          `navigation load ${Math.round(rendered.load ?? -1)} ms, ` +
+          `all candles counted ${Date.now() - started} ms after load`,
       );
       // Timings are printed for people, not asserted (tests never bound wall-clock time; see pnpm bench).
       expect(rendered.load).not.toBeNull();
@@ -718,7 +722,7 @@ describe("dashboard against the API (replay upstream)", () => {
     }
   });
 
-  it("switches the interface to Chinese and back, keeps the choice across a reload, and leaves stock names as upstream gives them", async () => {
+  it("switches the UI to Chinese and back, kept across a reload; stock names stay as upstream gives them", async () => {
     const { page, errors } = await visit(stockPath(STOCK));
     try {
       const nav = page.locator("nav.main");
@@ -741,7 +745,7 @@ describe("dashboard against the API (replay upstream)", () => {
     }
   });
 
-  it("cache admin actions without an admin key are refused with how to make one, and done once it is entered", async () => {
+  it("cache admin actions without an admin key: refused saying how to make one, done once it is entered", async () => {
     await history("stock", STOCK.symbol, STOCK); // something held to refresh and clear
     const heldSpans = async () => {
       const response = await fetch(`${apiUrl}/api/v1/cache/coverage/${STOCK.symbol}`);

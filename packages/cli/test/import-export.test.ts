@@ -42,7 +42,7 @@ describe.each(testDrivers())("quantdb import and export on %s", (driver) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("imports AKShare's CSV layout through the quality gate; the API then serves the range without an upstream call", async () => {
+  it("imports AKShare's CSV layout through the quality gate; the API serves the range without upstream", async () => {
     const env = suite.env();
     const result = await runCli(["import", AKSHARE_FILE, "--adjust", "qfq"], env);
     expect(result.code, result.stderr).toBe(0);

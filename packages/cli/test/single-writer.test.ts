@@ -25,7 +25,7 @@ function snapshot(dir: string): Record<string, string> {
 describe("one writer per embedded data directory (PGlite)", () => {
   const suite = cliSuite("pglite");
 
-  it("refuses a second opener naming the server, manages keys through it at once, and recovers its lock after SIGKILL", {
+  it("refuses a second opener naming the server, manages keys through it at once, recovers its lock after SIGKILL", {
     timeout: 420_000,
   }, async () => {
     const dataDir = suite.target.env.QUANTDB_DATA_DIR!;

@@ -213,7 +213,7 @@ describe("applyCalendarExtension (CN)", () => {
     expect(missing2027).toThrow(/2027-01-04 \(a session, but not listed\)/);
   });
 
-  it("applies an extension built against an older calendar only where it agrees with the known range, and only with startsAfter", () => {
+  it("applies an older calendar's extension only with startsAfter and where it agrees with the known range", () => {
     const current = applyCalendarExtension(calendars, extension());
     const stale = cnExtensionFromSinaDates([...cnPast, ...CN_2027, "2028-01-03"], bundledCn);
     const { startsAfter: _, ...legacy } = stale;
@@ -231,7 +231,7 @@ describe("applyCalendarExtension (CN)", () => {
     expect(cn.sessionsBetween("2027-12-30", "2028-01-05")).toEqual(["2027-12-31", "2028-01-03"]);
   });
 
-  it("refuses an extension built against a horizon the calendar has not reached (the days between would be unknown)", () => {
+  it("refuses an extension built on a horizon the calendar has not reached (the days between would be unknown)", () => {
     const ahead: CalendarExtension = {
       id: "CN",
       sessions: [{ date: "2028-01-03", ...CN_HOURS }],

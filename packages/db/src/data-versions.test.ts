@@ -25,7 +25,7 @@ function reader(versions: Record<string, { version: string; id: number | null }>
 }
 
 describe("DataVersionCache", () => {
-  it("reads through until the subscription is live, then keeps each version until a notification names its instrument", async () => {
+  it("reads through until subscribed, then keeps each version until a notification names its instrument", async () => {
     const cache = new DataVersionCache({ maxAgeMs: 60_000 });
     const db = reader({ a: { version: "1", id: 1 }, b: { version: "2", id: 2 } });
     await cache.get("a", db.read("a"));
@@ -71,7 +71,7 @@ describe("DataVersionCache", () => {
     expect(cache.size).toBe(1);
   });
 
-  it("trusts a version for at most maxAgeMs, and forgets everything on clear or when the subscription stops", async () => {
+  it("trusts a version for at most maxAgeMs; forgets everything on clear or when the subscription stops", async () => {
     let now = 0;
     const cache = new DataVersionCache({ maxAgeMs: 1000, now: () => now });
     cache.setListening(true);

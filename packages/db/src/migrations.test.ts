@@ -70,14 +70,20 @@ describe.each(testDrivers())("migration 0010_markets_as_data on %s", (driver) =>
     await old.db.execute(sql`insert into instruments (kind, market, code, secid, currency, name) values
       ('stock', 'SH', '600519', '1.600519', 'CNY', '贵州茅台'), ('stock', 'HK', '00700', '116.00700', 'HKD', '腾讯控股'),
       ('index', 'SH', '000001', '1.000001', 'CNY', '上证指数')`);
-    await old.db.execute(sql`insert into daily_bars (instrument_id, adjust, date, open, high, low, close, volume, fetched_at, bar_json)
-      select id, 'qfq', '2024-01-02', 1715, 1718.19, 1678.1, 1685.01, 3215600, now(),
-        '{"date":"2024-01-02","open":1715,"high":1718.19,"low":1678.1,"close":1685.01,"volume":3215600,"amount":null,"amplitude":null,"pct_change":null,"change":null,"turnover_rate":null}'
+    const barJson =
+      '{"date":"2024-01-02","open":1715,"high":1718.19,"low":1678.1,"close":1685.01,"volume":3215600,' +
+      '"amount":null,"amplitude":null,"pct_change":null,"change":null,"turnover_rate":null}';
+    await old.db.execute(sql`insert into daily_bars
+        (instrument_id, adjust, date, open, high, low, close, volume, fetched_at, bar_json)
+      select id, 'qfq', '2024-01-02', 1715, 1718.19, 1678.1, 1685.01, 3215600, now(), ${barJson}
       from instruments where secid = '1.600519'`);
-    await old.db.execute(sql`insert into coverage_spans (instrument_id, adjust, start_date, end_date, bar_count, fetched_at)
+    await old.db.execute(sql`insert into coverage_spans
+        (instrument_id, adjust, start_date, end_date, bar_count, fetched_at)
       select id, 'qfq', '2024-01-02', '2024-01-02', 1, now() from instruments where secid = '1.600519'`);
-    await old.db.execute(sql`insert into calendar_extensions (calendar, known_through, sessions, source, starts_after) values
-      ('CN', '2027-01-05', '[]'::jsonb, 'observed:1.000001', '2026-12-31'), ('HK', '2027-01-05', '[]'::jsonb, 'observed:100.HSI', '2026-12-31'),
+    await old.db.execute(sql`insert into calendar_extensions
+        (calendar, known_through, sessions, source, starts_after) values
+      ('CN', '2027-01-05', '[]'::jsonb, 'observed:1.000001', '2026-12-31'),
+      ('HK', '2027-01-05', '[]'::jsonb, 'observed:100.HSI', '2026-12-31'),
       ('CN', '2027-12-31', '[]'::jsonb, 'sina:klc_td_sh', '2027-01-05')`);
     await old.close();
     handle = await openDatabase({ ...where.options }); // applies 0010

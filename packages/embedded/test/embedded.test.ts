@@ -84,7 +84,10 @@ describe("createEmbedded", () => {
       const holder = `in use by another process: QuantDB process ${process.pid} (SDK embedded, since`;
       await expect(open()).rejects.toThrow(holder);
       const entry = new URL("../src/index.ts", import.meta.url).pathname;
-      const script = `import(${JSON.stringify(entry)}).then((m) => m.createEmbedded({ dataDir: ${JSON.stringify(dataDir)} })).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`;
+      const script =
+        `import(${JSON.stringify(entry)})` +
+        `.then((m) => m.createEmbedded({ dataDir: ${JSON.stringify(dataDir)} }))` +
+        ".then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })";
       const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
         encoding: "utf8",
         cwd: new URL("..", import.meta.url).pathname,

@@ -117,7 +117,7 @@ describe("replay clist/get and stock/get", () => {
     expect((await clist({ fs: "m:1 t:23", pn: "1", pz: "1", np: "1" })).data!.total).toBe(573);
   });
 
-  it("sorts by fid (po=1 descending), serves diff as an array with np=1 and as an object keyed 0,1,… otherwise", async () => {
+  it("sorts by fid (po=1 descending); diff is an array with np=1, else an object keyed 0,1,…", async () => {
     const desc = await clist({ fs: FS.BJ, pn: "1", pz: "3", po: "1", np: "1", fid: "f12", fields: "f12,f14" });
     expect(desc.data!.diff).toEqual([
       { f12: "920002", f14: "万达轴承" },
@@ -131,7 +131,7 @@ describe("replay clist/get and stock/get", () => {
     });
   });
 
-  it("fills price fields from the last real bar of held symbols and '-' elsewhere; caps and names from the list", async () => {
+  it("fills prices from the last real bar of held symbols, '-' elsewhere; caps and names from the list", async () => {
     const fields = "f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f20,f21";
     const rows = (await clist({ fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields })).data!
       .diff as Record<string, unknown>[];
@@ -156,7 +156,7 @@ describe("replay clist/get and stock/get", () => {
     expect(rows[1]).toMatchObject({ f2: "-", f5: "-", f18: "-", f12: "000002", f14: "万  科Ａ", f20: 85781801096 });
   });
 
-  it("serves clist fields a test set for a code (not recorded: f10, f11, f22, f24, f25) until reset, and refuses identity fields", async () => {
+  it("serves clist fields a test sets (unrecorded f10, f11, f22, f24, f25) until reset; refuses identity", async () => {
     const fields = "f7,f10,f11,f12,f22,f24,f25";
     const query = { fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields };
     // f7 comes from 000001's last recorded bar; the others are missing from every recorded list
@@ -180,7 +180,7 @@ describe("replay clist/get and stock/get", () => {
     expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toMatchObject({ f10: "-", f24: "-" });
   });
 
-  it("answers stock/get from the list, the recorded 688635 response, and data:null for unknown or wrong-market secids", async () => {
+  it("answers stock/get from the list, recorded 688635, data:null for unknown or wrong-market secids", async () => {
     const fields = "f43,f57,f58,f84,f85,f116,f117,f127,f189";
     const info = async (secid: string) =>
       JSON.parse((await get("/api/qt/stock/get", { fltt: "2", invt: "2", secid, fields })).text) as Record<
@@ -245,7 +245,8 @@ describe("replay clist/get and stock/get", () => {
     replay.injectFault({ kind: "captcha", times: 1 });
     expect((await get("/api/qt/stock/get", { secid: "1.600519" })).type).toContain("text/html");
     replay.injectFault({ kind: "http500", secid: "1.600519", times: 1 });
-    expect((await get("/api/qt/clist/get", { fs: FS.BJ, pn: "1", np: "1" })).status).toBe(200); // scoped to a secid: not clist
+    // scoped to a secid: not clist
+    expect((await get("/api/qt/clist/get", { fs: FS.BJ, pn: "1", np: "1" })).status).toBe(200);
     expect((await get("/api/qt/stock/get", { secid: "0.000001" })).status).toBe(200);
     expect((await get("/api/qt/stock/get", { secid: "1.600519" })).status).toBe(500);
     replay.injectFault({ kind: "data-null", times: 1 });

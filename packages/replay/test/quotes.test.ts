@@ -53,7 +53,7 @@ beforeEach(() => {
 });
 
 describe("ulist.np quotes from the last recorded bar", () => {
-  it("quotes 600519 from its last unadjusted bar: CNY to 2 dp, volume in lots, change against the bar before, time 15:00 Shanghai", async () => {
+  it("quotes 600519 from its last unadjusted bar: CNY 2 dp, lots, change vs prior bar, 15:00 Shanghai", async () => {
     // raw/600519.csv: 日期,开盘,最高,最低,收盘,成交量 (shares)
     const [before, last] = lastRows("raw/600519.csv");
     const close = round(Number(last[4]), 2);
@@ -77,7 +77,7 @@ describe("ulist.np quotes from the last recorded bar", () => {
     });
   });
 
-  it("quotes a qfq-only A-share (430047) with its recorded amount and turnover, and HK 00700 in HKD with volume in shares at 16:00", async () => {
+  it("quotes qfq-only 430047 with recorded amount and turnover; HK 00700 in HKD, volume in shares, 16:00", async () => {
     // qfq CSV: 日期,开盘,收盘,最高,最低,成交量,成交额,振幅,涨跌幅,涨跌额,换手率
     const [bBefore, bLast] = lastRows("qfq/430047.csv");
     // hk_yahoo_raw: Date,High,Low,Open,Close,Volume,Adj Close
@@ -113,7 +113,7 @@ describe("ulist.np quotes from the last recorded bar", () => {
     });
   });
 
-  it("leaves unknown secids out, answers data:null when it knows none, and sends only the requested fields", async () => {
+  it("omits unknown secids, answers data:null when it knows none, and sends only the requested fields", async () => {
     expect((await rows({ secids: "1.600519,0.999999,116.00700,1.600000" })).map((r) => `${r.f13}.${r.f12}`)).toEqual([
       "1.600519",
       "116.00700",

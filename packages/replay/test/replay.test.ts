@@ -131,7 +131,7 @@ describe("kline endpoint: qfq (fqt=1) from recorded Eastmoney values", () => {
     expect(ranged.klines).toEqual(all.filter((k) => k.slice(0, 10) >= "2024-02-26" && k.slice(0, 10) <= "2024-03-01"));
   });
 
-  it("answers data:null for unknown secid, wrong market, hfq and unsupported klt; klines:[] for an empty range", async () => {
+  it("data:null for unknown secid, wrong market, hfq and unsupported klt; klines:[] for an empty range", async () => {
     expect((await kline({ secid: "0.999999", fqt: "1", beg: "0", end: "20500000" })).data).toBeNull();
     expect((await kline({ secid: "1.000001", fqt: "1", beg: "0", end: "20500000" })).data).toBeNull();
     expect((await kline({ secid: "0.600519", fqt: "1", beg: "0", end: "20500000" })).data).toBeNull();
@@ -167,7 +167,7 @@ describe("kline endpoint: qfq (fqt=1) from recorded Eastmoney values", () => {
 describe("kline endpoint: unadjusted (fqt=0) converted from Yahoo bars", () => {
   const round2 = (text: string): number => Math.round(Number(text) * 100) / 100;
 
-  it("converts shares to lots, rounds prices and derives change / pct / amplitude from the previous close", async () => {
+  it("converts shares to lots, rounds prices, derives change / pct / amplitude from the previous close", async () => {
     const rows = csv("raw/600519.csv"); // 日期,开盘,最高,最低,收盘,成交量(shares)
     const i = rows.findIndex((r) => r[0] === "2024-08-13");
     const [date, open, high, low, close, shares] = rows[i]!;

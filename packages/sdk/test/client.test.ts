@@ -355,7 +355,8 @@ describe("remote client against the API on loopback (pglite)", () => {
     });
 
     it("getIndexHistory({ days }) uses the CN calendar for numeric codes", async () => {
-      api = await system.api({ clock: new ManualClock("2026-06-16T12:00:00Z") }); // the recorded index series ends 2026-06-16
+      // the recorded index series ends 2026-06-16
+      api = await system.api({ clock: new ManualClock("2026-06-16T12:00:00Z") });
       const index = await createClient({ baseUrl: api.url }).getIndexHistory("sh000300", { days: 3 });
       expect(index).toMatchObject({ symbol: "000300", adjust: "" });
       expect(index.data.map((b) => b.date)).toEqual(await lastSessions("CN", "2026-06-16", 3));
@@ -363,8 +364,9 @@ describe("remote client against the API on loopback (pglite)", () => {
   });
 
   describe("getMany", () => {
-    it("returns per-symbol results and errors, resolving the session window once per calendar, with bounded concurrency", async () => {
-      api = await system.api({ clock: new ManualClock("2024-05-22T12:00:00Z") }); // Wednesday 20:00 in Shanghai and Hong Kong
+    it("returns per-symbol results and errors; one session window per calendar; bounded concurrency", async () => {
+      // Wednesday 20:00 in Shanghai and Hong Kong
+      api = await system.api({ clock: new ManualClock("2024-05-22T12:00:00Z") });
       const counting = countingFetch();
       const many = await createClient({ baseUrl: api.url, fetch: counting }).getMany(
         ["600519", "0700.HK", "NOPE", "600519", "300750", "000001.SZ"],
@@ -481,7 +483,7 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
     expect(server.requests).toHaveLength(1);
   });
 
-  it("maps error statuses without an envelope to HTTP_ERROR (retried when 5xx) and non-JSON 200s to INVALID_RESPONSE (not retried)", async () => {
+  it("maps bare error statuses to HTTP_ERROR (5xx retried), non-JSON 200s to INVALID_RESPONSE (no retry)", async () => {
     const proxy = await serve((_req, res) => {
       res.writeHead(502, { "content-type": "text/html" });
       res.end("<html>Bad Gateway</html>");
@@ -518,7 +520,7 @@ describe("transport: retries, timeouts, aborts, odd answers (local server)", () 
     expect(server.requests).toHaveLength(2);
   });
 
-  it("aborts through the caller's signal: in flight, during a backoff wait, and before starting (ABORTED, no retry)", async () => {
+  it("aborts via the caller's signal: in flight, in a backoff wait, before starting (ABORTED, no retry)", async () => {
     const controller = new AbortController();
     const slow = await serve(() => controller.abort()); // never answers; the caller gives up once the request is in
     const inFlight = await apiError(

@@ -140,7 +140,7 @@ const isoWeek = (date: string) => {
 describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility) on %s", (driver) => {
   const system = systemSuite(driver);
 
-  it("serves stock_zh_a_hist as AKTools' exact JSON: Chinese columns in AKShare's order, lots, date-time text, Python numbers", async () => {
+  it("stock_zh_a_hist is AKTools' exact JSON: AKShare's columns, lots, date-time text, Python numbers", async () => {
     const api = await system.api();
     const path =
       "/api/public/stock_zh_a_hist?symbol=600519&period=daily&start_date=20240102&end_date=20240329&adjust=qfq";
@@ -199,7 +199,7 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(akText).toContain('"成交额":null');
   });
 
-  it("clips AKShare's default 1970 → 2050 range to the calendar: one upstream call for the sessions up to today, one to confirm the empty ends, then none", async () => {
+  it("clips AKShare's 1970 → 2050 to the calendar: a call to today, one confirming empty ends, then none", async () => {
     const api = await system.api();
     const cold = await api.get("/api/public/stock_zh_a_hist?symbol=600519");
     expect(cold.status).toBe(200);
@@ -266,7 +266,8 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(calls);
   });
 
-  it("keeps AKShare's weekly behaviour for an end_date inside a week: no bar for the cut-short week (docs/aktools-compat.md)", async () => {
+  // the cut-short week: docs/aktools-compat.md
+  it("keeps AKShare's weekly behaviour for a mid-week end_date: no bar for the cut-short week", async () => {
     // A guard, not a fix: Eastmoney filters klt=102 bars by their date (the week's last session), so
     // AKShare's frame for end_date 2023-01-10 (a Tuesday) ends with the week dated 2023-01-06.
     const api = await system.api();
@@ -298,7 +299,7 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(calls);
   });
 
-  it("serves index_zh_a_hist with 日期 as AKShare leaves it (YYYY-MM-DD) and volume in lots; 000001 is the SSE Composite", async () => {
+  it("serves index_zh_a_hist: 日期 as AKShare has it (YYYY-MM-DD), volume in lots; 000001 = SSE Composite", async () => {
     const api = await system.api();
     const response = await fetch(
       `${api.url}/api/public/index_zh_a_hist?symbol=000300&period=daily&start_date=20240102&end_date=20240329`,
@@ -322,7 +323,7 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(calls);
   });
 
-  it("serves stock_zh_a_spot_em from the SH, SZ and BJ stock-list snapshots, ranked by 涨跌幅, volume in lots; a repeat makes no call", async () => {
+  it("serves stock_zh_a_spot_em from the SH, SZ, BJ lists by 涨跌幅, volume in lots; no call on a repeat", async () => {
     // The recorded lists have no f10, f11, f22, f24, f25 (振幅 f7 comes from 600519's last recorded
     // bar): these values are the test's own, set on the replay, to check each column's source field.
     system.replay.setListFields("600519", { f10: 0.67, f11: -0.45, f22: -0.14, f24: 12.5, f25: -3.2 });
@@ -430,7 +431,7 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount()).toBe(calls);
   }, 60_000);
 
-  it("serves stock_individual_info_em as item/value rows in AKShare's order, values keeping their Python types", async () => {
+  it("serves stock_individual_info_em as item/value rows in AKShare's order, values as Python types", async () => {
     const api = await system.api();
     const response = await fetch(`${api.url}/api/public/stock_individual_info_em?symbol=600519`);
     const text = await response.text();
@@ -440,7 +441,8 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const info = (
       (await (
         await fetch(
-          `${system.replay.url}/api/qt/stock/get?secid=1.600519&fltt=2&invt=2&fields=f57,f58,f84,f85,f116,f117,f127,f189`,
+          `${system.replay.url}/api/qt/stock/get?secid=1.600519&fltt=2&invt=2` +
+            "&fields=f57,f58,f84,f85,f116,f117,f127,f189",
         )
       ).json()) as { data: Record<string, string | number> }
     ).data;
@@ -477,12 +479,13 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     const ipo = await fetch(`${api.url}/api/public/stock_individual_info_em?symbol=688635`);
     expect(ipo.status).toBe(200);
     expect(await ipo.text()).toBe(
-      '[{"item":"最新","value":"-"},{"item":"股票代码","value":"688635"},{"item":"股票简称","value":"N长进"},{"item":"总股本","value":93670000.0},' +
-        '{"item":"流通股","value":17756517.0},{"item":"总市值","value":61821263300.0},{"item":"流通市值","value":11719123654.83},{"item":"行业","value":"通信设备"},{"item":"上市时间","value":"-"}]',
+      '[{"item":"最新","value":"-"},{"item":"股票代码","value":"688635"},{"item":"股票简称","value":"N长进"},{"item":"总股本",' +
+        '"value":93670000.0},{"item":"流通股","value":17756517.0},{"item":"总市值","value":61821263300.0},{"item":"流通市值",' +
+        '"value":11719123654.83},{"item":"行业","value":"通信设备"},{"item":"上市时间","value":"-"}]',
     );
   });
 
-  it("serves tool_trade_date_hist_sina from the CN calendar through its horizon, without an upstream call", async () => {
+  it("serves tool_trade_date_hist_sina from the CN calendar through its horizon, with no upstream call", async () => {
     const api = await system.api();
     const response = await fetch(`${api.url}/api/public/tool_trade_date_hist_sina`);
     const text = await response.text();
@@ -555,7 +558,7 @@ describe.each(testDrivers())("GET /api/public/{function} (AKTools compatibility)
     expect(system.replay.requestCount({ secid: "1.688999" })).toBeGreaterThan(0);
   });
 
-  it("serves AKShare's default symbol (000001) when the call names none, as AKTools passes no symbol to stock_zh_a_hist", async () => {
+  it("serves AKShare's default symbol (000001) when the call names none (AKTools passes none on)", async () => {
     const api = await system.api();
     const named = await (
       await fetch(`${api.url}/api/public/stock_zh_a_hist?symbol=000001&start_date=20240812&end_date=20240930`)

@@ -92,7 +92,7 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
   const start = suite.start;
 
   describe.each(ADMIN_OPERATIONS)("admin operation: $name", ({ path, init, expectOk, hold }) => {
-    it("refuses without a key (401, WWW-Authenticate) and with a read key (403), and works with an admin key", async () => {
+    it("refuses without a key (401, WWW-Authenticate) and with a read key (403); works with an admin key", async () => {
       const api = await start({ auth: "admin" });
       const read = await createKey(suite.system, "read");
       const admin = await createKey(suite.system, "admin");
@@ -194,7 +194,7 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     }
   });
 
-  it("manages keys over HTTP: a created key works on the next request, a revoked one is refused on the next", async () => {
+  it("manages keys over HTTP: a created key works on the next request, a revoked one is refused on it", async () => {
     const api = await start({ auth: "all" });
     const admin = await createKey(suite.system, "admin");
     const created = await api.get("/api/v1/keys", bearer(admin.key, json({ name: "desk", scope: "read" })));
@@ -208,7 +208,8 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     expect((await api.get("/api/v1/calendar/CN/sessions/20240209", bearer(created.body.key))).status).toBe(200);
 
     const listed = await api.get("/api/v1/keys", bearer(admin.key));
-    expect(listed.body.data.slice(0, 2).map((k: { name: string }) => k.name)).toEqual(["desk", "admin-key"]); // newest first
+    // newest first
+    expect(listed.body.data.slice(0, 2).map((k: { name: string }) => k.name)).toEqual(["desk", "admin-key"]);
     expect(listed.text).not.toContain(created.body.key);
 
     const revoked = await api.get(`/api/v1/keys/${created.body.prefix}`, bearer(admin.key, { method: "DELETE" }));
@@ -224,7 +225,7 @@ describe.each(testDrivers())("API keys on %s", (driver) => {
     expect(bad.body.error.code).toBe("VALIDATION_ERROR");
   });
 
-  it("accepts the process's local admin token from this machine only, never through a proxy or in-process", async () => {
+  it("accepts the process's local admin token only from this machine, never via a proxy or in-process", async () => {
     const token = generateApiKey().key;
     const api = await start({ auth: "all", localAdminToken: token });
     expect((await api.get("/api/v1/keys", bearer(token))).status).toBe(200);

@@ -122,8 +122,10 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       const api = await system.api();
       await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");
       await api.get("/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq");
-      await api.get("/api/v1/historical/stock/600519?start_date=20240601&end_date=20240628&adjust=qfq"); // after the data ends: empty
-      await api.get("/api/v1/historical/stock/600519?start_date=20240601&end_date=20240628&adjust=qfq"); // empty again: remembered
+      // after the data ends: empty
+      await api.get("/api/v1/historical/stock/600519?start_date=20240601&end_date=20240628&adjust=qfq");
+      // empty again: remembered
+      await api.get("/api/v1/historical/stock/600519?start_date=20240601&end_date=20240628&adjust=qfq");
       await api.get("/api/v1/index/historical/000300?start_date=20240102&end_date=20240105");
 
       const stats = await api.get("/api/v1/cache/stats");
@@ -155,7 +157,7 @@ describe.each(testDrivers())("batch and cache management on %s", (driver) => {
       expect((await api.get("/api/v1/cache/coverage/XYZ")).status).toBe(400);
     });
 
-    it("reports per-minute requests, hits, upstream calls and latency over the last hour (server clock minutes)", async () => {
+    it("reports per-minute requests, hits, upstream calls and latency over the last hour (server clock)", async () => {
       const api = await system.api();
       const url = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq";
       await api.get(url); // miss: one upstream call

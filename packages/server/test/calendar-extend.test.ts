@@ -41,7 +41,7 @@ describe.each(testDrivers())("calendar extensions on %s", (driver) => {
     expect(body).toEqual({ calendar: "CN", known_through: "2026-12-31", added_sessions: 0, source: "sina:klc_td_sh" });
   });
 
-  it("adds next year's HKEX sessions from a holiday list, serves them, caches history by them, and keeps them across a restart", async () => {
+  it("adds next year's HKEX sessions from a holiday list, serves, caches by them, keeps them on restart", async () => {
     const api = await system.api({ clock: new ManualClock("2028-01-10T12:00:00Z") });
     const added = await api.get("/api/v1/calendar/HK/holidays", {
       method: "POST",

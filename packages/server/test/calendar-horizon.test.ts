@@ -52,7 +52,7 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     system.replay.addSyntheticKlines(INDEX_CN, "0", bars(days, 3400));
   };
 
-  it("learns 2027's sessions from the index with one call, then caches the range; the calendar endpoints agree; Sina unreachable", async () => {
+  it("learns 2027's sessions from the index in one call, caches the range; calendars agree; Sina down", async () => {
     serveCn();
     const api = await system.api({
       clock: new ManualClock(AFTER_CN_CLOSE),
@@ -122,7 +122,7 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     expect(system.replay.requestCount()).toBe(2);
   });
 
-  it("observes at most once per day and finality state: before the close through yesterday, after it through today", async () => {
+  it("observes at most once per day and finality state: before the close to yesterday, after it to today", async () => {
     serveCn();
     const clock = new ManualClock("2027-01-08T10:00:00+08:00"); // trading, not final
     const api = await system.api({ clock });
@@ -166,7 +166,7 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     expect(system.replay.requestCount({ secid: INDEX_CN })).toBe(2);
   });
 
-  it("trusts no index answer that lacks the last known session: nothing is learnt, days pass through as before", async () => {
+  it("trusts no index answer lacking the last known session: nothing learnt, days pass through as before", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     system.replay.addSyntheticKlines("1.600519", "0", bars(CN_DAYS, 1500));
     system.replay.injectFault({ kind: "data-null", secid: INDEX_CN });
@@ -193,7 +193,7 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     expect(system.replay.requestCount({ secid: INDEX_CN })).toBe(2);
   });
 
-  it("lets the daily ingest run on a day past the bundled calendar: the session is learnt first, with the same one index call", async () => {
+  it("the daily ingest runs past the bundled calendar: the session is learnt first, in one index call", async () => {
     await system.database.db.delete(schema.jobRuns);
     serveCn(CN_DAYS.slice(0, 5)); // through Monday 2027-01-04
     const clock = new ManualClock("2026-12-31T12:00:00Z"); // 20:00 in Shanghai
@@ -237,7 +237,7 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     ).toMatchObject({ hit: true, trading_days: 5 });
   });
 
-  it("learns HK days from the Hang Seng Index; bars beat HKEX's computed schedule; the rest of the year is served as provisional", async () => {
+  it("learns HK days from the Hang Seng Index; bars beat HKEX's computed schedule; the rest provisional", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     // 2027-01-01 is a computed HKEX holiday; say the index traded anyway: the bar decides
     const traded = [...HK_DAYS.slice(0, 4), "2027-01-01", ...HK_DAYS.slice(4)];
@@ -290,7 +290,8 @@ describe.each(testDrivers())("the calendar horizon on %s", (driver) => {
     const year = await api.get(`${CALENDAR}/HK?start_date=20270101&end_date=20271231`);
     expect(year.body.sessions.map((s: { date: string }) => s.date)).toEqual(traded.filter((d) => d >= "2027-01-01"));
     expect(year.body.provisional_sessions[0].date).toBe("2027-01-11");
-    expect(year.body.sessions.length + year.body.provisional_sessions.length).toBe(249); // 261 weekdays, 13 computed holidays, 2027-01-01 traded
+    // 261 weekdays, 13 computed holidays, 2027-01-01 traded
+    expect(year.body.sessions.length + year.body.provisional_sessions.length).toBe(249);
     expect(system.replay.requestCount({ secid: INDEX_HK })).toBe(1);
   });
 });

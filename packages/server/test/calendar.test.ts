@@ -187,7 +187,7 @@ describe("GET /api/v1/calendar/{market}", () => {
     expect((await eve.get(`${CALENDAR}/HK`)).body).toMatchObject({ start_date: "2025-01-01", end_date: "2025-12-31" });
   });
 
-  it("defaults a missing start to 1 January of end_date's year, a missing end to 31 December of this year", async () => {
+  it("defaults a missing start to 1 January of end_date's year, a missing end to 31 December this year", async () => {
     const onlyEnd = await api.get(`${CALENDAR}/CN?end_date=2020-06-30`);
     expect(onlyEnd.status).toBe(200);
     expect(onlyEnd.body).toMatchObject({ start_date: "2020-01-01", end_date: "2020-06-30" });

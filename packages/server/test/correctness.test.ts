@@ -69,7 +69,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(system.replay.requestCount()).toBe(calls);
     });
 
-    it("checks a fully cached qfq range once per session day and replaces it after upstream rewrote it for a dividend", async () => {
+    it("checks a cached qfq range once per session day and replaces it after upstream's dividend rewrite", async () => {
       const clock = new ManualClock("2026-11-19T12:00:00Z"); // Thursday 20:00 in Shanghai, after the close
       const api = await system.api({ clock });
       // held through 2024-07-05; the replay's snapshot ends 2024-06-26, so the last held sessions have
@@ -191,7 +191,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
   });
 
   describe("today's bar", () => {
-    it("is provisional during the session, final after close + 30 min, and re-verified once on the next session day", async () => {
+    it("is provisional in session, final after close + 30 min, re-verified once on the next session day", async () => {
       const clock = new ManualClock("2026-08-11T02:00:00Z"); // Tue 10:00 in Shanghai
       const api = await system.api({ clock });
       const live = await api.get(`${HISTORY}/600519?start_date=20260806&end_date=20260811`);
@@ -242,7 +242,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
   });
 
   describe("listing, delisting and failures", () => {
-    it("remembers spans that came back empty, before the first bar and after the last, once a second answer confirms them", async () => {
+    it("remembers empty spans before the first bar and after the last once a second answer confirms them", async () => {
       const api = await system.api();
       // the replay's 600519 qfq series starts 2021-01-04 and ends 2024-05-22, like a listing and a delisting
       const before = await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
@@ -260,11 +260,12 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       expect(await system.rows()).toEqual({ instruments: 1, bars: 0, spans: 2 });
       await api.get(`${HISTORY}/600519?start_date=20200601&end_date=20201231&adjust=qfq`);
       const repeat = await api.get(`${HISTORY}/600519?start_date=20240603&end_date=20240628&adjust=qfq`);
-      expect(repeat.body.metadata.cache).toMatchObject({ hit: true, trading_days: 19, unconfirmed_empty: [] }); // June 2024 less the Dragon Boat holiday
+      // June 2024 less the Dragon Boat holiday
+      expect(repeat.body.metadata.cache).toMatchObject({ hit: true, trading_days: 19, unconfirmed_empty: [] });
       expect(system.replay.requestCount()).toBe(4);
     });
 
-    it("does not remember one empty answer for sessions upstream has bars for (a glitch): the next request gets the bars", async () => {
+    it("does not remember one empty answer for sessions upstream has bars for (a glitch): bars come next", async () => {
       const api = await system.api();
       const url = `${HISTORY}/600519?start_date=20240102&end_date=20240131&adjust=qfq`;
       system.replay.injectFault({ kind: "data-null", times: 1 });
@@ -307,7 +308,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       ]);
     });
 
-    it("makes one upstream call for concurrent requests that come back empty, and the next request confirms it", async () => {
+    it("makes one upstream call for concurrent requests that come back empty; the next one confirms it", async () => {
       const api = await system.api();
       const url = `${HISTORY}/600519?start_date=20240601&end_date=20240731&adjust=qfq`;
       system.replay.setLatency(1000); // every request's first look happens while the first call is under way
@@ -337,7 +338,7 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
   });
 
   describe("the calendar horizon", () => {
-    it("passes dates beyond calendar_known_through to upstream every time and never covers them while the index cannot vouch for them", async () => {
+    it("passes days past calendar_known_through upstream each time; covers them once the index vouches", async () => {
       // The replay's SSE Composite ends 2026-06-16: its answer lacks the last known session
       // (2026-12-31), so nothing is learnt (calendar-horizon.test.ts covers the observed case).
       const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
@@ -357,7 +358,8 @@ describe.each(testDrivers())("cache correctness on %s", (driver) => {
       const again = await api.get(`${HISTORY}/600519?start_date=20261201&end_date=20270108`);
       expect(again.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 2 });
       expect(system.replay.requests.at(-1)).toMatchObject({ beg: "20270101", end: "20270108" });
-      expect(system.replay.requestCount({ secid: "1.000001" })).toBe(1); // a failed observation is not retried on every request
+      // a failed observation is not retried on every request
+      expect(system.replay.requestCount({ secid: "1.000001" })).toBe(1);
       expect(await system.rows()).toMatchObject({ spans: 1 });
       const third = await api.get(`${HISTORY}/600519?start_date=20261201&end_date=20270108`);
       expect(third.body.metadata.cache).toMatchObject({ hit: false, upstream_requests: 1 });

@@ -14,7 +14,7 @@ import { bearer, createKey, guardedSuite, isEnvelope } from "./security-harness.
 /** Well-formed but never stored: each use costs a lookup. */
 const UNKNOWN_KEY = generateApiKey().key;
 
-it("the failed-authentication limit defaults to 20 a minute per client IP (QUANTDB_AUTH_FAILURES_PER_MINUTE, 0 = none)", () => {
+it("auth failure limit defaults to 20 a minute per client IP (QUANTDB_AUTH_FAILURES_PER_MINUTE, 0 = none)", () => {
   expect(httpOptionsFromEnv(loadEnv({})).authFailuresPerMinute).toBe(20);
   expect(httpOptionsFromEnv(loadEnv({ QUANTDB_AUTH_FAILURES_PER_MINUTE: "0" })).authFailuresPerMinute).toBe(false);
 });
@@ -41,7 +41,7 @@ describe.each(testDrivers())("edge faults on %s", (driver) => {
     expect(post.headers.get("allow")).toBe("GET");
   });
 
-  it("failed authentications are limited per client IP: 429 with Retry-After after N a minute, without a key lookup", async () => {
+  it("failed authentications are limited per client IP: 429 + Retry-After past N a minute, no key lookup", async () => {
     const real = createApiKeyStore(suite.system.database.db);
     let lookups = 0;
     const apiKeys = {

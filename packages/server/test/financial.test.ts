@@ -81,7 +81,7 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     expect(response.status).toBe(200);
   }
 
-  it("answers a cold request with the newest 8 reports, every field mapped by name with units, in 3 upstream calls", async () => {
+  it("answers cold with the newest 8 reports, fields mapped by name with units, in 3 upstream calls", async () => {
     const api = await system.api();
     const { status, body } = await api.get(SUMMARY("600519"));
     expect(status).toBe(200);
@@ -174,7 +174,7 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     expect(calls()).toHaveLength(3);
   });
 
-  it("stays cached up to the next report's deadline even when upstream already has it, then refetches and moves next_due", async () => {
+  it("stays cached to the next report's deadline even if upstream has it; then refetches, moves next_due", async () => {
     const clock = new ManualClock(AFTER_CLOSE);
     const api = await system.api({ clock });
     await api.get(SUMMARY("600519"));
@@ -282,7 +282,7 @@ describe.each(testDrivers())("GET /api/v1/financial/{symbol}/summary on %s", (dr
     expect(calls()).toHaveLength(0);
   });
 
-  it("answers 502 with the error envelope when upstream fails, stores nothing, and fetches normally afterwards", async () => {
+  it("answers 502 in the error envelope when upstream fails, stores nothing, then fetches normally", async () => {
     const api = await system.api();
     system.replay.injectFault({ kind: "reset", times: 1 });
     const reset = await api.get(SUMMARY("600519"));

@@ -34,7 +34,7 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     return { api, admin: (init = {}) => bearer(key, init) };
   }
 
-  it("realtime quote: a forced request fetches the cached quote again (one call), hit false; plain requests stay cached", async () => {
+  it("realtime quote: forcing refetches the cached quote (one call, hit false); plain ones stay cached", async () => {
     const { api, admin } = await start();
     const first = await api.get("/api/v1/realtime/stock/600519");
     expect(first.status).toBe(200);
@@ -63,7 +63,7 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect(calls(ULIST)).toBe(2);
   });
 
-  it("realtime batch: force_refresh in the body refetches every symbol in one call and reports it in metadata.cache", async () => {
+  it("realtime batch: body force_refresh refetches all symbols in one call, shown in metadata.cache", async () => {
     const { api, admin } = await start();
     const symbols = ["600519", "0700.HK", "000001.SZ"];
     const first = await api.get("/api/v1/realtime/batch", post({ symbols }));
@@ -88,7 +88,7 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect(calls(ULIST)).toBe(2);
   });
 
-  it("company information: a forced request fetches a fresh stored profile again (one call), stores it, hit false", async () => {
+  it("company info: a forced request refetches a fresh stored profile (one call), stores it, hit false", async () => {
     const { api, admin } = await start();
     const first = await api.get("/api/v1/assets/symbol/600519");
     expect(first.status).toBe(200);
@@ -129,7 +129,7 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     }
   });
 
-  it("financial summary: a forced request fetches the current reports again (three calls), stores them, hit false", async () => {
+  it("financial summary: forcing refetches the current reports (three calls), stores them, hit false", async () => {
     const { api, admin } = await start();
     const first = await api.get("/api/v1/financial/600519/summary");
     expect(first.status).toBe(200);
@@ -162,7 +162,7 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     });
   });
 
-  it("stock list: a forced request scans again although today's snapshot is stored, replaces it, and reports its page calls", async () => {
+  it("stock list: forcing rescans despite today's stored snapshot, replaces it, reports its page calls", async () => {
     const { api, admin } = await start();
     const first = await api.get("/api/v1/stocks/list?market=BJ");
     expect(first.status).toBe(200);
@@ -207,7 +207,7 @@ describe.each(testDrivers())("force_refresh on the cached endpoints on %s", (dri
     expect((await api.get("/api/v1/stocks/list?market=BJ")).body).toMatchObject({ stale: false, cache: { hit: true } });
     expect(suite.system.replay.requestCount()).toBe(calls0);
   });
-  it("history and the history batch: a forced request replaces the held series and reports its calls (hit false)", async () => {
+  it("history and history batch: forcing replaces the held series and reports its calls (hit false)", async () => {
     const { api, admin } = await start();
     const url = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240131&adjust=qfq";
     const first = await api.get(url);

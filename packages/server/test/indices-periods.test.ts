@@ -118,7 +118,7 @@ describe.each(testDrivers())("indices, HK stocks and periods on %s", (driver) =>
   });
 
   describe("HK stocks", () => {
-    it("passes adjust through: Tencent unadjusted and adjusted are fetched and stored apart, volume in shares", async () => {
+    it("passes adjust through: Tencent unadjusted and adjusted fetched, stored apart, volume in shares", async () => {
       const api = await system.api();
       const raw = await api.get("/api/v1/historical/stock/00700?start_date=20210301&end_date=20210331");
       const qfq = await api.get("/api/v1/historical/stock/0700.HK?start_date=20210301&end_date=20210331&adjust=qfq");
@@ -216,7 +216,7 @@ describe.each(testDrivers())("indices, HK stocks and periods on %s", (driver) =>
       ).toEqual([["2026-06-16", false, true]]);
     });
 
-    it("builds a week or month cut short by end_date from the sessions up to end_date only (no look-ahead)", async () => {
+    it("builds a week or month cut short by end_date from sessions up to end_date only (no look-ahead)", async () => {
       const api = await system.api();
       // end_date 2023-01-10 is a Tuesday: the week's bar holds Monday and Tuesday, dated Tuesday
       const weekly = await api.get(

@@ -272,7 +272,7 @@ describe.each(testDrivers().filter((d) => d === "postgres"))("daily ingest with 
     }
   });
 
-  it("starts two pg-boss schedulers at the same moment on a database pg-boss has never seen (replicas starting together)", async () => {
+  it("starts two pg-boss schedulers at once on a database new to pg-boss (replicas starting together)", async () => {
     // pg-boss 10 creates its queue without a lock: two processes doing it at once can deadlock
     for (let attempt = 0; attempt < 4; attempt++) {
       const fresh = await openTestDatabase("postgres");

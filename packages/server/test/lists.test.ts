@@ -88,7 +88,7 @@ async function until(predicate: () => boolean): Promise<void> {
 describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
   const system = systemSuite(driver);
 
-  it("scans a cold market page by page (ceil(total/100) sequential calls) and serves exactly upstream's rows", async () => {
+  it("scans a cold market page by page (ceil(total/100) calls in turn), serving upstream's rows exactly", async () => {
     const api = await system.api();
     const { status, body } = await api.get(`${LIST}?market=SH`);
     expect(status).toBe(200);
@@ -233,7 +233,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     ]);
   }, 60_000);
 
-  it("serves the previous snapshot flagged stale when upstream fails, backs off for a minute, then recovers", async () => {
+  it("serves the previous snapshot flagged stale when upstream fails, backs off a minute, then recovers", async () => {
     const api = await system.api();
     const first = await api.get(`${LIST}?market=BJ`);
     api.clock.advance(DAY_MS);
@@ -261,7 +261,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     expect(calls(system, CLIST_PATH)).toBe(7);
   }, 60_000);
 
-  it("answers 502/504 when upstream fails and nothing is stored, and stores nothing from a scan failing on a later page", async () => {
+  it("answers 502/504 when upstream fails with nothing stored; keeps nothing of a scan failing later", async () => {
     const api = await system.api();
     system.replay.injectFault({ kind: "http500", times: 1 });
     const down = await api.get(`${LIST}?market=BJ`);
@@ -326,7 +326,8 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
   /** What the replay answers for a secid, read straight from it. */
   async function upstreamInfo(secid: string) {
     const response = await fetch(
-      `${system.replay.url}${STOCK_GET_PATH}?fltt=2&invt=2&secid=${secid}&fields=f43,f57,f58,f84,f85,f116,f117,f127,f189`,
+      `${system.replay.url}${STOCK_GET_PATH}?fltt=2&invt=2&secid=${secid}` +
+        "&fields=f43,f57,f58,f84,f85,f116,f117,f127,f189",
     );
     const { data } = (await response.json()) as { data: Row };
     const n = (key: string) => (data[key] === "-" ? null : data[key]);
@@ -423,7 +424,7 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     expect(beijing.body).toMatchObject({ market: "BJ", exchange: "BSE", name: "艾融软件", float_shares: 120930071 });
   });
 
-  it("answers 404 for an instrument upstream does not know (remembered for an hour) and 400 for a bad symbol", async () => {
+  it("answers 404 for an instrument upstream does not know (remembered an hour) and 400 for a bad symbol", async () => {
     const api = await system.api();
     const missing = await api.get(`${INFO}/689999`);
     expect(missing.status).toBe(404);
@@ -541,7 +542,7 @@ describe.each(testDrivers())("company info and held assets on %s", (driver) => {
     }
   });
 
-  it("searches stored stock lists and held instruments by code or name, best match first, without calling upstream", async () => {
+  it("searches stored stock lists and held instruments by code or name, best match first, no upstream", async () => {
     const SEARCH = "/api/v1/assets/search";
     const api = await system.api();
     const symbols = (body: { results: { symbol: string }[] }) => body.results.map((r) => r.symbol);

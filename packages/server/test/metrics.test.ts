@@ -88,7 +88,8 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
     expect(m.get('quantdb_rate_limit_rejections_total{caller="ip"}')).toBe(2);
     expect(
       m.get(
-        'quantdb_http_request_duration_seconds_count{method="GET",route="/api/v1/calendar/:market/sessions/:date",status="429"}',
+        'quantdb_http_request_duration_seconds_count{method="GET",' +
+          'route="/api/v1/calendar/:market/sessions/:date",status="429"}',
       ),
     ).toBe(2);
   });

@@ -16,7 +16,8 @@ const CN_MORNING = "2026-11-20T02:00:00Z"; // 10:00 in Shanghai
  */
 async function upstreamQuote(system: TestSystem, secid: string) {
   const response = await fetch(
-    `${system.replay.url}${ULIST}?fltt=2&invt=2&secids=${secid}&fields=f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124`,
+    `${system.replay.url}${ULIST}?fltt=2&invt=2&secids=${secid}` +
+      "&fields=f2,f3,f4,f5,f6,f8,f12,f13,f14,f15,f16,f17,f18,f124",
   );
   const body = (await response.json()) as { data: { diff: Array<Record<string, number | string>> } };
   const row = body.data.diff[0]!;
@@ -54,7 +55,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
   const system = systemSuite(driver);
   const calls = () => system.replay.requestCount({ path: ULIST });
 
-  it("answers a cold A-share request with upstream's quote in one batch call: volume in shares, CNY, fetch time, market open", async () => {
+  it("cold A-share: upstream's quote from one batch call, volume in shares, CNY, fetch time, market open", async () => {
     const api = await system.api({ clock: new ManualClock(CN_MORNING) });
     const { status, body } = await api.get(`${QUOTE}/600519.SS`);
     expect(status).toBe(200);
@@ -98,7 +99,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(body.quote_time).toMatch(/T08:00:00\.000Z$/); // 16:00 in Hong Kong
   });
 
-  it("serves a warm quote without upstream within the TTL and refreshes it once the TTL (15 s) has passed while trading", async () => {
+  it("serves a warm quote without upstream within the TTL (15 s), refreshes it after that while trading", async () => {
     const clock = new ManualClock(CN_MORNING);
     const api = await system.api({ clock });
     const first = await api.get(`${QUOTE}/600519`);
@@ -114,7 +115,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(refreshed.body.market_open).toBe(true);
   });
 
-  it("while closed: refreshes once after the close has settled, then serves it all evening and weekend without upstream, until the next open", async () => {
+  it("while closed: refreshes once the close settled, then serves it without upstream till the next open", async () => {
     const clock = new ManualClock("2026-11-20T07:01:00Z"); // 15:01: closed, but the close is still settling (2 min)
     const api = await system.api({ clock });
     const settling = await api.get(`${QUOTE}/600519`);
@@ -238,12 +239,13 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(calls()).toBe(1);
   });
 
-  it("accepts 100 symbols in one call and rejects an empty list, 101 symbols and malformed bodies with 400 VALIDATION_ERROR", async () => {
+  it("takes 100 symbols in one call; 400 VALIDATION_ERROR for an empty list, 101 symbols, bad bodies", async () => {
     const api = await system.api({ clock: new ManualClock(CN_MORNING) });
     const hundred = Array.from({ length: 100 }, (_, i) => `600${String(i).padStart(3, "0")}`);
     const ok = await post(api, { symbols: hundred });
     expect(ok.status).toBe(200);
-    expect(ok.body.metadata).toEqual({ count: 100, ok: 0, failed: 100, cache: { hit: false, upstream_requests: 1 } }); // the replay knows none of them
+    // the replay knows none of them
+    expect(ok.body.metadata).toEqual({ count: 100, ok: 0, failed: 100, cache: { hit: false, upstream_requests: 1 } });
     expect(calls()).toBe(1);
     expect(system.replay.requests[0]!.query.secids!.split(",")).toHaveLength(100);
     for (const bad of [
@@ -262,7 +264,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(calls()).toBe(1);
   });
 
-  it("rejects a bad symbol on the single endpoint with 400 INVALID_SYMBOL and no upstream call; GET on batch is 405", async () => {
+  it("rejects a bad symbol on the single endpoint: 400 INVALID_SYMBOL, no upstream call; GET batch 405", async () => {
     const api = await system.api({ clock: new ManualClock(CN_MORNING) });
     for (const symbol of ["ABC", "000001.SH", "510300"]) {
       const { status, body } = await api.get(`${QUOTE}/${symbol}`);
@@ -273,7 +275,7 @@ describe.each(testDrivers())("realtime quotes on %s", (driver) => {
     expect(calls()).toBe(0);
   });
 
-  it("maps upstream failures to the 502/504 envelope, caches nothing from them, and reports them per symbol in a batch", async () => {
+  it("maps upstream failures to the 502/504 envelope, caches none, reports them per symbol in a batch", async () => {
     const api = await system.api({ clock: new ManualClock(CN_MORNING), timeoutMs: 500 });
     const cases = [
       ["reset", 502, "UPSTREAM_UNAVAILABLE"],

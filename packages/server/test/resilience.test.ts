@@ -106,7 +106,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect((await upstreamHealth(api))[0]!.calls.rejected).toBe(1);
   });
 
-  it("opens after N consecutive failures, refuses fast with 503 + Retry-After, then probes once after the cool-down and recovers", async () => {
+  it("opens after N failures in a row, fails fast (503 + Retry-After), probes after cool-down, recovers", async () => {
     const api = await startApi({ retries: 0, breakerThreshold: 3, breakerCooldownMs: 1500 });
     system.replay.injectFault({ kind: "http500" });
     for (let i = 0; i < 3; i++) {
@@ -185,7 +185,7 @@ describe.each(testDrivers())("upstream resilience on %s", (driver) => {
     expect(await rows()).toEqual({ instruments: 0, bars: 0, spans: 0 });
   });
 
-  it("with allow_partial=true answers 200 with the cached part, complete=false and the missing spans; never silently", async () => {
+  it("allow_partial=true: 200 with the cached part, complete=false, the missing spans; never silently", async () => {
     const api = await startApi({ retries: 0, breakerThreshold: 1, breakerCooldownMs: 60_000 });
     const cached = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
     expect(cached.body.metadata).toMatchObject({ complete: true, missing: [] });

@@ -73,7 +73,8 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       const untrusted = await start({ rateLimitPerMinute: 2 });
       expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.1" } })).status).toBe(200);
       expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.2" } })).status).toBe(200);
-      expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.3" } })).status).toBe(429); // header ignored: one caller
+      // header ignored: one caller
+      expect((await untrusted.get(SESSION, { headers: { "x-forwarded-for": "203.0.113.3" } })).status).toBe(429);
 
       const proxied = await start({ rateLimitPerMinute: 2, trustProxy: 1 });
       for (const ip of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
@@ -121,7 +122,7 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       expect(deniedPreflight.headers.get("access-control-allow-origin")).toBeNull();
     });
 
-    it("answers requests without Origin (not from a browser page elsewhere) with Vary but no CORS headers", async () => {
+    it("answers requests without Origin (not from a browser page elsewhere) with Vary, no CORS headers", async () => {
       const api = await start({ corsOrigins: ["http://localhost:3000"] });
       const plain = await api.get(SESSION);
       expect(plain.status).toBe(200);
@@ -145,7 +146,7 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
   });
 
   describe("size limits", () => {
-    it("answers 414 URI_TOO_LONG for a long query and 413 PAYLOAD_TOO_LARGE for a large body, in the envelope", async () => {
+    it("answers 414 URI_TOO_LONG for a long query, 413 PAYLOAD_TOO_LARGE for a big body, in the envelope", async () => {
       const api = await start({ maxUrlLength: 512, maxBodyBytes: 2048 });
       const long = await api.get(`/api/v1/historical/stock/600519?start_date=20240102&pad=${"x".repeat(600)}`);
       expect(long.status).toBe(414);
@@ -191,7 +192,7 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       expect(unauthorized.headers.get("x-content-type-options")).toBe("nosniff");
     });
 
-    it("returns a well-formed incoming X-Request-Id, makes one otherwise, and logs it on one JSON line per request", async () => {
+    it("returns a well-formed incoming X-Request-Id, else makes one; logs it, one JSON line per request", async () => {
       const api = await start({}, { captureLog: true });
       const echoed = await api.get(SESSION, { headers: { "x-request-id": "trace-abc_123" } });
       expect(echoed.headers.get("x-request-id")).toBe("trace-abc_123");
@@ -212,7 +213,8 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       });
       expect(typeof lines[0]!.duration_ms).toBe("number");
       expect(lines[1]).toMatchObject({ req_id: made.headers.get("x-request-id"), route: "unmatched", status: 404 });
-      for (const line of api.logLines) expect(JSON.stringify(line)).not.toContain("127.0.0.1"); // no client IP unless configured
+      // no client IP unless configured
+      for (const line of api.logLines) expect(JSON.stringify(line)).not.toContain("127.0.0.1");
     });
 
     it("logs the client IP only when configured, and X-Forwarded-For's only behind a trusted proxy", async () => {
@@ -231,7 +233,8 @@ describe.each(testDrivers())("HTTP guards on %s", (driver) => {
       const api = await start({}, { captureLog: true });
       api.app.get("/__boom", () => {
         throw new Error(
-          "ENOENT: open '/srv/quantdb/packages/server/src/secret.ts' at Object.<anonymous> (/srv/quantdb/node_modules/x.js:1:1)",
+          "ENOENT: open '/srv/quantdb/packages/server/src/secret.ts' " +
+            "at Object.<anonymous> (/srv/quantdb/node_modules/x.js:1:1)",
         );
       });
       const r = await api.get("/__boom");

@@ -208,7 +208,7 @@ describe("EastmoneyQuoteClient over loopback HTTP", () => {
     server.close();
   });
 
-  it("sends fltt=2, invt=2, the documented fields and the secids; ignores rows not asked for; leaves unknown secids out", async () => {
+  it("sends fltt=2, invt=2, documented fields and secids; ignores unrequested rows; omits unknown secids", async () => {
     mode = "ok";
     calls.length = 0;
     const quotes = await new EastmoneyQuoteClient({ baseUrl: url }).fetchQuotes([

@@ -178,7 +178,7 @@ describe("mapFinancialReports", () => {
     expect(reports[0]!.raw.RPT_DMSK_FN_BALANCE).toBeNull();
   });
 
-  it("merges by REPORT_DATE, sorts newest first, derives the report type from the date and drops non-period-end rows", () => {
+  it("merges by REPORT_DATE, sorts newest first, derives report type from the date, drops non-period-end rows", () => {
     const main = ["2024-06-30", "2025-03-31", "2024-12-31", "2024-09-30", "2024-05-31"].map((d) => ({
       ...mainRow,
       REPORT_DATE: `${d} 00:00:00`,
@@ -218,7 +218,7 @@ describe("mapFinancialReports", () => {
 });
 
 describe("EastmoneyFinancialClient", () => {
-  it("builds AKShare's request for the main report and v1 requests for the balance and cash-flow reports, with the SECUCODE", () => {
+  it("builds AKShare's request for the main report, v1 requests for balance and cash-flow, with SECUCODE", () => {
     const client = new EastmoneyFinancialClient({ baseUrl: "http://127.0.0.1:9/" });
     const main = new URL(client.requestUrl("RPT_F10_FINANCE_MAINFINADATA", MOUTAI));
     expect(main.pathname).toBe("/securities/api/data/get");

@@ -105,7 +105,7 @@ class FakeSource implements FinancialSource {
 const MOUTAI = parseStockSymbol("600519");
 
 describe("FinancialService", () => {
-  it("fetches cold, serves the newest 8 newest first, then answers from the store until the next deadline", async () => {
+  it("fetches cold, serves the newest 8 newest first, then serves from the store until the next deadline", async () => {
     const store = new MemoryStore();
     const source = new FakeSource(QUARTERS);
     const clock = new ManualClock("2026-08-01T04:00:00Z");

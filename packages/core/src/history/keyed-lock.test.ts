@@ -13,7 +13,7 @@ function gate() {
 }
 
 describe("KeyedLock", () => {
-  it("ends a wait when the signal aborts, with its reason, and never runs the task; the lock stays usable", async () => {
+  it("ends a wait when the signal aborts, with its reason, never running the task; the lock stays usable", async () => {
     const lock = new KeyedLock();
     const hold = gate();
     const holder = lock.run("k", () => hold.opened);

@@ -4,7 +4,10 @@ import { CLIST_FS, EastmoneyListClient, parseClistPage, parseClistRow } from "./
 
 // A real clist row (fltt=2), key order verbatim, as quoted in docs/upstream-spec.md §12 item 4.
 const RECORDED_ROW =
-  '{"f1":2,"f2":21.95,"f3":-12.2,"f4":-3.05,"f5":153195,"f6":347539808.0,"f7":10.8,"f8":38.39,"f9":45.28,"f10":0.67,"f11":-0.45,"f12":"300978","f13":0,"f14":"C东箭","f15":24.6,"f16":21.9,"f17":24.0,"f18":25.0,"f20":9278325121,"f21":875910492,"f22":-0.14,"f23":5.58,"f24":160.69,"f25":160.69,"f62":-71936162.0,"f115":43.71,"f128":"-","f140":"-","f141":"-","f136":"-","f152":2}';
+  '{"f1":2,"f2":21.95,"f3":-12.2,"f4":-3.05,"f5":153195,"f6":347539808.0,"f7":10.8,"f8":38.39,"f9":45.28,"f10":0.67,' +
+  '"f11":-0.45,"f12":"300978","f13":0,"f14":"C东箭","f15":24.6,"f16":21.9,"f17":24.0,"f18":25.0,"f20":9278325121,' +
+  '"f21":875910492,"f22":-0.14,"f23":5.58,"f24":160.69,"f25":160.69,"f62":-71936162.0,"f115":43.71,"f128":"-",' +
+  '"f140":"-","f141":"-","f136":"-","f152":2}';
 const envelope = (data: string) =>
   `{"rc":0,"rt":6,"svr":183641822,"lt":1,"full":1,"dlmkts":"","dsc":"0","data":${data}}`;
 
@@ -152,7 +155,7 @@ describe("EastmoneyListClient.fetchStockList", () => {
     expect(seen[0]!.searchParams.get("fields")).toContain("f12");
   });
 
-  it("fails the whole scan when a later page fails, is empty, changes the total or the codes do not add up", async () => {
+  it("fails the whole scan if a later page fails, is empty, changes the total or the codes do not add up", async () => {
     const reset = Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
     const cases: [string, (string | Error)[], RegExp][] = [
       ["page 2 reset", [page(3, ["830799", "873727"]), reset], /could not be reached/],

@@ -87,7 +87,7 @@ describe("StockListService", () => {
     expect(results.map((r) => r.upstreamRequests).sort()).toEqual([0, 0, 1, 1]);
   });
 
-  it("raises the upstream error with nothing stored, and does not remember failures when nothing is stored", async () => {
+  it("raises the upstream error when nothing is stored, and does not remember the failure", async () => {
     let calls = 0;
     const source: StockListSource = {
       async fetchStockList() {

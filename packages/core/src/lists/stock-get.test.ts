@@ -6,7 +6,10 @@ import { EastmoneyInfoClient, parseCompanyInfo } from "./stock-get.ts";
 // The recorded 688635 response of akfamily/akshare issue #7286 (docs/upstream-spec.md §12 item 3), the
 // fields the quote shows, Python repr transcribed to JSON. The quote elides f189.
 const RECORDED_688635 =
-  '{"rc":0,"rt":4,"svr":177617577,"lt":1,"full":1,"dlmkts":"","dsc":"0","data":{"f43":659.99,"f44":688.88,"f45":522.0,"f46":530.0,"f47":137658,"f48":7897987149.0,"f49":74807,"f50":"-","f51":"-","f52":"-","f57":"688635","f58":"N长进","f59":2,"f60":40.98,"f84":93670000.0,"f85":17756517.0,"f116":61821263300.0,"f117":11719123654.83,"f127":"通信设备","f128":"湖北板块"}}';
+  '{"rc":0,"rt":4,"svr":177617577,"lt":1,"full":1,"dlmkts":"","dsc":"0","data":{"f43":659.99,"f44":688.88,' +
+  '"f45":522.0,"f46":530.0,"f47":137658,"f48":7897987149.0,"f49":74807,"f50":"-","f51":"-","f52":"-","f57":"688635",' +
+  '"f58":"N长进","f59":2,"f60":40.98,"f84":93670000.0,"f85":17756517.0,"f116":61821263300.0,"f117":11719123654.83,' +
+  '"f127":"通信设备","f128":"湖北板块"}}';
 
 const body = (data: Record<string, unknown> | null) => JSON.stringify({ rc: 0, rt: 4, data });
 

@@ -14,7 +14,8 @@ describe("marketPhase", () => {
   const hk = getCalendar("HK");
   // Friday 2026-11-20 is a session on both exchanges; times below are UTC (both exchanges are UTC+8).
   it.each([
-    ["2026-11-20T01:29:59Z", false, "2026-11-19T07:02:00.000Z"], // 09:29:59: before the open, yesterday's close has settled
+    // 09:29:59: before the open, yesterday's close has settled
+    ["2026-11-20T01:29:59Z", false, "2026-11-19T07:02:00.000Z"],
     ["2026-11-20T01:30:00Z", true, null], // 09:30 open
     ["2026-11-20T03:29:59Z", true, null], // 11:29:59
     ["2026-11-20T03:31:00Z", false, null], // 11:31: lunch break, morning not settled yet (2 min margin)

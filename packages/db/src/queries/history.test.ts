@@ -140,7 +140,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     ).rejects.toThrow();
     expect(await countRows(handle.db)).toEqual({ instruments: 0, bars: 0, spans: 0 });
   });
-  it("bulk-upserts thousands of bars in one transaction and reads them back exactly, as drizzle's row path does", async () => {
+  it("bulk-upserts thousands of bars in one transaction, reads them back exactly, as drizzle's row path", async () => {
     const store = createHistoryStore(handle.db);
     await store.saveFetched({ symbol: moutai, name: "贵州茅台", adjust: "hfq", span: null, bars: [], fetchedAt });
     const id = (await store.findInstrument(moutai))!.id;
@@ -234,7 +234,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     expect(seen.has(await dataVersion(handle.db, moutai))).toBe(false);
   });
 
-  it("reads the instrument, its coverage and the range's bars in one snapshot, bars in date order whatever the write order", async () => {
+  it("reads instrument, coverage and bars in one snapshot, bars in date order whatever the write order", async () => {
     const store = createHistoryStore(handle.db);
     expect(
       await store.snapshot!(moutai, "", { start: "2024-01-01", end: "2024-12-31", coverageEnd: "2024-12-31" }),
@@ -291,7 +291,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     );
   });
 
-  it("remembers unconfirmed empty answers until a held span covers them, and when each series was last checked", async () => {
+  it("remembers unconfirmed empty answers until a held span covers them, and each series' last check", async () => {
     const store = createHistoryStore(handle.db);
     const empty = { symbol: moutai, name: "贵州茅台", adjust: "qfq" as const, bars: [], fetchedAt };
     await store.saveFetched({
@@ -334,7 +334,7 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     expect(await countRows(handle.db)).toEqual({ instruments: 0, bars: 0, spans: 0 });
   });
 
-  it("keeps every bar tied to a stored instrument without a foreign key: writes need the instrument, deletes and truncates take its bars", async () => {
+  it("ties bars to a stored instrument with no foreign key: writes need it; deletes, truncates take bars", async () => {
     const store = createHistoryStore(handle.db);
     const tencent = parseStockSymbol("00700.HK");
     await store.saveFetched({
