@@ -65,9 +65,12 @@ export function readOnlyFault(url: string, env: NodeJS.ProcessEnv = process.env)
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
   const admin = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
   const name = new URL(url).pathname.slice(1);
+  // Connections reopen with the new default. LISTEN connections are left alone: they never write, and
+  // postgres.js reports a terminated listener's reconnection failure as an unhandled error.
   const reconnect = () =>
     admin.unsafe(
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
+      "select pg_terminate_backend(pid) from pg_stat_activity" +
+        ` where datname = '${name}' and pid <> pg_backend_pid() and query not ilike 'listen %'`,
     );
   return {
     async on() {
