@@ -180,7 +180,7 @@ export function describeHistoryStore(name: string, open: () => StoreUnderTest): 
       expect(await store.dataVersion!(moutai)).not.toBe(version);
     });
 
-    it("remembers unconfirmed empty answers until a held span covers them, and when each series was last checked", async () => {
+    it("remembers empty answers until a held span covers them, and when each series was last checked", async () => {
       const { store } = open();
       const empty = { name: "贵州茅台", adjust: "qfq" as const };
       await save(store, {
