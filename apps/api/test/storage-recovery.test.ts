@@ -45,7 +45,7 @@ describe.each(testDrivers())("a database that stops accepting writes, and recove
   });
   afterAll(async () => replay?.close());
 
-  it("/ready answers 503 naming the cause while writes fail, and the next requests succeed once the cause is gone", async () => {
+  it("/ready answers 503 naming the cause while writes fail; the next requests succeed once it is gone", async () => {
     let database: DatabaseHandle;
     let fault: StorageFault;
     if (driver === "pglite") {

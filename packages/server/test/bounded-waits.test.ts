@@ -32,7 +32,7 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
     system.api({ upstreamPolicy, timeoutMs });
   const klineCalls = () => system.replay.requestCount(KLINE);
 
-  it("N concurrent requests on a hung upstream: one upstream call, every one answered 503 with Retry-After within the bound", async () => {
+  it("N concurrent requests, hung upstream: one upstream call, all answered 503 + Retry-After in time", async () => {
     // Per-call timeout 5 s, 2 retries: without the request bound the first alone would take ~10 s,
     // and each waiter would then call upstream again in turn.
     const api = await startApi({
@@ -95,7 +95,7 @@ describe.each(testDrivers())("bounded waits on %s", (driver) => {
     }
   });
 
-  it("a queue of requests for one series on a slow upstream is answered within the bound, not one after another", async () => {
+  it("requests queued for one series on a slow upstream are answered within the bound, not one by one", async () => {
     const api = await startApi({ retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 });
     system.replay.setLatency(600); // each call succeeds, slowly (ten in a row would take 6 s)
     // Ten different months of one series: each needs its own fetch under the same series lock.
@@ -135,7 +135,7 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))(
       await database?.close();
     });
 
-    it("a request waiting on another replica's hold of the series lock stops at its deadline: 503, no upstream call", async () => {
+    it("a request waiting on another replica's series lock stops at its deadline: 503, no upstream call", async () => {
       const api = await serveSystem({
         database,
         replay,
