@@ -1,12 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Suites run real PGlite, PostgreSQL and loopback HTTP side by side on a 2-core machine that CI
-// shares with other work: generous timeouts keep a loaded machine from failing a correct test.
+// One suite, test/embedded.test.ts: QuantDB in this process on PGlite data directories against the replay upstream
+// (no PostgreSQL: embedded mode is PGlite only), with child processes for the one-process-per-directory check; and
+// one type test, test/embedded.test-d.ts. PGlite opens slowly on the shared 2-core CI machine: generous timeouts.
+const typecheck = { enabled: true, include: ["test/embedded.test-d.ts"] };
+
 export default defineConfig({
-  test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"] },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-  },
+  test: { include: ["test/embedded.test.ts"], typecheck, testTimeout: 120_000, hookTimeout: 120_000 },
 });

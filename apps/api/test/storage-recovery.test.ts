@@ -12,18 +12,14 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { ManualClock } from "@quantdb/core/clock";
 import { openDatabase, type DatabaseHandle } from "@quantdb/db";
 import { openTestDatabase, readOnlyFault, testDrivers, type StorageFault } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_DIR } from "../bench/processes.ts";
-import { createSystem, replayUrls } from "@quantdb/server";
-import { AFTER_CLOSE, fetchParsed } from "@quantdb/server/testing";
+import { serveSystem } from "@quantdb/server/testing";
 
 const HISTORY = "/api/v1/historical/stock";
 
@@ -40,27 +36,6 @@ function canWrite(dir: string): boolean {
   } catch {
     return false;
   }
-}
-
-async function serveSystem(database: DatabaseHandle, replay: ReplayServer) {
-  const { app, close } = await createSystem({
-    database,
-    clock: new ManualClock(AFTER_CLOSE),
-    urls: replayUrls(replay),
-    timeoutMs: 5000,
-    listPageDelayMs: 0,
-  });
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    get: (path: string) => fetchParsed(url + path),
-    stop: async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await close();
-    },
-  };
 }
 
 describe.each(testDrivers())("a database that stops accepting writes, and recovers, on %s", (driver) => {
@@ -95,7 +70,7 @@ describe.each(testDrivers())("a database that stops accepting writes, and recove
       database = test;
       fault = readOnlyFault(test.url!);
     }
-    const api = await serveSystem(database, replay);
+    const api = await serveSystem({ database, replay, timeoutMs: 5000 });
     try {
       const first = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
       expect(first.status).toBe(200);

@@ -4,20 +4,15 @@
 # into a fresh project outside the workspace, and run a script there: history through createEmbedded on a
 # temporary data directory, against the replay upstream (real recorded data, offline).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-embedded=$(pwd)
-root=$(cd ../.. && pwd)
+embedded=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$embedded/../.." && pwd)
 
 work=$(mktemp -d /tmp/quantdb-embedded-smoke.XXXXXX)
-replay_pid=""
-cleanup() { [ -n "$replay_pid" ] && kill "$replay_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
+# The SDK tarball is only installed here (its own smoke test checks it).
 (cd "$root/packages/sdk" && pnpm pack --pack-destination "$work" >/dev/null)
-pnpm pack --pack-destination "$work" >/dev/null
 sdk_tarball=$(ls "$work"/quantdb-sdk-*.tgz)
-tarball=$(ls "$work"/quantdb-embedded-*.tgz)
-pnpm exec publint --pack pnpm --strict
-pnpm exec attw "$tarball" --profile esm-only --format table-flipped --exclude-entrypoints package.json
+tarball=$(bash "$root/scripts/pack-check.sh" "$embedded" "$work" --exclude-entrypoints package.json)
 tar -tzf "$tarball" >"$work/files.txt"
 grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" ||
   { echo "smoke: dist/migrations missing"; exit 1; }
@@ -26,6 +21,7 @@ free_port() { node "$root/scripts/free-port.mjs"; }
 replay_port=$(free_port)
 (cd "$root/packages/replay" && REPLAY_PORT=$replay_port exec node --import tsx src/main.ts >"$work/replay.log" 2>&1) &
 replay_pid=$!
+trap 'kill "$replay_pid" 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$replay_port/" && break; sleep 0.5; done
 
 mkdir -p "$work/project"

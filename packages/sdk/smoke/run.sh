@@ -4,18 +4,14 @@
 # print what the install added to node_modules (must stay under 5 MB, with no database, scheduler or
 # server package), and run a script there against a QuantDB API on the replay upstream.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-sdk=$(pwd)
-root=$(cd ../.. && pwd)
+sdk=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$sdk/../.." && pwd)
 
 work=$(mktemp -d /tmp/quantdb-sdk-smoke.XXXXXX)
 api_pid=""
 cleanup() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-pnpm pack --pack-destination "$work" >/dev/null
-tarball=$(ls "$work"/quantdb-sdk-*.tgz)
-pnpm exec publint --pack pnpm --strict
-pnpm exec attw "$tarball" --profile esm-only --format table-flipped
+tarball=$(bash "$root/scripts/pack-check.sh" "$sdk" "$work")
 
 # The API, as a user would run it, on the replay upstream (real recorded data, offline).
 free_port() { node "$root/scripts/free-port.mjs"; }

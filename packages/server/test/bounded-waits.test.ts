@@ -6,9 +6,6 @@
  * assertions on upstream call counts, status codes and reasons, and on what had not happened yet
  * when the answer came (a hung call still hanging, a lock still held), never on elapsed time.
  */
-import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
-import { ManualClock } from "@quantdb/core/clock";
 import { instrumentKey } from "@quantdb/core/markets";
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyConfig } from "@quantdb/core/upstream";
@@ -17,8 +14,7 @@ import { openTestDatabase, testDrivers } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnv } from "../src/env.ts";
-import { createSystem, replayUrls } from "../src/system.ts";
-import { AFTER_CLOSE, fetchParsed, systemSuite } from "./harness.ts";
+import { serveSystem, systemSuite } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/stock";
 const KLINE = { path: "/api/qt/stock/kline/get" };
@@ -127,7 +123,6 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))(
     let database: DatabaseHandle & { url?: string };
     let replay: ReplayServer;
     let coordination: CoordinationPool;
-    const servers: ServerType[] = [];
 
     beforeAll(async () => {
       database = await openTestDatabase(driver);
@@ -135,27 +130,19 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))(
       coordination = openCoordinationPool(database.url!);
     }, 60_000);
     afterAll(async () => {
-      await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
       await coordination?.close();
       await replay?.close();
       await database?.close();
     });
 
     it("a request waiting on another replica's series lock stops at its deadline: 503, no upstream call", async () => {
-      const { app, close } = await createSystem({
+      const api = await serveSystem({
         database,
-        clock: new ManualClock(AFTER_CLOSE),
-        urls: replayUrls(replay),
+        replay,
         timeoutMs: 5000,
-        listPageDelayMs: 0,
         upstreamPolicy: { retries: 0, totalTimeoutMs: DEADLINE_MS, breakerThreshold: 0 },
         coordinationUrl: database.url!,
       });
-      const server = await new Promise<ServerType>((resolve) => {
-        const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-      });
-      servers.push(server);
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
       // "Another replica" holds the series' advisory lock (as while fetching) until released.
       let release!: () => void;
@@ -176,7 +163,7 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))(
         release();
       }, 3 * DEADLINE_MS);
       try {
-        const answer = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+        const answer = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
         expect(answer.status).toBe(503);
         expect(answer.body.error).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", details: { reason: "total_timeout" } });
         expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -186,13 +173,13 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))(
         release();
         await other;
         // The lock is free again and the connections that waited were not left with a lock_timeout.
-        const after = await fetchParsed(`${url}${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
+        const after = await api.get(`${HISTORY}/600519?start_date=20240102&end_date=20240329&adjust=qfq`);
         expect(after.status).toBe(200);
       } finally {
         clearTimeout(valve);
         release();
         await other;
-        await close();
+        await api.stop();
       }
     });
   },

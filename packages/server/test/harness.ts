@@ -11,7 +11,7 @@ import { clearAll, countRows } from "@quantdb/db";
 import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createSystem, replayUrls, type UpstreamUrls } from "../src/system.ts";
+import { createSystem, replayUrls, type SystemOptions, type UpstreamUrls } from "../src/system.ts";
 
 /** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to today is final. */
 export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
@@ -58,40 +58,61 @@ export async function fetchParsed(
   return { status: response.status, body, headers: response.headers, text };
 }
 
+/** An API served on loopback: its URL, fetch over real HTTP, and `stop` (its listener, then its system). */
+export interface ServedApi {
+  url: string;
+  get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The system on `database` with the same wiring as the server entry, every upstream pointed at `replay` (`urls`
+ * overrides single ones) and no stock-list page delay, served on an ephemeral loopback port. The clock defaults to
+ * {@link AFTER_CLOSE}, the per-call upstream timeout to 3 s; other {@link SystemOptions} pass through.
+ */
+export async function serveSystem(
+  options: { database: DatabaseHandle; replay: ReplayServer; urls?: Partial<UpstreamUrls> } & Partial<
+    Omit<SystemOptions, "database" | "urls">
+  >,
+): Promise<ServedApi> {
+  const { replay, urls = {}, ...rest } = options;
+  const { app, close } = await createSystem({
+    clock: new ManualClock(AFTER_CLOSE),
+    timeoutMs: 3000,
+    listPageDelayMs: 0,
+    ...rest,
+    urls: { ...replayUrls(replay), ...urls },
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    get: (path, init) => fetchParsed(url + path, init),
+    async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      await close(); // calendar subscription, coordination
+    },
+  };
+}
+
 export async function startSystem(driver: TestDriver): Promise<TestSystem> {
   const database = await openTestDatabase(driver);
   const replay = await startReplay();
-  const servers: ServerType[] = [];
-  const systems: Array<() => Promise<void>> = [];
-  /** Stop every API started so far: its listener, then its system (calendar subscription, coordination). */
+  const apis: ServedApi[] = [];
+  /** Stop every API started so far. */
   const stopApis = async () => {
-    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-    await Promise.all(systems.splice(0).map((close) => close()));
+    await Promise.all(apis.splice(0).map((api) => api.stop()));
   };
   return {
     database,
     replay,
     async api({ clock = new ManualClock(AFTER_CLOSE), timeoutMs = 3000, urls = {}, upstreamPolicy } = {}) {
-      // the same wiring as the server entry, every upstream pointed at the replay, no page delay
-      const { app, close } = await createSystem({
-        database,
-        clock,
-        urls: { ...replayUrls(replay), ...urls },
-        timeoutMs,
-        listPageDelayMs: 0,
-        ...(upstreamPolicy ? { upstreamPolicy } : {}),
-      });
-      systems.push(close);
-      const server = await new Promise<ServerType>((resolve) => {
-        const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-      });
-      servers.push(server);
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return {
-        url,
-        clock,
-        get: (path, init) => fetchParsed(url + path, init),
-      };
+      const policy = upstreamPolicy ? { upstreamPolicy } : {};
+      const api = await serveSystem({ database, replay, clock, timeoutMs, urls, ...policy });
+      apis.push(api);
+      return { url: api.url, clock, get: api.get };
     },
     async reset() {
       await stopApis();

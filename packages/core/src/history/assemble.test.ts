@@ -31,15 +31,13 @@ async function held(dates: string[], now: string) {
   });
   const instrument = (await store.findInstrument(SYMBOL))!;
   store.calls.length = 0;
-  const series = seriesContext({
-    store,
-    upstream: new MemoryUpstream(),
-    symbol: SYMBOL,
-    adjust: "",
-    calendar: cn,
-    clock: new ManualClock(now),
-  });
-  return { store, series, instrument };
+  return { store, series: unadjusted(store, now), instrument };
+}
+
+/** The unadjusted series' context over `store` at `now` (its upstream holds nothing). */
+function unadjusted(store: MemoryHistoryStore, now: string) {
+  const clock = new ManualClock(now);
+  return seriesContext({ store, upstream: new MemoryUpstream(), symbol: SYMBOL, adjust: "", calendar: cn, clock });
 }
 
 const served = (date: string, price = 10, provisional = false) => ({
@@ -112,14 +110,7 @@ describe("assembleDaily", () => {
 
   it("reports an allowed partial answer: upstream's failure, the spans missing, upstream's name first", async () => {
     const store = new MemoryHistoryStore();
-    const series = seriesContext({
-      store,
-      upstream: new MemoryUpstream(),
-      symbol: SYMBOL,
-      adjust: "",
-      calendar: cn,
-      clock: new ManualClock(EVENING),
-    });
+    const series = unadjusted(store, EVENING);
     const window = planWindow({ adjust: "", start: "2024-01-02", end: "2024-01-05" }, series.moment);
     const progress = newProgress();
     progress.failure = new UpstreamUnavailableError("circuit open", 42, { reason: "circuit_open" });

@@ -1,17 +1,17 @@
 /**
  * The history service when upstream is unavailable (503 or, with allowPartial, the held part with
  * the missing spans) and with a cross-process series lock (taken only when something is missing,
- * then the plan is made again inside it). The in-memory store (testing/) and a scripted upstream.
+ * then the plan is made again inside it). The in-memory store and upstream (testing/), its failures queued.
  */
 import { describe, expect, it } from "vitest";
 import { bundledCalendars } from "../calendar/index.ts";
 import { ManualClock } from "../clock.ts";
-import type { DailyBarsRequest, DailyBarSource } from "./source.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { UpstreamUnavailableError } from "../upstream/policy.ts";
 import { HistoryService, type SeriesLock } from "./service.ts";
 import { MemoryHistoryStore } from "./testing/memory-store.ts";
-import type { Adjust, DailyBar, UpstreamBars } from "./types.ts";
+import { flatBar as bar, MemoryUpstream } from "./testing/memory-upstream.ts";
+import type { Adjust, DailyBar } from "./types.ts";
 
 const SYMBOL = parseStockSymbol("600519");
 const clock = new ManualClock("2026-11-20T12:00:00Z");
@@ -34,46 +34,23 @@ function memoryStore() {
   return { store, spans, hold };
 }
 
-function bar(date: string): DailyBar {
-  return {
-    date,
-    open: 10,
-    high: 10,
-    low: 10,
-    close: 10,
-    volume: 100,
-    amount: 1000,
-    amplitude: 0,
-    pct_change: 0,
-    change: 0,
-    turnover_rate: 0.1,
-  };
-}
-
-/** An upstream answering each call from a script (an answer, or an error to throw); records the calls. */
-function scriptedSource(script: Array<UpstreamBars | Error>) {
-  const calls: DailyBarsRequest[] = [];
-  const source: DailyBarSource = {
-    async fetchDailyBars(request) {
-      calls.push(request);
-      const next = script.shift() ?? { name: "贵州茅台", bars: [] };
-      if (next instanceof Error) throw next;
-      return next;
-    },
-  };
-  return { source, calls };
-}
-
 const unavailable = () =>
   new UpstreamUnavailableError("circuit open", 42, { host: "push2his.eastmoney.com", reason: "circuit_open" });
 const query = (start: string, end: string, adjust: Adjust = "qfq") => ({ symbol: SYMBOL, adjust, start, end });
+
+/** Upstream in memory holding no bars, whose next call fails unavailable (503, retry after 42 s). */
+function failingUpstream() {
+  const upstream = new MemoryUpstream();
+  upstream.failNext(unavailable());
+  return upstream;
+}
 
 describe("HistoryService when upstream is unavailable", () => {
   it("serves a fully held range without calling upstream, complete", async () => {
     const { store, hold } = memoryStore();
     await hold("2024-01-02", "2024-01-05", [bar("2024-01-02"), bar("2024-01-03")]);
-    const upstream = scriptedSource([unavailable()]);
-    const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars });
+    const upstream = failingUpstream();
+    const service = new HistoryService({ store, upstream, clock, calendars: bundledCalendars });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-05"));
     expect(result).toMatchObject({ complete: true, missing: [], upstreamError: null });
     expect(result.bars).toHaveLength(2);
@@ -83,7 +60,7 @@ describe("HistoryService when upstream is unavailable", () => {
   it("throws the 503 when a needed span cannot be fetched, storing nothing", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-02", "2024-01-05", [bar("2024-01-02")]);
-    const upstream = scriptedSource([unavailable()]).source;
+    const upstream = failingUpstream();
     const service = new HistoryService({ store, upstream, clock, calendars: bundledCalendars });
     const error = await service.getDailyBars(query("2024-01-02", "2024-01-31")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
@@ -94,7 +71,7 @@ describe("HistoryService when upstream is unavailable", () => {
   it("with allowPartial answers the held part, complete=false, and every span not served", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", [bar("2024-01-08"), bar("2024-01-09")]);
-    const upstream = scriptedSource([unavailable()]).source;
+    const upstream = failingUpstream();
     const service = new HistoryService({ store, upstream, clock, calendars: bundledCalendars, logger: { warn() {} } });
     // Missing: 01-02..01-05 before the held span and 01-15..01-19 after it; the first call fails.
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
@@ -115,11 +92,15 @@ describe("HistoryService when upstream is unavailable", () => {
   it("with allowPartial keeps what was fetched before the failure and lists only the rest", async () => {
     const { store, hold, spans } = memoryStore();
     await hold("2024-01-08", "2024-01-12", []);
-    const upstream = scriptedSource([
-      { name: "贵州茅台", bars: ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map(bar) },
-      unavailable(),
-    ]);
-    const service = new HistoryService({ store, upstream: upstream.source, clock, calendars: bundledCalendars });
+    // the first call answers upstream's bars of 01-02..01-05, the second fails
+    const upstream = new MemoryUpstream();
+    upstream.setSeries(
+      SYMBOL,
+      "qfq",
+      ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map((d) => bar(d)),
+    );
+    upstream.failNext(unavailable(), { after: 1 });
+    const service = new HistoryService({ store, upstream, clock, calendars: bundledCalendars });
     const result = await service.getDailyBars(query("2024-01-02", "2024-01-19"), { allowPartial: true });
     expect(upstream.calls).toHaveLength(2);
     expect(result.missing).toEqual([{ start: "2024-01-15", end: "2024-01-19" }]);
@@ -131,7 +112,7 @@ describe("HistoryService when upstream is unavailable", () => {
 describe("HistoryService with a cross-process series lock", () => {
   it("takes the lock only when something is missing, and plans again inside it", async () => {
     const { store, hold } = memoryStore();
-    const upstream = scriptedSource([]);
+    const upstream = new MemoryUpstream();
     const taken: string[] = [];
     // Another replica fetches and stores the span while this one waits for the lock.
     const lock: SeriesLock = {
@@ -143,7 +124,7 @@ describe("HistoryService with a cross-process series lock", () => {
     };
     const service = new HistoryService({
       store,
-      upstream: upstream.source,
+      upstream,
       clock,
       calendars: bundledCalendars,
       seriesLock: lock,

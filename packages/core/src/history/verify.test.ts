@@ -9,7 +9,7 @@ import { ManualClock } from "../clock.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { newProgress } from "./context.ts";
 import { planWindow, readPlan } from "./plan.ts";
-import type { HistoryStore } from "./service.ts";
+import type { FetchedSpan, HistoryStore } from "./service.ts";
 import { MemoryHistoryStore } from "./testing/memory-store.ts";
 import { flatBar, memoryLogger, MemoryUpstream, seriesContext } from "./testing/memory-upstream.ts";
 import type { Adjust } from "./types.ts";
@@ -55,6 +55,10 @@ async function heldSeries(options: { checkedOn?: string; price?: number; now?: s
   const id = (await store.findInstrument(SYMBOL))!.id;
   return { store, upstream, logger, series, id };
 }
+
+/** Store a fetch of the qfq series without bars or name: a span now held, or empty answers to remember. */
+const saveNothingNew = (store: HistoryStore, fetched: Partial<Pick<FetchedSpan, "span" | "pendingEmpty">>) =>
+  store.saveFetched({ symbol: SYMBOL, name: null, adjust: "qfq", span: null, bars: [], fetchedAt, ...fetched });
 
 const closes = async (store: HistoryStore, id: number, adjust: Adjust = "qfq") =>
   (await store.bars(id, adjust, "2000-01-01", "2100-01-01")).map((bar) => [bar.date, bar.close]);
@@ -134,27 +138,11 @@ describe("confirmEmpty", () => {
 describe("shareEmptyAnswers", () => {
   it("serves the empty answers another request got meanwhile without asking; earlier ones still confirm", async () => {
     const { store, series } = await heldSeries({ checkedOn: "2026-11-20" });
-    await store.saveFetched({
-      symbol: SYMBOL,
-      name: null,
-      adjust: "qfq",
-      span: null,
-      bars: [],
-      fetchedAt,
-      pendingEmpty: [{ start: "2024-01-08", end: "2024-01-08" }],
-    });
+    await saveNothingNew(store, { pendingEmpty: [{ start: "2024-01-08", end: "2024-01-08" }] });
     const window = planWindow({ adjust: "qfq", start: "2024-01-02", end: "2024-01-12" }, series.moment);
     const seenBefore = await store.pendingEmpty(1, "qfq", "2024-01-02", "2024-01-12");
     // another request's answer was empty for 01-09..10 while this one waited for the lock
-    await store.saveFetched({
-      symbol: SYMBOL,
-      name: null,
-      adjust: "qfq",
-      span: null,
-      bars: [],
-      fetchedAt,
-      pendingEmpty: [{ start: "2024-01-09", end: "2024-01-10" }],
-    });
+    await saveNothingNew(store, { pendingEmpty: [{ start: "2024-01-09", end: "2024-01-10" }] });
     const plan = await readPlan(series, window);
     expect(plan.runs).toEqual([{ start: "2024-01-08", end: "2024-01-12" }]);
 
@@ -264,14 +252,7 @@ describe("checkSeries", () => {
       newSeries: true,
       replaced: false,
     });
-    await store.saveFetched({
-      symbol: SYMBOL,
-      name: null,
-      adjust: "qfq",
-      span: { start: "2024-01-02", end: "2024-01-05" },
-      bars: [],
-      fetchedAt,
-    });
+    await saveNothingNew(store, { span: { start: "2024-01-02", end: "2024-01-05" } });
     const plan = await readPlan(series, window(series));
     expect(await checkSeries(series, window(series), plan, newProgress())).toEqual({
       newSeries: true,

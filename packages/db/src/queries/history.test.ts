@@ -1,5 +1,6 @@
 import { parseStockSymbol } from "@quantdb/core/symbols";
 import type { DailyBar } from "@quantdb/core/history";
+import { describeHistoryStore, sampleBar as bar } from "@quantdb/core/history/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDatabase, type DatabaseHandle } from "../client.ts";
@@ -7,20 +8,6 @@ import { dataVersionCacheOf } from "../data-versions.ts";
 import { dailyBars } from "../schema/index.ts";
 import { openTestDatabase, testDrivers } from "../testing.ts";
 import { barsViaDrizzleRows, bulkUpsertBars, clearAll, countRows, createHistoryStore, dataVersion } from "./history.ts";
-
-const bar = (date: string, close: number): DailyBar => ({
-  date,
-  open: close,
-  high: close + 1,
-  low: close - 1,
-  close,
-  volume: 12_345_600,
-  amount: 1.5e9,
-  amplitude: 2.1,
-  pct_change: -0.5,
-  change: -0.05,
-  turnover_rate: null,
-});
 
 describe.each(testDrivers())("history store on %s", (driver) => {
   let handle: DatabaseHandle & { url?: string };
@@ -34,96 +21,10 @@ describe.each(testDrivers())("history store on %s", (driver) => {
   const moutai = parseStockSymbol("600519");
   const fetchedAt = new Date("2026-11-20T08:00:00Z");
 
-  it("stores bars and coverage in one write and reads them back exactly", async () => {
-    const store = createHistoryStore(handle.db);
-    const bars = [bar("2024-01-02", 1685.01), bar("2024-01-03", 1694.0)];
-    await store.saveFetched({
-      symbol: moutai,
-      name: "贵州茅台",
-      adjust: "qfq",
-      span: { start: "2024-01-02", end: "2024-01-05" },
-      bars,
-      fetchedAt,
-    });
-    const instrument = await store.findInstrument(moutai);
-    expect(instrument).toMatchObject({ name: "贵州茅台" });
-    expect(await store.bars(instrument!.id, "qfq", "2024-01-01", "2024-12-31")).toEqual(bars);
-    expect(await store.bars(instrument!.id, "", "2024-01-01", "2024-12-31")).toEqual([]);
-    expect(await store.coverage(instrument!.id, "qfq", "2024-01-04", "2024-02-01")).toEqual([
-      { start: "2024-01-02", end: "2024-01-05", fetchedAt },
-    ]);
-    expect(await store.coverage(instrument!.id, "qfq", "2024-01-06", "2024-02-01")).toEqual([]);
-    expect(await store.coverage(instrument!.id, "hfq", "2024-01-01", "2024-02-01")).toEqual([]);
-  });
-
-  it("upserts bars, keeps the name when upstream sends none, and drops spans a new span contains", async () => {
-    const store = createHistoryStore(handle.db);
-    await store.saveFetched({
-      symbol: moutai,
-      name: "贵州茅台",
-      adjust: "",
-      span: { start: "2024-01-03", end: "2024-01-03" },
-      bars: [bar("2024-01-03", 1)],
-      fetchedAt,
-    });
-    await store.saveFetched({
-      symbol: moutai,
-      name: null,
-      adjust: "",
-      span: { start: "2024-01-02", end: "2024-01-04" },
-      bars: [bar("2024-01-03", 2)],
-      fetchedAt,
-    });
-    const instrument = await store.findInstrument(moutai);
-    expect(instrument!.name).toBe("贵州茅台");
-    expect((await store.bars(instrument!.id, "", "2024-01-01", "2024-01-31")).map((b) => b.close)).toEqual([2]);
-    expect(await countRows(handle.db)).toEqual({ instruments: 1, bars: 1, spans: 1 });
-  });
-
-  it("replaces a whole series atomically, leaving the other adjustments alone", async () => {
-    const store = createHistoryStore(handle.db);
-    await store.saveFetched({
-      symbol: moutai,
-      name: "贵州茅台",
-      adjust: "qfq",
-      span: { start: "2024-01-02", end: "2024-01-03" },
-      bars: [bar("2024-01-02", 1), bar("2024-01-03", 2)],
-      fetchedAt,
-    });
-    await store.saveFetched({
-      symbol: moutai,
-      name: null,
-      adjust: "qfq",
-      span: { start: "2024-03-01", end: "2024-03-01" },
-      bars: [bar("2024-03-01", 3)],
-      fetchedAt,
-    });
-    await store.saveFetched({
-      symbol: moutai,
-      name: null,
-      adjust: "",
-      span: { start: "2024-01-02", end: "2024-01-03" },
-      bars: [bar("2024-01-02", 9)],
-      fetchedAt,
-    });
-    const later = new Date("2026-11-21T08:00:00Z");
-    await store.replaceSeries({
-      symbol: moutai,
-      name: null,
-      adjust: "qfq",
-      span: { start: "2024-01-02", end: "2024-03-01" },
-      bars: [bar("2024-01-03", 1.5)],
-      fetchedAt: later,
-    });
-    const { id } = (await store.findInstrument(moutai))!;
-    expect((await store.bars(id, "qfq", "2024-01-01", "2024-12-31")).map((b) => [b.date, b.close])).toEqual([
-      ["2024-01-03", 1.5],
-    ]);
-    expect(await store.coverage(id, "qfq", "2024-01-01", "2024-12-31")).toEqual([
-      { start: "2024-01-02", end: "2024-03-01", fetchedAt: later },
-    ]);
-    expect((await store.bars(id, "", "2024-01-01", "2024-12-31")).map((b) => b.close)).toEqual([9]);
-  });
+  describeHistoryStore("the HistoryStore contract", () => ({
+    store: createHistoryStore(handle.db),
+    rows: () => countRows(handle.db),
+  }));
 
   it("writes nothing when part of a write fails", async () => {
     const store = createHistoryStore(handle.db);
@@ -234,102 +135,25 @@ describe.each(testDrivers())("history store on %s", (driver) => {
     expect(seen.has(await dataVersion(handle.db, moutai))).toBe(false);
   });
 
-  it("reads instrument, coverage and bars in one snapshot, bars in date order whatever the write order", async () => {
+  it("stores bulk-upserted bars as JSON in DailyBar order too, and clearAll forgets every series' rows", async () => {
     const store = createHistoryStore(handle.db);
-    expect(
-      await store.snapshot!(moutai, "", { start: "2024-01-01", end: "2024-12-31", coverageEnd: "2024-12-31" }),
-    ).toEqual({
-      instrument: null,
-      held: [],
-      bars: { json: "[]", count: 0 },
-      checkedOn: null,
-    });
-    const later = new Date("2026-11-20T08:00:00.123Z");
-    // written newest first, one session per write, so heap order is the reverse of date order
-    for (const [i, date] of ["2024-01-05", "2024-01-04", "2024-01-03", "2024-01-02"].entries()) {
-      await store.saveFetched({
-        symbol: moutai,
-        name: "贵州茅台",
-        adjust: "qfq",
-        span: { start: date, end: date },
-        bars: [bar(date, 10 + i)],
-        fetchedAt: i === 0 ? later : fetchedAt,
-      });
-    }
     await store.saveFetched({
       symbol: moutai,
-      name: null,
-      adjust: "",
+      name: "贵州茅台",
+      adjust: "qfq",
       span: { start: "2024-01-02", end: "2024-01-05" },
-      bars: [bar("2024-01-03", 99)],
+      bars: [bar("2024-01-02", 1)],
       fetchedAt,
-    });
-    const snapshot = await store.snapshot!(moutai, "qfq", {
-      start: "2024-01-03",
-      end: "2024-12-31",
-      coverageEnd: "2024-01-04",
+      pendingEmpty: [{ start: "2024-01-08", end: "2024-01-09" }],
+      checkedOn: "2026-11-20",
     });
     const { id } = (await store.findInstrument(moutai))!;
-    expect(snapshot.instrument).toEqual({ id, name: "贵州茅台" });
-    expect(snapshot.held).toEqual([
-      { start: "2024-01-03", end: "2024-01-03", fetchedAt },
-      { start: "2024-01-04", end: "2024-01-04", fetchedAt },
-    ]);
-    expect(snapshot.bars.count).toBe(3);
-    expect(JSON.parse(snapshot.bars.json)).toEqual([
-      bar("2024-01-03", 12),
-      bar("2024-01-04", 11),
-      bar("2024-01-05", 10),
-    ]);
-    expect(JSON.parse(snapshot.bars.json)).toEqual(await store.bars(id, "qfq", "2024-01-03", "2024-12-31"));
-    expect(await store.barsJson!(id, "qfq", "2024-01-03", "2024-12-31")).toEqual(snapshot.bars);
     // the stored text is exactly JSON.stringify of each bar (keys in DailyBar order, whatever the caller's order)
     const reordered = Object.fromEntries(Object.entries(bar("2024-01-08", 7)).reverse()) as unknown as DailyBar;
     await bulkUpsertBars(handle.db, id, "qfq", [reordered], fetchedAt);
     expect((await store.barsJson!(id, "qfq", "2024-01-08", "2024-01-08")).json).toBe(
       `[${JSON.stringify(bar("2024-01-08", 7))}]`,
     );
-  });
-
-  it("remembers unconfirmed empty answers until a held span covers them, and each series' last check", async () => {
-    const store = createHistoryStore(handle.db);
-    const empty = { symbol: moutai, name: "贵州茅台", adjust: "qfq" as const, bars: [], fetchedAt };
-    await store.saveFetched({
-      ...empty,
-      span: { start: "2024-01-02", end: "2024-01-03" },
-      bars: [bar("2024-01-02", 1), bar("2024-01-03", 1)],
-      pendingEmpty: [{ start: "2024-01-04", end: "2024-01-05" }],
-    });
-    const { id } = (await store.findInstrument(moutai))!;
-    const first = await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31");
-    expect(first.map(({ start, end }) => [start, end])).toEqual([["2024-01-04", "2024-01-05"]]);
-    expect(await store.pendingEmpty(id, "", "2024-01-01", "2024-01-31")).toEqual([]);
-    expect(await store.pendingEmpty(id, "qfq", "2024-01-06", "2024-01-31")).toEqual([]);
-    // a second observation gets a later id; a held span covering the first one drops it
-    await store.saveFetched({ ...empty, span: null, pendingEmpty: [{ start: "2024-01-08", end: "2024-01-08" }] });
-    const both = await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31");
-    expect(both[1]!.id).toBeGreaterThan(both[0]!.id);
-    await store.saveFetched({ ...empty, span: { start: "2024-01-03", end: "2024-01-05" } });
-    expect((await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).map(({ start }) => start)).toEqual([
-      "2024-01-08",
-    ]);
-    expect(await store.lastBar(id, "qfq", "2024-12-31")).toEqual(bar("2024-01-03", 1));
-    expect(await store.lastBar(id, "qfq", "2024-01-02")).toEqual(bar("2024-01-02", 1));
-    expect(await store.lastBar(id, "", "2024-12-31")).toBeNull();
-
-    expect(await store.checkedOn(id, "qfq")).toBeNull();
-    await store.markChecked(id, "qfq", "2026-11-20");
-    await store.markChecked(id, "qfq", "2026-11-19"); // an older day never moves it back
-    expect(await store.checkedOn(id, "qfq")).toBe("2026-11-20");
-    expect(await store.checkedOn(id, "hfq")).toBeNull();
-    expect(
-      (await store.snapshot!(moutai, "qfq", { start: "2024-01-01", end: "2024-01-31", coverageEnd: "2024-01-31" }))
-        .checkedOn,
-    ).toBe("2026-11-20");
-    // replacing the series forgets its unconfirmed answers and records the check
-    await store.replaceSeries({ ...empty, span: { start: "2024-01-02", end: "2024-01-10" }, checkedOn: "2026-11-23" });
-    expect(await store.pendingEmpty(id, "qfq", "2024-01-01", "2024-01-31")).toEqual([]);
-    expect(await store.checkedOn(id, "qfq")).toBe("2026-11-23");
     await clearAll(handle.db);
     expect(await countRows(handle.db)).toEqual({ instruments: 0, bars: 0, spans: 0 });
   });

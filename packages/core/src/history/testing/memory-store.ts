@@ -142,6 +142,16 @@ export class MemoryHistoryStore implements HistoryStore {
     return stored ? String(stored.version) : "none";
   }
 
+  /** How many instruments, bars (every series) and held spans it holds, as `@quantdb/db`'s `countRows` counts them. */
+  async rows(): Promise<{ instruments: number; bars: number; spans: number }> {
+    const series = [...this.#series.values()];
+    return {
+      instruments: this.#instruments.size,
+      bars: series.reduce((sum, s) => sum + s.bars.size, 0),
+      spans: series.reduce((sum, s) => sum + s.spans.length, 0),
+    };
+  }
+
   #instrument(symbol: Instrument): StoredInstrument | null {
     const stored = this.#instruments.get(instrumentKey(symbol));
     return stored ? { id: stored.id, name: stored.name } : null;
