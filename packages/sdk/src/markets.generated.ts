@@ -17,29 +17,33 @@ export interface MarketInfo {
 /** Every market the server serves, in the registry's order. */
 export const MARKETS: readonly MarketInfo[] = [
   {
-    id: "CN",
-    name: "A-shares (SSE/SZSE/BSE)",
-    timeZone: "Asia/Shanghai",
-    currency: "CNY",
-    stockPatterns: [
+    "id": "CN",
+    "name": "A-shares (SSE/SZSE/BSE)",
+    "timeZone": "Asia/Shanghai",
+    "currency": "CNY",
+    "stockPatterns": [
       "^(?<code>\\d{6})$",
       "^(?<code>\\d{6})\\.(?<exchange>SH|SS|SZ|BJ)$",
-      "^(?<exchange>SH|SZ|BJ)(?<code>\\d{6})$",
+      "^(?<exchange>SH|SZ|BJ)(?<code>\\d{6})$"
     ],
-    indexPatterns: [
+    "indexPatterns": [
       "^(?<exchange>SH|SZ|BJ|CSI)(?<code>\\d{6})$",
-      "^(?<code>\\d{6})(?:\\.(?<exchange>SH|SS|SZ|BJ|CSI))?$",
+      "^(?<code>\\d{6})(?:\\.(?<exchange>SH|SS|SZ|BJ|CSI))?$"
     ],
-    indexNames: [],
+    "indexNames": []
   },
   {
-    id: "HK",
-    name: "Hong Kong (HKEX)",
-    timeZone: "Asia/Hong_Kong",
-    currency: "HKD",
-    stockPatterns: ["^(?<code>\\d{5})$", "^(?<code>\\d{1,5})\\.HK$", "^HK[.:]?(?<code>\\d{1,5})$"],
-    indexPatterns: [],
-    indexNames: [
+    "id": "HK",
+    "name": "Hong Kong (HKEX)",
+    "timeZone": "Asia/Hong_Kong",
+    "currency": "HKD",
+    "stockPatterns": [
+      "^(?<code>\\d{5})$",
+      "^(?<code>\\d{1,5})\\.HK$",
+      "^HK[.:]?(?<code>\\d{1,5})$"
+    ],
+    "indexPatterns": [],
+    "indexNames": [
       "HSI",
       "^HSI",
       "HK.HSI",
@@ -62,7 +66,7 @@ export const MARKETS: readonly MarketInfo[] = [
       "HANGSENG TECH",
       "HANG SENG TECH",
       "HANG SENG TECH INDEX",
-      "恒生科技指数",
-    ],
-  },
+      "恒生科技指数"
+    ]
+  }
 ];
