@@ -1,8 +1,13 @@
-/** Exchange-local date helpers (CN and HK are both UTC+8). */
+/** Exchange-local date helpers. */
+import { MARKETS } from "@quantdb/sdk";
 
-/** Today in Asia/Shanghai as YYYY-MM-DD. */
-export function todayLocal(now: Date = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+/** The time zone of the dashboard's default dates: the first market's (A-shares, Asia/Shanghai). */
+export const DEFAULT_TIME_ZONE = MARKETS[0]!.timeZone;
+
+/** Today in `timeZone` (an IANA zone; default {@link DEFAULT_TIME_ZONE}) as YYYY-MM-DD. */
+export function todayLocal(now: Date = new Date(), timeZone: string = DEFAULT_TIME_ZONE): string {
+  // en-CA formats dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
 }
 
 export const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;

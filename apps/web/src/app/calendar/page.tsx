@@ -2,7 +2,7 @@ import Link from "next/link";
 import { MARKETS, type CalendarMarket, type CalendarSession, type TradingCalendar } from "@quantdb/sdk";
 import { serverClient } from "../../lib/client.ts";
 import { errorInfo } from "../../components/HistoryPage.tsx";
-import { addMonths, todayLocal } from "../../lib/dates.ts";
+import { addMonths, DEFAULT_TIME_ZONE, todayLocal } from "../../lib/dates.ts";
 
 const DOW = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -111,7 +111,7 @@ export default async function CalendarPage({
           {next} →
         </Link>
         <span className="muted">
-          Today (Asia/Shanghai): {today}. Outlined: today; shaded: half day; hours exchange-local.
+          Today ({DEFAULT_TIME_ZONE}): {today}. Outlined: today; shaded: half day; hours exchange-local.
         </span>
       </div>
       <div className="grid2">
