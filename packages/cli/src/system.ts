@@ -3,9 +3,6 @@
  * (`DATABASE_URL`, `QUANTDB_DATA_DIR`, upstream URLs, `QUANTDB_UPSTREAM=replay`, `QUANTDB_NOW`) and
  * wired by the API's own `createSystem`, so a command and the API answer exactly alike.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadEnv, type Env } from "@quantdb/server/env";
 import type { createSystem, upstreamUrlsFromEnv } from "@quantdb/server";
 import { ManualClock, systemClock, type Clock } from "@quantdb/core/clock";
@@ -27,15 +24,6 @@ export interface CliSystem {
 /** The configured clock: frozen at QUANTDB_NOW when set, else the system clock. */
 export function clockFromEnv(env: Env): Clock {
   return env.QUANTDB_NOW ? new ManualClock(env.QUANTDB_NOW) : systemClock;
-}
-
-/**
- * The migrations shipped next to the bundle (`dist/migrations` in the published package), or
- * undefined in the workspace, where `@quantdb/db` finds its own.
- */
-function bundledMigrations(): string | undefined {
-  const folder = fileURLToPath(new URL("./migrations/", import.meta.url));
-  return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
 }
 
 /**
@@ -62,7 +50,6 @@ export async function openConfiguredDatabase(
       url: env.DATABASE_URL,
       dataDir: env.QUANTDB_DATA_DIR,
       owner: as.owner,
-      migrationsFolder: bundledMigrations(),
     });
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) throw inUseRefusal(error, as.whatToDo ?? WHILE_A_SERVER_RUNS);
@@ -85,7 +72,6 @@ export async function openDatabaseOrServer(
         url: env.DATABASE_URL,
         dataDir: env.QUANTDB_DATA_DIR,
         owner,
-        migrationsFolder: bundledMigrations(),
       }),
     };
   } catch (error) {

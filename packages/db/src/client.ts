@@ -97,7 +97,7 @@ export interface OpenDatabaseOptions {
 
 /** The committed migrations folder, found through the package itself so it also resolves from bundles. */
 export function migrationsFolder(): string {
-  // A bundle that includes this module (the published CLI, the SDK's embedded mode) ships the
+  // A bundle that includes this module (the published CLI, @quantdb/embedded) ships the
   // migrations next to itself, where @quantdb/db/package.json cannot be resolved.
   const beside = fileURLToPath(new URL("./migrations/", import.meta.url));
   if (existsSync(join(beside, "meta", "_journal.json"))) return beside;

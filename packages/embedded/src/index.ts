@@ -10,9 +10,7 @@
  * const bars = await quantdb.getHistory("600519", { days: 30 });
  * await quantdb.close();
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
 import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "@quantdb/server";
 import { systemClock } from "@quantdb/core/clock";
 import { DataDirectoryInUseError, describeHolder, openDatabase } from "@quantdb/db";
@@ -68,12 +66,6 @@ export function defaultDataDir(): string {
   return envPaths("quantdb", { suffix: "" }).cache;
 }
 
-/** Migrations ship next to the built bundle (`dist/migrations`); from source, the db package finds its own. */
-function bundledMigrations(): string | undefined {
-  const folder = fileURLToPath(new URL("./migrations/", import.meta.url));
-  return existsSync(join(folder, "meta", "_journal.json")) ? folder : undefined;
-}
-
 /**
  * Open QuantDB in this process.
  * @throws {Error} when another process holds the data directory ("in use by another process: QuantDB
@@ -86,7 +78,7 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
   mkdirSync(dataDir, { recursive: true });
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    database = await openDatabase({ dataDir, owner: "SDK embedded", migrationsFolder: bundledMigrations() });
+    database = await openDatabase({ dataDir, owner: "SDK embedded" });
   } catch (error) {
     if (error instanceof DataDirectoryInUseError) {
       throw new Error(
