@@ -4,17 +4,13 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
-import { compress } from "hono/compress";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
-import { timing } from "hono/timing";
 import { apiKeyAuth } from "./middleware/auth.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { bodySizeLimit, urlLimit } from "./middleware/limits.ts";
 import type { HttpOptions } from "./middleware/options.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
-import { requestLog, rowsServed } from "./middleware/request-log.ts";
+import { edge } from "./middleware/edge.ts";
 import { silentLogger } from "./observability/logger.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import type { AppEnv, Services } from "./context.ts";
@@ -44,6 +40,9 @@ function pathMatcher(path: string): RegExp {
   return new RegExp(`^${pattern}/?$`);
 }
 
+/** Every answer varies by Origin (CORS) and Accept-Encoding (compression, and the cached variants). */
+const VARY = "Origin, Accept-Encoding";
+
 /** Headers a browser may send cross-origin, and read back. */
 const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-Id"];
 const CORS_EXPOSE_HEADERS = [
@@ -59,8 +58,8 @@ const CORS_EXPOSE_HEADERS = [
 /**
  * Build the app around already-constructed services.
  *
- * Middleware order: Server-Timing → request id → request log and latency metrics → security headers → compression
- * → CORS → size limits → client IP → API-key auth → rate limit → rows-served count → routes.
+ * Middleware order: edge (request id, Server-Timing, security headers, Vary, compression, request log and
+ * metrics) → CORS → size limits → client IP → API-key auth → rate limit → routes.
  * Without `http` options the app is open (auth off, no rate limit, silent log): the server entry
  * passes the environment's (default auth `admin`).
  * @throws when `http.auth` is not "off" and no `http.apiKeys` store is given.
@@ -92,12 +91,17 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
         });
   const corsOrigins = http.corsOrigins ?? ["http://localhost:3000"];
 
-  // Server-Timing: total;dur=<ms> — the server's own time on the request, from here to the answer.
-  app.use("*", timing({ totalDescription: "QuantDB" }));
-  app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
-  app.use("*", requestLog({ logger: http.logger ?? silentLogger(), metrics, logClientIp: http.logClientIp ?? false }));
-  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-site" }));
-  app.use("*", compress()); // gzip/deflate when Accept-Encoding asks (bodies over 1 KiB)
+  // One middleware for everything done after the route answers (see middleware/edge.ts).
+  app.use(
+    "*",
+    edge({
+      logger: http.logger ?? silentLogger(),
+      metrics,
+      logClientIp: http.logClientIp ?? false,
+      secureHeaders: { crossOriginResourcePolicy: "same-site" },
+      vary: VARY,
+    }),
+  );
   const corsHandler = cors({
     origin: corsOrigins.includes("*") ? "*" : corsOrigins,
     allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
@@ -105,14 +109,11 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
     exposeHeaders: CORS_EXPOSE_HEADERS,
     maxAge: 600,
   });
-  app.use("*", async (c, next) => {
-    // Every answer varies by Origin (CORS) and Accept-Encoding (compression). Set here, before the
-    // route answers, the header goes into its response as that is built: set afterwards (as
-    // compress does when Vary lacks Accept-Encoding), or with c.res touched before the route runs
-    // (as cors does), Hono rebuilds every response as a full WHATWG Response and streams it.
-    c.header("Vary", "Origin, Accept-Encoding");
-    // Browsers send Origin with every cross-origin request; only those need CORS headers.
+  // Browsers send Origin with every cross-origin request; only those need CORS headers. Vary is set
+  // before cors appends Origin to it, so it keeps Accept-Encoding.
+  app.use("*", (c, next) => {
     if (c.req.header("origin") === undefined) return next();
+    c.header("Vary", VARY);
     return corsHandler(c, next);
   });
   app.use("*", urlLimit(http.maxUrlLength ?? 4096));
@@ -139,7 +140,6 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
         metrics,
       }),
     );
-  if (metrics) app.use("*", rowsServed(metrics));
   app.use("*", async (c, next) => {
     c.set("services", services);
     await next();

@@ -7,7 +7,10 @@ import { parseStockSymbol } from "@quantdb/core/symbols";
 import { bulkUpsertBars, clearAll, createHistoryStore } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
 import { describe, expect, it } from "vitest";
+import http from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { BodyCache, etagMatches, serialise } from "../src/body-cache.ts";
+import { negotiateEncoding } from "../src/encoding.ts";
 import { systemSuite } from "./harness.ts";
 
 const PATH = "/api/v1/historical/stock/600519?start_date=20240102&end_date=20240329&adjust=qfq";
@@ -29,23 +32,54 @@ describe("BodyCache", () => {
     expect(cache.get("big")).toBeUndefined();
   });
 
-  it("tags a body by its bytes, or a large one by its identity key and its two ends", () => {
-    const pad = "x".repeat(3000);
-    const big = (middle: string) => `{"head":1,"data":"${pad}${middle.repeat(5000)}${pad}","tail":2}`;
-    expect(serialise(big("a"), "application/json").etag).not.toBe(serialise(big("b"), "application/json").etag);
-    // the identity stands for the middle: same key and ends → same tag; another key → another tag
-    expect(serialise(big("a"), "application/json", 0, "k1").etag).toBe(
-      serialise(big("b"), "application/json", 0, "k1").etag,
+  it("tags a body by its bytes and type, or by the parts it is told determine it", () => {
+    expect(serialise('{"a":1}', "application/json").etag).toBe(serialise('{"a":1}', "application/json").etag);
+    expect(serialise('{"a":1}', "application/json").etag).not.toBe(serialise('{"a":2}', "application/json").etag);
+    expect(serialise("a", "text/csv").etag).not.toBe(serialise("a", "application/json").etag);
+    // a history answer is tagged without its metadata.cache: two texts, one tag
+    const tagged = ['{"metadata":{"cache":null}}', "[1,2]"];
+    expect(serialise('{"metadata":{"cache":{"hit":false}},"data":[1,2]}', "application/json", 2, tagged).etag).toBe(
+      serialise('{"metadata":{"cache":{"hit":true}},"data":[1,2]}', "application/json", 2, tagged).etag,
     );
-    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(
-      serialise(big("a"), "application/json", 0, "k2").etag,
-    );
-    // a change of shape at either end changes the tag under the same key
-    expect(serialise(big("a"), "application/json", 0, "k1").etag).not.toBe(
-      serialise(big("a").replace('"tail"', '"tale"'), "application/json", 0, "k1").etag,
-    );
-    // small bodies are always hashed whole
-    expect(serialise('{"a":1}', "application/json", 0, "k1").etag).toBe(serialise('{"a":1}', "application/json").etag);
+  });
+
+  it("counts every compressed variant in its size, keeps each beside its body, each decoding to it", async () => {
+    const cache = new BodyCache(1_000_000);
+    const text = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ date: `d${i}`, close: i / 7 })));
+    const body = serialise(text, "application/json");
+    cache.set("k", body);
+    expect(cache.size()).toEqual({ entries: 1, bytes: body.bytes.byteLength });
+    const [gz, br] = await Promise.all([cache.variant("k", body, "gzip"), cache.variant("k", body, "br")]);
+    expect(Buffer.from(gunzipSync(gz)).equals(Buffer.from(body.bytes))).toBe(true);
+    expect(Buffer.from(brotliDecompressSync(br)).equals(Buffer.from(body.bytes))).toBe(true);
+    expect(cache.size().bytes).toBe(body.bytes.byteLength + gz.byteLength + br.byteLength);
+    // kept: the same bytes come back without compressing again
+    expect(cache.variant("k", body, "gzip")).toBe(gz);
+    // a new body under the key drops the old variants
+    const newer = serialise(text.replace("d1", "e1"), "application/json");
+    cache.set("k", newer);
+    expect(cache.size().bytes).toBe(newer.bytes.byteLength);
+    const again = await cache.variant("k", newer, "gzip");
+    expect(gunzipSync(again).toString()).toBe(text.replace("d1", "e1"));
+    // a body not kept is compressed for that answer only
+    const loose = serialise(text, "application/json");
+    expect(gunzipSync(await cache.variant("other", loose, "gzip")).toString()).toBe(text);
+    expect(cache.size().entries).toBe(1);
+  });
+
+  it("negotiates brotli, gzip or identity by q-value", () => {
+    expect(negotiateEncoding(undefined)).toBe("identity");
+    expect(negotiateEncoding("gzip, deflate")).toBe("gzip");
+    expect(negotiateEncoding("gzip, deflate, br")).toBe("br");
+    expect(negotiateEncoding("gzip, deflate, br, zstd")).toBe("br");
+    expect(negotiateEncoding("br;q=0.5, gzip")).toBe("gzip");
+    expect(negotiateEncoding("br;q=0, *")).toBe("gzip");
+    expect(negotiateEncoding("*")).toBe("br");
+    expect(negotiateEncoding("deflate")).toBe("identity");
+    expect(negotiateEncoding("gzip;q=0.4, identity;q=0.9")).toBe("identity");
+    expect(negotiateEncoding("gzip;q=0")).toBe("identity");
+    expect(negotiateEncoding("identity;q=0, gzip;q=0.1")).toBe("gzip");
+    expect(negotiateEncoding("GZIP")).toBe("gzip");
   });
 
   it("matches If-None-Match weakly, in lists and with *", () => {
@@ -78,7 +112,8 @@ describe.each(testDrivers())("reused history answers on %s", (driver) => {
     const etag = warm.headers.get("etag")!;
     expect(etag).toMatch(/^W\/".+"$/);
     expect(again.headers.get("etag")).toBe(etag);
-    expect(cold.headers.get("etag")).not.toBe(etag);
+    // the answer that fetched from upstream carries the same tag: it validates the next request
+    expect(cold.headers.get("etag")).toBe(etag);
     const notModified = await fetch(api.url + PATH, { headers: { "If-None-Match": etag } });
     expect(notModified.status).toBe(304);
     expect(await notModified.text()).toBe("");
@@ -171,4 +206,74 @@ describe.each(testDrivers())("reused history answers on %s", (driver) => {
     expect(JSON.parse(await gz.text()).data).toEqual(rows.data);
     expect((await api.get(`${PATH}&format=xml`)).status).toBe(400);
   });
+
+  it("serves each client the variant kept with the answer, decoding to exactly the identity bytes", async () => {
+    const api = await system.api();
+    const cold = await raw(api.url + PATH);
+    const identity = await raw(api.url + PATH);
+    expect(identity.headers["content-encoding"]).toBeUndefined();
+    for (const [accept, coding] of [
+      ["gzip, deflate", "gzip"],
+      ["gzip, deflate, br", "br"],
+      ["br;q=0.8, gzip", "gzip"],
+      ["gzip;q=0.2, identity", undefined],
+    ] as const) {
+      for (let round = 0; round < 2; round++) {
+        const answer = await raw(api.url + PATH, { "accept-encoding": accept });
+        expect(answer.status, accept).toBe(200);
+        expect(answer.headers["content-encoding"], accept).toBe(coding);
+        expect(answer.headers.vary, accept).toContain("Accept-Encoding");
+        expect(answer.headers.etag, accept).toBe(identity.headers.etag);
+        expect(decode(answer).equals(identity.body), accept).toBe(true);
+      }
+    }
+    // the answer that fetched from upstream is compressed on the fly and validates like the others
+    expect(cold.headers.etag).toBe(identity.headers.etag);
+    const notModified = await raw(api.url + PATH, { "accept-encoding": "br", "if-none-match": cold.headers.etag! });
+    expect(notModified.status).toBe(304);
+    expect(notModified.body.byteLength).toBe(0);
+    expect(system.replay.requestCount()).toBe(1);
+  });
+
+  it("drops every variant on a write: the next read sees the new data in every encoding", async () => {
+    const api = await system.api();
+    const profiles = [undefined, "gzip, deflate", "gzip, deflate, br"];
+    const read = async (accept: string | undefined) => {
+      const answer = await raw(api.url + PATH, accept ? { "accept-encoding": accept } : {});
+      return JSON.parse(decode(answer).toString("utf8"));
+    };
+    for (const accept of profiles) await read(accept);
+    const before = await read(undefined);
+    expect(before.metadata.cache.hit).toBe(true);
+    const id = (await createHistoryStore(system.database.db).findInstrument(parseStockSymbol("600519")))!.id;
+    const bar = before.data[3];
+    const { provisional, partial, ...stored } = bar;
+    await bulkUpsertBars(system.database.db, id, "qfq", [{ ...stored, close: bar.close + 2 }], new Date());
+    for (const accept of profiles.reverse()) expect((await read(accept)).data[3].close, accept).toBe(bar.close + 2);
+  });
 });
+
+/** One GET over loopback without decoding the body (fetch would decompress it). */
+function raw(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on("error", reject);
+  });
+}
+
+/** The identity bytes of an answer: decoded as its Content-Encoding says. */
+function decode(answer: { headers: http.IncomingHttpHeaders; body: Buffer }): Buffer {
+  const coding = answer.headers["content-encoding"];
+  if (coding === "gzip") return gunzipSync(answer.body);
+  if (coding === "br") return brotliDecompressSync(answer.body);
+  if (coding === undefined) return answer.body;
+  throw new Error(`unexpected Content-Encoding ${coding}`);
+}

@@ -3,6 +3,7 @@
  */
 import type { ApiKeyRecord } from "@quantdb/core/auth";
 import type { Logger } from "pino";
+import type { EdgeState } from "./edge.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -16,6 +17,8 @@ declare module "hono" {
      * The caller's IP as configured (socket address, or X-Forwarded-For behind a trusted proxy); undefined in-process.
      */
     clientIp: string | undefined;
+    /** The edge middleware's state for this request (headers every answer carries); unset without it. */
+    edge: EdgeState | undefined;
     /** Bars in this response's body, set by the history and batch routes for `quantdb_rows_served_total`. */
     rowsServed: number | undefined;
   }

@@ -4,8 +4,10 @@
  */
 import type { Context } from "hono";
 import { DAILY_BAR_FIELDS, type HistoryQuery, type HistoryResult } from "@quantdb/core/history";
-import { etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
+import { compressBody, etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
 import type { AppEnv } from "../../context.ts";
+import { negotiateEncoding } from "../../encoding.ts";
+import { respond } from "../../middleware/edge.ts";
 import { historyBody } from "./get.ts";
 
 /** Response formats of the history endpoints. */
@@ -18,33 +20,43 @@ const COLUMNS_MEDIA_TYPE = "application/vnd.quantdb.columns+json";
 /** Fields of a bar in column and CSV order. */
 const BAR_FIELDS = [...DAILY_BAR_FIELDS, "provisional", "partial"] as const;
 
-/** `identity`: when set, a key that determines the body exactly (see {@link serialise}). */
-function render(result: HistoryResult, format: HistoryFormat, identity?: string): SerialisedBody {
+/** Bodies smaller than this are sent uncompressed (the coding's framing would eat most of the gain). */
+const COMPRESS_MIN_BYTES = 1024;
+
+function render(result: HistoryResult, format: HistoryFormat): SerialisedBody {
   if (format === "csv") {
     let text = BAR_FIELDS.join(",") + "\n";
     for (const bar of result.bars) text += BAR_FIELDS.map((field) => bar[field] ?? "").join(",") + "\n";
-    return serialise(text, "text/csv; charset=utf-8", result.bars.length, identity);
+    return serialise(text, "text/csv; charset=utf-8", result.bars.length);
   }
-  if (format === "json" && result.barsJson) {
-    // The bars are already JSON text (stored that way): put it in place of an empty data array.
-    // `"data":[]` occurs once: every string before it has its quotes escaped.
-    const shell = historyBody(result, [], result.barsJson.count);
-    const text = JSON.stringify(shell).replace('"data":[]', () => `"data":${result.barsJson!.text}`);
-    return serialise(text, "application/json", result.barsJson.count, identity);
-  }
-  const body = historyBody(result);
-  if (format === "columns") {
-    const { data, ...rest } = body;
-    const columns = Object.fromEntries(BAR_FIELDS.map((field) => [field, data.map((bar) => bar[field])]));
-    return serialise(JSON.stringify({ ...rest, columns }), COLUMNS_MEDIA_TYPE, result.bars.length, identity);
-  }
-  return serialise(JSON.stringify(body), "application/json", result.bars.length, identity);
+  // The bars are serialised once (or are already JSON text, stored that way) and put in place of an empty array in
+  // the rest of the body: `"data":[]` / `"columns":[]` occurs once, as every string before it has its quotes escaped.
+  // The entity tag covers the body without `metadata.cache` (see serialise).
+  const count = result.barsJson?.count ?? result.bars.length;
+  const body = historyBody(result, [], count);
+  const { data: _empty, ...rest } = body;
+  const [field, payload] =
+    format === "columns"
+      ? ["columns", JSON.stringify(Object.fromEntries(BAR_FIELDS.map((f) => [f, result.bars.map((bar) => bar[f])])))]
+      : ["data", result.barsJson?.text ?? JSON.stringify(result.bars)];
+  const placeholder = `"${field}":[]`;
+  const outline = (cache: unknown) => {
+    const metadata = { ...body.metadata, cache };
+    return JSON.stringify(format === "columns" ? { ...rest, metadata, columns: [] } : { ...body, metadata });
+  };
+  const text = outline(body.metadata.cache).replace(placeholder, () => `"${field}":${payload}`);
+  const contentType = format === "columns" ? COLUMNS_MEDIA_TYPE : "application/json";
+  return serialise(text, contentType, count, [outline(null), payload]);
 }
 
 /**
  * Serve `query` in `format`: a reused serialised answer when the history service says the stored
  * data it depends on is unchanged, else a fresh answer (kept for reuse when it made no upstream
- * call). Sends `ETag`; answers 304 without a body when If-None-Match matches.
+ * call). Sends `ETag` (the hash of the answer without its `metadata.cache`, so the answer that
+ * fetched from upstream validates on the next request too); answers 304 without a body when
+ * If-None-Match matches. Compressed as the client's Accept-Encoding prefers (brotli, gzip or
+ * identity): a reused answer from the variants kept with it (made once, the first time a client
+ * asks), any other answer on the fly.
  */
 export async function serveHistory(
   c: Context<AppEnv>,
@@ -59,6 +71,7 @@ export async function serveHistory(
   const key = options.forceRefresh ? null : await history.responseCacheKey(query);
   const cacheKey = key === null ? null : `${format}|${key}`;
   let body = cacheKey === null ? undefined : cache.get(cacheKey);
+  let reused = body !== undefined;
   if (body) {
     history.recordReusedAnswer(performance.now() - started);
   } else {
@@ -67,28 +80,43 @@ export async function serveHistory(
       allowPartial: options.allowPartial ?? false,
       forceRefresh: options.forceRefresh ?? false,
     });
-    // An answer that made no upstream call is exactly determined by its cache key (data version,
-    // today, range, format…): its entity tag is the key's hash, not the body's.
-    // Nor is an answer serving unconfirmed empty sessions: the next request asks upstream again.
-    const reusable =
-      cacheKey !== null &&
-      result.complete &&
-      result.cache.upstream_requests === 0 &&
-      result.cache.unconfirmed_empty.length === 0;
-    body = render(result, format, reusable ? cacheKey : undefined);
-    // A partial answer (allow_partial, upstream down) is never reused: the next request tries upstream again.
+    body = render(result, format);
+    // A partial answer (allow_partial, upstream down) is never reused nor validated: the next request tries upstream
+    // again.
     if (!result.complete) {
       c.set("rowsServed", body.rows);
-      return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, {
-        "Content-Type": body.contentType,
-        "Cache-Control": "no-store",
-        "X-QuantDB-Complete": "false",
-      });
+      return send(c, body, null, { "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
     }
-    if (reusable) cache.set(cacheKey, body);
+    // Only an answer that made no upstream call is exactly determined by its cache key (data version, today, range,
+    // format…). Nor is an answer serving unconfirmed empty sessions: the next request asks upstream again.
+    reused = cacheKey !== null && result.cache.upstream_requests === 0 && result.cache.unconfirmed_empty.length === 0;
+    if (reused) cache.set(cacheKey!, body);
   }
   const headers = { ETag: body.etag, "Cache-Control": "no-cache" };
-  if (etagMatches(c.req.header("If-None-Match"), body.etag)) return c.body(null, 304, headers);
+  if (etagMatches(c.req.header("If-None-Match"), body.etag)) return respond(c, 304, null, headers);
   c.set("rowsServed", body.rows);
-  return c.body(body.bytes as Uint8Array<ArrayBuffer>, 200, { ...headers, "Content-Type": body.contentType });
+  return send(c, body, reused ? cacheKey : null, headers);
+}
+
+/**
+ * Send `body` in the coding the client prefers: the variant kept with it under `cacheKey`, or
+ * compressed now when it is not kept.
+ */
+async function send(
+  c: Context<AppEnv>,
+  body: SerialisedBody,
+  cacheKey: string | null,
+  headers: Record<string, string>,
+): Promise<Response> {
+  const coding =
+    body.bytes.byteLength < COMPRESS_MIN_BYTES ? "identity" : negotiateEncoding(c.req.header("accept-encoding"));
+  if (coding === "identity") return respond(c, 200, body.bytes, { ...headers, "Content-Type": body.contentType });
+  const cached = cacheKey === null ? undefined : c.var.services.bodyCache.variant(cacheKey, body, coding);
+  const bytes =
+    cached === undefined
+      ? await compressBody(body.bytes, coding)
+      : cached instanceof Uint8Array
+        ? cached
+        : await cached;
+  return respond(c, 200, bytes, { ...headers, "Content-Type": body.contentType, "Content-Encoding": coding });
 }
