@@ -3,7 +3,8 @@
 # install the tarball with npm into a fresh project outside the workspace, and run `quantdb` there on
 # an embedded database (PGlite in a temporary QUANTDB_DATA_DIR): help, migrate, API keys, an AKShare
 # CSV import and a Parquet export (no upstream call), status, `serve` answering with the key made by
-# `keys create`, and replay mode's clear refusal. Nothing here contacts an upstream site.
+# `keys create` (data, and /docs with its assets), and replay mode's clear refusal. Nothing here contacts an
+# upstream site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=$(pwd)
@@ -37,7 +38,8 @@ grep -q '^package/dist/migrations/meta/_journal.json$' "$work/files.txt" ||
 mkdir -p "$work/project"
 cd "$work/project"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
+# swagger-ui-dist's @scarf/scarf: no install analytics from a test.
+SCARF_ANALYTICS=false npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
 [ ! -e node_modules/@quantdb/replay ] || { echo "smoke: @quantdb/replay was installed"; exit 1; }
 
 # Only the temporary database: no DATABASE_URL, and no upstream is contacted.
@@ -131,6 +133,19 @@ history="/api/v1/historical/stock/600519?start_date=2024-02-22&end_date=2024-05-
   { echo "smoke: serve: history with the key"; cat "$work/history.json" "$work/serve.log"; exit 1; }
 check "$work/history.json" \
   'o.data.length === 60 && o.metadata.cache.hit === true && o.metadata.cache.upstream_requests === 0' "serve: history"
+# /docs offline: the page names only paths on this server, each served (swagger-ui-dist from the install).
+[ "$(api docs /docs -H "Authorization: Bearer $key")" = 200 ] ||
+  { echo "smoke: serve: /docs"; cat "$work/docs.json" "$work/serve.log"; exit 1; }
+refs=$(grep -oE '(src|href)="[^"]*"' "$work/docs.json" | sed -E 's/^[a-z]+="(.*)"$/\1/')
+grep -q '/swagger-ui-bundle\.js$' <<<"$refs" ||
+  { echo "smoke: serve: /docs names no bundle"; cat "$work/docs.json"; exit 1; }
+for ref in $refs; do
+  [[ "$ref" == /[!/]* ]] || { echo "smoke: serve: /docs names $ref, not a path on this server"; exit 1; }
+  got=$(curl -s -o "$work/asset" -w '%{http_code} %{content_type}' -H "Authorization: Bearer $key" \
+    "http://127.0.0.1:$port$ref")
+  [[ "$got" =~ ^200\ (text/css|text/javascript|image/png) && -s "$work/asset" ]] ||
+    { echo "smoke: serve: $ref answered $got"; cat "$work/serve.log"; exit 1; }
+done
 kill "$server_pid"; wait "$server_pid" || true; server_pid=""
 echo "smoke: quantdb serve ok"
 

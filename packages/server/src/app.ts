@@ -3,7 +3,6 @@
  * rule lives in @quantdb/core.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { cors } from "hono/cors";
 import { apiKeyAuth } from "./middleware/auth.ts";
 import { clientIp } from "./middleware/client-ip.ts";
@@ -22,6 +21,7 @@ import { registerCacheManagement } from "./routes/cache/manage.ts";
 import { registerRefreshCache } from "./routes/cache/refresh.ts";
 import { registerGetVersion } from "./routes/version/get.ts";
 import { registerCalendarRoutes } from "./routes/calendar/index.ts";
+import { registerDocs } from "./routes/docs.ts";
 import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
 import { registerGetStockHistory } from "./routes/history/get.ts";
@@ -190,7 +190,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
     },
     security: [{ bearerAuth: [] }, {}],
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "QuantDB API" }));
+  registerDocs(app);
 
   app.notFound((c) => {
     const known = app.routes.filter((r) => r.method !== "ALL" && pathMatcher(r.path).test(c.req.path));
