@@ -100,6 +100,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
       logClientIp: http.logClientIp ?? false,
       secureHeaders: { crossOriginResourcePolicy: "same-site" },
       vary: VARY,
+      services,
     }),
   );
   const corsHandler = cors({
@@ -140,10 +141,6 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
         metrics,
       }),
     );
-  app.use("*", async (c, next) => {
-    c.set("services", services);
-    await next();
-  });
 
   if (metrics) {
     /** `GET /metrics`: Prometheus text format (not in the OpenAPI document). */

@@ -77,7 +77,7 @@ export const openApiErrorResponses = {
  * message, stack or path in the response; the stack goes to the request's log line only).
  */
 export function handleError(error: Error, c: Context) {
-  const log = c.get("logger");
+  const log = c.get("edge")?.logger();
   if (error instanceof QuantDbError) {
     if (error.status >= 500) {
       if (log) log.error({ code: error.code, err_message: error.message }, "upstream or domain failure");

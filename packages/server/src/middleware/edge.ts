@@ -16,6 +16,7 @@ import { compress } from "hono/compress";
 import { routePath } from "hono/route";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
+import type { Services } from "../context.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import "./types.ts";
 
@@ -32,6 +33,8 @@ export interface EdgeState {
   prepared: boolean;
   /** Whether the answer was built by {@link respond} with every header in place. */
   plain: boolean;
+  /** The request's logger (bound to `req_id`), made on first use: most requests log nothing but their line. */
+  logger(): Logger;
 }
 
 /** Incoming X-Request-Id values kept as they are: at most 128 word characters, `-` and `=`. */
@@ -71,6 +74,8 @@ export interface EdgeOptions {
   secureHeaders: SecureHeadersOptions;
   /** `Vary` of every answer. */
   vary: string;
+  /** The running system's services (`c.get("services")` for every route). */
+  services: Services;
 }
 
 /** The edge middleware (see the module comment). */
@@ -87,15 +92,17 @@ export function edge(options: EdgeOptions): MiddlewareHandler {
     let id = c.req.header("x-request-id");
     if (id === undefined || !REQUEST_ID.test(id)) id = randomUUID();
     c.set("requestId", id);
-    const log = logger.child({ req_id: id });
-    c.set("logger", log);
+    let log: Logger | undefined;
+    const requestId = id;
     const state: EdgeState = {
       started,
       headers: { ...(shared ?? (await ready)), "X-Request-Id": id },
       prepared: false,
       plain: false,
+      logger: () => (log ??= logger.child({ req_id: requestId })),
     };
     c.set("edge", state);
+    c.set("services", options.services);
     const header = c.header;
     c.header = ((...args: Parameters<typeof header>) => {
       state.prepared = true;
@@ -117,7 +124,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler {
         const rows = c.get("rowsServed");
         if (rows && status === 200) metrics.rowsServed(route, rows);
       }
-      if (log.isLevelEnabled("info")) {
+      if (logger.isLevelEnabled("info")) {
         const line: Record<string, unknown> = {
           method: c.req.method,
           route,
@@ -128,7 +135,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler {
         const key = c.get("apiKey");
         if (key) line.key = key.prefix;
         if (logClientIp) line.client_ip = c.get("clientIp");
-        log[status >= 500 ? "error" : "info"](line, "request");
+        state.logger()[status >= 500 ? "error" : "info"](line, "request");
       }
     }
   };

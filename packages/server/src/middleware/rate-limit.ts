@@ -41,7 +41,9 @@ export function rateLimit(options: {
       await limiter.reward(caller, cost); // a refused request spends nothing: a cheaper one may still fit
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       metrics?.rateLimited(key ? "key" : "ip");
-      c.get("logger")?.warn({ caller: key ? `key:${key.prefix}` : "ip", cost }, "rate limited");
+      c.get("edge")
+        ?.logger()
+        .warn({ caller: key ? `key:${key.prefix}` : "ip", cost }, "rate limited");
       c.header("Retry-After", String(retryAfter));
       c.header("RateLimit-Limit", String(pointsPerMinute));
       c.header("RateLimit-Remaining", "0");

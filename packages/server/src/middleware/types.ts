@@ -2,15 +2,12 @@
  * Per-request variables the middleware chain sets (typed for every `c.get` / `c.var` in the app).
  */
 import type { ApiKeyRecord } from "@quantdb/core/auth";
-import type { Logger } from "pino";
 import type { EdgeState } from "./edge.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
     /** The request id (incoming well-formed X-Request-Id, or a new UUID); also the `X-Request-Id` response header. */
     requestId: string;
-    /** Logger bound to this request (`req_id`). */
-    logger: Logger;
     /** The caller's live API key, when one was sent and accepted. */
     apiKey: ApiKeyRecord | undefined;
     /**

@@ -8,7 +8,7 @@ export const calendarHandlers: ReadonlyMap<string, AktoolsHandler> = new Map<str
     "tool_trade_date_hist_sina",
     (c, params) => {
       checkAktoolsParams("tool_trade_date_hist_sina", params);
-      return aktoolsTradeDateFrame(c.var.services.calendars.get("CN"));
+      return aktoolsTradeDateFrame(c.get("services").calendars.get("CN"));
     },
   ],
 ]);

@@ -13,7 +13,7 @@ import type { AktoolsHandler } from "./handler.ts";
 
 function historyHandler(fn: AktoolsHistoryFunction): AktoolsHandler {
   return async (c, params) => {
-    const { history, clock } = c.var.services;
+    const { history, clock } = c.get("services");
     const call = parseAktoolsHistoryCall(fn, params, clock);
     // AKShare's empty DataFrame (AKTools answers 200 []): nothing to ask upstream.
     if (call.empty !== undefined) return { columns: AKTOOLS_COLUMNS[fn], rows: [] };

@@ -16,7 +16,7 @@ import type { AktoolsHandler } from "./handler.ts";
 async function snapshotRows(c: Context<AppEnv>, markets: readonly ListMarket[]): Promise<StockListEntry[]> {
   const rows: StockListEntry[] = [];
   for (const market of markets) {
-    const result = await c.var.services.lists.stockList.getStockList({
+    const result = await c.get("services").lists.stockList.getStockList({
       market,
       q: undefined,
       limit: undefined,
@@ -30,7 +30,7 @@ async function snapshotRows(c: Context<AppEnv>, markets: readonly ListMarket[]):
 /** 最新: the realtime quote's price; null when upstream has no quote for the symbol (upstream failures still fail). */
 async function lastPrice(c: Context<AppEnv>, symbol: StockSymbol): Promise<number | null> {
   try {
-    return (await c.var.services.realtime.quote(symbol)).price;
+    return (await c.get("services").realtime.quote(symbol)).price;
   } catch (error) {
     if (error instanceof QuantDbError && error.code === "NOT_FOUND") return null;
     throw error;
@@ -57,7 +57,7 @@ export const marketHandlers: ReadonlyMap<string, AktoolsHandler> = new Map<strin
     "stock_individual_info_em",
     async (c, params) => {
       const symbol = parseAktoolsInfoSymbol(params);
-      const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal });
+      const info = await c.get("services").lists.companyInfo.getCompanyInfo(symbol, { signal: c.req.raw.signal });
       return aktoolsInfoFrame({ ...info, code: symbol.code }, await lastPrice(c, symbol));
     },
   ],

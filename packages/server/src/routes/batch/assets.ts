@@ -67,7 +67,7 @@ export function registerBatchAssets(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const { companyInfo } = c.var.services.lists;
+      const { companyInfo } = c.get("services").lists;
       const { symbols, force_refresh } = c.req.valid("json");
       const forceRefresh = force_refresh === true;
       const outcomes = await runPerSymbol(symbols, async (text) => {

@@ -78,7 +78,7 @@ export function registerBatchStocks(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { symbols, force_refresh, ...query } = c.req.valid("json");
-      const { history, clock } = c.var.services;
+      const { history, clock } = c.get("services");
       const outcomes = await getManyBars(history, clock, symbols, query, {
         signal: c.req.raw.signal,
         forceRefresh: force_refresh === true,

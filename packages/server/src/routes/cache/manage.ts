@@ -119,7 +119,7 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const { cacheAdmin, history } = c.var.services;
+      const { cacheAdmin, history } = c.get("services");
       const stats = history.stats();
       const activity = history.activity();
       return c.json(
@@ -166,7 +166,7 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       const { symbol: text } = c.req.valid("param");
       const { kind } = c.req.valid("query");
       const instrument = kind === "index" ? parseIndexSymbol(text) : parseStockSymbol(text);
-      const spans = await c.var.services.cacheAdmin.coverage(instrument);
+      const spans = await c.get("services").cacheAdmin.coverage(instrument);
       return c.json(
         {
           symbol: instrument.code,
@@ -201,7 +201,7 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      await c.var.services.cacheAdmin.clearAll();
+      await c.get("services").cacheAdmin.clearAll();
       return c.json({ cleared: "all" }, 200);
     },
   );
@@ -223,7 +223,7 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       const { kind } = c.req.valid("query");
       const text = c.req.valid("param").symbol;
       const instrument = kind === "index" ? parseIndexSymbol(text) : parseStockSymbol(text);
-      await c.var.services.cacheAdmin.clearInstrument(instrument);
+      await c.get("services").cacheAdmin.clearInstrument(instrument);
       return c.json({ cleared: `${instrument.kind} ${instrument.code}` }, 200);
     },
   );

@@ -63,7 +63,7 @@ export function registerRefreshCache(app: OpenAPIHono<AppEnv>): void {
       const symbol = parseStockSymbol(c.req.valid("param").symbol);
       const { adjust } = c.req.valid("query");
       const adjusts = adjust === undefined ? ADJUSTS : [parseAdjust(adjust)];
-      const refreshed = await c.var.services.history.refresh(symbol, adjusts, { signal: c.req.raw.signal });
+      const refreshed = await c.get("services").history.refresh(symbol, adjusts, { signal: c.req.raw.signal });
       return c.json(
         {
           symbol: symbol.code,

@@ -70,7 +70,7 @@ export function registerExtendCalendar(app: OpenAPIHono<AppEnv>): void {
         ...conflict,
       },
     }),
-    async (c) => c.json(await c.var.services.calendarExtensions.extendCnFromSina(c.req.raw.signal), 200),
+    async (c) => c.json(await c.get("services").calendarExtensions.extendCnFromSina(c.req.raw.signal), 200),
   );
 
   app.openapi(
@@ -93,7 +93,7 @@ export function registerExtendCalendar(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { year, holidays, half_days } = c.req.valid("json");
       return c.json(
-        await c.var.services.calendarExtensions.extendHkFromHolidays({ year, holidays, halfDays: half_days }),
+        await c.get("services").calendarExtensions.extendHkFromHolidays({ year, holidays, halfDays: half_days }),
         200,
       );
     },

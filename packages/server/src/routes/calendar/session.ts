@@ -40,7 +40,7 @@ const route = createRoute({
 export function registerGetCalendarDate(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const params = c.req.valid("param");
-    const { calendarHorizon } = c.var.services;
+    const { calendarHorizon } = c.get("services");
     const id = parseCalendarMarket(params.market);
     const date = parseDateParam("date", params.date);
     await calendarHorizon.ensureThrough(id, date, c.req.raw.signal);

@@ -66,7 +66,7 @@ export function registerGetFinancialSummary(app: OpenAPIHono<AppEnv>): void {
     app.openapi(r, async (c) => {
       const symbol = parseStockSymbol(c.req.valid("param").symbol);
       const forceRefresh = c.req.valid("query").force_refresh === "true";
-      const result = await c.var.services.financial.getSummary(symbol, { signal: c.req.raw.signal, forceRefresh });
+      const result = await c.get("services").financial.getSummary(symbol, { signal: c.req.raw.signal, forceRefresh });
       const body: z.infer<typeof FinancialSummaryResponseSchema> = {
         symbol: result.symbol.code,
         market: result.symbol.market as "SH" | "SZ" | "BJ",

@@ -79,7 +79,7 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     (c) => {
-      const { database, clock, upstreamHealth } = c.var.services;
+      const { database, clock, upstreamHealth } = c.get("services");
       return c.json(
         {
           status: "ok" as const,
@@ -116,7 +116,7 @@ export function registerGetHealth(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const { database, readiness } = c.var.services;
+      const { database, readiness } = c.get("services");
       const state = await readiness();
       if (!state.reachable) {
         const reason = state.error ?? "it does not answer";

@@ -111,7 +111,7 @@ export function registerGetStockHistory(app: OpenAPIHono<AppEnv>): void {
   ];
   for (const r of routes) {
     app.openapi(r, async (c) => {
-      const { clock } = c.var.services;
+      const { clock } = c.get("services");
       const { format, allow_partial, force_refresh, ...params } = c.req.valid("query");
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, ...params }, clock);
       return serveHistory(c, query, format ?? "json", {

@@ -64,7 +64,7 @@ export async function serveHistory(
   format: HistoryFormat,
   options: { allowPartial?: boolean; forceRefresh?: boolean } = {},
 ): Promise<Response> {
-  const { history, bodyCache: cache } = c.var.services;
+  const { history, bodyCache: cache } = c.get("services");
   const started = performance.now();
   // force_refresh: the service replaces the held series from upstream first (its write bumps the data
   // version, so no reused body answers for the old data); a forced answer is never a reused one.
@@ -111,7 +111,7 @@ async function send(
   const coding =
     body.bytes.byteLength < COMPRESS_MIN_BYTES ? "identity" : negotiateEncoding(c.req.header("accept-encoding"));
   if (coding === "identity") return respond(c, 200, body.bytes, { ...headers, "Content-Type": body.contentType });
-  const cached = cacheKey === null ? undefined : c.var.services.bodyCache.variant(cacheKey, body, coding);
+  const cached = cacheKey === null ? undefined : c.get("services").bodyCache.variant(cacheKey, body, coding);
   const bytes =
     cached === undefined
       ? await compressBody(body.bytes, coding)

@@ -43,7 +43,7 @@ adjusted (adjust is always "").`,
       },
     }),
     async (c) => {
-      const { clock } = c.var.services;
+      const { clock } = c.get("services");
       const { format, allow_partial, force_refresh, ...params } = c.req.valid("query");
       const query = parseHistoryQuery({ symbol: c.req.valid("param").symbol, kind: "index", ...params }, clock);
       return serveHistory(c, query, format ?? "json", {

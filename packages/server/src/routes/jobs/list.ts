@@ -98,7 +98,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { limit, job } = c.req.valid("query");
-      const runs = await c.var.services.jobRuns.list({ limit, ...(job ? { job } : {}) });
+      const runs = await c.get("services").jobRuns.list({ limit, ...(job ? { job } : {}) });
       return c.json({ data: runs.map(jobRunBody), count: runs.length }, 200);
     },
   );

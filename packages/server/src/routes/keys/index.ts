@@ -86,12 +86,12 @@ export function registerKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { name, scope } = c.req.valid("json");
       const made = generateApiKey();
-      const record = await c.var.services.apiKeys.create({
+      const record = await c.get("services").apiKeys.create({
         name,
         scope,
         prefix: made.prefix,
         hash: made.hash,
-        createdAt: c.var.services.clock.now(),
+        createdAt: c.get("services").clock.now(),
       });
       return c.json({ key: made.key, ...keyBody(record) }, 201);
     },
@@ -117,7 +117,7 @@ export function registerKeyRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const keys = await c.var.services.apiKeys.list();
+      const keys = await c.get("services").apiKeys.list();
       return c.json({ data: keys.map(keyBody), count: keys.length }, 200);
     },
   );
@@ -137,10 +137,9 @@ export function registerKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const { key } = c.req.valid("param");
-      const revoked = await c.var.services.apiKeys.revoke(
-        /^\d+$/.test(key) ? Number(key) : key,
-        c.var.services.clock.now(),
-      );
+      const revoked = await c
+        .get("services")
+        .apiKeys.revoke(/^\d+$/.test(key) ? Number(key) : key, c.get("services").clock.now());
       if (!revoked) return errorResponse(c, "NOT_FOUND", `No active key matches '${key}'.`, 404) as never;
       return c.json(keyBody(revoked), 200);
     },

@@ -127,7 +127,7 @@ export function companyInfoBody(
 export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(searchRoute, async (c) => {
     const query = parseInstrumentSearch(c.req.valid("query"));
-    const result = await c.var.services.lists.search.search(query);
+    const result = await c.get("services").lists.search.search(query);
     const body: z.infer<typeof AssetSearchResponseSchema> = {
       q: query.q,
       count: result.hits.length,
@@ -149,7 +149,7 @@ export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(infoRoute, async (c) => {
     const symbol = parseStockSymbol(c.req.valid("param").symbol);
     const forceRefresh = c.req.valid("query").force_refresh === "true";
-    const info = await c.var.services.lists.companyInfo.getCompanyInfo(symbol, {
+    const info = await c.get("services").lists.companyInfo.getCompanyInfo(symbol, {
       signal: c.req.raw.signal,
       forceRefresh,
     });
@@ -158,7 +158,7 @@ export function registerAssetRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listRoute, async (c) => {
     const query = parseAssetQuery(c.req.valid("query"));
-    const page = await c.var.services.lists.assets.list(query);
+    const page = await c.get("services").lists.assets.list(query);
     const body: z.infer<typeof AssetListResponseSchema> = {
       total: page.total,
       count: page.items.length,

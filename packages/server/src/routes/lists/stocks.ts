@@ -50,7 +50,9 @@ export function registerGetStockList(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { force_refresh, ...input } = c.req.valid("query");
     const query = parseStockListQuery(input);
-    const result = await c.var.services.lists.stockList.getStockList(query, { forceRefresh: force_refresh === "true" });
+    const result = await c
+      .get("services")
+      .lists.stockList.getStockList(query, { forceRefresh: force_refresh === "true" });
     const body: z.infer<typeof StockListResponseSchema> = {
       market: result.market,
       snapshot_date: result.snapshotDate,

@@ -33,7 +33,7 @@ more than 100 symbols is 400 VALIDATION_ERROR. metadata.cache accounts for the w
     }),
     async (c) => {
       const { symbols, force_refresh } = c.req.valid("json");
-      const { entries, cache } = await c.var.services.realtime.batchWithCache(symbols, {
+      const { entries, cache } = await c.get("services").realtime.batchWithCache(symbols, {
         forceRefresh: force_refresh === true,
       });
       const ok = entries.filter((entry) => entry.quote !== null).length;

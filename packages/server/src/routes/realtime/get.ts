@@ -32,7 +32,7 @@ refresh failed.`,
     async (c) => {
       const symbol = parseStockSymbol(c.req.valid("param").symbol);
       const forceRefresh = c.req.valid("query").force_refresh === "true";
-      const { quote, cache } = await c.var.services.realtime.quoteWithCache(symbol, { forceRefresh });
+      const { quote, cache } = await c.get("services").realtime.quoteWithCache(symbol, { forceRefresh });
       return c.json({ ...quote, cache }, 200);
     },
   );

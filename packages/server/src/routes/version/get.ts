@@ -28,7 +28,7 @@ export function registerGetVersion(app: OpenAPIHono<AppEnv>, version: string): v
           ...openApiErrorResponses,
         },
       }),
-      (c) => c.json({ version, api_version: "v1" as const, database: c.var.services.database }, 200),
+      (c) => c.json({ version, api_version: "v1" as const, database: c.get("services").database }, 200),
     );
   }
 }
