@@ -44,6 +44,8 @@ export interface DatabaseFigures {
   /** API spawn → /health 200 on the existing data, ms (median). */
   startupMs: number;
   load: LoadResult;
+  /** Where the API's answers differed from the bytes the limit ships. */
+  notes: string[];
   extra?: Record<string, number> | undefined;
 }
 
@@ -186,6 +188,9 @@ export function printReport(
       `The API sent no br to the br profile (${[...new Set(mismatched.map((s) => s.encoding))].join(", ")} ` +
         "instead); its limit ships the same bytes.",
     );
+  for (const r of results)
+    for (const note of r.notes)
+      lines.push("", `⚠ ${DATABASE[r.driver]} ${note}; the limit shipped the first answer's bytes.`);
   const extras = results.filter((r) => r.extra !== undefined);
   if (extras.length > 0) {
     const names = Object.keys(extras[0]!.extra!);
