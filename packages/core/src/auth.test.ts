@@ -6,7 +6,6 @@ import {
   generateApiKey,
   hashApiKey,
   isAdminOperation,
-  requestCost,
   requiredAccess,
   type AccessRequest,
 } from "./auth.ts";
@@ -98,14 +97,6 @@ describe("access policy", () => {
     expect(decideAccess("read", { scope: "read" })).toEqual({ allowed: true });
     expect(decideAccess("admin", { scope: "read" })).toMatchObject({ allowed: false, reason: "FORBIDDEN" });
     expect(decideAccess("admin", { scope: "admin" })).toEqual({ allowed: true });
-  });
-
-  it("costs more for batch and refresh requests", () => {
-    expect(requestCost(req("GET", "/api/v1/historical/stock/600519"))).toBe(1);
-    expect(requestCost(req("POST", "/api/v1/batch/stocks"))).toBe(10);
-    expect(requestCost(req("POST", "/api/v1/realtime/batch"))).toBe(10);
-    expect(requestCost(req("GET", "/api/v1/historical/stock/600519", { force_refresh: "true" }))).toBe(20);
-    expect(requestCost(req("POST", "/api/v1/cache/refresh/600519"))).toBe(20);
   });
 
   it("reads Bearer credentials of a key's shape only", () => {

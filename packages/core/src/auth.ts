@@ -90,8 +90,8 @@ export function looksLikeApiKey(value: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Access policy: which operation needs which scope, and what each request costs of a rate budget.
-// Transports (packages/server) only enforce what these functions decide.
+// Access policy: which operation needs which scope. Transports (packages/server) only enforce what
+// these functions decide. (Rate budgets charge upstream calls, not requests: see upstream/gate.ts.)
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -134,9 +134,6 @@ const ADMIN_PATHS: RegExp[] = [
   /^\/api\/v1\/calendar\/[^/]+\/holidays$/, // HK horizon from HKEX's list
   /^\/api\/v1\/keys(\/.*)?$/, // key management (operator command today; any HTTP surface later)
 ];
-
-/** Batch endpoints: one request fans out to up to 100 symbols. */
-const BATCH_PATH = /^\/api\/v1\/(batch\/[^/]+|realtime\/batch)$/;
 
 /** Normalise a path the way the policy compares it: lower case, `//` → `/`, no trailing slash. */
 export function normalisePolicyPath(path: string): string {
@@ -217,34 +214,6 @@ export function decideAccess(needed: Access, key: Pick<ApiKeyRecord, "scope"> | 
   if (needed === "admin" && key.scope !== "admin")
     return { allowed: false, reason: "FORBIDDEN", message: "This operation needs an API key with the admin scope." };
   return { allowed: true };
-}
-
-/** What one request costs of a caller's rate budget, in points. */
-export interface RequestCosts {
-  /** A plain request. @default 1 */
-  base: number;
-  /** A batch request (up to 100 symbols). @default 10 */
-  batch: number;
-  /**
-   * A request that makes QuantDB call upstream on purpose (force_refresh, cache refresh, calendar extension). @default
-   * 20
-   */
-  refresh: number;
-}
-
-/** Default request costs. */
-export const DEFAULT_REQUEST_COSTS: RequestCosts = { base: 1, batch: 10, refresh: 20 };
-
-/**
- * Points a request costs: batch endpoints and requests that force upstream calls cost more, since
- * they could otherwise be used to hammer upstream through QuantDB. The largest applicable cost wins.
- */
-export function requestCost(request: AccessRequest, costs: RequestCosts = DEFAULT_REQUEST_COSTS): number {
-  const path = normalisePolicyPath(request.path);
-  if (isForceRefresh(request.query("force_refresh")) || request.bodyForceRefresh === true) return costs.refresh;
-  if (/^\/api\/v1\/(cache\/refresh|calendar\/[^/]+\/(extend|holidays))(\/.*)?$/.test(path)) return costs.refresh;
-  if (BATCH_PATH.test(path)) return costs.batch;
-  return costs.base;
 }
 
 /**

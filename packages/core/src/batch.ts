@@ -1,9 +1,10 @@
 /**
  * Per-symbol fan-out for batch endpoints: each symbol answered on its own, a bounded number in
- * flight (upstream politeness), one symbol's failure kept to itself.
+ * flight (upstream politeness), one symbol's failure kept to itself — except the caller's spent
+ * rate budget, which refuses the whole batch.
  */
 import pLimit from "p-limit";
-import { InputError, QuantDbError } from "./errors.ts";
+import { InputError, QuantDbError, RateLimitedError } from "./errors.ts";
 
 /** Most symbols one batch may name. */
 export const BATCH_LIMIT = 100;
@@ -16,6 +17,10 @@ export type BatchOutcome<T> = { symbol: string; result: T } | { symbol: string; 
  * @param concurrency tasks in flight at once @default 4
  * @throws {InputError} `VALIDATION_ERROR` for an empty list or more than {@link BATCH_LIMIT} symbols;
  *   a task's {@link QuantDbError} (bad symbol, upstream failure) becomes that symbol's outcome.
+ * @throws {RateLimitedError} the first task's that the caller's budget refused an upstream call:
+ *   tasks not started yet are dropped, and the batch fails (HTTP 429) instead of answering some
+ *   symbols. What finished before stays stored (each fetch atomically), so a retry costs only the
+ *   symbols still missing.
  */
 export async function runPerSymbol<T>(
   symbols: readonly string[],
@@ -36,6 +41,10 @@ export async function runPerSymbol<T>(
         try {
           return { symbol, result: await task(symbol) };
         } catch (error) {
+          if (error instanceof RateLimitedError) {
+            limit.clearQueue();
+            throw error;
+          }
           if (error instanceof QuantDbError) return { symbol, error };
           throw error;
         }

@@ -95,3 +95,20 @@ export class InputError extends QuantDbError {
 export class UpstreamError extends QuantDbError {
   override readonly name = "UpstreamError";
 }
+
+/**
+ * The caller's budget of upstream calls is spent: HTTP 429 `RATE_LIMITED`, `retryAfterSeconds`
+ * (at least 1; also `details.retry_after_seconds`, sent as `Retry-After`) says when it is renewed.
+ * Thrown by a `CallGate` (see `upstream/gate.ts`) before an upstream call, so nothing was asked of
+ * upstream for it and nothing from it is stored. Not an {@link UpstreamError}: upstream did not
+ * fail, and other requests waiting for the same data do not share it.
+ */
+export class RateLimitedError extends QuantDbError {
+  override readonly name = "RateLimitedError";
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, details: Record<string, unknown> = {}) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super("RATE_LIMITED", message, { ...details, retry_after_seconds: seconds });
+    this.retryAfterSeconds = seconds;
+  }
+}

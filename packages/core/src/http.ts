@@ -2,10 +2,12 @@
  * The one way core talks HTTP to an upstream site: a GET with a timeout whose failures become
  * stable {@link UpstreamError}s, run through the upstream host's policy (concurrency cap, rate
  * budget, retries, circuit breaker; see `./upstream/policy.ts`) when the caller passes the
- * system's policies.
+ * system's policies. Either way each call is first charged to the async context's call gate
+ * (`./upstream/gate.ts`).
  */
 import { UpstreamError } from "./errors.ts";
 import { timeoutSignal } from "./upstream/deadline.ts";
+import { currentCallGate } from "./upstream/gate.ts";
 import type { HostPolicy, UpstreamPolicies } from "./upstream/policy.ts";
 
 /** Desktop-browser headers; the upstream sites treat bare clients as bots (docs/upstream-spec.md §1.4). */
@@ -35,7 +37,10 @@ function looksLikeHtml(body: string): boolean {
 
 /**
  * GET `url` and return the body text: one call, or — with a policy — a request run through the
- * host's policy (retried on reset, timeout or 5xx; refused while its circuit is open).
+ * host's policy (retried on reset, timeout or 5xx; refused while its circuit is open). Every call
+ * is first charged to the call gate of the current async context, if any (see `./upstream/gate.ts`).
+ * @throws {RateLimitedError} (429) when the call gate refuses the call or a retry of it: that
+ *   call is not made
  * @throws {UpstreamError} `UPSTREAM_TIMEOUT` when the per-call timeout fires; `UPSTREAM_UNAVAILABLE`
  *   for refused or reset connections and non-2xx statuses (with the host and status or socket error
  *   code in `details`); `UPSTREAM_INVALID` (details.reason `html_page`) for a 200 answer that is an
@@ -45,7 +50,10 @@ function looksLikeHtml(body: string): boolean {
  */
 export async function fetchUpstreamText(url: string, options: UpstreamGet): Promise<string> {
   const policy = options.policy ?? options.policies?.forUrl(url);
-  if (!policy) return fetchOnce(url, options, options.signal);
+  if (!policy) {
+    currentCallGate()?.beforeCall(new URL(url).host);
+    return fetchOnce(url, options, options.signal);
+  }
   return policy.execute((signal) => fetchOnce(url, options, signal), options.signal);
 }
 

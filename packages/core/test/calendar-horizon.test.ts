@@ -16,7 +16,9 @@ import {
 } from "../src/calendar/index.ts";
 import { ManualClock } from "../src/clock.ts";
 import type { DailyBarsRequest, DailyBarSource } from "../src/eastmoney/kline.ts";
+import { RateLimitedError } from "../src/errors.ts";
 import type { DailyBar } from "../src/history/types.ts";
+import { currentCallGate, withCallGate, type CallGate } from "../src/upstream/index.ts";
 
 const SESSIONS = ["2026-12-31", "2027-01-04", "2027-01-05"];
 const bar = (date: string): DailyBar => ({
@@ -86,6 +88,28 @@ describe("CalendarHorizon", () => {
     await horizon.ensureThrough("CN", "2027-01-04");
     await horizon.ensureThrough("CN", "2027-02-01");
     expect(upstream.calls).toHaveLength(1);
+  });
+
+  it("charges its index call to nobody, not to the request whose budget happened to start it", async () => {
+    const upstream = countingUpstream();
+    const gates: Array<CallGate | undefined> = [];
+    const gated: DailyBarSource = {
+      fetchDailyBars(request) {
+        gates.push(currentCallGate());
+        return upstream.fetchDailyBars(request);
+      },
+    };
+    const spent: CallGate = {
+      beforeCall() {
+        throw new RateLimitedError("spent", 30);
+      },
+    };
+    const calendars = new CalendarRegistry();
+    const clock = new ManualClock("2027-01-05T08:00:00Z");
+    const horizon = new CalendarHorizon({ calendars, store: memoryStore(), upstream: gated, clock });
+    await withCallGate(spent, () => horizon.ensureThrough("CN", "2027-01-05"));
+    expect(gates).toEqual([undefined]);
+    expect(calendars.get("CN").knownThrough).toBe("2027-01-05");
   });
 
   it("reads what another process stored instead of asking upstream again", async () => {

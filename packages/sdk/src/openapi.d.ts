@@ -2895,7 +2895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3005,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,7 +3142,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3279,7 +3279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3414,7 +3414,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3532,7 +3532,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3647,7 +3647,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3766,7 +3766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,7 +3880,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3996,7 +3996,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4112,7 +4112,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,7 +4228,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4344,7 +4344,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,7 +4458,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4579,7 +4579,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4694,7 +4694,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4810,7 +4810,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4931,7 +4931,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5041,7 +5041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5157,7 +5157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5267,7 +5267,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5383,7 +5383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5497,7 +5497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5611,7 +5611,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5721,7 +5721,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5831,7 +5831,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5957,7 +5957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6072,7 +6072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6182,7 +6182,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6296,7 +6296,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6409,7 +6409,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -137,7 +137,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
       "*",
       rateLimit({
         pointsPerMinute: http.rateLimitPerMinute,
-        ...(http.requestCosts ? { costs: http.requestCosts } : {}),
+        clock: http.rateLimitClock,
         metrics,
       }),
     );

@@ -91,11 +91,12 @@ const envSchema = z.object({
    * key lookup meanwhile); 0 = no limit.
    */
   QUANTDB_AUTH_FAILURES_PER_MINUTE: optional(z.coerce.number().int().min(0).max(1_000_000).default(20)),
-  /** `off` disables the per-key / per-IP request rate limit. */
+  /** `off` disables the per-key / per-IP budget of upstream calls. */
   QUANTDB_RATE_LIMIT: optional(z.enum(["on", "off"]).default("on")),
   /**
-   * Rate budget per key (or per client IP without a key), points per minute; a request costs 1, a batch 10, a forced
-   * refresh 20.
+   * Upstream calls per minute per key (or per client IP without a key): a request costs the upstream calls it makes
+   * (retries included; a batch those of the symbols it fetches), an answer from the cache nothing; over budget a call
+   * is refused with 429 RATE_LIMITED and Retry-After.
    */
   QUANTDB_RATE_LIMIT_PER_MINUTE: optional(z.coerce.number().int().min(1).max(1_000_000).default(600)),
   /** Dashboard port; its origin `http://localhost:${WEB_PORT}` is the default CORS allow-list. */

@@ -59,7 +59,10 @@ export const openApiErrorResponses = {
   403: errorContent("The API key lacks the admin scope this operation needs (FORBIDDEN)"),
   404: errorContent("No such resource (NOT_FOUND)"),
   405: errorContent("Method not allowed on this path (METHOD_NOT_ALLOWED)"),
-  429: errorContent("Over the caller's request budget (RATE_LIMITED); Retry-After says when to retry, in seconds"),
+  429: errorContent(
+    "Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many " +
+      "failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds",
+  ),
   500: errorContent("Unexpected server error (INTERNAL_ERROR)"),
   502: errorContent(
     "Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, " +
@@ -84,7 +87,7 @@ export function handleError(error: Error, c: Context) {
       else console.error(`[quantdb] ${c.req.method} ${c.req.path} → ${error.code}: ${error.message}`);
     }
     const retryAfter = error.details?.retry_after_seconds;
-    if (typeof retryAfter === "number" && error.status === 503)
+    if (typeof retryAfter === "number" && (error.status === 503 || error.status === 429))
       c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
     return errorResponse(c, error.code, error.message, error.status, error.details);
   }

@@ -83,15 +83,21 @@ describe.each(testDrivers())("/metrics on %s", (driver) => {
 
   it("counts rate-limit rejections", async () => {
     const api = await start({ rateLimitPerMinute: 2 });
-    for (let i = 0; i < 4; i++) await api.get("/api/v1/calendar/CN/sessions/20240209");
+    // four months not cached yet: one upstream call each, the last two over the budget
+    for (const month of ["01", "03", "05", "07"])
+      await api.get(`/api/v1/historical/stock/600519?start_date=2024${month}01&end_date=2024${month}28&adjust=qfq`);
+    await api.get(HISTORY); // reaches past the cached January: needs a call, refused too
+    await api.get("/api/v1/calendar/CN/sessions/20240209"); // no upstream call: served
     const m = parseMetrics((await api.get("/metrics")).text);
-    expect(m.get('quantdb_rate_limit_rejections_total{caller="ip"}')).toBe(2);
+    expect(m.get('quantdb_rate_limit_rejections_total{caller="ip"}')).toBe(3);
+    expect(m.get(`quantdb_http_request_duration_seconds_count{method="GET",route="${ROUTE}",status="429"}`)).toBe(3);
+    expect(m.get(`quantdb_http_request_duration_seconds_count{method="GET",route="${ROUTE}",status="200"}`)).toBe(2);
     expect(
       m.get(
         'quantdb_http_request_duration_seconds_count{method="GET",' +
-          'route="/api/v1/calendar/:market/sessions/:date",status="429"}',
+          'route="/api/v1/calendar/:market/sessions/:date",status="200"}',
       ),
-    ).toBe(2);
+    ).toBe(1);
   });
 
   it("can be turned off", async () => {

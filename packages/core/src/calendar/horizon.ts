@@ -17,6 +17,7 @@ import type { DailyBarSource } from "../history/source.ts";
 import { instrumentKey } from "../markets/instrument-key.ts";
 import { market, MARKET_IDS } from "../markets/registry.ts";
 import { parseIndexSymbol, type IndexSymbol } from "../symbols/index.ts";
+import { withoutCallGate } from "../upstream/gate.ts";
 import { applyCalendarExtension, observedExtension, provisionalHkCalendar, type CalendarExtension } from "./extend.ts";
 import { applyStoredExtensions, type CalendarExtensionStore } from "./extension-service.ts";
 import { finalThroughOn } from "./finality.ts";
@@ -103,7 +104,8 @@ interface Attempt {
  *
  * Cost, per market: at most one upstream call per exchange-local day and finality state (before
  * and after today's close + margin), i.e. at most two a day, and none when every missing day is a
- * weekend (weekends are never sessions on either exchange). Concurrent callers share one call;
+ * weekend (weekends are never sessions on either exchange), charged to no caller's rate budget.
+ * Concurrent callers share one call;
  * each process checks at most that often, and first reads what other processes stored. A failed
  * call is retried no sooner than `retryAfterFailureMs` later.
  *
@@ -204,7 +206,9 @@ export class CalendarHorizon implements CalendarHorizonHook {
   #observeShared(id: CalendarId): Promise<ObservationOutcome | null> {
     let flight = this.#flights.get(id);
     if (!flight) {
-      flight = this.#observe(id).finally(() => this.#flights.delete(id));
+      // Charged to nobody (see upstream/gate.ts): at most a few calls a day, shared by every caller,
+      // and it must not fail for everyone because the request that started it had spent its budget.
+      flight = withoutCallGate(() => this.#observe(id)).finally(() => this.#flights.delete(id));
       this.#flights.set(id, flight);
     }
     return flight;

@@ -10,10 +10,11 @@ import {
   type QuoteSource,
   type UpstreamQuote,
 } from "../eastmoney/quotes.ts";
-import { InputError, QuantDbError, type ErrorCode } from "../errors.ts";
+import { InputError, QuantDbError, RateLimitedError, type ErrorCode } from "../errors.ts";
 import { MARKET_IDS } from "../markets/registry.ts";
 import type { Currency } from "../markets/types.ts";
 import { parseStockSymbol, type Market, type StockSymbol } from "../symbols/index.ts";
+import { currentCallGate, firstWillingGate, withCallGate, type CallGate } from "../upstream/gate.ts";
 import { marketPhase, type MarketPhase } from "./phase.ts";
 
 /** Most symbols one batch request may name. */
@@ -130,6 +131,11 @@ type Outcome = Entry | QuantDbError;
 /** One upstream refresh: the secids it fetches and its outcome per secid, once done. */
 class Flight {
   readonly secids = new Set<string>();
+  /**
+   * The call gates of the requests that added secids to it, in order: each of its calls is charged
+   * to the first that accepts (see `firstWillingGate`); undefined for a request without one.
+   */
+  readonly gates: Array<CallGate | undefined> = [];
   /** Upstream calls it made (set before `done` resolves). */
   calls = 0;
   readonly done: Promise<Map<string, Outcome>>;
@@ -210,6 +216,11 @@ function errorBody(error: QuantDbError): QuoteError {
  * A forced refresh (`forceRefresh`, the API's admin-only `force_refresh=true`) skips the cache for
  * its symbols and never joins a refresh already running: it waits for the next one, so what it
  * serves was fetched after it was asked for.
+ *
+ * Rate budgets (see upstream/gate.ts): each call of a refresh is charged to the first of the
+ * requests that added secids to it whose budget accepts it. When every one refuses, the call is not
+ * made and those requests fail with {@link RateLimitedError}; a request that only joined a refresh
+ * someone else paid for asks again in a refresh of its own, charged to itself.
  */
 export class QuoteService {
   readonly #upstream: QuoteSource;
@@ -256,6 +267,7 @@ export class QuoteService {
    * @throws {QuantDbError} `NOT_FOUND` when upstream has no quote for the symbol
    * @throws {UpstreamError} `UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT` or `UPSTREAM_INVALID` when a
    *   needed refresh failed (nothing is cached from it)
+   * @throws {RateLimitedError} when the caller's rate budget refused the needed refresh
    */
   async quote(symbol: StockSymbol, options: QuoteRequestOptions = {}): Promise<Quote> {
     return (await this.quoteWithCache(symbol, options)).quote;
@@ -279,6 +291,8 @@ export class QuoteService {
    * Quotes of several symbols (duplicates allowed), in order; each is a quote or the error for
    * that symbol (`NOT_FOUND`, or the upstream error of a failed refresh). Stale and missing ones
    * are refreshed together, at most one upstream call per 100 secids.
+   * @throws {RateLimitedError} when the caller's rate budget refused a needed refresh (the whole
+   *   request is refused, not single symbols)
    */
   async quotes(
     symbols: readonly StockSymbol[],
@@ -290,6 +304,7 @@ export class QuoteService {
   /**
    * {@link QuoteService.quotes} with the request's cache accounting. With `forceRefresh` every
    * symbol is fetched from upstream (see {@link QuoteRequestOptions.forceRefresh}).
+   * @throws {RateLimitedError} as {@link QuoteService.quotes}
    */
   async lookup(
     symbols: readonly StockSymbol[],
@@ -323,6 +338,7 @@ export class QuoteService {
       for (const [secid, outcome] of loaded.outcomes) outcomes.set(secid, outcome);
     }
 
+    for (const outcome of outcomes.values()) if (outcome instanceof RateLimitedError) throw outcome;
     const results = symbols.map((symbol) => {
       const outcome = outcomes.get(symbol.secid);
       if (outcome instanceof QuantDbError) return outcome;
@@ -342,6 +358,7 @@ export class QuoteService {
   /**
    * A batch request: parse each symbol, answer each with its quote or its own error.
    * @throws {InputError} `VALIDATION_ERROR` when the list is empty or has more than 100 symbols
+   * @throws {RateLimitedError} as {@link QuoteService.quotes}
    */
   async batch(inputs: readonly string[], options: QuoteRequestOptions = {}): Promise<QuoteBatchEntry[]> {
     return (await this.batchWithCache(inputs, options)).entries;
@@ -350,6 +367,7 @@ export class QuoteService {
   /**
    * {@link QuoteService.batch} with the request's cache accounting.
    * @throws {InputError} `VALIDATION_ERROR` when the list is empty or has more than 100 symbols
+   * @throws {RateLimitedError} as {@link QuoteService.quotes}
    */
   async batchWithCache(
     inputs: readonly string[],
@@ -402,7 +420,8 @@ export class QuoteService {
   /**
    * Outcomes for stale secids: from the running refresh if it fetches them, else from the next
    * one; with `force`, always from a refresh that has not started yet. `calls`: the upstream
-   * calls of the refreshes waited for.
+   * calls of the refreshes waited for. Secids the running refresh could not fetch because its
+   * payers' budgets were spent are asked again in the next refresh, which this request pays for.
    */
   async #load(secids: readonly string[], force: boolean): Promise<{ outcomes: Map<string, Outcome>; calls: number }> {
     const running = force ? null : this.#running;
@@ -426,7 +445,14 @@ export class QuoteService {
         if (outcome) result.set(secid, outcome);
       }
     }
-    return { outcomes: result, calls: flights.reduce((sum, flight) => sum + flight.calls, 0) };
+    let calls = flights.reduce((sum, flight) => sum + flight.calls, 0);
+    const refused = joined.filter((secid) => result.get(secid) instanceof RateLimitedError);
+    if (refused.length > 0) {
+      const again = await this.#load(refused, true);
+      for (const [secid, outcome] of again.outcomes) result.set(secid, outcome);
+      calls += again.calls;
+    }
+    return { outcomes: result, calls };
   }
 
   /** Add secids to the next refresh, starting it at once when none is running. */
@@ -437,13 +463,17 @@ export class QuoteService {
       flight = this.#next;
     }
     for (const secid of secids) flight.secids.add(secid);
+    const gate = currentCallGate();
+    if (!flight.gates.includes(gate)) flight.gates.push(gate);
     if (!this.#running) this.#launch(flight);
     return flight;
   }
 
   #launch(flight: Flight): void {
     this.#running = flight;
-    void this.#refresh(flight, [...flight.secids]).then((outcomes) => {
+    // Charged to the requests that asked for this refresh, not to the one whose refresh ran before.
+    const refresh = withCallGate(firstWillingGate(flight.gates), () => this.#refresh(flight, [...flight.secids]));
+    void refresh.then((outcomes) => {
       this.#running = null;
       const next = this.#next;
       this.#next = null;
@@ -458,9 +488,9 @@ export class QuoteService {
     for (let i = 0; i < secids.length; i += MAX_SECIDS_PER_CALL) {
       const chunk = secids.slice(i, i + MAX_SECIDS_PER_CALL);
       const fetchedAt = this.#clock.now().getTime();
-      flight.calls++;
       try {
         const quotes = await this.#upstream.fetchQuotes(chunk);
+        flight.calls++;
         for (const secid of chunk) {
           const entry: Entry = { quote: quotes.get(secid) ?? null, fetchedAt };
           this.#store(secid, entry);
@@ -471,12 +501,16 @@ export class QuoteService {
           caught instanceof QuantDbError
             ? caught
             : new QuantDbError("INTERNAL_ERROR", "Internal error while fetching quotes", undefined, { cause: caught });
-        this.#logger.warn("realtime quote refresh failed", {
-          code: error.code,
-          message: error.message,
-          secids: chunk.length,
-          first: chunk[0],
-        });
+        // A refusal of the payers' budgets made no call: nothing to count or report.
+        if (!(error instanceof RateLimitedError)) {
+          flight.calls++;
+          this.#logger.warn("realtime quote refresh failed", {
+            code: error.code,
+            message: error.message,
+            secids: chunk.length,
+            first: chunk[0],
+          });
+        }
         for (const secid of chunk) outcomes.set(secid, error);
       }
     }

@@ -14,6 +14,12 @@
  * without a response twice in a row (one drop alone is retried: it also happens on healthy
  * networks). After `breakerCooldownMs` it lets one probe through and closes on its success.
  *
+ * Charging: before each call (every attempt, retries included), once it has a slot and before it
+ * waits for a rate token, the call gate of the async context the request entered the policy in
+ * (see gate.ts) charges it to its caller, or refuses it with a {@link RateLimitedError}: then no
+ * call is made, the refusal is not retried, counts neither for nor against the host (a half-open
+ * circuit's probe is left to the next call), and reaches the caller unchanged.
+ *
  * Time: the breaker's cool-down, `Retry-After`, `lastErrorAt` and the in-memory rate budget are
  * read from the injected {@link Clock} (the system's), so a test moves a circuit from open to
  * half-open, or frees the next token, by moving its clock. Waits (backoff, the pause before asking
@@ -29,9 +35,10 @@ import {
   type RetryPolicy,
 } from "cockatiel";
 import { systemClock, type Clock } from "../clock.ts";
-import { UpstreamError } from "../errors.ts";
+import { RateLimitedError, UpstreamError } from "../errors.ts";
 import { memoryRateBudget, type RateBudget } from "./budget.ts";
 import { timeoutSignal } from "./deadline.ts";
+import { currentCallGate } from "./gate.ts";
 
 /** Tunables of every host's policy (env: QUANTDB_UPSTREAM_*, QUANTDB_BREAKER_*). */
 export interface UpstreamPolicyConfig {
@@ -201,7 +208,8 @@ class CircuitOpenError extends Error {}
 type CircuitState =
   | { value: "closed" }
   | { value: "open"; openedAt: number }
-  | { value: "half-open"; probe: Promise<unknown> };
+  /** `openedAt`: when the circuit opened, restored when the probe was refused before calling. */
+  | { value: "half-open"; probe: Promise<unknown>; openedAt: number };
 
 /** Resolves when `promise` settles, or rejects with `signal.reason` when `signal` aborts first. */
 function settledUnlessAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
@@ -257,24 +265,32 @@ class Circuit {
   async execute<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
     for (;;) {
       const state = this.#state;
-      if (state.value === "closed") return this.#run(call, false);
+      if (state.value === "closed") return this.#run(call, undefined);
       if (state.value === "half-open") {
         await settledUnlessAborted(state.probe, signal);
         continue;
       }
       if (this.retryAfterMs() > 0) throw new CircuitOpenError();
-      const probe = this.#run(call, true);
-      this.#state = { value: "half-open", probe };
+      const probe = this.#run(call, state.openedAt);
+      this.#state = { value: "half-open", probe, openedAt: state.openedAt };
       this.#emit("half-open");
       return probe;
     }
   }
 
-  async #run<T>(call: () => Promise<T>, probing: boolean): Promise<T> {
+  /** @param openedAt when probing: when the circuit opened (else undefined) */
+  async #run<T>(call: () => Promise<T>, openedAt: number | undefined): Promise<T> {
+    const probing = openedAt !== undefined;
     let result: T;
     try {
       result = await call();
     } catch (error) {
+      if (error instanceof RateLimitedError) {
+        // The caller's budget refused the call before it was made: nothing was learnt about the
+        // host, so a probe leaves the circuit open and due, and the next call probes.
+        if (openedAt !== undefined && this.#state.value === "half-open") this.#state = { value: "open", openedAt };
+        throw error;
+      }
       const kind = classifyFailure(error);
       if (kind.failure) {
         if (this.#counter.failure(kind.ban) || probing) this.#open();
@@ -426,17 +442,23 @@ export class HostPolicy {
    * Run one upstream request through the policy. `call` makes ONE HTTP call (with its own
    * per-call timeout) and is invoked again for each retry; it receives a signal that aborts when
    * the caller gives up or the total time bound is reached.
+   * Each attempt is first charged to the call gate of the context `execute` is called in (see the
+   * module comment).
    * @throws {UpstreamUnavailableError} (503) when the circuit is open, the queue is full, retries
-   *   are exhausted or the total time bound is reached; otherwise the call's own
-   *   {@link UpstreamError} (e.g. a 4xx, a ban page) unchanged.
+   *   are exhausted or the total time bound is reached; {@link RateLimitedError} (429) when the call
+   *   gate refuses an attempt (no call is made); otherwise the call's own {@link UpstreamError}
+   *   (e.g. a 4xx, a ban page) unchanged.
    */
   async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    // Read now: a queued attempt runs in the context of whichever call freed its slot.
+    const gate = currentCallGate();
     const deadline = timeoutSignal(this.#config.totalTimeoutMs);
     const bounded = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
     let attempts = 0;
     try {
       const attempt = () =>
         this.#bulkhead.execute(async () => {
+          gate?.beforeCall(this.host);
           await this.#takeToken(bounded);
           try {
             return await call(bounded);
@@ -464,6 +486,7 @@ export class HostPolicy {
       this.#count("ok");
       return result;
     } catch (error) {
+      if (error instanceof RateLimitedError) throw error; // the caller's budget, not the host's failure
       if (error instanceof CircuitOpenError) {
         this.#count("rejected", "CIRCUIT_OPEN");
         throw this.#unavailable(

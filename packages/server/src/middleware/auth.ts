@@ -26,7 +26,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import "./types.ts";
 
 /** The policy's view of a request; the JSON body is read (once, cached for the validator) only on batch endpoints. */
-export async function accessRequestOf(c: Context): Promise<AccessRequest> {
+async function accessRequestOf(c: Context): Promise<AccessRequest> {
   const path = c.req.path;
   let bodyForceRefresh = false;
   if (

@@ -4,7 +4,8 @@
  * an app built without them (tests, the SDK's embedded mode, which has no network listener) is
  * open: auth off, no rate limit, silent logs.
  */
-import type { ApiKeyStore, AuthMode, RequestCosts } from "@quantdb/core/auth";
+import type { ApiKeyStore, AuthMode } from "@quantdb/core/auth";
+import type { Clock } from "@quantdb/core/clock";
 import type { Logger } from "pino";
 import type { Env } from "../env.ts";
 
@@ -20,15 +21,19 @@ export interface HttpOptions {
    * process and records it in the data directory's lock (mode 0600) for the `quantdb` CLI.
    */
   localAdminToken?: string | undefined;
-  /** Points per minute per key (or per client IP without a key); `false` = no limit. @default false */
+  /**
+   * Upstream calls per minute per key (or per client IP without a key): requests are charged the upstream calls they
+   * make, an answer from the cache nothing (see middleware/rate-limit.ts); `false` = no limit. @default false
+   * (server: QUANTDB_RATE_LIMIT_PER_MINUTE, default 600)
+   */
   rateLimitPerMinute?: number | false;
+  /** What the rate limit's one-minute windows are timed with (tests). @default the system clock */
+  rateLimitClock?: Clock;
   /**
    * Failed authentications per client IP per minute before 429 (no key lookup); `false` = no limit. @default false
    * (server: QUANTDB_AUTH_FAILURES_PER_MINUTE, default 20)
    */
   authFailuresPerMinute?: number | false;
-  /** Points per request kind. @default DEFAULT_REQUEST_COSTS (1, batch 10, refresh 20) */
-  requestCosts?: RequestCosts;
   /** CORS allow-list of origins; `["*"]` = any. @default ["http://localhost:3000"] */
   corsOrigins?: string[];
   /** Largest request body, bytes. @default 65536 */
