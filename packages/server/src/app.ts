@@ -6,7 +6,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { apiKeyAuth } from "./middleware/auth.ts";
 import { clientIp } from "./middleware/client-ip.ts";
-import { bodySizeLimit, urlLimit } from "./middleware/limits.ts";
+import { requestLimits } from "./middleware/limits.ts";
 import type { HttpOptions } from "./middleware/options.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { edge } from "./middleware/edge.ts";
@@ -59,7 +59,8 @@ const CORS_EXPOSE_HEADERS = [
  * Build the app around already-constructed services.
  *
  * Middleware order: edge (request id, Server-Timing, security headers, Vary, compression, request log and
- * metrics) → CORS → size limits → client IP → API-key auth → rate limit → routes.
+ * metrics) → CORS (requests with Origin) → size limits → client IP → API-key auth → rate limit → routes; client IP,
+ * auth and the rate limit only when configured.
  * Without `http` options the app is open (auth off, no rate limit, silent log): the server entry
  * passes the environment's (default auth `admin`).
  * @throws when `http.auth` is not "off" and no `http.apiKeys` store is given.
@@ -117,21 +118,23 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
     c.header("Vary", VARY);
     return corsHandler(c, next);
   });
-  app.use("*", urlLimit(http.maxUrlLength ?? 4096));
-  app.use("*", bodySizeLimit(http.maxBodyBytes ?? 65_536));
-  app.use("*", clientIp(http.trustProxy ?? 0));
-  app.use(
-    "*",
-    apiKeyAuth({
-      mode: http.auth ?? "off",
-      store: http.apiKeys,
-      localAdminToken: http.localAdminToken,
-      metricsPublic: http.metricsPublic ?? false,
-      metrics,
-      now: () => services.clock.now(),
-      failuresPerMinute: http.authFailuresPerMinute ?? false,
-    }),
-  );
+  app.use("*", requestLimits(http.maxUrlLength ?? 4096, http.maxBodyBytes ?? 65_536));
+  // Only what this configuration uses is in the chain: each level costs every request, cache hits included.
+  const auth = http.auth ?? "off";
+  if (auth !== "off" || http.rateLimitPerMinute || http.logClientIp) app.use("*", clientIp(http.trustProxy ?? 0));
+  if (auth !== "off")
+    app.use(
+      "*",
+      apiKeyAuth({
+        mode: auth,
+        store: http.apiKeys,
+        localAdminToken: http.localAdminToken,
+        metricsPublic: http.metricsPublic ?? false,
+        metrics,
+        now: () => services.clock.now(),
+        failuresPerMinute: http.authFailuresPerMinute ?? false,
+      }),
+    );
   if (http.rateLimitPerMinute)
     app.use(
       "*",
