@@ -6,6 +6,7 @@ import { QuantDbError, UpstreamError } from "../errors.ts";
 import { parseStockSymbol } from "../symbols/index.ts";
 import { marketPhase } from "./phase.ts";
 import { QuoteService } from "./service.ts";
+import { upstreamQuote } from "./quote-fixture.ts";
 
 const MIN = 60_000;
 
@@ -50,26 +51,6 @@ describe("marketPhase", () => {
     expect(marketPhase(cn, new Date("2027-01-04T02:00:00Z"), 2 * MIN)).toEqual({ open: null, settledSince: null });
   });
 });
-
-function upstreamQuote(secid: string): UpstreamQuote {
-  const code = secid.split(".")[1]!;
-  return {
-    secid,
-    code,
-    name: `N${code}`,
-    price: 10,
-    open: 9.9,
-    high: 10.2,
-    low: 9.8,
-    prev_close: 9.95,
-    change: 0.05,
-    pct_change: 0.5,
-    volume: 1000,
-    amount: 10000,
-    turnover_rate: 0.1,
-    quote_time: null,
-  };
-}
 
 /** A quote source whose calls are answered (or failed) by the test, one by one. */
 class ScriptedSource implements QuoteSource {

@@ -22,6 +22,7 @@ import {
   type CallGate,
   type UpstreamPolicyConfig,
 } from "./index.ts";
+import { upstreamQuote } from "../realtime/quote-fixture.ts";
 
 const URL_A = "http://upstream.test/api/qt/stock/kline/get?secid=1.600519";
 const START = "2026-11-20T08:00:00.000Z";
@@ -205,26 +206,6 @@ describe("runPerSymbol", () => {
     expect(started).not.toContain("E");
   });
 });
-
-function upstreamQuote(secid: string): UpstreamQuote {
-  const code = secid.split(".")[1]!;
-  return {
-    secid,
-    code,
-    name: `N${code}`,
-    price: 10,
-    open: 9.9,
-    high: 10.2,
-    low: 9.8,
-    prev_close: 9.95,
-    change: 0.05,
-    pct_change: 0.5,
-    volume: 1000,
-    amount: 10000,
-    turnover_rate: 0.1,
-    quote_time: null,
-  };
-}
 
 /** A quote source that asks the call gate as the HTTP client does, and answers when told. */
 class GatedSource implements QuoteSource {
