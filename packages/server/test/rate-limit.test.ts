@@ -174,12 +174,16 @@ describe.each(testDrivers())("rate limits on %s", (driver) => {
     expect(Number(over.headers.get("retry-after"))).toBe(60);
     expect(remaining(over)).toBe("0");
 
-    // next window: the symbol fetched before the refusal stays cached; only the two refused are fetched
+    // next window: what the refused batch fetched stays cached and the rest is fetched once. The call it
+    // had in flight when refused finishes in the background (charged, stored), and the retry may join it
+    // under the series lock, so the retry itself makes one or two calls; every symbol is fetched once.
     rateClock.advance(60_000);
     const retried = await api.get("/api/v1/batch/stocks", batch(["600519", "000001", "300750"], 6));
     expect(retried.status).toBe(200);
-    expect(retried.body.metadata).toMatchObject({ succeeded: 3, failed: 0, upstream_requests: 2 });
-    expect(remaining(retried)).toBe("2");
+    expect(retried.body.metadata).toMatchObject({ succeeded: 3, failed: 0 });
+    expect(retried.body.metadata.upstream_requests).toBeGreaterThanOrEqual(1);
+    expect(retried.body.metadata.upstream_requests).toBeLessThanOrEqual(2);
+    expect([2, 3]).toContain(Number(remaining(retried)));
     expect(upstreamCalls()).toBe(6);
   });
 
