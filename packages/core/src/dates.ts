@@ -8,30 +8,13 @@
 import { UTCDate } from "@date-fns/utc";
 import { TZDate } from "@date-fns/tz";
 import { addDays, format, isValid, parse, subYears } from "date-fns";
+import { memo } from "./memo.ts";
 
 /** An exchange-local calendar date, `YYYY-MM-DD`. */
 export type IsoDate = string;
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 const COMPACT = /^\d{8}$/;
-
-/**
- * Memoise a pure function of a string key in a bounded map (cleared when full): the date
- * conversions below run on every request with the same few inputs, and date-fns / Intl time-zone
- * arithmetic costs tens of microseconds per call.
- */
-function memo<T>(compute: (key: string) => T, max = 4096): (key: string) => T {
-  const cache = new Map<string, T>();
-  return (key) => {
-    let value = cache.get(key);
-    if (value === undefined && !cache.has(key)) {
-      value = compute(key);
-      if (cache.size >= max) cache.clear();
-      cache.set(key, value);
-    }
-    return value as T;
-  };
-}
 
 /**
  * Parse a user-supplied date in `YYYY-MM-DD` or `YYYYMMDD` form.

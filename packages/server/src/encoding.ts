@@ -2,6 +2,7 @@
  * Content negotiation of the stored compressed variants (RFC 9110 §12.5.3, Accept-Encoding with
  * q-values): which of brotli, gzip or identity a client gets for a cached answer.
  */
+import { memo } from "@quantdb/core/memo";
 import { parseAccept } from "hono/utils/accept";
 
 /** The content codings the body cache stores beside the identity bytes. */
@@ -10,9 +11,8 @@ export type ContentCoding = "br" | "gzip";
 /** Server preference among codings the client ranks equally: brotli is smaller at the same cost to decode. */
 const PREFERENCE: readonly ContentCoding[] = ["br", "gzip"];
 
-/** Clients send few distinct Accept-Encoding values; their answers are kept (bounded) so a hit parses nothing. */
-const memo = new Map<string, ContentCoding | "identity">();
-const MEMO_LIMIT = 256;
+/** Clients send few distinct Accept-Encoding values: each is parsed once, so a hit parses nothing. */
+const chooseMemo = memo(choose, 256);
 
 /**
  * The representation to send for an `Accept-Encoding` header value: the acceptable coding with the
@@ -22,13 +22,7 @@ const MEMO_LIMIT = 256;
  * else: an answer it may not like beats none (RFC 9110 allows either).
  */
 export function negotiateEncoding(acceptEncoding: string | undefined): ContentCoding | "identity" {
-  if (acceptEncoding === undefined || acceptEncoding === "") return "identity";
-  const known = memo.get(acceptEncoding);
-  if (known !== undefined) return known;
-  const choice = choose(acceptEncoding);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(acceptEncoding, choice);
-  return choice;
+  return acceptEncoding === undefined || acceptEncoding === "" ? "identity" : chooseMemo(acceptEncoding);
 }
 
 function choose(header: string): ContentCoding | "identity" {

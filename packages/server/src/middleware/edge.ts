@@ -118,13 +118,14 @@ export function edge(options: EdgeOptions): MiddlewareHandler {
         c.res.headers.append("Server-Timing", serverTiming(performance.now() - started));
       }
       const status = c.res.status;
-      const route = routeLabel(c);
+      const logged = logger.isLevelEnabled("info");
+      const route = metrics || logged ? routeLabel(c) : "";
       if (metrics) {
         metrics.observeRequest({ method: c.req.method, route, status }, (performance.now() - started) / 1000);
         const rows = c.get("rowsServed");
         if (rows && status === 200) metrics.rowsServed(route, rows);
       }
-      if (logger.isLevelEnabled("info")) {
+      if (logged) {
         const line: Record<string, unknown> = {
           method: c.req.method,
           route,
@@ -139,6 +140,17 @@ export function edge(options: EdgeOptions): MiddlewareHandler {
       }
     }
   };
+}
+
+/**
+ * Set a header every answer to this request carries: into the edge's shared headers (so an answer
+ * built by {@link respond} stays one plain object), or with `c.header` when the app runs without the
+ * edge middleware. Only for middleware that runs before the route answers.
+ */
+export function answerHeader(c: Context, name: string, value: string): void {
+  const shared = c.get("edge")?.headers;
+  if (shared) shared[name] = value;
+  else c.header(name, value);
 }
 
 /**

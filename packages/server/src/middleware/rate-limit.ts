@@ -28,6 +28,7 @@ import { withCallGate, type CallGate } from "@quantdb/core/upstream";
 import type { MiddlewareHandler } from "hono";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { LOCAL_ADMIN_KEY_ID } from "./auth.ts";
+import { answerHeader } from "./edge.ts";
 import "./types.ts";
 
 /** Never limited: probes and the metrics scrape (they make no upstream call anyway). */
@@ -155,11 +156,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     // Before the route, into the headers every answer carries (the edge's plain object, so a cache hit
     // is still answered without Hono building WHATWG headers): no rebuild for a request that calls nothing.
     const before = budget.peek(caller);
-    const shared = c.get("edge")?.headers;
-    const header = shared ? (name: string, value: string) => (shared[name] = value) : c.header;
-    header("RateLimit-Limit", limitText);
-    header("RateLimit-Remaining", before ? String(Math.max(0, pointsPerMinute - before.used)) : limitText);
-    header("RateLimit-Reset", before ? String(budget.secondsLeft(before)) : windowText);
+    answerHeader(c, "RateLimit-Limit", limitText);
+    answerHeader(c, "RateLimit-Remaining", before ? String(Math.max(0, pointsPerMinute - before.used)) : limitText);
+    answerHeader(c, "RateLimit-Reset", before ? String(budget.secondsLeft(before)) : windowText);
     const account = new RequestAccount(budget, caller);
     await withCallGate(account, next);
     if (account.charged === 0 && account.refusal === undefined) return;

@@ -20,5 +20,3 @@ declare module "hono" {
     rowsServed: number | undefined;
   }
 }
-
-export {};

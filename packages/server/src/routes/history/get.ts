@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { barUnits, parseHistoryQuery, type HistoryResult } from "@quantdb/core/history";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { HistoryQuerySchema, HistoryResponseSchema, SymbolParam, historyContent } from "./schema.ts";
+import { HistoryQuerySchema, type HistoryResponseSchema, SymbolParam, historyContent } from "./schema.ts";
 import { serveHistory } from "./serve.ts";
 
 const description =
