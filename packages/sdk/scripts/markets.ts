@@ -4,11 +4,11 @@
  * The SDK does not bundle workspace packages (tsdown.config.ts) and stays dependency-light, so it
  * carries this generated copy; `test/markets-drift.test.ts` fails when it differs from the registry.
  */
-import { MARKET_IDS, MARKETS } from "@quantdb/core/markets";
+import { MARKETS, STOCK_MARKET_IDS } from "@quantdb/core/markets";
 
 /** The text of `src/markets.generated.ts` for the registry as it is now. */
 export function renderMarketsModule(): string {
-  const markets = MARKET_IDS.map((id) => {
+  const markets = STOCK_MARKET_IDS.map((id) => {
     const m = MARKETS[id];
     return {
       id: m.id,

@@ -3,7 +3,7 @@
  * `scripts/build-calendars.mjs` (see that script for the sources and the format).
  */
 import type { IsoDate } from "../dates.ts";
-import { isMarketId, market } from "../markets/registry.ts";
+import { isStockMarketId, market } from "../markets/registry.ts";
 import type { CalendarId } from "./types.ts";
 
 /** Trading hours shared by a run of sessions; exchange-local `HH:MM`. */
@@ -56,7 +56,7 @@ function invalid(id: string, message: string): never {
  */
 export function decodeCalendar(json: BundledCalendarJson): DecodedCalendar {
   const { id, timeZone, firstSession, knownThrough } = json;
-  if (!isMarketId(id)) invalid(id, "unknown id");
+  if (!isStockMarketId(id)) invalid(id, "unknown id");
   const expectedZone = market(id).timeZone;
   if (timeZone !== expectedZone) invalid(id, `time zone ${timeZone}`);
 

@@ -13,7 +13,7 @@
  * calendars.get("CN").knownThrough; // e.g. "2027-12-31"
  */
 import { addCalendarDays, type IsoDate } from "../dates.ts";
-import { market, MARKET_IDS } from "../markets/registry.ts";
+import { market, STOCK_MARKET_IDS } from "../markets/registry.ts";
 import type { DecodedCalendar, SessionHours } from "./bundled-data.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
 import { getCalendar, type CalendarRegistry } from "./registry.ts";
@@ -57,7 +57,7 @@ type Hours = Omit<Session, "date">;
 
 /** The calendar whose official schedule a source publishes (the market's `calendar.officialSchedule`). */
 function calendarOfSchedule(schedule: "sina-trade-dates" | "hkex-holidays"): CalendarId {
-  const id = MARKET_IDS.find((m) => {
+  const id = STOCK_MARKET_IDS.find((m) => {
     const calendar = market(m).calendar;
     return calendar.kind === "exchange" && calendar.officialSchedule === schedule;
   });
@@ -75,6 +75,7 @@ export const HKEX_CALENDAR = calendarOfSchedule("hkex-holidays");
  * 12:00–13:00).
  */
 function regularHours(id: CalendarId): Hours {
+  if (id === "CRYPTO") return { open: "00:00", close: "24:00", breakStart: null, breakEnd: null, halfDay: false };
   return { ...market(id).hours, halfDay: false };
 }
 
@@ -83,6 +84,7 @@ function regularHours(id: CalendarId): Hours {
  * for a market without half days.
  */
 function halfDayHours(id: CalendarId): Hours | null {
+  if (id === "CRYPTO") return null;
   const { hours, calendar } = market(id);
   if (calendar.kind !== "exchange" || calendar.halfDayClose === null) return null;
   return { open: hours.open, close: calendar.halfDayClose, breakStart: null, breakEnd: null, halfDay: true };

@@ -18,7 +18,7 @@ import {
 } from "./extend.ts";
 import type { CalendarRegistry } from "./registry.ts";
 import { decodeSinaTradeDates } from "./sina.ts";
-import { CALENDAR_MARKETS } from "./query.ts";
+import { STOCK_MARKET_IDS } from "../markets/registry.ts";
 import type { CalendarId } from "./types.ts";
 
 /** Sina's A-share trading-date list (docs/upstream-spec.md §8): published through 31 Dec of the current year. */
@@ -168,7 +168,7 @@ export class CalendarExtensions {
    */
   async refresh(id?: CalendarId, onSkip?: (extension: CalendarExtension, error: Error) => void): Promise<number> {
     let applied = 0;
-    for (const calendar of id === undefined ? CALENDAR_MARKETS : [id]) {
+    for (const calendar of id === undefined ? STOCK_MARKET_IDS : [id]) {
       applied += await applyStoredExtensions(this.#calendars, this.#store, calendar, onSkip);
     }
     return applied;

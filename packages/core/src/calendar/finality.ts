@@ -4,7 +4,7 @@
  * imports all use this one rule).
  */
 import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
-import { market, MARKET_IDS, MARKETS } from "../markets/registry.ts";
+import { market, STOCK_MARKET_IDS, MARKETS } from "../markets/registry.ts";
 import type { ExchangeCalendar } from "./types.ts";
 
 /**
@@ -12,7 +12,7 @@ import type { ExchangeCalendar } from "./types.ts";
  * market's `finalAfterCloseMinutes`; one default because the margin is one setting).
  */
 export const DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES = Math.max(
-  ...MARKET_IDS.map((id) => MARKETS[id].finalAfterCloseMinutes),
+  ...STOCK_MARKET_IDS.map((id) => MARKETS[id].finalAfterCloseMinutes),
 );
 
 /**
@@ -26,7 +26,11 @@ export function finalThroughOn(
   marginMs: number = DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES * 60_000,
 ): IsoDate {
   const today = localTime(now, calendar.timeZone).date;
-  const close = calendar.isKnown(today) ? calendar.session(today)?.close : market(calendar.id).hours.close;
+  const close = calendar.isKnown(today)
+    ? calendar.session(today)?.close
+    : calendar.id === "CRYPTO"
+      ? "24:00"
+      : market(calendar.id).hours.close;
   if (close === undefined) return today; // a known non-session day: everything up to today is final
   const finalAt = instantAt(today, close, calendar.timeZone).getTime() + marginMs;
   return now.getTime() >= finalAt ? today : addCalendarDays(today, -1);

@@ -15,7 +15,7 @@ import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
 import { UpstreamError } from "../errors.ts";
 import type { DailyBarSource } from "../history/source.ts";
 import { instrumentKey } from "../markets/instrument-key.ts";
-import { market, MARKET_IDS } from "../markets/registry.ts";
+import { anyMarket, market, STOCK_MARKET_IDS } from "../markets/registry.ts";
 import { parseIndexSymbol, type IndexSymbol } from "../symbols/index.ts";
 import { withoutCallGate } from "../upstream/gate.ts";
 import { applyCalendarExtension, observedExtension, provisionalHkCalendar, type CalendarExtension } from "./extend.ts";
@@ -25,17 +25,16 @@ import { hkexSchedule } from "./hkex-rules.ts";
 import type { CalendarRegistry } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar } from "./types.ts";
 
-/** The index whose daily bars say which days a market traded. */
-export const BENCHMARK_INDEX: Readonly<Record<CalendarId, IndexSymbol>> = Object.freeze(
-  Object.fromEntries(MARKET_IDS.map((id) => [id, parseIndexSymbol(market(id).benchmarkIndex)])) as Record<
-    CalendarId,
-    IndexSymbol
+/** The index whose daily bars say which days a stock market traded (a continuous market has none). */
+export const BENCHMARK_INDEX: Readonly<Partial<Record<CalendarId, IndexSymbol>>> = Object.freeze(
+  Object.fromEntries(STOCK_MARKET_IDS.map((id) => [id, parseIndexSymbol(market(id).benchmarkIndex)])) as Partial<
+    Record<CalendarId, IndexSymbol>
   >,
 );
 
 /** Whether a market has a computed (provisional) schedule after its horizon: HKEX's holiday rules. */
 function hasComputedSchedule(id: CalendarId): boolean {
-  const calendar = market(id).calendar;
+  const calendar = anyMarket(id).calendar;
   return calendar.kind === "exchange" && calendar.computedSchedule === "hkex";
 }
 
@@ -218,6 +217,8 @@ export class CalendarHorizon implements CalendarHorizonHook {
     const { finalThrough, state } = this.#now(this.#calendars.get(id));
     const at = this.#clock.now().getTime();
     const index = BENCHMARK_INDEX[id];
+    // A continuous calendar (crypto) knows every day already: there is nothing to observe.
+    if (index === undefined) return null;
     try {
       await this.#restoreStored(id);
       const base = this.#calendars.get(id);

@@ -5,7 +5,7 @@
 import type { Clock } from "../clock.ts";
 import { localTime, type IsoDate } from "../dates.ts";
 import { InputError } from "../errors.ts";
-import { market, MARKET_IDS } from "../markets/registry.ts";
+import { anyMarket, MARKET_IDS } from "../markets/registry.ts";
 import { parseDateParam } from "../params.ts";
 import type { Calendars } from "./registry.ts";
 import type { CalendarId, ExchangeCalendar, Session } from "./types.ts";
@@ -15,8 +15,8 @@ export const CALENDAR_MARKETS: readonly [CalendarId, ...CalendarId[]] = MARKET_I
 
 /** `CN (A-shares: SSE, SZSE, BSE) or HK (HKEX)`: the calendar ids with what each describes. */
 const EXPECTED = CALENDAR_MARKETS.map((id) => {
-  const calendar = market(id).calendar;
-  return calendar.kind === "exchange" ? `${id} (${calendar.description})` : id;
+  const entry = anyMarket(id);
+  return entry.calendar.kind === "exchange" ? `${id} (${entry.calendar.description})` : `${id} (${entry.name}, UTC)`;
 }).join(" or ");
 
 /**

@@ -9,6 +9,7 @@ import cn from "./data/cn.json" with { type: "json" };
 import hk from "./data/hk.json" with { type: "json" };
 import { marketOfExchange } from "../markets/registry.ts";
 import { type BundledCalendarJson, decodeCalendar } from "./bundled-data.ts";
+import { CRYPTO_CALENDAR } from "./continuous.ts";
 import { SessionCalendar } from "./exchange-calendar.ts";
 import type { CalendarId, CalendarMarket, ExchangeCalendar } from "./types.ts";
 
@@ -16,16 +17,21 @@ import type { CalendarId, CalendarMarket, ExchangeCalendar } from "./types.ts";
  * The calendars built from the bundled data alone, by the calendar id each data file names;
  * decoding both takes a few milliseconds. Never changed after this line.
  */
-const BUNDLED: ReadonlyMap<string, ExchangeCalendar> = new Map(
-  [cn, hk].map((json: BundledCalendarJson) => [json.id, new SessionCalendar(decodeCalendar(json))]),
-);
+const BUNDLED: ReadonlyMap<string, ExchangeCalendar> = new Map([
+  ...[cn, hk].map((json: BundledCalendarJson): [string, ExchangeCalendar] => [
+    json.id,
+    new SessionCalendar(decodeCalendar(json)),
+  ]),
+  // A continuous market's calendar is a rule, not data (./continuous.ts).
+  [CRYPTO_CALENDAR.id, CRYPTO_CALENDAR],
+]);
 
 /**
  * The bundled trading calendar of an exchange (the same object on every call), without any
  * extension applied at run time: for time zones, tests and anything about the bundled years. What
  * a running system plans with is its {@link CalendarRegistry}'s `get`, which also knows the years
  * added since.
- * @param id `"CN"` for A-shares (SSE, SZSE, BSE) or `"HK"` for HKEX.
+ * @param id `"CN"` for A-shares (SSE, SZSE, BSE), `"HK"` for HKEX, `"CRYPTO"` for crypto (every UTC day).
  * @throws RangeError for any other id.
  */
 export function getCalendar(id: CalendarId): ExchangeCalendar {

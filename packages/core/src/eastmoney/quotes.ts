@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { endpointUrl, fetchUpstreamText } from "../http.ts";
 import type { UpstreamPolicies } from "../upstream/policy.ts";
-import type { MarketId } from "../markets/types.ts";
+import type { StockMarketId } from "../markets/types.ts";
 import { invalid, parseEnvelopeData } from "./envelope.ts";
 
 /** The real host; `QUANTDB_EASTMONEY_QUOTE_URL` overrides it (e.g. with the replay upstream). */
@@ -30,7 +30,7 @@ const ULIST_UT = "f057cbcbce2a86e2866ab8877db1d059";
  * free HK quotes are delayed by 15 minutes, docs/upstream-spec.md §6.2, and the closing auction
  * runs until about 16:10).
  */
-export const EASTMONEY_QUOTE_SETTLE_MINUTES: Readonly<Record<MarketId, number>> = { CN: 2, HK: 25 };
+export const EASTMONEY_QUOTE_SETTLE_MINUTES: Readonly<Record<StockMarketId, number>> = { CN: 2, HK: 25 };
 
 /** Eastmoney's market id for Hong Kong stocks: their f5 volume is already in shares. */
 const HK_MARKET_ID = 116;

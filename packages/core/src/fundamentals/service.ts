@@ -6,11 +6,11 @@ import type { Clock } from "../clock.ts";
 import type { IsoDate } from "../dates.ts";
 import { QuantDbError } from "../errors.ts";
 import { KeyedLock } from "../history/keyed-lock.ts";
-import { MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
+import { STOCK_MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
 import type { StockSymbol } from "../symbols/index.ts";
 
 /** Listing exchanges whose stocks have financial reports (markets with a `financials` source). */
-const COVERED_EXCHANGES = MARKET_IDS.flatMap((id) =>
+const COVERED_EXCHANGES = STOCK_MARKET_IDS.flatMap((id) =>
   MARKETS[id].sources.financials.length > 0 ? MARKETS[id].exchanges : [],
 );
 import { isFetchDue, nextReport, type NextReport } from "./schedule.ts";

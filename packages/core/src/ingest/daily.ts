@@ -21,14 +21,14 @@ import { instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { HistoryService } from "../history/service.ts";
 import type { Adjust } from "../history/types.ts";
 import { DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES } from "../calendar/finality.ts";
-import { INDEX_COMPILERS, MARKET_IDS, marketOfExchange } from "../markets/registry.ts";
+import { INDEX_COMPILERS, STOCK_MARKET_IDS, marketOfExchange } from "../markets/registry.ts";
 import { parseIndexSymbol, parseStockSymbol, type Instrument } from "../symbols/index.ts";
 
 /** Job name of the daily ingest in `job_runs` and the job queue. */
 export const DAILY_INGEST_JOB = "daily-ingest";
 
 /** Calendars the daily ingest runs for, each after its own close. */
-export const INGEST_SCOPES: readonly CalendarId[] = MARKET_IDS;
+export const INGEST_SCOPES: readonly CalendarId[] = STOCK_MARKET_IDS;
 
 /** A run still `running` this long after it started is taken to have died with its process. */
 export const STALE_RUN_MS = 2 * 60 * 60_000;

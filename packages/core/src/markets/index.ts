@@ -8,6 +8,8 @@
  * lotsToShares(market("CN"), 32156); // 3215600
  */
 export type {
+  AnyMarket,
+  CryptoMarket,
   Currency,
   IndexCompiler,
   Market,
@@ -15,13 +17,17 @@ export type {
   MarketId,
   RegularHours,
   StockExchange,
+  StockMarketId,
   SymbolForms,
 } from "./types.ts";
 export {
+  anyMarket,
+  CRYPTO_MARKET,
   CURRENCIES,
   INDEX_COMPILERS,
   exchangeInfo,
   isMarketId,
+  isStockMarketId,
   lotsToShares,
   market,
   MARKET_IDS,
@@ -30,6 +36,7 @@ export {
   priceDecimalsOf,
   sharesToLots,
   STOCK_EXCHANGES,
+  STOCK_MARKET_IDS,
   TIME_ZONES,
 } from "./registry.ts";
 export { instrumentKey, type InstrumentKey } from "./instrument-key.ts";

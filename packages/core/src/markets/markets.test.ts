@@ -9,7 +9,7 @@ import { eastmoneySecid, eastmoneyVolumeToShares } from "../eastmoney/ids.ts";
 import { parseIndexSymbol, parseStockSymbol } from "../symbols/index.ts";
 import * as registry from "./index.ts";
 
-const all = registry.MARKET_IDS.map((id) => registry.MARKETS[id]);
+const all = registry.STOCK_MARKET_IDS.map((id) => registry.MARKETS[id]);
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** The forms an examples text lists (`"600519, sh600519 or 830799.BJ (Beijing)"`), without the remarks. */
@@ -81,11 +81,32 @@ describe("every market's definition", () => {
 
 describe("the lookups over the registry", () => {
   it("derives the exchange, compiler, currency and time zone lists from the markets, in registry order", () => {
-    expect(registry.MARKET_IDS).toEqual(Object.keys(registry.MARKETS));
+    expect(registry.STOCK_MARKET_IDS).toEqual(Object.keys(registry.MARKETS));
+    expect(registry.MARKET_IDS).toEqual([...registry.STOCK_MARKET_IDS, registry.CRYPTO_MARKET.id]);
     expect(registry.STOCK_EXCHANGES).toEqual([...new Set(all.flatMap((m) => m.exchanges))]);
     expect(registry.INDEX_COMPILERS).toEqual([...new Set(all.flatMap((m) => m.indexCompilers))]);
     expect(registry.CURRENCIES).toEqual([...new Set(all.map((m) => m.currency))]);
-    expect(registry.TIME_ZONES).toEqual([...new Set(all.map((m) => m.timeZone))]);
+    expect(registry.TIME_ZONES).toEqual([...new Set([...all.map((m) => m.timeZone), "UTC"])]);
+  });
+
+  it("has a crypto market on a continuous UTC calendar, found by id alongside the stock markets", () => {
+    expect(registry.isMarketId("CRYPTO")).toBe(true);
+    expect(registry.isStockMarketId("CRYPTO")).toBe(false);
+    expect(registry.anyMarket("CRYPTO")).toBe(registry.CRYPTO_MARKET);
+    expect(registry.anyMarket("HK")).toBe(registry.MARKETS.HK);
+    const calendar = getCalendar("CRYPTO");
+    expect(calendar.timeZone).toBe(registry.CRYPTO_MARKET.timeZone);
+    expect(calendar.sessionsBetween("2024-02-27", "2024-03-02")).toEqual([
+      "2024-02-27",
+      "2024-02-28",
+      "2024-02-29",
+      "2024-03-01",
+      "2024-03-02",
+    ]);
+    expect(calendar.countSessions("2024-01-01", "2024-12-31")).toBe(366);
+    expect(calendar.session("2026-12-25")).toMatchObject({ open: "00:00", close: "24:00", breakStart: null });
+    expect(calendar.previousSession("2009-01-03")).toBeNull();
+    expect(calendar.isSession("2008-12-31")).toBe(false);
   });
 
   it("refuses an unknown market or exchange, and finds the operator of every exchange", () => {

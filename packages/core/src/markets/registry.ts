@@ -2,7 +2,16 @@
  * The market registry: one {@link Market} per market QuantDB serves. Nothing else in the code lists
  * markets; callers look them up (`market("HK").timeZone`, `marketOfExchange("SZ").currency`).
  */
-import type { Currency, IndexCompiler, Market, MarketId, StockExchange } from "./types.ts";
+import type {
+  AnyMarket,
+  CryptoMarket,
+  Currency,
+  IndexCompiler,
+  Market,
+  MarketId,
+  StockExchange,
+  StockMarketId,
+} from "./types.ts";
 
 /** Which A-share exchange lists a 6-digit code, or null if the prefix is not a stock code. */
 function aShareExchange(code: string): StockExchange | null {
@@ -109,15 +118,38 @@ const HK: Market = {
   sources: { dailyBars: ["eastmoney"], financials: [] },
 };
 
-/** Every market, by id, in the order they are documented. */
-export const MARKETS: Readonly<Record<MarketId, Market>> = Object.freeze({ CN, HK });
+const CRYPTO: CryptoMarket = {
+  id: "CRYPTO",
+  name: "Crypto spot pairs (binance, okx, bybit, coinbase, kraken)",
+  calendar: { kind: "continuous", finalAfterPeriodMinutes: 1 },
+  timeZone: "UTC",
+  volume: { unit: "base currency", fractional: true },
+  lotSize: null,
+  adjustments: [""],
+  timeframes: ["1d", "1h"],
+  exchanges: ["binance", "okx", "bybit", "coinbase", "kraken"],
+  symbolExamples: { sdk: "binance:BTC/USDT", url: "binance/BTC-USDT" },
+  sources: { bars: ["ccxt"] },
+};
 
-/** Every market id, in registry order (`["CN", "HK"]`). */
-export const MARKET_IDS = Object.freeze(Object.keys(MARKETS)) as readonly [MarketId, ...MarketId[]];
+/** Every stock market, by id, in the order they are documented. */
+export const MARKETS: Readonly<Record<StockMarketId, Market>> = Object.freeze({ CN, HK });
+
+/** Every stock market id, in registry order (`["CN", "HK"]`). */
+export const STOCK_MARKET_IDS = Object.freeze(Object.keys(MARKETS)) as readonly [StockMarketId, ...StockMarketId[]];
+
+/** The crypto market's entry. */
+export const CRYPTO_MARKET: CryptoMarket = Object.freeze(CRYPTO);
+
+/** Every market id, in registry order (`["CN", "HK", "CRYPTO"]`): the calendar endpoints' `market`. */
+export const MARKET_IDS = Object.freeze([...STOCK_MARKET_IDS, CRYPTO.id]) as readonly [MarketId, ...MarketId[]];
 
 /** The distinct values of `pick` over every market, in registry order (a non-empty tuple, as zod's enums take). */
 function distinct<T>(pick: (m: Market) => readonly T[]): readonly [T, ...T[]] {
-  return Object.freeze([...new Set(MARKET_IDS.flatMap((id) => pick(MARKETS[id])))]) as unknown as readonly [T, ...T[]];
+  return Object.freeze([...new Set(STOCK_MARKET_IDS.flatMap((id) => pick(MARKETS[id])))]) as unknown as readonly [
+    T,
+    ...T[],
+  ];
 }
 
 /** Every listing exchange, in registry order (`["SH", "SZ", "BJ", "HK"]`). */
@@ -129,26 +161,42 @@ export const INDEX_COMPILERS = distinct<IndexCompiler>((m) => m.indexCompilers);
 /** Every trading currency, in registry order (`["CNY", "HKD"]`). */
 export const CURRENCIES = distinct<Currency>((m) => [m.currency]);
 
-/** Every market's IANA time zone, in registry order (`["Asia/Shanghai", "Asia/Hong_Kong"]`). */
-export const TIME_ZONES = distinct<string>((m) => [m.timeZone]);
+/** Every market's IANA time zone, in registry order (`["Asia/Shanghai", "Asia/Hong_Kong", "UTC"]`). */
+export const TIME_ZONES = Object.freeze([...distinct<string>((m) => [m.timeZone]), CRYPTO.timeZone]) as readonly [
+  string,
+  ...string[],
+];
 
-/** Whether `id` names a market (case-sensitive: `"CN"`, `"HK"`). */
+/** Whether `id` names a market (case-sensitive: `"CN"`, `"HK"`, `"CRYPTO"`). */
 export function isMarketId(id: string): id is MarketId {
+  return (MARKET_IDS as readonly string[]).includes(id);
+}
+
+/** Whether `id` names a stock market (`"CN"`, `"HK"`). */
+export function isStockMarketId(id: string): id is StockMarketId {
   return Object.hasOwn(MARKETS, id);
 }
 
 /**
- * The market with this id.
+ * Any market's entry: a stock market's {@link Market} or the {@link CryptoMarket}.
  * @throws RangeError for an unknown id.
  */
-export function market(id: MarketId): Market {
+export function anyMarket(id: MarketId): AnyMarket {
+  return id === "CRYPTO" ? CRYPTO_MARKET : market(id);
+}
+
+/**
+ * The stock market with this id.
+ * @throws RangeError for an unknown id.
+ */
+export function market(id: StockMarketId): Market {
   const found = Object.hasOwn(MARKETS, id) ? MARKETS[id] : undefined;
   if (found === undefined) throw new RangeError(`market: unknown market ${JSON.stringify(id)}`);
   return found;
 }
 
 const BY_EXCHANGE = new Map<string, Market>();
-for (const id of MARKET_IDS) {
+for (const id of STOCK_MARKET_IDS) {
   for (const code of [...MARKETS[id].exchanges, ...MARKETS[id].indexCompilers]) BY_EXCHANGE.set(code, MARKETS[id]);
 }
 

@@ -5,8 +5,11 @@
  */
 import type { Adjust } from "../history/types.ts";
 
-/** A market's id as the API spells it: `"CN"` (A-shares: SSE, SZSE, BSE) or `"HK"` (HKEX). */
-export type MarketId = "CN" | "HK";
+/** A stock market's id as the API spells it: `"CN"` (A-shares: SSE, SZSE, BSE) or `"HK"` (HKEX). */
+export type StockMarketId = "CN" | "HK";
+
+/** A market's id as the API spells it: a stock market, or `"CRYPTO"` (spot pairs on crypto exchanges, UTC). */
+export type MarketId = StockMarketId | "CRYPTO";
 
 /** Trading currency of a market's prices and amounts (ISO 4217). */
 export type Currency = "CNY" | "HKD";
@@ -32,7 +35,8 @@ export interface RegularHours {
 /**
  * Which days a market trades. `exchange`: a bundled exchange calendar with the same id as the
  * market (packages/core/src/calendar/data), learnt past its horizon from the benchmark index.
- * `continuous` (not used yet): every day, all day, in the market's time zone (24/7 markets).
+ * `continuous` (crypto): every day, all day, in the market's time zone (24/7 markets); a bar is final
+ * `finalAfterPeriodMinutes` after its period ends.
  */
 export type MarketCalendar =
   | {
@@ -48,7 +52,7 @@ export type MarketCalendar =
       /** Where an operator extends the calendar officially: Sina's trading-date list or HKEX's holiday list. */
       officialSchedule: "sina-trade-dates" | "hkex-holidays";
     }
-  | { kind: "continuous" };
+  | { kind: "continuous"; finalAfterPeriodMinutes: number };
 
 /**
  * How a market's symbols are written. Each pattern is matched against the trimmed, upper-cased
@@ -76,10 +80,10 @@ export interface SymbolForms {
   indexExamples: string;
 }
 
-/** One market: its calendar, hours, currency, units and symbol rules. */
+/** One stock market: its calendar, hours, currency, units and symbol rules. */
 export interface Market {
   /** The id the API uses (`market` of the calendar endpoints, job scopes). */
-  readonly id: MarketId;
+  readonly id: StockMarketId;
   /** A name for people, e.g. `"A-shares (SSE/SZSE/BSE)"`. */
   readonly name: string;
   /** Which days it trades. */
@@ -130,3 +134,34 @@ export interface Market {
     readonly financials: readonly string[];
   };
 }
+
+/**
+ * The crypto market (issue 17; docs/adr/0008-crypto-through-ccxt.md): spot pairs on several exchanges,
+ * trading 24/7 in UTC. Prices and amounts are in each pair's quote currency, volumes in its base
+ * currency (fractional); there are no lots and no adjustments.
+ */
+export interface CryptoMarket {
+  readonly id: "CRYPTO";
+  readonly name: string;
+  /** Every UTC day is a session; a bar is final a grace period after its period ends. */
+  readonly calendar: { readonly kind: "continuous"; readonly finalAfterPeriodMinutes: number };
+  /** Always `"UTC"`: dates of crypto bars are UTC days. */
+  readonly timeZone: "UTC";
+  /** Volume in the pair's base currency, fractional. */
+  readonly volume: { readonly unit: "base currency"; readonly fractional: true };
+  /** No board lots. */
+  readonly lotSize: null;
+  /** No corporate actions: only unadjusted prices. */
+  readonly adjustments: readonly [""];
+  /** Bar timeframes served (`1d`: UTC day; `1h`: hour). */
+  readonly timeframes: readonly ("1d" | "1h")[];
+  /** Exchanges (ccxt ids) QuantDB can serve; which ones a system reaches is configured. */
+  readonly exchanges: readonly ("binance" | "okx" | "bybit" | "coinbase" | "kraken")[];
+  /** How a pair is written: in the SDK and CLI, and in URLs. */
+  readonly symbolExamples: { readonly sdk: string; readonly url: string };
+  /** Source adapters that serve it (`ccxt`: packages/core/src/crypto/ccxt-source.ts). */
+  readonly sources: { readonly bars: readonly string[] };
+}
+
+/** Any market of the registry. */
+export type AnyMarket = Market | CryptoMarket;

@@ -11,7 +11,7 @@ import {
   type UpstreamQuote,
 } from "../eastmoney/quotes.ts";
 import { InputError, QuantDbError, RateLimitedError, type ErrorCode } from "../errors.ts";
-import { MARKET_IDS } from "../markets/registry.ts";
+import { STOCK_MARKET_IDS } from "../markets/registry.ts";
 import type { Currency } from "../markets/types.ts";
 import { parseStockSymbol, type Market, type StockSymbol } from "../symbols/index.ts";
 import { currentCallGate, firstWillingGate, withCallGate, type CallGate } from "../upstream/gate.ts";
@@ -243,7 +243,7 @@ export class QuoteService {
       throw new RangeError(`ttlSeconds must be a non-negative number, got ${String(ttl)}`);
     this.#ttlMs = ttl * 1000;
     this.#settleMs = Object.fromEntries(
-      MARKET_IDS.map((id) => [id, (options.settleMinutes?.[id] ?? EASTMONEY_QUOTE_SETTLE_MINUTES[id]) * 60_000]),
+      STOCK_MARKET_IDS.map((id) => [id, (options.settleMinutes?.[id] ?? EASTMONEY_QUOTE_SETTLE_MINUTES[id]) * 60_000]),
     ) as Record<CalendarId, number>;
     this.#maxEntries = options.maxEntries ?? 20_000;
     this.#logger = options.logger ?? {

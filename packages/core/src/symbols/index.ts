@@ -9,7 +9,7 @@
  */
 import { eastmoneySecid } from "../eastmoney/ids.ts";
 import { InputError } from "../errors.ts";
-import { MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
+import { STOCK_MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
 import type { Currency, StockExchange } from "../markets/types.ts";
 
 /** Exchange of a listed stock: Shanghai, Shenzhen, Beijing (market CN) or Hong Kong (market HK). */
@@ -33,7 +33,7 @@ export interface StockSymbol {
 }
 
 /** Human-readable list of accepted forms, used in error messages. */
-export const ACCEPTED_SYMBOL_FORMS = MARKET_IDS.map((id) => MARKETS[id].symbols.stockExamples).join(", ");
+export const ACCEPTED_SYMBOL_FORMS = STOCK_MARKET_IDS.map((id) => MARKETS[id].symbols.stockExamples).join(", ");
 
 function build(market: Market, code: string): StockSymbol {
   const secid = eastmoneySecid({ kind: "stock", market, code });
@@ -63,7 +63,7 @@ export function parseStockSymbol(input: string): StockSymbol {
   const text = input.trim().toUpperCase();
   if (text === "") throw invalid(input, "empty symbol");
 
-  for (const id of MARKET_IDS) {
+  for (const id of STOCK_MARKET_IDS) {
     const forms = MARKETS[id].symbols;
     for (const pattern of forms.stock) {
       const groups = pattern.exec(text)?.groups;

@@ -5,7 +5,7 @@
  */
 import { eastmoneySecid } from "../eastmoney/ids.ts";
 import { InputError } from "../errors.ts";
-import { MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
+import { STOCK_MARKET_IDS, MARKETS, marketOfExchange } from "../markets/registry.ts";
 import type { Currency, IndexCompiler } from "../markets/types.ts";
 
 /** Where an index is compiled: SSE, SZSE, BSE, China Securities Index Co. (CSI) or Hang Seng Indexes (HK). */
@@ -28,7 +28,7 @@ export interface IndexSymbol {
 
 /** Named indices of every market: each name and alias (upper case) → (compiler, code). */
 const NAMED = new Map<string, { market: IndexCompiler; code: string }>();
-for (const id of MARKET_IDS) {
+for (const id of STOCK_MARKET_IDS) {
   const { namedIndices, indexCompilers } = MARKETS[id];
   for (const [code, aliases] of Object.entries(namedIndices)) {
     for (const name of [code, ...aliases]) NAMED.set(name, { market: indexCompilers[0]!, code });
@@ -36,7 +36,7 @@ for (const id of MARKET_IDS) {
 }
 
 /** Human-readable list of accepted forms, used in error messages. */
-export const ACCEPTED_INDEX_FORMS = MARKET_IDS.map((id) => MARKETS[id].symbols.indexExamples).join(", ");
+export const ACCEPTED_INDEX_FORMS = STOCK_MARKET_IDS.map((id) => MARKETS[id].symbols.indexExamples).join(", ");
 
 function invalid(input: string, why: string): InputError {
   return new InputError(
@@ -66,7 +66,7 @@ export function parseIndexSymbol(input: string): IndexSymbol {
   const named = NAMED.get(text);
   if (named) return build(named.market, named.code);
 
-  for (const id of MARKET_IDS) {
+  for (const id of STOCK_MARKET_IDS) {
     const forms = MARKETS[id].symbols;
     for (const pattern of forms.index) {
       const groups = pattern.exec(text)?.groups;

@@ -11,6 +11,7 @@ import { coverageSpans, instruments, jobRuns } from "../schema/index.ts";
 
 /** Instrument `market` values (listing exchanges and index compilers) on a calendar. */
 function scopeMarkets(scope: CalendarId): string[] {
+  if (scope === "CRYPTO") return []; // crypto series are held in their own tables (queries/crypto.ts)
   const { exchanges, indexCompilers } = market(scope);
   return [...new Set<string>([...exchanges, ...indexCompilers])];
 }
