@@ -173,7 +173,8 @@ export interface CryptoSource {
    */
   fetchBarsPage(page: CryptoBarsPage): Promise<CryptoBar[]>;
   /**
-   * 24 h tickers of some pairs of one exchange, in as few requests as the exchange allows.
+   * 24 h tickers of some pairs of one exchange (every pair when `symbols` is empty), in as few
+   * requests as the exchange allows.
    * @throws {UpstreamError} on any failure.
    */
   tickers(exchange: CryptoExchangeId, symbols: readonly string[], signal?: AbortSignal): Promise<CryptoTicker[]>;
