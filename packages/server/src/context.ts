@@ -1,5 +1,6 @@
 import type { CalendarExtensions, CalendarHorizon, CalendarRegistry } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
+import type { CryptoService } from "@quantdb/core/crypto";
 import type { QuoteService } from "@quantdb/core/realtime";
 import type { CacheAdmin, HistoryService } from "@quantdb/core/history";
 import type { DataVersionCache } from "@quantdb/db";
@@ -28,6 +29,8 @@ export interface Services {
   /** Realtime quotes: in-process cache per market in front of Eastmoney's batch quote endpoint. */
   realtime: QuoteService;
   cacheAdmin: CacheAdmin;
+  /** Crypto bars, markets and tickers through ccxt, cached (issue 17). */
+  crypto: CryptoService;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */
   lists: import("./list-services.ts").ListServices;
   /** Financial summaries of A-shares (Eastmoney datacenter reports), cached until the next report is due. */

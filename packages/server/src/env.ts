@@ -2,6 +2,7 @@
  * The API's configuration: the only place that reads `process.env`. Validated at start-up; a bad
  * value stops the process with a message naming the variable.
  */
+import { CRYPTO_EXCHANGES, type CryptoExchangeId } from "@quantdb/core/crypto";
 import { z } from "zod";
 
 /** Empty strings count as unset, so `DATABASE_URL= pnpm start` means "embedded". */
@@ -38,6 +39,35 @@ const envSchema = z.object({
   QUANTDB_EASTMONEY_DATACENTER_URL: optional(z.url().default("https://datacenter.eastmoney.com")),
   /** Sina's A-share trading-date list, used to extend the A-share calendar. */
   QUANTDB_SINA_CALENDAR_URL: optional(z.url().default("https://finance.sina.com.cn/realstock/company/klc_td_sh.txt")),
+  /**
+   * Crypto exchanges served (ccxt ids, comma-separated, of binance, okx, bybit, coinbase, kraken). Default: all five
+   * live; binance only in replay mode (the replay records binance alone).
+   */
+  QUANTDB_CRYPTO_EXCHANGES: optional(
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const ids = [...new Set(v.split(",").map((id) => id.trim().toLowerCase()).filter((id) => id !== ""))];
+        const unknown = ids.filter((id) => !(CRYPTO_EXCHANGES as readonly string[]).includes(id));
+        if (unknown.length > 0 || ids.length === 0) {
+          ctx.addIssue({ code: "custom", message: `expected a comma list of ${CRYPTO_EXCHANGES.join(", ")}` });
+          return z.NEVER;
+        }
+        return ids as CryptoExchangeId[];
+      }),
+  ),
+  /** Replaces every REST host of binance for ccxt (a replay, a fake exchange, a proxy); paths are kept. */
+  QUANTDB_CCXT_BINANCE_URL: optional(z.url().optional()),
+  /** Replaces every REST host of okx for ccxt. */
+  QUANTDB_CCXT_OKX_URL: optional(z.url().optional()),
+  /** Replaces every REST host of bybit for ccxt. */
+  QUANTDB_CCXT_BYBIT_URL: optional(z.url().optional()),
+  /** Replaces every REST host of coinbase for ccxt. */
+  QUANTDB_CCXT_COINBASE_URL: optional(z.url().optional()),
+  /** Replaces every REST host of kraken for ccxt. */
+  QUANTDB_CCXT_KRAKEN_URL: optional(z.url().optional()),
   /** Per-call upstream timeout in milliseconds. */
   QUANTDB_UPSTREAM_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(60_000).default(8000)),
   /** Port of the replay upstream in replay mode (0 = any free port). */
@@ -136,6 +166,20 @@ const envSchema = z.object({
 
 /** Validated configuration. */
 export type Env = z.infer<typeof envSchema>;
+
+/** The ccxt host overrides an environment names (`QUANTDB_CCXT_<EXCHANGE>_URL`), by exchange. */
+export function ccxtUrlsFromEnv(env: Env): Partial<Record<CryptoExchangeId, string>> {
+  const urls: Partial<Record<CryptoExchangeId, string>> = {};
+  const named: Record<CryptoExchangeId, string | undefined> = {
+    binance: env.QUANTDB_CCXT_BINANCE_URL,
+    okx: env.QUANTDB_CCXT_OKX_URL,
+    bybit: env.QUANTDB_CCXT_BYBIT_URL,
+    coinbase: env.QUANTDB_CCXT_COINBASE_URL,
+    kraken: env.QUANTDB_CCXT_KRAKEN_URL,
+  };
+  for (const id of CRYPTO_EXCHANGES) if (named[id] !== undefined) urls[id] = named[id];
+  return urls;
+}
 
 /**
  * Read and validate the configuration.

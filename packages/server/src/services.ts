@@ -9,6 +9,7 @@ import {
   type SinaTradeDateOptions,
 } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
+import { CcxtSource, CRYPTO_EXCHANGES, CryptoService, type CryptoSource } from "@quantdb/core/crypto";
 import { EastmoneyQuoteClient, type DailyBarSource, type QuoteSource } from "@quantdb/core/eastmoney";
 import { CacheAdmin, HistoryService, type SeriesLock } from "@quantdb/core/history";
 import { UpstreamPolicies } from "@quantdb/core/upstream";
@@ -16,6 +17,7 @@ import {
   createApiKeyStore,
   createCacheAdminStore,
   createCalendarExtensionStore,
+  createCryptoBarStore,
   createHistoryStore,
   createJobRunStore,
   checkReadiness,
@@ -45,6 +47,8 @@ export function createServices(
     seriesLock?: SeriesLock;
     /** Bytes of serialised history answers kept for reuse; 0 turns reuse off. @default 64 MiB */
     bodyCacheBytes?: number;
+    /** The crypto exchanges' source (ccxt). @default every supported exchange on its real hosts */
+    cryptoSource?: CryptoSource;
   } & ListUpstreams &
     FinancialUpstreams,
 ): Services {
@@ -90,6 +94,15 @@ export function createServices(
       ...(options.sina ? { sina: options.sina } : {}),
     }),
     calendarHorizon,
+    crypto: new CryptoService({
+      store: createCryptoBarStore(db),
+      source:
+        options.cryptoSource ??
+        new CcxtSource({ exchanges: CRYPTO_EXCHANGES, timeoutMs: 8000, ...(options.upstreams ? { policies: options.upstreams } : {}) }),
+      clock: options.clock,
+      seriesLock: options.seriesLock,
+      ...(options.upstreams ? { requestTimeoutMs: options.upstreams.config.totalTimeoutMs } : {}),
+    }),
     lists: createListServices(db, options.clock, options),
     financial: createFinancialService(db, options.clock, options),
     jobRuns: createJobRunStore(db),

@@ -6,6 +6,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { CalendarExtension } from "@quantdb/core/calendar";
 import type { Clock } from "@quantdb/core/clock";
+import { CcxtSource, CRYPTO_EXCHANGES, type CryptoExchangeId } from "@quantdb/core/crypto";
 import { EastmoneyHistoryClient, EastmoneyQuoteClient } from "@quantdb/core/eastmoney";
 import { EastmoneyInfoClient, EastmoneyListClient } from "@quantdb/core/lists";
 import {
@@ -27,7 +28,7 @@ import {
 import { createApp } from "./app.ts";
 import type { HttpOptions } from "./middleware/options.ts";
 import type { AppEnv, Services } from "./context.ts";
-import type { Env } from "./env.ts";
+import { ccxtUrlsFromEnv, type Env } from "./env.ts";
 import { createServices } from "./services.ts";
 import { startDailyIngest, type IngestScheduler } from "./jobs/index.ts";
 
@@ -43,6 +44,11 @@ export interface UpstreamUrls {
   eastmoneyDatacenter: string;
   /** Sina's A-share trading-date list. */
   sinaCalendar: string;
+  /**
+   * Per crypto exchange, a base URL replacing every REST host ccxt would call (`QUANTDB_CCXT_<EXCHANGE>_URL`; the
+   * replay for binance). Exchanges not named here are called on their real hosts.
+   */
+  ccxt?: Partial<Record<CryptoExchangeId, string>>;
 }
 
 /** The upstream URLs a validated environment names. */
@@ -53,6 +59,7 @@ export function upstreamUrlsFromEnv(env: Env): UpstreamUrls {
     eastmoneyList: env.QUANTDB_EASTMONEY_LIST_URL,
     eastmoneyDatacenter: env.QUANTDB_EASTMONEY_DATACENTER_URL,
     sinaCalendar: env.QUANTDB_SINA_CALENDAR_URL,
+    ccxt: ccxtUrlsFromEnv(env),
   };
 }
 
@@ -76,6 +83,8 @@ export function replayUrls(replay: { url: string; sinaTradeDatesUrl: string }): 
     eastmoneyList: replay.url,
     eastmoneyDatacenter: replay.url,
     sinaCalendar: replay.sinaTradeDatesUrl,
+    // The replay answers binance's public spot REST API from recorded klines (packages/replay/src/binance.ts).
+    ccxt: { binance: replay.url },
   };
 }
 
@@ -88,6 +97,10 @@ export interface SystemOptions {
   timeoutMs: number;
   /** Seconds a realtime quote is reused while its exchange trades. @default 15 */
   realtimeTtlSeconds?: number;
+  /**
+   * Crypto exchanges served (`QUANTDB_CRYPTO_EXCHANGES`). @default binance, okx, bybit, coinbase and kraken
+   */
+  cryptoExchanges?: readonly CryptoExchangeId[];
   /** Pause between stock-list pages, ms (upstream politeness). @default 500 */
   listPageDelayMs?: number;
   /** Told about stored calendar extensions the bundled data now contradicts (skipped). */
@@ -160,6 +173,12 @@ export async function createSystem(options: SystemOptions): Promise<{
     }),
     infoUpstream: new EastmoneyInfoClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
     datacenter: { baseUrl: urls.eastmoneyDatacenter, timeoutMs, policies: upstreams },
+    cryptoSource: new CcxtSource({
+      exchanges: options.cryptoExchanges ?? CRYPTO_EXCHANGES,
+      urls: urls.ccxt ?? {},
+      timeoutMs,
+      policies: upstreams,
+    }),
   });
   const onSkip = (extension: CalendarExtension, error: Error) => {
     const what = `stored ${extension.id} calendar extension through ${extension.knownThrough}`;
