@@ -41,8 +41,8 @@ type Row = Record<string, unknown>;
 export interface DatacenterHost {
   /** Append to the server's request log. */
   log(entry: ReplayRequest): void;
-  /** Take the first active fault matching `key` (the report name), if any. */
-  takeFault(key: string | undefined): { kind: string; delayMs: number } | undefined;
+  /** Take the first active fault matching a request to `path` for `key` (the report name), if any. */
+  takeFault(key: string | undefined, path: string): { kind: string; delayMs: number } | undefined;
   /** Wait `ms` unless the response closes or the server shuts down (false then). */
   wait(ms: number, res: ServerResponse): Promise<boolean>;
   /** Fixed extra latency on every response. */
@@ -138,7 +138,7 @@ export function createDatacenterReplay(host: DatacenterHost): DatacenterReplay {
   async function handleData(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
     host.log({ at: Date.now(), path: url.pathname, query });
-    const fault = host.takeFault(query.reportName ?? query.type);
+    const fault = host.takeFault(query.reportName ?? query.type, url.pathname);
     const delay = host.latencyMs() + (fault?.kind === "slow" ? fault.delayMs : 0);
     if (!(await host.wait(delay, res))) return;
     switch (fault?.kind) {

@@ -7,6 +7,10 @@
  * CNY to 2 decimals, volume in lots (手, 100 shares) and amount in CNY; Hong Kong stocks (secid
  * `116.<5-digit code>`) with prices in HKD to 3 decimals, volume in shares and amount in HKD.
  * Amplitude / pct change / turnover in percent, dates exchange-local `YYYY-MM-DD`.
+ *
+ * The same server also answers Binance's public spot REST paths (`/api/v3/exchangeInfo`, `/api/v3/klines`,
+ * `/api/v3/ticker/24hr`, `/api/v3/ticker/price`, `/api/v3/time`) from recorded BTCUSDT / ETHUSDT bars, for
+ * a `ccxt.binance` whose REST hosts are rewritten to {@link ReplayServer.url}: see `./binance.ts`.
  */
 
 import { createServer } from "node:http";
@@ -18,25 +22,35 @@ import { sinaTradeDatesBody } from "./data.ts";
 import { handleUlist, ULIST_PATH, type QuoteReplayContext } from "./quotes.ts";
 import { handleListRequest, isListPath } from "./lists.ts";
 import { createDatacenterReplay } from "./datacenter.ts";
+import { createBinanceReplay, isBinancePath, type CryptoDatasetInfo } from "./binance.ts";
 import { syntheticBars, type SyntheticBarSpec } from "./synthetic.ts";
 
 export type { SyntheticBarSpec } from "./synthetic.ts";
+export type { BinanceKlineRow, CryptoDatasetInfo } from "./binance.ts";
+export {
+  BINANCE_EXCHANGE_INFO_PATH,
+  BINANCE_KLINES_PATH,
+  BINANCE_TICKER_24HR_PATH,
+  BINANCE_TICKER_PRICE_PATH,
+  BINANCE_TIME_PATH,
+} from "./binance.ts";
 export { freePort, upstreamEnv } from "./process-env.ts";
 
-/** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
+/** Path of Eastmoney's kline endpoint. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
 /** Sina's A-share trading-date list (docs/upstream-spec.md §8), served from the recorded 2023 body. */
 const SINA_TRADE_DATES_PATH = "/realstock/company/klc_td_sh.txt";
 /** Prefix of the replay's own control endpoints. */
 const CONTROL_PREFIX = "/__replay/";
 
-/** One kline request the replay received (logged on arrival, including faulted ones). */
+/** One request to a data path the replay received (logged on arrival, including faulted ones). */
 export interface ReplayRequest {
   /** Arrival time, milliseconds since the Unix epoch. */
   at: number;
   /**
    * Request path: `/api/qt/stock/kline/get`, or `/api/qt/ulist.np/get` for batch quotes (see `./quotes.ts`; their
-   * secids are in `query.secids`).
+   * secids are in `query.secids`), the list, company-info and datacenter paths, or a Binance path
+   * (`/api/v3/klines`, `/api/v3/ticker/24hr`, … see `./binance.ts`).
    */
   path: string;
   /** Every query parameter as sent (the last value wins if a name repeats). */
@@ -53,9 +67,12 @@ export interface ReplayRequest {
   end?: string;
   /** `lmt` as sent: cap to the last N bars within the range. */
   lmt?: string;
+  /** Binance requests: `symbol` as sent, e.g. `"BTCUSDT"` (a `symbols` list stays in `query.symbols`). */
+  symbol?: string;
   /**
-   * Kline requests: how many earlier kline requests were still being answered when this one
-   * arrived (0 when the client waited for each answer), so tests check concurrency by events.
+   * Kline requests: how many earlier requests to the same kline path (Eastmoney's `/api/qt/stock/kline/get`,
+   * or Binance's `/api/v3/klines`, counted separately) were still being answered when this one arrived (0
+   * when the client waited for each answer), so tests check concurrency by events.
    */
   inFlight?: number;
 }
@@ -66,47 +83,69 @@ export interface ReplayRequest {
  * - `"http500"`: HTTP 500 with a small text body;
  * - `"slow"`: wait `delayMs`, then answer normally;
  * - `"malformed"`: HTTP 200 with truncated JSON;
- * - `"captcha"`: HTTP 200 `text/html` slider-captcha page;
- * - `"bad-row"`: valid envelope, but one kline string has only 7 comma-separated fields;
- * - `"data-null"`: valid envelope with `data: null`.
+ * - `"captcha"`: HTTP 200 `text/html` slider-captcha page (Binance paths: a synthetic bot-check page);
+ * - `"bad-row"`: valid envelope, but one kline string has only 7 comma-separated fields (Binance klines:
+ *   the last row keeps only its first 4 elements; Binance tickers: the last price is `"not-a-number"`);
+ * - `"data-null"`: valid envelope with `data: null` (Binance paths: HTTP 200 with the body `[]`).
  */
 export type FaultKind = "reset" | "http500" | "slow" | "malformed" | "captcha" | "bad-row" | "data-null";
 
-/** A fault to inject into upcoming kline requests. The first matching active fault (in injection order) applies. */
+/**
+ * A fault to inject into upcoming requests. The first matching active fault (in injection order) applies.
+ *
+ * Which requests a fault matches: with `path`, only requests to that exact path (any endpoint the replay
+ * serves, Eastmoney's or Binance's); without `path`, every Eastmoney data request (klines, ulist quotes, clist,
+ * stock/get, datacenter), as before Binance paths existed, and **never a Binance path** (so a test that injects a
+ * fault without a path is not affected by crypto requests).
+ */
 export interface Fault {
   /** What goes wrong. */
   kind: FaultKind;
-  /** How many upcoming kline requests it applies to; default: all until cleared. */
+  /** How many upcoming matching requests it applies to; default: all until cleared. */
   times?: number;
   /** For "slow": delay (ms) before answering normally; default 60000. */
   delayMs?: number;
-  /** Only requests for this secid (e.g. `"1.600519"`). */
+  /**
+   * Only requests for this secid (e.g. `"1.600519"`); for datacenter requests, the report name; for Binance
+   * requests, the `symbol` sent (or one of the `symbols` list), e.g. `"ETHUSDT"`.
+   */
   secid?: string;
+  /**
+   * Only requests to this path, e.g. `"/api/v3/klines"` (exact match, no query). Needed for a fault to
+   * apply to a Binance path.
+   */
+  path?: string;
 }
 
 /** A running replay server. */
 export interface ReplayServer {
-  /** Base URL, `"http://127.0.0.1:<port>"`. */
+  /**
+   * Base URL, `"http://127.0.0.1:<port>"`. Also the base a `ccxt.binance` instance's REST hosts are rewritten
+   * to (`QUANTDB_CCXT_BINANCE_URL`): its paths (`/api/v3/klines`, …) are served here too.
+   */
   readonly url: string;
   /** Sina's trading-date list URL: `url + "/realstock/company/klc_td_sh.txt"` (the recorded 2023 body). */
   readonly sinaTradeDatesUrl: string;
   /** Full kline endpoint URL: `url + "/api/qt/stock/kline/get"`. */
   readonly eastmoneyHistoryUrl: string;
   /**
-   * Kline and ulist quote requests received (including faulted ones), in arrival order. A copy; later requests are not
-   * added to it.
+   * Data requests received (kline, quote, list, datacenter and Binance requests, including faulted ones), in
+   * arrival order. A copy; later requests are not added to it.
    */
   readonly requests: readonly ReplayRequest[];
   /**
-   * Number of requests received (kline and ulist quote requests), optionally only those whose `secid` / `fqt` query
-   * values and `path` equal the filter's.
+   * Number of data requests received, optionally only those whose `secid` / `fqt` query values, Binance `symbol`
+   * and `path` equal the filter's (e.g. `{ path: "/api/v3/klines", symbol: "BTCUSDT" }`).
    */
-  requestCount(filter?: { secid?: string; fqt?: string; path?: string }): number;
-  /** Add a fault. Throws on an unknown kind or a non-positive `times` / negative `delayMs`. */
+  requestCount(filter?: RequestFilter): number;
+  /**
+   * Add a fault (see {@link Fault} for which requests it matches). Throws on an unknown kind, a non-positive
+   * `times`, a negative `delayMs` or a `path` that does not start with `/`.
+   */
   injectFault(fault: Fault): void;
   /** Remove every fault. */
   clearFaults(): void;
-  /** Fixed extra latency (ms) on every kline response (for benchmarks). */
+  /** Fixed extra latency (ms) on every data response, Binance's included (for benchmarks). */
   setLatency(ms: number): void;
   /** Simulate a suspension: omit bars of `secid` (all fqt) with from <= date <= to (YYYY-MM-DD, exchange-local). */
   suspend(secid: string, from: string, to: string): void;
@@ -129,10 +168,38 @@ export interface ReplayServer {
    * Throws on a field id that is not `f<digits>` or names the row (f12 code, f13 market).
    */
   setListFields(code: string, fields: Readonly<Record<string, number | string>>): void;
-  /** Clear request log, faults, latency, suspensions, snapshot choices, synthetic bars and list fields. */
+  /**
+   * Crypto "extension" control: serve the recorded Binance bars of (`symbol`, `interval`) only up to the bar
+   * whose open time is `lastOpenTime` (epoch ms UTC, inclusive); later bars are hidden from `/api/v3/klines`,
+   * and for `interval` `"1d"` the tickers are derived from the last bar still served. A test can so serve
+   * data up to T, let the client store it, then move the end (or pass `null`: every recorded bar again) and
+   * check the client fetches only the new bars. Every bar served is recorded data (bars are hidden, never
+   * made up); bars before T are the final recorded values, not what Binance served at T. `reset()` serves
+   * everything again. Throws for a (symbol, interval) without recorded bars (see {@link cryptoDatasets}) or a
+   * non-finite time.
+   */
+  setCryptoDataEnd(symbol: string, interval: string, lastOpenTime: number | null): void;
+  /** The recorded Binance kline series (symbol, interval, first/last open time) and how much of each is served. */
+  cryptoDatasets(): CryptoDatasetInfo[];
+  /**
+   * Clear request log, faults, latency, suspensions, snapshot choices, synthetic bars, list fields and crypto
+   * data ends.
+   */
   reset(): void;
   /** Stop listening and destroy every open socket (including ones held by "slow"); resolves promptly. */
   close(): Promise<void>;
+}
+
+/** Which logged requests `requestCount` counts: those equal to every given field. */
+export interface RequestFilter {
+  /** Eastmoney `secid` as sent. */
+  secid?: string;
+  /** Eastmoney `fqt` as sent. */
+  fqt?: string;
+  /** Request path, e.g. `"/api/qt/stock/kline/get"` or `"/api/v3/klines"`. */
+  path?: string;
+  /** Binance `symbol` as sent, e.g. `"BTCUSDT"`. */
+  symbol?: string;
 }
 
 const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
@@ -168,6 +235,7 @@ interface ActiveFault {
   readonly kind: FaultKind;
   readonly delayMs: number;
   readonly secid: string | undefined;
+  readonly path: string | undefined;
   remaining: number;
 }
 
@@ -201,7 +269,9 @@ function validateFault(fault: Fault): ActiveFault {
     throw new Error(`fault delayMs must be a non-negative number, got ${String(fault.delayMs)}`);
   }
   if (fault.secid !== undefined && typeof fault.secid !== "string") throw new Error("fault secid must be a string");
-  return { kind: fault.kind, delayMs, secid: fault.secid, remaining: times };
+  if (fault.path !== undefined && (typeof fault.path !== "string" || !fault.path.startsWith("/")))
+    throw new Error(`fault path must be a path starting with "/", got ${JSON.stringify(fault.path)}`);
+  return { kind: fault.kind, delayMs, secid: fault.secid, path: fault.path, remaining: times };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -265,10 +335,16 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
   let closing = false;
 
-  function takeFault(secid: string | readonly string[] | undefined): ActiveFault | undefined {
+  /**
+   * Take the first active fault matching a request to `path` for these secids (or report name, or Binance
+   * symbols): a fault with a `path` matches only that path; one without matches every path but Binance's.
+   */
+  function takeFault(secid: string | readonly string[] | undefined, path: string): ActiveFault | undefined {
+    const binance = isBinancePath(path);
     const index = faults.findIndex(
       (f) =>
-        f.secid === undefined || (typeof secid === "string" ? f.secid === secid : secid?.includes(f.secid) === true),
+        (f.path === undefined ? !binance : f.path === path) &&
+        (f.secid === undefined || (typeof secid === "string" ? f.secid === secid : secid?.includes(f.secid) === true)),
     );
     if (index < 0) return undefined;
     const fault = faults[index]!;
@@ -396,7 +472,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   }
 
   async function answerKline(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): Promise<void> {
-    const fault = takeFault(query.secid);
+    const fault = takeFault(query.secid, KLINE_PATH);
     const delay = latencyMs + (fault?.kind === "slow" ? fault.delayMs : 0);
     if (!(await wait(delay, res))) return;
 
@@ -443,12 +519,11 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     try {
       switch (route) {
         case "GET requests": {
-          const filter: { secid?: string; fqt?: string; path?: string } = {};
-          const secid = url.searchParams.get("secid");
-          const fqt = url.searchParams.get("fqt");
-          if (secid !== null) filter.secid = secid;
-          if (fqt !== null) filter.fqt = fqt;
-          if (url.searchParams.get("path") !== null) filter.path = url.searchParams.get("path")!;
+          const filter: RequestFilter = {};
+          for (const key of ["secid", "fqt", "path", "symbol"] as const) {
+            const value = url.searchParams.get(key);
+            if (value !== null) filter[key] = value;
+          }
           const requests = log.filter((r) => matches(r, filter));
           sendJson(res, 200, { count: requests.length, requests });
           return;
@@ -489,6 +564,17 @@ export async function startReplay(options: { port?: number; host?: string } = {}
           sendJson(res, 200, { ok: true });
           return;
         }
+        case "POST crypto-data-end": {
+          const body = await readJson();
+          const end = body.lastOpenTime;
+          if (end !== null && typeof end !== "number") throw new Error("lastOpenTime must be epoch ms or null");
+          server.setCryptoDataEnd(str(body, "symbol"), str(body, "interval"), end);
+          sendJson(res, 200, { ok: true });
+          return;
+        }
+        case "GET crypto-datasets":
+          sendJson(res, 200, { datasets: server.cryptoDatasets() });
+          return;
         case "POST latency": {
           const body = await readJson();
           server.setLatency(body.ms as number);
@@ -524,7 +610,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     store,
     bars: activeBars,
     log: (entry) => log.push(entry),
-    takeFault,
+    takeFault: (secids) => takeFault(secids, ULIST_PATH),
     wait: (ms, res) => wait(latencyMs + ms, res),
     captchaHtml: CAPTCHA_HTML,
     listFields,
@@ -535,14 +621,24 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     wait,
     latencyMs: () => latencyMs,
   });
+  const binance = createBinanceReplay({
+    log: (entry) => log.push(entry),
+    takeFault,
+    wait: (ms, res) => wait(latencyMs + ms, res),
+  });
   const httpServer = createServer((req, res) => {
     // One request per connection: a client never reuses a socket the replay is about to close
     // (a keep-alive race that shows up as a spurious reset on a loaded machine).
     res.shouldKeepAlive = false;
     const url = new URL(req.url ?? "/", "http://replay.invalid");
     if (datacenter.handles(url.pathname)) return void datacenter.handle(req, res, url);
+    if (binance.handles(url.pathname)) return void binance.handle(req, res, url);
     if (url.pathname === ULIST_PATH) return void handleUlist(req, res, url, quoteReplay);
-    if (isListPath(url.pathname)) return void handleListRequest(req, res, url, quoteReplay);
+    if (isListPath(url.pathname))
+      return void handleListRequest(req, res, url, {
+        ...quoteReplay,
+        takeFault: (secids) => takeFault(secids, url.pathname),
+      });
     if (url.pathname === KLINE_PATH) {
       if (req.method !== "GET" && req.method !== "HEAD") {
         send(res, { status: 405, contentType: "text/plain; charset=utf-8", body: "Method Not Allowed\n" });
@@ -639,6 +735,12 @@ export async function startReplay(options: { port?: number; host?: string } = {}
         );
       synthetic.set(key, [...earlier, ...syntheticBars(bars, last?.close ?? first?.close ?? 1, dataset.decimal)]);
     },
+    setCryptoDataEnd(symbol, interval, lastOpenTime) {
+      binance.setDataEnd(symbol, interval, lastOpenTime);
+    },
+    cryptoDatasets() {
+      return binance.datasets();
+    },
     setListFields(code, fields) {
       for (const [id, value] of Object.entries(fields)) {
         if (!/^f\d+$/.test(id) || id === "f12" || id === "f13")
@@ -657,6 +759,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
       suspensions = [];
       snapshotChoice = new Map();
       datacenter.reset();
+      binance.reset();
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
@@ -672,8 +775,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   return server;
 }
 
-function matches(request: ReplayRequest, filter: { secid?: string; fqt?: string; path?: string }): boolean {
+function matches(request: ReplayRequest, filter: RequestFilter): boolean {
   if (filter.path !== undefined && request.path !== filter.path) return false;
+  if (filter.symbol !== undefined && request.symbol !== filter.symbol) return false;
   if (filter.secid !== undefined && request.secid !== filter.secid) return false;
   if (filter.fqt !== undefined && request.fqt !== filter.fqt) return false;
   return true;

@@ -14,6 +14,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const server = await startReplay({ port, host: process.env.REPLAY_HOST ?? "127.0.0.1" });
 console.log(`@quantdb/replay listening on ${server.url}`);
 console.log(`eastmoney kline endpoint: ${server.eastmoneyHistoryUrl}`);
+console.log(`binance spot base (QUANTDB_CCXT_BINANCE_URL): ${server.url}`);
 
 const stop = (): void => {
   void server.close().then(() => process.exit(0));

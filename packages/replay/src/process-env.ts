@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from "node:net";
 
 /**
  * The environment variables that send a spawned QuantDB process to `replay` for every upstream
- * (Eastmoney history, quotes, lists, datacenter; Sina's trading-date list), in live mode (the
+ * (Eastmoney history, quotes, lists, datacenter; Sina's trading-date list; Binance through ccxt), in live mode (the
  * process does not start a replay of its own).
  */
 export function upstreamEnv(replay: { url: string; sinaTradeDatesUrl: string }): Record<string, string> {
@@ -17,6 +17,8 @@ export function upstreamEnv(replay: { url: string; sinaTradeDatesUrl: string }):
     QUANTDB_EASTMONEY_LIST_URL: replay.url,
     QUANTDB_EASTMONEY_DATACENTER_URL: replay.url,
     QUANTDB_SINA_CALENDAR_URL: replay.sinaTradeDatesUrl,
+    // Binance's REST hosts, rewritten by the crypto adapter to this base (paths kept).
+    QUANTDB_CCXT_BINANCE_URL: replay.url,
   };
 }
 
