@@ -107,8 +107,6 @@ class ScriptedSource implements CryptoSource {
   }
 }
 
-const BTC: CryptoPair = { exchange: "binance", base: "BTC", quote: "USDT", symbol: "BTC/USDT" };
-
 function setup(now = "2025-06-01T12:00:00Z", listedFrom = t("2020-01-01T00:00:00Z")) {
   const clock = new ManualClock(new Date(now));
   const store = new MemoryStore();

@@ -323,8 +323,9 @@ export class CryptoService {
     exchange: CryptoExchangeId,
     pairs: readonly CryptoPair[],
     signal?: AbortSignal,
-  ): Promise<CryptoTicker[]> {
+  ): Promise<{ tickers: CryptoTicker[]; upstreamRequests: number; fetchedAt: Date }> {
     for (const pair of pairs) await this.#ensureListed(pair, signal);
+    let upstreamRequests = 0;
     const now = this.#clock.now().getTime();
     let snapshot = this.#tickers.get(exchange);
     const fresh = (s: TickerSnapshot | undefined) =>
@@ -332,6 +333,7 @@ export class CryptoService {
     if (!fresh(snapshot)) {
       let flight = this.#tickerFlights.get(exchange);
       if (!flight) {
+        upstreamRequests = 1;
         flight = this.#source
           .tickers(exchange, [], signal)
           .then((list) => {
@@ -345,7 +347,7 @@ export class CryptoService {
       snapshot = await flight;
     }
     const held = snapshot as TickerSnapshot;
-    return pairs.map((pair) => {
+    const tickers = pairs.map((pair) => {
       const ticker = held.tickers.get(pair.symbol);
       if (!ticker) {
         throw new UpstreamError("UPSTREAM_INVALID", `Upstream ${exchange} sent no ticker for ${pair.symbol}`, {
@@ -356,6 +358,7 @@ export class CryptoService {
       }
       return ticker;
     });
+    return { tickers, upstreamRequests, fetchedAt: new Date(held.at) };
   }
 
   async #loadMarkets(exchange: CryptoExchangeId, signal: AbortSignal | undefined): Promise<CryptoMarketEntry[]> {

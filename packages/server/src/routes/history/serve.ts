@@ -102,7 +102,7 @@ export async function serveHistory(
  * Send `body` in the coding the client prefers: the variant kept with it under `cacheKey`, or
  * compressed now when it is not kept.
  */
-async function send(
+export async function send(
   c: Context<AppEnv>,
   body: SerialisedBody,
   cacheKey: string | null,
