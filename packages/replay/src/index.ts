@@ -22,6 +22,19 @@ import { syntheticBars, type SyntheticBarSpec } from "./synthetic.ts";
 
 export type { SyntheticBarSpec } from "./synthetic.ts";
 export { freePort, upstreamEnv } from "./process-env.ts";
+export { FAKE_TIMEFRAME_MS, startFakeExchange } from "./fake-exchange.ts";
+export type {
+  FakeBar,
+  FakeExchange,
+  FakeExchangeFault,
+  FakeExchangeFaultKind,
+  FakeExchangeId,
+  FakeExchangeOptions,
+  FakeExchangeRequest,
+  FakePair,
+  FakePairBar,
+  FakeTimeframe,
+} from "./fake-exchange.ts";
 
 /** Path of Eastmoney's kline endpoint; the only data path the replay serves. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
