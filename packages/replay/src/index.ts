@@ -35,6 +35,19 @@ export {
   BINANCE_TIME_PATH,
 } from "./binance.ts";
 export { freePort, upstreamEnv } from "./process-env.ts";
+export { FAKE_TIMEFRAME_MS, startFakeExchange } from "./fake-exchange.ts";
+export type {
+  FakeBar,
+  FakeExchange,
+  FakeExchangeFault,
+  FakeExchangeFaultKind,
+  FakeExchangeId,
+  FakeExchangeOptions,
+  FakeExchangeRequest,
+  FakePair,
+  FakePairBar,
+  FakeTimeframe,
+} from "./fake-exchange.ts";
 
 /** Path of Eastmoney's kline endpoint. */
 const KLINE_PATH = "/api/qt/stock/kline/get";
