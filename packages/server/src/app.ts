@@ -21,6 +21,7 @@ import { registerCacheManagement } from "./routes/cache/manage.ts";
 import { registerRefreshCache } from "./routes/cache/refresh.ts";
 import { registerGetVersion } from "./routes/version/get.ts";
 import { registerCalendarRoutes } from "./routes/calendar/index.ts";
+import { registerCryptoRoutes } from "./routes/crypto/index.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
@@ -161,6 +162,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   registerRefreshCache(app);
   registerFinancialRoutes(app);
   registerRealtimeRoutes(app);
+  registerCryptoRoutes(app);
   registerListRoutes(app);
   registerCacheManagement(app);
   registerBatchStocks(app);

@@ -137,7 +137,8 @@ export class CcxtSource implements CryptoSource {
   async fetchBarsPage(page: CryptoBarsPage): Promise<CryptoBar[]> {
     const { exchange: id } = page.pair;
     const { exchange } = await this.#instance(id, page.signal);
-    const params = TAKES_UNTIL.has(id) ? { until: page.until } : {};
+    // okx's `after` (what ccxt sends `until` as) is exclusive; the others' end bounds are inclusive.
+    const params = TAKES_UNTIL.has(id) ? { until: id === "okx" ? page.until + 1 : page.until } : {};
     const rows = await this.#call(id, page.signal, () =>
       exchange.fetchOHLCV(page.pair.symbol, page.timeframe, page.since, page.limit, params),
     );
@@ -154,7 +155,8 @@ export class CcxtSource implements CryptoSource {
     const fetched: Ticker[] = [];
     if (symbols.length === 0) {
       // Every pair's ticker in one request (the markets list ranks pairs by it; quotes share one snapshot).
-      const all = await this.#call(exchange, signal, () => instance.fetchTickers());
+      // `type: spot`: bybit's default category is linear (perpetuals), which lists no spot pair.
+      const all = await this.#call(exchange, signal, () => instance.fetchTickers(undefined, { type: "spot" }));
       fetched.push(...Object.values(all));
     } else if (symbols.length > 1 && instance.has.fetchTickers) {
       const all = await this.#call(exchange, signal, () => instance.fetchTickers([...symbols]));
@@ -243,6 +245,8 @@ export class CcxtSource implements CryptoSource {
       // Only the spot market list (binance, okx, bybit; kraken is spot-only and coinbase has no such option).
       options: { fetchMarkets: { types: ["spot"] } },
     });
+    // Coinbase's three currency requests feed nothing QuantDB serves (markets carry base and quote codes).
+    if (id === "coinbase") exchange.has.fetchCurrencies = false;
     const base = this.#options.urls?.[id];
     if (base) exchange.urls.api = rewriteApiUrls(exchange.urls.api, base) as typeof exchange.urls.api;
     exchange.fetch = (url: string, method = "GET", headers?: Record<string, string>, body?: unknown) =>
