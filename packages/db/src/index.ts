@@ -5,6 +5,7 @@ export * from "./data-versions.ts";
 export { describeStorageCause, probeWritable, StorageError, type StorageHealth } from "./storage.ts";
 export * as schema from "./schema/index.ts";
 export * from "./queries/history.ts";
+export * from "./queries/crypto.ts";
 export * from "./queries/calendars.ts";
 export * from "./queries/fundamentals.ts";
 export * from "./queries/lists.ts";

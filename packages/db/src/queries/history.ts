@@ -21,6 +21,9 @@ import { dataVersionCacheOf, dataVersionsWritten } from "../data-versions.ts";
 import { findInstrument, upsertInstrument, type Transaction } from "./instruments.ts";
 import {
   coverageSpans,
+  cryptoBars,
+  cryptoCoverage,
+  cryptoPendingEmpty,
   dailyBars,
   financialFetches,
   financialReports,
@@ -621,12 +624,15 @@ export function createHistoryStore(db: Database): HistoryStore {
 
 /**
  * Delete everything cached: instruments, bars, spans, profiles, financial reports and stock-list
- * snapshots (tests, and the admin cache-clear). Calendar extensions are configuration and stay.
+ * snapshots, crypto bars and spans included (tests, and the admin cache-clear). Calendar extensions
+ * are configuration and stay.
  */
 export async function clearAll(db: Database): Promise<void> {
+  // Every table with a foreign key to instruments must be listed: TRUNCATE refuses otherwise.
   await db.execute(
     sql`truncate table ${dailyBars}, ${coverageSpans}, ${pendingEmptySpans}, ${seriesChecks}, ${instrumentProfiles},
-      ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${instruments} restart identity`,
+      ${financialReports}, ${financialFetches}, ${stockListSnapshots}, ${cryptoBars}, ${cryptoCoverage},
+      ${cryptoPendingEmpty}, ${instruments} restart identity`,
   );
   dataVersionsWritten(db);
 }

@@ -4,12 +4,25 @@
 import type { StoredInstrument } from "@quantdb/core/history";
 import { instrumentKey } from "@quantdb/core/markets";
 import type { Instrument } from "@quantdb/core/symbols";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { instruments } from "../schema/index.ts";
 
 /** A transaction handle of either driver. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/** Kinds of the stock markets' instruments (CN, HK): what the stock endpoints list and ingest. */
+const STOCK_MARKET_KINDS = ["stock", "index"] as const;
+
+/**
+ * The stock markets' instruments (stocks and indices), not crypto pairs (kind `crypto`, stored in the
+ * same table since migration 0011): for the listings and walks of the stock endpoints, whose shapes
+ * only know stocks and indices. {@link stockMarketKind} selects their kind with that narrower type.
+ */
+export const ofStockMarkets = inArray(instruments.kind, [...STOCK_MARKET_KINDS]);
+
+/** `instruments.kind` typed as the stock markets' kinds: select it only with {@link ofStockMarkets} in the WHERE. */
+export const stockMarketKind = sql<(typeof STOCK_MARKET_KINDS)[number]>`${instruments.kind}`;
 
 /** WHERE clause matching one instrument by its key (`instrumentKey`: kind, market, code). */
 export function instrumentWhere(instrument: Pick<Instrument, "kind" | "market" | "code">) {

@@ -8,6 +8,7 @@ import type { HeldSeries, JobRun, JobRunStore } from "@quantdb/core/ingest";
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { coverageSpans, instruments, jobRuns } from "../schema/index.ts";
+import { ofStockMarkets, stockMarketKind } from "./instruments.ts";
 
 /** Instrument `market` values (listing exchanges and index compilers) on a calendar. */
 function scopeMarkets(scope: CalendarId): string[] {
@@ -69,7 +70,7 @@ export function createJobRunStore(db: Database): JobRunStore {
     async heldSeries(scope): Promise<HeldSeries[]> {
       const rows = await db
         .select({
-          kind: instruments.kind,
+          kind: stockMarketKind,
           market: instruments.market,
           code: instruments.code,
           adjust: coverageSpans.adjust,
@@ -77,7 +78,7 @@ export function createJobRunStore(db: Database): JobRunStore {
         })
         .from(coverageSpans)
         .innerJoin(instruments, eq(instruments.id, coverageSpans.instrumentId))
-        .where(inArray(instruments.market, scopeMarkets(scope)))
+        .where(and(ofStockMarkets, inArray(instruments.market, scopeMarkets(scope))))
         .groupBy(instruments.kind, instruments.market, instruments.code, coverageSpans.adjust)
         .orderBy(instruments.market, instruments.code, coverageSpans.adjust);
       return rows.map((row) => ({ ...row, adjust: row.adjust === "none" ? "" : row.adjust }));

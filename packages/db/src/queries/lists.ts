@@ -21,7 +21,7 @@ import type { StockSymbol } from "@quantdb/core/symbols";
 import { and, asc, count, desc, eq, ilike, max, ne, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { dataVersionsWritten } from "../data-versions.ts";
-import { instrumentWhere, upsertInstrument } from "./instruments.ts";
+import { instrumentWhere, ofStockMarkets, stockMarketKind, upsertInstrument } from "./instruments.ts";
 import { instrumentProfiles, instruments, stockListSnapshots } from "../schema/index.ts";
 
 /** Snapshot rows per INSERT: 26 parameters each keeps a statement far below PostgreSQL's 65,535. */
@@ -251,6 +251,7 @@ export function createCompanyInfoStore(db: Database): CompanyInfoStore {
 
 async function listAssets(db: Database, query: AssetQuery) {
   const conditions: (SQL | undefined)[] = [
+    ofStockMarkets,
     query.market ? eq(instruments.market, query.market) : undefined,
     query.kind ? eq(instruments.kind, query.kind) : undefined,
     query.q
@@ -261,7 +262,7 @@ async function listAssets(db: Database, query: AssetQuery) {
   const [totals] = await db.select({ total: count() }).from(instruments).where(where);
   const rows = await db
     .select({
-      kind: instruments.kind,
+      kind: stockMarketKind,
       market: instruments.market,
       code: instruments.code,
       name: instruments.name,
@@ -353,10 +354,11 @@ async function searchHeld(
 ): Promise<SearchCandidate[]> {
   const name = sql`coalesce(${instruments.name}, '')`;
   return db
-    .select({ kind: instruments.kind, market: instruments.market, code: instruments.code, name: instruments.name })
+    .select({ kind: stockMarketKind, market: instruments.market, code: instruments.code, name: instruments.name })
     .from(instruments)
     .where(
       and(
+        ofStockMarkets,
         options.market ? eq(instruments.market, options.market) : undefined,
         or(ilike(instruments.code, containsPattern(text)), ilike(instruments.name, containsPattern(text))),
       ),

@@ -1,6 +1,7 @@
 export * from "./instruments.ts";
 export * from "./bars.ts";
 export * from "./coverage.ts";
+export * from "./crypto.ts";
 export * from "./calendars.ts";
 export * from "./snapshots.ts";
 export * from "./operations.ts";

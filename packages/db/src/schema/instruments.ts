@@ -11,14 +11,15 @@ export const instruments = pgTable(
   "instruments",
   {
     id: serial("id").primaryKey(),
-    kind: text("kind", { enum: ["stock", "index"] }).notNull(),
-    /** QuantDB's instrument key, e.g. `stock:SH:600519`, `index:HK:HSI`. */
+    /** No CHECK in SQL: a new kind (`crypto`, migration 0011) needs no migration of its own. */
+    kind: text("kind", { enum: ["stock", "index", "crypto"] }).notNull(),
+    /** QuantDB's instrument key, e.g. `stock:SH:600519`, `index:HK:HSI`, `crypto:binance:BTC/USDT`. */
     key: text("key").notNull(),
-    /** Listing exchange or index compiler: SH, SZ, BJ, CSI or HK. */
+    /** Listing exchange or index compiler: SH, SZ, BJ, CSI or HK; a crypto pair's ccxt exchange id (`binance`). */
     market: text("market").notNull(),
-    /** Canonical code: 6 digits (A-share) or 5 digits (HK). */
+    /** Canonical code: 6 digits (A-share), 5 digits (HK), or a crypto pair's `BASE/QUOTE` symbol. */
     code: text("code").notNull(),
-    /** Trading currency (the market's: CNY, HKD). */
+    /** Trading currency (the market's: CNY, HKD; a crypto pair's quote currency). */
     currency: text("currency").notNull(),
     name: text("name"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
