@@ -49,7 +49,14 @@ const envSchema = z.object({
       .optional()
       .transform((v, ctx) => {
         if (v === undefined) return undefined;
-        const ids = [...new Set(v.split(",").map((id) => id.trim().toLowerCase()).filter((id) => id !== ""))];
+        const ids = [
+          ...new Set(
+            v
+              .split(",")
+              .map((id) => id.trim().toLowerCase())
+              .filter((id) => id !== ""),
+          ),
+        ];
         const unknown = ids.filter((id) => !(CRYPTO_EXCHANGES as readonly string[]).includes(id));
         if (unknown.length > 0 || ids.length === 0) {
           ctx.addIssue({ code: "custom", message: `expected a comma list of ${CRYPTO_EXCHANGES.join(", ")}` });

@@ -8,8 +8,9 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { generateApiKey } from "@quantdb/core/auth";
 import { ManualClock, systemClock } from "@quantdb/core/clock";
+import { CRYPTO_EXCHANGES } from "@quantdb/core/crypto";
 import { DataDirectoryInUseError, openDatabase } from "@quantdb/db";
-import type { Env } from "./env.ts";
+import { ccxtUrlsFromEnv, type Env } from "./env.ts";
 import { httpOptionsFromEnv } from "./middleware/options.ts";
 import type { Logger } from "./observability/logger.ts";
 import { trackRequests } from "./shutdown.ts";
@@ -73,7 +74,13 @@ export async function startServer(
     clock: env.QUANTDB_NOW ? new ManualClock(env.QUANTDB_NOW) : systemClock,
     // QUANTDB_NOW freezes the day, not the breakers' cool-downs or the rate budget (SystemOptions.upstreamClock).
     upstreamClock: systemClock,
-    urls: upstream?.urls ?? upstreamUrlsFromEnv(env),
+    // QUANTDB_CCXT_<EXCHANGE>_URL wins over the replay's stand-in: a fake exchange or a proxy is asked for on purpose.
+    urls: upstream?.urls
+      ? { ...upstream.urls, ccxt: { ...upstream.urls.ccxt, ...ccxtUrlsFromEnv(env) } }
+      : upstreamUrlsFromEnv(env),
+    // The replay records binance alone; the other exchanges are served offline only when configured.
+    cryptoExchanges:
+      env.QUANTDB_CRYPTO_EXCHANGES ?? (env.QUANTDB_UPSTREAM === "replay" ? ["binance"] : CRYPTO_EXCHANGES),
     timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
     realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
     onSkippedExtension: (message) => logger.warn(message),

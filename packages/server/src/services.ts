@@ -98,7 +98,11 @@ export function createServices(
       store: createCryptoBarStore(db),
       source:
         options.cryptoSource ??
-        new CcxtSource({ exchanges: CRYPTO_EXCHANGES, timeoutMs: 8000, ...(options.upstreams ? { policies: options.upstreams } : {}) }),
+        new CcxtSource({
+          exchanges: CRYPTO_EXCHANGES,
+          timeoutMs: 8000,
+          ...(options.upstreams ? { policies: options.upstreams } : {}),
+        }),
       clock: options.clock,
       seriesLock: options.seriesLock,
       ...(options.upstreams ? { requestTimeoutMs: options.upstreams.config.totalTimeoutMs } : {}),

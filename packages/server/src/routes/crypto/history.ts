@@ -63,7 +63,14 @@ export function cryptoHistoryBody(result: CryptoHistoryResult): CryptoHistoryBod
     metadata: {
       count: result.bars.length,
       cache: result.cache,
-      units: { base: pair.base, quote: pair.quote, price: pair.quote, volume: pair.base, amount: pair.quote, time_zone: "UTC" },
+      units: {
+        base: pair.base,
+        quote: pair.quote,
+        price: pair.quote,
+        volume: pair.base,
+        amount: pair.quote,
+        time_zone: "UTC",
+      },
     },
   };
 }

@@ -4,16 +4,17 @@
  * snapshot is shared by every request for a few seconds.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { isoTime, parseCryptoSymbol, type CryptoExchangeId, type CryptoPair, type CryptoTicker } from "@quantdb/core/crypto";
+import {
+  isoTime,
+  parseCryptoSymbol,
+  type CryptoExchangeId,
+  type CryptoPair,
+  type CryptoTicker,
+} from "@quantdb/core/crypto";
 import { QuantDbError } from "@quantdb/core/errors";
 import type { AppEnv } from "../../context.ts";
 import { ErrorSchema, openApiErrorResponses } from "../../errors.ts";
-import {
-  CryptoQuoteBatchRequestSchema,
-  CryptoQuoteCacheSchema,
-  CryptoQuoteSchema,
-  PairParams,
-} from "./schema.ts";
+import { CryptoQuoteBatchRequestSchema, CryptoQuoteCacheSchema, CryptoQuoteSchema, PairParams } from "./schema.ts";
 
 const CACHING = `Each exchange's 24 h tickers are fetched in one request (all pairs at once) and the snapshot is
 shared by every request for 5 seconds, so any number of clients cost one upstream request per exchange per
@@ -69,8 +70,16 @@ export function registerCryptoRealtime(app: OpenAPIHono<AppEnv>): void {
       const { crypto } = c.get("services");
       const { exchange, pair } = c.req.valid("param");
       const parsed = crypto.parseQuery({ exchange, pair }).pair;
-      const { tickers, upstreamRequests, fetchedAt } = await crypto.tickers(parsed.exchange, [parsed], c.req.raw.signal);
-      const cache = { hit: upstreamRequests === 0, upstream_requests: upstreamRequests, fetched_at: fetchedAt.toISOString() };
+      const { tickers, upstreamRequests, fetchedAt } = await crypto.tickers(
+        parsed.exchange,
+        [parsed],
+        c.req.raw.signal,
+      );
+      const cache = {
+        hit: upstreamRequests === 0,
+        upstream_requests: upstreamRequests,
+        fetched_at: fetchedAt.toISOString(),
+      };
       return c.json({ ...quoteBody(parsed, tickers[0]!), cache }, 200);
     },
   );
@@ -95,7 +104,12 @@ its own error (INVALID_SYMBOL, or the upstream error of its exchange).`,
             "application/json": {
               schema: z.object({
                 data: z.array(BatchEntrySchema),
-                metadata: z.object({ count: z.number().int(), ok: z.number().int(), failed: z.number().int(), upstream_requests: z.number().int() }),
+                metadata: z.object({
+                  count: z.number().int(),
+                  ok: z.number().int(),
+                  failed: z.number().int(),
+                  upstream_requests: z.number().int(),
+                }),
               }),
             },
           },
@@ -106,7 +120,11 @@ its own error (INVALID_SYMBOL, or the upstream error of its exchange).`,
     async (c) => {
       const { crypto } = c.get("services");
       const { symbols } = c.req.valid("json");
-      const entries: z.infer<typeof BatchEntrySchema>[] = symbols.map((symbol) => ({ symbol, quote: null, error: null }));
+      const entries: z.infer<typeof BatchEntrySchema>[] = symbols.map((symbol) => ({
+        symbol,
+        quote: null,
+        error: null,
+      }));
       const byExchange = new Map<CryptoExchangeId, { index: number; pair: CryptoPair }[]>();
       symbols.forEach((symbol, index) => {
         try {
@@ -135,7 +153,10 @@ its own error (INVALID_SYMBOL, or the upstream error of its exchange).`,
       );
       const ok = entries.filter((e) => e.quote !== null).length;
       return c.json(
-        { data: entries, metadata: { count: entries.length, ok, failed: entries.length - ok, upstream_requests: upstreamRequests } },
+        {
+          data: entries,
+          metadata: { count: entries.length, ok, failed: entries.length - ok, upstream_requests: upstreamRequests },
+        },
         200,
       );
     },

@@ -34,12 +34,15 @@ export const CryptoHistoryQuerySchema = z.object({
     description: "Bar length: 1d (default; bars open at 00:00 UTC) or 1h (bars open on the hour, UTC)",
     example: "1d",
   }),
-  format: z.enum(["json", "columns", "csv"]).optional().openapi({
-    description:
-      "json (default): bars as objects in `data`. columns: one array per field in `columns` (media type " +
-      "application/vnd.quantdb.columns+json). csv: a header line then one line per bar (no metadata).",
-    example: "json",
-  }),
+  format: z
+    .enum(["json", "columns", "csv"])
+    .optional()
+    .openapi({
+      description:
+        "json (default): bars as objects in `data`. columns: one array per field in `columns` (media type " +
+        "application/vnd.quantdb.columns+json). csv: a header line then one line per bar (no metadata).",
+      example: "json",
+    }),
 });
 
 const nullableNumber = (description: string, example: number) =>
@@ -168,7 +171,9 @@ export const CryptoQuoteSchema = z
     ask: nullableNumber("Best ask", 67908.0),
     volume: nullableNumber("24 h volume, base currency", 12000.5),
     amount: nullableNumber("24 h traded value, quote currency", 8.1e8),
-    quote_time: z.string().openapi({ description: "The exchange's quote time, ISO 8601 UTC", example: "2026-07-26T23:59:59Z" }),
+    quote_time: z
+      .string()
+      .openapi({ description: "The exchange's quote time, ISO 8601 UTC", example: "2026-07-26T23:59:59Z" }),
   })
   .openapi("CryptoQuote");
 
@@ -185,5 +190,8 @@ export const CryptoQuoteBatchRequestSchema = z.object({
     .array(z.string())
     .min(1)
     .max(100)
-    .openapi({ description: "1 to 100 pairs as exchange:BASE/QUOTE", example: ["binance:BTC/USDT", "binance:ETH/USDT"] }),
+    .openapi({
+      description: "1 to 100 pairs as exchange:BASE/QUOTE",
+      example: ["binance:BTC/USDT", "binance:ETH/USDT"],
+    }),
 });
