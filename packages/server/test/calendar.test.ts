@@ -395,8 +395,8 @@ describe("calendar endpoints: bad input, methods, OpenAPI", () => {
 
   it("names the accepted markets when the market is unknown", async () => {
     const { body } = await api.get(`${CALENDAR}/us`);
-    expect(body.error.message).toMatch(/\bCN\b.*\bHK\b/);
-    expect(body.error.details).toEqual({ market: "us", accepted: ["CN", "HK"] });
+    expect(body.error.message).toMatch(/\bCN\b.*\bHK\b.*\bCRYPTO\b/);
+    expect(body.error.details).toEqual({ market: "us", accepted: ["CN", "HK", "CRYPTO"] });
   });
 
   it("answers wrong methods with 405 and unknown paths with 404, in the envelope", async () => {

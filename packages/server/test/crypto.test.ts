@@ -9,6 +9,8 @@ import { testDrivers } from "@quantdb/db/testing";
 import { startFakeExchange, type FakeExchange } from "@quantdb/replay";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDailyIngest } from "../src/jobs/index.ts";
+import { createSystem, replayUrls } from "../src/system.ts";
 import { systemSuite, type TestSystem } from "./harness.ts";
 
 const HISTORY = "/api/v1/historical/crypto";
@@ -190,6 +192,63 @@ describe.each(testDrivers())("crypto through the replay on %s", (driver) => {
     expect(pair.body.error.details.closest).toContain("BTC/USDT");
     const timeframe = await api.get(`${HISTORY}/binance/BTC-USDT?timeframe=4h`);
     expect(timeframe.body.error.code).toBe("INVALID_PERIOD");
+  });
+
+  it("counts crypto in the cache statistics and lists a pair's held spans per timeframe", async () => {
+    const api = await system.api();
+    await api.get(`${HISTORY}/binance/BTC-USDT?start_date=2025-01-01&end_date=2025-01-31`);
+    await api.get(`${HISTORY}/binance/BTC-USDT?timeframe=1h&start_date=2026-03-01&end_date=2026-03-01`);
+    await api.get(`${HISTORY}/binance/BTC-USDT?start_date=2025-01-01&end_date=2025-01-31`);
+    const stats = await api.get("/api/v1/cache/stats");
+    expect(stats.body.crypto).toEqual({
+      pairs: 1,
+      bars: 31 + 24,
+      spans: 2,
+      first_bar_time: "2025-01-01T00:00:00Z",
+      last_bar_time: "2026-03-01T23:00:00Z",
+      requests: { total: 3, hits: 1, upstream_calls: 2 },
+    });
+    const coverage = await api.get("/api/v1/cache/coverage/crypto/binance/BTC-USDT");
+    expect(coverage.status).toBe(200);
+    expect(coverage.body).toMatchObject({ symbol: "BTC/USDT", exchange: "binance", market: "CRYPTO" });
+    expect(coverage.body.spans.map((s: object) => ({ ...s, fetched_at: "-" }))).toEqual([
+      { timeframe: "1d", start: "2025-01-01T00:00:00Z", end: "2025-01-31T00:00:00Z", bars: 31, fetched_at: "-" },
+      { timeframe: "1h", start: "2026-03-01T00:00:00Z", end: "2026-03-01T23:00:00Z", bars: 24, fetched_at: "-" },
+    ]);
+    expect((await api.get("/api/v1/cache/coverage/crypto/binance/ETH-USDT")).status).toBe(404);
+  });
+
+  it("brings held crypto series up to the UTC day that ended, once, after 00:00 UTC", async () => {
+    const api = await system.api({ clock: new ManualClock("2026-03-10T12:00:00Z") });
+    await api.get(`${HISTORY}/binance/BTC-USDT?start_date=2026-03-01&end_date=2026-03-09`);
+    await api.get(`${HISTORY}/binance/BTC-USDT?timeframe=1h&start_date=2026-03-09&end_date=2026-03-09`);
+    const clock = new ManualClock("2026-03-12T00:00:30Z"); // inside the grace minute: nothing due yet
+    const { services } = await createSystem({
+      database: system.database,
+      clock,
+      urls: replayUrls(system.replay),
+      timeoutMs: 3000,
+    });
+    const ingest = createDailyIngest(services);
+    const cryptoOutcome = async () => (await ingest.tick()).find((o) => (o.ran ? o.run.scope : o.scope) === "CRYPTO")!;
+    expect(await cryptoOutcome()).toMatchObject({ ran: false, reason: "not_due" });
+    const before = klines();
+    clock.set("2026-03-12T00:05:00Z");
+    const outcome = await cryptoOutcome();
+    expect(outcome).toMatchObject({
+      ran: true,
+      run: { scope: "CRYPTO", sessionDate: "2026-03-11", status: "succeeded", instrumentsUpdated: 1, upstreamCalls: 2 },
+    });
+    const asked = system.replay.requests.filter((r) => r.path === KLINES).slice(-2);
+    expect(asked.map((r) => [r.query.interval, Number(r.query.startTime)]).sort()).toEqual([
+      ["1d", Date.parse("2026-03-10T00:00:00Z")],
+      ["1h", Date.parse("2026-03-10T00:00:00Z")],
+    ]);
+    expect(klines() - before).toBe(2);
+    expect(await cryptoOutcome()).toMatchObject({ ran: false, reason: "already_claimed" });
+    const later = await system.api({ clock });
+    const held = await later.get(`${HISTORY}/binance/BTC-USDT?start_date=2026-03-01&end_date=2026-03-11`);
+    expect(held.body.metadata.cache).toMatchObject({ hit: true, rows_from_cache: 11 });
   });
 
   it("answers the CRYPTO calendar: every UTC day a session, 00:00-24:00", async () => {

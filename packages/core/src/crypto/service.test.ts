@@ -46,7 +46,9 @@ class MemoryStore implements CryptoBarStore {
       instrumentId: stored ? 1 : null,
       held: (this.held.get(key) ?? []).filter(overlaps),
       pendingEmpty: (this.pending.get(key) ?? []).filter(overlaps),
-      bars: [...(stored?.values() ?? [])].filter((b) => b.time >= start && b.time <= end).sort((a, b) => a.time - b.time),
+      bars: [...(stored?.values() ?? [])]
+        .filter((b) => b.time >= start && b.time <= end)
+        .sort((a, b) => a.time - b.time),
     };
   }
   async saveFetched(f: CryptoFetched) {
@@ -69,6 +71,13 @@ class MemoryStore implements CryptoBarStore {
   }
   async heldSeries() {
     return [];
+  }
+  async coverage() {
+    return null;
+  }
+  async totals() {
+    const bars = [...this.bars.values()].reduce((n, m) => n + m.size, 0);
+    return { pairs: this.bars.size, bars, spans: 0, firstBar: null, lastBar: null };
   }
 }
 
@@ -97,7 +106,7 @@ class ScriptedSource implements CryptoSource {
     const bars: CryptoBar[] = [];
     for (let time = page.since; time <= page.until && bars.length < page.limit; time += step) {
       if (time < this.listedFrom) continue;
-      const open = 100 + (time / step) % 7;
+      const open = 100 + ((time / step) % 7);
       bars.push({ time, open, high: open + 2, low: open - 1, close: open + 1, volume: 0.5, amount: 50 });
     }
     return bars;
@@ -128,7 +137,9 @@ describe("CryptoService history", () => {
     const repeat = await service.getBars(query("2024-01-01", "2024-12-31"));
     const sub = await service.getBars(query("2024-03-01", "2024-03-31"));
     expect(repeat.cache).toMatchObject({ hit: true, upstream_requests: 0, rows_from_cache: 366 });
-    expect(sub.bars.map((b) => b.time)).toEqual(cold.bars.filter((b) => b.time >= t("2024-03-01") && b.time < t("2024-04-01")).map((b) => b.time));
+    expect(sub.bars.map((b) => b.time)).toEqual(
+      cold.bars.filter((b) => b.time >= t("2024-03-01") && b.time < t("2024-04-01")).map((b) => b.time),
+    );
     expect(source.pages).toHaveLength(1);
   });
 
@@ -172,13 +183,15 @@ describe("CryptoService history", () => {
     expect(source.pages.at(-1)).toMatchObject({ since: t("2024-03-01"), until: t("2024-03-09") });
     const third = await service.getBars(query("2024-03-01", "2024-03-31"));
     expect(third.cache).toMatchObject({ hit: true, upstream_requests: 0 });
-    expect([...(store.pending.values())].flat()).toEqual([]);
+    expect([...store.pending.values()].flat()).toEqual([]);
   });
 
   it("stores nothing of a run whose page fails, and nothing when the store write fails", async () => {
     const { source, store, service, query } = setup();
     source.failPages = 1;
-    await expect(service.getBars(query("2024-01-01", "2024-01-31"))).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
+    await expect(service.getBars(query("2024-01-01", "2024-01-31"))).rejects.toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+    });
     expect(store.saves).toBe(0);
     store.failNextSave = true;
     await expect(service.getBars(query("2024-01-01", "2024-01-31"))).rejects.toThrow("disk full");
@@ -208,13 +221,20 @@ describe("CryptoService history", () => {
 
   it("refuses a pair the exchange does not list, naming the closest ones, before any bar request", async () => {
     const { source, service } = setup();
-    const query = service.parseQuery({ exchange: "binance", pair: "BTC-USD", start_date: "2024-01-01", end_date: "2024-01-02" });
+    const query = service.parseQuery({
+      exchange: "binance",
+      pair: "BTC-USD",
+      start_date: "2024-01-01",
+      end_date: "2024-01-02",
+    });
     await expect(service.getBars(query)).rejects.toMatchObject({
       code: "INVALID_SYMBOL",
       details: { closest: ["BTC/USDC", "BTC/USDT", "ETH/USDT"] },
     });
     expect(source.pages).toHaveLength(0);
-    expect(() => service.parseQuery({ exchange: "bitfinex", pair: "BTC-USDT" })).toThrow(/expected one of binance, okx/);
+    expect(() => service.parseQuery({ exchange: "bitfinex", pair: "BTC-USDT" })).toThrow(
+      /expected one of binance, okx/,
+    );
     expect(() => service.parseQuery({ exchange: "binance", pair: "BTC-USDT", timeframe: "5m" })).toThrow(/1d or 1h/);
   });
 });
@@ -222,7 +242,16 @@ describe("CryptoService history", () => {
 describe("grid", () => {
   it("finds the uncovered runs of a range", () => {
     const range = { start: 0, end: 9 * DAY };
-    expect(uncovered(range, [{ start: 2 * DAY, end: 3 * DAY }, { start: 7 * DAY, end: 20 * DAY }], "1d")).toEqual([
+    expect(
+      uncovered(
+        range,
+        [
+          { start: 2 * DAY, end: 3 * DAY },
+          { start: 7 * DAY, end: 20 * DAY },
+        ],
+        "1d",
+      ),
+    ).toEqual([
       { start: 0, end: DAY },
       { start: 4 * DAY, end: 6 * DAY },
     ]);

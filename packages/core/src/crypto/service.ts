@@ -22,11 +22,14 @@ import {
   TIMEFRAMES,
   type CryptoBar,
   type CryptoBarStore,
+  type CryptoCoverageSpan,
   type CryptoExchangeId,
   type CryptoMarketInfo,
   type CryptoPair,
   type CryptoSource,
   type CryptoTicker,
+  type CryptoTotals,
+  type HeldCryptoSeries,
   type TimeSpan,
   type Timeframe,
 } from "./types.ts";
@@ -276,6 +279,31 @@ export class CryptoService {
   recordReusedAnswer(): void {
     this.#counters.requests++;
     this.#counters.hits++;
+  }
+
+  /** Every held series (pair × timeframe) with the last time it is held through (the daily ingest walks them). */
+  heldSeries(): Promise<HeldCryptoSeries[]> {
+    return this.#store.heldSeries();
+  }
+
+  /**
+   * Held spans of a pair, per timeframe, ascending.
+   * @throws {InputError} `NOT_FOUND` (404) when nothing is held for it.
+   */
+  async coverage(pair: CryptoPair): Promise<CryptoCoverageSpan[]> {
+    const spans = await this.#store.coverage(pair);
+    if (spans === null) {
+      throw new InputError("NOT_FOUND", `Nothing is cached for ${pair.exchange}:${pair.symbol}`, {
+        exchange: pair.exchange,
+        pair: pair.symbol,
+      });
+    }
+    return spans;
+  }
+
+  /** Pairs, bars and spans stored (cache statistics). */
+  totals(): Promise<CryptoTotals> {
+    return this.#store.totals();
   }
 
   /** Requests, hits and upstream calls since this service started. */

@@ -112,6 +112,31 @@ export interface CryptoBarStore {
   dataVersion(pair: CryptoPair): Promise<string>;
   /** Every held series (pair, timeframe) with its last held time and bar count. */
   heldSeries(): Promise<HeldCryptoSeries[]>;
+  /** Held spans of a pair by timeframe then start, or null when the pair is not stored. */
+  coverage(pair: CryptoPair): Promise<CryptoCoverageSpan[] | null>;
+  /** Totals over every stored crypto pair (cache statistics). */
+  totals(): Promise<CryptoTotals>;
+}
+
+/** One held span of a crypto series. */
+export interface CryptoCoverageSpan {
+  timeframe: Timeframe;
+  /** First and last bar open time, epoch ms UTC. */
+  start: number;
+  end: number;
+  /** Bars the exchange had for the span when it was fetched (0: a confirmed empty span). */
+  bars: number;
+  fetchedAt: Date;
+}
+
+/** What the crypto tables hold. */
+export interface CryptoTotals {
+  pairs: number;
+  bars: number;
+  spans: number;
+  /** Open time of the earliest and latest stored bar, epoch ms UTC; null when none. */
+  firstBar: number | null;
+  lastBar: number | null;
 }
 
 /** One page request to an exchange: bars with `since <= time <= until`, at most `limit`, ascending. */

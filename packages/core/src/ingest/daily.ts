@@ -17,18 +17,23 @@ import {
   type ExchangeCalendar,
 } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
-import { instantAt, localTime, type IsoDate } from "../dates.ts";
+import type { CryptoService } from "../crypto/service.ts";
+import { dayStartMs, isoTime, utcDate } from "../crypto/grid.ts";
+import { addCalendarDays, instantAt, localTime, type IsoDate } from "../dates.ts";
 import type { HistoryService } from "../history/service.ts";
 import type { Adjust } from "../history/types.ts";
 import { DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES } from "../calendar/finality.ts";
-import { INDEX_COMPILERS, STOCK_MARKET_IDS, marketOfExchange } from "../markets/registry.ts";
+import { CRYPTO_MARKET, INDEX_COMPILERS, MARKET_IDS, marketOfExchange } from "../markets/registry.ts";
 import { parseIndexSymbol, parseStockSymbol, type Instrument } from "../symbols/index.ts";
 
 /** Job name of the daily ingest in `job_runs` and the job queue. */
 export const DAILY_INGEST_JOB = "daily-ingest";
 
-/** Calendars the daily ingest runs for, each after its own close. */
-export const INGEST_SCOPES: readonly CalendarId[] = STOCK_MARKET_IDS;
+/**
+ * Calendars the daily ingest runs for, each after its own close: CN and HK after their sessions,
+ * CRYPTO after 00:00 UTC (the UTC day that just ended).
+ */
+export const INGEST_SCOPES: readonly CalendarId[] = MARKET_IDS;
 
 /** A run still `running` this long after it started is taken to have died with its process. */
 export const STALE_RUN_MS = 2 * 60 * 60_000;
@@ -144,6 +149,17 @@ export interface DailyIngestOptions {
    * out (`CalendarHorizon`); without it nothing is due on dates beyond the horizon.
    */
   calendarHorizon?: CalendarHorizonHook;
+  /** The crypto service, whose held series the CRYPTO scope brings up to date; without it that scope never runs. */
+  crypto?: CryptoService;
+}
+
+/**
+ * The UTC day whose crypto bars the ingest brings in at `now`: yesterday, once today's first minute of
+ * grace has passed (a day bar is final one minute after its period ends); null within that minute.
+ */
+export function dueCryptoDay(now: Date, graceMinutes = CRYPTO_MARKET.calendar.finalAfterPeriodMinutes): IsoDate | null {
+  const today = utcDate(now.getTime());
+  return now.getTime() >= dayStartMs(today) + graceMinutes * 60_000 ? addCalendarDays(today, -1) : null;
 }
 
 /**
@@ -172,6 +188,7 @@ export class DailyIngest {
    * later tick, up to maxAttempts) when any series failed.
    */
   async run(scope: CalendarId): Promise<IngestOutcome> {
+    if (scope === "CRYPTO") return this.#runCrypto();
     const { store, history, clock, calendars, calendarHorizon } = this.#options;
     const now = clock.now();
     await calendarHorizon?.ensureThrough(scope, localTime(now, calendars.get(scope).timeZone).date);
@@ -221,6 +238,60 @@ export class DailyIngest {
       status: errors.length > 0 ? ("failed" as const) : ("succeeded" as const),
       finishedAt: clock.now(),
       instrumentsUpdated,
+      upstreamCalls,
+      errors,
+    };
+    await store.finish(run.id, outcome);
+    return { ran: true, run: { ...run, ...outcome } };
+  }
+
+  /**
+   * The CRYPTO scope: once per UTC day after 00:00 (plus the grace minute), bring every held crypto
+   * series (pair × timeframe) up to the end of the day that just ended, through the crypto service
+   * (only the missing bars are fetched; a series already there makes no request).
+   */
+  async #runCrypto(): Promise<IngestOutcome> {
+    const { store, clock, crypto } = this.#options;
+    const now = clock.now();
+    const sessionDate = crypto ? dueCryptoDay(now) : null;
+    if (!crypto || !sessionDate) return { ran: false, scope: "CRYPTO", reason: "not_due" };
+    const run = await store.claim({
+      job: DAILY_INGEST_JOB,
+      scope: "CRYPTO",
+      sessionDate,
+      startedAt: now,
+      maxAttempts: this.#options.maxAttempts ?? 3,
+      staleBefore: new Date(now.getTime() - STALE_RUN_MS),
+    });
+    if (!run) return { ran: false, scope: "CRYPTO", reason: "already_claimed" };
+    let upstreamCalls = 0;
+    const errors: JobError[] = [];
+    const updated = new Set<string>();
+    for (const series of await crypto.heldSeries()) {
+      const label = `${series.pair.exchange}:${series.pair.symbol}`;
+      try {
+        const query = {
+          pair: series.pair,
+          timeframe: series.timeframe,
+          start: utcDate(series.heldThrough),
+          end: sessionDate,
+        };
+        const result = await crypto.getBars(query);
+        upstreamCalls += result.cache.upstream_requests;
+        if (result.cache.upstream_requests > 0) updated.add(label);
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        errors.push({
+          symbol: label,
+          code: e.code ?? "INTERNAL_ERROR",
+          message: `${series.timeframe} from ${isoTime(series.heldThrough)}: ${e.message ?? String(error)}`,
+        });
+      }
+    }
+    const outcome = {
+      status: errors.length > 0 ? ("failed" as const) : ("succeeded" as const),
+      finishedAt: clock.now(),
+      instrumentsUpdated: updated.size,
       upstreamCalls,
       errors,
     };

@@ -371,6 +371,36 @@ describe.each(testDrivers())("crypto bar store on %s", (driver) => {
     ]);
   });
 
+  it("lists a pair's held spans by timeframe, and totals over every pair", async () => {
+    const store = createCryptoBarStore(handle.db);
+    expect(await store.coverage(btc)).toBeNull();
+    expect(await store.totals()).toEqual({ pairs: 0, bars: 0, spans: 0, firstBar: null, lastBar: null });
+    await store.saveFetched(
+      fetched({
+        timeframe: "1d",
+        asked: { start: T0, end: T0 + D },
+        held: [{ start: T0, end: T0 + D }],
+        bars: series("1d", T0, 2),
+      }),
+    );
+    await store.saveFetched(
+      fetched({
+        asked: { start: T0, end: T0 + 5 * H },
+        held: [{ start: T0 + 2 * H, end: T0 + 5 * H }],
+        bars: series("1h", T0 + 2 * H, 4),
+      }),
+    );
+    await store.saveFetched(
+      fetched({ pair: eth, asked: { start: T0, end: T0 }, pendingEmpty: [{ start: T0, end: T0 }] }),
+    );
+    expect(await store.coverage(btc)).toEqual([
+      { timeframe: "1d", start: T0, end: T0 + D, bars: 2, fetchedAt },
+      { timeframe: "1h", start: T0 + 2 * H, end: T0 + 5 * H, bars: 4, fetchedAt },
+    ]);
+    expect(await store.coverage(eth)).toEqual([]); // stored, nothing held yet (only a pending span)
+    expect(await store.totals()).toEqual({ pairs: 2, bars: 6, spans: 2, firstBar: T0, lastBar: T0 + D });
+  });
+
   it("deletes a pair's bars and spans with its instrument (delete, truncate, clearAll), and only its", async () => {
     const store = createCryptoBarStore(handle.db);
     for (const pair of [btc, eth]) {

@@ -6,10 +6,12 @@
 import type {
   CryptoBar,
   CryptoBarStore,
+  CryptoCoverageSpan,
   CryptoExchangeId,
   CryptoFetched,
   CryptoPair,
   CryptoSeriesRead,
+  CryptoTotals,
   HeldCryptoSeries,
   Timeframe,
   TimeSpan,
@@ -312,6 +314,54 @@ async function heldSeries(db: Database): Promise<HeldCryptoSeries[]> {
   });
 }
 
+/** Held spans of a pair by timeframe then start (epoch ms UTC), or null when the pair is not stored. */
+async function coverage(db: Database, pair: CryptoPair): Promise<CryptoCoverageSpan[] | null> {
+  const result = await db.execute(sql`
+    select i.id, c.timeframe, c.start_time::float8 as start_time, c.end_time::float8 as end_time, c.bar_count,
+      c.fetched_at
+    from ${instruments} i left join ${cryptoCoverage} c on c.instrument_id = i.id
+    where i.key = ${cryptoInstrumentKey(pair)}
+    order by c.timeframe, c.start_time`);
+  const rows = rowsOf<{
+    id: number;
+    timeframe: Timeframe | null;
+    start_time: number | null;
+    end_time: number | null;
+    bar_count: number | null;
+    fetched_at: string | Date | null;
+  }>(result);
+  if (rows.length === 0) return null;
+  return rows
+    .filter((row) => row.timeframe !== null)
+    .map((row) => ({
+      timeframe: row.timeframe as Timeframe,
+      start: Number(row.start_time),
+      end: Number(row.end_time),
+      bars: Number(row.bar_count),
+      fetchedAt: new Date(row.fetched_at as string | Date),
+    }));
+}
+
+/** Totals over the crypto tables: pairs stored, bars, held spans, and the first and last bar's open time. */
+async function totals(db: Database): Promise<CryptoTotals> {
+  const result = await db.execute(sql`
+    select (select count(*) from ${instruments} where kind = 'crypto')::int as pairs,
+      (select count(*) from ${cryptoBars})::int as bars,
+      (select count(*) from ${cryptoCoverage})::int as spans,
+      (select min(open_time) from ${cryptoBars})::float8 as first_bar,
+      (select max(open_time) from ${cryptoBars})::float8 as last_bar`);
+  const row = rowsOf<{ pairs: number; bars: number; spans: number; first_bar: number | null; last_bar: number | null }>(
+    result,
+  )[0]!;
+  return {
+    pairs: Number(row.pairs),
+    bars: Number(row.bars),
+    spans: Number(row.spans),
+    firstBar: row.first_bar === null ? null : Number(row.first_bar),
+    lastBar: row.last_bar === null ? null : Number(row.last_bar),
+  };
+}
+
 /**
  * The crypto bar store over a database (PGlite or PostgreSQL), implementing `CryptoBarStore` of
  * `@quantdb/core/crypto`. The store owns its prepared read (built on first use), so one store per
@@ -328,5 +378,7 @@ export function createCryptoBarStore(db: Database): CryptoBarStore {
     saveFetched: (fetched) => saveFetched(db, fetched),
     dataVersion: (pair) => dataVersion(db, pair),
     heldSeries: () => heldSeries(db),
+    coverage: (pair) => coverage(db, pair),
+    totals: () => totals(db),
   };
 }

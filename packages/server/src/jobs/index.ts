@@ -7,7 +7,8 @@ export { startIngestScheduler, type IngestScheduler } from "./scheduler.ts";
 
 /** The daily ingest over the system's history service and job-run store. */
 export function createDailyIngest(
-  services: Pick<Services, "history" | "jobRuns" | "clock" | "calendars"> & Partial<Pick<Services, "calendarHorizon">>,
+  services: Pick<Services, "history" | "jobRuns" | "clock" | "calendars"> &
+    Partial<Pick<Services, "calendarHorizon" | "crypto">>,
 ): DailyIngest {
   return new DailyIngest({
     store: services.jobRuns,
@@ -15,6 +16,7 @@ export function createDailyIngest(
     clock: services.clock,
     calendars: services.calendars,
     ...(services.calendarHorizon ? { calendarHorizon: services.calendarHorizon } : {}),
+    ...(services.crypto ? { crypto: services.crypto } : {}),
   });
 }
 

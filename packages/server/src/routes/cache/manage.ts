@@ -1,7 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { isoTime } from "@quantdb/core/crypto";
 import { parseIndexSymbol, parseStockSymbol } from "@quantdb/core/symbols";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
+import { PairParams } from "../crypto/schema.ts";
 import { SymbolParam } from "../history/schema.ts";
 
 const KindQuery = z.object({
@@ -29,6 +31,22 @@ const StatsSchema = z
       .nullable()
       .openapi({ description: "Earliest bar date held, YYYY-MM-DD", example: "2010-01-04" }),
     last_bar: z.string().nullable().openapi({ description: "Latest bar date held, YYYY-MM-DD", example: "2026-08-11" }),
+    crypto: z
+      .object({
+        pairs: z.number().int().openapi({ description: "Crypto pairs held (exchange × pair)", example: 2 }),
+        bars: z.number().int().openapi({ description: "Crypto bars stored (1d and 1h)", example: 8760 }),
+        spans: z.number().int().openapi({ description: "Held crypto spans" }),
+        first_bar_time: z.string().nullable().openapi({ description: "Earliest bar open time held, ISO 8601 UTC" }),
+        last_bar_time: z.string().nullable().openapi({ description: "Latest bar open time held, ISO 8601 UTC" }),
+        requests: z.object({
+          total: z.number().int().openapi({ description: "Crypto history requests answered since start" }),
+          hits: z.number().int().openapi({ description: "Of those, answered without an upstream request" }),
+          upstream_calls: z.number().int().openapi({ description: "Crypto OHLCV requests made since start" }),
+        }),
+      })
+      .openapi({
+        description: "The crypto market's share of the cache (issue 17); the totals above are stocks and indices",
+      }),
     requests: z.object({
       total: z.number().int().openapi({ description: "History requests answered since this process started" }),
       hits: z.number().int().openapi({ description: "Of those, answered without an upstream call" }),
@@ -102,6 +120,28 @@ const CoverageSchema = z
   })
   .openapi("CacheCoverage");
 
+const CryptoCoverageSchema = z
+  .object({
+    symbol: z.string().openapi({ example: "BTC/USDT" }),
+    exchange: z.string().openapi({ example: "binance" }),
+    market: z.literal("CRYPTO"),
+    spans: z.array(
+      z.object({
+        timeframe: z.enum(["1d", "1h"]),
+        start: z
+          .string()
+          .openapi({ description: "First bar open time, ISO 8601 UTC", example: "2025-01-01T00:00:00Z" }),
+        end: z.string().openapi({ description: "Last bar open time, ISO 8601 UTC", example: "2025-12-31T00:00:00Z" }),
+        bars: z
+          .number()
+          .int()
+          .openapi({ description: "Bars the exchange had for the span; 0 = a confirmed empty span" }),
+        fetched_at: z.string().openapi({ description: "When the span was fetched, ISO 8601 UTC" }),
+      }),
+    ),
+  })
+  .openapi("CryptoCacheCoverage");
+
 const ClearedSchema = z.object({ cleared: z.string().openapi({ example: "all" }) }).openapi("CacheCleared");
 
 /** `GET /api/v1/cache/stats`, `GET /api/v1/cache/coverage/{symbol}`, `DELETE /api/v1/cache/clear[/{symbol}]`. */
@@ -119,12 +159,26 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const { cacheAdmin, history } = c.get("services");
+      const { cacheAdmin, history, crypto } = c.get("services");
       const stats = history.stats();
       const activity = history.activity();
+      const cryptoTotals = await crypto.totals();
+      const cryptoStats = crypto.stats();
       return c.json(
         {
           ...(await cacheAdmin.totals()),
+          crypto: {
+            pairs: cryptoTotals.pairs,
+            bars: cryptoTotals.bars,
+            spans: cryptoTotals.spans,
+            first_bar_time: cryptoTotals.firstBar === null ? null : isoTime(cryptoTotals.firstBar),
+            last_bar_time: cryptoTotals.lastBar === null ? null : isoTime(cryptoTotals.lastBar),
+            requests: {
+              total: cryptoStats.requests,
+              hits: cryptoStats.hits,
+              upstream_calls: cryptoStats.upstream_calls,
+            },
+          },
           requests: {
             total: stats.requests,
             hits: stats.hits,
@@ -143,6 +197,42 @@ export function registerCacheManagement(app: OpenAPIHono<AppEnv>): void {
               latency_ms: m.latencyMs,
             })),
           },
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/v1/cache/coverage/crypto/{exchange}/{pair}",
+      operationId: "getCryptoCacheCoverage",
+      tags: ["Cache"],
+      summary: "Held spans of a crypto pair, per timeframe",
+      request: { params: PairParams },
+      responses: {
+        200: { description: "Spans", content: { "application/json": { schema: CryptoCoverageSchema } } },
+        ...openApiErrorResponses,
+      },
+    }),
+    async (c) => {
+      const { exchange, pair } = c.req.valid("param");
+      const { crypto } = c.get("services");
+      const parsed = crypto.parseQuery({ exchange, pair }).pair;
+      const spans = await crypto.coverage(parsed);
+      return c.json(
+        {
+          symbol: parsed.symbol,
+          exchange: parsed.exchange,
+          market: "CRYPTO" as const,
+          spans: spans.map((s) => ({
+            timeframe: s.timeframe,
+            start: isoTime(s.start),
+            end: isoTime(s.end),
+            bars: s.bars,
+            fetched_at: s.fetchedAt.toISOString(),
+          })),
         },
         200,
       );
