@@ -5,9 +5,9 @@
  * they arrive (the replay's and the fakes' request logs).
  */
 import { ManualClock } from "@quantdb/core/clock";
+import { countCryptoRows } from "@quantdb/db";
 import { testDrivers } from "@quantdb/db/testing";
 import { startFakeExchange, type FakeExchange } from "@quantdb/replay";
-import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDailyIngest } from "../src/jobs/index.ts";
 import { createSystem, replayUrls } from "../src/system.ts";
@@ -25,7 +25,8 @@ async function recorded(system: TestSystem, interval: "1d" | "1h", start: string
   const endTime = Date.parse(`${end}T00:00:00Z`) + 86_400_000 - 1;
   const rows: unknown[][] = [];
   for (let since = startTime; since <= endTime; ) {
-    const url = `${system.replay.url}${KLINES}?symbol=BTCUSDT&interval=${interval}&startTime=${since}&endTime=${endTime}&limit=1000`;
+    const query = `symbol=BTCUSDT&interval=${interval}&startTime=${since}&endTime=${endTime}&limit=1000`;
+    const url = `${system.replay.url}${KLINES}?${query}`;
     ownRequests++;
     const page = (await (await fetch(url)).json()) as unknown[][];
     if (page.length === 0) break;
@@ -45,19 +46,8 @@ async function recorded(system: TestSystem, interval: "1d" | "1h", start: string
   }));
 }
 
-async function cryptoRows(system: TestSystem): Promise<{ bars: number; spans: number; pending: number }> {
-  const count = async (table: string) => {
-    const result = (await system.database.db.execute(sql.raw(`SELECT count(*)::int AS n FROM ${table}`))) as unknown as
-      | { rows: { n: number }[] }
-      | { n: number }[];
-    const rows = Array.isArray(result) ? result : result.rows;
-    return Number(rows[0]!.n);
-  };
-  return {
-    bars: await count("crypto_bars"),
-    spans: await count("crypto_coverage"),
-    pending: await count("crypto_pending_empty"),
-  };
+function cryptoRows(system: TestSystem): Promise<{ bars: number; spans: number; pending: number }> {
+  return countCryptoRows(system.database.db);
 }
 
 describe.each(testDrivers())("crypto through the replay on %s", (driver) => {
@@ -67,7 +57,7 @@ describe.each(testDrivers())("crypto through the replay on %s", (driver) => {
     ownRequests = 0;
   });
 
-  it("answers a cold year of binance:BTC/USDT 1d bar for bar as recorded, then a repeat and a sub-range with no call", async () => {
+  it("answers a cold year of BTC/USDT 1d bar for bar as recorded; a repeat and a sub-range make no call", async () => {
     const api = await system.api();
     const cold = await api.get(`${HISTORY}/binance/BTC-USDT?start_date=2025-01-01&end_date=2025-12-31`);
     expect(cold.status).toBe(200);
@@ -121,7 +111,7 @@ describe.each(testDrivers())("crypto through the replay on %s", (driver) => {
     expect(klines()).toBe(1);
   });
 
-  it("serves 1h bars the same way for a week: as recorded, a repeat without a call, an extension by one day", async () => {
+  it("serves a week of 1h bars the same way: as recorded, a repeat without a call, one more day", async () => {
     const api = await system.api();
     const week = await api.get(`${HISTORY}/binance/BTC-USDT?timeframe=1h&start_date=2026-03-01&end_date=2026-03-07`);
     expect(week.status).toBe(200);
@@ -299,7 +289,7 @@ describe.each(testDrivers())("crypto against fake exchanges on %s", (driver) => 
     fake = undefined;
   });
 
-  it("reaches the exchange QUANTDB_CCXT_BINANCE_URL names (not the replay), and stores nothing of a fault", async () => {
+  it("reaches the exchange QUANTDB_CCXT_BINANCE_URL names (not the replay); stores nothing of a fault", async () => {
     fake = await startFakeExchange({ exchange: "binance" });
     const api = await system.api({ urls: { ccxt: { binance: fake.url } } });
     const ok = await api.get(`${HISTORY}/binance/BTC-USDT?start_date=2024-03-01&end_date=2024-03-31`);

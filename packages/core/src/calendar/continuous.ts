@@ -29,7 +29,7 @@ function dayNumber(date: IsoDate): number {
 }
 
 /** The crypto market's calendar: every UTC day from 2009-01-03 on is a session, 00:00–24:00. */
-export class ContinuousCalendar implements ExchangeCalendar {
+class ContinuousCalendar implements ExchangeCalendar {
   readonly id = "CRYPTO" as const;
   readonly timeZone = "UTC";
   readonly firstSession: IsoDate = FIRST_SESSION;

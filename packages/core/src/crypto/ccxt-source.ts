@@ -89,7 +89,10 @@ function amountOf(exchange: CryptoExchangeId, raw: unknown): number | null {
   }
 }
 
-/** Replace the scheme and host of every URL string in ccxt's `urls.api` (any nesting), keeping paths and placeholders. */
+/**
+ * Replace the scheme and host of every URL string in ccxt's `urls.api` (any nesting), keeping paths
+ * and placeholders.
+ */
 export function rewriteApiUrls(api: unknown, base: string): unknown {
   const target = new URL(base);
   const origin = `${target.protocol}//${target.host}`;

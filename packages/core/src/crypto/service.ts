@@ -272,7 +272,8 @@ export class CryptoService {
     const now = this.#clock.now().getTime();
     if (range.end > lastFinalOpen(now, query.timeframe, this.#graceMs)) return null;
     const version = await this.#store.dataVersion(query.pair);
-    return `crypto|${query.pair.exchange}|${query.pair.symbol}|${query.timeframe}|${query.start}|${query.end}|v${version}`;
+    const { pair, timeframe, start, end } = query;
+    return `crypto|${pair.exchange}|${pair.symbol}|${timeframe}|${start}|${end}|v${version}`;
   }
 
   /** Count a request answered from a reused serialised answer (see {@link responseCacheKey}): a hit. */

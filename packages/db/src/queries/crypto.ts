@@ -362,6 +362,15 @@ async function totals(db: Database): Promise<CryptoTotals> {
   };
 }
 
+/** Tests and diagnostics: rows in the crypto tables (bars, held spans, unconfirmed empty spans). */
+export async function countCryptoRows(db: Database): Promise<{ bars: number; spans: number; pending: number }> {
+  const result = await db.execute(sql`
+    select (select count(*) from ${cryptoBars})::int as bars, (select count(*) from ${cryptoCoverage})::int as spans,
+      (select count(*) from ${cryptoPendingEmpty})::int as pending`);
+  const row = rowsOf<{ bars: number; spans: number; pending: number }>(result)[0]!;
+  return { bars: Number(row.bars), spans: Number(row.spans), pending: Number(row.pending) };
+}
+
 /**
  * The crypto bar store over a database (PGlite or PostgreSQL), implementing `CryptoBarStore` of
  * `@quantdb/core/crypto`. The store owns its prepared read (built on first use), so one store per

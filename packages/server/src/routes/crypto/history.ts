@@ -40,7 +40,7 @@ const BAR_FIELDS = ["date", "time", "open", "high", "low", "close", "volume", "a
 type CryptoHistoryBody = z.infer<typeof CryptoHistoryResponseSchema>;
 
 /** The JSON answer of a crypto history request. */
-export function cryptoHistoryBody(result: CryptoHistoryResult): CryptoHistoryBody {
+function cryptoHistoryBody(result: CryptoHistoryResult): CryptoHistoryBody {
   const { pair } = result;
   return {
     symbol: pair.symbol,

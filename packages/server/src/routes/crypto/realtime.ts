@@ -56,7 +56,9 @@ export function registerCryptoRealtime(app: OpenAPIHono<AppEnv>): void {
       operationId: "getCryptoQuote",
       tags: ["Crypto"],
       summary: "24 h ticker of a crypto spot pair",
-      description: `${CACHING}\n\nErrors: 400 INVALID_SYMBOL for an unknown exchange or pair (naming the closest pairs); 502/504 when the exchange failed.`,
+      description:
+        `${CACHING}\n\nErrors: 400 INVALID_SYMBOL for an unknown exchange or pair (naming the closest ` +
+        "pairs); 502/504 when the exchange failed.",
       request: { params: PairParams },
       responses: {
         200: {

@@ -49,7 +49,7 @@ const nullableNumber = (description: string, example: number) =>
   z.number().nullable().openapi({ description, example });
 
 /** One crypto bar. */
-export const CryptoBarSchema = z
+const CryptoBarSchema = z
   .object({
     date: z.string().openapi({ description: "The bar's UTC day, YYYY-MM-DD", example: "2025-01-01" }),
     time: z.string().openapi({
@@ -80,7 +80,7 @@ const TimeSpanSchema = z.object({
 });
 
 /** `metadata.cache` of a crypto history answer. */
-export const CryptoCacheSchema = z.object({
+const CryptoCacheSchema = z.object({
   hit: z.boolean().openapi({ description: "True when no upstream request was made" }),
   rows_from_cache: z.number().int(),
   rows_from_upstream: z.number().int(),
@@ -101,7 +101,7 @@ export const CryptoCacheSchema = z.object({
 });
 
 /** Units of a crypto answer. */
-export const CryptoUnitsSchema = z.object({
+const CryptoUnitsSchema = z.object({
   base: z.string().openapi({ example: "BTC" }),
   quote: z.string().openapi({ example: "USDT" }),
   price: z.string().openapi({ description: "Prices are in the quote currency", example: "USDT" }),
@@ -129,7 +129,7 @@ export const CryptoHistoryResponseSchema = z
   .openapi("CryptoHistoryResponse");
 
 /** One listed spot pair. */
-export const CryptoMarketSchema = z
+const CryptoMarketSchema = z
   .object({
     symbol: z.string().openapi({ example: "BTC/USDT" }),
     base: z.string().openapi({ example: "BTC" }),

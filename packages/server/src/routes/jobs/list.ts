@@ -17,12 +17,10 @@ const JobRunSchema = z
   .object({
     id: z.number().int(),
     job: z.string().openapi({ description: "Job name", example: DAILY_INGEST_JOB }),
-    scope: z
-      .string()
-      .openapi({
-        description: "Calendar the run covers: CN (SH, SZ, BJ), HK, or CRYPTO (the UTC day that ended)",
-        example: "CN",
-      }),
+    scope: z.string().openapi({
+      description: "Calendar the run covers: CN (SH, SZ, BJ), HK, or CRYPTO (the UTC day that ended)",
+      example: "CN",
+    }),
     session_date: z.string().openapi({
       description: "Exchange-local trading session the run brought data up to, YYYY-MM-DD",
       example: "2026-11-20",
