@@ -10,16 +10,34 @@
  * `exchange.urls.api` to `fake.url` (keeping paths), with `enableRateLimit: false` and, for binance, okx
  * and bybit, `options.fetchMarkets = { types: ["spot"] }`.
  *
- * What each fake enforces on OHLCV requests (from the exchange's public docs; where the docs are silent,
- * the choice is marked "fake's choice"):
+ * What each fake enforces on OHLCV requests, per exchange: spot endpoint, window parameters, page size and
+ * order (from the exchange's public docs; where the docs are silent, the choice is marked "fake's choice"):
  *
- * | exchange | endpoint (spot) | window parameters | page size | order |
- * |---|---|---|---|---|
- * | binance | `GET /api/v3/klines` | `startTime`, `endTime` inclusive (ms, on the open time) | default 500, max 1000 (larger is clamped: fake's choice) | ascending; with `startTime` the oldest `limit` bars of the window, else the newest |
- * | okx | `GET /api/v5/market/candles` (latest 1,440 bars of the series) and `/api/v5/market/history-candles` | `after` = bars older than (exclusive), `before` = bars newer than (exclusive), ms | default 100, max 300 for both (older docs gave 100 for history-candles; larger is clamped: fake's choice) | newest first; the newest `limit` bars of the window (`before` alone gives the latest bars, as documented) |
- * | bybit | `GET /v5/market/kline?category=spot` | `start`, `end` inclusive (ms) | default 200, max 1000 (larger is clamped: fake's choice; ccxt does not cap it) | newest first; with `start` the oldest `limit` bars of the window (a public report: `start` + `limit=1` gives the earliest bar), else the newest |
- * | coinbase | `GET /api/v3/brokerage/market/products/{id}/candles` | `start`, `end` both required (s), inclusive (fake's choice: the older Exchange API's `end` was inclusive) | a range over 300 intervals is refused (HTTP 400 `INVALID_ARGUMENT`, as the API answers); at most 300 candles, the oldest (fake's choice: only a range of exactly 300 intervals holds 301) | newest first |
- * | kraken | `GET /0/public/OHLC` | `since` exclusive (s); nothing else | only the 720 most recent bars of the series exist; the last bar is always returned | ascending; `last` = the last committed bar's time |
+ * - binance: `GET /api/v3/klines`.
+ *   - Window: `startTime`, `endTime` inclusive (ms, on the open time).
+ *   - Page size: default 500, max 1000 (larger is clamped: fake's choice).
+ *   - Order: ascending; with `startTime` the oldest `limit` bars of the window, else the newest.
+ * - okx: `GET /api/v5/market/candles` (latest 1,440 bars of the series) and `/api/v5/market/history-candles`.
+ *   - Window: `after` = bars older than (exclusive), `before` = bars newer than (exclusive), ms.
+ *   - Page size: default 100, max 300 for both (older docs gave 100 for history-candles; larger is clamped:
+ *     fake's choice).
+ *   - Order: newest first; the newest `limit` bars of the window (`before` alone gives the latest bars, as
+ *     documented).
+ * - bybit: `GET /v5/market/kline?category=spot`.
+ *   - Window: `start`, `end` inclusive (ms).
+ *   - Page size: default 200, max 1000 (larger is clamped: fake's choice; ccxt does not cap it).
+ *   - Order: newest first; with `start` the oldest `limit` bars of the window (a public report: `start` +
+ *     `limit=1` gives the earliest bar), else the newest.
+ * - coinbase: `GET /api/v3/brokerage/market/products/{id}/candles`.
+ *   - Window: `start`, `end` both required (s), inclusive (fake's choice: the older Exchange API's `end` was
+ *     inclusive).
+ *   - Page size: a range over 300 intervals is refused (HTTP 400 `INVALID_ARGUMENT`, as the API answers); at
+ *     most 300 candles, the oldest (fake's choice: only a range of exactly 300 intervals holds 301).
+ *   - Order: newest first.
+ * - kraken: `GET /0/public/OHLC`.
+ *   - Window: `since` exclusive (s); nothing else.
+ *   - Page size: only the 720 most recent bars of the series exist; the last bar is always returned.
+ *   - Order: ascending; `last` = the last committed bar's time.
  *
  * Timeframes served: `1d` (binance `1d`, okx `1Dutc`, bybit `D`, coinbase `ONE_DAY`, kraken `1440`) and
  * `1h` (`1h`, `1H`, `60`, `ONE_HOUR`, `60`). The "latest" bars of okx's `/market/candles` and kraken's
@@ -503,7 +521,8 @@ const binance: Dialect = (ctx, path, query) => {
       } catch {
         return binanceError(
           -1100,
-          "Illegal characters found in parameter 'symbols'; legal range is '^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.",
+          "Illegal characters found in parameter 'symbols'; legal range is " +
+            '\'^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$\'.',
         );
       }
       if (!Array.isArray(ids)) return binanceError(-1100, "Illegal characters found in parameter 'symbols'.");

@@ -158,8 +158,12 @@ const SPECS: Spec[] = [
     base: "BTC",
     quote: "USDT",
     markets: ["/api/v5/public/instruments?instType=SPOT"],
-    daily: `/api/v5/market/${okxCandles(D_SINCE, DAY)}?instId=BTC-USDT&bar=1Dutc&limit=20&before=${D_SINCE - 1}&after=${D_UNTIL}`,
-    hourly: `/api/v5/market/${okxCandles(H_SINCE, HOUR)}?instId=BTC-USDT&bar=1H&limit=20&before=${H_SINCE - 1}&after=${H_UNTIL}`,
+    daily:
+      `/api/v5/market/${okxCandles(D_SINCE, DAY)}?instId=BTC-USDT&bar=1Dutc&limit=20` +
+      `&before=${D_SINCE - 1}&after=${D_UNTIL}`,
+    hourly:
+      `/api/v5/market/${okxCandles(H_SINCE, HOUR)}?instId=BTC-USDT&bar=1H&limit=20` +
+      `&before=${H_SINCE - 1}&after=${H_UNTIL}`,
     until: "exclusive",
     ticker: "/api/v5/market/ticker?instId=BTC-USDT",
     tickers: "/api/v5/market/tickers?instType=SPOT",
@@ -219,8 +223,12 @@ const SPECS: Spec[] = [
       "/api/v3/brokerage/market/products?product_type=FUTURE",
       "/api/v3/brokerage/market/products?product_type=FUTURE&contract_expiry_type=PERPETUAL",
     ],
-    daily: `/api/v3/brokerage/market/products/BTC-USD/candles?granularity=ONE_DAY&start=${D_SINCE / 1000}&end=${D_UNTIL / 1000}`,
-    hourly: `/api/v3/brokerage/market/products/BTC-USD/candles?granularity=ONE_HOUR&start=${H_SINCE / 1000}&end=${H_UNTIL / 1000}`,
+    daily:
+      "/api/v3/brokerage/market/products/BTC-USD/candles" +
+      `?granularity=ONE_DAY&start=${D_SINCE / 1000}&end=${D_UNTIL / 1000}`,
+    hourly:
+      "/api/v3/brokerage/market/products/BTC-USD/candles" +
+      `?granularity=ONE_HOUR&start=${H_SINCE / 1000}&end=${H_UNTIL / 1000}`,
     until: "inclusive",
     ticker: "/api/v3/brokerage/market/products/BTC-USD/ticker?limit=1",
     tickers: "/api/v3/brokerage/market/products?product_ids=BTC-USD&product_ids=ETH-USD&product_type=SPOT",
@@ -360,30 +368,34 @@ describe.each(SPECS)("$id fake through ccxt 4.5.84", (spec) => {
     expect(tickers[other]!.last).toBe(fake.bars(other, "1d").at(-1)!.close);
   });
 
-  it("fault reset -> ccxt NetworkError; http500 -> ExchangeNotAvailable; slow past the timeout -> RequestTimeout", async () => {
-    fake.injectFault({ kind: "reset", path: spec.ohlcvPath, times: 1 });
-    const reset = await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5).catch((e: unknown) => e);
-    expect(reset).toBeInstanceOf(NetworkError);
-    expect((reset as Error).constructor.name).toBe("NetworkError");
+  it(
+    "fault reset -> ccxt NetworkError; http500 -> ExchangeNotAvailable; " + "slow past the timeout -> RequestTimeout",
+    async () => {
+      fake.injectFault({ kind: "reset", path: spec.ohlcvPath, times: 1 });
+      const reset = await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5).catch((e: unknown) => e);
+      expect(reset).toBeInstanceOf(NetworkError);
+      expect((reset as Error).constructor.name).toBe("NetworkError");
 
-    fake.injectFault({ kind: "http500", path: spec.ohlcvPath, times: 1 });
-    await expect(ex.fetchOHLCV(symbol, "1d", D_SINCE, 5)).rejects.toBeInstanceOf(ExchangeNotAvailable);
+      fake.injectFault({ kind: "http500", path: spec.ohlcvPath, times: 1 });
+      await expect(ex.fetchOHLCV(symbol, "1d", D_SINCE, 5)).rejects.toBeInstanceOf(ExchangeNotAvailable);
 
-    fake.injectFault({ kind: "slow", path: spec.ohlcvPath, times: 1, delayMs: 5_000 });
-    ex.timeout = 300;
-    try {
-      const slow = await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5).catch((e: unknown) => e);
-      expect(slow).toBeInstanceOf(RequestTimeout);
-      expect(slow).toBeInstanceOf(NetworkError);
-    } finally {
-      ex.timeout = 5_000;
-    }
-    // Each fault was used up: the next request is answered normally.
-    expect(await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5)).toHaveLength(5);
-  });
+      fake.injectFault({ kind: "slow", path: spec.ohlcvPath, times: 1, delayMs: 5_000 });
+      ex.timeout = 300;
+      try {
+        const slow = await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5).catch((e: unknown) => e);
+        expect(slow).toBeInstanceOf(RequestTimeout);
+        expect(slow).toBeInstanceOf(NetworkError);
+      } finally {
+        ex.timeout = 5_000;
+      }
+      // Each fault was used up: the next request is answered normally.
+      expect(await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5)).toHaveLength(5);
+    },
+  );
 
   it.each(["html", "truncated", "empty-200"] as const)(
-    `fault %s (HTTP 200, not JSON) -> ccxt returns [] with since; without since: ${spec.nonJsonNoSince === "null-rows" ? "rows of six undefined (html, truncated)" : "[]"}`,
+    "fault %s (HTTP 200, not JSON) -> ccxt returns [] with since; without since: " +
+      (spec.nonJsonNoSince === "null-rows" ? "rows of six undefined (html, truncated)" : "[]"),
     async (kind: FakeExchangeFaultKind) => {
       fake.injectFault({ kind, path: spec.ohlcvPath, times: 1 });
       expect(await ex.fetchOHLCV(symbol, "1d", D_SINCE, 5, { until: D_UNTIL })).toEqual([]);
@@ -407,18 +419,21 @@ describe.each(SPECS)("$id fake through ccxt 4.5.84", (spec) => {
 });
 
 describe("ccxt request shapes outside the windows (recorded)", () => {
-  it("bybit fetchTickers() without symbols asks category=linear, where the fake (spot only) lists nothing", async () => {
-    const fake = await startFakeExchange({ exchange: "bybit" });
-    try {
-      const ex = connect(fake);
-      await ex.loadMarkets();
-      const from = fake.requests.length;
-      expect(await ex.fetchTickers()).toEqual({});
-      expect(sent(fake, from)).toEqual(["/v5/market/tickers?category=linear"]);
-    } finally {
-      await fake.close();
-    }
-  });
+  it(
+    "bybit fetchTickers() without symbols asks category=linear, " + "where the fake (spot only) lists nothing",
+    async () => {
+      const fake = await startFakeExchange({ exchange: "bybit" });
+      try {
+        const ex = connect(fake);
+        await ex.loadMarkets();
+        const from = fake.requests.length;
+        expect(await ex.fetchTickers()).toEqual({});
+        expect(sent(fake, from)).toEqual(["/v5/market/tickers?category=linear"]);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
   it("coinbase with has.fetchCurrencies = false skips the three v2 currency calls", async () => {
     const fake = await startFakeExchange({ exchange: "coinbase" });
@@ -457,29 +472,32 @@ describe("fake exchange, on its own", () => {
     await fake?.close();
   });
 
-  it("defaults: BTC and ETH pairs, synthetic daily 2024 and hourly 2024-06-01..14 bars with consistent OHLC", async () => {
-    fake = await startFakeExchange({ exchange: "kraken" });
-    expect(fake.exchange).toBe("kraken");
-    expect(fake.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const daily = fake.bars("BTC/USD", "1d");
-    const hourly = fake.bars("ETH/USD", "1h");
-    expect(daily).toHaveLength(366);
-    expect(daily[0]!.time).toBe(Date.UTC(2024, 0, 1));
-    expect(daily.at(-1)!.time).toBe(Date.UTC(2024, 11, 31));
-    expect(hourly).toHaveLength(336);
-    expect(hourly[0]!.time).toBe(Date.UTC(2024, 5, 1));
-    expect(hourly.at(-1)!.time).toBe(Date.UTC(2024, 5, 14, 23));
-    for (const series of [daily, hourly]) {
-      series.forEach((b, i) => {
-        expect(b.low).toBeLessThanOrEqual(Math.min(b.open, b.close));
-        expect(b.high).toBeGreaterThanOrEqual(Math.max(b.open, b.close));
-        if (i > 0) expect(b.open).toBe(series[i - 1]!.close);
-      });
-    }
-    expect(daily[0]!.open).toBe(40_000);
-    expect(hourly[0]!.open).toBe(2_000);
-    expect(() => fake.bars("BTC/USDT", "1d")).toThrow(/not listed/);
-  });
+  it(
+    "defaults: BTC and ETH pairs, synthetic daily 2024 and hourly 2024-06-01..14 bars " + "with consistent OHLC",
+    async () => {
+      fake = await startFakeExchange({ exchange: "kraken" });
+      expect(fake.exchange).toBe("kraken");
+      expect(fake.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const daily = fake.bars("BTC/USD", "1d");
+      const hourly = fake.bars("ETH/USD", "1h");
+      expect(daily).toHaveLength(366);
+      expect(daily[0]!.time).toBe(Date.UTC(2024, 0, 1));
+      expect(daily.at(-1)!.time).toBe(Date.UTC(2024, 11, 31));
+      expect(hourly).toHaveLength(336);
+      expect(hourly[0]!.time).toBe(Date.UTC(2024, 5, 1));
+      expect(hourly.at(-1)!.time).toBe(Date.UTC(2024, 5, 14, 23));
+      for (const series of [daily, hourly]) {
+        series.forEach((b, i) => {
+          expect(b.low).toBeLessThanOrEqual(Math.min(b.open, b.close));
+          expect(b.high).toBeGreaterThanOrEqual(Math.max(b.open, b.close));
+          if (i > 0) expect(b.open).toBe(series[i - 1]!.close);
+        });
+      }
+      expect(daily[0]!.open).toBe(40_000);
+      expect(hourly[0]!.open).toBe(2_000);
+      expect(() => fake.bars("BTC/USDT", "1d")).toThrow(/not listed/);
+    },
+  );
 
   it("kraken OHLC: only the 720 most recent bars, `since` exclusive, the last bar always present", async () => {
     fake.setBars("BTC/USD", "1h", hourlySeries(PAGE_START, 1_000));
@@ -563,27 +581,33 @@ describe("fake exchange, on its own", () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
-  it("okx /market/candles reaches only the latest 1,440 bars; history-candles reaches all; coinbase needs start and end", async () => {
-    const okxFake = await startFakeExchange({ exchange: "okx", pairs: [{ symbol: "BTC/USDT" }] });
-    const cbFake = await startFakeExchange({ exchange: "coinbase" });
-    try {
-      okxFake.setBars("BTC/USDT", "1h", hourlySeries(PAGE_START, 1_500));
-      const oldest = async (path: string): Promise<string[] | undefined> => {
-        const body = (await (
-          await fetch(`${okxFake.url}/api/v5/market/${path}?instId=BTC-USDT&bar=1H&after=${PAGE_START + 50 * HOUR}`)
-        ).json()) as { data: string[][] };
-        return body.data.map((r) => r[0]!);
-      };
-      expect(await oldest("candles")).toEqual([]);
-      expect((await oldest("history-candles"))?.at(-1)).toBe(String(PAGE_START));
-      const answer = await fetch(`${cbFake.url}/api/v3/brokerage/market/products/BTC-USD/candles?granularity=ONE_DAY`);
-      expect(answer.status).toBe(400);
-      expect(await answer.json()).toMatchObject({ error: "INVALID_ARGUMENT" });
-    } finally {
-      await okxFake.close();
-      await cbFake.close();
-    }
-  });
+  it(
+    "okx /market/candles reaches only the latest 1,440 bars; history-candles reaches all; " +
+      "coinbase needs start and end",
+    async () => {
+      const okxFake = await startFakeExchange({ exchange: "okx", pairs: [{ symbol: "BTC/USDT" }] });
+      const cbFake = await startFakeExchange({ exchange: "coinbase" });
+      try {
+        okxFake.setBars("BTC/USDT", "1h", hourlySeries(PAGE_START, 1_500));
+        const oldest = async (path: string): Promise<string[] | undefined> => {
+          const body = (await (
+            await fetch(`${okxFake.url}/api/v5/market/${path}?instId=BTC-USDT&bar=1H&after=${PAGE_START + 50 * HOUR}`)
+          ).json()) as { data: string[][] };
+          return body.data.map((r) => r[0]!);
+        };
+        expect(await oldest("candles")).toEqual([]);
+        expect((await oldest("history-candles"))?.at(-1)).toBe(String(PAGE_START));
+        const answer = await fetch(
+          `${cbFake.url}/api/v3/brokerage/market/products/BTC-USD/candles?granularity=ONE_DAY`,
+        );
+        expect(answer.status).toBe(400);
+        expect(await answer.json()).toMatchObject({ error: "INVALID_ARGUMENT" });
+      } finally {
+        await okxFake.close();
+        await cbFake.close();
+      }
+    },
+  );
 
   it("refuses malformed pairs and bar timeframes at start", async () => {
     await expect(startFakeExchange({ exchange: "okx", pairs: [{ symbol: "BTCUSDT" }] })).rejects.toThrow(/symbol/);
