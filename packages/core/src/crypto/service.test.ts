@@ -219,6 +219,13 @@ describe("CryptoService history", () => {
     expect([...store.bars.values()][0]?.has(t("2025-06-01"))).toBe(true);
   });
 
+  it("asks nothing for days before the first crypto session (2009-01-03)", async () => {
+    const { source, service, query } = setup("2025-06-01T12:00:00Z", t("2008-01-01T00:00:00Z"));
+    const answer = await service.getBars(query("1990-01-01", "2009-01-04"));
+    expect(answer.bars.map((b) => new Date(b.time).toISOString().slice(0, 10))).toEqual(["2009-01-03", "2009-01-04"]);
+    expect(source.pages.map((p) => p.since)).toEqual([t("2009-01-03T00:00:00Z")]);
+  });
+
   it("refuses a pair the exchange does not list, naming the closest ones, before any bar request", async () => {
     const { source, service } = setup();
     const query = service.parseQuery({

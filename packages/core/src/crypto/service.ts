@@ -11,6 +11,7 @@ import { addCalendarDays, type IsoDate, localTime } from "../dates.ts";
 import { InputError, UpstreamError } from "../errors.ts";
 import type { HistoryLogger, SeriesLock } from "../history/service.ts";
 import { KeyedLock } from "../history/keyed-lock.ts";
+import { CRYPTO_CALENDAR } from "../calendar/continuous.ts";
 import { CRYPTO_MARKET } from "../markets/registry.ts";
 import { parseDateParam } from "../params.ts";
 import { remainingMs, withLazyDeadline } from "../upstream/deadline.ts";
@@ -197,7 +198,9 @@ export class CryptoService {
     const { pair, timeframe } = query;
     const now = this.#clock.now().getTime();
     const step = TIMEFRAME_MS[timeframe];
-    const range = daysSpan(query.start, query.end, timeframe);
+    // Days before the continuous calendar's first session (2009-01-03) are no sessions: never asked for.
+    const firstDay = CRYPTO_CALENDAR.firstSession;
+    const range = daysSpan(query.start < firstDay ? firstDay : query.start, query.end, timeframe);
     const finalEnd = Math.min(range.end, lastFinalOpen(now, timeframe, this.#graceMs));
     const stored: TimeSpan = { start: range.start, end: finalEnd };
     const bounded = withLazyDeadline(options, this.#requestTimeoutMs);

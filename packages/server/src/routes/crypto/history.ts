@@ -17,7 +17,8 @@ const description = `OHLCV bars of a crypto spot pair on one exchange (binance, 
 from the exchange's public REST API through ccxt, cached.
 
 Time: every UTC day is a session; 1d bars open at 00:00 UTC, 1h bars on the hour. start_date and end_date are
-UTC days; the answer holds every bar opening in them up to now.
+UTC days; the answer holds every bar opening in them up to now. Days before 2009-01-03 (the first Bitcoin
+block) are no sessions and are never asked for.
 
 Caching: only the bars not held yet are fetched, in pages of the exchange's maximum (binance 1000 bars;
 each page is one upstream request in metadata.cache); a repeat or a sub-range makes no upstream call, and
