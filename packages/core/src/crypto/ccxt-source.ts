@@ -8,7 +8,8 @@
  * host's upstream policy (budget, breaker, retries, deadline) and the caller's call gate like every
  * other upstream call, a body that is not JSON (an HTML ban page, truncated JSON, nothing) is an
  * `UPSTREAM_INVALID` error instead of ccxt's silent `[]`, and the request's AbortSignal reaches the
- * socket. ccxt's own throttle is off: the policy spaces calls.
+ * socket. ccxt's own throttle (`enableRateLimit`, each exchange's documented spacing: binance 50 ms
+ * between requests, kraken 1 s) stays on in front of the policy: a request waits for both.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Exchange, Market as CcxtMarket, Ticker } from "ccxt";
@@ -243,7 +244,8 @@ export class CcxtSource implements CryptoSource {
       kraken: ccxt.kraken,
     };
     const exchange: Exchange = new classes[id]({
-      enableRateLimit: false,
+      // Each exchange's own request spacing, as ccxt knows it; then the host's policy (budget, breaker, retries).
+      enableRateLimit: true,
       timeout: this.#options.timeoutMs,
       // Only the spot market list (binance, okx, bybit; kraken is spot-only and coinbase has no such option).
       options: { fetchMarkets: { types: ["spot"] } },
