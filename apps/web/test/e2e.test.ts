@@ -1,26 +1,27 @@
 /**
  * End-to-end tests of the dashboard: Debian's Chromium (playwright-core) against `next start`, the
- * API in replay mode (real recorded market data, offline) and a fresh embedded database.
- *
- * Needs `next build` (turbo runs it first), `apps/api/dist` (the API's build) and a Chromium at
- * CHROMIUM_PATH or /usr/bin/chromium (`.ci/run` installs Debian's). Screenshots of every page go to
- * `<repo>/test-results/` (a CI artifact).
+ * API in replay mode (real recorded market data, offline) and a fresh embedded database (see
+ * harness.ts for what it needs). Screenshots of every page go to `<repo>/test-results/` (a CI artifact).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Child,
+  type Dashboard,
+  numberIn,
+  repoDir,
+  screenshot,
+  screenshotDir,
+  settle,
+  startDashboard,
+  stop,
+  visit as visitPage,
+  webDir,
+} from "./harness.ts";
 
-const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const repoDir = resolve(webDir, "../..");
-const screenshotDir = join(repoDir, "test-results");
-const apiEntry = join(repoDir, "apps/api/dist/index.mjs");
-const nextBin = createRequire(join(webDir, "package.json")).resolve("next/dist/bin/next");
 const cliEntry = join(repoDir, "packages/cli/bin/quantdb.mjs");
 /** The operator command the dashboard tells people to run for an admin key. */
 const CREATE_ADMIN_KEY = "pnpm quantdb keys create --name dashboard --scope admin";
@@ -57,18 +58,11 @@ interface History {
   data: Bar[];
 }
 
-interface Child {
-  name: string;
-  process: ChildProcess;
-  output: string[];
-}
-
-const children: Child[] = [];
+let dashboard: Dashboard | undefined;
 let apiUrl = "";
 let webUrl = "";
 let api: Child | undefined;
 let browser: Browser | undefined;
-let dataDir = "";
 /** An admin-scope and a read-scope API key, made with the operator command on the API's database before it starts. */
 let adminKey = "";
 let readKey = "";
@@ -89,76 +83,6 @@ async function createApiKey(env: NodeJS.ProcessEnv, name: string, scope: "read" 
   const made = JSON.parse(stdout) as { key: string; scope: string };
   expect(made.scope).toBe(scope);
   return made.key;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Start a child in its own process group, so stopping it also stops anything it started. */
-function start(name: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Child {
-  const child = spawn(process.execPath, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const entry = { name, process: child, output };
-  children.push(entry);
-  return entry;
-}
-
-async function stop(child: Child): Promise<void> {
-  const { process: p } = child;
-  if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
-  const exited = new Promise<void>((done) => p.once("exit", () => done()));
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-p.pid!, sig); // the child's process group (it was started detached)
-    } catch {
-      try {
-        p.kill(sig);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  signal("SIGTERM");
-  const timeout = new Promise<"timeout">((done) => setTimeout(() => done("timeout"), 10_000).unref());
-  if ((await Promise.race([exited, timeout])) === "timeout") {
-    signal("SIGKILL");
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000).unref())]);
-  }
-}
-
-/** Poll `url` until it answers (any HTTP status), or fail with the child's output. */
-async function waitFor(url: string, child: Child, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.process.exitCode !== null)
-      throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output.join("")}`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      await response.arrayBuffer();
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms:\n${child.output.join("")}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
 }
 
 /** The API's answer for the same parameters the page URL carries. */
@@ -197,49 +121,8 @@ function csvLines(csv: string): string[] {
   return lines;
 }
 
-/** The first number in a displayed figure ("HK$1,234.50" → 1234.5). */
-function numberIn(text: string): number {
-  const match = text.replace(/[,\s\u00a0]/g, "").match(/[-−]?\d+(\.\d+)?/);
-  if (!match) throw new Error(`no number in ${JSON.stringify(text)}`);
-  return Number(match[0].replace("−", "-"));
-}
-
-interface Visit {
-  page: Page;
-  errors: string[];
-}
-
-/**
- * Open `path` in a page of its own browser context (fresh cache, so every page requests its
- * favicon and assets itself), collecting console errors and uncaught page errors. Close it with
- * `page.context().close()`.
- */
-async function visit(path: string): Promise<Visit> {
-  if (!browser) throw new Error("browser not started");
-  const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console.error: ${message.text()} (${message.location().url})`);
-  });
-  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
-  const response = await page.goto(webUrl + path, { waitUntil: "load", timeout: 60_000 });
-  expect(response, path).not.toBeNull();
-  expect(response!.status(), `HTTP status of ${path}`).toBeLessThan(400);
-  await settle(page);
-  return { page, errors };
-}
-
-/**
- * Let client-side fetches finish. Not `waitUntil: "networkidle"`: `<Link>` prefetches of other
- * routes (which may wait on the API) can keep the network busy for as long as the API takes.
- */
-async function settle(page: Page): Promise<void> {
-  await page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => undefined);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-}
+/** Open `path` in a fresh browser context, collecting console and page errors (harness.ts). */
+const visit = (path: string) => visitPage(dashboard, path);
 
 const STOCK = { symbol: "600519", start: "2024-01-02", end: "2024-03-29", adjust: "qfq", period: "daily" };
 const HK = { symbol: "00700", start: "2021-03-01", end: "2021-03-31", period: "daily" };
@@ -268,63 +151,18 @@ function pages(): { name: string; path: string }[] {
 }
 
 beforeAll(async () => {
-  mkdirSync(screenshotDir, { recursive: true });
-  if (!existsSync(apiEntry))
-    throw new Error(`${apiEntry} is missing: build the API first (turbo runs @quantdb/api#build before this suite)`);
-  if (!existsSync(join(webDir, ".next/BUILD_ID")))
-    throw new Error("apps/web/.next is missing: run `next build` first (turbo runs it before this suite)");
-
-  // The API on a fresh embedded database, upstream = the bundled replay server.
-  dataDir = mkdtempSync(join(tmpdir(), "quantdb-web-e2e-"));
-  const apiPort = await freePort();
-  // QUANTDB_AUTH=admin (the server default): data endpoints are open, admin operations need an admin key
-  const apiEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    QUANTDB_UPSTREAM: "replay",
-    QUANTDB_DATA_DIR: dataDir,
-    PORT: String(apiPort),
-    HOST: "127.0.0.1",
-    QUANTDB_AUTH: "admin",
-  };
-  delete apiEnv.DATABASE_URL; // the PostgreSQL half of `pnpm test` is for the other suites
-  // before the API starts: the embedded database is opened by one process at a time
-  adminKey = await createApiKey(apiEnv, "dashboard-e2e", "admin");
-  readKey = await createApiKey(apiEnv, "reader-e2e", "read");
-  api = start("api", [apiEntry], { cwd: repoDir, env: apiEnv });
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-
-  // `next start` by its own entry point, so the PID we stop is the server (toolchain G19).
-  const webPort = await freePort();
-  const web = start("next start", [nextBin, "start", "-H", "127.0.0.1", "-p", String(webPort)], {
-    cwd: webDir,
-    env: { ...process.env, QUANTDB_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+  dashboard = await startDashboard({
+    // before the API starts: the embedded database is opened by one process at a time
+    beforeApi: async (env) => {
+      adminKey = await createApiKey(env, "dashboard-e2e", "admin");
+      readKey = await createApiKey(env, "reader-e2e", "read");
+    },
   });
-  webUrl = `http://127.0.0.1:${webPort}`;
-
-  const launching = chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
-  await Promise.all([waitFor(`${apiUrl}/health`, api), waitFor(`${webUrl}/`, web)]);
-  browser = await launching;
+  ({ apiUrl, webUrl, browser, api } = dashboard);
 });
 
 afterAll(async () => {
-  try {
-    await browser?.close(); // closes every context and page
-  } finally {
-    for (const child of children.splice(0).reverse()) await stop(child);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
+  await dashboard?.close();
 });
 
 describe("dashboard against the API (replay upstream)", () => {

@@ -11,7 +11,7 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: "QuantDB dashboard",
-  description: "A-share and Hong Kong market data from the QuantDB cache",
+  description: "A-share, Hong Kong and crypto market data from the QuantDB cache",
 };
 
 async function apiReachable(): Promise<boolean> {
@@ -40,6 +40,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               </Link>
               <Link href="/index/000300">
                 <T k="nav.index" />
+              </Link>
+              <Link href="/crypto/binance/BTC-USDT">
+                <T k="nav.crypto" />
               </Link>
               <Link href="/compare">
                 <T k="nav.compare" />

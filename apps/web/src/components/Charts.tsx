@@ -1,6 +1,5 @@
 "use client";
 
-import type { DailyBar } from "@quantdb/sdk";
 import { memo, useMemo, useState } from "react";
 import {
   Area,
@@ -16,8 +15,14 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { drawdownSeries, movingAverage, periodsPerYear, simpleReturns } from "../lib/figures.ts";
-import { useT } from "../lib/i18n.tsx";
+import { drawdownSeries, movingAverage, type PriceBar, periodsPerYear, simpleReturns } from "../lib/figures.ts";
+import { type MessageKey, useT } from "../lib/i18n.tsx";
+
+/** A bar as the charts need it: `date` is its x label (a date, or date and time for intraday bars). */
+export interface ChartBar extends PriceBar {
+  volume: number;
+  provisional: boolean;
+}
 
 interface Point {
   date: string;
@@ -100,10 +105,12 @@ function PriceTooltip({
   active,
   payload,
   unit,
+  volumeUnit,
 }: {
   active?: boolean;
   payload?: readonly { payload?: Point }[];
   unit: string;
+  volumeUnit: string;
 }) {
   const p = active ? payload?.[0]?.payload : undefined;
   if (!p) return null;
@@ -114,7 +121,9 @@ function PriceTooltip({
       <div>
         O {p.open} H {p.high} L {p.low} C {p.close} {unit}
       </div>
-      <div>Vol {p.volume.toLocaleString("en-US")} shares</div>
+      <div>
+        Vol {p.volume.toLocaleString("en-US", { maximumFractionDigits: 8 })} {volumeUnit}
+      </div>
     </div>
   );
 }
@@ -122,9 +131,12 @@ function PriceTooltip({
 export const PriceCharts = memo(function PriceCharts({
   bars,
   priceUnit,
+  volumeUnit,
 }: {
-  bars: readonly DailyBar[];
+  bars: readonly ChartBar[];
   priceUnit: string;
+  /** What volume is counted in: shares, or the base currency of a crypto pair. */
+  volumeUnit: string;
 }) {
   const points = useMemo<Point[]>(() => {
     const ma5 = movingAverage(bars, 5),
@@ -153,7 +165,7 @@ export const PriceCharts = memo(function PriceCharts({
   return (
     <section className="panel" aria-label="Price chart" data-testid="price-panel">
       <div className="row" style={{ justifyContent: "space-between", marginBottom: 6 }}>
-        <h2 style={{ margin: 0 }}>{t("chart.price", { unit })}</h2>
+        <h2 style={{ margin: 0 }}>{t("chart.price", { unit, volume: volumeUnit })}</h2>
         <div className="row">
           {(Object.keys(MA_COLORS) as MaKey[]).map((key) => (
             <label key={key} className="row" style={{ gap: 4 }}>
@@ -185,7 +197,14 @@ export const PriceCharts = memo(function PriceCharts({
             <XAxis dataKey="date" hide />
             <YAxis domain={["auto", "auto"]} width={64} tick={{ fontSize: 11 }} orientation="right" />
             <Tooltip
-              content={(props) => <PriceTooltip active={props.active} payload={props.payload as never} unit={unit} />}
+              content={(props) => (
+                <PriceTooltip
+                  active={props.active}
+                  payload={props.payload as never}
+                  unit={unit}
+                  volumeUnit={volumeUnit}
+                />
+              )}
               isAnimationActive={false}
             />
             {lineMode ? (
@@ -225,7 +244,7 @@ export const PriceCharts = memo(function PriceCharts({
               orientation="right"
               tickFormatter={(v: number) => compact.format(v)}
             />
-            <Bar dataKey="volume" shape={VolumeBar} isAnimationActive={false} name="Volume (shares)" />
+            <Bar dataKey="volume" shape={VolumeBar} isAnimationActive={false} name={`Volume (${volumeUnit})`} />
           </BarChart>
         </ResponsiveContainer>
       </div>
@@ -233,17 +252,28 @@ export const PriceCharts = memo(function PriceCharts({
   );
 });
 
+/** The label of a bar length: sessions (daily, weekly, monthly) or a crypto timeframe (1d, 1h). */
+const PERIOD_LABELS: Record<string, MessageKey> = {
+  daily: "period.daily",
+  weekly: "period.weekly",
+  monthly: "period.monthly",
+  "1d": "period.daily",
+  "1h": "period.hourly",
+};
+
 export const ReturnsHistogram = memo(function ReturnsHistogram({
   bars,
   period,
 }: {
-  bars: readonly DailyBar[];
+  bars: readonly PriceBar[];
   period: string;
 }) {
   const bins = useMemo(() => {
     const returns = simpleReturns(bars).map((r) => r.pct);
     if (!returns.length) return [];
-    const width = periodsPerYear(period) > 100 ? 0.5 : 2;
+    // bins of 0.1 % for hourly, 0.5 % for daily, 2 % for weekly and monthly returns
+    const perYear = periodsPerYear(period);
+    const width = perYear > 1000 ? 0.1 : perYear > 100 ? 0.5 : 2;
     const lo = Math.floor(Math.min(...returns) / width),
       hi = Math.floor(Math.max(...returns) / width);
     const out: { bin: string; from: number; count: number }[] = [];
@@ -252,7 +282,7 @@ export const ReturnsHistogram = memo(function ReturnsHistogram({
     return out;
   }, [bars, period]);
   const t = useT();
-  const label = t(period === "daily" ? "period.daily" : period === "weekly" ? "period.weekly" : "period.monthly");
+  const label = t(PERIOD_LABELS[period] ?? "period.daily");
   return (
     <section className="panel" aria-label="Return histogram" data-testid="returns-panel">
       <h3>{t("chart.returns", { period: label })}</h3>
@@ -273,7 +303,7 @@ export const ReturnsHistogram = memo(function ReturnsHistogram({
   );
 });
 
-export const DrawdownChart = memo(function DrawdownChart({ bars }: { bars: readonly DailyBar[] }) {
+export const DrawdownChart = memo(function DrawdownChart({ bars }: { bars: readonly PriceBar[] }) {
   const series = useMemo(() => drawdownSeries(bars), [bars]);
   const t = useT();
   return (

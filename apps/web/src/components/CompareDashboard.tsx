@@ -2,11 +2,13 @@
 
 import { useMemo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { correlation, simpleReturns } from "../lib/figures.ts";
+import { rebasedRows, returnsCorrelation } from "../lib/compare.ts";
 
 export interface CompareSeries {
   symbol: string;
   name: string | null;
+  /** A crypto pair (closes of UTC days) rather than a stock (closes of exchange-local sessions). */
+  crypto?: boolean;
   bars: { date: string; close: number }[];
 }
 
@@ -27,27 +29,6 @@ function label(s: CompareSeries): string {
   return s.name ? `${s.symbol} ${s.name}` : s.symbol;
 }
 
-/** Correlation of the daily returns of two series on the dates both have a return. */
-function pairCorrelation(a: CompareSeries, b: CompareSeries): number | null {
-  const ra = new Map(
-    simpleReturns(a.bars.map((x) => ({ ...x, open: x.close, high: x.close, low: x.close }))).map((r) => [
-      r.date,
-      r.pct,
-    ]),
-  );
-  const rb = simpleReturns(b.bars.map((x) => ({ ...x, open: x.close, high: x.close, low: x.close })));
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const r of rb) {
-    const v = ra.get(r.date);
-    if (v !== undefined) {
-      xs.push(v);
-      ys.push(r.pct);
-    }
-  }
-  return correlation(xs, ys);
-}
-
 export function CompareDashboard({
   series,
   start,
@@ -59,28 +40,27 @@ export function CompareDashboard({
   end: string;
   adjust: string;
 }) {
-  const points = useMemo(() => {
-    const byDate = new Map<string, Record<string, number | string>>();
-    for (const s of series) {
-      const first = s.bars[0]?.close;
-      if (!first) continue;
-      for (const bar of s.bars) {
-        const row = byDate.get(bar.date) ?? { date: bar.date };
-        row[s.symbol] = (bar.close / first) * 100;
-        byDate.set(bar.date, row);
-      }
-    }
-    return [...byDate.values()].sort((a, b) => String(a.date).localeCompare(String(b.date)));
-  }, [series]);
-  const matrix = useMemo(() => series.map((a) => series.map((b) => pairCorrelation(a, b))), [series]);
+  const points = useMemo(() => rebasedRows(series.map((s) => ({ key: s.symbol, bars: s.bars }))), [series]);
+  const matrix = useMemo(() => series.map((a) => series.map((b) => returnsCorrelation(a, b))), [series]);
   const plotted = series.filter((s) => s.bars.length > 0);
+  const mixed = series.some((s) => s.crypto) && series.some((s) => !s.crypto);
+  const anyCrypto = series.some((s) => s.crypto);
 
   return (
     <>
       <p className="muted" style={{ margin: "0 0 8px" }}>
         Closes {adjust ? `(${adjust})` : "(unadjusted)"} {start} → {end}, each rebased to 100 on its first bar in the
         range.
+        {anyCrypto ? " Crypto pairs: daily closes, prices in their quote currency, never adjusted." : ""}
       </p>
+      {mixed ? (
+        <p className="muted" data-testid="compare-time-note" style={{ margin: "0 0 8px" }}>
+          Dates are not the same kind of day: a crypto pair's are UTC days (its close is the price at 24:00 UTC, 08:00
+          the next morning in Shanghai and Hong Kong; it trades every day), a stock's are exchange-local sessions (close
+          at 15:00 or 16:00 local time, weekdays). Points of one date are hours apart, and the crypto line has weekend
+          points the stocks do not.
+        </p>
+      ) : null}
       <section className="panel" aria-label="Rebased closes">
         <h2>Rebased closes (first bar = 100)</h2>
         {plotted.length === 0 ? (
@@ -112,7 +92,7 @@ export function CompareDashboard({
                     strokeWidth={1.5}
                     connectNulls
                     isAnimationActive={false}
-                    className={`compare-line compare-line-${s.symbol}`}
+                    className={`compare-line compare-line-${s.symbol.replace(/[^A-Za-z0-9_-]/g, "-")}`}
                   />
                 ))}
               </LineChart>
@@ -121,7 +101,7 @@ export function CompareDashboard({
         )}
       </section>
       <section className="panel" aria-label="Correlation">
-        <h2>Correlation of daily returns</h2>
+        <h2>Correlation of returns</h2>
         <div className="scroll">
           <table data-testid="correlation-table">
             <thead>
@@ -150,7 +130,11 @@ export function CompareDashboard({
           </table>
         </div>
         <p className="muted" style={{ margin: "6px 0 0" }}>
-          Pearson correlation of simple daily returns on the sessions both symbols traded.
+          Pearson correlation of simple returns between consecutive dates on which both symbols have a close
+          {anyCrypto
+            ? " (a crypto pair is taken on the stock's session dates, so a Monday return runs from Friday)"
+            : ""}
+          .
         </p>
       </section>
     </>

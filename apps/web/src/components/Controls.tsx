@@ -1,39 +1,69 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useTransition } from "react";
+import { type ReactNode, useTransition } from "react";
+import {
+  cryptoHref,
+  type CryptoPreset,
+  type CryptoView,
+  cryptoPresetStart,
+  cryptoSymbol,
+  cryptoViewQuery,
+  type PairRef,
+  presetsOf,
+  TIMEFRAMES,
+  withTimeframe,
+} from "../lib/crypto.ts";
 import { DATE_RE, PRESETS, presetStart, type Preset } from "../lib/dates.ts";
-import { viewQuery, type Kind, type View } from "../lib/view.ts";
 import { useT } from "../lib/i18n.tsx";
-import { SearchBox } from "./SearchBox.tsx";
+import { viewQuery, type Kind, type View } from "../lib/view.ts";
+import { SearchBox, type Target } from "./SearchBox.tsx";
 
-export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: string; view: View; today: string }) {
-  const t = useT();
+/** Navigate within the app in a transition: whether one is pending, and the function. */
+function useNavigate(): [boolean, (href: string) => void] {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
+  return [pending, (href) => startTransition(() => router.push(href))];
+}
 
-  const go = (next: Partial<View>) => {
-    const merged = { ...view, ...next };
-    startTransition(() => router.push(`/${kind}/${encodeURIComponent(symbol)}?${viewQuery(merged, kind)}`));
-  };
-
-  const activePreset = PRESETS.find((p) => view.end === today && view.start === presetStart(p, today));
-
+/**
+ * The row of controls above a chart, shared by the stock, index and crypto pages: the search box,
+ * the range presets, the from/to dates, then what the page adds (adjust and period, or timeframe).
+ */
+function ControlsRow<P extends string>({
+  search,
+  presets,
+  presetStartOf,
+  range,
+  today,
+  go,
+  pending,
+  children,
+}: {
+  search: ReactNode;
+  presets: readonly P[];
+  presetStartOf: (preset: P, today: string) => string;
+  range: { start: string; end: string };
+  today: string;
+  go: (range: { start?: string; end?: string }) => void;
+  pending: boolean;
+  children?: ReactNode;
+}) {
+  const t = useT();
+  const activePreset = presets.find((p) => range.end === today && range.start === presetStartOf(p, today));
   return (
     <div className="controls" data-testid="controls">
       {/* biome-ignore lint/a11y/useSemanticElements: a div with role=search styles like the rest of the row */}
-      <div role="search">
-        <SearchBox key={symbol} initial={symbol} kind={kind} viewQuery={(target) => viewQuery(view, target)} />
-      </div>
+      <div role="search">{search}</div>
       {/* biome-ignore lint/a11y/useSemanticElements: a fieldset would bring its own border and layout */}
       <div className="row" role="group" aria-label="Range presets">
-        {PRESETS.map((preset: Preset) => (
+        {presets.map((preset) => (
           <button
             key={preset}
             type="button"
             data-preset={preset}
             aria-pressed={activePreset === preset}
-            onClick={() => go({ start: presetStart(preset, today), end: today })}
+            onClick={() => go({ start: presetStartOf(preset, today), end: today })}
           >
             {preset}
           </button>
@@ -44,10 +74,10 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
         <input
           type="date"
           name="start"
-          key={`s${view.start}`}
-          defaultValue={DATE_RE.test(view.start) ? view.start : ""}
+          key={`s${range.start}`}
+          defaultValue={DATE_RE.test(range.start) ? range.start : ""}
           onChange={(e) =>
-            DATE_RE.test(e.target.value) && e.target.value !== view.start && go({ start: e.target.value })
+            DATE_RE.test(e.target.value) && e.target.value !== range.start && go({ start: e.target.value })
           }
         />
       </label>
@@ -56,11 +86,43 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
         <input
           type="date"
           name="end"
-          key={`e${view.end}`}
-          defaultValue={DATE_RE.test(view.end) ? view.end : ""}
-          onChange={(e) => DATE_RE.test(e.target.value) && e.target.value !== view.end && go({ end: e.target.value })}
+          key={`e${range.end}`}
+          defaultValue={DATE_RE.test(range.end) ? range.end : ""}
+          onChange={(e) => DATE_RE.test(e.target.value) && e.target.value !== range.end && go({ end: e.target.value })}
         />
       </label>
+      {children}
+      {pending ? (
+        <span className="loading" data-testid="loading" role="status">
+          {t("loading")}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** The stock and index pages' controls: range, adjust (stocks) and period. */
+export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: string; view: View; today: string }) {
+  const t = useT();
+  const [pending, navigate] = useNavigate();
+  const go = (next: Partial<View>) =>
+    navigate(`/${kind}/${encodeURIComponent(symbol)}?${viewQuery({ ...view, ...next }, kind)}`);
+  // a pick in the search keeps the range; a crypto pair gets daily bars
+  const searchQuery = (target: Target) =>
+    target === "crypto"
+      ? cryptoViewQuery({ start: view.start, end: view.end, timeframe: "1d" })
+      : viewQuery(view, target);
+
+  return (
+    <ControlsRow
+      search={<SearchBox key={symbol} initial={symbol} kind={kind} viewQuery={searchQuery} />}
+      presets={PRESETS}
+      presetStartOf={(p: Preset, today) => presetStart(p, today)}
+      range={view}
+      today={today}
+      go={go}
+      pending={pending}
+    >
       {kind === "stock" ? (
         <label className="row" style={{ gap: 4 }}>
           {t("ctl.adjust")}
@@ -79,11 +141,51 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
           <option value="monthly">{t("period.monthly")}</option>
         </select>
       </label>
-      {pending ? (
-        <span className="loading" data-testid="loading" role="status">
-          {t("loading")}
-        </span>
-      ) : null}
-    </div>
+    </ControlsRow>
+  );
+}
+
+/**
+ * A crypto pair page's controls: range (UTC days) with presets fitting the timeframe, and the
+ * timeframe toggle (1d, 1h) in place of adjust and period.
+ */
+export function CryptoControls({ pair, view, today }: { pair: PairRef; view: CryptoView; today: string }) {
+  const t = useT();
+  const [pending, navigate] = useNavigate();
+  const go = (next: Partial<CryptoView>) => navigate(cryptoHref(pair, cryptoViewQuery({ ...view, ...next })));
+  const symbol = cryptoSymbol(pair);
+  // a pick in the search keeps the range: another pair its timeframe too, a stock or index unadjusted daily bars
+  const searchQuery = (target: Target) =>
+    target === "crypto"
+      ? cryptoViewQuery(view)
+      : viewQuery({ start: view.start, end: view.end, adjust: "", period: "daily" }, target);
+
+  return (
+    <ControlsRow
+      search={<SearchBox key={symbol} initial={symbol} kind="crypto" viewQuery={searchQuery} />}
+      presets={presetsOf(view.timeframe)}
+      presetStartOf={(p: CryptoPreset, today) => cryptoPresetStart(p, today)}
+      range={view}
+      today={today}
+      go={go}
+      pending={pending}
+    >
+      {/* biome-ignore lint/a11y/useSemanticElements: a fieldset would bring its own border and layout */}
+      <div className="row" role="group" aria-label={t("ctl.timeframe")} data-testid="timeframe">
+        <span>{t("ctl.timeframe")}</span>
+        {TIMEFRAMES.map((timeframe) => (
+          <button
+            key={timeframe}
+            type="button"
+            data-timeframe={timeframe}
+            aria-pressed={view.timeframe === timeframe}
+            title={t(timeframe === "1h" ? "timeframe.1h" : "timeframe.1d")}
+            onClick={() => view.timeframe !== timeframe && go(withTimeframe(view, timeframe))}
+          >
+            {timeframe}
+          </button>
+        ))}
+      </div>
+    </ControlsRow>
   );
 }

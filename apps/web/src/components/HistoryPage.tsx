@@ -1,9 +1,10 @@
 import Link from "next/link";
-import { QuantDbApiError, type Adjust, type Period, type StockHistory } from "@quantdb/sdk";
+import type { Adjust, Period, StockHistory } from "@quantdb/sdk";
 import { serverClient } from "../lib/client.ts";
 import { todayLocal } from "../lib/dates.ts";
 import { parseView, viewQuery, type Kind } from "../lib/view.ts";
 import { Controls } from "./Controls.tsx";
+import { ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
 import { HistoryDashboard } from "./HistoryDashboard.tsx";
 import { T } from "../lib/i18n.tsx";
 
@@ -11,11 +12,6 @@ export interface HistoryPageProps {
   kind: Kind;
   params: Promise<{ symbol: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
-}
-
-export function errorInfo(error: unknown): { message: string; code: string; status: number } {
-  if (error instanceof QuantDbApiError) return { message: error.message, code: error.code, status: error.status };
-  return { message: error instanceof Error ? error.message : String(error), code: "ERROR", status: 0 };
 }
 
 /** The stock and index pages: fetches the view's bars server-side through the SDK and renders the dashboard. */
@@ -57,18 +53,7 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
       <Controls kind={kind} symbol={symbol} view={view} today={todayLocal()} />
       {failure ? (
         <section className="panel">
-          <div
-            className="error"
-            role="alert"
-            data-testid="panel-error"
-            data-code={failure.code}
-            data-status={failure.status}
-          >
-            <strong>
-              {failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):
-            </strong>{" "}
-            {failure.message}
-          </div>
+          <ErrorPanel info={failure} />
         </section>
       ) : history ? (
         <HistoryDashboard key={`${symbol}?${viewQuery(view, kind)}`} kind={kind} history={history} view={view} />

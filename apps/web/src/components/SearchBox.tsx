@@ -2,12 +2,49 @@
 
 import { QuantDbApiError, type AssetSearch, type AssetSearchHit, type ListMarket } from "@quantdb/sdk";
 import { useRouter } from "next/navigation";
-import { useEffect, useId, useRef, useState, useTransition, type KeyboardEvent } from "react";
+import {
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  useTransition,
+  type KeyboardEvent,
+} from "react";
 import { browserClient } from "../lib/browser-client.ts";
+import {
+  cryptoHref,
+  cryptoSymbol,
+  looksLikePairOnly,
+  matchPairs,
+  type PairHit,
+  parseCryptoSymbol,
+  parsePairQuery,
+} from "../lib/crypto.ts";
+import {
+  defaultExchange,
+  loadExchange,
+  loadServedExchanges,
+  marketsSnapshot,
+  serverMarketsSnapshot,
+  subscribeMarkets,
+} from "../lib/crypto-markets.ts";
 import { useT } from "../lib/i18n.tsx";
 
 const DEBOUNCE_MS = 150;
 const LIMIT = 10;
+const PAIR_LIMIT = 8;
+
+/** What a search box leads to: a stock, an index or a crypto pair page. */
+export type Target = "stock" | "index" | "crypto";
+
+/** An option of the list: an instrument from the API's search, or a pair from an exchange's market list. */
+type Option = { kind: "stock" | "index"; hit: AssetSearchHit } | { kind: "crypto"; hit: PairHit };
+
+const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+/** A pair's 24 h quote volume, as the option shows it: `326.8M USDT`. */
+const volumeOf = (hit: PairHit) => ({ value: `${compact.format(hit.quoteVolume24h ?? 0)} ${hit.quote}` });
 
 type State =
   | { status: "idle" }
@@ -22,7 +59,9 @@ function hitHref(hit: Pick<AssetSearchHit, "kind" | "symbol">, query?: string): 
 
 /**
  * Search box with autocompletion of codes and names (A-shares and HK from the stored stock lists,
- * plus every instrument the server holds), from `GET /api/v1/assets/search` through the SDK.
+ * plus every instrument the server holds), from `GET /api/v1/assets/search` through the SDK, and of
+ * crypto pairs (`btc`, `BTC/USDT`, `binance:BTC/USDT`) from the exchanges' market lists (loaded once
+ * and kept in the browser, see lib/crypto-markets.ts).
  * An ARIA 1.2 combobox: ArrowDown/ArrowUp move through the options, Enter opens the highlighted one
  * (or the typed symbol when none is highlighted), Escape closes the list (a second Escape clears the text).
  */
@@ -32,8 +71,8 @@ export function SearchBox({
   viewQuery,
 }: {
   initial: string;
-  kind: "stock" | "index";
-  viewQuery?: (kind: "stock" | "index") => string;
+  kind: Target;
+  viewQuery?: (kind: Target) => string;
 }) {
   const t = useT();
   const router = useRouter();
@@ -48,8 +87,43 @@ export function SearchBox({
   const inputRef = useRef<HTMLInputElement>(null);
 
   const q = text.trim();
+  const pairQuery = useMemo(() => parsePairQuery(q), [q]);
+  // `BTC/USDT`, `binance:btc`: no stock is written so, the API's instrument search is not asked
+  const pairOnly = looksLikePairOnly(q);
+  const markets = useSyncExternalStore(subscribeMarkets, marketsSnapshot, serverMarketsSnapshot);
+  const pairExchange = pairQuery?.exchange ?? null;
+  const exchangeNotServed =
+    pairExchange !== null && markets.served !== null && !markets.served.includes(pairExchange) ? pairExchange : null;
+  // whether the market lists were asked for (the list says "no pair matches" only after that)
+  const [pairsAsked, setPairsAsked] = useState(false);
   useEffect(() => {
-    if (!open || q === "" || q.length > 50) {
+    if (!open || !pairQuery) return;
+    setPairsAsked(true);
+    if (pairExchange === null) void loadServedExchanges();
+    else if (!exchangeNotServed) void loadExchange(pairExchange);
+  }, [open, pairQuery, pairExchange, exchangeNotServed]);
+  const pairHits = useMemo(
+    () => (pairQuery ? matchPairs(markets.lists, pairQuery, PAIR_LIMIT) : []),
+    [markets.lists, pairQuery],
+  );
+  const pairsLoading = pairQuery !== null && !exchangeNotServed && markets.loading.length > 0;
+  // Failures worth showing: of the exchange typed; else, when no list loaded, of the exchanges served
+  // (an exchange the API does not serve is how the search learns which ones it does: not shown)
+  const pairErrors =
+    pairQuery === null
+      ? []
+      : pairExchange !== null
+        ? markets.errors[pairExchange] && !exchangeNotServed
+          ? [`${pairExchange}: ${markets.errors[pairExchange]}`]
+          : []
+        : markets.lists.length === 0 && !pairsLoading
+          ? Object.entries(markets.errors)
+              .filter(([e]) => !markets.served?.length || markets.served.includes(e))
+              .map(([e, message]) => `${e}: ${message}`)
+          : [];
+
+  useEffect(() => {
+    if (!open || q === "" || q.length > 50 || pairOnly) {
       setState({ status: "idle" });
       return;
     }
@@ -75,19 +149,37 @@ export function SearchBox({
       clearTimeout(timer);
       controller.abort();
     };
-  }, [q, open, reload]);
+  }, [q, open, reload, pairOnly]);
 
-  const hits = state.status === "done" ? state.result.results : [];
+  const stockHits = state.status === "done" ? state.result.results : [];
+  const hits: Option[] = [
+    ...stockHits.map((hit): Option => ({ kind: hit.kind === "index" ? "index" : "stock", hit })),
+    ...pairHits.map((hit): Option => ({ kind: "crypto", hit })),
+  ];
   const missing =
     state.status === "done" ? state.result.lists.filter((l) => l.snapshot_date === null).map((l) => l.market) : [];
 
-  const go = (hit: AssetSearchHit | null) => {
+  const go = (option: Option | null) => {
     setOpen(false);
-    if (hit) {
-      setText(hit.symbol);
-      startTransition(() => router.push(hitHref(hit, viewQuery?.(hit.kind))));
+    if (option?.kind === "crypto") {
+      setText(cryptoSymbol(option.hit));
+      startTransition(() => router.push(cryptoHref(option.hit, viewQuery?.("crypto"))));
+    } else if (option) {
+      setText(option.hit.symbol);
+      startTransition(() => router.push(hitHref(option.hit, viewQuery?.(option.hit.kind))));
     } else if (q) {
-      startTransition(() => router.push(hitHref({ kind, symbol: q }, viewQuery?.(kind))));
+      // typed: `binance:BTC/USDT` is that pair; `BTC/USDT` the pair on the first exchange served
+      const typed =
+        parseCryptoSymbol(q) ??
+        (pairQuery?.quote
+          ? { exchange: pairQuery.exchange ?? defaultExchange(), base: pairQuery.base, quote: pairQuery.quote }
+          : null);
+      if (typed) {
+        startTransition(() => router.push(cryptoHref(typed, viewQuery?.("crypto"))));
+      } else {
+        const target = kind === "crypto" ? "stock" : kind;
+        startTransition(() => router.push(hitHref({ kind: target, symbol: q }, viewQuery?.(target))));
+      }
     }
   };
 
@@ -168,37 +260,75 @@ export function SearchBox({
         {/* The ARIA combobox pattern: the input keeps focus and the keyboard (aria-activedescendant). */}
         {/* biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: listbox of the combobox pattern */}
         <ul id={listId} role="listbox" aria-label={t("search.results")} data-testid="search-results">
-          {hits.map((hit, i) => (
+          {hits.map((option, i) => (
             // biome-ignore lint/a11y/useFocusableInteractive: an option of the combobox; the input keeps focus
             // biome-ignore lint/a11y/useKeyWithClickEvents: the combobox's input handles the keys
             <li
-              key={`${hit.kind}|${hit.market}|${hit.symbol}`}
+              key={
+                option.kind === "crypto"
+                  ? `crypto|${cryptoSymbol(option.hit)}`
+                  : `${option.hit.kind}|${option.hit.market}|${option.hit.symbol}`
+              }
               id={`${listId}-${i}`}
               // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: an option of the combobox
               role="option"
               aria-selected={i === active}
-              data-symbol={hit.symbol}
-              data-kind={hit.kind}
+              data-symbol={option.kind === "crypto" ? cryptoSymbol(option.hit) : option.hit.symbol}
+              data-kind={option.kind === "crypto" ? "crypto" : option.hit.kind}
               onMouseDown={(e) => e.preventDefault()}
               onMouseEnter={() => setActive(i)}
-              onClick={() => go(hit)}
+              onClick={() => go(option)}
             >
-              <span className="code">{hit.symbol}</span>
-              <span className="name">{hit.name ?? "—"}</span>
-              <span className="muted tag">{hit.kind === "index" ? t("search.index") : hit.market}</span>
+              {option.kind === "crypto" ? (
+                <>
+                  <span className="code">{option.hit.symbol}</span>
+                  <span className="name">
+                    {option.hit.exchange}
+                    {option.hit.quoteVolume24h == null ? "" : ` · ${t("search.volume24h", volumeOf(option.hit))}`}
+                    {option.hit.active ? "" : ` · ${t("search.inactive")}`}
+                  </span>
+                  <span className="muted tag">{t("search.crypto")}</span>
+                </>
+              ) : (
+                <>
+                  <span className="code">{option.hit.symbol}</span>
+                  <span className="name">{option.hit.name ?? "—"}</span>
+                  <span className="muted tag">
+                    {option.hit.kind === "index" ? t("search.index") : option.hit.market}
+                  </span>
+                </>
+              )}
             </li>
           ))}
         </ul>
         <div className="search-status" aria-live="polite">
           {state.status === "loading" ? <span className="loading">{t("search.searching")}</span> : null}
+          {pairsLoading ? (
+            <span className="loading" data-testid="search-pairs-loading">
+              {t("search.loadingPairs", { exchanges: markets.loading.join(", ") })}
+            </span>
+          ) : null}
           {state.status === "error" ? (
             <span className="error" data-testid="search-error">
               {state.message}
             </span>
           ) : null}
-          {state.status === "done" && hits.length === 0 ? (
+          {exchangeNotServed ? (
+            <span className="error" data-testid="search-error">
+              {t("search.exchangeNotServed", {
+                exchange: exchangeNotServed,
+                served: markets.served?.join(", ") || "—",
+              })}
+            </span>
+          ) : null}
+          {pairErrors.map((message) => (
+            <span key={message} className="error" data-testid="search-error">
+              {message}
+            </span>
+          ))}
+          {(state.status === "done" || (pairOnly && pairsAsked)) && hits.length === 0 && !pairsLoading ? (
             <span className="muted" data-testid="search-empty">
-              {t("search.none", { q: state.q })}
+              {t(pairQuery ? "search.noneAny" : "search.none", { q })}
             </span>
           ) : null}
           {missing.length > 0 ? (

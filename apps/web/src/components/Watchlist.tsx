@@ -1,21 +1,58 @@
 "use client";
 
-import { QuantDbApiError, type QuoteBatch } from "@quantdb/sdk";
+import type { QuoteBatch } from "@quantdb/sdk";
 import Link from "next/link";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { browserClient } from "../lib/browser-client.ts";
+import { browserClient, browserCryptoApi } from "../lib/browser-client.ts";
+import {
+  cryptoHref,
+  type CryptoQuoteBatch,
+  isCryptoSymbol,
+  normalizeSymbol,
+  parseCryptoSymbol,
+  tickerDigits,
+} from "../lib/crypto.ts";
 import { useT } from "../lib/i18n.tsx";
-
-function errorInfo(error: unknown): { message: string; code: string; status: number } {
-  if (error instanceof QuantDbApiError) return { message: error.message, code: error.code, status: error.status };
-  return { message: error instanceof Error ? error.message : String(error), code: "ERROR", status: 0 };
-}
+import { type ErrorInfo, ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
 
 const STORAGE_KEY = "quantdb.watchlist";
 const DEFAULT_SYMBOLS = ["600519", "000001"];
 const REFRESH_MS = 15_000;
 
-type Entry = QuoteBatch["data"][number];
+/**
+ * A row's quote: a stock's from `POST /api/v1/realtime/batch` (SDK getQuotes), or a crypto pair's
+ * 24 h ticker from `POST /api/v1/realtime/crypto/batch`; each with its own error when it has none.
+ */
+type Entry = ({ kind: "stock" } & QuoteBatch["data"][number]) | ({ kind: "crypto" } & CryptoQuoteBatch["data"][number]);
+
+/**
+ * Quotes of every symbol: stocks through the SDK, crypto pairs (`binance:BTC/USDT`) from the crypto
+ * batch, both at once. A failed call leaves its rows without a quote and reports its error.
+ */
+async function fetchQuotes(
+  symbols: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<{ entries: Map<string, Entry>; failures: ErrorInfo[] }> {
+  const crypto = symbols.filter(isCryptoSymbol);
+  const stocks = symbols.filter((s) => !isCryptoSymbol(s));
+  const [stockAnswer, cryptoAnswer] = await Promise.allSettled([
+    stocks.length ? browserClient().getQuotes(stocks, { signal }) : null,
+    crypto.length ? browserCryptoApi().getQuotes(crypto, { signal }) : null,
+  ]);
+  const entries = new Map<string, Entry>();
+  const failures: ErrorInfo[] = [];
+  if (stockAnswer.status === "fulfilled")
+    stockAnswer.value?.data.forEach((entry, i) => {
+      entries.set(stocks[i]!, { kind: "stock", ...entry });
+    });
+  else failures.push(errorInfo(stockAnswer.reason));
+  if (cryptoAnswer.status === "fulfilled")
+    cryptoAnswer.value?.data.forEach((entry, i) => {
+      entries.set(crypto[i]!, { kind: "crypto", ...entry });
+    });
+  else failures.push(errorInfo(cryptoAnswer.reason));
+  return { entries, failures };
+}
 
 function load(): string[] {
   try {
@@ -34,8 +71,8 @@ const num = (v: number | null | undefined, digits = 2) =>
 export function Watchlist() {
   const t = useT();
   const [symbols, setSymbols] = useState<string[] | null>(null);
-  const [entries, setEntries] = useState<{ symbols: string[]; data: Entry[] } | null>(null);
-  const [failure, setFailure] = useState<ReturnType<typeof errorInfo> | null>(null);
+  const [entries, setEntries] = useState<Map<string, Entry> | null>(null);
+  const [failures, setFailures] = useState<ErrorInfo[]>([]);
   const [loading, setLoading] = useState(false);
   const [draft, setDraft] = useState("");
 
@@ -46,34 +83,35 @@ export function Watchlist() {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
   };
 
+  /** Fetch the quotes; the entries, or null when aborted. */
   const refresh = useCallback(async (list: string[], signal?: AbortSignal) => {
     if (list.length === 0) {
-      setEntries({ symbols: list, data: [] });
-      return [] as Entry[];
+      setEntries(new Map());
+      return new Map<string, Entry>();
     }
     setLoading(true);
     try {
-      const batch = await browserClient().getQuotes(list, { signal });
-      setEntries({ symbols: list, data: batch.data });
-      setFailure(null);
-      return batch.data;
-    } catch (error) {
+      const answer = await fetchQuotes(list, signal);
       if (signal?.aborted) return null;
-      setFailure(errorInfo(error));
-      return null;
+      setEntries(answer.entries);
+      setFailures(answer.failures);
+      return answer.entries;
     } finally {
       setLoading(false);
     }
   }, []);
 
+  const hasCrypto = symbols?.some(isCryptoSymbol) ?? false;
   useEffect(() => {
     if (!symbols) return;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async () => {
       const data = await refresh(symbols, controller.signal);
-      if (controller.signal.aborted) return;
-      if (data?.some((e) => e.quote?.market_open === true)) timer = setTimeout(() => void tick(), REFRESH_MS);
+      if (controller.signal.aborted || !data) return;
+      // refresh while a stock market is open, and always with crypto pairs (they trade around the clock)
+      const live = [...data.values()].some((e) => e.kind === "crypto" || e.quote?.market_open === true);
+      if (live) timer = setTimeout(() => void tick(), REFRESH_MS);
     };
     void tick();
     return () => {
@@ -84,13 +122,13 @@ export function Watchlist() {
 
   const add = (event: FormEvent) => {
     event.preventDefault();
-    const symbol = draft.trim();
+    const symbol = normalizeSymbol(draft); // binance:btc-usdt → binance:BTC/USDT
     if (!symbol || !symbols || symbols.includes(symbol)) return;
     save([...symbols, symbol]);
     setDraft("");
   };
 
-  const open = entries?.data.some((e) => e.quote?.market_open === true) ?? false;
+  const open = entries ? [...entries.values()].some((e) => e.kind === "stock" && e.quote?.market_open === true) : false;
 
   return (
     <section className="panel" aria-label="Watchlist">
@@ -98,28 +136,20 @@ export function Watchlist() {
         <input
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
-          placeholder="Symbol, e.g. 600519 or 00700"
+          placeholder={t("watchlist.placeholder")}
+          size={34}
           data-testid="watchlist-input"
         />
         <button type="submit" data-testid="watchlist-add">
           {t("watchlist.add")}
         </button>
-        <span className="muted">{open ? t("watchlist.open") : t("watchlist.closed")}</span>
+        <span className="muted" data-testid="watchlist-refresh">
+          {hasCrypto ? t("watchlist.crypto") : open ? t("watchlist.open") : t("watchlist.closed")}
+        </span>
       </form>
-      {failure ? (
-        <div
-          className="error"
-          role="alert"
-          data-testid="panel-error"
-          data-code={failure.code}
-          data-status={failure.status}
-        >
-          <strong>
-            {failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):
-          </strong>{" "}
-          {failure.message}
-        </div>
-      ) : null}
+      {failures.map((failure) => (
+        <ErrorPanel key={`${failure.code}|${failure.message}`} info={failure} />
+      ))}
       {symbols === null || (entries === null && loading) ? (
         <div className="loading">{t("watchlist.loading")}</div>
       ) : symbols.length === 0 ? (
@@ -136,36 +166,63 @@ export function Watchlist() {
                 <th>{t("col.price")}</th>
                 <th>{t("col.change")}</th>
                 <th>{t("col.changePct")}</th>
-                <th>{t("col.volume")} (shares)</th>
+                <th>{t("col.volume")}</th>
                 <th>{t("col.quoteTime")}</th>
                 <th />
               </tr>
             </thead>
             <tbody>
               {symbols.map((symbol) => {
-                const at = entries ? entries.symbols.indexOf(symbol) : -1;
-                const entry = at >= 0 ? entries!.data[at] : undefined;
-                const q = entry?.quote;
+                const entry = entries?.get(symbol);
+                const pair = parseCryptoSymbol(symbol);
+                const href = pair ? cryptoHref(pair) : `/stock/${encodeURIComponent(symbol)}`;
+                const error = entry?.error ? `${entry.error.code}: ${entry.error.message}` : null;
                 return (
-                  <tr key={symbol} data-symbol={symbol}>
+                  <tr key={symbol} data-symbol={symbol} data-kind={pair ? "crypto" : "stock"}>
                     <td>
-                      <Link href={`/stock/${encodeURIComponent(symbol)}`}>{symbol}</Link>
+                      <Link href={href}>{symbol}</Link>
                     </td>
-                    <td>{q?.name ?? "—"}</td>
-                    {q ? (
+                    {entry?.kind === "crypto" && entry.quote && pair ? (
                       <>
-                        <td style={{ textAlign: "right" }}>
-                          {num(q.price)} {q.currency}
+                        <td>
+                          {pair.base}/{pair.quote} · {entry.quote.exchange}
                         </td>
-                        <td style={{ textAlign: "right" }}>{num(q.change)}</td>
-                        <td style={{ textAlign: "right" }}>{q.pct_change == null ? "—" : `${num(q.pct_change)}%`}</td>
-                        <td style={{ textAlign: "right" }}>{num(q.volume, 0)}</td>
-                        <td>{q.quote_time ?? q.fetched_at}</td>
+                        <td style={{ textAlign: "right" }} data-testid="watchlist-price">
+                          {num(entry.quote.price, tickerDigits(entry.quote.price))} {pair.quote}
+                        </td>
+                        <td style={{ textAlign: "right" }}>
+                          {num(entry.quote.change, tickerDigits(entry.quote.price))}
+                        </td>
+                        <td style={{ textAlign: "right" }}>
+                          {entry.quote.pct_change == null ? "—" : `${num(entry.quote.pct_change)}%`}
+                        </td>
+                        <td style={{ textAlign: "right" }}>
+                          {num(entry.quote.volume, 2)} {pair.base}
+                        </td>
+                        <td>{entry.quote.quote_time}</td>
+                      </>
+                    ) : entry?.kind === "stock" && entry.quote ? (
+                      <>
+                        <td>{entry.quote.name ?? "—"}</td>
+                        <td style={{ textAlign: "right" }} data-testid="watchlist-price">
+                          {num(entry.quote.price)} {entry.quote.currency}
+                        </td>
+                        <td style={{ textAlign: "right" }}>{num(entry.quote.change)}</td>
+                        <td style={{ textAlign: "right" }}>
+                          {entry.quote.pct_change == null ? "—" : `${num(entry.quote.pct_change)}%`}
+                        </td>
+                        <td style={{ textAlign: "right" }}>
+                          {num(entry.quote.volume, 0)} {t("unit.shares")}
+                        </td>
+                        <td>{entry.quote.quote_time ?? entry.quote.fetched_at}</td>
                       </>
                     ) : (
-                      <td colSpan={5} className="muted">
-                        {entry?.error ? `${entry.error.code}: ${entry.error.message}` : loading ? t("loading") : "—"}
-                      </td>
+                      <>
+                        <td>{pair ? `${pair.base}/${pair.quote} · ${pair.exchange}` : "—"}</td>
+                        <td colSpan={5} className="muted" data-testid="watchlist-row-error">
+                          {error ?? (loading ? t("loading") : "—")}
+                        </td>
+                      </>
                     )}
                     <td>
                       <button

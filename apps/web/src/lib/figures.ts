@@ -120,9 +120,27 @@ export function movingAverage(bars: readonly PriceBar[], window: number): (numbe
   return out;
 }
 
-/** Periods per year of a bar period, for annualising. */
+/** Days and hours of a year: crypto trades every day, around the clock. */
+const DAYS_PER_YEAR = 365;
+const HOURS_PER_YEAR = DAYS_PER_YEAR * 24;
+
+/**
+ * Periods per year of a bar period, for annualising: sessions of an exchange (daily 242, weekly 52,
+ * monthly 12), or a crypto timeframe (1d 365, 1h 8760).
+ */
 export function periodsPerYear(period: string): number {
-  return period === "weekly" ? 52 : period === "monthly" ? 12 : SESSIONS_PER_YEAR;
+  switch (period) {
+    case "weekly":
+      return 52;
+    case "monthly":
+      return 12;
+    case "1d":
+      return DAYS_PER_YEAR;
+    case "1h":
+      return HOURS_PER_YEAR;
+    default:
+      return SESSIONS_PER_YEAR;
+  }
 }
 
 /** Every key figure of a view. */

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { MARKETS, type CalendarMarket, type CalendarSession, type TradingCalendar } from "@quantdb/sdk";
 import { serverClient } from "../../lib/client.ts";
-import { errorInfo } from "../../components/HistoryPage.tsx";
+import { errorInfo } from "../../components/ErrorPanel.tsx";
 import { addMonths, DEFAULT_TIME_ZONE, todayLocal } from "../../lib/dates.ts";
 
 const DOW = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

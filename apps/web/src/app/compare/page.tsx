@@ -1,7 +1,8 @@
-import type { Adjust, QuantDbApiError, StockHistory } from "@quantdb/sdk";
-import { serverClient } from "../../lib/client.ts";
+import type { Adjust, StockHistory } from "@quantdb/sdk";
+import { serverClient, serverCryptoApi } from "../../lib/client.ts";
+import { type CryptoHistory, isCryptoSymbol, normalizeSymbol, parseCryptoSymbol } from "../../lib/crypto.ts";
 import { parseView } from "../../lib/view.ts";
-import { errorInfo } from "../../components/HistoryPage.tsx";
+import { type ErrorInfo, ErrorPanel, errorInfo } from "../../components/ErrorPanel.tsx";
 import { CompareDashboard, type CompareSeries } from "../../components/CompareDashboard.tsx";
 
 type Params = Record<string, string | string[] | undefined>;
@@ -11,7 +12,10 @@ function one(params: Params, key: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Compare: several stocks over one range, rebased to 100, with the correlation of their daily returns. */
+/**
+ * Compare: several stocks and crypto pairs (`binance:BTC/USDT`, daily bars of UTC days) over one
+ * range, rebased to 100, with the correlation of their returns.
+ */
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Params> }) {
   const params = await searchParams;
   const view = parseView(params);
@@ -20,32 +24,58 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
     ...new Set(
       symbolsText
         .split(/[\s,]+/)
-        .map((s) => s.trim())
+        .map(normalizeSymbol)
         .filter(Boolean),
     ),
   ].slice(0, 10);
 
+  const stocks = symbols.filter((s) => !isCryptoSymbol(s));
+  const pairs = symbols.filter(isCryptoSymbol);
   let results: Record<string, StockHistory> = {};
-  let errors: Record<string, QuantDbApiError> = {};
-  let failure: ReturnType<typeof errorInfo> | null = null;
-  if (symbols.length) {
-    try {
-      ({ results, errors } = await serverClient().getMany(symbols, {
-        start: view.start,
-        end: view.end,
-        adjust: view.adjust as Adjust,
-      }));
-    } catch (error) {
-      failure = errorInfo(error);
+  const errors: Record<string, unknown> = {};
+  const cryptoResults: Record<string, CryptoHistory> = {};
+  // set inside the calls below (a plain `= null` would make TypeScript think it stays null)
+  let failure = null as ErrorInfo | null;
+  const cryptoApi = serverCryptoApi();
+  await Promise.all([
+    (async () => {
+      if (!stocks.length) return;
+      try {
+        const many = await serverClient().getMany(stocks, {
+          start: view.start,
+          end: view.end,
+          adjust: view.adjust as Adjust,
+        });
+        results = many.results;
+        Object.assign(errors, many.errors);
+      } catch (error) {
+        failure = errorInfo(error);
+      }
+    })(),
+    ...pairs.map(async (symbol) => {
+      const pair = parseCryptoSymbol(symbol)!;
+      try {
+        cryptoResults[symbol] = await cryptoApi.getHistory(pair.exchange, `${pair.base}-${pair.quote}`, {
+          start: view.start,
+          end: view.end,
+          timeframe: "1d",
+        });
+      } catch (error) {
+        errors[symbol] = error;
+      }
+    }),
+  ]);
+  const series: CompareSeries[] = symbols.flatMap((s): CompareSeries[] => {
+    const crypto = cryptoResults[s];
+    if (crypto) {
+      const bars = crypto.data.map((b) => ({ date: b.date, close: b.close }));
+      return [{ symbol: s, name: null, crypto: true, bars }];
     }
-  }
-  const series: CompareSeries[] = symbols
-    .filter((s) => results[s])
-    .map((s) => ({
-      symbol: results[s]!.symbol,
-      name: results[s]!.name ?? null,
-      bars: results[s]!.data.map((b) => ({ date: b.date, close: b.close })),
-    }));
+    const stock = results[s];
+    if (!stock) return [];
+    const bars = stock.data.map((b) => ({ date: b.date, close: b.close }));
+    return [{ symbol: stock.symbol, name: stock.name ?? null, bars }];
+  });
 
   return (
     <>
@@ -58,7 +88,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         style={{ marginBottom: 12 }}
       >
         <label className="row" style={{ gap: 4 }}>
-          Symbols <input name="symbols" defaultValue={symbols.join(",")} data-testid="compare-symbols" size={30} />
+          Symbols{" "}
+          <input
+            name="symbols"
+            defaultValue={symbols.join(",")}
+            placeholder="600519,000001,binance:BTC/USDT"
+            data-testid="compare-symbols"
+            size={40}
+          />
         </label>
         <label className="row" style={{ gap: 4 }}>
           Start <input type="date" name="start" defaultValue={view.start} />
@@ -67,7 +104,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           End <input type="date" name="end" defaultValue={view.end} />
         </label>
         <label className="row" style={{ gap: 4 }}>
-          Adjust{" "}
+          Adjust (stocks){" "}
           <select name="adjust" defaultValue={view.adjust}>
             <option value="">None</option>
             <option value="qfq">qfq (forward)</option>
@@ -78,43 +115,18 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       </form>
       {failure ? (
         <section className="panel">
-          <div
-            className="error"
-            role="alert"
-            data-testid="panel-error"
-            data-code={failure.code}
-            data-status={failure.status}
-          >
-            <strong>
-              {failure.status ? `Error ${failure.status}` : "Error"} ({failure.code}):
-            </strong>{" "}
-            {failure.message}
-          </div>
+          <ErrorPanel info={failure} />
         </section>
       ) : null}
-      {Object.entries(errors).map(([symbol, error]) => {
-        const info = errorInfo(error);
-        return (
-          <section className="panel" key={symbol}>
-            <div
-              className="error"
-              role="alert"
-              data-testid="panel-error"
-              data-code={info.code}
-              data-status={info.status}
-            >
-              <strong>
-                {symbol}: {info.status ? `Error ${info.status}` : "Error"} ({info.code}):
-              </strong>{" "}
-              {info.message}
-            </div>
-          </section>
-        );
-      })}
+      {Object.entries(errors).map(([symbol, error]) => (
+        <section className="panel" key={symbol}>
+          <ErrorPanel info={errorInfo(error)} prefix={symbol} />
+        </section>
+      ))}
       {!failure && symbols.length === 0 ? (
         <section className="panel">
           <div className="empty" data-testid="empty">
-            Enter one or more stock symbols, separated by commas.
+            Enter one or more stock symbols or crypto pairs (binance:BTC/USDT), separated by commas.
           </div>
         </section>
       ) : null}

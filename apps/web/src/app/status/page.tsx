@@ -1,5 +1,5 @@
 import { serverClient } from "../../lib/client.ts";
-import { errorInfo } from "../../components/HistoryPage.tsx";
+import { errorInfo } from "../../components/ErrorPanel.tsx";
 import { env } from "../../env.ts";
 import { T } from "../../lib/i18n.tsx";
 import { upstreamsOf, type UpstreamState } from "../../lib/upstreams.ts";

@@ -1,21 +1,13 @@
 import Link from "next/link";
 import { serverClient } from "../../../lib/client.ts";
-import { errorInfo } from "../../../components/HistoryPage.tsx";
+import { ErrorPanel as Panel, errorInfo } from "../../../components/ErrorPanel.tsx";
 import { FinancialCharts } from "../../../components/FinancialCharts.tsx";
 
 const shares = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
 function ErrorPanel({ error }: { error: unknown }) {
-  const info = errorInfo(error);
-  return (
-    <div className="error" role="alert" data-testid="panel-error" data-code={info.code} data-status={info.status}>
-      <strong>
-        {info.status ? `Error ${info.status}` : "Error"} ({info.code}):
-      </strong>{" "}
-      {info.message}
-    </div>
-  );
+  return <Panel info={errorInfo(error)} />;
 }
 
 /** Company page: company information and the newest periodic reports of a stock. */
