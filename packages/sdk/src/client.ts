@@ -34,6 +34,7 @@ import type {
   CalendarMarket,
   CompanyInfo,
   CreatedApiKey,
+  CryptoCacheCoverage,
   CryptoHistory,
   CryptoHistoryColumns,
   CryptoMarketList,
@@ -536,6 +537,16 @@ export interface QuantDbClient {
    */
   getCacheCoverage(symbol: string, options?: KindOptions): Promise<CacheCoverage>;
   /**
+   * Held spans of a crypto pair per timeframe (`GET /api/v1/cache/coverage/crypto/{exchange}/{pair}`): what
+   * `getCryptoHistory` serves without asking the exchange. Never calls upstream.
+   * @param symbol - `"binance:BTC/USDT"` or `{ exchange, pair }`.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @returns each span's timeframe, first and last bar open time (ISO 8601 UTC), bar count and when it was fetched.
+   * @throws {QuantDbApiError} `INVALID_SYMBOL` (400; status 0 when not written `exchange:BASE/QUOTE`).
+   * @example const { spans } = await client.getCryptoCacheCoverage("binance:BTC/USDT"); spans[0]?.timeframe; // "1d"
+   */
+  getCryptoCacheCoverage(symbol: CryptoSymbol, options?: RequestOptions): Promise<CryptoCacheCoverage>;
+  /**
    * Admin: delete everything cached (`DELETE /api/v1/cache/clear`); calendar extensions stay.
    * @param options - `signal` to abort the call (code `ABORTED`).
    * @example await client.clearCache(); // { cleared: "all" }
@@ -958,6 +969,13 @@ export function createClient(options: ClientOptions): QuantDbClient {
       return call("get", "/api/v1/cache/coverage/{symbol}", {
         params: { symbol },
         query: { kind: options.kind },
+        signal: options.signal,
+      });
+    },
+
+    async getCryptoCacheCoverage(symbol, options = {}) {
+      return call("get", "/api/v1/cache/coverage/crypto/{exchange}/{pair}", {
+        params: cryptoPathParams(symbol),
         signal: options.signal,
       });
     },

@@ -522,7 +522,8 @@ export interface paths {
          *     from the exchange's public REST API through ccxt, cached.
          *
          *     Time: every UTC day is a session; 1d bars open at 00:00 UTC, 1h bars on the hour. start_date and end_date are
-         *     UTC days; the answer holds every bar opening in them up to now.
+         *     UTC days; the answer holds every bar opening in them up to now. Days before 2009-01-03 (the first Bitcoin
+         *     block) are no sessions and are never asked for.
          *
          *     Caching: only the bars not held yet are fetched, in pages of the exchange's maximum (binance 1000 bars;
          *     each page is one upstream request in metadata.cache); a repeat or a sub-range makes no upstream call, and
@@ -752,6 +753,23 @@ export interface paths {
         };
         /** What the cache holds, its hit ratio since start, and per-minute activity over the last hour */
         get: operations["getCacheStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/coverage/crypto/{exchange}/{pair}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Held spans of a crypto pair, per timeframe */
+        get: operations["getCryptoCacheCoverage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2817,6 +2835,33 @@ export interface components {
              * @example 2026-08-11
              */
             last_bar: string | null;
+            /** @description The crypto market's share of the cache (issue 17); the totals above are stocks and indices */
+            crypto: {
+                /**
+                 * @description Crypto pairs held (exchange × pair)
+                 * @example 2
+                 */
+                pairs: number;
+                /**
+                 * @description Crypto bars stored (1d and 1h)
+                 * @example 8760
+                 */
+                bars: number;
+                /** @description Held crypto spans */
+                spans: number;
+                /** @description Earliest bar open time held, ISO 8601 UTC */
+                first_bar_time: string | null;
+                /** @description Latest bar open time held, ISO 8601 UTC */
+                last_bar_time: string | null;
+                requests: {
+                    /** @description Crypto history requests answered since start */
+                    total: number;
+                    /** @description Of those, answered without an upstream request */
+                    hits: number;
+                    /** @description Crypto OHLCV requests made since start */
+                    upstream_calls: number;
+                };
+            };
             requests: {
                 /** @description History requests answered since this process started */
                 total: number;
@@ -2885,6 +2930,32 @@ export interface components {
                     };
                 }[];
             };
+        };
+        CryptoCacheCoverage: {
+            /** @example BTC/USDT */
+            symbol: string;
+            /** @example binance */
+            exchange: string;
+            /** @enum {string} */
+            market: "CRYPTO";
+            spans: {
+                /** @enum {string} */
+                timeframe: "1d" | "1h";
+                /**
+                 * @description First bar open time, ISO 8601 UTC
+                 * @example 2025-01-01T00:00:00Z
+                 */
+                start: string;
+                /**
+                 * @description Last bar open time, ISO 8601 UTC
+                 * @example 2025-12-31T00:00:00Z
+                 */
+                end: string;
+                /** @description Bars the exchange had for the span; 0 = a confirmed empty span */
+                bars: number;
+                /** @description When the span was fetched, ISO 8601 UTC */
+                fetched_at: string;
+            }[];
         };
         CacheCoverage: {
             /** @example 600519 */
@@ -3068,7 +3139,7 @@ export interface components {
              */
             job: string;
             /**
-             * @description Calendar the run covers: CN (SH, SZ, BJ) or HK
+             * @description Calendar the run covers: CN (SH, SZ, BJ), HK, or CRYPTO (the UTC day that ended)
              * @example CN
              */
             scope: string;
@@ -5919,6 +5990,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CacheStats"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCryptoCacheCoverage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Exchange (ccxt id): binance, okx, bybit, coinbase, kraken (those this server is configured for) */
+                exchange: string;
+                /** @description Spot pair as BASE-QUOTE (in the SDK and CLI: exchange:BASE/QUOTE) */
+                pair: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Spans */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoCacheCoverage"];
                 };
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */

@@ -186,6 +186,11 @@ export type CryptoQuoteAnswer = OkJson<"getCryptoQuote">;
  * a `quote` or an `error`.
  */
 export type CryptoQuoteBatch = OkJson<"getCryptoQuotes">;
+/**
+ * Held spans of a crypto pair per timeframe (`GET /api/v1/cache/coverage/crypto/{exchange}/{pair}`):
+ * first and last bar open times ISO 8601 UTC.
+ */
+export type CryptoCacheCoverage = Schemas["CryptoCacheCoverage"];
 
 /** The API's error envelope: `{ error: { code, message, status, details? } }`. */
 export type ErrorEnvelope = Schemas["Error"];

@@ -99,6 +99,17 @@ describe("crypto through the remote client (pglite, binance from the replay)", (
     expect(dashed.data).toHaveLength(30);
     expect(klines()).toBe(1);
 
+    const coverage = await client.getCryptoCacheCoverage({ exchange: "binance", pair: "BTC/USDT" });
+    expect(coverage).toMatchObject({ symbol: "BTC/USDT", exchange: "binance", market: "CRYPTO" });
+    expect(coverage.spans).toEqual([
+      expect.objectContaining({
+        timeframe: "1d",
+        start: "2025-01-01T00:00:00Z",
+        end: "2025-12-31T00:00:00Z",
+        bars: 365,
+      }),
+    ]);
+
     const eth = await client.getCryptoHistory("binance:ETH/USDT", { start: "2026-07-01", end: "2026-07-26" });
     expect(eth).toMatchObject({ symbol: "ETH/USDT", metadata: { count: 26, units: { base: "ETH", quote: "USDT" } } });
     expect(eth.data[0]!.close).toBeLessThan(history.data[0]!.close);

@@ -47,6 +47,7 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   getCryptoMarkets: "getCryptoMarkets",
   getCryptoQuote: "getCryptoQuote",
   getCryptoQuotes: "getCryptoQuotes",
+  getCryptoCacheCoverage: "getCryptoCacheCoverage",
 };
 
 describe("generated OpenAPI artefacts", () => {

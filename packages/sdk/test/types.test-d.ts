@@ -133,6 +133,7 @@ describe("method return types are the generated schemas", () => {
     expectTypeOf<CryptoQuoteAnswer>().toExtend<CryptoQuote>();
     expectTypeOf<CryptoQuoteAnswer["cache"]["fetched_at"]>().toEqualTypeOf<string>();
     expectTypeOf(client.getCryptoQuotes).returns.resolves.toEqualTypeOf<CryptoQuoteBatch>();
+    expectTypeOf(client.getCryptoCacheCoverage).returns.resolves.toEqualTypeOf<Schemas["CryptoCacheCoverage"]>();
     expectTypeOf<CryptoQuoteBatch["data"][number]["quote"]>().toEqualTypeOf<CryptoQuote | null>();
     expectTypeOf<CryptoExchange>().toEqualTypeOf<"binance" | "okx" | "bybit" | "coinbase" | "kraken">();
     expectTypeOf<CryptoSymbol>().toEqualTypeOf<string | CryptoPairRef>();
