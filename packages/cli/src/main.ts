@@ -15,7 +15,8 @@ export function createProgram(out: Output = processOutput): Command {
   const program = new Command("quantdb")
     .description(
       "QuantDB operators' tools. Reads the same environment as the API: DATABASE_URL (PostgreSQL) or " +
-        "QUANTDB_DATA_DIR (embedded), QUANTDB_UPSTREAM=live|replay and the QUANTDB_EASTMONEY_*_URL upstreams.",
+        "QUANTDB_DATA_DIR (embedded), QUANTDB_UPSTREAM=live|replay and the QUANTDB_EASTMONEY_*_URL and " +
+        "QUANTDB_CCXT_<EXCHANGE>_URL upstreams.",
     )
     .version("0.1.0")
     .showHelpAfterError()

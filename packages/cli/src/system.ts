@@ -123,7 +123,9 @@ export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliS
     if (env.QUANTDB_UPSTREAM === "replay") {
       const { startReplay } = await loadReplay();
       const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
-      urls = replayUrls(replay);
+      const replayed = replayUrls(replay);
+      // QUANTDB_CCXT_<EXCHANGE>_URL wins over the replay's stand-in, as for the server (serve.ts).
+      urls = { ...replayed, ccxt: { ...replayed.ccxt, ...urls.ccxt } };
       closeReplay = () => replay.close();
     }
     const clock = clockFromEnv(env);
@@ -133,6 +135,8 @@ export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliS
       // QUANTDB_NOW freezes the day, not the upstream breakers' cool-downs or the rate budget
       upstreamClock: systemClock,
       urls,
+      // As the server: the replay records binance alone, so replay mode serves binance unless configured.
+      cryptoExchanges: env.QUANTDB_CRYPTO_EXCHANGES ?? (env.QUANTDB_UPSTREAM === "replay" ? ["binance"] : undefined),
       timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
       realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
       onSkippedExtension: (message) => console.warn(`[quantdb] ${message}`),

@@ -11,6 +11,7 @@ const upstream = {
   eastmoneyList: replay,
   eastmoneyDatacenter: replay,
   sinaCalendar: `${replay}/realstock/company/klc_td_sh.txt`,
+  ccxt: { binance: replay },
 };
 const embedded = await createEmbedded({ dataDir: process.env.QUANTDB_SMOKE_DATA, upstream });
 const local = await embedded.getHistory("600519", range);
@@ -23,6 +24,11 @@ await assert.rejects(
   embedded.getHistory("NOPE", range),
   (e) => e instanceof QuantDbApiError && e.code === "INVALID_SYMBOL",
 );
+// Crypto: the bundle imports ccxt (a dependency of @quantdb/embedded) on the first crypto call.
+const btc = await embedded.getCryptoHistory("binance:BTC/USDT", { start: "2025-01-01", end: "2025-01-31" });
+assert.equal(btc.data.length, 31);
+assert.equal(btc.metadata.units.quote, "USDT", "prices in the quote currency");
+assert.equal(btc.metadata.cache.upstream_requests, 1);
 await assert.rejects(
   createEmbedded({ dataDir: process.env.QUANTDB_SMOKE_DATA, upstream }),
   /in use by another process/,

@@ -1,8 +1,8 @@
 /**
  * The embedded mode's configuration: the only place in @quantdb/embedded that reads `process.env`. It reads
  * the same variables as the QuantDB API (`QUANTDB_DATA_DIR`, `QUANTDB_EASTMONEY_HISTORY_URL` and the
- * other upstream URLs, `QUANTDB_UPSTREAM_TIMEOUT_MS`, `QUANTDB_REALTIME_TTL_SECONDS`), validated
- * the same way.
+ * other upstream URLs, `QUANTDB_CCXT_<EXCHANGE>_URL`, `QUANTDB_CRYPTO_EXCHANGES`, `QUANTDB_UPSTREAM_TIMEOUT_MS`,
+ * `QUANTDB_REALTIME_TTL_SECONDS`), validated the same way.
  */
 import { loadEnv, type Env } from "@quantdb/server/env";
 

@@ -15,7 +15,7 @@ import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv } from "@quant
 import { systemClock } from "@quantdb/core/clock";
 import { DataDirectoryInUseError, describeHolder, openDatabase } from "@quantdb/db";
 import envPaths from "env-paths";
-import { createClient, type QuantDbClient } from "@quantdb/sdk";
+import { createClient, type CryptoExchange, type QuantDbClient } from "@quantdb/sdk";
 import { dataDirFromEnv, embeddedEnv } from "./env.ts";
 
 /** Base URLs of the upstream sites (defaults: the real hosts, or the environment's `QUANTDB_*_URL`). */
@@ -30,6 +30,11 @@ export interface EmbeddedUpstreamUrls {
   eastmoneyDatacenter: string;
   /** Sina's A-share trading-date list (`QUANTDB_SINA_CALENDAR_URL`). */
   sinaCalendar: string;
+  /**
+   * Per crypto exchange, a base URL replacing every REST host ccxt would call (`QUANTDB_CCXT_<EXCHANGE>_URL`, e.g.
+   * `{ binance: replayUrl }`); merged over the environment's. Exchanges not named are called on their real hosts.
+   */
+  ccxt: Partial<Record<CryptoExchange, string>>;
 }
 
 /** A source of the current instant (tests inject one). */
@@ -90,12 +95,15 @@ export async function createEmbedded(options: EmbeddedOptions = {}): Promise<Emb
     throw error;
   }
   try {
+    const fromEnv = upstreamUrlsFromEnv(env);
     const { app, close: closeSystem } = await createSystem({
       database,
       clock: options.clock ?? systemClock,
       // An injected clock says what day it is; breakers and the rate budget keep real time.
       upstreamClock: systemClock,
-      urls: { ...upstreamUrlsFromEnv(env), ...options.upstream },
+      urls: { ...fromEnv, ...options.upstream, ccxt: { ...fromEnv.ccxt, ...options.upstream?.ccxt } },
+      // QUANTDB_CRYPTO_EXCHANGES, else every exchange QuantDB supports (ccxt is loaded on the first crypto call).
+      cryptoExchanges: env.QUANTDB_CRYPTO_EXCHANGES,
       timeoutMs: options.upstreamTimeoutMs ?? env.QUANTDB_UPSTREAM_TIMEOUT_MS,
       realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
       // The same politeness as the server (concurrency cap, rate budget, retries, breaker): an

@@ -1,7 +1,7 @@
 /**
  * Embedded mode passes the API's behavioural history tests against the replay upstream: cold,
- * warm without upstream, widening fetches only the new part; persistence across reopen; one
- * process per data directory.
+ * warm without upstream, widening fetches only the new part; persistence across reopen; crypto
+ * pairs through ccxt (binance from the replay); one process per data directory.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,6 +21,7 @@ describe("createEmbedded", () => {
     eastmoneyList: string;
     eastmoneyDatacenter: string;
     sinaCalendar: string;
+    ccxt: { binance: string };
   };
   const open = (): Promise<EmbeddedClient> =>
     createEmbedded({ dataDir, upstream, clock: new ManualClock("2026-11-20T12:00:00Z") });
@@ -33,6 +34,7 @@ describe("createEmbedded", () => {
       eastmoneyList: replay.url,
       eastmoneyDatacenter: replay.url,
       sinaCalendar: replay.sinaTradeDatesUrl,
+      ccxt: { binance: replay.url },
     };
   });
   afterAll(async () => replay?.close());
@@ -73,6 +75,44 @@ describe("createEmbedded", () => {
       const again = await second.getHistory("000001", { start: "2024-01-02", end: "2024-01-31", adjust: "qfq" });
       expect(again.metadata.cache.hit).toBe(true);
       expect(replay.requestCount()).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("serves crypto pairs through ccxt: cold in one call, warm and after a reopen with none", async () => {
+    const klines = () => replay.requestCount({ path: "/api/v3/klines" });
+    const first = await open();
+    try {
+      const cold = await first.getCryptoHistory("binance:BTC/USDT", { start: "2025-01-01", end: "2025-12-31" });
+      expect(cold).toMatchObject({ symbol: "BTC/USDT", exchange: "binance", market: "CRYPTO", timeframe: "1d" });
+      expect(cold.data).toHaveLength(365);
+      expect(cold.data[0]).toMatchObject({ date: "2025-01-01", time: "2025-01-01T00:00:00Z", provisional: false });
+      expect(cold.metadata).toMatchObject({
+        cache: { hit: false, upstream_requests: 1 },
+        units: { base: "BTC", quote: "USDT", time_zone: "UTC" },
+      });
+      expect(klines()).toBe(1);
+      const hourly = await first.getCryptoHistory(
+        { exchange: "binance", pair: "BTC-USDT" },
+        { timeframe: "1h", start: "2026-03-01", end: "2026-03-01" },
+      );
+      expect(hourly.data.map((b) => b.time.slice(11, 13))).toEqual(
+        Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0")),
+      );
+      const quote = await first.getCryptoQuote("binance:ETH/USDT");
+      expect(quote).toMatchObject({ symbol: "ETH/USDT", market: "CRYPTO" });
+      expect(quote.price).toBeGreaterThan(0);
+      const { markets } = await first.getCryptoMarkets("binance", { quote: "USDT" });
+      expect(markets[0]?.symbol).toBe("BTC/USDT");
+    } finally {
+      await first.close();
+    }
+    const second = await open();
+    try {
+      const warm = await second.getCryptoHistory("binance:btc-usdt", { start: "2025-03-01", end: "2025-03-31" });
+      expect(warm.metadata.cache).toMatchObject({ hit: true, upstream_requests: 0, rows_from_cache: 31 });
+      expect(klines()).toBe(2); // the cold year and the hourly day, nothing since
     } finally {
       await second.close();
     }

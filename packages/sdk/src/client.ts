@@ -4,7 +4,9 @@
  * does (Node 20+, Bun, Deno, browsers); nothing else is used at run time besides p-retry and p-limit.
  */
 import pLimit from "p-limit";
+import { cryptoPathParams, cryptoSymbolText, isCryptoSymbol, type CryptoSymbol } from "./crypto.ts";
 import { QuantDbApiError } from "./errors.ts";
+import type { CryptoExchange } from "./markets.generated.ts";
 import { createTransport, type Call, type FetchLike } from "./http.ts";
 import {
   addDays,
@@ -32,6 +34,13 @@ import type {
   CalendarMarket,
   CompanyInfo,
   CreatedApiKey,
+  CryptoCacheCoverage,
+  CryptoHistory,
+  CryptoHistoryColumns,
+  CryptoMarketList,
+  CryptoQuoteAnswer,
+  CryptoQuoteBatch,
+  CryptoTimeframe,
   FinancialSummary,
   Health,
   JobRunList,
@@ -179,6 +188,40 @@ export interface ManyHistory {
   errors: Record<string, QuantDbApiError>;
 }
 
+/** Range, timeframe and format of a crypto-history request (`getCryptoHistory`). */
+export interface CryptoHistoryOptions extends RequestOptions {
+  /**
+   * First UTC day, `YYYYMMDD` or `YYYY-MM-DD`, inclusive.
+   * @default 365 days (`1d`) or 6 days (`1h`) before `end` (the server's default)
+   * @example "2025-01-01"
+   */
+  start?: string | undefined;
+  /**
+   * Last UTC day, inclusive; the answer stops at now (today's bar, if reached, is `provisional`).
+   * @default today in UTC by the server's clock
+   * @example "2025-12-31"
+   */
+  end?: string | undefined;
+  /**
+   * Bar length: `"1d"` (bars open at 00:00 UTC) or `"1h"` (bars open on the hour, UTC).
+   * @default "1d"
+   */
+  timeframe?: CryptoTimeframe | undefined;
+  /**
+   * Shape of the answer: `"json"` ({@link CryptoHistory}, bars as objects in `data`), `"columns"`
+   * ({@link CryptoHistoryColumns}, one array per field) or `"csv"` (the text: a header line
+   * `date,time,open,high,low,close,volume,amount,provisional`, then one line per bar; no metadata).
+   * @default "json"
+   */
+  format?: "json" | "columns" | "csv" | undefined;
+}
+
+/** Options of `getCryptoMarkets`. */
+export interface CryptoMarketsOptions extends RequestOptions {
+  /** Only pairs quoted in this currency (`USDT`, `USD`, `BTC`…), case-insensitive. @default every pair */
+  quote?: string | undefined;
+}
+
 /** Filters and paging of `getStockList`. */
 export interface StockListOptions extends RequestOptions {
   /**
@@ -249,7 +292,9 @@ export interface CalendarOptions extends RequestOptions {
  *
  * Units: prices, change and amount in the trading currency (CNY for SH/SZ/BJ, HKD for HK; index
  * levels in points); volume in shares; pct_change, amplitude, turnover_rate in percent; dates
- * exchange-local `YYYY-MM-DD`; instants ISO 8601 UTC.
+ * exchange-local `YYYY-MM-DD`; instants ISO 8601 UTC. Crypto pairs (`getCrypto*`): prices and amount
+ * in the pair's quote currency (USDT for `binance:BTC/USDT`), volume in its base currency (BTC),
+ * dates UTC days, times ISO 8601 UTC.
  */
 export interface QuantDbClient {
   /**
@@ -265,6 +310,8 @@ export interface QuantDbClient {
    * @returns prices in CNY/HKD adjusted per `adjust`, volume in shares, percentages in percent.
    * @throws {QuantDbApiError} `INVALID_SYMBOL`, `INVALID_DATE`, `INVALID_RANGE`, `INVALID_ADJUST`, `INVALID_PERIOD`
    * (400); `UPSTREAM_UNAVAILABLE`/`UPSTREAM_INVALID` (502), `UPSTREAM_TIMEOUT` (504) after retries; client-side codes.
+   * A crypto pair (`binance:BTC/USDT`) is refused with `INVALID_SYMBOL` (status 0, nothing sent) naming
+   * `getCryptoHistory`, which serves pairs.
    * @throws {RangeError} when `days` is not a positive integer.
    * @example const { data } = await client.getHistory("600519", { days: 30, adjust: "qfq" });
    * @example await client.getHistory("0700.HK", { start: "2024-01-02", end: "2024-03-28", period: "weekly" });
@@ -332,6 +379,68 @@ export interface QuantDbClient {
    */
   getStockList(market: ListMarket, options?: StockListOptions): Promise<StockList>;
   /**
+   * Daily or hourly bars of a crypto spot pair (`GET /api/v1/historical/crypto/{exchange}/{pair}`),
+   * fetched from the exchange through ccxt and cached by the server: only bars it does not hold are
+   * fetched, a repeat or a sub-range makes no upstream call. Every UTC day is a session.
+   * @param symbol - `"binance:BTC/USDT"` (also `binance:btc-usdt`), or `{ exchange: "binance", pair: "BTC/USDT" }`.
+   * @param options - `start`, `end` (UTC days), `timeframe` (`"1d"`, default, or `"1h"`), `format`, `signal`.
+   * @returns times in UTC (`date` the UTC day, `time` the bar's open, ISO 8601); prices and `amount`
+   * in the quote currency (USDT for BTC/USDT), `volume` in the base currency (BTC); `metadata.units`
+   * names both. With `format: "columns"` one array per field; with `format: "csv"` the CSV text.
+   * @throws {QuantDbApiError} `INVALID_SYMBOL` (400: unknown exchange or pair, naming the closest listed pairs; status
+   * 0 when the symbol is not written `exchange:BASE/QUOTE` and nothing was sent), `INVALID_DATE`, `INVALID_RANGE`,
+   * `INVALID_PERIOD` (timeframe) (400); `UPSTREAM_UNAVAILABLE`/`UPSTREAM_INVALID` (502), `UPSTREAM_TIMEOUT` (504).
+   * @example const { data, metadata } = await client.getCryptoHistory("binance:BTC/USDT", { start: "2025-01-01",
+   * end: "2025-12-31" }); // 365 daily bars, metadata.units.price === "USDT"
+   * @example await client.getCryptoHistory({ exchange: "binance", pair: "ETH/USDT" }, { timeframe: "1h",
+   * start: "2026-07-20", end: "2026-07-26" });
+   */
+  getCryptoHistory(
+    symbol: CryptoSymbol,
+    options?: CryptoHistoryOptions & { format?: "json" | undefined },
+  ): Promise<CryptoHistory>;
+  getCryptoHistory(
+    symbol: CryptoSymbol,
+    options: CryptoHistoryOptions & { format: "columns" },
+  ): Promise<CryptoHistoryColumns>;
+  getCryptoHistory(symbol: CryptoSymbol, options: CryptoHistoryOptions & { format: "csv" }): Promise<string>;
+  getCryptoHistory(
+    symbol: CryptoSymbol,
+    options?: CryptoHistoryOptions,
+  ): Promise<CryptoHistory | CryptoHistoryColumns | string>;
+  /**
+   * The spot pairs an exchange lists (`GET /api/v1/crypto/markets`), highest 24 h traded value
+   * first (pairs without one last); loaded from the exchange once a day and shared by every caller.
+   * @param exchange - `"binance"`, `"okx"`, `"bybit"`, `"coinbase"` or `"kraken"` (those the server serves).
+   * @param options - `quote` (only pairs quoted in it, e.g. `"USDT"`), `signal`.
+   * @returns `quote_volume_24h` in each pair's quote currency; `as_of` (ISO 8601 UTC) is when the list was loaded.
+   * @throws {QuantDbApiError} `INVALID_SYMBOL` (400) for an exchange the server does not serve; 502/504.
+   * @example const { markets } = await client.getCryptoMarkets("binance", { quote: "USDT" }); markets[0]?.symbol;
+   */
+  getCryptoMarkets(exchange: CryptoExchange | (string & {}), options?: CryptoMarketsOptions): Promise<CryptoMarketList>;
+  /**
+   * 24 h ticker of a crypto spot pair (`GET /api/v1/realtime/crypto/{exchange}/{pair}`): each
+   * exchange's tickers are fetched in one request and shared by every caller for 5 seconds.
+   * @param symbol - `"binance:BTC/USDT"` or `{ exchange, pair }`.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @returns `price` (last trade), `open`/`high`/`low` of the rolling 24 h window, `change`, `bid`, `ask` in the quote
+   * currency; `pct_change` in percent; `volume` in the base currency, `amount` in the quote currency; `quote_time`
+   * ISO 8601 UTC.
+   * @throws {QuantDbApiError} `INVALID_SYMBOL` (400: unknown exchange or pair); 502/504 when the exchange failed.
+   * @example const { price, bid, ask } = await client.getCryptoQuote("binance:BTC/USDT"); // USDT
+   */
+  getCryptoQuote(symbol: CryptoSymbol, options?: RequestOptions): Promise<CryptoQuoteAnswer>;
+  /**
+   * 24 h tickers of 1 to 100 crypto pairs (`POST /api/v1/realtime/crypto/batch`), one shared request
+   * per exchange: one entry per symbol in request order, each with a `quote` or its own `error`.
+   * @param symbols - 1 to 100 pairs, `"binance:BTC/USDT"` or `{ exchange, pair }` (sent as `exchange:BASE/QUOTE`);
+   * exchanges may be mixed.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) for an empty list or more than 100 symbols.
+   * @example const { data } = await client.getCryptoQuotes(["binance:BTC/USDT", "binance:ETH/USDT"]);
+   */
+  getCryptoQuotes(symbols: readonly CryptoSymbol[], options?: RequestOptions): Promise<CryptoQuoteBatch>;
+  /**
    * Company information (`GET /api/v1/assets/symbol/{symbol}`), cached by the server for a day.
    * @param symbol - stock symbol.
    * @returns share counts in shares, market caps in `currency` (CNY/HKD), `listing_date` exchange-local.
@@ -380,8 +489,8 @@ export interface QuantDbClient {
   getFinancialSummary(symbol: string, options?: RequestOptions): Promise<FinancialSummary>;
   /**
    * Trading sessions of an exchange in a date range (`GET /api/v1/calendar/{market}`), with
-   * exchange-local hours and half days; no upstream call.
-   * @param market - `"CN"` (SSE, SZSE, BSE) or `"HK"` (HKEX).
+   * exchange-local hours and half days; no upstream call. `"CRYPTO"`: every UTC day, 00:00-24:00.
+   * @param market - `"CN"` (SSE, SZSE, BSE), `"HK"` (HKEX) or `"CRYPTO"` (UTC days).
    * @param options - `start`, `end` (exchange-local dates), `signal`.
    * @throws {QuantDbApiError} `INVALID_DATE`, `INVALID_RANGE`, `VALIDATION_ERROR` (400).
    * @example const { sessions } = await client.getCalendar("HK", { start: "2025-12-01", end: "2025-12-31" });
@@ -390,8 +499,8 @@ export interface QuantDbClient {
   /**
    * Whether one exchange-local date is a session, its hours, and the sessions before and after it
    * (`GET /api/v1/calendar/{market}/sessions/{date}`). `is_session` is `null` beyond the calendar's horizon.
-   * @param market - `"CN"` or `"HK"`.
-   * @param date - exchange-local date, `YYYYMMDD` or `YYYY-MM-DD`.
+   * @param market - `"CN"`, `"HK"` or `"CRYPTO"`.
+   * @param date - exchange-local date (a UTC day for `"CRYPTO"`), `YYYYMMDD` or `YYYY-MM-DD`.
    * @param options - `signal` to abort the call (code `ABORTED`).
    * @throws {QuantDbApiError} `INVALID_DATE` (400).
    * @example const { is_session, next } = await client.getCalendarDate("CN", "2024-02-09"); // false, "2024-02-19"
@@ -427,6 +536,16 @@ export interface QuantDbClient {
    * @example const { spans } = await client.getCacheCoverage("600519");
    */
   getCacheCoverage(symbol: string, options?: KindOptions): Promise<CacheCoverage>;
+  /**
+   * Held spans of a crypto pair per timeframe (`GET /api/v1/cache/coverage/crypto/{exchange}/{pair}`): what
+   * `getCryptoHistory` serves without asking the exchange. Never calls upstream.
+   * @param symbol - `"binance:BTC/USDT"` or `{ exchange, pair }`.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @returns each span's timeframe, first and last bar open time (ISO 8601 UTC), bar count and when it was fetched.
+   * @throws {QuantDbApiError} `INVALID_SYMBOL` (400; status 0 when not written `exchange:BASE/QUOTE`).
+   * @example const { spans } = await client.getCryptoCacheCoverage("binance:BTC/USDT"); spans[0]?.timeframe; // "1d"
+   */
+  getCryptoCacheCoverage(symbol: CryptoSymbol, options?: RequestOptions): Promise<CryptoCacheCoverage>;
   /**
    * Admin: delete everything cached (`DELETE /api/v1/cache/clear`); calendar extensions stay.
    * @param options - `signal` to abort the call (code `ABORTED`).
@@ -552,6 +671,23 @@ function sessionsOf(range: {
   return days;
 }
 
+/**
+ * Refuse a crypto pair where a stock symbol is expected, naming the method to use instead (the stock
+ * endpoints would only answer INVALID_SYMBOL).
+ * @throws {QuantDbApiError} `INVALID_SYMBOL` with status 0 (nothing was sent).
+ */
+function notCrypto(symbol: string): void {
+  if (!isCryptoSymbol(symbol)) return;
+  throw new QuantDbApiError({
+    code: "INVALID_SYMBOL",
+    status: 0,
+    message:
+      `${JSON.stringify(symbol)} is a crypto pair: use getCryptoHistory ` +
+      "(getHistory and getMany serve A-shares and HK stocks)",
+    details: { symbol },
+  });
+}
+
 const str = (value: number | undefined): string | undefined => (value === undefined ? undefined : String(value));
 
 /** A session window: history from `start` to `end` (today, exchange-local) covers the last `days` sessions. */
@@ -646,8 +782,24 @@ export function createClient(options: ClientOptions): QuantDbClient {
     });
   }
 
+  async function cryptoHistory(
+    symbol: CryptoSymbol,
+    options: CryptoHistoryOptions = {},
+  ): Promise<CryptoHistory | CryptoHistoryColumns | string> {
+    const path = "/api/v1/historical/crypto/{exchange}/{pair}";
+    const init = {
+      params: cryptoPathParams(symbol),
+      query: { start_date: options.start, end_date: options.end, timeframe: options.timeframe, format: options.format },
+      signal: options.signal,
+    };
+    // `format=csv` answers text, not JSON; `columns` answers JSON of another shape (CryptoHistoryColumns).
+    if (options.format === "csv") return call.text("get", path, init);
+    return call("get", path, init);
+  }
+
   const client: QuantDbClient = {
     async getHistory(symbol, range = {}) {
+      notCrypto(symbol);
       const days = sessionsOf(range);
       if (days === undefined) return stockHistory(symbol, range.start, range.end, range);
       const window = await sessionWindow(stockCalendar(symbol), days, range.signal);
@@ -680,6 +832,7 @@ export function createClient(options: ClientOptions): QuantDbClient {
         [...new Set(symbols)].map((symbol) =>
           limit(async () => {
             try {
+              notCrypto(symbol);
               if (days === undefined) {
                 results[symbol] = await stockHistory(symbol, range.start, range.end, range);
                 return;
@@ -712,6 +865,29 @@ export function createClient(options: ClientOptions): QuantDbClient {
           period: range.period,
         },
         signal: range.signal,
+      });
+    },
+
+    getCryptoHistory: cryptoHistory as QuantDbClient["getCryptoHistory"],
+
+    async getCryptoMarkets(exchange, options = {}) {
+      return call("get", "/api/v1/crypto/markets", {
+        query: { exchange, quote: options.quote },
+        signal: options.signal,
+      });
+    },
+
+    async getCryptoQuote(symbol, options = {}) {
+      return call("get", "/api/v1/realtime/crypto/{exchange}/{pair}", {
+        params: cryptoPathParams(symbol),
+        signal: options.signal,
+      });
+    },
+
+    async getCryptoQuotes(symbols, options = {}) {
+      return call("post", "/api/v1/realtime/crypto/batch", {
+        body: { symbols: symbols.map(cryptoSymbolText) },
+        signal: options.signal,
       });
     },
 
@@ -793,6 +969,13 @@ export function createClient(options: ClientOptions): QuantDbClient {
       return call("get", "/api/v1/cache/coverage/{symbol}", {
         params: { symbol },
         query: { kind: options.kind },
+        signal: options.signal,
+      });
+    },
+
+    async getCryptoCacheCoverage(symbol, options = {}) {
+      return call("get", "/api/v1/cache/coverage/crypto/{exchange}/{pair}", {
+        params: cryptoPathParams(symbol),
         signal: options.signal,
       });
     },

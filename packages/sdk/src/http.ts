@@ -44,12 +44,21 @@ interface CallInit<O> {
   signal?: AbortSignal | undefined;
 }
 
-/** A typed call of one API operation. */
-export type Call = <P extends keyof paths, M extends MethodsOf<P>>(
+/**
+ * A typed call of one API operation; `call.text` makes the same call and resolves to the answer's
+ * text as sent (for `format=csv`), not parsed.
+ */
+export type Call = (<P extends keyof paths, M extends MethodsOf<P>>(
   method: M,
   path: P,
   init?: CallInit<OperationOf<P, M>>,
-) => Promise<OkBody<OperationOf<P, M>>>;
+) => Promise<OkBody<OperationOf<P, M>>>) & {
+  text: <P extends keyof paths, M extends MethodsOf<P>>(
+    method: M,
+    path: P,
+    init?: CallInit<OperationOf<P, M>>,
+  ) => Promise<string>;
+};
 
 /** Exponential backoff: 300 ms, 600 ms, 1.2 s, … (each × a random 1-2), at most 10 s. */
 const BACKOFF = { factor: 2, minTimeout: 300, maxTimeout: 10_000, randomize: true } as const;
@@ -144,6 +153,7 @@ export function createTransport(settings: TransportSettings): Call {
     method: string,
     body: string | undefined,
     caller: AbortSignal | undefined,
+    parse: boolean,
   ): Promise<unknown> {
     const timeout = new AbortController();
     let timedOut = false;
@@ -193,6 +203,7 @@ export function createTransport(settings: TransportSettings): Call {
       combined.dispose();
     }
     if (status >= 200 && status < 300) {
+      if (!parse) return text;
       try {
         return JSON.parse(text) as unknown;
       } catch (cause) {
@@ -212,7 +223,7 @@ export function createTransport(settings: TransportSettings): Call {
     throw status >= 500 ? error : new AbortError(error);
   }
 
-  const call = async (method: string, path: string, init: CallInit<unknown> = {}): Promise<unknown> => {
+  const send = async (method: string, path: string, init: CallInit<unknown>, parse: boolean): Promise<unknown> => {
     const filled = fillPath(path, init.params as Record<string, string> | undefined);
     const url = base + filled + queryString(init.query as Record<string, string | undefined> | undefined);
     const verb = method.toUpperCase();
@@ -221,7 +232,7 @@ export function createTransport(settings: TransportSettings): Call {
     const caller = init.signal;
     if (caller?.aborted) throw abortedError(what, caller.reason);
     try {
-      return await pRetry(() => attempt(what, url, verb, body, caller), {
+      return await pRetry(() => attempt(what, url, verb, body, caller, parse), {
         ...BACKOFF,
         retries: settings.retries,
         ...(caller ? { signal: caller } : {}),
@@ -233,5 +244,7 @@ export function createTransport(settings: TransportSettings): Call {
       throw error;
     }
   };
-  return call as Call;
+  const call = (method: string, path: string, init: CallInit<unknown> = {}) => send(method, path, init, true);
+  const text = (method: string, path: string, init: CallInit<unknown> = {}) => send(method, path, init, false);
+  return Object.assign(call, { text }) as unknown as Call;
 }

@@ -1,21 +1,32 @@
 /**
  * @quantdb/sdk: the QuantDB client. `createClient({ baseUrl })` talks to a QuantDB server over
- * `fetch` (Node 20+, Bun, Deno, browsers); the response types are generated from the server's
- * OpenAPI document. The embedded mode (no server) is the package `@quantdb/embedded`.
+ * `fetch` (Node 20+, Bun, Deno, browsers), for A-shares, Hong Kong stocks and crypto spot pairs; the
+ * response types are generated from the server's OpenAPI document. The embedded mode (no server) is
+ * the package `@quantdb/embedded`.
  *
  * @example
  * import { createClient, QuantDbApiError } from "@quantdb/sdk";
  * const client = createClient({ baseUrl: "http://localhost:8000" });
  * const { data } = await client.getHistory("600519", { days: 30, adjust: "qfq" });
+ * const btc = await client.getCryptoHistory("binance:BTC/USDT", { start: "2025-01-01", end: "2025-12-31" });
  */
 export { createClient } from "./client.ts";
-export { MARKETS, type MarketInfo } from "./markets.generated.ts";
+export { isCryptoSymbol, type CryptoPairRef, type CryptoSymbol } from "./crypto.ts";
+export {
+  CRYPTO_MARKET,
+  MARKETS,
+  type CryptoExchange,
+  type CryptoMarketInfo,
+  type MarketInfo,
+} from "./markets.generated.ts";
 export type {
   AssetListOptions,
   AssetSearchOptions,
   JobRunsOptions,
   CalendarOptions,
   ClientOptions,
+  CryptoHistoryOptions,
+  CryptoMarketsOptions,
   DatesRange,
   FetchLike,
   GetManyOptions,

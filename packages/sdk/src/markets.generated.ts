@@ -14,7 +14,7 @@ export interface MarketInfo {
   readonly indexNames: readonly string[];
 }
 
-/** Every market the server serves, in the registry's order. */
+/** Every stock market the server serves, in the registry's order (the crypto market: {@link CRYPTO_MARKET}). */
 export const MARKETS: readonly MarketInfo[] = [
   {
     "id": "CN",
@@ -70,3 +70,50 @@ export const MARKETS: readonly MarketInfo[] = [
     ]
   }
 ];
+
+/** A crypto exchange QuantDB can serve (ccxt id); which ones a server reaches is its configuration. */
+export type CryptoExchange = "binance" | "okx" | "bybit" | "coinbase" | "kraken";
+
+/** The crypto market as the SDK knows it: spot pairs on a few exchanges, every UTC day a session. */
+export interface CryptoMarketInfo {
+  readonly id: "CRYPTO";
+  readonly name: string;
+  /** Dates and times of crypto bars are UTC. */
+  readonly timeZone: "UTC";
+  /** Exchanges (ccxt ids), in the registry's order. */
+  readonly exchanges: readonly CryptoExchange[];
+  /** Bar timeframes: `1d` (UTC day, bars open at 00:00 UTC) and `1h` (bars open on the hour). */
+  readonly timeframes: readonly ("1d" | "1h")[];
+  /**
+   * The symbol form `exchange:BASE/QUOTE` (`-` for `/` accepted), a regex source matched against the trimmed
+   * symbol with {@link CryptoMarketInfo.symbolPatternFlags}; groups `exchange`, `base`, `quote`.
+   */
+  readonly symbolPattern: string;
+  readonly symbolPatternFlags: string;
+  /** How a pair is written in the SDK and CLI (`binance:BTC/USDT`) and in URLs (`binance/BTC-USDT`). */
+  readonly symbolExamples: { readonly sdk: string; readonly url: string };
+}
+
+/** The crypto market. */
+export const CRYPTO_MARKET: CryptoMarketInfo = {
+  "id": "CRYPTO",
+  "name": "Crypto spot pairs (binance, okx, bybit, coinbase, kraken)",
+  "timeZone": "UTC",
+  "exchanges": [
+    "binance",
+    "okx",
+    "bybit",
+    "coinbase",
+    "kraken"
+  ],
+  "timeframes": [
+    "1d",
+    "1h"
+  ],
+  "symbolPattern": "^(?<exchange>[a-z0-9]+):(?<base>[^/\\-\\s]+)[/-](?<quote>[^/\\-\\s]+)$",
+  "symbolPatternFlags": "i",
+  "symbolExamples": {
+    "sdk": "binance:BTC/USDT",
+    "url": "binance/BTC-USDT"
+  }
+};

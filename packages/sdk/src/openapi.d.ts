@@ -509,6 +509,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/historical/crypto/{exchange}/{pair}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Daily or hourly bars of a crypto spot pair
+         * @description OHLCV bars of a crypto spot pair on one exchange (binance, okx, bybit, coinbase, kraken),
+         *     from the exchange's public REST API through ccxt, cached.
+         *
+         *     Time: every UTC day is a session; 1d bars open at 00:00 UTC, 1h bars on the hour. start_date and end_date are
+         *     UTC days; the answer holds every bar opening in them up to now. Days before 2009-01-03 (the first Bitcoin
+         *     block) are no sessions and are never asked for.
+         *
+         *     Caching: only the bars not held yet are fetched, in pages of the exchange's maximum (binance 1000 bars;
+         *     each page is one upstream request in metadata.cache); a repeat or a sub-range makes no upstream call, and
+         *     concurrent requests for the same series make one fetch. Spans the exchange answers with no bar (before the
+         *     pair was listed, an outage) are remembered only when a later request's answer is empty again; until then
+         *     they are served empty and listed in metadata.cache.unconfirmed_empty.
+         *
+         *     Provisional bars: a bar is final one minute after its period ends. Before that it is served with
+         *     provisional=true, never stored, and refetched at most once a minute.
+         *
+         *     Quality gate: every bar of an answer is checked before anything is stored (finite positive prices, low <=
+         *     open, close <= high, volume and amount >= 0, open times on the timeframe's grid, no time twice); an answer
+         *     that is not data (an HTML page, truncated JSON) or fails the gate is 502 UPSTREAM_INVALID and nothing of it
+         *     is stored. Unknown exchange or pair: 400 INVALID_SYMBOL naming the accepted exchanges or the closest pairs.
+         */
+        get: operations["getCryptoHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crypto/markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Spot pairs of a crypto exchange, ranked by 24 h quote volume
+         * @description The spot pairs an exchange lists (ccxt's market list), with each pair's 24 h traded value in
+         *     its quote currency from the exchange's tickers, highest first (pairs without one last). Loaded from the
+         *     exchange once a day (one markets request and one all-tickers request) and shared by every caller; as_of
+         *     says when. quote filters by quote currency (USDT, USD, BTC…).
+         */
+        get: operations["getCryptoMarkets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/crypto/{exchange}/{pair}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 24 h ticker of a crypto spot pair
+         * @description Each exchange's 24 h tickers are fetched in one request (all pairs at once) and the snapshot is
+         *     shared by every request for 5 seconds, so any number of clients cost one upstream request per exchange per
+         *     5 seconds. price is the last trade; open, high, low, volume (base currency) and amount (quote currency)
+         *     cover the exchange's rolling 24 h window; quote_time is the exchange's.
+         *
+         *     Errors: 400 INVALID_SYMBOL for an unknown exchange or pair (naming the closest pairs); 502/504 when the exchange failed.
+         */
+        get: operations["getCryptoQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/crypto/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 24 h tickers of up to 100 crypto pairs
+         * @description Tickers of 1 to 100 pairs, body {"symbols": ["binance:BTC/USDT", ...]}, one shared request per
+         *     exchange. Each exchange's 24 h tickers are fetched in one request (all pairs at once) and the snapshot is
+         *     shared by every request for 5 seconds, so any number of clients cost one upstream request per exchange per
+         *     5 seconds. price is the last trade; open, high, low, volume (base currency) and amount (quote currency)
+         *     cover the exchange's rolling 24 h window; quote_time is the exchange's.
+         *
+         *     Per-symbol outcomes: 200 whenever the request is valid, one entry per symbol in order, with its quote or
+         *     its own error (INVALID_SYMBOL, or the upstream error of its exchange).
+         */
+        post: operations["getCryptoQuotes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stocks/list": {
         parameters: {
             query?: never;
@@ -639,6 +753,23 @@ export interface paths {
         };
         /** What the cache holds, its hit ratio since start, and per-minute activity over the last hour */
         get: operations["getCacheStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/coverage/crypto/{exchange}/{pair}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Held spans of a crypto pair, per timeframe */
+        get: operations["getCryptoCacheCoverage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1356,13 +1487,13 @@ export interface components {
              * @example CN
              * @enum {string}
              */
-            market: "CN" | "HK";
+            market: "CN" | "HK" | "CRYPTO";
             /**
              * @description The exchange's IANA time zone, in which every date and time of this calendar is local
              * @example Asia/Shanghai
              * @enum {string}
              */
-            timezone: "Asia/Shanghai" | "Asia/Hong_Kong";
+            timezone: "Asia/Shanghai" | "Asia/Hong_Kong" | "UTC";
             /**
              * @description First date asked for (after defaults), YYYY-MM-DD
              * @example 2024-01-01
@@ -1426,13 +1557,13 @@ export interface components {
              * @example CN
              * @enum {string}
              */
-            market: "CN" | "HK";
+            market: "CN" | "HK" | "CRYPTO";
             /**
              * @description The exchange's IANA time zone, in which every date and time of this calendar is local
              * @example Asia/Shanghai
              * @enum {string}
              */
-            timezone: "Asia/Shanghai" | "Asia/Hong_Kong";
+            timezone: "Asia/Shanghai" | "Asia/Hong_Kong" | "UTC";
             /**
              * @description The date asked about, YYYY-MM-DD
              * @example 2024-02-09
@@ -1491,7 +1622,7 @@ export interface components {
         };
         CalendarExtension: {
             /** @enum {string} */
-            calendar: "CN" | "HK";
+            calendar: "CN" | "HK" | "CRYPTO";
             /**
              * @description The calendar's horizon after the extension
              * @example 2027-12-31
@@ -2033,6 +2164,219 @@ export interface components {
              */
             force_refresh?: boolean;
         };
+        CryptoHistoryResponse: {
+            /**
+             * @description Unified pair symbol BASE/QUOTE
+             * @example BTC/USDT
+             */
+            symbol: string;
+            /** @example binance */
+            exchange: string;
+            /** @enum {string} */
+            market: "CRYPTO";
+            /** @enum {string} */
+            timeframe: "1d" | "1h";
+            /** @example 2025-01-01 */
+            start_date: string;
+            /** @example 2025-12-31 */
+            end_date: string;
+            data: components["schemas"]["CryptoBar"][];
+            metadata: {
+                count: number;
+                cache: {
+                    /** @description True when no upstream request was made */
+                    hit: boolean;
+                    rows_from_cache: number;
+                    rows_from_upstream: number;
+                    /** @description OHLCV requests made for this answer; each page of a paged fetch counts */
+                    upstream_requests: number;
+                    /** @description Bar periods in the range up to now (every UTC day, or every hour for 1h) */
+                    trading_periods: number;
+                    /** @description Always null for crypto (no adjustment to rebase) */
+                    series_replaced: null;
+                    /** @description Spans the exchange answered with no bar once (before listing, an outage), served empty and not yet remembered: the next request asks again, and a second empty answer makes them held */
+                    unconfirmed_empty: {
+                        /**
+                         * @description First open time, ISO 8601 UTC
+                         * @example 2017-01-01T00:00:00Z
+                         */
+                        start: string;
+                        /**
+                         * @description Last open time, ISO 8601 UTC
+                         * @example 2017-08-16T00:00:00Z
+                         */
+                        end: string;
+                    }[];
+                };
+                units: {
+                    /** @example BTC */
+                    base: string;
+                    /** @example USDT */
+                    quote: string;
+                    /**
+                     * @description Prices are in the quote currency
+                     * @example USDT
+                     */
+                    price: string;
+                    /**
+                     * @description Volumes are in the base currency
+                     * @example BTC
+                     */
+                    volume: string;
+                    /**
+                     * @description Amounts are in the quote currency
+                     * @example USDT
+                     */
+                    amount: string;
+                    /** @enum {string} */
+                    time_zone: "UTC";
+                };
+            };
+        };
+        CryptoBar: {
+            /**
+             * @description The bar's UTC day, YYYY-MM-DD
+             * @example 2025-01-01
+             */
+            date: string;
+            /**
+             * @description The bar's open time, ISO 8601 UTC (1d bars open at 00:00, 1h bars on the hour)
+             * @example 2025-01-01T00:00:00Z
+             */
+            time: string;
+            /**
+             * @description Opening price, quote currency
+             * @example 93576
+             */
+            open: number;
+            /**
+             * @description Highest price, quote currency
+             * @example 95151.15
+             */
+            high: number;
+            /**
+             * @description Lowest price, quote currency
+             * @example 92888
+             */
+            low: number;
+            /**
+             * @description Closing price, quote currency
+             * @example 94591.79
+             */
+            close: number;
+            /**
+             * @description Volume traded, base currency (fractional)
+             * @example 10373.32613
+             */
+            volume: number;
+            /**
+             * @description Traded value, quote currency: the exchange's quote volume (kraken: VWAP × volume); null where the exchange reports none (coinbase)
+             * @example 972206672.2
+             */
+            amount: number | null;
+            /**
+             * @description true for a bar whose period has not ended plus one minute: it may still change, and is never stored
+             * @example false
+             */
+            provisional: boolean;
+        };
+        CryptoMarketsResponse: {
+            exchange: string;
+            /** @description The quote filter applied, or null */
+            quote: string | null;
+            /** @description When the list was loaded from the exchange, ISO 8601 UTC */
+            as_of: string;
+            count: number;
+            markets: components["schemas"]["CryptoMarket"][];
+        };
+        CryptoMarket: {
+            /** @example BTC/USDT */
+            symbol: string;
+            /** @example BTC */
+            base: string;
+            /** @example USDT */
+            quote: string;
+            /**
+             * @description The exchange's own id of the pair
+             * @example BTCUSDT
+             */
+            exchange_symbol: string;
+            /** @description Whether the exchange lists it as trading */
+            active: boolean;
+            /**
+             * @description 24 h traded value in the quote currency when the list was loaded (for ranking); null if unknown
+             * @example 1900000000
+             */
+            quote_volume_24h: number | null;
+        };
+        CryptoQuote: {
+            /** @example BTC/USDT */
+            symbol: string;
+            /** @example binance */
+            exchange: string;
+            /** @enum {string} */
+            market: "CRYPTO";
+            /**
+             * @description Last price, quote currency
+             * @example 67908
+             */
+            price: number | null;
+            /**
+             * @description Price 24 h ago (the exchange's rolling-window open), quote currency
+             * @example 67000
+             */
+            open: number | null;
+            /**
+             * @description 24 h high
+             * @example 68500
+             */
+            high: number | null;
+            /**
+             * @description 24 h low
+             * @example 66800
+             */
+            low: number | null;
+            /**
+             * @description Previous close as the exchange reports it; null if none
+             * @example null
+             */
+            prev_close: number | null;
+            /**
+             * @description price − open of the 24 h window, quote currency
+             * @example 908
+             */
+            change: number | null;
+            /**
+             * @description Change in percent (1.5 means 1.5 %)
+             * @example 1.36
+             */
+            pct_change: number | null;
+            /**
+             * @description Best bid
+             * @example 67907.9
+             */
+            bid: number | null;
+            /**
+             * @description Best ask
+             * @example 67908
+             */
+            ask: number | null;
+            /**
+             * @description 24 h volume, base currency
+             * @example 12000.5
+             */
+            volume: number | null;
+            /**
+             * @description 24 h traded value, quote currency
+             * @example 810000000
+             */
+            amount: number | null;
+            /**
+             * @description The exchange's quote time, ISO 8601 UTC
+             * @example 2026-07-26T23:59:59Z
+             */
+            quote_time: string;
+        };
         StockList: {
             /**
              * @description The market listed
@@ -2491,6 +2835,33 @@ export interface components {
              * @example 2026-08-11
              */
             last_bar: string | null;
+            /** @description The crypto market's share of the cache (issue 17); the totals above are stocks and indices */
+            crypto: {
+                /**
+                 * @description Crypto pairs held (exchange × pair)
+                 * @example 2
+                 */
+                pairs: number;
+                /**
+                 * @description Crypto bars stored (1d and 1h)
+                 * @example 8760
+                 */
+                bars: number;
+                /** @description Held crypto spans */
+                spans: number;
+                /** @description Earliest bar open time held, ISO 8601 UTC */
+                first_bar_time: string | null;
+                /** @description Latest bar open time held, ISO 8601 UTC */
+                last_bar_time: string | null;
+                requests: {
+                    /** @description Crypto history requests answered since start */
+                    total: number;
+                    /** @description Of those, answered without an upstream request */
+                    hits: number;
+                    /** @description Crypto OHLCV requests made since start */
+                    upstream_calls: number;
+                };
+            };
             requests: {
                 /** @description History requests answered since this process started */
                 total: number;
@@ -2559,6 +2930,32 @@ export interface components {
                     };
                 }[];
             };
+        };
+        CryptoCacheCoverage: {
+            /** @example BTC/USDT */
+            symbol: string;
+            /** @example binance */
+            exchange: string;
+            /** @enum {string} */
+            market: "CRYPTO";
+            spans: {
+                /** @enum {string} */
+                timeframe: "1d" | "1h";
+                /**
+                 * @description First bar open time, ISO 8601 UTC
+                 * @example 2025-01-01T00:00:00Z
+                 */
+                start: string;
+                /**
+                 * @description Last bar open time, ISO 8601 UTC
+                 * @example 2025-12-31T00:00:00Z
+                 */
+                end: string;
+                /** @description Bars the exchange had for the span; 0 = a confirmed empty span */
+                bars: number;
+                /** @description When the span was fetched, ISO 8601 UTC */
+                fetched_at: string;
+            }[];
         };
         CacheCoverage: {
             /** @example 600519 */
@@ -2742,7 +3139,7 @@ export interface components {
              */
             job: string;
             /**
-             * @description Calendar the run covers: CN (SH, SZ, BJ) or HK
+             * @description Calendar the run covers: CN (SH, SZ, BJ), HK, or CRYPTO (the UTC day that ended)
              * @example CN
              */
             scope: string;
@@ -4505,6 +4902,605 @@ export interface operations {
             };
         };
     };
+    getCryptoHistory: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, YYYYMMDD or YYYY-MM-DD. Default: 365 days (1d) or 6 days (1h) before end_date. */
+                start_date?: string;
+                /** @description Last UTC day (inclusive), YYYYMMDD or YYYY-MM-DD. Default: today (UTC). Nothing after now is served. */
+                end_date?: string;
+                /** @description Bar length: 1d (default; bars open at 00:00 UTC) or 1h (bars open on the hour, UTC) */
+                timeframe?: string;
+                /** @description json (default): bars as objects in `data`. columns: one array per field in `columns` (media type application/vnd.quantdb.columns+json). csv: a header line then one line per bar (no metadata). */
+                format?: "json" | "columns" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description Exchange (ccxt id): binance, okx, bybit, coinbase, kraken (those this server is configured for) */
+                exchange: string;
+                /** @description Spot pair as BASE-QUOTE (in the SDK and CLI: exchange:BASE/QUOTE) */
+                pair: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bars in ascending time order, in the format asked for; weak ETag, 304 on If-None-Match */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoHistoryResponse"];
+                    "application/vnd.quantdb.columns+json": {
+                        /**
+                         * @description Unified pair symbol BASE/QUOTE
+                         * @example BTC/USDT
+                         */
+                        symbol: string;
+                        /** @example binance */
+                        exchange: string;
+                        /** @enum {string} */
+                        market: "CRYPTO";
+                        /** @enum {string} */
+                        timeframe: "1d" | "1h";
+                        /** @example 2025-01-01 */
+                        start_date: string;
+                        /** @example 2025-12-31 */
+                        end_date: string;
+                        metadata: {
+                            count: number;
+                            cache: {
+                                /** @description True when no upstream request was made */
+                                hit: boolean;
+                                rows_from_cache: number;
+                                rows_from_upstream: number;
+                                /** @description OHLCV requests made for this answer; each page of a paged fetch counts */
+                                upstream_requests: number;
+                                /** @description Bar periods in the range up to now (every UTC day, or every hour for 1h) */
+                                trading_periods: number;
+                                /** @description Always null for crypto (no adjustment to rebase) */
+                                series_replaced: null;
+                                /** @description Spans the exchange answered with no bar once (before listing, an outage), served empty and not yet remembered: the next request asks again, and a second empty answer makes them held */
+                                unconfirmed_empty: {
+                                    /**
+                                     * @description First open time, ISO 8601 UTC
+                                     * @example 2017-01-01T00:00:00Z
+                                     */
+                                    start: string;
+                                    /**
+                                     * @description Last open time, ISO 8601 UTC
+                                     * @example 2017-08-16T00:00:00Z
+                                     */
+                                    end: string;
+                                }[];
+                            };
+                            units: {
+                                /** @example BTC */
+                                base: string;
+                                /** @example USDT */
+                                quote: string;
+                                /**
+                                 * @description Prices are in the quote currency
+                                 * @example USDT
+                                 */
+                                price: string;
+                                /**
+                                 * @description Volumes are in the base currency
+                                 * @example BTC
+                                 */
+                                volume: string;
+                                /**
+                                 * @description Amounts are in the quote currency
+                                 * @example USDT
+                                 */
+                                amount: string;
+                                /** @enum {string} */
+                                time_zone: "UTC";
+                            };
+                        };
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified: the answer's ETag matches If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCryptoMarkets: {
+        parameters: {
+            query: {
+                /** @description Exchange (ccxt id) */
+                exchange: string;
+                /** @description Only pairs quoted in this currency */
+                quote?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pairs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoMarketsResponse"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCryptoQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Exchange (ccxt id): binance, okx, bybit, coinbase, kraken (those this server is configured for) */
+                exchange: string;
+                /** @description Spot pair as BASE-QUOTE (in the SDK and CLI: exchange:BASE/QUOTE) */
+                pair: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticker and the request's cache accounting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoQuote"] & {
+                        cache: {
+                            /** @description True when the exchange's ticker snapshot was reused (no request) */
+                            hit: boolean;
+                            upstream_requests: number;
+                            /** @description When the snapshot served was fetched, ISO 8601 UTC */
+                            fetched_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCryptoQuotes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description 1 to 100 pairs as exchange:BASE/QUOTE
+                     * @example [
+                     *       "binance:BTC/USDT",
+                     *       "binance:ETH/USDT"
+                     *     ]
+                     */
+                    symbols: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description One entry per requested symbol */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /**
+                             * @description The symbol as requested
+                             * @example binance:BTC/USDT
+                             */
+                            symbol: string;
+                            /** @description The ticker, or null when error is set */
+                            quote: components["schemas"]["CryptoQuote"] | null;
+                            error: {
+                                /**
+                                 * @description Stable machine-readable error code (the list is core's ERROR_CODES)
+                                 * @example INVALID_SYMBOL
+                                 * @enum {string}
+                                 */
+                                code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
+                                /**
+                                 * @description What went wrong, for people
+                                 * @example Invalid symbol 'ABC': not a recognised stock symbol.
+                                 */
+                                message: string;
+                                /**
+                                 * @description HTTP status, repeated
+                                 * @example 400
+                                 */
+                                status: number;
+                                /** @description Extra facts about the error (the offending value, accepted values) */
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                        }[];
+                        metadata: {
+                            count: number;
+                            ok: number;
+                            failed: number;
+                            upstream_requests: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getStockList: {
         parameters: {
             query?: {
@@ -4994,6 +5990,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CacheStats"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCryptoCacheCoverage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Exchange (ccxt id): binance, okx, bybit, coinbase, kraken (those this server is configured for) */
+                exchange: string;
+                /** @description Spot pair as BASE-QUOTE (in the SDK and CLI: exchange:BASE/QUOTE) */
+                pair: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Spans */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoCacheCoverage"];
                 };
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */

@@ -6,11 +6,19 @@
  * Units used throughout: prices, `change` and `amount` in the trading currency (CNY for SH/SZ/BJ,
  * HKD for HK; index levels in points), `volume` in shares (A-share lots of 100 already converted),
  * `pct_change` / `amplitude` / `turnover_rate` in percent (1.5 = 1.5 %), dates as exchange-local
- * `YYYY-MM-DD` (Asia/Shanghai, Asia/Hong_Kong), instants as ISO 8601 UTC strings.
+ * `YYYY-MM-DD` (Asia/Shanghai, Asia/Hong_Kong), instants as ISO 8601 UTC strings. Crypto pairs:
+ * prices and `amount` in the pair's quote currency (USDT for BTC/USDT), `volume` in its base currency
+ * (BTC, fractional), dates UTC days.
  */
-import type { components } from "./openapi.d.ts";
+import type { components, operations } from "./openapi.d.ts";
 
 type Schemas = components["schemas"];
+/** The JSON body of an operation's 200 answer. */
+type OkJson<K extends keyof operations> = operations[K] extends {
+  responses: { 200: { content: { "application/json": infer T } } };
+}
+  ? T
+  : never;
 
 /**
  * Bars of a stock or an index (`GET /api/v1/historical/stock/{symbol}`,
@@ -98,7 +106,7 @@ export type CalendarSession = Schemas["CalendarSession"];
  * One date on a calendar (`GET /api/v1/calendar/{market}/sessions/{date}`): whether it is a session, its neighbours.
  */
 export type CalendarDate = Schemas["CalendarDate"];
-/** Calendar: `"CN"` (A-shares: SSE, SZSE, BSE) or `"HK"` (HKEX). */
+/** Calendar: `"CN"` (A-shares: SSE, SZSE, BSE), `"HK"` (HKEX) or `"CRYPTO"` (every UTC day, 00:00-24:00). */
 export type CalendarMarket = TradingCalendar["market"];
 /** Outcome of a calendar extension (admin). */
 export type CalendarExtension = Schemas["CalendarExtension"];
@@ -132,6 +140,57 @@ export type ApiKey = Schemas["ApiKey"];
 export type CreatedApiKey = Schemas["CreatedApiKey"];
 /** Every API key, newest first (`GET /api/v1/keys`). */
 export type ApiKeyList = Schemas["ApiKeyList"];
+
+/**
+ * Bars of a crypto spot pair (`GET /api/v1/historical/crypto/{exchange}/{pair}`): `symbol` is the
+ * unified `BASE/QUOTE`, `data` in ascending time order, `metadata.units` names the base and quote
+ * currencies (`time_zone` is always `"UTC"`).
+ * @example const h: CryptoHistory = await client.getCryptoHistory("binance:BTC/USDT", { start: "2025-01-01" });
+ */
+export type CryptoHistory = Schemas["CryptoHistoryResponse"];
+/**
+ * One crypto bar: `date` the UTC day, `time` the open time (ISO 8601 UTC; 1d bars open at 00:00, 1h
+ * bars on the hour); `open`/`high`/`low`/`close` in the quote currency; `volume` in the base currency
+ * (fractional); `amount` the traded value in the quote currency, `null` where the exchange reports
+ * none (coinbase); `provisional: true` while the bar's period has not ended plus one minute.
+ */
+export type CryptoBar = Schemas["CryptoBar"];
+/** Crypto bar timeframe: `"1d"` (UTC day) or `"1h"`. */
+export type CryptoTimeframe = CryptoHistory["timeframe"];
+/**
+ * {@link CryptoHistory} with `format: "columns"`: the bars as one array per field in `columns`
+ * (for data frames) instead of `data`.
+ */
+export type CryptoHistoryColumns = Omit<CryptoHistory, "data"> & {
+  columns: { [K in keyof CryptoBar]: CryptoBar[K][] };
+};
+/**
+ * An exchange's spot pairs (`GET /api/v1/crypto/markets`), highest 24 h quote volume first; loaded
+ * from the exchange once a day (`as_of`, ISO 8601 UTC).
+ */
+export type CryptoMarketList = Schemas["CryptoMarketsResponse"];
+/** One listed pair: unified and exchange symbol, whether it trades, 24 h traded value in its quote currency. */
+export type CryptoMarketListEntry = Schemas["CryptoMarket"];
+/**
+ * A 24 h ticker of a pair: prices in the quote currency, `volume` in the base currency, `amount` in
+ * the quote currency, `pct_change` in percent, `quote_time` ISO 8601 UTC (the exchange's).
+ */
+export type CryptoQuote = Schemas["CryptoQuote"];
+/**
+ * The answer of `GET /api/v1/realtime/crypto/{exchange}/{pair}`: a {@link CryptoQuote} plus `cache`
+ * (`hit`: the exchange's ticker snapshot was reused; `fetched_at`: when that snapshot was fetched).
+ */
+export type CryptoQuoteAnswer = OkJson<"getCryptoQuote">;
+/**
+ * Answer of `POST /api/v1/realtime/crypto/batch`: one entry per requested symbol, in order, each with
+ * a `quote` or an `error`.
+ */
+export type CryptoQuoteBatch = OkJson<"getCryptoQuotes">;
+/**
+ * Held spans of a crypto pair per timeframe (`GET /api/v1/cache/coverage/crypto/{exchange}/{pair}`):
+ * first and last bar open times ISO 8601 UTC.
+ */
+export type CryptoCacheCoverage = Schemas["CryptoCacheCoverage"];
 
 /** The API's error envelope: `{ error: { code, message, status, details? } }`. */
 export type ErrorEnvelope = Schemas["Error"];

@@ -43,6 +43,11 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   clearCacheSymbol: "clearSymbolCache",
   refreshCache: "refreshCache",
   getAktoolsPublic: null,
+  getCryptoHistory: "getCryptoHistory",
+  getCryptoMarkets: "getCryptoMarkets",
+  getCryptoQuote: "getCryptoQuote",
+  getCryptoQuotes: "getCryptoQuotes",
+  getCryptoCacheCoverage: "getCryptoCacheCoverage",
 };
 
 describe("generated OpenAPI artefacts", () => {

@@ -13,6 +13,18 @@ import {
   type CalendarMarket,
   type ClientOptions,
   type CompanyInfo,
+  type CryptoBar,
+  type CryptoExchange,
+  type CryptoHistory,
+  type CryptoHistoryColumns,
+  type CryptoMarketList,
+  type CryptoMarketListEntry,
+  type CryptoPairRef,
+  type CryptoQuote,
+  type CryptoQuoteAnswer,
+  type CryptoQuoteBatch,
+  type CryptoSymbol,
+  type CryptoTimeframe,
   type DailyBar,
   type FetchLike,
   type FinancialSummary,
@@ -95,7 +107,36 @@ describe("method return types are the generated schemas", () => {
     expectTypeOf(client.refreshCache).returns.resolves.toEqualTypeOf<Schemas["CacheRefresh"]>();
     expectTypeOf(client.getVersion).returns.resolves.toEqualTypeOf<Schemas["Version"]>();
     expectTypeOf(client.getHealth).returns.resolves.toEqualTypeOf<Schemas["Health"]>();
-    expectTypeOf<CalendarMarket>().toEqualTypeOf<"CN" | "HK">();
+    expectTypeOf<CalendarMarket>().toEqualTypeOf<"CN" | "HK" | "CRYPTO">();
+  });
+
+  it("crypto", () => {
+    expectTypeOf(client.getCryptoHistory("binance:BTC/USDT")).resolves.toEqualTypeOf<CryptoHistory>();
+    expectTypeOf(
+      client.getCryptoHistory({ exchange: "binance", pair: "BTC/USDT" }, { format: "json", timeframe: "1h" }),
+    ).resolves.toEqualTypeOf<CryptoHistory>();
+    expectTypeOf(
+      client.getCryptoHistory("binance:BTC/USDT", { format: "columns" }),
+    ).resolves.toEqualTypeOf<CryptoHistoryColumns>();
+    expectTypeOf(client.getCryptoHistory("binance:BTC/USDT", { format: "csv" })).resolves.toEqualTypeOf<string>();
+    expectTypeOf<CryptoHistory>().toEqualTypeOf<
+      paths["/api/v1/historical/crypto/{exchange}/{pair}"]["get"]["responses"][200]["content"]["application/json"]
+    >();
+    expectTypeOf<CryptoHistory["data"]>().toEqualTypeOf<CryptoBar[]>();
+    expectTypeOf<CryptoBar["amount"]>().toEqualTypeOf<number | null>();
+    expectTypeOf<CryptoHistoryColumns["columns"]["close"]>().toEqualTypeOf<number[]>();
+    expectTypeOf<CryptoHistory["metadata"]["units"]["time_zone"]>().toEqualTypeOf<"UTC">();
+    expectTypeOf<CryptoTimeframe>().toEqualTypeOf<"1d" | "1h">();
+    expectTypeOf(client.getCryptoMarkets).returns.resolves.toEqualTypeOf<CryptoMarketList>();
+    expectTypeOf<CryptoMarketList["markets"]>().toEqualTypeOf<CryptoMarketListEntry[]>();
+    expectTypeOf(client.getCryptoQuote).returns.resolves.toEqualTypeOf<CryptoQuoteAnswer>();
+    expectTypeOf<CryptoQuoteAnswer>().toExtend<CryptoQuote>();
+    expectTypeOf<CryptoQuoteAnswer["cache"]["fetched_at"]>().toEqualTypeOf<string>();
+    expectTypeOf(client.getCryptoQuotes).returns.resolves.toEqualTypeOf<CryptoQuoteBatch>();
+    expectTypeOf(client.getCryptoCacheCoverage).returns.resolves.toEqualTypeOf<Schemas["CryptoCacheCoverage"]>();
+    expectTypeOf<CryptoQuoteBatch["data"][number]["quote"]>().toEqualTypeOf<CryptoQuote | null>();
+    expectTypeOf<CryptoExchange>().toEqualTypeOf<"binance" | "okx" | "bybit" | "coinbase" | "kraken">();
+    expectTypeOf<CryptoSymbol>().toEqualTypeOf<string | CryptoPairRef>();
   });
 });
 
@@ -124,6 +165,21 @@ describe("method options", () => {
     void client.getCalendar("US");
     // @ts-expect-error the stock list needs SH, SZ, BJ or HK
     void client.getStockList("NYSE");
+  });
+
+  it("crypto history takes dates, a timeframe and a format", () => {
+    void client.getCryptoHistory("binance:BTC/USDT", { start: "2025-01-01", end: "20251231", timeframe: "1d" });
+    void client.getCryptoQuotes(["binance:BTC/USDT", { exchange: "okx", pair: "ETH-USDT" }]);
+    void client.getCryptoMarkets("binance", { quote: "USDT" });
+    void client.getCalendar("CRYPTO", { start: "2025-01-01" });
+    // @ts-expect-error timeframes are 1d and 1h
+    void client.getCryptoHistory("binance:BTC/USDT", { timeframe: "5m" });
+    // @ts-expect-error formats are json, columns and csv
+    void client.getCryptoHistory("binance:BTC/USDT", { format: "parquet" });
+    // @ts-expect-error a pair object needs its exchange
+    void client.getCryptoQuote({ pair: "BTC/USDT" });
+    // @ts-expect-error crypto bars are never adjusted
+    void client.getCryptoHistory("binance:BTC/USDT", { adjust: "qfq" });
   });
 });
 

@@ -5,7 +5,8 @@
  * refetches a held span. Symbols run one after another: the upstream policy's rate budget applies
  * to every call as it does for the API. While a QuantDB server holds the embedded data directory,
  * the same loop asks that server (its history and stock-list endpoints, as its local admin), which
- * then fetches and stores exactly as it would for any client.
+ * then fetches and stores exactly as it would for any client. Crypto pairs (`binance:BTC/USDT`) go
+ * through the crypto service (or the server's crypto history endpoint) the same way, per `--timeframe`.
  */
 import { parseDateParam } from "@quantdb/core/params";
 import { parseAdjust } from "@quantdb/core/history";
@@ -14,6 +15,15 @@ import { calendarFor } from "@quantdb/core/calendar";
 import { localTime } from "@quantdb/core/dates";
 import { instrumentKey } from "@quantdb/core/markets";
 import { parseStockSymbol, type StockSymbol } from "@quantdb/core/symbols";
+import {
+  formatCryptoSymbol,
+  looksLikeCryptoSymbol,
+  pairPath,
+  parseCryptoSymbol,
+  parseTimeframe,
+  type CryptoPair,
+  type Timeframe,
+} from "@quantdb/core/crypto";
 import type { Command } from "commander";
 import { CliError, type Output } from "../output.ts";
 import { createProgress, type ProgressState } from "../progress.ts";
@@ -30,6 +40,17 @@ interface BackfillOptions {
   from: string;
   to?: string;
   adjust?: string;
+  timeframe?: string;
+}
+
+/** One thing to backfill: a stock (daily bars per `--adjust`) or a crypto pair (bars per `--timeframe`). */
+type Target = { kind: "stock"; symbol: StockSymbol } | { kind: "crypto"; pair: CryptoPair };
+
+/** What one backfilled series reports. */
+interface Filled {
+  bars: number;
+  upstreamRequests: number;
+  hit: boolean;
 }
 
 function splitList(text: string): string[] {
@@ -47,15 +68,22 @@ interface BackfillBackend {
   stockList(
     market: ListMarket,
   ): Promise<{ total: number; snapshotDate: string; stale: boolean; stocks: Pick<StockListEntry, "symbol">[] }>;
-  dailyBars(
-    symbol: StockSymbol,
-    adjust: Adjust,
-    start: string,
-    end: string,
-    signal: AbortSignal,
-  ): Promise<{ bars: number; upstreamRequests: number; hit: boolean }>;
+  dailyBars(symbol: StockSymbol, adjust: Adjust, start: string, end: string, signal: AbortSignal): Promise<Filled>;
+  /** Bars of a crypto pair over UTC days `start`..`end`. */
+  cryptoBars(pair: CryptoPair, timeframe: Timeframe, start: string, end: string, signal: AbortSignal): Promise<Filled>;
   close(): Promise<void>;
 }
+
+/** What a history answer's metadata says about one backfilled series. */
+interface HistoryAnswer {
+  metadata: { count: number; cache: { hit: boolean; upstream_requests: number } };
+}
+
+const filledOf = (answer: HistoryAnswer): Filled => ({
+  bars: answer.metadata.count,
+  upstreamRequests: answer.metadata.cache.upstream_requests,
+  hit: answer.metadata.cache.hit,
+});
 
 /** The backfill asks the running server: its history endpoint stores what it fetches, as for any client. */
 function serverBackend(server: RunningServer, clock: Clock): BackfillBackend {
@@ -73,35 +101,42 @@ function serverBackend(server: RunningServer, clock: Clock): BackfillBackend {
     },
     async dailyBars(symbol, adjust, start, end, signal) {
       const query = new URLSearchParams({ start_date: start, end_date: end, adjust });
-      const answer = await callServer<{
-        metadata: { count: number; cache: { hit: boolean; upstream_requests: number } };
-      }>(server, "GET", `/api/v1/historical/stock/${symbol.code}.${symbol.market}?${query}`, { signal });
-      return {
-        bars: answer.metadata.count,
-        upstreamRequests: answer.metadata.cache.upstream_requests,
-        hit: answer.metadata.cache.hit,
-      };
+      const path = `/api/v1/historical/stock/${symbol.code}.${symbol.market}?${query}`;
+      return filledOf(await callServer<HistoryAnswer>(server, "GET", path, { signal }));
+    },
+    async cryptoBars(pair, timeframe, start, end, signal) {
+      const query = new URLSearchParams({ start_date: start, end_date: end, timeframe });
+      const path = `/api/v1/historical/crypto/${pair.exchange}/${encodeURIComponent(pairPath(pair))}?${query}`;
+      return filledOf(await callServer<HistoryAnswer>(server, "GET", path, { signal }));
     },
     close: async () => {},
   };
 }
 
-async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions, out: Output): Promise<StockSymbol[]> {
-  if (options.symbols && options.list) throw new CliError("give either --symbols or --list, not both");
-  if (options.symbols) {
-    const seen = new Map<string, StockSymbol>();
-    for (const text of splitList(options.symbols)) {
-      try {
-        const symbol = parseStockSymbol(text);
-        seen.set(instrumentKey(symbol), symbol);
-      } catch (error) {
-        throw new CliError((error as Error).message);
+/** The targets `--symbols` names (stocks and crypto pairs, duplicates once), in order. */
+function parseTargets(text: string): Target[] {
+  const seen = new Map<string, Target>();
+  for (const item of splitList(text)) {
+    try {
+      if (looksLikeCryptoSymbol(item)) {
+        const pair = parseCryptoSymbol(item);
+        seen.set(`crypto:${formatCryptoSymbol(pair)}`, { kind: "crypto", pair });
+      } else {
+        const symbol = parseStockSymbol(item);
+        seen.set(instrumentKey(symbol), { kind: "stock", symbol });
       }
+    } catch (error) {
+      throw new CliError((error as Error).message);
     }
-    return [...seen.values()];
   }
-  if (!options.list) throw new CliError("give --symbols 600519,00700 or --list SH,SZ,HK");
-  const symbols: StockSymbol[] = [];
+  return [...seen.values()];
+}
+
+async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions, out: Output): Promise<Target[]> {
+  if (options.symbols && options.list) throw new CliError("give either --symbols or --list, not both");
+  if (options.symbols) return parseTargets(options.symbols);
+  if (!options.list) throw new CliError("give --symbols 600519,00700,binance:BTC/USDT or --list SH,SZ,HK");
+  const symbols: Target[] = [];
   for (const market of splitList(options.list).map((m) => m.toUpperCase())) {
     if (!(LIST_MARKETS as readonly string[]).includes(market))
       throw new CliError(`unknown market '${market}' in --list: expected ${LIST_MARKETS.join(", ")}`);
@@ -109,7 +144,7 @@ async function resolveSymbols(backend: BackfillBackend, options: BackfillOptions
     out.info(`${market}: ${list.total} stocks (snapshot ${list.snapshotDate}${list.stale ? ", stale" : ""})`);
     for (const entry of list.stocks) {
       try {
-        symbols.push(parseStockSymbol(`${entry.symbol}.${market}`));
+        symbols.push({ kind: "stock", symbol: parseStockSymbol(`${entry.symbol}.${market}`) });
       } catch {
         // funds or other non-stock codes in a list: skipped
       }
@@ -123,19 +158,25 @@ export function registerBackfill(program: Command, out: Output): void {
   program
     .command("backfill")
     .description("fill coverage gaps for many symbols (resumable: held spans are never refetched)")
-    .option("--symbols <list>", "comma-separated symbols, e.g. 600519,000001,00700")
+    .option(
+      "--symbols <list>",
+      "comma-separated symbols: stocks and crypto pairs (exchange:BASE/QUOTE), e.g. 600519,00700,binance:BTC/USDT",
+    )
     .option("--list <markets>", "every stock of these markets' stock lists, e.g. SH,SZ,HK")
-    .requiredOption("--from <date>", "first date, YYYY-MM-DD or YYYYMMDD")
-    .option("--to <date>", "last date (default: today on each exchange)")
-    .option("--adjust <adjust>", '"" (unadjusted, default), qfq or hfq', "")
+    .requiredOption("--from <date>", "first date, YYYY-MM-DD or YYYYMMDD (a UTC day for crypto pairs)")
+    .option("--to <date>", "last date (default: today on each exchange; UTC for crypto pairs)")
+    .option("--adjust <adjust>", '"" (unadjusted, default), qfq or hfq (stocks)', "")
+    .option("--timeframe <timeframe>", "bars of crypto pairs: 1d (default) or 1h")
     .action(async (options: BackfillOptions) => {
       let from: string;
       let to: string | undefined;
       let adjust: ReturnType<typeof parseAdjust>;
+      let timeframe: Timeframe;
       try {
         from = parseDateParam("from", options.from);
         to = options.to ? parseDateParam("to", options.to) : undefined;
         adjust = parseAdjust(options.adjust);
+        timeframe = parseTimeframe(options.timeframe);
       } catch (error) {
         throw new CliError((error as Error).message);
       }
@@ -162,6 +203,22 @@ export function registerBackfill(program: Command, out: Output): void {
               hit: result.cache.hit,
             };
           },
+          async cryptoBars(pair, timeframe, start, end, signal) {
+            const { crypto } = system.services;
+            const query = crypto.parseQuery({
+              exchange: pair.exchange,
+              pair: pairPath(pair),
+              start_date: start,
+              end_date: end,
+              timeframe,
+            });
+            const result = await crypto.getBars(query, { signal });
+            return {
+              bars: result.bars.length,
+              upstreamRequests: result.cache.upstream_requests,
+              hit: result.cache.hit,
+            };
+          },
           close: () => system.close(),
         };
       }
@@ -176,21 +233,32 @@ export function registerBackfill(program: Command, out: Output): void {
       process.once("SIGTERM", onSignal);
       try {
         const symbols = await resolveSymbols(backend, options, out);
+        const pairs = symbols.filter((t) => t.kind === "crypto").length;
+        if (options.timeframe !== undefined && pairs === 0)
+          throw new CliError("--timeframe applies to crypto pairs (exchange:BASE/QUOTE) only");
+        const settings = [...(adjust ? [adjust] : []), ...(pairs > 0 ? [`crypto ${timeframe}`] : [])];
         out.info(
-          `backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}${adjust ? ` (${adjust})` : ""}; ` +
-            `${backend.label}`,
+          `backfill ${symbols.length} symbol(s) ${from} → ${to ?? "today"}` +
+            `${settings.length > 0 ? ` (${settings.join(", ")})` : ""}; ${backend.label}`,
         );
         const state: ProgressState = { done: 0, total: symbols.length, bars: 0, calls: 0, failed: 0 };
         const progress = createProgress(symbols.length, out.interactive, (line) => out.line(line));
         const failures: string[] = [];
-        for (const symbol of symbols) {
+        for (const target of symbols) {
           if (interrupted) break;
-          const end = to ?? localTime(backend.clock.now(), calendarFor(symbol.market).timeZone).date;
-          const label = `${symbol.code}.${symbol.market}`;
+          const timeZone = target.kind === "crypto" ? "UTC" : calendarFor(target.symbol.market).timeZone;
+          const end = to ?? localTime(backend.clock.now(), timeZone).date;
+          const label =
+            target.kind === "crypto"
+              ? formatCryptoSymbol(target.pair)
+              : `${target.symbol.code}.${target.symbol.market}`;
           let detail: string;
           try {
             if (from > end) throw new CliError(`--from ${from} is after today (${end})`);
-            const result = await backend.dailyBars(symbol, adjust, from, end, abort.signal);
+            const result =
+              target.kind === "crypto"
+                ? await backend.cryptoBars(target.pair, timeframe, from, end, abort.signal)
+                : await backend.dailyBars(target.symbol, adjust, from, end, abort.signal);
             state.bars += result.bars;
             state.calls += result.upstreamRequests;
             detail = `${result.bars} bars, ${result.upstreamRequests} upstream call(s)${result.hit ? " (held)" : ""}`;

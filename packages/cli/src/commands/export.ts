@@ -1,8 +1,18 @@
 /**
  * `quantdb export`: write exactly what the API serves for the same parameters (the same history
  * service call, so gaps are fetched and cached as for a request) to CSV, Parquet or Arrow IPC.
+ * Stocks and indices in QuantDB's CSV layout; crypto pairs (`binance:BTC/USDT`) in the crypto layout
+ * (the pair, then the crypto history endpoint's bar fields).
  */
 import { writeFileSync } from "node:fs";
+import {
+  isoTime,
+  looksLikeCryptoSymbol,
+  parseCryptoSymbol,
+  pairPath,
+  utcDate,
+  type CryptoHistoryResult,
+} from "@quantdb/core/crypto";
 import { parseHistoryQuery, type HistoryResult } from "@quantdb/core/history";
 import { QUANTDB_CSV_HEADER } from "@quantdb/core/ingest";
 import { Bool, Float64, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from "apache-arrow";
@@ -16,8 +26,32 @@ import { openSystem } from "../system.ts";
 export const EXPORT_FORMATS = ["csv", "parquet", "arrow"] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/**
+ * Columns of a crypto export: the pair (`BTC/USDT`), its exchange and the timeframe, then the bar
+ * fields of `GET /api/v1/historical/crypto/{exchange}/{pair}` (times UTC, prices and amount in the
+ * quote currency, volume in the base currency).
+ */
+const CRYPTO_EXPORT_HEADER = [
+  "symbol",
+  "exchange",
+  "timeframe",
+  "date",
+  "time",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "amount",
+  "provisional",
+] as const;
+
+type Cell = string | number | boolean | null;
+
 /** One exported row: the API's bar plus which series it belongs to (QuantDB's CSV layout). */
-export type ExportRow = Record<(typeof QUANTDB_CSV_HEADER)[number], string | number | boolean | null>;
+export type ExportRow = Record<(typeof QUANTDB_CSV_HEADER)[number], Cell>;
+/** One exported crypto row. */
+type CryptoExportRow = Record<(typeof CRYPTO_EXPORT_HEADER)[number], Cell>;
 
 function rowsOf(result: HistoryResult): ExportRow[] {
   return result.bars.map((bar) => ({
@@ -40,15 +74,36 @@ function rowsOf(result: HistoryResult): ExportRow[] {
   }));
 }
 
-const STRING_COLUMNS = new Set(["symbol", "market", "adjust", "date"]);
+function cryptoRowsOf(result: CryptoHistoryResult): CryptoExportRow[] {
+  return result.bars.map((bar) => ({
+    symbol: result.pair.symbol,
+    exchange: result.pair.exchange,
+    timeframe: result.timeframe,
+    date: utcDate(bar.time),
+    time: isoTime(bar.time),
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    volume: bar.volume,
+    amount: bar.amount,
+    provisional: bar.provisional,
+  }));
+}
+
+const STRING_COLUMNS = new Set(["symbol", "market", "adjust", "date", "exchange", "timeframe", "time"]);
 
 /**
  * The rows as an Arrow table: strings as Utf8, prices and counts as Float64 (nullable), provisional and partial as
  * Bool.
+ * @param names - the columns, in order: QuantDB's CSV layout (default) or the crypto layout.
  */
-export function arrowTable(rows: readonly ExportRow[]): Table {
+export function arrowTable(
+  rows: readonly Record<string, Cell>[],
+  names: readonly string[] = QUANTDB_CSV_HEADER,
+): Table {
   const columns: Record<string, Vector> = {};
-  for (const name of QUANTDB_CSV_HEADER) {
+  for (const name of names) {
     const values = rows.map((row) => row[name]);
     const type = STRING_COLUMNS.has(name)
       ? new Utf8()
@@ -60,15 +115,19 @@ export function arrowTable(rows: readonly ExportRow[]): Table {
   return new Table(columns);
 }
 
-async function encode(format: ExportFormat, rows: readonly ExportRow[]): Promise<Uint8Array | string> {
+async function encode(
+  format: ExportFormat,
+  rows: readonly Record<string, Cell>[],
+  columns: readonly string[],
+): Promise<Uint8Array | string> {
   if (format === "csv") {
-    return stringify(rows as ExportRow[], {
+    return stringify(rows as Record<string, Cell>[], {
       header: true,
-      columns: [...QUANTDB_CSV_HEADER],
+      columns: [...columns],
       cast: { boolean: (v) => (v ? "true" : "false") },
     });
   }
-  const ipc = tableToIPC(arrowTable(rows), format === "arrow" ? "file" : "stream");
+  const ipc = tableToIPC(arrowTable(rows, columns), format === "arrow" ? "file" : "stream");
   if (format === "arrow") return ipc;
   const parquet = await import("parquet-wasm");
   const table = parquet.Table.fromIPCStream(ipc);
@@ -80,12 +139,16 @@ export function registerExport(program: Command, out: Output): void {
   program
     .command("export")
     .description("write bars exactly as the API serves them to CSV, Parquet or Arrow")
-    .requiredOption("--symbols <list>", "comma-separated symbols, e.g. 600519,00700")
-    .requiredOption("--from <date>", "first date, YYYY-MM-DD or YYYYMMDD")
+    .requiredOption(
+      "--symbols <list>",
+      "comma-separated symbols, e.g. 600519,00700, or crypto pairs, e.g. binance:BTC/USDT,binance:ETH/USDT",
+    )
+    .requiredOption("--from <date>", "first date, YYYY-MM-DD or YYYYMMDD (a UTC day for crypto pairs)")
     .requiredOption("--to <date>", "last date")
-    .option("--adjust <adjust>", '"" (unadjusted, default), qfq or hfq', "")
-    .option("--period <period>", "daily (default), weekly or monthly", "daily")
+    .option("--adjust <adjust>", '"" (unadjusted, default), qfq or hfq (stocks)', "")
+    .option("--period <period>", "daily (default), weekly or monthly (stocks and indices)", "daily")
     .option("--index", "the symbols are indices (e.g. 000300), not stocks")
+    .option("--timeframe <timeframe>", "bars of crypto pairs: 1d (default) or 1h")
     .requiredOption("--format <format>", "csv, parquet or arrow")
     .requiredOption("--out <path>", "file to write")
     .action(
@@ -96,6 +159,7 @@ export function registerExport(program: Command, out: Output): void {
         adjust: string;
         period: string;
         index?: boolean;
+        timeframe?: string;
         format: string;
         out: string;
       }) => {
@@ -103,12 +167,53 @@ export function registerExport(program: Command, out: Output): void {
           throw new CliError(`--format must be csv, parquet or arrow, not '${options.format}'`);
         const symbols = options.symbols.split(/[,\s]+/).filter(Boolean);
         if (symbols.length === 0) throw new CliError("--symbols is empty");
+        const pairs = symbols.filter((symbol) => looksLikeCryptoSymbol(symbol)).length;
+        if (pairs > 0 && pairs < symbols.length)
+          throw new CliError(
+            "--symbols mixes crypto pairs and stocks: export them to separate files (one layout each)",
+          );
+        if (pairs > 0 && (options.index || options.adjust !== "" || options.period !== "daily"))
+          throw new CliError(
+            "--index, --adjust and --period apply to stocks and indices; crypto pairs take --timeframe",
+          );
+        if (pairs === 0 && options.timeframe !== undefined)
+          throw new CliError("--timeframe applies to crypto pairs (exchange:BASE/QUOTE) only");
         const system = await openSystem(loadEnv(), {
           owner: "quantdb export",
           whatToDo:
-            "stop it first, or read through its API while it runs (GET /api/v1/historical/stock/{symbol}?format=csv)",
+            "stop it first, or read through its API while it runs (GET /api/v1/historical/stock/{symbol}?format=csv, " +
+            "GET /api/v1/historical/crypto/{exchange}/{BASE-QUOTE}?format=csv)",
         });
         try {
+          if (pairs > 0) {
+            const queries = symbols.map((symbol) => {
+              try {
+                const pair = parseCryptoSymbol(symbol);
+                return system.services.crypto.parseQuery({
+                  exchange: pair.exchange,
+                  pair: pairPath(pair),
+                  start_date: options.from,
+                  end_date: options.to,
+                  timeframe: options.timeframe,
+                });
+              } catch (error) {
+                throw new CliError((error as Error).message);
+              }
+            });
+            const rows: CryptoExportRow[] = [];
+            let calls = 0;
+            for (const query of queries) {
+              const result = await system.services.crypto.getBars(query);
+              calls += result.cache.upstream_requests;
+              rows.push(...cryptoRowsOf(result));
+            }
+            writeFileSync(options.out, await encode(options.format as ExportFormat, rows, CRYPTO_EXPORT_HEADER));
+            out.info(
+              `wrote ${rows.length} rows of ${queries.length} pair(s) to ${options.out} (${options.format}; ` +
+                `${calls} upstream call(s))`,
+            );
+            return;
+          }
           const queries = symbols.map((symbol) => {
             try {
               return parseHistoryQuery(
@@ -133,7 +238,7 @@ export function registerExport(program: Command, out: Output): void {
             calls += result.cache.upstream_requests;
             rows.push(...rowsOf(result));
           }
-          writeFileSync(options.out, await encode(options.format as ExportFormat, rows));
+          writeFileSync(options.out, await encode(options.format as ExportFormat, rows, QUANTDB_CSV_HEADER));
           out.info(
             `wrote ${rows.length} rows of ${queries.length} symbol(s) to ${options.out} (${options.format}; ` +
               `${calls} upstream call(s))`,

@@ -17,6 +17,7 @@ export {
 } from "./grid.ts";
 export {
   closestPairs,
+  CRYPTO_SYMBOL_FORM,
   formatCryptoSymbol,
   looksLikeCryptoSymbol,
   pairPath,

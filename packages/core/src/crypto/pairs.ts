@@ -7,12 +7,15 @@ import { CRYPTO_EXCHANGES, type CryptoExchangeId, type CryptoMarketInfo, type Cr
 
 /** A currency code: letters and digits (`BTC`, `USDT`, `1INCH`), at most 20. */
 const CURRENCY = /^[A-Z0-9]{1,20}$/;
-/** `exchange:BASE/QUOTE` (or `BASE-QUOTE`), the SDK and CLI form. */
-const SDK_FORM = /^(?<exchange>[a-z0-9]+):(?<base>[^/\-\s]+)[/-](?<quote>[^/\-\s]+)$/i;
+/**
+ * `exchange:BASE/QUOTE` (or `BASE-QUOTE`), the SDK and CLI form, case-insensitive, matched against the trimmed
+ * text. The SDK carries a generated copy of it (packages/sdk/scripts/markets.ts).
+ */
+export const CRYPTO_SYMBOL_FORM = /^(?<exchange>[a-z0-9]+):(?<base>[^/\-\s]+)[/-](?<quote>[^/\-\s]+)$/i;
 
 /** Whether `text` is written as a crypto symbol (`exchange:BASE/QUOTE`), as opposed to a stock or index code. */
 export function looksLikeCryptoSymbol(text: string): boolean {
-  return SDK_FORM.test(text.trim());
+  return CRYPTO_SYMBOL_FORM.test(text.trim());
 }
 
 /**
@@ -60,7 +63,7 @@ export function parsePair(
  * @throws {InputError} `INVALID_SYMBOL` naming the accepted form or exchanges.
  */
 export function parseCryptoSymbol(text: string, accepted: readonly CryptoExchangeId[] = CRYPTO_EXCHANGES): CryptoPair {
-  const match = SDK_FORM.exec(text.trim());
+  const match = CRYPTO_SYMBOL_FORM.exec(text.trim());
   if (!match?.groups) {
     throw new InputError(
       "INVALID_SYMBOL",

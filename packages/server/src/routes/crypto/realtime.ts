@@ -43,7 +43,9 @@ function quoteBody(pair: CryptoPair, t: CryptoTicker): z.infer<typeof CryptoQuot
 
 const BatchEntrySchema = z.object({
   symbol: z.string().openapi({ description: "The symbol as requested", example: "binance:BTC/USDT" }),
-  quote: CryptoQuoteSchema.nullable(),
+  // A union with null, not .nullable(): that renders as allOf [ref, {type: [object, null]}], which
+  // openapi-typescript types as `CryptoQuote & (Record<string, never> | null)` (no usable quote).
+  quote: z.union([CryptoQuoteSchema, z.null()]).openapi({ description: "The ticker, or null when error is set" }),
   error: ErrorSchema.shape.error.nullable(),
 });
 
