@@ -76,13 +76,15 @@ describe.each(testDrivers())("quantdb migrate, status and serve on %s", (driver)
         const response = await fetch(`http://127.0.0.1:${port}/api/v1/jobs`);
         expect(response.status).toBe(200);
         runs = ((await response.json()) as { data: typeof runs }).data;
-        if (runs.length === 2 && runs.every((r) => r.status !== "running")) break;
+        if (runs.length === 3 && runs.every((r) => r.status !== "running")) break;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       // Friday 2026-11-20 20:00 in Shanghai and Hong Kong: both sessions are due; 600519 (held
-      // through January 2025) is brought up to the session in one call
+      // through January 2025) is brought up to the session in one call. The CRYPTO scope runs for the
+      // UTC day that ended (it holds no pair here: nothing to do).
       expect(runs.map((r) => `${r.scope} ${r.session_date} ${r.status}`).sort()).toEqual([
         "CN 2026-11-20 succeeded",
+        "CRYPTO 2026-11-19 succeeded",
         "HK 2026-11-20 succeeded",
       ]);
       expect(runs.find((r) => r.scope === "CN")).toMatchObject({ instruments_updated: 1, upstream_calls: 1 });
@@ -130,7 +132,7 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))("quantdb 
         const response = await fetch(`http://127.0.0.1:${ports[1]}/api/v1/jobs`);
         expect(response.status).toBe(200);
         runs = ((await response.json()) as { data: Run[] }).data;
-        if (runs.length >= 2 && runs.every((r) => r.status !== "running")) break;
+        if (runs.length >= 3 && runs.every((r) => r.status !== "running")) break;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       // let both schedulers tick at least once more: nothing new may run for the same session
@@ -138,6 +140,7 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))("quantdb 
       const final = ((await (await fetch(`http://127.0.0.1:${ports[0]}/api/v1/jobs`)).json()) as { data: Run[] }).data;
       expect(final.map((r) => `${r.scope} ${r.session_date} ${r.status} ${r.attempts}`).sort()).toEqual([
         "CN 2026-11-20 succeeded 1",
+        "CRYPTO 2026-11-19 succeeded 1",
         "HK 2026-11-20 succeeded 1",
       ]);
       // 600519 brought up to the session by exactly one upstream call, not one per replica
