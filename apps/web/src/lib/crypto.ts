@@ -6,7 +6,7 @@
  * (`CryptoHistory`, `CryptoBar`, `CryptoMarketList`, `CryptoQuoteBatch`), which also makes the calls.
  */
 import type { CryptoBar, CryptoMarketListEntry, CryptoTimeframe } from "@quantdb/sdk";
-import { addMonths, todayLocal } from "./dates.ts";
+import { addMonths, presetStart, todayLocal } from "./dates.ts";
 
 /** The exchanges the API can serve (ccxt ids), in the order the search tries them. */
 export const CRYPTO_EXCHANGES = ["binance", "okx", "bybit", "coinbase", "kraken"] as const;
@@ -118,26 +118,11 @@ const CRYPTO_PRESETS = {
 } as const satisfies Record<CryptoTimeframe, readonly string[]>;
 export type CryptoPreset = (typeof CRYPTO_PRESETS)[CryptoTimeframe][number];
 
-/** Start day of a preset ending on `today` (UTC). */
+/** Start day of a preset ending on `today` (UTC): the hourly-only 1D and 1W here, the others as {@link presetStart}. */
 export function cryptoPresetStart(preset: CryptoPreset, today: string): string {
-  switch (preset) {
-    case "1D":
-      return addDays(today, -1);
-    case "1W":
-      return addDays(today, -7);
-    case "1M":
-      return addMonths(today, -1);
-    case "3M":
-      return addMonths(today, -3);
-    case "6M":
-      return addMonths(today, -6);
-    case "YTD":
-      return `${today.slice(0, 4)}-01-01`;
-    case "1Y":
-      return addMonths(today, -12);
-    case "5Y":
-      return addMonths(today, -60);
-  }
+  if (preset === "1D") return addDays(today, -1);
+  if (preset === "1W") return addDays(today, -7);
+  return presetStart(preset, today);
 }
 
 /** The presets of a timeframe (an unknown one gets the daily presets). */
