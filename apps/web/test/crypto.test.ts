@@ -1,5 +1,5 @@
 import { QuantDbApiError } from "@quantdb/sdk";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { returnsCorrelation, rebasedRows } from "../src/lib/compare.ts";
 import {
   barLabel,
@@ -21,7 +21,7 @@ import {
   tickerDigits,
   withTimeframe,
 } from "../src/lib/crypto.ts";
-import { createCryptoApi } from "../src/lib/crypto-api.ts";
+import { browserClient } from "../src/lib/browser-client.ts";
 import { periodsPerYear } from "../src/lib/figures.ts";
 
 describe("crypto symbols", () => {
@@ -217,28 +217,34 @@ describe("compare closes", () => {
   });
 });
 
-describe("crypto API calls", () => {
+describe("crypto API calls of the browser client", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** browserClient() on http://web.test with a key in this tab, answering every request with `answer`. */
   function recorder(answer: { status: number; body: unknown }) {
     const requests: Request[] = [];
-    const api = createCryptoApi({
-      baseUrl: "http://web.test/qdb/",
-      apiKey: "qdb_key",
-      fetch: async (request) => {
-        requests.push(request);
-        return new Response(JSON.stringify(answer.body), {
-          status: answer.status,
-          headers: { "content-type": "application/json" },
-        });
-      },
+    vi.stubGlobal("location", { origin: "http://web.test" });
+    vi.stubGlobal("sessionStorage", { getItem: (key: string) => (key === "quantdb.apiKey" ? "qdb_key" : null) });
+    vi.stubGlobal("fetch", async (request: Request) => {
+      requests.push(request);
+      return new Response(JSON.stringify(answer.body), {
+        status: answer.status,
+        headers: { "content-type": "application/json" },
+      });
     });
-    return { api, requests };
+    return { client: browserClient(), requests };
   }
 
-  it("asks for history, markets and tickers where the API serves them, with the key", async () => {
-    const { api, requests } = recorder({ status: 200, body: { ok: true } });
-    await api.getHistory("binance", "BTC-USDT", { start: "2026-07-01", end: "2026-07-26", timeframe: "1h" });
-    await api.getMarkets("binance");
-    await api.getQuotes(["binance:BTC/USDT", "binance:ETH/USDT"]);
+  it("asks for history, markets and tickers through the /qdb proxy, with the tab's key", async () => {
+    const { client, requests } = recorder({ status: 200, body: { ok: true } });
+    await client.getCryptoHistory(
+      { exchange: "binance", pair: "BTC-USDT" },
+      { start: "2026-07-01", end: "2026-07-26", timeframe: "1h" },
+    );
+    await client.getCryptoMarkets("binance");
+    await client.getCryptoQuotes(["binance:BTC/USDT", "binance:ETH/USDT"]);
     expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET http://web.test/qdb/api/v1/historical/crypto/binance/BTC-USDT" +
         "?start_date=2026-07-01&end_date=2026-07-26&timeframe=1h",
@@ -249,7 +255,7 @@ describe("crypto API calls", () => {
     expect(await requests[2]!.json()).toEqual({ symbols: ["binance:BTC/USDT", "binance:ETH/USDT"] });
   });
 
-  it("fails with the API's envelope as a QuantDbApiError, details included", async () => {
+  it("fails with the API's envelope as a QuantDbApiError, details included, without retrying", async () => {
     const envelope = {
       error: {
         code: "INVALID_SYMBOL",
@@ -258,22 +264,13 @@ describe("crypto API calls", () => {
         details: { exchange: "binance", pair: "BTC/USDX", closest: ["BTC/USDT", "BTC/BUSD"] },
       },
     };
-    const { api } = recorder({ status: 400, body: envelope });
-    const error = await api.getHistory("binance", "BTC-USDX", {}).catch((e: unknown) => e);
+    const { client, requests } = recorder({ status: 400, body: envelope });
+    const error = await client.getCryptoHistory({ exchange: "binance", pair: "BTC-USDX" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QuantDbApiError);
     expect(error).toMatchObject({ code: "INVALID_SYMBOL", status: 400, message: envelope.error.message });
     expect((error as QuantDbApiError).details).toEqual(envelope.error.details);
-  });
-
-  it("reports an answer without the envelope as HTTP_ERROR, and an unreachable API as NETWORK_ERROR", async () => {
-    const { api } = recorder({ status: 502, body: "<html>bad gateway</html>" });
-    await expect(api.getMarkets("binance")).rejects.toMatchObject({ code: "HTTP_ERROR", status: 502 });
-    const down = createCryptoApi({
-      baseUrl: "http://web.test",
-      fetch: async () => {
-        throw new TypeError("fetch failed");
-      },
-    });
-    await expect(down.getMarkets("binance")).rejects.toMatchObject({ code: "NETWORK_ERROR", status: 0 });
+    const bad = recorder({ status: 502, body: "<html>bad gateway</html>" });
+    await expect(bad.client.getCryptoMarkets("binance")).rejects.toMatchObject({ code: "HTTP_ERROR", status: 502 });
+    expect(requests.length + bad.requests.length).toBe(2);
   });
 });

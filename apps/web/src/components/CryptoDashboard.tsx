@@ -1,7 +1,8 @@
 "use client";
 
 import { useMemo } from "react";
-import { barLabel, type CryptoBar, type CryptoHistory, type CryptoView, priceDigits } from "../lib/crypto.ts";
+import type { CryptoBar, CryptoHistory } from "@quantdb/sdk";
+import { barLabel, type CryptoView, priceDigits } from "../lib/crypto.ts";
 import { useT } from "../lib/i18n.tsx";
 import { type Column, SeriesDashboard } from "./SeriesDashboard.tsx";
 

@@ -1,15 +1,7 @@
 import Link from "next/link";
-import { QuantDbApiError } from "@quantdb/sdk";
-import { serverCryptoApi } from "../lib/client.ts";
-import {
-  cryptoHref,
-  type CryptoHistory,
-  cryptoSymbol,
-  cryptoViewQuery,
-  pairFromPath,
-  parseCryptoView,
-  todayUtc,
-} from "../lib/crypto.ts";
+import { type CryptoHistory, type CryptoTimeframe, QuantDbApiError } from "@quantdb/sdk";
+import { serverClient } from "../lib/client.ts";
+import { cryptoHref, cryptoSymbol, cryptoViewQuery, pairFromPath, parseCryptoView, todayUtc } from "../lib/crypto.ts";
 import { T } from "../lib/i18n.tsx";
 import { CryptoControls } from "./Controls.tsx";
 import { CryptoDashboard } from "./CryptoDashboard.tsx";
@@ -44,8 +36,12 @@ export async function CryptoPage({
   let failure: ErrorInfo | null = null;
   let closest: string[] = [];
   try {
-    // as written in the URL: the API says what is wrong with an exchange or pair
-    history = await serverCryptoApi().getHistory(exchange, pairText, view);
+    // as written in the URL (the SDK only trims and cases it): the API says what is wrong with an
+    // exchange, a pair or a timeframe (sent as given, so the cast)
+    history = await serverClient().getCryptoHistory(
+      { exchange, pair: pairText },
+      { start: view.start, end: view.end, timeframe: view.timeframe as CryptoTimeframe },
+    );
   } catch (error) {
     failure = errorInfo(error);
     closest = closestOf(error);

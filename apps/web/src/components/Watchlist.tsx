@@ -1,17 +1,10 @@
 "use client";
 
-import type { QuoteBatch } from "@quantdb/sdk";
+import type { CryptoQuoteBatch, QuoteBatch } from "@quantdb/sdk";
 import Link from "next/link";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { browserClient, browserCryptoApi } from "../lib/browser-client.ts";
-import {
-  cryptoHref,
-  type CryptoQuoteBatch,
-  isCryptoSymbol,
-  normalizeSymbol,
-  parseCryptoSymbol,
-  tickerDigits,
-} from "../lib/crypto.ts";
+import { browserClient } from "../lib/browser-client.ts";
+import { cryptoHref, isCryptoSymbol, normalizeSymbol, parseCryptoSymbol, tickerDigits } from "../lib/crypto.ts";
 import { useT } from "../lib/i18n.tsx";
 import { type ErrorInfo, ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
 
@@ -21,23 +14,26 @@ const REFRESH_MS = 15_000;
 
 /**
  * A row's quote: a stock's from `POST /api/v1/realtime/batch` (SDK getQuotes), or a crypto pair's
- * 24 h ticker from `POST /api/v1/realtime/crypto/batch`; each with its own error when it has none.
+ * 24 h ticker from `POST /api/v1/realtime/crypto/batch` (SDK getCryptoQuotes); each with its own
+ * error when it has none.
  */
 type Entry = ({ kind: "stock" } & QuoteBatch["data"][number]) | ({ kind: "crypto" } & CryptoQuoteBatch["data"][number]);
 
 /**
- * Quotes of every symbol: stocks through the SDK, crypto pairs (`binance:BTC/USDT`) from the crypto
- * batch, both at once. A failed call leaves its rows without a quote and reports its error.
+ * Quotes of every symbol through the SDK: stocks from the stock batch, crypto pairs
+ * (`binance:BTC/USDT`) from the crypto batch, both at once. A failed call leaves its rows without a
+ * quote and reports its error.
  */
 async function fetchQuotes(
   symbols: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<{ entries: Map<string, Entry>; failures: ErrorInfo[] }> {
+  const client = browserClient();
   const crypto = symbols.filter(isCryptoSymbol);
   const stocks = symbols.filter((s) => !isCryptoSymbol(s));
   const [stockAnswer, cryptoAnswer] = await Promise.allSettled([
-    stocks.length ? browserClient().getQuotes(stocks, { signal }) : null,
-    crypto.length ? browserCryptoApi().getQuotes(crypto, { signal }) : null,
+    stocks.length ? client.getQuotes(stocks, { signal }) : null,
+    crypto.length ? client.getCryptoQuotes(crypto, { signal }) : null,
   ]);
   const entries = new Map<string, Entry>();
   const failures: ErrorInfo[] = [];

@@ -1,6 +1,5 @@
 import { createClient, type QuantDbClient } from "@quantdb/sdk";
 import { env } from "../env.ts";
-import { type CryptoApi, createCryptoApi } from "./crypto-api.ts";
 
 /**
  * The SDK client of server components, with the server's own key (QUANTDB_API_KEY) when set. No
@@ -8,9 +7,4 @@ import { type CryptoApi, createCryptoApi } from "./crypto-api.ts";
  */
 export function serverClient(options: { timeoutMs?: number } = {}): QuantDbClient {
   return createClient({ baseUrl: env.apiUrl, apiKey: env.apiKey, retries: 0, timeoutMs: options.timeoutMs ?? 60_000 });
-}
-
-/** The crypto endpoints for server components: same API URL and key as {@link serverClient}. */
-export function serverCryptoApi(options: { timeoutMs?: number } = {}): CryptoApi {
-  return createCryptoApi({ baseUrl: env.apiUrl, apiKey: env.apiKey, timeoutMs: options.timeoutMs ?? 60_000 });
 }

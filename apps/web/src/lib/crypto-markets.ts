@@ -9,9 +9,9 @@
  * does (`details.accepted`); from then on only those are asked, and that list is kept like the lists.
  * So a browser sees at most one such 400 per {@link TTL_MS}.
  */
-import { QuantDbApiError } from "@quantdb/sdk";
-import { browserCryptoApi } from "./browser-client.ts";
-import { CRYPTO_EXCHANGES, type CryptoMarket, type ExchangeMarkets } from "./crypto.ts";
+import { type CryptoMarketListEntry, QuantDbApiError } from "@quantdb/sdk";
+import { browserClient } from "./browser-client.ts";
+import { CRYPTO_EXCHANGES, type ExchangeMarkets } from "./crypto.ts";
 
 /** How long a stored list (and the list of exchanges served) is used before it is asked for again. */
 const TTL_MS = 6 * 3_600_000;
@@ -101,7 +101,7 @@ function expand(exchange: string, compact: readonly Compact[]): ExchangeMarkets 
   };
 }
 
-function compactOf(markets: readonly CryptoMarket[]): Compact[] {
+function compactOf(markets: readonly CryptoMarketListEntry[]): Compact[] {
   return markets.map((m) => [m.symbol, m.active ? 1 : 0, m.quote_volume_24h]);
 }
 
@@ -132,8 +132,8 @@ export function loadExchange(exchange: string): Promise<void> {
   loading.add(id);
   delete errors[id];
   publish();
-  const job = browserCryptoApi()
-    .getMarkets(id)
+  const job = browserClient()
+    .getCryptoMarkets(id)
     .then((answer) => {
       const compact = compactOf(answer.markets);
       lists.set(id, expand(id, compact));

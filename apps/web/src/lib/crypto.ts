@@ -1,107 +1,17 @@
 /**
- * Crypto spot pairs in the dashboard (issue 17): the answer types of the API's crypto endpoints, the
- * symbol forms (`binance:BTC/USDT` in the SDK, CLI, watchlist and compare; `/crypto/binance/BTC-USDT`
- * in page URLs), the chart view of a pair page (`?start&end&timeframe`, UTC days) and the matching of
- * typed text against the exchanges' market lists. Pure functions, no I/O.
+ * Crypto spot pairs in the dashboard (issue 17): the symbol forms (`binance:BTC/USDT` in the SDK,
+ * CLI, watchlist and compare; `/crypto/binance/BTC-USDT` in page URLs), the chart view of a pair page
+ * (`?start&end&timeframe`, UTC days) and the matching of typed text against the exchanges' market
+ * lists. Pure functions, no I/O. The answers of the API's crypto endpoints are typed by the SDK
+ * (`CryptoHistory`, `CryptoBar`, `CryptoMarketList`, `CryptoQuoteBatch`), which also makes the calls.
  */
-import { addMonths, todayLocal } from "./dates.ts";
+import type { CryptoBar, CryptoMarketListEntry, CryptoTimeframe } from "@quantdb/sdk";
+import { addMonths, presetStart, todayLocal } from "./dates.ts";
 
 /** The exchanges the API can serve (ccxt ids), in the order the search tries them. */
 export const CRYPTO_EXCHANGES = ["binance", "okx", "bybit", "coinbase", "kraken"] as const;
 
-export type Timeframe = "1d" | "1h";
-export const TIMEFRAMES: readonly Timeframe[] = ["1d", "1h"];
-
-/** One bar of `GET /api/v1/historical/crypto/{exchange}/{pair}`. */
-export interface CryptoBar {
-  /** UTC day of the bar's open, YYYY-MM-DD. */
-  date: string;
-  /** Open time, ISO 8601 UTC. */
-  time: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Base currency (fractional). */
-  volume: number;
-  /** Quote currency; null where the exchange reports none. */
-  amount: number | null;
-  provisional: boolean;
-}
-
-/** The JSON answer of `GET /api/v1/historical/crypto/{exchange}/{pair}`. */
-export interface CryptoHistory {
-  symbol: string;
-  exchange: string;
-  market: "CRYPTO";
-  timeframe: Timeframe;
-  start_date: string;
-  end_date: string;
-  data: CryptoBar[];
-  metadata: {
-    count: number;
-    cache: {
-      hit: boolean;
-      rows_from_cache: number;
-      rows_from_upstream: number;
-      upstream_requests: number;
-      trading_periods: number;
-      series_replaced: null;
-      unconfirmed_empty: { start: string; end: string }[];
-    };
-    units: { base: string; quote: string; price: string; volume: string; amount: string; time_zone: "UTC" };
-  };
-}
-
-/** One listed spot pair of `GET /api/v1/crypto/markets`. */
-export interface CryptoMarket {
-  symbol: string;
-  base: string;
-  quote: string;
-  exchange_symbol: string;
-  active: boolean;
-  quote_volume_24h: number | null;
-}
-
-/** The answer of `GET /api/v1/crypto/markets`. */
-export interface CryptoMarkets {
-  exchange: string;
-  quote: string | null;
-  as_of: string;
-  count: number;
-  markets: CryptoMarket[];
-}
-
-/** A 24 h ticker (`GET /api/v1/realtime/crypto/{exchange}/{pair}`, entries of the batch). */
-interface CryptoQuote {
-  symbol: string;
-  exchange: string;
-  market: "CRYPTO";
-  price: number | null;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  prev_close: number | null;
-  change: number | null;
-  pct_change: number | null;
-  bid: number | null;
-  ask: number | null;
-  /** 24 h volume, base currency. */
-  volume: number | null;
-  /** 24 h traded value, quote currency. */
-  amount: number | null;
-  quote_time: string;
-}
-
-/** The answer of `POST /api/v1/realtime/crypto/batch`. */
-export interface CryptoQuoteBatch {
-  data: {
-    symbol: string;
-    quote: CryptoQuote | null;
-    error: { code: string; message: string; status: number; details?: Record<string, unknown> } | null;
-  }[];
-  metadata: { count: number; ok: number; failed: number; upstream_requests: number };
-}
+export const TIMEFRAMES: readonly CryptoTimeframe[] = ["1d", "1h"];
 
 /** A pair on an exchange: exchange lower case, currencies upper case. */
 export interface PairRef {
@@ -205,29 +115,14 @@ export function cryptoViewQuery(view: CryptoView): string {
 const CRYPTO_PRESETS = {
   "1d": ["1M", "3M", "6M", "YTD", "1Y", "5Y"],
   "1h": ["1D", "1W", "1M", "3M"],
-} as const satisfies Record<Timeframe, readonly string[]>;
-export type CryptoPreset = (typeof CRYPTO_PRESETS)[Timeframe][number];
+} as const satisfies Record<CryptoTimeframe, readonly string[]>;
+export type CryptoPreset = (typeof CRYPTO_PRESETS)[CryptoTimeframe][number];
 
-/** Start day of a preset ending on `today` (UTC). */
+/** Start day of a preset ending on `today` (UTC): the hourly-only 1D and 1W here, the others as {@link presetStart}. */
 export function cryptoPresetStart(preset: CryptoPreset, today: string): string {
-  switch (preset) {
-    case "1D":
-      return addDays(today, -1);
-    case "1W":
-      return addDays(today, -7);
-    case "1M":
-      return addMonths(today, -1);
-    case "3M":
-      return addMonths(today, -3);
-    case "6M":
-      return addMonths(today, -6);
-    case "YTD":
-      return `${today.slice(0, 4)}-01-01`;
-    case "1Y":
-      return addMonths(today, -12);
-    case "5Y":
-      return addMonths(today, -60);
-  }
+  if (preset === "1D") return addDays(today, -1);
+  if (preset === "1W") return addDays(today, -7);
+  return presetStart(preset, today);
 }
 
 /** The presets of a timeframe (an unknown one gets the daily presets). */
@@ -242,7 +137,7 @@ const MAX_HOURLY_DAYS = 92;
  * The view after choosing `timeframe`: the range is kept, except that a range of more than three
  * months becomes the month before its end when switching to hourly bars.
  */
-export function withTimeframe(view: CryptoView, timeframe: Timeframe): CryptoView {
+export function withTimeframe(view: CryptoView, timeframe: CryptoTimeframe): CryptoView {
   if (timeframe === "1h" && isDate(view.start) && isDate(view.end)) {
     const days = (Date.parse(view.end) - Date.parse(view.start)) / DAY_MS;
     if (days > MAX_HOURLY_DAYS) return { start: addMonths(view.end, -1), end: view.end, timeframe };
@@ -325,7 +220,7 @@ export interface PairHit extends PairRef {
 /** An exchange's market list, as the search holds it. */
 export interface ExchangeMarkets {
   exchange: string;
-  markets: readonly Pick<CryptoMarket, "symbol" | "base" | "quote" | "active" | "quote_volume_24h">[];
+  markets: readonly Pick<CryptoMarketListEntry, "symbol" | "base" | "quote" | "active" | "quote_volume_24h">[];
 }
 
 /** How well a market fits a query: lower is better, null for no match. */

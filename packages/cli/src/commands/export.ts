@@ -134,6 +134,50 @@ async function encode(
   return parquet.writeParquet(table);
 }
 
+/** One layout's series: how a symbol becomes a query, whose bars are read and turned into rows. */
+interface Series<Q, R extends { cache: { upstream_requests: number } }> {
+  /** What one symbol is called in the summary line: `symbol` or `pair`. */
+  noun: string;
+  /** The layout's columns, in order. */
+  columns: readonly string[];
+  /** The query of a symbol; throws for a symbol or range the API would refuse. */
+  parse(symbol: string): Q;
+  /** The bars, through the same service call as the API's. */
+  getBars(query: Q): Promise<R>;
+  rowsOf(result: R): Record<string, Cell>[];
+}
+
+/**
+ * Export `symbols` of one layout: every query is parsed before any bar is read (a bad symbol is a
+ * {@link CliError}), then the series are read one after the other and written to `target.path`.
+ */
+async function exportSeries<Q, R extends { cache: { upstream_requests: number } }>(
+  series: Series<Q, R>,
+  symbols: readonly string[],
+  target: { format: ExportFormat; path: string },
+  out: Output,
+): Promise<void> {
+  const queries = symbols.map((symbol) => {
+    try {
+      return series.parse(symbol);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  });
+  const rows: Record<string, Cell>[] = [];
+  let calls = 0;
+  for (const query of queries) {
+    const result = await series.getBars(query);
+    calls += result.cache.upstream_requests;
+    rows.push(...series.rowsOf(result));
+  }
+  writeFileSync(target.path, await encode(target.format, rows, series.columns));
+  out.info(
+    `wrote ${rows.length} rows of ${queries.length} ${series.noun}(s) to ${target.path} (${target.format}; ` +
+      `${calls} upstream call(s))`,
+  );
+}
+
 /** Register `export`. */
 export function registerExport(program: Command, out: Output): void {
   program
@@ -184,64 +228,54 @@ export function registerExport(program: Command, out: Output): void {
             "stop it first, or read through its API while it runs (GET /api/v1/historical/stock/{symbol}?format=csv, " +
             "GET /api/v1/historical/crypto/{exchange}/{BASE-QUOTE}?format=csv)",
         });
+        const target = { format: options.format as ExportFormat, path: options.out };
         try {
           if (pairs > 0) {
-            const queries = symbols.map((symbol) => {
-              try {
-                const pair = parseCryptoSymbol(symbol);
-                return system.services.crypto.parseQuery({
-                  exchange: pair.exchange,
-                  pair: pairPath(pair),
-                  start_date: options.from,
-                  end_date: options.to,
-                  timeframe: options.timeframe,
-                });
-              } catch (error) {
-                throw new CliError((error as Error).message);
-              }
-            });
-            const rows: CryptoExportRow[] = [];
-            let calls = 0;
-            for (const query of queries) {
-              const result = await system.services.crypto.getBars(query);
-              calls += result.cache.upstream_requests;
-              rows.push(...cryptoRowsOf(result));
-            }
-            writeFileSync(options.out, await encode(options.format as ExportFormat, rows, CRYPTO_EXPORT_HEADER));
-            out.info(
-              `wrote ${rows.length} rows of ${queries.length} pair(s) to ${options.out} (${options.format}; ` +
-                `${calls} upstream call(s))`,
+            await exportSeries(
+              {
+                noun: "pair",
+                columns: CRYPTO_EXPORT_HEADER,
+                parse: (symbol) => {
+                  const pair = parseCryptoSymbol(symbol);
+                  return system.services.crypto.parseQuery({
+                    exchange: pair.exchange,
+                    pair: pairPath(pair),
+                    start_date: options.from,
+                    end_date: options.to,
+                    timeframe: options.timeframe,
+                  });
+                },
+                getBars: (query) => system.services.crypto.getBars(query),
+                rowsOf: cryptoRowsOf,
+              },
+              symbols,
+              target,
+              out,
             );
             return;
           }
-          const queries = symbols.map((symbol) => {
-            try {
-              return parseHistoryQuery(
-                {
-                  symbol,
-                  kind: options.index ? "index" : "stock",
-                  start_date: options.from,
-                  end_date: options.to,
-                  adjust: options.adjust,
-                  period: options.period,
-                },
-                system.clock,
-              );
-            } catch (error) {
-              throw new CliError((error as Error).message);
-            }
-          });
-          const rows: ExportRow[] = [];
-          let calls = 0;
-          for (const query of queries) {
-            const result = await system.services.history.getBars(query);
-            calls += result.cache.upstream_requests;
-            rows.push(...rowsOf(result));
-          }
-          writeFileSync(options.out, await encode(options.format as ExportFormat, rows, QUANTDB_CSV_HEADER));
-          out.info(
-            `wrote ${rows.length} rows of ${queries.length} symbol(s) to ${options.out} (${options.format}; ` +
-              `${calls} upstream call(s))`,
+          await exportSeries(
+            {
+              noun: "symbol",
+              columns: QUANTDB_CSV_HEADER,
+              parse: (symbol) =>
+                parseHistoryQuery(
+                  {
+                    symbol,
+                    kind: options.index ? "index" : "stock",
+                    start_date: options.from,
+                    end_date: options.to,
+                    adjust: options.adjust,
+                    period: options.period,
+                  },
+                  system.clock,
+                ),
+              getBars: (query) => system.services.history.getBars(query),
+              rowsOf,
+            },
+            symbols,
+            target,
+            out,
           );
         } finally {
           await system.close();

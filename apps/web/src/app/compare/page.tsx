@@ -1,6 +1,6 @@
-import type { Adjust, StockHistory } from "@quantdb/sdk";
-import { serverClient, serverCryptoApi } from "../../lib/client.ts";
-import { type CryptoHistory, isCryptoSymbol, normalizeSymbol, parseCryptoSymbol } from "../../lib/crypto.ts";
+import type { Adjust, CryptoHistory, StockHistory } from "@quantdb/sdk";
+import { serverClient } from "../../lib/client.ts";
+import { isCryptoSymbol, normalizeSymbol } from "../../lib/crypto.ts";
 import { parseView } from "../../lib/view.ts";
 import { type ErrorInfo, ErrorPanel, errorInfo } from "../../components/ErrorPanel.tsx";
 import { CompareDashboard, type CompareSeries } from "../../components/CompareDashboard.tsx";
@@ -36,12 +36,12 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const cryptoResults: Record<string, CryptoHistory> = {};
   // set inside the calls below (a plain `= null` would make TypeScript think it stays null)
   let failure = null as ErrorInfo | null;
-  const cryptoApi = serverCryptoApi();
+  const client = serverClient();
   await Promise.all([
     (async () => {
       if (!stocks.length) return;
       try {
-        const many = await serverClient().getMany(stocks, {
+        const many = await client.getMany(stocks, {
           start: view.start,
           end: view.end,
           adjust: view.adjust as Adjust,
@@ -53,9 +53,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       }
     })(),
     ...pairs.map(async (symbol) => {
-      const pair = parseCryptoSymbol(symbol)!;
       try {
-        cryptoResults[symbol] = await cryptoApi.getHistory(pair.exchange, `${pair.base}-${pair.quote}`, {
+        cryptoResults[symbol] = await client.getCryptoHistory(symbol, {
           start: view.start,
           end: view.end,
           timeframe: "1d",
