@@ -105,7 +105,7 @@ function refRsi(c: number[], n: number): (number | null)[] {
   // Index 0 has no change; the averages start at index 1 with their first value.
   const diff = c.map((ci, i) => (i === 0 ? 0 : ci - c[i - 1]!));
   const up = closedForm(
-    diff.map((d) => (d > 0 ? d : 0)),
+    diff.map((d) => Math.max(d, 0)),
     1 / n,
     1,
   );
