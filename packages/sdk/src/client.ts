@@ -35,6 +35,7 @@ import type {
   CompanyInfo,
   CreatedApiKey,
   CryptoCacheCoverage,
+  Indicators,
   CryptoHistory,
   CryptoHistoryColumns,
   CryptoMarketList,
@@ -60,6 +61,27 @@ import type {
 export type { FetchLike } from "./http.ts";
 
 /** Options of {@link createClient}. */
+/** Options of {@link QuantDbClient.getIndicators}. */
+export interface IndicatorOptions extends RequestOptions {
+  /**
+   * Comma list of `name:param:…`: `ma:N`, `ema:N`, `macd:[12]:[26]:[9]`, `kdj:[9]:[3]:[3]`, `rsi:[6]`,
+   * `boll:[20]:[2]`, `atr:[14]`, `obv`.
+   */
+  indicators: string;
+  /** A bare code names a stock (default) or an index. */
+  kind?: "stock" | "index";
+  /** First day, `YYYY-MM-DD` (exchange-local; UTC for crypto). */
+  start?: string;
+  /** Last day, `YYYY-MM-DD`. */
+  end?: string;
+  /** Stocks: `"qfq"` (default here), `""` or `"hfq"`. */
+  adjust?: string;
+  /** Stocks and indices: `daily` (default), `weekly`, `monthly`. */
+  period?: string;
+  /** Crypto: `1d` (default) or `1h`. */
+  timeframe?: string;
+}
+
 export interface ClientOptions {
   /**
    * Base URL of a QuantDB server, with or without a trailing slash; may include a path prefix
@@ -547,6 +569,18 @@ export interface QuantDbClient {
    */
   getCryptoCacheCoverage(symbol: CryptoSymbol, options?: RequestOptions): Promise<CryptoCacheCoverage>;
   /**
+   * Technical indicators over cached bars (`GET /api/v1/indicators/{symbol}`), by the Tongdaxin formulas
+   * (MA, EMA, MACD, KDJ, RSI, BOLL with the sample standard deviation, ATR, OBV from 0 on the first row),
+   * computed after `max(250, 15 × the longest period)` warm-up sessions. Prices in the trading currency
+   * (qfq by default for stocks), volume and OBV in shares; crypto pairs (`binance:BTC-USDT`) in the quote
+   * and base currency.
+   * @param symbol - a stock or index symbol (with `kind: "index"`), or a crypto pair `exchange:BASE-QUOTE`.
+   * @param options - `indicators` (comma list `name:param:…`), `start`, `end`, `adjust`, `period`, `timeframe`, `kind`.
+   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) for the indicator list; as history otherwise.
+   * @example const { data } = await client.getIndicators("600519", { indicators: "ma:5,macd", start: "2024-03-01" });
+   */
+  getIndicators(symbol: string, options: IndicatorOptions): Promise<Indicators>;
+  /**
    * Admin: delete everything cached (`DELETE /api/v1/cache/clear`); calendar extensions stay.
    * @param options - `signal` to abort the call (code `ABORTED`).
    * @example await client.clearCache(); // { cleared: "all" }
@@ -969,6 +1003,22 @@ export function createClient(options: ClientOptions): QuantDbClient {
       return call("get", "/api/v1/cache/coverage/{symbol}", {
         params: { symbol },
         query: { kind: options.kind },
+        signal: options.signal,
+      });
+    },
+
+    getIndicators(symbol, options) {
+      return call("get", "/api/v1/indicators/{symbol}", {
+        params: { symbol },
+        query: {
+          indicators: options.indicators,
+          kind: options.kind,
+          start_date: options.start,
+          end_date: options.end,
+          adjust: options.adjust,
+          period: options.period,
+          timeframe: options.timeframe,
+        },
         signal: options.signal,
       });
     },

@@ -33,6 +33,7 @@ export type {
   HistoryOptions,
   HistoryRange,
   IndexHistoryOptions,
+  IndicatorOptions,
   IndexHistoryRange,
   KindOptions,
   ManyHistory,

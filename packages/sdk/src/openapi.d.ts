@@ -623,6 +623,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/indicators/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Technical indicators (Tongdaxin formulas) of a stock, index or crypto pair
+         * @description Technical indicators of a stock, an index (kind=index) or a crypto pair (binance:BTC-USDT),
+         *     computed over the cached bars by the Tongdaxin (通达信) formulas, on the requested adjustment's prices (adjust
+         *     default qfq for stocks; indices and crypto are unadjusted):
+         *
+         *     - MA(X,N) the simple mean; EMA(X,N): Y = (2·X + (N−1)·Y′)/(N+1), first Y = X; SMA(X,N,M): Y = (M·X + (N−M)·Y′)/N.
+         *     - MACD: DIF = EMA(C,12) − EMA(C,26), DEA = EMA(DIF,9), MACD = 2·(DIF − DEA) → macd_dif, macd_dea, macd.
+         *     - KDJ: RSV = (C − LLV(L,9)) / (HHV(H,9) − LLV(L,9)) · 100 (50 when the range is 0), K = SMA(RSV,3,1),
+         *       D = SMA(K,3,1), J = 3K − 2D → kdj_k, kdj_d, kdj_j.
+         *     - RSI: SMA(MAX(C − C₋₁, 0), N, 1) / SMA(|C − C₋₁|, N, 1) · 100 → rsi{N}.
+         *     - BOLL: MID = MA(C,20), UPPER/LOWER = MID ± 2·STD(C,20), sample standard deviation → boll_mid, boll_upper, boll_lower.
+         *     - ATR: MA(MAX(H − L, |C₋₁ − H|, |C₋₁ − L|), 14) → atr{N}; OBV: running sum of sign(C − C₋₁)·V from 0 on the
+         *       answer's first bar, in the answer's volume unit (shares; base currency for crypto) → obv.
+         *
+         *     indicators is a comma list of name:param:… (defaults in brackets): ma:N, ema:N, macd:[12]:[26]:[9],
+         *     kdj:[9]:[3]:[3], rsi:[6], boll:[20]:[2], atr:[14], obv; one of each kind per request.
+         *
+         *     Warm-up: each answer is computed from max(250, 15 × the longest period) bars before start_date (or from the first
+         *     bar), fetched through the cache like any request; metadata.warmup_sessions is the number actually used. A value
+         *     that cannot be computed (fewer bars than a window, the first bar's missing previous close, 0/0) is null.
+         */
+        get: operations["getIndicators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stocks/list": {
         parameters: {
             query?: never;
@@ -2376,6 +2414,35 @@ export interface components {
              * @example 2026-07-26T23:59:59Z
              */
             quote_time: string;
+        };
+        Indicators: {
+            /** @example 600519 */
+            symbol: string;
+            /** @example SH */
+            market: string;
+            /** @description Crypto: the exchange */
+            exchange?: string;
+            adjust: string;
+            /** @description daily, weekly, monthly; or the crypto timeframe */
+            period: string;
+            start_date: string;
+            end_date: string;
+            /** @description The indicator columns, in request order */
+            indicators: string[];
+            /** @description date, open, high, low, close, volume, provisional (crypto: time too) and one value per column */
+            data: {
+                [key: string]: string | number | boolean | null;
+            }[];
+            metadata: {
+                count: number;
+                /** @description Bars used before start_date */
+                warmup_sessions: number;
+                /** @enum {string} */
+                convention: "tdx";
+                cache: {
+                    [key: string]: unknown;
+                };
+            };
         };
         StockList: {
             /**
@@ -5408,6 +5475,142 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getIndicators: {
+        parameters: {
+            query: {
+                /** @description Comma list of name:param:… */
+                indicators: string;
+                /** @description A bare code names a stock (default) or an index */
+                kind?: "stock" | "index";
+                start_date?: string;
+                end_date?: string;
+                /** @description Stocks: "qfq" (default here), "" or "hfq" */
+                adjust?: string;
+                /** @description Stocks and indices: daily (default), weekly, monthly */
+                period?: string;
+                /** @description Crypto: 1d (default) or 1h */
+                timeframe?: string;
+                /** @description As for history */
+                format?: "json" | "columns" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description A stock or index symbol as history takes it, or a crypto pair exchange:BASE-QUOTE */
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rows in ascending order with the indicator columns; weak ETag, 304 on If-None-Match */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Indicators"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
             400: {

@@ -26,6 +26,12 @@ type OkJson<K extends keyof operations> = operations[K] extends {
  * @example const h: StockHistory = await client.getHistory("600519", { days: 30 }); h.data.at(-1)?.close; // CNY
  */
 export type StockHistory = Schemas["StockHistory"];
+/**
+ * Technical indicators (`GET /api/v1/indicators/{symbol}`, Tongdaxin formulas): `indicators` names the
+ * columns; each `data` row holds the bar (date, OHLC, volume) and one value per column (null where not
+ * computable); `metadata.warmup_sessions` bars before `start_date` were used.
+ */
+export type Indicators = Schemas["Indicators"];
 /** Bars of an index: the same shape as {@link StockHistory}; prices in points, `adjust` always `""`. */
 export type IndexHistory = Schemas["StockHistory"];
 /**

@@ -240,6 +240,31 @@ describe("crypto through the remote client (pglite, binance from the replay)", (
     expect(await apiError(client.getCryptoMarkets("bitfinex"))).toMatchObject({ code: "INVALID_SYMBOL", status: 400 });
   });
 
+  it("gets indicators of a stock and of a pair, as the API serves them", async () => {
+    const stock = await client.getIndicators("600519", {
+      indicators: "ma:5,rsi",
+      start: "2024-03-01",
+      end: "2024-03-29",
+    });
+    expect(stock).toMatchObject({ symbol: "600519", adjust: "qfq", indicators: ["ma5", "rsi6"] });
+    expect(stock.metadata.warmup_sessions).toBe(250);
+    const raw = await api.get(
+      "/api/v1/indicators/600519?indicators=ma:5,rsi&start_date=2024-03-01&end_date=2024-03-29",
+    );
+    expect(raw.body.data).toEqual(stock.data); // metadata.cache differs: the second answer is a hit
+    const pair = await client.getIndicators("binance:BTC-USDT", {
+      indicators: "obv",
+      start: "2026-01-01",
+      end: "2026-01-10",
+    });
+    expect(pair.data).toHaveLength(10);
+    expect(pair.data[0]?.obv).toBe(0);
+    expect(await apiError(client.getIndicators("600519", { indicators: "nope" }))).toMatchObject({
+      code: "VALIDATION_ERROR",
+      status: 400,
+    });
+  });
+
   it("gets a ticker, and many in one request with per-symbol errors", async () => {
     const btc = await client.getCryptoQuote("binance:BTC/USDT");
     expect(new URL(requests[0]!.url).pathname).toBe("/api/v1/realtime/crypto/binance/BTC-USDT");

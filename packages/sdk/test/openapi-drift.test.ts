@@ -48,6 +48,7 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   getCryptoQuote: "getCryptoQuote",
   getCryptoQuotes: "getCryptoQuotes",
   getCryptoCacheCoverage: "getCryptoCacheCoverage",
+  getIndicators: "getIndicators",
 };
 
 describe("generated OpenAPI artefacts", () => {

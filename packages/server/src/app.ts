@@ -22,6 +22,7 @@ import { registerRefreshCache } from "./routes/cache/refresh.ts";
 import { registerGetVersion } from "./routes/version/get.ts";
 import { registerCalendarRoutes } from "./routes/calendar/index.ts";
 import { registerCryptoRoutes } from "./routes/crypto/index.ts";
+import { registerGetIndicators } from "./routes/indicators/get.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
@@ -163,6 +164,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   registerFinancialRoutes(app);
   registerRealtimeRoutes(app);
   registerCryptoRoutes(app);
+  registerGetIndicators(app);
   registerListRoutes(app);
   registerCacheManagement(app);
   registerBatchStocks(app);

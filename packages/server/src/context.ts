@@ -29,6 +29,8 @@ export interface Services {
   /** Realtime quotes: in-process cache per market in front of Eastmoney's batch quote endpoint. */
   realtime: QuoteService;
   cacheAdmin: CacheAdmin;
+  /** Technical indicators over cached bars (Tongdaxin formulas; issue 18). */
+  indicators: import("@quantdb/core/indicators").IndicatorService;
   /** Crypto bars, markets and tickers through ccxt, cached (issue 17). */
   crypto: CryptoService;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */

@@ -23,6 +23,7 @@ import {
   checkReadiness,
   type DatabaseHandle,
 } from "@quantdb/db";
+import { IndicatorService } from "@quantdb/core/indicators";
 import { QuoteService } from "@quantdb/core/realtime";
 import { BodyCache } from "./body-cache.ts";
 import type { Services } from "./context.ts";
@@ -63,7 +64,7 @@ export function createServices(
     clock: options.clock,
   });
   const passThrough = { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 };
-  return {
+  const services: Omit<Services, "indicators"> = {
     clock: options.clock,
     database: options.database.driver,
     calendars,
@@ -111,5 +112,14 @@ export function createServices(
     financial: createFinancialService(db, options.clock, options),
     jobRuns: createJobRunStore(db),
     apiKeys: createApiKeyStore(db),
+  };
+  return {
+    ...services,
+    indicators: new IndicatorService({
+      history: services.history,
+      crypto: services.crypto,
+      calendars,
+      clock: options.clock,
+    }),
   };
 }

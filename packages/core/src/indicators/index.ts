@@ -13,3 +13,10 @@
  */
 export * from "./formulas.ts";
 export * from "./spec.ts";
+export {
+  IndicatorService,
+  type IndicatorQuery,
+  type IndicatorQueryInput,
+  type IndicatorResult,
+  type IndicatorRow,
+} from "./service.ts";
