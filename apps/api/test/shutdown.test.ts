@@ -17,7 +17,7 @@ import { AFTER_CLOSE, fetchParsed } from "@quantdb/server/testing";
 
 const KLINE = { path: "/api/qt/stock/kline/get" };
 
-/** Whether a fresh connection to `url` is refused (the server stopped listening). */
+/** Whether a fresh connection to `url` is refused (the server stopped listening); false once it is answered. */
 function refused(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     http
@@ -103,6 +103,10 @@ describe.each(testDrivers())("SIGTERM with requests in flight on %s", (driver) =
         timeout: 30_000,
         interval: 20,
       });
+      // The four requests that share a series make no upstream call of their own, so the count above does
+      // not show they reached the server. A request on a connection opened after theirs being answered
+      // does: the server accepts connections in order and reads each request as it comes.
+      expect(await refused(`${url}/health`)).toBe(false);
 
       child.kill("SIGTERM");
       await vi.waitFor(async () => expect(await refused(`${url}/health`)).toBe(true), {
