@@ -13,7 +13,14 @@ import { addCalendarDays, type IsoDate } from "../dates.ts";
 import { parseHistoryQuery, type HistoryQuery } from "../history/request.ts";
 import type { CacheReport, HistoryService } from "../history/service.ts";
 import type { Adjust } from "../history/types.ts";
-import { computeIndicators, indicatorColumns, parseIndicators, warmupSessions, type IndicatorSpec } from "./spec.ts";
+import {
+  computeIndicators,
+  indicatorColumns,
+  parseIndicators,
+  warmupSessions,
+  type IndicatorBar,
+  type IndicatorSpec,
+} from "./spec.ts";
 
 /** An indicator request as received. */
 export interface IndicatorQueryInput {
@@ -122,34 +129,23 @@ export class IndicatorService {
    * @throws {UpstreamError} when a needed upstream call fails (as history does)
    */
   async compute(query: IndicatorQuery, options: { signal?: AbortSignal } = {}): Promise<IndicatorResult> {
-    const columns = indicatorColumns(query.specs);
     const warmup = warmupSessions(query.specs);
     if (query.kind === "crypto") {
       const { crypto } = query;
       const step = crypto.timeframe === "1h" ? 24 : 1;
       const warmStart = addCalendarDays(crypto.start, -Math.ceil(warmup / step) - 1);
       const result = await this.#crypto.getBars({ ...crypto, start: warmStart }, options);
-      const bars = result.bars;
       const startMs = Date.parse(`${crypto.start}T00:00:00Z`);
-      let first = bars.findIndex((bar) => bar.time >= startMs);
-      if (first < 0) first = bars.length;
-      const from = Math.max(0, first - warmup);
-      const used = bars.slice(from);
-      const values = computeIndicators(used, query.specs, first - from);
-      const rows = used.slice(first - from).map((bar, i) => {
-        const row: IndicatorRow = {
+      const answered = answer(
+        result.bars,
+        (bar) => bar.time >= startMs,
+        query.specs,
+        warmup,
+        (bar) => ({
           date: utcDate(bar.time),
           time: isoTime(bar.time),
-          open: bar.open,
-          high: bar.high,
-          low: bar.low,
-          close: bar.close,
-          volume: bar.volume,
-          provisional: bar.provisional,
-        };
-        for (const column of columns) row[column] = values[column]![first - from + i] ?? null;
-        return row;
-      });
+        }),
+      );
       return {
         symbol: crypto.pair.symbol,
         market: "CRYPTO",
@@ -158,34 +154,21 @@ export class IndicatorService {
         period: crypto.timeframe,
         start: crypto.start,
         end: crypto.end,
-        columns,
-        rows,
-        warmupSessions: first - from,
+        ...answered,
         cache: result.cache,
       };
     }
     const { history } = query;
-    const warmStart = this.#warmStart(history, warmup);
-    const result = await this.#history.getBars({ ...history, start: warmStart }, options);
-    const bars = result.bars;
-    let first = bars.findIndex((bar) => bar.date >= history.start);
-    if (first < 0) first = bars.length;
-    const from = Math.max(0, first - warmup);
-    const used = bars.slice(from);
-    const values = computeIndicators(used, query.specs, first - from);
-    const rows = used.slice(first - from).map((bar, i) => {
-      const row: IndicatorRow = {
+    const result = await this.#history.getBars({ ...history, start: this.#warmStart(history, warmup) }, options);
+    const answered = answer(
+      result.bars,
+      (bar) => bar.date >= history.start,
+      query.specs,
+      warmup,
+      (bar) => ({
         date: bar.date,
-        open: bar.open,
-        high: bar.high,
-        low: bar.low,
-        close: bar.close,
-        volume: bar.volume,
-        provisional: bar.provisional,
-      };
-      for (const column of columns) row[column] = values[column]![first - from + i] ?? null;
-      return row;
-    });
+      }),
+    );
     return {
       symbol: history.symbol.code,
       market: history.symbol.market,
@@ -193,9 +176,7 @@ export class IndicatorService {
       period: history.period ?? "daily",
       start: history.start,
       end: history.end,
-      columns,
-      rows,
-      warmupSessions: first - from,
+      ...answered,
       cache: result.cache,
     };
   }
@@ -235,4 +216,31 @@ export class IndicatorService {
     const floor = first ?? history.start;
     return floor < calendar.firstSession ? calendar.firstSession : floor;
   }
+}
+
+/**
+ * The rows of an answer: the indicators computed over at most `warmup` bars before the first bar
+ * `inAnswer` accepts and every bar from it on; each row is the bar's `stamp` (its date, and time for
+ * crypto), prices, volume, `provisional` and one value per column.
+ */
+function answer<B extends IndicatorBar & { provisional: boolean }>(
+  bars: readonly B[],
+  inAnswer: (bar: B) => boolean,
+  specs: readonly IndicatorSpec[],
+  warmup: number,
+  stamp: (bar: B) => IndicatorRow,
+): { columns: string[]; rows: IndicatorRow[]; warmupSessions: number } {
+  const columns = indicatorColumns(specs);
+  let first = bars.findIndex(inAnswer);
+  if (first < 0) first = bars.length;
+  const from = Math.max(0, first - warmup);
+  const used = bars.slice(from);
+  const values = computeIndicators(used, specs, first - from);
+  const rows = used.slice(first - from).map((bar, i) => {
+    const { open, high, low, close, volume, provisional } = bar;
+    const row: IndicatorRow = { ...stamp(bar), open, high, low, close, volume, provisional };
+    for (const column of columns) row[column] = values[column]![first - from + i] ?? null;
+    return row;
+  });
+  return { columns, rows, warmupSessions: first - from };
 }
