@@ -6,11 +6,10 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { isoTime, utcDate, type CryptoHistoryQuery, type CryptoHistoryResult } from "@quantdb/core/crypto";
 import type { Context } from "hono";
-import { etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
+import { serialise, type SerialisedBody } from "../../body-cache.ts";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { respond } from "../../middleware/edge.ts";
-import { send } from "../history/serve.ts";
+import { serveReusable } from "../history/serve.ts";
 import { CryptoHistoryQuerySchema, CryptoHistoryResponseSchema, PairParams } from "./schema.ts";
 
 const description = `OHLCV bars of a crypto spot pair on one exchange (binance, okx, bybit, coinbase, kraken),
@@ -96,33 +95,23 @@ function render(result: CryptoHistoryResult, format: "json" | "columns" | "csv")
   return serialise(text, contentType, body.data.length, [JSON.stringify(shaped(null))]);
 }
 
-/**
- * Serve `query` in `format`, reusing a serialised answer while the pair's stored data is unchanged
- * (only answers that made no upstream call and served nothing unconfirmed are kept); ETag and 304
- * as for stock history; compressed as the client asks.
- */
+/** Serve `query` in `format`, reusing a serialised answer while the pair's stored data is unchanged. */
 async function serveCryptoHistory(
   c: Context<AppEnv>,
   query: CryptoHistoryQuery,
   format: "json" | "columns" | "csv",
 ): Promise<Response> {
-  const { crypto, bodyCache: cache } = c.get("services");
+  const { crypto } = c.get("services");
   const key = await crypto.responseCacheKey(query);
-  const cacheKey = key === null ? null : `${format}|${key}`;
-  let body = cacheKey === null ? undefined : cache.get(cacheKey);
-  let reused = body !== undefined;
-  if (body) {
-    crypto.recordReusedAnswer();
-  } else {
-    const result = await crypto.getBars(query, { signal: c.req.raw.signal });
-    body = render(result, format);
-    reused = cacheKey !== null && result.cache.upstream_requests === 0 && result.cache.unconfirmed_empty.length === 0;
-    if (reused) cache.set(cacheKey!, body);
-  }
-  const headers = { ETag: body.etag, "Cache-Control": "no-cache" };
-  if (etagMatches(c.req.header("If-None-Match"), body.etag)) return respond(c, 304, null, headers);
-  c.set("rowsServed", body.rows);
-  return send(c, body, reused ? cacheKey : null, headers);
+  return serveReusable(
+    c,
+    key === null ? null : `${format}|${key}`,
+    async () => {
+      const result = await crypto.getBars(query, { signal: c.req.raw.signal });
+      return { body: render(result, format), cache: result.cache };
+    },
+    () => crypto.recordReusedAnswer(),
+  );
 }
 
 /** `GET /api/v1/historical/crypto/{exchange}/{pair}`. */

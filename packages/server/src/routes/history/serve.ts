@@ -64,32 +64,68 @@ export async function serveHistory(
   format: HistoryFormat,
   options: { allowPartial?: boolean; forceRefresh?: boolean } = {},
 ): Promise<Response> {
-  const { history, bodyCache: cache } = c.get("services");
+  const { history } = c.get("services");
   const started = performance.now();
   // force_refresh: the service replaces the held series from upstream first (its write bumps the data
   // version, so no reused body answers for the old data); a forced answer is never a reused one.
   const key = options.forceRefresh ? null : await history.responseCacheKey(query);
-  const cacheKey = key === null ? null : `${format}|${key}`;
+  return serveReusable(
+    c,
+    key === null ? null : `${format}|${key}`,
+    async () => {
+      const result = await history.getBars(query, {
+        signal: c.req.raw.signal,
+        allowPartial: options.allowPartial ?? false,
+        forceRefresh: options.forceRefresh ?? false,
+      });
+      return {
+        body: render(result, format),
+        cache: result.cache,
+        // A partial answer (allow_partial, upstream down) is never reused nor validated: the next request tries
+        // upstream again.
+        ...(result.complete ? {} : { unvalidated: { "Cache-Control": "no-store", "X-QuantDB-Complete": "false" } }),
+      };
+    },
+    () => history.recordReusedAnswer(performance.now() - started),
+  );
+}
+
+/** What {@link serveReusable}'s `make` answers: the serialised body and what it cost upstream. */
+export interface MadeAnswer {
+  body: SerialisedBody;
+  /** The answer's cache report: only an answer with no upstream call and nothing unconfirmed is reused. */
+  cache: { upstream_requests: number; unconfirmed_empty: readonly unknown[] };
+  /** Send without ETag, never reused, with these headers (a partial answer). */
+  unvalidated?: Record<string, string>;
+}
+
+/**
+ * The answer under `cacheKey` in the system's body cache when it is there (`onReused` counts it),
+ * else `make`'s, kept under the key when it made no upstream call and served nothing unconfirmed:
+ * only then is it exactly determined by the key (data version, today, range, format…). Sends `ETag`
+ * (the hash of the answer without its `metadata.cache`, so the answer that fetched from upstream
+ * validates the next request too) and 304 when If-None-Match matches; compressed as the client asks.
+ * Shared by the history, crypto and indicator endpoints.
+ */
+export async function serveReusable(
+  c: Context<AppEnv>,
+  cacheKey: string | null,
+  make: () => Promise<MadeAnswer>,
+  onReused: () => void,
+): Promise<Response> {
+  const cache = c.get("services").bodyCache;
   let body = cacheKey === null ? undefined : cache.get(cacheKey);
   let reused = body !== undefined;
   if (body) {
-    history.recordReusedAnswer(performance.now() - started);
+    onReused();
   } else {
-    const result = await history.getBars(query, {
-      signal: c.req.raw.signal,
-      allowPartial: options.allowPartial ?? false,
-      forceRefresh: options.forceRefresh ?? false,
-    });
-    body = render(result, format);
-    // A partial answer (allow_partial, upstream down) is never reused nor validated: the next request tries upstream
-    // again.
-    if (!result.complete) {
+    const made = await make();
+    body = made.body;
+    if (made.unvalidated) {
       c.set("rowsServed", body.rows);
-      return send(c, body, null, { "Cache-Control": "no-store", "X-QuantDB-Complete": "false" });
+      return send(c, body, null, made.unvalidated);
     }
-    // Only an answer that made no upstream call is exactly determined by its cache key (data version, today, range,
-    // format…). Nor is an answer serving unconfirmed empty sessions: the next request asks upstream again.
-    reused = cacheKey !== null && result.cache.upstream_requests === 0 && result.cache.unconfirmed_empty.length === 0;
+    reused = cacheKey !== null && made.cache.upstream_requests === 0 && made.cache.unconfirmed_empty.length === 0;
     if (reused) cache.set(cacheKey!, body);
   }
   const headers = { ETag: body.etag, "Cache-Control": "no-cache" };
@@ -102,7 +138,7 @@ export async function serveHistory(
  * Send `body` in the coding the client prefers: the variant kept with it under `cacheKey`, or
  * compressed now when it is not kept.
  */
-export async function send(
+async function send(
   c: Context<AppEnv>,
   body: SerialisedBody,
   cacheKey: string | null,

@@ -5,11 +5,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { IndicatorQuery, IndicatorResult } from "@quantdb/core/indicators";
 import type { Context } from "hono";
-import { etagMatches, serialise, type SerialisedBody } from "../../body-cache.ts";
+import { serialise, type SerialisedBody } from "../../body-cache.ts";
 import type { AppEnv } from "../../context.ts";
 import { openApiErrorResponses } from "../../errors.ts";
-import { respond } from "../../middleware/edge.ts";
-import { send } from "../history/serve.ts";
+import { serveReusable } from "../history/serve.ts";
 
 const description = `Technical indicators of a stock, an index (kind=index) or a crypto pair (binance:BTC-USDT),
 computed over the cached bars by the Tongdaxin (通达信) formulas, on the requested adjustment's prices (adjust
@@ -112,22 +111,17 @@ function render(result: IndicatorResult, format: "json" | "columns" | "csv"): Se
 }
 
 async function serveIndicators(c: Context<AppEnv>, query: IndicatorQuery, format: "json" | "columns" | "csv") {
-  const { indicators, bodyCache: cache } = c.get("services");
+  const { indicators } = c.get("services");
   const key = await indicators.responseCacheKey(query);
-  const cacheKey = key === null ? null : `${format}|${key}`;
-  let served = cacheKey === null ? undefined : cache.get(cacheKey);
-  let reused = served !== undefined;
-  if (!served) {
-    const result = await indicators.compute(query, { signal: c.req.raw.signal });
-    served = render(result, format);
-    const report = result.cache as { upstream_requests: number; unconfirmed_empty: unknown[] };
-    reused = cacheKey !== null && report.upstream_requests === 0 && report.unconfirmed_empty.length === 0;
-    if (reused) cache.set(cacheKey!, served);
-  }
-  const headers = { ETag: served.etag, "Cache-Control": "no-cache" };
-  if (etagMatches(c.req.header("If-None-Match"), served.etag)) return respond(c, 304, null, headers);
-  c.set("rowsServed", served.rows);
-  return send(c, served, reused ? cacheKey : null, headers);
+  return serveReusable(
+    c,
+    key === null ? null : `${format}|${key}`,
+    async () => {
+      const result = await indicators.compute(query, { signal: c.req.raw.signal });
+      return { body: render(result, format), cache: result.cache };
+    },
+    () => {},
+  );
 }
 
 /** `GET /api/v1/indicators/{symbol}`. */
