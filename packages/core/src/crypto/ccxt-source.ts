@@ -154,21 +154,11 @@ export class CcxtSource implements CryptoSource {
   }
 
   /** @inheritdoc */
-  async tickers(exchange: CryptoExchangeId, symbols: readonly string[], signal?: AbortSignal): Promise<CryptoTicker[]> {
+  async tickers(exchange: CryptoExchangeId, signal?: AbortSignal): Promise<CryptoTicker[]> {
     const { exchange: instance } = await this.#instance(exchange, signal);
-    const fetched: Ticker[] = [];
-    if (symbols.length === 0) {
-      // Every pair's ticker in one request (the markets list ranks pairs by it; quotes share one snapshot).
-      // `type: spot`: bybit's default category is linear (perpetuals), which lists no spot pair.
-      const all = await this.#call(exchange, signal, () => instance.fetchTickers(undefined, { type: "spot" }));
-      fetched.push(...Object.values(all));
-    } else if (symbols.length > 1 && instance.has.fetchTickers) {
-      const all = await this.#call(exchange, signal, () => instance.fetchTickers([...symbols]));
-      for (const symbol of symbols) if (all[symbol]) fetched.push(all[symbol]);
-    } else {
-      for (const symbol of symbols)
-        fetched.push(await this.#call(exchange, signal, () => instance.fetchTicker(symbol)));
-    }
+    // `type: spot`: bybit's default category is linear (perpetuals), which lists no spot pair.
+    const all = await this.#call(exchange, signal, () => instance.fetchTickers(undefined, { type: "spot" }));
+    const fetched = Object.values(all).filter((t): t is Ticker => t !== undefined);
     const now = this.#now();
     return fetched.map((t) => ({
       symbol: String(t.symbol),

@@ -367,7 +367,7 @@ export class CryptoService {
       if (!flight) {
         upstreamRequests = 1;
         flight = this.#source
-          .tickers(exchange, [], signal)
+          .tickers(exchange, signal)
           .then((list) => {
             const made = { at: this.#clock.now().getTime(), tickers: new Map(list.map((t) => [t.symbol, t])) };
             this.#tickers.set(exchange, made);
@@ -395,7 +395,7 @@ export class CryptoService {
 
   async #loadMarkets(exchange: CryptoExchangeId, signal: AbortSignal | undefined): Promise<CryptoMarketEntry[]> {
     const markets = await this.#source.markets(exchange, signal);
-    const tickers = await this.#source.tickers(exchange, [], signal);
+    const tickers = await this.#source.tickers(exchange, signal);
     const volume = new Map(tickers.map((t) => [t.symbol, t.quoteVolume]));
     return markets
       .map((m) => ({ ...m, quoteVolume24h: volume.get(m.symbol) ?? null }))

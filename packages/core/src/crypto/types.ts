@@ -198,9 +198,9 @@ export interface CryptoSource {
    */
   fetchBarsPage(page: CryptoBarsPage): Promise<CryptoBar[]>;
   /**
-   * 24 h tickers of some pairs of one exchange (every pair when `symbols` is empty), in as few
-   * requests as the exchange allows.
+   * 24 h tickers of every spot pair of one exchange, in one request (the markets list ranks pairs by
+   * them; quotes share one snapshot of them).
    * @throws {UpstreamError} on any failure.
    */
-  tickers(exchange: CryptoExchangeId, symbols: readonly string[], signal?: AbortSignal): Promise<CryptoTicker[]>;
+  tickers(exchange: CryptoExchangeId, signal?: AbortSignal): Promise<CryptoTicker[]>;
 }
