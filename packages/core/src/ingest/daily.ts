@@ -195,17 +195,9 @@ export class DailyIngest {
     const calendar = calendars.get(scope); // after ensureThrough: it may have been extended
     const sessionDate = dueSession(calendar, now, this.#options.finalizeAfterCloseMinutes);
     if (!sessionDate) return { ran: false, scope, reason: "not_due" };
-    const run = await store.claim({
-      job: DAILY_INGEST_JOB,
-      scope,
-      sessionDate,
-      startedAt: now,
-      maxAttempts: this.#options.maxAttempts ?? 3,
-      staleBefore: new Date(now.getTime() - STALE_RUN_MS),
-    });
+    const run = await this.#claim(scope, sessionDate, now);
     if (!run) return { ran: false, scope, reason: "already_claimed" };
 
-    let instrumentsUpdated = 0;
     let upstreamCalls = 0;
     const errors: JobError[] = [];
     const updated = new Set<string>();
@@ -233,16 +225,7 @@ export class DailyIngest {
         });
       }
     }
-    instrumentsUpdated = updated.size;
-    const outcome = {
-      status: errors.length > 0 ? ("failed" as const) : ("succeeded" as const),
-      finishedAt: clock.now(),
-      instrumentsUpdated,
-      upstreamCalls,
-      errors,
-    };
-    await store.finish(run.id, outcome);
-    return { ran: true, run: { ...run, ...outcome } };
+    return this.#finish(run, updated.size, upstreamCalls, errors);
   }
 
   /**
@@ -251,18 +234,11 @@ export class DailyIngest {
    * (only the missing bars are fetched; a series already there makes no request).
    */
   async #runCrypto(): Promise<IngestOutcome> {
-    const { store, clock, crypto } = this.#options;
+    const { clock, crypto } = this.#options;
     const now = clock.now();
     const sessionDate = crypto ? dueCryptoDay(now) : null;
     if (!crypto || !sessionDate) return { ran: false, scope: "CRYPTO", reason: "not_due" };
-    const run = await store.claim({
-      job: DAILY_INGEST_JOB,
-      scope: "CRYPTO",
-      sessionDate,
-      startedAt: now,
-      maxAttempts: this.#options.maxAttempts ?? 3,
-      staleBefore: new Date(now.getTime() - STALE_RUN_MS),
-    });
+    const run = await this.#claim("CRYPTO", sessionDate, now);
     if (!run) return { ran: false, scope: "CRYPTO", reason: "already_claimed" };
     let upstreamCalls = 0;
     const errors: JobError[] = [];
@@ -288,14 +264,36 @@ export class DailyIngest {
         });
       }
     }
+    return this.#finish(run, updated.size, upstreamCalls, errors);
+  }
+
+  /** Claim (daily ingest, scope, session): the run to do, or null when another exists (see `JobRunStore.claim`). */
+  #claim(scope: CalendarId, sessionDate: IsoDate, now: Date): Promise<JobRun | null> {
+    return this.#options.store.claim({
+      job: DAILY_INGEST_JOB,
+      scope,
+      sessionDate,
+      startedAt: now,
+      maxAttempts: this.#options.maxAttempts ?? 3,
+      staleBefore: new Date(now.getTime() - STALE_RUN_MS),
+    });
+  }
+
+  /** Record a run's outcome: failed when any series failed (a later tick retries it), else succeeded. */
+  async #finish(
+    run: JobRun,
+    instrumentsUpdated: number,
+    upstreamCalls: number,
+    errors: JobError[],
+  ): Promise<IngestOutcome> {
     const outcome = {
       status: errors.length > 0 ? ("failed" as const) : ("succeeded" as const),
-      finishedAt: clock.now(),
-      instrumentsUpdated: updated.size,
+      finishedAt: this.#options.clock.now(),
+      instrumentsUpdated,
       upstreamCalls,
       errors,
     };
-    await store.finish(run.id, outcome);
+    await this.#options.store.finish(run.id, outcome);
     return { ran: true, run: { ...run, ...outcome } };
   }
 }
