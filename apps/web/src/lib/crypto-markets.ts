@@ -182,5 +182,5 @@ export function loadServedExchanges(): Promise<void> {
 
 /** The exchange a pair typed without one goes to: the first served (binance unless it is not). */
 export function defaultExchange(): string {
-  return served?.[0] ?? snapshot.lists[0]?.exchange ?? CRYPTO_EXCHANGES[0];
+  return served?.[0] ?? snapshot.lists[0]?.exchange ?? CRYPTO_EXCHANGES[0] ?? "binance";
 }

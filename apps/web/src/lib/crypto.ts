@@ -5,11 +5,11 @@
  * lists. Pure functions, no I/O. The answers of the API's crypto endpoints are typed by the SDK
  * (`CryptoHistory`, `CryptoBar`, `CryptoMarketList`, `CryptoQuoteBatch`), which also makes the calls.
  */
-import type { CryptoBar, CryptoMarketListEntry, CryptoTimeframe } from "@quantdb/sdk";
+import { CRYPTO_MARKET, type CryptoBar, type CryptoMarketListEntry, type CryptoTimeframe } from "@quantdb/sdk";
 import { addMonths, presetStart, todayLocal } from "./dates.ts";
 
-/** The exchanges the API can serve (ccxt ids), in the order the search tries them. */
-export const CRYPTO_EXCHANGES = ["binance", "okx", "bybit", "coinbase", "kraken"] as const;
+/** The exchanges the API can serve (ccxt ids, from core's registry via the SDK), in the order the search tries them. */
+export const CRYPTO_EXCHANGES = CRYPTO_MARKET.exchanges;
 
 export const TIMEFRAMES: readonly CryptoTimeframe[] = ["1d", "1h"];
 
@@ -21,17 +21,17 @@ export interface PairRef {
 }
 
 const CURRENCY = /^[A-Z0-9]{1,20}$/;
-/** `exchange:BASE/QUOTE` (or `BASE-QUOTE`), as the SDK and CLI write a pair. */
-const SYMBOL_FORM = /^([a-z0-9]+):([a-z0-9]+)[/-]([a-z0-9]+)$/i;
+/** `exchange:BASE/QUOTE` (or `BASE-QUOTE`): core's rule, generated into the SDK. */
+const SYMBOL_FORM = new RegExp(CRYPTO_MARKET.symbolPattern, CRYPTO_MARKET.symbolPatternFlags);
 
 /** The pair of `binance:BTC/USDT` (case-insensitive, `-` for `/` accepted), or null for any other text. */
 export function parseCryptoSymbol(text: string): PairRef | null {
-  const match = SYMBOL_FORM.exec(text.trim());
-  if (!match) return null;
-  const base = match[2]!.toUpperCase();
-  const quote = match[3]!.toUpperCase();
+  const groups = SYMBOL_FORM.exec(text.trim())?.groups;
+  if (!groups) return null;
+  const base = groups.base!.toUpperCase();
+  const quote = groups.quote!.toUpperCase();
   if (!CURRENCY.test(base) || !CURRENCY.test(quote)) return null;
-  return { exchange: match[1]!.toLowerCase(), base, quote };
+  return { exchange: groups.exchange!.toLowerCase(), base, quote };
 }
 
 /** Whether `text` is written as a crypto symbol (`exchange:BASE/QUOTE`) rather than a stock or index code. */
