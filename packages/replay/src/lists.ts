@@ -33,6 +33,13 @@ const CLIST_DEFAULT_PAGE_SIZE = 20;
 export const A_SHARE_LIST_FIXTURE = "stocklist/a_share_stock_list_2024-06_tszlam.csv.gz";
 /** HK list fixture (6 columns of the shared file, see `scripts/pack-stocklist-fixtures.ts`). */
 export const HK_LIST_FIXTURE = "stocklist/hk_stock_list_2017_abu.subset.csv.gz";
+/**
+ * CSI 300 constituents as of 2026-07 (`Symbol,Name`, Yahoo-style `600519.SS`), served as Eastmoney's
+ * CSI 300 board `b:BK0500` (docs/upstream-spec.md §7.4).
+ */
+export const CSI300_CONSTITUENTS_FIXTURE = "stocklist/constituents-csi300_2026-07_yfiua.csv";
+/** Recorded index boards: Eastmoney board id → constituents fixture. */
+const BOARD_FIXTURES: Readonly<Record<string, string>> = { BK0500: CSI300_CONSTITUENTS_FIXTURE };
 /** The recorded 688635 `stock/get` fields (docs/upstream-spec.md §12 item 3). */
 const RECORDED_STOCK_GET_FIXTURE = "stocklist/stock_get_688635.json";
 
@@ -172,6 +179,8 @@ export interface ListUniverse {
   readonly recorded: ReadonlyMap<string, { envelope: Record<string, unknown>; data: Record<string, unknown> }>;
   /** HK source rows skipped because their symbol is not a 5-digit code. */
   readonly skipped: readonly string[];
+  /** Index boards (`BK0500`) → their constituents, in code order. */
+  readonly boards: ReadonlyMap<string, readonly ListedStock[]>;
 }
 
 function fixturesDir(): string {
@@ -384,7 +393,26 @@ function buildUniverse(store: FixtureStore): ListUniverse {
     data: Record<string, unknown>;
   };
   recorded.set(response.secid, { envelope: response.envelope, data: response.data });
-  return { stocks, bySecid, recorded, skipped };
+  const boards = new Map<string, ListedStock[]>();
+  const byCode = new Map(stocks.filter((stock) => stock.marketId !== 116).map((stock) => [stock.code, stock]));
+  for (const [board, rel] of Object.entries(BOARD_FIXTURES)) {
+    const rows = parseCsv(fixtureText(rel));
+    checkHeader(rel, rows[0], ["Symbol", "Name"]);
+    const members = rows.slice(1).map(([symbol, name]) => {
+      const code = (symbol ?? "").split(".")[0] ?? "";
+      // A constituent listed after the 2024-06 list: its name from the constituents file, no other field.
+      const member =
+        byCode.get(code) ??
+        listedStock(store, code, name ?? "", "", { total: "-", float: "-" }, { total: "-", float: "-" });
+      if (!member) throw new Error(`fixture ${rel}: ${symbol} is not an A-share code`);
+      return member;
+    });
+    boards.set(
+      board,
+      members.sort((a, b) => (a.code < b.code ? -1 : 1)),
+    );
+  }
+  return { stocks, bySecid, recorded, skipped, boards };
 }
 
 const universes = new WeakMap<FixtureStore, ListUniverse>();
@@ -478,7 +506,11 @@ function clistData(
   overrides?: ReadonlyMap<string, Readonly<Record<string, Value>>>,
 ): Record<string, unknown> | null {
   const fs = query.fs ?? "";
-  const matching = universe.stocks.filter((stock) => matchesFs(stock, fs));
+  // An index board (`b:BK0500`, optionally `+f:!50` as Eastmoney's pages send): its recorded members.
+  const board = /^b:(BK\d{4})(?:[\s+]f:!50)?$/.exec(fs.trim());
+  const matching = board
+    ? [...(universe.boards.get(board[1]!) ?? [])]
+    : universe.stocks.filter((stock) => matchesFs(stock, fs));
   const fid = query.fid && /^f\d+$/.test(query.fid) ? query.fid : undefined;
   if (fid) {
     const descending = query.po !== "0";

@@ -117,6 +117,35 @@ describe("replay clist/get and stock/get", () => {
     expect((await clist({ fs: "m:1 t:23", pn: "1", pz: "1", np: "1" })).data!.total).toBe(573);
   });
 
+  it("serves the CSI 300 board (b:BK0500) from the recorded 2026-07 constituents; unrecorded boards match nothing", async () => {
+    const get = async (fs: string, pn: number) =>
+      (await (
+        await fetch(`${replay.url}/api/qt/clist/get?fs=${encodeURIComponent(fs)}&pn=${pn}&pz=100&np=1&fid=f12&po=0`)
+      ).json()) as {
+        data: { total: number; diff: { f12: string; f14: string; f20: unknown }[] } | null;
+      };
+    const codes: string[] = [];
+    for (let pn = 1; pn <= 3; pn++) {
+      const body = await get("b:BK0500+f:!50", pn);
+      expect(body.data?.total).toBe(300);
+      codes.push(...body.data!.diff.map((row) => row.f12));
+    }
+    const recorded = readFileSync(
+      new URL("../fixtures/stocklist/constituents-csi300_2026-07_yfiua.csv", import.meta.url),
+      "utf8",
+    )
+      .split("\n")
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => line.split(".")[0]);
+    expect(new Set(codes)).toEqual(new Set(recorded));
+    expect(codes).toContain("600519");
+    // 001391 listed after the 2024-06 list: its name from the constituents file, no caps
+    const first = (await get("b:BK0500", 1)).data!.diff;
+    expect(first.find((row) => row.f12 === "001391")).toMatchObject({ f14: "国货航", f20: "-" });
+    expect((await get("b:BK0611", 1)).data).toBeNull();
+  });
+
   it("sorts by fid (po=1 descending); diff is an array with np=1, else an object keyed 0,1,…", async () => {
     const desc = await clist({ fs: FS.BJ, pn: "1", pz: "3", po: "1", np: "1", fid: "f12", fields: "f12,f14" });
     expect(desc.data!.diff).toEqual([

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { UpstreamError } from "../errors.ts";
-import { CLIST_FS, EastmoneyListClient, parseClistPage, parseClistRow } from "./clist.ts";
+import { CLIST_FS, EastmoneyListClient, isConstituentIndex, parseClistPage, parseClistRow } from "./clist.ts";
 
 // A real clist row (fltt=2), key order verbatim, as quoted in docs/upstream-spec.md §12 item 4.
 const RECORDED_ROW =
@@ -153,6 +153,28 @@ describe("EastmoneyListClient.fetchStockList", () => {
       fs: CLIST_FS.BJ,
     });
     expect(seen[0]!.searchParams.get("fields")).toContain("f12");
+  });
+
+  it("lists an index's constituents from its board, rows of SH, SZ and BJ on one page", async () => {
+    const seen: URL[] = [];
+    const client = new EastmoneyListClient({
+      baseUrl: "http://upstream.test/",
+      fetch: fakeFetch([page(3, ["600519", "000001"]), page(3, ["830799"])], seen),
+    });
+    const scan = await client.fetchIndexConstituents("000300");
+    expect(scan).toMatchObject({ index: "000300", pages: 2 });
+    expect(scan.rows.map((r) => r.symbol)).toEqual(["000001", "600519", "830799"]);
+    // lots → shares per row's own market (every A-share market trades in lots of 100)
+    expect(scan.rows.map((r) => r.volume)).toEqual([1000, 1000, 1000]);
+    expect(seen.map((u) => u.searchParams.get("fs"))).toEqual(["b:BK0500", "b:BK0500"]);
+    expect(isConstituentIndex("000905")).toBe(true);
+    expect(isConstituentIndex("000001")).toBe(false);
+    // an HK code is no constituent of a CN index
+    const hk = new EastmoneyListClient({
+      baseUrl: "http://upstream.test/",
+      fetch: fakeFetch([page(1, ["00700"])], []),
+    });
+    await expect(hk.fetchIndexConstituents("000016")).rejects.toThrow(/not a A stock code/);
   });
 
   it("fails the whole scan if a later page fails, is empty, changes the total or the codes do not add up", async () => {

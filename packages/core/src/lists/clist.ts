@@ -31,6 +31,32 @@ export const CLIST_FS: Readonly<Record<ListMarket, string>> = {
 };
 
 /**
+ * Eastmoney boards (板块) that list a CN index's current constituents, by index code: CSI 300 (沪深300)
+ * `BK0500`, SSE 50 (上证50) `BK0611`, CSI 500 (中证500) `BK0701` (docs/upstream-spec.md §7.4). Eastmoney
+ * updates them at each semi-annual review; no past membership is available (survivorship).
+ */
+export const INDEX_CONSTITUENT_BOARDS = { "000300": "BK0500", "000016": "BK0611", "000905": "BK0701" } as const;
+
+/** A CN index whose constituents can be listed: `000300`, `000016` or `000905`. */
+export type ConstituentIndex = keyof typeof INDEX_CONSTITUENT_BOARDS;
+
+/** Is `code` an index whose constituents can be listed? */
+export function isConstituentIndex(code: string): code is ConstituentIndex {
+  return Object.hasOwn(INDEX_CONSTITUENT_BOARDS, code);
+}
+
+/** What one clist scan lists: a market's stocks, or an index's constituents (A-shares of SH, SZ or BJ). */
+type ClistTarget = { market: ListMarket } | { index: ConstituentIndex };
+
+function fsOf(target: ClistTarget): string {
+  return "market" in target ? CLIST_FS[target.market] : `b:${INDEX_CONSTITUENT_BOARDS[target.index]}`;
+}
+
+function labelOf(target: ClistTarget): string {
+  return "market" in target ? `the ${target.market} list` : `the constituents of index ${target.index}`;
+}
+
+/**
  * Field ids requested: f2 last, f3 pct change (%), f4 change, f5 volume (A-shares lots, HK shares),
  * f6 amount, f7 amplitude (%), f8 turnover (%), f9 P/E (dynamic), f10 volume ratio, f11 5-minute
  * change (%), f12 code, f13 market id, f14 name, f15 high, f16 low, f17 open, f18 previous close,
@@ -68,7 +94,7 @@ function rowsOf(diff: unknown): unknown[] {
  * @throws {UpstreamError} `UPSTREAM_INVALID` when the code is missing or is not a stock of
  *   `market`, or a numeric field holds something other than a number or `"-"`.
  */
-export function parseClistRow(row: unknown, market: ListMarket): StockListEntry {
+export function parseClistRow(row: unknown, market: ListMarket | "A"): StockListEntry {
   if (!row || typeof row !== "object" || Array.isArray(row)) throw invalid("a diff row is not an object");
   const r = row as Record<string, unknown>;
   const context = { row: r };
@@ -76,8 +102,9 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
   let parsedMarket: string | null = null;
   try {
     // The code as upstream sends it must already be canonical (6 digits A-shares, 5 digits HK).
-    const parsed = parseStockSymbol(`${code}.${market}`);
+    const parsed = parseStockSymbol(market === "A" ? code : `${code}.${market}`);
     if (parsed.code === code) parsedMarket = parsed.market;
+    if (market === "A" && parsedMarket !== "HK") parsedMarket = "A";
   } catch {
     parsedMarket = null;
   }
@@ -85,13 +112,14 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
     throw invalid(`row code ${JSON.stringify(r.f12)} is not a ${market} stock code`, context);
   const num = (key: string) => numberField(r, key, context);
   const lots = num("f5");
+  const volumeMarket = market === "A" ? parseStockSymbol(code).market : market;
   return {
     symbol: code,
     name: textField(r, "f14", context),
     price: num("f2"),
     pct_change: num("f3"),
     change: num("f4"),
-    volume: lots === null ? null : eastmoneyVolumeToShares(market, lots),
+    volume: lots === null ? null : eastmoneyVolumeToShares(volumeMarket, lots),
     amount: num("f6"),
     turnover_rate: num("f8"),
     pe_ratio: num("f9"),
@@ -113,12 +141,13 @@ export function parseClistRow(row: unknown, market: ListMarket): StockListEntry 
 
 /**
  * Parse a clist response body (`fltt=2`).
- * @param market the market the page was requested for: every row must be one of its stocks
+ * @param market the market the page was requested for: every row must be one of its stocks (`"A"`:
+ *   an A-share of any of SH, SZ and BJ, as an index's constituents are)
  * @returns `total` and the rows; `data:null` (a page past the end, an empty filter) gives none
  * @throws {UpstreamError} `UPSTREAM_INVALID` for non-JSON bodies, a non-zero `rc`, a missing or
  *   negative `total`, a `diff` that is neither array nor object, bad rows, or a code twice on a page.
  */
-export function parseClistPage(body: string, market: ListMarket): ClistPage {
+export function parseClistPage(body: string, market: ListMarket | "A"): ClistPage {
   const data = parseEnvelopeData(body);
   if (!data) return { total: 0, rows: [] };
   const total = data.total;
@@ -209,8 +238,12 @@ export class EastmoneyListClient implements StockListSource {
     this.#policies = options.policies;
   }
 
-  /** The exact request URL of one page (exposed for logging and tests). */
+  /** The exact request URL of one page of a market's list (exposed for logging and tests). */
   requestUrl(market: ListMarket, page: number): string {
+    return this.#url({ market }, page);
+  }
+
+  #url(target: ClistTarget, page: number): string {
     const params = new URLSearchParams({
       pn: String(page),
       pz: String(CLIST_PAGE_SIZE),
@@ -220,22 +253,26 @@ export class EastmoneyListClient implements StockListSource {
       fltt: "2",
       invt: "2",
       fid: "f12",
-      fs: CLIST_FS[market],
+      fs: fsOf(target),
       fields: CLIST_FIELDS,
     });
     return `${this.url}?${params.toString()}`;
   }
 
-  /** Fetch and parse one page. */
-  async fetchPage(market: ListMarket, page: number, signal?: AbortSignal): Promise<ClistPage> {
-    const body = await fetchUpstreamText(this.requestUrl(market, page), {
+  /** Fetch and parse one page of a market's list. */
+  fetchPage(market: ListMarket, page: number, signal?: AbortSignal): Promise<ClistPage> {
+    return this.#page({ market }, page, signal);
+  }
+
+  async #page(target: ClistTarget, page: number, signal?: AbortSignal): Promise<ClistPage> {
+    const body = await fetchUpstreamText(this.#url(target, page), {
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
       policies: this.#policies,
       headers: { Referer: "https://quote.eastmoney.com/" },
       signal,
     });
-    return parseClistPage(body, market);
+    return parseClistPage(body, "market" in target ? target.market : "A");
   }
 
   /**
@@ -246,36 +283,61 @@ export class EastmoneyListClient implements StockListSource {
    *   not number `total`; any transport error of any page as it is. Nothing partial is returned.
    */
   async fetchStockList(market: ListMarket, options: { signal?: AbortSignal } = {}): Promise<StockListScan> {
-    const first = await this.fetchPage(market, 1, options.signal);
+    return { market, ...(await this.#scan({ market }, options.signal)) };
+  }
+
+  /**
+   * Fetch an index's current constituents (Eastmoney's board of the index,
+   * {@link INDEX_CONSTITUENT_BOARDS}), every page as {@link fetchStockList}: each row is an A-share
+   * of SH, SZ or BJ with the same fields as a market list's.
+   * @throws {UpstreamError} as {@link fetchStockList}
+   */
+  async fetchIndexConstituents(
+    index: ConstituentIndex,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ index: ConstituentIndex; rows: StockListEntry[]; pages: number }> {
+    return { index, ...(await this.#scan({ index }, options.signal)) };
+  }
+
+  async #scan(
+    target: ClistTarget,
+    signal: AbortSignal | undefined,
+  ): Promise<{ rows: StockListEntry[]; pages: number }> {
+    const label = labelOf(target);
+    const context = "market" in target ? { market: target.market } : { index: target.index };
+    const first = await this.#page(target, 1, signal);
     if (first.total === 0 || first.rows.length === 0)
-      throw invalid(`the ${market} list came back empty`, { market, total: first.total });
+      throw invalid(`${label} came back empty`, { ...context, total: first.total });
     const perPage = first.rows.length;
     const pageCount = Math.ceil(first.total / perPage);
     const byCode = new Map(first.rows.map((row) => [row.symbol, row]));
     for (let page = 2; page <= pageCount; page++) {
-      await sleep(this.#pageDelayMs, options.signal);
-      const next = await this.fetchPage(market, page, options.signal);
+      await sleep(this.#pageDelayMs, signal);
+      const next = await this.#page(target, page, signal);
       if (next.rows.length === 0)
-        throw invalid(`page ${page} of ${pageCount} of the ${market} list came back empty`, {
-          market,
+        throw invalid(`page ${page} of ${pageCount} of ${label} came back empty`, {
+          ...context,
           page,
           total: first.total,
         });
       if (next.total !== first.total) {
         throw invalid(
-          `the ${market} list changed during the scan (total ${first.total} on page 1, ${next.total} on page ${page})`,
-          { market, page },
+          `${label} changed during the scan (total ${first.total} on page 1, ${next.total} on page ${page})`,
+          {
+            ...context,
+            page,
+          },
         );
       }
       for (const row of next.rows) byCode.set(row.symbol, row);
     }
     if (byCode.size !== first.total) {
-      throw invalid(
-        `the ${market} list pages hold ${byCode.size} distinct stocks but upstream reported ${first.total}`,
-        { market, pages: pageCount },
-      );
+      throw invalid(`${label}: the pages hold ${byCode.size} distinct stocks but upstream reported ${first.total}`, {
+        ...context,
+        pages: pageCount,
+      });
     }
     const rows = [...byCode.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-    return { market, rows, pages: pageCount };
+    return { rows, pages: pageCount };
   }
 }
