@@ -23,6 +23,7 @@ import { registerGetVersion } from "./routes/version/get.ts";
 import { registerCalendarRoutes } from "./routes/calendar/index.ts";
 import { registerCryptoRoutes } from "./routes/crypto/index.ts";
 import { registerGetIndicators } from "./routes/indicators/get.ts";
+import { registerScreen } from "./routes/screen/post.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
@@ -165,6 +166,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   registerRealtimeRoutes(app);
   registerCryptoRoutes(app);
   registerGetIndicators(app);
+  registerScreen(app);
   registerListRoutes(app);
   registerCacheManagement(app);
   registerBatchStocks(app);

@@ -31,6 +31,8 @@ export interface Services {
   cacheAdmin: CacheAdmin;
   /** Technical indicators over cached bars (Tongdaxin formulas; issue 18). */
   indicators: import("@quantdb/core/indicators").IndicatorService;
+  /** The screener: filters and ranks a universe at a date over cached bars (issue 18). */
+  screen: import("@quantdb/core/screen").ScreenService;
   /** Crypto bars, markets and tickers through ccxt, cached (issue 17). */
   crypto: CryptoService;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */

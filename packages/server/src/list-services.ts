@@ -2,6 +2,7 @@
  * Composition of the stock-list, company-information and asset-listing services (part of the
  * composition root, services.ts).
  */
+import type { ConstituentSource } from "@quantdb/core/screen";
 import type { Clock } from "@quantdb/core/clock";
 import {
   AssetCatalog,
@@ -36,7 +37,7 @@ export interface ListServices {
 /** Upstream clients of the list services; live Eastmoney when omitted. */
 export interface ListUpstreams {
   /** Eastmoney clist (`QUANTDB_EASTMONEY_LIST_URL`). @default live push2, 500 ms between pages */
-  listUpstream?: StockListSource;
+  listUpstream?: StockListSource & ConstituentSource;
   /** Eastmoney stock/get (the push2 host of `QUANTDB_EASTMONEY_QUOTE_URL`). @default live push2 */
   infoUpstream?: CompanyInfoSource;
 }

@@ -2,6 +2,7 @@
  * The composition root: database, upstream clients and clock wired into the core services. Every
  * piece of in-memory state is created here, once per system, and reachable from {@link Services}.
  */
+import { ScreenService } from "@quantdb/core/screen";
 import {
   CalendarExtensions,
   CalendarHorizon,
@@ -24,6 +25,7 @@ import {
   type DatabaseHandle,
 } from "@quantdb/db";
 import { IndicatorService } from "@quantdb/core/indicators";
+import { EastmoneyListClient } from "@quantdb/core/lists";
 import { QuoteService } from "@quantdb/core/realtime";
 import { BodyCache } from "./body-cache.ts";
 import type { Services } from "./context.ts";
@@ -64,7 +66,7 @@ export function createServices(
     clock: options.clock,
   });
   const passThrough = { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 };
-  const services: Omit<Services, "indicators"> = {
+  const services: Omit<Services, "indicators" | "screen"> = {
     clock: options.clock,
     database: options.database.driver,
     calendars,
@@ -118,6 +120,14 @@ export function createServices(
     indicators: new IndicatorService({
       history: services.history,
       crypto: services.crypto,
+      calendars,
+      clock: options.clock,
+    }),
+    screen: new ScreenService({
+      history: services.history,
+      crypto: services.crypto,
+      lists: services.lists.stockList,
+      constituents: options.listUpstream ?? new EastmoneyListClient({ pageDelayMs: 500 }),
       calendars,
       clock: options.clock,
     }),
