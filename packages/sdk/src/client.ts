@@ -36,6 +36,8 @@ import type {
   CreatedApiKey,
   CryptoCacheCoverage,
   Indicators,
+  ScreenAnswer,
+  ScreenRequest,
   CryptoHistory,
   CryptoHistoryColumns,
   CryptoMarketList,
@@ -581,6 +583,21 @@ export interface QuantDbClient {
    */
   getIndicators(symbol: string, options: IndicatorOptions): Promise<Indicators>;
   /**
+   * Screen a universe (`POST /api/v1/screen`): evaluate fields at `as_of` (default the last final session) for a
+   * CN index's constituents (`"000300"`, `"000016"`, `"000905"`), a market (`"SH"`, `"SZ"`, `"BJ"`, `"HK"`), an
+   * explicit `{ symbols }` list or a crypto exchange's pairs by quote (`"crypto:binance:USDT"`), keep those passing
+   * `filters`, and rank them by the weighted mean of each `rank_by` field's percentile rank (in [0, 1]). Fields:
+   * `close`, `pct_change_N` and `volatility_N` (percent), `amount_avg_N`, `turnover_avg_N`, indicator columns
+   * (`ma20`, `macd`, `rsi6`, …) and `market_cap`, `float_market_cap`, `pe_ttm`, `pb`.
+   * @param request - `{ universe, as_of?, adjust?, filters?, rank_by?, limit?, top? }`.
+   * @param options - `signal` to abort the call (code `ABORTED`).
+   * @returns `results` (symbol, name, score, date, values) and `metadata.missing` with each unscreened symbol's reason.
+   * @throws {QuantDbApiError} `VALIDATION_ERROR` (400) naming the bad field, operator or universe; 5xx when the
+   *   universe cannot be listed or every symbol failed upstream.
+   * @example const { results } = await client.screen({ universe: "000300", rank_by: [{ field: "pct_change_20" }] });
+   */
+  screen(request: ScreenRequest, options?: RequestOptions): Promise<ScreenAnswer>;
+  /**
    * Admin: delete everything cached (`DELETE /api/v1/cache/clear`); calendar extensions stay.
    * @param options - `signal` to abort the call (code `ABORTED`).
    * @example await client.clearCache(); // { cleared: "all" }
@@ -1021,6 +1038,10 @@ export function createClient(options: ClientOptions): QuantDbClient {
         },
         signal: options.signal,
       });
+    },
+
+    screen(request, options = {}) {
+      return call("post", "/api/v1/screen", { body: request, signal: options.signal });
     },
 
     async getCryptoCacheCoverage(symbol, options = {}) {

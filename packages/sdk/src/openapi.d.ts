@@ -661,6 +661,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Screen a universe: filter and rank stocks or crypto pairs at a date
+         * @description Filters and ranks a universe at one date (as_of) over the cached bars.
+         *
+         *     Universe: a CN index's current constituents ("000300" CSI 300, "000016" SSE 50, "000905" CSI 500; Eastmoney's
+         *     index boards, listed once a day), a market's stock list ("SH", "SZ", "BJ", "HK"), an explicit list
+         *     {"symbols": ["600519", "00700.HK", "binance:BTC/USDT"]} (up to 1000), or a crypto exchange's spot pairs by quote
+         *     ("crypto:binance:USDT", the top `top` (default 50) active pairs by 24 h quote volume). Survivorship: index and
+         *     market memberships are today's, not as_of's (metadata.membership says so).
+         *
+         *     Fields, each at the symbol's last bar on or before as_of (default: the last session whose bars are final in
+         *     every market of the universe), on the adjust's prices (stocks: qfq default, "" or hfq):
+         *     - close; pct_change_N = (C_t / C_{t−N} − 1) · 100 (percent, N sessions back);
+         *     - volatility_N: sample standard deviation (n − 1) of the last N daily returns C_i/C_{i−1} − 1, × √242 (CN, HK)
+         *       or √365 (crypto), in percent; amount_avg_N: mean traded value (成交额; quote volume for crypto) of the last N
+         *       bars; turnover_avg_N: mean turnover rate of the last N bars, percent (stocks);
+         *     - indicator columns by the Tongdaxin formulas of /api/v1/indicators (default parameters, or the period in the
+         *       name): ma{N}, ema{N}, macd_dif, macd_dea, macd, kdj_k, kdj_d, kdj_j, rsi{N}, boll_mid, boll_upper, boll_lower,
+         *       atr{N};
+         *     - market_cap, float_market_cap (trading currency), pe_ttm, pb (ratios) from the market's stock-list snapshot
+         *       (Eastmoney clist): today's, used when it is not after as_of or as_of is the latest final session
+         *       (metadata.snapshots names the date).
+         *
+         *     Filters: {field, op: < <= > >= == between, value} (between takes [low, high], inclusive). Ranking: for each
+         *     rank_by field, the percentile rank over the symbols that passed the filters, (rank − 1)/(n − 1) in [0, 1] with
+         *     ties averaged, rank 1 the worst (order desc: larger is better; asc: smaller is better); score = Σ wᵢ·prᵢ / Σ wᵢ
+         *     (weight default 1). Results sorted by score descending, then symbol (by symbol, score null, without rank_by).
+         *
+         *     Bars come through the cache: a symbol's missing sessions are fetched once (4 symbols at a time, inside the
+         *     upstream policies and the caller's budget), so a repeated screen makes no upstream call. A symbol that cannot be
+         *     evaluated (upstream failed, no bars, too few bars for a field, a value upstream did not report) is listed in
+         *     metadata.missing with the reason; the rest are answered. Errors: 400 VALIDATION_ERROR naming the bad part,
+         *     INVALID_SYMBOL, INVALID_DATE (as_of in the future), INVALID_ADJUST; 502/503/504 when the universe cannot be
+         *     listed or every symbol failed upstream; 429 when the caller's upstream budget is spent.
+         */
+        post: operations["screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stocks/list": {
         parameters: {
             query?: never;
@@ -2443,6 +2494,99 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        ScreenAnswer: {
+            /** @example 2024-05-22 */
+            as_of: string;
+            universe: string | {
+                symbols: string[];
+            };
+            adjust: string;
+            /** @description Results returned */
+            count: number;
+            results: {
+                /**
+                 * @description Stock code or exchange:BASE/QUOTE
+                 * @example 600519
+                 */
+                symbol: string;
+                /** @description SH, SZ, BJ, HK or CRYPTO */
+                market: string;
+                name: string | null;
+                /** @description Weighted mean percentile rank in [0, 1] */
+                score: number | null;
+                /** @description Date of the bar the values are of (≤ as_of) */
+                date: string;
+                /** @description The bar's session had not ended */
+                provisional: boolean;
+                /** @description close and every filter and rank field */
+                values: {
+                    [key: string]: number;
+                };
+            }[];
+            metadata: {
+                universe_size: number;
+                /** @description Symbols with every field computed */
+                evaluated: number;
+                /** @description Symbols passing the filters */
+                matched: number;
+                missing: {
+                    symbol: string;
+                    reason: string;
+                }[];
+                upstream_requests: number;
+                cache: {
+                    /** @description True when the screen made no upstream call */
+                    hit: boolean;
+                    symbols_from_cache: number;
+                    symbols_fetched: number;
+                };
+                /** @description How the universe's membership is dated */
+                membership: string | null;
+                snapshots: {
+                    market: string;
+                    date: string;
+                    fetched_at: string;
+                }[];
+                /** @enum {string} */
+                convention: "tdx";
+            };
+        };
+        ScreenRequest: {
+            /**
+             * @description "000300", "SH", "crypto:binance:USDT" or {"symbols": [...]}
+             * @example 000300
+             */
+            universe: string | {
+                symbols: string[];
+            };
+            /** @description Exchange-local date; default the last final session */
+            as_of?: string;
+            /** @description Stocks: "qfq" (default), "" or "hfq" */
+            adjust?: string;
+            filters?: {
+                /** @example pct_change_20 */
+                field: string;
+                /** @enum {string} */
+                op: "<" | "<=" | ">" | ">=" | "==" | "between";
+                /** @description A number; [low, high] for between */
+                value: number | number[];
+            }[];
+            rank_by?: {
+                /** @example pct_change_20 */
+                field: string;
+                /**
+                 * @description desc (default): larger is better
+                 * @enum {string}
+                 */
+                order?: "asc" | "desc";
+                /** @description Positive weight in the score (default 1) */
+                weight?: number;
+            }[];
+            /** @description Results returned, 1..1000 (default 50) */
+            limit?: number;
+            /** @description Crypto universes: pairs screened (default 50) */
+            top?: number;
         };
         StockList: {
             /**
@@ -5611,6 +5755,120 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreenRequest"];
+            };
+        };
+        responses: {
+            /** @description The ranked results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenAnswer"];
+                };
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
             400: {

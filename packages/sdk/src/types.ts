@@ -32,6 +32,10 @@ export type StockHistory = Schemas["StockHistory"];
  * computable); `metadata.warmup_sessions` bars before `start_date` were used.
  */
 export type Indicators = Schemas["Indicators"];
+/** A screen (`POST /api/v1/screen`): universe, as_of, adjust, filters, rank_by, limit, top. */
+export type ScreenRequest = Schemas["ScreenRequest"];
+/** A screen's ranked results and metadata (universe size, matched, missing with reasons, upstream calls). */
+export type ScreenAnswer = Schemas["ScreenAnswer"];
 /** Bars of an index: the same shape as {@link StockHistory}; prices in points, `adjust` always `""`. */
 export type IndexHistory = Schemas["StockHistory"];
 /**

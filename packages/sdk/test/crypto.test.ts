@@ -265,6 +265,28 @@ describe("crypto through the remote client (pglite, binance from the replay)", (
     });
   });
 
+  it("screens a universe as the API does, typed", async () => {
+    const request = {
+      universe: { symbols: ["600519", "300750", "688981"] },
+      as_of: "2024-05-22",
+      rank_by: [{ field: "pct_change_20", order: "desc" as const }],
+    };
+    const answer = await client.screen(request);
+    expect(new URL(requests.at(-1)!.url).pathname).toBe("/api/v1/screen");
+    expect(answer.metadata).toMatchObject({ universe_size: 3, evaluated: 3, matched: 3 });
+    expect(answer.results.map((r) => r.score)).toEqual([1, 0.5, 0]);
+    const raw = await api.get("/api/v1/screen", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
+    expect(raw.body.results).toEqual(answer.results);
+    expect(await apiError(client.screen({ universe: "000300", rank_by: [{ field: "price" }] }))).toMatchObject({
+      code: "VALIDATION_ERROR",
+      status: 400,
+    });
+  });
+
   it("gets a ticker, and many in one request with per-symbol errors", async () => {
     const btc = await client.getCryptoQuote("binance:BTC/USDT");
     expect(new URL(requests[0]!.url).pathname).toBe("/api/v1/realtime/crypto/binance/BTC-USDT");

@@ -49,6 +49,7 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   getCryptoQuotes: "getCryptoQuotes",
   getCryptoCacheCoverage: "getCryptoCacheCoverage",
   getIndicators: "getIndicators",
+  screen: "screen",
 };
 
 describe("generated OpenAPI artefacts", () => {
