@@ -57,6 +57,11 @@ interface History {
   period: string;
   data: Bar[];
 }
+interface IndicatorAnswer {
+  indicators: string[];
+  data: ({ date: string } & Record<string, string | number | boolean | null>)[];
+  metadata: { warmup_sessions: number };
+}
 
 let dashboard: Dashboard | undefined;
 let apiUrl = "";
@@ -103,6 +108,27 @@ async function history(
   return (await response.json()) as History;
 }
 
+/** The API's indicators answer for the same range, adjust and period as a page URL's. */
+async function indicators(
+  kind: "stock" | "index",
+  symbol: string,
+  list: string,
+  params: { start: string; end: string; adjust?: string; period?: string },
+): Promise<IndicatorAnswer> {
+  const query = new URLSearchParams({
+    indicators: list,
+    start_date: params.start,
+    end_date: params.end,
+    period: params.period ?? "daily",
+  });
+  if (kind === "stock") query.set("adjust", params.adjust ?? "");
+  else query.set("kind", "index");
+  const path = `/api/v1/indicators/${symbol}?${query}`;
+  const response = await fetch(`${apiUrl}${path}`);
+  expect(response.status, path).toBe(200);
+  return (await response.json()) as IndicatorAnswer;
+}
+
 /** The CSV the page must offer: the header, then one row per bar, values as the API sent them (null = empty). */
 function csvOf(bars: Bar[]): string {
   const cell = (value: unknown) => {
@@ -136,6 +162,7 @@ function pages(): { name: string; path: string }[] {
   const indexQuery = new URLSearchParams({ start: INDEX.start, end: INDEX.end, period: INDEX.period });
   const list = [
     { name: "stock", path: stockPath(STOCK) },
+    { name: "stock-indicators", path: `${stockPath(STOCK)}&indicators=macd,kdj,rsi,boll` },
     { name: "index", path: `/index/${INDEX.symbol}?${indexQuery}` },
     { name: "cache", path: "/cache" },
     { name: "status", path: "/status" },
@@ -206,6 +233,114 @@ describe("dashboard against the API (replay upstream)", () => {
     const { page } = await visit(pages().find((p) => p.name === "index")!.path);
     try {
       await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBe(expected.data.length);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("stock page's MACD pane draws one histogram bar per row of the API's indicators answer", async () => {
+    const expected = await indicators("stock", STOCK.symbol, "macd", STOCK);
+    expect(expected.indicators).toEqual(["macd_dif", "macd_dea", "macd"]);
+    expect(expected.data.length).toBe(58);
+    // the warm-up before the range makes every row's MACD computable: one bar per row
+    expect(expected.data.filter((row) => typeof row.macd !== "number")).toEqual([]);
+    const { page, errors } = await visit(`${stockPath(STOCK)}&indicators=macd`);
+    try {
+      const pane = page.locator("[data-testid=pane-macd]");
+      await expect
+        .poll(() => pane.locator(".recharts-bar-rectangle").count(), { timeout: 20_000 })
+        .toBe(expected.data.length);
+      const bars = await pane
+        .locator("[data-macd-bar]")
+        .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute("data-macd-bar"), n.getAttribute("data-sign")]));
+      expect(bars.map(([date]) => date).sort()).toEqual(expected.data.map((row) => row.date));
+      const signs = new Map(bars.map(([date, sign]) => [date, sign]));
+      for (const row of expected.data)
+        expect(signs.get(row.date), row.date).toBe((row.macd as number) >= 0 ? "+" : "-");
+      expect(await pane.locator(".recharts-line-curve").count()).toBe(2); // DIF and DEA
+      // the pane shares the price chart's dates: one candle per histogram bar
+      expect(await page.locator("[data-candle]").count()).toBe(expected.data.length);
+      expect(await page.locator("[data-indicator=macd]").getAttribute("aria-pressed")).toBe("true");
+      expect(await page.locator("[data-testid=panel-error]").count()).toBe(0);
+      await screenshot(page, "stock-macd");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("the indicator buttons put BOLL, KDJ and RSI in the URL and draw their lines; off removes them", async () => {
+    const { page, errors } = await visit(stockPath(STOCK));
+    const chosen = () => new URL(page.url()).searchParams.get("indicators");
+    const curves = (selector: string) => page.locator(`${selector} .recharts-line-curve`).count();
+    try {
+      await expect.poll(() => page.locator("[data-candle]").count(), { timeout: 20_000 }).toBe(58);
+      expect(await page.locator("[data-testid=indicator-panes]").count()).toBe(0);
+
+      await page.locator("[data-indicator=boll]").click();
+      await page.waitForURL(() => chosen() === "boll", { timeout: 30_000 });
+      await expect.poll(() => curves("[data-testid=price-chart] .boll-line"), { timeout: 20_000 }).toBe(3);
+
+      await page.locator("[data-indicator=kdj]").click();
+      await page.waitForURL(() => chosen() === "boll,kdj", { timeout: 30_000 });
+      await expect.poll(() => curves("[data-testid=pane-kdj]"), { timeout: 20_000 }).toBe(3); // K, D, J
+
+      await page.locator("[data-indicator=rsi]").click();
+      await page.waitForURL(() => chosen() === "boll,kdj,rsi", { timeout: 30_000 });
+      const rsi = page.locator("[data-testid=pane-rsi]");
+      await expect.poll(() => curves("[data-testid=pane-rsi]"), { timeout: 20_000 }).toBe(1); // rsi6
+      expect(await rsi.locator(".recharts-reference-line").count()).toBe(2); // 30 and 70
+      expect(await rsi.innerText()).toContain("RSI6");
+      for (const pane of ["boll", "kdj", "rsi"])
+        expect(await page.locator(`[data-indicator=${pane}]`).getAttribute("aria-pressed")).toBe("true");
+      expect(await page.locator("[data-indicator=macd]").getAttribute("aria-pressed")).toBe("false");
+      expect(await page.locator("[data-candle]").count()).toBe(58);
+      await screenshot(page, "stock-boll-kdj-rsi");
+
+      await page.locator("[data-indicator=boll]").click();
+      await page.waitForURL(() => chosen() === "kdj,rsi", { timeout: 30_000 });
+      await expect.poll(() => curves("[data-testid=price-chart] .boll-line"), { timeout: 20_000 }).toBe(0);
+      expect(await curves("[data-testid=pane-kdj]")).toBe(3);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("index page draws the panes from the API's index indicators answer", async () => {
+    const expected = await indicators("index", INDEX.symbol, "macd,kdj,rsi,boll", INDEX);
+    expect(expected.data.length).toBeGreaterThan(0);
+    const query = new URLSearchParams({ start: INDEX.start, end: INDEX.end, period: INDEX.period });
+    const { page, errors } = await visit(`/index/${INDEX.symbol}?${query}&indicators=macd,kdj,rsi,boll`);
+    try {
+      const computable = expected.data.filter((row) => typeof row.macd === "number").length;
+      await expect
+        .poll(() => page.locator("[data-testid=pane-macd] .recharts-bar-rectangle").count(), { timeout: 20_000 })
+        .toBe(computable);
+      expect(computable).toBe(expected.data.length);
+      expect(await page.locator("[data-testid=pane-kdj] .recharts-line-curve").count()).toBe(3);
+      expect(await page.locator("[data-testid=pane-rsi] .recharts-line-curve").count()).toBe(1);
+      expect(await page.locator("[data-testid=price-chart] .boll-line .recharts-line-curve").count()).toBe(3);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("an indicator the API refuses shows its 400 in the price panel; the price chart is still drawn", async () => {
+    const response = await fetch(`${apiUrl}/api/v1/indicators/${STOCK.symbol}?indicators=macd,nosuch`);
+    expect(response.status).toBe(400);
+    const { code } = ((await response.json()) as { error: { code: string } }).error;
+    const { page, errors } = await visit(`${stockPath(STOCK)}&indicators=macd,nosuch`);
+    try {
+      const panel = page.locator("[data-testid=price-panel] [data-testid=panel-error]");
+      await panel.waitFor({ state: "visible", timeout: 20_000 });
+      expect(await panel.getAttribute("data-status")).toBe("400");
+      expect(await panel.getAttribute("data-code")).toBe(code);
+      expect(await panel.innerText()).toContain("Indicators: Error 400");
+      expect(await page.locator("[data-candle]").count()).toBe(58);
+      expect(await page.locator("[data-testid=indicator-panes]").count()).toBe(0);
+      expect(errors).toEqual([]);
     } finally {
       await page.context().close();
     }

@@ -17,6 +17,16 @@ import {
 } from "recharts";
 import { drawdownSeries, movingAverage, type PriceBar, periodsPerYear, simpleReturns } from "../lib/figures.ts";
 import { type MessageKey, useT } from "../lib/i18n.tsx";
+import { type IndicatorValues, valuesByDate } from "../lib/indicators.ts";
+import { ErrorPanel } from "./ErrorPanel.tsx";
+import {
+  bollOverlay,
+  columnLabel,
+  IndicatorPaneCharts,
+  type IndicatorPanes,
+  panesOf,
+  SYNC_ID,
+} from "./IndicatorCharts.tsx";
 
 /** A bar as the charts need it: `date` is its x label (a date, or date and time for intraday bars). */
 export interface ChartBar extends PriceBar {
@@ -37,6 +47,8 @@ interface Point {
   ma5: number | null;
   ma20: number | null;
   ma60: number | null;
+  /** The indicator values of the bar's date (the BOLL overlay reads its columns). */
+  indicators: IndicatorValues;
 }
 
 const MA_COLORS = { ma5: "#e0a100", ma20: "#8b5cf6", ma60: "#0ea5e9" } as const;
@@ -106,11 +118,14 @@ function PriceTooltip({
   payload,
   unit,
   volumeUnit,
+  overlay,
 }: {
   active?: boolean;
   payload?: readonly { payload?: Point }[];
   unit: string;
   volumeUnit: string;
+  /** The overlay's columns, shown under the bar's prices. */
+  overlay: readonly string[];
 }) {
   const p = active ? payload?.[0]?.payload : undefined;
   if (!p) return null;
@@ -124,6 +139,11 @@ function PriceTooltip({
       <div>
         Vol {p.volume.toLocaleString("en-US", { maximumFractionDigits: 8 })} {volumeUnit}
       </div>
+      {overlay.length > 0 ? (
+        <div>
+          {overlay.map((column) => `${columnLabel(column)} ${p.indicators[column]?.toFixed(2) ?? "—"}`).join(" · ")}
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -132,12 +152,20 @@ export const PriceCharts = memo(function PriceCharts({
   bars,
   priceUnit,
   volumeUnit,
+  indicators,
 }: {
   bars: readonly ChartBar[];
   priceUnit: string;
   /** What volume is counted in: shares, or the base currency of a crypto pair. */
   volumeUnit: string;
+  /** The indicators the page asked for: BOLL over the price, the other panes under the volume. */
+  indicators?: IndicatorPanes | null;
 }) {
+  const answer = indicators?.answer ?? null;
+  const dates = useMemo(() => bars.map((b) => b.date), [bars]);
+  const values = useMemo(() => (answer ? valuesByDate(answer, dates) : []), [answer, dates]);
+  const overlay = useMemo(() => bollOverlay(answer), [answer]);
+  const panesBelow = answer !== null && panesOf(answer).length > 0;
   const points = useMemo<Point[]>(() => {
     const ma5 = movingAverage(bars, 5),
       ma20 = movingAverage(bars, 20),
@@ -155,8 +183,9 @@ export const PriceCharts = memo(function PriceCharts({
       ma5: ma5[i] ?? null,
       ma20: ma20[i] ?? null,
       ma60: ma60[i] ?? null,
+      indicators: values[i] ?? {},
     }));
-  }, [bars]);
+  }, [bars, values]);
   const [ma, setMa] = useState<Record<MaKey, boolean>>({ ma5: true, ma20: true, ma60: false });
   const [lineMode, setLineMode] = useState(false);
   const unit = priceUnit;
@@ -192,7 +221,7 @@ export const PriceCharts = memo(function PriceCharts({
       </div>
       <div data-testid="price-chart" data-mode={lineMode ? "line" : "candles"}>
         <ResponsiveContainer width="100%" height={340} initialDimension={{ width: 1000, height: 340 }}>
-          <ComposedChart data={points} syncId="price" margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+          <ComposedChart data={points} syncId={SYNC_ID} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="var(--grid)" vertical={false} />
             <XAxis dataKey="date" hide />
             <YAxis domain={["auto", "auto"]} width={64} tick={{ fontSize: 11 }} orientation="right" />
@@ -203,6 +232,7 @@ export const PriceCharts = memo(function PriceCharts({
                   payload={props.payload as never}
                   unit={unit}
                   volumeUnit={volumeUnit}
+                  overlay={overlay.map((line) => line.column)}
                 />
               )}
               isAnimationActive={false}
@@ -233,11 +263,25 @@ export const PriceCharts = memo(function PriceCharts({
                 />
               ) : null,
             )}
+            {overlay.map((line) => (
+              <Line
+                key={line.column}
+                className={`boll-line line-${line.column}`}
+                dataKey={(p: Point) => p.indicators[line.column] ?? null}
+                dot={false}
+                stroke={line.color}
+                strokeWidth={1}
+                strokeDasharray={line.dashed ? "4 3" : undefined}
+                isAnimationActive={false}
+                connectNulls={false}
+                name={columnLabel(line.column)}
+              />
+            ))}
           </ComposedChart>
         </ResponsiveContainer>
         <ResponsiveContainer width="100%" height={110} initialDimension={{ width: 1000, height: 110 }}>
-          <BarChart data={points} syncId="price" margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-            <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={40} />
+          <BarChart data={points} syncId={SYNC_ID} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+            <XAxis dataKey="date" hide={panesBelow} tick={{ fontSize: 11 }} minTickGap={40} />
             <YAxis
               width={64}
               tick={{ fontSize: 11 }}
@@ -247,7 +291,9 @@ export const PriceCharts = memo(function PriceCharts({
             <Bar dataKey="volume" shape={VolumeBar} isAnimationActive={false} name={`Volume (${volumeUnit})`} />
           </BarChart>
         </ResponsiveContainer>
+        {answer ? <IndicatorPaneCharts answer={answer} dates={dates} values={values} /> : null}
       </div>
+      {indicators?.failure ? <ErrorPanel info={indicators.failure} prefix={t("ctl.indicators")} /> : null}
     </section>
   );
 });

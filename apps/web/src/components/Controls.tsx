@@ -16,6 +16,7 @@ import {
 } from "../lib/crypto.ts";
 import { DATE_RE, PRESETS, presetStart, type Preset } from "../lib/dates.ts";
 import { useT } from "../lib/i18n.tsx";
+import { PANES, paneOf, togglePane } from "../lib/indicators.ts";
 import { viewQuery, type Kind, type View } from "../lib/view.ts";
 import { SearchBox, type Target } from "./SearchBox.tsx";
 
@@ -101,7 +102,7 @@ function ControlsRow<P extends string>({
   );
 }
 
-/** The stock and index pages' controls: range, adjust (stocks) and period. */
+/** The stock and index pages' controls: range, adjust (stocks), period and the indicator panes. */
 export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: string; view: View; today: string }) {
   const t = useT();
   const [pending, navigate] = useNavigate();
@@ -141,6 +142,25 @@ export function Controls({ kind, symbol, view, today }: { kind: Kind; symbol: st
           <option value="monthly">{t("period.monthly")}</option>
         </select>
       </label>
+      {/* biome-ignore lint/a11y/useSemanticElements: a fieldset would bring its own border and layout */}
+      <div className="row" role="group" aria-label={t("ctl.indicators")} data-testid="indicator-toggles">
+        <span>{t("ctl.indicators")}</span>
+        {PANES.map((pane) => {
+          const on = view.indicators.some((entry) => paneOf(entry) === pane);
+          return (
+            <button
+              key={pane}
+              type="button"
+              data-indicator={pane}
+              aria-pressed={on}
+              title={t(`ind.${pane}`)}
+              onClick={() => go({ indicators: togglePane(view.indicators, pane, !on) })}
+            >
+              {pane.toUpperCase()}
+            </button>
+          );
+        })}
+      </div>
     </ControlsRow>
   );
 }
@@ -158,7 +178,7 @@ export function CryptoControls({ pair, view, today }: { pair: PairRef; view: Cry
   const searchQuery = (target: Target) =>
     target === "crypto"
       ? cryptoViewQuery(view)
-      : viewQuery({ start: view.start, end: view.end, adjust: "", period: "daily" }, target);
+      : viewQuery({ start: view.start, end: view.end, adjust: "", period: "daily", indicators: [] }, target);
 
   return (
     <ControlsRow

@@ -4,6 +4,7 @@ import type { DailyBar, StockHistory } from "@quantdb/sdk";
 import { useMemo } from "react";
 import { useT } from "../lib/i18n.tsx";
 import type { Kind, View } from "../lib/view.ts";
+import type { IndicatorPanes } from "./IndicatorCharts.tsx";
 import { type Column, SeriesDashboard, signClass } from "./SeriesDashboard.tsx";
 
 const CSV_COLUMNS = [
@@ -25,8 +26,21 @@ function barsCsv(bars: readonly DailyBar[]): string {
   return lines.join("\n") + "\n";
 }
 
-/** The stock and index pages' dashboard: sessions of an exchange, prices in CNY, HKD or points. */
-export function HistoryDashboard({ kind, history, view }: { kind: Kind; history: StockHistory; view: View }) {
+/**
+ * The stock and index pages' dashboard: sessions of an exchange, prices in CNY, HKD or points; with the
+ * indicator panes the URL chose (null when none).
+ */
+export function HistoryDashboard({
+  kind,
+  history,
+  view,
+  indicators,
+}: {
+  kind: Kind;
+  history: StockHistory;
+  view: View;
+  indicators: IndicatorPanes | null;
+}) {
   const t = useT();
   const bars = history.data;
   const units = history.metadata.units;
@@ -75,6 +89,7 @@ export function HistoryDashboard({ kind, history, view }: { kind: Kind; history:
       columns={columns}
       csv={barsCsv}
       fileName={fileName}
+      indicators={indicators}
       units={
         <>
           Prices in {priceUnit}

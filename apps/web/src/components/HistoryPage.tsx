@@ -1,11 +1,12 @@
 import Link from "next/link";
-import type { Adjust, Period, StockHistory } from "@quantdb/sdk";
+import type { Adjust, Period, QuantDbClient, StockHistory } from "@quantdb/sdk";
 import { serverClient } from "../lib/client.ts";
 import { todayLocal } from "../lib/dates.ts";
-import { parseView, viewQuery, type Kind } from "../lib/view.ts";
+import { parseView, type View, viewQuery, type Kind } from "../lib/view.ts";
 import { Controls } from "./Controls.tsx";
 import { ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
 import { HistoryDashboard } from "./HistoryDashboard.tsx";
+import type { IndicatorPanes } from "./IndicatorCharts.tsx";
 import { T } from "../lib/i18n.tsx";
 
 export interface HistoryPageProps {
@@ -14,11 +15,33 @@ export interface HistoryPageProps {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-/** The stock and index pages: fetches the view's bars server-side through the SDK and renders the dashboard. */
+/** The indicators the URL chose, for the same range, adjust and period as the bars; a failure is kept to show. */
+async function loadIndicators(client: QuantDbClient, kind: Kind, symbol: string, view: View): Promise<IndicatorPanes> {
+  try {
+    const answer = await client.getIndicators(symbol, {
+      indicators: view.indicators.join(","),
+      kind,
+      start: view.start,
+      end: view.end,
+      ...(kind === "stock" ? { adjust: view.adjust } : {}),
+      period: view.period,
+    });
+    return { answer, failure: null };
+  } catch (error) {
+    return { answer: null, failure: errorInfo(error) };
+  }
+}
+
+/**
+ * The stock and index pages: fetches the view's bars (and the indicators its URL chooses) server-side
+ * through the SDK and renders the dashboard.
+ */
 export async function HistoryPage({ kind, params, searchParams }: HistoryPageProps) {
   const symbol = decodeURIComponent((await params).symbol);
   const view = parseView(await searchParams);
   const client = serverClient();
+  // asked alongside the bars; loadIndicators catches, so this promise never rejects
+  const indicators = view.indicators.length > 0 ? loadIndicators(client, kind, symbol, view) : null;
   let history: StockHistory | null = null;
   let failure: ReturnType<typeof errorInfo> | null = null;
   try {
@@ -34,6 +57,9 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
   } catch (error) {
     failure = errorInfo(error);
   }
+  const panes = await indicators;
+  // toggling a pane keeps the dashboard (its chart and table state): the key leaves the panes out
+  const dashboardKey = `${symbol}?${viewQuery({ ...view, indicators: [] }, kind)}`;
   return (
     <>
       <h1 style={{ margin: "0 0 10px", fontSize: 20 }}>
@@ -56,7 +82,7 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
           <ErrorPanel info={failure} />
         </section>
       ) : history ? (
-        <HistoryDashboard key={`${symbol}?${viewQuery(view, kind)}`} kind={kind} history={history} view={view} />
+        <HistoryDashboard key={dashboardKey} kind={kind} history={history} view={view} indicators={panes} />
       ) : null}
     </>
   );

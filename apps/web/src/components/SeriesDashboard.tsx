@@ -4,6 +4,7 @@ import { type ReactNode, useMemo, useState } from "react";
 import { keyFigures, type PriceBar } from "../lib/figures.ts";
 import { useT } from "../lib/i18n.tsx";
 import { DrawdownChart, PriceCharts, ReturnsHistogram } from "./Charts.tsx";
+import type { IndicatorPanes } from "./IndicatorCharts.tsx";
 
 /**
  * The body of an instrument page, shared by stocks, indices and crypto pairs: key figures, the
@@ -88,6 +89,8 @@ export interface SeriesDashboardProps<B extends SeriesBar> {
   /** The CSV of the bars, and its file name. */
   csv: (bars: readonly B[]) => string;
   fileName: string;
+  /** The indicator panes the page asked for (stock and index pages), drawn with the price chart. */
+  indicators?: IndicatorPanes | null;
 }
 
 export function SeriesDashboard<B extends SeriesBar>({
@@ -101,6 +104,7 @@ export function SeriesDashboard<B extends SeriesBar>({
   columns,
   csv,
   fileName,
+  indicators,
 }: SeriesDashboardProps<B>) {
   const t = useT();
   const figures = useMemo(() => keyFigures(bars, period), [bars, period]);
@@ -186,7 +190,7 @@ export function SeriesDashboard<B extends SeriesBar>({
               />
             </div>
           </section>
-          <PriceCharts bars={bars} priceUnit={priceUnit} volumeUnit={volumeUnit} />
+          <PriceCharts bars={bars} priceUnit={priceUnit} volumeUnit={volumeUnit} indicators={indicators} />
           <div className="grid2">
             <ReturnsHistogram bars={bars} period={period} />
             <DrawdownChart bars={bars} />
