@@ -128,8 +128,15 @@ export interface ScreenResult {
   membership: string | null;
 }
 
+/** A stock-list row and the snapshot (market, day, time read) it belongs to. */
+interface SnapshotRow {
+  entry: StockListEntry | undefined;
+  date: IsoDate;
+  fetchedAt: Date;
+}
+
 type Member =
-  | { kind: "stock"; symbol: StockSymbol; name: string | null; snapshot: StockListEntry | null }
+  | { kind: "stock"; symbol: StockSymbol; name: string | null; snapshot: SnapshotRow | null }
   | { kind: "crypto"; pair: CryptoPair; name: string };
 
 function invalid(message: string, details?: Record<string, unknown>): InputError {
@@ -151,7 +158,7 @@ const SNAPSHOT_VALUE: Record<SnapshotField, (entry: StockListEntry) => number | 
 /** The index constituents of one exchange-local day, shared by every screen of that day. */
 interface HeldConstituents {
   day: IsoDate;
-  rows: Promise<StockListEntry[]>;
+  rows: Promise<{ rows: StockListEntry[]; at: Date }>;
 }
 
 /** Anything that lists an index's current constituents (the Eastmoney clist client). */
@@ -196,7 +203,13 @@ export class ScreenService {
    */
   parse(input: ScreenRequestInput): ScreenQuery {
     const universe = this.#parseUniverse(input.universe, input.top);
-    const adjustText = input.adjust ?? "qfq";
+    const cryptoOnly =
+      universe.kind === "crypto" || (universe.kind === "symbols" && universe.symbols.every((m) => m.kind === "crypto"));
+    if (cryptoOnly && input.adjust !== undefined && input.adjust !== "")
+      throw new InputError("INVALID_ADJUST", `adjust ${JSON.stringify(input.adjust)}: crypto pairs are unadjusted`, {
+        adjust: input.adjust,
+      });
+    const adjustText = input.adjust ?? (cryptoOnly ? "" : "qfq");
     // parseHistoryQuery checks the adjustment and the date the same way history does.
     const probe = parseHistoryQuery(
       { symbol: "600519", adjust: adjustText, start_date: input.as_of, end_date: input.as_of },
@@ -330,7 +343,8 @@ export class ScreenService {
     const { members, membership } = await this.#members(query, signal);
     const asOf = query.asOf ?? this.#defaultAsOf(members);
     const snapshotFields = query.fields.filter((f) => f.kind === "snapshot");
-    const snapshots = snapshotFields.length > 0 ? await this.#snapshots(members, asOf, signal) : new Map();
+    const snapshots = snapshotFields.length > 0 ? await this.#snapshots(members, signal) : new Map();
+    const usedSnapshots = new Map<string, ScreenSnapshotUsed>();
     const lookback = lookbackSessions(query.fields);
     const limit = pLimit(SCREEN_CONCURRENCY);
     const evaluated: ScreenResultRow[] = [];
@@ -354,14 +368,26 @@ export class ScreenService {
             const bars = got.bars;
             const annualisation = member.kind === "crypto" ? SESSIONS_PER_YEAR.crypto : SESSIONS_PER_YEAR.stock;
             const values = computeFields(bars, query.fields, annualisation);
+            const row: SnapshotRow | null =
+              member.kind !== "stock" || snapshotFields.length === 0
+                ? null
+                : (member.snapshot ?? snapshotRow(snapshots.get(member.symbol.market)!, member.symbol.code));
+            const unusable =
+              row && member.kind === "stock" ? this.#snapshotUnusable(member.symbol.market, row.date, asOf) : null;
             for (const field of snapshotFields) {
-              const snap = member.kind === "stock" ? snapshots.get(member.symbol.market) : undefined;
-              const entry =
-                member.kind === "stock" ? (member.snapshot ?? snap?.rows.get(member.symbol.code)) : undefined;
-              if (snap?.unusable) values.set(field.name, { value: null, reason: snap.unusable });
+              const entry = row?.entry;
+              if (unusable) values.set(field.name, { value: null, reason: unusable });
               else if (!entry)
                 values.set(field.name, { value: null, reason: "not in the market's stock-list snapshot" });
               else {
+                if (member.kind === "stock" && row) {
+                  const market = member.symbol.market;
+                  usedSnapshots.set(`${market}|${row.date}`, {
+                    market,
+                    date: row.date,
+                    fetched_at: row.fetchedAt.toISOString(),
+                  });
+                }
                 const value = SNAPSHOT_VALUE[(field as { field: SnapshotField }).field](entry);
                 values.set(
                   field.name,
@@ -427,9 +453,7 @@ export class ScreenService {
       upstreamRequests: 0,
       symbolsFromCache: fromCache,
       symbolsFetched: fetched,
-      snapshots: [...snapshots.entries()]
-        .filter(([, s]) => s.used)
-        .map(([market, s]) => ({ market, date: s.date, fetched_at: s.fetchedAt.toISOString() })),
+      snapshots: [...usedSnapshots.values()].sort((x, y) => (x.market < y.market ? -1 : x.market > y.market ? 1 : 0)),
       membership,
     };
   }
@@ -442,10 +466,12 @@ export class ScreenService {
     const { universe } = query;
     switch (universe.kind) {
       case "index": {
-        const rows = await this.#constituentRows(universe.index, signal);
+        const { rows, at } = await this.#constituentRows(universe.index, signal);
+        const date = this.#today();
         const members = rows.map((row): Member => {
           const symbol = parseStockSymbol(row.symbol);
-          return { kind: "stock", symbol, name: row.name, snapshot: null };
+          // The board's rows are clist rows of today, as a market list's are: the snapshot fields come with them.
+          return { kind: "stock", symbol, name: row.name, snapshot: { entry: row, date, fetchedAt: at } };
         });
         return {
           members,
@@ -466,7 +492,7 @@ export class ScreenService {
             kind: "stock",
             symbol: parseStockSymbol(`${row.symbol}.${universe.market}`),
             name: row.name,
-            snapshot: null,
+            snapshot: { entry: row, date: list.snapshotDate, fetchedAt: list.fetchedAt },
           }),
         );
         return {
@@ -506,11 +532,16 @@ export class ScreenService {
   }
 
   /** An index's constituents, listed once per exchange-local day (a failed listing is not kept). */
-  #constituentRows(index: ConstituentIndex, signal: AbortSignal | undefined): Promise<StockListEntry[]> {
+  #constituentRows(
+    index: ConstituentIndex,
+    signal: AbortSignal | undefined,
+  ): Promise<{ rows: StockListEntry[]; at: Date }> {
     const day = this.#today();
     const held = this.#constituents.get(index);
     if (held && held.day === day) return held.rows;
-    const rows = this.#constituentSource.fetchIndexConstituents(index, { signal }).then((scan) => scan.rows);
+    const rows = this.#constituentSource
+      .fetchIndexConstituents(index, { signal })
+      .then((scan) => ({ rows: scan.rows, at: this.#clock.now() }));
     const entry = { day, rows };
     this.#constituents.set(index, entry);
     rows.catch(() => {
@@ -539,41 +570,34 @@ export class ScreenService {
   }
 
   /**
-   * The stock-list snapshot of each stock market in the universe, for the snapshot fields: today's
-   * (read from upstream once a day by the list service). It is used only when it is not after
-   * `as_of`, or when `as_of` is the market's latest final session (the default: today's snapshot is
-   * then the newest data there is, and the answer names its date); otherwise the fields are missing.
+   * Why a snapshot of `date` cannot answer for `asOf`, or null when it can: it is used when it is not
+   * after `as_of`, or when `as_of` is the market's latest final session (the default: today's snapshot is
+   * then the newest data there is, and the answer names its date); an earlier `as_of` is never answered
+   * with later data.
    */
+  #snapshotUnusable(market: ListMarket, date: IsoDate, asOf: IsoDate): string | null {
+    const calendar = this.#calendars.forMarket(market);
+    const latestFinal = calendar.sessionOnOrBefore(finalThroughOn(calendar, this.#clock.now()));
+    return date <= asOf || asOf === latestFinal
+      ? null
+      : `the stock-list snapshot held is of ${date}, after as_of (no past snapshot is used)`;
+  }
+
+  /** Today's stock-list snapshot of each market whose members came without one (explicit symbol lists). */
   async #snapshots(
     members: readonly Member[],
-    asOf: IsoDate,
     signal: AbortSignal | undefined,
-  ): Promise<
-    Map<
-      ListMarket,
-      { date: IsoDate; fetchedAt: Date; rows: Map<string, StockListEntry>; unusable: string | null; used: boolean }
-    >
-  > {
+  ): Promise<Map<ListMarket, { date: IsoDate; fetchedAt: Date; rows: Map<string, StockListEntry> }>> {
     const markets = new Set<ListMarket>();
-    for (const m of members) if (m.kind === "stock") markets.add(m.symbol.market);
-    const out = new Map<
-      ListMarket,
-      { date: IsoDate; fetchedAt: Date; rows: Map<string, StockListEntry>; unusable: string | null; used: boolean }
-    >();
+    for (const m of members) if (m.kind === "stock" && m.snapshot === null) markets.add(m.symbol.market);
+    const out = new Map<ListMarket, { date: IsoDate; fetchedAt: Date; rows: Map<string, StockListEntry> }>();
     for (const market of markets) {
       signal?.throwIfAborted();
       const list = await this.#lists.getStockList({ market, q: undefined, limit: undefined, offset: 0 });
-      const calendar = this.#calendars.forMarket(market);
-      const latestFinal = calendar.sessionOnOrBefore(finalThroughOn(calendar, this.#clock.now()));
-      const usable = list.snapshotDate <= asOf || asOf === latestFinal;
       out.set(market, {
         date: list.snapshotDate,
         fetchedAt: list.fetchedAt,
         rows: new Map(list.stocks.map((row) => [row.symbol, row])),
-        unusable: usable
-          ? null
-          : `the stock-list snapshot held is of ${list.snapshotDate}, after as_of (no past snapshot is used)`,
-        used: usable,
       });
     }
     return out;
@@ -643,6 +667,13 @@ export class ScreenService {
           : null),
     };
   }
+}
+
+function snapshotRow(
+  snapshot: { date: IsoDate; fetchedAt: Date; rows: Map<string, StockListEntry> },
+  code: string,
+): SnapshotRow {
+  return { entry: snapshot.rows.get(code), date: snapshot.date, fetchedAt: snapshot.fetchedAt };
 }
 
 function memberLabel(member: Member): string {
