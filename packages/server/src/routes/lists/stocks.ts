@@ -25,8 +25,9 @@ force_refresh=true (admin): scan upstream now even when today's snapshot is stor
 with the scan and serve it; a failed forced scan is the answer (502/504).
 
 Units: prices, change, amount and market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK); volume
-in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E (pe_ratio
-dynamic, pe_ttm trailing twelve months) and P/B as ratios. A value upstream sent as "-" (suspended, not traded yet) is null. The market is required.`;
+in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E and P/B
+as ratios (pe_ratio the dynamic P/E, pe_ttm the trailing-twelve-months P/E). A value upstream sent as "-"
+(suspended, not traded yet) is null. The market is required.`;
 
 const route = createRoute({
   method: "get",
