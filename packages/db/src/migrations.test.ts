@@ -1,8 +1,8 @@
 /**
- * Migration 0010 (markets as data) on a database that was in use before it: instruments stored
+ * Migrations on a database that was in use before them. 0010 (markets as data): instruments stored
  * with Eastmoney's secid and (kind, market, code) as their key, integer volumes and a calendar
  * observation recorded as `observed:<secid>` keep answering after the migration, under the new
- * instrument key.
+ * instrument key. 0012 (stock-list P/E TTM): a stored snapshot keeps its rows, with `pe_ttm` null.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationsFolder, openDatabase, type DatabaseHandle } from "./client.ts";
 import { createHistoryStore } from "./queries/history.ts";
+import { createStockListStore } from "./queries/lists.ts";
 import { testDrivers, type TestDriver } from "./testing.ts";
 
 /** Rows of a raw query on either driver (postgres-js answers an array, PGlite `{ rows }`). */
@@ -158,5 +159,44 @@ describe.each(testDrivers())("migration 0010_markets_as_data on %s", (driver) =>
       { calendar: "HK", source: "observed:index:HK:HSI" },
       { calendar: "CN", source: "sina:klc_td_sh" },
     ]);
+  });
+});
+
+describe.each(testDrivers())("migration 0012_stock_list_pe_ttm on %s", (driver) => {
+  let before: string;
+  let where: Awaited<ReturnType<typeof location>>;
+  let handle: DatabaseHandle;
+
+  beforeAll(async () => {
+    before = await migrationsBefore("0012_stock_list_pe_ttm");
+    where = await location(driver);
+    const old = await openDatabase({ ...where.options, migrationsFolder: before });
+    // What QuantDB 0011 wrote: a snapshot row without pe_ttm.
+    await old.db.execute(sql`insert into stock_list_snapshots
+        (snapshot_date, market, code, name, price, pe_ratio, pb_ratio, fetched_at)
+      values ('2026-11-20', 'SH', '600519', '贵州茅台', 1489.22, 22.61, 8.2, '2026-11-20T12:00:00Z')`);
+    await old.close();
+    handle = await openDatabase({ ...where.options }); // applies 0012
+  }, 120_000);
+
+  afterAll(async () => {
+    await handle?.close();
+    await where?.drop();
+    if (before) await rm(before, { recursive: true, force: true });
+  });
+
+  it("keeps the stored snapshot, its P/E TTM null, and stores P/E TTM in the next one", async () => {
+    const store = createStockListStore(handle.db);
+    const { rows } = await store.snapshotRows("SH", "2026-11-20", { offset: 0 });
+    expect(rows).toEqual([
+      expect.objectContaining({ symbol: "600519", price: 1489.22, pe_ratio: 22.61, pe_ttm: null, pb_ratio: 8.2 }),
+    ]);
+    await store.saveSnapshot({
+      market: "SH",
+      date: "2026-11-21",
+      rows: [{ ...rows[0]!, pe_ttm: 21.87 }],
+      fetchedAt: new Date("2026-11-21T12:00:00Z"),
+    });
+    expect((await store.snapshotRows("SH", "2026-11-21", { offset: 0 })).rows[0]).toMatchObject({ pe_ttm: 21.87 });
   });
 });

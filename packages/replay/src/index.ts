@@ -177,7 +177,8 @@ export interface ReplayServer {
   /**
    * Serve these clist field values for one stock code (e.g. `{ f10: 1.23, f22: -0.05 }`) over the
    * fixture's, until `reset`. For fields the recorded lists do not have (f10 量比, f11 5分钟涨跌,
-   * f22 涨速, f24 60日涨跌幅, f25 年初至今涨跌幅): the values are the test's, NOT recorded upstream data.
+   * f22 涨速, f24 60日涨跌幅, f25 年初至今涨跌幅, f115 市盈率TTM): the values are the test's, NOT recorded
+   * upstream data.
    * Throws on a field id that is not `f<digits>` or names the row (f12 code, f13 market).
    */
   setListFields(code: string, fields: Readonly<Record<string, number | string>>): void;

@@ -64,7 +64,7 @@ export interface ListReplayHooks {
   readonly captchaHtml?: string;
   /**
    * clist field values set by a test (`ReplayServer.setListFields`), by code, served over the
-   * fixture's: NOT recorded data (the fixtures have no f10, f11, f22, f24, f25).
+   * fixture's: NOT recorded data (the fixtures have no f9, f10, f11, f22, f23, f24, f25, f115).
    */
   readonly listFields?: ReadonlyMap<string, Readonly<Record<string, Value>>>;
 }
@@ -161,7 +161,7 @@ export interface ListedStock {
   readonly marketId: number;
   /** `fs` classification: `m` (market), `t` (board type), `s` (BSE flag) as upstream filters them. */
   readonly fs: { readonly m: number; readonly t: number; readonly s?: number };
-  /** clist fields (f1..f23), `"-"` where there is no value. */
+  /** clist fields (f1..f23, f115), `"-"` where there is no value. */
   readonly clist: Readonly<Record<string, Value>>;
   /** stock/get fields (f43, f57, f58, f84, f85, f116, f117, f127, f189). */
   readonly info: Readonly<Record<string, Value>>;
@@ -320,6 +320,7 @@ function listedStock(
       f20: whole(caps.total),
       f21: whole(caps.float),
       f23: "-",
+      f115: "-",
     },
     info: {
       f43: price.f2!,

@@ -185,8 +185,19 @@ describe("replay clist/get and stock/get", () => {
     expect(rows[1]).toMatchObject({ f2: "-", f5: "-", f18: "-", f12: "000002", f14: "万  科Ａ", f20: 85781801096 });
   });
 
-  it("serves clist fields a test sets (unrecorded f10, f11, f22, f24, f25) until reset; refuses identity", async () => {
-    const fields = "f7,f10,f11,f12,f22,f24,f25";
+  it("serves P/E (f9), P/B (f23) and P/E TTM (f115) as '-': no list fixture records them", async () => {
+    const fields = "f2,f9,f12,f23,f115";
+    const rows = (await clist({ fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields })).data!
+      .diff as Record<string, unknown>[];
+    // 000001 is held (its price comes from a recorded bar), 000002 is not: neither has a P/E or P/B
+    expect(rows).toEqual([
+      { f2: 10.08, f9: "-", f12: "000001", f23: "-", f115: "-" },
+      { f2: "-", f9: "-", f12: "000002", f23: "-", f115: "-" },
+    ]);
+  });
+
+  it("serves unrecorded clist fields a test sets (f10, f11, f22, f24, f25, f115) until reset; not f12", async () => {
+    const fields = "f7,f10,f11,f12,f22,f24,f25,f115";
     const query = { fs: FS.SZ, pn: "1", pz: "2", po: "0", np: "1", fid: "f12", fields };
     // f7 comes from 000001's last recorded bar; the others are missing from every recorded list
     expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toEqual({
@@ -197,16 +208,30 @@ describe("replay clist/get and stock/get", () => {
       f22: "-",
       f24: "-",
       f25: "-",
+      f115: "-",
     });
     replay.setListFields("000001", { f10: 0.8, f22: 0.05 });
-    replay.setListFields("000001", { f24: -1.5 });
+    replay.setListFields("000001", { f24: -1.5, f115: 5.12 });
     const rows = (await clist(query)).data!.diff as Record<string, unknown>[];
-    expect(rows[0]).toEqual({ f7: 1.09, f10: 0.8, f11: "-", f12: "000001", f22: 0.05, f24: -1.5, f25: "-" });
+    expect(rows[0]).toEqual({
+      f7: 1.09,
+      f10: 0.8,
+      f11: "-",
+      f12: "000001",
+      f22: 0.05,
+      f24: -1.5,
+      f25: "-",
+      f115: 5.12,
+    });
     expect(rows[1]).toMatchObject({ f10: "-", f12: "000002" });
     expect(() => replay.setListFields("000001", { f12: "600519" })).toThrow(/f12/);
     expect(() => replay.setListFields("000001", { x: 1 })).toThrow(/x/);
     replay.reset();
-    expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toMatchObject({ f10: "-", f24: "-" });
+    expect(((await clist(query)).data!.diff as Record<string, unknown>[])[0]).toMatchObject({
+      f10: "-",
+      f24: "-",
+      f115: "-",
+    });
   });
 
   it("answers stock/get from the list, recorded 688635, data:null for unknown or wrong-market secids", async () => {

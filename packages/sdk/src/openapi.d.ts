@@ -741,7 +741,8 @@ export interface paths {
          *
          *     Units: prices, change, amount and market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK); volume
          *     in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E and P/B
-         *     as ratios. A value upstream sent as "-" (suspended, not traded yet) is null. The market is required.
+         *     as ratios (pe_ratio the dynamic P/E, pe_ttm the trailing-twelve-months P/E). A value upstream sent as "-"
+         *     (suspended, not traded yet) is null. The market is required.
          */
         get: operations["getStockList"];
         put?: never;
@@ -2656,6 +2657,8 @@ export interface components {
                 /** @enum {string} */
                 pe_ratio: "ratio";
                 /** @enum {string} */
+                pe_ttm: "ratio";
+                /** @enum {string} */
                 pb_ratio: "ratio";
                 /** @enum {string} */
                 market_cap: "CNY" | "HKD";
@@ -2725,10 +2728,15 @@ export interface components {
              */
             turnover_rate: number | null;
             /**
-             * @description Price / earnings (dynamic), ratio [f9]
+             * @description Price / earnings (dynamic, 市盈率-动态), ratio [f9]
              * @example 25.1
              */
             pe_ratio: number | null;
+            /**
+             * @description Price / earnings over the trailing twelve months (市盈率TTM), ratio [f115]; null where upstream sends none and in a snapshot stored before QuantDB asked for it
+             * @example 24.3
+             */
+            pe_ttm: number | null;
             /**
              * @description Price / book, ratio [f23]
              * @example 8.2

@@ -36,7 +36,7 @@ async function upstreamRows(system: TestSystem, market: keyof typeof FS): Promis
       fltt: "2",
       fid: "f12",
       fs: FS[market],
-      fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25",
+      fields: "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25,f115",
     });
     const body = (await (await fetch(`${system.replay.url}${CLIST_PATH}?${params}`)).json()) as {
       data: { diff: Row[] } | null;
@@ -60,6 +60,7 @@ function expectedEntry(row: Row, hk: boolean) {
     amount: n("f6"),
     turnover_rate: n("f8"),
     pe_ratio: n("f9"),
+    pe_ttm: n("f115"),
     pb_ratio: n("f23"),
     market_cap: n("f20"),
     float_market_cap: n("f21"),
@@ -89,6 +90,9 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
   const system = systemSuite(driver);
 
   it("scans a cold market page by page (ceil(total/100) calls in turn), serving upstream's rows exactly", async () => {
+    // No recorded list has a P/E TTM (f115 is "-" for every stock): this value is the test's own, set on the
+    // replay, to check pe_ttm's source field end to end (parsed, stored, served).
+    system.replay.setListFields("600519", { f115: 30.12 });
     const api = await system.api();
     const { status, body } = await api.get(`${LIST}?market=SH`);
     expect(status).toBe(200);
@@ -98,8 +102,10 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     expect(pages).toBe(23);
     const scan = system.replay.requests.filter((r) => r.path === CLIST_PATH).slice(0, pages);
     expect(scan.map((r) => r.query.pn)).toEqual(Array.from({ length: pages }, (_, i) => String(i + 1)));
-    for (const r of scan)
+    for (const r of scan) {
       expect(r.query).toMatchObject({ pz: "100", po: "1", np: "1", fltt: "2", invt: "2", fid: "f12", fs: FS.SH });
+      expect(r.query.fields!.split(",")).toEqual(expect.arrayContaining(["f9", "f23", "f115"]));
+    }
     expect(body).toMatchObject({
       market: "SH",
       snapshot_date: "2026-11-20",
@@ -121,6 +127,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
         turnover_rate: "percent",
         market_cap: "CNY",
         pe_ratio: "ratio",
+        pe_ttm: "ratio",
       },
     });
     expect(body.stocks).toEqual(expected.map((row) => expectedEntry(row, false)));
@@ -135,6 +142,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
       amount: 3443977767,
       turnover_rate: 0.16,
       pe_ratio: null,
+      pe_ttm: 30.12,
       pb_ratio: null,
       market_cap: 1870754887716,
       float_market_cap: 1870754887716,
@@ -178,6 +186,7 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
   }, 60_000);
 
   it("answers the rest of the day from the database: no upstream call, with q / limit / offset", async () => {
+    system.replay.setListFields("830799", { f115: 41.5 }); // the test's own P/E TTM, not recorded (see above)
     const api = await system.api();
     const cold = await api.get(`${LIST}?market=BJ`);
     expect(cold.body.cache).toEqual({ hit: false, upstream_requests: 3 });
@@ -198,6 +207,8 @@ describe.each(testDrivers())("GET /api/v1/stocks/list on %s", (driver) => {
     const byName = await api.get(`${LIST}?market=BJ&q=${encodeURIComponent("艾融")}`);
     expect(byName.body.stocks.map((s: { symbol: string }) => s.symbol)).toEqual(["830799"]);
     expect(byName.body.stocks[0]).toMatchObject({
+      pe_ratio: null,
+      pe_ttm: 41.5,
       price: 9.57,
       volume: 1670400,
       prev_close: 9.41,

@@ -38,6 +38,7 @@ describe("parseClistPage", () => {
         amount: 347539808,
         turnover_rate: 38.39,
         pe_ratio: 45.28,
+        pe_ttm: 43.71,
         pb_ratio: 5.58,
         market_cap: 9278325121,
         float_market_cap: 875910492,
@@ -75,6 +76,7 @@ describe("parseClistPage", () => {
       f6: "-",
       f8: "-",
       f9: "-",
+      f115: "-",
       f20: 2615785000000,
       f21: "-",
     };
@@ -86,8 +88,25 @@ describe("parseClistPage", () => {
       amount: null,
       turnover_rate: null,
       pe_ratio: null,
+      pe_ttm: null,
       float_market_cap: null,
     });
+  });
+
+  it("reads P/E TTM from f115 apart from the dynamic P/E of f9, and rejects a non-numeric f115", () => {
+    // hand-built rows (not recorded): f115 and f9 carry different values so a swap would show
+    const page = parseClistPage(
+      envelope(
+        '{"total":2,"diff":[{"f12":"600519","f14":"贵州茅台","f2":1489.22,"f9":22.61,"f115":21.87},' +
+          '{"f12":"600000","f14":"浦发银行","f2":8.1,"f9":6.02,"f115":"-"}]}',
+      ),
+      "SH",
+    );
+    expect(page.rows.map((r) => [r.symbol, r.pe_ratio, r.pe_ttm])).toEqual([
+      ["600519", 22.61, 21.87],
+      ["600000", 6.02, null],
+    ]);
+    expectInvalid(() => parseClistRow({ f12: "600519", f14: "贵州茅台", f115: "n/a" }, "SH"), /f115/);
   });
 
   it("gives no rows for data:null (a page past the end)", () => {
@@ -152,7 +171,9 @@ describe("EastmoneyListClient.fetchStockList", () => {
       fid: "f12",
       fs: CLIST_FS.BJ,
     });
-    expect(seen[0]!.searchParams.get("fields")).toContain("f12");
+    expect(seen[0]!.searchParams.get("fields")!.split(",")).toEqual(
+      expect.arrayContaining(["f9", "f12", "f14", "f23", "f115"]),
+    );
   });
 
   it("lists an index's constituents from its board, rows of SH, SZ and BJ on one page", async () => {

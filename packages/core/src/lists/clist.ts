@@ -62,9 +62,10 @@ function labelOf(target: ClistTarget): string {
  * change (%), f12 code, f13 market id, f14 name, f15 high, f16 low, f17 open, f18 previous close,
  * f20 total market cap, f21 float market cap, f22 price speed (%/min), f23 P/B, f24 60-day change
  * (%), f25 year-to-date change (%): every field AKShare's stock_zh_a_spot_em reads (upstream-spec
- * §6.1). Every field read is requested (docs/upstream-spec.md §11 item 24).
+ * §6.1); and f115 P/E TTM, which AKShare requests but drops (QuantDB serves it as `pe_ttm`). Every
+ * field read is requested (docs/upstream-spec.md §11 item 24).
  */
-export const CLIST_FIELDS = "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25";
+export const CLIST_FIELDS = "f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15,f16,f17,f18,f20,f21,f22,f23,f24,f25,f115";
 /** The web-client token Eastmoney's own pages send with clist (docs/upstream-spec.md §1.3); not a credential. */
 const CLIST_UT = "bd1d9ddb04089700cf9c27f6f7426281";
 
@@ -123,6 +124,7 @@ export function parseClistRow(row: unknown, market: ListMarket | "A"): StockList
     amount: num("f6"),
     turnover_rate: num("f8"),
     pe_ratio: num("f9"),
+    pe_ttm: num("f115"),
     pb_ratio: num("f23"),
     market_cap: num("f20"),
     float_market_cap: num("f21"),

@@ -24,6 +24,7 @@ const entry = (symbol: string): StockListEntry => ({
   amount: null,
   turnover_rate: null,
   pe_ratio: null,
+  pe_ttm: null,
   pb_ratio: null,
   market_cap: null,
   float_market_cap: null,

@@ -50,8 +50,13 @@ export interface StockListEntry {
   amount: number | null;
   /** Turnover rate [f8], percent of free float. */
   turnover_rate: number | null;
-  /** Price / earnings, dynamic [f9], ratio. */
+  /** Price / earnings, dynamic [f9] (市盈率-动态), ratio. */
   pe_ratio: number | null;
+  /**
+   * Price / earnings over the trailing twelve months [f115] (市盈率TTM), ratio; null when upstream sent
+   * `"-"` (loss-making, suspended) and in a snapshot stored before QuantDB asked for it.
+   */
+  pe_ttm: number | null;
   /** Price / book [f23], ratio. */
   pb_ratio: number | null;
   /** Total market cap [f20], trading currency. */
@@ -90,6 +95,7 @@ export interface StockListUnits {
   amount: Currency;
   turnover_rate: "percent";
   pe_ratio: "ratio";
+  pe_ttm: "ratio";
   pb_ratio: "ratio";
   market_cap: Currency;
   float_market_cap: Currency;
@@ -113,6 +119,7 @@ export function stockListUnits(market: ListMarket): StockListUnits {
     amount: currency,
     turnover_rate: "percent",
     pe_ratio: "ratio",
+    pe_ttm: "ratio",
     pb_ratio: "ratio",
     market_cap: currency,
     float_market_cap: currency,

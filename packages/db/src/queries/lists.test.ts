@@ -16,6 +16,7 @@ const entry = (symbol: string, name: string | null, price: number | null = 10): 
   amount: 1.2e7,
   turnover_rate: 0.3,
   pe_ratio: null,
+  pe_ttm: 21.87,
   pb_ratio: 2.1,
   market_cap: 1e10,
   float_market_cap: 8e9,
@@ -101,6 +102,27 @@ describe.each(testDrivers())("list stores on %s", (driver) => {
       { date: "2026-11-20", count: 2 },
     ]);
     expect(await store.latestSnapshot("BJ")).toEqual({ market: "BJ", date: "2026-11-21", fetchedAt: later, count: 1 });
+  });
+
+  it("stores P/E TTM apart from the dynamic P/E and replaces it on a same-day rescan, null included", async () => {
+    const store = createStockListStore(handle.db);
+    const first = [{ ...entry("600519", "贵州茅台"), pe_ratio: 22.61 }, entry("600000", "浦发银行")];
+    await store.saveSnapshot({ market: "SH", date: "2026-11-20", rows: first, fetchedAt: new Date(1) });
+    const read = async () =>
+      (await store.snapshotRows("SH", "2026-11-20", { offset: 0 })).rows.map((r) => [r.symbol, r.pe_ratio, r.pe_ttm]);
+    expect(await read()).toEqual([
+      ["600000", null, 21.87],
+      ["600519", 22.61, 21.87],
+    ]);
+    const rescan = [
+      { ...entry("600519", "贵州茅台"), pe_ratio: 22.61, pe_ttm: 23.05 },
+      { ...entry("600000", "浦发银行"), pe_ttm: null },
+    ];
+    await store.saveSnapshot({ market: "SH", date: "2026-11-20", rows: rescan, fetchedAt: new Date(2) });
+    expect(await read()).toEqual([
+      ["600000", null, null],
+      ["600519", 22.61, 23.05],
+    ]);
   });
 
   it("renames held stocks from a snapshot, never to an empty name", async () => {

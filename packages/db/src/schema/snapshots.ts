@@ -30,7 +30,10 @@ export const stockListSnapshots = pgTable(
     volume: bigint("volume", { mode: "number" }),
     amount: doublePrecision("amount"),
     turnoverRate: doublePrecision("turnover_rate"),
+    /** Ratio, dynamic P/E [Eastmoney clist f9]. */
     peRatio: doublePrecision("pe_ratio"),
+    /** Ratio, trailing-twelve-months P/E [f115]; null in rows stored before migration 0012. */
+    peTtm: doublePrecision("pe_ttm"),
     pbRatio: doublePrecision("pb_ratio"),
     marketCap: doublePrecision("market_cap"),
     floatMarketCap: doublePrecision("float_market_cap"),

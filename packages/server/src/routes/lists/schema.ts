@@ -63,7 +63,12 @@ const StockListEntrySchema = z
     ),
     amount: nullableNumber("Traded value (成交额), trading currency [f6]", 3443977767),
     turnover_rate: nullableNumber("Turnover rate, percent of free float [f8]", 0.16),
-    pe_ratio: nullableNumber("Price / earnings (dynamic), ratio [f9]", 25.1),
+    pe_ratio: nullableNumber("Price / earnings (dynamic, 市盈率-动态), ratio [f9]", 25.1),
+    pe_ttm: nullableNumber(
+      "Price / earnings over the trailing twelve months (市盈率TTM), ratio [f115]; null where upstream sends none " +
+        "and in a snapshot stored before QuantDB asked for it",
+      24.3,
+    ),
     pb_ratio: nullableNumber("Price / book, ratio [f23]", 8.2),
     market_cap: nullableNumber("Total market cap, trading currency [f20]", 1870754887716),
     float_market_cap: nullableNumber("Free-float market cap, trading currency [f21]", 1870754887716),
@@ -118,6 +123,7 @@ export const StockListResponseSchema = z
       amount: CurrencyEnum,
       turnover_rate: z.literal("percent"),
       pe_ratio: z.literal("ratio"),
+      pe_ttm: z.literal("ratio"),
       pb_ratio: z.literal("ratio"),
       market_cap: CurrencyEnum,
       float_market_cap: CurrencyEnum,

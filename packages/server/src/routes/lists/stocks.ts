@@ -26,7 +26,8 @@ with the scan and serve it; a failed forced scan is the answer (502/504).
 
 Units: prices, change, amount and market caps in the trading currency (CNY for SH/SZ/BJ, HKD for HK); volume
 in shares (Eastmoney's A-share lots of 100 converted); pct_change and turnover_rate in percent; P/E and P/B
-as ratios. A value upstream sent as "-" (suspended, not traded yet) is null. The market is required.`;
+as ratios (pe_ratio the dynamic P/E, pe_ttm the trailing-twelve-months P/E). A value upstream sent as "-"
+(suspended, not traded yet) is null. The market is required.`;
 
 const route = createRoute({
   method: "get",
