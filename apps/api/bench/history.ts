@@ -40,6 +40,7 @@ import {
   type DatabaseFigures,
   type Driver,
   type IndicatorFigures,
+  type IndicatorRun,
   INDICATORS_NAME,
   printReport,
   type ServedFigures,
@@ -83,12 +84,14 @@ async function benchDatabase(driver: Driver): Promise<DatabaseFigures> {
     let shipped: CapturedAnswer[] = [];
     let served: ServedFigures[] = [];
     let indicators: IndicatorFigures | undefined;
+    let indicatorAnswer: CapturedAnswer | undefined;
     const startups: number[] = [];
     const notes: string[] = [];
     for (let r = 0; r < RUNS; r++) {
       const api = await startApi({ database, replayUrl: replay.url });
       startups.push(api.readyMs);
       step(`${driver}: run ${r + 1}/${RUNS}, API ready in ${Math.round(api.readyMs)} ms`);
+      let reused: Omit<IndicatorRun, "computedServerP50"> | undefined;
       try {
         await warm(api.url);
         await warmIndicators(api.url);
@@ -96,7 +99,8 @@ async function benchDatabase(driver: Driver): Promise<DatabaseFigures> {
           shipped = await captureAll(api.url);
           limit = await startLimit(writeLimitManifest(limitDir, shipped));
           served = shipped.filter((answer) => answer.path !== INDICATORS_PATH).map(describe);
-          indicators = describeIndicators(shipped.find((answer) => answer.path === INDICATORS_PATH)!);
+          indicatorAnswer = shipped.find((answer) => answer.path === INDICATORS_PATH)!;
+          indicators = describeIndicators(indicatorAnswer);
         }
         for (const cell of served) {
           // API first in odd repetitions, the limit first in even ones
@@ -117,13 +121,7 @@ async function benchDatabase(driver: Driver): Promise<DatabaseFigures> {
           const sent = `${answer.contentEncoding ?? "identity"}, ${answer.body.length} B`;
           notes.push(`${name} ${answer.profile.name}: after run ${r + 1} the API sent other bytes (${sent})`);
         });
-        const reusedServerP50 = apiTimes.serverP50;
-        indicators!.runs.push({
-          reusedServerP50,
-          apiP50: apiTimes.p50,
-          limitP50: limitTimes.p50,
-          computedServerP50: NaN,
-        });
+        reused = { reusedServerP50: apiTimes.serverP50, apiP50: apiTimes.p50, limitP50: limitTimes.p50 };
       } finally {
         await stopServer(api);
       }
@@ -132,9 +130,9 @@ async function benchDatabase(driver: Driver): Promise<DatabaseFigures> {
       try {
         await warmIndicators(computing.url);
         const times = await sequentialTimes(computing.url + INDICATORS_PATH, INDICATOR_PROFILE, SEQUENTIAL);
-        indicators!.runs.at(-1)!.computedServerP50 = times.serverP50;
+        indicators!.runs.push({ ...reused!, computedServerP50: times.serverP50 });
         const [computed] = await captureAnswers(computing.url, [INDICATORS_PATH], [INDICATOR_PROFILE]);
-        if (!computed!.body.equals(shipped.find((answer) => answer.path === INDICATORS_PATH)!.body))
+        if (!computed!.body.equals(indicatorAnswer!.body))
           notes.push(`${INDICATORS_NAME}, computed per request: run ${r + 1} sent other bytes than the reused answer`);
         step(`${driver}: run ${r + 1}/${RUNS}, ${INDICATORS_NAME} computed per request`);
       } finally {
@@ -182,9 +180,10 @@ async function warmIndicators(baseUrl: string): Promise<void> {
     const answer = await getDecoded(baseUrl + INDICATORS_PATH, INDICATOR_PROFILE);
     if (answer.status !== 200)
       throw new Error(`warm-up ${INDICATORS_NAME}: ${answer.status} ${answer.body.toString()}`);
-    const { cache } = (JSON.parse(answer.body.toString()) as { metadata: { cache: Record<string, unknown[]> } })
-      .metadata;
-    if (Number(cache.upstream_requests) === 0 && cache.unconfirmed_empty!.length === 0) return;
+    const { metadata } = JSON.parse(answer.body.toString()) as {
+      metadata: { cache: { upstream_requests: number; unconfirmed_empty: unknown[] } };
+    };
+    if (metadata.cache.upstream_requests === 0 && metadata.cache.unconfirmed_empty.length === 0) return;
   }
   throw new Error(`warm-up ${INDICATORS_NAME}: still calling upstream after 5 requests`);
 }
