@@ -72,10 +72,18 @@ export function decode(body: Buffer, contentEncoding: string | undefined): Buffe
   }
 }
 
-/** One GET as `profile` sends it, decoded: status, decoded body and wall time through the decoding (ms). */
-export async function getDecoded(url: string, profile: Profile): Promise<{ status: number; body: Buffer; ms: number }> {
+/**
+ * One GET as `profile` sends it, decoded: status, decoded body, wall time through the decoding (ms)
+ * and the server's own time: the `Server-Timing: total;dur=…` the API sends (ms; NaN without one).
+ */
+export async function getDecoded(
+  url: string,
+  profile: Profile,
+): Promise<{ status: number; body: Buffer; ms: number; serverMs: number }> {
   const started = performance.now();
   const answer = await getRaw(url, profileHeaders(profile));
   const body = decode(answer.body, answer.headers["content-encoding"]);
-  return { status: answer.status, body, ms: performance.now() - started };
+  const ms = performance.now() - started;
+  const total = /(?:^|,)\s*total;dur=([\d.]+)/.exec(String(answer.headers["server-timing"] ?? ""));
+  return { status: answer.status, body, ms, serverMs: total ? Number(total[1]) : NaN };
 }

@@ -12,6 +12,11 @@
  * node:http server in another child process shipping, from memory, the very bytes the API sent for
  * that path and profile (bench/limit.ts, bench/limit-server.ts); it is measured interleaved with the
  * API — API then limit, limit then API in the next repetition — so the two see the same machine.
+ * Indicators (issue 18): one year of 600519 qfq with a realistic indicator set (bench/ranges.ts) as
+ * `gzip, deflate`, once its bars and warm-up bars are held: the p50 of the API's own time
+ * (`Server-Timing: total`) for the answer reused from the body cache (and the client's p50 against
+ * the limit shipping the same bytes), and for the same request answered by the API started with
+ * QUANTDB_BODY_CACHE_MB=0, which computes every answer from the held bars.
  * Then the 64-connection load run of bench/load.ts (API RSS). Progress goes to stderr, the table to
  * stdout. The machine is shared and noisy: read the ratios.
  *
@@ -24,14 +29,22 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, vacuumBars } from "@quantdb/db";
 import { startReplay } from "@quantdb/replay";
-import { decode, getRaw, PROFILES, profileHeaders } from "./client.ts";
+import { decode, GZIP_DEFLATE, getDecoded, getRaw, PROFILES, profileHeaders } from "./client.ts";
 import { extraFigures } from "./extra.ts";
 import { type CapturedAnswer, captureAnswers, writeLimitManifest } from "./limit.ts";
 import { runLoad } from "./load.ts";
-import { median, sequentialP50, throughput } from "./measure.ts";
+import { median, sequentialP50, sequentialTimes, throughput } from "./measure.ts";
 import { type ChildServer, startApi, startLimit, stopServer } from "./processes.ts";
-import { historyPath, ONE_YEAR, SIXTEEN_YEARS } from "./ranges.ts";
-import { type DatabaseFigures, type Driver, printReport, type ServedFigures } from "./report.ts";
+import { historyPath, INDICATORS_PATH, ONE_YEAR, SIXTEEN_YEARS } from "./ranges.ts";
+import {
+  type DatabaseFigures,
+  type Driver,
+  type IndicatorFigures,
+  type IndicatorRun,
+  INDICATORS_NAME,
+  printReport,
+  type ServedFigures,
+} from "./report.ts";
 import { ingest, syntheticCode } from "./synthetic.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -40,6 +53,8 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const EXTRA = process.env.BENCH_EXTRA === "1";
 const RANGES = [ONE_YEAR, SIXTEEN_YEARS];
+/** How the indicators are asked for: as Python requests and Node's fetch do. */
+const INDICATOR_PROFILE = GZIP_DEFLATE;
 
 const LOAD = { connections: CONNECTIONS, seconds: SECONDS };
 
@@ -68,34 +83,60 @@ async function benchDatabase(driver: Driver): Promise<DatabaseFigures> {
 
     let shipped: CapturedAnswer[] = [];
     let served: ServedFigures[] = [];
+    let indicators: IndicatorFigures | undefined;
+    let indicatorAnswer: CapturedAnswer | undefined;
     const startups: number[] = [];
     const notes: string[] = [];
     for (let r = 0; r < RUNS; r++) {
       const api = await startApi({ database, replayUrl: replay.url });
       startups.push(api.readyMs);
       step(`${driver}: run ${r + 1}/${RUNS}, API ready in ${Math.round(api.readyMs)} ms`);
+      let reused: Omit<IndicatorRun, "computedServerP50"> | undefined;
       try {
         await warm(api.url);
+        await warmIndicators(api.url);
         if (limit === undefined) {
-          shipped = await captureAnswers(api.url, RANGES.map(historyPath), PROFILES);
+          shipped = await captureAll(api.url);
           limit = await startLimit(writeLimitManifest(limitDir, shipped));
-          served = shipped.map(describe);
+          served = shipped.filter((answer) => answer.path !== INDICATORS_PATH).map(describe);
+          indicatorAnswer = shipped.find((answer) => answer.path === INDICATORS_PATH)!;
+          indicators = describeIndicators(indicatorAnswer);
         }
         for (const cell of served) {
           // API first in odd repetitions, the limit first in even ones
           cell.pairs.push(await measurePair(api, limit, cell, r % 2 === 0));
           step(`${driver}: run ${r + 1}/${RUNS}, ${cell.range.name} ${cell.profile.name}`);
         }
+        const [apiTimes, limitTimes] = await backToBack(
+          r % 2 === 0,
+          () => sequentialTimes(api.url + INDICATORS_PATH, INDICATOR_PROFILE, SEQUENTIAL),
+          () => sequentialTimes(limit!.url + INDICATORS_PATH, INDICATOR_PROFILE, SEQUENTIAL),
+        );
+        step(`${driver}: run ${r + 1}/${RUNS}, ${INDICATORS_NAME} reused`);
         // the comparison holds only while the API sends the bytes the limit ships
-        const now = await captureAnswers(api.url, RANGES.map(historyPath), PROFILES);
+        const now = await captureAll(api.url);
         now.forEach((answer, i) => {
           if (answer.body.equals(shipped[i]!.body)) return;
-          const { range, profile } = served[i]!;
+          const name = RANGES.find((range) => historyPath(range) === answer.path)?.name ?? INDICATORS_NAME;
           const sent = `${answer.contentEncoding ?? "identity"}, ${answer.body.length} B`;
-          notes.push(`${range.name} ${profile.name}: after run ${r + 1} the API sent other bytes (${sent})`);
+          notes.push(`${name} ${answer.profile.name}: after run ${r + 1} the API sent other bytes (${sent})`);
         });
+        reused = { reusedServerP50: apiTimes.serverP50, apiP50: apiTimes.p50, limitP50: limitTimes.p50 };
       } finally {
         await stopServer(api);
+      }
+      // the same request to the API without a body cache: every answer computed from the held bars
+      const computing = await startApi({ database, replayUrl: replay.url, bodyCacheMb: 0 });
+      try {
+        await warmIndicators(computing.url);
+        const times = await sequentialTimes(computing.url + INDICATORS_PATH, INDICATOR_PROFILE, SEQUENTIAL);
+        indicators!.runs.push({ ...reused!, computedServerP50: times.serverP50 });
+        const [computed] = await captureAnswers(computing.url, [INDICATORS_PATH], [INDICATOR_PROFILE]);
+        if (!computed!.body.equals(indicatorAnswer!.body))
+          notes.push(`${INDICATORS_NAME}, computed per request: run ${r + 1} sent other bytes than the reused answer`);
+        step(`${driver}: run ${r + 1}/${RUNS}, ${INDICATORS_NAME} computed per request`);
+      } finally {
+        await stopServer(computing);
       }
     }
 
@@ -108,7 +149,8 @@ async function benchDatabase(driver: Driver): Promise<DatabaseFigures> {
       step(`${driver}: extra figures`);
       extra = await extraFigures({ open, database, replay, runs: RUNS, sequential: SEQUENTIAL, ...LOAD });
     }
-    return { driver, served, ingest: median(ingestRuns), startupMs: median(startups), load, notes, extra };
+    const startupMs = median(startups);
+    return { driver, served, indicators: indicators!, ingest: median(ingestRuns), startupMs, load, notes, extra };
   } finally {
     if (limit) await stopServer(limit);
     await replay.close();
@@ -126,6 +168,42 @@ async function warm(baseUrl: string): Promise<void> {
         if (answer.status !== 200)
           throw new Error(`warm-up ${range.name} (${profile.name}): ${answer.status} ${answer.body.toString()}`);
       }
+}
+
+/**
+ * Ask the API for the indicators until an answer made no upstream call and served nothing unconfirmed (the
+ * first fetches the year and its warm-up bars; the next confirms that the replay holds nothing before
+ * 2021-01-04): from that answer on, the bars are held, and it is kept for reuse when the body cache is on.
+ */
+async function warmIndicators(baseUrl: string): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const answer = await getDecoded(baseUrl + INDICATORS_PATH, INDICATOR_PROFILE);
+    if (answer.status !== 200)
+      throw new Error(`warm-up ${INDICATORS_NAME}: ${answer.status} ${answer.body.toString()}`);
+    const { metadata } = JSON.parse(answer.body.toString()) as {
+      metadata: { cache: { upstream_requests: number; unconfirmed_empty: unknown[] } };
+    };
+    if (metadata.cache.upstream_requests === 0 && metadata.cache.unconfirmed_empty.length === 0) return;
+  }
+  throw new Error(`warm-up ${INDICATORS_NAME}: still calling upstream after 5 requests`);
+}
+
+/** Every answer the limit ships: each range as every profile, then the indicators as INDICATOR_PROFILE. */
+async function captureAll(baseUrl: string): Promise<CapturedAnswer[]> {
+  const history = await captureAnswers(baseUrl, RANGES.map(historyPath), PROFILES);
+  return [...history, ...(await captureAnswers(baseUrl, [INDICATORS_PATH], [INDICATOR_PROFILE]))];
+}
+
+/** The captured indicators answer as the report describes it, before any measurement. */
+function describeIndicators(answer: CapturedAnswer): IndicatorFigures {
+  const body = JSON.parse(decode(answer.body, answer.contentEncoding).toString()) as {
+    data: unknown[];
+    metadata: { warmup_sessions: number };
+  };
+  const encoding = answer.contentEncoding ?? "identity";
+  const { profile } = answer;
+  const { length: rows } = body.data;
+  return { profile, encoding, bytes: answer.body.length, rows, warmup: body.metadata.warmup_sessions, runs: [] };
 }
 
 /** A captured answer as the report describes it, before any measurement. */

@@ -20,13 +20,24 @@ export const median = (xs: number[]): number => {
  * @throws when an answer is not a 200.
  */
 export async function sequentialP50(url: string, profile: Profile, n: number, warmups = 10): Promise<number> {
-  const samples: number[] = [];
+  return (await sequentialTimes(url, profile, n, warmups)).p50;
+}
+
+/**
+ * {@link sequentialP50}, with the p50 of the server's own time over the same requests (the API's
+ * Server-Timing total, see getDecoded; NaN for a server that sends none).
+ */
+export async function sequentialTimes(url: string, profile: Profile, n: number, warmups = 10) {
+  const client: number[] = [];
+  const server: number[] = [];
   for (let i = 0; i < warmups + n; i++) {
     const answer = await getDecoded(url, profile);
     if (answer.status !== 200) throw new Error(`${url} (${profile.name}): ${answer.status}`);
-    if (i >= warmups) samples.push(answer.ms);
+    if (i < warmups) continue;
+    client.push(answer.ms);
+    server.push(answer.serverMs);
   }
-  return median(samples);
+  return { p50: median(client), serverP50: median(server) };
 }
 
 /** What a load run measured; `rssMb` is the peak resident memory of the watched process (NaN without one). */

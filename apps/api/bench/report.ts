@@ -2,12 +2,12 @@
  * The output of `pnpm bench`: one markdown table with every figure per database (and per range and
  * client profile where the limit applies), its target, the in-run limit's figure, the API's ratio or
  * difference to it and whether the target is met; then the extra figures when asked for
- * (BENCH_EXTRA=1). The targets are issue 16's.
+ * (BENCH_EXTRA=1). The targets are issue 16's, and issue 18's for the indicators.
  */
 import type { Profile } from "./client.ts";
 import type { LoadResult } from "./load.ts";
 import { median } from "./measure.ts";
-import { historyPath, type Range } from "./ranges.ts";
+import { historyPath, INDICATORS_PATH, type Range } from "./ranges.ts";
 
 export type Driver = "pglite" | "postgres";
 
@@ -36,9 +36,37 @@ export interface ServedFigures {
   pairs: Pair[];
 }
 
+/** One repetition's indicator figures (ms): p50s over the same number of sequential requests. */
+export interface IndicatorRun {
+  /** The API's Server-Timing total for the answer reused from the body cache. */
+  reusedServerP50: number;
+  /** The client's wall time for those requests, and for the limit's, measured back to back. */
+  apiP50: number;
+  limitP50: number;
+  /** The API's Server-Timing total with QUANTDB_BODY_CACHE_MB=0: every answer computed from the held bars. */
+  computedServerP50: number;
+}
+
+/** The indicators answer (INDICATORS_PATH) as one profile gets it, and the figures of every repetition. */
+export interface IndicatorFigures {
+  profile: Profile;
+  /** Content-Encoding the API chose ("identity" when none). */
+  encoding: string;
+  /** Bytes on the wire (encoded). */
+  bytes: number;
+  /** Rows in the answer, and bars before them that the indicators were computed from. */
+  rows: number;
+  warmup: number;
+  runs: IndicatorRun[];
+}
+
+/** How the report names the indicators figures. */
+export const INDICATORS_NAME = "indicators 1Y qfq";
+
 export interface DatabaseFigures {
   driver: Driver;
   served: ServedFigures[];
+  indicators: IndicatorFigures;
   /** Bulk ingest, bars/s (median). */
   ingest: number;
   /** API spawn → /health 200 on the existing data, ms (median). */
@@ -55,6 +83,7 @@ const RPS_RATIO = 1.3;
 const INGEST_BARS_PER_S = 50_000;
 const RSS_MB: Record<Driver, number> = { postgres: 250, pglite: 300 };
 const STARTUP_MS = 3000;
+const INDICATORS_SERVER_MS = 5;
 
 const DATABASE: Record<Driver, string> = { pglite: "PGlite", postgres: "PostgreSQL" };
 const integer = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -108,6 +137,45 @@ function limitRows(db: string, s: ServedFigures, connections: number): { p50: Ro
   return { p50: [p50(P50_OVER_LIMIT_MS), ...(gzip16 ? [p50(P50_OVER_LIMIT_16Y_GZIP_MS, " (16Y gzip)")] : [])], rps };
 }
 
+/** The indicator rows: server time of the reused and of the computed answer, the client's p50 against the limit. */
+function indicatorRows(db: string, f: IndicatorFigures): Row[] {
+  const of = (pick: (run: IndicatorRun) => number) => median(f.runs.map(pick));
+  const served = `${f.encoding}, ${integer(f.bytes)} B`;
+  const server = (figure: string, p50: number): Row => [
+    db,
+    `${INDICATORS_NAME}, ${figure}: server time p50 (ms)`,
+    f.profile.name,
+    served,
+    ms(p50),
+    "",
+    "",
+    `< ${INDICATORS_SERVER_MS}`,
+    check(p50 < INDICATORS_SERVER_MS),
+  ];
+  const over = of((run) => run.apiP50 - run.limitP50);
+  return [
+    server(
+      "answer reused",
+      of((run) => run.reusedServerP50),
+    ),
+    [
+      db,
+      `${INDICATORS_NAME}, answer reused: sequential p50 (ms)`,
+      f.profile.name,
+      served,
+      ms(of((run) => run.apiP50)),
+      ms(of((run) => run.limitP50)),
+      `${signed(over)} ms`,
+      "—",
+      "",
+    ],
+    server(
+      "computed per request",
+      of((run) => run.computedServerP50),
+    ),
+  ];
+}
+
 /** The rows of one database: per range, the p50 rows of every profile, then their req/s rows; then the rest. */
 function rows(f: DatabaseFigures, connections: number): Row[] {
   const db = DATABASE[f.driver];
@@ -116,6 +184,7 @@ function rows(f: DatabaseFigures, connections: number): Row[] {
     const cells = f.served.filter((s) => s.range === range).map((s) => limitRows(db, s, connections));
     out.push(...cells.flatMap((c) => c.p50), ...cells.map((c) => c.rps));
   }
+  out.push(...indicatorRows(db, f.indicators));
   // a figure without a limit, with its target on this database if it has one: [text, met]
   const row = (figure: string, value: string, target?: [string, boolean]): Row => {
     return [db, figure, "", "", value, "", "", target?.[0] ?? "—", target ? check(target[1]) : ""];
@@ -166,6 +235,10 @@ export function printReport(
       const bars = results[0]!.served.find((s) => s.range === range)!.bars;
       return `- ${range.name}: GET ${historyPath(range)} (${integer(bars)} bars)`;
     }),
+    `- ${INDICATORS_NAME}: GET ${INDICATORS_PATH} (${integer(results[0]!.indicators.rows)} rows, computed ` +
+      `over ${integer(results[0]!.indicators.warmup)} warm-up bars before them), its bars held; server time: the ` +
+      "API's Server-Timing total (request in → answer built and compressed, before the socket write); answer " +
+      "reused: from the body cache; computed per request: the API started with QUANTDB_BODY_CACHE_MB=0",
     "- limit: a bare node:http server shipping from memory the bytes the API sent for the same path and " +
       "profile, with its Content-Type and Content-Encoding; measured in the same runs, back to back with the API",
     "- client: the Accept-Encoding sent; served: the Content-Encoding the API chose and the bytes on the wire",
