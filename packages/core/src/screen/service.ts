@@ -151,7 +151,7 @@ function calendarDaysFor(sessions: number): number {
 const SNAPSHOT_VALUE: Record<SnapshotField, (entry: StockListEntry) => number | null> = {
   market_cap: (e) => e.market_cap,
   float_market_cap: (e) => e.float_market_cap,
-  pe_ttm: (e) => (e as StockListEntry & { pe_ttm?: number | null }).pe_ttm ?? null,
+  pe_ttm: (e) => e.pe_ttm,
   pb: (e) => e.pb_ratio,
 };
 
