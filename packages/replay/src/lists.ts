@@ -37,7 +37,7 @@ export const HK_LIST_FIXTURE = "stocklist/hk_stock_list_2017_abu.subset.csv.gz";
  * CSI 300 constituents as of 2026-07 (`Symbol,Name`, Yahoo-style `600519.SS`), served as Eastmoney's
  * CSI 300 board `b:BK0500` (docs/upstream-spec.md §7.4).
  */
-export const CSI300_CONSTITUENTS_FIXTURE = "stocklist/constituents-csi300_2026-07_yfiua.csv";
+const CSI300_CONSTITUENTS_FIXTURE = "stocklist/constituents-csi300_2026-07_yfiua.csv";
 /** Recorded index boards: Eastmoney board id → constituents fixture. */
 const BOARD_FIXTURES: Readonly<Record<string, string>> = { BK0500: CSI300_CONSTITUENTS_FIXTURE };
 /** The recorded 688635 `stock/get` fields (docs/upstream-spec.md §12 item 3). */

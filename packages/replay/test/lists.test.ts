@@ -117,7 +117,7 @@ describe("replay clist/get and stock/get", () => {
     expect((await clist({ fs: "m:1 t:23", pn: "1", pz: "1", np: "1" })).data!.total).toBe(573);
   });
 
-  it("serves the CSI 300 board (b:BK0500) from the recorded 2026-07 constituents; unrecorded boards match nothing", async () => {
+  it("serves the CSI 300 board (b:BK0500) from the 2026-07 constituents; other boards: nothing", async () => {
     const get = async (fs: string, pn: number) =>
       (await (
         await fetch(`${replay.url}/api/qt/clist/get?fs=${encodeURIComponent(fs)}&pn=${pn}&pz=100&np=1&fid=f12&po=0`)

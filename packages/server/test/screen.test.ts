@@ -30,7 +30,7 @@ function percentile(values: number[], i: number, order: "asc" | "desc"): number 
 describe.each(testDrivers())("POST /api/v1/screen on %s", (driver) => {
   const system = systemSuite(driver);
 
-  it("ranks the replay's CSI 300 at 2024-05-22, explains every missing member, and repeats from the cache", async () => {
+  it("ranks the replay's CSI 300 at 2024-05-22, explains every missing member, repeats from the cache", async () => {
     const api = await system.api();
     const request = {
       universe: "000300",
@@ -99,12 +99,15 @@ describe.each(testDrivers())("POST /api/v1/screen on %s", (driver) => {
     expect(top.body.results).toEqual(results.slice(0, 3));
   });
 
-  it("answers held instruments with filters and indicator fields; a second identical screen makes no upstream call", async () => {
+  it("screens held instruments by indicator fields; a second identical screen makes no upstream call", async () => {
     const api = await system.api();
     const request = {
       universe: { symbols: ["600519", "000001", "688981.SH", "300750.SZ", "bj430047"] },
       as_of: "2024-05-22",
-      filters: [{ field: "rsi6", op: "between", value: [0, 100] }, { field: "ma20", op: ">", value: 10 }],
+      filters: [
+        { field: "rsi6", op: "between", value: [0, 100] },
+        { field: "ma20", op: ">", value: 10 },
+      ],
       rank_by: [{ field: "macd" }],
     };
     const first = await post(api, request);
@@ -129,7 +132,7 @@ describe.each(testDrivers())("POST /api/v1/screen on %s", (driver) => {
     expect(second.body.results).toEqual(rows);
   });
 
-  it("reads market caps from the day's stock-list snapshot, lists a failing symbol as missing, screens crypto", async () => {
+  it("reads market caps from the day's stock list, lists a failing symbol as missing, screens crypto", async () => {
     // The unadjusted recordings end 2026-08-11: a day after it, that day is the last final session.
     const api = await system.api({ clock: new ManualClock("2026-08-11T12:00:00Z") });
     system.replay.injectFault({ kind: "http500", secid: "0.300750" });
@@ -161,9 +164,7 @@ describe.each(testDrivers())("POST /api/v1/screen on %s", (driver) => {
     expect(crypto.status, JSON.stringify(crypto.body).slice(0, 400)).toBe(200);
     const pairs = crypto.body.results as Row[];
     expect(pairs.map((r) => r.symbol).sort()).toEqual(["binance:BTC/USDT", "binance:ETH/USDT"]);
-    const bars = await api.get(
-      "/api/v1/historical/crypto/binance/BTC-USDT?start_date=2026-06-01&end_date=2026-07-20",
-    );
+    const bars = await api.get("/api/v1/historical/crypto/binance/BTC-USDT?start_date=2026-06-01&end_date=2026-07-20");
     const closes = (bars.body.data as { close: number }[]).map((b) => b.close);
     const t = closes.length - 1;
     const returns = closes.slice(t - 29).map((c, i) => c / closes[t - 30 + i]! - 1);

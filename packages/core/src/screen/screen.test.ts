@@ -58,7 +58,7 @@ describe("screen fields", () => {
     const last5 = bars.slice(-5);
     expect(values.get("amount_avg_5")?.value).toBeCloseTo(last5.reduce((a, b) => a + b.amount!, 0) / 5, 3);
     expect(values.get("turnover_avg_5")?.value).toBeCloseTo(last5.reduce((a, b) => a + b.turnover_rate!, 0) / 5, 10);
-    // the real series: 2024-05-22 close and 20 sessions back (2024-04-19: the May Day holiday lies between), from the fixture file
+    // the real series (the fixture file): 2024-05-22 and 20 sessions back, 2024-04-19 (May Day holiday between)
     expect(bars[t]!.date).toBe("2024-05-22");
     expect(bars[t - 20]!.date).toBe("2024-04-19");
   });

@@ -46,7 +46,7 @@ export const DEFAULT_CRYPTO_TOP = 50;
 
 /** A screen as received (the JSON body of `POST /api/v1/screen`). */
 export interface ScreenRequestInput {
-  /** `"000300"`, `"000016"`, `"000905"`, `"SH"`, `"SZ"`, `"BJ"`, `"HK"`, `"crypto:binance:USDT"` or `{symbols: [...]}`. */
+  /** `"000300"`, `"000016"`, `"000905"`, `"SH"`, `"SZ"`, `"BJ"`, `"HK"`, `"crypto:binance:USDT"`, `{symbols}`. */
   universe: string | { symbols: string[] };
   /** Exchange-local date (`YYYY-MM-DD` or `YYYYMMDD`); default the last session whose bars are final. */
   as_of?: string | undefined;
@@ -295,7 +295,8 @@ export class ScreenService {
         };
       }
       throw invalid(
-        `universe ${JSON.stringify(universe)} is not one of: an index (${Object.keys(INDEX_CONSTITUENT_BOARDS).join(", ")}), ` +
+        `universe ${JSON.stringify(universe)} is not one of: an index ` +
+          `(${Object.keys(INDEX_CONSTITUENT_BOARDS).join(", ")}), ` +
           `a market (${STOCK_EXCHANGES.join(", ")}), crypto:<exchange>:<QUOTE>, or {"symbols": [...]}`,
       );
     }
@@ -663,7 +664,8 @@ export class ScreenService {
       incomplete:
         incomplete ??
         (result.bars.length === 0
-          ? `no bars from upstream for ${start}..${asOf}${empty ? " (an empty answer, to be confirmed by the next request)" : ""}`
+          ? `no bars from upstream for ${start}..${asOf}` +
+            (empty ? " (an empty answer, to be confirmed by the next request)" : "")
           : null),
     };
   }
