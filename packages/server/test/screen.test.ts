@@ -172,6 +172,22 @@ describe.each(testDrivers())("POST /api/v1/screen on %s", (driver) => {
     const sd = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / 29);
     const btc = pairs.find((r) => r.symbol === "binance:BTC/USDT")!;
     expect(btc.values.volatility_30).toBeCloseTo(sd * Math.sqrt(365) * 100, 9);
+
+    // an exchange's pairs by quote: the top 3 by 24 h quote volume (the replay's tickers rank BTC and ETH first)
+    const top = await post(api, {
+      universe: "crypto:binance:USDT",
+      top: 3,
+      as_of: "2026-07-20",
+      rank_by: [{ field: "pct_change_7" }],
+    });
+    expect(top.status, JSON.stringify(top.body).slice(0, 400)).toBe(200);
+    expect(top.body.adjust).toBe("");
+    expect(top.body.metadata.universe_size).toBe(3);
+    expect(top.body.metadata.membership).toMatch(/top 3 active spot pairs by 24 h quote volume/);
+    expect((top.body.results as Row[]).map((r) => r.symbol).sort()).toEqual(["binance:BTC/USDT", "binance:ETH/USDT"]);
+    expect(top.body.metadata.missing).toEqual([
+      { symbol: expect.stringMatching(/^binance:/), reason: expect.any(String) },
+    ]);
   });
 
   it("refuses bad screens with a 400 naming the problem", async () => {
