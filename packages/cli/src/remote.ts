@@ -78,6 +78,15 @@ export async function callServer<T>(
         `${server.url}: ${(error as Error).message}`,
     );
   }
+  return answerOf<T>(response, `${server.url}${path}`);
+}
+
+/**
+ * The parsed JSON of an API response (from a server, or from the API app in this process).
+ * @param where - the URL asked, for the message of an error answer without an envelope.
+ * @throws {ServerError} for an error answer (its envelope's code and message).
+ */
+export async function answerOf<T>(response: Response, where: string): Promise<T> {
   const text = await response.text();
   let body: unknown;
   try {
@@ -90,7 +99,7 @@ export async function callServer<T>(
     throw new ServerError(
       response.status,
       envelope?.code ?? `HTTP_${response.status}`,
-      envelope?.message ?? `HTTP ${response.status} from ${server.url}${path}`,
+      envelope?.message ?? `HTTP ${response.status} from ${where}`,
     );
   }
   return body as T;

@@ -16,6 +16,11 @@ export interface CliSystem {
   database: DatabaseHandle;
   clock: Clock;
   services: Awaited<ReturnType<typeof createSystem>>["services"];
+  /**
+   * The API's HTTP app over these services (open: no auth, no rate limit), for a command that answers exactly as
+   * an endpoint does (`app.request(path, init)`, no socket).
+   */
+  app: Awaited<ReturnType<typeof createSystem>>["app"];
   /** Base URLs of the upstreams in use. */
   urls: ReturnType<typeof upstreamUrlsFromEnv>;
   close(): Promise<void>;
@@ -145,12 +150,13 @@ export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliS
       coordinationUrl: env.DATABASE_URL,
     });
     closeSystem = system.close;
-    const { services } = system;
+    const { services, app } = system;
     return {
       env,
       database,
       clock,
       services,
+      app,
       urls,
       async close() {
         await closeSystem?.();
