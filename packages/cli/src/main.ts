@@ -6,6 +6,7 @@ import { registerBackfill } from "./commands/backfill.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerKeys } from "./commands/keys.ts";
+import { registerScreen } from "./commands/screen.ts";
 import { registerServer } from "./commands/server.ts";
 import { registerStatus } from "./commands/status.ts";
 import { CliError, processOutput, type Output } from "./output.ts";
@@ -27,6 +28,7 @@ export function createProgram(out: Output = processOutput): Command {
   registerImport(program, out);
   registerExport(program, out);
   registerStatus(program, out);
+  registerScreen(program, out);
   return program;
 }
 
