@@ -4,7 +4,7 @@
  * in this process over the configured database, or — while a QuantDB server holds the embedded data directory —
  * that server (as its local admin, see remote.ts). Either way the answer, its validation and its errors are the
  * endpoint's own; the command prints the results as a table or CSV (or the answer as JSON) and the as_of,
- * membership and missing symbols on stderr.
+ * membership and missing symbols on stderr. Fields, formulas and conventions: docs/screener.md.
  */
 import { loadEnv } from "@quantdb/server/env";
 import type { Command } from "commander";
