@@ -65,8 +65,8 @@ interface ScreenOptions {
   symbols?: string;
   asOf?: string;
   adjust?: string;
-  filter: string[];
-  rank: string[];
+  filter?: string[];
+  rank?: string[];
   limit?: string;
   top?: string;
   format: string;
@@ -151,8 +151,8 @@ function universeOf(options: ScreenOptions): ScreenRequest["universe"] {
 
 /** The request the options describe; every syntax error is found before the database is opened. */
 function requestOf(options: ScreenOptions): ScreenRequest {
-  const filters = options.filter.map(parseFilter);
-  const rank = options.rank.map(parseRank);
+  const filters = (options.filter ?? []).map(parseFilter);
+  const rank = (options.rank ?? []).map(parseRank);
   const limit = wholeNumber("--limit", options.limit);
   const top = wholeNumber("--top", options.top);
   return {
@@ -261,7 +261,7 @@ async function screen(request: ScreenRequest, out: Output): Promise<ScreenAnswer
 
 /** Register `screen`. */
 export function registerScreen(program: Command, out: Output): void {
-  const collect = (value: string, previous: string[]) => [...previous, value];
+  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
   program
     .command("screen")
     .description("filter and rank a universe at a date, as POST /api/v1/screen does (table, CSV or JSON)")
@@ -276,13 +276,11 @@ export function registerScreen(program: Command, out: Output): void {
       'keep symbols where "field op value" holds, op one of < <= > >= == (e.g. "pct_change_20>5"), or ' +
         '"field between low high" (inclusive); repeatable, all must hold',
       collect,
-      [],
     )
     .option(
       "--rank <field[:asc|desc][:weight]>",
       "rank by this field's percentile (desc, the default: larger is better; weight default 1); repeatable",
       collect,
-      [],
     )
     .option("--as-of <date>", "the date, YYYY-MM-DD (default: the last session whose bars are final)")
     .option("--adjust <adjust>", 'stocks\' prices: qfq (default), "" (unadjusted) or hfq')
