@@ -4,41 +4,9 @@
  * recursive tdx averages in their closed form `Y_t = Σ_k w(1−w)^k·X_{t−k} + (1−w)^{t−s}·X_s` instead
  * of the recursion. Compared on one year of real 600519 qfq bars, plus hand-computed tiny inputs.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { load600519 } from "../../test/fixtures/indicators/load.ts";
 import { atr, boll, ema, hhv, kdj, llv, ma, macd, obv, rsi, sma, std } from "./index.ts";
-
-interface Bar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
-
-/** 600519 qfq, 2023-05-22 → 2024-05-22 (243 sessions), Eastmoney columns f51..f61 (volume in lots). */
-function load600519(): Bar[] {
-  const text = readFileSync(
-    new URL("../../test/fixtures/indicators/600519_qfq_2023-05-22_2024-05-22.csv", import.meta.url),
-    "utf8",
-  );
-  return text
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map((line) => {
-      const [date, open, close, high, low, volume] = line.split(",");
-      return {
-        date: date!,
-        open: Number(open),
-        high: Number(high),
-        low: Number(low),
-        close: Number(close),
-        volume: Number(volume),
-      };
-    });
-}
 
 const bars = load600519();
 const H = bars.map((b) => b.high);

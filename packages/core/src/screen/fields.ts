@@ -14,7 +14,13 @@
  *   (trading currency), `pe_ttm`, `pb` (ratios).
  */
 import { InputError } from "../errors.ts";
-import { computeIndicators, MAX_PERIOD, warmupSessions, type IndicatorSpec } from "../indicators/spec.ts";
+import {
+  computeIndicators,
+  type IndicatorBar,
+  MAX_PERIOD,
+  warmupSessions,
+  type IndicatorSpec,
+} from "../indicators/spec.ts";
 
 /** Sessions a year, for annualising daily volatility: CN and HK trade ~242 sessions, crypto every day. */
 export const SESSIONS_PER_YEAR = { stock: 242, crypto: 365 } as const;
@@ -88,15 +94,10 @@ export function parseField(name: string): ScreenField {
   throw invalidField(name, "unknown field");
 }
 
-/** One bar as a screen reads it: the close, traded value and turnover rate (null where not reported). */
-export interface ScreenBar {
+/** One bar as a screen reads it: the indicator inputs, date, traded value, turnover rate (null if not reported). */
+export interface ScreenBar extends IndicatorBar {
   /** Exchange-local date (UTC day for crypto). */
   date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
   amount: number | null;
   turnover_rate: number | null;
 }

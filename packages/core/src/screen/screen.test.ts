@@ -1,35 +1,15 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { load600519 } from "../../test/fixtures/indicators/load.ts";
 import { InputError } from "../errors.ts";
 import { computeFields, lookbackSessions, parseField, type ScreenBar, SESSIONS_PER_YEAR } from "./fields.ts";
 import { passes, percentileRanks, scores } from "./score.ts";
 
-/** 600519 qfq, 2023-05-22 → 2024-05-22 (243 sessions), the real Eastmoney columns f51..f61. */
-function load600519(): ScreenBar[] {
-  const text = readFileSync(
-    new URL("../../test/fixtures/indicators/600519_qfq_2023-05-22_2024-05-22.csv", import.meta.url),
-    "utf8",
-  );
-  return text
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map((line) => {
-      const [date, open, close, high, low, volume, amount, , , , turnover] = line.split(",");
-      return {
-        date: date!,
-        open: Number(open),
-        high: Number(high),
-        low: Number(low),
-        close: Number(close),
-        volume: Number(volume) * 100,
-        amount: Number(amount),
-        turnover_rate: Number(turnover),
-      };
-    });
+/** 600519 qfq, 2023-05-22 → 2024-05-22 (243 sessions), volume in shares. */
+function load(): ScreenBar[] {
+  return load600519().map((bar) => ({ ...bar, volume: bar.volume * 100 }));
 }
 
-const bars = load600519();
+const bars = load();
 
 describe("screen fields", () => {
   it("parses every documented form and refuses the rest with the accepted forms", () => {
