@@ -8,5 +8,8 @@ describe("translate", () => {
     expect(translate("en", "bars.page", { page: 2, pages: 5 })).toBe("Page 2 of 5");
     expect(translate("zh", "bars.page", { page: 2, pages: 5 })).toBe("第 2 / 5 页");
     expect(translate("en", "search.loadList", {})).toBe("load {market}"); // a missing value stays visible
+    expect(translate("zh", "nav.screen")).toBe("选股");
+    expect(translate("en", "screen.missing", { n: 296 })).toBe("Not screened: 296");
+    expect(translate("en", "screen.fields")).toContain("ma{N}, ema{N}"); // field names, not placeholders
   });
 });

@@ -47,6 +47,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <Link href="/compare">
                 <T k="nav.compare" />
               </Link>
+              <Link href="/screen">
+                <T k="nav.screen" />
+              </Link>
               <Link href="/watchlist">
                 <T k="nav.watchlist" />
               </Link>
