@@ -109,11 +109,12 @@ export interface Dashboard {
 
 /**
  * Start the API (replay upstream, fresh embedded database, QUANTDB_AUTH=admin), `next start` and
- * Chromium. `beforeApi` runs with the API's environment before the API starts (the embedded
- * database is opened by one process at a time), e.g. to make API keys with the CLI.
+ * Chromium. `apiEnv` adds to the API's environment. `beforeApi` runs with the API's environment
+ * before the API starts (the embedded database is opened by one process at a time), e.g. to make API
+ * keys with the CLI.
  */
 export async function startDashboard(
-  options: { beforeApi?: (env: NodeJS.ProcessEnv) => Promise<void> } = {},
+  options: { apiEnv?: NodeJS.ProcessEnv; beforeApi?: (env: NodeJS.ProcessEnv) => Promise<void> } = {},
 ): Promise<Dashboard> {
   mkdirSync(screenshotDir, { recursive: true });
   if (!existsSync(apiEntry))
@@ -142,6 +143,7 @@ export async function startDashboard(
       PORT: String(apiPort),
       HOST: "127.0.0.1",
       QUANTDB_AUTH: "admin",
+      ...options.apiEnv,
     };
     delete apiEnv.DATABASE_URL; // the PostgreSQL half of `pnpm test` is for the other suites
     await options.beforeApi?.(apiEnv);
