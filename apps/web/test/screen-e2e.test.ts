@@ -126,7 +126,6 @@ describe("screen page (replay upstream)", () => {
       const { status, answer } = await screen({
         universe: { symbols: FOUR },
         as_of: "2024-05-22",
-        adjust: "qfq",
         rank_by: [{ field: "pct_change_20", order: "desc" }],
       });
       expect(status).toBe(200);
@@ -201,7 +200,6 @@ describe("screen page (replay upstream)", () => {
       const { answer } = await screen({
         universe: { symbols: FOUR },
         as_of: "2024-05-22",
-        adjust: "qfq",
         filters: [{ field: "close", op: "between", value: [10, 1000] }],
         rank_by: [
           { field: "pct_change_20", order: "desc" },
@@ -229,10 +227,11 @@ describe("screen page (replay upstream)", () => {
       const { answer } = await screen({
         universe: { symbols: pairs },
         as_of: "2026-07-20",
-        adjust: "qfq",
         rank_by: [{ field: "pct_change_20", order: "desc" }],
       });
       expect(answer.count).toBe(2);
+      expect(answer.adjust).toBe(""); // crypto pairs are unadjusted
+      expect(await page.locator("[data-testid=screen-cache]").innerText()).toContain("Adjust: None");
       const pairHref = (symbol: string) => `/crypto/binance/${symbol.slice("binance:".length).replace("/", "-")}`;
       expect(await shownRows(page)).toEqual(expectedRows(answer, pairHref));
       expect(errors).toEqual([]);
@@ -242,7 +241,7 @@ describe("screen page (replay upstream)", () => {
   });
 
   it("CSI 300: the API's results, its membership note, the 296 symbols not screened and why", async () => {
-    const body = { universe: "000300", as_of: "2024-05-22", adjust: "qfq", rank_by: [{ field: "pct_change_20" }] };
+    const body = { universe: "000300", as_of: "2024-05-22", rank_by: [{ field: "pct_change_20" }] };
     // A first screen fetches every constituent; the replay has no bars for 296 of them, an empty answer
     // the cache confirms on the next request (the reason says so until then). Screen once first, so the
     // page's screen and the one compared after it have the same reasons.
@@ -282,7 +281,6 @@ describe("screen page (replay upstream)", () => {
     const { status, error } = await screen({
       universe: { symbols: ["600519"] },
       as_of: "2024-05-22",
-      adjust: "qfq",
       rank_by: [{ field: "nosuch", order: "desc" }],
     });
     expect(status).toBe(400);

@@ -99,7 +99,6 @@ describe("screen request", () => {
     );
     expect(screenRequest(form)).toEqual({
       universe: "000300",
-      adjust: "qfq",
       as_of: "2024-05-22",
       filters: [
         { field: "pct_change_20", op: ">", value: 0 },
@@ -113,8 +112,11 @@ describe("screen request", () => {
     });
     expect(screenRequest(parseScreen({ symbols: "600519,00700" }).form)).toEqual({
       universe: { symbols: ["600519", "00700"] },
-      adjust: "qfq",
     });
+    // adjust is sent when it is not the default qfq (crypto pairs refuse any but "")
+    expect(screenRequest(parseScreen({ universe: "SH", adjust: "hfq" }).form).adjust).toBe("hfq");
+    expect(screenRequest(parseScreen({ universe: "SH", adjust: "" }).form).adjust).toBe("");
+    expect(screenRequest(parseScreen({ universe: "crypto:binance:USDT" }).form)).not.toHaveProperty("adjust");
     expect(screenRequest(parseScreen({ universe: "crypto:binance:USDT", top: "10" }).form).top).toBe(10);
     expect(screenRequest(parseScreen({ universe: "HK", top: "10" }).form).top).toBeUndefined();
   });

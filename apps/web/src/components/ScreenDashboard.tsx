@@ -186,14 +186,17 @@ function ScreenBuilder({
           {t("screen.asOf")}
           <input type="date" name="as_of" value={form.asOf} onChange={(e) => set({ asOf: e.target.value })} />
         </label>
-        <label className="row" style={{ gap: 4 }}>
-          {t("ctl.adjust")}
-          <select name="adjust" value={form.adjust} onChange={(e) => set({ adjust: e.target.value })}>
-            <option value="qfq">{t("adjust.qfq")}</option>
-            <option value="hfq">{t("adjust.hfq")}</option>
-            <option value="">{t("adjust.none")}</option>
-          </select>
-        </label>
+        {isCryptoUniverse(form.universe) ? null : (
+          // qfq, the default, is not sent: a list of crypto pairs alone is screened unadjusted
+          <label className="row" style={{ gap: 4 }}>
+            {t("ctl.adjust")}
+            <select name="adjust" value={form.adjust} onChange={(e) => set({ adjust: e.target.value })}>
+              <option value="qfq">{t("adjust.qfq")}</option>
+              <option value="hfq">{t("adjust.hfq")}</option>
+              <option value="">{t("adjust.none")}</option>
+            </select>
+          </label>
+        )}
         <label className="row" style={{ gap: 4 }}>
           {t("screen.limit")}
           <input

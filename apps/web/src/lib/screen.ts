@@ -178,12 +178,13 @@ function number(text: string): number {
 type Filter = NonNullable<ScreenRequest["filters"]>[number];
 type Rank = NonNullable<ScreenRequest["rank_by"]>[number];
 
-/** The `POST /api/v1/screen` body of a screen. */
+/** The `POST /api/v1/screen` body of a screen: what the URL holds, the API's defaults left to the API. */
 export function screenRequest(form: ScreenForm): ScreenRequest {
   const request: ScreenRequest = {
     universe: form.universe === SYMBOLS_UNIVERSE ? { symbols: symbolList(form.symbols) } : form.universe,
-    adjust: form.adjust,
   };
+  // qfq is the API's default for stocks; left out, a universe of crypto pairs gets theirs (unadjusted)
+  if (form.adjust !== "qfq") request.adjust = form.adjust;
   if (form.asOf) request.as_of = form.asOf;
   if (form.filters.length > 0)
     request.filters = form.filters.map(
