@@ -7,31 +7,9 @@
  * Every assertion compares the page with the API's own answer to the same request, asked by the test.
  */
 import type { Page } from "playwright-core";
+import type { ScreenAnswer } from "@quantdb/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dashboard, screenshot, startDashboard, visit as visitPage } from "./harness.ts";
-
-interface ScreenAnswer {
-  as_of: string;
-  adjust: string;
-  count: number;
-  results: {
-    symbol: string;
-    market: string;
-    name: string | null;
-    score: number | null;
-    date: string;
-    provisional: boolean;
-    values: Record<string, number>;
-  }[];
-  metadata: {
-    universe_size: number;
-    evaluated: number;
-    matched: number;
-    missing: { symbol: string; reason: string }[];
-    upstream_requests: number;
-    membership: string | null;
-  };
-}
 
 let dashboard: Dashboard | undefined;
 const visit = (path: string) => visitPage(dashboard, path);
