@@ -24,6 +24,7 @@ import { registerCalendarRoutes } from "./routes/calendar/index.ts";
 import { registerCryptoRoutes } from "./routes/crypto/index.ts";
 import { registerGetIndicators } from "./routes/indicators/get.ts";
 import { registerScreen } from "./routes/screen/post.ts";
+import { registerStreamQuotes } from "./routes/stream/quotes.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
@@ -167,6 +168,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   registerCryptoRoutes(app);
   registerGetIndicators(app);
   registerScreen(app);
+  registerStreamQuotes(app);
   registerListRoutes(app);
   registerCacheManagement(app);
   registerBatchStocks(app);

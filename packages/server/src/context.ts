@@ -33,6 +33,10 @@ export interface Services {
   indicators: import("@quantdb/core/indicators").IndicatorService;
   /** The screener: filters and ranks a universe at a date over cached bars (issue 18). */
   screen: import("@quantdb/core/screen").ScreenService;
+  /** Live quotes: one poller per market fanned out to every stream subscriber (issue 19). */
+  stream: import("@quantdb/core/stream").QuoteHub;
+  /** A stream whose writes have not completed for this long is closed, ms. */
+  streamStallMs: number;
   /** Crypto bars, markets and tickers through ccxt, cached (issue 17). */
   crypto: CryptoService;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */

@@ -32,6 +32,10 @@ const envSchema = z.object({
   QUANTDB_EASTMONEY_QUOTE_URL: optional(z.url().default("https://push2.eastmoney.com")),
   /** Seconds a realtime quote is reused while its exchange trades. */
   QUANTDB_REALTIME_TTL_SECONDS: optional(z.coerce.number().min(0).max(3600).default(15)),
+  /** Live-quote poll interval, ms, for every market (default 3000 CN/HK, 2000 crypto). */
+  QUANTDB_STREAM_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(600_000)),
+  /** A stream whose writes have not completed for this long is closed, ms. */
+  QUANTDB_STREAM_STALL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
   /**
    * Base URL of Eastmoney's datacenter host (financial reports: `/securities/api/data/get`,
    * `/securities/api/data/v1/get`).

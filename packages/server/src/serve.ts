@@ -83,6 +83,7 @@ export async function startServer(
       env.QUANTDB_CRYPTO_EXCHANGES ?? (env.QUANTDB_UPSTREAM === "replay" ? ["binance"] : CRYPTO_EXCHANGES),
     timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
     realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
+    stream: { intervalMs: env.QUANTDB_STREAM_INTERVAL_MS, stallMs: env.QUANTDB_STREAM_STALL_MS },
     onSkippedExtension: (message) => logger.warn(message),
     upstreamPolicy: upstreamPolicyFromEnv(env),
     // On PostgreSQL, replicas share the upstream rate budget and the per-series locks through it.

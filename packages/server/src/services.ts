@@ -3,6 +3,7 @@
  * piece of in-memory state is created here, once per system, and reachable from {@link Services}.
  */
 import { ScreenService } from "@quantdb/core/screen";
+import { QuoteHub } from "@quantdb/core/stream";
 import {
   CalendarExtensions,
   CalendarHorizon,
@@ -41,6 +42,7 @@ export function createServices(
     sina?: SinaTradeDateOptions;
     quoteUpstream?: QuoteSource;
     realtimeTtlSeconds?: number;
+    stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
     /**
      * The upstream policies the clients were given (their `policies` option), for /health and
      * metrics; default: a pass-through registry on `clock`.
@@ -66,7 +68,7 @@ export function createServices(
     clock: options.clock,
   });
   const passThrough = { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 };
-  const services: Omit<Services, "indicators" | "screen"> = {
+  const services: Omit<Services, "indicators" | "screen" | "stream" | "streamStallMs"> = {
     clock: options.clock,
     database: options.database.driver,
     calendars,
@@ -123,6 +125,14 @@ export function createServices(
       calendars,
       clock: options.clock,
     }),
+    stream: new QuoteHub({
+      quotes: services.realtime,
+      crypto: services.crypto,
+      calendars,
+      clock: options.clock,
+      intervalMs: options.stream?.intervalMs,
+    }),
+    streamStallMs: options.stream?.stallMs ?? 30_000,
     screen: new ScreenService({
       history: services.history,
       crypto: services.crypto,

@@ -97,6 +97,8 @@ export interface SystemOptions {
   timeoutMs: number;
   /** Seconds a realtime quote is reused while its exchange trades. @default 15 */
   realtimeTtlSeconds?: number;
+  /** Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto) and stall limit (ms, default 30000). */
+  stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
   /**
    * Crypto exchanges served (`QUANTDB_CRYPTO_EXCHANGES`). @default binance, okx, bybit, coinbase and kraken
    */
@@ -165,6 +167,7 @@ export async function createSystem(options: SystemOptions): Promise<{
     sina: { url: urls.sinaCalendar, timeoutMs, policies: upstreams },
     quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
     ...(options.realtimeTtlSeconds !== undefined ? { realtimeTtlSeconds: options.realtimeTtlSeconds } : {}),
+    ...(options.stream ? { stream: options.stream } : {}),
     listUpstream: new EastmoneyListClient({
       baseUrl: urls.eastmoneyList,
       timeoutMs,
@@ -201,6 +204,7 @@ export async function createSystem(options: SystemOptions): Promise<{
       restoredExtensions,
       scheduler,
       close: async () => {
+        services.stream.close();
         await unwatchCalendars?.().catch(() => {});
         await coordination?.close();
       },

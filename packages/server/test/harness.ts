@@ -61,6 +61,8 @@ export async function fetchParsed(
 /** An API served on loopback: its URL, fetch over real HTTP, and `stop` (its listener, then its system). */
 export interface ServedApi {
   url: string;
+  /** The system's services (tests read counters such as the quote hub's). */
+  services: import("../src/context.ts").Services;
   get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; text: string }>;
   stop(): Promise<void>;
 }
@@ -76,7 +78,7 @@ export async function serveSystem(
   >,
 ): Promise<ServedApi> {
   const { replay, urls = {}, ...rest } = options;
-  const { app, close } = await createSystem({
+  const { app, close, services } = await createSystem({
     clock: new ManualClock(AFTER_CLOSE),
     timeoutMs: 3000,
     listPageDelayMs: 0,
@@ -89,6 +91,7 @@ export async function serveSystem(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    services,
     get: (path, init) => fetchParsed(url + path, init),
     async stop() {
       await new Promise((resolve) => server.close(resolve));

@@ -1,0 +1,505 @@
+/**
+ * Live quotes fanned out to subscribers (issue 19): one poller per market (CN, HK, CRYPTO) polls upstream
+ * only for the symbols someone subscribed to, only while that market trades, in as few calls as upstream
+ * allows (Eastmoney's batch quote endpoint: 100 secids a call, through {@link QuoteService}, whose cache
+ * the realtime endpoints read; crypto: one all-pairs ticker request per exchange, through
+ * {@link CryptoService.tickers}). The number of upstream calls per interval does not depend on the number
+ * of subscribers. Each subscriber gets the latest held quote of every symbol it subscribes to at once (a
+ * snapshot), then a `quote` event whenever a symbol's price, volume or amount changes, and `status` events
+ * when its markets open, break, close or degrade. Delivery never waits for a subscriber: a transport
+ * keeps, per subscriber, only the latest undelivered event per symbol (see `./queue.ts`).
+ */
+import type { Calendars, ExchangeCalendar } from "../calendar/index.ts";
+import type { Clock } from "../clock.ts";
+import { looksLikeCryptoSymbol, parseCryptoSymbol } from "../crypto/pairs.ts";
+import type { CryptoService } from "../crypto/service.ts";
+import type { CryptoExchangeId, CryptoPair } from "../crypto/types.ts";
+import { addCalendarDays, instantAt, localTime } from "../dates.ts";
+import { InputError, QuantDbError } from "../errors.ts";
+import type { QuoteService } from "../realtime/service.ts";
+import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
+import { withoutCallGate } from "../upstream/gate.ts";
+
+/** The markets a stream reports on. */
+export type StreamMarket = "CN" | "HK" | "CRYPTO";
+
+/** Most symbols one stream may subscribe to. */
+export const MAX_STREAM_SYMBOLS = 200;
+
+/** Poll intervals by default, ms: CN/HK every 3 s, crypto every 2 s (`QUANTDB_STREAM_INTERVAL_MS` overrides both). */
+export const DEFAULT_STREAM_INTERVAL_MS = { stock: 3000, crypto: 2000 } as const;
+
+/** Shortest poll interval honoured, ms. */
+export const MIN_STREAM_INTERVAL_MS = 100;
+
+/** A subscribed symbol: a stock (A-share or HK) or a crypto pair; `key` is how events name it. */
+export type StreamSymbol =
+  | { kind: "stock"; key: string; market: "CN" | "HK"; symbol: StockSymbol }
+  | { kind: "crypto"; key: string; market: "CRYPTO"; pair: CryptoPair };
+
+/**
+ * A quote event's data: the fields and units of `/api/v1/realtime/stock/{symbol}` (prices, `change`,
+ * `amount` in the trading currency, CNY or HKD; `volume` in shares; `pct_change` in percent) or of a
+ * crypto ticker (quote currency; volume in the base currency). `time` is upstream's quote time, ISO
+ * 8601 with the exchange's offset (`+08:00`; crypto `+00:00`), null when upstream sent none.
+ */
+export interface StreamQuote {
+  symbol: string;
+  market: string;
+  name: string | null;
+  price: number | null;
+  change: number | null;
+  pct_change: number | null;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  prev_close: number | null;
+  volume: number | null;
+  amount: number | null;
+  time: string | null;
+}
+
+/** A market's trading state as a stream reports it. */
+export interface StreamStatus {
+  market: StreamMarket;
+  /** `degraded` while polls fail (quotes resume with the next good poll). */
+  state: "open" | "break" | "closed" | "degraded";
+  /** Next start of continuous trading, ISO 8601 with offset; null when trading or beyond the calendar. */
+  next_open: string | null;
+  reason?: string;
+}
+
+/** One event to a subscriber; `id` increases over the hub's life. */
+export type StreamEvent =
+  | { id: string; event: "quote"; data: StreamQuote }
+  | { id: string; event: "status"; data: StreamStatus }
+  | { id: string; event: "error"; data: { symbol: string; code: "UNKNOWN_SYMBOL"; message: string } };
+
+/** Where the hub delivers a subscriber's events; must return at once (never block the poller). */
+export interface StreamSubscriber {
+  deliver(event: StreamEvent): void;
+}
+
+/**
+ * Parse a stream's symbol list (comma separated): stock codes in any form history accepts, crypto pairs
+ * `exchange:BASE-QUOTE` or `exchange:BASE/QUOTE`. Duplicates are dropped.
+ * @throws {InputError} `VALIDATION_ERROR` for an empty list or more than {@link MAX_STREAM_SYMBOLS};
+ *   `INVALID_SYMBOL` naming the first malformed symbol
+ */
+export function parseStreamSymbols(text: string, exchanges: readonly CryptoExchangeId[]): StreamSymbol[] {
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (items.length === 0) throw new InputError("VALIDATION_ERROR", "symbols is empty: name 1 to 200 symbols");
+  if (items.length > MAX_STREAM_SYMBOLS)
+    throw new InputError(
+      "VALIDATION_ERROR",
+      `symbols: ${items.length} symbols, at most ${MAX_STREAM_SYMBOLS} per stream (open another stream for more)`,
+      { count: items.length, max: MAX_STREAM_SYMBOLS },
+    );
+  const seen = new Map<string, StreamSymbol>();
+  for (const item of items) {
+    let parsed: StreamSymbol;
+    if (looksLikeCryptoSymbol(item)) {
+      const pair = parseCryptoSymbol(item, exchanges);
+      parsed = { kind: "crypto", key: `${pair.exchange}:${pair.symbol}`, market: "CRYPTO", pair };
+    } else {
+      const symbol = parseStockSymbol(item);
+      parsed = { kind: "stock", key: symbol.code, market: symbol.market === "HK" ? "HK" : "CN", symbol };
+    }
+    seen.set(parsed.key, parsed);
+  }
+  return [...seen.values()];
+}
+
+/** `date`/`time` in `timeZone` as ISO 8601 with that zone's offset (`2026-11-23T09:30:00+08:00`). */
+function withOffset(instant: Date, timeZone: string): string {
+  const local = localTime(instant, timeZone);
+  const asUtc = Date.parse(`${local.date}T${local.time}:00Z`);
+  const minutes = Math.round((asUtc - Math.floor(instant.getTime() / 60_000) * 60_000) / 60_000);
+  const sign = minutes < 0 ? "-" : "+";
+  const abs = Math.abs(minutes);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  const seconds = String(instant.getUTCSeconds()).padStart(2, "0");
+  return `${local.date}T${local.time}:${seconds}${offset}`;
+}
+
+/**
+ * A stock market's state at `now` from its calendar: `open` in continuous trading, `break` in the lunch
+ * break, else `closed`; `next_open` the next start of trading. `settling` while upstream's quote may still
+ * change after a segment ended (`settleMs`), so the last quote is polled once more after the close.
+ */
+export function stockMarketState(
+  calendar: ExchangeCalendar,
+  now: Date,
+  settleMs: number,
+): { state: "open" | "break" | "closed"; next_open: string | null; settling: boolean } {
+  const tz = calendar.timeZone;
+  const today = localTime(now, tz).date;
+  const t = now.getTime();
+  const at = (date: string, time: string) => instantAt(date, time, tz);
+  const iso = (date: string, time: string) => withOffset(at(date, time), tz);
+  const session = calendar.isKnown(today) ? calendar.session(today) : null;
+  if (session) {
+    const open = at(today, session.open).getTime();
+    const close = at(today, session.close).getTime();
+    if (t < open) return { state: "closed", next_open: iso(today, session.open), settling: false };
+    if (session.breakStart !== null && session.breakEnd !== null) {
+      const breakStart = at(today, session.breakStart).getTime();
+      const breakEnd = at(today, session.breakEnd).getTime();
+      if (t >= breakStart && t < breakEnd)
+        return { state: "break", next_open: iso(today, session.breakEnd), settling: t < breakStart + settleMs };
+    }
+    if (t < close) return { state: "open", next_open: null, settling: false };
+    const next = calendar.nextSession(today);
+    const nextHours = next ? calendar.session(next) : null;
+    return {
+      state: "closed",
+      next_open: next && nextHours ? iso(next, nextHours.open) : null,
+      settling: t < close + settleMs,
+    };
+  }
+  const next = calendar.sessionOnOrAfter(calendar.isKnown(today) ? today : addCalendarDays(today, 1));
+  const nextHours = next ? calendar.session(next) : null;
+  return { state: "closed", next_open: next && nextHours ? iso(next, nextHours.open) : null, settling: false };
+}
+
+/** Options of {@link QuoteHub}. */
+export interface QuoteHubOptions {
+  quotes: QuoteService;
+  crypto: CryptoService;
+  calendars: Calendars;
+  /** Market state follows this clock; poll intervals run in real time. */
+  clock: Clock;
+  /** Poll interval, ms, for every market (at least {@link MIN_STREAM_INTERVAL_MS}); default {@link DEFAULT_STREAM_INTERVAL_MS}. */
+  intervalMs?: number | undefined;
+  /** Minutes after a segment ends during which a stock market's quote still changes. @default { CN: 2, HK: 25 } */
+  settleMinutes?: Partial<Record<"CN" | "HK", number>>;
+}
+
+/** Counters since start, per market. */
+export interface QuoteHubStats {
+  /** Markets whose poller is running (it stops when its last subscriber leaves). */
+  running: StreamMarket[];
+  /** Poller wake-ups per market, polls or not. */
+  ticks: Record<StreamMarket, number>;
+  /** Polls made per market (each one upstream round: 1 call per 100 secids, or 1 per crypto exchange). */
+  polls: Record<StreamMarket, number>;
+  /** Upstream calls those polls made (crypto: ticker requests; a shared 5-s ticker snapshot makes none). */
+  calls: Record<StreamMarket, number>;
+  /** Subscribers now. */
+  subscribers: number;
+}
+
+interface Held {
+  event: Extract<StreamEvent, { event: "quote" }>;
+  sig: string;
+}
+
+class Poller {
+  readonly symbols = new Map<string, { symbol: StreamSymbol; count: number }>();
+  readonly unknown = new Set<string>();
+  status: StreamStatus | null = null;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  busy = false;
+  ticks = 0;
+  polls = 0;
+  calls = 0;
+
+  constructor(readonly market: StreamMarket) {}
+}
+
+/** The live-quote hub: subscriptions, one poller per market, fan-out. */
+export class QuoteHub {
+  readonly #quotes: QuoteService;
+  readonly #crypto: CryptoService;
+  readonly #calendars: Calendars;
+  readonly #clock: Clock;
+  readonly #intervalMs: number | undefined;
+  readonly #settleMs: Record<"CN" | "HK", number>;
+  readonly #pollers = new Map<StreamMarket, Poller>();
+  readonly #latest = new Map<string, Held>();
+  readonly #subscribers = new Map<StreamSubscriber, Set<string>>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: QuoteHubOptions) {
+    this.#quotes = options.quotes;
+    this.#crypto = options.crypto;
+    this.#calendars = options.calendars;
+    this.#clock = options.clock;
+    if (options.intervalMs !== undefined && !(options.intervalMs >= MIN_STREAM_INTERVAL_MS))
+      throw new RangeError(`intervalMs must be at least ${MIN_STREAM_INTERVAL_MS}, got ${options.intervalMs}`);
+    this.#intervalMs = options.intervalMs;
+    this.#settleMs = {
+      CN: (options.settleMinutes?.CN ?? 2) * 60_000,
+      HK: (options.settleMinutes?.HK ?? 25) * 60_000,
+    };
+    for (const market of ["CN", "HK", "CRYPTO"] as const) this.#pollers.set(market, new Poller(market));
+  }
+
+  /** The exchanges crypto symbols may name. */
+  get exchanges(): readonly CryptoExchangeId[] {
+    return this.#crypto.exchanges;
+  }
+
+  /**
+   * Subscribe to `symbols`. Returns the snapshot to send first (the status of every subscribed market and
+   * the latest held quote of every symbol; no upstream call) and `unsubscribe`. Later events go to
+   * `subscriber.deliver`; the markets' pollers start if they were idle.
+   */
+  subscribe(
+    symbols: readonly StreamSymbol[],
+    subscriber: StreamSubscriber,
+  ): { snapshot: StreamEvent[]; unsubscribe: () => void } {
+    if (this.#closed) throw new QuantDbError("UPSTREAM_UNAVAILABLE", "The quote stream is shutting down");
+    const keys = new Set(symbols.map((s) => s.key));
+    this.#subscribers.set(subscriber, keys);
+    const snapshot: StreamEvent[] = [];
+    const markets = new Set<StreamMarket>();
+    for (const s of symbols) {
+      markets.add(s.market);
+      const poller = this.#pollers.get(s.market)!;
+      const entry = poller.symbols.get(s.key);
+      if (entry) entry.count++;
+      else poller.symbols.set(s.key, { symbol: s, count: 1 });
+    }
+    for (const market of markets) {
+      const poller = this.#pollers.get(market)!;
+      const status = poller.status ?? this.#stateNow(market);
+      poller.status = status;
+      snapshot.push({ id: this.#id(), event: "status", data: status });
+    }
+    for (const s of symbols) {
+      const held = this.#latest.get(s.key);
+      if (held) snapshot.push(held.event);
+      const poller = this.#pollers.get(s.market)!;
+      if (poller.unknown.has(s.key)) snapshot.push(this.#unknownEvent(s.key));
+    }
+    for (const market of markets) this.#start(this.#pollers.get(market)!);
+    let done = false;
+    return {
+      snapshot,
+      unsubscribe: () => {
+        if (done) return;
+        done = true;
+        this.#subscribers.delete(subscriber);
+        for (const s of symbols) {
+          const poller = this.#pollers.get(s.market)!;
+          const entry = poller.symbols.get(s.key);
+          if (entry && --entry.count <= 0) poller.symbols.delete(s.key);
+        }
+        for (const market of markets) {
+          const poller = this.#pollers.get(market)!;
+          if (poller.symbols.size === 0 && poller.timer) {
+            clearTimeout(poller.timer);
+            poller.timer = null;
+          }
+        }
+      },
+    };
+  }
+
+  /** Counters since start. */
+  stats(): QuoteHubStats {
+    const pick = (f: (p: Poller) => number) =>
+      Object.fromEntries([...this.#pollers].map(([m, p]) => [m, f(p)])) as Record<StreamMarket, number>;
+    return {
+      running: [...this.#pollers.values()].filter((p) => p.timer !== null || p.busy).map((p) => p.market),
+      ticks: pick((p) => p.ticks),
+      polls: pick((p) => p.polls),
+      calls: pick((p) => p.calls),
+      subscribers: this.#subscribers.size,
+    };
+  }
+
+  /** Stop every poller (shutdown); subscribers get nothing more. */
+  close(): void {
+    this.#closed = true;
+    for (const poller of this.#pollers.values()) if (poller.timer) clearTimeout(poller.timer);
+    this.#subscribers.clear();
+  }
+
+  #id(): string {
+    return String(this.#nextId++);
+  }
+
+  #unknownEvent(key: string): StreamEvent {
+    return {
+      id: this.#id(),
+      event: "error",
+      data: { symbol: key, code: "UNKNOWN_SYMBOL", message: `Upstream has no quote for ${key}` },
+    };
+  }
+
+  #interval(market: StreamMarket): number {
+    return (
+      this.#intervalMs ?? (market === "CRYPTO" ? DEFAULT_STREAM_INTERVAL_MS.crypto : DEFAULT_STREAM_INTERVAL_MS.stock)
+    );
+  }
+
+  #stateNow(market: StreamMarket): StreamStatus {
+    if (market === "CRYPTO") return { market, state: "open", next_open: null };
+    const { state, next_open } = stockMarketState(
+      this.#calendars.get(market),
+      this.#clock.now(),
+      this.#settleMs[market],
+    );
+    return { market, state, next_open };
+  }
+
+  #start(poller: Poller): void {
+    if (poller.timer !== null || poller.busy) return;
+    this.#schedule(poller, 0);
+  }
+
+  #schedule(poller: Poller, delayMs: number): void {
+    // The poller's calls are nobody's request: run them outside the subscribing request's call gate (the
+    // hosts' policies and budgets still apply).
+    poller.timer = withoutCallGate(() => setTimeout(() => void this.#tick(poller), delayMs));
+    poller.timer.unref?.();
+  }
+
+  async #tick(poller: Poller): Promise<void> {
+    poller.timer = null;
+    if (this.#closed || poller.symbols.size === 0) return;
+    poller.ticks++;
+    poller.busy = true;
+    try {
+      const market = poller.market;
+      let polling = market === "CRYPTO";
+      let status: StreamStatus;
+      if (market === "CRYPTO") status = { market, state: "open", next_open: null };
+      else {
+        const s = stockMarketState(this.#calendars.get(market), this.#clock.now(), this.#settleMs[market]);
+        status = { market, state: s.state, next_open: s.next_open };
+        polling = s.state === "open" || s.settling;
+      }
+      if (polling) {
+        try {
+          await this.#poll(poller);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          status = { ...status, state: "degraded", reason };
+        }
+      }
+      this.#setStatus(poller, status);
+    } finally {
+      poller.busy = false;
+    }
+    if (!this.#closed && poller.symbols.size > 0) this.#schedule(poller, this.#interval(poller.market));
+  }
+
+  #setStatus(poller: Poller, status: StreamStatus): void {
+    const before = poller.status;
+    poller.status = status;
+    if (
+      before &&
+      before.state === status.state &&
+      before.next_open === status.next_open &&
+      before.reason === status.reason
+    )
+      return;
+    const event: StreamEvent = { id: this.#id(), event: "status", data: status };
+    for (const [subscriber, keys] of this.#subscribers) {
+      for (const entry of poller.symbols.values())
+        if (keys.has(entry.symbol.key)) {
+          subscriber.deliver(event);
+          break;
+        }
+    }
+  }
+
+  async #poll(poller: Poller): Promise<void> {
+    const wanted = [...poller.symbols.values()].map((e) => e.symbol).filter((s) => !poller.unknown.has(s.key));
+    if (wanted.length === 0) return;
+    poller.polls++;
+    const quotes: { key: string; quote: StreamQuote | null }[] = [];
+    if (poller.market === "CRYPTO") {
+      const byExchange = new Map<CryptoExchangeId, CryptoPair[]>();
+      for (const s of wanted)
+        if (s.kind === "crypto") byExchange.set(s.pair.exchange, [...(byExchange.get(s.pair.exchange) ?? []), s.pair]);
+      for (const [exchange, pairs] of byExchange) {
+        const { tickers, upstreamRequests } = await this.#crypto.tickers(exchange, pairs);
+        poller.calls += upstreamRequests;
+        pairs.forEach((pair, i) => {
+          const t = tickers[i];
+          quotes.push({
+            key: `${pair.exchange}:${pair.symbol}`,
+            quote: t
+              ? {
+                  symbol: `${pair.exchange}:${pair.symbol}`,
+                  market: "CRYPTO",
+                  name: pair.symbol,
+                  price: t.last,
+                  change: t.change,
+                  pct_change: t.percentage,
+                  open: t.open,
+                  high: t.high,
+                  low: t.low,
+                  prev_close: t.previousClose,
+                  volume: t.baseVolume,
+                  amount: t.quoteVolume,
+                  time: withOffset(new Date(t.time), "UTC"),
+                }
+              : null,
+          });
+        });
+      }
+    } else {
+      const stocks = wanted.flatMap((s) => (s.kind === "stock" ? [s] : []));
+      const { results, cache } = await this.#quotes.lookup(
+        stocks.map((s) => s.symbol),
+        { forceRefresh: true },
+      );
+      poller.calls += cache.upstream_requests;
+      const tz = this.#calendars.get(poller.market).timeZone;
+      let failure: QuantDbError | null = null;
+      results.forEach((result, i) => {
+        const s = stocks[i]!;
+        if (result instanceof QuantDbError) {
+          if (result.code === "NOT_FOUND") quotes.push({ key: s.key, quote: null });
+          else failure ??= result;
+          return;
+        }
+        quotes.push({
+          key: s.key,
+          quote: {
+            symbol: result.symbol,
+            market: result.market,
+            name: result.name,
+            price: result.price,
+            change: result.change,
+            pct_change: result.pct_change,
+            open: result.open,
+            high: result.high,
+            low: result.low,
+            prev_close: result.prev_close,
+            volume: result.volume,
+            amount: result.amount,
+            time: result.quote_time ? withOffset(new Date(result.quote_time), tz) : null,
+          },
+        });
+      });
+      if (failure) throw failure;
+    }
+    for (const { key, quote } of quotes) {
+      if (quote === null) {
+        poller.unknown.add(key);
+        this.#fanOut(key, this.#unknownEvent(key));
+        continue;
+      }
+      const sig = `${quote.price}|${quote.volume}|${quote.amount}`;
+      const held = this.#latest.get(key);
+      if (held && held.sig === sig) continue;
+      const event = { id: this.#id(), event: "quote" as const, data: quote };
+      this.#latest.set(key, { event, sig });
+      this.#fanOut(key, event);
+    }
+  }
+
+  #fanOut(key: string, event: StreamEvent): void {
+    for (const [subscriber, keys] of this.#subscribers) if (keys.has(key)) subscriber.deliver(event);
+  }
+}
