@@ -15,7 +15,8 @@ let upstream: UpstreamOverride | undefined;
 if (env.QUANTDB_UPSTREAM === "replay") {
   // Real recorded upstream data served on loopback: a workspace tool for offline runs, not a dependency of the server.
   const { startReplay } = await import("@quantdb/replay");
-  const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
+  // Moving quotes: recorded bars replayed in a loop, so live quotes (the stream, the dashboard) change offline.
+  const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT, movingQuotes: true });
   upstream = { urls: replayUrls(replay), close: () => replay.close() };
   logger.info(`replay upstream (real recorded data, offline) at ${replay.url}`);
 }

@@ -14,6 +14,12 @@
  *   are HTTP 400 -1121 when named.
  * - `GET /api/v3/time`: the replay host's clock.
  *
+ * MOVING QUOTES (off by default, `ReplayServer.setMovingQuotes`): each ticker of a pair (24 h or price,
+ * counted together per symbol) is derived as above from the next of the last `MOVING_QUOTE_BARS` (60)
+ * served `1d` bars instead of the last one, oldest first, in a loop, with `prevClosePrice` the bar before
+ * it. `openTime`/`closeTime` stay that bar's own, so ccxt's ticker timestamp steps through those days
+ * and goes back 60 days when the loop wraps. Real recorded day bars replayed, not a live recording.
+ *
  * Errors use Binance's JSON error shape `{"code": -1121, "msg": "Invalid symbol."}` with HTTP 400.
  * Requests go into the replay's request log (with `path`, `query` and `symbol`); faults apply only when
  * they name the path (`Fault.path`), see `ReplayServer.injectFault`.
@@ -24,6 +30,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { FaultKind, ReplayRequest } from "./index.ts";
+import { movingQuoteIndex } from "./quotes.ts";
 
 /** Binance spot exchange information (symbols, filters, rate limits). */
 export const BINANCE_EXCHANGE_INFO_PATH = "/api/v3/exchangeInfo";
@@ -331,6 +338,8 @@ export interface BinanceReplayHost {
   ): { readonly kind: FaultKind; readonly delayMs: number } | undefined;
   /** Wait the server's latency plus `extraMs`; false when the response closed or the server stops meanwhile. */
   wait(extraMs: number, res: ServerResponse): Promise<boolean>;
+  /** Moving quotes: the step of this symbol's next ticker, advancing its cursor; undefined when static. */
+  quoteStep?(symbol: string): number | undefined;
 }
 
 /** The Binance replay as mounted in a replay server. */
@@ -427,8 +436,9 @@ export function createBinanceReplay(host: BinanceReplayHost): BinanceReplay {
     const s = series.get(seriesKey(symbol, "1d"));
     if (!s) return undefined;
     const rows = servedRows(s);
-    const last = rows.at(-1);
-    return last ? tickerOf(symbol, last, rows.at(-2)) : undefined;
+    if (rows.length === 0) return undefined;
+    const index = movingQuoteIndex(rows.length, host.quoteStep?.(`binance:${symbol}`));
+    return tickerOf(symbol, rows[index]!, index > 0 ? rows[index - 1] : undefined);
   }
 
   /** The symbols a ticker request names: one (`symbol`), several (`symbols`) or all (neither). */

@@ -196,12 +196,33 @@ export interface ReplayServer {
   /** The recorded Binance kline series (symbol, interval, first/last open time) and how much of each is served. */
   cryptoDatasets(): CryptoDatasetInfo[];
   /**
+   * Moving quotes on or off (off by default, see {@link ReplayOptions.movingQuotes}). On: every batch quote
+   * (`/api/qt/ulist.np/get`) row and every BTCUSDT / ETHUSDT ticker (`/api/v3/ticker/24hr`, `/api/v3/ticker/price`)
+   * steps through the last 60 recorded bars of its dataset in a loop, one bar per answer, oldest first, with a
+   * cursor per secid or symbol (see `./quotes.ts` and `./binance.ts`): real recorded prices replayed, not a live
+   * recording. Off: the last bar again, as before. Either call restarts every cursor at the oldest bar.
+   */
+  setMovingQuotes(on: boolean): void;
+  /**
    * Clear request log, faults, latency, suspensions, snapshot choices, synthetic bars, list fields and crypto
-   * data ends.
+   * data ends, and turn moving quotes off (whatever `startReplay` was given).
    */
   reset(): void;
   /** Stop listening and destroy every open socket (including ones held by "slow"); resolves promptly. */
   close(): Promise<void>;
+}
+
+/** Options of {@link startReplay}. */
+export interface ReplayOptions {
+  /** Port to listen on; default 0 (an ephemeral port). */
+  port?: number;
+  /** Host to listen on; default `127.0.0.1`. */
+  host?: string;
+  /**
+   * Start with moving quotes on (see {@link ReplayServer.setMovingQuotes}); default false: quotes and tickers
+   * are the last recorded bar's on every call.
+   */
+  movingQuotes?: boolean;
 }
 
 /** Which logged requests `requestCount` counts: those equal to every given field. */
@@ -329,9 +350,9 @@ function resumedBar(bar: Bar, previousClose: number, decimals: number): Bar {
 
 /**
  * Start a replay server on loopback. Fixtures are loaded (once per process) before it listens.
- * Options: `host` (default `127.0.0.1`), `port` (default 0 = an ephemeral port).
+ * Options: see {@link ReplayOptions}.
  */
-export async function startReplay(options: { port?: number; host?: string } = {}): Promise<ReplayServer> {
+export async function startReplay(options: ReplayOptions = {}): Promise<ReplayServer> {
   const store: FixtureStore = loadFixtures();
   const host = options.host ?? "127.0.0.1";
 
@@ -345,6 +366,9 @@ export async function startReplay(options: { port?: number; host?: string } = {}
   /** Synthetic (made-up) bars appended per dataset key by `addSyntheticKlines`. */
   let synthetic = new Map<string, Bar[]>();
   const listFields = new Map<string, Record<string, number | string>>();
+  let movingQuotes = options.movingQuotes === true;
+  /** Moving quotes: per secid (Eastmoney) or symbol (Binance), the step of its next quote. */
+  const quoteCursors = new Map<string, number>();
   const sockets = new Set<Socket>();
   const timers = new Set<{ timer: NodeJS.Timeout; done: (ok: boolean) => void }>();
   let closing = false;
@@ -365,6 +389,14 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     fault.remaining -= 1;
     if (fault.remaining <= 0) faults.splice(index, 1);
     return fault;
+  }
+
+  /** Moving quotes: the step of `key`'s next quote, advancing its cursor; undefined when quotes are static. */
+  function quoteStep(key: string): number | undefined {
+    if (!movingQuotes) return undefined;
+    const step = quoteCursors.get(key) ?? 0;
+    quoteCursors.set(key, step + 1);
+    return step;
   }
 
   /** Resolve true after `ms`, or false as soon as the response is closed or the server shuts down. */
@@ -586,6 +618,13 @@ export async function startReplay(options: { port?: number; host?: string } = {}
           sendJson(res, 200, { ok: true });
           return;
         }
+        case "POST moving-quotes": {
+          const body = await readJson();
+          if (typeof body.on !== "boolean") throw new Error("on must be true or false");
+          server.setMovingQuotes(body.on);
+          sendJson(res, 200, { ok: true });
+          return;
+        }
         case "GET crypto-datasets":
           sendJson(res, 200, { datasets: server.cryptoDatasets() });
           return;
@@ -628,6 +667,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     wait: (ms, res) => wait(latencyMs + ms, res),
     captchaHtml: CAPTCHA_HTML,
     listFields,
+    quoteStep,
   };
   const datacenter = createDatacenterReplay({
     log: (entry) => log.push(entry),
@@ -639,6 +679,7 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     log: (entry) => log.push(entry),
     takeFault,
     wait: (ms, res) => wait(latencyMs + ms, res),
+    quoteStep,
   });
   const httpServer = createServer((req, res) => {
     // One request per connection: a client never reuses a socket the replay is about to close
@@ -755,6 +796,11 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     cryptoDatasets() {
       return binance.datasets();
     },
+    setMovingQuotes(on) {
+      if (typeof on !== "boolean") throw new Error(`setMovingQuotes: on must be true or false, got ${String(on)}`);
+      movingQuotes = on;
+      quoteCursors.clear();
+    },
     setListFields(code, fields) {
       for (const [id, value] of Object.entries(fields)) {
         if (!/^f\d+$/.test(id) || id === "f12" || id === "f13")
@@ -767,6 +813,8 @@ export async function startReplay(options: { port?: number; host?: string } = {}
     reset() {
       synthetic = new Map();
       listFields.clear();
+      movingQuotes = false;
+      quoteCursors.clear();
       log = [];
       faults = [];
       latencyMs = 0;

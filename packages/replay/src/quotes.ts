@@ -22,6 +22,19 @@
  *
  * Requests are logged like kline requests (`path` = `/api/qt/ulist.np/get`, `query.secids`);
  * faults apply when they have no `secid` or their `secid` is in the request's list.
+ *
+ * MOVING QUOTES (off by default; `startReplay({ movingQuotes: true })`, `ReplayServer.setMovingQuotes`,
+ * `POST /__replay/moving-quotes`; on in the API server's `QUANTDB_UPSTREAM=replay` mode): real recorded
+ * prices replayed in a loop, NOT a live or intraday recording. Each secid has its own cursor over the
+ * last {@link MOVING_QUOTE_BARS} bars served for its dataset (all of them when it has fewer), oldest
+ * first: its n-th row (n = 0, 1, 2, …, counted per secid since moving quotes were switched on, over
+ * every client) is built exactly as above from bar `n mod window` of that window, with f18 the close of
+ * the bar just before it in the dataset (so the oldest bar of the window also has a real previous
+ * close). f124 is THAT bar's date at the close, so the quote time steps through those dates too and
+ * goes back about three months each time the loop wraps: every value of a row comes from one
+ * recorded day. Each row sent advances its secid's cursor by one (a secid listed twice in one request
+ * advances twice); faulted requests that send no rows (`reset`, `http500`, `captcha`, `data-null`)
+ * advance nothing. Deterministic: a test predicts the n-th answer from the fixture files.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { datasetKey } from "./data.ts";
@@ -30,6 +43,18 @@ import type { FaultKind, ReplayRequest } from "./index.ts";
 
 /** Path of Eastmoney's batch quote endpoint. */
 export const ULIST_PATH = "/api/qt/ulist.np/get";
+/** How many of a dataset's last recorded bars moving quotes loop through (Binance tickers too). */
+export const MOVING_QUOTE_BARS = 60;
+
+/**
+ * Index of the bar a quote is taken from among `count` (> 0) served bars: the last one when `step` is
+ * undefined (static quotes), else bar `step mod window` of the last {@link MOVING_QUOTE_BARS}.
+ */
+export function movingQuoteIndex(count: number, step: number | undefined): number {
+  if (step === undefined) return count - 1;
+  const window = Math.min(MOVING_QUOTE_BARS, count);
+  return count - window + (step % window);
+}
 
 /** What the quote replay needs from the running replay server. */
 export interface QuoteReplayContext {
@@ -47,6 +72,11 @@ export interface QuoteReplayContext {
   readonly captchaHtml: string;
   /** clist field values set by a test, by code (see `ReplayServer.setListFields`); not recorded data. */
   readonly listFields?: ReadonlyMap<string, Readonly<Record<string, number | string>>>;
+  /**
+   * Moving quotes: the step of this secid's next quote (0, 1, 2, …), advancing its cursor; undefined
+   * when quotes are static (the default).
+   */
+  quoteStep?(secid: string): number | undefined;
 }
 
 const ALL_FIELDS = [
@@ -86,11 +116,14 @@ function datasetFor(store: FixtureStore, secid: string): Dataset | undefined {
   return store.get(datasetKey(secid, "0")) ?? store.get(datasetKey(secid, "1"));
 }
 
-/** One `diff` row for a dataset's last served bar, or undefined if it serves no bars. */
-function quoteRow(dataset: Dataset, bars: readonly Bar[]): Record<string, number | string> | undefined {
-  const last = bars.at(-1);
+/**
+ * One `diff` row for a dataset's served bar at `index` (the last one for static quotes), or undefined if
+ * there is no such bar.
+ */
+function quoteRow(dataset: Dataset, bars: readonly Bar[], index: number): Record<string, number | string> | undefined {
+  const last = bars[index];
   if (!last) return undefined;
-  const previous = bars.at(-2);
+  const previous = index > 0 ? bars[index - 1] : undefined;
   // date, open, close, high, low, volume, amount, amplitude, pct, change, turnover (f51..f61)
   const f = last.kline.split(",");
   const close = last.close;
@@ -150,9 +183,12 @@ export async function handleUlist(
 
     const wanted = query.fields ? new Set(query.fields.split(",")) : new Set<string>(ALL_FIELDS);
     const rows: Array<Record<string, number | string>> = [];
-    for (const secid of secids) {
+    // data-null sends no rows, so it does not advance moving quotes' cursors
+    for (const secid of fault?.kind === "data-null" ? [] : secids) {
       const dataset = datasetFor(ctx.store, secid);
-      const row = dataset ? quoteRow(dataset, ctx.bars(dataset)) : undefined;
+      const bars = dataset ? ctx.bars(dataset) : [];
+      if (!dataset || bars.length === 0) continue;
+      const row = quoteRow(dataset, bars, movingQuoteIndex(bars.length, ctx.quoteStep?.(dataset.secid)));
       if (row) rows.push(Object.fromEntries(Object.entries(row).filter(([key]) => wanted.has(key))));
     }
     if (fault?.kind === "bad-row" && rows.length > 0) rows[rows.length - 1] = { ...rows.at(-1), f2: "1,466.00" };

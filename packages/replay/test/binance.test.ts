@@ -208,6 +208,35 @@ describe("GET /api/v3/exchangeInfo", () => {
   });
 });
 
+describe("moving tickers: recorded day bars replayed in a loop", () => {
+  it("steps each pair's 24 h ticker and price through its last 60 day bars, oldest first, and wraps", async () => {
+    replay.setMovingQuotes(true);
+    const btc = btc1d.slice(-61);
+    const eth = eth1d.slice(-61);
+    for (let n = 0; n < 62; n++) {
+      const i = (n % 60) + 1;
+      const t = await json<Record<string, unknown>>(TICKER, { symbol: "BTCUSDT" });
+      expect([n, t.lastPrice, t.prevClosePrice, t.openPrice, t.closeTime]).toEqual([
+        n,
+        btc[i]![4],
+        btc[i - 1]![4],
+        btc[i]![1],
+        btc[i]![6],
+      ]);
+    }
+    // a cursor per symbol, shared by ticker/24hr and ticker/price
+    expect(await json("/api/v3/ticker/price", { symbol: "ETHUSDT" })).toEqual({ symbol: "ETHUSDT", price: eth[1]![4] });
+    expect(await json<Array<{ lastPrice: string }>>(TICKER)).toMatchObject([
+      { symbol: "BTCUSDT", lastPrice: btc[3]![4] },
+      { symbol: "ETHUSDT", lastPrice: eth[2]![4] },
+    ]);
+    replay.reset();
+    const last = btc1d.at(-1)![4];
+    expect((await json<Record<string, unknown>>(TICKER, { symbol: "BTCUSDT" })).lastPrice).toBe(last);
+    expect((await json<Record<string, unknown>>(TICKER, { symbol: "BTCUSDT" })).lastPrice).toBe(last);
+  });
+});
+
 describe("tickers (derived from the last served day bar)", () => {
   const TICKER_KEYS = [
     "symbol",

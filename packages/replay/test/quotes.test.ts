@@ -3,6 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startReplay } from "../src/index.ts";
 import type { ReplayServer } from "../src/index.ts";
+import { MOVING_QUOTE_BARS } from "../src/quotes.ts";
 import { answeredAfter } from "./fake-delay.ts";
 
 // Expected values are computed here straight from the fixture files (never from the shared data folder).
@@ -16,6 +17,13 @@ function lastRows(rel: string): [string[], string[]] {
     .split(/\r?\n/)
     .filter((line) => line !== "");
   return [lines.at(-2)!.split(","), lines.at(-1)!.split(",")];
+}
+/** The last `count` data rows of a CSV fixture, split into cells. */
+function tailRows(rel: string, count: number): string[][] {
+  const lines = fixture(rel)
+    .split(/\r?\n/)
+    .filter((line) => line !== "");
+  return lines.slice(-count).map((line) => line.split(","));
 }
 const round = (value: number, decimals: number) => Number(value.toFixed(decimals));
 const names = JSON.parse(fixture("names.json")) as Record<string, string>;
@@ -199,5 +207,105 @@ describe("ulist.np faults", () => {
       },
     );
     expect(res.status).toBe(200);
+  });
+});
+
+describe("moving quotes: recorded bars replayed in a loop", () => {
+  // raw/600519.csv: 日期,开盘,最高,最低,收盘,成交量 (shares); the window is its last 60 rows, oldest first
+  const rows600519 = tailRows("raw/600519.csv", MOVING_QUOTE_BARS + 1);
+  const closes = rows600519.map((r) => round(Number(r[4]), 2));
+  const quoteTime = (date: string) => Date.parse(`${date}T07:00:00Z`) / 1000;
+
+  it("steps each secid through its last 60 closes, oldest first, and wraps; f18 the bar before", async () => {
+    expect(MOVING_QUOTE_BARS).toBe(60);
+    replay.setMovingQuotes(true);
+    const served: Array<Record<string, unknown>> = [];
+    for (let n = 0; n < MOVING_QUOTE_BARS + 2; n++) served.push((await rows({ secids: "1.600519" }))[0]!);
+    // n-th answer = bar n mod 60 of the window; its previous close is the row before it in the fixture
+    for (let n = 0; n < served.length; n++) {
+      const i = n % MOVING_QUOTE_BARS;
+      expect([n, served[n]!.f2, served[n]!.f18, served[n]!.f124]).toEqual([
+        n,
+        closes[i + 1],
+        closes[i],
+        quoteTime(rows600519[i + 1]![0]!),
+      ]);
+    }
+    // the first answer, field by field, as the static quote derives them
+    const [, oldest] = rows600519;
+    const [close, prev] = [closes[1]!, closes[0]!];
+    expect(served[0]).toEqual({
+      f2: close,
+      f3: round(((close - prev) / prev) * 100, 2),
+      f4: round(close - prev, 2),
+      f5: Math.round(Number(oldest![5]) / 100),
+      f6: "-",
+      f8: "-",
+      f12: "600519",
+      f13: 1,
+      f14: names["600519"],
+      f15: round(Number(oldest![2]), 2),
+      f16: round(Number(oldest![3]), 2),
+      f17: round(Number(oldest![1]), 2),
+      f18: prev,
+      f124: quoteTime(oldest![0]!),
+    });
+    // the 60th answer is the last recorded bar, i.e. the static quote
+    replay.setMovingQuotes(false);
+    expect(served[MOVING_QUOTE_BARS - 1]).toEqual((await rows({ secids: "1.600519" }))[0]);
+  });
+
+  it("keeps a cursor per secid: a secid first asked later starts at its own oldest bar", async () => {
+    // hk_yahoo_raw: Date,High,Low,Open,Close,Volume,Adj Close
+    const hk = tailRows("hk_yahoo_raw/0700.HK.csv.gz", MOVING_QUOTE_BARS);
+    replay.setMovingQuotes(true);
+    await rows({ secids: "1.600519" });
+    await rows({ secids: "1.600519" });
+    const [a, h] = await rows({ secids: "1.600519,116.00700" });
+    expect(a!.f2).toBe(closes[3]);
+    expect(h).toMatchObject({
+      f12: "00700",
+      f2: round(Number(hk[0]![4]), 3),
+      f124: Date.parse(`${hk[0]![0]}T08:00:00Z`) / 1000,
+    });
+    const [h2] = await rows({ secids: "116.00700" });
+    expect(h2!.f2).toBe(round(Number(hk[1]![4]), 3));
+  });
+
+  it("is off by default; reset() and setMovingQuotes(false) serve the static last bar again", async () => {
+    const last = closes.at(-1);
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(last);
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(last);
+    replay.setMovingQuotes(true);
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(closes[1]);
+    replay.reset();
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(last);
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(last);
+    // the control endpoint switches it too, restarting the cursors
+    const on = await fetch(`${replay.url}/__replay/moving-quotes`, { method: "POST", body: '{"on":true}' });
+    expect(on.status).toBe(200);
+    await on.text();
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(closes[1]);
+    replay.setMovingQuotes(false);
+    expect((await rows({ secids: "1.600519" }))[0]!.f2).toBe(last);
+    expect(() => replay.setMovingQuotes("yes" as unknown as boolean)).toThrow(/true or false/);
+  });
+
+  it("startReplay({ movingQuotes: true }) starts moving; a data-null fault does not advance the cursor", async () => {
+    const moving = await startReplay({ movingQuotes: true });
+    try {
+      const get = async () => {
+        const res = await fetch(`${moving.url}${ULIST}?fltt=2&fields=f2&secids=1.600519`);
+        return ((await res.json()) as { data: { diff: Array<{ f2: number }> } | null }).data;
+      };
+      expect((await get())!.diff[0]!.f2).toBe(closes[1]);
+      moving.injectFault({ kind: "data-null", times: 1 });
+      expect(await get()).toBeNull();
+      expect((await get())!.diff[0]!.f2).toBe(closes[2]);
+      moving.reset();
+      expect((await get())!.diff[0]!.f2).toBe(closes.at(-1));
+    } finally {
+      await moving.close();
+    }
   });
 });

@@ -28,8 +28,9 @@ export function registerServer(program: Command, out: Output): void {
       const logger = createLogger(env.QUANTDB_LOG_LEVEL);
       let upstream: UpstreamOverride | undefined;
       if (env.QUANTDB_UPSTREAM === "replay") {
-        // fails clearly outside the workspace, where the replay upstream is not installed
-        const replay = await (await loadReplay()).startReplay({ port: env.QUANTDB_REPLAY_PORT });
+        // fails clearly outside the workspace, where the replay upstream is not installed; moving quotes
+        // (recorded bars replayed in a loop) so live quotes change offline, as for apps/api
+        const replay = await (await loadReplay()).startReplay({ port: env.QUANTDB_REPLAY_PORT, movingQuotes: true });
         upstream = { urls: replayUrls(replay), close: () => replay.close() };
         logger.info(`replay upstream (real recorded data, offline) at ${replay.url}`);
       }
