@@ -97,7 +97,7 @@ export interface SystemOptions {
   timeoutMs: number;
   /** Seconds a realtime quote is reused while its exchange trades. @default 15 */
   realtimeTtlSeconds?: number;
-  /** Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto) and stall limit (ms, default 30000). */
+  /** Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000). */
   stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
   /**
    * Crypto exchanges served (`QUANTDB_CRYPTO_EXCHANGES`). @default binance, okx, bybit, coinbase and kraken

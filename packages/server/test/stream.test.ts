@@ -219,4 +219,32 @@ describe.each(testDrivers())("GET /api/v1/stream/quotes on %s", (driver) => {
       await api.stop();
     }
   });
+  it("keeps sending to the others while one subscriber stalls; crypto pairs stream too", async () => {
+    // Moving quotes: each poll answers the next of the last 60 recorded bars, so every poll brings a change.
+    system.replay.setMovingQuotes(true);
+    const api = await serve(CN_OPEN);
+    try {
+      const path = `${api.url}/api/v1/stream/quotes?symbols=600519,binance:BTC-USDT`;
+      // A subscriber that never reads: its response body is left unread.
+      const stalled = await fetch(path);
+      expect(stalled.status).toBe(200);
+      const reader = await openStream(path);
+      const prices: number[] = [];
+      let crypto: SseEvent | undefined;
+      while (prices.length < 20) {
+        const event = await reader.next();
+        if (event.event === "quote" && event.data.symbol === "600519") prices.push(event.data.price);
+        if (event.event === "quote" && event.data.market === "CRYPTO") crypto ??= event;
+      }
+      // consecutive quotes differ (only changes are sent), and they came while the other subscriber read nothing
+      expect(prices.every((p, i) => i === 0 || p !== prices[i - 1])).toBe(true);
+      expect(api.services.stream.stats().subscribers).toBe(2);
+      crypto ??= (await reader.quotes(1)).find((e) => e.data.market === "CRYPTO");
+      expect(crypto?.data).toMatchObject({ symbol: "binance:BTC/USDT", market: "CRYPTO", price: expect.any(Number) });
+      await stalled.body?.cancel();
+    } finally {
+      await Promise.all(opened.splice(0).map((stream) => stream.close()));
+      await api.stop();
+    }
+  });
 });

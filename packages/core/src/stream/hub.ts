@@ -172,7 +172,7 @@ export interface QuoteHubOptions {
   calendars: Calendars;
   /** Market state follows this clock; poll intervals run in real time. */
   clock: Clock;
-  /** Poll interval, ms, for every market (at least {@link MIN_STREAM_INTERVAL_MS}); default {@link DEFAULT_STREAM_INTERVAL_MS}. */
+  /** Poll interval, ms, every market (≥ {@link MIN_STREAM_INTERVAL_MS}); default {@link DEFAULT_STREAM_INTERVAL_MS}. */
   intervalMs?: number | undefined;
   /** Minutes after a segment ends during which a stock market's quote still changes. @default { CN: 2, HK: 25 } */
   settleMinutes?: Partial<Record<"CN" | "HK", number>>;
