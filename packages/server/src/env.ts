@@ -33,7 +33,7 @@ const envSchema = z.object({
   /** Seconds a realtime quote is reused while its exchange trades. */
   QUANTDB_REALTIME_TTL_SECONDS: optional(z.coerce.number().min(0).max(3600).default(15)),
   /** Live-quote poll interval, ms, for every market (default 3000 CN/HK, 2000 crypto). */
-  QUANTDB_STREAM_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(600_000)),
+  QUANTDB_STREAM_INTERVAL_MS: optional(z.coerce.number().int().min(100).max(600_000).optional()),
   /** A stream whose writes have not completed for this long is closed, ms. */
   QUANTDB_STREAM_STALL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
   /**
