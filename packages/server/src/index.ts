@@ -15,3 +15,4 @@ export {
 export { runServerProcess, startServer, StartupError, type RunningServer, type UpstreamOverride } from "./serve.ts";
 export { createDailyIngest, startDailyIngest, startIngestScheduler, type IngestScheduler } from "./jobs/index.ts";
 export type { Env } from "./env.ts";
+export type { ScreenAnswerBody, ScreenRequestBody } from "./routes/screen/post.ts";

@@ -6,6 +6,7 @@
  * endpoint's own; the command prints the results as a table or CSV (or the answer as JSON) and the as_of,
  * membership and missing symbols on stderr. Fields, formulas and conventions: docs/screener.md.
  */
+import type { ScreenAnswerBody, ScreenRequestBody } from "@quantdb/server";
 import { loadEnv } from "@quantdb/server/env";
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
@@ -20,45 +21,10 @@ const MISSING_SHOWN = 5;
 /** How long a screen through a server may take: a first screen of a large universe fetches every member. */
 const SERVER_TIMEOUT_MS = 30 * 60_000;
 
-type Filter = { field: string; op: (typeof FILTER_OPS)[number] | "between"; value: number | [number, number] };
-type Rank = { field: string; order?: "asc" | "desc"; weight?: number };
-
-/** The body of `POST /api/v1/screen` (see packages/server/src/routes/screen/post.ts). */
-interface ScreenRequest {
-  universe: string | { symbols: string[] };
-  as_of?: string;
-  adjust?: string;
-  filters?: Filter[];
-  rank_by?: Rank[];
-  limit?: number;
-  top?: number;
-}
-
-/** The endpoint's answer (the parts printed here). */
-interface ScreenAnswer {
-  as_of: string;
-  universe: string | { symbols: string[] };
-  adjust: string;
-  count: number;
-  results: {
-    symbol: string;
-    market: string;
-    name: string | null;
-    score: number | null;
-    date: string;
-    provisional: boolean;
-    values: Record<string, number>;
-  }[];
-  metadata: {
-    universe_size: number;
-    evaluated: number;
-    matched: number;
-    missing: { symbol: string; reason: string }[];
-    upstream_requests: number;
-    membership: string | null;
-    snapshots: { market: string; date: string }[];
-  };
-}
+type ScreenRequest = ScreenRequestBody;
+type ScreenAnswer = ScreenAnswerBody;
+type Filter = NonNullable<ScreenRequest["filters"]>[number];
+type Rank = NonNullable<ScreenRequest["rank_by"]>[number];
 
 interface ScreenOptions {
   universe?: string;

@@ -27,6 +27,7 @@ export type { CalendarId, CalendarMarket, ExchangeCalendar, Session } from "./ty
 export { bundledCalendars, calendarFor, calendarIdOf, CalendarRegistry, getCalendar } from "./registry.ts";
 export type { Calendars } from "./registry.ts";
 export { DEFAULT_FINALIZE_AFTER_CLOSE_MINUTES, finalThroughOn } from "./finality.ts";
+export { firstOfSessionsBefore } from "./lookback.ts";
 export type { CalendarExtension } from "./extend.ts";
 export { applyCalendarExtension, cnExtensionFromSinaDates, hkExtensionFromHolidays } from "./extend.ts";
 export { addSinaMissingTradeDates, decodeSinaTradeDates, SINA_MISSING_TRADE_DATES } from "./sina.ts";

@@ -4,7 +4,7 @@
  * `start_date` for the recursive indicators to settle (see {@link warmupSessions}), and the
  * indicators are computed over them with the Tongdaxin formulas (`./formulas.ts`).
  */
-import type { Calendars } from "../calendar/index.ts";
+import { type Calendars, firstOfSessionsBefore } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { looksLikeCryptoSymbol, parseCryptoSymbol } from "../crypto/pairs.ts";
 import type { CryptoHistoryQuery, CryptoService } from "../crypto/service.ts";
@@ -67,11 +67,6 @@ export interface IndicatorResult {
   /** Bars used before `start` to settle the recursive indicators. */
   warmupSessions: number;
   cache: CacheReport | import("../crypto/service.ts").CryptoCacheReport;
-}
-
-/** Calendar days that surely hold `sessions` sessions of a 5-day week with holidays (CN has ~242 a year). */
-function calendarDaysFor(sessions: number): number {
-  return Math.ceil(sessions * 1.6) + 30;
 }
 
 /** Computes indicators over cached bars. */
@@ -210,11 +205,7 @@ export class IndicatorService {
     if (period === "weekly") return addCalendarDays(history.start, -7 * (warmup + 1));
     if (period === "monthly") return addCalendarDays(history.start, -31 * (warmup + 1));
     const calendar = this.#calendars.forMarket(history.symbol.market);
-    const before = addCalendarDays(history.start, -1);
-    const sessions = calendar.sessionsBetween(addCalendarDays(history.start, -calendarDaysFor(warmup)), before);
-    const first = sessions.length >= warmup ? sessions[sessions.length - warmup] : sessions[0];
-    const floor = first ?? history.start;
-    return floor < calendar.firstSession ? calendar.firstSession : floor;
+    return firstOfSessionsBefore(calendar, history.start, warmup, history.start);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import pLimit from "p-limit";
 import type { Calendars } from "../calendar/index.ts";
-import { finalThroughOn } from "../calendar/index.ts";
+import { finalThroughOn, firstOfSessionsBefore } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
 import { looksLikeCryptoSymbol, parseCryptoSymbol } from "../crypto/pairs.ts";
 import { utcDate } from "../crypto/grid.ts";
@@ -15,7 +15,8 @@ import type { CryptoService } from "../crypto/service.ts";
 import type { CryptoExchangeId, CryptoPair } from "../crypto/types.ts";
 import { addCalendarDays, localTime, type IsoDate } from "../dates.ts";
 import { InputError, QuantDbError, RateLimitedError, UpstreamError } from "../errors.ts";
-import { parseHistoryQuery } from "../history/request.ts";
+import { parseAdjust, parseHistoryQuery } from "../history/request.ts";
+import { parseDateParam } from "../params.ts";
 import type { HistoryService } from "../history/service.ts";
 import type { Adjust } from "../history/types.ts";
 import { type ConstituentIndex, INDEX_CONSTITUENT_BOARDS, isConstituentIndex } from "../lists/clist.ts";
@@ -143,11 +144,6 @@ function invalid(message: string, details?: Record<string, unknown>): InputError
   return new InputError("VALIDATION_ERROR", message, details);
 }
 
-/** Calendar days that surely hold `sessions` sessions of a 5-day week with holidays. */
-function calendarDaysFor(sessions: number): number {
-  return Math.ceil(sessions * 1.6) + 30;
-}
-
 const SNAPSHOT_VALUE: Record<SnapshotField, (entry: StockListEntry) => number | null> = {
   market_cap: (e) => e.market_cap,
   float_market_cap: (e) => e.float_market_cap,
@@ -209,13 +205,8 @@ export class ScreenService {
       throw new InputError("INVALID_ADJUST", `adjust ${JSON.stringify(input.adjust)}: crypto pairs are unadjusted`, {
         adjust: input.adjust,
       });
-    const adjustText = input.adjust ?? (cryptoOnly ? "" : "qfq");
-    // parseHistoryQuery checks the adjustment and the date the same way history does.
-    const probe = parseHistoryQuery(
-      { symbol: "600519", adjust: adjustText, start_date: input.as_of, end_date: input.as_of },
-      this.#clock,
-    );
-    const asOf = input.as_of === undefined ? null : probe.end;
+    const adjust = parseAdjust(input.adjust ?? (cryptoOnly ? "" : "qfq"));
+    const asOf = input.as_of === undefined ? null : parseDateParam("as_of", input.as_of);
     if (asOf !== null && asOf > this.#today())
       throw new InputError("INVALID_DATE", `as_of ${asOf} is in the future (today is ${this.#today()})`, {
         as_of: asOf,
@@ -266,7 +257,7 @@ export class ScreenService {
       universe,
       universeLabel: input.universe,
       asOf,
-      adjust: probe.adjust,
+      adjust,
       filters,
       rankBy,
       limit,
@@ -558,16 +549,19 @@ export class ScreenService {
   #defaultAsOf(members: readonly Member[]): IsoDate {
     const markets = new Set(members.map((m) => (m.kind === "crypto" ? "CRYPTO" : m.symbol.market)));
     if (markets.size === 0) markets.add("SH");
-    const now = this.#clock.now();
     let asOf: IsoDate | null = null;
     for (const market of markets) {
-      const calendar =
-        market === "CRYPTO" ? this.#calendars.get("CRYPTO") : this.#calendars.forMarket(market as ListMarket);
-      const final = finalThroughOn(calendar, now);
-      const session = calendar.sessionOnOrBefore(final) ?? final;
+      const session = this.#latestFinalSession(market as ListMarket | "CRYPTO");
       if (asOf === null || session < asOf) asOf = session;
     }
     return asOf!;
+  }
+
+  /** A market's last session whose bars are final now. */
+  #latestFinalSession(market: ListMarket | "CRYPTO"): IsoDate {
+    const calendar = market === "CRYPTO" ? this.#calendars.get("CRYPTO") : this.#calendars.forMarket(market);
+    const final = finalThroughOn(calendar, this.#clock.now());
+    return calendar.sessionOnOrBefore(final) ?? final;
   }
 
   /**
@@ -577,9 +571,7 @@ export class ScreenService {
    * with later data.
    */
   #snapshotUnusable(market: ListMarket, date: IsoDate, asOf: IsoDate): string | null {
-    const calendar = this.#calendars.forMarket(market);
-    const latestFinal = calendar.sessionOnOrBefore(finalThroughOn(calendar, this.#clock.now()));
-    return date <= asOf || asOf === latestFinal
+    return date <= asOf || asOf === this.#latestFinalSession(market)
       ? null
       : `the stock-list snapshot held is of ${date}, after as_of (no past snapshot is used)`;
   }
@@ -636,10 +628,9 @@ export class ScreenService {
         incomplete: null,
       };
     }
+    // `lookback` sessions before as_of's own: the first of the lookback + 1 sessions up to as_of.
     const calendar = this.#calendars.forMarket(member.symbol.market);
-    const sessions = calendar.sessionsBetween(addCalendarDays(asOf, -calendarDaysFor(lookback + 1)), asOf);
-    const first = sessions.length > lookback ? sessions[sessions.length - lookback - 1]! : (sessions[0] ?? asOf);
-    const start = first < calendar.firstSession ? calendar.firstSession : first;
+    const start = firstOfSessionsBefore(calendar, addCalendarDays(asOf, 1), lookback + 1, asOf);
     const query = parseHistoryQuery(
       {
         symbol: `${member.symbol.code}.${member.symbol.market}`,

@@ -220,7 +220,8 @@ export class QuoteHub {
   readonly #settleMs: Record<"CN" | "HK", number>;
   readonly #pollers = new Map<StreamMarket, Poller>();
   readonly #latest = new Map<string, Held>();
-  readonly #subscribers = new Map<StreamSubscriber, Set<string>>();
+  /** Each subscriber's symbol keys and their markets. */
+  readonly #subscribers = new Map<StreamSubscriber, { keys: Set<string>; markets: Set<StreamMarket> }>();
   #nextId = 1;
   #closed = false;
 
@@ -255,11 +256,10 @@ export class QuoteHub {
   ): { snapshot: StreamEvent[]; unsubscribe: () => void } {
     if (this.#closed) throw new QuantDbError("UPSTREAM_UNAVAILABLE", "The quote stream is shutting down");
     const keys = new Set(symbols.map((s) => s.key));
-    this.#subscribers.set(subscriber, keys);
+    const markets = new Set(symbols.map((s) => s.market));
+    this.#subscribers.set(subscriber, { keys, markets });
     const snapshot: StreamEvent[] = [];
-    const markets = new Set<StreamMarket>();
     for (const s of symbols) {
-      markets.add(s.market);
       const poller = this.#pollers.get(s.market)!;
       const entry = poller.symbols.get(s.key);
       if (entry) entry.count++;
@@ -402,13 +402,8 @@ export class QuoteHub {
     )
       return;
     const event: StreamEvent = { id: this.#id(), event: "status", data: status };
-    for (const [subscriber, keys] of this.#subscribers) {
-      for (const entry of poller.symbols.values())
-        if (keys.has(entry.symbol.key)) {
-          subscriber.deliver(event);
-          break;
-        }
-    }
+    for (const [subscriber, { markets }] of this.#subscribers)
+      if (markets.has(poller.market)) subscriber.deliver(event);
   }
 
   async #poll(poller: Poller): Promise<void> {
@@ -500,6 +495,6 @@ export class QuoteHub {
   }
 
   #fanOut(key: string, event: StreamEvent): void {
-    for (const [subscriber, keys] of this.#subscribers) if (keys.has(key)) subscriber.deliver(event);
+    for (const [subscriber, { keys }] of this.#subscribers) if (keys.has(key)) subscriber.deliver(event);
   }
 }

@@ -101,6 +101,12 @@ const Answer = z
   })
   .openapi("ScreenAnswer");
 
+/** The body of `POST /api/v1/screen` as the route validates it (for in-repo callers such as the CLI). */
+export type ScreenRequestBody = z.infer<typeof Request>;
+
+/** The answer of `POST /api/v1/screen`. */
+export type ScreenAnswerBody = z.infer<typeof Answer>;
+
 function body(result: ScreenResult): z.infer<typeof Answer> {
   return {
     as_of: result.asOf,
