@@ -129,6 +129,8 @@ export async function startServer(
         `${signal}: shutting down; no new connections, waiting up to ${env.QUANTDB_SHUTDOWN_GRACE_MS} ms ` +
           `for ${requests.inFlight} request(s) in flight`,
       );
+      // Live-quote streams never finish on their own: end them first so the drain does not wait out its grace.
+      system.services.stream.close();
       const outcome = await requests.drain(env.QUANTDB_SHUTDOWN_GRACE_MS);
       if (!outcome.drained) logger.warn(`grace period over: ${outcome.abandoned} request(s) still in flight were cut`);
       let clean = outcome.drained;

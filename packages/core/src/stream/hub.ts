@@ -78,6 +78,8 @@ export type StreamEvent =
 /** Where the hub delivers a subscriber's events; must return at once (never block the poller). */
 export interface StreamSubscriber {
   deliver(event: StreamEvent): void;
+  /** The hub is shutting down: no more events will come; the transport should end the connection. */
+  end?(): void;
 }
 
 /**
@@ -314,11 +316,13 @@ export class QuoteHub {
     };
   }
 
-  /** Stop every poller (shutdown); subscribers get nothing more. */
+  /** Stop every poller (shutdown); every subscriber's `end` is called and it gets nothing more. */
   close(): void {
     this.#closed = true;
     for (const poller of this.#pollers.values()) if (poller.timer) clearTimeout(poller.timer);
+    const subscribers = [...this.#subscribers.keys()];
     this.#subscribers.clear();
+    for (const subscriber of subscribers) subscriber.end?.();
   }
 
   #id(): string {

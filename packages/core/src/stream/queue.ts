@@ -36,6 +36,16 @@ export class LatestQueue implements StreamSubscriber {
     return events;
   }
 
+  /** True once closed (the connection ended, or the hub shut down). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The hub is shutting down: close, so the transport ends the connection. */
+  end(): void {
+    this.close();
+  }
+
   /** Wake a waiting `next` for good (the connection ended); later calls return at once. */
   close(): void {
     this.#closed = true;

@@ -59,7 +59,8 @@ export function registerStreamQuotes(app: Hono<AppEnv>): void {
           for (const event of snapshot) await guarded(write(stream, event));
           while (!stream.aborted && !stalled) {
             await queue.next(KEEP_ALIVE_MS);
-            if (stream.aborted) break;
+            // Closed by the hub at shutdown: send what is held, then end the response.
+            if (stream.aborted || (queue.closed && queue.size === 0)) break;
             const events = queue.take();
             if (events.length === 0) await guarded(stream.write(": keep-alive\n\n").then(() => {}));
             for (const event of events) {
