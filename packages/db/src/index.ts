@@ -15,3 +15,4 @@ export * from "./queries/jobs.ts";
 export * from "./queries/locks.ts";
 export * from "./queries/rate-limit.ts";
 export * from "./queries/readiness.ts";
+export * from "./queries/stream.ts";

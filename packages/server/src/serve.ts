@@ -83,7 +83,11 @@ export async function startServer(
       env.QUANTDB_CRYPTO_EXCHANGES ?? (env.QUANTDB_UPSTREAM === "replay" ? ["binance"] : CRYPTO_EXCHANGES),
     timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
     realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
-    stream: { intervalMs: env.QUANTDB_STREAM_INTERVAL_MS, stallMs: env.QUANTDB_STREAM_STALL_MS },
+    stream: {
+      intervalMs: env.QUANTDB_STREAM_INTERVAL_MS,
+      stallMs: env.QUANTDB_STREAM_STALL_MS,
+      onRelayError: (message) => logger.warn(message),
+    },
     onSkippedExtension: (message) => logger.warn(message),
     upstreamPolicy: upstreamPolicyFromEnv(env),
     // On PostgreSQL, replicas share the upstream rate budget and the per-series locks through it.
@@ -130,7 +134,7 @@ export async function startServer(
           `for ${requests.inFlight} request(s) in flight`,
       );
       // Live-quote streams never finish on their own: end them first so the drain does not wait out its grace.
-      system.services.stream.close();
+      void system.services.stream.close();
       const outcome = await requests.drain(env.QUANTDB_SHUTDOWN_GRACE_MS);
       if (!outcome.drained) logger.warn(`grace period over: ${outcome.abandoned} request(s) still in flight were cut`);
       let clean = outcome.drained;

@@ -3,7 +3,7 @@
  * piece of in-memory state is created here, once per system, and reachable from {@link Services}.
  */
 import { ScreenService } from "@quantdb/core/screen";
-import { QuoteHub } from "@quantdb/core/stream";
+import { type QuoteRelay, QuoteHub } from "@quantdb/core/stream";
 import {
   CalendarExtensions,
   CalendarHorizon,
@@ -42,7 +42,12 @@ export function createServices(
     sina?: SinaTradeDateOptions;
     quoteUpstream?: QuoteSource;
     realtimeTtlSeconds?: number;
-    stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
+    stream?: {
+      intervalMs?: number | undefined;
+      stallMs?: number | undefined;
+      relay?: QuoteRelay | undefined;
+      onRelayError?: ((error: unknown) => void) | undefined;
+    };
     /**
      * The upstream policies the clients were given (their `policies` option), for /health and
      * metrics; default: a pass-through registry on `clock`.
@@ -131,6 +136,8 @@ export function createServices(
       calendars,
       clock: options.clock,
       intervalMs: options.stream?.intervalMs,
+      relay: options.stream?.relay,
+      onRelayError: options.stream?.onRelayError,
     }),
     streamStallMs: options.stream?.stallMs ?? 30_000,
     screen: new ScreenService({

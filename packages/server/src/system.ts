@@ -21,6 +21,7 @@ import {
   createAdvisoryLocks,
   createPostgresRateLimiter,
   openCoordinationPool,
+  createPostgresQuoteRelay,
   watchCalendarExtensions,
   type CoordinationPool,
   type DatabaseHandle,
@@ -97,8 +98,15 @@ export interface SystemOptions {
   timeoutMs: number;
   /** Seconds a realtime quote is reused while its exchange trades. @default 15 */
   realtimeTtlSeconds?: number;
-  /** Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000). */
-  stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
+  /**
+   * Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000),
+   * and where failures of the replicas' shared polling are reported (with a coordination URL).
+   */
+  stream?: {
+    intervalMs?: number | undefined;
+    stallMs?: number | undefined;
+    onRelayError?: ((message: string) => void) | undefined;
+  };
   /**
    * Crypto exchanges served (`QUANTDB_CRYPTO_EXCHANGES`). @default binance, okx, bybit, coinbase and kraken
    */
@@ -156,6 +164,9 @@ export async function createSystem(options: SystemOptions): Promise<{
 }> {
   const { database, clock, urls, timeoutMs } = options;
   const { upstreams, seriesLock, coordination } = await upstreamCoordination(options);
+  // On PostgreSQL, one replica per market polls live quotes for all (an advisory lock) and NOTIFYs them.
+  const relay = coordination ? createPostgresQuoteRelay(database, coordination) : undefined;
+  const onRelayError = options.stream?.onRelayError;
   // Every upstream client runs its requests through the system's policies (the host's policy applies).
   const services = createServices({
     database,
@@ -167,7 +178,15 @@ export async function createSystem(options: SystemOptions): Promise<{
     sina: { url: urls.sinaCalendar, timeoutMs, policies: upstreams },
     quoteUpstream: new EastmoneyQuoteClient({ baseUrl: urls.eastmoneyQuote, timeoutMs, policies: upstreams }),
     ...(options.realtimeTtlSeconds !== undefined ? { realtimeTtlSeconds: options.realtimeTtlSeconds } : {}),
-    ...(options.stream ? { stream: options.stream } : {}),
+    stream: {
+      intervalMs: options.stream?.intervalMs,
+      stallMs: options.stream?.stallMs,
+      relay,
+      onRelayError: (error: unknown) =>
+        onRelayError?.(
+          `live quotes: sharing polls between replicas failed: ${error instanceof Error ? error.message : error}`,
+        ),
+    },
     listUpstream: new EastmoneyListClient({
       baseUrl: urls.eastmoneyList,
       timeoutMs,
@@ -188,7 +207,9 @@ export async function createSystem(options: SystemOptions): Promise<{
     options.onSkippedExtension?.(`${what} skipped: ${error.message}`);
   };
   let unwatchCalendars: (() => Promise<void>) | undefined;
+  let unlistenRelay: (() => Promise<void>) | undefined;
   try {
+    unlistenRelay = await relay?.listen((message) => services.stream.receive(message));
     // Listen first, then load: an extension another process stores in between is not missed.
     unwatchCalendars = await watchCalendarExtensions(database, (calendar) => {
       services.calendarExtensions.refresh(calendar, onSkip).catch((error: unknown) => {
@@ -204,12 +225,17 @@ export async function createSystem(options: SystemOptions): Promise<{
       restoredExtensions,
       scheduler,
       close: async () => {
-        services.stream.close();
+        await services.stream.close();
+        await unlistenRelay?.().catch(() => {});
+        await relay?.close().catch(() => {});
         await unwatchCalendars?.().catch(() => {});
         await coordination?.close();
       },
     };
   } catch (error) {
+    await services.stream.close();
+    await unlistenRelay?.().catch(() => {});
+    await relay?.close().catch(() => {});
     await unwatchCalendars?.().catch(() => {});
     await coordination?.close().catch(() => {});
     throw error;

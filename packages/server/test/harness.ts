@@ -94,6 +94,8 @@ export async function serveSystem(
     services,
     get: (path, init) => fetchParsed(url + path, init),
     async stop() {
+      // Live-quote streams end only when the hub does (as the server entry does before draining).
+      await services.stream.close();
       await new Promise((resolve) => server.close(resolve));
       await close(); // calendar subscription, coordination
     },

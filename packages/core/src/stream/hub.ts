@@ -7,7 +7,9 @@
  * of subscribers. Each subscriber gets the latest held quote of every symbol it subscribes to at once (a
  * snapshot), then a `quote` event whenever a symbol's price, volume or amount changes, and `status` events
  * when its markets open, break, close or degrade. Delivery never waits for a subscriber: a transport
- * keeps, per subscriber, only the latest undelivered event per symbol (see `./queue.ts`).
+ * keeps, per subscriber, only the latest undelivered event per symbol (see `./queue.ts`). With a
+ * {@link QuoteRelay} (replicas on PostgreSQL), one replica per market polls the symbols every replica
+ * wants and the others receive its quotes (`receive`), so N replicas make the upstream calls of one.
  */
 import type { Calendars, ExchangeCalendar } from "../calendar/index.ts";
 import type { Clock } from "../clock.ts";
@@ -19,6 +21,7 @@ import { InputError, QuantDbError } from "../errors.ts";
 import type { QuoteService } from "../realtime/service.ts";
 import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
 import { withoutCallGate } from "../upstream/gate.ts";
+import type { QuoteRelay, RelayedEvent, RelayMessage } from "./relay.ts";
 
 /** The markets a stream reports on. */
 export type StreamMarket = "CN" | "HK" | "CRYPTO";
@@ -178,6 +181,10 @@ export interface QuoteHubOptions {
   intervalMs?: number | undefined;
   /** Minutes after a segment ends during which a stock market's quote still changes. @default { CN: 2, HK: 25 } */
   settleMinutes?: Partial<Record<"CN" | "HK", number>>;
+  /** Share polling with the other replicas on the database; omitted: this process polls for itself. */
+  relay?: QuoteRelay | undefined;
+  /** Told when the relay fails (the hub then polls for itself until the relay works again). */
+  onRelayError?: ((error: unknown) => void) | undefined;
 }
 
 /** Counters since start, per market. */
@@ -190,6 +197,8 @@ export interface QuoteHubStats {
   polls: Record<StreamMarket, number>;
   /** Upstream calls those polls made (crypto: ticker requests; a shared 5-s ticker snapshot makes none). */
   calls: Record<StreamMarket, number>;
+  /** Markets this replica polls for every replica (with a relay; without one, every running market). */
+  leading: StreamMarket[];
   /** Subscribers now. */
   subscribers: number;
 }
@@ -208,6 +217,12 @@ class Poller {
   ticks = 0;
   polls = 0;
   calls = 0;
+  /** With a relay: whether this replica polls the market for every replica. */
+  leader = false;
+  /** With a relay: the last status the polling replica published, and when (ms, real time). */
+  relayed: { status: StreamStatus; at: number } | null = null;
+  /** With a relay: announcements and resignations, in order. */
+  relayChain: Promise<void> = Promise.resolve();
 
   constructor(readonly market: StreamMarket) {}
 }
@@ -220,12 +235,15 @@ export class QuoteHub {
   readonly #clock: Clock;
   readonly #intervalMs: number | undefined;
   readonly #settleMs: Record<"CN" | "HK", number>;
+  readonly #relay: QuoteRelay | undefined;
+  readonly #onRelayError: (error: unknown) => void;
   readonly #pollers = new Map<StreamMarket, Poller>();
   readonly #latest = new Map<string, Held>();
   /** Each subscriber's symbol keys and their markets. */
   readonly #subscribers = new Map<StreamSubscriber, { keys: Set<string>; markets: Set<StreamMarket> }>();
   #nextId = 1;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: QuoteHubOptions) {
     this.#quotes = options.quotes;
@@ -239,6 +257,8 @@ export class QuoteHub {
       CN: (options.settleMinutes?.CN ?? 2) * 60_000,
       HK: (options.settleMinutes?.HK ?? 25) * 60_000,
     };
+    this.#relay = options.relay;
+    this.#onRelayError = options.onRelayError ?? (() => {});
     for (const market of ["CN", "HK", "CRYPTO"] as const) this.#pollers.set(market, new Poller(market));
   }
 
@@ -261,12 +281,18 @@ export class QuoteHub {
     const markets = new Set(symbols.map((s) => s.market));
     this.#subscribers.set(subscriber, { keys, markets });
     const snapshot: StreamEvent[] = [];
+    const grown = new Set<Poller>();
     for (const s of symbols) {
       const poller = this.#pollers.get(s.market)!;
       const entry = poller.symbols.get(s.key);
       if (entry) entry.count++;
-      else poller.symbols.set(s.key, { symbol: s, count: 1 });
+      else {
+        poller.symbols.set(s.key, { symbol: s, count: 1 });
+        grown.add(poller);
+      }
     }
+    // Tell the polling replica at once, so a new symbol is polled from its next poll on.
+    for (const poller of grown) this.#announce(poller);
     for (const market of markets) {
       const poller = this.#pollers.get(market)!;
       const status = poller.status ?? this.#stateNow(market);
@@ -287,10 +313,14 @@ export class QuoteHub {
         if (done) return;
         done = true;
         this.#subscribers.delete(subscriber);
+        const shrunk = new Set<Poller>();
         for (const s of symbols) {
           const poller = this.#pollers.get(s.market)!;
           const entry = poller.symbols.get(s.key);
-          if (entry && --entry.count <= 0) poller.symbols.delete(s.key);
+          if (entry && --entry.count <= 0) {
+            poller.symbols.delete(s.key);
+            shrunk.add(poller);
+          }
         }
         for (const market of markets) {
           const poller = this.#pollers.get(market)!;
@@ -299,6 +329,7 @@ export class QuoteHub {
             poller.timer = null;
           }
         }
+        for (const poller of shrunk) this.#announce(poller);
       },
     };
   }
@@ -312,17 +343,86 @@ export class QuoteHub {
       ticks: pick((p) => p.ticks),
       polls: pick((p) => p.polls),
       calls: pick((p) => p.calls),
+      leading: [...this.#pollers.values()]
+        .filter((p) => (this.#relay ? p.leader : p.timer !== null || p.busy))
+        .map((p) => p.market),
       subscribers: this.#subscribers.size,
     };
   }
 
-  /** Stop every poller (shutdown); every subscriber's `end` is called and it gets nothing more. */
-  close(): void {
+  /**
+   * Take events another replica polled (see {@link QuoteRelay}): quotes that changed go to this replica's
+   * subscribers of those symbols, a market's state to its subscribers of that market.
+   */
+  receive(message: RelayMessage): void {
+    if (this.#closed || (this.#relay && message.from === this.#relay.replica)) return;
+    const poller = this.#pollers.get(message.market);
+    if (!poller) return;
+    for (const event of message.events) {
+      if (event.kind === "quote") this.#accept(event.key, event.quote);
+      else if (event.kind === "unknown") {
+        if (!poller.unknown.has(event.key)) {
+          poller.unknown.add(event.key);
+          this.#fanOut(event.key, this.#unknownEvent(event.key));
+        }
+      } else {
+        poller.relayed = { status: event.status, at: Date.now() };
+        if (!poller.leader && poller.symbols.size > 0) this.#setStatus(poller, event.status);
+      }
+    }
+  }
+
+  /**
+   * Stop every poller (shutdown) and give up polling for the other replicas; every subscriber's `end`
+   * is called and it gets nothing more. Resolves once the relay has been told.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     for (const poller of this.#pollers.values()) if (poller.timer) clearTimeout(poller.timer);
+    const relay = this.#relay;
+    const resigned = relay
+      ? [...this.#pollers.values()].map((poller) =>
+          this.#relayStep(poller, async () => {
+            await relay.announce(poller.market, [], 0);
+            if (poller.leader) await relay.resign(poller.market);
+            poller.leader = false;
+          }),
+        )
+      : [];
     const subscribers = [...this.#subscribers.keys()];
     this.#subscribers.clear();
     for (const subscriber of subscribers) subscriber.end?.();
+    await Promise.all(resigned);
+  }
+
+  /** Run a relay step after the poller's earlier ones; a failure is reported, never thrown. */
+  #relayStep(poller: Poller, step: () => Promise<void>): Promise<void> {
+    poller.relayChain = poller.relayChain.then(step).catch((error: unknown) => this.#onRelayError(error));
+    return poller.relayChain;
+  }
+
+  /** State this replica's wanted symbols of the poller's market; with none left, resign from polling it. */
+  #announce(poller: Poller): void {
+    const relay = this.#relay;
+    if (!relay || this.#closed) return;
+    void this.#relayStep(poller, async () => {
+      const keys = [...poller.symbols.keys()];
+      await relay.announce(poller.market, keys, this.#interestTtl(poller.market));
+      if (keys.length === 0 && poller.leader) {
+        poller.leader = false;
+        await relay.resign(poller.market);
+      }
+    });
+  }
+
+  /** How long an announcement holds: a few intervals, so a replica that died stops being polled for. */
+  #interestTtl(market: StreamMarket): number {
+    return Math.max(5 * this.#interval(market), 15_000);
   }
 
   #id(): string {
@@ -381,11 +481,19 @@ export class QuoteHub {
         polling = s.state === "open" || s.settling;
       }
       if (polling) {
-        try {
-          await this.#poll(poller);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          status = { ...status, state: "degraded", reason };
+        const leading = await this.#lead(poller);
+        if (leading) {
+          let polled: RelayedEvent[] = [];
+          try {
+            polled = await this.#poll(poller, await this.#wanted(poller));
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            status = { ...status, state: "degraded", reason };
+          }
+          this.#publish(poller, [...polled, { kind: "status", status }]);
+        } else if (poller.relayed && Date.now() - poller.relayed.at < 3 * this.#interval(market)) {
+          // Another replica polls: its view of the market (degraded included) holds while it is fresh.
+          status = poller.relayed.status;
         }
       }
       this.#setStatus(poller, status);
@@ -393,6 +501,60 @@ export class QuoteHub {
       poller.busy = false;
     }
     if (!this.#closed && poller.symbols.size > 0) this.#schedule(poller, this.#interval(poller.market));
+  }
+
+  /** Whether this replica polls the market now: always without a relay, else while it holds the election. */
+  async #lead(poller: Poller): Promise<boolean> {
+    const relay = this.#relay;
+    if (!relay) return true;
+    let failed = false;
+    // Renew the interest (it expires), then stand for election: the one holding the lock polls. In the
+    // poller's relay order, so a resignation queued meanwhile is not undone by a late election.
+    await this.#relayStep(poller, async () => {
+      try {
+        const keys = [...poller.symbols.keys()];
+        if (this.#closed || keys.length === 0) return;
+        await relay.announce(poller.market, keys, this.#interestTtl(poller.market));
+        poller.leader = await relay.lead(poller.market);
+      } catch (error) {
+        failed = true;
+        poller.leader = false;
+        throw error;
+      }
+    });
+    // The database is unreachable: serve this replica's subscribers rather than nobody.
+    if (failed) return true;
+    return poller.leader;
+  }
+
+  /** The symbols to poll: this replica's, and, when it polls for every replica, theirs too. */
+  async #wanted(poller: Poller): Promise<StreamSymbol[]> {
+    const own = [...poller.symbols.values()].map((e) => e.symbol);
+    if (!this.#relay || !poller.leader) return own;
+    let keys: string[];
+    try {
+      keys = await this.#relay.wanted(poller.market);
+    } catch (error) {
+      this.#onRelayError(error);
+      return own;
+    }
+    const all = new Map(own.map((s) => [s.key, s]));
+    const others = keys.filter((k) => !all.has(k));
+    for (const key of others) {
+      try {
+        for (const s of parseStreamSymbols(key, this.exchanges)) if (s.market === poller.market) all.set(s.key, s);
+      } catch {
+        // a key this version cannot read (another release of QuantDB): not polled here
+      }
+    }
+    return [...all.values()];
+  }
+
+  /** Send a poll's events to the other replicas (when this one polls for them). */
+  #publish(poller: Poller, events: RelayedEvent[]): void {
+    const relay = this.#relay;
+    if (!relay || !poller.leader) return;
+    relay.publish({ from: relay.replica, market: poller.market, events }).catch((e: unknown) => this.#onRelayError(e));
   }
 
   #setStatus(poller: Poller, status: StreamStatus): void {
@@ -410,9 +572,10 @@ export class QuoteHub {
       if (markets.has(poller.market)) subscriber.deliver(event);
   }
 
-  async #poll(poller: Poller): Promise<void> {
-    const wanted = [...poller.symbols.values()].map((e) => e.symbol).filter((s) => !poller.unknown.has(s.key));
-    if (wanted.length === 0) return;
+  /** Poll `symbols` (those upstream knows), fan out what changed, and return every polled quote and unknown key. */
+  async #poll(poller: Poller, symbols: StreamSymbol[]): Promise<RelayedEvent[]> {
+    const wanted = symbols.filter((s) => !poller.unknown.has(s.key));
+    if (wanted.length === 0) return [];
     poller.polls++;
     const quotes: { key: string; quote: StreamQuote | null }[] = [];
     if (poller.market === "CRYPTO") {
@@ -483,19 +646,28 @@ export class QuoteHub {
       });
       if (failure) throw failure;
     }
+    const polled: RelayedEvent[] = [];
     for (const { key, quote } of quotes) {
       if (quote === null) {
         poller.unknown.add(key);
         this.#fanOut(key, this.#unknownEvent(key));
+        polled.push({ kind: "unknown", key });
         continue;
       }
-      const sig = `${quote.price}|${quote.volume}|${quote.amount}`;
-      const held = this.#latest.get(key);
-      if (held && held.sig === sig) continue;
-      const event = { id: this.#id(), event: "quote" as const, data: quote };
-      this.#latest.set(key, { event, sig });
-      this.#fanOut(key, event);
+      this.#accept(key, quote);
+      polled.push({ kind: "quote", key, quote });
     }
+    return polled;
+  }
+
+  /** Hold `quote` as the symbol's latest and fan it out, unless its price, volume and amount are unchanged. */
+  #accept(key: string, quote: StreamQuote): void {
+    const sig = `${quote.price}|${quote.volume}|${quote.amount}`;
+    const held = this.#latest.get(key);
+    if (held && held.sig === sig) return;
+    const event = { id: this.#id(), event: "quote" as const, data: quote };
+    this.#latest.set(key, { event, sig });
+    this.#fanOut(key, event);
   }
 
   #fanOut(key: string, event: StreamEvent): void {

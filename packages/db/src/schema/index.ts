@@ -5,3 +5,4 @@ export * from "./crypto.ts";
 export * from "./calendars.ts";
 export * from "./snapshots.ts";
 export * from "./operations.ts";
+export * from "./stream.ts";
