@@ -136,6 +136,7 @@ export function createServices(
       calendars,
       clock: options.clock,
       intervalMs: options.stream?.intervalMs,
+      upstreamRatePerSecond: options.upstreams?.config.ratePerSecond,
       relay: options.stream?.relay,
       onRelayError: options.stream?.onRelayError,
     }),

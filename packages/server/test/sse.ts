@@ -64,6 +64,8 @@ export async function openStream(url: string, headers: Record<string, string> = 
   return {
     response,
     events,
+    /** Resolves when the response body has ended (or the stream was aborted). */
+    ended: pump,
     get comments() {
       return comments;
     },

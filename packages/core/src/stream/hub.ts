@@ -21,6 +21,7 @@ import { InputError, QuantDbError } from "../errors.ts";
 import type { QuoteService } from "../realtime/service.ts";
 import { parseStockSymbol, type StockSymbol } from "../symbols/index.ts";
 import { withoutCallGate } from "../upstream/gate.ts";
+import { UpstreamUnavailableError } from "../upstream/index.ts";
 import type { QuoteRelay, RelayedEvent, RelayMessage } from "./relay.ts";
 
 /** The markets a stream reports on. */
@@ -34,6 +35,22 @@ export const DEFAULT_STREAM_INTERVAL_MS = { stock: 3000, crypto: 2000 } as const
 
 /** Shortest poll interval honoured, ms. */
 export const MIN_STREAM_INTERVAL_MS = 100;
+
+/** Share of an upstream host's rate budget the pollers may take; the rest stays for requests (cache misses). */
+export const STREAM_BUDGET_SHARE = 0.5;
+
+/** Longest wait after a failed poll when upstream asked for a pause (`Retry-After`), ms. */
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * A poller's interval, ms: the configured `intervalMs`, stretched when `callsPerPoll` upstream calls every
+ * interval would take more than {@link STREAM_BUDGET_SHARE} of the host's `ratePerSecond` budget (0 or
+ * undefined: no budget, nothing stretched). E.g. 10 calls a poll (1,000 stocks) at 3 calls/s: 6,667 ms.
+ */
+export function stretchedInterval(intervalMs: number, callsPerPoll: number, ratePerSecond: number | undefined): number {
+  if (!ratePerSecond || ratePerSecond <= 0 || callsPerPoll <= 0) return intervalMs;
+  return Math.max(intervalMs, Math.ceil((callsPerPoll * 1000) / (ratePerSecond * STREAM_BUDGET_SHARE)));
+}
 
 /** A subscribed symbol: a stock (A-share or HK) or a crypto pair; `key` is how events name it. */
 export type StreamSymbol =
@@ -170,6 +187,12 @@ export function stockMarketState(
   return { state: "closed", next_open: next && nextHours ? iso(next, nextHours.open) : null, settling: false };
 }
 
+/** How long upstream asked to wait after `error` (`retry_after_seconds` of a 503 or 429), ms; 0 when it did not. */
+function retryAfterMs(error: unknown): number {
+  const seconds = error instanceof QuantDbError ? Number(error.details?.["retry_after_seconds"]) : Number.NaN;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
 /** Options of {@link QuoteHub}. */
 export interface QuoteHubOptions {
   quotes: QuoteService;
@@ -181,6 +204,11 @@ export interface QuoteHubOptions {
   intervalMs?: number | undefined;
   /** Minutes after a segment ends during which a stock market's quote still changes. @default { CN: 2, HK: 25 } */
   settleMinutes?: Partial<Record<"CN" | "HK", number>>;
+  /**
+   * Upstream's rate budget per host, calls per second (the upstream policy's `ratePerSecond`; 0 or
+   * omitted: none). Polls stretch their interval to stay within {@link STREAM_BUDGET_SHARE} of it.
+   */
+  upstreamRatePerSecond?: number | undefined;
   /** Share polling with the other replicas on the database; omitted: this process polls for itself. */
   relay?: QuoteRelay | undefined;
   /** Told when the relay fails (the hub then polls for itself until the relay works again). */
@@ -199,6 +227,8 @@ export interface QuoteHubStats {
   calls: Record<StreamMarket, number>;
   /** Markets this replica polls for every replica (with a relay; without one, every running market). */
   leading: StreamMarket[];
+  /** Each market's current wait between polls, ms: the interval, stretched for the budget or after a failure. */
+  intervals: Record<StreamMarket, number>;
   /** Subscribers now. */
   subscribers: number;
 }
@@ -217,6 +247,10 @@ class Poller {
   ticks = 0;
   polls = 0;
   calls = 0;
+  /** Upstream calls of the last poll (what the next one will likely make). */
+  lastCalls = 0;
+  /** Wait before the next poll, ms. */
+  delayMs = 0;
   /** With a relay: whether this replica polls the market for every replica. */
   leader = false;
   /** With a relay: the last status the polling replica published, and when (ms, real time). */
@@ -236,6 +270,7 @@ export class QuoteHub {
   readonly #intervalMs: number | undefined;
   readonly #settleMs: Record<"CN" | "HK", number>;
   readonly #relay: QuoteRelay | undefined;
+  readonly #ratePerSecond: number | undefined;
   readonly #onRelayError: (error: unknown) => void;
   readonly #pollers = new Map<StreamMarket, Poller>();
   readonly #latest = new Map<string, Held>();
@@ -258,8 +293,13 @@ export class QuoteHub {
       HK: (options.settleMinutes?.HK ?? 25) * 60_000,
     };
     this.#relay = options.relay;
+    this.#ratePerSecond = options.upstreamRatePerSecond;
     this.#onRelayError = options.onRelayError ?? (() => {});
-    for (const market of ["CN", "HK", "CRYPTO"] as const) this.#pollers.set(market, new Poller(market));
+    for (const market of ["CN", "HK", "CRYPTO"] as const) {
+      const poller = new Poller(market);
+      poller.delayMs = this.#interval(market);
+      this.#pollers.set(market, poller);
+    }
   }
 
   /** The exchanges crypto symbols may name. */
@@ -271,12 +311,14 @@ export class QuoteHub {
    * Subscribe to `symbols`. Returns the snapshot to send first (the status of every subscribed market and
    * the latest held quote of every symbol; no upstream call) and `unsubscribe`. Later events go to
    * `subscriber.deliver`; the markets' pollers start if they were idle.
+   * @throws {UpstreamUnavailableError} (503, Retry-After 1 s) once the hub is closed (shutting down)
    */
   subscribe(
     symbols: readonly StreamSymbol[],
     subscriber: StreamSubscriber,
   ): { snapshot: StreamEvent[]; unsubscribe: () => void } {
-    if (this.#closed) throw new QuantDbError("UPSTREAM_UNAVAILABLE", "The quote stream is shutting down");
+    // 503 with Retry-After: a client reconnects (to another replica, or this one once restarted).
+    if (this.#closed) throw new UpstreamUnavailableError("The quote stream is shutting down", 1, {});
     const keys = new Set(symbols.map((s) => s.key));
     const markets = new Set(symbols.map((s) => s.market));
     this.#subscribers.set(subscriber, { keys, markets });
@@ -346,6 +388,7 @@ export class QuoteHub {
       leading: [...this.#pollers.values()]
         .filter((p) => (this.#relay ? p.leader : p.timer !== null || p.busy))
         .map((p) => p.market),
+      intervals: pick((p) => p.delayMs),
       subscribers: this.#subscribers.size,
     };
   }
@@ -486,9 +529,13 @@ export class QuoteHub {
           let polled: RelayedEvent[] = [];
           try {
             polled = await this.#poll(poller, await this.#wanted(poller));
+            poller.delayMs = this.#budgetedInterval(poller);
           } catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
             status = { ...status, state: "degraded", reason };
+            // Upstream asked for a pause (rate limit, open breaker): wait that long before asking again.
+            const retryAfter = retryAfterMs(error);
+            poller.delayMs = Math.max(this.#budgetedInterval(poller), Math.min(retryAfter, MAX_BACKOFF_MS));
           }
           this.#publish(poller, [...polled, { kind: "status", status }]);
         } else if (poller.relayed && Date.now() - poller.relayed.at < 3 * this.#interval(market)) {
@@ -500,7 +547,20 @@ export class QuoteHub {
     } finally {
       poller.busy = false;
     }
-    if (!this.#closed && poller.symbols.size > 0) this.#schedule(poller, this.#interval(poller.market));
+    if (!this.#closed && poller.symbols.size > 0) this.#schedule(poller, poller.delayMs);
+  }
+
+  /**
+   * The interval stretched for upstream's budget: CN and HK quotes come from one host, so their polls'
+   * calls count together; each crypto exchange is its own host (one ticker request a poll).
+   */
+  #budgetedInterval(poller: Poller): number {
+    const interval = this.#interval(poller.market);
+    if (poller.market === "CRYPTO") return stretchedInterval(interval, 1, this.#ratePerSecond);
+    const cn = this.#pollers.get("CN")!;
+    const hk = this.#pollers.get("HK")!;
+    const calls = (p: Poller) => (p.symbols.size > 0 ? Math.max(p.lastCalls, 1) : 0);
+    return stretchedInterval(interval, calls(cn) + calls(hk), this.#ratePerSecond);
   }
 
   /** Whether this replica polls the market now: always without a relay, else while it holds the election. */
@@ -577,6 +637,7 @@ export class QuoteHub {
     const wanted = symbols.filter((s) => !poller.unknown.has(s.key));
     if (wanted.length === 0) return [];
     poller.polls++;
+    const callsBefore = poller.calls;
     const quotes: { key: string; quote: StreamQuote | null }[] = [];
     if (poller.market === "CRYPTO") {
       const byExchange = new Map<CryptoExchangeId, CryptoPair[]>();
@@ -646,6 +707,7 @@ export class QuoteHub {
       });
       if (failure) throw failure;
     }
+    poller.lastCalls = poller.calls - callsBefore;
     const polled: RelayedEvent[] = [];
     for (const { key, quote } of quotes) {
       if (quote === null) {
