@@ -2,7 +2,7 @@
  * Live quotes across replicas on one PostgreSQL server (issue 19): one replica per market polls, for the
  * symbols every replica's subscribers want, and the others receive its quotes through NOTIFY; two
  * replicas make the upstream calls of one; when the polling replica's lock connection dies or the replica
- * leaves, another takes over. Real
+ * leaves, another takes over; a follower's realtime endpoint reads the relayed quotes. Real
  * HTTP on loopback, the replay upstream (moving quotes), 100-ms poll intervals in real time; the tests
  * wait for events and counters, never for a duration.
  */
@@ -151,6 +151,10 @@ describe.each(testDrivers().filter((driver) => driver === "postgres"))(
           return prices;
         };
         expect(await moreQuotes(3)).toHaveLength(3);
+        // the follower's realtime endpoint reads the relayed quote: no upstream call of its own
+        const realtime = await follower.get("/api/v1/realtime/stock/600519");
+        expect(realtime.status).toBe(200);
+        expect(realtime.body).toMatchObject({ symbol: "600519", cache: { hit: true, upstream_requests: 0 } });
 
         // the leader leaves: the other replica takes over within an interval and its subscribers go on
         await (leader === a ? onA : onB).close();

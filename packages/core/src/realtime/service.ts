@@ -288,6 +288,37 @@ export class QuoteService {
   }
 
   /**
+   * Hold a quote another process fetched (the replica that polls live quotes for every replica; see
+   * `@quantdb/core/stream`), as if this service had fetched it at `quote.fetched_at`: requests read it
+   * while it is fresh instead of calling upstream. An older quote than the one held is ignored.
+   */
+  prime(symbol: StockSymbol, quote: Omit<Quote, "symbol" | "market" | "currency" | "market_open">): void {
+    const fetchedAt = Date.parse(quote.fetched_at);
+    if (!Number.isFinite(fetchedAt)) return;
+    const held = this.#cache.get(symbol.secid);
+    if (held && held.fetchedAt >= fetchedAt) return;
+    this.#store(symbol.secid, {
+      quote: {
+        secid: symbol.secid,
+        code: symbol.code,
+        name: quote.name,
+        price: quote.price,
+        open: quote.open,
+        high: quote.high,
+        low: quote.low,
+        prev_close: quote.prev_close,
+        change: quote.change,
+        pct_change: quote.pct_change,
+        volume: quote.volume,
+        amount: quote.amount,
+        turnover_rate: quote.turnover_rate,
+        quote_time: quote.quote_time ? new Date(quote.quote_time) : null,
+      },
+      fetchedAt,
+    });
+  }
+
+  /**
    * Quotes of several symbols (duplicates allowed), in order; each is a quote or the error for
    * that symbol (`NOT_FOUND`, or the upstream error of a failed refresh). Stale and missing ones
    * are refreshed together, at most one upstream call per 100 secids.

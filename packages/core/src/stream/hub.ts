@@ -402,8 +402,11 @@ export class QuoteHub {
     const poller = this.#pollers.get(message.market);
     if (!poller) return;
     for (const event of message.events) {
-      if (event.kind === "quote") this.#accept(event.key, event.quote);
-      else if (event.kind === "unknown") {
+      if (event.kind === "quote") {
+        this.#accept(event.key, event.quote);
+        // The realtime endpoints of this replica read the polled quote too (while fresh), no call of their own.
+        if (event.realtime && message.market !== "CRYPTO") this.#prime(event.key, event.quote, event.realtime);
+      } else if (event.kind === "unknown") {
         if (!poller.unknown.has(event.key)) {
           poller.unknown.add(event.key);
           this.#fanOut(event.key, this.#unknownEvent(event.key));
@@ -441,6 +444,17 @@ export class QuoteHub {
     this.#subscribers.clear();
     for (const subscriber of subscribers) subscriber.end?.();
     await Promise.all(resigned);
+  }
+
+  #prime(key: string, quote: StreamQuote, realtime: { turnover_rate: number | null; fetched_at: string }): void {
+    let symbol: StockSymbol;
+    try {
+      symbol = parseStockSymbol(key);
+    } catch {
+      return;
+    }
+    const { symbol: _s, market: _m, time, ...fields } = quote;
+    this.#quotes.prime(symbol, { ...fields, ...realtime, quote_time: time ? new Date(time).toISOString() : null });
   }
 
   /** Run a relay step after the poller's earlier ones; a failure is reported, never thrown. */
@@ -638,7 +652,11 @@ export class QuoteHub {
     if (wanted.length === 0) return [];
     poller.polls++;
     const callsBefore = poller.calls;
-    const quotes: { key: string; quote: StreamQuote | null }[] = [];
+    const quotes: {
+      key: string;
+      quote: StreamQuote | null;
+      realtime?: { turnover_rate: number | null; fetched_at: string };
+    }[] = [];
     if (poller.market === "CRYPTO") {
       const byExchange = new Map<CryptoExchangeId, CryptoPair[]>();
       for (const s of wanted)
@@ -703,13 +721,14 @@ export class QuoteHub {
             amount: result.amount,
             time: result.quote_time ? withOffset(new Date(result.quote_time), tz) : null,
           },
+          realtime: { turnover_rate: result.turnover_rate, fetched_at: result.fetched_at },
         });
       });
       if (failure) throw failure;
     }
     poller.lastCalls = poller.calls - callsBefore;
     const polled: RelayedEvent[] = [];
-    for (const { key, quote } of quotes) {
+    for (const { key, quote, realtime } of quotes) {
       if (quote === null) {
         poller.unknown.add(key);
         this.#fanOut(key, this.#unknownEvent(key));
@@ -717,7 +736,7 @@ export class QuoteHub {
         continue;
       }
       this.#accept(key, quote);
-      polled.push({ kind: "quote", key, quote });
+      polled.push(realtime ? { kind: "quote", key, quote, realtime } : { kind: "quote", key, quote });
     }
     return polled;
   }

@@ -9,7 +9,13 @@ import type { StreamMarket, StreamQuote, StreamStatus } from "./hub.ts";
 
 /** One polled fact sent between replicas: a quote of a symbol key, a key upstream does not know, a market's state. */
 export type RelayedEvent =
-  | { kind: "quote"; key: string; quote: StreamQuote }
+  | {
+      kind: "quote";
+      key: string;
+      quote: StreamQuote;
+      /** Stocks: what else the realtime endpoints serve, so the receiving replica's quote cache holds it too. */
+      realtime?: { turnover_rate: number | null; fetched_at: string };
+    }
   | { kind: "unknown"; key: string }
   | { kind: "status"; status: StreamStatus };
 
