@@ -649,7 +649,11 @@ export class QuoteHub {
   /** Poll `symbols` (those upstream knows), fan out what changed, and return every polled quote and unknown key. */
   async #poll(poller: Poller, symbols: StreamSymbol[]): Promise<RelayedEvent[]> {
     const wanted = symbols.filter((s) => !poller.unknown.has(s.key));
-    if (wanted.length === 0) return [];
+    // Keys known to be unknown are not asked again, but reported again: another replica's new subscriber learns it.
+    const known: RelayedEvent[] = symbols.flatMap((s) =>
+      poller.unknown.has(s.key) ? [{ kind: "unknown", key: s.key }] : [],
+    );
+    if (wanted.length === 0) return known;
     poller.polls++;
     const callsBefore = poller.calls;
     const quotes: {
@@ -727,7 +731,7 @@ export class QuoteHub {
       if (failure) throw failure;
     }
     poller.lastCalls = poller.calls - callsBefore;
-    const polled: RelayedEvent[] = [];
+    const polled: RelayedEvent[] = known;
     for (const { key, quote, realtime } of quotes) {
       if (quote === null) {
         poller.unknown.add(key);
