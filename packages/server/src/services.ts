@@ -3,7 +3,7 @@
  * piece of in-memory state is created here, once per system, and reachable from {@link Services}.
  */
 import { ScreenService } from "@quantdb/core/screen";
-import { QuoteHub } from "@quantdb/core/stream";
+import { QuoteHub, StreamSlots } from "@quantdb/core/stream";
 import {
   CalendarExtensions,
   CalendarHorizon,
@@ -42,7 +42,7 @@ export function createServices(
     sina?: SinaTradeDateOptions;
     quoteUpstream?: QuoteSource;
     realtimeTtlSeconds?: number;
-    stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
+    stream?: { intervalMs?: number | undefined; stallMs?: number | undefined; maxPerClient?: number | undefined };
     /**
      * The upstream policies the clients were given (their `policies` option), for /health and
      * metrics; default: a pass-through registry on `clock`.
@@ -68,7 +68,7 @@ export function createServices(
     clock: options.clock,
   });
   const passThrough = { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 };
-  const services: Omit<Services, "indicators" | "screen" | "stream" | "streamStallMs"> = {
+  const services: Omit<Services, "indicators" | "screen" | "stream" | "streamStallMs" | "streamSlots"> = {
     clock: options.clock,
     database: options.database.driver,
     calendars,
@@ -133,6 +133,7 @@ export function createServices(
       intervalMs: options.stream?.intervalMs,
     }),
     streamStallMs: options.stream?.stallMs ?? 30_000,
+    streamSlots: new StreamSlots(options.stream?.maxPerClient || undefined),
     screen: new ScreenService({
       history: services.history,
       crypto: services.crypto,

@@ -97,8 +97,12 @@ export interface SystemOptions {
   timeoutMs: number;
   /** Seconds a realtime quote is reused while its exchange trades. @default 15 */
   realtimeTtlSeconds?: number;
-  /** Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000). */
-  stream?: { intervalMs?: number | undefined; stallMs?: number | undefined };
+  /**
+   * Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000), open
+   * streams per client (SSE and WebSocket together; default: no limit, as in the embedded mode; the server passes
+   * QUANTDB_STREAM_MAX_PER_CLIENT).
+   */
+  stream?: { intervalMs?: number | undefined; stallMs?: number | undefined; maxPerClient?: number | undefined };
   /**
    * Crypto exchanges served (`QUANTDB_CRYPTO_EXCHANGES`). @default binance, okx, bybit, coinbase and kraken
    */

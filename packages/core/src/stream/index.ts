@@ -1,6 +1,10 @@
 /**
  * Live quotes (`@quantdb/core/stream`): the hub that polls each market once for every subscriber and
- * fans quotes out (`./hub.ts`), and the bounded per-subscriber queue transports drain (`./queue.ts`).
+ * fans quotes out (`./hub.ts`), the bounded per-subscriber queue transports drain (`./queue.ts`), a
+ * message-driven session over the hub for the WebSocket (`./session.ts`) and the open-streams-per-client limit
+ * (`./limits.ts`).
  */
 export * from "./hub.ts";
+export * from "./limits.ts";
 export * from "./queue.ts";
+export * from "./session.ts";
