@@ -1,12 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  acceptsStreamToken,
   bearerToken,
+  checkStreamToken,
   decideAccess,
   generateApiKey,
   hashApiKey,
   isAdminOperation,
+  issueStreamToken,
   requiredAccess,
+  streamTokenKeyId,
   type AccessRequest,
 } from "./auth.ts";
 
@@ -108,5 +112,41 @@ describe("access policy", () => {
     expect(bearerToken(undefined)).toBeNull();
     for (const bad of ["", "Bearer", `Basic ${key}`, "Bearer qdb_short", `Bearer ${key} extra`, `Bearer ${key}x`])
       expect(bearerToken(bad)).toBe("invalid");
+  });
+});
+
+describe("stream tokens", () => {
+  const key = generateApiKey();
+  const issuedAt = new Date("2026-11-20T02:00:00.500Z");
+
+  it("name their key, expire after the TTL, and are signed with the key's hash", () => {
+    const { token, expiresAt } = issueStreamToken({ id: 7, hash: key.hash }, issuedAt, 60);
+    expect(token).toMatch(/^qst_7\.\d+\.[\w-]{43}$/);
+    expect(token).not.toContain(key.key.slice(4));
+    expect(expiresAt.toISOString()).toBe("2026-11-20T02:01:00.000Z");
+    expect(streamTokenKeyId(token)).toBe(7);
+    expect(checkStreamToken(token, key.hash, issuedAt)).toBe("valid");
+    expect(checkStreamToken(token, key.hash, new Date("2026-11-20T02:00:59.999Z"))).toBe("valid");
+    expect(checkStreamToken(token, key.hash, expiresAt)).toBe("expired");
+    expect(checkStreamToken(token, generateApiKey().hash, issuedAt)).toBe("invalid");
+    // the id and expiry are signed: changing either breaks the signature
+    const [, expires, signature] = /^qst_7\.(\d+)\.(.+)$/.exec(token)!;
+    expect(checkStreamToken(`qst_8.${expires}.${signature}`, key.hash, issuedAt)).toBe("invalid");
+    expect(checkStreamToken(`qst_7.${Number(expires) + 3600}.${signature}`, key.hash, issuedAt)).toBe("invalid");
+  });
+
+  it("refuse other shapes, keys included, and ids beyond a serial", () => {
+    for (const text of ["", key.key, "qst_", "qst_1.2.short", `qst_99999999999.1.${"a".repeat(43)}`])
+      expect(streamTokenKeyId(text), text).toBeNull();
+    expect(streamTokenKeyId(`qst_2147483648.1.${"a".repeat(43)}`)).toBeNull();
+    expect(checkStreamToken(key.key, key.hash, issuedAt)).toBe("invalid");
+  });
+
+  it("are accepted on GET of the stream routes only", () => {
+    expect(acceptsStreamToken({ method: "GET", path: "/api/v1/stream/quotes" })).toBe(true);
+    expect(acceptsStreamToken({ method: "get", path: "/API/v1//ws/" })).toBe(true);
+    expect(acceptsStreamToken({ method: "POST", path: "/api/v1/stream/quotes" })).toBe(false);
+    expect(acceptsStreamToken({ method: "GET", path: "/api/v1/stream/tokens" })).toBe(false);
+    expect(acceptsStreamToken({ method: "GET", path: "/api/v1/realtime/stock/600519" })).toBe(false);
   });
 });

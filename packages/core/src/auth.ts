@@ -2,7 +2,7 @@
  * API keys: how they look, how they are hashed, and the store port behind them. A key is
  * `qdb_` followed by 43 base64url characters (32 random bytes); only its SHA-256 hash is kept.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** `read`: data endpoints; `admin`: also cache clear/refresh/force refresh and key management. */
 export type ApiKeyScope = "read" | "admin";
@@ -65,6 +65,11 @@ export interface ApiKeyStore {
   }): Promise<ApiKeyRecord>;
   /** The live (not revoked) key with this hash, or null. */
   findActiveByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /**
+   * The live key with this id and its stored hash (the secret its stream tokens are signed with: see
+   * {@link issueStreamToken}), or null when there is none or it was revoked.
+   */
+  findActiveById(id: number): Promise<{ key: ApiKeyRecord; hash: string } | null>;
   /** Every key, newest first, revoked ones included. */
   list(): Promise<ApiKeyRecord[]>;
   /** Revoke by id or by prefix; returns the revoked record, or null when none matched (or it was already revoked). */
@@ -225,4 +230,78 @@ export function bearerToken(header: string | undefined | null): string | null | 
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   if (!match || !looksLikeApiKey(match[1]!)) return "invalid";
   return match[1]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream tokens: browsers' EventSource cannot send an Authorization header, so under `all` a stream
+// route also takes a short-lived token in its query string, issued for a live key by
+// `POST /api/v1/stream/tokens`. The token names the key and its expiry, signed (HMAC-SHA256) with
+// the key's stored hash: every replica on the database can check it, it is refused once the key is
+// revoked, and the key itself never appears in a URL.
+// ---------------------------------------------------------------------------------------------
+
+/** Seconds a stream token is accepted after it was issued, by default. */
+export const STREAM_TOKEN_TTL_SECONDS = 60;
+
+/** The query parameter a stream token travels in (`?token=qst_…`). */
+export const STREAM_TOKEN_PARAM = "token";
+
+/** `qst_<key id>.<expiry, Unix seconds>.<43 base64url characters of signature>`. */
+const STREAM_TOKEN = /^qst_(\d{1,10})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+
+/** Paths that accept a stream token instead of the key: the live-quote streams, GET only. */
+const STREAM_TOKEN_PATHS = new Set(["/api/v1/stream/quotes", "/api/v1/ws"]);
+
+function streamTokenSignature(keyHash: string, keyId: number, expires: number): string {
+  return createHmac("sha256", Buffer.from(keyHash, "hex"))
+    .update(`quantdb stream token v1\n${keyId}\n${expires}`, "utf8")
+    .digest("base64url");
+}
+
+/** Whether a request may authenticate with a stream token (GET on a live-quote stream route). */
+export function acceptsStreamToken(request: Pick<AccessRequest, "method" | "path">): boolean {
+  return request.method.toUpperCase() === "GET" && STREAM_TOKEN_PATHS.has(normalisePolicyPath(request.path));
+}
+
+/**
+ * A stream token for a live key, good for the stream routes only, until `now + ttlSeconds`.
+ * @param key the key's id and its stored SHA-256 hash (hex, {@link hashApiKey})
+ * @param now the issuing instant
+ * @param ttlSeconds lifetime, seconds (whole, at least 1). @default {@link STREAM_TOKEN_TTL_SECONDS}
+ * @returns the token (`qst_…`, safe in a URL) and the instant it stops being accepted (whole seconds)
+ * @example issueStreamToken({ id: 3, hash: hashApiKey(key) }, new Date()) // { token: "qst_3.1795000060.…", … }
+ */
+export function issueStreamToken(
+  key: { id: number; hash: string },
+  now: Date,
+  ttlSeconds: number = STREAM_TOKEN_TTL_SECONDS,
+): { token: string; expiresAt: Date } {
+  const expires = Math.floor(now.getTime() / 1000) + Math.max(1, Math.floor(ttlSeconds));
+  return {
+    token: `qst_${key.id}.${expires}.${streamTokenSignature(key.hash, key.id, expires)}`,
+    expiresAt: new Date(expires * 1000),
+  };
+}
+
+/** The id of the key a stream token names, or null when the text does not have a stream token's shape. */
+export function streamTokenKeyId(token: string): number | null {
+  const match = STREAM_TOKEN.exec(token);
+  const id = match ? Number(match[1]) : Number.NaN;
+  // Key ids are PostgreSQL `serial`s: a larger number names no key.
+  return id <= 2_147_483_647 ? id : null;
+}
+
+/**
+ * Check a stream token against the hash of the key it names ({@link streamTokenKeyId}, looked up by the caller).
+ * @returns `valid`; `expired` at or after its expiry; `invalid` for a wrong shape or signature
+ */
+export function checkStreamToken(token: string, keyHash: string, now: Date): "valid" | "expired" | "invalid" {
+  const match = STREAM_TOKEN.exec(token);
+  if (!match) return "invalid";
+  const keyId = Number(match[1]);
+  const expires = Number(match[2]);
+  const expected = Buffer.from(streamTokenSignature(keyHash, keyId, expires));
+  const given = Buffer.from(match[3]!);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "invalid";
+  return now.getTime() < expires * 1000 ? "valid" : "expired";
 }

@@ -3,6 +3,7 @@
  * rule lives in @quantdb/core.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { systemClock } from "@quantdb/core/clock";
 import { cors } from "hono/cors";
 import { apiKeyAuth } from "./middleware/auth.ts";
 import { clientIp } from "./middleware/client-ip.ts";
@@ -25,6 +26,8 @@ import { registerCryptoRoutes } from "./routes/crypto/index.ts";
 import { registerGetIndicators } from "./routes/indicators/get.ts";
 import { registerScreen } from "./routes/screen/post.ts";
 import { registerStreamQuotes } from "./routes/stream/quotes.ts";
+import { registerStreamTokens } from "./routes/stream/tokens.ts";
+import { registerStreamWebSocket } from "./routes/stream/ws.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerFinancialRoutes } from "./routes/financial/index.ts";
 import { registerGetHealth } from "./routes/health/get.ts";
@@ -125,7 +128,10 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   app.use("*", requestLimits(http.maxUrlLength ?? 4096, http.maxBodyBytes ?? 65_536));
   // Only what this configuration uses is in the chain: each level costs every request, cache hits included.
   const auth = http.auth ?? "off";
-  if (auth !== "off" || http.rateLimitPerMinute || http.logClientIp) app.use("*", clientIp(http.trustProxy ?? 0));
+  // The stream limit counts callers without a key by their IP.
+  if (auth !== "off" || http.rateLimitPerMinute || http.logClientIp || services.streamSlots.max !== undefined)
+    app.use("*", clientIp(http.trustProxy ?? 0));
+  const streamTokenClock = http.streamTokenClock ?? systemClock;
   if (auth !== "off")
     app.use(
       "*",
@@ -136,6 +142,7 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
         metricsPublic: http.metricsPublic ?? false,
         metrics,
         now: () => services.clock.now(),
+        streamTokenClock,
         failuresPerMinute: http.authFailuresPerMinute ?? false,
       }),
     );
@@ -169,6 +176,8 @@ export function createApp(services: Services, http: HttpOptions = {}): OpenAPIHo
   registerGetIndicators(app);
   registerScreen(app);
   registerStreamQuotes(app);
+  registerStreamTokens(app, { auth, clock: streamTokenClock, ttlSeconds: http.streamTokenTtlSeconds });
+  registerStreamWebSocket(app, { pingIntervalMs: http.webSocketPingMs ?? 15_000 });
   registerListRoutes(app);
   registerCacheManagement(app);
   registerBatchStocks(app);

@@ -37,6 +37,8 @@ export interface Services {
   stream: import("@quantdb/core/stream").QuoteHub;
   /** A stream whose writes have not completed for this long is closed, ms. */
   streamStallMs: number;
+  /** Open streams (SSE and WebSocket) per client, against `QUANTDB_STREAM_MAX_PER_CLIENT`. */
+  streamSlots: import("@quantdb/core/stream").StreamSlots;
   /** Crypto bars, markets and tickers through ccxt, cached (issue 17). */
   crypto: CryptoService;
   /** Stock-list snapshots, company information and the held-asset listing (see list-services.ts). */

@@ -37,6 +37,11 @@ const envSchema = z.object({
   /** A stream whose writes have not completed for this long is closed, ms. */
   QUANTDB_STREAM_STALL_MS: optional(z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
   /**
+   * Open live-quote streams (server-sent-event streams and WebSocket connections together) per client: per API key,
+   * or per client IP without one; 429 TOO_MANY_STREAMS beyond; 0 = no limit.
+   */
+  QUANTDB_STREAM_MAX_PER_CLIENT: optional(z.coerce.number().int().min(0).max(1_000_000).default(100)),
+  /**
    * Base URL of Eastmoney's datacenter host (financial reports: `/securities/api/data/get`,
    * `/securities/api/data/v1/get`).
    */

@@ -14,6 +14,7 @@ import { ccxtUrlsFromEnv, type Env } from "./env.ts";
 import { httpOptionsFromEnv } from "./middleware/options.ts";
 import type { Logger } from "./observability/logger.ts";
 import { trackRequests } from "./shutdown.ts";
+import { closeWebSockets, createWebSocketServer } from "./websocket.ts";
 import { createSystem, upstreamPolicyFromEnv, upstreamUrlsFromEnv, type UpstreamUrls } from "./system.ts";
 
 /** A start-up step that failed (the database, the services); `message` is one line naming it and why. */
@@ -55,6 +56,10 @@ export async function startServer(
   options: { logger: Logger; upstream?: UpstreamOverride },
 ): Promise<RunningServer> {
   const { logger, upstream } = options;
+  // Live quotes over WebSocket (GET /api/v1/ws) are served here only; the embedded mode has SSE alone.
+  const webSockets = await createWebSocketServer().catch((error: unknown) => {
+    throw new StartupError(`loading the WebSocket server (ws) failed: ${firstLine(error)}`, { cause: error });
+  });
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.QUANTDB_DATA_DIR, owner: "server" }).catch(
     (error: unknown) => {
       if (error instanceof DataDirectoryInUseError) throw error;
@@ -87,6 +92,7 @@ export async function startServer(
       intervalMs: env.QUANTDB_STREAM_INTERVAL_MS,
       stallMs: env.QUANTDB_STREAM_STALL_MS,
       onRelayError: (message) => logger.warn(message),
+      maxPerClient: env.QUANTDB_STREAM_MAX_PER_CLIENT,
     },
     onSkippedExtension: (message) => logger.warn(message),
     upstreamPolicy: upstreamPolicyFromEnv(env),
@@ -108,7 +114,12 @@ export async function startServer(
   let url = "";
   const server = await new Promise<Server>((resolve) => {
     const listening = serve(
-      { fetch: system.app.fetch, port: env.PORT, ...(env.HOST ? { hostname: env.HOST } : {}) },
+      {
+        fetch: system.app.fetch,
+        port: env.PORT,
+        ...(env.HOST ? { hostname: env.HOST } : {}),
+        websocket: { server: webSockets },
+      },
       (info) => {
         url = `http://${isIPv6(host) ? `[${host}]` : host}:${info.port}`;
         if (localAdminToken) database.dataDirLock?.announce({ url, adminToken: localAdminToken });
@@ -133,9 +144,13 @@ export async function startServer(
         `${signal}: shutting down; no new connections, waiting up to ${env.QUANTDB_SHUTDOWN_GRACE_MS} ms ` +
           `for ${requests.inFlight} request(s) in flight`,
       );
-      // Live-quote streams never finish on their own: end them first so the drain does not wait out its grace.
+      // Live-quote streams never finish on their own: end them first so the drain does not wait out its grace
+      // (the hub's end closes SSE responses and WebSockets; WebSockets without a subscription are closed here).
       void system.services.stream.close();
+      const sockets = closeWebSockets(webSockets, env.QUANTDB_SHUTDOWN_GRACE_MS);
       const outcome = await requests.drain(env.QUANTDB_SHUTDOWN_GRACE_MS);
+      const terminated = await sockets;
+      if (terminated > 0) logger.warn(`${terminated} WebSocket connection(s) did not close in time and were cut`);
       if (!outcome.drained) logger.warn(`grace period over: ${outcome.abandoned} request(s) still in flight were cut`);
       let clean = outcome.drained;
       for (const [name, close] of [

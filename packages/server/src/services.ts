@@ -3,7 +3,7 @@
  * piece of in-memory state is created here, once per system, and reachable from {@link Services}.
  */
 import { ScreenService } from "@quantdb/core/screen";
-import { type QuoteRelay, QuoteHub } from "@quantdb/core/stream";
+import { type QuoteRelay, QuoteHub, StreamSlots } from "@quantdb/core/stream";
 import {
   CalendarExtensions,
   CalendarHorizon,
@@ -45,6 +45,7 @@ export function createServices(
     stream?: {
       intervalMs?: number | undefined;
       stallMs?: number | undefined;
+      maxPerClient?: number | undefined;
       relay?: QuoteRelay | undefined;
       onRelayError?: ((error: unknown) => void) | undefined;
     };
@@ -73,7 +74,7 @@ export function createServices(
     clock: options.clock,
   });
   const passThrough = { concurrency: 64, ratePerSecond: 0, retries: 0, breakerThreshold: 0 };
-  const services: Omit<Services, "indicators" | "screen" | "stream" | "streamStallMs"> = {
+  const services: Omit<Services, "indicators" | "screen" | "stream" | "streamStallMs" | "streamSlots"> = {
     clock: options.clock,
     database: options.database.driver,
     calendars,
@@ -141,6 +142,7 @@ export function createServices(
       onRelayError: options.stream?.onRelayError,
     }),
     streamStallMs: options.stream?.stallMs ?? 30_000,
+    streamSlots: new StreamSlots(options.stream?.maxPerClient || undefined),
     screen: new ScreenService({
       history: services.history,
       crypto: services.crypto,

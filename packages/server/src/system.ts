@@ -99,12 +99,15 @@ export interface SystemOptions {
   /** Seconds a realtime quote is reused while its exchange trades. @default 15 */
   realtimeTtlSeconds?: number;
   /**
-   * Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000),
-   * and where failures of the replicas' shared polling are reported (with a coordination URL).
+   * Live quotes: poll interval (ms, every market; default 3000 CN/HK, 2000 crypto), stall limit (ms, 30000), open
+   * streams per client (SSE and WebSocket together; default: no limit, as in the embedded mode; the server passes
+   * QUANTDB_STREAM_MAX_PER_CLIENT), and where failures of the replicas' shared polling are reported (with a
+   * coordination URL).
    */
   stream?: {
     intervalMs?: number | undefined;
     stallMs?: number | undefined;
+    maxPerClient?: number | undefined;
     onRelayError?: ((message: string) => void) | undefined;
   };
   /**
@@ -181,6 +184,7 @@ export async function createSystem(options: SystemOptions): Promise<{
     stream: {
       intervalMs: options.stream?.intervalMs,
       stallMs: options.stream?.stallMs,
+      maxPerClient: options.stream?.maxPerClient,
       relay,
       onRelayError: (error: unknown) =>
         onRelayError?.(

@@ -12,6 +12,7 @@ import { openTestDatabase, type TestDriver } from "@quantdb/db/testing";
 import { startReplay, type ReplayServer } from "@quantdb/replay";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createSystem, replayUrls, type SystemOptions, type UpstreamUrls } from "../src/system.ts";
+import { closeWebSockets, createWebSocketServer } from "../src/websocket.ts";
 
 /** Friday 2026-11-20, 20:00 in Shanghai and Hong Kong: every session up to today is final. */
 export const AFTER_CLOSE = "2026-11-20T12:00:00Z";
@@ -68,7 +69,8 @@ export interface ServedApi {
 }
 
 /**
- * The system on `database` with the same wiring as the server entry, every upstream pointed at `replay` (`urls`
+ * The system on `database` with the same wiring as the server entry (WebSocket upgrades included), every upstream
+ * pointed at `replay` (`urls`
  * overrides single ones) and no stock-list page delay, served on an ephemeral loopback port. The clock defaults to
  * {@link AFTER_CLOSE}, the per-call upstream timeout to 3 s; other {@link SystemOptions} pass through.
  */
@@ -85,8 +87,11 @@ export async function serveSystem(
     ...rest,
     urls: { ...replayUrls(replay), ...urls },
   });
+  const webSockets = await createWebSocketServer();
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", websocket: { server: webSockets } }, () =>
+      resolve(s),
+    );
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -96,6 +101,7 @@ export async function serveSystem(
     async stop() {
       // Live-quote streams end only when the hub does (as the server entry does before draining).
       await services.stream.close();
+      await closeWebSockets(webSockets, 1000);
       await new Promise((resolve) => server.close(resolve));
       await close(); // calendar subscription, coordination
     },

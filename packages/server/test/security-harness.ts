@@ -13,15 +13,18 @@ import { ManualClock } from "@quantdb/core/clock";
 import { createApiKeyStore } from "@quantdb/db";
 import type { TestDriver } from "@quantdb/db/testing";
 import { afterEach } from "vitest";
-import type { AppEnv } from "../src/context.ts";
+import type { AppEnv, Services } from "../src/context.ts";
 import type { HttpOptions } from "../src/middleware/options.ts";
 import { createLogger } from "../src/observability/logger.ts";
-import { createSystem, replayUrls } from "../src/system.ts";
+import { createSystem, replayUrls, type SystemOptions } from "../src/system.ts";
+import { closeWebSockets, createWebSocketServer } from "../src/websocket.ts";
 import { AFTER_CLOSE, fetchParsed, systemSuite, type TestSystem } from "./harness.ts";
 
 export interface GuardedApi {
   url: string;
   app: OpenAPIHono<AppEnv>;
+  /** The system's services (tests read counters such as the quote hub's). */
+  services: Services;
   clock: ManualClock;
   /** JSON log lines the app wrote (when `captureLog` was asked for). */
   logLines: Array<Record<string, unknown>>;
@@ -33,7 +36,7 @@ export interface GuardedApi {
 export async function startGuardedApi(
   system: TestSystem,
   http: HttpOptions,
-  options: { captureLog?: boolean; clock?: ManualClock } = {},
+  options: { captureLog?: boolean; clock?: ManualClock; stream?: SystemOptions["stream"] } = {},
 ): Promise<GuardedApi> {
   const clock = options.clock ?? new ManualClock(AFTER_CLOSE);
   const logLines: Array<Record<string, unknown>> = [];
@@ -48,25 +51,37 @@ export async function startGuardedApi(
         }),
       )
     : undefined;
-  const { app, close: closeSystem } = await createSystem({
+  const {
+    app,
+    services,
+    close: closeSystem,
+  } = await createSystem({
     database: system.database,
     clock,
     urls: replayUrls(system.replay),
     timeoutMs: 1500,
     listPageDelayMs: 0,
     http: { processMetrics: false, ...(logger ? { logger } : {}), ...http },
+    ...(options.stream ? { stream: options.stream } : {}),
   });
+  const webSockets = await createWebSocketServer();
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", websocket: { server: webSockets } }, () =>
+      resolve(s),
+    );
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     app,
+    services,
     clock,
     logLines,
     get: (path, init) => fetchParsed(url + path, init),
     close: async () => {
+      // As the server shuts down: live-quote streams end first, so closing the listener does not wait for them.
+      services.stream.close();
+      await closeWebSockets(webSockets, 1000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeSystem();
     },
@@ -122,7 +137,10 @@ export function guardedSuite(
 ): {
   /** The suite's system (see {@link systemSuite}). */
   readonly system: TestSystem;
-  start(http: HttpOptions, options?: { captureLog?: boolean; clock?: ManualClock }): Promise<GuardedApi>;
+  start(
+    http: HttpOptions,
+    options?: { captureLog?: boolean; clock?: ManualClock; stream?: SystemOptions["stream"] },
+  ): Promise<GuardedApi>;
 } {
   const system = systemSuite(driver);
   const apis: GuardedApi[] = [];

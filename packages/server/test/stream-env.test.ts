@@ -14,4 +14,11 @@ describe("QUANTDB_STREAM_* settings", () => {
     });
     expect(() => loadEnv({ QUANTDB_STREAM_INTERVAL_MS: "50" })).toThrow(/QUANTDB_STREAM_INTERVAL_MS: Too small/);
   });
+
+  it("limit open streams to 100 per client by default; 0 lifts the limit; a negative count is refused", () => {
+    expect(loadEnv({}).QUANTDB_STREAM_MAX_PER_CLIENT).toBe(100);
+    expect(loadEnv({ QUANTDB_STREAM_MAX_PER_CLIENT: "" }).QUANTDB_STREAM_MAX_PER_CLIENT).toBe(100);
+    expect(loadEnv({ QUANTDB_STREAM_MAX_PER_CLIENT: "0" }).QUANTDB_STREAM_MAX_PER_CLIENT).toBe(0);
+    expect(() => loadEnv({ QUANTDB_STREAM_MAX_PER_CLIENT: "-1" })).toThrow(/QUANTDB_STREAM_MAX_PER_CLIENT/);
+  });
 });

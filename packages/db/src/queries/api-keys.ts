@@ -32,6 +32,16 @@ export function createApiKeyStore(db: Database): ApiKeyStore {
         .limit(1);
       return row ?? null;
     },
+    async findActiveById(id): Promise<{ key: ApiKeyRecord; hash: string } | null> {
+      const [row] = await db
+        .select({ ...columns, hash: apiKeys.hash })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .limit(1);
+      if (!row) return null;
+      const { hash, ...key } = row;
+      return { key, hash };
+    },
     list: () => db.select(columns).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)),
     async revoke(idOrPrefix, at): Promise<ApiKeyRecord | null> {
       const match =

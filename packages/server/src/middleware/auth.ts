@@ -1,16 +1,23 @@
 /**
- * API-key check: `Authorization: Bearer <key>`, looked up by SHA-256 hash. Which operation needs
- * which scope is decided in `@quantdb/core/auth` (`requiredAccess`, `decideAccess`); this only
- * reads the request and answers 401 `UNAUTHORIZED` (with `WWW-Authenticate: Bearer`) or 403
- * `FORBIDDEN` in the error envelope, and 429 `RATE_LIMITED` to a client IP past its failed
- * authentications per minute ({@link AuthOptions.failuresPerMinute}).
+ * API-key check: `Authorization: Bearer <key>`, looked up by SHA-256 hash; on the live-quote stream
+ * routes, without that header, a stream token in `?token=` (`@quantdb/core/auth`: `acceptsStreamToken`,
+ * `checkStreamToken`) stands for the key it was issued for. Which operation needs which scope is decided
+ * in `@quantdb/core/auth` (`requiredAccess`, `decideAccess`); this only reads the request and answers 401
+ * `UNAUTHORIZED` (with `WWW-Authenticate: Bearer`) or 403 `FORBIDDEN` in the error envelope, and 429
+ * `RATE_LIMITED` to a client IP past its failed authentications per minute
+ * ({@link AuthOptions.failuresPerMinute}).
  */
 import {
+  acceptsStreamToken,
   bearerToken,
+  checkStreamToken,
   decideAccess,
   hashApiKey,
+  looksLikeApiKey,
   normalisePolicyPath,
   requiredAccess,
+  STREAM_TOKEN_PARAM,
+  streamTokenKeyId,
   type AccessRequest,
   type ApiKeyRecord,
   type ApiKeyStore,
@@ -20,6 +27,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
+import type { Clock } from "@quantdb/core/clock";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { errorResponse } from "../errors.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -54,6 +62,8 @@ export interface AuthOptions {
   metrics: AppMetrics | undefined;
   /** Time source for `last_used_at`. */
   now: () => Date;
+  /** What stream tokens' expiry is checked against. */
+  streamTokenClock: Clock;
   /**
    * Failed authentications (an unknown, revoked or malformed key) allowed per client IP per
    * minute; past them, requests from that IP that carry a key get 429 `RATE_LIMITED` with
@@ -121,12 +131,44 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
     store!.touch(key.id, at).catch(() => {});
   };
 
+  /** The key a stream token stands for, or why it is refused (a message for the 401). */
+  const keyOfStreamToken = async (text: string, c: Context): Promise<ApiKeyRecord | { refused: string }> => {
+    if (looksLikeApiKey(text))
+      return {
+        refused:
+          "API keys never go in URLs: send the key as 'Authorization: Bearer <key>', or a stream token from " +
+          "POST /api/v1/stream/tokens as ?token=.",
+      };
+    const id = streamTokenKeyId(text);
+    const found =
+      id === null
+        ? null
+        : id === LOCAL_ADMIN_KEY_ID
+          ? options.localAdminToken && fromThisMachine(c)
+            ? { key: localAdminRecord(options.localAdminToken), hash: hashApiKey(options.localAdminToken) }
+            : null
+          : await store!.findActiveById(id);
+    const outcome = found ? checkStreamToken(text, found.hash, options.streamTokenClock.now()) : "invalid";
+    if (found && outcome === "valid") return found.key;
+    return {
+      refused:
+        outcome === "expired"
+          ? "The stream token has expired: ask POST /api/v1/stream/tokens for a new one."
+          : "The stream token is not valid (malformed, or its key is unknown or revoked).",
+    };
+  };
+
   return async (c, next) => {
     c.set("apiKey", undefined);
     if (mode === "off") return next();
     const token = bearerToken(c.req.header("authorization"));
+    // Without a key header, the stream routes take a stream token from the query (EventSource sends no headers).
+    const streamToken =
+      token === null && acceptsStreamToken({ method: c.req.method, path: c.req.path })
+        ? c.req.query(STREAM_TOKEN_PARAM)
+        : undefined;
     const caller = `ip:${c.get("clientIp") ?? "local"}`;
-    if (failures && token !== null) {
+    if (failures && (token !== null || streamToken !== undefined)) {
       const spent = await failures.get(caller);
       if (spent !== null && spent.consumedPoints >= failuresPerMinute) {
         const retryAfter = Math.max(1, Math.ceil(spent.msBeforeNext / 1000));
@@ -145,12 +187,21 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
         );
       }
     }
+    const fromToken = streamToken === undefined ? undefined : await keyOfStreamToken(streamToken, c);
+    if (fromToken !== undefined && "refused" in fromToken) {
+      if (failures) await failures.penalty(caller, 1);
+      metrics?.authRejected("UNAUTHORIZED");
+      c.header("WWW-Authenticate", 'Bearer realm="quantdb", error="invalid_token"');
+      return errorResponse(c, "UNAUTHORIZED", fromToken.refused, 401);
+    }
     const key: ApiKeyRecord | null | "invalid" =
-      token === null || token === "invalid"
-        ? token
-        : isLocalAdmin(token, c)
-          ? localAdminRecord(token)
-          : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
+      fromToken !== undefined
+        ? fromToken
+        : token === null || token === "invalid"
+          ? token
+          : isLocalAdmin(token, c)
+            ? localAdminRecord(token)
+            : ((await store!.findActiveByHash(hashApiKey(token))) ?? "invalid");
     if (key === "invalid" && failures) await failures.penalty(caller, 1);
     // A key that was sent must be valid, whatever the endpoint needs: a revoked key is told so.
     const needed = key === "invalid" ? "read" : requiredAccess(await accessRequestOf(c), mode, { metricsPublic });
@@ -162,7 +213,12 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler {
           "WWW-Authenticate",
           key === "invalid" ? 'Bearer realm="quantdb", error="invalid_token"' : 'Bearer realm="quantdb"',
         );
-        return errorResponse(c, "UNAUTHORIZED", decision.message, 401);
+        const message =
+          key === null && acceptsStreamToken({ method: c.req.method, path: c.req.path })
+            ? `${decision.message} A browser's EventSource, which cannot send headers, may pass a stream token ` +
+              "from POST /api/v1/stream/tokens as ?token= instead."
+            : decision.message;
+        return errorResponse(c, "UNAUTHORIZED", message, 401);
       }
       return errorResponse(c, "FORBIDDEN", decision.message, 403, { required_scope: "admin" });
     }

@@ -46,6 +46,21 @@ export interface HttpOptions {
   logClientIp?: boolean;
   /** Trusted proxy hops in front of the API (0 = ignore X-Forwarded-For). @default 0 */
   trustProxy?: number;
+  /**
+   * Seconds a stream token from `POST /api/v1/stream/tokens` is accepted (the `?token=` of the stream routes, for
+   * browsers' EventSource, which cannot send a key header). @default 60
+   */
+  streamTokenTtlSeconds?: number;
+  /**
+   * What stream tokens are issued and checked with (tests). @default the system clock, so a frozen QUANTDB_NOW never
+   * keeps a token valid
+   */
+  streamTokenClock?: Clock;
+  /**
+   * Interval of the WebSocket keep-alive pings (`GET /api/v1/ws`), ms; a connection that did not answer the previous
+   * ping is terminated. @default 15000
+   */
+  webSocketPingMs?: number;
   /** Serve GET /metrics. @default true */
   metrics?: boolean;
   /** Keep /metrics open under auth "all". @default false */

@@ -11,12 +11,17 @@
  * A comment line at least every 15 s keeps proxies from closing the connection. At most 200 symbols; a
  * malformed one is a 400 before the stream starts. A subscriber that reads slowly skips intermediate quotes
  * (only the latest per symbol waits for it); one whose writes stall longer than `QUANTDB_STREAM_STALL_MS` is
- * disconnected.
+ * disconnected. A client (API key, else IP) holding `QUANTDB_STREAM_MAX_PER_CLIENT` streams (these and
+ * WebSocket connections together) gets 429 `TOO_MANY_STREAMS` before the stream starts. Under
+ * `QUANTDB_AUTH=all` the key comes in the `Authorization` header or as a stream token in `?token=` (from
+ * `POST /api/v1/stream/tokens`, for EventSource). This is the transport of the embedded mode and of the
+ * dashboard's `/qdb` proxy; the server alone also speaks WebSocket (`GET /api/v1/ws`, ./ws.ts).
  */
 import { parseStreamSymbols, LatestQueue, type StreamEvent } from "@quantdb/core/stream";
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../context.ts";
+import { takeStreamSlot } from "./slots.ts";
 
 /** Keep-alive comment interval, ms. */
 const KEEP_ALIVE_MS = 15_000;
@@ -31,8 +36,20 @@ export function registerStreamQuotes(app: Hono<AppEnv>): void {
     const { stream: hub, streamStallMs } = c.get("services");
     // Validated before the stream starts: a bad list is a plain 400 (the error handler's JSON).
     const symbols = parseStreamSymbols(c.req.query("symbols") ?? "", hub.exchanges);
+    const release = takeStreamSlot(c);
     const queue = new LatestQueue();
-    const { snapshot, unsubscribe } = hub.subscribe(symbols, queue);
+    let subscription: ReturnType<typeof hub.subscribe>;
+    try {
+      subscription = hub.subscribe(symbols, queue);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { snapshot } = subscription;
+    const unsubscribe = () => {
+      subscription.unsubscribe();
+      release();
+    };
     c.header("Cache-Control", "no-store");
     c.header("X-Accel-Buffering", "no");
     return streamSSE(
