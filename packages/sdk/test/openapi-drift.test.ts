@@ -26,6 +26,7 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   batchStockHistory: "batchHistory",
   getRealtimeQuote: "getQuote",
   getRealtimeQuotes: "getQuotes",
+  streamQuotes: "streamQuotes",
   getStockList: "getStockList",
   getCompanyInfo: "getCompanyInfo",
   listAssets: "listAssets",

@@ -13,10 +13,11 @@
  * (only the latest per symbol waits for it); one whose writes stall longer than `QUANTDB_STREAM_STALL_MS` is
  * disconnected.
  */
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { parseStreamSymbols, LatestQueue, type StreamEvent } from "@quantdb/core/stream";
-import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../context.ts";
+import { streamQuotesRoute } from "./quotes-schema.ts";
 
 /** Keep-alive comment interval, ms. */
 const KEEP_ALIVE_MS = 15_000;
@@ -25,8 +26,9 @@ function write(stream: { writeSSE(m: { data: string; event?: string; id?: string
   return stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) });
 }
 
-/** Register `GET /api/v1/stream/quotes`. */
-export function registerStreamQuotes(app: Hono<AppEnv>): void {
+/** Register `GET /api/v1/stream/quotes` (documented through the registry: the handler writes the events itself). */
+export function registerStreamQuotes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(streamQuotesRoute);
   app.get("/api/v1/stream/quotes", (c) => {
     const { stream: hub, streamStallMs } = c.get("services");
     // Validated before the stream starts: a bad list is a plain 400 (the error handler's JSON).
