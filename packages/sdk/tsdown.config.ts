@@ -1,7 +1,7 @@
 import { defineConfig } from "tsdown";
 
-// The remote client only: `fetch`, p-retry and p-limit at run time, nothing from QuantDB's server
-// side (the embedded mode is the separate package @quantdb/embedded). ESM only: the SDK requires
+// The remote client only: `fetch`, p-retry, p-limit and eventsource-parser at run time, nothing from
+// QuantDB's server side (the embedded mode is the separate package @quantdb/embedded). ESM only: the SDK requires
 // Node >= 20.19, where require() of ES modules works.
 export default defineConfig({
   entry: ["src/index.ts"],

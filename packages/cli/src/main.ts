@@ -9,6 +9,7 @@ import { registerKeys } from "./commands/keys.ts";
 import { registerScreen } from "./commands/screen.ts";
 import { registerServer } from "./commands/server.ts";
 import { registerStatus } from "./commands/status.ts";
+import { registerWatch } from "./commands/watch.ts";
 import { CliError, processOutput, type Output } from "./output.ts";
 
 /** The program with every command registered. */
@@ -29,6 +30,7 @@ export function createProgram(out: Output = processOutput): Command {
   registerExport(program, out);
   registerStatus(program, out);
   registerScreen(program, out);
+  registerWatch(program, out);
   return program;
 }
 

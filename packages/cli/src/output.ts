@@ -38,7 +38,7 @@ const WIDE = new RegExp(
 );
 
 /** Terminal columns `text` takes (a stock name such as 贵州茅台 takes 8). */
-function displayWidth(text: string): number {
+export function displayWidth(text: string): number {
   return text.length + (text.match(WIDE)?.length ?? 0);
 }
 

@@ -112,8 +112,16 @@ export async function openSystem(env: Env = loadEnv(), as: OpenAs = { owner: "qu
   return systemOn(env, await openConfiguredDatabase(env, as));
 }
 
-/** Wire the services over an open database (closed with the system, or here on failure). */
-export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliSystem> {
+/**
+ * Wire the services over an open database (closed with the system, or here on failure).
+ * @param options - `movingQuotes`: in replay mode, quotes that move (recorded bars replayed in a loop), as
+ * `quantdb serve` has them, for live quotes.
+ */
+export async function systemOn(
+  env: Env,
+  database: DatabaseHandle,
+  options: { movingQuotes?: boolean } = {},
+): Promise<CliSystem> {
   // the API's wiring is loaded only by commands that need it (keys and status start faster)
   const { createSystem, replayUrls, upstreamPolicyFromEnv, upstreamUrlsFromEnv } = await import(
     "@quantdb/server"
@@ -127,7 +135,7 @@ export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliS
   try {
     if (env.QUANTDB_UPSTREAM === "replay") {
       const { startReplay } = await loadReplay();
-      const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT });
+      const replay = await startReplay({ port: env.QUANTDB_REPLAY_PORT, movingQuotes: options.movingQuotes ?? false });
       const replayed = replayUrls(replay);
       // QUANTDB_CCXT_<EXCHANGE>_URL wins over the replay's stand-in, as for the server (serve.ts).
       urls = { ...replayed, ccxt: { ...replayed.ccxt, ...urls.ccxt } };
@@ -144,6 +152,7 @@ export async function systemOn(env: Env, database: DatabaseHandle): Promise<CliS
       cryptoExchanges: env.QUANTDB_CRYPTO_EXCHANGES ?? (env.QUANTDB_UPSTREAM === "replay" ? ["binance"] : undefined),
       timeoutMs: env.QUANTDB_UPSTREAM_TIMEOUT_MS,
       realtimeTtlSeconds: env.QUANTDB_REALTIME_TTL_SECONDS,
+      stream: { intervalMs: env.QUANTDB_STREAM_INTERVAL_MS, stallMs: env.QUANTDB_STREAM_STALL_MS },
       onSkippedExtension: (message) => console.warn(`[quantdb] ${message}`),
       // the same upstream politeness as the server (rate budget shared with it on PostgreSQL)
       upstreamPolicy: upstreamPolicyFromEnv(env),

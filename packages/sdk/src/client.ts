@@ -1,13 +1,15 @@
 /**
  * The remote client: `createClient` returns a {@link QuantDbClient} with one typed method per API
  * operation, plus the conveniences `getHistory({ days })` and `getMany`. Runs anywhere `fetch`
- * does (Node 20+, Bun, Deno, browsers); nothing else is used at run time besides p-retry and p-limit.
+ * does (Node 20+, Bun, Deno, browsers); nothing else is used at run time besides p-retry, p-limit and
+ * eventsource-parser.
  */
 import pLimit from "p-limit";
 import { cryptoPathParams, cryptoSymbolText, isCryptoSymbol, type CryptoSymbol } from "./crypto.ts";
 import { QuantDbApiError } from "./errors.ts";
 import type { CryptoExchange } from "./markets.generated.ts";
 import { createTransport, type Call, type FetchLike } from "./http.ts";
+import { streamQuoteEvents } from "./stream.ts";
 import {
   addDays,
   CALENDARS_START,
@@ -53,6 +55,7 @@ import type {
   ListMarket,
   Period,
   QuoteAnswer,
+  QuoteStreamEvent,
   QuoteBatch,
   StockHistory,
   StockList,
@@ -258,6 +261,28 @@ export interface StockListOptions extends RequestOptions {
   offset?: number | undefined;
 }
 
+/** Options of `streamQuotes`. */
+export interface StreamQuotesOptions extends RequestOptions {
+  /**
+   * Delay in ms before reconnecting, given the number of consecutive failed connections (1, 2, …; a
+   * connection that delivered an event resets it).
+   * @default 500 ms doubling per attempt, capped at 30 s, half of it random (`reconnectDelay`)
+   * @example { retryDelay: () => 0 } // tests: reconnect at once
+   */
+  retryDelay?: ((attempt: number) => number) | undefined;
+  /**
+   * Called before each reconnect wait with the failure that caused it (`NETWORK_ERROR` for a dropped or
+   * ended connection, `TIMEOUT`, or a 5xx answer's error).
+   */
+  onReconnect?: ((info: { attempt: number; delayMs: number; error: QuantDbApiError }) => void) | undefined;
+  /**
+   * A connection that sends nothing for this long (the server sends a comment at least every 15 s) is
+   * dropped and reopened, ms.
+   * @default 45000
+   */
+  idleTimeoutMs?: number | undefined;
+}
+
 /** Options of `listJobRuns`. */
 export interface JobRunsOptions extends RequestOptions {
   /** Most recent runs to return, 1..500. @default 50 */
@@ -391,6 +416,32 @@ export interface QuantDbClient {
    * @example const { data } = await client.getQuotes(["600519", "0700.HK"]);
    */
   getQuotes(symbols: readonly string[], options?: RequestOptions): Promise<QuoteBatch>;
+  /**
+   * Live quotes (`GET /api/v1/stream/quotes`, server-sent events over `fetch` streaming): on each
+   * connection a `status` event per subscribed market and the latest held `quote` of every symbol, then a
+   * `quote` whenever a symbol's price, volume or amount changes, `status` when a market opens, breaks,
+   * closes or degrades, and an `error` event (`UNKNOWN_SYMBOL`) per symbol upstream does not know. The
+   * iteration goes on until `signal` aborts or the loop breaks (it then returns, closing the connection).
+   * A dropped or ended connection, a network error or a 5xx answer is retried after a back-off
+   * (`retryDelay`) with `Last-Event-ID`; the server sends the snapshot again. The API key, if any, goes in
+   * the `Authorization` header. `timeoutMs` limits each connection's wait for its answer's headers.
+   * @param symbols - 1 to 200 stock symbols (any accepted form) and crypto pairs (`"binance:BTC/USDT"` or
+   * `{ exchange, pair }`), mixed as you like.
+   * @param options - `signal` to stop; `retryDelay`, `onReconnect`, `idleTimeoutMs`.
+   * @returns the events: {@link QuoteEvent} (prices in CNY/HKD or the pair's quote currency, `pct_change` in
+   * percent, `volume` in shares or the pair's base currency, `time` ISO 8601 with offset), {@link StatusEvent},
+   * {@link UnknownSymbolEvent}.
+   * @throws {QuantDbApiError} from the iteration: `INVALID_SYMBOL` or `VALIDATION_ERROR` (400: a malformed
+   * symbol, none, or more than 200), `UNAUTHORIZED` (401), `RATE_LIMITED` (429) or any other 4xx answer;
+   * `INVALID_RESPONSE` for an answer that is not an event stream. Never for network errors (retried).
+   * @example
+   * const { signal } = new AbortController();
+   * for await (const e of client.streamQuotes(["600519", "00700", "binance:BTC/USDT"], { signal })) {
+   *   if (e.event === "quote") console.log(e.data.symbol, e.data.price, e.data.pct_change, e.data.time);
+   *   else if (e.event === "status") console.log(e.data.market, e.data.state, e.data.next_open);
+   * }
+   */
+  streamQuotes(symbols: readonly CryptoSymbol[], options?: StreamQuotesOptions): AsyncIterable<QuoteStreamEvent>;
   /**
    * Every stock of a market (`GET /api/v1/stocks/list`) from the day's snapshot (one upstream scan
    * per market and exchange-local day; a cold scan takes tens of seconds). `stale: true` when
@@ -764,7 +815,7 @@ function lastBars<T extends StockHistory>(history: T, days: number): T {
 }
 
 /**
- * Create a client of a QuantDB server. Uses only `fetch` (plus p-retry and p-limit), so it runs in
+ * Create a client of a QuantDB server. Uses only `fetch` (plus p-retry, p-limit, eventsource-parser), so it runs in
  * Node 20+, Bun, Deno and browsers (a browser needs the server to allow its origin).
  * @param options - `baseUrl` (required), `apiKey`, `fetch`, `timeoutMs` (per attempt, default 60000 ms), `retries`
  * (default 2).
@@ -948,6 +999,10 @@ export function createClient(options: ClientOptions): QuantDbClient {
 
     getQuotes(symbols, options = {}) {
       return call("post", "/api/v1/realtime/batch", { body: { symbols: [...symbols] }, signal: options.signal });
+    },
+
+    streamQuotes(symbols, options = {}) {
+      return streamQuoteEvents(settings, symbols, options);
     },
 
     getStockList(market, options = {}) {

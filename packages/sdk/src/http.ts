@@ -112,7 +112,7 @@ function snippet(text: string): string {
 }
 
 /** The error of a non-2xx answer: the API's envelope when it is one, else HTTP_ERROR. */
-function errorFromAnswer(what: string, status: number, text: string): QuantDbApiError {
+export function errorFromAnswer(what: string, status: number, text: string): QuantDbApiError {
   try {
     const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const error = parsed?.error;

@@ -42,7 +42,9 @@ export type {
   RequestOptions,
   SessionsRange,
   StockListOptions,
+  StreamQuotesOptions,
 } from "./client.ts";
+export { reconnectDelay } from "./stream.ts";
 export { QuantDbApiError } from "./errors.ts";
 export type { ApiErrorCode, ClientErrorCode, QuantDbApiErrorInit, QuantDbErrorCode } from "./errors.ts";
 /** The response and parameter types, derived from the generated OpenAPI types. */

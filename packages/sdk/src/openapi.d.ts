@@ -712,6 +712,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stream/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live quotes and market status (server-sent events)
+         * @description Live quotes as server-sent events. Each connection first gets a `status` event per subscribed market and the latest held `quote` of every symbol (a snapshot, with or without Last-Event-ID), then a `quote` whenever a symbol's price, volume or amount changes, `status` when a market opens, breaks, closes or degrades, and one `error` per symbol upstream does not know. Nothing is polled while a market is closed. A comment line comes at least every 15 s. Reconnect with Last-Event-ID after a dropped connection (the SDK's streamQuotes does).
+         */
+        get: operations["streamQuotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stream/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A short-lived token for the live-quote streams (for EventSource, which cannot send headers)
+         * @description Issued for the API key this request sends as `Authorization: Bearer <key>` (a read key is enough),
+         *     valid for 60 s, for the stream routes only: `GET /api/v1/stream/quotes?symbols=…&token=…` (server-sent
+         *     events) and `GET /api/v1/ws?token=…` (WebSocket). Under QUANTDB_AUTH=all a stream needs the key header or such a
+         *     token; the key itself never goes in a URL. A token is refused once expired or once its key is revoked.
+         *
+         *     Errors: 401 UNAUTHORIZED without a valid key; 400 VALIDATION_ERROR when the server runs with QUANTDB_AUTH=off (its
+         *     streams need no token).
+         */
+        post: operations["createStreamToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stocks/list": {
         parameters: {
             query?: never;
@@ -1203,7 +1249,7 @@ export interface components {
                  * @example INVALID_SYMBOL
                  * @enum {string}
                  */
-                code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
+                code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                 /**
                  * @description What went wrong, for people
                  * @example Invalid symbol 'ABC': not a recognised stock symbol.
@@ -2589,6 +2635,149 @@ export interface components {
             /** @description Crypto universes: pairs screened (default 50) */
             top?: number;
         };
+        /** @description One server-sent event: `event` and `id` fields, `data` its JSON */
+        StreamEvent: {
+            /** @enum {string} */
+            event: "quote";
+            /**
+             * @description The SSE `id` field: increases over the server's life; send the last one seen as Last-Event-ID
+             * @example 1042
+             */
+            id: string;
+            data: components["schemas"]["StreamQuote"];
+        } | {
+            /** @enum {string} */
+            event: "status";
+            /**
+             * @description The SSE `id` field: increases over the server's life; send the last one seen as Last-Event-ID
+             * @example 1042
+             */
+            id: string;
+            data: components["schemas"]["StreamStatus"];
+        } | {
+            /** @enum {string} */
+            event: "error";
+            /**
+             * @description The SSE `id` field: increases over the server's life; send the last one seen as Last-Event-ID
+             * @example 1042
+             */
+            id: string;
+            data: components["schemas"]["StreamSymbolError"];
+        };
+        /** @description A quote event's data: the realtime endpoints' fields and units */
+        StreamQuote: {
+            /**
+             * @description Canonical code (600519, 00700) or crypto pair exchange:BASE/QUOTE (binance:BTC/USDT)
+             * @example 600519
+             */
+            symbol: string;
+            /**
+             * @description Listing exchange (SH, SZ, BJ, HK) or CRYPTO
+             * @example SH
+             */
+            market: string;
+            /**
+             * @description Short name (a pair's BASE/QUOTE)
+             * @example 贵州茅台
+             */
+            name: string | null;
+            /**
+             * @description Last price, trading currency (CNY or HKD; a pair's quote currency)
+             * @example 1466
+             */
+            price: number | null;
+            /**
+             * @description price − prev_close (crypto: over the rolling 24 h), same currency
+             * @example -3.99
+             */
+            change: number | null;
+            /**
+             * @description Change against prev_close, percent (-0.27 means -0.27 %)
+             * @example -0.27
+             */
+            pct_change: number | null;
+            /**
+             * @description Today's open (crypto: 24 h ago), same currency
+             * @example 1470
+             */
+            open: number | null;
+            /**
+             * @description Today's high (crypto: rolling 24 h), same currency
+             * @example 1475
+             */
+            high: number | null;
+            /**
+             * @description Today's low (crypto: rolling 24 h), same currency
+             * @example 1460.01
+             */
+            low: number | null;
+            /**
+             * @description Previous session's close, same currency
+             * @example 1469.99
+             */
+            prev_close: number | null;
+            /**
+             * @description Traded today in shares (crypto: 24 h, base currency)
+             * @example 3215600
+             */
+            volume: number | null;
+            /**
+             * @description Traded value today, trading currency (crypto: 24 h, quote currency)
+             * @example 4716342528
+             */
+            amount: number | null;
+            /**
+             * @description Upstream's quote time, ISO 8601 with the exchange's offset (+08:00; crypto +00:00); null if none was sent
+             * @example 2026-11-20T10:00:03+08:00
+             */
+            time: string | null;
+        };
+        /** @description A status event's data: sent at connect for every subscribed market and whenever it changes */
+        StreamStatus: {
+            /**
+             * @description A subscribed market
+             * @example CN
+             * @enum {string}
+             */
+            market: "CN" | "HK" | "CRYPTO";
+            /**
+             * @description open: continuous trading; break: lunch break; closed: nothing is polled; degraded: polls fail (quotes resume with the next good poll)
+             * @example open
+             * @enum {string}
+             */
+            state: "open" | "break" | "closed" | "degraded";
+            /**
+             * @description Next start of trading, ISO 8601 with offset; null while trading or beyond the calendar
+             * @example 2026-11-23T09:30:00+08:00
+             */
+            next_open: string | null;
+            /** @description Why the market is degraded */
+            reason?: string;
+        };
+        /** @description An error event's data: sent once per unknown symbol */
+        StreamSymbolError: {
+            /**
+             * @description The well-formed symbol upstream does not know
+             * @example 600999
+             */
+            symbol: string;
+            /** @enum {string} */
+            code: "UNKNOWN_SYMBOL";
+            /** @description What went wrong, for people */
+            message: string;
+        };
+        StreamToken: {
+            /**
+             * @description Pass as `?token=` to GET /api/v1/stream/quotes or GET /api/v1/ws; accepted there only, until `expires_at`
+             * @example qst_3.1795000060.Yq0pI1y9mJ2Xn8cE3bQ5xW7vT4sR6uO0aZ1kL2hG3fD
+             */
+            token: string;
+            /**
+             * @description When the token stops being accepted for new streams (ISO 8601 UTC); a stream already open stays
+             * @example 2026-11-20T02:01:00.000Z
+             */
+            expires_at: string;
+        };
         StockList: {
             /**
              * @description The market listed
@@ -3216,7 +3405,7 @@ export interface components {
                      * @example INVALID_SYMBOL
                      * @enum {string}
                      */
-                    code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
+                    code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                     /**
                      * @description What went wrong, for people
                      * @example Invalid symbol 'ABC': not a recognised stock symbol.
@@ -3290,7 +3479,7 @@ export interface components {
                      * @example INVALID_SYMBOL
                      * @enum {string}
                      */
-                    code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
+                    code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                     /**
                      * @description What went wrong, for people
                      * @example Invalid symbol 'ABC': not a recognised stock symbol.
@@ -5602,7 +5791,7 @@ export interface operations {
                                  * @example INVALID_SYMBOL
                                  * @enum {string}
                                  */
-                                code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
+                                code: "INVALID_SYMBOL" | "INVALID_DATE" | "INVALID_RANGE" | "INVALID_ADJUST" | "INVALID_PERIOD" | "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CALENDAR_CONFLICT" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "UPSTREAM_INVALID" | "DATABASE_UNAVAILABLE" | "MIGRATIONS_PENDING" | "INTERNAL_ERROR";
                                 /**
                                  * @description What went wrong, for people
                                  * @example Invalid symbol 'ABC': not a recognised stock symbol.
@@ -5876,6 +6065,232 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScreenAnswer"];
+                };
+            };
+            /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the caller's budget of upstream calls a minute (answers from the cache cost nothing), or too many failed authentications from its address (RATE_LIMITED); Retry-After says when to retry, in seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamQuotes: {
+        parameters: {
+            query: {
+                /** @description Comma list of 1 to 200 symbols: stock codes in any accepted form, crypto pairs exchange:BASE-QUOTE or exchange:BASE/QUOTE */
+                symbols: string;
+            };
+            header?: {
+                /** @description The last event id seen, on a reconnect; the snapshot is sent either way */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream (text/event-stream); each event as StreamEvent describes it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["StreamEvent"];
+                };
+            };
+            /** @description A malformed symbol (INVALID_SYMBOL), no symbols or more than 200 (VALIDATION_ERROR), before the stream starts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or malformed, where one is needed (UNAUTHORIZED; WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the admin scope this operation needs (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method not allowed on this path (METHOD_NOT_ALLOWED) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many open streams for this client, or over its request budget (RATE_LIMITED) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error (INTERNAL_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream unreachable, dropped the connection or sent invalid data (UPSTREAM_UNAVAILABLE, UPSTREAM_INVALID); nothing was stored */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream is unavailable now: its circuit breaker is open or retries are exhausted (UPSTREAM_UNAVAILABLE); Retry-After says when to retry, in seconds; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Upstream did not answer in time (UPSTREAM_TIMEOUT); nothing was stored */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createStreamToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamToken"];
                 };
             };
             /** @description Bad input: symbol, date, range or adjust (codes INVALID_SYMBOL, INVALID_DATE, INVALID_RANGE, INVALID_ADJUST, VALIDATION_ERROR) */

@@ -206,3 +206,33 @@ export type CryptoCacheCoverage = Schemas["CryptoCacheCoverage"];
 export type ErrorEnvelope = Schemas["Error"];
 /** The body of an error envelope (also the per-symbol error inside batch answers). */
 export type ApiErrorBody = Schemas["Error"]["error"];
+
+/**
+ * One event of `client.streamQuotes` (`GET /api/v1/stream/quotes`, server-sent events): a
+ * {@link QuoteEvent}, a {@link StatusEvent} or an {@link UnknownSymbolEvent}, told apart by `event`.
+ * `id` is the event's SSE id (sent back as `Last-Event-ID` when the client reconnects).
+ */
+export type QuoteStreamEvent = Schemas["StreamEvent"];
+/**
+ * A live quote, sent first for every subscribed symbol the server holds a quote of (on each connection),
+ * then whenever its price, volume or amount changes. Units as the realtime endpoints: `price`, `open`,
+ * `high`, `low`, `prev_close`, `change` and `amount` in the trading currency (CNY for SH/SZ/BJ, HKD for
+ * HK; a crypto pair's quote currency, USDT for `binance:BTC/USDT`); `pct_change` in percent (`-0.27` =
+ * -0.27 %); `volume` in shares (a pair's base currency, over 24 h); `time` upstream's quote time, ISO 8601
+ * with the exchange's offset (`2026-11-20T10:00:03+08:00`; crypto `+00:00`), null when upstream sent none.
+ * @example if (e.event === "quote") console.log(e.data.symbol, e.data.price, e.data.pct_change); // CNY, percent
+ */
+export type QuoteEvent = Extract<QuoteStreamEvent, { event: "quote" }>;
+/** The data of a {@link QuoteEvent}. */
+export type StreamQuote = Schemas["StreamQuote"];
+/**
+ * A market's state (`CN`, `HK`, `CRYPTO`), sent on each connection for every subscribed market and
+ * whenever it changes: `open` (continuous trading), `break` (lunch break), `closed` (nothing is polled;
+ * `next_open` ISO 8601 with offset, e.g. `2026-11-23T09:30:00+08:00`) or `degraded` (upstream polls fail,
+ * `reason` says why; quotes resume with the next good poll).
+ */
+export type StatusEvent = Extract<QuoteStreamEvent, { event: "status" }>;
+/** The data of a {@link StatusEvent}. */
+export type MarketStatus = Schemas["StreamStatus"];
+/** A well-formed symbol upstream does not know (`data.code` `"UNKNOWN_SYMBOL"`), sent once per connection. */
+export type UnknownSymbolEvent = Extract<QuoteStreamEvent, { event: "error" }>;

@@ -26,6 +26,9 @@ const METHOD_OF: Record<string, keyof QuantDbClient | null> = {
   batchStockHistory: "batchHistory",
   getRealtimeQuote: "getQuote",
   getRealtimeQuotes: "getQuotes",
+  streamQuotes: "streamQuotes",
+  // for browsers' EventSource, which cannot send a key header; the SDK sends the header itself
+  createStreamToken: null,
   getStockList: "getStockList",
   getCompanyInfo: "getCompanyInfo",
   listAssets: "listAssets",

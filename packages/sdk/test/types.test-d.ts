@@ -38,6 +38,12 @@ import {
   type StockHistory,
   type StockList,
   type TradingCalendar,
+  type MarketStatus,
+  type QuoteEvent,
+  type QuoteStreamEvent,
+  type StatusEvent,
+  type StreamQuote,
+  type UnknownSymbolEvent,
   type components,
   type paths,
 } from "../src/index.ts";
@@ -137,6 +143,25 @@ describe("method return types are the generated schemas", () => {
     expectTypeOf<CryptoQuoteBatch["data"][number]["quote"]>().toEqualTypeOf<CryptoQuote | null>();
     expectTypeOf<CryptoExchange>().toEqualTypeOf<"binance" | "okx" | "bybit" | "coinbase" | "kraken">();
     expectTypeOf<CryptoSymbol>().toEqualTypeOf<string | CryptoPairRef>();
+  });
+});
+
+describe("streamQuotes", () => {
+  it("yields quote, status and unknown-symbol events told apart by `event`", () => {
+    const events = client.streamQuotes(["600519", { exchange: "binance", pair: "BTC/USDT" }], {
+      signal: new AbortController().signal,
+      retryDelay: (attempt) => attempt * 100,
+    });
+    expectTypeOf(events).toEqualTypeOf<AsyncIterable<QuoteStreamEvent>>();
+    expectTypeOf<QuoteStreamEvent>().toEqualTypeOf<QuoteEvent | StatusEvent | UnknownSymbolEvent>();
+    expectTypeOf<QuoteEvent>().toEqualTypeOf<{ event: "quote"; id: string; data: StreamQuote }>();
+    expectTypeOf<StatusEvent["data"]>().toEqualTypeOf<MarketStatus>();
+    expectTypeOf<MarketStatus["state"]>().toEqualTypeOf<"open" | "break" | "closed" | "degraded">();
+    expectTypeOf<StreamQuote["price"]>().toEqualTypeOf<number | null>();
+    expectTypeOf<StreamQuote["time"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<UnknownSymbolEvent["data"]["code"]>().toEqualTypeOf<"UNKNOWN_SYMBOL">();
+    // @ts-expect-error symbols are a list
+    void client.streamQuotes("600519");
   });
 });
 

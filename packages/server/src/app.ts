@@ -50,8 +50,8 @@ function pathMatcher(path: string): RegExp {
 /** Every answer varies by Origin (CORS) and Accept-Encoding (compression, and the cached variants). */
 const VARY = "Origin, Accept-Encoding";
 
-/** Headers a browser may send cross-origin, and read back. */
-const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-Id"];
+/** Headers a browser may send cross-origin (Last-Event-ID: the SDK's stream reconnects), and read back. */
+const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-Id", "Last-Event-ID"];
 const CORS_EXPOSE_HEADERS = [
   "X-Request-Id",
   "Retry-After",

@@ -17,10 +17,11 @@
  * `POST /api/v1/stream/tokens`, for EventSource). This is the transport of the embedded mode and of the
  * dashboard's `/qdb` proxy; the server alone also speaks WebSocket (`GET /api/v1/ws`, ./ws.ts).
  */
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { parseStreamSymbols, LatestQueue, type StreamEvent } from "@quantdb/core/stream";
-import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../context.ts";
+import { streamQuotesRoute } from "./quotes-schema.ts";
 import { takeStreamSlot } from "./slots.ts";
 
 /** Keep-alive comment interval, ms. */
@@ -30,8 +31,9 @@ function write(stream: { writeSSE(m: { data: string; event?: string; id?: string
   return stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) });
 }
 
-/** Register `GET /api/v1/stream/quotes`. */
-export function registerStreamQuotes(app: Hono<AppEnv>): void {
+/** Register `GET /api/v1/stream/quotes` (documented through the registry: the handler writes the events itself). */
+export function registerStreamQuotes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(streamQuotesRoute);
   app.get("/api/v1/stream/quotes", (c) => {
     const { stream: hub, streamStallMs } = c.get("services");
     // Validated before the stream starts: a bad list is a plain 400 (the error handler's JSON).
