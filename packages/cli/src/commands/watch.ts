@@ -46,8 +46,6 @@ const HEADER = ["symbol", "name", "price", "change", "pct_change", "volume", "am
 const NUMERIC = new Set([2, 3, 4, 5, 6]);
 /** Shortest pause between two redraws of the table, ms (a snapshot of many symbols arrives at once). */
 const REDRAW_MS = 100;
-/** Longest wait at exit for a poll in flight, ms. */
-const SETTLE_MS = 5000;
 
 const plain = (value: number | null): string => (value === null ? "-" : String(value));
 const signed = (value: number | null): string => (value === null ? "-" : `${value > 0 ? "+" : ""}${value}`);
@@ -167,11 +165,8 @@ async function openSource(options: WatchOptions, out: Output): Promise<Source> {
     client: client("http://quantdb.cli", undefined, (request) => system.app.fetch(request)),
     label: `in process, ${opened.database.driver} ${opened.database.location}`,
     async close() {
-      // The hub stops polling once the stream has left; a poll still in flight finishes before its
-      // upstream and database close (bounded: a stuck upstream call times out anyway).
-      const until = Date.now() + SETTLE_MS;
-      while (system.services.stream.stats().running.length > 0 && Date.now() < until)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      // Closing the system closes the quote hub, which lets a poll in flight finish (bounded) before the
+      // upstream and the database close.
       await system.close();
     },
   };

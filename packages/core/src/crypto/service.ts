@@ -347,7 +347,9 @@ export class CryptoService {
 
   /**
    * 24 h tickers of pairs on one exchange: one shared snapshot of the exchange's tickers per
-   * `tickerTtlMs`, so concurrent and repeated requests make one upstream request.
+   * `tickerTtlMs`, so concurrent and repeated requests make one upstream request. With `refresh`
+   * (the live-quote poller, which sets its own pace) the held snapshot is not reused; a request
+   * already in flight still is.
    * @throws {InputError} `INVALID_SYMBOL` for a pair the exchange does not list (with the closest ones)
    * @throws {UpstreamError} when the exchange cannot be reached.
    */
@@ -355,13 +357,17 @@ export class CryptoService {
     exchange: CryptoExchangeId,
     pairs: readonly CryptoPair[],
     signal?: AbortSignal,
+    options: { refresh?: boolean } = {},
   ): Promise<{ tickers: CryptoTicker[]; upstreamRequests: number; fetchedAt: Date }> {
     for (const pair of pairs) await this.#ensureListed(pair, signal);
     let upstreamRequests = 0;
     const now = this.#clock.now().getTime();
     let snapshot = this.#tickers.get(exchange);
     const fresh = (s: TickerSnapshot | undefined) =>
-      s !== undefined && now - s.at < this.#tickerTtlMs && pairs.every((p) => s.tickers.has(p.symbol));
+      options.refresh !== true &&
+      s !== undefined &&
+      now - s.at < this.#tickerTtlMs &&
+      pairs.every((p) => s.tickers.has(p.symbol));
     if (!fresh(snapshot)) {
       let flight = this.#tickerFlights.get(exchange);
       if (!flight) {

@@ -39,6 +39,9 @@ export const MIN_STREAM_INTERVAL_MS = 100;
 /** Share of an upstream host's rate budget the pollers may take; the rest stays for requests (cache misses). */
 export const STREAM_BUDGET_SHARE = 0.5;
 
+/** Longest wait at close for a poll in flight, ms. */
+const CLOSE_WAIT_MS = 5_000;
+
 /** Longest wait after a failed poll when upstream asked for a pause (`Retry-After`), ms. */
 const MAX_BACKOFF_MS = 60_000;
 
@@ -223,7 +226,7 @@ export interface QuoteHubStats {
   ticks: Record<StreamMarket, number>;
   /** Polls made per market (each one upstream round: 1 call per 100 secids, or 1 per crypto exchange). */
   polls: Record<StreamMarket, number>;
-  /** Upstream calls those polls made (crypto: ticker requests; a shared 5-s ticker snapshot makes none). */
+  /** Upstream calls those polls made (crypto: one ticker request per exchange a poll). */
   calls: Record<StreamMarket, number>;
   /** Markets this replica polls for every replica (with a relay; without one, every running market). */
   leading: StreamMarket[];
@@ -278,6 +281,8 @@ export class QuoteHub {
   readonly #subscribers = new Map<StreamSubscriber, { keys: Set<string>; markets: Set<StreamMarket> }>();
   #nextId = 1;
   #closed = false;
+  /** Ticks running now (a poll in flight). */
+  readonly #ticking = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
 
   constructor(options: QuoteHubOptions) {
@@ -420,7 +425,8 @@ export class QuoteHub {
 
   /**
    * Stop every poller (shutdown) and give up polling for the other replicas; every subscriber's `end`
-   * is called and it gets nothing more. Resolves once the relay has been told.
+   * is called and it gets nothing more. Resolves once the relay has been told and a poll in flight has
+   * ended (at most 5 s).
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -444,6 +450,14 @@ export class QuoteHub {
     this.#subscribers.clear();
     for (const subscriber of subscribers) subscriber.end?.();
     await Promise.all(resigned);
+    // Let a poll in flight finish (its upstream call, its relay), so the caller may close what it uses; bounded.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      timer.unref?.();
+    });
+    await Promise.race([Promise.allSettled([...this.#ticking]), bound]);
+    clearTimeout(timer);
   }
 
   #prime(key: string, quote: StreamQuote, realtime: { turnover_rate: number | null; fetched_at: string }): void {
@@ -518,7 +532,13 @@ export class QuoteHub {
   #schedule(poller: Poller, delayMs: number): void {
     // The poller's calls are nobody's request: run them outside the subscribing request's call gate (the
     // hosts' policies and budgets still apply).
-    poller.timer = withoutCallGate(() => setTimeout(() => void this.#tick(poller), delayMs));
+    poller.timer = withoutCallGate(() =>
+      setTimeout(() => {
+        const tick = this.#tick(poller);
+        this.#ticking.add(tick);
+        void tick.finally(() => this.#ticking.delete(tick));
+      }, delayMs),
+    );
     poller.timer.unref?.();
   }
 
@@ -666,7 +686,8 @@ export class QuoteHub {
       for (const s of wanted)
         if (s.kind === "crypto") byExchange.set(s.pair.exchange, [...(byExchange.get(s.pair.exchange) ?? []), s.pair]);
       for (const [exchange, pairs] of byExchange) {
-        const { tickers, upstreamRequests } = await this.#crypto.tickers(exchange, pairs);
+        // A fresh snapshot every interval: the poller sets the pace (and a frozen test clock must not freeze prices).
+        const { tickers, upstreamRequests } = await this.#crypto.tickers(exchange, pairs, undefined, { refresh: true });
         poller.calls += upstreamRequests;
         pairs.forEach((pair, i) => {
           const t = tickers[i];
