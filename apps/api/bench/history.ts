@@ -17,12 +17,16 @@
  * (`Server-Timing: total`) for the answer reused from the body cache (and the client's p50 against
  * the limit shipping the same bytes), and for the same request answered by the API started with
  * QUANTDB_BODY_CACHE_MB=0, which computes every answer from the held bars.
- * Then the 64-connection load run of bench/load.ts (API RSS). Progress goes to stderr, the table to
- * stdout. The machine is shared and noisy: read the ratios.
+ * Then the 64-connection load run of bench/load.ts (API RSS). Last, once (on PostgreSQL when
+ * DATABASE_URL is set, else PGlite), the live-quote fan-out of bench/fanout.ts: poll → every
+ * subscriber's socket with 100 and 1,000 SSE subscribers, and the server's RSS, against a bare
+ * node:http fan-out. Progress goes to stderr, the table to stdout. The machine is shared and noisy:
+ * read the ratios.
  *
  * Knobs (env): BENCH_RUNS (3), BENCH_SECONDS per load run (3), BENCH_SEQUENTIAL requests per
  * one-year latency run (100; sixteen years: half), BENCH_CONNECTIONS (32), BENCH_EXTRA=1 for the
- * figures that explain the targets (bench/extra.ts).
+ * figures that explain the targets (bench/extra.ts), BENCH_FANOUT=0 to skip the fan-out,
+ * BENCH_FANOUT_SECONDS (5) and BENCH_FANOUT_INTERVAL_MS (100) for it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -31,6 +35,7 @@ import { openDatabase, vacuumBars } from "@quantdb/db";
 import { startReplay } from "@quantdb/replay";
 import { decode, GZIP_DEFLATE, getDecoded, getRaw, PROFILES, profileHeaders } from "./client.ts";
 import { extraFigures } from "./extra.ts";
+import { type FanoutFigures, runFanout } from "./fanout.ts";
 import { type CapturedAnswer, captureAnswers, writeLimitManifest } from "./limit.ts";
 import { runLoad } from "./load.ts";
 import { median, sequentialP50, sequentialTimes, throughput } from "./measure.ts";
@@ -52,6 +57,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const EXTRA = process.env.BENCH_EXTRA === "1";
+const FANOUT = process.env.BENCH_FANOUT !== "0";
+const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 5);
+const FANOUT_INTERVAL_MS = Number(process.env.BENCH_FANOUT_INTERVAL_MS ?? 100);
 const RANGES = [ONE_YEAR, SIXTEEN_YEARS];
 /** How the indicators are asked for: as Python requests and Node's fetch do. */
 const INDICATOR_PROFILE = GZIP_DEFLATE;
@@ -252,4 +260,13 @@ const loadBefore = loadavg()[0]!;
 const drivers: Driver[] = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 const results: DatabaseFigures[] = [];
 for (const driver of drivers) results.push(await benchDatabase(driver));
-printReport(results, { ...LOAD, runs: RUNS, loadBefore, wallSeconds: (performance.now() - started) / 1000 });
+let fanout: FanoutFigures | Error | undefined;
+if (FANOUT) {
+  step("SSE fan-out");
+  fanout = await runFanout(
+    { databaseUrl: process.env.DATABASE_URL || undefined, seconds: FANOUT_SECONDS, intervalMs: FANOUT_INTERVAL_MS },
+    step,
+  ).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+const wallSeconds = (performance.now() - started) / 1000;
+printReport(results, { ...LOAD, runs: RUNS, loadBefore, wallSeconds }, fanout);

@@ -5,6 +5,7 @@
  * (BENCH_EXTRA=1). The targets are issue 16's, and issue 18's for the indicators.
  */
 import type { Profile } from "./client.ts";
+import type { FanoutFigures, Spread } from "./fanout.ts";
 import type { LoadResult } from "./load.ts";
 import { median } from "./measure.ts";
 import { historyPath, INDICATORS_PATH, type Range } from "./ranges.ts";
@@ -216,6 +217,69 @@ function rows(f: DatabaseFigures, connections: number): Row[] {
   return out;
 }
 
+/** The live-quote fan-out's target: the event on every socket within 100 ms (p99) at 1,000 subscribers. */
+const FANOUT_P99_MS = 100;
+const FANOUT_TARGET_SUBSCRIBERS = 1000;
+
+/**
+ * The fan-out rows (bench/fanout.ts): per subscriber count, the API's figure, the limit's, and API ÷
+ * limit; the target on the last-subscriber p99 at 1,000 subscribers.
+ */
+function fanoutRows(f: FanoutFigures): Row[] {
+  const db = DATABASE[f.database];
+  const served = f.api.served;
+  const ratio = (api: number, limit: number) => (Number.isFinite(api / limit) ? `${(api / limit).toFixed(2)}×` : "");
+  const row = (figure: string, api: number, limit: number, format: (x: number) => string, target?: number): Row => [
+    db,
+    figure,
+    f.acceptEncoding,
+    served,
+    format(api),
+    format(limit),
+    ratio(api, limit),
+    target === undefined ? "—" : `< ${target}`,
+    target === undefined ? "" : check(api < target),
+  ];
+  const out: Row[] = [
+    row("SSE fan-out: server RSS before subscribers (MB)", f.api.rssBeforeMb, f.limit.rssBeforeMb, integer),
+  ];
+  f.api.runs.forEach((api, i) => {
+    const limit = f.limit.runs[i]!;
+    const name = `SSE fan-out, ${integer(api.subscribers)} subscribers`;
+    const pick = (s: (run: typeof api) => Spread, p: "p50" | "p99") => [s(api)[p], s(limit)[p]] as const;
+    const target = api.subscribers === FANOUT_TARGET_SUBSCRIBERS ? FANOUT_P99_MS : undefined;
+    const share = (run: typeof api) => (100 * run.deliveries.count) / run.expected;
+    out.push(
+      row(`${name}: poll → each subscriber, p50 (ms)`, ...pick((r) => r.deliveries, "p50"), ms),
+      row(`${name}: poll → each subscriber, p99 (ms)`, ...pick((r) => r.deliveries, "p99"), ms),
+      row(`${name}: poll → last subscriber, p50 (ms)`, ...pick((r) => r.lastSubscriber, "p50"), ms),
+      row(`${name}: poll → last subscriber, p99 (ms)`, ...pick((r) => r.lastSubscriber, "p99"), ms, target),
+      row(`${name}: deliveries received (%)`, share(api), share(limit), (x) => x.toFixed(1)),
+      row(`${name}: server RSS (MB)`, api.rssMb, limit.rssMb, integer),
+    );
+  });
+  return out;
+}
+
+/** What the fan-out rows measured, in words (printed above the table). */
+function fanoutNotes(f: FanoutFigures): string[] {
+  const events = f.api.runs.map((r) => `${integer(r.expected / r.subscribers)} events at ${integer(r.subscribers)}`);
+  const skipped = f.api.runs.map((r) => `${r.incompleteEvents} at ${integer(r.subscribers)}`);
+  return [
+    `- SSE fan-out: GET /api/v1/stream/quotes?symbols=${f.symbols.join(",")}, poll interval ${f.intervalMs} ms ` +
+      "(the replay's moving quotes, the clock in a CN session), each subscriber its own loopback connection; " +
+      `poll → subscriber: upstream's answer in the poller's hands → the event's bytes off that subscriber's socket ` +
+      `(one monotonic clock); over ${f.seconds} s per count (API: ${events.join(", ")}); last subscriber: per ` +
+      `event received by every subscriber (API events some subscriber skipped: ${skipped.join(", ")}); limit: a ` +
+      "bare node:http server writing the same kind of events to every socket; API vs limit: API ÷ limit",
+  ];
+}
+
+/** The fan-out figures alone (bench/fanout.ts run by itself): notes and table. */
+export function fanoutReport(f: FanoutFigures): string {
+  return ["", ...fanoutNotes(f), "", markdown(HEADER, fanoutRows(f))].join("\n");
+}
+
 /** A markdown table: a header row, then the rows. */
 const markdown = (header: readonly string[], body: readonly (readonly string[])[]) =>
   [header, header.map(() => "---"), ...body].map((row) => `| ${row.join(" | ")} |`).join("\n");
@@ -224,6 +288,7 @@ const markdown = (header: readonly string[], body: readonly (readonly string[])[
 export function printReport(
   results: DatabaseFigures[],
   run: { runs: number; seconds: number; connections: number; loadBefore: number; wallSeconds: number },
+  fanout?: FanoutFigures | Error,
 ): void {
   const ranges = [...new Set(results[0]!.served.map((s) => s.range))];
   const when = new Date().toISOString().slice(0, 16).replace("T", " ");
@@ -246,12 +311,14 @@ export function printReport(
       "API vs limit: median over the runs of API − limit",
     `- req/s: autocannon, ${run.connections} connections × ${run.seconds} s (it does not decode); ` +
       "API vs limit: median over the runs of limit ÷ API",
+    ...(fanout && !(fanout instanceof Error) ? fanoutNotes(fanout) : []),
     "",
-    markdown(
-      HEADER,
-      results.flatMap((r) => rows(r, run.connections)),
-    ),
+    markdown(HEADER, [
+      ...results.flatMap((r) => rows(r, run.connections)),
+      ...(fanout && !(fanout instanceof Error) ? fanoutRows(fanout) : []),
+    ]),
   ];
+  if (fanout instanceof Error) lines.push("", `⚠ SSE fan-out not measured: ${fanout.message}`);
   const mismatched = results.flatMap((r) =>
     r.served.filter((s) => s.profile.acceptEncoding?.includes("br") && s.encoding !== "br"),
   );

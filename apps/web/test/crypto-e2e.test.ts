@@ -99,6 +99,60 @@ describe("crypto in the dashboard (replay upstream, binance)", () => {
     }
   });
 
+  it("pair page header: the price moves live with the replay's moving tickers, from the stream", async () => {
+    const { page, errors } = await visit(pairPath("BTC-USDT", "2026-06-01", "2026-07-26", "1d"));
+    try {
+      const quote = page.locator("[data-testid=live-quote]");
+      expect(await quote.getAttribute("data-symbol")).toBe("binance:BTC/USDT");
+      await quote.locator("[data-testid=live-indicator][data-state=live]").waitFor({ timeout: 30_000 });
+      expect(await quote.locator("[data-testid=live-indicator]").innerText()).toBe("Live");
+      const price = quote.locator("[data-testid=live-price]");
+      await expect.poll(async () => numberIn(await price.innerText()), { timeout: 20_000 }).toBeGreaterThan(0);
+      // price and quote time read together, so both belong to one quote
+      const shown = () =>
+        quote.evaluate((node) => ({
+          price: node.querySelector("[data-testid=live-price]")?.textContent ?? "",
+          time: node.querySelector("[data-testid=live-time]")?.textContent ?? "",
+        }));
+      const first = await shown();
+      // the next ticker the poller gets is another recorded day's: the header changes without a reload
+      await page.waitForFunction(
+        (before) => document.querySelector("[data-testid=live-quote] [data-testid=live-price]")?.textContent !== before,
+        first.price,
+        { timeout: 45_000 },
+      );
+      const next = await shown();
+      expect(numberIn(next.price)).toBeGreaterThan(0);
+      expect(next.time).not.toBe(first.time);
+      expect(await quote.innerText()).toContain("USDT");
+      await screenshot(page, "crypto-live-quote");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("pair page header: with the stream unavailable it says Polling and shows the polled quote", async () => {
+    if (!dashboard) throw new Error("the dashboard did not start");
+    const context = await dashboard.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    try {
+      // the proxy's stream fails every time (as a network error): after the reconnect attempts, polling
+      await page.route("**/qdb/api/v1/stream/quotes**", (route) => route.abort("connectionreset"));
+      await page.goto(`${dashboard.webUrl}${pairPath("BTC-USDT", "2026-06-01", "2026-07-26", "1d")}`, {
+        waitUntil: "load",
+      });
+      const quote = page.locator("[data-testid=live-quote]");
+      await quote.locator("[data-testid=live-indicator][data-state=polling]").waitFor({ timeout: 45_000 });
+      expect(await quote.locator("[data-testid=live-indicator]").innerText()).toBe("Polling");
+      await expect
+        .poll(async () => numberIn(await quote.locator("[data-testid=live-price]").innerText()), { timeout: 20_000 })
+        .toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("the timeframe toggle switches to hourly bars (labelled by UTC open time) and back", async () => {
     const range = { start: "2026-07-20", end: "2026-07-26" };
     const hourly = await history("BTC-USDT", range.start, range.end, "1h");
@@ -316,7 +370,10 @@ describe("crypto in the dashboard (replay upstream, binance)", () => {
       expect(text).toContain("BTC/USDT · binance");
       expect(text).toMatch(/ BTC\b/); // volume in the base currency
       expect(await row.locator("a").getAttribute("href")).toBe("/crypto/binance/BTC-USDT");
-      expect(await page.locator("[data-testid=watchlist-refresh]").innerText()).toContain("around the clock");
+      // quotes come live from the stream: crypto trades around the clock
+      const crypto = page.locator("[data-testid=watchlist-live] [data-testid=live-indicator][data-market=CRYPTO]");
+      await expect.poll(() => crypto.getAttribute("data-state"), { timeout: 30_000 }).toBe("live");
+      expect(await crypto.innerText()).toBe("CRYPTO · Live");
 
       // the replay derives tickers from recorded daily bars: XRP/USDT is listed but has none
       await page.locator("[data-testid=watchlist-input]").fill("binance:XRP/USDT");

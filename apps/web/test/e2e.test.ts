@@ -227,6 +227,25 @@ describe("dashboard against the API (replay upstream)", () => {
     }
   });
 
+  it("stock page header: quote and market state from the live stream (Live, or Closed: next open)", async () => {
+    const { page, errors } = await visit(stockPath(STOCK));
+    try {
+      const quote = page.locator("[data-testid=live-quote]");
+      expect(await quote.getAttribute("data-symbol")).toBe(STOCK.symbol);
+      // the market state follows the wall clock here (no QUANTDB_NOW): open or not, the stream says which
+      const indicator = quote.locator("[data-testid=live-indicator]");
+      await expect.poll(() => indicator.getAttribute("data-state"), { timeout: 30_000 }).toMatch(/^(live|closed)$/);
+      if ((await indicator.getAttribute("data-state")) === "closed")
+        expect(await indicator.innerText()).toMatch(/^Closed · opens \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(UTC\+08:00\)$/);
+      const price = quote.locator("[data-testid=live-price]");
+      await expect.poll(async () => numberIn(await price.innerText()), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(await quote.innerText()).toContain("CNY");
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it("index page draws one candle per bar the API returned for the range", async () => {
     const expected = await history("index", INDEX.symbol, INDEX);
     expect(expected.data.length).toBeGreaterThan(0);

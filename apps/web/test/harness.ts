@@ -14,7 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page, type Request } from "playwright-core";
 import { expect } from "vitest";
 
 export const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -195,6 +195,7 @@ export interface Visit {
 export async function visit(dashboard: Dashboard | undefined, path: string): Promise<Visit> {
   if (!dashboard) throw new Error("the dashboard did not start");
   const page = await (await dashboard.browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  trackRequests(page);
   const errors: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(`console.error: ${message.text()} (${message.location().url})`);
@@ -207,12 +208,42 @@ export async function visit(dashboard: Dashboard | undefined, path: string): Pro
   return { page, errors };
 }
 
+/** The live-quote stream: open for as long as its page, so never "finished". */
+const isLiveStream = (request: Request) => request.url().includes("/qdb/api/v1/stream/");
+
+/** Requests in flight per page (the live-quote stream aside), kept from when {@link trackRequests} was called. */
+const inFlight = new WeakMap<Page, Set<Request>>();
+
+/** Keep count of `page`'s requests in flight from now on, for {@link settle}. */
+function trackRequests(page: Page): Set<Request> {
+  const known = inFlight.get(page);
+  if (known) return known;
+  const requests = new Set<Request>();
+  page.on("request", (request) => {
+    if (!isLiveStream(request)) requests.add(request);
+  });
+  page.on("requestfinished", (request) => requests.delete(request));
+  page.on("requestfailed", (request) => requests.delete(request));
+  inFlight.set(page, requests);
+  return requests;
+}
+
 /**
- * Let client-side fetches finish. Not `waitUntil: "networkidle"`: `<Link>` prefetches of other
- * routes (which may wait on the API) can keep the network busy for as long as the API takes.
+ * Let client-side fetches finish: no request in flight for 500 ms (at most 5 s), the live-quote
+ * stream aside (it stays open, so Playwright's "networkidle" would wait out the 5 s on every page
+ * that shows live quotes). Requests are counted from the page's creation when {@link visit} made it,
+ * else from this call. Not `waitUntil: "networkidle"`: `<Link>` prefetches of other routes (which
+ * may wait on the API) can keep the network busy for as long as the API takes.
  */
 export async function settle(page: Page): Promise<void> {
-  await page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => undefined);
+  const requests = trackRequests(page);
+  const deadline = Date.now() + 5_000;
+  let idleSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 100));
+    if (requests.size > 0) idleSince = Date.now();
+    else if (Date.now() - idleSince >= 500) return;
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -5,6 +5,7 @@ import { cryptoHref, cryptoSymbol, cryptoViewQuery, pairFromPath, parseCryptoVie
 import { T } from "../lib/i18n.tsx";
 import { CryptoControls } from "./Controls.tsx";
 import { CryptoDashboard } from "./CryptoDashboard.tsx";
+import { LiveQuote } from "./LiveQuote.tsx";
 import { SearchBox } from "./SearchBox.tsx";
 import { type ErrorInfo, ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
 
@@ -56,6 +57,9 @@ export async function CryptoPage({
           CRYPTO · <T k="kind.crypto" />
         </span>
       </h1>
+      {history ? (
+        <LiveQuote kind="crypto" symbol={`${history.exchange}:${history.symbol}`} unit={history.metadata.units.price} />
+      ) : null}
       {pair ? (
         <CryptoControls pair={pair} view={view} today={todayUtc()} />
       ) : (

@@ -6,6 +6,7 @@ import { parseView, type View, viewQuery, type Kind } from "../lib/view.ts";
 import { Controls } from "./Controls.tsx";
 import { ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
 import { HistoryDashboard } from "./HistoryDashboard.tsx";
+import { LiveQuote } from "./LiveQuote.tsx";
 import type { IndicatorPanes } from "./IndicatorCharts.tsx";
 import { T } from "../lib/i18n.tsx";
 
@@ -76,6 +77,9 @@ export async function HistoryPage({ kind, params, searchParams }: HistoryPagePro
           </Link>
         ) : null}
       </h1>
+      {kind === "stock" && history ? (
+        <LiveQuote kind="stock" symbol={history.symbol} unit={history.metadata.units.price} />
+      ) : null}
       <Controls kind={kind} symbol={symbol} view={view} today={todayLocal()} />
       {failure ? (
         <section className="panel">

@@ -6,11 +6,17 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { browserClient } from "../lib/browser-client.ts";
 import { cryptoHref, isCryptoSymbol, normalizeSymbol, parseCryptoSymbol, tickerDigits } from "../lib/crypto.ts";
 import { useT } from "../lib/i18n.tsx";
+import { liveIndicator, liveQuoteOf, type LiveState, type StreamMarket, withLive } from "../lib/live-quotes.ts";
+import { useLiveQuotes } from "../lib/use-live-quotes.ts";
 import { type ErrorInfo, ErrorPanel, errorInfo } from "./ErrorPanel.tsx";
+import { LiveBadge } from "./LiveQuote.tsx";
 
 const STORAGE_KEY = "quantdb.watchlist";
 const DEFAULT_SYMBOLS = ["600519", "000001"];
 const REFRESH_MS = 15_000;
+const NO_SYMBOLS: readonly string[] = [];
+/** The order of the markets' badges. */
+const MARKETS: readonly StreamMarket[] = ["CN", "HK", "CRYPTO"];
 
 /**
  * A row's quote: a stock's from `POST /api/v1/realtime/batch` (SDK getQuotes), or a crypto pair's
@@ -48,6 +54,17 @@ async function fetchQuotes(
     });
   else failures.push(errorInfo(cryptoAnswer.reason));
   return { entries, failures };
+}
+
+/**
+ * A row's polled entry with the stream's latest quote over its figures (the stream names a stock by
+ * its canonical code, as the polled quote does, and a pair `exchange:BASE/QUOTE`).
+ */
+function withLiveQuote(entry: Entry | undefined, live: LiveState): Entry | undefined {
+  if (!entry?.quote) return entry;
+  if (entry.kind === "stock") return { ...entry, quote: withLive(entry.quote, liveQuoteOf(live, entry.quote.symbol)) };
+  const key = `${entry.quote.exchange}:${entry.quote.symbol}`;
+  return { ...entry, quote: withLive(entry.quote, liveQuoteOf(live, key)) };
 }
 
 function load(): string[] {
@@ -98,23 +115,33 @@ export function Watchlist() {
   }, []);
 
   const hasCrypto = symbols?.some(isCryptoSymbol) ?? false;
+  const live = useLiveQuotes(symbols ?? NO_SYMBOLS);
+  const polling = live.mode === "polling";
+  // Quotes once when the list changes (names, currencies, and a quote for markets the stream has none of).
   useEffect(() => {
     if (!symbols) return;
+    const controller = new AbortController();
+    void refresh(symbols, controller.signal);
+    return () => controller.abort();
+  }, [symbols, refresh]);
+  // Polled again only while the stream is unavailable, as long as a market of the list trades.
+  useEffect(() => {
+    if (!symbols || !polling) return;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = async () => {
       const data = await refresh(symbols, controller.signal);
       if (controller.signal.aborted || !data) return;
       // refresh while a stock market is open, and always with crypto pairs (they trade around the clock)
-      const live = [...data.values()].some((e) => e.kind === "crypto" || e.quote?.market_open === true);
-      if (live) timer = setTimeout(() => void tick(), REFRESH_MS);
+      const trading = [...data.values()].some((e) => e.kind === "crypto" || e.quote?.market_open === true);
+      if (trading) timer = setTimeout(() => void tick(), REFRESH_MS);
     };
     void tick();
     return () => {
       controller.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [symbols, refresh]);
+  }, [symbols, refresh, polling]);
 
   const add = (event: FormEvent) => {
     event.preventDefault();
@@ -125,6 +152,7 @@ export function Watchlist() {
   };
 
   const open = entries ? [...entries.values()].some((e) => e.kind === "stock" && e.quote?.market_open === true) : false;
+  const markets = MARKETS.filter((market) => live.markets[market]);
 
   return (
     <section className="panel" aria-label="Watchlist">
@@ -139,8 +167,19 @@ export function Watchlist() {
         <button type="submit" data-testid="watchlist-add">
           {t("watchlist.add")}
         </button>
-        <span className="muted" data-testid="watchlist-refresh">
-          {hasCrypto ? t("watchlist.crypto") : open ? t("watchlist.open") : t("watchlist.closed")}
+        <span className="live-badges" data-testid="watchlist-live">
+          {polling ? (
+            <>
+              <LiveBadge indicator={{ kind: "polling" }} />{" "}
+              <span className="muted" data-testid="watchlist-refresh">
+                {hasCrypto ? t("watchlist.crypto") : open ? t("watchlist.open") : t("watchlist.closed")}
+              </span>
+            </>
+          ) : markets.length === 0 ? (
+            <LiveBadge indicator={{ kind: "connecting" }} />
+          ) : (
+            markets.map((market) => <LiveBadge key={market} market={market} indicator={liveIndicator(live, market)} />)
+          )}
         </span>
       </form>
       {failures.map((failure) => (
@@ -169,7 +208,7 @@ export function Watchlist() {
             </thead>
             <tbody>
               {symbols.map((symbol) => {
-                const entry = entries?.get(symbol);
+                const entry = withLiveQuote(entries?.get(symbol), live);
                 const pair = parseCryptoSymbol(symbol);
                 const href = pair ? cryptoHref(pair) : `/stock/${encodeURIComponent(symbol)}`;
                 const error = entry?.error ? `${entry.error.code}: ${entry.error.message}` : null;

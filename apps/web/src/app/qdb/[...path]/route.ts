@@ -1,5 +1,7 @@
 import { env } from "../../../env.ts";
 
+const EVENT_STREAM = "text/event-stream";
+
 /**
  * Same-origin proxy for browser code: /qdb/<path>?<query> → ${QUANTDB_API_URL}/<path>?<query>
  * (the API sends no CORS headers). Reads the API URL at run time.
@@ -8,16 +10,23 @@ import { env } from "../../../env.ts";
  * forwarded unchanged, and the API's `WWW-Authenticate` is passed back. The proxy never adds a key
  * of its own (QUANTDB_API_KEY is for server-rendered pages only), so a browser can do no more
  * through it than its own key allows.
+ *
+ * Server-sent events (`GET /api/v1/stream/quotes`): the body is passed through as it arrives, never
+ * read whole; the API is asked for it uncompressed, and the answer says `Cache-Control: no-cache,
+ * no-transform` (so `next start`'s gzip and any proxy in front leave it alone) and `X-Accel-Buffering:
+ * no` (nginx). `Last-Event-ID` is forwarded. When the browser goes away, its request's signal aborts the
+ * call to the API, which ends that subscription.
  */
 async function proxy(request: Request, context: { params: Promise<{ path: string[] }> }): Promise<Response> {
   const { path } = await context.params;
   const url = new URL(request.url);
   const target = `${env.apiUrl.replace(/\/+$/, "")}/${path.map(encodeURIComponent).join("/")}${url.search}`;
   const headers = new Headers();
-  for (const name of ["content-type", "accept", "authorization"]) {
+  for (const name of ["content-type", "accept", "authorization", "last-event-id"]) {
     const value = request.headers.get(name);
     if (value) headers.set(name, value);
   }
+  if (headers.get("accept")?.includes(EVENT_STREAM)) headers.set("accept-encoding", "identity");
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   try {
     const upstream = await fetch(target, {
@@ -32,6 +41,10 @@ async function proxy(request: Request, context: { params: Promise<{ path: string
     if (type) out.set("content-type", type);
     const challenge = upstream.headers.get("www-authenticate");
     if (challenge) out.set("www-authenticate", challenge);
+    if (type?.startsWith(EVENT_STREAM)) {
+      out.set("cache-control", "no-cache, no-transform");
+      out.set("x-accel-buffering", "no");
+    }
     return new Response(upstream.body, { status: upstream.status, headers: out });
   } catch {
     return Response.json(
