@@ -1,6 +1,7 @@
 /**
  * Live quotes within upstream's budget and at shutdown (issue 19): polls stretch their interval so they
- * take at most half of a host's rate budget, and every open stream ends when the hub closes (the server
+ * take at most half of a host's rate budget, a crypto pair without a ticker fails alone, and every open stream
+ * ends when the hub closes (the server
  * entry closes it before draining, so streams do not hold the grace period). Real HTTP on loopback, the
  * replay upstream, the injected clock for market state; waits on events and counters only.
  */
@@ -48,6 +49,29 @@ describe.each(testDrivers())("live quotes' budget and shutdown on %s", (driver) 
         },
         { timeout: 10_000, interval: 20 },
       );
+    } finally {
+      await Promise.all(opened.splice(0).map((stream) => stream.close()));
+      await api.stop();
+    }
+  });
+
+  it("a pair the exchange has no ticker for is that pair's UNKNOWN_SYMBOL; the exchange's other pairs stream", async () => {
+    const api = await serveSystem({
+      database: system.database,
+      replay: system.replay,
+      clock: new ManualClock(CN_OPEN),
+      stream: { intervalMs: 100 },
+    });
+    try {
+      const stream = await openStream(`${api.url}/api/v1/stream/quotes?symbols=binance:XRP-USDT,binance:BTC-USDT`);
+      const seen = await stream.quotes(1);
+      while (!stream.events.some((e) => e.event === "error")) seen.push(await stream.next());
+      expect(stream.events.find((e) => e.event === "error")?.data).toMatchObject({
+        symbol: "binance:XRP/USDT",
+        code: "UNKNOWN_SYMBOL",
+      });
+      expect(stream.events.filter((e) => e.event === "quote").map((e) => e.data.symbol)).toContain("binance:BTC/USDT");
+      expect(stream.events.some((e) => e.event === "status" && e.data.state === "degraded")).toBe(false);
     } finally {
       await Promise.all(opened.splice(0).map((stream) => stream.close()));
       await api.stop();

@@ -158,7 +158,10 @@ describe.each(testDrivers())("GET /api/v1/stream/quotes on %s", (driver) => {
       // consecutive quotes differ (only changes are sent), and they came while the other subscriber read nothing
       expect(prices.every((p, i) => i === 0 || p !== prices[i - 1])).toBe(true);
       expect(api.services.stream.stats().subscribers).toBe(2);
-      crypto ??= (await reader.quotes(1)).find((e) => e.data.market === "CRYPTO");
+      while (!crypto) {
+        const event = await reader.next();
+        if (event.event === "quote" && event.data.market === "CRYPTO") crypto = event;
+      }
       expect(crypto?.data).toMatchObject({ symbol: "binance:BTC/USDT", market: "CRYPTO", price: expect.any(Number) });
       await stalled.body?.cancel();
     } finally {

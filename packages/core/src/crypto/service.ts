@@ -351,15 +351,41 @@ export class CryptoService {
    * (the live-quote poller, which sets its own pace) the held snapshot is not reused; a request
    * already in flight still is.
    * @throws {InputError} `INVALID_SYMBOL` for a pair the exchange does not list (with the closest ones)
+   * @throws {UpstreamError} when the exchange cannot be reached, or sent no ticker for a pair.
+   */
+  tickers(
+    exchange: CryptoExchangeId,
+    pairs: readonly CryptoPair[],
+    signal?: AbortSignal,
+    options?: { refresh?: boolean; missing?: "throw" },
+  ): Promise<{ tickers: CryptoTicker[]; upstreamRequests: number; fetchedAt: Date }>;
+  /**
+   * As above, but with `missing: "null"` (the live-quote poller, whose subscribers each follow their own
+   * pairs) a pair the exchange does not list or sent no ticker for is `null` instead of failing them all.
    * @throws {UpstreamError} when the exchange cannot be reached.
    */
+  tickers(
+    exchange: CryptoExchangeId,
+    pairs: readonly CryptoPair[],
+    signal: AbortSignal | undefined,
+    options: { refresh?: boolean; missing: "null" },
+  ): Promise<{ tickers: Array<CryptoTicker | null>; upstreamRequests: number; fetchedAt: Date }>;
   async tickers(
     exchange: CryptoExchangeId,
     pairs: readonly CryptoPair[],
     signal?: AbortSignal,
-    options: { refresh?: boolean } = {},
-  ): Promise<{ tickers: CryptoTicker[]; upstreamRequests: number; fetchedAt: Date }> {
-    for (const pair of pairs) await this.#ensureListed(pair, signal);
+    options: { refresh?: boolean; missing?: "throw" | "null" } = {},
+  ): Promise<{ tickers: Array<CryptoTicker | null>; upstreamRequests: number; fetchedAt: Date }> {
+    const lenient = options.missing === "null";
+    const listed: CryptoPair[] = [];
+    for (const pair of pairs) {
+      try {
+        await this.#ensureListed(pair, signal);
+        listed.push(pair);
+      } catch (error) {
+        if (!(lenient && error instanceof InputError)) throw error;
+      }
+    }
     let upstreamRequests = 0;
     const now = this.#clock.now().getTime();
     let snapshot = this.#tickers.get(exchange);
@@ -367,7 +393,7 @@ export class CryptoService {
       options.refresh !== true &&
       s !== undefined &&
       now - s.at < this.#tickerTtlMs &&
-      pairs.every((p) => s.tickers.has(p.symbol));
+      listed.every((p) => s.tickers.has(p.symbol));
     if (!fresh(snapshot)) {
       let flight = this.#tickerFlights.get(exchange);
       if (!flight) {
@@ -387,6 +413,7 @@ export class CryptoService {
     const held = snapshot as TickerSnapshot;
     const tickers = pairs.map((pair) => {
       const ticker = held.tickers.get(pair.symbol);
+      if (!ticker && lenient) return null;
       if (!ticker) {
         throw new UpstreamError("UPSTREAM_INVALID", `Upstream ${exchange} sent no ticker for ${pair.symbol}`, {
           exchange,

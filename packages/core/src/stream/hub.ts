@@ -687,7 +687,10 @@ export class QuoteHub {
         if (s.kind === "crypto") byExchange.set(s.pair.exchange, [...(byExchange.get(s.pair.exchange) ?? []), s.pair]);
       for (const [exchange, pairs] of byExchange) {
         // A fresh snapshot every interval: the poller sets the pace (and a frozen test clock must not freeze prices).
-        const { tickers, upstreamRequests } = await this.#crypto.tickers(exchange, pairs, undefined, { refresh: true });
+        const { tickers, upstreamRequests } = await this.#crypto.tickers(exchange, pairs, undefined, {
+          refresh: true,
+          missing: "null", // a pair the exchange lacks is that pair's UNKNOWN_SYMBOL, not every pair's failure
+        });
         poller.calls += upstreamRequests;
         pairs.forEach((pair, i) => {
           const t = tickers[i];

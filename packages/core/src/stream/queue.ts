@@ -53,19 +53,28 @@ export class LatestQueue implements StreamSubscriber {
     this.#wake = null;
   }
 
-  /** Resolves when an event is held (at once if one is), after `timeoutMs`, or once closed. */
-  next(timeoutMs: number): Promise<void> {
+  /** Wake a waiting `next` without an event (e.g. time for a keep-alive); `take` then returns nothing. */
+  nudge(): void {
+    this.#wake?.();
+    this.#wake = null;
+  }
+
+  /**
+   * Resolves when an event is held (at once if one is), after `timeoutMs` (none: no timer, only an
+   * event, {@link LatestQueue.nudge} or `close` wake it), or once closed.
+   */
+  next(timeoutMs?: number): Promise<void> {
     if (this.#pending.size > 0 || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const wake = () => {
+      if (timeoutMs === undefined) {
+        this.#wake = resolve;
+        return;
+      }
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#wake = () => {
         clearTimeout(timer);
         resolve();
       };
-      function done() {
-        resolve();
-      }
-      this.#wake = wake;
     });
   }
 }

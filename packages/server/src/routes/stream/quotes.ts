@@ -27,8 +27,18 @@ import { takeStreamSlot } from "./slots.ts";
 /** Keep-alive comment interval, ms. */
 const KEEP_ALIVE_MS = 15_000;
 
-function write(stream: { writeSSE(m: { data: string; event?: string; id?: string }): Promise<void> }, e: StreamEvent) {
-  return stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) });
+/**
+ * An event's wire form, made once per event however many subscribers get it (the hub hands every
+ * subscriber the same object). JSON has no raw line breaks, so `data` is one line.
+ */
+const wire = new WeakMap<StreamEvent, string>();
+function encode(event: StreamEvent): string {
+  let text = wire.get(event);
+  if (text === undefined) {
+    text = `event: ${event.event}\ndata: ${JSON.stringify(event.data)}\nid: ${event.id}\n\n`;
+    wire.set(event, text);
+  }
+  return text;
 }
 
 /** Register `GET /api/v1/stream/quotes` (documented through the registry: the handler writes the events itself). */
@@ -57,37 +67,50 @@ export function registerStreamQuotes(app: OpenAPIHono<AppEnv>): void {
     return streamSSE(
       c,
       async (stream) => {
+        // One watchdog per connection (not a timer per write or per wait: 1,000 subscribers would make
+        // thousands a second): it ends a connection whose write has been pending longer than the stall
+        // limit, and wakes an idle one for its keep-alive comment.
         let stalled = false;
-        const guarded = async (task: Promise<void>) => {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const stall = new Promise<"stall">((resolve) => {
-            timer = setTimeout(() => resolve("stall"), streamStallMs);
-          });
-          const outcome = await Promise.race([task.then(() => "ok" as const), stall]);
-          clearTimeout(timer);
-          if (outcome === "stall") {
-            stalled = true;
-            stream.abort();
-          }
+        let cutStalled = () => {};
+        // Resolves when the watchdog cuts the connection: a write that never completes is not awaited forever.
+        const cut = new Promise<void>((resolve) => (cutStalled = resolve));
+        let writingSince = 0;
+        let lastWrite = Date.now();
+        const watchdog = setInterval(
+          () => {
+            const now = Date.now();
+            if (writingSince !== 0 && now - writingSince >= streamStallMs) {
+              stalled = true;
+              cutStalled();
+              stream.abort();
+              queue.close();
+            } else if (writingSince === 0 && now - lastWrite >= KEEP_ALIVE_MS) queue.nudge();
+          },
+          Math.max(50, Math.min(streamStallMs / 4, KEEP_ALIVE_MS / 3)),
+        );
+        watchdog.unref?.();
+        const send = async (text: string) => {
+          writingSince = Date.now();
+          await Promise.race([stream.write(text), cut]);
+          writingSince = 0;
+          lastWrite = Date.now();
         };
         stream.onAbort(() => {
           unsubscribe();
           queue.close();
         });
         try {
-          for (const event of snapshot) await guarded(write(stream, event));
+          if (snapshot.length > 0) await send(snapshot.map(encode).join(""));
           while (!stream.aborted && !stalled) {
-            await queue.next(KEEP_ALIVE_MS);
+            await queue.next();
             // Closed by the hub at shutdown: send what is held, then end the response.
-            if (stream.aborted || (queue.closed && queue.size === 0)) break;
+            if (stream.aborted || stalled || (queue.closed && queue.size === 0)) break;
             const events = queue.take();
-            if (events.length === 0) await guarded(stream.write(": keep-alive\n\n").then(() => {}));
-            for (const event of events) {
-              if (stream.aborted || stalled) break;
-              await guarded(write(stream, event));
-            }
+            // Everything pending in one write (one chunk), however many symbols moved.
+            await send(events.length === 0 ? ": keep-alive\n\n" : events.map(encode).join(""));
           }
         } finally {
+          clearInterval(watchdog);
           unsubscribe();
           queue.close();
         }
