@@ -55,7 +55,7 @@ describe.each(testDrivers())("live quotes' budget and shutdown on %s", (driver) 
     }
   });
 
-  it("a pair the exchange has no ticker for is that pair's UNKNOWN_SYMBOL; the exchange's other pairs stream", async () => {
+  it("a pair without a ticker is its own UNKNOWN_SYMBOL; the exchange's other pairs stream", async () => {
     const api = await serveSystem({
       database: system.database,
       replay: system.replay,
