@@ -64,6 +64,9 @@ async function secureHeaderValues(options: SecureHeadersOptions): Promise<Record
   return values;
 }
 
+/** The header of `@hono/node-server`'s RESPONSE_ALREADY_SENT (a route answered through the Node response). */
+const ALREADY_SENT = "x-hono-already-sent";
+
 /** Options of {@link edge}. */
 export interface EdgeOptions {
   logger: Logger;
@@ -111,7 +114,8 @@ export function edge(options: EdgeOptions): MiddlewareHandler {
     try {
       await next();
     } finally {
-      if (!state.plain) {
+      // A route that wrote to the Node response itself (the live-quote stream) has sent its headers.
+      if (!state.plain && !c.res.headers.has(ALREADY_SENT)) {
         const headers = c.res.headers;
         for (const name in state.headers) if (!headers.has(name)) headers.set(name, state.headers[name]!);
         if (c.req.header("accept-encoding") !== undefined) await onTheFly(c, noop);
