@@ -7,38 +7,17 @@
  *
  * The dashboard computes nothing here: every figure is the API's, merged as it arrives.
  */
+import type { MarketStatus, StreamQuote } from "@quantdb/sdk";
 
 /** A market the stream reports on. */
-export type StreamMarket = "CN" | "HK" | "CRYPTO";
+export type StreamMarket = MarketStatus["market"];
 
 /**
- * A `quote` event's data: the realtime endpoints' fields and units (stocks: trading currency, volume in
- * shares; crypto: quote currency, volume in the base currency). `symbol` is the API's canonical name:
- * `600519`, `00700`, `binance:BTC/USDT`. `time` is upstream's quote time, ISO 8601 with offset.
+ * A `quote` event's data (the SDK's type, from the API's OpenAPI document): the realtime endpoints' fields
+ * and units. `symbol` is the API's canonical name (`600519`, `00700`, `binance:BTC/USDT`); `time` is
+ * upstream's quote time, ISO 8601 with offset.
  */
-export interface LiveQuote {
-  symbol: string;
-  market: string;
-  name: string | null;
-  price: number | null;
-  change: number | null;
-  pct_change: number | null;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  prev_close: number | null;
-  volume: number | null;
-  amount: number | null;
-  time: string | null;
-}
-
-/** A `status` event's data: a market's trading state; `next_open` ISO 8601 with offset, or null. */
-interface MarketStatus {
-  market: StreamMarket;
-  state: "open" | "break" | "closed" | "degraded";
-  next_open: string | null;
-  reason?: string;
-}
+export type LiveQuote = StreamQuote;
 
 /** One server-sent event as the wire carries it (`event` defaults to `message`). */
 export interface SseMessage {

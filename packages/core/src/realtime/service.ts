@@ -297,22 +297,13 @@ export class QuoteService {
     if (!Number.isFinite(fetchedAt)) return;
     const held = this.#cache.get(symbol.secid);
     if (held && held.fetchedAt >= fetchedAt) return;
+    const { fetched_at: _fetched, quote_time, ...fields } = quote;
     this.#store(symbol.secid, {
       quote: {
         secid: symbol.secid,
         code: symbol.code,
-        name: quote.name,
-        price: quote.price,
-        open: quote.open,
-        high: quote.high,
-        low: quote.low,
-        prev_close: quote.prev_close,
-        change: quote.change,
-        pct_change: quote.pct_change,
-        volume: quote.volume,
-        amount: quote.amount,
-        turnover_rate: quote.turnover_rate,
-        quote_time: quote.quote_time ? new Date(quote.quote_time) : null,
+        ...fields,
+        quote_time: quote_time ? new Date(quote_time) : null,
       },
       fetchedAt,
     });
