@@ -49,37 +49,42 @@ export function LiveBadge({ indicator, market }: { indicator: LiveIndicator; mar
   );
 }
 
-const stockQuote = (q: QuoteAnswer): LiveQuoteData => ({
-  symbol: q.symbol,
-  market: q.market,
-  name: q.name,
-  price: q.price,
-  change: q.change,
-  pct_change: q.pct_change,
-  open: q.open,
-  high: q.high,
-  low: q.low,
-  prev_close: q.prev_close,
-  volume: q.volume,
-  amount: q.amount,
-  time: q.quote_time,
+/** A polled quote in the stream's shape (the same fields and units; `quote_time` is the stream's `time`). */
+const asLive = (
+  {
+    price,
+    change,
+    pct_change,
+    open,
+    high,
+    low,
+    prev_close,
+    volume,
+    amount,
+    quote_time,
+    market,
+  }: QuoteAnswer | CryptoQuoteAnswer,
+  symbol: string,
+  name: string | null,
+): LiveQuoteData => ({
+  symbol,
+  market,
+  name,
+  price,
+  change,
+  pct_change,
+  open,
+  high,
+  low,
+  prev_close,
+  volume,
+  amount,
+  time: quote_time,
 });
 
-const cryptoQuote = (q: CryptoQuoteAnswer): LiveQuoteData => ({
-  symbol: `${q.exchange}:${q.symbol}`,
-  market: q.market,
-  name: q.symbol,
-  price: q.price,
-  change: q.change,
-  pct_change: q.pct_change,
-  open: q.open,
-  high: q.high,
-  low: q.low,
-  prev_close: q.prev_close,
-  volume: q.volume,
-  amount: q.amount,
-  time: q.quote_time,
-});
+const stockQuote = (q: QuoteAnswer): LiveQuoteData => asLive(q, q.symbol, q.name);
+
+const cryptoQuote = (q: CryptoQuoteAnswer): LiveQuoteData => asLive(q, `${q.exchange}:${q.symbol}`, q.symbol);
 
 const fixed = (v: number | null, digits: number) =>
   v == null ? "—" : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -299,18 +299,7 @@ export class LiveQuoteStream {
 }
 
 /** The figures a polled quote shares with a live one (the realtime endpoints' fields and units). */
-interface QuoteFigures {
-  price: number | null;
-  change: number | null;
-  pct_change: number | null;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  prev_close: number | null;
-  volume: number | null;
-  amount: number | null;
-  quote_time: string | null;
-}
+type QuoteFigures = Omit<LiveQuote, "symbol" | "market" | "name" | "time"> & { quote_time: string | null };
 
 /**
  * A polled quote (`/realtime/…`, with what only it carries: currency, exchange, names) with the live
