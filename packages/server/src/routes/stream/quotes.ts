@@ -18,29 +18,13 @@
  * dashboard's `/qdb` proxy; the server alone also speaks WebSocket (`GET /api/v1/ws`, ./ws.ts).
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { parseStreamSymbols, LatestQueue, type StreamEvent } from "@quantdb/core/stream";
+import { parseStreamSymbols, LatestQueue } from "@quantdb/core/stream";
 import { ServerResponse } from "node:http";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../context.ts";
+import { nodeSink, pump, type Sink } from "./pump.ts";
 import { streamQuotesRoute } from "./quotes-schema.ts";
 import { takeStreamSlot } from "./slots.ts";
-
-/** Keep-alive comment interval, ms. */
-const KEEP_ALIVE_MS = 15_000;
-
-/**
- * An event's wire form, made once per event however many subscribers get it (the hub hands every
- * subscriber the same object). JSON has no raw line breaks, so `data` is one line.
- */
-const wire = new WeakMap<StreamEvent, string>();
-function encode(event: StreamEvent): string {
-  let text = wire.get(event);
-  if (text === undefined) {
-    text = `event: ${event.event}\ndata: ${JSON.stringify(event.data)}\nid: ${event.id}\n\n`;
-    wire.set(event, text);
-  }
-  return text;
-}
 
 /**
  * The answer that tells `@hono/node-server` the route wrote the Node response itself (its header
@@ -52,82 +36,6 @@ function alreadySent(): Response {
   const response = new Response(null, { headers: { "x-hono-already-sent": "true" } });
   void response.body;
   return response;
-}
-
-/** Where a stream's text goes: the Node response itself, or Hono's stream (embedded mode). */
-interface Sink {
-  /** Write `text`; `undefined` when written at once, else a promise of the moment it may continue. */
-  write(text: string): Promise<void> | undefined;
-  /** End the response normally (the hub closed). */
-  end(): void;
-  /** Cut the connection (stalled). */
-  cut(): void;
-  onClose(listener: () => void): void;
-}
-
-/**
- * Write the snapshot, then every wake-up's pending events in one write, until the client leaves, the hub
- * ends the queue, or a write stays pending longer than `stallMs`. One watchdog per connection (not a
- * timer per write or per wait: 1,000 subscribers would make thousands a second) cuts a stalled
- * connection and wakes an idle one for its keep-alive comment.
- */
-async function pump(
-  sink: Sink,
-  snapshot: readonly StreamEvent[],
-  queue: LatestQueue,
-  stallMs: number,
-  unsubscribe: () => void,
-): Promise<void> {
-  let closed = false;
-  let writingSince = 0;
-  let lastWrite = Date.now();
-  let cutStalled = () => {};
-  // Resolves when the watchdog cuts the connection: a write that never completes is not awaited forever.
-  const cut = new Promise<void>((resolve) => (cutStalled = resolve));
-  const close = () => {
-    closed = true;
-    unsubscribe();
-    queue.close();
-  };
-  sink.onClose(close);
-  const watchdog = setInterval(
-    () => {
-      const now = Date.now();
-      if (writingSince !== 0 && now - writingSince >= stallMs) {
-        cutStalled();
-        sink.cut();
-        close();
-      } else if (writingSince === 0 && now - lastWrite >= KEEP_ALIVE_MS) queue.nudge();
-    },
-    Math.max(50, Math.min(stallMs / 4, KEEP_ALIVE_MS / 3)),
-  );
-  watchdog.unref?.();
-  const send = async (text: string) => {
-    const pending = sink.write(text);
-    if (pending) {
-      writingSince = Date.now();
-      await Promise.race([pending, cut]);
-      writingSince = 0;
-    }
-    lastWrite = Date.now();
-  };
-  try {
-    if (snapshot.length > 0) await send(snapshot.map(encode).join(""));
-    while (!closed) {
-      await queue.next();
-      if (closed) break; // the client left (or was cut)
-      // Closed by the hub at shutdown: send what is held, then end the response.
-      if (queue.closed && queue.size === 0) break;
-      const events = queue.take();
-      // Everything pending in one write (one chunk), however many symbols moved.
-      await send(events.length === 0 ? ": keep-alive\n\n" : events.map(encode).join(""));
-    }
-  } finally {
-    clearInterval(watchdog);
-    unsubscribe();
-    queue.close();
-    if (!closed) sink.end();
-  }
 }
 
 /** Register `GET /api/v1/stream/quotes` (documented through the registry: the handler writes the events itself). */
@@ -169,19 +77,7 @@ export function registerStreamQuotes(app: OpenAPIHono<AppEnv>): void {
         connection: "keep-alive",
       });
       outgoing.flushHeaders();
-      const sink: Sink = {
-        write: (text) =>
-          outgoing.write(text)
-            ? undefined
-            : new Promise<void>((resolve) => {
-                outgoing.once("drain", resolve);
-                outgoing.once("close", resolve);
-              }),
-        end: () => outgoing.end(),
-        cut: () => outgoing.destroy(),
-        onClose: (listener) => outgoing.once("close", listener),
-      };
-      pump(sink, snapshot, queue, streamStallMs, unsubscribe).catch(() => outgoing.destroy());
+      pump(nodeSink(outgoing), snapshot, queue, streamStallMs, unsubscribe).catch(() => outgoing.destroy());
       return alreadySent();
     }
     return streamSSE(
