@@ -93,12 +93,12 @@ describe("an event stream's writer", () => {
     await done;
   });
 
-  it("writes a keep-alive comment after 15 s without events, and ends the response when the hub closes", async () => {
-    const written: string[] = [];
+  it("writes a keep-alive comment within 15 s of the last line; ends the response when the hub closes", async () => {
+    const written: { at: number; text: string }[] = [];
     let ended = false;
     const sink: Sink = {
       write: (text) => {
-        written.push(text);
+        written.push({ at: Date.now(), text });
         return undefined;
       },
       end: () => {
@@ -110,21 +110,31 @@ describe("an event stream's writer", () => {
       onClose: () => {},
     };
     const queue = new LatestQueue();
+    const start = Date.now();
     const done = pump(sink, [quote("600519", 1401)], queue, STALL_MS, () => {});
     await vi.advanceTimersByTimeAsync(0);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^event: quote\ndata: \{"symbol":"600519".*\}\nid: \d+\n\n$/);
+    expect(written[0]?.text).toMatch(/^event: quote\ndata: \{"symbol":"600519".*\}\nid: \d+\n\n$/);
 
-    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_MS - 1_000);
-    expect(written).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_MS / 3 + 1_000);
-    expect(written.at(-1)).toBe(": keep-alive\n\n");
+    // a quote 2.5 s in (off the watchdog's beat), then a minute of nothing: a comment at most every 15 s
+    await vi.advanceTimersByTimeAsync(2_500);
+    queue.deliver(quote("600519", 1402));
+    await vi.advanceTimersByTimeAsync(60_000);
+    const comments = written.filter((w) => w.text === ": keep-alive\n\n");
+    expect(comments.length).toBeGreaterThanOrEqual(4);
+    const times = [start, ...written.map((w) => w.at), Date.now()];
+    for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(KEEP_ALIVE_MS);
+    // not more often than needed: never within two thirds of the interval of the line before
+    for (const c of comments) {
+      const before = written[written.indexOf(c) - 1]!;
+      expect(c.at - before.at).toBeGreaterThan((KEEP_ALIVE_MS * 2) / 3);
+    }
 
     // the hub shuts down holding a quote: it is sent, then the response ends
     queue.deliver(quote("600519", 1403));
     queue.end();
     await done;
-    expect(written.at(-1)).toContain('"price":1403');
+    expect(written.at(-1)?.text).toContain('"price":1403');
     expect(ended).toBe(true);
   });
 });

@@ -87,17 +87,17 @@ export async function pump(
     queue.close();
   };
   sink.onClose(close);
-  const watchdog = setInterval(
-    () => {
-      const now = Date.now();
-      if (writingSince !== 0 && now - writingSince >= stallMs) {
-        cutStalled();
-        sink.cut();
-        close();
-      } else if (writingSince === 0 && now - lastWrite >= KEEP_ALIVE_MS) queue.nudge();
-    },
-    Math.max(50, Math.min(stallMs / 4, KEEP_ALIVE_MS / 3)),
-  );
+  const tick = Math.max(50, Math.min(stallMs / 4, KEEP_ALIVE_MS / 3));
+  // The keep-alive goes at the last tick before KEEP_ALIVE_MS is up (waiting for the first tick past it would
+  // leave an idle stream up to a tick longer than KEEP_ALIVE_MS without a line).
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    if (writingSince !== 0 && now - writingSince >= stallMs) {
+      cutStalled();
+      sink.cut();
+      close();
+    } else if (writingSince === 0 && now - lastWrite + tick > KEEP_ALIVE_MS) queue.nudge();
+  }, tick);
   watchdog.unref?.();
   const send = async (text: string) => {
     const pending = sink.write(text);
